@@ -1,0 +1,228 @@
+/* common.bpf.h - maps, filters and helpers every capture family shares:
+ * the traced-process filter, the ring buffer with its loss counters, the
+ * per-CPU scratch record, and reading an fd's inode and socket through the
+ * task's fd table (CO-RE). The programs themselves are in adi.bpf.c. */
+#ifndef ADI_COMMON_BPF_H
+#define ADI_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "../abi/adi_abi.h"
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define IPPROTO_TCP 6
+#define MSG_PEEK 2
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+/* Make v provably < mask + 1 for the verifier. clang 14 drops range checks
+ * it can prove redundant and the verifier then sees an unbounded length
+ * (PLATFORM.md); the empty asm hides v's value from clang, so the mask
+ * survives. The mask is a no-op for values already in range. */
+#define ADI_BOUND(v, mask)                         \
+	do {                                       \
+		asm volatile("" : "+r"(v));        \
+		(v) &= (mask);                     \
+	} while (0)
+
+/* Set by user space before load (rodata). */
+const volatile __u32 cap_bytes = ADI_CAP_DEFAULT; /* payload kept per syscall */
+const volatile __u64 wakeup_bytes = 1 << 20;      /* wake the consumer past this */
+
+/* events: the kernel -> user channel. Size set by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+} events SEC(".maps");
+
+/* traced: key tgid, value unused. Written by user space (the root process)
+ * and by the fork program (children join); deleted by the exit program
+ * when the thread group dies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+/* counters: index enum adi_counter, per CPU; only ever incremented here,
+ * summed by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ADI_CNT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* The record being built. A plain ARRAY indexed by CPU, since a per-CPU
+ * array value may not exceed 32 KiB and the payload area is 3 * ADI_CAP_MAX
+ * (so that offset + length of every copy is provably in bounds: offsets
+ * are masked below ADI_CAP_MAX, lengths below 2 * ADI_CAP_MAX).
+ * max_entries is set to the number of possible CPUs by user space. */
+struct scratch {
+	/* a record's fixed part at offset 0, its variable bytes right after
+	 * it (at sizeof the record: see REC_DATA) */
+	__u8 buf[sizeof(struct adi_rec_io) + 3 * ADI_CAP_MAX];
+};
+#define REC_DATA(s, type) ((s)->buf + sizeof(type))
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline void cnt_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += n; /* per CPU: no other writer */
+}
+
+static __always_inline bool tgid_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch_map, &cpu);
+}
+
+/* Hand a finished record to user space. The consumer is not woken for each
+ * record (that costs more than the copy, see PLATFORM.md): only once the
+ * queued bytes pass wakeup_bytes; otherwise it polls on a short timer.
+ * A refused record is counted, never silently lost. */
+static __always_inline void emit(void *rec, __u32 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		cnt_add(ADI_CNT_WAKEUPS, 1);
+	}
+	ADI_BOUND(size, 0xffff); /* records are < 64 KiB (abi/adi_abi.h) */
+	cnt_add(ADI_CNT_PRODUCED, 1);
+	if (bpf_ringbuf_output(&events, rec, size, flags))
+		cnt_add(ADI_CNT_DROPPED, 1);
+}
+
+static __always_inline void fill_hdr(struct adi_rec_hdr *h, __u16 type,
+				     __u16 op, __u64 id)
+{
+	h->type = type;
+	h->op = op;
+	h->size = 0;
+	h->ts = bpf_ktime_get_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* The struct file behind fd in the current task, or NULL. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt;
+	struct file **arr;
+	struct file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt)
+		return NULL;
+	if ((__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	arr = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+static __always_inline __u8 mode_kind(__u16 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return ADI_FD_REG;
+	case S_IFDIR: return ADI_FD_DIR;
+	case S_IFCHR: return ADI_FD_CHR;
+	case S_IFBLK: return ADI_FD_BLK;
+	case S_IFIFO: return ADI_FD_FIFO;
+	case S_IFSOCK: return ADI_FD_SOCK;
+	case S_IFLNK: return ADI_FD_LNK;
+	case 0: return ADI_FD_ANON;
+	}
+	return ADI_FD_UNKNOWN;
+}
+
+/* Describe fd: its inode in *fi and, for a socket, the kernel socket in *sk
+ * (sk may be NULL). Returns the struct sock for sockets, else NULL. */
+static __always_inline struct sock *fd_describe(int fd, struct adi_fdinfo *fi,
+						 struct adi_sockinfo *sk)
+{
+	struct file *f = fd_file(fd);
+	struct inode *ino;
+	struct socket *sock;
+	struct sock *s;
+
+	__builtin_memset(fi, 0, sizeof(*fi));
+	if (sk)
+		__builtin_memset(sk, 0, sizeof(*sk));
+	if (!f)
+		return NULL;
+	ino = BPF_CORE_READ(f, f_inode);
+	if (!ino)
+		return NULL;
+	fi->ino = BPF_CORE_READ(ino, i_ino);
+	fi->mode = BPF_CORE_READ(ino, i_mode);
+	fi->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	fi->uid = BPF_CORE_READ(ino, i_uid.val);
+	fi->gid = BPF_CORE_READ(ino, i_gid.val);
+	fi->kind = mode_kind(fi->mode);
+	if (fi->kind != ADI_FD_SOCK || !sk)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	s = BPF_CORE_READ(sock, sk);
+	if (!s)
+		return NULL;
+	sk->family = BPF_CORE_READ(s, __sk_common.skc_family);
+	sk->type = BPF_CORE_READ(s, sk_type);
+	sk->protocol = BPF_CORE_READ(s, sk_protocol);
+	sk->state = BPF_CORE_READ(s, __sk_common.skc_state);
+	/* explicit sizes: BPF_CORE_READ_INTO would take sizeof(laddr[0]) */
+	if (sk->family == AF_INET) {
+		bpf_core_read(sk->laddr, 4, &s->__sk_common.skc_rcv_saddr);
+		bpf_core_read(sk->raddr, 4, &s->__sk_common.skc_daddr);
+	} else if (sk->family == AF_INET6) {
+		bpf_core_read(sk->laddr, 16, &s->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(sk->raddr, 16, &s->__sk_common.skc_v6_daddr);
+	}
+	if (sk->family == AF_INET || sk->family == AF_INET6) {
+		sk->lport = BPF_CORE_READ(s, __sk_common.skc_num);
+		sk->rport = bpf_ntohs(BPF_CORE_READ(s, __sk_common.skc_dport));
+	}
+	return s;
+}
+
+/* Syscall arguments as the task's saved user registers hold them. */
+struct sc_args {
+	__u64 a[6];
+	__s64 ret;
+	__u64 id;
+};
+
+#endif

@@ -1,0 +1,194 @@
+/* io.bpf.h - bytes moved through an fd: the read/write family, vectored and
+ * message forms, mmsg, and the byte-count-only sendfile/splice/copy_file_range.
+ * Payload is copied at sys_exit, when the kernel has faulted the pages in
+ * (PLATFORM.md: copying at sys_enter fails for untouched pages). */
+#ifndef ADI_IO_BPF_H
+#define ADI_IO_BPF_H
+
+#include "common.bpf.h"
+
+/* Copy up to `total` bytes described by an iovec array into data, at most
+ * cap_bytes. Returns bytes copied; sets *more when iovecs were left out. */
+static __always_inline __u32 copy_iov(__u8 *data, __u64 iov_ptr, __u64 iovcnt,
+				      __u64 total)
+{
+	__u32 cap = cap_bytes;
+	__u32 off = 0;
+
+	if (cap > ADI_CAP_MAX)
+		cap = ADI_CAP_MAX;
+	for (int i = 0; i < ADI_IOV_MAX; i++) {
+		struct iovec iov;
+		__u64 len;
+
+		if (i >= iovcnt || off >= cap || off >= total)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov),
+					(void *)(iov_ptr + i * sizeof(iov))))
+			break;
+		len = iov.iov_len;
+		if (len > total - off)
+			len = total - off;
+		if (len > cap - off)
+			len = cap - off;
+		/* explicit clamps: the verifier loses the relation above */
+		ADI_BOUND(len, 2 * ADI_CAP_MAX - 1); /* len <= cap - off */
+		ADI_BOUND(off, ADI_CAP_MAX - 1);     /* off < cap <= ADI_CAP_MAX */
+		if (bpf_probe_read_user(data + off, len, iov.iov_base))
+			break;
+		off += len;
+	}
+	return off;
+}
+
+static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u64 total)
+{
+	__u64 len = total;
+	__u32 cap = cap_bytes;
+
+	if (cap > ADI_CAP_MAX)
+		cap = ADI_CAP_MAX;
+	if (len > cap)
+		len = cap;
+	ADI_BOUND(len, 2 * ADI_CAP_MAX - 1); /* len <= cap already */
+	if (bpf_probe_read_user(data, len, (void *)buf))
+		return 0;
+	return len;
+}
+
+enum io_src { SRC_NONE, SRC_BUF, SRC_IOV, SRC_MSG };
+
+/* Build and emit one IO record. */
+static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
+				    __u16 op, int fd, bool out, int src,
+				    __u64 ptr, __u64 cnt, __u64 size,
+				    __u32 msg_index, __u32 recv_flags)
+{
+	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
+	struct sock *sk;
+	__u32 n = 0;
+
+	fill_hdr(&r->h, ADI_REC_IO, op, a->id);
+	r->ret = a->ret;
+	r->size = size;
+	r->fd = fd;
+	r->flags = out ? ADI_F_OUT : 0;
+	r->seq = 0;
+	r->msg_index = msg_index;
+	r->pad = 0;
+	sk = fd_describe(fd, &r->fi, &r->sk);
+	if (src == SRC_BUF)
+		n = copy_buf(REC_DATA(s, *r), ptr, size);
+	else if (src == SRC_IOV)
+		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size);
+	if (src != SRC_NONE && n < size) {
+		r->flags |= ADI_F_TRUNC;
+		cnt_add(ADI_CNT_TRUNCATED, 1);
+	}
+	if (sk && r->sk.protocol == IPPROTO_TCP && r->sk.type == SOCK_STREAM &&
+	    !(recv_flags & MSG_PEEK)) {
+		struct tcp_sock *tp = (struct tcp_sock *)sk;
+		__u32 end = out ? BPF_CORE_READ(tp, write_seq)
+				: BPF_CORE_READ(tp, copied_seq);
+
+		/* the counters already moved past this syscall's bytes */
+		r->seq = end - (__u32)size;
+		r->flags |= ADI_F_HAS_SEQ;
+	}
+	r->cap_len = n;
+	r->h.size = sizeof(*r) + n;
+	emit(r, sizeof(*r) + n);
+}
+
+/* sendmsg/recvmsg: the iovecs are behind a user msghdr. */
+static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
+				   __u16 op, bool out)
+{
+	struct user_msghdr m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)a->a[1]))
+		__builtin_memset(&m, 0, sizeof(m));
+	io_emit(a, s, op, (int)a->a[0], out, SRC_IOV, (__u64)m.msg_iov,
+		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2]);
+}
+
+/* sendmmsg/recvmmsg: ret messages, each with its own length; one record
+ * per message, up to ADI_MMSG_MAX (the rest counted as truncated). */
+static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
+				    __u16 op, bool out)
+{
+	__u64 nmsg = a->ret;
+
+	for (int i = 0; i < ADI_MMSG_MAX; i++) {
+		struct mmsghdr m;
+
+		if (i >= nmsg)
+			break;
+		if (bpf_probe_read_user(&m, sizeof(m),
+					(void *)(a->a[1] + i * sizeof(m))))
+			break;
+		io_emit(a, s, op, (int)a->a[0], out, SRC_IOV,
+			(__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
+			m.msg_len, i, 0);
+	}
+	if (nmsg > ADI_MMSG_MAX)
+		cnt_add(ADI_CNT_TRUNCATED, nmsg - ADI_MMSG_MAX);
+}
+
+/* Dispatch the IO syscalls; returns false for any other number. */
+static __always_inline bool handle_io(struct sc_args *a, long nr)
+{
+	struct scratch *s;
+
+	switch (nr) {
+	case 0: case 1: case 17: case 18: case 19: case 20: case 44: case 45:
+	case 46: case 47: case 295: case 296: case 299: case 307: case 327:
+	case 328: case 40: case 326: case 275:
+		break;
+	default:
+		return false;
+	}
+	if (a->ret < 0 && nr != 0 && nr != 1)
+		return true; /* failed data syscalls carry nothing to show; read/write errors are recorded */
+	s = scratch_get();
+	if (!s)
+		return true;
+	if (a->ret < 0) {
+		io_emit(a, s, nr == 0 ? ADI_OP_READ : ADI_OP_WRITE, (int)a->a[0],
+			nr == 1, SRC_NONE, 0, 0, 0, 0, 0);
+		return true;
+	}
+	switch (nr) {
+	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
+	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
+	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
+	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
+	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
+	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
+	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
+	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
+	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
+	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
+	case 44: io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
+	case 45: io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, (__u32)a->a[3]); break;
+	case 46: io_msg(a, s, ADI_OP_SENDMSG, true); break;
+	case 47: io_msg(a, s, ADI_OP_RECVMSG, false); break;
+	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true); break;
+	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false); break;
+	case 40: /* sendfile(out, in, off, count): bytes only, both fds */
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0);
+		break;
+	case 326: /* copy_file_range(in, off_in, out, off_out, len, flags) */
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0);
+		break;
+	case 275: /* splice(in, off_in, out, off_out, len, flags) */
+		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0);
+		break;
+	}
+	return true;
+}
+
+#endif

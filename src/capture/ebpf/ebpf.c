@@ -1,0 +1,253 @@
+/* ebpf.c - load, attach and drain the eBPF backend (bpf/adi.bpf.c through its
+ * libbpf skeleton). Probes the kernel first so a missing feature becomes one
+ * clear sentence, not a libbpf error dump. Owns the ring buffer consumer and
+ * the /proc resolver; the engine owns everything it is fed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ebpf.h"
+#include "adi.skel.h"
+
+struct adi_ebpf {
+	struct adi_bpf *skel;
+	struct ring_buffer *rb;
+	struct adi_engine *eng;
+	int64_t wall_off;       /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	uint64_t delivered, bad;
+	int ncpu;
+};
+
+static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	/* libbpf's own messages only with ADI_DEBUG=1: the user gets our
+	 * one-line diagnosis instead */
+	if (lvl == LIBBPF_DEBUG || !getenv("ADI_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int64_t clock_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+uint64_t adi_ebpf_wall_ns(const struct adi_ebpf *b, uint64_t mono_ns)
+{
+	return mono_ns + b->wall_off;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct adi_ebpf *b = ctx;
+	struct adi_raw_event ev;
+
+	/* data is ring memory, valid only during this callback: the engine
+	 * copies what it keeps */
+	if (adi_ebpf_normalize(data, size, b->wall_off, &ev)) {
+		b->bad++;
+		return 0;
+	}
+	b->delivered++;
+	adi_engine_feed(b->eng, &ev);
+	return 0;
+}
+
+static bool path_exists(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0;
+}
+
+/* What the kernel must offer; the first thing missing is the message. */
+static int probe(char *err, size_t errsz)
+{
+	if (geteuid() != 0) {
+		snprintf(err, errsz, "tracing needs root (CAP_BPF and CAP_PERFMON): "
+			 "run adi-profiler with sudo");
+		return -EPERM;
+	}
+	if (!path_exists("/sys/kernel/btf/vmlinux")) {
+		snprintf(err, errsz, "this kernel has no BTF (/sys/kernel/btf/vmlinux "
+			 "is missing, CONFIG_DEBUG_INFO_BTF=y is needed for the eBPF "
+			 "backend); try --backend ptrace when it is available");
+		return -ENOTSUP;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		snprintf(err, errsz, "this kernel has no BPF ring buffer (Linux 5.8 or "
+			 "later is needed); try --backend ptrace when it is available");
+		return -ENOTSUP;
+	}
+	/* libbpf finds tracepoint ids in tracefs; many systems do not mount
+	 * it by default, and mounting it changes nothing else */
+	if (!path_exists("/sys/kernel/tracing/events") &&
+	    !path_exists("/sys/kernel/debug/tracing/events"))
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (!path_exists("/sys/kernel/tracing/events/syscalls/sys_enter_close") &&
+	    !path_exists("/sys/kernel/debug/tracing/events/syscalls/sys_enter_close")) {
+		snprintf(err, errsz, "syscall tracepoints are not available (tracefs "
+			 "not mounted or CONFIG_FTRACE_SYSCALLS off): mount -t tracefs "
+			 "nodev /sys/kernel/tracing, or try --backend ptrace when it is "
+			 "available");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
+			       struct adi_engine *eng, char *err, size_t errsz)
+{
+	struct adi_ebpf *b;
+	int rc;
+
+	libbpf_set_print(quiet_print);
+	if (probe(err, errsz))
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	b->eng = eng;
+	b->ncpu = libbpf_num_possible_cpus();
+	b->skel = adi_bpf__open();
+	if (!b->skel) {
+		snprintf(err, errsz, "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_CAP_MAX ? ADI_CAP_MAX
+								     : o->capture_bytes;
+	b->skel->rodata->wakeup_bytes = o->wakeup_bytes;
+	bpf_map__set_max_entries(b->skel->maps.events, o->ringbuf_bytes);
+	bpf_map__set_max_entries(b->skel->maps.scratch_map, b->ncpu > 0 ? b->ncpu : 1);
+	rc = adi_bpf__load(b->skel);
+	if (rc) {
+		snprintf(err, errsz, "the kernel refused the BPF programs (%s); "
+			 "run with ADI_DEBUG=1 for the verifier log, or try "
+			 "--backend ptrace when it is available", strerror(-rc));
+		goto fail;
+	}
+	rc = adi_bpf__attach(b->skel);
+	if (rc) {
+		snprintf(err, errsz, "cannot attach to the syscall and sched tracepoints "
+			 "(%s); this kernel may lack raw tracepoints or BTF-enabled "
+			 "tracepoints; try --backend ptrace when it is available",
+			 strerror(-rc));
+		goto fail;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
+	if (!b->rb) {
+		snprintf(err, errsz, "cannot map the BPF ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	b->wall_off = clock_offset();
+	return b;
+fail:
+	adi_ebpf_close(b);
+	return NULL;
+}
+
+void adi_ebpf_close(struct adi_ebpf *b)
+{
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	adi_bpf__destroy(b->skel);
+	free(b);
+}
+
+int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(b->skel->maps.traced, &pid, sizeof(pid), &one,
+				 sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms)
+{
+	uint64_t before = b->delivered;
+	int rc = ring_buffer__poll(b->rb, timeout_ms);
+
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	/* records are produced without waking us (see emit() in
+	 * common.bpf.h): the timeout is the normal way in, so always consume */
+	rc = ring_buffer__consume(b->rb);
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	return (int)(b->delivered - before);
+}
+
+int adi_ebpf_drain(struct adi_ebpf *b)
+{
+	uint64_t before = b->delivered;
+	int rc;
+
+	do {
+		rc = ring_buffer__consume(b->rb);
+	} while (rc > 0);
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	return (int)(b->delivered - before);
+}
+
+void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st)
+{
+	int n = b->ncpu > 0 ? b->ncpu : 1;
+	__u64 *vals = calloc(n, sizeof(*vals));
+
+	memset(st, 0, sizeof(*st));
+	st->delivered = b->delivered;
+	if (!vals)
+		return;
+	for (__u32 i = 0; i < ADI_CNT__COUNT; i++) {
+		uint64_t sum = 0;
+
+		if (bpf_map__lookup_elem(b->skel->maps.counters, &i, sizeof(i), vals,
+					 sizeof(*vals) * n, 0))
+			continue;
+		for (int c = 0; c < n; c++)
+			sum += vals[c];
+		switch (i) {
+		case ADI_CNT_PRODUCED: st->produced = sum; break;
+		case ADI_CNT_DROPPED: st->dropped = sum; break;
+		case ADI_CNT_TRUNCATED: st->truncated = sum; break;
+		case ADI_CNT_WAKEUPS: st->wakeups = sum; break;
+		}
+	}
+	free(vals);
+}
+
+int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
+		     char *buf, size_t bufsz)
+{
+	char p[64];
+	ssize_t n;
+
+	(void)arg;
+	if (what == ADI_META_FD)
+		snprintf(p, sizeof(p), "/proc/%u/fd/%d", pid, fd);
+	else if (what == ADI_META_CWD)
+		snprintf(p, sizeof(p), "/proc/%u/cwd", pid);
+	else
+		return -EINVAL;
+	n = readlink(p, buf, bufsz - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* ebpf.h - the Linux eBPF backend: loads the programs (libbpf skeleton,
+ * CO-RE), filters by the traced process tree in the kernel, and turns ring
+ * buffer records into normalized raw events for the engine. */
+#ifndef ADI_EBPF_H
+#define ADI_EBPF_H
+
+#include <stddef.h>
+#include "../capture.h"
+
+struct adi_ebpf;
+
+/* Probe the kernel and load + attach everything. On failure returns NULL
+ * and writes one sentence for the user into err (what is missing, what to
+ * try). */
+struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
+			       struct adi_engine *eng, char *err, size_t errsz);
+void adi_ebpf_close(struct adi_ebpf *b); /* accepts NULL */
+
+/* Start tracing pid and (through fork) its descendants. 0 or -errno. */
+int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid);
+
+/* Deliver what is queued, waiting at most timeout_ms for the first record.
+ * Returns records delivered or -errno. */
+int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms);
+/* Deliver everything queued now, without waiting. */
+int adi_ebpf_drain(struct adi_ebpf *b);
+
+void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st);
+
+/* Monotonic (record) time -> wall clock, as the backend converts it. */
+uint64_t adi_ebpf_wall_ns(const struct adi_ebpf *b, uint64_t mono_ns);
+
+/* The resolver the engine uses with this backend: /proc/PID/fd/N and
+ * /proc/PID/cwd. */
+int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
+		     char *buf, size_t bufsz);
+
+/* Convert one ring buffer record (size bytes at rec) into *ev, whose
+ * pointers then point into rec. wall_off is added to the timestamps.
+ * Returns 0, or -EINVAL for a record that is short or inconsistent. Pure:
+ * unit tests call it with hand-built records. */
+int adi_ebpf_normalize(const void *rec, size_t size, int64_t wall_off,
+		       struct adi_raw_event *ev);
+
+#endif

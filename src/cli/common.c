@@ -1,0 +1,79 @@
+/* common.c - what the verbs share: opening the output sink, engine options
+ * from the command line, and the end-of-trace report of lost output. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "../core/engine.h"
+#include "../out/sink.h"
+
+int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
+{
+	FILE *f = stdout;
+	enum adi_format fmt = c->format;
+	struct adi_sink_opts so = { 0 };
+
+	*fp = NULL;
+	if (c->output && strcmp(c->output, "-")) {
+		f = fopen(c->output, "w");
+		if (!f) {
+			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->output,
+				strerror(errno));
+			return 1;
+		}
+		*fp = f;
+	}
+	if (fmt == ADI_FMT_AUTO)
+		fmt = isatty(fileno(f)) ? ADI_FMT_TEXT : ADI_FMT_JSON;
+	so.color = fmt == ADI_FMT_TEXT && isatty(fileno(f)) && !getenv("NO_COLOR");
+	so.content_preview = 64;
+	*s = fmt == ADI_FMT_JSON ? adi_sink_json_new(f) : adi_sink_text_new(f, &so);
+	if (!*s) {
+		fprintf(stderr, "adi-profiler: out of memory\n");
+		if (*fp)
+			fclose(*fp);
+		*fp = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->body_bytes = c->body_bytes;
+	o->content_bytes = c->content_bytes;
+	o->rows_sample = c->rows_sample;
+	o->no_net = c->no_net;
+	o->no_fs = c->no_fs;
+	o->no_proc = c->no_proc;
+	o->show_secrets = c->show_secrets;
+	o->hold_ns = (uint64_t)c->hold_ms * 1000000ULL;
+}
+
+bool adi_cli_report(const struct adi_cli *c, struct adi_engine *e)
+{
+	struct adi_engine_stats st;
+	bool lost = false;
+
+	adi_engine_stats(e, &st);
+	if (st.sink_errors) {
+		fprintf(stderr, "adi-profiler: %llu events could not be written to %s: %s\n",
+			(unsigned long long)st.sink_errors,
+			c->output && strcmp(c->output, "-") ? c->output : "standard output",
+			strerror(-st.first_sink_error));
+		lost = true;
+	}
+	if (st.save_errors) {
+		fprintf(stderr, "adi-profiler: the raw capture %s is incomplete (%s); "
+			"saving stopped there\n", c->save_raw, strerror(-st.save_errno));
+		lost = true;
+	}
+	if (st.dropped)
+		fprintf(stderr, "adi-profiler: warning: %llu records were lost between "
+			"the kernel and adi-profiler (see trace_summary.dropped); a larger "
+			"--ringbuf-bytes may help\n", (unsigned long long)st.dropped);
+	return lost;
+}

@@ -1,0 +1,409 @@
+/* conn.c - the connection table: sockets by inode (so dup'd and inherited
+ * fds share one connection), their connect/accept/close events, and the two
+ * per-direction byte streams with TCP positions (gaps are counted, never
+ * papered over). A connection no decoder claims becomes a tcp_stream event
+ * when its last fd closes, or at the end of the trace. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "engine_int.h"
+#include "util.h"
+
+void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ep->family == AF_INET) {
+		inet_ntop(AF_INET, ep->addr, a, sizeof(a));
+		snprintf(buf, n, "%s:%u", a, ep->port);
+	} else if (ep->family == AF_INET6) {
+		inet_ntop(AF_INET6, ep->addr, a, sizeof(a));
+		snprintf(buf, n, "[%s]:%u", a, ep->port);
+	} else {
+		buf[0] = 0;
+	}
+}
+
+/* A sockaddr as the task passed it (connect) or got it (accept), as text. */
+static void sockaddr_str(const uint8_t *sa, size_t len, char *buf, size_t n)
+{
+	struct adi_endpoint ep = { 0 };
+	uint16_t fam;
+
+	buf[0] = 0;
+	if (len < 2)
+		return;
+	memcpy(&fam, sa, 2);
+	if (fam == AF_INET && len >= 8) {
+		ep.family = AF_INET;
+		ep.port = sa[2] << 8 | sa[3];
+		memcpy(ep.addr, sa + 4, 4);
+		adi_endpoint_str(&ep, buf, n);
+	} else if (fam == AF_INET6 && len >= 24) {
+		ep.family = AF_INET6;
+		ep.port = sa[2] << 8 | sa[3];
+		memcpy(ep.addr, sa + 8, 16);
+		adi_endpoint_str(&ep, buf, n);
+	} else if (fam == AF_UNIX && len > 2) {
+		size_t pl = len - 2;
+
+		if (sa[2] == 0) { /* abstract namespace: shown as @name */
+			size_t k = pl - 1 < n - 2 ? pl - 1 : n - 2;
+
+			buf[0] = '@';
+			memcpy(buf + 1, sa + 3, k);
+			buf[k + 1] = 0;
+		} else {
+			size_t k = strnlen((const char *)sa + 2, pl);
+
+			if (k > n - 1)
+				k = n - 1;
+			memcpy(buf, sa + 2, k);
+			buf[k] = 0;
+		}
+	}
+}
+
+static uint8_t transport_of(const struct adi_raw_fixed *f)
+{
+	if (f->transport)
+		return f->transport;
+	return ADI_TR_OTHER;
+}
+
+static void conn_unlink_open(struct adi_engine *e, struct adi_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (e->open_conns == c)
+		e->open_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
+/* The connection of the socket described by f (by inode), created on
+ * first sight with what the kernel told us about the socket. */
+struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *f)
+{
+	struct adi_conn *c = f->ino ? adi_map_get(&e->conns, f->ino) : NULL;
+
+	if (c)
+		return c;
+	if (e->conns.len >= ADI_MAX_CONNS) {
+		e->st.evicted++;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->id = e->next_conn_id++;
+	c->ino = f->ino ? f->ino : (1ULL << 63) | c->id; /* no inode: private key */
+	c->transport = transport_of(f);
+	c->stream = f->sock_type == 1 /* SOCK_STREAM */;
+	adi_endpoint_str(&f->local, c->local, sizeof(c->local));
+	adi_endpoint_str(&f->remote, c->remote, sizeof(c->remote));
+	/* A socket first seen in the middle of its life: guess the role from
+	 * the ports (the side with the ephemeral port is usually the client). */
+	c->role = (f->local.port && f->local.port < 32768 && f->remote.port >= 32768) ? 2 : 1;
+	c->pid = f->pid;
+	c->tid = f->tid;
+	memcpy(c->comm, f->comm, sizeof(c->comm));
+	c->cgroup_id = f->cgroup_id;
+	c->start_ts = c->last_ts = f->ts_ns;
+	c->state = CONN_OPEN;
+	c->announced = true; /* its connect/accept happened before we looked */
+	if (adi_map_put(&e->conns, c->ino, c)) {
+		free(c);
+		return NULL;
+	}
+	c->next = e->open_conns;
+	if (c->next)
+		c->next->prev = c;
+	e->open_conns = c;
+	return c;
+}
+
+static struct adi_jval *conn_json(const struct adi_conn *c)
+{
+	static const char *const tr[] = { "none", "tcp", "udp", "unix", "other" };
+	struct adi_jval *o = adi_j_obj();
+
+	adi_j_set_str(o, "transport", tr[c->transport < 5 ? c->transport : 4]);
+	adi_j_set_str(o, "local", c->local);
+	adi_j_set_str(o, "remote", c->remote);
+	adi_j_set_str(o, "role", c->role == 2 ? "server" : "client");
+	adi_j_set_int(o, "id", c->id);
+	return o;
+}
+
+static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
+		       uint64_t ts, int err, const struct adi_raw_fixed *who)
+{
+	struct adi_event *ev;
+	char eb[24];
+
+	if (e->o.no_net)
+		return;
+	ev = adi_ev_new(e, "connection", ts, who ? who->pid : c->pid,
+			who ? who->tid : c->tid, who ? who->comm : c->comm,
+			who ? who->cgroup_id : c->cgroup_id);
+	if (!ev)
+		return;
+	adi_j_set_str(ev->fields, "op", op);
+	adi_j_set(ev->fields, "conn", conn_json(c));
+	if (err)
+		adi_j_set_str(ev->fields, "error", adi_errno_name(err, eb, sizeof(eb)));
+	else
+		adi_j_set_null(ev->fields, "error");
+	adi_ev_push(e, ev);
+}
+
+static void stream_event(struct adi_engine *e, struct adi_conn *c)
+{
+	struct adi_event *ev;
+
+	if (e->o.no_net || !c->stream || c->state == CONN_FAILED ||
+	    (c->transport != ADI_TR_TCP && c->transport != ADI_TR_UNIX))
+		return;
+	if (c->transport == ADI_TR_UNIX && !c->s[0].bytes && !c->s[1].bytes)
+		return; /* an idle local socket says nothing */
+	ev = adi_ev_new(e, "tcp_stream", c->start_ts, c->pid, c->tid, c->comm,
+			c->cgroup_id);
+	if (!ev)
+		return;
+	ev->duration_ns = c->last_ts - c->start_ts;
+	adi_j_set(ev->fields, "conn", conn_json(c));
+	adi_j_set_str(ev->fields, "protocol", c->proto ? c->proto->name : "unknown");
+	adi_j_set_int(ev->fields, "bytes_out", c->s[0].bytes);
+	adi_j_set_int(ev->fields, "bytes_in", c->s[1].bytes);
+	adi_j_set_bytes(ev->fields, "preview_out", c->s[0].preview, c->s[0].plen);
+	adi_j_set_bytes(ev->fields, "preview_in", c->s[1].preview, c->s[1].plen);
+	if (c->s[0].gaps || c->s[1].gaps) {
+		adi_j_set_int(ev->fields, "gaps", c->s[0].gaps + c->s[1].gaps);
+		adi_j_set_int(ev->fields, "gap_bytes", c->s[0].gap_bytes + c->s[1].gap_bytes);
+	}
+	adi_ev_push(e, ev);
+}
+
+/* A non-blocking connect's outcome becomes known (SO_ERROR, or the first
+ * successful transfer): write the connect event at the connect's time. */
+static void settle_connect(struct adi_engine *e, struct adi_conn *c, int err)
+{
+	if (c->state != CONN_PENDING)
+		return;
+	c->state = err ? CONN_FAILED : CONN_OPEN;
+	c->connect_err = err;
+	conn_event(e, c, "connect", c->start_ts, err, NULL);
+	c->announced = true;
+}
+
+static void conn_free(struct adi_engine *e, struct adi_conn *c)
+{
+	conn_unlink_open(e, c);
+	adi_map_del(&e->conns, c->ino);
+	free(c->s[0].preview);
+	free(c->s[1].preview);
+	free(c);
+}
+
+static void conn_end(struct adi_engine *e, struct adi_conn *c, uint64_t ts, bool closed)
+{
+	if (c->state == CONN_PENDING) {
+		/* closed before anyone learned the outcome: say so */
+		c->state = CONN_OPEN;
+		conn_event(e, c, "connect", c->start_ts, EINPROGRESS, NULL);
+		c->announced = true;
+		if (!c->s[0].bytes && !c->s[1].bytes)
+			c->state = CONN_FAILED;
+	}
+	if (ts > c->last_ts)
+		c->last_ts = ts;
+	if (closed && c->state != CONN_FAILED && c->announced)
+		conn_event(e, c, "close", ts, 0, NULL);
+	stream_event(e, c);
+	conn_free(e, c);
+}
+
+void adi_conn_unref(struct adi_engine *e, struct adi_conn *c, uint64_t ts)
+{
+	if (--c->refs <= 0)
+		conn_end(e, c, ts, true);
+}
+
+void adi_conn_end_all(struct adi_engine *e)
+{
+	while (e->open_conns)
+		conn_end(e, e->open_conns, e->have_end ? e->end_ts : e->now, false);
+}
+
+static void set_ends(struct adi_conn *c, const struct adi_raw_event *ev, bool accept)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	char tmp[128];
+
+	adi_endpoint_str(&f->local, c->local, sizeof(c->local));
+	adi_endpoint_str(&f->remote, c->remote, sizeof(c->remote));
+	if (f->path2_len && ev->path2) {
+		sockaddr_str((const uint8_t *)ev->path2, f->path2_len, tmp, sizeof(tmp));
+		if (c->transport == ADI_TR_UNIX) {
+			/* connect names the peer's path; accept carries our own */
+			snprintf(accept ? c->local : c->remote, sizeof(c->local), "%s", tmp);
+		} else if (!accept && tmp[0]) {
+			snprintf(c->remote, sizeof(c->remote), "%s", tmp);
+		}
+	}
+}
+
+/* socket / connect / accept / shutdown / SO_ERROR */
+void adi_conn_sock_event(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_proc *p = adi_proc_get(e, f->pid);
+	struct adi_fd *fd;
+	struct adi_conn *c;
+
+	if (!p)
+		return;
+	switch (f->op) {
+	case ADI_OP_SOCKET:
+		if (f->ret >= 0 && (fd = adi_fd_install(e, p, f->fd, ADI_FD_SOCK, NULL, f->ts_ns))) {
+			fd->ino = f->ino;
+			fd->cloexec = f->arg2 & 02000000; /* SOCK_CLOEXEC */
+		}
+		return;
+	case ADI_OP_CONNECT:
+		fd = adi_fd_get(e, f->pid, f->fd);
+		if (!fd || (f->ino && fd->ino != f->ino)) {
+			fd = adi_fd_install(e, p, f->fd, ADI_FD_SOCK, NULL, f->ts_ns);
+			if (!fd)
+				return;
+			fd->ino = f->ino;
+		}
+		c = fd->conn;
+		if (c && (c->announced || c->state == CONN_FAILED)) {
+			/* a second connect on the same socket (UDP re-targeting,
+			 * or a retry after failure): a new conversation */
+			adi_conn_unref(e, c, f->ts_ns);
+			fd->conn = NULL;
+			c = NULL;
+		}
+		if (!c) {
+			c = adi_conn_for(e, f);
+			if (!c)
+				return;
+			adi_fd_set_conn(e, fd, c);
+		}
+		c->role = 1;
+		c->start_ts = c->last_ts = f->ts_ns;
+		c->pid = f->pid;
+		c->tid = f->tid;
+		memcpy(c->comm, f->comm, sizeof(c->comm));
+		set_ends(c, ev, false);
+		c->announced = false;
+		if (f->ret == -EINPROGRESS || f->ret == -EAGAIN) {
+			c->state = CONN_PENDING;
+		} else {
+			c->state = f->ret < 0 ? CONN_FAILED : CONN_OPEN;
+			c->connect_err = f->ret < 0 ? (int)-f->ret : 0;
+			conn_event(e, c, "connect", f->ts_ns, c->connect_err, f);
+			c->announced = true;
+		}
+		return;
+	case ADI_OP_ACCEPT: case ADI_OP_ACCEPT4:
+		if (f->ret < 0)
+			return;
+		fd = adi_fd_install(e, p, f->fd, ADI_FD_SOCK, NULL, f->ts_ns);
+		if (!fd)
+			return;
+		fd->ino = f->ino;
+		fd->cloexec = f->arg2 & 02000000;
+		c = adi_conn_for(e, f);
+		if (!c)
+			return;
+		adi_fd_set_conn(e, fd, c);
+		c->role = 2;
+		set_ends(c, ev, true);
+		c->state = CONN_OPEN;
+		conn_event(e, c, "accept", f->ts_ns, 0, f);
+		c->announced = true;
+		return;
+	case ADI_OP_SO_ERROR:
+		fd = adi_fd_get(e, f->pid, f->fd);
+		if (fd && fd->conn)
+			settle_connect(e, fd->conn, f->arg);
+		return;
+	case ADI_OP_SHUTDOWN:
+		return; /* the close that follows ends the connection */
+	}
+}
+
+static void stream_add(struct adi_engine *e, struct adi_conn *c, int d,
+		       const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_stream *s = &c->s[d];
+	uint32_t room;
+
+	if (!s->first_ts)
+		s->first_ts = f->ts_ns;
+	s->last_ts = f->ts_ns;
+	if (f->flags & ADI_RAW_HAS_SEQ) {
+		if (s->have_seq && f->seq != s->next_seq) {
+			/* bytes in between were moved by calls we never saw
+			 * (a dropped record, or another process) */
+			int32_t delta = (int32_t)(f->seq - s->next_seq);
+
+			s->gaps++;
+			e->st.stream_gaps++;
+			if (delta > 0)
+				s->gap_bytes += (uint32_t)delta;
+		}
+		s->have_seq = true;
+		s->next_seq = f->seq + (uint32_t)f->size;
+	}
+	s->bytes += f->size;
+	if (f->size == 0 && d == 1)
+		s->eof = true;
+	room = e->o.body_bytes > s->plen ? e->o.body_bytes - s->plen : 0;
+	if (room && f->data_len && !(f->flags & ADI_RAW_NOPAYLOAD) && ev->data) {
+		uint32_t n = f->data_len < room ? f->data_len : room;
+		uint8_t *p = realloc(s->preview, s->plen + n);
+
+		if (p) {
+			memcpy(p + s->plen, ev->data, n);
+			s->preview = p;
+			s->plen += n;
+		}
+	}
+}
+
+void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	int d = f->dir == ADI_DIR_OUT ? 0 : 1;
+
+	if (f->ret < 0)
+		return;
+	if (c->state == CONN_PENDING)
+		settle_connect(e, c, 0);
+	if (f->ts_ns > c->last_ts)
+		c->last_ts = f->ts_ns;
+	stream_add(e, c, d, ev);
+	if (!c->classified && c->s[d].plen) {
+		struct adi_sniff_ctx sc = {
+			.dir = d ? ADI_DIR_IN : ADI_DIR_OUT,
+			.server_side = c->role == 2,
+			.local_port = f->local.port,
+			.remote_port = f->remote.port,
+		};
+		int more = 0;
+
+		c->proto = adi_proto_classify(c->s[d].preview, c->s[d].plen, &sc, &more);
+		c->classified = c->proto || !more;
+	}
+}

@@ -1,0 +1,679 @@
+/* engine.c - dispatch of raw events to the tables, the timeline that orders
+ * semantic events, and the trace summary. The tables themselves are in
+ * tables.c, conn.c and fileops.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine_int.h"
+#include "util.h"
+
+struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
+				  struct adi_sink **sinks, int nsinks)
+{
+	struct adi_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->o = *o;
+	if (!e->o.hold_ns)
+		e->o.hold_ns = 2000000000ULL;
+	if (!e->o.backend)
+		e->o.backend = "ebpf";
+	e->sinks = sinks;
+	e->nsinks = nsinks;
+	e->next_gen = 1;
+	e->next_conn_id = 1;
+	if (adi_map_init(&e->procs) || adi_map_init(&e->fds) ||
+	    adi_map_init(&e->conns)) {
+		adi_engine_free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return e;
+}
+
+void adi_engine_free(struct adi_engine *e)
+{
+	if (!e)
+		return;
+	adi_tables_free(e);
+	for (size_t i = 0; i < e->nheap; i++)
+		adi_event_free(e->heap[i]);
+	free(e->heap);
+	free(e->backend_name);
+	adi_map_fini(&e->procs);
+	adi_map_fini(&e->fds);
+	adi_map_fini(&e->conns);
+	free(e);
+}
+
+void adi_engine_set_resolver(struct adi_engine *e, adi_resolve_fn fn, void *arg)
+{
+	e->resolve = fn;
+	e->resolve_arg = arg;
+}
+
+void adi_engine_save_raw(struct adi_engine *e, FILE *f)
+{
+	e->save = f;
+}
+
+void adi_engine_stats(const struct adi_engine *e, struct adi_engine_stats *st)
+{
+	*st = e->st;
+	st->dropped = e->dropped;
+}
+
+/* ---- timeline ---- */
+
+static bool ev_before(const struct adi_event *a, const struct adi_event *b)
+{
+	return a->ts_ns != b->ts_ns ? a->ts_ns < b->ts_ns : a->seq < b->seq;
+}
+
+struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
+			     uint64_t ts, uint32_t pid, uint32_t tid,
+			     const char *comm, uint64_t cgroup_id)
+{
+	struct adi_event *ev = adi_event_new(kind, ts);
+
+	if (!ev)
+		return NULL;
+	ev->pid = pid;
+	ev->tid = tid;
+	snprintf(ev->comm, sizeof(ev->comm), "%.15s", comm ? comm : "");
+	ev->cgroup_id = cgroup_id;
+	ev->seq = e->next_seq++;
+	return ev;
+}
+
+static void count_kind(struct adi_engine *e, const char *kind)
+{
+	for (int i = 0; i < e->nkinds; i++) {
+		if (!strcmp(e->kinds[i].kind, kind)) {
+			e->kinds[i].n++;
+			return;
+		}
+	}
+	if (e->nkinds < ADI_MAX_KINDS) {
+		e->kinds[e->nkinds].kind = kind;
+		e->kinds[e->nkinds++].n = 1;
+	}
+}
+
+void adi_ev_push(struct adi_engine *e, struct adi_event *ev)
+{
+	size_t i;
+
+	if (!ev)
+		return;
+	if (e->nheap == e->capheap) {
+		size_t cap = e->capheap ? e->capheap * 2 : 256;
+		struct adi_event **h = realloc(e->heap, cap * sizeof(*h));
+
+		if (!h) {
+			adi_event_free(ev);
+			e->st.sink_errors++;
+			return;
+		}
+		e->heap = h;
+		e->capheap = cap;
+	}
+	i = e->nheap++;
+	while (i > 0 && ev_before(ev, e->heap[(i - 1) / 2])) {
+		e->heap[i] = e->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	e->heap[i] = ev;
+}
+
+static struct adi_event *heap_pop(struct adi_engine *e)
+{
+	struct adi_event *top = e->heap[0], *last = e->heap[--e->nheap];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= e->nheap)
+			break;
+		if (c + 1 < e->nheap && ev_before(e->heap[c + 1], e->heap[c]))
+			c++;
+		if (!ev_before(e->heap[c], last))
+			break;
+		e->heap[i] = e->heap[c];
+		i = c;
+	}
+	if (e->nheap)
+		e->heap[i] = last;
+	return top;
+}
+
+static void write_event(struct adi_engine *e, struct adi_event *ev)
+{
+	count_kind(e, ev->kind);
+	e->st.events_out++;
+	for (int i = 0; i < e->nsinks; i++) {
+		int rc = adi_sink_emit(e->sinks[i], ev);
+
+		if (rc) {
+			if (!e->st.sink_errors)
+				e->st.first_sink_error = rc;
+			e->st.sink_errors++;
+		}
+	}
+	adi_event_free(ev);
+}
+
+/* The earliest start among pending things (open merged runs, open
+ * connections) that may still produce an event, ignoring those older than
+ * the hold window so a long-lived connection cannot stall the timeline. */
+static uint64_t watermark(struct adi_engine *e)
+{
+	uint64_t wm = e->now + 1;
+	uint64_t floor = e->now > e->o.hold_ns ? e->now - e->o.hold_ns : 0;
+
+	for (struct adi_fd *f = e->aggs; f; f = f->anext)
+		if (f->agg.ts >= floor && f->agg.ts < wm)
+			wm = f->agg.ts;
+	for (struct adi_conn *c = e->open_conns; c; c = c->next)
+		if (c->start_ts >= floor && c->start_ts < wm && c->stream &&
+		    c->state != CONN_FAILED)
+			wm = c->start_ts;
+	return wm;
+}
+
+/* Called from adi_engine_feed at points that depend only on the event
+ * stream (every ADI_RELEASE_EVERY events, and at each tick), so a replay
+ * releases, and therefore orders, exactly as the live run did. */
+static void release_ready(struct adi_engine *e)
+{
+	uint64_t wm;
+
+	/* a merged run older than the window is written now, so it is not
+	 * held back (nor holds others back) indefinitely */
+	for (struct adi_fd *f = e->aggs, *n; f; f = n) {
+		n = f->anext;
+		if (e->now > e->o.hold_ns && f->agg.last_ts < e->now - e->o.hold_ns)
+			adi_file_agg_flush(e, f);
+	}
+	wm = watermark(e);
+	while (e->nheap && e->heap[0]->ts_ns < wm)
+		write_event(e, heap_pop(e));
+	e->since_release = 0;
+}
+
+void adi_engine_release(struct adi_engine *e)
+{
+	for (int i = 0; i < e->nsinks; i++)
+		adi_sink_flush(e->sinks[i]);
+}
+
+/* ---- feeding ---- */
+
+static void save_event(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	int rc;
+
+	if (!e->save)
+		return;
+	rc = adi_raw_write(e->save, ev);
+	if (rc) {
+		e->st.save_errors++;
+		e->st.save_errno = rc;
+		e->save = NULL; /* a truncated raw file is worse than a short one */
+	}
+}
+
+static void apply_meta(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	char path[ADI_PATH_BUF];
+	size_t n = f->path_len < sizeof(path) - 1 ? f->path_len : sizeof(path) - 1;
+
+	memcpy(path, ev->path ? ev->path : "", n);
+	path[n] = 0;
+	switch (f->op) {
+	case ADI_META_START: {
+		size_t bl = f->path2_len < 31 ? f->path2_len : 31;
+
+		e->start_ts = f->ts_ns;
+		free(e->backend_name);
+		e->backend_name = strndup(ev->path2 ? ev->path2 : "", bl);
+		if (f->pid) {
+			struct adi_proc *p = adi_proc_ensure(e, f);
+
+			if (p && n) {
+				free(p->cwd);
+				p->cwd = strdup(path);
+			}
+		}
+		break;
+	}
+	case ADI_META_CWD: {
+		struct adi_proc *p = adi_proc_ensure(e, f);
+
+		if (p) {
+			free(p->cwd);
+			p->cwd = strdup(path);
+		}
+		break;
+	}
+	case ADI_META_FD: {
+		struct adi_proc *p = adi_proc_ensure(e, f);
+		struct adi_fd *fd;
+
+		if (!p)
+			break;
+		fd = adi_fd_get(e, f->pid, f->fd);
+		if (!fd)
+			fd = adi_fd_install(e, p, f->fd, f->fd_kind, path, f->ts_ns);
+		else if (!fd->path)
+			fd->path = strdup(path);
+		break;
+	}
+	case ADI_META_TICK:
+		break; /* its timestamp advanced e->now in adi_engine_feed */
+	case ADI_META_END:
+		e->have_end = true;
+		e->end_ts = f->ts_ns;
+		e->dropped = f->size;
+		e->truncated = f->length;
+		break;
+	}
+}
+
+/* Feed a META event produced here (from the resolver): saved, then applied. */
+static void meta_from_resolver(struct adi_engine *e, const struct adi_raw_fixed *src,
+			       enum adi_meta_op what, int fd, uint8_t kind)
+{
+	struct adi_raw_event m = { 0 };
+	char buf[ADI_PATH_BUF];
+
+	if (!e->resolve || e->resolve(e->resolve_arg, what, src->pid, fd, buf, sizeof(buf)))
+		return;
+	m.f.family = ADI_RAW_META;
+	m.f.op = what;
+	m.f.ts_ns = src->ts_ns;
+	m.f.pid = src->pid;
+	m.f.tid = src->tid;
+	memcpy(m.f.comm, src->comm, sizeof(m.f.comm));
+	m.f.cgroup_id = src->cgroup_id;
+	m.f.fd = fd;
+	m.f.fd_kind = kind;
+	m.path = buf;
+	m.f.path_len = strlen(buf);
+	save_event(e, &m);
+	apply_meta(e, &m);
+}
+
+static bool fileish(uint8_t kind)
+{
+	return kind == ADI_FD_REG || kind == ADI_FD_DIR || kind == ADI_FD_BLK ||
+	       kind == ADI_FD_CHR || kind == ADI_FD_FIFO || kind == ADI_FD_UNKNOWN;
+}
+
+/* Before an event is saved and applied, learn from the live system what the
+ * tables lack for it (a process's cwd, the path of an fd opened before the
+ * trace), so the saved stream holds it ahead of the event. */
+static void prefetch(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_proc *p;
+
+	if (!e->resolve || f->family == ADI_RAW_META || f->family == ADI_RAW_PROC)
+		return;
+	p = adi_proc_get(e, f->pid);
+	if (!p || !p->cwd)
+		meta_from_resolver(e, f, ADI_META_CWD, -1, 0);
+	switch (f->family) {
+	case ADI_RAW_IO:
+	case ADI_RAW_FD:
+		if (f->op == ADI_OP_PIPE || f->op == ADI_OP_PIPE2 ||
+		    f->op == ADI_OP_CLOSE_RANGE)
+			break;
+		if (f->fd >= 0 && fileish(f->fd_kind) && !adi_fd_get(e, f->pid, f->fd))
+			meta_from_resolver(e, f, ADI_META_FD, f->fd, f->fd_kind);
+		break;
+	case ADI_RAW_PATH:
+		if (f->dfd >= 0 && !adi_fd_get(e, f->pid, f->dfd))
+			meta_from_resolver(e, f, ADI_META_FD, f->dfd, ADI_FD_DIR);
+		if (f->dfd2 >= 0 && !adi_fd_get(e, f->pid, f->dfd2))
+			meta_from_resolver(e, f, ADI_META_FD, f->dfd2, ADI_FD_DIR);
+		if ((f->op == ADI_OP_FTRUNCATE || f->op == ADI_OP_FCHMOD ||
+		     f->op == ADI_OP_FCHOWN || f->op == ADI_OP_FCHDIR) &&
+		    f->fd >= 0 && !adi_fd_get(e, f->pid, f->fd))
+			meta_from_resolver(e, f, ADI_META_FD, f->fd, f->fd_kind);
+		break;
+	}
+}
+
+static bool is_read_op(unsigned op, uint8_t dir)
+{
+	(void)op;
+	return dir == ADI_DIR_IN;
+}
+
+static void on_io(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_proc *p = adi_proc_ensure(e, f);
+	struct adi_fd *fd;
+
+	if (!p)
+		return;
+	if (f->ret == -EAGAIN || f->ret == -EINTR)
+		return; /* nothing happened: non-blocking retry noise */
+	fd = adi_fd_get(e, f->pid, f->fd);
+	if (f->fd_kind == ADI_FD_SOCK) {
+		struct adi_conn *c;
+
+		if (e->o.no_net)
+			return;
+		if (fd && fd->ino != f->ino && f->ino) {
+			/* the fd we knew was closed unseen and reused */
+			adi_fd_close(e, fd, f->ts_ns, false, f);
+			fd = NULL;
+		}
+		if (!fd)
+			fd = adi_fd_install(e, p, f->fd, ADI_FD_SOCK, NULL, f->ts_ns);
+		if (!fd)
+			return;
+		fd->ino = f->ino;
+		c = fd->conn ? fd->conn : adi_conn_for(e, f);
+		if (!c)
+			return;
+		if (!fd->conn)
+			adi_fd_set_conn(e, fd, c);
+		adi_conn_io(e, c, ev);
+		return;
+	}
+	if (e->o.no_fs)
+		return;
+	if (f->fd_kind != ADI_FD_REG && f->fd_kind != ADI_FD_BLK)
+		return; /* terminals, pipes, eventfds: not files on disk */
+	if (!fd)
+		fd = adi_fd_install(e, p, f->fd, f->fd_kind, NULL, f->ts_ns);
+	if (fd) {
+		fd->ino = f->ino;
+		(void)is_read_op;
+		adi_file_io(e, fd, ev);
+	}
+}
+
+static void on_fd(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_proc *p = adi_proc_ensure(e, f);
+	struct adi_fd *old, *nf;
+	int newfd;
+
+	if (!p)
+		return;
+	switch (f->op) {
+	case ADI_OP_CLOSE:
+		old = adi_fd_get(e, f->pid, f->fd);
+		if (!old && f->fd_kind == ADI_FD_SOCK && f->ino &&
+		    adi_map_get(&e->conns, f->ino)) {
+			/* a socket known by inode through another fd/process */
+			old = adi_fd_install(e, p, f->fd, ADI_FD_SOCK, NULL, f->ts_ns);
+			if (old) {
+				old->ino = f->ino;
+				adi_fd_set_conn(e, old, adi_map_get(&e->conns, f->ino));
+			}
+		}
+		if (old)
+			adi_fd_close(e, old, f->ts_ns, true, f);
+		return;
+	case ADI_OP_DUP: case ADI_OP_DUP2: case ADI_OP_DUP3: case ADI_OP_FCNTL:
+		if (f->ret < 0)
+			return;
+		if (f->op == ADI_OP_FCNTL && f->arg == 2 /* F_SETFD */) {
+			old = adi_fd_get(e, f->pid, f->fd);
+			if (old)
+				old->cloexec = f->oflags & 1;
+			return;
+		}
+		newfd = (int)f->ret;
+		if (newfd == f->fd)
+			return; /* dup2(fd, fd) */
+		old = adi_fd_get(e, f->pid, f->fd);
+		nf = adi_fd_install(e, p, newfd, old ? old->kind : ADI_FD_UNKNOWN,
+				    old ? old->path : NULL, f->ts_ns);
+		if (!nf)
+			return;
+		if (old) {
+			nf->ino = old->ino;
+			nf->from_open = old->from_open;
+			if (old->conn)
+				adi_fd_set_conn(e, nf, old->conn);
+		}
+		nf->cloexec = (f->op == ADI_OP_DUP3 && (f->oflags & 02000000)) ||
+			      (f->op == ADI_OP_FCNTL && f->arg == 1030);
+		return;
+	case ADI_OP_CLOSE_RANGE:
+		if (f->ret < 0)
+			return;
+		for (struct adi_fd *x = p->fds, *n; x; x = n) {
+			n = x->pnext;
+			if ((uint32_t)x->fd < (uint32_t)f->fd || (uint32_t)x->fd > (uint32_t)f->fd2)
+				continue;
+			if (f->oflags & 4 /* CLOSE_RANGE_CLOEXEC */)
+				x->cloexec = true;
+			else
+				adi_fd_close(e, x, f->ts_ns, true, f);
+		}
+		return;
+	case ADI_OP_PIPE: case ADI_OP_PIPE2:
+		if (f->ret < 0)
+			return;
+		for (int i = 0; i < 2; i++) {
+			nf = adi_fd_install(e, p, i ? f->fd2 : f->fd, ADI_FD_FIFO,
+					    NULL, f->ts_ns);
+			if (nf)
+				nf->cloexec = f->oflags & 02000000;
+		}
+		return;
+	}
+}
+
+static const char *signal_name(int sig)
+{
+	static const char *const names[] = {
+		"0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
+		"SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2",
+		"SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+		"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
+		"SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+		"SIGSYS",
+	};
+	return sig > 0 && sig < 32 ? names[sig] : NULL;
+}
+
+static struct adi_event *proc_event(struct adi_engine *e, const struct adi_raw_fixed *f,
+				    const char *op, uint32_t ppid)
+{
+	struct adi_event *ev = adi_ev_new(e, "process", f->ts_ns, f->pid, f->tid,
+					  f->comm, f->cgroup_id);
+
+	if (!ev)
+		return NULL;
+	adi_j_set_str(ev->fields, "op", op);
+	adi_j_set_int(ev->fields, "ppid", ppid);
+	adi_j_set_null(ev->fields, "argv");
+	adi_j_set_null(ev->fields, "exit_code");
+	adi_j_set_null(ev->fields, "signal");
+	return ev;
+}
+
+static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_proc *p, *parent;
+	struct adi_event *out;
+
+	switch (f->op) {
+	case ADI_OP_FORK:
+		parent = adi_proc_get(e, f->ppid);
+		p = adi_proc_ensure(e, f);
+		if (!p)
+			return;
+		p->ppid = f->ppid;
+		if (parent && parent != p) {
+			/* the child starts with a copy of the parent's cwd and fds */
+			if (parent->cwd && !p->cwd)
+				p->cwd = strdup(parent->cwd);
+			for (struct adi_fd *x = parent->fds; x; x = x->pnext) {
+				struct adi_fd *c;
+
+				if (adi_fd_get(e, p->pid, x->fd))
+					continue;
+				c = adi_fd_install(e, p, x->fd, x->kind, x->path, f->ts_ns);
+				if (!c)
+					continue;
+				c->ino = x->ino;
+				c->cloexec = x->cloexec;
+				c->from_open = x->from_open;
+				if (x->conn)
+					adi_fd_set_conn(e, c, x->conn);
+			}
+		}
+		if (!e->o.no_proc && (out = proc_event(e, f, "fork", f->ppid)))
+			adi_ev_push(e, out);
+		return;
+	case ADI_OP_EXEC: {
+		struct adi_jval *argv;
+		size_t i = 0;
+
+		p = adi_proc_ensure(e, f);
+		if (!p)
+			return;
+		memcpy(p->comm, f->comm, sizeof(p->comm));
+		p->ppid = f->ppid;
+		/* the kernel closed the close-on-exec fds without a syscall */
+		for (struct adi_fd *x = p->fds, *n; x; x = n) {
+			n = x->pnext;
+			if (x->cloexec)
+				adi_fd_close(e, x, f->ts_ns, true, f);
+		}
+		if (e->o.no_proc || !(out = proc_event(e, f, "exec", f->ppid)))
+			return;
+		argv = adi_j_arr();
+		while (argv && i < f->data_len) {
+			const uint8_t *s = ev->data + i;
+			size_t l = strnlen((const char *)s, f->data_len - i);
+
+			adi_j_push(argv, adi_j_bytes(s, l));
+			i += l + 1;
+		}
+		adi_j_set(out->fields, "argv", argv);
+		if (f->flags & ADI_RAW_TRUNC)
+			adi_j_set_bool(out->fields, "argv_truncated", true);
+		adi_j_set(out->fields, "filename",
+			  f->path2_len ? adi_j_bytes((const uint8_t *)ev->path2, f->path2_len)
+				       : adi_j_null());
+		adi_ev_push(e, out);
+		return;
+	}
+	case ADI_OP_EXIT:
+		p = adi_proc_get(e, f->pid);
+		if (!e->o.no_proc && (out = proc_event(e, f, "exit", f->ppid))) {
+			int st = f->arg;
+
+			if ((st & 0x7f) == 0) {
+				adi_j_set_int(out->fields, "exit_code", (st >> 8) & 0xff);
+			} else {
+				const char *sn = signal_name(st & 0x7f);
+
+				if (sn)
+					adi_j_set_str(out->fields, "signal", sn);
+				else
+					adi_j_set_int(out->fields, "signal", st & 0x7f);
+				if (st & 0x80)
+					adi_j_set_bool(out->fields, "core_dumped", true);
+			}
+			adi_ev_push(e, out);
+		}
+		if (p)
+			adi_proc_remove(e, p, f->ts_ns);
+		return;
+	}
+}
+
+int adi_engine_feed(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+
+	e->st.raw_in++;
+	prefetch(e, ev);
+	save_event(e, ev);
+	if (f->ts_ns > e->now)
+		e->now = f->ts_ns;
+	if (!e->start_ts)
+		e->start_ts = f->ts_ns;
+	switch (f->family) {
+	case ADI_RAW_META:
+		apply_meta(e, ev);
+		break;
+	case ADI_RAW_IO:
+		on_io(e, ev);
+		break;
+	case ADI_RAW_PATH:
+		adi_proc_ensure(e, f);
+		adi_file_path_event(e, ev);
+		break;
+	case ADI_RAW_SOCK:
+		adi_proc_ensure(e, f);
+		adi_conn_sock_event(e, ev);
+		break;
+	case ADI_RAW_FD:
+		on_fd(e, ev);
+		break;
+	case ADI_RAW_PROC:
+		on_proc(e, ev);
+		break;
+	}
+	if (++e->since_release >= ADI_RELEASE_EVERY ||
+	    (f->family == ADI_RAW_META && f->op == ADI_META_TICK))
+		release_ready(e);
+	return 0;
+}
+
+void adi_engine_finish(struct adi_engine *e)
+{
+	struct adi_event *sum;
+	struct adi_jval *kinds;
+	uint64_t end = e->have_end ? e->end_ts : e->now;
+	uint64_t total = 0;
+
+	/* everything pending ends with the trace */
+	while (e->aggs)
+		adi_file_agg_flush(e, e->aggs);
+	adi_conn_end_all(e);
+	while (e->nheap)
+		write_event(e, heap_pop(e));
+
+	sum = adi_ev_new(e, "trace_summary", end, 0, 0, "", 0);
+	if (sum) {
+		kinds = adi_j_obj();
+		for (int i = 0; i < e->nkinds; i++) {
+			adi_j_set_int(kinds, e->kinds[i].kind, e->kinds[i].n);
+			total += e->kinds[i].n;
+		}
+		sum->duration_ns = end > e->start_ts ? end - e->start_ts : 0;
+		adi_j_set(sum->fields, "events", kinds);
+		adi_j_set_int(sum->fields, "dropped", e->dropped);
+		adi_j_set_int(sum->fields, "truncated", e->truncated);
+		adi_j_set_str(sum->fields, "backend", e->o.backend);
+		adi_j_set_str(sum->fields, "capture_backend",
+			      e->backend_name && *e->backend_name ? e->backend_name
+								   : e->o.backend);
+		adi_j_set_int(sum->fields, "total", total);
+		adi_j_set_int(sum->fields, "stream_gaps", e->st.stream_gaps);
+		adi_j_set_int(sum->fields, "evicted", e->st.evicted);
+		write_event(e, sum);
+	}
+	for (int i = 0; i < e->nsinks; i++)
+		adi_sink_flush(e->sinks[i]);
+}

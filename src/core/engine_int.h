@@ -1,0 +1,170 @@
+/* engine_int.h - the engine's tables, shared by engine.c (dispatch, timeline,
+ * summary), tables.c (processes and fds), conn.c (connections and streams)
+ * and fileops.c (file events and read/write merging). Not a public API. */
+#ifndef ADI_ENGINE_INT_H
+#define ADI_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "engine.h"
+#include "hashmap.h"
+#include "../proto/proto.h"
+
+/* Caps: beyond them the oldest-looking entries are evicted and counted. */
+#define ADI_MAX_PROCS 65536
+#define ADI_MAX_FDS 262144
+#define ADI_MAX_CONNS 65536
+#define ADI_MAX_KINDS 32
+#define ADI_PATH_BUF 4096
+/* events between two timeline releases */
+#define ADI_RELEASE_EVERY 64
+
+struct adi_conn;
+
+/* A merged run of reads or writes on one fd (events.md: consecutive reads
+ * or writes are one event). */
+struct adi_fagg {
+	bool active;
+	bool write;
+	uint64_t ts, last_ts;
+	uint64_t bytes;
+	uint32_t ops;
+	uint32_t tid;
+	char comm[16];
+	uint64_t cgroup_id;
+	uint32_t uid, gid, mode;
+	uint8_t *content;        /* first content_bytes of the run */
+	uint32_t clen;
+	bool content_gap;        /* a call in the run carried no payload */
+};
+
+struct adi_fd {
+	uint32_t pid;
+	int fd;
+	uint64_t gen;            /* unique per opened fd in this trace */
+	uint8_t kind;            /* enum adi_fd_kind */
+	bool cloexec;
+	bool from_open;          /* opened under trace (we saw the open) */
+	char *path;              /* absolute path, or NULL when unknown */
+	uint64_t ino;
+	struct adi_conn *conn;   /* sockets: a counted reference */
+	struct adi_fagg agg;
+	struct adi_fd *pnext, *pprev; /* the process's fds */
+	struct adi_fd *anext, *aprev; /* engine's list of fds with an active agg */
+};
+
+struct adi_proc {
+	uint32_t pid, ppid;
+	char comm[16];
+	uint64_t cgroup_id;
+	char *cwd;               /* NULL when unknown */
+	struct adi_fd *fds;
+};
+
+enum adi_conn_state { CONN_NEW, CONN_PENDING, CONN_OPEN, CONN_FAILED };
+
+struct adi_stream {
+	uint64_t bytes;          /* true bytes moved in this direction */
+	uint8_t *preview;        /* first body_bytes, owned */
+	uint32_t plen;
+	bool have_seq;
+	uint32_t next_seq;       /* expected TCP position of the next byte */
+	uint64_t gaps, gap_bytes;
+	bool eof;
+	uint64_t first_ts, last_ts;
+};
+
+struct adi_conn {
+	uint64_t id;             /* conn.id in output */
+	uint64_t ino;            /* socket inode: the identity across dup/fork */
+	int refs;                /* fds naming it */
+	uint8_t transport;       /* enum adi_transport */
+	uint8_t role;            /* 0 unknown, 1 client, 2 server */
+	bool stream;             /* SOCK_STREAM */
+	char local[128], remote[128];
+	uint32_t pid, tid;
+	char comm[16];
+	uint64_t cgroup_id;
+	enum adi_conn_state state;
+	int connect_err;         /* errno of a failed connect */
+	uint64_t start_ts, last_ts;
+	bool announced;          /* connect/accept event written */
+	const struct adi_proto *proto;
+	bool classified;
+	struct adi_stream s[2];  /* [0] out (written by us), [1] in */
+	struct adi_conn *next, *prev; /* engine's open list */
+};
+
+struct adi_kind_count {
+	const char *kind;
+	uint64_t n;
+};
+
+struct adi_engine {
+	struct adi_engine_opts o;
+	struct adi_sink **sinks;
+	int nsinks;
+	adi_resolve_fn resolve;
+	void *resolve_arg;
+	FILE *save;
+
+	struct adi_map procs;    /* pid -> adi_proc */
+	struct adi_map fds;      /* pid << 32 | fd -> adi_fd */
+	struct adi_map conns;    /* socket inode -> adi_conn */
+	struct adi_fd *aggs;     /* fds with an active merged run */
+	struct adi_conn *open_conns;
+	uint64_t next_gen, next_conn_id;
+
+	/* timeline: a min-heap on (ts_ns, seq) */
+	struct adi_event **heap;
+	size_t nheap, capheap;
+	uint64_t next_seq;
+	uint64_t now;            /* largest raw timestamp seen */
+	unsigned since_release;
+
+	uint64_t start_ts, end_ts;
+	bool have_end;
+	uint64_t dropped, truncated;
+	struct adi_kind_count kinds[ADI_MAX_KINDS];
+	int nkinds;
+	struct adi_engine_stats st;
+	char *backend_name;
+};
+
+/* engine.c */
+struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
+			     uint64_t ts, uint32_t pid, uint32_t tid,
+			     const char *comm, uint64_t cgroup_id);
+void adi_ev_push(struct adi_engine *e, struct adi_event *ev);
+
+/* tables.c */
+struct adi_proc *adi_proc_get(struct adi_engine *e, uint32_t pid);
+struct adi_proc *adi_proc_ensure(struct adi_engine *e, const struct adi_raw_fixed *f);
+void adi_proc_remove(struct adi_engine *e, struct adi_proc *p, uint64_t ts);
+struct adi_fd *adi_fd_get(struct adi_engine *e, uint32_t pid, int fd);
+/* A new entry for pid's fd (closing whatever was there, at ts). */
+struct adi_fd *adi_fd_install(struct adi_engine *e, struct adi_proc *p, int fd,
+			      uint8_t kind, const char *path, uint64_t ts);
+void adi_fd_close(struct adi_engine *e, struct adi_fd *f, uint64_t ts, bool event,
+		  const struct adi_raw_fixed *why);
+void adi_fd_set_conn(struct adi_engine *e, struct adi_fd *f, struct adi_conn *c);
+void adi_tables_free(struct adi_engine *e);
+
+/* conn.c */
+struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *f);
+void adi_conn_sock_event(struct adi_engine *e, const struct adi_raw_event *ev);
+void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev);
+void adi_conn_unref(struct adi_engine *e, struct adi_conn *c, uint64_t ts);
+void adi_conn_end_all(struct adi_engine *e);
+void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n);
+
+/* fileops.c */
+void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev);
+void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_event *ev);
+void adi_file_agg_flush(struct adi_engine *e, struct adi_fd *f);
+void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
+			  const struct adi_raw_fixed *why);
+int adi_resolve_at(struct adi_engine *e, uint32_t pid, int dfd, const char *rel,
+		   size_t rlen, char *out, size_t outsz);
+
+#endif

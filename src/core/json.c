@@ -1,0 +1,1076 @@
+/* json.c - the JSON value tree of json.h: constructors, ordered objects,
+ * the compact writer and a strict RFC 8259 parser.
+ * Owns every node and string it stores (all input is copied). Strings keep
+ * an explicit length, so payload with NUL bytes survives. It does not know
+ * the event schema: sinks decide what goes into a tree.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strtod_l, newlocale */
+#endif
+
+#include "json.h"
+#include "util.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Nesting of arrays/objects the parser accepts (json.h). */
+#define ADI_JSON_MAX_DEPTH 64
+
+struct adi_jstr {
+	char *s;  /* NUL terminated, for adi_j_as_str; may hold NUL bytes */
+	size_t n;
+};
+
+struct adi_jmember {
+	struct adi_jstr key;
+	struct adi_jval *val;
+};
+
+struct adi_jval {
+	enum adi_jtype type;
+	union {
+		bool b;
+		int64_t i;
+		double d;
+		struct adi_jstr str;
+		struct {
+			struct adi_jval **items;
+			size_t n, cap;
+		} arr;
+		struct {
+			struct adi_jmember *m;
+			size_t n, cap;
+		} obj;
+	} u;
+};
+
+/* ---- constructors ---- */
+
+static struct adi_jval *adi_j_new(enum adi_jtype t)
+{
+	struct adi_jval *v = calloc(1, sizeof(*v));
+
+	if (!v) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	v->type = t;
+	return v;
+}
+
+struct adi_jval *adi_j_null(void)
+{
+	return adi_j_new(ADI_J_NULL);
+}
+
+struct adi_jval *adi_j_bool(bool b)
+{
+	struct adi_jval *v = adi_j_new(ADI_J_BOOL);
+
+	if (v)
+		v->u.b = b;
+	return v;
+}
+
+struct adi_jval *adi_j_int(int64_t i)
+{
+	struct adi_jval *v = adi_j_new(ADI_J_INT);
+
+	if (v)
+		v->u.i = i;
+	return v;
+}
+
+struct adi_jval *adi_j_double(double d)
+{
+	struct adi_jval *v = adi_j_new(ADI_J_DOUBLE);
+
+	if (v)
+		v->u.d = d;
+	return v;
+}
+
+/* Copy n bytes into a NUL terminated heap string; 0 or -ENOMEM. */
+static int adi_jstr_set(struct adi_jstr *js, const char *s, size_t n)
+{
+	js->s = malloc(n + 1);
+	if (!js->s)
+		return -ENOMEM;
+	if (n)
+		memcpy(js->s, s, n);
+	js->s[n] = '\0';
+	js->n = n;
+	return 0;
+}
+
+/* A string node that takes over buf (n bytes, NUL terminated); frees buf
+ * on failure. */
+static struct adi_jval *adi_j_str_take(char *buf, size_t n)
+{
+	struct adi_jval *v = adi_j_new(ADI_J_STR);
+
+	if (!v) {
+		free(buf);
+		return NULL;
+	}
+	v->u.str.s = buf;
+	v->u.str.n = n;
+	return v;
+}
+
+struct adi_jval *adi_j_strn(const char *s, size_t n)
+{
+	struct adi_jval *v;
+
+	if (!s && n == 0)
+		s = "";
+	if (!s)
+		return adi_j_null();
+	v = adi_j_new(ADI_J_STR);
+	if (v && adi_jstr_set(&v->u.str, s, n) < 0) {
+		free(v);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return v;
+}
+
+struct adi_jval *adi_j_str(const char *s)
+{
+	if (!s)
+		return adi_j_null();
+	return adi_j_strn(s, strlen(s));
+}
+
+struct adi_jval *adi_j_bytes(const uint8_t *b, size_t n)
+{
+	static const char prefix[] = "base64:";
+	size_t plen = sizeof(prefix) - 1;
+	char *buf;
+
+	if (n == 0)
+		return adi_j_strn("", 0);
+	if (adi_utf8_valid(b, n))
+		return adi_j_strn((const char *)b, n);
+	if (n > (SIZE_MAX - plen - 1) / 4 * 3 - 3) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	buf = malloc(plen + adi_base64_len(n) + 1);
+	if (!buf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(buf, prefix, plen);
+	return adi_j_str_take(buf, plen + adi_base64_encode(b, n, buf + plen));
+}
+
+struct adi_jval *adi_j_arr(void)
+{
+	return adi_j_new(ADI_J_ARR);
+}
+
+struct adi_jval *adi_j_obj(void)
+{
+	return adi_j_new(ADI_J_OBJ);
+}
+
+void adi_j_free(struct adi_jval *v)
+{
+	if (!v)
+		return;
+	switch (v->type) {
+	case ADI_J_STR:
+		free(v->u.str.s);
+		break;
+	case ADI_J_ARR:
+		for (size_t i = 0; i < v->u.arr.n; i++)
+			adi_j_free(v->u.arr.items[i]);
+		free(v->u.arr.items);
+		break;
+	case ADI_J_OBJ:
+		for (size_t i = 0; i < v->u.obj.n; i++) {
+			free(v->u.obj.m[i].key.s);
+			adi_j_free(v->u.obj.m[i].val);
+		}
+		free(v->u.obj.m);
+		break;
+	default:
+		break;
+	}
+	free(v);
+}
+
+/* ---- containers ---- */
+
+/* Make room for one more element of size elsz in *items (capacity *cap). */
+static int adi_j_grow(void **items, size_t *cap, size_t n, size_t elsz)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 4;
+	if (ncap > SIZE_MAX / elsz)
+		return -ENOMEM;
+	p = realloc(*items, ncap * elsz);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	*cap = ncap;
+	return 0;
+}
+
+int adi_j_push(struct adi_jval *arr, struct adi_jval *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (!arr || arr->type != ADI_J_ARR) {
+		adi_j_free(v);
+		return -EINVAL;
+	}
+	if (adi_j_grow((void **)&arr->u.arr.items, &arr->u.arr.cap, arr->u.arr.n,
+		       sizeof(*arr->u.arr.items)) < 0) {
+		adi_j_free(v);
+		return -ENOMEM;
+	}
+	arr->u.arr.items[arr->u.arr.n++] = v;
+	return 0;
+}
+
+static struct adi_jmember *adi_j_find(const struct adi_jval *obj, const char *key,
+				      size_t klen)
+{
+	for (size_t i = 0; i < obj->u.obj.n; i++) {
+		struct adi_jmember *m = &obj->u.obj.m[i];
+
+		if (m->key.n == klen && memcmp(m->key.s, key, klen) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* Set key (klen bytes) to v. The key is copied unless owned_key is given,
+ * which is then taken over (freed when not needed). v is always taken.
+ * Lookup is linear: event objects hold a handful of fields. */
+static int adi_j_put(struct adi_jval *obj, const char *key, size_t klen,
+		     char *owned_key, struct adi_jval *v)
+{
+	struct adi_jmember *m = adi_j_find(obj, key, klen);
+	struct adi_jstr k;
+
+	if (m) {
+		free(owned_key);
+		adi_j_free(m->val);
+		m->val = v; /* in place: the key keeps its position */
+		return 0;
+	}
+	if (adi_j_grow((void **)&obj->u.obj.m, &obj->u.obj.cap, obj->u.obj.n,
+		       sizeof(*obj->u.obj.m)) < 0)
+		goto nomem;
+	if (owned_key) {
+		k.s = owned_key;
+		k.n = klen;
+		owned_key = NULL;
+	} else if (adi_jstr_set(&k, key, klen) < 0) {
+		goto nomem;
+	}
+	obj->u.obj.m[obj->u.obj.n].key = k;
+	obj->u.obj.m[obj->u.obj.n].val = v;
+	obj->u.obj.n++;
+	return 0;
+nomem:
+	free(owned_key);
+	adi_j_free(v);
+	return -ENOMEM;
+}
+
+int adi_j_set(struct adi_jval *obj, const char *key, struct adi_jval *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (!obj || obj->type != ADI_J_OBJ || !key) {
+		adi_j_free(v);
+		return -EINVAL;
+	}
+	return adi_j_put(obj, key, strlen(key), NULL, v);
+}
+
+int adi_j_set_str(struct adi_jval *obj, const char *key, const char *s)
+{
+	return adi_j_set(obj, key, adi_j_str(s));
+}
+
+int adi_j_set_int(struct adi_jval *obj, const char *key, int64_t v)
+{
+	return adi_j_set(obj, key, adi_j_int(v));
+}
+
+int adi_j_set_bool(struct adi_jval *obj, const char *key, bool b)
+{
+	return adi_j_set(obj, key, adi_j_bool(b));
+}
+
+int adi_j_set_null(struct adi_jval *obj, const char *key)
+{
+	return adi_j_set(obj, key, adi_j_null());
+}
+
+int adi_j_set_double(struct adi_jval *obj, const char *key, double v)
+{
+	return adi_j_set(obj, key, adi_j_double(v));
+}
+
+int adi_j_set_bytes(struct adi_jval *obj, const char *key, const uint8_t *b, size_t n)
+{
+	return adi_j_set(obj, key, adi_j_bytes(b, n));
+}
+
+/* ---- access ---- */
+
+enum adi_jtype adi_j_type(const struct adi_jval *v)
+{
+	return v ? v->type : ADI_J_NULL;
+}
+
+struct adi_jval *adi_j_get(const struct adi_jval *obj, const char *key)
+{
+	struct adi_jmember *m;
+
+	if (!obj || obj->type != ADI_J_OBJ || !key)
+		return NULL;
+	m = adi_j_find(obj, key, strlen(key));
+	return m ? m->val : NULL;
+}
+
+size_t adi_j_len(const struct adi_jval *v)
+{
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case ADI_J_ARR:
+		return v->u.arr.n;
+	case ADI_J_OBJ:
+		return v->u.obj.n;
+	case ADI_J_STR:
+		return v->u.str.n;
+	default:
+		return 0;
+	}
+}
+
+struct adi_jval *adi_j_at(const struct adi_jval *v, size_t i)
+{
+	if (!v)
+		return NULL;
+	if (v->type == ADI_J_ARR && i < v->u.arr.n)
+		return v->u.arr.items[i];
+	if (v->type == ADI_J_OBJ && i < v->u.obj.n)
+		return v->u.obj.m[i].val;
+	return NULL;
+}
+
+const char *adi_j_key_at(const struct adi_jval *obj, size_t i)
+{
+	if (!obj || obj->type != ADI_J_OBJ || i >= obj->u.obj.n)
+		return NULL;
+	return obj->u.obj.m[i].key.s;
+}
+
+bool adi_j_is_null(const struct adi_jval *v)
+{
+	return !v || v->type == ADI_J_NULL;
+}
+
+const char *adi_j_as_str(const struct adi_jval *v, const char *fallback)
+{
+	return v && v->type == ADI_J_STR ? v->u.str.s : fallback;
+}
+
+int64_t adi_j_as_int(const struct adi_jval *v, int64_t fallback)
+{
+	return v && v->type == ADI_J_INT ? v->u.i : fallback;
+}
+
+double adi_j_as_double(const struct adi_jval *v, double fallback)
+{
+	if (!v)
+		return fallback;
+	if (v->type == ADI_J_DOUBLE)
+		return v->u.d;
+	/* JSON has one number type: "2" read back from a trace is an int. */
+	if (v->type == ADI_J_INT)
+		return (double)v->u.i;
+	return fallback;
+}
+
+bool adi_j_as_bool(const struct adi_jval *v, bool fallback)
+{
+	return v && v->type == ADI_J_BOOL ? v->u.b : fallback;
+}
+
+const char *adi_j_get_str(const struct adi_jval *obj, const char *key, const char *fallback)
+{
+	return adi_j_as_str(adi_j_get(obj, key), fallback);
+}
+
+int64_t adi_j_get_int(const struct adi_jval *obj, const char *key, int64_t fallback)
+{
+	return adi_j_as_int(adi_j_get(obj, key), fallback);
+}
+
+/* ---- writer ---- */
+
+/* Output to a FILE or to a growing heap buffer; the first error sticks and
+ * turns every later put into a no-op. */
+struct adi_jw {
+	FILE *f;
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+static void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
+{
+	if (w->err || n == 0)
+		return;
+	if (w->f) {
+		errno = 0;
+		if (fwrite(s, 1, n, w->f) != n)
+			w->err = errno ? -errno : -EIO;
+		return;
+	}
+	if (w->cap - w->len < n + 1) {
+		size_t ncap = w->cap ? w->cap : 64;
+		char *p;
+
+		while (ncap - w->len < n + 1) {
+			if (ncap > SIZE_MAX / 2) {
+				w->err = -ENOMEM;
+				return;
+			}
+			ncap *= 2;
+		}
+		p = realloc(w->buf, ncap);
+		if (!p) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->buf = p;
+		w->cap = ncap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static void adi_jw_puts(struct adi_jw *w, const char *s)
+{
+	adi_jw_put(w, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at b (n bytes left), 0 if invalid. */
+static size_t adi_utf8_seq(const uint8_t *b, size_t n)
+{
+	size_t len;
+
+	if (b[0] < 0x80)
+		return 1;
+	if (b[0] >= 0xc2 && b[0] <= 0xdf)
+		len = 2;
+	else if (b[0] >= 0xe0 && b[0] <= 0xef)
+		len = 3;
+	else if (b[0] >= 0xf0 && b[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	return len <= n && adi_utf8_valid(b, len) ? len : 0;
+}
+
+/* A JSON string literal. Bytes that are not UTF-8 (only possible through
+ * adi_j_strn) become U+FFFD: writing them raw would make the line invalid
+ * JSON, and callers with binary data should use adi_j_bytes. */
+static void adi_jw_string(struct adi_jw *w, const char *s, size_t n)
+{
+	const uint8_t *b = (const uint8_t *)s;
+	size_t run = 0, i = 0;
+
+	adi_jw_put(w, "\"", 1);
+	while (i < n) {
+		uint8_t c = b[i];
+		const char *esc = NULL;
+		char u[8];
+		size_t len;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			len = adi_utf8_seq(b + i, n - i);
+			if (len) {
+				i += len;
+				continue;
+			}
+			esc = "\xef\xbf\xbd";
+		} else {
+			switch (c) {
+			case '"': esc = "\\\""; break;
+			case '\\': esc = "\\\\"; break;
+			case '\n': esc = "\\n"; break;
+			case '\r': esc = "\\r"; break;
+			case '\t': esc = "\\t"; break;
+			case '\b': esc = "\\b"; break;
+			case '\f': esc = "\\f"; break;
+			default:
+				snprintf(u, sizeof(u), "\\u%04x", c);
+				esc = u;
+				break;
+			}
+		}
+		adi_jw_put(w, s + run, i - run);
+		adi_jw_puts(w, esc);
+		i++;
+		run = i;
+	}
+	adi_jw_put(w, s + run, i - run);
+	adi_jw_put(w, "\"", 1);
+}
+
+/* "%.3f" with trailing zeros removed, keeping one decimal. The integer
+ * part and the three decimals are picked out of the printf output so that
+ * a locale's decimal comma cannot leak into JSON. Non-finite values have
+ * no JSON form and are written as null. */
+static void adi_jw_double(struct adi_jw *w, double d)
+{
+	char tmp[400], out[400];
+	size_t len, ip = 0, fl = 3, o;
+
+	if (!isfinite(d)) {
+		adi_jw_puts(w, "null");
+		return;
+	}
+	len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", d);
+	if (len >= sizeof(tmp) || len < 5)
+		len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", 0.0);
+	if (tmp[ip] == '-')
+		ip++;
+	while (tmp[ip] >= '0' && tmp[ip] <= '9')
+		ip++;
+	while (fl > 1 && tmp[len - 3 + fl - 1] == '0')
+		fl--;
+	o = ip;
+	memcpy(out, tmp, ip);
+	out[o++] = '.';
+	memcpy(out + o, tmp + len - 3, fl);
+	o += fl;
+	out[o] = '\0';
+	/* -0.0001 rounds to "-0.000": no reader wants a negative zero. */
+	if (strcmp(out, "-0.0") == 0)
+		adi_jw_puts(w, "0.0");
+	else
+		adi_jw_put(w, out, o);
+}
+
+static void adi_jw_value(struct adi_jw *w, const struct adi_jval *v)
+{
+	char num[32];
+
+	if (!v) {
+		adi_jw_puts(w, "null");
+		return;
+	}
+	switch (v->type) {
+	case ADI_J_NULL:
+		adi_jw_puts(w, "null");
+		break;
+	case ADI_J_BOOL:
+		adi_jw_puts(w, v->u.b ? "true" : "false");
+		break;
+	case ADI_J_INT:
+		snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
+		adi_jw_puts(w, num);
+		break;
+	case ADI_J_DOUBLE:
+		adi_jw_double(w, v->u.d);
+		break;
+	case ADI_J_STR:
+		adi_jw_string(w, v->u.str.s, v->u.str.n);
+		break;
+	case ADI_J_ARR:
+		adi_jw_put(w, "[", 1);
+		for (size_t i = 0; i < v->u.arr.n && !w->err; i++) {
+			if (i)
+				adi_jw_put(w, ",", 1);
+			adi_jw_value(w, v->u.arr.items[i]);
+		}
+		adi_jw_put(w, "]", 1);
+		break;
+	case ADI_J_OBJ:
+		adi_jw_put(w, "{", 1);
+		for (size_t i = 0; i < v->u.obj.n && !w->err; i++) {
+			if (i)
+				adi_jw_put(w, ",", 1);
+			adi_jw_string(w, v->u.obj.m[i].key.s, v->u.obj.m[i].key.n);
+			adi_jw_put(w, ":", 1);
+			adi_jw_value(w, v->u.obj.m[i].val);
+		}
+		adi_jw_put(w, "}", 1);
+		break;
+	}
+}
+
+int adi_j_write(const struct adi_jval *v, FILE *f)
+{
+	struct adi_jw w = { .f = f };
+
+	if (!f)
+		return -EINVAL;
+	adi_jw_value(&w, v);
+	return w.err;
+}
+
+char *adi_j_to_string(const struct adi_jval *v)
+{
+	struct adi_jw w = { 0 };
+
+	adi_jw_value(&w, v);
+	if (w.err) {
+		free(w.buf);
+		errno = -w.err;
+		return NULL;
+	}
+	return w.buf;
+}
+
+/* ---- parser ---- */
+
+/* A bounds-checked cursor over s[0..n): every read tests pos < n first. */
+struct adi_jp {
+	const char *s;
+	size_t n, pos;
+	int err;        /* -EINVAL or -ENOMEM, first one wins */
+	locale_t c_loc; /* "C" numeric locale for strtod_l, made on first use */
+};
+
+static void adi_jp_fail(struct adi_jp *p, int err)
+{
+	if (!p->err)
+		p->err = err;
+}
+
+static void adi_jp_ws(struct adi_jp *p)
+{
+	while (p->pos < p->n) {
+		char c = p->s[p->pos];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		p->pos++;
+	}
+}
+
+static bool adi_jp_lit(struct adi_jp *p, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	if (p->n - p->pos < l || memcmp(p->s + p->pos, lit, l) != 0)
+		return false;
+	p->pos += l;
+	return true;
+}
+
+static int adi_jp_hex4(struct adi_jp *p, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	if (p->n - p->pos < 4)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		char c = p->s[p->pos++];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t adi_utf8_put(uint32_t cp, char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Decode the string whose opening quote is at pos. Returns a heap buffer
+ * (NUL terminated, length in *len) or NULL with p->err set. The decoded
+ * text is never longer than the raw text (every escape shrinks), so one
+ * allocation of the raw length suffices. */
+static char *adi_jp_string(struct adi_jp *p, size_t *len)
+{
+	size_t end, o = 0;
+	char *out;
+
+	p->pos++; /* the opening quote */
+	for (end = p->pos; end < p->n && p->s[end] != '"'; end++) {
+		if (p->s[end] == '\\')
+			end++; /* the escaped char cannot close the string */
+	}
+	if (end >= p->n) {
+		adi_jp_fail(p, -EINVAL);
+		return NULL;
+	}
+	out = malloc(end - p->pos + 1);
+	if (!out) {
+		adi_jp_fail(p, -ENOMEM);
+		return NULL;
+	}
+	while (p->pos < end) {
+		uint8_t c = (uint8_t)p->s[p->pos];
+		uint32_t cp, lo;
+		size_t sl;
+
+		if (c < 0x20)
+			goto bad; /* raw control characters must be escaped */
+		if (c >= 0x80) {
+			sl = adi_utf8_seq((const uint8_t *)p->s + p->pos, end - p->pos);
+			if (!sl)
+				goto bad;
+			memcpy(out + o, p->s + p->pos, sl);
+			o += sl;
+			p->pos += sl;
+			continue;
+		}
+		p->pos++;
+		if (c != '\\') {
+			out[o++] = (char)c;
+			continue;
+		}
+		c = (uint8_t)p->s[p->pos++]; /* pos < end: end follows a char */
+		switch (c) {
+		case '"': out[o++] = '"'; break;
+		case '\\': out[o++] = '\\'; break;
+		case '/': out[o++] = '/'; break;
+		case 'b': out[o++] = '\b'; break;
+		case 'f': out[o++] = '\f'; break;
+		case 'n': out[o++] = '\n'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'u':
+			if (end - p->pos < 4 || adi_jp_hex4(p, &cp) < 0)
+				goto bad;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				goto bad; /* a low surrogate with no high one */
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (end - p->pos < 6 || p->s[p->pos] != '\\' ||
+				    p->s[p->pos + 1] != 'u')
+					goto bad;
+				p->pos += 2;
+				if (adi_jp_hex4(p, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+					goto bad;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			o += adi_utf8_put(cp, out + o);
+			break;
+		default:
+			goto bad;
+		}
+	}
+	p->pos = end + 1;
+	out[o] = '\0';
+	*len = o;
+	return out;
+bad:
+	free(out);
+	adi_jp_fail(p, -EINVAL);
+	return NULL;
+}
+
+static struct adi_jval *adi_jp_number(struct adi_jp *p)
+{
+	size_t start = p->pos, digits;
+	bool neg = false, is_int = true, overflow = false;
+	uint64_t mag = 0;
+	char small[64], *copy;
+	struct adi_jval *v;
+	double d;
+
+	if (p->pos < p->n && p->s[p->pos] == '-') {
+		neg = true;
+		p->pos++;
+	}
+	digits = p->pos;
+	while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') {
+		unsigned dg = (unsigned)(p->s[p->pos] - '0');
+
+		if (mag > (UINT64_MAX - dg) / 10)
+			overflow = true;
+		else
+			mag = mag * 10 + dg;
+		p->pos++;
+	}
+	digits = p->pos - digits;
+	/* RFC 8259: at least one digit, no leading zero. */
+	if (digits == 0 || (digits > 1 && p->s[p->pos - digits] == '0'))
+		goto bad;
+	if (p->pos < p->n && p->s[p->pos] == '.') {
+		is_int = false;
+		p->pos++;
+		digits = p->pos;
+		while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+		if (p->pos == digits)
+			goto bad;
+	}
+	if (p->pos < p->n && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
+		is_int = false;
+		p->pos++;
+		if (p->pos < p->n && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
+			p->pos++;
+		digits = p->pos;
+		while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+		if (p->pos == digits)
+			goto bad;
+	}
+	if (is_int && !overflow) {
+		if (!neg && mag <= (uint64_t)INT64_MAX)
+			return adi_j_int((int64_t)mag);
+		if (neg && mag <= (uint64_t)INT64_MAX + 1)
+			return adi_j_int(mag == (uint64_t)INT64_MAX + 1 ?
+					 INT64_MIN : -(int64_t)mag);
+	}
+	/* strtod needs a terminated copy: the input is not terminated. */
+	if (!p->c_loc) {
+		p->c_loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+		if (!p->c_loc) {
+			adi_jp_fail(p, -ENOMEM);
+			return NULL;
+		}
+	}
+	copy = p->pos - start < sizeof(small) ? small : malloc(p->pos - start + 1);
+	if (!copy) {
+		adi_jp_fail(p, -ENOMEM);
+		return NULL;
+	}
+	memcpy(copy, p->s + start, p->pos - start);
+	copy[p->pos - start] = '\0';
+	d = strtod_l(copy, NULL, p->c_loc);
+	if (copy != small)
+		free(copy);
+	v = adi_j_double(d);
+	if (!v)
+		adi_jp_fail(p, -ENOMEM);
+	return v;
+bad:
+	adi_jp_fail(p, -EINVAL);
+	return NULL;
+}
+
+static struct adi_jval *adi_jp_value(struct adi_jp *p, int depth);
+
+static struct adi_jval *adi_jp_array(struct adi_jp *p, int depth)
+{
+	struct adi_jval *arr = adi_j_arr(), *item;
+
+	if (!arr) {
+		adi_jp_fail(p, -ENOMEM);
+		return NULL;
+	}
+	p->pos++; /* '[' */
+	adi_jp_ws(p);
+	if (p->pos < p->n && p->s[p->pos] == ']') {
+		p->pos++;
+		return arr;
+	}
+	for (;;) {
+		item = adi_jp_value(p, depth);
+		if (!item)
+			goto fail;
+		if (adi_j_push(arr, item) < 0) {
+			adi_jp_fail(p, -ENOMEM);
+			goto fail;
+		}
+		adi_jp_ws(p);
+		if (p->pos >= p->n)
+			goto fail;
+		if (p->s[p->pos] == ']') {
+			p->pos++;
+			return arr;
+		}
+		if (p->s[p->pos] != ',')
+			goto fail;
+		p->pos++;
+	}
+fail:
+	/* a syntax error here; a no-op when a nested failure already set err */
+	adi_jp_fail(p, -EINVAL);
+	adi_j_free(arr);
+	return NULL;
+}
+
+static struct adi_jval *adi_jp_object(struct adi_jp *p, int depth)
+{
+	struct adi_jval *obj = adi_j_obj(), *val;
+	char *key;
+	size_t klen;
+
+	if (!obj) {
+		adi_jp_fail(p, -ENOMEM);
+		return NULL;
+	}
+	p->pos++; /* '{' */
+	adi_jp_ws(p);
+	if (p->pos < p->n && p->s[p->pos] == '}') {
+		p->pos++;
+		return obj;
+	}
+	for (;;) {
+		adi_jp_ws(p);
+		if (p->pos >= p->n || p->s[p->pos] != '"')
+			goto fail;
+		key = adi_jp_string(p, &klen);
+		if (!key)
+			goto fail;
+		adi_jp_ws(p);
+		if (p->pos >= p->n || p->s[p->pos] != ':') {
+			free(key);
+			goto fail;
+		}
+		p->pos++;
+		val = adi_jp_value(p, depth);
+		if (!val) {
+			free(key);
+			goto fail;
+		}
+		/* A repeated key replaces the earlier value, as adi_j_set does. */
+		if (adi_j_put(obj, key, klen, key, val) < 0) {
+			adi_jp_fail(p, -ENOMEM);
+			goto fail;
+		}
+		adi_jp_ws(p);
+		if (p->pos >= p->n)
+			goto fail;
+		if (p->s[p->pos] == '}') {
+			p->pos++;
+			return obj;
+		}
+		if (p->s[p->pos] != ',')
+			goto fail;
+		p->pos++;
+	}
+fail:
+	/* a syntax error here; a no-op when a nested failure already set err */
+	adi_jp_fail(p, -EINVAL);
+	adi_j_free(obj);
+	return NULL;
+}
+
+/* One value after optional whitespace; depth counts the containers that
+ * enclose it. */
+static struct adi_jval *adi_jp_value(struct adi_jp *p, int depth)
+{
+	struct adi_jval *v = NULL;
+	char *s;
+	size_t len;
+
+	adi_jp_ws(p);
+	if (p->pos >= p->n) {
+		adi_jp_fail(p, -EINVAL);
+		return NULL;
+	}
+	switch (p->s[p->pos]) {
+	case '{':
+	case '[':
+		if (depth >= ADI_JSON_MAX_DEPTH) {
+			adi_jp_fail(p, -EINVAL);
+			return NULL;
+		}
+		return p->s[p->pos] == '{' ? adi_jp_object(p, depth + 1) :
+					     adi_jp_array(p, depth + 1);
+	case '"':
+		s = adi_jp_string(p, &len);
+		if (!s)
+			return NULL;
+		v = adi_j_str_take(s, len);
+		break;
+	case 't':
+		if (!adi_jp_lit(p, "true"))
+			goto bad;
+		v = adi_j_bool(true);
+		break;
+	case 'f':
+		if (!adi_jp_lit(p, "false"))
+			goto bad;
+		v = adi_j_bool(false);
+		break;
+	case 'n':
+		if (!adi_jp_lit(p, "null"))
+			goto bad;
+		v = adi_j_null();
+		break;
+	default:
+		return adi_jp_number(p);
+	}
+	if (!v)
+		adi_jp_fail(p, -ENOMEM);
+	return v;
+bad:
+	adi_jp_fail(p, -EINVAL);
+	return NULL;
+}
+
+struct adi_jval *adi_json_parse(const char *s, size_t n)
+{
+	struct adi_jp p = { .s = s, .n = n };
+	struct adi_jval *v;
+
+	if (!s) {
+		errno = EINVAL;
+		return NULL;
+	}
+	v = adi_jp_value(&p, 0);
+	if (v) {
+		adi_jp_ws(&p);
+		if (p.pos != p.n) {
+			adi_j_free(v); /* trailing garbage */
+			v = NULL;
+			adi_jp_fail(&p, -EINVAL);
+		}
+	}
+	if (p.c_loc)
+		freelocale(p.c_loc);
+	if (!v)
+		errno = p.err ? -p.err : EINVAL;
+	return v;
+}

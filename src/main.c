@@ -1,0 +1,204 @@
+/* main.c - adi-profiler's verb table and option parsing (cli.md); the verbs
+ * live in src/cli/. Exit status: the command's for run, 0 for a trace that
+ * ended normally, 1 for a capture error, 2 for a usage error. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "../abi/adi_abi.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: adi-profiler run [OPTIONS] -- COMMAND [ARGS...]\n"
+	      "       adi-profiler attach --pid PID [OPTIONS]\n"
+	      "       adi-profiler attach --container NAME|ID [OPTIONS]\n"
+	      "       adi-profiler replay FILE [OPTIONS]\n"
+	      "       adi-profiler view FILE\n"
+	      "options:\n"
+	      "  -o, --output FILE       where events go (- is standard output)\n"
+	      "  --format text|json      human timeline or JSON Lines (default: text on a terminal)\n"
+	      "  --duration SECONDS      stop after this long\n"
+	      "  --backend ebpf          capture backend (ptrace, dtrace: not in this build)\n"
+	      "  --no-net, --no-fs, --no-proc   leave a family of events out\n"
+	      "  --body-bytes N          bytes of bodies / tcp previews kept (4096)\n"
+	      "  --content-bytes N       bytes of file content sampled per event (256)\n"
+	      "  --rows-sample N         rows kept per SQL result (5)\n"
+	      "  --save-raw FILE         also save the raw syscall records for replay\n"
+	      "  --capture-bytes N       payload bytes copied per syscall, 0..32768 (16384)\n"
+	      "  --ringbuf-bytes N       kernel->user ring buffer size, power of two (64 MiB)\n"
+	      "  --show-secrets          do not redact credentials\n", f);
+}
+
+static int bad(const char *msg, const char *arg)
+{
+	fprintf(stderr, "adi-profiler: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	fputs("run 'adi-profiler --help' for usage\n", stderr);
+	return 2;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum {
+	O_FORMAT = 256, O_DURATION, O_BACKEND, O_NO_NET, O_NO_FS, O_NO_PROC,
+	O_BODY, O_CONTENT, O_ROWS, O_SAVE, O_CAPTURE, O_RINGBUF, O_WAKEUP,
+	O_SECRETS, O_PID, O_CONTAINER, O_HOLD,
+};
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, O_FORMAT },
+	{ "duration", required_argument, NULL, O_DURATION },
+	{ "backend", required_argument, NULL, O_BACKEND },
+	{ "no-net", no_argument, NULL, O_NO_NET },
+	{ "no-fs", no_argument, NULL, O_NO_FS },
+	{ "no-proc", no_argument, NULL, O_NO_PROC },
+	{ "body-bytes", required_argument, NULL, O_BODY },
+	{ "content-bytes", required_argument, NULL, O_CONTENT },
+	{ "rows-sample", required_argument, NULL, O_ROWS },
+	{ "save-raw", required_argument, NULL, O_SAVE },
+	{ "capture-bytes", required_argument, NULL, O_CAPTURE },
+	{ "ringbuf-bytes", required_argument, NULL, O_RINGBUF },
+	{ "wakeup-bytes", required_argument, NULL, O_WAKEUP },
+	{ "hold-ms", required_argument, NULL, O_HOLD },
+	{ "show-secrets", no_argument, NULL, O_SECRETS },
+	{ "pid", required_argument, NULL, O_PID },
+	{ "container", required_argument, NULL, O_CONTAINER },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	struct adi_cli c = {
+		.body_bytes = 4096, .content_bytes = 256, .rows_sample = 5,
+		.capture_bytes = ADI_CAP_DEFAULT, .ringbuf_bytes = 64u << 20,
+		.wakeup_bytes = 1u << 20, .hold_ms = 2000, .pid = -1,
+	};
+	const char *verb;
+	unsigned long v;
+	int opt;
+
+	if (argc < 2)
+		return usage(stderr), 2;
+	verb = argv[1];
+	if (!strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(verb, "run") && strcmp(verb, "attach") && strcmp(verb, "replay") &&
+	    strcmp(verb, "view"))
+		return bad("unknown verb", verb);
+	argv++;
+	argc--;
+	optind = 1;
+	/* '+': stop at the first non-option, so the command's own options
+	 * after -- (or after its name) are left alone */
+	while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': c.output = optarg; break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "text"))
+				c.format = ADI_FMT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				c.format = ADI_FMT_JSON;
+			else
+				return bad("--format takes text or json, not", optarg);
+			break;
+		case O_DURATION: {
+			char *end;
+
+			errno = 0;
+			c.duration_s = strtod(optarg, &end);
+			if (errno || *end || !(c.duration_s > 0) || c.duration_s > 1e9)
+				return bad("--duration takes a positive number of seconds, not", optarg);
+			break;
+		}
+		case O_BACKEND:
+			if (strcmp(optarg, "ebpf") && strcmp(optarg, "ptrace") &&
+			    strcmp(optarg, "dtrace"))
+				return bad("--backend takes ebpf, ptrace or dtrace, not", optarg);
+			c.backend = optarg;
+			break;
+		case O_NO_NET: c.no_net = true; break;
+		case O_NO_FS: c.no_fs = true; break;
+		case O_NO_PROC: c.no_proc = true; break;
+		case O_SECRETS: c.show_secrets = true; break;
+		case O_BODY:
+			if (parse_uint(optarg, 1u << 30, &v))
+				return bad("--body-bytes takes a byte count, not", optarg);
+			c.body_bytes = v;
+			break;
+		case O_CONTENT:
+			if (parse_uint(optarg, 1u << 30, &v))
+				return bad("--content-bytes takes a byte count, not", optarg);
+			c.content_bytes = v;
+			break;
+		case O_ROWS:
+			if (parse_uint(optarg, 1u << 20, &v))
+				return bad("--rows-sample takes a count, not", optarg);
+			c.rows_sample = v;
+			break;
+		case O_SAVE: c.save_raw = optarg; break;
+		case O_CAPTURE:
+			if (parse_uint(optarg, ADI_CAP_MAX, &v))
+				return bad("--capture-bytes takes 0..32768, not", optarg);
+			c.capture_bytes = v;
+			break;
+		case O_RINGBUF:
+			if (parse_uint(optarg, 1ul << 30, &v) || v < 4096 || (v & (v - 1)))
+				return bad("--ringbuf-bytes takes a power of two >= 4096, not", optarg);
+			c.ringbuf_bytes = v;
+			break;
+		case O_WAKEUP:
+			if (parse_uint(optarg, 1ul << 30, &v))
+				return bad("--wakeup-bytes takes a byte count, not", optarg);
+			c.wakeup_bytes = v;
+			break;
+		case O_HOLD:
+			if (parse_uint(optarg, 3600000, &v))
+				return bad("--hold-ms takes milliseconds, not", optarg);
+			c.hold_ms = v;
+			break;
+		case O_PID:
+			if (parse_uint(optarg, 1ul << 22, &v) || v == 0)
+				return bad("--pid takes a process id, not", optarg);
+			c.pid = v;
+			break;
+		case O_CONTAINER: c.container = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: return bad("bad option", NULL);
+		}
+	}
+	if (!strcmp(verb, "run")) {
+		if (optind >= argc)
+			return bad("run needs a command after --", NULL);
+		c.cmd = argv + optind;
+		return adi_verb_run(&c);
+	}
+	if (!strcmp(verb, "attach")) {
+		if ((c.pid < 0) == !c.container)
+			return bad("attach needs exactly one of --pid PID or --container NAME", NULL);
+		fprintf(stderr, "adi-profiler: attach is not available in this build yet "
+			"(use 'adi-profiler run -- COMMAND')\n");
+		return 1;
+	}
+	if (optind != argc - 1)
+		return bad(verb[0] == 'r' ? "replay needs one FILE" : "view needs one FILE", NULL);
+	c.file = argv[optind];
+	return !strcmp(verb, "replay") ? adi_verb_replay(&c) : adi_verb_view(&c);
+}

@@ -1,0 +1,41 @@
+/* registry.c - the one list of protocol decoders, and the classifier that
+ * picks one for a connection from its first bytes. Today the list is empty:
+ * every connection is a generic tcp_stream. Each decoder added later is one
+ * line here. */
+#include <stddef.h>
+#include "proto.h"
+
+static const struct adi_proto *const protos[] = {
+	NULL, /* sentinel: keeps the array non-empty until decoders land */
+};
+
+size_t adi_proto_count(void)
+{
+	return sizeof(protos) / sizeof(protos[0]) - 1;
+}
+
+const struct adi_proto *adi_proto_at(size_t i)
+{
+	return i < adi_proto_count() ? protos[i] : NULL;
+}
+
+const struct adi_proto *adi_proto_classify(const uint8_t *b, size_t n,
+					   const struct adi_sniff_ctx *c,
+					   int *need_more)
+{
+	const struct adi_proto *best = NULL;
+	int best_score = ADI_SNIFF_CLAIM - 1;
+
+	*need_more = 0;
+	for (size_t i = 0; i < adi_proto_count(); i++) {
+		int s = protos[i]->sniff(b, n, c);
+
+		if (s < 0)
+			*need_more = 1;
+		else if (s > best_score) {
+			best = protos[i];
+			best_score = s;
+		}
+	}
+	return best;
+}

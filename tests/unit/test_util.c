@@ -1,0 +1,347 @@
+/* test_util.c - unit tests of src/core/util.c: errno and flag names, mode,
+ * time formatting, UTF-8 validation, base64 (RFC 4648 vectors), sizes and
+ * lexical path joining. Expected values are worked out by hand.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_TMPFILE, O_PATH, setenv */
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "core/util.h"
+
+static void test_errno_names(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(adi_errno_name(2, buf, sizeof(buf)), "ENOENT");
+	assert_string_equal(adi_errno_name(-2, buf, sizeof(buf)), "ENOENT");
+	assert_string_equal(adi_errno_name(1, buf, sizeof(buf)), "EPERM");
+	assert_string_equal(adi_errno_name(11, buf, sizeof(buf)), "EAGAIN");
+	assert_string_equal(adi_errno_name(7, buf, sizeof(buf)), "E2BIG");
+	assert_string_equal(adi_errno_name(28, buf, sizeof(buf)), "ENOSPC");
+	assert_string_equal(adi_errno_name(35, buf, sizeof(buf)), "EDEADLK");
+	assert_string_equal(adi_errno_name(95, buf, sizeof(buf)), "EOPNOTSUPP");
+	assert_string_equal(adi_errno_name(111, buf, sizeof(buf)), "ECONNREFUSED");
+	assert_string_equal(adi_errno_name(-111, buf, sizeof(buf)), "ECONNREFUSED");
+	assert_string_equal(adi_errno_name(115, buf, sizeof(buf)), "EINPROGRESS");
+	assert_string_equal(adi_errno_name(133, buf, sizeof(buf)), "EHWPOISON");
+	/* kernel-internal codes a sys_exit tracepoint can see */
+	assert_string_equal(adi_errno_name(-512, buf, sizeof(buf)), "ERESTARTSYS");
+	assert_string_equal(adi_errno_name(517, buf, sizeof(buf)), "EPROBE_DEFER");
+	/* unknown values come back as E<number> in buf */
+	assert_string_equal(adi_errno_name(9999, buf, sizeof(buf)), "E9999");
+	assert_ptr_equal(adi_errno_name(9999, buf, sizeof(buf)), buf);
+	assert_string_equal(adi_errno_name(-9999, buf, sizeof(buf)), "E9999");
+	assert_string_equal(adi_errno_name(0, buf, sizeof(buf)), "E0");
+	assert_string_equal(adi_errno_name(520, buf, sizeof(buf)), "E520");
+	assert_string_equal(adi_errno_name(INT_MIN, buf, sizeof(buf)), "E2147483648");
+}
+
+/* Every value from EPERM to EHWPOISON has a name, except the two numbers
+ * Linux leaves unused on x86 (41, 58 - where EWOULDBLOCK and EDEADLOCK
+ * would have gone). */
+static void test_errno_table_complete(void **state)
+{
+	char buf[32], num[32];
+
+	(void)state;
+	for (int e = 1; e <= 133; e++) {
+		const char *n = adi_errno_name(e, buf, sizeof(buf));
+
+		snprintf(num, sizeof(num), "E%d", e);
+#if defined(__x86_64__) || defined(__i386__)
+		if (e == 41 || e == 58) {
+			assert_string_equal(n, num);
+			continue;
+		}
+#endif
+		assert_string_not_equal(n, num);
+		assert_true(n[0] == 'E');
+	}
+}
+
+static void test_open_flags(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(adi_open_flags_str(O_RDONLY, buf, sizeof(buf)), "O_RDONLY");
+	assert_string_equal(adi_open_flags_str(O_WRONLY | O_CREAT | O_TRUNC, buf, sizeof(buf)),
+			    "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_string_equal(adi_open_flags_str(O_RDONLY | O_CLOEXEC, buf, sizeof(buf)),
+			    "O_RDONLY|O_CLOEXEC");
+	assert_string_equal(adi_open_flags_str(O_RDWR | O_APPEND | O_CLOEXEC, buf, sizeof(buf)),
+			    "O_RDWR|O_APPEND|O_CLOEXEC");
+	/* the order is fixed, whatever order the caller thinks of */
+	assert_string_equal(adi_open_flags_str(O_CLOEXEC | O_EXCL | O_CREAT | O_WRONLY, buf,
+					       sizeof(buf)),
+			    "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC");
+	/* O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC */
+	assert_string_equal(adi_open_flags_str(O_TMPFILE | O_RDWR, buf, sizeof(buf)),
+			    "O_RDWR|O_TMPFILE");
+	assert_string_equal(adi_open_flags_str(O_DIRECTORY, buf, sizeof(buf)),
+			    "O_RDONLY|O_DIRECTORY");
+	assert_string_equal(adi_open_flags_str(O_SYNC | O_WRONLY, buf, sizeof(buf)),
+			    "O_WRONLY|O_SYNC");
+	assert_string_equal(adi_open_flags_str(O_DSYNC | O_WRONLY, buf, sizeof(buf)),
+			    "O_WRONLY|O_DSYNC");
+	assert_string_equal(adi_open_flags_str(O_PATH | O_NOFOLLOW | O_DIRECTORY, buf,
+					       sizeof(buf)),
+			    "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH");
+	assert_string_equal(adi_open_flags_str(O_NONBLOCK | O_NOCTTY | O_RDWR, buf, sizeof(buf)),
+			    "O_RDWR|O_NOCTTY|O_NONBLOCK");
+	/* unknown bits last, in hex */
+	assert_string_equal(adi_open_flags_str(O_WRONLY | 0x80000000u, buf, sizeof(buf)),
+			    "O_WRONLY|0x80000000");
+	/* the access mode value 3 */
+	assert_string_equal(adi_open_flags_str(3, buf, sizeof(buf)), "O_ACCMODE");
+	/* a short buffer truncates but stays terminated */
+	assert_string_equal(adi_open_flags_str(O_WRONLY | O_CREAT, buf, 10), "O_WRONLY|");
+}
+
+#if defined(__x86_64__)
+/* The raw x86_64 kernel values, as the eBPF side sees them. */
+static void test_open_flags_x86_64_values(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(adi_open_flags_str(01101, buf, sizeof(buf)),
+			    "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_string_equal(adi_open_flags_str(02000000, buf, sizeof(buf)),
+			    "O_RDONLY|O_CLOEXEC");
+	assert_string_equal(adi_open_flags_str(020200002, buf, sizeof(buf)),
+			    "O_RDWR|O_TMPFILE");
+	/* glibc's O_LARGEFILE is 0 on LP64; 32-bit tasks send 0100000 */
+	assert_string_equal(adi_open_flags_str(0100000, buf, sizeof(buf)),
+			    "O_RDONLY|O_LARGEFILE");
+	/* __O_TMPFILE without O_DIRECTORY is not O_TMPFILE */
+	assert_string_equal(adi_open_flags_str(020000000, buf, sizeof(buf)),
+			    "O_RDONLY|0x400000");
+}
+#endif
+
+static void test_mode(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_string_equal(adi_mode_str(0644, buf, sizeof(buf)), "0644");
+	assert_string_equal(adi_mode_str(04755, buf, sizeof(buf)), "4755");
+	assert_string_equal(adi_mode_str(0, buf, sizeof(buf)), "0000");
+	assert_string_equal(adi_mode_str(0100600, buf, sizeof(buf)), "0600"); /* S_IFREG */
+	assert_string_equal(adi_mode_str(07777, buf, sizeof(buf)), "7777");
+}
+
+static void test_rfc3339(void **state)
+{
+	char buf[40];
+
+	(void)state;
+	assert_string_equal(adi_rfc3339(0, buf, sizeof(buf)), "1970-01-01T00:00:00.000000000Z");
+	assert_string_equal(adi_rfc3339(1, buf, sizeof(buf)), "1970-01-01T00:00:00.000000001Z");
+	/* date -u -d @1795800705 -> 2026-11-27T17:31:45 */
+	assert_string_equal(adi_rfc3339(1795800705123456789ull, buf, sizeof(buf)),
+			    "2026-11-27T17:31:45.123456789Z");
+	/* 2000-02-29 00:00:00 is 951782400; one ns before is the 28th */
+	assert_string_equal(adi_rfc3339(951782400000000000ull, buf, sizeof(buf)),
+			    "2000-02-29T00:00:00.000000000Z");
+	assert_string_equal(adi_rfc3339(951782399999999999ull, buf, sizeof(buf)),
+			    "2000-02-28T23:59:59.999999999Z");
+}
+
+static void test_clock_str(void **state)
+{
+	char buf[32];
+	/* 15:10:41 UTC on day 0 is 54641 s */
+	uint64_t ts = 54641123456789ull;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_string_equal(adi_clock_str(ts, buf, sizeof(buf)), "15:10:41.123456");
+	/* microseconds are truncated, never rounded up into the next second */
+	assert_string_equal(adi_clock_str(59999999999ull, buf, sizeof(buf)), "00:00:59.999999");
+	/* a POSIX TZ string needs no tzdata: EST5 is UTC-5 */
+	setenv("TZ", "EST5", 1);
+	tzset();
+	assert_string_equal(adi_clock_str(ts, buf, sizeof(buf)), "10:10:41.123456");
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static bool utf8(const char *s, size_t n)
+{
+	return adi_utf8_valid((const uint8_t *)s, n);
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(utf8("", 0));
+	assert_true(utf8("abc", 3));
+	assert_true(utf8("a\0b", 3));                 /* NUL is a valid character */
+	assert_true(utf8("\xc3\xa9", 2));              /* U+00E9 */
+	assert_true(utf8("\xe2\x82\xac", 3));          /* U+20AC */
+	assert_true(utf8("\xf0\x9d\x84\x9e", 4));      /* U+1D11E */
+	assert_true(utf8("\xed\x9f\xbf", 3));          /* U+D7FF, below surrogates */
+	assert_true(utf8("\xee\x80\x80", 3));          /* U+E000, above surrogates */
+	assert_true(utf8("\xf4\x8f\xbf\xbf", 4));      /* U+10FFFF */
+	assert_true(utf8("\xc2\x80", 2));              /* U+0080, smallest 2-byte */
+	assert_true(utf8("\xe0\xa0\x80", 3));          /* U+0800, smallest 3-byte */
+	assert_true(utf8("\xf0\x90\x80\x80", 4));      /* U+10000, smallest 4-byte */
+	/* overlong forms */
+	assert_false(utf8("\xc0\xaf", 2));
+	assert_false(utf8("\xc1\xbf", 2));
+	assert_false(utf8("\xe0\x80\xaf", 3));
+	assert_false(utf8("\xe0\x9f\xbf", 3));
+	assert_false(utf8("\xf0\x80\x80\xaf", 4));
+	assert_false(utf8("\xf0\x8f\xbf\xbf", 4));
+	/* surrogates */
+	assert_false(utf8("\xed\xa0\x80", 3));         /* U+D800 */
+	assert_false(utf8("\xed\xbf\xbf", 3));         /* U+DFFF */
+	/* above U+10FFFF */
+	assert_false(utf8("\xf4\x90\x80\x80", 4));
+	assert_false(utf8("\xf5\x80\x80\x80", 4));
+	/* truncated sequences, also at the very end of the input */
+	assert_false(utf8("\xe2\x82", 2));
+	assert_false(utf8("ab\xe2\x82\xac", 4));
+	assert_false(utf8("\xf0\x9d\x84", 3));
+	assert_false(utf8("\xc3", 1));
+	assert_false(utf8("\xc3x", 2));
+	/* stray bytes */
+	assert_false(utf8("\x80", 1));
+	assert_false(utf8("a\xbf", 2));
+	assert_false(utf8("\xfe", 1));
+	assert_false(utf8("\xff", 1));
+}
+
+static void b64(const char *in, const char *want)
+{
+	char out[64];
+	size_t n = strlen(in);
+
+	assert_int_equal(adi_base64_len(n), strlen(want));
+	assert_int_equal(adi_base64_encode((const uint8_t *)in, n, out), strlen(want));
+	assert_string_equal(out, want);
+}
+
+static void test_base64(void **state)
+{
+	static const uint8_t bin[] = { 0xff, 0xfe, 0x00 };
+	char out[16];
+
+	(void)state;
+	/* RFC 4648 section 10 */
+	b64("", "");
+	b64("f", "Zg==");
+	b64("fo", "Zm8=");
+	b64("foo", "Zm9v");
+	b64("foob", "Zm9vYg==");
+	b64("fooba", "Zm9vYmE=");
+	b64("foobar", "Zm9vYmFy");
+	/* 11111111 11111110 00000000 -> 63 63 56 0 -> "//4A" */
+	assert_int_equal(adi_base64_encode(bin, 3, out), 4);
+	assert_string_equal(out, "//4A");
+	/* 0xfb 0xff -> 111110 111111 1111(00) -> "+/8=" */
+	assert_int_equal(adi_base64_encode((const uint8_t *)"\xfb\xff", 2, out), 4);
+	assert_string_equal(out, "+/8=");
+}
+
+static void test_size_str(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(adi_size_str(0, buf, sizeof(buf)), "0 B");
+	assert_string_equal(adi_size_str(3, buf, sizeof(buf)), "3 B");
+	assert_string_equal(adi_size_str(1023, buf, sizeof(buf)), "1023 B");
+	assert_string_equal(adi_size_str(1024, buf, sizeof(buf)), "1.0 KiB");
+	assert_string_equal(adi_size_str(2150, buf, sizeof(buf)), "2.1 KiB");   /* 2.0996 */
+	assert_string_equal(adi_size_str(5242880, buf, sizeof(buf)), "5.0 MiB");
+	/* 1048575 B is 1023.999 KiB: shown as 1.0 MiB, not "1024.0 KiB" */
+	assert_string_equal(adi_size_str(1048575, buf, sizeof(buf)), "1.0 MiB");
+	assert_string_equal(adi_size_str(1073741824, buf, sizeof(buf)), "1.0 GiB");
+	assert_string_equal(adi_size_str(UINT64_MAX, buf, sizeof(buf)), "16.0 EiB");
+}
+
+static void join_ok(const char *base, const char *rel, const char *want)
+{
+	char out[256];
+
+	assert_int_equal(adi_path_join(base, rel, out, sizeof(out)), 0);
+	assert_string_equal(out, want);
+}
+
+static void test_path_join(void **state)
+{
+	char out[16];
+
+	(void)state;
+	join_ok("/home/u", "a.txt", "/home/u/a.txt");
+	join_ok("/home/u/", "a.txt", "/home/u/a.txt");
+	join_ok("/home/u", "../x", "/home/x");
+	join_ok("/home/u", "../../../../x", "/x");   /* never above "/" */
+	join_ok("/", "..", "/");
+	join_ok("/a", "..", "/");
+	join_ok("/a/b", "./c/./d", "/a/b/c/d");
+	join_ok("/a/b", "c/", "/a/b/c");             /* no trailing "/" */
+	join_ok("/a//b", "c//d", "/a/b/c/d");
+	join_ok("/a", "//b///c//", "/b/c");          /* rel absolute: base unused */
+	join_ok("/a/b", "/etc/../etc/./passwd", "/etc/passwd");
+	join_ok("/a/b/", "", "/a/b");
+	join_ok("/", "", "/");
+	join_ok("/", ".", "/");
+	join_ok("/", "...", "/...");                 /* not a special name */
+	join_ok("/a", "..b/.c", "/a/..b/.c");
+	join_ok("/x/./y/../z", "w", "/x/z/w");       /* the base is normalised too */
+
+	/* "/abcdefgh" is 9 bytes + NUL: fits 10, not 9 */
+	assert_int_equal(adi_path_join("/", "abcdefgh", out, 10), 0);
+	assert_string_equal(out, "/abcdefgh");
+	assert_int_equal(adi_path_join("/", "abcdefgh", out, 9), -ENAMETOOLONG);
+	assert_int_equal(adi_path_join("/tmp", "x", out, 6), -ENAMETOOLONG);
+	/* only the result has to fit, not the way there */
+	assert_int_equal(adi_path_join("/", "aaaaaaaaaaaaaaaaaaaa/../b", out, 4), 0);
+	assert_string_equal(out, "/b");
+	assert_int_equal(adi_path_join("/", "aaaaaaaaaaaaaaaaaaaa/x/../../b", out, 4), 0);
+	assert_string_equal(out, "/b");
+	assert_int_equal(adi_path_join("/", "aaaaaaaaaaaaaaaaaaaa/x/../b", out, 4),
+			 -ENAMETOOLONG);
+	assert_int_equal(adi_path_join("/", "", out, 1), -ENAMETOOLONG);
+	assert_int_equal(adi_path_join("/", NULL, out, sizeof(out)), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errno_names),
+		cmocka_unit_test(test_errno_table_complete),
+		cmocka_unit_test(test_open_flags),
+#if defined(__x86_64__)
+		cmocka_unit_test(test_open_flags_x86_64_values),
+#endif
+		cmocka_unit_test(test_mode),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_clock_str),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_size_str),
+		cmocka_unit_test(test_path_join),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
