@@ -106,9 +106,10 @@ int main(int argc, char **argv)
 	argv++;
 	argc--;
 	optind = 1;
-	/* '+': stop at the first non-option, so the command's own options
-	 * after -- (or after its name) are left alone */
-	while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+	/* run: '+' stops at the first non-option, so the command's own
+	 * options after -- (or after its name) are left alone */
+	while ((opt = getopt_long(argc, argv, strcmp(verb, "run") ? "o:h" : "+o:h",
+				  longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': c.output = optarg; break;
 		case O_FORMAT:

@@ -17,7 +17,7 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 
 	*fp = NULL;
 	if (c->output && strcmp(c->output, "-")) {
-		f = fopen(c->output, "w");
+		f = fopen(c->output, "we"); /* e: not inherited by the command */
 		if (!f) {
 			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->output,
 				strerror(errno));

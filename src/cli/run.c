@@ -115,7 +115,7 @@ int adi_verb_run(struct adi_cli *c)
 		goto out;
 	}
 	if (c->save_raw) {
-		save = fopen(c->save_raw, "wb");
+		save = fopen(c->save_raw, "wbe");
 		if (!save || adi_raw_write_header(save)) {
 			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->save_raw,
 				strerror(errno));
@@ -160,6 +160,9 @@ int adi_verb_run(struct adi_cli *c)
 	}
 	feed_meta(eng, ADI_META_START, pid, getcwd(cwd, sizeof(cwd)) ? cwd : NULL,
 		  "ebpf", 0, 0);
+	/* the command inherits our fds (stdout may be a file): name them now,
+	 * the records that use them may be read after the command is gone */
+	adi_ebpf_snapshot(b, pid, now_wall());
 	if (write(go[1], "g", 1) != 1) {
 		fprintf(stderr, "adi-profiler: cannot start the command: %s\n", strerror(errno));
 		goto out;

@@ -555,7 +555,7 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 		for (struct adi_fd *x = p->fds, *n; x; x = n) {
 			n = x->pnext;
 			if (x->cloexec)
-				adi_fd_close(e, x, f->ts_ns, true, f);
+				adi_fd_close(e, x, f->ts_ns, true, NULL);
 		}
 		if (e->o.no_proc || !(out = proc_event(e, f, "exec", f->ppid)))
 			return;

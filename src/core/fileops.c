@@ -365,8 +365,10 @@ void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
 	} else {
 		who.pid = f->pid;
 		who.tid = f->pid;
-		if (p)
+		if (p) {
 			memcpy(who.comm, p->comm, sizeof(who.comm));
+			who.cgroup_id = p->cgroup_id;
+		}
 	}
 	who.pid = f->pid;
 	ev = file_event(e, &who, "close", ts);

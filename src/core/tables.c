@@ -19,8 +19,11 @@ struct adi_proc *adi_proc_ensure(struct adi_engine *e, const struct adi_raw_fixe
 {
 	struct adi_proc *p = adi_map_get(&e->procs, f->pid);
 
-	if (p)
+	if (p) {
+		if (f->cgroup_id) /* META events do not know it */
+			p->cgroup_id = f->cgroup_id;
 		return p;
+	}
 	if (e->procs.len >= ADI_MAX_PROCS) {
 		e->st.evicted++; /* untracked: its events still print, without cwd */
 		return NULL;
@@ -69,7 +72,10 @@ void adi_fd_close(struct adi_engine *e, struct adi_fd *f, uint64_t ts, bool even
 {
 	if (f->agg.active)
 		adi_file_agg_flush(e, f);
-	if (event && !e->o.no_fs && f->path &&
+	/* implicit closes (exit, exec, dup2 over it: why == NULL) are only
+	 * worth a line for files the process opened itself, not for the
+	 * stdio every process inherits */
+	if (event && !e->o.no_fs && f->path && (why || f->from_open) &&
 	    (f->kind == ADI_FD_REG || f->kind == ADI_FD_BLK))
 		adi_file_close_event(e, f, ts, why);
 	fd_unlink(e, f);

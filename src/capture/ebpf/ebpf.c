@@ -2,6 +2,7 @@
  * libbpf skeleton). Probes the kernel first so a missing feature becomes one
  * clear sentence, not a libbpf error dump. Owns the ring buffer consumer and
  * the /proc resolver; the engine owns everything it is fed. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,60 @@ void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st)
 		}
 	}
 	free(vals);
+}
+
+static uint8_t kind_of_mode(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return ADI_FD_REG;
+	case S_IFDIR: return ADI_FD_DIR;
+	case S_IFCHR: return ADI_FD_CHR;
+	case S_IFBLK: return ADI_FD_BLK;
+	case S_IFIFO: return ADI_FD_FIFO;
+	case S_IFSOCK: return ADI_FD_SOCK;
+	}
+	return ADI_FD_UNKNOWN;
+}
+
+int adi_ebpf_snapshot(struct adi_ebpf *b, uint32_t pid, uint64_t wall_ns)
+{
+	char dir[64], link[128], target[4096];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct adi_raw_event m = { 0 };
+		struct stat st;
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		ssize_t l;
+
+		if (*end || fd < 0 || de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%ld", dir, fd);
+		l = readlink(link, target, sizeof(target) - 1);
+		if (l < 0)
+			continue;
+		target[l] = 0;
+		m.f.family = ADI_RAW_META;
+		m.f.op = ADI_META_FD;
+		m.f.ts_ns = wall_ns;
+		m.f.pid = m.f.tid = pid;
+		m.f.fd = fd;
+		m.f.fd2 = -1;
+		m.f.fd_kind = stat(link, &st) ? ADI_FD_UNKNOWN : kind_of_mode(st.st_mode);
+		m.path = target;
+		m.f.path_len = l;
+		adi_engine_feed(b->eng, &m);
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,

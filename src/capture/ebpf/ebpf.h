@@ -35,6 +35,11 @@ uint64_t adi_ebpf_wall_ns(const struct adi_ebpf *b, uint64_t mono_ns);
 int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
 		     char *buf, size_t bufsz);
 
+/* Describe pid's open fds to the engine (META_FD events, saved with the
+ * trace) while pid cannot change them: run calls it while the command waits
+ * to exec. Returns the number of fds or -errno. */
+int adi_ebpf_snapshot(struct adi_ebpf *b, uint32_t pid, uint64_t wall_ns);
+
 /* Convert one ring buffer record (size bytes at rec) into *ev, whose
  * pointers then point into rec. wall_off is added to the timestamps.
  * Returns 0, or -EINVAL for a record that is short or inconsistent. Pure:
