@@ -204,10 +204,22 @@ int adi_verb_run(struct adi_cli *c)
 			sent_term = true;
 		}
 	}
+	adi_ebpf_stop(b);
 	adi_ebpf_drain(b);
-	adi_engine_release(eng);
 	adi_ebpf_stats(b, &cs);
-	feed_meta(eng, ADI_META_END, 0, NULL, NULL, cs.dropped, cs.truncated);
+	{
+		struct adi_raw_event m = { 0 };
+
+		m.f.family = ADI_RAW_META;
+		m.f.op = ADI_META_END;
+		m.f.ts_ns = now_wall();
+		m.f.fd = m.f.fd2 = -1;
+		m.f.size = cs.dropped;
+		m.f.length = cs.truncated;
+		m.f.ino = cs.produced;
+		m.f.ret = (int64_t)cs.delivered;
+		adi_engine_feed(eng, &m);
+	}
 	adi_engine_finish(eng);
 	if (!exited)
 		rc = 1;

@@ -280,6 +280,8 @@ static void apply_meta(struct adi_engine *e, const struct adi_raw_event *ev)
 		e->end_ts = f->ts_ns;
 		e->dropped = f->size;
 		e->truncated = f->length;
+		e->produced = f->ino;
+		e->delivered = f->ret > 0 ? (uint64_t)f->ret : 0;
 		break;
 	}
 }
@@ -670,6 +672,16 @@ void adi_engine_finish(struct adi_engine *e)
 			      e->backend_name && *e->backend_name ? e->backend_name
 								   : e->o.backend);
 		adi_j_set_int(sum->fields, "total", total);
+		{
+			/* the kernel->user accounting: produced = delivered +
+			 * dropped, exactly (a failed output is counted) */
+			struct adi_jval *rec = adi_j_obj();
+
+			adi_j_set_int(rec, "produced", e->produced);
+			adi_j_set_int(rec, "delivered", e->delivered);
+			adi_j_set_int(rec, "dropped", e->dropped);
+			adi_j_set(sum->fields, "records", rec);
+		}
 		adi_j_set_int(sum->fields, "stream_gaps", e->st.stream_gaps);
 		adi_j_set_int(sum->fields, "evicted", e->st.evicted);
 		write_event(e, sum);

@@ -125,6 +125,7 @@ struct adi_engine {
 	uint64_t start_ts, end_ts;
 	bool have_end;
 	uint64_t dropped, truncated;
+	uint64_t produced, delivered; /* kernel records, from META_END */
 	struct adi_kind_count kinds[ADI_MAX_KINDS];
 	int nkinds;
 	struct adi_engine_stats st;

@@ -34,7 +34,9 @@ enum adi_meta_op {
 	ADI_META_FD,        /* pid's fd names path (from /proc/PID/fd) */
 	ADI_META_CWD,       /* pid's working directory is path */
 	ADI_META_END,       /* trace ends: size = records dropped in the
-			     * kernel, length = payloads truncated */
+			     * kernel, length = payloads truncated, ino =
+			     * records the kernel produced, ret = records
+			     * delivered to user space */
 	ADI_META_TICK,      /* time passes with nothing to report: lets the
 			     * timeline release held events while idle */
 };

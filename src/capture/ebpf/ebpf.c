@@ -178,6 +178,20 @@ int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
 	return 0;
 }
 
+void adi_ebpf_stop(struct adi_ebpf *b)
+{
+	__u32 key, next;
+	int fd = bpf_map__fd(b->skel->maps.traced);
+
+	/* empty the filter: from here on nothing new is produced, so the
+	 * counters read after the last drain balance exactly */
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+}
+
 int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms)
 {
 	uint64_t before = b->delivered;

@@ -19,6 +19,10 @@ void adi_ebpf_close(struct adi_ebpf *b); /* accepts NULL */
 /* Start tracing pid and (through fork) its descendants. 0 or -errno. */
 int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid);
 
+/* Stop tracing every process (the filter is emptied); queued records can
+ * still be drained. */
+void adi_ebpf_stop(struct adi_ebpf *b);
+
 /* Deliver what is queued, waiting at most timeout_ms for the first record.
  * Returns records delivered or -errno. */
 int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms);

@@ -1,0 +1,90 @@
+"""Shared helpers for the integration tests: run adi-profiler for real (eBPF,
+root) and read its JSON Lines. Nothing here skips: a machine that cannot
+trace makes these tests fail, loudly, because CI must prove the capture."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+BIN = os.environ.get("ADI_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "adi-profiler")
+
+
+def require_root(tc):
+    if os.geteuid() != 0:
+        tc.fail("integration tests trace with eBPF and must run as root "
+                "(CI runs them as root; they never skip)")
+
+
+class Trace:
+    """One `adi-profiler run`: its exit status, stderr and events."""
+
+    def __init__(self, rc, stderr, events, path):
+        self.rc = rc
+        self.stderr = stderr
+        self.events = events
+        self.path = path
+
+    def kind(self, kind, **match):
+        out = []
+        for e in self.events:
+            if e.get("kind") != kind:
+                continue
+            if all(e.get(k) == v for k, v in match.items()):
+                out.append(e)
+        return out
+
+    def files(self, prefix):
+        """file events whose path or new_path is under prefix"""
+        return [e for e in self.events if e.get("kind") == "file" and
+                any(isinstance(e.get(k), str) and e[k].startswith(prefix)
+                    for k in ("path", "new_path"))]
+
+    @property
+    def summary(self):
+        return self.events[-1]
+
+
+def run(cmd, *opts, timeout=120, env=None, stdin=None):
+    fd, path = tempfile.mkstemp(prefix="adi-trace-", suffix=".jsonl")
+    os.close(fd)
+    argv = [BIN, "run", "--format", "json", "-o", path, *opts, "--", *cmd]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout, env=env, stdin=stdin)
+    with open(path, encoding="utf-8") as f:
+        lines = [l for l in f.read().splitlines() if l]
+    events = [json.loads(l) for l in lines]
+    os.unlink(path)
+    return Trace(p.returncode, p.stderr.decode(errors="replace"), events, path)
+
+
+class TraceTest(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        self.dir = tempfile.mkdtemp(prefix="adi-it-")
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.dir])
+
+    def assertWellFormed(self, t):
+        """every line follows the common part of events.md"""
+        self.assertTrue(t.events, "no events at all")
+        last = t.events[-1]
+        self.assertEqual(last["kind"], "trace_summary")
+        prev = 0
+        for e in t.events:
+            for k in ("v", "kind", "timestamp", "ts_ns", "duration_ms", "pid",
+                      "tid", "comm", "cgroup_id", "container"):
+                self.assertIn(k, e)
+            self.assertEqual(e["v"], 1)
+            if e is not last:
+                self.assertGreaterEqual(e["ts_ns"], prev, "events out of order: %r" % e)
+                prev = e["ts_ns"]
+        self.assertEqual(sum(last["events"].values()), len(t.events) - 1)
+        rec = last["records"]
+        self.assertEqual(rec["produced"], rec["delivered"] + rec["dropped"])
+
+
+def main():
+    unittest.main(verbosity=2)
