@@ -1,6 +1,6 @@
 /* writeloop.c - the syscall-heavy workload of bench/run.sh.
  *
- *   writeloop N SIZE [PATH]
+ *   writeloop N SIZE [PATH [RATE]]
  *
  * does N write(2) calls of SIZE bytes each to PATH (default /dev/null) and
  * prints one machine-readable line on standard output:
@@ -10,7 +10,13 @@
  * Only the loop is timed (CLOCK_MONOTONIC around it), so a tracer's start-up
  * and tear-down, and this program's own exec and open, do not count. The
  * buffer is touched before the loop so no page fault lands inside it.
- * A short write or an error stops the program with status 1. */
+ * A short write or an error stops the program with status 1.
+ *
+ * RATE (calls per second, optional, 0 = as fast as possible) paces the loop:
+ * every 16 calls it spins on the clock until the schedule allows the next
+ * batch. The clock is read through the vDSO, so pacing adds no syscalls
+ * (nothing a syscall tracer would see). Used by bench/run.sh to find the
+ * event rate at which a small ring buffer starts dropping. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -44,16 +50,17 @@ static int parse(const char *s, long long min, long long max, long long *out)
 int main(int argc, char **argv)
 {
 	const char *path = "/dev/null";
-	long long n, size, t0, t1;
+	long long n, size, rate = 0, t0, t1;
 	char *buf;
 	int fd;
 
-	if (argc < 3 || argc > 4 || parse(argv[1], 1, 1000000000000LL, &n) ||
-	    parse(argv[2], 0, 1 << 26, &size)) {
-		fprintf(stderr, "usage: writeloop N SIZE [PATH]\n");
+	if (argc < 3 || argc > 5 || parse(argv[1], 1, 1000000000000LL, &n) ||
+	    parse(argv[2], 0, 1 << 26, &size) ||
+	    (argc == 5 && parse(argv[4], 0, 1000000000LL, &rate))) {
+		fprintf(stderr, "usage: writeloop N SIZE [PATH [RATE]]\n");
 		return 2;
 	}
-	if (argc == 4)
+	if (argc >= 4)
 		path = argv[3];
 	buf = malloc(size ? size : 1);
 	if (!buf) {
@@ -74,6 +81,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "writeloop: write %lld of %lld: %s\n", i, n,
 				w < 0 ? strerror(errno) : "short write");
 			return 1;
+		}
+		if (rate && (i & 15) == 15) {
+			/* call i+1 is due at t0 + (i+1) / rate seconds */
+			long long due = t0 + (long long)((i + 1) * (1e9 / rate));
+
+			while (now_ns() < due)
+				;
 		}
 	}
 	t1 = now_ns();

@@ -29,18 +29,9 @@ static __always_inline void sock_emit(struct sc_args *a, __u16 op, int fd,
 	r->flags = 0;
 	r->pad = 0;
 	sk = fd_describe(fd, &r->fi, &r->sk);
-	if (ulen_ptr) /* accept: the kernel wrote the peer's length */
-		bpf_probe_read_user(&ulen, sizeof(ulen), (void *)ulen_ptr);
-	if (uaddr && ulen) {
-		n = ulen;
-		if (n > ADI_SOCKADDR_MAX)
-			n = ADI_SOCKADDR_MAX;
-		ADI_BOUND(n, 127);
-		if (bpf_probe_read_user(REC_DATA(s, *r), n, (void *)uaddr))
-			n = 0;
-	} else if (sk && r->sk.family == AF_UNIX) {
-		/* the socket's own name: for an accepted socket, the
-		 * listener's path */
+	if (sk && r->sk.family == AF_UNIX && ulen_ptr) {
+		/* accept on a unix socket: the peer is usually unnamed; the
+		 * accepted socket carries the listener's path, our own name */
 		struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
 		int len = ua ? BPF_CORE_READ(ua, len) : 0;
 
@@ -50,6 +41,17 @@ static __always_inline void sock_emit(struct sc_args *a, __u16 op, int fd,
 				n = ADI_SOCKADDR_MAX;
 			ADI_BOUND(n, 127);
 			bpf_probe_read_kernel(REC_DATA(s, *r), n, &ua->name);
+		}
+	} else {
+		if (ulen_ptr) /* accept: the kernel wrote the peer's length */
+			bpf_probe_read_user(&ulen, sizeof(ulen), (void *)ulen_ptr);
+		if (uaddr && ulen) {
+			n = ulen;
+			if (n > ADI_SOCKADDR_MAX)
+				n = ADI_SOCKADDR_MAX;
+			ADI_BOUND(n, 127);
+			if (bpf_probe_read_user(REC_DATA(s, *r), n, (void *)uaddr))
+				n = 0;
 		}
 	}
 	r->addrlen = n;

@@ -60,7 +60,7 @@ bool adi_cli_report(const struct adi_cli *c, struct adi_engine *e)
 
 	adi_engine_stats(e, &st);
 	if (st.sink_errors) {
-		fprintf(stderr, "adi-profiler: %llu events could not be written to %s: %s\n",
+		fprintf(stderr, "adi-profiler: output was lost: %llu writes of events could not be written to %s: %s\n",
 			(unsigned long long)st.sink_errors,
 			c->output && strcmp(c->output, "-") ? c->output : "standard output",
 			strerror(-st.first_sink_error));

@@ -204,10 +204,22 @@ static void release_ready(struct adi_engine *e)
 	e->since_release = 0;
 }
 
+static void flush_sinks(struct adi_engine *e)
+{
+	for (int i = 0; i < e->nsinks; i++) {
+		int rc = adi_sink_flush(e->sinks[i]);
+
+		if (rc) { /* buffered lines were lost: as bad as a failed emit */
+			if (!e->st.sink_errors)
+				e->st.first_sink_error = rc;
+			e->st.sink_errors++;
+		}
+	}
+}
+
 void adi_engine_release(struct adi_engine *e)
 {
-	for (int i = 0; i < e->nsinks; i++)
-		adi_sink_flush(e->sinks[i]);
+	flush_sinks(e);
 }
 
 /* ---- feeding ---- */
@@ -686,6 +698,5 @@ void adi_engine_finish(struct adi_engine *e)
 		adi_j_set_int(sum->fields, "evicted", e->st.evicted);
 		write_event(e, sum);
 	}
-	for (int i = 0; i < e->nsinks; i++)
-		adi_sink_flush(e->sinks[i]);
+	flush_sinks(e);
 }
