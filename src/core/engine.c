@@ -591,7 +591,10 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 		return;
 	}
 	case ADI_OP_EXIT:
+		/* the kernel closes its fds first: their events come before */
 		p = adi_proc_get(e, f->pid);
+		if (p)
+			adi_proc_remove(e, p, f->ts_ns);
 		if (!e->o.no_proc && (out = proc_event(e, f, "exit", f->ppid))) {
 			int st = f->arg;
 
@@ -609,8 +612,6 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 			}
 			adi_ev_push(e, out);
 		}
-		if (p)
-			adi_proc_remove(e, p, f->ts_ns);
 		return;
 	}
 }

@@ -1,0 +1,46 @@
+"""Replay tests: raw captures saved from real runs (data/*.raw, recorded by
+make_capture.sh) must turn into exactly the reviewed events (data/*.jsonl).
+No root and no kernel needed: this is the engine alone."""
+import glob
+import os
+import subprocess
+import sys
+import unittest
+
+BIN = os.environ.get("ADI_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "adi-profiler")
+DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+class Golden(unittest.TestCase):
+    def test_captures(self):
+        raws = sorted(glob.glob(os.path.join(DATA, "*.raw")))
+        self.assertTrue(raws, "no golden captures found")
+        for raw in raws:
+            with self.subTest(capture=os.path.basename(raw)):
+                want = open(raw[:-4] + ".jsonl", encoding="utf-8").read()
+                p = subprocess.run([BIN, "replay", "--format", "json", raw],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(p.stdout.decode().splitlines(), want.splitlines())
+
+    def test_truncated_capture_reports_and_keeps_what_it_read(self):
+        raw = os.path.join(DATA, "workload.raw")
+        data = open(raw, "rb").read()
+        cut = os.path.join(os.environ.get("TMPDIR", "/tmp"), "adi-cut-%d.raw" % os.getpid())
+        with open(cut, "wb") as f:
+            f.write(data[: len(data) * 2 // 3])
+        try:
+            p = subprocess.run([BIN, "replay", "--format", "json", cut],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        finally:
+            os.unlink(cut)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"truncated or corrupt", p.stderr)
+        lines = p.stdout.decode().splitlines()
+        self.assertGreater(len(lines), 3)
+        self.assertIn('"kind":"trace_summary"', lines[-1])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
