@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(buf, 'x', size ? size : 1);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "writeloop: %s: %s\n", path, strerror(errno));
 		return 1;

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install what adi-profiler needs to build (and, with --test, to run its
+# tests) from Debian 12's repositories. Idempotent; needs root.
+set -eu
+PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
+if [ "${1:-}" = "--test" ]; then
+	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux"
+fi
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
