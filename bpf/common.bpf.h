@@ -40,6 +40,10 @@
 /* Set by user space before load (rodata). */
 const volatile __u32 cap_bytes = ADI_CAP_DEFAULT; /* payload kept per syscall */
 const volatile __u64 wakeup_bytes = 1 << 20;      /* wake the consumer past this */
+/* --no-fs / --no-net: the records that only those families use are not
+ * produced at all (fd-table changes and process records always are) */
+const volatile bool want_fs = true;
+const volatile bool want_net = true;
 
 /* events: the kernel -> user channel. Size set by user space. */
 struct {

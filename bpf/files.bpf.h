@@ -140,6 +140,12 @@ static __always_inline bool handle_files(struct sc_args *a, long nr)
 	default:
 		return false;
 	}
+	/* opens still matter with --no-fs (the fd table names sockets and
+	 * files apart), chdir too (paths); the rest is only for file events */
+	if (!want_fs && p.op != ADI_OP_OPEN && p.op != ADI_OP_OPENAT &&
+	    p.op != ADI_OP_OPENAT2 && p.op != ADI_OP_CREAT && p.op != ADI_OP_CHDIR &&
+	    p.op != ADI_OP_FCHDIR)
+		return true;
 	if (p.fd < 0 || a->ret < 0) {
 		/* nothing to describe, unless an f* call named an fd */
 		if (!(p.op == ADI_OP_FTRUNCATE || p.op == ADI_OP_FCHMOD ||

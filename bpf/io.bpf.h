@@ -77,6 +77,8 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	r->msg_index = msg_index;
 	r->pad = 0;
 	sk = fd_describe(fd, &r->fi, &r->sk);
+	if (r->fi.kind == ADI_FD_SOCK ? !want_net : !want_fs)
+		return;
 	if (src == SRC_BUF)
 		n = copy_buf(REC_DATA(s, *r), ptr, size);
 	else if (src == SRC_IOV)
@@ -91,6 +93,13 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 		__u32 end = out ? BPF_CORE_READ(tp, write_seq)
 				: BPF_CORE_READ(tp, copied_seq);
 
+		/* a read that also consumed the peer's FIN moved copied_seq one
+		 * further (the FIN takes a sequence number): the FIN was seen
+		 * (SOCK_DONE, never set by a reset) and nothing is left */
+		if (!out && size &&
+		    (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) &&
+		    end == BPF_CORE_READ(tp, rcv_nxt))
+			end--;
 		/* the counters already moved past this syscall's bytes */
 		r->seq = end - (__u32)size;
 		r->flags |= ADI_F_HAS_SEQ;

@@ -28,7 +28,8 @@ static void usage(FILE *f)
 	      "  --save-raw FILE         also save the raw syscall records for replay\n"
 	      "  --capture-bytes N       payload bytes copied per syscall, 0..32768 (16384)\n"
 	      "  --ringbuf-bytes N       kernel->user ring buffer size, power of two (64 MiB)\n"
-	      "  --show-secrets          do not redact credentials\n", f);
+	      "  --show-secrets          do not redact credentials\n"
+	      "  --dump                  replay: print the raw events, one per line\n", f);
 }
 
 static int bad(const char *msg, const char *arg)
@@ -56,7 +57,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 enum {
 	O_FORMAT = 256, O_DURATION, O_BACKEND, O_NO_NET, O_NO_FS, O_NO_PROC,
 	O_BODY, O_CONTENT, O_ROWS, O_SAVE, O_CAPTURE, O_RINGBUF, O_WAKEUP,
-	O_SECRETS, O_PID, O_CONTAINER, O_HOLD,
+	O_SECRETS, O_PID, O_CONTAINER, O_HOLD, O_DUMP,
 };
 
 static const struct option longopts[] = {
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "show-secrets", no_argument, NULL, O_SECRETS },
 	{ "pid", required_argument, NULL, O_PID },
 	{ "container", required_argument, NULL, O_CONTAINER },
+	{ "dump", no_argument, NULL, O_DUMP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -181,6 +183,7 @@ int main(int argc, char **argv)
 			c.pid = v;
 			break;
 		case O_CONTAINER: c.container = optarg; break;
+		case O_DUMP: c.dump = true; break;
 		case 'h': usage(stdout); return 0;
 		default: return bad("bad option", NULL);
 		}

@@ -14,6 +14,7 @@ struct adi_capture_opts {
 	uint32_t ringbuf_bytes;   /* kernel->user ring size, power of two */
 	uint32_t wakeup_bytes;    /* queued bytes that wake the consumer */
 	int poll_ms;              /* consumer poll period */
+	bool no_fs, no_net;       /* do not produce those families' records */
 };
 
 struct adi_capture_stats {

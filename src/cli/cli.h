@@ -24,6 +24,7 @@ struct adi_cli {
 	const char *file;          /* replay / view: the input */
 	long pid;                  /* attach --pid */
 	const char *container;     /* attach --container */
+	bool dump;                 /* replay --dump */
 };
 
 /* Each returns the process exit status (cli.md). */

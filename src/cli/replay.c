@@ -7,6 +7,20 @@
 #include "../core/engine.h"
 #include "../out/sink.h"
 
+/* --dump: one line per raw event, for looking at what a capture holds */
+static void dump_event(const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+
+	printf("%llu pid=%u tid=%u fam=%u op=%s fd=%d fd2=%d ret=%lld size=%llu "
+	       "kind=%u dir=%u seq=%u flags=%#x ino=%llu data=%u path=%.*s path2_len=%u\n",
+	       (unsigned long long)f->ts_ns, f->pid, f->tid, f->family,
+	       f->family == ADI_RAW_META ? "meta" : adi_op_name(f->op), f->fd, f->fd2,
+	       (long long)f->ret, (unsigned long long)f->size, f->fd_kind, f->dir,
+	       f->seq, f->flags, (unsigned long long)f->ino, f->data_len,
+	       (int)f->path_len, ev->path ? ev->path : "", f->path2_len);
+}
+
 int adi_verb_replay(struct adi_cli *c)
 {
 	struct adi_engine_opts eo;
@@ -23,6 +37,12 @@ int adi_verb_replay(struct adi_cli *c)
 		fprintf(stderr, "adi-profiler: cannot replay %s: %s\n", c->file,
 			errno == EINVAL ? "not an adi-profiler raw capture" : strerror(errno));
 		return 1;
+	}
+	if (c->dump) {
+		while ((got = adi_raw_reader_next(r, &ev)) == 1)
+			dump_event(&ev);
+		adi_raw_reader_free(r);
+		return got < 0;
 	}
 	if (adi_cli_open_sink(c, &sink, &outf)) {
 		adi_raw_reader_free(r);

@@ -22,7 +22,7 @@ static volatile sig_atomic_t got_term, got_int;
 static void on_signal(int sig)
 {
 	if (sig == SIGINT)
-		got_int = 1;
+		got_int++;
 	else
 		got_term = 1;
 }
@@ -86,6 +86,7 @@ int adi_verb_run(struct adi_cli *c)
 	struct adi_capture_opts co = {
 		.capture_bytes = c->capture_bytes, .ringbuf_bytes = c->ringbuf_bytes,
 		.wakeup_bytes = c->wakeup_bytes, .poll_ms = 50,
+		.no_fs = c->no_fs, .no_net = c->no_net,
 	};
 	struct adi_engine_opts eo;
 	struct adi_sink *sink = NULL;
@@ -198,7 +199,9 @@ int adi_verb_run(struct adi_cli *c)
 				warned = cs.dropped;
 			}
 		}
-		if (!sent_term && (got_term ||
+		/* SIGTERM/SIGHUP to us, a second Ctrl-C (the first went to the
+		 * command too), or --duration: ask the command to end */
+		if (!sent_term && (got_term || got_int >= 2 ||
 		    (c->duration_s > 0 && (t - t0) / 1e9 >= c->duration_s))) {
 			kill(pid, SIGTERM);
 			sent_term = true;
@@ -243,6 +246,5 @@ out:
 		if (!rc)
 			rc = 1;
 	}
-	(void)got_int;
 	return rc;
 }

@@ -352,7 +352,9 @@ static void stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 	if (!s->first_ts)
 		s->first_ts = f->ts_ns;
 	s->last_ts = f->ts_ns;
-	if (f->flags & ADI_RAW_HAS_SEQ) {
+	/* an end-of-stream read (0 bytes) sits after the FIN, which takes a
+	 * sequence number of its own: it says nothing about gaps */
+	if ((f->flags & ADI_RAW_HAS_SEQ) && f->size) {
 		if (s->have_seq && f->seq != s->next_seq) {
 			/* bytes in between were moved by calls we never saw
 			 * (a dropped record, or another process) */

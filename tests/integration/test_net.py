@@ -201,6 +201,40 @@ os.wait()
                          for s in t.kind("tcp_stream"))
         self.assertEqual(streams, [("client", 9, 0), ("server", 0, 9)])
 
+    def test_no_false_gaps_when_fin_arrives_with_data(self):
+        """A read that also consumes the peer's FIN must not look like a
+        gap (the FIN takes a sequence number of its own)."""
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(64)
+        port = srv.getsockname()[1]
+
+        def server():
+            for _ in range(30):
+                c, _ = srv.accept()
+                c.sendall(b"x" * 3000)
+                c.close()  # data and FIN back to back
+
+        th = threading.Thread(target=server)
+        th.start()
+        prog = f"""
+import socket, time
+for i in range(30):
+    s = socket.create_connection(("127.0.0.1", {port}))
+    time.sleep(0.002)
+    while s.recv(1000 if i % 2 else 65536):
+        pass
+    s.close()
+"""
+        t = adi.run(["/usr/bin/python3", "-c", prog])
+        th.join(10)
+        srv.close()
+        self.assertEqual(t.rc, 0, t.stderr)
+        st = [e for e in t.kind("tcp_stream") if e["conn"]["remote"] == f"127.0.0.1:{port}"]
+        self.assertEqual(len(st), 30)
+        self.assertEqual(sorted({e["bytes_in"] for e in st}), [3000])
+        self.assertEqual(t.summary["stream_gaps"], 0)
+
 
 if __name__ == "__main__":
     adi.main()

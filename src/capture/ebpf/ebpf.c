@@ -130,6 +130,8 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_CAP_MAX ? ADI_CAP_MAX
 								     : o->capture_bytes;
 	b->skel->rodata->wakeup_bytes = o->wakeup_bytes;
+	b->skel->rodata->want_fs = !o->no_fs;
+	b->skel->rodata->want_net = !o->no_net;
 	bpf_map__set_max_entries(b->skel->maps.events, o->ringbuf_bytes);
 	bpf_map__set_max_entries(b->skel->maps.scratch_map, b->ncpu > 0 ? b->ncpu : 1);
 	rc = adi_bpf__load(b->skel);
