@@ -225,7 +225,9 @@ run_startup() { # fixed cost: load, attach, start, stop, detach
 
 say ""
 say "== a-e: $N writes of $SIZE B to /dev/null (strace: $STRACE_N), $ROUNDS rounds"
-conds=(run_base "run_adi adi" "run_adi adi0 --capture-bytes 0" run_bg run_strace run_startup)
+# the baseline three times per round (it is cheap, and the figure every
+# "added" is taken against): start, middle and end of the rotation
+conds=(run_base "run_adi adi" "run_adi adi0 --capture-bytes 0" run_base run_bg run_strace run_base run_startup)
 nc=${#conds[@]}
 for r in $(seq 0 $((ROUNDS - 1))); do
 	for i in $(seq 0 $((nc - 1))); do

@@ -14,29 +14,41 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define USER32_CS 0x23
 
+/* x86_64's struct pt_regs from r10 to cs: the syscall's arguments (di, si,
+ * dx, r10, r8, r9), its number (orig_ax) and the code segment. The entry
+ * code fixes this layout (it is the user register frame). */
+struct user_regs_tail {
+	__u64 r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs;
+};
+
 SEC("raw_tp/sys_exit")
 int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pt_regs *regs;
+	struct user_regs_tail r;
 	struct sc_args a;
 	long nr;
 
 	if (!tgid_traced(id >> 32))
 		return 0;
 	regs = (struct pt_regs *)ctx->args[0];
-	/* 32-bit tasks use another syscall table and register order */
-	if ((BPF_CORE_READ(regs, cs) & 0xffff) == USER32_CS)
+	/* one copy of the saved registers r10..cs instead of a read per
+	 * argument: this runs on every syscall of a traced process */
+	if (bpf_probe_read_kernel(&r, sizeof(r), &regs->r10))
 		return 0;
-	nr = BPF_CORE_READ(regs, orig_ax);
+	/* 32-bit tasks use another syscall table and register order */
+	if ((r.cs & 0xffff) == USER32_CS)
+		return 0;
+	nr = r.orig_ax;
 	a.id = id;
 	a.ret = ctx->args[1];
-	a.a[0] = BPF_CORE_READ(regs, di);
-	a.a[1] = BPF_CORE_READ(regs, si);
-	a.a[2] = BPF_CORE_READ(regs, dx);
-	a.a[3] = BPF_CORE_READ(regs, r10);
-	a.a[4] = BPF_CORE_READ(regs, r8);
-	a.a[5] = BPF_CORE_READ(regs, r9);
+	a.a[0] = r.di;
+	a.a[1] = r.si;
+	a.a[2] = r.dx;
+	a.a[3] = r.r10;
+	a.a[4] = r.r8;
+	a.a[5] = r.r9;
 	if (handle_io(&a, nr))
 		return 0;
 	if (handle_files(&a, nr))

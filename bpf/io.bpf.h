@@ -77,6 +77,11 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	r->msg_index = msg_index;
 	r->pad = 0;
 	sk = fd_describe(fd, &r->fi, &r->sk);
+	/* bytes to terminals, pipes, /dev/null, eventfds are not reported:
+	 * do not ship them (failed calls still are: their errno matters) */
+	if (r->fi.kind != ADI_FD_SOCK && r->fi.kind != ADI_FD_REG &&
+	    r->fi.kind != ADI_FD_BLK && r->fi.kind != ADI_FD_UNKNOWN && a->ret >= 0)
+		return;
 	if (r->fi.kind == ADI_FD_SOCK ? !want_net : !want_fs)
 		return;
 	if (src == SRC_BUF)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "cli.h"
 #include "../capture/ebpf/ebpf.h"
@@ -96,7 +97,7 @@ int adi_verb_run(struct adi_cli *c)
 	FILE *save = NULL;
 	void *outf = NULL;
 	char err[512], cwd[4096];
-	int go[2] = { -1, -1 }, status = 0, rc = 1;
+	int go[2] = { -1, -1 }, status = 0, rc = 1, pidfd = -1;
 	pid_t pid = -1;
 	uint64_t t0, last_tick, last_warn_check = 0, warned = 0;
 	bool exited = false, sent_term = false;
@@ -146,6 +147,9 @@ int adi_verb_run(struct adi_cli *c)
 	}
 	close(go[0]);
 	go[0] = -1;
+	/* readable when the command exits: the loop ends without waiting out
+	 * a poll period (kernels before 5.3 lack it; the timeout covers) */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	/* Ctrl-C reaches the command too (same process group): let it decide
 	 * how to end, and keep tracing until it does */
 	signal(SIGINT, on_signal);
@@ -173,7 +177,7 @@ int adi_verb_run(struct adi_cli *c)
 	t0 = last_tick = now_mono();
 	while (!exited) {
 		uint64_t t;
-		int n = adi_ebpf_poll(b, co.poll_ms);
+		int n = adi_ebpf_poll(b, co.poll_ms, pidfd);
 		pid_t w;
 
 		if (n < 0) {
@@ -232,6 +236,8 @@ int adi_verb_run(struct adi_cli *c)
 		rc = 128 + WTERMSIG(status);
 	adi_cli_report(c, eng);
 out:
+	if (pidfd >= 0)
+		close(pidfd);
 	if (go[0] >= 0)
 		close(go[0]);
 	if (go[1] >= 0)

@@ -420,7 +420,7 @@ static void adi_tx_tcp_previews(struct adi_tx *t, const struct adi_jval *f)
 	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_j_get(f, "preview_in"), false);
 }
 
-static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f)
+static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f, int64_t dur_ns)
 {
 	const struct adi_jval *ev = adi_j_get(f, "events"), *d;
 	int64_t total = 0;
@@ -455,8 +455,12 @@ static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f)
 	fputs(", truncated ", t->m);
 	adi_tx_field(t, f, "truncated");
 	fputs(", ", t->m);
+	/* the trace's length is the event's own duration (events.md); a
+	 * duration_ms field is honoured for traces written by others */
 	d = adi_j_get(f, "duration_ms");
-	if (adi_j_type(d) == ADI_J_INT || adi_j_type(d) == ADI_J_DOUBLE) {
+	if (dur_ns >= 0) {
+		adi_tx_ms(t, dur_ns);
+	} else if (adi_j_type(d) == ADI_J_INT || adi_j_type(d) == ADI_J_DOUBLE) {
 		double ms = adi_j_as_double(d, 0);
 
 		/* in range for int64 ns; rounded by hand so no libm is needed */
@@ -511,7 +515,7 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev)
 	else if (adi_streq(kind, "tcp_stream"))
 		adi_tx_tcp_stream(t, f);
 	else if (adi_streq(kind, "trace_summary"))
-		adi_tx_summary(t, f);
+		adi_tx_summary(t, f, ev->duration_ns);
 	else
 		adi_tx_generic(t, ev);
 

@@ -4,6 +4,7 @@
  * the /proc resolver; the engine owns everything it is fed. */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,15 +195,22 @@ void adi_ebpf_stop(struct adi_ebpf *b)
 	}
 }
 
-int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms)
+int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms, int wake_fd)
 {
 	uint64_t before = b->delivered;
-	int rc = ring_buffer__poll(b->rb, timeout_ms);
+	struct pollfd pf[2] = {
+		{ .fd = ring_buffer__epoll_fd(b->rb), .events = POLLIN },
+		{ .fd = wake_fd, .events = POLLIN },
+	};
+	int rc;
 
-	if (rc < 0 && rc != -EINTR)
-		return rc;
 	/* records are produced without waking us (see emit() in
-	 * common.bpf.h): the timeout is the normal way in, so always consume */
+	 * common.bpf.h): the timeout is the normal way in, the ring's epoll
+	 * fd only fires when a lot is queued, and wake_fd (the command's
+	 * pidfd) ends the wait as soon as the command exits */
+	rc = poll(pf, wake_fd >= 0 ? 2 : 1, timeout_ms);
+	if (rc < 0 && errno != EINTR)
+		return -errno;
 	rc = ring_buffer__consume(b->rb);
 	if (rc < 0 && rc != -EINTR)
 		return rc;

@@ -23,9 +23,10 @@ int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid);
  * still be drained. */
 void adi_ebpf_stop(struct adi_ebpf *b);
 
-/* Deliver what is queued, waiting at most timeout_ms for the first record.
- * Returns records delivered or -errno. */
-int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms);
+/* Deliver what is queued, after waiting at most timeout_ms (less when a lot
+ * is queued, or when wake_fd, if >= 0, becomes readable). Returns records
+ * delivered or -errno. */
+int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms, int wake_fd);
 /* Deliver everything queued now, without waiting. */
 int adi_ebpf_drain(struct adi_ebpf *b);
 
