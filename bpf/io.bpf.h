@@ -62,7 +62,7 @@ enum io_src { SRC_NONE, SRC_BUF, SRC_IOV, SRC_MSG };
 static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 				    __u16 op, int fd, bool out, int src,
 				    __u64 ptr, __u64 cnt, __u64 size,
-				    __u32 msg_index, __u32 recv_flags)
+				    __u32 msg_index, __u32 recv_flags, __u32 after)
 {
 	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
 	struct sock *sk;
@@ -105,8 +105,9 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 		    (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) &&
 		    end == BPF_CORE_READ(tp, rcv_nxt))
 			end--;
-		/* the counters already moved past this syscall's bytes */
-		r->seq = end - (__u32)size;
+		/* the counters already moved past this syscall's bytes (and,
+		 * for mmsg, past the messages after this one: `after`) */
+		r->seq = end - (__u32)size - after;
 		r->flags |= ADI_F_HAS_SEQ;
 	}
 	r->cap_len = n;
@@ -123,7 +124,7 @@ static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
 	if (bpf_probe_read_user(&m, sizeof(m), (void *)a->a[1]))
 		__builtin_memset(&m, 0, sizeof(m));
 	io_emit(a, s, op, (int)a->a[0], out, SRC_IOV, (__u64)m.msg_iov,
-		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2]);
+		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0);
 }
 
 /* sendmmsg/recvmmsg: ret messages, each with its own length; one record
@@ -132,7 +133,20 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 				    __u16 op, bool out)
 {
 	__u64 nmsg = a->ret;
+	__u32 total = 0, done = 0;
 
+	/* first the lengths: each message's TCP position counts back from
+	 * the end of the whole call */
+	for (int i = 0; i < ADI_MMSG_MAX; i++) {
+		__u32 len;
+
+		if (i >= nmsg)
+			break;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)(a->a[1] + i *
+				sizeof(struct mmsghdr) + __builtin_offsetof(struct mmsghdr, msg_len))))
+			break;
+		total += len;
+	}
 	for (int i = 0; i < ADI_MMSG_MAX; i++) {
 		struct mmsghdr m;
 
@@ -141,9 +155,10 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 		if (bpf_probe_read_user(&m, sizeof(m),
 					(void *)(a->a[1] + i * sizeof(m))))
 			break;
+		done += m.msg_len;
 		io_emit(a, s, op, (int)a->a[0], out, SRC_IOV,
 			(__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
-			m.msg_len, i, 0);
+			m.msg_len, i, 0, total - done);
 	}
 	if (nmsg > ADI_MMSG_MAX)
 		cnt_add(ADI_CNT_TRUNCATED, nmsg - ADI_MMSG_MAX);
@@ -169,37 +184,37 @@ static __always_inline bool handle_io(struct sc_args *a, long nr)
 		return true;
 	if (a->ret < 0) {
 		io_emit(a, s, nr == 0 ? ADI_OP_READ : ADI_OP_WRITE, (int)a->a[0],
-			nr == 1, SRC_NONE, 0, 0, 0, 0, 0);
+			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0);
 		return true;
 	}
 	switch (nr) {
-	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
-	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
-	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
-	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
-	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
-	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
-	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
-	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
-	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
-	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0); break;
-	case 44: io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0); break;
-	case 45: io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, (__u32)a->a[3]); break;
+	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
+	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
+	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
+	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
+	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
+	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
+	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
+	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
+	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
+	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
+	case 44: io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
+	case 45: io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, (__u32)a->a[3], 0); break;
 	case 46: io_msg(a, s, ADI_OP_SENDMSG, true); break;
 	case 47: io_msg(a, s, ADI_OP_RECVMSG, false); break;
 	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true); break;
 	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false); break;
 	case 40: /* sendfile(out, in, off, count): bytes only, both fds */
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0);
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
 		break;
 	case 326: /* copy_file_range(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0);
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
 		break;
 	case 275: /* splice(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0);
-		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
 		break;
 	}
 	return true;

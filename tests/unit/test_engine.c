@@ -109,6 +109,10 @@ struct tst {
 	struct adi_engine_opts o;
 	struct adi_engine *e;
 	unsigned feed_errors;
+	/* set before begin() to have them from the first event on */
+	FILE *save;
+	adi_resolve_fn resolve;
+	void *resolve_arg;
 };
 
 static int setup(void **state)
@@ -184,11 +188,9 @@ static void meta(struct tst *t, uint16_t op, uint64_t ts)
 	feed(t, &ev);
 }
 
-/* New engine on the capture sink, then META_START at T0. */
-static void begin(struct tst *t)
+/* New engine on the capture sink. */
+static void open_engine(struct tst *t)
 {
-	struct adi_raw_event ev = mk(ADI_RAW_META, ADI_META_START, T0, ROOT);
-
 	t->cap.mem = open_memstream(&t->cap.buf, &t->cap.len);
 	assert_non_null(t->cap.mem);
 	t->cap.json = adi_sink_json_new(t->cap.mem);
@@ -198,6 +200,18 @@ static void begin(struct tst *t)
 	t->sinks[0] = &t->cap.base;
 	t->e = adi_engine_new(&t->o, t->sinks, 1);
 	assert_non_null(t->e);
+	if (t->save)
+		adi_engine_save_raw(t->e, t->save);
+	if (t->resolve)
+		adi_engine_set_resolver(t->e, t->resolve, t->resolve_arg);
+}
+
+/* New engine, then META_START at T0 (root pid, its cwd, the backend). */
+static void begin(struct tst *t)
+{
+	struct adi_raw_event ev = mk(ADI_RAW_META, ADI_META_START, T0, ROOT);
+
+	open_engine(t);
 	set_path(&ev, CWD);
 	set_path2(&ev, "ebpf", 4);
 	feed(t, &ev);
@@ -250,15 +264,15 @@ static void sys_open(struct tst *t, uint64_t ts, uint32_t pid, const char *path,
 	sys_openat(t, ts, pid, AT_FDCWD_, path, oflags, 0, fd, ADI_FD_REG);
 }
 
-/* read / write of `data` on a regular file's fd */
-static void sys_io_n(struct tst *t, uint64_t ts, uint32_t pid, int fd, enum adi_dir dir,
-		     const char *data, size_t n)
+/* read / write of `data` on an fd of the given kind */
+static void sys_io_kind(struct tst *t, uint64_t ts, uint32_t pid, int fd, uint8_t kind,
+			enum adi_dir dir, const char *data, size_t n)
 {
 	struct adi_raw_event ev = mk(ADI_RAW_IO, dir == ADI_DIR_OUT ? ADI_OP_WRITE : ADI_OP_READ,
 				     ts, pid);
 
 	ev.f.fd = fd;
-	ev.f.fd_kind = ADI_FD_REG;
+	ev.f.fd_kind = kind;
 	ev.f.dir = dir;
 	ev.f.ret = (int64_t)n;
 	ev.f.size = n;
@@ -268,6 +282,12 @@ static void sys_io_n(struct tst *t, uint64_t ts, uint32_t pid, int fd, enum adi_
 	ev.f.mode = 0100644;
 	ev.f.uid = ev.f.gid = 1000;
 	feed(t, &ev);
+}
+
+static void sys_io_n(struct tst *t, uint64_t ts, uint32_t pid, int fd, enum adi_dir dir,
+		     const char *data, size_t n)
+{
+	sys_io_kind(t, ts, pid, fd, ADI_FD_REG, dir, data, n);
 }
 
 static void sys_read(struct tst *t, uint64_t ts, uint32_t pid, int fd, const char *s)
@@ -472,6 +492,29 @@ static struct adi_jval *find_at(const struct tst *t, const char *kind, const cha
 	return NULL;
 }
 #define FIND(t, kind, op, idx) find_at(t, kind, op, idx, __FILE__, __LINE__)
+
+/* The first event of kind/op whose integer field key equals want. */
+static struct adi_jval *find_where_at(const struct tst *t, const char *kind, const char *op,
+				      const char *key, int64_t want, const char *file, int line)
+{
+	for (size_t i = 0; i < t->cap.n; i++) {
+		struct adi_jval *v = t->cap.ev[i];
+		struct adi_jval *k = adi_j_get(v, key);
+
+		if (strcmp(adi_j_get_str(v, "kind", ""), kind))
+			continue;
+		if (op && strcmp(adi_j_get_str(v, "op", ""), op))
+			continue;
+		if (adi_j_type(k) == ADI_J_INT && adi_j_as_int(k, 0) == want)
+			return v;
+	}
+	print_error("%s:%d: no %s/%s with %s=%lld\n", file, line, kind, op ? op : "*", key,
+		    (long long)want);
+	_fail(file, line);
+	return NULL;
+}
+#define FIND_WHERE(t, kind, op, key, want) \
+	find_where_at(t, kind, op, key, want, __FILE__, __LINE__)
 
 /* Index in the output of an event (for order checks). */
 static size_t index_of(const struct tst *t, const struct adi_jval *v)
@@ -1112,10 +1155,16 @@ static void test_exec_drops_cloexec(void **state)
 		EXPECT_INT(v, "fd", (int64_t)(3 + i));
 		EXPECT_NULL(v, "path");
 	}
-	/* the implicit closes of the files it opened itself are reported */
-	v = FIND(t, "file", "close", 0);
+	/* the implicit closes of the files it opened itself (and its dup)
+	 * are reported at the exec */
+	v = FIND_WHERE(t, "file", "close", "fd", 4);
+	EXPECT_STR(v, "path", "/home/u/secret.txt");
 	EXPECT_INT(v, "ts_ns", (int64_t)TS(10));
-	assert_int_equal(count_kind(t, "file") - 5 /* opens */ - 4 /* reads */, 2);
+	v = FIND_WHERE(t, "file", "close", "fd", 5);
+	EXPECT_STR(v, "path", "/home/u/later.txt");
+	v = FIND_WHERE(t, "file", "close", "fd", 6);
+	EXPECT_STR(v, "path", "/home/u/keep.txt");
+	assert_int_equal(count_kind(t, "file"), 3 /* opens */ + 3 /* closes */ + 4 /* reads */);
 }
 
 static void test_exit_status(void **state)
@@ -1372,12 +1421,12 @@ static void test_fork_shares_connection(void **state)
 	sys_connect(t, TS(2), ROOT, 5, 0, &client);
 	sys_fork(t, TS(3), 200, ROOT);
 	sys_sock_close(t, TS(4), ROOT, 5, &client); /* the child still holds it */
-	assert_int_equal(count_kind(t, "connection"), 0);
 	sys_sock_io(t, TS(5), 200, 5, ADI_DIR_OUT, "kid", 0, &client);
 	sys_sock_close(t, TS(6), 200, 5, &client);
 	end(t, TS(100), 0, 0);
 
 	assert_int_equal(count_kind(t, "tcp_stream"), 1);
+	assert_int_equal(count_kind(t, "connection"), 2); /* connect, one close */
 	v = FIND(t, "connection", "close", 0);
 	EXPECT_INT(v, "ts_ns", (int64_t)TS(6));
 	v = FIND(t, "tcp_stream", NULL, 0);
@@ -1446,6 +1495,7 @@ static void test_order_long_run_beyond_hold(void **state)
 {
 	struct tst *t = *state;
 	struct adi_jval *rd, *ob;
+	int64_t bytes = 0;
 
 	t->o.hold_ns = 1000 * MS;
 	begin(t);
@@ -1460,16 +1510,20 @@ static void test_order_long_run_beyond_hold(void **state)
 	sys_close(t, TS(3100), ROOT, 3);
 	end(t, TS(4000), 0, 0);
 
-	rd = FIND(t, "file", "read", 0);
 	ob = FIND(t, "file", "open", 1);
 	EXPECT_STR(ob, "path", "/home/u/b.txt");
+	for (size_t i = 0; i < count_kind(t, "file"); i++) {
+		rd = FIND(t, "file", NULL, i);
+		if (!strcmp(adi_j_get_str(rd, "op", ""), "read"))
+			bytes += adi_j_get_int(rd, "bytes", 0);
+	}
+	assert_int_equal(bytes, 7); /* however the run is cut, no byte is lost */
 	/* BUG: engine.c release_ready()/watermark() stop holding for a run
 	 * whose start is older than hold_ns, but only flush runs whose LAST
 	 * call is older; a run that keeps going is neither held nor flushed,
 	 * so the open of b.txt (20 ms) is written before the read run that
 	 * started at 10 ms: the output is not in ts_ns order. */
 	expect_sorted(t);
-	assert_true(ts_of(rd) == TS(10) || index_of(t, rd) > index_of(t, ob));
 }
 
 static void test_idle_run_flushed_after_hold(void **state)
@@ -1580,36 +1634,34 @@ static int resolver(void *arg, enum adi_meta_op what, uint32_t pid, int fd, char
 
 static void test_resolver_meta_saved_and_replayed(void **state)
 {
-	struct tst *t = *state;
-	char *raw = NULL;
-	size_t rawlen = 0;
-	FILE *save = open_memstream(&raw, &rawlen);
+	struct tst *t = *state, *t2;
 	char tmpl[] = "/tmp/adi-test-engine-XXXXXX";
 	int calls = 0, fd, n = 0, rc;
 	struct adi_raw_reader *r;
 	struct adi_raw_event ev;
 	uint16_t ops[8] = { 0 };
-	uint32_t fams[8] = { 0 };
+	uint16_t fams[8] = { 0 };
+	void *st2 = NULL;
 
-	assert_non_null(save);
-	assert_int_equal(adi_raw_write_header(save), 0);
+	fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	t->save = fdopen(fd, "w");
+	assert_non_null(t->save);
+	assert_int_equal(adi_raw_write_header(t->save), 0);
+	t->resolve = resolver;
+	t->resolve_arg = &calls;
 	begin(t);
-	adi_engine_set_resolver(t->e, resolver, &calls);
-	adi_engine_save_raw(t->e, save);
-	sys_write(t, TS(1), 300, 7, "log line");
+	sys_write(t, TS(1), 300, 7, "log line");       /* pid and fd never seen */
 	sys_open(t, TS(2), 300, "rel.txt", O_RDONLY, 8);
 	end(t, TS(100), 0, 0);
-	assert_int_equal(fclose(save), 0);
+	assert_int_equal(fclose(t->save), 0);
+	t->save = NULL;
 
 	EXPECT_STR(FIND(t, "file", "write", 0), "path", "/srv/log.txt");
 	EXPECT_STR(FIND(t, "file", "open", 0), "path", "/srv/rel.txt");
-	assert_true(calls >= 2);
+	assert_int_equal(calls, 2); /* the cwd of 300, its fd 7 */
 
-	/* the saved stream holds the answers ahead of the events needing them */
-	fd = mkstemp(tmpl);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, raw, rawlen), (ssize_t)rawlen);
-	close(fd);
+	/* the saved stream holds the answers ahead of the event needing them */
 	r = adi_raw_reader_open(tmpl);
 	assert_non_null(r);
 	while ((rc = adi_raw_reader_next(r, &ev)) == 1 && n < 8) {
@@ -1624,7 +1676,6 @@ static void test_resolver_meta_saved_and_replayed(void **state)
 	}
 	assert_int_equal(rc, 0);
 	adi_raw_reader_free(r);
-	unlink(tmpl);
 	assert_int_equal(n, 6);
 	assert_true(fams[0] == ADI_RAW_META && ops[0] == ADI_META_START);
 	assert_true(fams[1] == ADI_RAW_META && ops[1] == ADI_META_CWD);
@@ -1632,7 +1683,24 @@ static void test_resolver_meta_saved_and_replayed(void **state)
 	assert_true(fams[3] == ADI_RAW_IO && ops[3] == ADI_OP_WRITE);
 	assert_true(fams[4] == ADI_RAW_PATH && ops[4] == ADI_OP_OPENAT);
 	assert_true(fams[5] == ADI_RAW_META && ops[5] == ADI_META_END);
-	free(raw);
+
+	/* replaying the file without a resolver writes the same lines */
+	assert_int_equal(setup(&st2), 0);
+	t2 = st2;
+	open_engine(t2);
+	r = adi_raw_reader_open(tmpl);
+	assert_non_null(r);
+	while ((rc = adi_raw_reader_next(r, &ev)) == 1)
+		assert_int_equal(adi_engine_feed(t2->e, &ev), 0);
+	assert_int_equal(rc, 0);
+	adi_raw_reader_free(r);
+	adi_engine_finish(t2->e);
+	fflush(t2->cap.mem);
+	fflush(t->cap.mem);
+	assert_int_equal(t2->cap.len, t->cap.len);
+	assert_memory_equal(t2->cap.buf, t->cap.buf, t->cap.len);
+	teardown(&st2);
+	unlink(tmpl);
 }
 
 /* ---- hostile input ---- */
