@@ -171,7 +171,12 @@ int handle_sched_process_exit(void *ctx)
 	t = (struct task_struct *)bpf_get_current_task();
 	if (BPF_CORE_READ(t, signal, live.counter) != 0)
 		return 0;
-	bpf_map_delete_elem(&traced, &tgid);
+	{
+		__u8 *v = bpf_map_lookup_elem(&traced, &tgid);
+
+		if (v)
+			*v = 0;
+	}
 	s = scratch_get();
 	if (!s)
 		return 0;

@@ -50,15 +50,22 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 } events SEC(".maps");
 
-/* traced: key tgid, value unused. Written by user space (the root process)
- * and by the fork program (children join); deleted by the exit program
- * when the thread group dies. */
+/* traced: index tgid, value 1 while the process is traced. An ARRAY sized
+ * to the kernel's pid_max (set by user space), not a hash: the lookup is
+ * inlined by the verifier into a bounds check and a load, and this is what
+ * every syscall of every untraced process pays. Set by user space (the
+ * root process) and by the fork program (children join); cleared by the
+ * exit program when the thread group dies. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4194304);
 	__type(key, __u32);
 	__type(value, __u8);
 } traced SEC(".maps");
+
+/* Set by user space at the end of a trace: nothing more is produced, so the
+ * loss counters read after the last drain balance exactly. */
+volatile bool stopped;
 
 /* counters: index enum adi_counter, per CPU; only ever incremented here,
  * summed by user space. */
@@ -97,7 +104,9 @@ static __always_inline void cnt_add(__u32 idx, __u64 n)
 
 static __always_inline bool tgid_traced(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+	__u8 *v = bpf_map_lookup_elem(&traced, &tgid);
+
+	return v && *v && !stopped;
 }
 
 static __always_inline struct scratch *scratch_get(void)

@@ -107,6 +107,20 @@ static int probe(char *err, size_t errsz)
 	return 0;
 }
 
+/* The traced filter is indexed by pid: as large as pids can be here. */
+static uint32_t pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	unsigned long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v >= 301 && v <= 4194304 ? (uint32_t)v : 4194304;
+}
+
 struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 			       struct adi_engine *eng, char *err, size_t errsz)
 {
@@ -135,6 +149,7 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 	b->skel->rodata->want_net = !o->no_net;
 	bpf_map__set_max_entries(b->skel->maps.events, o->ringbuf_bytes);
 	bpf_map__set_max_entries(b->skel->maps.scratch_map, b->ncpu > 0 ? b->ncpu : 1);
+	bpf_map__set_max_entries(b->skel->maps.traced, pid_max());
 	rc = adi_bpf__load(b->skel);
 	if (rc) {
 		snprintf(err, errsz, "the kernel refused the BPF programs (%s); "
@@ -183,16 +198,9 @@ int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
 
 void adi_ebpf_stop(struct adi_ebpf *b)
 {
-	__u32 key, next;
-	int fd = bpf_map__fd(b->skel->maps.traced);
-
-	/* empty the filter: from here on nothing new is produced, so the
-	 * counters read after the last drain balance exactly */
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
-		key = next;
-		if (bpf_map_delete_elem(fd, &key))
-			break;
-	}
+	/* from here on nothing new is produced, so the counters read after
+	 * the last drain balance exactly */
+	b->skel->bss->stopped = true;
 }
 
 int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms, int wake_fd)
