@@ -88,7 +88,8 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 		n = copy_buf(REC_DATA(s, *r), ptr, size);
 	else if (src == SRC_IOV)
 		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size);
-	if (src != SRC_NONE && n < size) {
+	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
+	if (src != SRC_NONE && n < size && cap_bytes) {
 		r->flags |= ADI_F_TRUNC;
 		cnt_add(ADI_CNT_TRUNCATED, 1);
 	}
