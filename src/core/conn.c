@@ -309,7 +309,7 @@ void adi_conn_sock_event(struct adi_engine *e, const struct adi_raw_event *ev)
 			c->state = CONN_PENDING;
 		} else {
 			c->state = f->ret < 0 ? CONN_FAILED : CONN_OPEN;
-			c->connect_err = f->ret < 0 ? (int)-f->ret : 0;
+			c->connect_err = adi_err_of(f->ret);
 			conn_event(e, c, "connect", f->ts_ns, c->connect_err, f);
 			c->announced = true;
 		}

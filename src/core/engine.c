@@ -195,7 +195,9 @@ static void release_ready(struct adi_engine *e)
 	 * held back (nor holds others back) indefinitely */
 	for (struct adi_fd *f = e->aggs, *n; f; f = n) {
 		n = f->anext;
-		if (e->now > e->o.hold_ns && f->agg.last_ts < e->now - e->o.hold_ns)
+		/* by its start: a run that keeps going is cut into pieces no
+		 * longer than the window, so it never escapes the ordering */
+		if (e->now > e->o.hold_ns && f->agg.ts < e->now - e->o.hold_ns)
 			adi_file_agg_flush(e, f);
 	}
 	wm = watermark(e);
@@ -548,7 +550,8 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 					continue;
 				c->ino = x->ino;
 				c->cloexec = x->cloexec;
-				c->from_open = x->from_open;
+				/* the child did not open it: its exit is no news */
+				c->from_open = false;
 				if (x->conn)
 					adi_fd_set_conn(e, c, x->conn);
 			}
@@ -616,9 +619,19 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 }
 
-int adi_engine_feed(struct adi_engine *e, const struct adi_raw_event *ev)
+int adi_engine_feed(struct adi_engine *e, const struct adi_raw_event *in)
 {
-	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_raw_event safe = *in;
+	const struct adi_raw_event *ev = &safe;
+	const struct adi_raw_fixed *f = &safe.f;
+
+	/* a length without its bytes (a backend bug) means no bytes */
+	if (!safe.data)
+		safe.f.data_len = 0;
+	if (!safe.path)
+		safe.f.path_len = 0;
+	if (!safe.path2)
+		safe.f.path2_len = 0;
 
 	e->st.raw_in++;
 	prefetch(e, ev);

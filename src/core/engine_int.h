@@ -132,6 +132,14 @@ struct adi_engine {
 	char *backend_name;
 };
 
+/* The errno of a syscall result: -ret for -4095..-1 (the kernel's range),
+ * EIO for anything more negative (only a corrupt capture has that), 0 for
+ * success. Never negates INT64_MIN. */
+static inline int adi_err_of(int64_t ret)
+{
+	return ret >= 0 ? 0 : ret >= -4095 ? (int)-ret : 5 /* EIO */;
+}
+
 /* engine.c */
 struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
 			     uint64_t ts, uint32_t pid, uint32_t tid,

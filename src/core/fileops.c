@@ -71,7 +71,7 @@ static void set_error(struct adi_event *ev, int64_t ret)
 	char b[24];
 
 	if (ret < 0)
-		adi_j_set_str(ev->fields, "error", adi_errno_name((int)-ret, b, sizeof(b)));
+		adi_j_set_str(ev->fields, "error", adi_errno_name(adi_err_of(ret), b, sizeof(b)));
 }
 
 static void set_path(struct adi_event *ev, const char *key, const char *path, int rel)
@@ -94,17 +94,25 @@ static void set_owner(struct adi_event *ev, uint32_t uid, uint32_t gid)
 	adi_j_set_int(ev->fields, "gid", gid);
 }
 
-/* Rename moves a path: open fds naming it now name the new one. */
+/* Rename moves a path: open fds naming it, or anything below it when it is
+ * a directory, now name the new one. */
 static void rename_fds(struct adi_engine *e, const char *from, const char *to)
 {
+	size_t fl = strlen(from);
 	uint64_t k;
 	void *v;
 
 	for (size_t it = 0; adi_map_next(&e->fds, &it, &k, &v);) {
 		struct adi_fd *f = v;
+		char buf[ADI_PATH_BUF];
 		char *np;
 
-		if (f->path && !strcmp(f->path, from) && (np = strdup(to))) {
+		if (!f->path || strncmp(f->path, from, fl) ||
+		    (f->path[fl] != 0 && f->path[fl] != '/'))
+			continue;
+		if (snprintf(buf, sizeof(buf), "%s%s", to, f->path + fl) >= (int)sizeof(buf))
+			continue;
+		if ((np = strdup(buf))) {
 			free(f->path);
 			f->path = np;
 		}
@@ -164,9 +172,12 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	default:
 		return;
 	}
-	/* the f* forms name an fd: take its path */
+	/* the f* forms name an fd: take its path, and they end its run of
+	 * reads or writes (another operation on the fd) */
 	if (f->op == ADI_OP_FTRUNCATE || f->op == ADI_OP_FCHMOD || f->op == ADI_OP_FCHOWN) {
 		fd = adi_fd_get(e, f->pid, f->fd);
+		if (fd && fd->agg.active)
+			adi_file_agg_flush(e, fd);
 		if (fd && fd->path)
 			snprintf(p1, sizeof(p1), "%s", fd->path);
 		else

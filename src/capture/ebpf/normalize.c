@@ -62,8 +62,10 @@ int adi_ebpf_normalize(const void *rec, size_t size, int64_t wall_off,
 	const uint8_t *tail;
 
 	memset(ev, 0, sizeof(*ev));
-	if (size < sizeof(*h) || h->size > size)
+	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h))
 		return -EINVAL;
+	/* from here on the record is what its header says it is */
+	size = h->size;
 	copy_hdr(h, wall_off, f);
 	f->op = h->op;
 	f->fd = f->fd2 = -1;
