@@ -1,30 +1,131 @@
-/* proto.h - the seam between the engine and protocol decoders.
+/* proto.h - the contract between the engine and protocol decoders.
  *
- * The engine owns connections and their per-direction byte streams; once the
- * first bytes of a stream are known it asks the registry (registry.c, the ONE
- * list of protocols) which decoder claims them. A connection nobody claims is
- * reported as a generic `tcp_stream` with protocol "unknown". Decoders plug in
- * here (issue 3 adds the incremental parse / stitch half of the contract).
+ * The engine owns connections, their two ordered byte streams (with TCP
+ * positions, so gaps are known), timestamps and output. A decoder owns only
+ * its per-connection state and sees contiguous bytes of one direction at a
+ * time. One decoder = one file pair in src/proto/ and one line in
+ * registry.c (the ONE list of protocols). Flow per connection:
+ *
+ *   first bytes -> sniff() of every decoder -> the best claims the conn
+ *   bytes       -> parse() ... FRAME -> a message, queued per direction
+ *   gap         -> gap()   (continue, or resync)
+ *   BAD         -> resync() finds the next plausible message start
+ *   after each FRAME -> stitch() pairs queued messages into events
+ *   conn end    -> stitch(final = 1), then fini()
  */
 #ifndef ADI_PROTO_H
 #define ADI_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "../core/raw_event.h"
+#include "../core/json.h"
 
-/* What a sniffer is told about the connection besides the bytes. */
+/* What parse() did with the bytes it was given (b[0..n)). */
+enum adi_parse {
+	ADI_PARSE_FRAME, /* one message complete in *out; *used (> 0) bytes consumed */
+	ADI_PARSE_AGAIN, /* no message yet; *used bytes (maybe 0) consumed and kept
+			  * in the decoder's state; call again with more bytes.
+			  * *used == 0 means "the bytes so far are not enough": the
+			  * engine keeps them and appends (up to ADI_PROTO_LOOKAHEAD,
+			  * beyond that it treats the stream as BAD) */
+	ADI_PARSE_SKIP,  /* *used (> 0) bytes are valid but make no message */
+	ADI_PARSE_BAD,   /* not decodable here: nothing consumed; the engine calls
+			  * resync() and counts the bytes it skips */
+	ADI_PARSE_DONE,  /* the protocol ends here (Upgrade, CONNECT tunnel, TLS):
+			  * *used bytes consumed; the rest of this direction is
+			  * counted, not parsed */
+};
+
+/* Most bytes a decoder may ask the engine to hold before deciding (a
+ * header block, one length-prefixed frame header...). */
+#define ADI_PROTO_LOOKAHEAD (64 * 1024)
+
+/* Settings every decoder reads; the engine's options. */
+struct adi_proto_cfg {
+	unsigned body_bytes;    /* bytes of each body / reply kept (--body-bytes) */
+	unsigned rows_sample;   /* SQL rows kept (--rows-sample) */
+	bool show_secrets;      /* do not redact credentials */
+};
+
+/* A decoded message. The decoder fills kind, key, fields and flags in
+ * parse(); the engine fills dir, the timestamps and wire_bytes, and owns the
+ * message (and its fields) from then on, until stitch() takes it. */
+struct adi_msg {
+	enum adi_dir dir;       /* direction, seen from the traced task */
+	int kind;               /* decoder defined (request, response, push...) */
+	uint64_t key;           /* pairing key (stream id, request id), 0 if by order */
+	uint64_t ts_first;      /* time of the syscall holding the first byte */
+	uint64_t ts_last;       /* ... and the last byte */
+	uint64_t wire_bytes;    /* bytes of the stream the message spans */
+	struct adi_jval *fields;/* decoded content, a JSON object (owned) */
+	bool incomplete;        /* a gap fell inside it: bytes are missing */
+	struct adi_msg *next;   /* queue link, the engine's */
+};
+
+/* A FIFO of messages of one direction, owned by the engine. */
+struct adi_msgq {
+	struct adi_msg *head, *tail;
+	size_t len;
+};
+
+/* What stitch() uses to produce events: the engine's emitter. The event
+ * gets the connection (conn field), pid/tid/comm and the request's first
+ * byte as its timestamp; duration is ts_end - ts_start. `fields` is taken
+ * over (owned) by the call. */
+struct adi_emit {
+	void (*event)(struct adi_emit *em, const char *kind, uint64_t ts_start,
+		      int64_t ts_end, struct adi_jval *fields);
+	bool server_side;       /* the traced task accepted this connection */
+	const struct adi_proto_cfg *cfg;
+};
+
+/* Sniffer context: what is known besides the bytes. */
 struct adi_sniff_ctx {
-	enum adi_dir dir;       /* direction of the bytes, seen from the traced task */
+	enum adi_dir dir;       /* direction of the bytes, from the traced task */
 	int server_side;        /* the traced task accepted this connection */
 	uint16_t local_port, remote_port; /* hints only, never decisive alone */
 };
 
 struct adi_proto {
 	const char *name;       /* stable key used in output ("http", "postgres") */
-	/* Confidence 0..100 that b[0..n) starts this protocol. Must not read
-	 * past n; may ask for more by returning -1 when n is too short to say. */
+	size_t state_size;      /* per-connection state, zeroed by the engine */
+
+	/* Confidence 0..100 that b[0..n) starts this protocol in direction
+	 * c->dir; -1 when n is too short to say. Must not read past n. */
 	int (*sniff)(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c);
+
+	/* Decode from b[0..n) of direction dir (see enum adi_parse). On FRAME
+	 * the decoder fills out->kind/key/fields/incomplete. b is borrowed:
+	 * whatever must outlive the call is copied into st.
+	 * b == NULL, n == 0: the direction ended (EOF, close, end of trace): a
+	 * message delimited by the end of the stream (an HTTP/1.0 body) is
+	 * returned now as FRAME (with *used 0); otherwise AGAIN. */
+	enum adi_parse (*parse)(void *st, const struct adi_proto_cfg *cfg,
+				enum adi_dir dir, const uint8_t *b, size_t n,
+				size_t *used, struct adi_msg *out);
+
+	/* n bytes of direction dir were lost at the current position (a
+	 * dropped record, a payload cut to the capture cap). Return true if
+	 * the decoder accounts for them (e.g. inside a body of known length:
+	 * the message is then marked incomplete), false to be resynced. */
+	bool (*gap)(void *st, enum adi_dir dir, uint64_t n);
+
+	/* The offset of the first plausible message start in b[0..n) after
+	 * an error or an unrecovered gap, or n when there is none (those bytes
+	 * are dropped and counted). Resets the direction's parse state. */
+	size_t (*resync)(void *st, enum adi_dir dir, const uint8_t *b, size_t n);
+
+	/* Pair queued messages into events through em. Take (dequeue and
+	 * free with adi_msg_free) what was used; leave the rest. final: the
+	 * connection ended, flush everything (an unanswered request becomes
+	 * an event with no reply). */
+	void (*stitch)(void *st, struct adi_msgq *out_q, struct adi_msgq *in_q,
+		       struct adi_emit *em, bool final);
+
+	/* Free what st owns (not st itself). May be NULL. */
+	void (*fini)(void *st);
 };
 
 /* Threshold a sniffer's score must reach to claim a connection. Below it the
@@ -39,5 +140,13 @@ const struct adi_proto *adi_proto_classify(const uint8_t *b, size_t n,
 					   int *need_more);
 size_t adi_proto_count(void);
 const struct adi_proto *adi_proto_at(size_t i);
+const struct adi_proto *adi_proto_find(const char *name);
+
+/* Message queue helpers (core/stream.c). */
+struct adi_msg *adi_msg_new(void);
+void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees fields */
+void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m);
+struct adi_msg *adi_msgq_pop(struct adi_msgq *q); /* NULL when empty */
+void adi_msgq_clear(struct adi_msgq *q);
 
 #endif
