@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include "engine_int.h"
 #include "util.h"
+#include "stream.h"
 
 void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n)
 {
@@ -163,10 +164,54 @@ static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 	adi_ev_push(e, ev);
 }
 
-static void stream_event(struct adi_engine *e, struct adi_conn *c)
+/* The emitter decoders stitch through: an event on this connection. */
+struct conn_emit {
+	struct adi_emit em;
+	struct adi_engine *e;
+	struct adi_conn *c;
+};
+
+static void emit_event(struct adi_emit *em, const char *kind, uint64_t ts_start,
+		       int64_t ts_end, struct adi_jval *fields)
+{
+	struct conn_emit *ce = (struct conn_emit *)em;
+	struct adi_conn *c = ce->c;
+	struct adi_event *ev;
+
+	if (ce->e->o.no_net) {
+		adi_j_free(fields);
+		return;
+	}
+	ev = adi_ev_new(ce->e, kind, ts_start, c->pid, c->tid, c->comm, c->cgroup_id);
+	if (!ev) {
+		adi_j_free(fields);
+		return;
+	}
+	adi_j_free(ev->fields);
+	ev->fields = fields ? fields : adi_j_obj();
+	if (ts_end >= 0 && (uint64_t)ts_end >= ts_start)
+		ev->duration_ns = ts_end - ts_start;
+	adi_j_set(ev->fields, "conn", conn_json(c));
+	adi_ev_push(ce->e, ev);
+}
+
+static void emitter(struct conn_emit *ce, struct adi_engine *e, struct adi_conn *c)
+{
+	ce->em.event = emit_event;
+	ce->em.server_side = c->role == 2;
+	ce->em.cfg = &e->pcfg;
+	ce->e = e;
+	ce->c = c;
+}
+
+static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t decoded)
 {
 	struct adi_event *ev;
 
+	/* a connection a decoder understood is told by its events; one it
+	 * claimed but could not decode at all is still shown raw */
+	if (decoded)
+		return;
 	if (e->o.no_net || !c->stream || c->state == CONN_FAILED ||
 	    (c->transport != ADI_TR_TCP && c->transport != ADI_TR_UNIX))
 		return;
@@ -202,8 +247,28 @@ static void settle_connect(struct adi_engine *e, struct adi_conn *c, int err)
 	c->announced = true;
 }
 
+/* End decoding: the last messages are stitched into events. Returns how
+ * many messages the decoder produced over the connection's life. */
+static uint64_t decode_finish(struct adi_engine *e, struct adi_conn *c, uint64_t ts)
+{
+	struct adi_pconn_stats ps = { 0 };
+	struct conn_emit ce;
+
+	if (!c->decoding)
+		return 0;
+	emitter(&ce, e, c);
+	adi_pconn_finish(&c->pc, &e->pcfg, ts, &ce.em, &ps);
+	c->decoding = false;
+	e->st.decoded += ps.messages;
+	e->st.parse_skipped += ps.skipped;
+	e->st.parse_errors += ps.errors;
+	return ps.messages;
+}
+
 static void conn_free(struct adi_engine *e, struct adi_conn *c)
 {
+	if (c->decoding)
+		adi_pconn_finish(&c->pc, &e->pcfg, c->last_ts, NULL, NULL);
 	conn_unlink_open(e, c);
 	adi_map_del(&e->conns, c->ino);
 	free(c->s[0].preview);
@@ -225,7 +290,7 @@ static void conn_end(struct adi_engine *e, struct adi_conn *c, uint64_t ts, bool
 		c->last_ts = ts;
 	if (closed && c->state != CONN_FAILED && c->announced)
 		conn_event(e, c, "close", ts, 0, NULL);
-	stream_event(e, c);
+	stream_event(e, c, decode_finish(e, c, ts));
 	conn_free(e, c);
 }
 
@@ -342,9 +407,12 @@ void adi_conn_sock_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 }
 
-static void stream_add(struct adi_engine *e, struct adi_conn *c, int d,
-		       const struct adi_raw_event *ev)
+/* Account a chunk in direction d; returns the chunk's stream position
+ * (bytes before it, seen or missing), what decoders are fed. */
+static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
+			   const struct adi_raw_event *ev)
 {
+	uint64_t pos;
 	const struct adi_raw_fixed *f = &ev->f;
 	struct adi_stream *s = &c->s[d];
 	uint32_t room;
@@ -368,6 +436,7 @@ static void stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 		s->have_seq = true;
 		s->next_seq = f->seq + (uint32_t)f->size;
 	}
+	pos = s->bytes + s->gap_bytes;
 	s->bytes += f->size;
 	if (f->size == 0 && d == 1)
 		s->eof = true;
@@ -382,12 +451,33 @@ static void stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 			s->plen += n;
 		}
 	}
+	return pos;
+}
+
+/* A decoder claimed c: give it what the previews hold of both directions
+ * (the first bytes; anything seen beyond them is a gap). */
+static void decode_start(struct adi_engine *e, struct adi_conn *c)
+{
+	struct conn_emit ce;
+
+	if (adi_pconn_init(&c->pc, c->proto))
+		return;
+	c->decoding = true;
+	emitter(&ce, e, c);
+	for (int d = 0; d < 2; d++) {
+		struct adi_stream *s = &c->s[d];
+
+		if (s->plen)
+			adi_pconn_feed(&c->pc, &e->pcfg, d, 0, s->preview, s->plen,
+				       s->first_ts, &ce.em);
+	}
 }
 
 void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
 	int d = f->dir == ADI_DIR_OUT ? 0 : 1;
+	uint64_t pos;
 
 	if (f->ret < 0)
 		return;
@@ -395,7 +485,16 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 		settle_connect(e, c, 0);
 	if (f->ts_ns > c->last_ts)
 		c->last_ts = f->ts_ns;
-	stream_add(e, c, d, ev);
+	pos = stream_add(e, c, d, ev);
+	if (c->decoding) {
+		struct conn_emit ce;
+
+		emitter(&ce, e, c);
+		if (f->data_len && ev->data && !(f->flags & ADI_RAW_NOPAYLOAD))
+			adi_pconn_feed(&c->pc, &e->pcfg, d, pos, ev->data, f->data_len,
+				       f->ts_ns, &ce.em);
+		return;
+	}
 	if (!c->classified && c->s[d].plen) {
 		struct adi_sniff_ctx sc = {
 			.dir = d ? ADI_DIR_IN : ADI_DIR_OUT,
@@ -407,5 +506,7 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 
 		c->proto = adi_proto_classify(c->s[d].preview, c->s[d].plen, &sc, &more);
 		c->classified = c->proto || !more;
+		if (c->proto && c->stream && !e->o.no_net)
+			decode_start(e, c);
 	}
 }

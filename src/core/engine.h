@@ -71,6 +71,9 @@ struct adi_engine_stats {
 	int save_errno;
 	uint64_t evicted;        /* table entries evicted at their caps */
 	uint64_t stream_gaps;    /* TCP byte ranges never seen */
+	uint64_t decoded;        /* protocol messages decoded */
+	uint64_t parse_skipped;  /* bytes decoders could not use (resync) */
+	uint64_t parse_errors;   /* undecodable spots */
 };
 void adi_engine_stats(const struct adi_engine *e, struct adi_engine_stats *st);
 

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "hashmap.h"
 #include "../proto/proto.h"
+#include "stream.h"
 
 /* Caps: beyond them the oldest-looking entries are evicted and counted. */
 #define ADI_MAX_PROCS 65536
@@ -91,6 +92,8 @@ struct adi_conn {
 	bool announced;          /* connect/accept event written */
 	const struct adi_proto *proto;
 	bool classified;
+	bool decoding;           /* proto claimed it: pc is live */
+	struct adi_pconn pc;     /* the decoder's streams (stream.h) */
 	struct adi_stream s[2];  /* [0] out (written by us), [1] in */
 	struct adi_conn *next, *prev; /* engine's open list */
 };
@@ -130,6 +133,7 @@ struct adi_engine {
 	int nkinds;
 	struct adi_engine_stats st;
 	char *backend_name;
+	struct adi_proto_cfg pcfg; /* what decoders are told (from o) */
 };
 
 /* The errno of a syscall result: -ret for -4095..-1 (the kernel's range),

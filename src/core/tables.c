@@ -156,6 +156,8 @@ void adi_tables_free(struct adi_engine *e)
 	for (size_t it = 0; adi_map_next(&e->conns, &it, &k, &v);) {
 		struct adi_conn *c = v;
 
+		if (c->decoding)
+			adi_pconn_finish(&c->pc, &e->pcfg, 0, NULL, NULL);
 		free(c->s[0].preview);
 		free(c->s[1].preview);
 		free(c);

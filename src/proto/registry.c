@@ -3,6 +3,7 @@
  * every connection is a generic tcp_stream. Each decoder added later is one
  * line here. */
 #include <stddef.h>
+#include <string.h>
 #include "proto.h"
 
 static const struct adi_proto *const protos[] = {
@@ -17,6 +18,14 @@ size_t adi_proto_count(void)
 const struct adi_proto *adi_proto_at(size_t i)
 {
 	return i < adi_proto_count() ? protos[i] : NULL;
+}
+
+const struct adi_proto *adi_proto_find(const char *name)
+{
+	for (size_t i = 0; i < adi_proto_count(); i++)
+		if (!strcmp(protos[i]->name, name))
+			return protos[i];
+	return NULL;
 }
 
 const struct adi_proto *adi_proto_classify(const uint8_t *b, size_t n,

@@ -18,7 +18,8 @@ class Golden(unittest.TestCase):
         self.assertTrue(raws, "no golden captures found")
         for raw in raws:
             with self.subTest(capture=os.path.basename(raw)):
-                want = open(raw[:-4] + ".jsonl", encoding="utf-8").read()
+                with open(raw[:-4] + ".jsonl", encoding="utf-8") as f:
+                    want = f.read()
                 p = subprocess.run([BIN, "replay", "--format", "json", raw],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 self.assertEqual(p.returncode, 0, p.stderr)
@@ -26,7 +27,8 @@ class Golden(unittest.TestCase):
 
     def test_truncated_capture_reports_and_keeps_what_it_read(self):
         raw = os.path.join(DATA, "workload.raw")
-        data = open(raw, "rb").read()
+        with open(raw, "rb") as f:
+            data = f.read()
         cut = os.path.join(os.environ.get("TMPDIR", "/tmp"), "adi-cut-%d.raw" % os.getpid())
         with open(cut, "wb") as f:
             f.write(data[: len(data) * 2 // 3])

@@ -1,0 +1,369 @@
+/* stream.c - per-direction parse streams (stream.h) and the message queue
+ * helpers of proto.h. The consumption rules of enum adi_parse are enforced
+ * here, once, for every decoder. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stream.h"
+
+struct adi_msg *adi_msg_new(void)
+{
+	return calloc(1, sizeof(struct adi_msg));
+}
+
+void adi_msg_free(struct adi_msg *m)
+{
+	if (!m)
+		return;
+	adi_j_free(m->fields);
+	free(m);
+}
+
+void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m)
+{
+	m->next = NULL;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->len++;
+}
+
+struct adi_msg *adi_msgq_pop(struct adi_msgq *q)
+{
+	struct adi_msg *m = q->head;
+
+	if (!m)
+		return NULL;
+	q->head = m->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->len--;
+	m->next = NULL;
+	return m;
+}
+
+void adi_msgq_clear(struct adi_msgq *q)
+{
+	struct adi_msg *m;
+
+	while ((m = adi_msgq_pop(q)))
+		adi_msg_free(m);
+}
+
+int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->proto = proto;
+	pc->st = calloc(1, proto->state_size ? proto->state_size : 1);
+	return pc->st ? 0 : -ENOMEM;
+}
+
+uint64_t adi_pconn_next_pos(const struct adi_pconn *pc, int d)
+{
+	return pc->d[d].pos + pc->d[d].len;
+}
+
+/* The time of the syscall that carried the byte at position p. */
+static uint64_t ts_at(const struct adi_pstream *s, uint64_t p)
+{
+	uint64_t ts = s->nmarks ? s->marks[0].ts : 0;
+
+	for (size_t i = 0; i < s->nmarks && s->marks[i].pos <= p; i++)
+		ts = s->marks[i].ts;
+	return ts;
+}
+
+/* Drop n bytes from the front of the buffer, and the time marks that no
+ * longer cover anything we may still ask about (the message start). */
+static void consume(struct adi_pstream *s, size_t n)
+{
+	uint64_t keep_from;
+	size_t i = 0;
+
+	if (n > s->len)
+		n = s->len;
+	memmove(s->buf, s->buf + n, s->len - n);
+	s->len -= n;
+	s->pos += n;
+	keep_from = s->in_msg && s->msg_pos < s->pos ? s->msg_pos : s->pos;
+	while (i + 1 < s->nmarks && s->marks[i + 1].pos <= keep_from)
+		i++;
+	if (i) {
+		memmove(s->marks, s->marks + i, (s->nmarks - i) * sizeof(*s->marks));
+		s->nmarks -= i;
+	}
+}
+
+static void drop_all(struct adi_pconn *pc, struct adi_pstream *s)
+{
+	pc->skipped += s->len;
+	s->in_msg = false;
+	consume(s, s->len);
+}
+
+static void stitch(struct adi_pconn *pc, struct adi_emit *em, bool final)
+{
+	if (pc->proto->stitch)
+		pc->proto->stitch(pc->st, &pc->d[0].q, &pc->d[1].q, em, final);
+}
+
+/* Run the decoder over what the stream holds, by the rules of enum
+ * adi_parse. Returns when it needs more bytes. */
+static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
+		struct adi_emit *em)
+{
+	struct adi_pstream *s = &pc->d[d];
+	enum adi_dir dir = d ? ADI_DIR_IN : ADI_DIR_OUT;
+
+	for (;;) {
+		struct adi_msg m = { 0 };
+		size_t used = 0, off;
+		enum adi_parse r;
+
+		if (s->done) {
+			consume(s, s->len);
+			return;
+		}
+		if (!s->len)
+			return;
+		if (s->resync) {
+			off = pc->proto->resync(pc->st, dir, s->buf, s->len);
+			if (off > s->len)
+				off = s->len;
+			pc->skipped += off;
+			consume(s, off);
+			if (!s->len)
+				return; /* still looking: the next bytes may hold it */
+			s->resync = false;
+		}
+		if (!s->in_msg) {
+			s->msg_pos = s->pos;
+			s->msg_ts = ts_at(s, s->pos);
+			s->msg_gap = false;
+		}
+		r = pc->proto->parse(pc->st, cfg, dir, s->buf, s->len, &used, &m);
+		if (used > s->len)
+			used = s->len; /* a decoder bug must not become ours */
+		switch (r) {
+		case ADI_PARSE_FRAME: {
+			struct adi_msg *q = adi_msg_new();
+			uint64_t end = s->pos + (used ? used : 1) - 1;
+
+			if (!q) {
+				adi_j_free(m.fields);
+			} else {
+				*q = m;
+				q->dir = dir;
+				q->ts_first = s->msg_ts;
+				q->ts_last = ts_at(s, end);
+				q->wire_bytes = s->pos + used - s->msg_pos;
+				q->incomplete = m.incomplete || s->msg_gap;
+				adi_msgq_push(&s->q, q);
+				pc->messages++;
+			}
+			s->in_msg = false;
+			consume(s, used);
+			stitch(pc, em, false);
+			if (!used)
+				return; /* a FRAME from nothing: only at end of stream */
+			break;
+		}
+		case ADI_PARSE_AGAIN:
+			adi_j_free(m.fields);
+			if (!used) {
+				if (s->len > ADI_PROTO_LOOKAHEAD) {
+					/* more than any sane header: not this protocol
+					 * any more, or a gap we did not see */
+					pc->errors++;
+					drop_all(pc, s);
+					s->resync = true;
+				}
+				return;
+			}
+			s->in_msg = true;
+			consume(s, used);
+			break;
+		case ADI_PARSE_SKIP:
+			adi_j_free(m.fields);
+			if (!used) {
+				pc->errors++;
+				s->resync = true; /* a SKIP of nothing would spin */
+				break;
+			}
+			s->in_msg = false;
+			consume(s, used);
+			break;
+		case ADI_PARSE_BAD:
+			adi_j_free(m.fields);
+			pc->errors++;
+			s->in_msg = false;
+			/* never resync to where it just failed */
+			pc->skipped += 1;
+			consume(s, 1);
+			s->resync = true;
+			break;
+		case ADI_PARSE_DONE:
+			adi_j_free(m.fields);
+			consume(s, used);
+			s->done = true;
+			s->in_msg = false;
+			pc->skipped += s->len;
+			consume(s, s->len);
+			return;
+		default:
+			adi_j_free(m.fields);
+			drop_all(pc, s);
+			s->resync = true;
+			return;
+		}
+	}
+}
+
+static int mark(struct adi_pstream *s, uint64_t pos, uint64_t ts)
+{
+	if (s->nmarks && s->marks[s->nmarks - 1].pos == pos) {
+		s->marks[s->nmarks - 1].ts = ts;
+		return 0;
+	}
+	if (s->nmarks == s->capmarks) {
+		size_t cap = s->capmarks ? s->capmarks * 2 : 16;
+		struct adi_tmark *m = realloc(s->marks, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		s->marks = m;
+		s->capmarks = cap;
+	}
+	s->marks[s->nmarks].pos = pos;
+	s->marks[s->nmarks++].ts = ts;
+	return 0;
+}
+
+void adi_pconn_gap(struct adi_pconn *pc, int d, uint64_t n)
+{
+	struct adi_pstream *s = &pc->d[d];
+	enum adi_dir dir = d ? ADI_DIR_IN : ADI_DIR_OUT;
+
+	if (!n || s->done)
+		goto advance;
+	/* the decoder can absorb it only at a clean point: all it was given
+	 * consumed (inside a body of known length) */
+	if (!s->resync && s->len == 0 && pc->proto->gap && pc->proto->gap(pc->st, dir, n)) {
+		if (s->in_msg)
+			s->msg_gap = true;
+		goto advance;
+	}
+	drop_all(pc, s);
+	s->resync = true;
+advance:
+	s->pos += n; /* the buffer is empty here: positions simply move on */
+	if (s->len) { /* only when done: nothing left to parse anyway */
+		pc->skipped += s->len;
+		s->len = 0;
+	}
+}
+
+void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
+		    uint64_t pos, const uint8_t *b, size_t n, uint64_t ts,
+		    struct adi_emit *em)
+{
+	struct adi_pstream *s = &pc->d[d];
+	uint64_t next = s->pos + s->len;
+
+	if (pos + n <= next)
+		return; /* seen already */
+	if (pos < next) { /* overlap: keep the new part */
+		b += next - pos;
+		n -= next - pos;
+		pos = next;
+	}
+	if (pos > next)
+		adi_pconn_gap(pc, d, pos - next);
+	if (s->done) {
+		s->pos += n;
+		return;
+	}
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		uint8_t *nb;
+
+		while (cap < s->len + n)
+			cap *= 2;
+		nb = realloc(s->buf, cap);
+		if (!nb) { /* out of memory: a gap, honestly counted */
+			adi_pconn_gap(pc, d, n);
+			return;
+		}
+		s->buf = nb;
+		s->cap = cap;
+	}
+	if (mark(s, s->pos + s->len, ts)) {
+		adi_pconn_gap(pc, d, n);
+		return;
+	}
+	memcpy(s->buf + s->len, b, n);
+	s->len += n;
+	run(pc, cfg, d, em);
+	/* a buffer that grew for a big header and is now mostly empty */
+	if (s->cap > 2 * ADI_PROTO_LOOKAHEAD && s->len < ADI_PROTO_LOOKAHEAD / 4) {
+		uint8_t *nb = realloc(s->buf, ADI_PROTO_LOOKAHEAD / 2);
+
+		if (nb) {
+			s->buf = nb;
+			s->cap = ADI_PROTO_LOOKAHEAD / 2;
+		}
+	}
+}
+
+void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
+		      uint64_t ts, struct adi_emit *em, struct adi_pconn_stats *out)
+{
+	for (int d = 0; d < 2; d++) {
+		struct adi_pstream *s = &pc->d[d];
+		struct adi_msg m = { 0 };
+		size_t used = 0;
+		enum adi_dir dir = d ? ADI_DIR_IN : ADI_DIR_OUT;
+
+		if (!pc->proto || s->done || !em)
+			continue;
+		/* the end of the direction: a message delimited by it (an
+		 * HTTP/1.0 body) completes now */
+		if (pc->proto->parse(pc->st, cfg, dir, NULL, 0, &used, &m) == ADI_PARSE_FRAME) {
+			struct adi_msg *q = adi_msg_new();
+
+			if (q) {
+				*q = m;
+				q->dir = dir;
+				q->ts_first = s->in_msg ? s->msg_ts : ts;
+				q->ts_last = s->nmarks ? s->marks[s->nmarks - 1].ts : ts;
+				q->wire_bytes = s->pos + s->len - (s->in_msg ? s->msg_pos : s->pos);
+				q->incomplete = m.incomplete || (s->in_msg && s->msg_gap);
+				adi_msgq_push(&s->q, q);
+				pc->messages++;
+			} else {
+				adi_j_free(m.fields);
+			}
+		} else {
+			adi_j_free(m.fields);
+		}
+		pc->skipped += s->len;
+	}
+	if (pc->proto && em)
+		stitch(pc, em, true);
+	if (out) {
+		out->messages = pc->messages;
+		out->skipped = pc->skipped;
+		out->errors = pc->errors;
+	}
+	for (int d = 0; d < 2; d++) {
+		adi_msgq_clear(&pc->d[d].q);
+		free(pc->d[d].buf);
+		free(pc->d[d].marks);
+	}
+	if (pc->proto && pc->proto->fini)
+		pc->proto->fini(pc->st);
+	free(pc->st);
+	memset(pc, 0, sizeof(*pc));
+}

@@ -1,0 +1,69 @@
+/* stream.h - the decoding half of a connection: per-direction parse streams
+ * that hand contiguous bytes to the connection's decoder (proto.h), keep the
+ * bytes it is not ready for (bounded), map byte positions to syscall times,
+ * turn gaps into gap()/resync() calls, queue the messages and call stitch().
+ * Owned by the connection (conn.c); knows nothing of sockets or events. */
+#ifndef ADI_STREAM_H
+#define ADI_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../proto/proto.h"
+
+struct adi_tmark {
+	uint64_t pos;            /* stream position where a chunk starts */
+	uint64_t ts;             /* its syscall's time */
+};
+
+struct adi_pstream {
+	uint8_t *buf;            /* bytes given to the decoder, not yet consumed */
+	size_t len, cap;
+	uint64_t pos;            /* stream position of buf[0] */
+	struct adi_tmark *marks; /* chunk starts at or before buf[0] onwards */
+	size_t nmarks, capmarks;
+	bool in_msg;             /* the decoder consumed part of a message */
+	uint64_t msg_pos;        /* where that message started */
+	uint64_t msg_ts;
+	bool msg_gap;            /* a gap was absorbed inside it */
+	bool resync;             /* after an unrecovered gap: resync first */
+	bool done;               /* DONE, or ended: the rest is not parsed */
+	struct adi_msgq q;       /* complete messages awaiting stitch */
+};
+
+/* Per-connection decoding: the decoder, its state and both directions. */
+struct adi_pconn {
+	const struct adi_proto *proto;
+	void *st;
+	struct adi_pstream d[2]; /* [0] out, [1] in (as adi_stream) */
+	uint64_t messages;       /* FRAMEs produced */
+	uint64_t skipped;        /* bytes dropped by resync / overflow */
+	uint64_t errors;         /* BAD results */
+};
+
+/* Start decoding with proto; 0 or -ENOMEM. */
+int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto);
+
+/* Bytes of direction d (0 out, 1 in) at stream position pos, from a
+ * syscall at ts. Positions before the expected one are trimmed (already
+ * seen); after it, the missing bytes are a gap. Stitches through em. */
+void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
+		    uint64_t pos, const uint8_t *b, size_t n, uint64_t ts,
+		    struct adi_emit *em);
+
+/* n bytes of direction d are missing at the current end (a payload cut to
+ * the capture cap, a dropped record). */
+void adi_pconn_gap(struct adi_pconn *pc, int d, uint64_t n);
+
+/* The connection ended: end-of-direction calls, final stitch (skipped
+ * when em is NULL), free. What it counted over its life goes to *out
+ * (may be NULL); pc is zeroed. */
+struct adi_pconn_stats {
+	uint64_t messages, skipped, errors;
+};
+void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
+		      uint64_t ts, struct adi_emit *em, struct adi_pconn_stats *out);
+
+/* The expected position of the next byte of direction d. */
+uint64_t adi_pconn_next_pos(const struct adi_pconn *pc, int d);
+
+#endif
