@@ -420,6 +420,60 @@ static void adi_tx_tcp_previews(struct adi_tx *t, const struct adi_jval *f)
 	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_j_get(f, "preview_in"), false);
 }
 
+/* One HTTP exchange: "HTTP GET host/url -> 200 (req 12 B, resp 2.1 KiB)";
+ * a served request (the traced task answered) says "HTTP SERVED". */
+static void adi_tx_http(struct adi_tx *t, const struct adi_jval *f)
+{
+	const struct adi_jval *c = adi_j_get(f, "conn");
+	const char *host = adi_j_get_str(f, "host", NULL);
+	const char *url = adi_j_get_str(f, "url", NULL);
+	bool served = adi_streq(adi_j_get_str(c, "role", NULL), "server");
+
+	adi_tx_tag(t, ADI_C_PROTO, served ? "HTTP SERVED " : "HTTP ",
+		   adi_j_get_str(f, "method", NULL));
+	fputc(' ', t->m);
+	if (host && !served)
+		adi_tx_esc(t, host, strlen(host), t->preview, 0);
+	if (url)
+		adi_tx_esc(t, url, strlen(url), t->preview * 2, 0);
+	else
+		fputc('?', t->m);
+	fputs(" -> ", t->m);
+	if (adi_j_is_null(adi_j_get(f, "status"))) {
+		adi_tx_color(t, ADI_C_RED);
+		fputs("no response", t->m);
+		adi_tx_color(t, ADI_C_RESET);
+	} else {
+		int64_t st = adi_j_get_int(f, "status", 0);
+
+		adi_tx_color(t, st >= 400 ? ADI_C_RED : ADI_C_PROTO);
+		fprintf(t->m, "%" PRId64, st);
+		adi_tx_color(t, ADI_C_RESET);
+	}
+	fputs(" (req ", t->m);
+	adi_tx_size(t, adi_j_get(f, "req_bytes"));
+	fputs(", resp ", t->m);
+	adi_tx_size(t, adi_j_get(f, "resp_bytes"));
+	fputc(')', t->m);
+	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
+		fputs(" truncated", t->m);
+	if (adi_j_as_bool(adi_j_get(f, "incomplete"), false))
+		fputs(" incomplete", t->m);
+	if (!adi_j_is_null(adi_j_get(f, "upgrade"))) {
+		fputs(" upgrade ", t->m);
+		adi_tx_field(t, f, "upgrade");
+	}
+	if (adi_j_as_bool(adi_j_get(f, "tunnel"), false))
+		fputs(" tunnel", t->m);
+}
+
+/* Bodies on continuation lines, like tcp previews. */
+static void adi_tx_http_bodies(struct adi_tx *t, const struct adi_jval *f)
+{
+	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "> ", adi_j_get(f, "req_body"), false);
+	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_j_get(f, "resp_body"), false);
+}
+
 static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f, int64_t dur_ns)
 {
 	const struct adi_jval *ev = adi_j_get(f, "events"), *d;
@@ -516,6 +570,8 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev)
 		adi_tx_tcp_stream(t, f);
 	else if (adi_streq(kind, "trace_summary"))
 		adi_tx_summary(t, f, ev->duration_ns);
+	else if (adi_streq(kind, "http_request"))
+		adi_tx_http(t, f);
 	else
 		adi_tx_generic(t, ev);
 
@@ -526,6 +582,8 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev)
 	}
 	if (adi_streq(kind, "tcp_stream"))
 		adi_tx_tcp_previews(t, f);
+	else if (adi_streq(kind, "http_request"))
+		adi_tx_http_bodies(t, f);
 	fputc('\n', t->m);
 }
 

@@ -380,12 +380,10 @@ static void test_text_other_kinds(void **state)
 	struct adi_event *ev;
 
 	(void)state;
-	ev = mk_text("http_request", "{\"method\":\"GET\",\"url\":\"/x?a=1\",\"status\":200,"
-				     "\"req_headers\":{\"host\":\"h\"}}");
+	ev = mk_text("redis_command", "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null}");
 	ev->duration_ns = 1500000;
-	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] HTTP_REQUEST {\"method\":\"GET\","
-			      "\"url\":\"/x?a=1\",\"status\":200,\"req_headers\":{\"host\":\"h\"}} "
-			      "[1.5 ms]\n");
+	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] REDIS_COMMAND {\"command\":\"GET\","
+			      "\"args\":[\"k\"],\"reply\":null} [1.5 ms]\n");
 	adi_event_free(ev);
 	text_line("sql_query", "{}", "SQL_QUERY {}");
 	/* no kind at all */
@@ -393,6 +391,30 @@ static void test_text_other_kinds(void **state)
 	ev->kind = NULL;
 	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] ? {}\n");
 	adi_event_free(ev);
+}
+
+static void test_text_http(void **state)
+{
+	struct adi_event *ev;
+
+	(void)state;
+	ev = mk_text("http_request", "{\"method\":\"GET\",\"url\":\"/x?a=1\",\"host\":\"h:80\","
+				     "\"status\":200,\"req_body\":\"\",\"resp_body\":\"hello\\n\","
+				     "\"req_bytes\":0,\"resp_bytes\":2150,\"truncated\":false,"
+				     "\"conn\":{\"role\":\"client\"}}");
+	ev->duration_ns = 1500000;
+	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] HTTP GET h:80/x?a=1 -> 200 "
+			      "(req 0 B, resp 2.1 KiB) [1.5 ms]\n    < hello\\n\n");
+	adi_event_free(ev);
+	/* served by the traced task; no response; flags */
+	text_line("http_request", "{\"method\":\"POST\",\"url\":\"/up\",\"host\":\"h\","
+		  "\"status\":null,\"req_bytes\":5,\"resp_bytes\":0,\"truncated\":true,"
+		  "\"incomplete\":true,\"conn\":{\"role\":\"server\"}}",
+		  "HTTP SERVED POST /up -> no response (req 5 B, resp 0 B) truncated incomplete");
+	text_line("http_request", "{\"method\":\"GET\",\"url\":\"/ws\",\"status\":101,"
+		  "\"upgrade\":\"websocket\",\"req_bytes\":0,\"resp_bytes\":0}",
+		  "HTTP GET /ws -> 101 (req 0 B, resp 0 B) upgrade websocket");
+	text_line("http_request", "{}", "HTTP ? ? -> no response (req ?, resp ?)");
 }
 
 static void test_text_color(void **state)
@@ -486,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_text_tcp_stream),
 		cmocka_unit_test(test_text_summary),
 		cmocka_unit_test(test_text_other_kinds),
+		cmocka_unit_test(test_text_http),
 		cmocka_unit_test(test_text_color),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_wrappers),
