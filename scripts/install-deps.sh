@@ -4,7 +4,9 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux"
+	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux nginx"
+	# the machine image ships Node.js 20; Debian's is the fallback
+	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 fi
 missing=""
 for p in $PKGS; do

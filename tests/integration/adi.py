@@ -17,6 +17,12 @@ def require_root(tc):
                 "(CI runs them as root; they never skip)")
 
 
+def load(path):
+    """the events of a JSON Lines trace file"""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(l) for l in f.read().splitlines() if l]
+
+
 class Trace:
     """One `adi-profiler run`: its exit status, stderr and events."""
 
