@@ -13,7 +13,7 @@ for f in fuzz/fuzz_*.c; do
 	echo "-- $name: building"
 	# shellcheck disable=SC2086
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -Isrc -I. "$f" $SRC -o "$OUT/$name"
+		-fno-sanitize-recover=undefined -Isrc -I. "$f" $SRC -lz -o "$OUT/$name"
 	corpus="$OUT/corpus-$name"
 	mkdir -p "$corpus"
 	[ -d "fuzz/corpus/$name" ] && cp -n fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true
