@@ -68,14 +68,8 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	struct sock *sk;
 	__u32 n = 0;
 
-	fill_hdr(&r->h, ADI_REC_IO, op, a->id);
-	r->ret = a->ret;
-	r->size = size;
-	r->fd = fd;
-	r->flags = out ? ADI_F_OUT : 0;
-	r->seq = 0;
-	r->msg_index = msg_index;
-	r->pad = 0;
+	/* what the fd is decides whether anything is sent: look first, and
+	 * pay for the header only for records that go out */
 	sk = fd_describe(fd, &r->fi, &r->sk);
 	/* bytes to terminals, pipes, /dev/null, eventfds are not reported:
 	 * do not ship them (failed calls still are: their errno matters) */
@@ -84,6 +78,14 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 		return;
 	if (r->fi.kind == ADI_FD_SOCK ? !want_net : !want_fs)
 		return;
+	fill_hdr(&r->h, ADI_REC_IO, op, a->id);
+	r->ret = a->ret;
+	r->size = size;
+	r->fd = fd;
+	r->flags = out ? ADI_F_OUT : 0;
+	r->seq = 0;
+	r->msg_index = msg_index;
+	r->pad = 0;
 	if (src == SRC_BUF)
 		n = copy_buf(REC_DATA(s, *r), ptr, size);
 	else if (src == SRC_IOV)

@@ -28,6 +28,7 @@ static void usage(FILE *f)
 	      "  --save-raw FILE         also save the raw syscall records for replay\n"
 	      "  --capture-bytes N       payload bytes copied per syscall, 0..32768 (16384)\n"
 	      "  --ringbuf-bytes N       kernel->user ring buffer size, power of two (64 MiB)\n"
+	      "  --wakeup-bytes N        queued bytes that wake the reader early (1 MiB, <= ring/4)\n"
 	      "  --show-secrets          do not redact credentials\n"
 	      "  --dump                  replay: print the raw events, one per line\n", f);
 }
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	struct adi_cli c = {
 		.body_bytes = 4096, .content_bytes = 256, .rows_sample = 5,
 		.capture_bytes = ADI_CAP_DEFAULT, .ringbuf_bytes = 64u << 20,
-		.wakeup_bytes = 1u << 20, .hold_ms = 2000, .pid = -1,
+		.wakeup_bytes = 0 /* auto */, .hold_ms = 2000, .pid = -1,
 	};
 	const char *verb;
 	unsigned long v;
@@ -168,8 +169,8 @@ int main(int argc, char **argv)
 			c.ringbuf_bytes = v;
 			break;
 		case O_WAKEUP:
-			if (parse_uint(optarg, 1ul << 30, &v))
-				return bad("--wakeup-bytes takes a byte count, not", optarg);
+			if (parse_uint(optarg, 1ul << 30, &v) || v == 0)
+				return bad("--wakeup-bytes takes a positive byte count, not", optarg);
 			c.wakeup_bytes = v;
 			break;
 		case O_HOLD:

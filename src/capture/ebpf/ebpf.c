@@ -144,7 +144,12 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 	}
 	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_CAP_MAX ? ADI_CAP_MAX
 								     : o->capture_bytes;
-	b->skel->rodata->wakeup_bytes = o->wakeup_bytes;
+	/* by default 1 MiB, and at most a quarter of the ring: a threshold
+	 * the ring can never reach would leave only the poll timer to empty
+	 * it. An explicit --wakeup-bytes is taken as given (tests use that to
+	 * overflow a ring on purpose). */
+	b->skel->rodata->wakeup_bytes = o->wakeup_bytes ? o->wakeup_bytes
+		: (1u << 20) < o->ringbuf_bytes / 4 ? (1u << 20) : o->ringbuf_bytes / 4;
 	b->skel->rodata->want_fs = !o->no_fs;
 	b->skel->rodata->want_net = !o->no_net;
 	bpf_map__set_max_entries(b->skel->maps.events, o->ringbuf_bytes);
