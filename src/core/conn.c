@@ -489,10 +489,16 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 	if (c->decoding) {
 		struct conn_emit ce;
 
+		uint32_t have = (f->flags & ADI_RAW_NOPAYLOAD) || !ev->data ? 0 : f->data_len;
+
 		emitter(&ce, e, c);
-		if (f->data_len && ev->data && !(f->flags & ADI_RAW_NOPAYLOAD))
-			adi_pconn_feed(&c->pc, &e->pcfg, d, pos, ev->data, f->data_len,
-				       f->ts_ns, &ce.em);
+		if (have)
+			adi_pconn_feed(&c->pc, &e->pcfg, d, pos, ev->data, have, f->ts_ns,
+				       &ce.em);
+		/* bytes beyond the capture cap (or sent by sendfile) are a gap
+		 * the decoder hears of now, not when the next chunk comes */
+		if (f->size > have)
+			adi_pconn_gap(&c->pc, d, f->size - have);
 		return;
 	}
 	if (!c->classified && c->s[d].plen) {
