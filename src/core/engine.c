@@ -180,10 +180,19 @@ static uint64_t watermark(struct adi_engine *e)
 	for (struct adi_fd *f = e->aggs; f; f = f->anext)
 		if (f->agg.ts >= floor && f->agg.ts < wm)
 			wm = f->agg.ts;
-	for (struct adi_conn *c = e->open_conns; c; c = c->next)
-		if (c->start_ts >= floor && c->start_ts < wm && c->stream &&
-		    c->state != CONN_FAILED)
-			wm = c->start_ts;
+	for (struct adi_conn *c = e->open_conns; c; c = c->next) {
+		uint64_t t = c->start_ts;
+
+		if (!c->stream || c->state == CONN_FAILED)
+			continue;
+		/* a decoded connection holds back only what is in flight (a
+		 * long keep-alive connection is no reason to wait); one with
+		 * nothing decoded yet may still become a tcp_stream */
+		if (c->decoding && c->pc.messages)
+			t = adi_pconn_pending_ts(&c->pc);
+		if (t && t >= floor && t < wm)
+			wm = t;
+	}
 	return wm;
 }
 

@@ -60,6 +60,20 @@ int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto)
 	return pc->st ? 0 : -ENOMEM;
 }
 
+uint64_t adi_pconn_pending_ts(const struct adi_pconn *pc)
+{
+	uint64_t ts = 0;
+
+	for (int d = 0; d < 2; d++) {
+		const struct adi_pstream *s = &pc->d[d];
+		uint64_t t = s->q.head ? s->q.head->ts_first : s->in_msg ? s->msg_ts : 0;
+
+		if (t && (!ts || t < ts))
+			ts = t;
+	}
+	return ts;
+}
+
 uint64_t adi_pconn_next_pos(const struct adi_pconn *pc, int d)
 {
 	return pc->d[d].pos + pc->d[d].len;
@@ -84,7 +98,8 @@ static void consume(struct adi_pstream *s, size_t n)
 
 	if (n > s->len)
 		n = s->len;
-	memmove(s->buf, s->buf + n, s->len - n);
+	if (n && s->len > n)
+		memmove(s->buf, s->buf + n, s->len - n);
 	s->len -= n;
 	s->pos += n;
 	keep_from = s->in_msg && s->msg_pos < s->pos ? s->msg_pos : s->pos;
@@ -116,6 +131,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 {
 	struct adi_pstream *s = &pc->d[d];
 	enum adi_dir dir = d ? ADI_DIR_IN : ADI_DIR_OUT;
+	int empty_frames = 0;
 
 	for (;;) {
 		struct adi_msg m = { 0 };
@@ -149,7 +165,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 		switch (r) {
 		case ADI_PARSE_FRAME: {
 			struct adi_msg *q = adi_msg_new();
-			uint64_t end = s->pos + (used ? used : 1) - 1;
+			uint64_t end = s->pos + used - 1;
 
 			if (!q) {
 				adi_j_free(m.fields);
@@ -157,7 +173,10 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 				*q = m;
 				q->dir = dir;
 				q->ts_first = s->msg_ts;
-				q->ts_last = ts_at(s, end);
+				/* a FRAME of nothing: the message ended at a gap that
+				 * completed it; its last byte came with the chunk the
+				 * gap followed */
+				q->ts_last = used ? ts_at(s, end) : s->gap_ts;
 				q->wire_bytes = s->pos + used - s->msg_pos;
 				q->incomplete = m.incomplete || s->msg_gap;
 				adi_msgq_push(&s->q, q);
@@ -166,8 +185,8 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			s->in_msg = false;
 			consume(s, used);
 			stitch(pc, em, false);
-			if (!used)
-				return; /* a FRAME from nothing: only at end of stream */
+			if (!used && ++empty_frames > 1)
+				return; /* one completed-by-gap message per call, no spin */
 			break;
 		}
 		case ADI_PARSE_AGAIN:
@@ -246,6 +265,7 @@ void adi_pconn_gap(struct adi_pconn *pc, int d, uint64_t n)
 	struct adi_pstream *s = &pc->d[d];
 	enum adi_dir dir = d ? ADI_DIR_IN : ADI_DIR_OUT;
 
+	s->gap_ts = s->last_ts;
 	if (!n || s->done)
 		goto advance;
 	/* the decoder can absorb it only at a clean point: all it was given
@@ -281,6 +301,8 @@ void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d
 	}
 	if (pos > next)
 		adi_pconn_gap(pc, d, pos - next);
+	if (!n)
+		return;
 	if (s->done) {
 		s->pos += n;
 		return;
@@ -299,6 +321,7 @@ void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d
 		s->buf = nb;
 		s->cap = cap;
 	}
+	s->last_ts = ts;
 	if (mark(s, s->pos + s->len, ts)) {
 		adi_pconn_gap(pc, d, n);
 		return;

@@ -27,6 +27,8 @@ struct adi_pstream {
 	bool msg_gap;            /* a gap was absorbed inside it */
 	bool resync;             /* after an unrecovered gap: resync first */
 	bool done;               /* DONE, or ended: the rest is not parsed */
+	uint64_t last_ts;        /* time of the latest chunk fed */
+	uint64_t gap_ts;         /* ... as it was when the latest gap came */
 	struct adi_msgq q;       /* complete messages awaiting stitch */
 };
 
@@ -62,6 +64,10 @@ struct adi_pconn_stats {
 };
 void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 		      uint64_t ts, struct adi_emit *em, struct adi_pconn_stats *out);
+
+/* The start time of the earliest message still in progress or waiting to
+ * be stitched (what may still become an event), or 0 if none. */
+uint64_t adi_pconn_pending_ts(const struct adi_pconn *pc);
 
 /* The expected position of the next byte of direction d. */
 uint64_t adi_pconn_next_pos(const struct adi_pconn *pc, int d);

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <string.h>
 #include "proto.h"
+#include "http1.h"
 
 static const struct adi_proto *const protos[] = {
+	&adi_proto_http1,
 	NULL, /* sentinel: keeps the array non-empty until decoders land */
 };
 

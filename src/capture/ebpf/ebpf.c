@@ -23,6 +23,7 @@ struct adi_ebpf {
 	struct adi_engine *eng;
 	int64_t wall_off;       /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	uint64_t delivered, bad;
+	int budget;             /* records left in this batch (see on_record) */
 	int ncpu;
 };
 
@@ -49,6 +50,9 @@ uint64_t adi_ebpf_wall_ns(const struct adi_ebpf *b, uint64_t mono_ns)
 	return mono_ns + b->wall_off;
 }
 
+#define BATCH 16384
+#define BATCH_DONE (-EALREADY) /* our own "stop here", never libbpf's */
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct adi_ebpf *b = ctx;
@@ -62,7 +66,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	b->delivered++;
 	adi_engine_feed(b->eng, &ev);
-	return 0;
+	/* libbpf consumes until the ring is empty, which never happens while
+	 * producers outpace us: stop after a batch (the record is consumed)
+	 * so the loop can look at signals and the command */
+	return --b->budget > 0 ? 0 : BATCH_DONE;
 }
 
 static bool path_exists(const char *p)
@@ -224,8 +231,9 @@ int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms, int wake_fd)
 	rc = poll(pf, wake_fd >= 0 ? 2 : 1, timeout_ms);
 	if (rc < 0 && errno != EINTR)
 		return -errno;
+	b->budget = BATCH;
 	rc = ring_buffer__consume(b->rb);
-	if (rc < 0 && rc != -EINTR)
+	if (rc < 0 && rc != -EINTR && rc != BATCH_DONE)
 		return rc;
 	return (int)(b->delivered - before);
 }
@@ -236,8 +244,9 @@ int adi_ebpf_drain(struct adi_ebpf *b)
 	int rc;
 
 	do {
+		b->budget = BATCH;
 		rc = ring_buffer__consume(b->rb);
-	} while (rc > 0);
+	} while (rc > 0 || rc == BATCH_DONE);
 	if (rc < 0 && rc != -EINTR)
 		return rc;
 	return (int)(b->delivered - before);
