@@ -53,7 +53,7 @@ mu=$(med "${U[@]}"); mt=$(med "${T[@]}")
 printf "  median: untraced %.0f req/s, traced %.0f req/s, ratio %.2f (target >= 0.90)\n" "$mu" "$mt" "$(echo "$mt / $mu" | bc -l)"
 
 echo "== engine alone: replay of a saved capture of that traffic (one core)"
-nginx -c "$W/nginx.conf" -p "$W" -g "pid $W/n2.pid;" >/dev/null 2>&1 & NG=$!
+nginx -c "$W/nginx.conf" -p "$W" >/dev/null 2>&1 & NG=$!
 wait_port
 "$W/adi" run --save-raw "$W/cap.raw" --format json -o /dev/null -- \
 	wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT/index.html" >/dev/null

@@ -446,7 +446,7 @@ static void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
 		return;
 	}
 	if (w->cap - w->len < n + 1) {
-		size_t ncap = w->cap ? w->cap : 64;
+		size_t ncap = w->cap ? w->cap : 512;
 		char *p;
 
 		while (ncap - w->len < n + 1) {
@@ -592,10 +592,20 @@ static void adi_jw_value(struct adi_jw *w, const struct adi_jval *v)
 	case ADI_J_BOOL:
 		adi_jw_puts(w, v->u.b ? "true" : "false");
 		break;
-	case ADI_J_INT:
-		snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
-		adi_jw_puts(w, num);
+	case ADI_J_INT: {
+		/* by hand: snprintf was a fifth of the time of a busy trace */
+		uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+		char *p = num + sizeof(num);
+
+		do {
+			*--p = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (v->u.i < 0)
+			*--p = '-';
+		adi_jw_put(w, p, (size_t)(num + sizeof(num) - p));
 		break;
+	}
 	case ADI_J_DOUBLE:
 		adi_jw_double(w, v->u.d);
 		break;
@@ -633,6 +643,66 @@ int adi_j_write(const struct adi_jval *v, FILE *f)
 		return -EINVAL;
 	adi_jw_value(&w, v);
 	return w.err;
+}
+
+/* The writer over a caller's buffer: what the append functions share. */
+static int adi_jw_end(struct adi_jw *w, char **buf, size_t *len, size_t *cap)
+{
+	*buf = w->buf;
+	*len = w->len;
+	*cap = w->cap;
+	return w->err;
+}
+
+int adi_j_append(const struct adi_jval *v, char **buf, size_t *len, size_t *cap)
+{
+	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+
+	adi_jw_value(&w, v);
+	return adi_jw_end(&w, buf, len, cap);
+}
+
+int adi_j_append_str(const char *s, size_t n, char **buf, size_t *len, size_t *cap)
+{
+	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+
+	adi_jw_string(&w, s, n);
+	return adi_jw_end(&w, buf, len, cap);
+}
+
+int adi_j_append_double(double d, char **buf, size_t *len, size_t *cap)
+{
+	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+
+	adi_jw_double(&w, d);
+	return adi_jw_end(&w, buf, len, cap);
+}
+
+int adi_j_append_raw(const char *s, size_t n, char **buf, size_t *len, size_t *cap)
+{
+	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+
+	adi_jw_put(&w, s, n);
+	return adi_jw_end(&w, buf, len, cap);
+}
+
+struct adi_jval *adi_j_take(struct adi_jval *obj, const char *key)
+{
+	struct adi_jmember *m;
+	struct adi_jval *v;
+	size_t i;
+
+	if (!obj || obj->type != ADI_J_OBJ || !key)
+		return NULL;
+	m = adi_j_find(obj, key, strlen(key));
+	if (!m)
+		return NULL;
+	v = m->val;
+	free(m->key.s);
+	i = (size_t)(m - obj->u.obj.m);
+	memmove(m, m + 1, (obj->u.obj.n - i - 1) * sizeof(*m));
+	obj->u.obj.n--;
+	return v;
 }
 
 char *adi_j_to_string(const struct adi_jval *v)

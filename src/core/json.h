@@ -82,6 +82,20 @@ int adi_j_write(const struct adi_jval *v, FILE *f);
 /* The same into a malloc'd string (caller frees), or NULL. */
 char *adi_j_to_string(const struct adi_jval *v);
 
+/* Append to a caller-owned buffer *buf of *len bytes in *cap (grown with
+ * realloc; a NUL is kept after the text; *buf may start NULL): the
+ * serialisation of v, a string literal of s[0..n), a double in the writer's
+ * format, or raw bytes. Return 0, or -ENOMEM with the buffer holding a
+ * partial text. Callers that write many values reuse one buffer. */
+int adi_j_append(const struct adi_jval *v, char **buf, size_t *len, size_t *cap);
+int adi_j_append_str(const char *s, size_t n, char **buf, size_t *len, size_t *cap);
+int adi_j_append_double(double d, char **buf, size_t *len, size_t *cap);
+int adi_j_append_raw(const char *s, size_t n, char **buf, size_t *len, size_t *cap);
+
+/* Remove key from obj and return its value, now owned by the caller (a
+ * move, no copy). NULL when absent or obj is not an object. */
+struct adi_jval *adi_j_take(struct adi_jval *obj, const char *key);
+
 /* Parse one JSON text (RFC 8259; \uXXXX with surrogate pairs). Returns a
  * new value or NULL with errno = EINVAL on malformed input. Never reads past
  * n bytes. Nesting deeper than 64 is rejected. */

@@ -183,9 +183,39 @@ char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz)
 		buf[0] = '\0';
 		return buf;
 	}
-	snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu64 "Z",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, ts_ns % 1000000000u);
+	if (bufsz < 31 || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu64 "Z",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, ts_ns % 1000000000u);
+		return buf;
+	}
+	/* by hand: every event has one, and snprintf dominated */
+	{
+		unsigned v[6] = { (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+				  (unsigned)tm.tm_mday, (unsigned)tm.tm_hour,
+				  (unsigned)tm.tm_min, (unsigned)tm.tm_sec };
+		uint64_t ns = ts_ns % 1000000000u;
+		char *p = buf;
+
+		p[0] = (char)('0' + v[0] / 1000);
+		p[1] = (char)('0' + v[0] / 100 % 10);
+		p[2] = (char)('0' + v[0] / 10 % 10);
+		p[3] = (char)('0' + v[0] % 10);
+		p += 4;
+		for (int i = 1; i < 6; i++) {
+			*p++ = "--T::"[i - 1];
+			*p++ = (char)('0' + v[i] / 10);
+			*p++ = (char)('0' + v[i] % 10);
+		}
+		*p++ = '.';
+		for (int i = 8; i >= 0; i--) {
+			p[i] = (char)('0' + ns % 10);
+			ns /= 10;
+		}
+		p += 9;
+		*p++ = 'Z';
+		*p = '\0';
+	}
 	return buf;
 }
 

@@ -10,6 +10,8 @@
 #include "sink.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,41 +20,9 @@
 struct adi_sink_json {
 	struct adi_sink base; /* first: the sink methods cast back to this */
 	FILE *f;
+	char *buf;            /* the line being built, reused (owned) */
+	size_t len, cap;
 };
-
-/* The common fields, in the order of sink.h, as an object. Building them
- * as a tree reuses the writer's escaping and number rules. */
-static struct adi_jval *adi_json_head(const struct adi_event *ev)
-{
-	struct adi_jval *h = adi_j_obj();
-	char ts[40];
-	int err = 0;
-
-	if (!h)
-		return NULL;
-	err |= adi_j_set_int(h, "v", ADI_EVENT_VERSION);
-	err |= adi_j_set_str(h, "kind", ev->kind);
-	err |= adi_j_set_str(h, "timestamp", adi_rfc3339(ev->ts_ns, ts, sizeof(ts)));
-	err |= adi_j_set_int(h, "ts_ns", (int64_t)ev->ts_ns);
-	if (ev->duration_ns < 0)
-		err |= adi_j_set_null(h, "duration_ms");
-	else
-		err |= adi_j_set_double(h, "duration_ms", (double)ev->duration_ns / 1e6);
-	err |= adi_j_set_int(h, "pid", ev->pid);
-	err |= adi_j_set_int(h, "tid", ev->tid);
-	err |= adi_j_set(h, "comm", adi_j_strn(ev->comm, strnlen(ev->comm, sizeof(ev->comm))));
-	err |= adi_j_set_int(h, "cgroup_id", (int64_t)ev->cgroup_id);
-	if (ev->container[0] == '\0')
-		err |= adi_j_set_null(h, "container");
-	else
-		err |= adi_j_set(h, "container", adi_j_strn(ev->container,
-				 strnlen(ev->container, sizeof(ev->container))));
-	if (err) {
-		adi_j_free(h);
-		return NULL;
-	}
-	return h;
-}
 
 /* Write the whole line; 0 or -errno. The stream's error flag is cleared
  * once reported, so the engine can count the loss and keep going. */
@@ -68,62 +38,64 @@ static int adi_json_put_line(FILE *f, const char *line, size_t len)
 	return err;
 }
 
-/* Emits {head..., fields...}\n. The head ends with '}' and the fields
- * object starts with '{': splicing the two serialisations yields the one
- * object with the keys in contract order. */
+/* A string literal and its length, for the raw appends. */
+#define LIT(s) (s), (sizeof(s) - 1)
+
+/* Emits {head..., fields...}\n into the sink's own buffer, reused from
+ * event to event (a trace writes millions of lines: no allocation per line
+ * once the buffer has grown), then writes the line with one fwrite. The
+ * common fields come first, in the order of sink.h. */
 static int adi_sink_json_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_json *js = (struct adi_sink_json *)s;
-	struct adi_jval *head;
-	char *h = NULL, *fl = NULL, *line = NULL;
-	size_t hl, fll = 0, len;
-	int err = -ENOMEM;
+	char num[96], ts[40];
+	int err = 0, n;
 
-	head = adi_json_head(ev);
-	if (!head)
-		goto cleanup;
-	h = adi_j_to_string(head);
-	if (!h)
-		goto cleanup;
-	hl = strlen(h);
+	js->len = 0;
+	err |= adi_j_append_raw(LIT("{\"v\":1,\"kind\":"), &js->buf, &js->len, &js->cap);
+	if (ev->kind)
+		err |= adi_j_append_str(ev->kind, strlen(ev->kind), &js->buf, &js->len, &js->cap);
+	else
+		err |= adi_j_append_raw(LIT("null"), &js->buf, &js->len, &js->cap);
+	n = snprintf(num, sizeof(num), ",\"timestamp\":\"%s\",\"ts_ns\":%" PRIu64 ",\"duration_ms\":",
+		     adi_rfc3339(ev->ts_ns, ts, sizeof(ts)), ev->ts_ns);
+	err |= adi_j_append_raw(num, (size_t)n, &js->buf, &js->len, &js->cap);
+	if (ev->duration_ns < 0)
+		err |= adi_j_append_raw(LIT("null"), &js->buf, &js->len, &js->cap);
+	else
+		err |= adi_j_append_double((double)ev->duration_ns / 1e6, &js->buf, &js->len,
+					   &js->cap);
+	n = snprintf(num, sizeof(num), ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":",
+		     ev->pid, ev->tid);
+	err |= adi_j_append_raw(num, (size_t)n, &js->buf, &js->len, &js->cap);
+	err |= adi_j_append_str(ev->comm, strnlen(ev->comm, sizeof(ev->comm)), &js->buf,
+				&js->len, &js->cap);
+	n = snprintf(num, sizeof(num), ",\"cgroup_id\":%" PRIu64 ",\"container\":",
+		     ev->cgroup_id);
+	err |= adi_j_append_raw(num, (size_t)n, &js->buf, &js->len, &js->cap);
+	if (ev->container[0] == '\0')
+		err |= adi_j_append_raw(LIT("null"), &js->buf, &js->len, &js->cap);
+	else
+		err |= adi_j_append_str(ev->container, strnlen(ev->container,
+					sizeof(ev->container)), &js->buf, &js->len, &js->cap);
 	if (adi_j_type(ev->fields) == ADI_J_OBJ && adi_j_len(ev->fields) > 0) {
-		fl = adi_j_to_string(ev->fields);
-		if (!fl)
-			goto cleanup;
-		fll = strlen(fl);
+		size_t at = js->len;
+
+		/* the fields object without its braces: splice it in */
+		err |= adi_j_append(ev->fields, &js->buf, &js->len, &js->cap);
+		if (!err && js->len - at >= 2) {
+			js->buf[at] = ',';
+			js->len--; /* drop the closing '}' */
+		}
 	} else if (ev->fields && adi_j_type(ev->fields) != ADI_J_OBJ) {
 		/* Not an object (a caller bug): keep it visible under one key. */
-		char *body = adi_j_to_string(ev->fields);
-
-		if (!body)
-			goto cleanup;
-		fl = malloc(strlen(body) + sizeof("{\"fields\":}"));
-		if (fl)
-			fll = (size_t)sprintf(fl, "{\"fields\":%s}", body);
-		free(body);
-		if (!fl)
-			goto cleanup;
+		err |= adi_j_append_raw(LIT(",\"fields\":"), &js->buf, &js->len, &js->cap);
+		err |= adi_j_append(ev->fields, &js->buf, &js->len, &js->cap);
 	}
-	line = malloc(hl + fll + 2);
-	if (!line)
-		goto cleanup;
-	memcpy(line, h, hl - 1); /* without the closing '}' */
-	len = hl - 1;
-	if (fll) {
-		line[len++] = ',';
-		memcpy(line + len, fl + 1, fll - 1); /* without the opening '{' */
-		len += fll - 1;
-	} else {
-		line[len++] = '}';
-	}
-	line[len++] = '\n';
-	err = adi_json_put_line(js->f, line, len);
-cleanup:
-	adi_j_free(head);
-	free(h);
-	free(fl);
-	free(line);
-	return err;
+	err |= adi_j_append_raw(LIT("}\n"), &js->buf, &js->len, &js->cap);
+	if (err)
+		return -ENOMEM;
+	return adi_json_put_line(js->f, js->buf, js->len);
 }
 
 static int adi_sink_json_flush(struct adi_sink *s)
@@ -141,6 +113,8 @@ static int adi_sink_json_flush(struct adi_sink *s)
 
 static void adi_sink_json_free(struct adi_sink *s)
 {
+	if (s)
+		free(((struct adi_sink_json *)s)->buf);
 	free(s);
 }
 

@@ -1435,6 +1435,15 @@ static struct adi_jval *h1_jcopy(const struct adi_jval *v)
 	return adi_j_null();
 }
 
+/* Move the member k out of obj (the message dies after stitching, so its
+ * fields need no copy); null when absent. */
+static struct adi_jval *h1_move(struct adi_jval *obj, const char *k)
+{
+	struct adi_jval *v = adi_j_take(obj, k);
+
+	return v ? v : adi_j_null();
+}
+
 /* The field of rq (the request) or, when it lacks it, of rs. */
 static const struct adi_jval *h1_either(const struct adi_jval *rq,
 					const struct adi_jval *rs, const char *k)
@@ -1446,11 +1455,11 @@ static const struct adi_jval *h1_either(const struct adi_jval *rq,
 
 /* One http_request event from a request and / or a response (one may be
  * NULL); lost: the partner is known to be lost (incomplete exchange). */
-static void h1_emit(struct adi_emit *em, const struct adi_msg *req,
-		    const struct adi_msg *resp, bool lost)
+static void h1_emit(struct adi_emit *em, struct adi_msg *req,
+		    struct adi_msg *resp, bool lost)
 {
-	const struct adi_jval *rq = req ? req->fields : NULL;
-	const struct adi_jval *rs = resp ? resp->fields : NULL;
+	struct adi_jval *rq = req ? req->fields : NULL;
+	struct adi_jval *rs = resp ? resp->fields : NULL;
 	const char *method = adi_j_get_str(rq, "method", NULL);
 	int64_t status = adi_j_get_int(rs, "status", 0);
 	const struct adi_jval *v;
@@ -1460,16 +1469,16 @@ static void h1_emit(struct adi_emit *em, const struct adi_msg *req,
 
 	if (!ev)
 		return;
+	/* method is read again below: copy it; the rest moves */
 	adi_j_set(ev, "method", h1_jcopy(adi_j_get(rq, "method")));
-	adi_j_set(ev, "url", h1_jcopy(adi_j_get(rq, "url")));
+	adi_j_set(ev, "url", h1_move(rq, "url"));
 	adi_j_set(ev, "host", h1_jcopy(adi_j_get(adi_j_get(rq, "headers"), "host")));
-	adi_j_set(ev, "version", h1_jcopy(rq ? adi_j_get(rq, "version") :
-					     adi_j_get(rs, "version")));
+	adi_j_set(ev, "version", rq ? h1_move(rq, "version") : h1_move(rs, "version"));
 	adi_j_set(ev, "status", h1_jcopy(adi_j_get(rs, "status")));
-	adi_j_set(ev, "req_headers", h1_jcopy(adi_j_get(rq, "headers")));
-	adi_j_set(ev, "resp_headers", h1_jcopy(adi_j_get(rs, "headers")));
-	adi_j_set(ev, "req_body", h1_jcopy(adi_j_get(rq, "body")));
-	adi_j_set(ev, "resp_body", h1_jcopy(adi_j_get(rs, "body")));
+	adi_j_set(ev, "req_headers", h1_move(rq, "headers"));
+	adi_j_set(ev, "resp_headers", h1_move(rs, "headers"));
+	adi_j_set(ev, "req_body", h1_move(rq, "body"));
+	adi_j_set(ev, "resp_body", h1_move(rs, "body"));
 	adi_j_set_int(ev, "req_bytes", adi_j_get_int(rq, "bytes", 0));
 	adi_j_set_int(ev, "resp_bytes", adi_j_get_int(rs, "bytes", 0));
 	adi_j_set_bool(ev, "truncated",
@@ -1479,7 +1488,7 @@ static void h1_emit(struct adi_emit *em, const struct adi_msg *req,
 	if ((v = adi_j_get(rs, "interim")))
 		adi_j_set(ev, "interim", h1_jcopy(v));
 	if (status == 101) {
-		v = h1_either(adi_j_get(rq, "headers"), adi_j_get(rs, "headers"),
+		v = h1_either(adi_j_get(ev, "req_headers"), adi_j_get(ev, "resp_headers"),
 			      "upgrade");
 		adi_j_set(ev, "upgrade", h1_jcopy(v));
 	}
