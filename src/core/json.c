@@ -474,24 +474,6 @@ static void adi_jw_puts(struct adi_jw *w, const char *s)
 	adi_jw_put(w, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at b (n bytes left), 0 if invalid. */
-static size_t adi_utf8_seq(const uint8_t *b, size_t n)
-{
-	size_t len;
-
-	if (b[0] < 0x80)
-		return 1;
-	if (b[0] >= 0xc2 && b[0] <= 0xdf)
-		len = 2;
-	else if (b[0] >= 0xe0 && b[0] <= 0xef)
-		len = 3;
-	else if (b[0] >= 0xf0 && b[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	return len <= n && adi_utf8_valid(b, len) ? len : 0;
-}
-
 /* A JSON string literal. Bytes that are not UTF-8 (only possible through
  * adi_j_strn) become U+FFFD: writing them raw would make the line invalid
  * JSON, and callers with binary data should use adi_j_bytes. */

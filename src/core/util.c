@@ -172,6 +172,25 @@ char *adi_mode_str(uint32_t mode, char *buf, size_t bufsz)
 	return buf;
 }
 
+size_t adi_utf8_seq(const uint8_t *b, size_t n)
+{
+	size_t len;
+
+	if (!n)
+		return 0;
+	if (b[0] < 0x80)
+		return 1;
+	if (b[0] >= 0xc2 && b[0] <= 0xdf)
+		len = 2;
+	else if (b[0] >= 0xe0 && b[0] <= 0xef)
+		len = 3;
+	else if (b[0] >= 0xf0 && b[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	return len <= n && adi_utf8_valid(b, len) ? len : 0;
+}
+
 char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz)
 {
 	time_t sec = (time_t)(ts_ns / 1000000000u);

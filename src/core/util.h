@@ -31,6 +31,11 @@ char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz);
 /* Local-time "HH:MM:SS.uuuuuu" for the text timeline. buf >= 16. */
 char *adi_clock_str(uint64_t ts_ns, char *buf, size_t bufsz);
 
+/* Length of the valid UTF-8 sequence starting at b (n bytes available):
+ * 1 for ASCII, 2..4 for a valid multi-byte character, 0 when b does not
+ * start a valid sequence within n bytes. */
+size_t adi_utf8_seq(const uint8_t *b, size_t n);
+
 /* True when b[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool adi_utf8_valid(const uint8_t *b, size_t n);
 

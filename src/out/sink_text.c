@@ -57,22 +57,6 @@ static void adi_tx_color(struct adi_tx *t, const char *code)
 		fputs(code, t->m);
 }
 
-/* Length of the valid UTF-8 sequence at b (n bytes left), 0 if invalid. */
-static size_t adi_tx_utf8_seq(const uint8_t *b, size_t n)
-{
-	size_t len;
-
-	if (b[0] >= 0xc2 && b[0] <= 0xdf)
-		len = 2;
-	else if (b[0] >= 0xe0 && b[0] <= 0xef)
-		len = 3;
-	else if (b[0] >= 0xf0 && b[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	return len <= n && adi_utf8_valid(b, len) ? len : 0;
-}
-
 /* Print at most limit bytes of s[0..n) C-escaped: \n \t \r, \\ and \" as
  * asked by mode, \xNN for control bytes and bytes that are not UTF-8.
  * Valid UTF-8 is printed as is, except the C1 controls U+0080..U+009F that
@@ -89,7 +73,7 @@ static bool adi_tx_esc(struct adi_tx *t, const char *s, size_t n, size_t limit,
 		size_t len = 1;
 
 		if (c >= 0x80)
-			len = adi_tx_utf8_seq(b + i, n - i);
+			len = adi_utf8_seq(b + i, n - i);
 		if (i + (len ? len : 1) > limit)
 			return true;
 		if (len > 1 && !(c == 0xc2 && b[i + 1] < 0xa0)) {
