@@ -159,19 +159,20 @@ static __always_inline void fill_hdr(struct adi_rec_hdr *h, __u16 type,
 /* The struct file behind fd in the current task, or NULL. */
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt;
 	struct file **arr;
 	struct file *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(t, files, fdt);
+	/* BTF pointer walks: direct loads, no helper call each */
+	fdt = t->files->fdt;
 	if (!fdt)
 		return NULL;
-	if ((__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+	if ((__u32)fd >= fdt->max_fds)
 		return NULL;
-	arr = BPF_CORE_READ(fdt, fd);
+	arr = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
 }
