@@ -462,6 +462,7 @@ static void decode_start(struct adi_engine *e, struct adi_conn *c)
 
 	if (adi_pconn_init(&c->pc, c->proto))
 		return;
+	c->pc.budget = &e->budget;
 	c->decoding = true;
 	emitter(&ce, e, c);
 	for (int d = 0; d < 2; d++) {

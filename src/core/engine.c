@@ -25,6 +25,7 @@ struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 	e->pcfg.body_bytes = e->o.body_bytes;
 	e->pcfg.rows_sample = e->o.rows_sample;
 	e->pcfg.show_secrets = e->o.show_secrets;
+	e->budget.max = ADI_DECODE_BUDGET;
 	e->next_gen = 1;
 	e->next_conn_id = 1;
 	if (adi_map_init(&e->procs) || adi_map_init(&e->fds) ||
@@ -724,6 +725,8 @@ void adi_engine_finish(struct adi_engine *e)
 		adi_j_set_int(sum->fields, "decoded", e->st.decoded);
 		adi_j_set_int(sum->fields, "parse_skipped_bytes", e->st.parse_skipped);
 		adi_j_set_int(sum->fields, "parse_errors", e->st.parse_errors);
+		if (e->budget.refused) /* only when it happened: a rare event */
+			adi_j_set_int(sum->fields, "decode_bytes_refused", e->budget.refused);
 		adi_j_set_int(sum->fields, "evicted", e->st.evicted);
 		write_event(e, sum);
 	}

@@ -17,6 +17,8 @@
 #define ADI_MAX_CONNS 65536
 #define ADI_MAX_KINDS 32
 #define ADI_PATH_BUF 4096
+/* what all decoders' stream buffers may hold together */
+#define ADI_DECODE_BUDGET (256u << 20)
 /* events between two timeline releases */
 #define ADI_RELEASE_EVERY 64
 
@@ -134,6 +136,7 @@ struct adi_engine {
 	struct adi_engine_stats st;
 	char *backend_name;
 	struct adi_proto_cfg pcfg; /* what decoders are told (from o) */
+	struct adi_budget budget;  /* decoder buffers of all connections */
 };
 
 /* The errno of a syscall result: -ret for -4095..-1 (the kernel's range),

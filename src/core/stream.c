@@ -54,7 +54,7 @@ void adi_msgq_clear(struct adi_msgq *q)
 
 int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto)
 {
-	memset(pc, 0, sizeof(*pc));
+	memset(pc, 0, sizeof(*pc)); /* the caller sets budget after this */
 	pc->proto = proto;
 	pc->st = calloc(1, proto->state_size ? proto->state_size : 1);
 	return pc->st ? 0 : -ENOMEM;
@@ -313,11 +313,20 @@ void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d
 
 		while (cap < s->len + n)
 			cap *= 2;
+		if (pc->budget && pc->budget->used + (cap - s->cap) > pc->budget->max) {
+			/* all connections together hold too much: these bytes
+			 * are lost to decoding, and counted */
+			pc->budget->refused += n;
+			adi_pconn_gap(pc, d, n);
+			return;
+		}
 		nb = realloc(s->buf, cap);
 		if (!nb) { /* out of memory: a gap, honestly counted */
 			adi_pconn_gap(pc, d, n);
 			return;
 		}
+		if (pc->budget)
+			pc->budget->used += cap - s->cap;
 		s->buf = nb;
 		s->cap = cap;
 	}
@@ -334,6 +343,8 @@ void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d
 		uint8_t *nb = realloc(s->buf, ADI_PROTO_LOOKAHEAD / 2);
 
 		if (nb) {
+			if (pc->budget)
+				pc->budget->used -= s->cap - ADI_PROTO_LOOKAHEAD / 2;
 			s->buf = nb;
 			s->cap = ADI_PROTO_LOOKAHEAD / 2;
 		}
@@ -381,6 +392,8 @@ void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 		out->errors = pc->errors;
 	}
 	for (int d = 0; d < 2; d++) {
+		if (pc->budget)
+			pc->budget->used -= pc->d[d].cap;
 		adi_msgq_clear(&pc->d[d].q);
 		free(pc->d[d].buf);
 		free(pc->d[d].marks);

@@ -32,8 +32,16 @@ struct adi_pstream {
 	struct adi_msgq q;       /* complete messages awaiting stitch */
 };
 
+/* Memory all parse streams may hold together (buffer capacity), shared by
+ * the connections of one engine. A buffer that would grow past it is not
+ * grown: the bytes become a gap, counted in `refused`. */
+struct adi_budget {
+	uint64_t used, max, refused;
+};
+
 /* Per-connection decoding: the decoder, its state and both directions. */
 struct adi_pconn {
+	struct adi_budget *budget; /* may be NULL: no total bound */
 	const struct adi_proto *proto;
 	void *st;
 	struct adi_pstream d[2]; /* [0] out, [1] in (as adi_stream) */

@@ -1,0 +1,69 @@
+/* test_stream.c - the stream machinery's own promises (core/stream.c):
+ * the total buffer budget across connections, and its accounting going
+ * back to zero. Decoder behaviour is tested per decoder (test_http1.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "core/stream.h"
+#include "proto/http1.h"
+
+static int events;
+
+static void on_event(struct adi_emit *em, const char *kind, uint64_t a, int64_t b,
+		     struct adi_jval *fields)
+{
+	(void)em;
+	(void)kind;
+	(void)a;
+	(void)b;
+	adi_j_free(fields);
+	events++;
+}
+
+static void test_budget_refuses_and_balances(void **state)
+{
+	struct adi_proto_cfg cfg = { .body_bytes = 64 };
+	struct adi_emit em = { .event = on_event, .cfg = &cfg };
+	struct adi_budget budget = { .max = 8192 };
+	struct adi_pconn a, b;
+	static uint8_t head[6000];
+	const char *req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	(void)state;
+	/* an unfinished header block: the decoder asks the engine to hold it */
+	memcpy(head, "GET / HTTP/1.1\r\nX-Long: ", 24);
+	memset(head + 24, 'a', sizeof(head) - 24);
+	assert_int_equal(adi_pconn_init(&a, &adi_proto_http1), 0);
+	assert_int_equal(adi_pconn_init(&b, &adi_proto_http1), 0);
+	a.budget = b.budget = &budget;
+
+	adi_pconn_feed(&a, &cfg, 0, 0, head, 3000, 1, &em);
+	assert_int_equal(budget.used, 4096);        /* first buffer */
+	adi_pconn_feed(&a, &cfg, 0, 3000, head + 3000, 3000, 2, &em);
+	assert_int_equal(budget.used, 8192);        /* grown to 8 KiB: at the cap */
+	assert_int_equal(budget.refused, 0);
+	/* a second connection cannot get a buffer now: its bytes are refused,
+	 * counted, and become a gap for its decoder */
+	adi_pconn_feed(&b, &cfg, 0, 0, (const uint8_t *)req, strlen(req), 3, &em);
+	assert_int_equal(budget.refused, strlen(req));
+	assert_int_equal(budget.used, 8192);
+	adi_pconn_finish(&a, &cfg, 4, &em, NULL);
+	assert_int_equal(budget.used, 0);            /* a's buffer returned */
+	/* now b can hold bytes again, and decodes after the gap resyncs */
+	adi_pconn_feed(&b, &cfg, 0, strlen(req), (const uint8_t *)req, strlen(req), 5, &em);
+	assert_int_equal(budget.used, 4096);
+	adi_pconn_finish(&b, &cfg, 6, &em, NULL);
+	assert_int_equal(budget.used, 0);
+	assert_int_equal(events, 1);                 /* b's request, unanswered */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_budget_refuses_and_balances),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
