@@ -25,10 +25,21 @@ struct adi_jstr {
 	size_t n;
 };
 
+/* Keys shorter than this live inside the member (key.s == NULL): every
+ * event object has a dozen short keys, and a heap copy of each was a large
+ * share of a busy trace's time. Read a key through adi_jkey(). */
+#define ADI_JKEY_INLINE 24
+
 struct adi_jmember {
-	struct adi_jstr key;
+	struct adi_jstr key;     /* key.s NULL: the key is in kin */
+	char kin[ADI_JKEY_INLINE];
 	struct adi_jval *val;
 };
+
+static const char *adi_jkey(const struct adi_jmember *m)
+{
+	return m->key.s ? m->key.s : m->kin;
+}
 
 struct adi_jval {
 	enum adi_jtype type;
@@ -249,7 +260,7 @@ static struct adi_jmember *adi_j_find(const struct adi_jval *obj, const char *ke
 	for (size_t i = 0; i < obj->u.obj.n; i++) {
 		struct adi_jmember *m = &obj->u.obj.m[i];
 
-		if (m->key.n == klen && memcmp(m->key.s, key, klen) == 0)
+		if (m->key.n == klen && memcmp(adi_jkey(m), key, klen) == 0)
 			return m;
 	}
 	return NULL;
@@ -277,10 +288,17 @@ static int adi_j_put(struct adi_jval *obj, const char *key, size_t klen,
 		k.s = owned_key;
 		k.n = klen;
 		owned_key = NULL;
+	} else if (klen < ADI_JKEY_INLINE && !memchr(key, 0, klen)) {
+		k.s = NULL; /* inline: copied below */
+		k.n = klen;
 	} else if (adi_jstr_set(&k, key, klen) < 0) {
 		goto nomem;
 	}
 	obj->u.obj.m[obj->u.obj.n].key = k;
+	if (!k.s) {
+		memcpy(obj->u.obj.m[obj->u.obj.n].kin, key, klen);
+		obj->u.obj.m[obj->u.obj.n].kin[klen] = 0;
+	}
 	obj->u.obj.m[obj->u.obj.n].val = v;
 	obj->u.obj.n++;
 	return 0;
@@ -379,7 +397,7 @@ const char *adi_j_key_at(const struct adi_jval *obj, size_t i)
 {
 	if (!obj || obj->type != ADI_J_OBJ || i >= obj->u.obj.n)
 		return NULL;
-	return obj->u.obj.m[i].key.s;
+	return adi_jkey(&obj->u.obj.m[i]);
 }
 
 bool adi_j_is_null(const struct adi_jval *v)
@@ -608,7 +626,7 @@ static void adi_jw_value(struct adi_jw *w, const struct adi_jval *v)
 		for (size_t i = 0; i < v->u.obj.n && !w->err; i++) {
 			if (i)
 				adi_jw_put(w, ",", 1);
-			adi_jw_string(w, v->u.obj.m[i].key.s, v->u.obj.m[i].key.n);
+			adi_jw_string(w, adi_jkey(&v->u.obj.m[i]), v->u.obj.m[i].key.n);
 			adi_jw_put(w, ":", 1);
 			adi_jw_value(w, v->u.obj.m[i].val);
 		}
