@@ -87,6 +87,23 @@ enum adi_fd_kind {
 	ADI_FD_SOCK, ADI_FD_LNK, ADI_FD_ANON, /* anon inodes: eventfd, epoll... */
 };
 
+/* The fd kind of an inode mode (S_IFMT bits, the same on every Linux
+ * architecture). Shared by the BPF side and user space (/proc snapshots). */
+static inline adi_u8 adi_mode_kind(adi_u32 mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: return ADI_FD_REG;
+	case 0040000: return ADI_FD_DIR;
+	case 0020000: return ADI_FD_CHR;
+	case 0060000: return ADI_FD_BLK;
+	case 0010000: return ADI_FD_FIFO;
+	case 0140000: return ADI_FD_SOCK;
+	case 0120000: return ADI_FD_LNK;
+	case 0: return ADI_FD_ANON; /* anon inodes have no type bits */
+	}
+	return ADI_FD_UNKNOWN;
+}
+
 /* adi_rec_*.flags */
 #define ADI_F_TRUNC      0x1u /* payload, path or argv cut to the cap */
 #define ADI_F_HAS_SEQ    0x2u /* seq holds the TCP sequence of the first byte */

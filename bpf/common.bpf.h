@@ -18,14 +18,6 @@
 #define SOCK_STREAM 1
 #define IPPROTO_TCP 6
 #define MSG_PEEK 2
-#define S_IFMT 0170000
-#define S_IFSOCK 0140000
-#define S_IFLNK 0120000
-#define S_IFREG 0100000
-#define S_IFBLK 0060000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
 
 /* Make v provably < mask + 1 for the verifier. clang 14 drops range checks
  * it can prove redundant and the verifier then sees an unbounded length
@@ -177,21 +169,6 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
-static __always_inline __u8 mode_kind(__u16 mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return ADI_FD_REG;
-	case S_IFDIR: return ADI_FD_DIR;
-	case S_IFCHR: return ADI_FD_CHR;
-	case S_IFBLK: return ADI_FD_BLK;
-	case S_IFIFO: return ADI_FD_FIFO;
-	case S_IFSOCK: return ADI_FD_SOCK;
-	case S_IFLNK: return ADI_FD_LNK;
-	case 0: return ADI_FD_ANON;
-	}
-	return ADI_FD_UNKNOWN;
-}
-
 /* Describe fd: its inode in *fi and, for a socket, the kernel socket in *sk
  * (sk may be NULL). Returns the struct sock for sockets, else NULL. */
 static __always_inline struct sock *fd_describe(int fd, struct adi_fdinfo *fi,
@@ -229,7 +206,7 @@ static __always_inline struct sock *fd_describe(int fd, struct adi_fdinfo *fi,
 		fi->gid = BPF_CORE_READ(ino, i_gid.val);
 	}
 	fi->dev = 0; /* not read: nothing keys on it yet (2 reads per event) */
-	fi->kind = mode_kind(fi->mode);
+	fi->kind = adi_mode_kind(fi->mode);
 	if (fi->kind != ADI_FD_SOCK || !sk)
 		return NULL;
 	sock = BPF_CORE_READ(f, private_data);

@@ -265,10 +265,9 @@ static uint64_t decode_finish(struct adi_engine *e, struct adi_conn *c, uint64_t
 	return ps.messages;
 }
 
+/* Free c; its decoding was finished by decode_finish() first. */
 static void conn_free(struct adi_engine *e, struct adi_conn *c)
 {
-	if (c->decoding)
-		adi_pconn_finish(&c->pc, &e->pcfg, c->last_ts, NULL, NULL);
 	conn_unlink_open(e, c);
 	adi_map_del(&e->conns, c->ino);
 	free(c->s[0].preview);

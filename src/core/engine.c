@@ -378,12 +378,6 @@ static void prefetch(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 }
 
-static bool is_read_op(unsigned op, uint8_t dir)
-{
-	(void)op;
-	return dir == ADI_DIR_IN;
-}
-
 static void on_io(struct adi_engine *e, const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
@@ -426,7 +420,6 @@ static void on_io(struct adi_engine *e, const struct adi_raw_event *ev)
 		fd = adi_fd_install(e, p, f->fd, f->fd_kind, NULL, f->ts_ns);
 	if (fd) {
 		fd->ino = f->ino;
-		(void)is_read_op;
 		adi_file_io(e, fd, ev);
 	}
 }

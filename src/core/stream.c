@@ -290,7 +290,7 @@ void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d
 		    struct adi_emit *em)
 {
 	struct adi_pstream *s = &pc->d[d];
-	uint64_t next = s->pos + s->len;
+	uint64_t next = adi_pconn_next_pos(pc, d);
 
 	if (pos + n <= next)
 		return; /* seen already */

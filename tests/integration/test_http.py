@@ -286,10 +286,7 @@ class Node(adi.TraceTest):
         srv = subprocess.Popen(["node", "-e", NODE_SERVER, str(port), "8000"],
                                stdout=subprocess.PIPE)
         srv.stdout.readline()
-        try:
-            t = adi.run(["node", "-e", NODE_CLIENT, str(port)])
-        finally:
-            pass
+        t = adi.run(["node", "-e", NODE_CLIENT, str(port)])
         self.assertEqual(t.rc, 0, t.stderr)
         ev = http_events(t, port)
         self.assertEqual([(e["method"], e["url"], e["status"], e["resp_body"]) for e in ev],

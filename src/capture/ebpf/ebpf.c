@@ -45,11 +45,6 @@ static int64_t clock_offset(void)
 	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
-uint64_t adi_ebpf_wall_ns(const struct adi_ebpf *b, uint64_t mono_ns)
-{
-	return mono_ns + b->wall_off;
-}
-
 #define BATCH 16384
 #define BATCH_DONE (-EALREADY) /* our own "stop here", never libbpf's */
 
@@ -279,19 +274,6 @@ void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st)
 	free(vals);
 }
 
-static uint8_t kind_of_mode(mode_t m)
-{
-	switch (m & S_IFMT) {
-	case S_IFREG: return ADI_FD_REG;
-	case S_IFDIR: return ADI_FD_DIR;
-	case S_IFCHR: return ADI_FD_CHR;
-	case S_IFBLK: return ADI_FD_BLK;
-	case S_IFIFO: return ADI_FD_FIFO;
-	case S_IFSOCK: return ADI_FD_SOCK;
-	}
-	return ADI_FD_UNKNOWN;
-}
-
 int adi_ebpf_snapshot(struct adi_ebpf *b, uint32_t pid, uint64_t wall_ns)
 {
 	char dir[64], link[128], target[4096];
@@ -323,7 +305,7 @@ int adi_ebpf_snapshot(struct adi_ebpf *b, uint32_t pid, uint64_t wall_ns)
 		m.f.pid = m.f.tid = pid;
 		m.f.fd = fd;
 		m.f.fd2 = -1;
-		m.f.fd_kind = stat(link, &st) ? ADI_FD_UNKNOWN : kind_of_mode(st.st_mode);
+		m.f.fd_kind = stat(link, &st) ? ADI_FD_UNKNOWN : adi_mode_kind(st.st_mode);
 		m.path = target;
 		m.f.path_len = l;
 		adi_engine_feed(b->eng, &m);

@@ -32,9 +32,6 @@ int adi_ebpf_drain(struct adi_ebpf *b);
 
 void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st);
 
-/* Monotonic (record) time -> wall clock, as the backend converts it. */
-uint64_t adi_ebpf_wall_ns(const struct adi_ebpf *b, uint64_t mono_ns);
-
 /* The resolver the engine uses with this backend: /proc/PID/fd/N and
  * /proc/PID/cwd. */
 int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
