@@ -377,7 +377,7 @@ static void fz_engine(const uint8_t *data, size_t size)
 	struct fz_rec r;
 
 	fz_cfg(data[0], &cfg);
-	if (adi_pconn_init(&pc, &adi_proto_http1))
+	if (adi_pconn_init(&pc, &adi_proto_http1, NULL))
 		return;
 	while (fz_next(data, size, &i, &r)) {
 		ts += 1000;

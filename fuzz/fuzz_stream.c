@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.body_bytes = (data[0] & 0x30) ? 16u << ((data[0] >> 4) & 3) : 4096;
 	cfg.show_secrets = data[0] & 0x40;
 	em.server_side = data[0] & 0x80;
-	if (adi_pconn_init(&pc, adi_proto_at(data[0] % adi_proto_count())))
+	if (adi_pconn_init(&pc, adi_proto_at(data[0] % adi_proto_count()), NULL))
 		return 0;
 	while (i + 2 <= size) {
 		uint8_t kind = data[i], len = data[i + 1];

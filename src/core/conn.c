@@ -455,11 +455,12 @@ static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 
 /* A decoder claimed c: give it what the previews hold of both directions
  * (the first bytes; anything seen beyond them is a gap). */
-static void decode_start(struct adi_engine *e, struct adi_conn *c)
+static void decode_start(struct adi_engine *e, struct adi_conn *c,
+			 const struct adi_sniff_ctx *sc)
 {
 	struct conn_emit ce;
 
-	if (adi_pconn_init(&c->pc, c->proto))
+	if (adi_pconn_init(&c->pc, c->proto, sc))
 		return;
 	c->pc.budget = &e->budget;
 	c->decoding = true;
@@ -513,6 +514,6 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 		c->proto = adi_proto_classify(c->s[d].preview, c->s[d].plen, &sc, &more);
 		c->classified = c->proto || !more;
 		if (c->proto && c->stream && !e->o.no_net)
-			decode_start(e, c);
+			decode_start(e, c, &sc);
 	}
 }

@@ -52,12 +52,19 @@ void adi_msgq_clear(struct adi_msgq *q)
 		adi_msg_free(m);
 }
 
-int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto)
+int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto,
+		   const struct adi_sniff_ctx *sc)
 {
+	static const struct adi_sniff_ctx client = { .dir = ADI_DIR_OUT };
+
 	memset(pc, 0, sizeof(*pc)); /* the caller sets budget after this */
 	pc->proto = proto;
 	pc->st = calloc(1, proto->state_size ? proto->state_size : 1);
-	return pc->st ? 0 : -ENOMEM;
+	if (!pc->st)
+		return -ENOMEM;
+	if (proto->start)
+		proto->start(pc->st, sc ? sc : &client);
+	return 0;
 }
 
 uint64_t adi_pconn_pending_ts(const struct adi_pconn *pc)

@@ -50,8 +50,10 @@ struct adi_pconn {
 	uint64_t errors;         /* BAD results */
 };
 
-/* Start decoding with proto; 0 or -ENOMEM. */
-int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto);
+/* Start decoding with proto (told what sc knows of the connection through
+ * proto->start; sc may be NULL: a client-side connection); 0 or -ENOMEM. */
+int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto,
+		   const struct adi_sniff_ctx *sc);
 
 /* Bytes of direction d (0 out, 1 in) at stream position pos, from a
  * syscall at ts. Positions before the expected one are trimmed (already

@@ -92,6 +92,12 @@ struct adi_proto {
 	const char *name;       /* stable key used in output ("http", "postgres") */
 	size_t state_size;      /* per-connection state, zeroed by the engine */
 
+	/* Called once when the decoder takes a connection, after st is
+	 * zeroed, with what is known besides the bytes (c->dir is the
+	 * direction whose bytes were classified; server_side tells which
+	 * direction is the client's when the bytes cannot). May be NULL. */
+	void (*start)(void *st, const struct adi_sniff_ctx *c);
+
 	/* Confidence 0..100 that b[0..n) starts this protocol in direction
 	 * c->dir; -1 when n is too short to say. Must not read past n. */
 	int (*sniff)(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c);

@@ -443,7 +443,7 @@ static char *run_engine(const struct fixture *fx, bool bytes)
 	e.cap = 64;
 	e.out = calloc(1, e.cap);
 	assert_non_null(e.out);
-	assert_int_equal(adi_pconn_init(&pc, &adi_proto_http1), 0);
+	assert_int_equal(adi_pconn_init(&pc, &adi_proto_http1, NULL), 0);
 	for (size_t i = 0; i < fx->nsegs; i++) {
 		const struct seg *g = &fx->segs[i];
 		int d = g->dir == ADI_DIR_IN;

@@ -36,8 +36,8 @@ static void test_budget_refuses_and_balances(void **state)
 	/* an unfinished header block: the decoder asks the engine to hold it */
 	memcpy(head, "GET / HTTP/1.1\r\nX-Long: ", 24);
 	memset(head + 24, 'a', sizeof(head) - 24);
-	assert_int_equal(adi_pconn_init(&a, &adi_proto_http1), 0);
-	assert_int_equal(adi_pconn_init(&b, &adi_proto_http1), 0);
+	assert_int_equal(adi_pconn_init(&a, &adi_proto_http1, NULL), 0);
+	assert_int_equal(adi_pconn_init(&b, &adi_proto_http1, NULL), 0);
 	a.budget = b.budget = &budget;
 
 	adi_pconn_feed(&a, &cfg, 0, 0, head, 3000, 1, &em);

@@ -1,0 +1,114 @@
+/* pdrive.h - drives one protocol decoder (a struct adi_proto) over a
+ * scripted connection, the way core/stream.c does, and serialises the events
+ * it emits. Shared by every decoder's unit test (tests/unit/test_<proto>.c)
+ * and fuzzer (fuzz/fuzz_<proto>.c) so the driving logic exists once.
+ *
+ * A script is a list of segments: data of one direction with a timestamp,
+ * a gap of n lost bytes, or the end of a direction. The driver keeps a held
+ * buffer per direction (an exact-size copy is passed to parse() so ASan sees
+ * any read past n), parses until AGAIN with nothing consumed, on BAD drops
+ * one byte then calls resync(), calls gap() only when nothing is held,
+ * stitches after each message, ends both directions and stitches with
+ * final = true, then fini(). Every result is checked against the contract
+ * in src/proto/proto.h; a broken promise calls the pd_fail hook.
+ *
+ * Output text: one line per event, "ts_start ts_end kind json\n", then, when
+ * bytes were skipped or a direction was DONE, one line
+ * "# skipped out=N in=N done out=0|1 in=0|1\n".
+ *
+ * Buffers: every char * returned is the caller's (free()). Segments and their
+ * bytes are borrowed.
+ */
+#ifndef ADI_PDRIVE_H
+#define ADI_PDRIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/proto.h"
+
+enum pd_op { PD_DATA, PD_GAP, PD_EOF };
+
+struct pd_seg {
+	int op;               /* enum pd_op */
+	enum adi_dir dir;
+	const uint8_t *b;     /* PD_DATA: the bytes */
+	size_t n;             /* PD_DATA: byte count; PD_GAP: bytes lost */
+	uint64_t ts;          /* PD_DATA: time of the syscall */
+};
+
+#define PD_OUT(t, s) { PD_DATA, ADI_DIR_OUT, (const uint8_t *)(s), sizeof(s) - 1, (t) }
+#define PD_IN(t, s) { PD_DATA, ADI_DIR_IN, (const uint8_t *)(s), sizeof(s) - 1, (t) }
+#define PD_OUTB(t, p, k) { PD_DATA, ADI_DIR_OUT, (const uint8_t *)(p), (k), (t) }
+#define PD_INB(t, p, k) { PD_DATA, ADI_DIR_IN, (const uint8_t *)(p), (k), (t) }
+#define PD_GAP_(d, k) { PD_GAP, (d), NULL, (k), 0 }
+#define PD_END(d) { PD_EOF, (d), NULL, 0, 0 }
+#define PD_NSEG(a) (sizeof(a) / sizeof((a)[0]))
+
+struct pd_case {
+	const char *name;               /* fixture name (seed file name) */
+	const struct adi_proto *proto;
+	const struct pd_seg *segs;
+	size_t nsegs;
+	struct adi_proto_cfg cfg;
+	bool server;                    /* the traced task accepted the conn */
+	bool driver_only;               /* skip the run through core/stream.c
+					 * (a gap completes a message: the
+					 * engine times it differently) */
+};
+
+/* How data segments are cut before they are fed. */
+enum pd_mode {
+	PD_WHOLE,   /* as scripted */
+	PD_BYTES,   /* 1-byte pieces */
+	PD_SPLIT,   /* the whole script cut once at byte offset `arg` */
+	PD_RANDOM,  /* pseudo-random pieces of 1..17 bytes, seeded by `arg` */
+	PD_THREES,  /* 3-byte pieces */
+	PD_HALVES,  /* each segment in two halves */
+};
+
+/* The failure hook: the unit test defines it with cmocka's fail_msg, a fuzzer
+ * with abort(). Must not return. */
+void pd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Run the script through the driver; returns the event text. */
+char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg);
+
+/* Run it through the real engine (adi_pconn_* of core/stream.c), whole
+ * segments or 1-byte pieces; returns the event lines only (no "#" line). */
+char *pd_run_engine(const struct pd_case *c, bool bytes);
+
+/* Data bytes in the script. */
+size_t pd_case_bytes(const struct pd_case *c);
+
+/* The full check a unit test does on one fixture: `expect` (event lines,
+ * optionally followed by the "#" line) must come out whole, in 1-byte
+ * pieces, split at every offset, and, unless driver_only, through the real
+ * engine whole and in 1-byte pieces (events only). Returns NULL when all
+ * agree, else a description of the first difference (caller frees).
+ * With $ADI_SEED_DIR set, also writes the case there as a fuzzer seed named
+ * "<proto name>-<case name>". */
+char *pd_check(const struct pd_case *c, const char *expect);
+
+/* Fuzzer input <-> script. Format: byte 0 = options (bits 0-1: how the
+ * differential run cuts data: 1-byte, 3-byte, halves, random; bits 2-3:
+ * body_bytes 64, 0, 7, 4096; bit 4 show_secrets; bit 5 server; bits 6-7:
+ * rows_sample 5, 0, 1, 100), then records [op][len: 16-bit BE][data]; op bits
+ * 0-1: 0 (and 3) data, 1 a gap of len bytes, 2 the end of the direction;
+ * bit 2: direction IN. Timestamps: 1000 per record.
+ * pd_script_parse fills *c (its segs are malloc'd: pd_script_free) and
+ * returns the cut mode for the differential run. */
+enum pd_mode pd_script_parse(const uint8_t *data, size_t size,
+			     const struct adi_proto *p, struct pd_case *c);
+void pd_script_free(struct pd_case *c);
+/* Writes c as such a file (options from c->cfg, c->server). 0 or -1. */
+int pd_script_write(const struct pd_case *c, const char *path);
+
+/* The whole fuzzer body for decoder p: runs the script whole and cut (both
+ * must give the same events), through the real engine (no crash, no leak),
+ * and every data record's first bytes through p->sniff (0..100, or -1 only
+ * when short) and through adi_proto_classify. Calls pd_fail on a broken
+ * promise. */
+void pd_fuzz_one(const struct adi_proto *p, const uint8_t *data, size_t size);
+
+#endif
