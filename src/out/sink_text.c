@@ -458,6 +458,67 @@ static void adi_tx_http_bodies(struct adi_tx *t, const struct adi_jval *f)
 	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_j_get(f, "resp_body"), false);
 }
 
+/* One SQL round trip: "SQL POSTGRES select ... -> SELECT 3 (3 rows) in_tx";
+ * an error in red instead of the tag. Parameters follow on a continuation
+ * line (after the duration), like HTTP bodies. */
+static void adi_tx_sql(struct adi_tx *t, const struct adi_jval *f)
+{
+	const struct adi_jval *sql = adi_j_get(f, "sql");
+	const struct adi_jval *err = adi_j_get(f, "error");
+	const char *tag = adi_j_get_str(f, "command_tag", NULL);
+	const char *tx = adi_j_get_str(f, "tx", NULL);
+	const char *cmd = adi_j_get_str(f, "command", NULL);
+
+	adi_tx_tag(t, ADI_C_PROTO, "SQL ", adi_j_get_str(f, "db", NULL));
+	fputc(' ', t->m);
+	if (adi_j_type(sql) == ADI_J_STR)
+		adi_tx_esc(t, adi_j_as_str(sql, ""), adi_j_len(sql), t->preview * 2, 0);
+	else if (cmd)
+		fputs(cmd, t->m);
+	else if (!adi_j_is_null(adi_j_get(f, "statement"))) {
+		fputs("EXECUTE ", t->m);
+		adi_tx_field(t, f, "statement");
+	} else
+		fputc('?', t->m);
+	fputs(" -> ", t->m);
+	if (!adi_j_is_null(err)) {
+		adi_tx_color(t, ADI_C_RED);
+		fputs("error ", t->m);
+		adi_tx_field(t, err, "code");
+		fputc(' ', t->m);
+		adi_tx_field(t, err, "message");
+		adi_tx_color(t, ADI_C_RESET);
+	} else if (tag) {
+		adi_tx_esc(t, tag, strlen(tag), t->preview, 0);
+	} else if (adi_j_is_null(adi_j_get(f, "tx"))) {
+		adi_tx_color(t, ADI_C_RED);
+		fputs("no reply", t->m);
+		adi_tx_color(t, ADI_C_RESET);
+	} else
+		fputs("ok", t->m);
+	if (adi_j_type(adi_j_get(f, "columns")) == ADI_J_ARR) {
+		fputs(" (", t->m);
+		adi_tx_field(t, f, "rows");
+		fputs(" rows)", t->m);
+	}
+	if (tx && strcmp(tx, "idle") != 0)
+		fprintf(t->m, " %s", tx);
+	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
+		fputs(" truncated", t->m);
+	if (adi_j_as_bool(adi_j_get(f, "incomplete"), false))
+		fputs(" incomplete", t->m);
+}
+
+static void adi_tx_sql_params(struct adi_tx *t, const struct adi_jval *f)
+{
+	const struct adi_jval *p = adi_j_get(f, "params");
+
+	if (adi_j_type(p) != ADI_J_ARR || adi_j_len(p) == 0)
+		return;
+	fputs("\n" ADI_TEXT_INDENT "params ", t->m);
+	adi_j_write(p, t->m);
+}
+
 static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f, int64_t dur_ns)
 {
 	const struct adi_jval *ev = adi_j_get(f, "events"), *d;
@@ -556,6 +617,8 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev)
 		adi_tx_summary(t, f, ev->duration_ns);
 	else if (adi_streq(kind, "http_request"))
 		adi_tx_http(t, f);
+	else if (adi_streq(kind, "sql_query"))
+		adi_tx_sql(t, f);
 	else
 		adi_tx_generic(t, ev);
 
@@ -568,6 +631,8 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev)
 		adi_tx_tcp_previews(t, f);
 	else if (adi_streq(kind, "http_request"))
 		adi_tx_http_bodies(t, f);
+	else if (adi_streq(kind, "sql_query"))
+		adi_tx_sql_params(t, f);
 	fputc('\n', t->m);
 }
 

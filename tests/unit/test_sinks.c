@@ -385,7 +385,7 @@ static void test_text_other_kinds(void **state)
 	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] REDIS_COMMAND {\"command\":\"GET\","
 			      "\"args\":[\"k\"],\"reply\":null} [1.5 ms]\n");
 	adi_event_free(ev);
-	text_line("sql_query", "{}", "SQL_QUERY {}");
+	text_line("mongo_command", "{}", "MONGO_COMMAND {}");
 	/* no kind at all */
 	ev = mk_text("x", "{}");
 	ev->kind = NULL;
@@ -415,6 +415,30 @@ static void test_text_http(void **state)
 		  "\"upgrade\":\"websocket\",\"req_bytes\":0,\"resp_bytes\":0}",
 		  "HTTP GET /ws -> 101 (req 0 B, resp 0 B) upgrade websocket");
 	text_line("http_request", "{}", "HTTP ? ? -> no response (req ?, resp ?)");
+}
+
+static void test_text_sql(void **state)
+{
+	struct adi_event *ev;
+
+	(void)state;
+	ev = mk_text("sql_query", "{\"db\":\"postgres\",\"sql\":\"select $1\","
+				  "\"params\":[\"5\",null],\"statement\":null,\"columns\":[\"a\"],"
+				  "\"rows\":1,\"command_tag\":\"SELECT 1\",\"error\":null,"
+				  "\"tx\":\"in_tx\"}");
+	ev->duration_ns = 250000;
+	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] SQL POSTGRES select $1 -> "
+			      "SELECT 1 (1 rows) in_tx [0.25 ms]\n    params [\"5\",null]\n");
+	adi_event_free(ev);
+	text_line("sql_query", "{\"db\":\"mysql\",\"sql\":\"selec\",\"params\":[],"
+		  "\"columns\":null,\"error\":{\"code\":\"1064\",\"message\":\"bad\"},"
+		  "\"tx\":\"idle\"}",
+		  "SQL MYSQL selec -> error 1064 bad");
+	text_line("sql_query", "{\"db\":\"postgres\",\"sql\":null,\"statement\":\"s1\","
+		  "\"command_tag\":null,\"tx\":null,\"truncated\":true}",
+		  "SQL POSTGRES EXECUTE s1 -> no reply truncated");
+	text_line("sql_query", "{\"db\":\"mysql\",\"sql\":null,\"command\":\"COM_PING\","
+		  "\"tx\":\"idle\"}", "SQL MYSQL COM_PING -> ok");
 }
 
 static void test_text_color(void **state)
@@ -509,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_text_summary),
 		cmocka_unit_test(test_text_other_kinds),
 		cmocka_unit_test(test_text_http),
+		cmocka_unit_test(test_text_sql),
 		cmocka_unit_test(test_text_color),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_wrappers),
