@@ -507,6 +507,20 @@ static void adi_jw_string(struct adi_jw *w, const char *s, size_t n)
 		char u[8];
 		size_t len;
 
+		/* 8 bytes at a time while none needs a look: no control byte,
+		 * no '"', no '\\', no byte >= 0x80 (bodies are mostly text) */
+		if (n - i >= 8) {
+			const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+			uint64_t x, q, bs;
+
+			memcpy(&x, b + i, 8);
+			q = x ^ (ones * '"');
+			bs = x ^ (ones * '\\');
+			if (!(((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			i++;
 			continue;

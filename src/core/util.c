@@ -264,6 +264,16 @@ bool adi_utf8_valid(const uint8_t *b, size_t n)
 		size_t len;
 		uint32_t cp, min;
 
+		/* ASCII 8 bytes at a time: payloads are mostly text */
+		if (n - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, b + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c < 0x80) {
 			i++;
 			continue;
