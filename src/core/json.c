@@ -453,7 +453,21 @@ struct adi_jw {
 	int err;
 };
 
-static void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
+static void adi_jw_put_slow(struct adi_jw *w, const char *s, size_t n);
+
+/* The common case inline (a buffer with room): a line is hundreds of puts. */
+static inline void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
+{
+	if (!w->f && !w->err && w->cap - w->len > n) {
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+		w->buf[w->len] = '\0';
+		return;
+	}
+	adi_jw_put_slow(w, s, n);
+}
+
+static void adi_jw_put_slow(struct adi_jw *w, const char *s, size_t n)
 {
 	if (w->err || n == 0)
 		return;
