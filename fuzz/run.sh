@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build every fuzz/fuzz_*.c as a libFuzzer target (ASan + UBSan) and run each
 # for SECONDS (default 30), seeded from fuzz/corpus/<name>/ when present.
+# Every target links the decoder driver tests/support/pdrive.c (pdrive.h).
 # A crash fails the script and leaves the reproducer in build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ for f in fuzz/fuzz_*.c; do
 	echo "-- $name: building"
 	# shellcheck disable=SC2086
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -Isrc -I. "$f" $SRC -lz -o "$OUT/$name"
+		-fno-sanitize-recover=undefined -Isrc -I. -Itests/support "$f" \
+		tests/support/pdrive.c $SRC -lz -o "$OUT/$name"
 	corpus="$OUT/corpus-$name"
 	mkdir -p "$corpus"
 	[ -d "fuzz/corpus/$name" ] && cp -n fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true

@@ -9,7 +9,8 @@
  * any read past n), parses until AGAIN with nothing consumed, on BAD drops
  * one byte then calls resync(), calls gap() only when nothing is held,
  * stitches after each message, ends both directions and stitches with
- * final = true, then fini(). Every result is checked against the contract
+ * final = true, then fini(). Messages get dir, ts_first/ts_last, wire_bytes
+ * and incomplete (a gap absorbed inside) as the engine sets them. Every result is checked against the contract
  * in src/proto/proto.h; a broken promise calls the pd_fail hook.
  *
  * Output text: one line per event, "ts_start ts_end kind json\n", then, when
@@ -67,8 +68,10 @@ enum pd_mode {
 	PD_HALVES,  /* each segment in two halves */
 };
 
-/* The failure hook: the unit test defines it with cmocka's fail_msg, a fuzzer
- * with abort(). Must not return. */
+/* The failure hook, called with why a promise was broken. pdrive.c has a
+ * weak default (print to stderr, abort(): what a fuzzer wants); a unit test
+ * defines its own with cmocka (vprint_error, fail(), then abort(), as cmocka
+ * 1.1 does not declare fail() noreturn). Must not return. */
 void pd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Run the script through the driver; returns the event text. */
@@ -78,14 +81,15 @@ char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg);
  * segments or 1-byte pieces; returns the event lines only (no "#" line). */
 char *pd_run_engine(const struct pd_case *c, bool bytes);
 
-/* Data bytes in the script. */
+/* Data bytes in the script (the offsets PD_SPLIT can cut at are 1..n-1). */
 size_t pd_case_bytes(const struct pd_case *c);
 
 /* The full check a unit test does on one fixture: `expect` (event lines,
- * optionally followed by the "#" line) must come out whole, in 1-byte
- * pieces, split at every offset, and, unless driver_only, through the real
- * engine whole and in 1-byte pieces (events only). Returns NULL when all
- * agree, else a description of the first difference (caller frees).
+ * optionally followed by the "#" line: the first line starting "# ") must
+ * come out whole, in 1-byte pieces, split at every offset, and, unless
+ * driver_only, through the real engine whole and in 1-byte pieces (events
+ * only). Returns NULL when all agree, else a description of the first
+ * difference, with both texts (caller frees).
  * With $ADI_SEED_DIR set, also writes the case there as a fuzzer seed named
  * "<proto name>-<case name>". */
 char *pd_check(const struct pd_case *c, const char *expect);
@@ -101,14 +105,22 @@ char *pd_check(const struct pd_case *c, const char *expect);
 enum pd_mode pd_script_parse(const uint8_t *data, size_t size,
 			     const struct adi_proto *p, struct pd_case *c);
 void pd_script_free(struct pd_case *c);
-/* Writes c as such a file (options from c->cfg, c->server). 0 or -1. */
+/* Writes c as such a file (options from c->cfg, c->server; a body_bytes or
+ * rows_sample not among the four above is written as the first; data and
+ * gaps over 0xffff bytes become several records). 0 or -1. */
 int pd_script_write(const struct pd_case *c, const char *path);
+
+/* Sniffers may answer -1 ("too short to say") only below this many bytes:
+ * the engine classifies from a preview that may be no longer (--body-bytes
+ * 64), so a sniffer that wants more would leave the connection generic. */
+#define PD_SNIFF_SHORT 64
 
 /* The whole fuzzer body for decoder p: runs the script whole and cut (both
  * must give the same events), through the real engine (no crash, no leak),
- * and every data record's first bytes through p->sniff (0..100, or -1 only
- * when short) and through adi_proto_classify. Calls pd_fail on a broken
- * promise. */
+ * and each data record's prefixes of 0..15 bytes and the whole record, as
+ * exact-size copies, through p->sniff (0..100, or -1 only below
+ * PD_SNIFF_SHORT bytes) and through adi_proto_classify (NULL or a
+ * registered decoder). Calls pd_fail on a broken promise. */
 void pd_fuzz_one(const struct adi_proto *p, const uint8_t *data, size_t size);
 
 #endif
