@@ -198,6 +198,10 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "attach")) {
 		if ((c.pid < 0) == !c.container)
 			return bad("attach needs exactly one of --pid PID or --container NAME", NULL);
+		if (optind != argc)
+			return bad("attach takes no command; unexpected", argv[optind]);
+		if (c.pid > 0)
+			return adi_verb_attach_pid(&c);
 		fprintf(stderr, "adi-profiler: attach is not available in this build yet "
 			"(use 'adi-profiler run -- COMMAND')\n");
 		return 1;

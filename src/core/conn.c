@@ -108,9 +108,15 @@ struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *
 	c->stream = f->sock_type == 1 /* SOCK_STREAM */;
 	adi_endpoint_str(&f->local, c->local, sizeof(c->local));
 	adi_endpoint_str(&f->remote, c->remote, sizeof(c->remote));
-	/* A socket first seen in the middle of its life: guess the role from
-	 * the ports (the side with the ephemeral port is usually the client). */
-	c->role = (f->local.port && f->local.port < 32768 && f->remote.port >= 32768) ? 2 : 1;
+	/* A socket first seen in the middle of its life: the server side when
+	 * its local port was listening when the trace began (attach), else a
+	 * guess from the ports (the side with the ephemeral port is usually
+	 * the client). */
+	if (e->listen_ports[f->local.port / 8] & (1u << (f->local.port % 8)))
+		c->role = 2;
+	else
+		c->role = (f->local.port && f->local.port < 32768 &&
+			   f->remote.port >= 32768) ? 2 : 1;
 	c->pid = f->pid;
 	c->tid = f->tid;
 	memcpy(c->comm, f->comm, sizeof(c->comm));

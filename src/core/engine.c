@@ -302,6 +302,9 @@ static void apply_meta(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 	case ADI_META_TICK:
 		break; /* its timestamp advanced e->now in adi_engine_feed */
+	case ADI_META_LISTEN:
+		e->listen_ports[f->local.port / 8] |= (uint8_t)(1u << (f->local.port % 8));
+		break;
 	case ADI_META_END:
 		e->have_end = true;
 		e->end_ts = f->ts_ns;

@@ -119,6 +119,9 @@ struct adi_engine {
 	struct adi_fd *aggs;     /* fds with an active merged run */
 	struct adi_conn *open_conns;
 	uint64_t next_gen, next_conn_id;
+	/* local ports the traced processes listened on before the trace
+	 * (META_LISTEN): the role of connections first seen mid-life */
+	uint8_t listen_ports[65536 / 8];
 
 	/* timeline: a min-heap on (ts_ns, seq) */
 	struct adi_event **heap;

@@ -39,6 +39,12 @@ enum adi_meta_op {
 			     * delivered to user space */
 	ADI_META_TICK,      /* time passes with nothing to report: lets the
 			     * timeline release held events while idle */
+	ADI_META_LISTEN,    /* pid has a socket listening on local (found in
+			     * /proc when attaching): a connection first seen
+			     * mid-life on that local port is the server side */
+	ADI_META_CGROUP,    /* pid runs in the cgroup at path (from
+			     * /proc/PID/cgroup; cgroup_id is its id): the
+			     * engine names the container from it */
 };
 
 enum adi_dir { ADI_DIR_NONE = 0, ADI_DIR_IN = 1, ADI_DIR_OUT = 2 };

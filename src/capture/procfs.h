@@ -1,0 +1,30 @@
+/* procfs.h - what Linux's /proc tells about processes that were running
+ * before the trace began (attach): their descendants, the sockets they
+ * listen on, their cgroup. Shared by the Linux backends (eBPF, ptrace). */
+#ifndef ADI_PROCFS_H
+#define ADI_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/raw_event.h"
+
+/* root and every living descendant of it (by ppid, at the time of the
+ * scan), root first. Writes at most max pids; returns how many there are
+ * (may exceed max), or -errno when root does not exist. */
+int adi_procfs_tree(uint32_t root, uint32_t *out, size_t max);
+
+/* The TCP endpoints pid listens on (its fds that are sockets in LISTEN
+ * state, looked up in pid's own network namespace). Writes at most max;
+ * returns how many were found, or -errno. */
+int adi_procfs_listening(uint32_t pid, struct adi_endpoint *out, size_t max);
+
+/* pid's cgroup v2 path ("0::/system.slice/x.scope" -> "/system.slice/x.scope";
+ * on a v1-only host, the first named hierarchy's path). 0 or -errno. */
+int adi_procfs_cgroup(uint32_t pid, char *buf, size_t bufsz);
+
+/* The pids of every process in the cgroup v2 directory dir and its
+ * descendants (cgroup.procs files). Returns how many (may exceed max) or
+ * -errno. */
+int adi_procfs_cgroup_pids(const char *dir, uint32_t *out, size_t max);
+
+#endif

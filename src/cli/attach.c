@@ -1,0 +1,152 @@
+/* attach.c - `adi-profiler attach --pid PID`: trace a running process, its
+ * threads, the children it already has and every process it starts from
+ * now on, until it exits, Ctrl-C / SIGTERM, or --duration. What it had open
+ * before is described on first use (the kernel describes sockets; /proc
+ * names files), and the sockets it listens on tell which side of an
+ * established connection it is. Ends with exit status 0; the target is
+ * left running. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "cli.h"
+#include "session.h"
+#include "../capture/procfs.h"
+#include "../capture/ebpf/ebpf.h"
+
+#define ATTACH_MAX_PIDS 65536
+#define ATTACH_MAX_LISTEN 256
+
+struct attach_state {
+	int pidfd;
+	bool target_exited;
+};
+
+static enum adi_loop_end attach_check(struct adi_session *s, double elapsed, void *arg)
+{
+	struct attach_state *a = arg;
+	struct pollfd pf = { .fd = a->pidfd, .events = POLLIN };
+	int ints, terms;
+
+	/* the pidfd is readable once the target has exited */
+	if (a->pidfd >= 0 && poll(&pf, 1, 0) == 1) {
+		a->target_exited = true;
+		return ADI_LOOP_STOP;
+	}
+	adi_session_signals(&ints, &terms);
+	if (ints || terms)
+		return ADI_LOOP_STOP;
+	if (s->c->duration_s > 0 && elapsed >= s->c->duration_s)
+		return ADI_LOOP_STOP;
+	return ADI_LOOP_GO;
+}
+
+/* Tell the engine what /proc knows of one process that was running
+ * before the trace: its open fds, its cwd (through the resolver, on first
+ * use), its listening sockets and its cgroup. */
+static void describe(struct adi_session *s, uint32_t pid)
+{
+	struct adi_endpoint eps[ATTACH_MAX_LISTEN];
+	char cg[4096];
+	int n;
+
+	adi_ebpf_snapshot(s->b, pid, adi_now_wall());
+	n = adi_procfs_listening(pid, eps, ATTACH_MAX_LISTEN);
+	for (int i = 0; i < n && i < ATTACH_MAX_LISTEN; i++) {
+		struct adi_raw_event m = { 0 };
+
+		m.f.family = ADI_RAW_META;
+		m.f.op = ADI_META_LISTEN;
+		m.f.ts_ns = adi_now_wall();
+		m.f.pid = m.f.tid = pid;
+		m.f.fd = m.f.fd2 = -1;
+		m.f.local = eps[i];
+		adi_engine_feed(s->eng, &m);
+	}
+	if (!adi_procfs_cgroup(pid, cg, sizeof(cg)))
+		adi_session_meta(s, ADI_META_CGROUP, pid, cg, NULL);
+}
+
+/* Add root's tree to the kernel filter. Children forked after their
+ * parent joined the filter join by themselves (the fork hook), so a
+ * second scan catches the ones forked while the first was being added. */
+static int add_tree(struct adi_session *s, uint32_t root, uint32_t *pids, int *npids)
+{
+	for (int round = 0; round < 2; round++) {
+		int n = adi_procfs_tree(root, pids, ATTACH_MAX_PIDS);
+
+		if (n < 0)
+			return n;
+		if (n > ATTACH_MAX_PIDS)
+			n = ATTACH_MAX_PIDS;
+		for (int i = 0; i < n; i++) {
+			int rc = adi_ebpf_trace_pid(s->b, pids[i]);
+
+			if (rc)
+				return rc;
+		}
+		*npids = n;
+	}
+	return 0;
+}
+
+int adi_verb_attach_pid(struct adi_cli *c)
+{
+	struct adi_session s;
+	struct attach_state a = { .pidfd = -1 };
+	uint32_t pid = (uint32_t)c->pid, *pids = NULL;
+	char path[64], cwd[4096];
+	int rc = 1, npids = 0, err;
+	ssize_t l;
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	if (access(path, F_OK)) {
+		fprintf(stderr, "adi-profiler: no process with pid %u\n", pid);
+		return 1;
+	}
+	if (pid == (uint32_t)getpid()) {
+		fprintf(stderr, "adi-profiler: cannot attach to itself\n");
+		return 1;
+	}
+	pids = malloc(ATTACH_MAX_PIDS * sizeof(*pids));
+	if (!pids) {
+		fprintf(stderr, "adi-profiler: out of memory\n");
+		return 1;
+	}
+	if (adi_session_open(&s, c))
+		goto out;
+	a.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (a.pidfd < 0 && errno == ESRCH) {
+		fprintf(stderr, "adi-profiler: process %u exited while attaching\n", pid);
+		goto out;
+	}
+	adi_session_catch_signals();
+	err = add_tree(&s, pid, pids, &npids);
+	if (err) {
+		fprintf(stderr, err == -ESRCH ? "adi-profiler: process %u exited while attaching\n"
+			: "adi-profiler: cannot add process %u to the trace filter: %s\n",
+			pid, strerror(-err));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
+	l = readlink(path, cwd, sizeof(cwd) - 1);
+	cwd[l > 0 ? l : 0] = 0;
+	adi_session_meta(&s, ADI_META_START, pid, l > 0 ? cwd : NULL, "ebpf");
+	for (int i = 0; i < npids; i++)
+		describe(&s, pids[i]);
+	fprintf(stderr, "adi-profiler: attached to %u (%d process%s)\n", pid, npids,
+		npids == 1 ? "" : "es");
+	err = adi_session_loop(&s, a.pidfd, attach_check, &a);
+	/* whatever ended the loop, what was captured is written out */
+	adi_session_finish(&s);
+	rc = err ? 1 : 0;
+out:
+	if (a.pidfd >= 0)
+		close(a.pidfd);
+	free(pids);
+	return adi_session_close(&s, rc);
+}
