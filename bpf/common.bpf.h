@@ -59,6 +59,17 @@ struct {
  * loss counters read after the last drain balance exactly. */
 volatile bool stopped;
 
+/* attach --container: the container's cgroup (v2). While cg_on, a task in
+ * it or below it that is not traced yet joins on its first syscall. Only
+ * then does an untraced syscall pay more than the one lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cg_filter SEC(".maps");
+volatile bool cg_on;
+
 /* counters: index enum adi_counter, per CPU; only ever incremented here,
  * summed by user space. */
 struct {
@@ -98,7 +109,15 @@ static __always_inline bool tgid_traced(__u32 tgid)
 {
 	__u8 *v = bpf_map_lookup_elem(&traced, &tgid);
 
-	return v && *v && !stopped;
+	if (!v || stopped)
+		return false;
+	if (*v)
+		return true;
+	if (cg_on && bpf_current_task_under_cgroup(&cg_filter, 0) == 1) {
+		*v = 1;
+		return true;
+	}
+	return false;
 }
 
 static __always_inline struct scratch *scratch_get(void)

@@ -202,9 +202,7 @@ int main(int argc, char **argv)
 			return bad("attach takes no command; unexpected", argv[optind]);
 		if (c.pid > 0)
 			return adi_verb_attach_pid(&c);
-		fprintf(stderr, "adi-profiler: attach is not available in this build yet "
-			"(use 'adi-profiler run -- COMMAND')\n");
-		return 1;
+		return adi_verb_attach_container(&c);
 	}
 	if (optind != argc - 1)
 		return bad(verb[0] == 'r' ? "replay needs one FILE" : "view needs one FILE", NULL);

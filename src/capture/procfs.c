@@ -2,10 +2,12 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "procfs.h"
 
@@ -291,4 +293,69 @@ int adi_procfs_cgroup_pids(const char *dir, uint32_t *out, size_t max)
 		return -errno;
 	cgroup_walk(dir, out, max, &found, 0);
 	return (int)found;
+}
+
+static int cg2_root(char *buf, size_t bufsz)
+{
+	char dev[256], dir[4096], type[64];
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, bufsz, "%s", dir);
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+static bool cg_find_ino(char *path, size_t len, size_t cap, uint64_t id, int depth)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		size_t nl = strlen(de->d_name);
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || len + 1 + nl >= cap)
+			continue;
+		path[len] = '/';
+		memcpy(path + len + 1, de->d_name, nl + 1);
+		if (de->d_ino == id ||
+		    (depth < 32 && cg_find_ino(path, len + 1 + nl, cap, id, depth + 1))) {
+			closedir(d);
+			return true;
+		}
+		path[len] = 0;
+	}
+	closedir(d);
+	return false;
+}
+
+int adi_procfs_cgroup_by_id(uint32_t pid, uint64_t id, char *buf, size_t bufsz)
+{
+	char root[4096], path[4096];
+	struct stat st;
+	size_t rl;
+
+	if (cg2_root(root, sizeof(root)))
+		return -ENOENT;
+	rl = strlen(root);
+	if (!adi_procfs_cgroup(pid, buf, bufsz) && rl + strlen(buf) < sizeof(path)) {
+		memcpy(path, root, rl);
+		strcpy(path + rl, buf);
+		if (!stat(path, &st) && st.st_ino == id)
+			return 0;
+	}
+	memcpy(path, root, rl + 1);
+	if (!cg_find_ino(path, rl, sizeof(path), id, 0))
+		return -ENOENT;
+	snprintf(buf, bufsz, "%s", path[rl] ? path + rl : "/");
+	return 0;
 }

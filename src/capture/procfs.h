@@ -22,6 +22,11 @@ int adi_procfs_listening(uint32_t pid, struct adi_endpoint *out, size_t max);
  * on a v1-only host, the first named hierarchy's path). 0 or -errno. */
 int adi_procfs_cgroup(uint32_t pid, char *buf, size_t bufsz);
 
+/* The path (relative to the cgroup v2 mount) of the cgroup whose id (its
+ * directory's inode) is id: pid's own cgroup when it matches (the cheap
+ * case), else found by walking the hierarchy. 0 or -errno. */
+int adi_procfs_cgroup_by_id(uint32_t pid, uint64_t id, char *buf, size_t bufsz);
+
 /* The pids of every process in the cgroup v2 directory dir and its
  * descendants (cgroup.procs files). Returns how many (may exceed max) or
  * -errno. */

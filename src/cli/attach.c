@@ -6,6 +6,7 @@
  * established connection it is. Ends with exit status 0; the target is
  * left running. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/syscall.h>
 #include "cli.h"
 #include "session.h"
+#include "../capture/container.h"
 #include "../capture/procfs.h"
 #include "../capture/ebpf/ebpf.h"
 
@@ -24,7 +26,28 @@
 struct attach_state {
 	int pidfd;
 	bool target_exited;
+	const char *cgdir;       /* --container: ends when it empties */
+	uint64_t last_check_ns;
 };
+
+/* "populated 0" in cgroup.events (or the directory gone): the container
+ * has no process left. */
+static bool cgroup_empty(const char *dir)
+{
+	char path[4200], line[128];
+	bool empty = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "populated 0\n"))
+			empty = true;
+	fclose(f);
+	return empty;
+}
 
 static enum adi_loop_end attach_check(struct adi_session *s, double elapsed, void *arg)
 {
@@ -40,6 +63,13 @@ static enum adi_loop_end attach_check(struct adi_session *s, double elapsed, voi
 	adi_session_signals(&ints, &terms);
 	if (ints || terms)
 		return ADI_LOOP_STOP;
+	if (a->cgdir && elapsed * 1e9 - (double)a->last_check_ns > 5e8) {
+		a->last_check_ns = (uint64_t)(elapsed * 1e9);
+		if (cgroup_empty(a->cgdir)) {
+			a->target_exited = true;
+			return ADI_LOOP_STOP;
+		}
+	}
 	if (s->c->duration_s > 0 && elapsed >= s->c->duration_s)
 		return ADI_LOOP_STOP;
 	return ADI_LOOP_GO;
@@ -148,5 +178,63 @@ out:
 	if (a.pidfd >= 0)
 		close(a.pidfd);
 	free(pids);
+	return adi_session_close(&s, rc);
+}
+
+/* attach --container NAME|ID: the container's cgroup is found (Docker API,
+ * or the cgroup v2 hierarchy), its processes join the filter now, and the
+ * kernel adds any task that later runs in it (or below it). Ends when the
+ * container is empty, on Ctrl-C / SIGTERM, or --duration. */
+int adi_verb_attach_container(struct adi_cli *c)
+{
+	struct adi_session s;
+	struct attach_state a = { .pidfd = -1 };
+	struct adi_container ct;
+	uint32_t *pids = NULL, *tree = NULL;
+	char err[512];
+	int rc = 1, n, cgfd = -1, ntree = 0, total = 0;
+
+	if (adi_container_find(c->container, &ct, err, sizeof(err))) {
+		fprintf(stderr, "adi-profiler: %s\n", err);
+		return 1;
+	}
+	pids = malloc(ATTACH_MAX_PIDS * sizeof(*pids));
+	tree = malloc(ATTACH_MAX_PIDS * sizeof(*tree));
+	if (!pids || !tree) {
+		fprintf(stderr, "adi-profiler: out of memory\n");
+		free(pids);
+		free(tree);
+		return 1;
+	}
+	memset(&s, 0, sizeof(s));
+	if (adi_session_open(&s, c))
+		goto out;
+	cgfd = open(ct.cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0 || (errno = -adi_ebpf_trace_cgroup(s.b, cgfd)) != 0) {
+		fprintf(stderr, "adi-profiler: cannot filter by the cgroup %s: %s\n", ct.cgdir,
+			strerror(errno));
+		goto out;
+	}
+	adi_session_catch_signals();
+	adi_session_meta(&s, ADI_META_START, 0, NULL, "ebpf");
+	n = adi_procfs_cgroup_pids(ct.cgdir, pids, ATTACH_MAX_PIDS);
+	for (int i = 0; i < n && i < ATTACH_MAX_PIDS; i++) {
+		if (add_tree(&s, pids[i], tree, &ntree))
+			continue; /* gone meanwhile */
+		for (int k = 0; k < ntree; k++)
+			describe(&s, tree[k]);
+		total += ntree;
+	}
+	fprintf(stderr, "adi-profiler: attached to container %.12s (%s, found through %s, "
+		"%d process%s)\n", ct.id, ct.cgdir, ct.via, total, total == 1 ? "" : "es");
+	a.cgdir = ct.cgdir;
+	n = adi_session_loop(&s, -1, attach_check, &a);
+	adi_session_finish(&s);
+	rc = n ? 1 : 0;
+out:
+	if (cgfd >= 0)
+		close(cgfd);
+	free(pids);
+	free(tree);
 	return adi_session_close(&s, rc);
 }

@@ -30,6 +30,7 @@ struct adi_cli {
 /* Each returns the process exit status (cli.md). */
 int adi_verb_run(struct adi_cli *c);
 int adi_verb_attach_pid(struct adi_cli *c);
+int adi_verb_attach_container(struct adi_cli *c);
 int adi_verb_replay(struct adi_cli *c);
 int adi_verb_view(struct adi_cli *c);
 

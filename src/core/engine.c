@@ -29,7 +29,7 @@ struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 	e->next_gen = 1;
 	e->next_conn_id = 1;
 	if (adi_map_init(&e->procs) || adi_map_init(&e->fds) ||
-	    adi_map_init(&e->conns)) {
+	    adi_map_init(&e->conns) || adi_map_init(&e->cgroups)) {
 		adi_engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -49,6 +49,15 @@ void adi_engine_free(struct adi_engine *e)
 	adi_map_fini(&e->procs);
 	adi_map_fini(&e->fds);
 	adi_map_fini(&e->conns);
+	{
+		size_t it = 0;
+		uint64_t k;
+		void *v;
+
+		while (adi_map_next(&e->cgroups, &it, &k, &v))
+			free(v);
+		adi_map_fini(&e->cgroups);
+	}
 	free(e);
 }
 
@@ -89,6 +98,16 @@ struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
 	snprintf(ev->comm, sizeof(ev->comm), "%.15s", comm ? comm : "");
 	ev->cgroup_id = cgroup_id;
 	ev->seq = e->next_seq++;
+	{
+		const struct adi_cgroup *g = cgroup_id > 1 ? adi_map_get(&e->cgroups, cgroup_id)
+							   : NULL;
+		const struct adi_proc *p = !g && pid ? adi_proc_get(e, pid) : NULL;
+
+		if (g)
+			memcpy(ev->container, g->container, sizeof(ev->container));
+		else if (p)
+			memcpy(ev->container, p->container, sizeof(ev->container));
+	}
 	return ev;
 }
 
@@ -253,6 +272,21 @@ static void save_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 }
 
+/* The entry of cgroup id (> 1), made on first sight; NULL without memory. */
+static struct adi_cgroup *cgroup_entry(struct adi_engine *e, uint64_t id)
+{
+	struct adi_cgroup *g = adi_map_get(&e->cgroups, id);
+
+	if (g || e->cgroups.len >= 65536)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (g && adi_map_put(&e->cgroups, id, g)) {
+		free(g);
+		g = NULL;
+	}
+	return g;
+}
+
 static void apply_meta(struct adi_engine *e, const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
@@ -302,6 +336,20 @@ static void apply_meta(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 	case ADI_META_TICK:
 		break; /* its timestamp advanced e->now in adi_engine_feed */
+	case ADI_META_CGROUP: {
+		struct adi_proc *p = f->pid ? adi_proc_ensure(e, f) : NULL;
+		struct adi_cgroup *g = f->cgroup_id > 1 ? cgroup_entry(e, f->cgroup_id) : NULL;
+
+		if (p) {
+			adi_container_id(path, p->container);
+			p->cg_known = true;
+		}
+		if (g) {
+			adi_container_id(path, g->container);
+			g->known = true;
+		}
+		break;
+	}
 	case ADI_META_LISTEN:
 		e->listen_ports[f->local.port / 8] |= (uint8_t)(1u << (f->local.port % 8));
 		break;
@@ -323,7 +371,8 @@ static void meta_from_resolver(struct adi_engine *e, const struct adi_raw_fixed 
 	struct adi_raw_event m = { 0 };
 	char buf[ADI_PATH_BUF];
 
-	if (!e->resolve || e->resolve(e->resolve_arg, what, src->pid, fd, buf, sizeof(buf)))
+	if (!e->resolve || e->resolve(e->resolve_arg, what, src->pid, fd, src->cgroup_id,
+				      buf, sizeof(buf)))
 		return;
 	m.f.family = ADI_RAW_META;
 	m.f.op = what;
@@ -354,11 +403,28 @@ static void prefetch(struct adi_engine *e, const struct adi_raw_event *ev)
 	const struct adi_raw_fixed *f = &ev->f;
 	struct adi_proc *p;
 
-	if (!e->resolve || f->family == ADI_RAW_META || f->family == ADI_RAW_PROC)
+	if (!e->resolve || f->family == ADI_RAW_META)
+		return;
+	/* the container: by the task's cgroup v2 id (the kernel tells it with
+	 * every record, so a process gone before its events are read is still
+	 * placed); on a hybrid host's root cgroup, by the /proc entry below */
+	if (f->cgroup_id > 1 && !adi_map_get(&e->cgroups, f->cgroup_id) &&
+	    cgroup_entry(e, f->cgroup_id))
+		meta_from_resolver(e, f, ADI_META_CGROUP, -1, 0);
+	if (f->family == ADI_RAW_PROC)
 		return;
 	p = adi_proc_get(e, f->pid);
-	if (!p || !p->cwd)
+	/* once per process: a process that is gone answers nothing, and
+	 * asking again on each of its events would cost a /proc read each */
+	if (!p || (!p->cwd && !p->cwd_tried)) {
 		meta_from_resolver(e, f, ADI_META_CWD, -1, 0);
+		if ((p = adi_proc_get(e, f->pid)))
+			p->cwd_tried = true;
+	}
+	if (f->cgroup_id <= 1 && p && !p->cg_known && !p->cg_tried) {
+		p->cg_tried = true;
+		meta_from_resolver(e, f, ADI_META_CGROUP, -1, 0);
+	}
 	switch (f->family) {
 	case ADI_RAW_IO:
 	case ADI_RAW_FD:
@@ -549,6 +615,10 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 			/* the child starts with a copy of the parent's cwd and fds */
 			if (parent->cwd && !p->cwd)
 				p->cwd = strdup(parent->cwd);
+			/* same cgroup as the parent until it moves (its own
+			 * /proc entry, read on its first event, may say so) */
+			if (parent->cg_known && !p->cg_known)
+				memcpy(p->container, parent->container, sizeof(p->container));
 			for (struct adi_fd *x = parent->fds; x; x = x->pnext) {
 				struct adi_fd *c;
 

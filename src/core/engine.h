@@ -30,10 +30,12 @@ struct adi_engine_opts {
 };
 
 /* Asks the live system what the events did not say: what = ADI_META_FD
- * (path of pid's fd) or ADI_META_CWD (pid's cwd). Writes a NUL terminated
- * string into buf; returns 0, or -errno when it cannot know. */
+ * (path of pid's fd), ADI_META_CWD (pid's cwd) or ADI_META_CGROUP (the path
+ * of the cgroup v2 whose id is cgroup_id, or when that is 0 or 1, the root
+ * of a hybrid host, pid's cgroup path). Writes a NUL terminated string into
+ * buf; returns 0, or -errno when it cannot know. */
 typedef int (*adi_resolve_fn)(void *arg, enum adi_meta_op what, uint32_t pid,
-			      int fd, char *buf, size_t bufsz);
+			      int fd, uint64_t cgroup_id, char *buf, size_t bufsz);
 
 struct adi_engine;
 

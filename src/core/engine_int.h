@@ -56,12 +56,21 @@ struct adi_fd {
 	struct adi_fd *anext, *aprev; /* engine's list of fds with an active agg */
 };
 
+/* A cgroup v2 seen in events (id > 1) and what it says. */
+struct adi_cgroup {
+	char container[65];      /* "" when not a container */
+	bool known;              /* META_CGROUP applied (else: asked, no answer) */
+};
+
 struct adi_proc {
 	uint32_t pid, ppid;
 	char comm[16];
 	uint64_t cgroup_id;
 	char *cwd;               /* NULL when unknown */
 	struct adi_fd *fds;
+	char container[65];      /* container id, "" when none */
+	bool cg_known;           /* container learnt (META_CGROUP or parent) */
+	bool cwd_tried, cg_tried;/* asked the resolver once already */
 };
 
 enum adi_conn_state { CONN_NEW, CONN_PENDING, CONN_OPEN, CONN_FAILED };
@@ -122,6 +131,8 @@ struct adi_engine {
 	/* local ports the traced processes listened on before the trace
 	 * (META_LISTEN): the role of connections first seen mid-life */
 	uint8_t listen_ports[65536 / 8];
+	/* cgroup id -> struct adi_cgroup: the container of every task in it */
+	struct adi_map cgroups;
 
 	/* timeline: a min-heap on (ts_ns, seq) */
 	struct adi_event **heap;

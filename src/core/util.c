@@ -423,3 +423,40 @@ int adi_path_join(const char *base, const char *rel, char *out, size_t bufsz)
 	out[len] = '\0';
 	return 0;
 }
+
+static bool adi_is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+bool adi_container_id(const char *cgpath, char out[65])
+{
+	size_t end = cgpath ? strlen(cgpath) : 0;
+
+	/* components from the last: "/machine.slice/libpod-<id>.scope/container"
+	 * names the container one level up */
+	while (end > 0) {
+		size_t start = end;
+
+		while (start > 0 && cgpath[start - 1] != '/')
+			start--;
+		if (!memmem(cgpath + start, end - start, "conmon", 6)) {
+			for (size_t i = start; i + 64 <= end; i++) {
+				size_t k = 0;
+
+				if (i > start && adi_is_hex(cgpath[i - 1]))
+					continue;
+				while (k < 64 && adi_is_hex(cgpath[i + k]))
+					k++;
+				if (k == 64 && (i + 64 == end || !adi_is_hex(cgpath[i + 64]))) {
+					memcpy(out, cgpath + i, 64);
+					out[64] = '\0';
+					return true;
+				}
+			}
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+	out[0] = '\0';
+	return false;
+}

@@ -47,6 +47,13 @@ size_t adi_base64_encode(const uint8_t *b, size_t n, char *out);
 /* Human size: 3 -> "3 B", 2150 -> "2.1 KiB", 5242880 -> "5.0 MiB". */
 char *adi_size_str(uint64_t bytes, char *buf, size_t bufsz);
 
+/* The container id in a cgroup path: the last path component holding a run
+ * of exactly 64 hex digits (docker-<id>.scope, /docker/<id>,
+ * cri-containerd-<id>.scope, crio-<id>.scope, libpod-<id>.scope, a
+ * kubepods pod's <id>; podman's conmon scope is not the container).
+ * Writes the 64 digits and a NUL into out; false when there is none. */
+bool adi_container_id(const char *cgpath, char out[65]);
+
 /* Lexically normalise an absolute path: collapse "//", drop "." and resolve
  * ".." (never above "/"), no trailing "/" except for "/" itself. If rel is
  * relative it is first joined to base (an absolute directory). Writes into

@@ -1795,16 +1795,22 @@ static void test_no_fs_no_proc(void **state)
 
 /* ---- resolver and --save-raw ---- */
 
-static int resolver(void *arg, enum adi_meta_op what, uint32_t pid, int fd, char *buf,
-		    size_t bufsz)
+#define CONTAINER_ID "4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+static int resolver(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
+		    uint64_t cgroup_id, char *buf, size_t bufsz)
 {
 	int *calls = arg;
 
 	(*calls)++;
+	if (what == ADI_META_CGROUP && cgroup_id != 7)
+		return -ENOENT; /* the test's events all come from cgroup 7 */
 	if (pid != 300)
 		return -ESRCH;
 	if (what == ADI_META_CWD)
 		snprintf(buf, bufsz, "/srv");
+	else if (what == ADI_META_CGROUP)
+		snprintf(buf, bufsz, "/system.slice/docker-%s.scope", CONTAINER_ID);
 	else if (what == ADI_META_FD && fd == 7)
 		snprintf(buf, bufsz, "/srv/log.txt");
 	else
@@ -1819,8 +1825,8 @@ static void test_resolver_meta_saved_and_replayed(void **state)
 	int calls = 0, fd, n = 0, rc;
 	struct adi_raw_reader *r;
 	struct adi_raw_event ev;
-	uint16_t ops[8] = { 0 };
-	uint16_t fams[8] = { 0 };
+	uint16_t ops[9] = { 0 };
+	uint16_t fams[9] = { 0 };
 	void *st2 = NULL;
 
 	fd = mkstemp(tmpl);
@@ -1839,12 +1845,15 @@ static void test_resolver_meta_saved_and_replayed(void **state)
 
 	EXPECT_STR(FIND(t, "file", "write", 0), "path", "/srv/log.txt");
 	EXPECT_STR(FIND(t, "file", "open", 0), "path", "/srv/rel.txt");
-	assert_int_equal(calls, 2); /* the cwd of 300, its fd 7 */
+	/* cgroup 7 (once), the cwd of 300, its fd 7 */
+	assert_int_equal(calls, 3);
+	EXPECT_STR(FIND(t, "file", "write", 0), "container", CONTAINER_ID);
+	EXPECT_STR(FIND(t, "file", "open", 0), "container", CONTAINER_ID);
 
 	/* the saved stream holds the answers ahead of the event needing them */
 	r = adi_raw_reader_open(tmpl);
 	assert_non_null(r);
-	while ((rc = adi_raw_reader_next(r, &ev)) == 1 && n < 8) {
+	while ((rc = adi_raw_reader_next(r, &ev)) == 1 && n < 9) {
 		fams[n] = ev.f.family;
 		ops[n++] = ev.f.op;
 		if (ev.f.family == ADI_RAW_META && ev.f.op == ADI_META_FD) {
@@ -1856,13 +1865,15 @@ static void test_resolver_meta_saved_and_replayed(void **state)
 	}
 	assert_int_equal(rc, 0);
 	adi_raw_reader_free(r);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	assert_true(fams[0] == ADI_RAW_META && ops[0] == ADI_META_START);
-	assert_true(fams[1] == ADI_RAW_META && ops[1] == ADI_META_CWD);
-	assert_true(fams[2] == ADI_RAW_META && ops[2] == ADI_META_FD);
-	assert_true(fams[3] == ADI_RAW_IO && ops[3] == ADI_OP_WRITE);
-	assert_true(fams[4] == ADI_RAW_PATH && ops[4] == ADI_OP_OPENAT);
-	assert_true(fams[5] == ADI_RAW_META && ops[5] == ADI_META_END);
+	/* by cgroup id, before anything of the process */
+	assert_true(fams[1] == ADI_RAW_META && ops[1] == ADI_META_CGROUP);
+	assert_true(fams[2] == ADI_RAW_META && ops[2] == ADI_META_CWD);
+	assert_true(fams[3] == ADI_RAW_META && ops[3] == ADI_META_FD);
+	assert_true(fams[4] == ADI_RAW_IO && ops[4] == ADI_OP_WRITE);
+	assert_true(fams[5] == ADI_RAW_PATH && ops[5] == ADI_OP_OPENAT);
+	assert_true(fams[6] == ADI_RAW_META && ops[6] == ADI_META_END);
 
 	/* replaying the file without a resolver writes the same lines */
 	assert_int_equal(setup(&st2), 0);

@@ -325,9 +325,54 @@ static void test_path_join(void **state)
 	assert_int_equal(adi_path_join("/", NULL, out, sizeof(out)), -EINVAL);
 }
 
+/* Container ids in the cgroup paths of the common runtimes. */
+static void test_container_id(void **state)
+{
+	static const char *const yes[][2] = {
+		{ "/system.slice/docker-H.scope", "H" },
+		{ "/docker/H", "H" },
+		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1f2e3d4c_5b6a_"
+		  "7988_a1b2_c3d4e5f60718.slice/cri-containerd-H.scope", "H" },
+		{ "/kubepods/besteffort/pod1f2e3d4c-5b6a-7988-a1b2-c3d4e5f60718/H", "H" },
+		{ "/machine.slice/libpod-H.scope/container", "H" },
+		{ "/system.slice/crio-H.scope", "H" },
+		{ "/adi-test/docker-H.scope/init", "H" },
+	};
+	static const char *const no[] = {
+		"/", "", "/user.slice/user-0.slice/session-3.scope",
+		"/machine.slice/libpod-conmon-H.scope",
+		/* 63 and 65 hex digits are not an id */
+		"/docker/4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f",
+		"/docker/4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90",
+	};
+	char id[65], path[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		const char *h = strchr(yes[i][0], 'H');
+
+		snprintf(path, sizeof(path), "%.*s%s%s", (int)(h - yes[i][0]), yes[i][0],
+			 "4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", h + 1);
+		assert_true(adi_container_id(path, id));
+		assert_string_equal(id, "4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9");
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		const char *h = strchr(no[i], 'H');
+
+		if (h)
+			snprintf(path, sizeof(path), "%.*s%s%s", (int)(h - no[i]), no[i], "4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", h + 1);
+		else
+			snprintf(path, sizeof(path), "%s", no[i]);
+		assert_false(adi_container_id(path, id));
+		assert_string_equal(id, "");
+	}
+	assert_false(adi_container_id(NULL, id));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_container_id),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_errno_table_complete),
 		cmocka_unit_test(test_open_flags),

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "ebpf.h"
 #include "adi.skel.h"
+#include "../procfs.h"
 
 struct adi_ebpf {
 	struct adi_bpf *skel;
@@ -203,6 +204,17 @@ int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
 	return 0;
 }
 
+int adi_ebpf_trace_cgroup(struct adi_ebpf *b, int cgfd)
+{
+	__u32 key = 0, fd = (__u32)cgfd;
+
+	if (bpf_map__update_elem(b->skel->maps.cg_filter, &key, sizeof(key), &fd,
+				 sizeof(fd), BPF_ANY))
+		return -errno;
+	b->skel->bss->cg_on = true;
+	return 0;
+}
+
 void adi_ebpf_stop(struct adi_ebpf *b)
 {
 	/* from here on nothing new is produced, so the counters read after
@@ -316,7 +328,7 @@ int adi_ebpf_snapshot(struct adi_ebpf *b, uint32_t pid, uint64_t wall_ns)
 }
 
 int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
-		     char *buf, size_t bufsz)
+		     uint64_t cgroup_id, char *buf, size_t bufsz)
 {
 	char p[64];
 	ssize_t n;
@@ -326,6 +338,9 @@ int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
 		snprintf(p, sizeof(p), "/proc/%u/fd/%d", pid, fd);
 	else if (what == ADI_META_CWD)
 		snprintf(p, sizeof(p), "/proc/%u/cwd", pid);
+	else if (what == ADI_META_CGROUP)
+		return cgroup_id > 1 ? adi_procfs_cgroup_by_id(pid, cgroup_id, buf, bufsz)
+				     : adi_procfs_cgroup(pid, buf, bufsz);
 	else
 		return -EINVAL;
 	n = readlink(p, buf, bufsz - 1);

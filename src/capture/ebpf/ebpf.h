@@ -19,6 +19,12 @@ void adi_ebpf_close(struct adi_ebpf *b); /* accepts NULL */
 /* Start tracing pid and (through fork) its descendants. 0 or -errno. */
 int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid);
 
+/* Also trace every task of the cgroup v2 directory open at cgfd and of
+ * the cgroups below it: a task there that is not traced yet joins on its
+ * first syscall (so a process moved in from outside, as `docker exec`
+ * does, is seen too). 0 or -errno. */
+int adi_ebpf_trace_cgroup(struct adi_ebpf *b, int cgfd);
+
 /* Stop tracing every process (the filter is emptied); queued records can
  * still be drained. */
 void adi_ebpf_stop(struct adi_ebpf *b);
@@ -35,7 +41,7 @@ void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st);
 /* The resolver the engine uses with this backend: /proc/PID/fd/N and
  * /proc/PID/cwd. */
 int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
-		     char *buf, size_t bufsz);
+		     uint64_t cgroup_id, char *buf, size_t bufsz);
 
 /* Describe pid's open fds to the engine (META_FD events, saved with the
  * trace) while pid cannot change them: run calls it while the command waits
