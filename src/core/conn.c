@@ -124,6 +124,7 @@ struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *
 	c->start_ts = c->last_ts = f->ts_ns;
 	c->state = CONN_OPEN;
 	c->announced = true; /* its connect/accept happened before we looked */
+	c->midlife = true;
 	if (adi_map_put(&e->conns, c->ino, c)) {
 		free(c);
 		return NULL;
@@ -480,6 +481,44 @@ static void decode_start(struct adi_engine *e, struct adi_conn *c,
 	}
 }
 
+/* A connection joined mid-stream whose first bytes matched nothing: a
+ * later chunk may start a message (a syscall usually moves whole ones).
+ * The decoder starts there; everything before it in both directions is
+ * skipped and counted, never decoded. */
+#define ADI_LATE_TRIES 32
+
+static void late_classify(struct adi_engine *e, struct adi_conn *c, int d, uint64_t pos,
+			  const struct adi_raw_event *ev, struct adi_sniff_ctx *sc)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	uint32_t have = (f->flags & ADI_RAW_NOPAYLOAD) || !ev->data ? 0 : f->data_len;
+	const struct adi_proto *p;
+	struct conn_emit ce;
+	int more = 0;
+
+	if (!have || c->late_tries >= ADI_LATE_TRIES)
+		return;
+	c->late_tries++;
+	p = adi_proto_classify(ev->data, have, sc, &more);
+	if (!p || adi_pconn_init(&c->pc, p, sc))
+		return;
+	c->proto = p;
+	c->pc.budget = &e->budget;
+	c->decoding = true;
+	/* the decoder hears of what came before as a gap at its start, so it
+	 * knows it joined mid-stream (no handshake was seen) */
+	for (int k = 0; k < 2; k++) {
+		uint64_t end = k == d ? pos : c->s[k].bytes + c->s[k].gap_bytes;
+
+		adi_pconn_gap(&c->pc, k, end);
+		c->pc.skipped += end;
+	}
+	emitter(&ce, e, c);
+	adi_pconn_feed(&c->pc, &e->pcfg, d, pos, ev->data, have, f->ts_ns, &ce.em);
+	if (f->size > have)
+		adi_pconn_gap(&c->pc, d, f->size - have);
+}
+
 void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
@@ -521,5 +560,14 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 		c->classified = c->proto || !more;
 		if (c->proto && c->stream && !e->o.no_net)
 			decode_start(e, c, &sc);
+	} else if (c->classified && !c->proto && c->midlife && c->stream && !e->o.no_net) {
+		struct adi_sniff_ctx sc = {
+			.dir = d ? ADI_DIR_IN : ADI_DIR_OUT,
+			.server_side = c->role == 2,
+			.local_port = f->local.port,
+			.remote_port = f->remote.port,
+		};
+
+		late_classify(e, c, d, pos, ev, &sc);
 	}
 }

@@ -104,6 +104,8 @@ struct adi_conn {
 	const struct adi_proto *proto;
 	bool classified;
 	bool decoding;           /* proto claimed it: pc is live */
+	bool midlife;            /* first seen in the middle of its life */
+	uint8_t late_tries;      /* chunks offered to the classifier since */
 	struct adi_pconn pc;     /* the decoder's streams (stream.h) */
 	struct adi_stream s[2];  /* [0] out (written by us), [1] in */
 	struct adi_conn *next, *prev; /* engine's open list */
