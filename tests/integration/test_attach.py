@@ -137,6 +137,36 @@ class AttachPidTest(adi.TraceTest):
         s.close()
         self.assertEqual(st, 200)
 
+    def test_nginx_same_events_as_a_run(self):
+        # nginx running before the trace; the same curl workload seen from
+        # the client (run) and from the attached server must agree
+        import test_http
+        root = tempfile.mkdtemp(prefix="adi-nginx-", dir=self.dir)
+        ng = test_http.Nginx(root)
+        self.addCleanup(ng.stop)
+        a = Attach("--pid", str(ng.proc.pid))
+        t = adi.run(["curl", "-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
+                     "-o", "/dev/null", ng.url("/index.html"), ng.url("/missing"),
+                     ng.url("/big.bin"), ng.url("/text.txt")])
+        self.assertEqual(t.rc, 0, t.stderr)
+        t2 = adi.run(["curl", "-s", "-I", ng.url("/index.html")])
+        time.sleep(0.3)
+        srv = a.stop()
+        self.assertEqual(srv.rc, 0, srv.stderr)
+        self.assertWellFormed(srv)
+
+        def key(e):
+            return (e["method"], e["url"], e["status"], e["req_bytes"], e["resp_bytes"],
+                    e["resp_headers"].get("content-length"))
+        client = [key(e) for tr in (t, t2) for e in tr.kind("http_request")]
+        served = [key(e) for e in srv.kind("http_request")]
+        self.assertEqual(len(client), 5)
+        self.assertEqual(served, client)
+        for e in srv.kind("http_request"):
+            self.assertEqual(e["conn"]["role"], "server")
+            self.assertEqual(e["pid"], ng.proc.pid)
+        self.assertEqual(srv.summary["dropped"], 0)
+
     def test_keepalive_joined_mid_stream(self):
         srv, port = self.start_server()
         conn, st = http_get(port, "/first")   # a whole exchange before attach
