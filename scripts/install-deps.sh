@@ -4,9 +4,12 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux nginx"
+	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
+	# database peers: private instances started by the tests themselves
+	PKGS="$PKGS postgresql postgresql-contrib mariadb-server mariadb-client python3-psycopg2"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 fi
 missing=""
 for p in $PKGS; do
@@ -18,4 +21,10 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing
+fi
+if [ "${1:-}" = "--test" ]; then
+	# real client libraries (pg, mysql2...) from the npm registry, pinned
+	# by the lock file
+	here=$(cd "$(dirname "$0")/.." && pwd)
+	(cd "$here/tests/integration/node" && npm ci --no-audit --no-fund --loglevel=error)
 fi
