@@ -6,9 +6,11 @@
 #include <string.h>
 #include "proto.h"
 #include "http1.h"
+#include "mysql.h"
 
 static const struct adi_proto *const protos[] = {
 	&adi_proto_http1,
+	&adi_proto_mysql,
 	NULL, /* sentinel: keeps the array non-empty until decoders land */
 };
 
