@@ -7,9 +7,11 @@
 #include "proto.h"
 #include "http1.h"
 #include "mysql.h"
+#include "postgres.h"
 
 static const struct adi_proto *const protos[] = {
 	&adi_proto_http1,
+	&adi_proto_postgres,
 	&adi_proto_mysql,
 	NULL, /* sentinel: keeps the array non-empty until decoders land */
 };
