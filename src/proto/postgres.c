@@ -104,6 +104,7 @@ struct pg_side {
 	uint32_t cap;          /* PGB_KEEP: bytes kept at most */
 	bool incomplete;       /* a gap fell inside the message */
 	bool lost;             /* ... inside its structure: the rest is skipped */
+	bool probe;            /* after resync: the next header must pass pg_probe */
 	bool seen;             /* a message was read */
 	bool after_loss;       /* bytes were lost since: the next FRAME says so */
 	/* field reader (PGB_PROG) */
@@ -658,7 +659,11 @@ static bool pg_wait_whole(const struct pg_state *st, const struct pg_side *sd,
 {
 	uint32_t len;
 
-	if (n < 5 || (fe && !sd->typed) || (!fe && st->neg) || b[0] == 'd' ||
+	/* not for what pg_header() treats apart: startup-phase packets, the
+	 * answer to SSLRequest / GSSENCRequest, a TLS ClientHello */
+	if (n < 5 || (fe && !sd->typed && (!b[0] || (st->neg && b[0] == 0x16))) ||
+	    (!fe && st->neg && (b[0] == 'S' || b[0] == 'G' || b[0] == 'N')) ||
+	    b[0] == 'd' ||
 	    (!fe && b[0] == 'D'))
 		return false;
 	len = pg_be32(b + 1);
@@ -984,6 +989,8 @@ static enum adi_parse pg_frame(struct adi_msg *out, struct adi_jval *f, int kind
 	return ADI_PARSE_FRAME;
 }
 
+static int pg_probe(bool fe, const uint8_t *b, size_t n);
+
 /* parse(): see proto.h. One message per call: its header must be in b (5
  * bytes, 8 in the startup phase: AGAIN with *used 0 until then); its body
  * is consumed as it comes (AGAIN with *used > 0), so no message needs more
@@ -1019,6 +1026,15 @@ static enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg,
 		return pg_frame(out, f, kind, 0, used);
 	}
 	if (!sd->in_body) {
+		if (sd->probe) { /* the first message after a resync */
+			int r = pg_probe(fe, b, n);
+
+			if (r < 0)
+				return ADI_PARSE_AGAIN;
+			if (!r)
+				return ADI_PARSE_BAD;
+			sd->probe = false;
+		}
 		if (pg_wait_whole(st, sd, cfg, fe, b, n))
 			return ADI_PARSE_AGAIN;
 		switch (pg_header(st, sd, cfg, fe, b, n, &pos)) {
@@ -1192,13 +1208,40 @@ static int pg_content(bool fe, const uint8_t *b, size_t n)
 	return 1;
 }
 
+/* Bytes of a message judged after a resync: the whole message when
+ * shorter. The verdict depends on these bytes only, never on how many
+ * happen to be buffered, so it is the same however the stream is cut. */
+#define PG_PROBE 256
+
+/* Is b[0..n) a plausible message start of direction fe? 1 yes, 0 no, -1
+ * not known until min(message, PG_PROBE) bytes are there. */
+static int pg_probe(bool fe, const uint8_t *b, size_t n)
+{
+	uint32_t len;
+	size_t need;
+
+	if (!pg_type_of(fe, b[0]))
+		return 0;
+	if (n < 5)
+		return -1;
+	len = pg_be32(b + 1);
+	if (!pg_hdr_ok(fe, b[0], len))
+		return 0;
+	need = 1 + (size_t)len < PG_PROBE ? 1 + (size_t)len : PG_PROBE;
+	if (n < need)
+		return -1;
+	return pg_content(fe, b, need) ? 1 : 0;
+}
+
 /* resync(): the first offset where a plausible message of the direction
  * starts: a known type byte, a length within the type's bounds (see
  * pg_fe_types / pg_be_types: exact for fixed-size messages, 10000 for
  * small frontend ones, 30000 for the backend's, 1 GiB for DataRow,
- * CopyData, Bind, Query...), a body start that fits (pg_content), and,
- * when the message ends inside b, a plausible header right after it.
- * n when there is none. Resets the direction: the message in progress is
+ * CopyData, Bind, Query...) and a body that fits (pg_content: text, names,
+ * counts, codes) over its first PG_PROBE bytes; a start whose bytes are
+ * not all there yet is returned too, and parse() judges it the same way
+ * once they are (BAD if it fails: the search goes on after it). n when
+ * there is none. Resets the direction: the message in progress is
  * dropped; a frontend is taken to be past its startup phase. */
 static size_t pg_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 {
@@ -1213,24 +1256,12 @@ static size_t pg_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 		sd->after_loss = true; /* what follows misses what came before */
 	if (fe)
 		sd->typed = true;
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *p = b + i;
-		size_t m = n - i;
-		uint64_t end;
-
-		if (!pg_type_of(fe, p[0]))
-			continue;
-		if (m < 5)
-			return i; /* a start cut short: parse() waits for more */
-		if (!pg_content(fe, p, m))
-			continue;
-		end = 1 + (uint64_t)pg_be32(p + 1);
-		if (end + 5 <= m && !pg_content(fe, p + end, m - end))
-			continue;
-		if (end < m && end + 5 > m && !pg_type_of(fe, p[end]))
-			continue;
-		return i;
-	}
+	else
+		st->neg = 0;
+	sd->probe = true;
+	for (size_t i = 0; i < n; i++)
+		if (pg_probe(fe, b + i, n - i))
+			return i;
 	return n;
 }
 
@@ -2039,6 +2070,8 @@ static void pg_res_reset(struct pg_res *r)
 static void pg_emit(struct adi_emit *em, struct adi_jval *ev, uint64_t ts_start,
 		    int64_t ts_end)
 {
+	if (ts_end >= 0 && (uint64_t)ts_end < ts_start)
+		ts_end = (int64_t)ts_start; /* replies matched across a loss */
 	em->event(em, "sql_query", ts_start, ts_end, ev);
 }
 
@@ -2670,12 +2703,13 @@ static void pg_skip_to_sync(struct pg_state *st)
  * held events get tx and go out, the last one ending with this message.
  * Requests still queued before the Sync got no reply (lost bytes): an
  * Execute or a simple query among them still makes an event, incomplete. */
-static void pg_ready(struct pg_state *st, struct adi_emit *em, const struct adi_msg *m)
+static void pg_ready(struct pg_state *st, struct adi_emit *em, const struct adi_msg *m,
+		     bool pop)
 {
 	const char *tx = adi_j_get_str(m->fields, "tx", "");
 	struct pg_op *o;
 
-	while ((o = pg_op_head(st))) {
+	while (pop && (o = pg_op_head(st))) {
 		uint8_t k = o->kind;
 
 		if ((k == OP_EXEC || (k == OP_QUERY && !st->q_nres)) && !o->lost) {
@@ -2698,18 +2732,26 @@ static void pg_ready(struct pg_state *st, struct adi_emit *em, const struct adi_
 static void pg_be_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *m)
 {
 	struct pg_op *o = pg_op_head(st);
-	uint8_t k = o ? o->kind : 0xff;
-	bool result_op = !o || k == OP_QUERY || k == OP_EXEC;
+	uint8_t k;
+	bool result_op, pop = true;
 
 	if (o && o->lost && m->kind != 'Z')
 		return; /* replies to requests dropped when the FIFO was full */
+	if (o && m->ts_last < o->ts) {
+		/* over before the request began: not its reply (bytes lost,
+		 * or a request seen twice) */
+		o = NULL;
+		pop = false;
+	}
+	k = o ? o->kind : 0xff;
+	result_op = !o || k == OP_QUERY || k == OP_EXEC;
 	if (!st->res.any && (m->kind == 'T' || m->kind == 'D' || strchr("GHW", m->kind))) {
 		st->res.any = true;
 		st->res.ts_first = m->ts_first;
 	}
 	switch (m->kind) {
 	case 'Z':
-		pg_ready(st, em, m);
+		pg_ready(st, em, m, pop);
 		break;
 	case '1':
 		if (k == OP_PARSE)
