@@ -1784,8 +1784,15 @@ static struct adi_jval *pg_value(const struct adi_jval *raw, uint32_t oid, int f
 		return pg_out_text(b, n, max, trunc);
 	if (whole && (v = pg_bin_value(oid, b, n, max, trunc)))
 		return v;
-	if (!whole && oid == 17)
-		return pg_out_hex(b, n, max, trunc);
+	if (!whole) { /* cut: text types show their start, bytea its hex */
+		if (oid == 17)
+			return pg_out_hex(b, n, max, trunc);
+		if (oid == 3802 && n && b[0] == 1)
+			return pg_out_text(b + 1, n - 1, max, trunc);
+		if (oid == 25 || oid == 1043 || oid == 1042 || oid == 19 || oid == 705 ||
+		    oid == 114)
+			return pg_out_text(b, n, max, trunc);
+	}
 	return pg_out_base64(b, n, max, trunc);
 }
 

@@ -1459,8 +1459,12 @@ static void test_unanswered(void **state)
  * to 64 KiB and then cut with "truncated". */
 static void test_truncation(void **state)
 {
-	static const struct val v[] = {
+	static const uint32_t oids[] = { 25, 25, 25, 25 };
+	static const uint16_t fmts[] = { 0, 0, 0, 1 };
+	static char longtext[2000];
+	struct val v[] = {
 		VS("abcdefghij"), VS("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"), VS("short"),
+		{ longtext, (int32_t)sizeof(longtext) }, /* binary text, longer than kept */
 	};
 	const size_t n = 70000;
 	char *sql = malloc(n + 1), *expect;
@@ -1473,8 +1477,9 @@ static void test_truncation(void **state)
 	memset(sql + 8, 'x', n - 9);
 	sql[n - 1] = '\'';
 	sql[n] = '\0';
-	m_parse(o1, "", "SELECT $1, $2, $3", 0, NULL);
-	m_bind(o1, "", "", 0, NULL, 3, v, 0, NULL);
+	memset(longtext, 'x', sizeof(longtext));
+	m_parse(o1, "", "SELECT $1, $2, $3, $4", 4, oids);
+	m_bind(o1, "", "", 4, fmts, 4, v, 0, NULL);
 	m_execute(o1, "", 0);
 	m_empty(o1, 'S');
 	m_empty(i1, '1');
@@ -1487,8 +1492,8 @@ static void test_truncation(void **state)
 	expect = malloc(n + 4096);
 	assert_non_null(expect);
 	k = (size_t)sprintf(expect,
-		"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"SELECT $1, $2, $3\","
-		"\"params\":[\"abcdefg\",\"\xc3\xa9\xc3\xa9\xc3\xa9\",\"short\"],"
+		"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"SELECT $1, $2, $3, $4\","
+		"\"params\":[\"abcdefg\",\"\xc3\xa9\xc3\xa9\xc3\xa9\",\"short\",\"xxxxxxx\"],"
 		"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],"
 		"\"command_tag\":\"SELECT 0\",\"error\":null,\"tx\":\"idle\"," NOUSER ","
 		"\"truncated\":true}\n"
