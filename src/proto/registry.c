@@ -8,11 +8,13 @@
 #include "http1.h"
 #include "mysql.h"
 #include "postgres.h"
+#include "redis.h"
 
 static const struct adi_proto *const protos[] = {
 	&adi_proto_http1,
 	&adi_proto_postgres,
 	&adi_proto_mysql,
+	&adi_proto_redis,
 	NULL, /* sentinel: keeps the array non-empty until decoders land */
 };
 
