@@ -97,6 +97,8 @@ struct my_cur {
 	bool bad;
 };
 
+static const uint8_t my_none[1]; /* what an empty packet points at */
+
 static size_t c_left(const struct my_cur *c)
 {
 	return c->n - c->i;
@@ -580,6 +582,8 @@ struct my_side {
 	struct my_walk w;
 	bool strict;            /* after resync: only what resync() accepts */
 	bool resyncing;         /* resync() was called, parse() not since */
+	bool held;              /* parse() left bytes unconsumed: the engine may
+				 * drop them (a gap) without telling */
 	struct adi_jval *f;     /* the message being built (owned) */
 	bool incomplete;        /* bytes of it were lost */
 	bool cut;               /* a value of it was cut */
@@ -1883,7 +1887,7 @@ static void my_qattr_fields(struct mysql_state *st, struct my_side *sd,
 static enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
 {
-	struct my_cur c = { .p = sd->pk, .n = sd->pk_len };
+	struct my_cur c = { .p = sd->pk ? sd->pk : my_none, .n = sd->pk_len };
 	struct adi_jval *f = sd->f;
 	struct my_pend pe = { .cmd = st->ccmd };
 	bool reply = true, cut = false;
@@ -2015,7 +2019,7 @@ static enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 static enum adi_parse my_cli_end(struct mysql_state *st, struct my_side *sd,
 				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
 {
-	struct my_cur c = { .p = sd->pk, .n = sd->pk_len };
+	struct my_cur c = { .p = sd->pk ? sd->pk : my_none, .n = sd->pk_len };
 
 	switch (sd->what) {
 	case P_LOGIN:
@@ -2208,7 +2212,8 @@ static enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 	c0 = b[4];
 	sd->h = H_COPY;
 	sd->pk_cap = MY_PK_MAX;
-	if (c0 == 0xff && st->rph != R_AUTH && (st->rph != R_IDLE || st->fifo_len)) {
+	if (c0 == 0xff && !sd->strict && st->rph != R_AUTH &&
+	    (st->rph != R_IDLE || st->fifo_len)) {
 		/* MariaDB progress report: ff, ff ff, ... */
 		if (len >= 3 && n < 7)
 			return PS_PARTIAL;
@@ -2303,8 +2308,8 @@ static enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 	case R_ROWS:
 		/* 0xfe starts a row only as int<lenenc> of a >= 16 MiB value,
 		 * whose packet is then 0xffffff long */
-		if (c0 == 0xfe && len < 9 && st->rph == R_AFTER_DEFS)
-			what = P_EOF_DEFS;
+		if (c0 == 0xfe && len <= 5 && st->rph == R_AFTER_DEFS)
+			what = P_EOF_DEFS; /* an EOF is 5 bytes, an OK at least 7 */
 		else if (c0 == 0xfe && len < 0xffffff)
 			what = P_TERM;
 		else if (c0 == 0xff)
@@ -2533,7 +2538,7 @@ static enum adi_parse my_auth_done(struct mysql_state *st, struct my_side *sd,
 static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
 {
-	struct my_cur c = { .p = sd->pk, .n = sd->pk_len };
+	struct my_cur c = { .p = sd->pk ? sd->pk : my_none, .n = sd->pk_len };
 	struct adi_jval *f = sd->f;
 	uint8_t c0 = sd->pk_len ? sd->pk[0] : 0;
 	struct my_ok o;
@@ -2813,6 +2818,13 @@ static enum adi_parse my_cut_short(struct mysql_state *st, struct my_side *sd, b
 
 	if (!sd->f)
 		return r;
+	if (sd->held) {
+		/* bytes were held when the direction ended, or dropped by a
+		 * gap the decoder was not told of: the message cannot be
+		 * placed in time; it is lost */
+		my_side_reset(sd);
+		return r;
+	}
 	sd->incomplete = true;
 	if (cli) {
 		if (sd->in_pkt && sd->what == P_CMD)
@@ -2831,6 +2843,8 @@ static enum adi_parse my_cut_short(struct mysql_state *st, struct my_side *sd, b
 	my_side_reset(sd);
 	return r == ADI_PARSE_FRAME ? r : ADI_PARSE_AGAIN;
 }
+
+static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli);
 
 /* parse(): packets are framed here for both directions: a packet's header
  * (and the first payload bytes a decision needs, at most MY_PEEK + 5
@@ -2852,6 +2866,8 @@ static enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 
 	*used = 0;
 	sd->resyncing = false;
+	if (b)
+		sd->held = false;
 	if (!b)
 		return my_cut_short(st, sd, cli, cfg, out);
 	for (;;) {
@@ -2868,7 +2884,10 @@ static enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 			if (ps == PS_DONE || ps == PS_BAD) {
 				if (pos)
 					break;
-				return ps == PS_DONE ? ADI_PARSE_DONE : ADI_PARSE_BAD;
+				if (ps == PS_DONE)
+					return ADI_PARSE_DONE;
+				my_lose(st, sd, cli);
+				return ADI_PARSE_BAD;
 			}
 			len = (uint32_t)my_le(b + pos, 3);
 			sd->in_pkt = true;
@@ -2922,6 +2941,7 @@ static enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 		return r;
 	}
 	*used = pos;
+	sd->held = pos < n;
 	/* the bytes of a packet that makes no message are not the start of
 	 * the next message: SKIP them as they come */
 	return pos && sd->in_pkt && sd->nomsg ? ADI_PARSE_SKIP : ADI_PARSE_AGAIN;
@@ -2950,18 +2970,40 @@ static bool mysql_gap(void *vst, enum adi_dir dir, uint64_t n)
 		sd->pk_cut = true;
 		return true;
 	}
-	sd->resyncing = false;
+	my_lose(st, sd, my_is_client(st, dir));
 	return false;
 }
 
+/* The bytes of a direction cannot be followed any more (BAD, a gap that
+ * is not absorbed): the packet and message in progress are dropped at
+ * once (not handed over at the end of the direction), and when a response
+ * had started, the place of every command awaiting a reply (see resync). */
+static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli)
+{
+	bool started = sd->in_pkt || sd->f || st->rph != R_IDLE;
+
+	sd->resyncing = true;
+	my_side_reset(sd);
+	if (cli || !started)
+		return;
+	if (st->next_key > st->lost_upto)
+		st->lost_upto = st->next_key;
+	while (st->fifo_len)
+		my_fifo_pop(st);
+	st->rph = R_IDLE;
+	st->maybe_eof = false;
+	adi_j_free(st->rsample);
+	st->rsample = NULL;
+}
+
 /* resync(): client direction: the first offset where my_cmd_plausible()
- * holds (or may hold: cut short by the end of b). Server direction: the
- * response being read is dropped, and so is the place of every command
- * still awaiting a reply (they become events without reply: MySQL has no
- * ids to pair by, so a reply is only believed for a command sent after the
- * loss); then the first offset where my_resp_plausible() holds for the
- * oldest such command, n while there is none. Either way the direction is
- * strict until a packet is accepted. */
+ * holds (or may hold: cut short by the end of b). Server direction: when a
+ * response had started, it is dropped, and so is the place of every
+ * command still awaiting a reply (they become events without reply:
+ * MySQL has no ids to pair by, so a reply is only believed for a command
+ * sent after the loss); then the first offset where my_resp_plausible()
+ * holds for the oldest command awaiting a reply, n while there is none.
+ * Either way the direction is strict until a packet is accepted. */
 static size_t mysql_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 {
 	struct mysql_state *st = vst;
@@ -2970,20 +3012,8 @@ static size_t mysql_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t
 
 	if (st->stop || st->tls || (st->compress && st->authed))
 		return 0; /* parse() says DONE */
-	if (!sd->resyncing) {
-		sd->resyncing = true;
-		my_side_reset(sd);
-		if (!cli) {
-			if (st->next_key > st->lost_upto)
-				st->lost_upto = st->next_key;
-			while (st->fifo_len)
-				my_fifo_pop(st);
-			st->rph = R_IDLE;
-			st->maybe_eof = false;
-			adi_j_free(st->rsample);
-			st->rsample = NULL;
-		}
-	}
+	if (!sd->resyncing)
+		my_lose(st, sd, cli);
 	sd->strict = true;
 	for (size_t i = 0; i < n; i++) {
 		struct my_pend *pe = my_fifo_head(st);
