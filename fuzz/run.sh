@@ -15,7 +15,8 @@ for f in fuzz/fuzz_*.c; do
 	# shellcheck disable=SC2086
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Isrc -I. -Itests/support "$f" \
-		tests/support/pdrive.c $SRC -lz -o "$OUT/$name"
+		tests/support/pdrive.c $SRC -lz \
+		$(pkg-config --cflags --libs libbson-1.0 libzstd) -lsnappy -o "$OUT/$name"
 	corpus="$OUT/corpus-$name"
 	mkdir -p "$corpus"
 	[ -d "fuzz/corpus/$name" ] && cp -n fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true

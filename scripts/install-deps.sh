@@ -2,11 +2,14 @@
 # Install what adi-profiler needs to build (and, with --test, to run its
 # tests) from Debian 12's repositories. Idempotent; needs root.
 set -eu
-PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
+PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+	libbson-dev libzstd-dev libsnappy-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
 	# database peers: private instances started by the tests themselves
 	PKGS="$PKGS postgresql postgresql-contrib mariadb-server mariadb-client python3-psycopg2"
+	# MongoDB drivers (no server: the test answers the wire protocol itself)
+	PKGS="$PKGS python3-pymongo libmongoc-dev"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "proto.h"
 #include "http1.h"
+#include "mongo.h"
 #include "mysql.h"
 #include "postgres.h"
 #include "redis.h"
@@ -15,6 +16,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_postgres,
 	&adi_proto_mysql,
 	&adi_proto_redis,
+	&adi_proto_mongo,
 	NULL, /* sentinel: keeps the array non-empty until decoders land */
 };
 
