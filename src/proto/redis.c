@@ -518,7 +518,7 @@ static void rd_arg_add(struct rd_side *sd, const uint8_t *p, size_t k, uint64_t 
 		sd->args = na;
 		sd->args_alloc = cap;
 	}
-	if (sd->alen + k > sd->aalloc) {
+	if (!sd->abuf || sd->alen + k > sd->aalloc) {
 		size_t cap = sd->aalloc ? sd->aalloc : 256;
 		uint8_t *nb;
 
@@ -1187,7 +1187,7 @@ static struct adi_jval *rd_bulk_value(struct rd_side *sd, const struct adi_proto
 		show = off + rd_min(show - off, cfg->body_bytes);
 	if (sd->bcut || sd->blen > show)
 		sd->truncated = true;
-	v = adi_j_bytes(sd->keep + off, show - off);
+	v = adi_j_bytes(sd->keep ? sd->keep + off : (const uint8_t *)"", show - off);
 	if (sd->btype != '!')
 		return v;
 	o = adi_j_obj();
