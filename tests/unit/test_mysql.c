@@ -486,6 +486,20 @@ static void show(const struct pd_case *c)
 	"null,\"columns\":[\"id\",\"name\"],\"rows\":0,\"rows_sample\":[],\"command_tag\"" \
 	":null,\"error\":null,\"tx\":\"idle\",\"database\":\"other\",\"user\":\"bob\",\"c" \
 	"ommand\":\"COM_FIELD_LIST\",\"truncated\":false,\"table\":\"t\"}\n"
+#define EXPECT_QATTR \
+	"1000 3000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
+	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
+	"r\":null,\"tx\":\"idle\",\"database\":null,\"user\":\"app\",\"command\":\"CONNEC" \
+	"T\",\"truncated\":false,\"server_version\":\"8.0.36\",\"connection_id\":13,\"aut" \
+	"h_plugin\":\"caching_sha2_password\",\"capabilities\":[\"CLIENT_LONG_PASSWORD\"," \
+	"\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\",\"CL" \
+	"IENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\",\"CLIENT" \
+	"_DEPRECATE_EOF\",\"CLIENT_QUERY_ATTRIBUTES\"]}\n" \
+	"4000 5000 sql_query {\"db\":\"mysql\",\"sql\":\"DELETE FROM t WHERE id = 1\",\"p" \
+	"arams\":[],\"statement\":null,\"columns\":null,\"rows\":1,\"rows_sample\":[],\"c" \
+	"ommand_tag\":\"OK, 1 row affected\",\"error\":null,\"tx\":\"idle\",\"database\":" \
+	"null,\"user\":\"app\",\"command\":\"COM_QUERY\",\"truncated\":false,\"query_attr" \
+	"ibutes\":{\"trace_id\":\"abc123\",\"n\":null}}\n"
 #define EXPECT_CLASSIC \
 	"1000 3000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
 	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
@@ -1331,6 +1345,44 @@ static void test_big_packets(void **state)
 	fx_free(&f);
 }
 
+/* MySQL 8 query attributes (CLIENT_QUERY_ATTRIBUTES): COM_QUERY carries
+ * parameter_count, parameter_set_count, NULL bitmap, types with names and
+ * values before the text. */
+static void test_query_attributes(void **state)
+{
+	uint32_t caps = CAPS_BASE | CLIENT_DEPRECATE_EOF | (1u << 27);
+	struct fx f = { 0 };
+	struct pd_case c;
+
+	(void)state;
+	greeting(&f.in, "8.0.36", 13, caps, "caching_sha2_password");
+	cut_seg(&f, ADI_DIR_IN, 1000);
+	login(&f.out, 1, caps, "app", NULL, "caching_sha2_password", NULL);
+	cut_seg(&f, ADI_DIR_OUT, 2000);
+	ok_pkt(&f.in, 2, 0x00, 0, 0, 0x0002, 0, NULL);
+	cut_seg(&f, ADI_DIR_IN, 3000);
+	PL(&f.out, 0, {
+		mb_u8(p, COM_QUERY);
+		mb_lenenc(p, 2);          /* parameter_count */
+		mb_lenenc(p, 1);          /* parameter_set_count */
+		mb_u8(p, 0x02);           /* the second is NULL */
+		mb_u8(p, 1);              /* new_params_bind_flag */
+		mb_u8(p, T_STRING); mb_u8(p, 0);
+		mb_lstr(p, "trace_id");
+		mb_u8(p, T_LONG); mb_u8(p, 0);
+		mb_lstr(p, "n");
+		mb_lstr(p, "abc123");
+		mb_put(p, "DELETE FROM t WHERE id = 1", 26);
+	});
+	cut_seg(&f, ADI_DIR_OUT, 4000);
+	ok_pkt(&f.in, 1, 0x00, 1, 0, 0x0002, 0, NULL);
+	cut_seg(&f, ADI_DIR_IN, 5000);
+	c = fx_case(&f, __func__, false, 64, 5);
+	show(&c);
+	check_fixture(&c, EXPECT_QATTR);
+	fx_free(&f);
+}
+
 struct sniff_case {
 	const char *what;
 	const char *b;
@@ -1415,6 +1467,7 @@ int main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_infile_change_user_field_list),
 		cmocka_unit_test(test_big_packets),
+		cmocka_unit_test(test_query_attributes),
 		cmocka_unit_test(test_sniff),
 	};
 
