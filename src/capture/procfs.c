@@ -359,3 +359,81 @@ int adi_procfs_cgroup_by_id(uint32_t pid, uint64_t id, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "%s", path[rl] ? path + rl : "/");
 	return 0;
 }
+
+uint64_t adi_procfs_cgroup_id(uint32_t pid)
+{
+	char root[4096], cg[4096], path[8200];
+	struct stat st;
+
+	if (cg2_root(root, sizeof(root)) || adi_procfs_cgroup(pid, cg, sizeof(cg)))
+		return 0;
+	/* a v1 path (no "0::" line) names no v2 directory */
+	snprintf(path, sizeof(path), "%s%s", root, cg);
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	return st.st_ino;
+}
+
+int adi_procfs_snapshot(struct adi_engine *eng, uint32_t pid, uint64_t wall_ns)
+{
+	char dir[64], link[128], target[4096];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct adi_raw_event m = { 0 };
+		struct stat st;
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		ssize_t l;
+
+		if (*end || fd < 0 || de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%ld", dir, fd);
+		l = readlink(link, target, sizeof(target) - 1);
+		if (l < 0)
+			continue;
+		target[l] = 0;
+		m.f.family = ADI_RAW_META;
+		m.f.op = ADI_META_FD;
+		m.f.ts_ns = wall_ns;
+		m.f.pid = m.f.tid = pid;
+		m.f.fd = fd;
+		m.f.fd2 = -1;
+		m.f.fd_kind = stat(link, &st) ? ADI_FD_UNKNOWN : adi_mode_kind(st.st_mode);
+		m.path = target;
+		m.f.path_len = l;
+		adi_engine_feed(eng, &m);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int adi_procfs_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
+		       uint64_t cgroup_id, char *buf, size_t bufsz)
+{
+	char p[64];
+	ssize_t n;
+
+	(void)arg;
+	if (what == ADI_META_FD)
+		snprintf(p, sizeof(p), "/proc/%u/fd/%d", pid, fd);
+	else if (what == ADI_META_CWD)
+		snprintf(p, sizeof(p), "/proc/%u/cwd", pid);
+	else if (what == ADI_META_CGROUP)
+		return cgroup_id > 1 ? adi_procfs_cgroup_by_id(pid, cgroup_id, buf, bufsz)
+				     : adi_procfs_cgroup(pid, buf, bufsz);
+	else
+		return -EINVAL;
+	n = readlink(p, buf, bufsz - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../core/raw_event.h"
+#include "../core/engine.h"
 
 /* root and every living descendant of it (by ppid, at the time of the
  * scan), root first. Writes at most max pids; returns how many there are
@@ -31,5 +32,19 @@ int adi_procfs_cgroup_by_id(uint32_t pid, uint64_t id, char *buf, size_t bufsz);
  * descendants (cgroup.procs files). Returns how many (may exceed max) or
  * -errno. */
 int adi_procfs_cgroup_pids(const char *dir, uint32_t *out, size_t max);
+
+/* The id of pid's cgroup v2 (its directory's inode, what the kernel's
+ * bpf_get_current_cgroup_id() returns: 1 for the root). 0 when unknown. */
+uint64_t adi_procfs_cgroup_id(uint32_t pid);
+
+/* Describe pid's open fds to eng (META_FD events, saved with the trace:
+ * the path from /proc/PID/fd/N, the kind from its inode). Returns the
+ * number of fds or -errno. */
+int adi_procfs_snapshot(struct adi_engine *eng, uint32_t pid, uint64_t wall_ns);
+
+/* The engine's resolver for the live Linux backends (adi_resolve_fn):
+ * /proc/PID/fd/N, /proc/PID/cwd, the cgroup path. arg is unused. */
+int adi_procfs_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
+		       uint64_t cgroup_id, char *buf, size_t bufsz);
 
 #endif

@@ -18,7 +18,6 @@
 #include "session.h"
 #include "../capture/container.h"
 #include "../capture/procfs.h"
-#include "../capture/ebpf/ebpf.h"
 
 #define ATTACH_MAX_PIDS 65536
 #define ATTACH_MAX_LISTEN 256
@@ -84,7 +83,7 @@ static void describe(struct adi_session *s, uint32_t pid)
 	char cg[4096];
 	int n;
 
-	adi_ebpf_snapshot(s->b, pid, adi_now_wall());
+	s->ops->snapshot(s->b, pid, adi_now_wall());
 	n = adi_procfs_listening(pid, eps, ATTACH_MAX_LISTEN);
 	for (int i = 0; i < n && i < ATTACH_MAX_LISTEN; i++) {
 		struct adi_raw_event m = { 0 };
@@ -101,9 +100,9 @@ static void describe(struct adi_session *s, uint32_t pid)
 		adi_session_meta(s, ADI_META_CGROUP, pid, cg, NULL);
 }
 
-/* Add root's tree to the kernel filter. Children forked after their
- * parent joined the filter join by themselves (the fork hook), so a
- * second scan catches the ones forked while the first was being added. */
+/* Trace root's tree. Children forked after their parent is traced join by
+ * themselves (eBPF's fork hook, ptrace's fork events), so a second scan
+ * catches the ones forked while the first was being added. */
 static int add_tree(struct adi_session *s, uint32_t root, uint32_t *pids, int *npids)
 {
 	for (int round = 0; round < 2; round++) {
@@ -114,7 +113,7 @@ static int add_tree(struct adi_session *s, uint32_t root, uint32_t *pids, int *n
 		if (n > ATTACH_MAX_PIDS)
 			n = ATTACH_MAX_PIDS;
 		for (int i = 0; i < n; i++) {
-			int rc = adi_ebpf_trace_pid(s->b, pids[i]);
+			int rc = s->ops->trace_pid(s->b, pids[i]);
 
 			if (rc)
 				return rc;
@@ -165,7 +164,7 @@ int adi_verb_attach_pid(struct adi_cli *c)
 	snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
 	l = readlink(path, cwd, sizeof(cwd) - 1);
 	cwd[l > 0 ? l : 0] = 0;
-	adi_session_meta(&s, ADI_META_START, pid, l > 0 ? cwd : NULL, "ebpf");
+	adi_session_meta(&s, ADI_META_START, pid, l > 0 ? cwd : NULL, s.ops->name);
 	for (int i = 0; i < npids; i++)
 		describe(&s, pids[i]);
 	fprintf(stderr, "adi-profiler: attached to %u (%d process%s)\n", pid, npids,
@@ -209,14 +208,18 @@ int adi_verb_attach_container(struct adi_cli *c)
 	memset(&s, 0, sizeof(s));
 	if (adi_session_open(&s, c))
 		goto out;
-	cgfd = open(ct.cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0 || (errno = -adi_ebpf_trace_cgroup(s.b, cgfd)) != 0) {
+	/* ptrace traces the processes there now and their children, but
+	 * cannot see a process that enters the cgroup later (docker exec):
+	 * said after the banner below */
+	if (s.ops->trace_cgroup &&
+	    ((cgfd = open(ct.cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	     (errno = -s.ops->trace_cgroup(s.b, cgfd)) != 0)) {
 		fprintf(stderr, "adi-profiler: cannot filter by the cgroup %s: %s\n", ct.cgdir,
 			strerror(errno));
 		goto out;
 	}
 	adi_session_catch_signals();
-	adi_session_meta(&s, ADI_META_START, 0, NULL, "ebpf");
+	adi_session_meta(&s, ADI_META_START, 0, NULL, s.ops->name);
 	n = adi_procfs_cgroup_pids(ct.cgdir, pids, ATTACH_MAX_PIDS);
 	for (int i = 0; i < n && i < ATTACH_MAX_PIDS; i++) {
 		if (add_tree(&s, pids[i], tree, &ntree))
@@ -227,6 +230,10 @@ int adi_verb_attach_container(struct adi_cli *c)
 	}
 	fprintf(stderr, "adi-profiler: attached to container %.12s (%s, found through %s, "
 		"%d process%s)\n", ct.id, ct.cgdir, ct.via, total, total == 1 ? "" : "es");
+	if (!s.ops->trace_cgroup)
+		fprintf(stderr, "adi-profiler: note: the %s backend traces these processes "
+			"and their children, not processes that enter the container later "
+			"(the eBPF backend does)\n", s.ops->name);
 	a.cgdir = ct.cgdir;
 	n = adi_session_loop(&s, -1, attach_check, &a);
 	adi_session_finish(&s);

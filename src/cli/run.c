@@ -1,8 +1,7 @@
-/* run.c - `adi-profiler run -- COMMAND`: start COMMAND stopped at a pipe,
- * put it in the kernel filter, let it exec (so its first syscalls are
- * seen), drain events until it exits, exit with its status. */
+/* run.c - `adi-profiler run -- COMMAND`: the backend starts COMMAND traced
+ * (held before exec until it is, so its first syscalls are seen), events
+ * are drained until it exits, and we exit with its status. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,22 +11,6 @@
 #include <sys/wait.h>
 #include "cli.h"
 #include "session.h"
-#include "../capture/ebpf/ebpf.h"
-
-/* The child: wait for the go byte (sent once it is in the filter), exec. */
-static void child(int go, char **cmd)
-{
-	char b;
-
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (read(go, &b, 1) != 1)
-		_exit(127); /* the profiler failed before tracing began */
-	close(go);
-	execvp(cmd[0], cmd);
-	fprintf(stderr, "adi-profiler: cannot run %s: %s\n", cmd[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
-}
 
 struct run_state {
 	pid_t pid;
@@ -40,7 +23,7 @@ static enum adi_loop_end run_check(struct adi_session *s, double elapsed, void *
 	struct run_state *r = arg;
 	int ints, terms;
 
-	if (waitpid(r->pid, &r->status, WNOHANG) == r->pid) {
+	if (s->ops->reap(s->b, r->pid, &r->status) == 1) {
 		r->exited = true;
 		return ADI_LOOP_STOP;
 	}
@@ -56,54 +39,36 @@ static enum adi_loop_end run_check(struct adi_session *s, double elapsed, void *
 	return ADI_LOOP_GO;
 }
 
+/* The command is traced and waits to exec: say where the trace starts and
+ * name the fds it inherits (stdout may be a file), since the records that
+ * use them may be read after the command is gone. */
+static void ready(void *arg, pid_t pid)
+{
+	struct adi_session *s = arg;
+	char cwd[4096];
+
+	adi_session_meta(s, ADI_META_START, (uint32_t)pid,
+			 getcwd(cwd, sizeof(cwd)) ? cwd : NULL, s->ops->name);
+	s->ops->snapshot(s->b, (uint32_t)pid, adi_now_wall());
+}
+
 int adi_verb_run(struct adi_cli *c)
 {
 	struct adi_session s;
 	struct run_state r = { .pid = -1 };
-	char cwd[4096];
-	int go[2] = { -1, -1 }, rc = 1, pidfd = -1;
+	char err[512];
+	int rc = 1, pidfd = -1;
 
 	if (adi_session_open(&s, c))
 		goto out;
-	if (pipe2(go, O_CLOEXEC)) {
-		fprintf(stderr, "adi-profiler: pipe: %s\n", strerror(errno));
+	adi_session_catch_signals();
+	if (s.ops->spawn(s.b, c->cmd, ready, &s, &r.pid, err, sizeof(err))) {
+		fprintf(stderr, "adi-profiler: %s\n", err);
 		goto out;
 	}
-	fflush(NULL);
-	r.pid = fork();
-	if (r.pid < 0) {
-		fprintf(stderr, "adi-profiler: fork: %s\n", strerror(errno));
-		goto out;
-	}
-	if (r.pid == 0) {
-		close(go[1]);
-		child(go[0], c->cmd);
-	}
-	close(go[0]);
-	go[0] = -1;
 	/* readable when the command exits: the loop ends without waiting out
 	 * a poll period (kernels before 5.3 lack it; the timeout covers) */
 	pidfd = (int)syscall(SYS_pidfd_open, r.pid, 0);
-	adi_session_catch_signals();
-	if (adi_ebpf_trace_pid(s.b, r.pid)) {
-		fprintf(stderr, "adi-profiler: cannot add the command to the trace filter: %s\n",
-			strerror(errno));
-		close(go[1]);
-		go[1] = -1;
-		waitpid(r.pid, &r.status, 0);
-		goto out;
-	}
-	adi_session_meta(&s, ADI_META_START, r.pid, getcwd(cwd, sizeof(cwd)) ? cwd : NULL,
-			 "ebpf");
-	/* the command inherits our fds (stdout may be a file): name them now,
-	 * the records that use them may be read after the command is gone */
-	adi_ebpf_snapshot(s.b, r.pid, adi_now_wall());
-	if (write(go[1], "g", 1) != 1) {
-		fprintf(stderr, "adi-profiler: cannot start the command: %s\n", strerror(errno));
-		goto out;
-	}
-	close(go[1]);
-	go[1] = -1;
 	adi_session_loop(&s, pidfd, run_check, &r);
 	adi_session_finish(&s);
 	if (!r.exited)
@@ -115,9 +80,5 @@ int adi_verb_run(struct adi_cli *c)
 out:
 	if (pidfd >= 0)
 		close(pidfd);
-	if (go[0] >= 0)
-		close(go[0]);
-	if (go[1] >= 0)
-		close(go[1]);
 	return adi_session_close(&s, rc);
 }

@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "session.h"
-#include "../capture/ebpf/ebpf.h"
 #include "../core/engine.h"
 #include "../out/sink.h"
 
@@ -54,11 +53,78 @@ uint64_t adi_now_wall(void)
 	return (uint64_t)t.tv_sec * 1000000000ULL + t.tv_nsec;
 }
 
-int adi_session_open(struct adi_session *s, struct adi_cli *c)
+/* (Re)create the engine for backend name: trace_summary.backend is fixed
+ * when the engine is made, and nothing has been fed to it yet. */
+static int make_engine(struct adi_session *s, const char *name)
 {
 	struct adi_engine_opts eo;
+
+	adi_engine_free(s->eng);
+	adi_cli_engine_opts(s->c, &eo);
+	eo.backend = name;
+	s->eng = adi_engine_new(&eo, &s->sink, 1);
+	if (!s->eng) {
+		fprintf(stderr, "adi-profiler: out of memory\n");
+		return 1;
+	}
+	if (s->save)
+		adi_engine_save_raw(s->eng, s->save);
+	return 0;
+}
+
+static const char *display_name(const char *name)
+{
+	return !strcmp(name, "ebpf") ? "eBPF" : name;
+}
+
+static int open_backend(struct adi_session *s)
+{
+	const char *want = s->c->backend;
 	char err[512];
 
+	if (!want && getenv("ADI_BACKEND") && *getenv("ADI_BACKEND"))
+		want = getenv("ADI_BACKEND");
+	if (want) {
+		s->ops = adi_backend_find(want);
+		if (!s->ops) {
+			fprintf(stderr, "adi-profiler: the %s backend does not exist on this "
+				"platform (%s)\n", want,
+				!strcmp(want, "dtrace") ? "it is macOS only" :
+				!strcmp(want, "ebpf") || !strcmp(want, "ptrace") ?
+				"it is Linux only" : "use ebpf, ptrace or dtrace");
+			return 1;
+		}
+		if (make_engine(s, s->ops->name))
+			return 1;
+		s->b = s->ops->open(&s->co, s->eng, err, sizeof(err));
+		if (!s->b) {
+			fprintf(stderr, "adi-profiler: %s%s\n", err,
+				!strcmp(s->ops->name, "ebpf") && adi_backend_find("ptrace")
+				? " (--backend ptrace needs no BPF)" : "");
+			return 1;
+		}
+	} else {
+		for (int i = 0; adi_backends[i]; i++) {
+			s->ops = adi_backends[i];
+			if (make_engine(s, s->ops->name))
+				return 1;
+			s->b = s->ops->open(&s->co, s->eng, err, sizeof(err));
+			if (s->b)
+				break;
+			if (!adi_backends[i + 1]) {
+				fprintf(stderr, "adi-profiler: %s\n", err);
+				return 1;
+			}
+			fprintf(stderr, "adi-profiler: %s unavailable (%s); using the %s backend\n",
+				display_name(s->ops->name), err, adi_backends[i + 1]->name);
+		}
+	}
+	adi_engine_set_resolver(s->eng, s->ops->resolve, s->b);
+	return 0;
+}
+
+int adi_session_open(struct adi_session *s, struct adi_cli *c)
+{
 	memset(s, 0, sizeof(*s));
 	s->c = c;
 	s->co = (struct adi_capture_opts){
@@ -66,20 +132,8 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 		.wakeup_bytes = c->wakeup_bytes, .poll_ms = 50,
 		.no_fs = c->no_fs, .no_net = c->no_net,
 	};
-	if (c->backend && strcmp(c->backend, "ebpf")) {
-		fprintf(stderr, "adi-profiler: the %s backend is not available in this "
-			"build; use --backend ebpf\n", c->backend);
-		return 1;
-	}
 	if (adi_cli_open_sink(c, &s->sink, &s->outf))
 		return 1;
-	adi_cli_engine_opts(c, &eo);
-	eo.backend = "ebpf";
-	s->eng = adi_engine_new(&eo, &s->sink, 1);
-	if (!s->eng) {
-		fprintf(stderr, "adi-profiler: out of memory\n");
-		return 1;
-	}
 	if (c->save_raw) {
 		s->save = fopen(c->save_raw, "wbe");
 		if (!s->save || adi_raw_write_header(s->save)) {
@@ -87,15 +141,8 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 				strerror(errno));
 			return 1;
 		}
-		adi_engine_save_raw(s->eng, s->save);
 	}
-	s->b = adi_ebpf_open(&s->co, s->eng, err, sizeof(err));
-	if (!s->b) {
-		fprintf(stderr, "adi-profiler: %s\n", err);
-		return 1;
-	}
-	adi_engine_set_resolver(s->eng, adi_ebpf_resolve, s->b);
-	return 0;
+	return open_backend(s);
 }
 
 void adi_session_meta(struct adi_session *s, enum adi_meta_op op, uint32_t pid,
@@ -126,12 +173,12 @@ int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, v
 
 	s->t0 = last_tick = adi_now_mono();
 	for (;;) {
-		int n = adi_ebpf_poll(s->b, s->co.poll_ms, wake_fd);
+		int n = s->ops->poll(s->b, s->co.poll_ms, wake_fd);
 		uint64_t t;
 
 		if (n < 0) {
-			fprintf(stderr, "adi-profiler: reading the ring buffer failed: %s\n",
-				strerror(-n));
+			fprintf(stderr, "adi-profiler: reading the %s capture failed: %s\n",
+				s->ops->name, strerror(-n));
 			return n;
 		}
 		t = adi_now_mono();
@@ -143,7 +190,7 @@ int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, v
 		adi_engine_release(s->eng);
 		if (t - last_warn_check > 1000000000ULL) {
 			last_warn_check = t;
-			adi_ebpf_stats(s->b, &cs);
+			s->ops->stats(s->b, &cs);
 			if (cs.dropped > warned) {
 				fprintf(stderr, "adi-profiler: warning: %llu records lost so far "
 					"(ring buffer full)\n", (unsigned long long)cs.dropped);
@@ -160,9 +207,9 @@ bool adi_session_finish(struct adi_session *s)
 	struct adi_capture_stats cs;
 	struct adi_raw_event m = { 0 };
 
-	adi_ebpf_stop(s->b);
-	adi_ebpf_drain(s->b);
-	adi_ebpf_stats(s->b, &cs);
+	s->ops->stop(s->b);
+	s->ops->drain(s->b);
+	s->ops->stats(s->b, &cs);
 	m.f.family = ADI_RAW_META;
 	m.f.op = ADI_META_END;
 	m.f.ts_ns = adi_now_wall();
@@ -178,7 +225,8 @@ bool adi_session_finish(struct adi_session *s)
 
 int adi_session_close(struct adi_session *s, int rc)
 {
-	adi_ebpf_close(s->b);
+	if (s->ops)
+		s->ops->close(s->b);
 	adi_engine_free(s->eng);
 	adi_sink_free(s->sink);
 	if (s->save && fclose(s->save))

@@ -1,7 +1,7 @@
 /* session.h - one live trace, shared by `run` and `attach`: the sink, the
- * engine, the eBPF backend, the consumer loop and the end of the trace
- * (drain, counters, trace_summary). The verbs decide only what is traced
- * and when the trace ends. */
+ * engine, the capture backend (--backend, or the best one that starts), the
+ * consumer loop and the end of the trace (drain, counters, trace_summary).
+ * The verbs decide only what is traced and when the trace ends. */
 #ifndef ADI_SESSION_H
 #define ADI_SESSION_H
 
@@ -14,21 +14,24 @@
 
 struct adi_engine;
 struct adi_sink;
-struct adi_ebpf;
 
 struct adi_session {
 	struct adi_cli *c;
 	struct adi_capture_opts co;
 	struct adi_engine *eng;
 	struct adi_sink *sink;
-	struct adi_ebpf *b;
+	const struct adi_backend_ops *ops; /* the backend that runs */
+	struct adi_backend *b;
 	FILE *save;
 	void *outf;
 	uint64_t t0;             /* monotonic start of the loop */
 };
 
 /* Sink, engine, --save-raw and the backend; 0, or 1 with one message on
- * stderr (everything opened so far is closed by adi_session_close). */
+ * stderr (everything opened so far is closed by adi_session_close). The
+ * backend is --backend's, else $ADI_BACKEND's (a hook to run a test suite
+ * under one backend), else the first of adi_backends that starts: when
+ * eBPF cannot, one line says why and ptrace is used. */
 int adi_session_open(struct adi_session *s, struct adi_cli *c);
 
 /* A META event made here (start, cwd, tick...), saved with the trace. */

@@ -10,6 +10,18 @@ import unittest
 BIN = os.environ.get("ADI_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "adi-profiler")
 
+# ADI_BACKEND=ptrace runs the suite under that backend: run() passes
+# --backend, and adi-profiler itself reads ADI_BACKEND (inherited by every
+# subprocess) when no --backend is given, so tests that start it directly
+# use it too. A test skips an assertion only where BACKEND explains why.
+BACKEND = os.environ.get("ADI_BACKEND") or "ebpf"
+os.environ.setdefault("ADI_BACKEND", BACKEND)
+
+
+def ptrace():
+    """true when the suite runs under the ptrace backend"""
+    return BACKEND == "ptrace"
+
 
 def require_root(tc):
     if os.geteuid() != 0:
@@ -55,7 +67,8 @@ class Trace:
 def run(cmd, *opts, timeout=120, env=None, stdin=None):
     fd, path = tempfile.mkstemp(prefix="adi-trace-", suffix=".jsonl")
     os.close(fd)
-    argv = [BIN, "run", "--format", "json", "-o", path, *opts, "--", *cmd]
+    argv = [BIN, "run", "--format", "json", "-o", path, "--backend", BACKEND,
+            *opts, "--", *cmd]
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=timeout, env=env, stdin=stdin)
     with open(path, encoding="utf-8") as f:

@@ -36,6 +36,11 @@ class Cli(adi.TraceTest):
     def test_not_root_is_a_clear_error(self):
         p = sh(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 adi.BIN, "run", "--", "true"])
+        if adi.ptrace():
+            # ptrace needs no privilege to trace one's own command: that
+            # is what it is for, so the same command simply runs
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"needs root", p.stderr)
         self.assertEqual(p.stderr.count(b"\n"), 1)  # one sentence, no libbpf dump
@@ -97,12 +102,13 @@ class Loss(adi.TraceTest):
         self.assertEqual(t.rc, 0)
         s = t.summary
         rec = s["records"]
-        self.assertGreater(s["dropped"], 0)
+        if not adi.ptrace():  # ptrace has no ring: the tracee waits, nothing is lost
+            self.assertGreater(s["dropped"], 0)
+            self.assertIn("records were lost", t.stderr)
         self.assertEqual(rec["dropped"], s["dropped"])
         self.assertEqual(rec["produced"], rec["delivered"] + rec["dropped"])
         # sh does one open+write+close per iteration: at least 9000 records
         self.assertGreaterEqual(rec["produced"], 9000)
-        self.assertIn("records were lost", t.stderr)
 
     def test_default_ring_loses_nothing(self):
         d = self.dir

@@ -21,8 +21,8 @@ class ReplayLive(adi.TraceTest):
         rep = [json.loads(l) for l in p.stdout.decode().splitlines()]
         self.assertEqual(len(rep), len(t.events))
         self.assertEqual(rep[-1]["backend"], "replay")
-        self.assertEqual(t.events[-1]["backend"], "ebpf")
-        rep[-1]["backend"] = "ebpf"
+        self.assertEqual(t.events[-1]["backend"], adi.BACKEND)
+        rep[-1]["backend"] = adi.BACKEND
         for a, b in zip(t.events, rep):
             self.assertEqual(a, b)
 

@@ -2,7 +2,6 @@
  * libbpf skeleton). Probes the kernel first so a missing feature becomes one
  * clear sentence, not a libbpf error dump. Owns the ring buffer consumer and
  * the /proc resolver; the engine owns everything it is fed. */
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ebpf.h"
@@ -78,6 +78,12 @@ static bool path_exists(const char *p)
 /* What the kernel must offer; the first thing missing is the message. */
 static int probe(char *err, size_t errsz)
 {
+	/* test hook: lets the suites check the fallback to ptrace on a
+	 * machine where eBPF works (docs/capture.md) */
+	if (getenv("ADI_FORCE_NO_EBPF") && !strcmp(getenv("ADI_FORCE_NO_EBPF"), "1")) {
+		snprintf(err, errsz, "disabled by ADI_FORCE_NO_EBPF=1");
+		return -ENOTSUP;
+	}
 	if (geteuid() != 0) {
 		snprintf(err, errsz, "tracing needs root (CAP_BPF and CAP_PERFMON): "
 			 "run adi-profiler with sudo");
@@ -86,12 +92,12 @@ static int probe(char *err, size_t errsz)
 	if (!path_exists("/sys/kernel/btf/vmlinux")) {
 		snprintf(err, errsz, "this kernel has no BTF (/sys/kernel/btf/vmlinux "
 			 "is missing, CONFIG_DEBUG_INFO_BTF=y is needed for the eBPF "
-			 "backend); try --backend ptrace when it is available");
+			 "backend)");
 		return -ENOTSUP;
 	}
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
 		snprintf(err, errsz, "this kernel has no BPF ring buffer (Linux 5.8 or "
-			 "later is needed); try --backend ptrace when it is available");
+			 "later is needed)");
 		return -ENOTSUP;
 	}
 	/* libbpf finds tracepoint ids in tracefs; many systems do not mount
@@ -103,8 +109,7 @@ static int probe(char *err, size_t errsz)
 	    !path_exists("/sys/kernel/debug/tracing/events/syscalls/sys_enter_close")) {
 		snprintf(err, errsz, "syscall tracepoints are not available (tracefs "
 			 "not mounted or CONFIG_FTRACE_SYSCALLS off): mount -t tracefs "
-			 "nodev /sys/kernel/tracing, or try --backend ptrace when it is "
-			 "available");
+			 "nodev /sys/kernel/tracing");
 		return -ENOTSUP;
 	}
 	return 0;
@@ -161,16 +166,14 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 	rc = adi_bpf__load(b->skel);
 	if (rc) {
 		snprintf(err, errsz, "the kernel refused the BPF programs (%s); "
-			 "run with ADI_DEBUG=1 for the verifier log, or try "
-			 "--backend ptrace when it is available", strerror(-rc));
+			 "run with ADI_DEBUG=1 for the verifier log", strerror(-rc));
 		goto fail;
 	}
 	rc = adi_bpf__attach(b->skel);
 	if (rc) {
 		snprintf(err, errsz, "cannot attach to the syscall and sched tracepoints "
 			 "(%s); this kernel may lack raw tracepoints or BTF-enabled "
-			 "tracepoints; try --backend ptrace when it is available",
-			 strerror(-rc));
+			 "tracepoints", strerror(-rc));
 		goto fail;
 	}
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
@@ -286,66 +289,104 @@ void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st)
 	free(vals);
 }
 
-int adi_ebpf_snapshot(struct adi_ebpf *b, uint32_t pid, uint64_t wall_ns)
+/* ---- the backend interface (capture.h) ---- */
+
+static struct adi_backend *ops_open(const struct adi_capture_opts *o,
+				    struct adi_engine *eng, char *err, size_t errsz)
 {
-	char dir[64], link[128], target[4096];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
+	return (struct adi_backend *)adi_ebpf_open(o, eng, err, errsz);
+}
 
-	snprintf(dir, sizeof(dir), "/proc/%u/fd", pid);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		struct adi_raw_event m = { 0 };
-		struct stat st;
-		char *end;
-		long fd = strtol(de->d_name, &end, 10);
-		ssize_t l;
+static void ops_close(struct adi_backend *b)
+{
+	adi_ebpf_close((struct adi_ebpf *)b);
+}
 
-		if (*end || fd < 0 || de->d_name[0] == '.')
-			continue;
-		snprintf(link, sizeof(link), "%s/%ld", dir, fd);
-		l = readlink(link, target, sizeof(target) - 1);
-		if (l < 0)
-			continue;
-		target[l] = 0;
-		m.f.family = ADI_RAW_META;
-		m.f.op = ADI_META_FD;
-		m.f.ts_ns = wall_ns;
-		m.f.pid = m.f.tid = pid;
-		m.f.fd = fd;
-		m.f.fd2 = -1;
-		m.f.fd_kind = stat(link, &st) ? ADI_FD_UNKNOWN : adi_mode_kind(st.st_mode);
-		m.path = target;
-		m.f.path_len = l;
-		adi_engine_feed(b->eng, &m);
-		n++;
+static int ops_trace_pid(struct adi_backend *b, uint32_t pid)
+{
+	return adi_ebpf_trace_pid((struct adi_ebpf *)b, pid);
+}
+
+static int ops_trace_cgroup(struct adi_backend *b, int cgfd)
+{
+	return adi_ebpf_trace_cgroup((struct adi_ebpf *)b, cgfd);
+}
+
+/* The child waits on a pipe until it is in the kernel filter, so its
+ * first syscalls after exec are seen. */
+static int ops_spawn(struct adi_backend *bb, char *const *cmd, adi_spawn_ready ready,
+		     void *arg, pid_t *pid, char *err, size_t errsz)
+{
+	struct adi_ebpf *b = (struct adi_ebpf *)bb;
+	int go = -1, rc;
+
+	rc = adi_spawn_fork(cmd, NULL, NULL, pid, &go);
+	if (rc) {
+		snprintf(err, errsz, "fork: %s", strerror(-rc));
+		return rc;
 	}
-	closedir(d);
-	return n;
+	rc = adi_ebpf_trace_pid(b, (uint32_t)*pid);
+	if (rc) {
+		snprintf(err, errsz, "cannot add the command to the trace filter: %s",
+			 strerror(-rc));
+		close(go); /* the child exits 127 without running anything */
+		waitpid(*pid, NULL, 0);
+		return rc;
+	}
+	ready(arg, *pid);
+	rc = adi_spawn_go(&go);
+	if (rc)
+		snprintf(err, errsz, "cannot start the command: %s", strerror(-rc));
+	return rc;
 }
 
-int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
-		     uint64_t cgroup_id, char *buf, size_t bufsz)
+static int ops_reap(struct adi_backend *b, pid_t pid, int *status)
 {
-	char p[64];
-	ssize_t n;
+	pid_t r = waitpid(pid, status, WNOHANG);
 
-	(void)arg;
-	if (what == ADI_META_FD)
-		snprintf(p, sizeof(p), "/proc/%u/fd/%d", pid, fd);
-	else if (what == ADI_META_CWD)
-		snprintf(p, sizeof(p), "/proc/%u/cwd", pid);
-	else if (what == ADI_META_CGROUP)
-		return cgroup_id > 1 ? adi_procfs_cgroup_by_id(pid, cgroup_id, buf, bufsz)
-				     : adi_procfs_cgroup(pid, buf, bufsz);
-	else
-		return -EINVAL;
-	n = readlink(p, buf, bufsz - 1);
-	if (n < 0)
+	(void)b;
+	if (r < 0)
 		return -errno;
-	buf[n] = 0;
-	return 0;
+	return r == pid;
 }
+
+static int ops_poll(struct adi_backend *b, int timeout_ms, int wake_fd)
+{
+	return adi_ebpf_poll((struct adi_ebpf *)b, timeout_ms, wake_fd);
+}
+
+static int ops_drain(struct adi_backend *b)
+{
+	return adi_ebpf_drain((struct adi_ebpf *)b);
+}
+
+static void ops_stop(struct adi_backend *b)
+{
+	adi_ebpf_stop((struct adi_ebpf *)b);
+}
+
+static void ops_stats(struct adi_backend *b, struct adi_capture_stats *st)
+{
+	adi_ebpf_stats((struct adi_ebpf *)b, st);
+}
+
+static int ops_snapshot(struct adi_backend *b, uint32_t pid, uint64_t wall_ns)
+{
+	return adi_procfs_snapshot(((struct adi_ebpf *)b)->eng, pid, wall_ns);
+}
+
+const struct adi_backend_ops adi_backend_ebpf = {
+	.name = "ebpf",
+	.open = ops_open,
+	.close = ops_close,
+	.trace_pid = ops_trace_pid,
+	.trace_cgroup = ops_trace_cgroup,
+	.spawn = ops_spawn,
+	.reap = ops_reap,
+	.poll = ops_poll,
+	.drain = ops_drain,
+	.stop = ops_stop,
+	.stats = ops_stats,
+	.snapshot = ops_snapshot,
+	.resolve = adi_procfs_resolve,
+};

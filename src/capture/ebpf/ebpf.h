@@ -10,8 +10,9 @@
 struct adi_ebpf;
 
 /* Probe the kernel and load + attach everything. On failure returns NULL
- * and writes one sentence for the user into err (what is missing, what to
- * try). */
+ * and writes one sentence for the user into err (what is missing). With
+ * ADI_FORCE_NO_EBPF=1 in the environment it always fails: a test hook for
+ * the fallback to ptrace. */
 struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 			       struct adi_engine *eng, char *err, size_t errsz);
 void adi_ebpf_close(struct adi_ebpf *b); /* accepts NULL */
@@ -38,15 +39,8 @@ int adi_ebpf_drain(struct adi_ebpf *b);
 
 void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st);
 
-/* The resolver the engine uses with this backend: /proc/PID/fd/N and
- * /proc/PID/cwd. */
-int adi_ebpf_resolve(void *arg, enum adi_meta_op what, uint32_t pid, int fd,
-		     uint64_t cgroup_id, char *buf, size_t bufsz);
-
-/* Describe pid's open fds to the engine (META_FD events, saved with the
- * trace) while pid cannot change them: run calls it while the command waits
- * to exec. Returns the number of fds or -errno. */
-int adi_ebpf_snapshot(struct adi_ebpf *b, uint32_t pid, uint64_t wall_ns);
+/* The backend interface (capture.h) over the functions above. */
+extern const struct adi_backend_ops adi_backend_ebpf;
 
 /* Convert one ring buffer record (size bytes at rec) into *ev, whose
  * pointers then point into rec. wall_off is added to the timestamps.
