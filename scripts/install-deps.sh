@@ -3,7 +3,7 @@
 # tests) from Debian 12's repositories. Idempotent; needs root.
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libbson-dev libzstd-dev libsnappy-dev"
+	libbson-dev libzstd-dev libsnappy-dev libsqlite3-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
 	# database peers: private instances started by the tests themselves

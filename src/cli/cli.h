@@ -40,9 +40,10 @@ struct adi_sink;
 struct adi_engine_opts;
 int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **f);
 void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o);
-/* After the trace: report sink/save errors on stderr; returns true when
- * output was lost. */
+/* After the trace: report sink/save errors on stderr (sink: the one the
+ * engine wrote to, for its count of events lost after emit); returns true
+ * when output was lost. */
 struct adi_engine;
-bool adi_cli_report(const struct adi_cli *c, struct adi_engine *e);
+bool adi_cli_report(const struct adi_cli *c, struct adi_engine *e, struct adi_sink *sink);
 
 #endif

@@ -16,6 +16,17 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 	struct adi_sink_opts so = { 0 };
 
 	*fp = NULL;
+	if (adi_sink_is_store_path(c->output)) {
+		char err[512];
+
+		/* an SQLite store (docs/store.md): --format does not apply */
+		*s = adi_sink_sqlite_new(c->output, NULL, err, sizeof(err));
+		if (!*s) {
+			fprintf(stderr, "adi-profiler: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
 	if (c->output && strcmp(c->output, "-")) {
 		f = fopen(c->output, "we"); /* e: not inherited by the command */
 		if (!f) {
@@ -53,12 +64,19 @@ void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o)
 	o->hold_ns = (uint64_t)c->hold_ms * 1000000ULL;
 }
 
-bool adi_cli_report(const struct adi_cli *c, struct adi_engine *e)
+bool adi_cli_report(const struct adi_cli *c, struct adi_engine *e, struct adi_sink *sink)
 {
 	struct adi_engine_stats st;
+	uint64_t batch_lost = adi_sink_lost(sink);
 	bool lost = false;
 
 	adi_engine_stats(e, &st);
+	if (batch_lost) {
+		/* a batched sink (the store) says how many events it lost */
+		fprintf(stderr, "adi-profiler: output was lost: %llu events could not be "
+			"stored in %s\n", (unsigned long long)batch_lost, c->output);
+		lost = true;
+	}
 	if (st.sink_errors) {
 		fprintf(stderr, "adi-profiler: output was lost: %llu writes of events could not be written to %s: %s\n",
 			(unsigned long long)st.sink_errors,

@@ -69,7 +69,7 @@ int adi_verb_replay(struct adi_cli *c)
 		rc = 1;
 	}
 	adi_engine_finish(eng);
-	if (adi_cli_report(c, eng))
+	if (adi_cli_report(c, eng, sink))
 		rc = 1;
 out:
 	adi_engine_free(eng);

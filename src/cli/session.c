@@ -220,7 +220,7 @@ bool adi_session_finish(struct adi_session *s)
 	m.f.ret = (int64_t)cs.delivered;
 	adi_engine_feed(s->eng, &m);
 	adi_engine_finish(s->eng);
-	return adi_cli_report(s->c, s->eng);
+	return adi_cli_report(s->c, s->eng, s->sink);
 }
 
 int adi_session_close(struct adi_session *s, int rc)

@@ -41,60 +41,66 @@ static int adi_json_put_line(FILE *f, const char *line, size_t len)
 /* A string literal and its length, for the raw appends. */
 #define LIT(s) (s), (sizeof(s) - 1)
 
-/* Emits {head..., fields...}\n into the sink's own buffer, reused from
- * event to event (a trace writes millions of lines: no allocation per line
- * once the buffer has grown), then writes the line with one fwrite. The
- * common fields come first, in the order of sink.h. */
-static int adi_sink_json_emit(struct adi_sink *s, const struct adi_event *ev)
+/* Builds {head..., fields...}\n into *buf (see sink.h). The common fields
+ * come first, in the order of sink.h. */
+int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, size_t *cap)
 {
-	struct adi_sink_json *js = (struct adi_sink_json *)s;
 	char num[96], ts[40];
 	int err = 0, n;
 
-	js->len = 0;
-	err |= adi_j_append_raw(LIT("{\"v\":1,\"kind\":"), &js->buf, &js->len, &js->cap);
+	*len = 0;
+	err |= adi_j_append_raw(LIT("{\"v\":1,\"kind\":"), buf, len, cap);
 	if (ev->kind)
-		err |= adi_j_append_str(ev->kind, strlen(ev->kind), &js->buf, &js->len, &js->cap);
+		err |= adi_j_append_str(ev->kind, strlen(ev->kind), buf, len, cap);
 	else
-		err |= adi_j_append_raw(LIT("null"), &js->buf, &js->len, &js->cap);
+		err |= adi_j_append_raw(LIT("null"), buf, len, cap);
 	n = snprintf(num, sizeof(num), ",\"timestamp\":\"%s\",\"ts_ns\":%" PRIu64 ",\"duration_ms\":",
 		     adi_rfc3339(ev->ts_ns, ts, sizeof(ts)), ev->ts_ns);
-	err |= adi_j_append_raw(num, (size_t)n, &js->buf, &js->len, &js->cap);
+	err |= adi_j_append_raw(num, (size_t)n, buf, len, cap);
 	if (ev->duration_ns < 0)
-		err |= adi_j_append_raw(LIT("null"), &js->buf, &js->len, &js->cap);
+		err |= adi_j_append_raw(LIT("null"), buf, len, cap);
 	else
-		err |= adi_j_append_double((double)ev->duration_ns / 1e6, &js->buf, &js->len,
-					   &js->cap);
+		err |= adi_j_append_double((double)ev->duration_ns / 1e6, buf, len, cap);
 	n = snprintf(num, sizeof(num), ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":",
 		     ev->pid, ev->tid);
-	err |= adi_j_append_raw(num, (size_t)n, &js->buf, &js->len, &js->cap);
-	err |= adi_j_append_str(ev->comm, strnlen(ev->comm, sizeof(ev->comm)), &js->buf,
-				&js->len, &js->cap);
+	err |= adi_j_append_raw(num, (size_t)n, buf, len, cap);
+	err |= adi_j_append_str(ev->comm, strnlen(ev->comm, sizeof(ev->comm)), buf, len, cap);
 	n = snprintf(num, sizeof(num), ",\"cgroup_id\":%" PRIu64 ",\"container\":",
 		     ev->cgroup_id);
-	err |= adi_j_append_raw(num, (size_t)n, &js->buf, &js->len, &js->cap);
+	err |= adi_j_append_raw(num, (size_t)n, buf, len, cap);
 	if (ev->container[0] == '\0')
-		err |= adi_j_append_raw(LIT("null"), &js->buf, &js->len, &js->cap);
+		err |= adi_j_append_raw(LIT("null"), buf, len, cap);
 	else
 		err |= adi_j_append_str(ev->container, strnlen(ev->container,
-					sizeof(ev->container)), &js->buf, &js->len, &js->cap);
+					sizeof(ev->container)), buf, len, cap);
 	if (adi_j_type(ev->fields) == ADI_J_OBJ && adi_j_len(ev->fields) > 0) {
-		size_t at = js->len;
+		size_t at = *len;
 
 		/* the fields object without its braces: splice it in */
-		err |= adi_j_append(ev->fields, &js->buf, &js->len, &js->cap);
-		if (!err && js->len - at >= 2) {
-			js->buf[at] = ',';
-			js->len--; /* drop the closing '}' */
+		err |= adi_j_append(ev->fields, buf, len, cap);
+		if (!err && *len - at >= 2) {
+			(*buf)[at] = ',';
+			(*len)--; /* drop the closing '}' */
 		}
 	} else if (ev->fields && adi_j_type(ev->fields) != ADI_J_OBJ) {
 		/* Not an object (a caller bug): keep it visible under one key. */
-		err |= adi_j_append_raw(LIT(",\"fields\":"), &js->buf, &js->len, &js->cap);
-		err |= adi_j_append(ev->fields, &js->buf, &js->len, &js->cap);
+		err |= adi_j_append_raw(LIT(",\"fields\":"), buf, len, cap);
+		err |= adi_j_append(ev->fields, buf, len, cap);
 	}
-	err |= adi_j_append_raw(LIT("}\n"), &js->buf, &js->len, &js->cap);
+	err |= adi_j_append_raw(LIT("}\n"), buf, len, cap);
+	return err ? -ENOMEM : 0;
+}
+
+/* The line goes into the sink's own buffer, reused from event to event (a
+ * trace writes millions of lines: no allocation per line once the buffer
+ * has grown), then out with one fwrite. */
+static int adi_sink_json_emit(struct adi_sink *s, const struct adi_event *ev)
+{
+	struct adi_sink_json *js = (struct adi_sink_json *)s;
+	int err = adi_event_json_line(ev, &js->buf, &js->len, &js->cap);
+
 	if (err)
-		return -ENOMEM;
+		return err;
 	return adi_json_put_line(js->f, js->buf, js->len);
 }
 
