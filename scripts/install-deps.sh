@@ -6,6 +6,8 @@ PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev 
 	libbson-dev libzstd-dev libsnappy-dev libsqlite3-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
+	# the web UI's browser test: Debian's chromium, driven by playwright-core
+	PKGS="$PKGS chromium"
 	# database peers: private instances started by the tests themselves
 	PKGS="$PKGS postgresql postgresql-contrib mariadb-server mariadb-client python3-psycopg2"
 	# MongoDB drivers (no server: the test answers the wire protocol itself)

@@ -16,12 +16,13 @@ static void usage(FILE *f)
 	      "       adi-profiler attach --container NAME|ID [OPTIONS]\n"
 	      "       adi-profiler replay FILE [OPTIONS]\n"
 	      "       adi-profiler view FILE\n"
+	      "       adi-profiler ui FILE               # the trace in the browser (prints its URL)\n"
 	      "options:\n"
 	      "  -o, --output FILE       where events go (- is standard output; a name ending\n"
 	      "                          in .db or .sqlite writes an SQLite trace store)\n"
 	      "  --format text|json      human timeline or JSON Lines (default: text on a terminal)\n"
 	      "  --duration SECONDS      stop after this long\n"
-	      "  --backend ebpf          capture backend (ptrace, dtrace: not in this build)\n"
+	      "  --backend ebpf|ptrace|dtrace   capture backend (default: eBPF, else ptrace; dtrace on macOS)\n"
 	      "  --no-net, --no-fs, --no-proc   leave a family of events out\n"
 	      "  --body-bytes N          bytes of bodies / tcp previews kept (4096)\n"
 	      "  --content-bytes N       bytes of file content sampled per event (256)\n"
@@ -31,7 +32,9 @@ static void usage(FILE *f)
 	      "  --ringbuf-bytes N       kernel->user ring buffer size, power of two (64 MiB)\n"
 	      "  --wakeup-bytes N        queued bytes that wake the reader early (1 MiB, <= ring/4)\n"
 	      "  --show-secrets          do not redact credentials\n"
-	      "  --dump                  replay: print the raw events, one per line\n", f);
+	      "  --dump                  replay: print the raw events, one per line\n"
+	      "  --ui                    run, attach: show the trace live in the browser (URL on\n"
+	      "                          stderr; the page stays up after the trace until Ctrl-C)\n", f);
 }
 
 static int bad(const char *msg, const char *arg)
@@ -59,7 +62,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 enum {
 	O_FORMAT = 256, O_DURATION, O_BACKEND, O_NO_NET, O_NO_FS, O_NO_PROC,
 	O_BODY, O_CONTENT, O_ROWS, O_SAVE, O_CAPTURE, O_RINGBUF, O_WAKEUP,
-	O_SECRETS, O_PID, O_CONTAINER, O_HOLD, O_DUMP,
+	O_SECRETS, O_PID, O_CONTAINER, O_HOLD, O_DUMP, O_UI,
 };
 
 static const struct option longopts[] = {
@@ -82,6 +85,7 @@ static const struct option longopts[] = {
 	{ "pid", required_argument, NULL, O_PID },
 	{ "container", required_argument, NULL, O_CONTAINER },
 	{ "dump", no_argument, NULL, O_DUMP },
+	{ "ui", no_argument, NULL, O_UI },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -105,7 +109,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(verb, "run") && strcmp(verb, "attach") && strcmp(verb, "replay") &&
-	    strcmp(verb, "view"))
+	    strcmp(verb, "view") && strcmp(verb, "ui"))
 		return bad("unknown verb", verb);
 	argv++;
 	argc--;
@@ -186,6 +190,7 @@ int main(int argc, char **argv)
 			break;
 		case O_CONTAINER: c.container = optarg; break;
 		case O_DUMP: c.dump = true; break;
+		case O_UI: c.ui = true; break;
 		case 'h': usage(stdout); return 0;
 		default: return bad("bad option", NULL);
 		}
@@ -205,8 +210,13 @@ int main(int argc, char **argv)
 			return adi_verb_attach_pid(&c);
 		return adi_verb_attach_container(&c);
 	}
+	if (c.ui)
+		return bad("--ui goes with run or attach; to look at a saved trace: ui FILE", NULL);
 	if (optind != argc - 1)
-		return bad(verb[0] == 'r' ? "replay needs one FILE" : "view needs one FILE", NULL);
+		return bad(verb[0] == 'r' ? "replay needs one FILE" :
+			   verb[0] == 'u' ? "ui needs one FILE" : "view needs one FILE", NULL);
 	c.file = argv[optind];
+	if (!strcmp(verb, "ui"))
+		return adi_verb_ui(&c);
 	return !strcmp(verb, "replay") ? adi_verb_replay(&c) : adi_verb_view(&c);
 }

@@ -25,6 +25,7 @@ struct adi_cli {
 	long pid;                  /* attach --pid */
 	const char *container;     /* attach --container */
 	bool dump;                 /* replay --dump */
+	bool ui;                   /* run/attach --ui: serve the trace live */
 };
 
 /* Each returns the process exit status (cli.md). */
@@ -33,6 +34,7 @@ int adi_verb_attach_pid(struct adi_cli *c);
 int adi_verb_attach_container(struct adi_cli *c);
 int adi_verb_replay(struct adi_cli *c);
 int adi_verb_view(struct adi_cli *c);
+int adi_verb_ui(struct adi_cli *c);
 
 /* Shared by the verbs: open the sink for -o/--format. Returns 0 or 1 with a
  * message on stderr. *f is the stream to close (NULL for stdout). */

@@ -10,6 +10,7 @@
 #include "session.h"
 #include "../core/engine.h"
 #include "../out/sink.h"
+#include "../ui/ui.h"
 
 /* Signals only set flags; the loops act on them. These are the process's
  * only mutable globals, as a signal handler requires. */
@@ -134,6 +135,8 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 	};
 	if (adi_cli_open_sink(c, &s->sink, &s->outf))
 		return 1;
+	if (c->ui && adi_session_ui_open(s))
+		return 1;
 	if (c->save_raw) {
 		s->save = fopen(c->save_raw, "wbe");
 		if (!s->save || adi_raw_write_header(s->save)) {
@@ -206,6 +209,7 @@ bool adi_session_finish(struct adi_session *s)
 {
 	struct adi_capture_stats cs;
 	struct adi_raw_event m = { 0 };
+	bool lost = false;
 
 	s->ops->stop(s->b);
 	s->ops->drain(s->b);
@@ -220,7 +224,11 @@ bool adi_session_finish(struct adi_session *s)
 	m.f.ret = (int64_t)cs.delivered;
 	adi_engine_feed(s->eng, &m);
 	adi_engine_finish(s->eng);
-	return adi_cli_report(s->c, s->eng, s->sink);
+	if (adi_cli_report(s->c, s->eng, s->sink))
+		lost = true;
+	if (s->ui)
+		adi_session_ui_linger(s);
+	return lost;
 }
 
 int adi_session_close(struct adi_session *s, int rc)
@@ -229,6 +237,7 @@ int adi_session_close(struct adi_session *s, int rc)
 		s->ops->close(s->b);
 	adi_engine_free(s->eng);
 	adi_sink_free(s->sink);
+	adi_ui_free(s->ui);
 	if (s->save && fclose(s->save))
 		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->save_raw, strerror(errno));
 	if (s->outf && fclose(s->outf)) {

@@ -14,6 +14,7 @@
 
 struct adi_engine;
 struct adi_sink;
+struct adi_ui;
 
 struct adi_session {
 	struct adi_cli *c;
@@ -25,6 +26,7 @@ struct adi_session {
 	FILE *save;
 	void *outf;
 	uint64_t t0;             /* monotonic start of the loop */
+	struct adi_ui *ui;       /* --ui: the page's server (session_ui.c) */
 };
 
 /* Sink, engine, --save-raw and the backend; 0, or 1 with one message on
@@ -48,8 +50,15 @@ typedef enum adi_loop_end (*adi_loop_check)(struct adi_session *s, double elapse
 int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, void *arg);
 
 /* Stop the capture, drain, write the counters and trace_summary, report
- * lost output. Returns true when output was lost. */
+ * lost output; with --ui, keep serving the page until Ctrl-C or SIGTERM.
+ * Returns true when output was lost. */
 bool adi_session_finish(struct adi_session *s);
+
+/* --ui (session_ui.c): start the page's server and tee the events to it
+ * (s->sink becomes the tee); 0, or 1 with a message. After the trace,
+ * linger serves the page until a new Ctrl-C or a SIGTERM. */
+int adi_session_ui_open(struct adi_session *s);
+void adi_session_ui_linger(struct adi_session *s);
 
 /* Free everything; returns rc, or 1 when closing the output failed. */
 int adi_session_close(struct adi_session *s, int rc);
