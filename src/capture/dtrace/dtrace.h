@@ -62,7 +62,7 @@ bool adi_dt_sip_error(const char *line);
 	"programs (/bin, /usr/bin...): tracing continues for the others; trace a copy " \
 	"of the program, or one you built, to see it"
 
-#ifdef __APPLE__
+#if defined(__APPLE__) || defined(ADI_DT_CHECK)
 extern const struct adi_backend_ops adi_backend_dtrace;
 #endif
 

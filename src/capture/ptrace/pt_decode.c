@@ -164,19 +164,12 @@ static void sa_to(const struct sockaddr_storage *ss, uint16_t *port, uint8_t *ad
 /* Family, type, protocol and both ends of the socket the tracee has at fd,
  * as the eBPF side reads them from struct sock. */
 static void sock_describe(struct adi_pt *b, const struct pt_task *t, int fd,
-			  uint64_t ino, struct adi_sockinfo *sk)
+			  struct adi_sockinfo *sk)
 {
-	uint64_t key = (uint64_t)(uint32_t)t->tgid << 32 | (uint32_t)fd;
-	struct pt_sock *c = adi_map_get(&b->socks, key);
 	struct sockaddr_storage ss;
 	socklen_t l;
-	int v, me;
+	int v, me = grab_fd(b, t, fd);
 
-	if (c && c->ino == ino) {
-		*sk = c->sk;
-		return;
-	}
-	me = grab_fd(b, t, fd);
 	if (me < 0)
 		return;
 	l = sizeof(v);
@@ -199,25 +192,6 @@ static void sock_describe(struct adi_pt *b, const struct pt_task *t, int fd,
 			sa_to(&ss, &sk->rport, sk->raddr);
 	}
 	close(me);
-	/* what cannot change any more is kept: a unix socket's kind, a
-	 * connected inet socket's ends */
-	if (sk->family == AF_UNIX || sk->rport) {
-		if (!c) {
-			if (b->socks.len >= ADI_PT_MAX_SOCKS) {
-				adi_pt_forget_fd(b, 0, -2);
-				b->sock_flushes++;
-			}
-			c = malloc(sizeof(*c));
-			if (c && adi_map_put(&b->socks, key, c)) {
-				free(c);
-				c = NULL;
-			}
-		}
-		if (c) {
-			c->ino = ino;
-			c->sk = *sk;
-		}
-	}
 }
 
 void adi_pt_forget_fd(struct adi_pt *b, pid_t tgid, int fd)
@@ -240,10 +214,13 @@ void adi_pt_forget_fd(struct adi_pt *b, pid_t tgid, int fd)
 }
 
 /* fd's inode (and for a socket, its identity) in the tracee, as
- * fd_describe() in bpf/common.bpf.h. Returns true for a socket. */
+ * fd_describe() in bpf/common.bpf.h. Returns true for a socket. The first
+ * use of an fd stats /proc/TID/fd/N; later ones use the cache. */
 static bool fd_describe(struct adi_pt *b, const struct pt_task *t, int fd,
 			struct adi_fdinfo *fi, struct adi_sockinfo *sk)
 {
+	uint64_t key = (uint64_t)(uint32_t)t->tgid << 32 | (uint32_t)fd;
+	struct pt_fd *c;
 	char p[64];
 	struct stat st;
 
@@ -252,17 +229,43 @@ static bool fd_describe(struct adi_pt *b, const struct pt_task *t, int fd,
 		memset(sk, 0, sizeof(*sk));
 	if (fd < 0)
 		return false;
-	snprintf(p, sizeof(p), "/proc/%d/fd/%d", t->tid, fd);
-	if (stat(p, &st))
-		return false;
-	fi->ino = st.st_ino;
-	fi->mode = (uint16_t)st.st_mode;
-	fi->uid = st.st_uid;
-	fi->gid = st.st_gid;
-	fi->kind = adi_mode_kind(st.st_mode);
+	c = adi_map_get(&b->socks, key);
+	if (!c) {
+		snprintf(p, sizeof(p), "/proc/%d/fd/%d", t->tid, fd);
+		if (stat(p, &st))
+			return false;
+		if (b->socks.len >= ADI_PT_MAX_SOCKS) {
+			adi_pt_forget_fd(b, 0, -2);
+			b->sock_flushes++;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c && adi_map_put(&b->socks, key, c)) {
+			free(c);
+			c = NULL;
+		}
+		fi->ino = st.st_ino;
+		fi->mode = (uint16_t)st.st_mode;
+		fi->uid = st.st_uid;
+		fi->gid = st.st_gid;
+		fi->kind = adi_mode_kind(st.st_mode);
+		if (c)
+			c->fi = *fi;
+	} else {
+		*fi = c->fi;
+	}
 	if (fi->kind != ADI_FD_SOCK || !sk)
 		return false;
-	sock_describe(b, t, fd, fi->ino, sk);
+	if (c && c->sk_ok) {
+		*sk = c->sk;
+	} else {
+		sock_describe(b, t, fd, sk);
+		/* what cannot change any more is kept: a unix socket's kind,
+		 * a connected inet socket's ends */
+		if (c && (sk->family == AF_UNIX || sk->rport)) {
+			c->sk = *sk;
+			c->sk_ok = true;
+		}
+	}
 	return sk->family != 0;
 }
 
@@ -650,8 +653,10 @@ static bool handle_sockets(struct adi_pt *b, const struct pt_task *t, int64_t re
 	case SYS_pipe: case SYS_pipe2: {
 		int fds[2] = { -1, -1 };
 
-		if (ret == 0)
-			mem_read(t->tid, g[0], fds, sizeof(fds));
+		if (ret == 0 && mem_read(t->tid, g[0], fds, sizeof(fds)) == sizeof(fds)) {
+			adi_pt_forget_fd(b, t->tgid, fds[0]);
+			adi_pt_forget_fd(b, t->tgid, fds[1]);
+		}
 		fd_emit(b, t, ret, t->nr == SYS_pipe ? ADI_OP_PIPE : ADI_OP_PIPE2, fds[0],
 			fds[1], 0, t->nr == SYS_pipe2 ? (uint32_t)g[1] : 0);
 		return true;
@@ -684,6 +689,16 @@ bool adi_pt_entry(struct adi_pt *b, struct pt_task *t)
 
 void adi_pt_exit(struct adi_pt *b, struct pt_task *t, int64_t ret)
 {
+	/* a new fd may reuse a number whose file we cached (closed in a way
+	 * we do not see, e.g. by an untraced thread with its own table) */
+	switch (t->nr) {
+	case SYS_open: case SYS_creat: case SYS_openat: case SYS_openat2:
+	case SYS_socket: case SYS_accept: case SYS_accept4: case SYS_dup:
+	case SYS_dup2: case SYS_dup3: case SYS_fcntl:
+		if (ret >= 0)
+			adi_pt_forget_fd(b, t->tgid, (int)ret);
+		break;
+	}
 	if (handle_io(b, t, ret) || handle_files(b, t, ret))
 		return;
 	handle_sockets(b, t, ret);
@@ -720,6 +735,7 @@ void adi_pt_fork(struct adi_pt *b, struct pt_task *child, uint32_t ppid)
 	memset(r, 0, sizeof(*r));
 	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_FORK, child);
 	r->ppid = ppid;
+	child->ppid = ppid;
 	r->child_pid = (uint32_t)child->tgid;
 	child->forked = true;
 	emit(b, sizeof(*r));
@@ -735,7 +751,7 @@ void adi_pt_exec(struct adi_pt *b, struct pt_task *t)
 
 	memset(r, 0, sizeof(*r));
 	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_EXEC, t);
-	r->ppid = read_ppid(t->tgid);
+	r->ppid = t->ppid = read_ppid(t->tgid);
 	/* argv as the new image holds it (mm->arg_start..arg_end) */
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", t->tgid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -762,7 +778,10 @@ void adi_pt_exitproc(struct adi_pt *b, struct pt_task *t, int status)
 
 	memset(r, 0, sizeof(*r));
 	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_EXIT, t);
+	/* our own child (run's command) is already reaped: /proc is gone */
 	r->ppid = read_ppid(t->tgid);
+	if (!r->ppid)
+		r->ppid = t->ppid;
 	r->exit_code = status; /* the wait status, as task->exit_code */
 	emit(b, sizeof(*r));
 	adi_pt_forget_fd(b, t->tgid, -1);

@@ -12,13 +12,14 @@
 #include "../../core/hashmap.h"
 #include "ptrace.h"
 
-/* Sockets described per (tgid, fd) and threads traced: caps; past them the
- * socket cache is emptied (and counted), never a thread refused. */
+/* fds described per (tgid, fd): past this the cache is emptied (and
+ * counted), never an event refused. */
 #define ADI_PT_MAX_SOCKS 65536
 
 /* One traced thread. */
 struct pt_task {
 	pid_t tid, tgid;
+	uint32_t ppid;     /* its process's parent, as last seen */
 	bool started;      /* its first stop was seen */
 	bool filtered;     /* the seccomp filter is in it (run) */
 	bool in_call;      /* a decoded call's entry was seen: exit wanted */
@@ -32,9 +33,12 @@ struct pt_task {
 	uint16_t exec_len;
 };
 
-/* A socket's identity, cached while it cannot change (connected). */
-struct pt_sock {
-	uint64_t ino;
+/* What an fd of a process is, cached from its first use until it is
+ * closed, replaced (dup2, exec) or reused (a new fd of that number): the
+ * inode, and for a socket its identity once it cannot change any more. */
+struct pt_fd {
+	struct adi_fdinfo fi;
+	bool sk_ok;
 	struct adi_sockinfo sk;
 };
 
@@ -43,7 +47,7 @@ struct adi_pt {
 	struct adi_capture_opts o;
 	struct adi_map tasks;   /* tid -> struct pt_task */
 	struct adi_map pidfds;  /* tgid -> pidfd + 1 (as a pointer value) */
-	struct adi_map socks;   /* tgid << 32 | fd -> struct pt_sock */
+	struct adi_map socks;   /* tgid << 32 | fd -> struct pt_fd */
 	int sigfd;              /* SIGCHLD, blocked, read here */
 	sigset_t oldmask;       /* the mask before ours: the command gets it */
 	pid_t root;             /* run: the command */

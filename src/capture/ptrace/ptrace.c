@@ -532,6 +532,7 @@ static int pt_spawn(struct adi_backend *bb, char *const *cmd, adi_spawn_ready re
 	}
 	t->started = true;
 	t->forked = true;
+	t->ppid = (uint32_t)getpid();
 	t->filtered = pb->seccomp_ok;
 	if (!t->filtered)
 		ptrace(PTRACE_INTERRUPT, *pid, 0, 0);
