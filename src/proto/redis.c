@@ -1696,7 +1696,8 @@ static int rd_sniff_reply(const uint8_t *b, size_t n)
 /* sniff(): thresholds (the claim is ADI_SNIFF_CLAIM, 60).
  *  - 90: a multibulk command start, "*N\r\n$L\r\nNAME\r\n" with N in
  *    1..RD_SNIFF_ARGC (1024), L in 1..32, NAME word characters starting
- *    with a letter (rd_plausible_cmd); 75 when N is larger (up to 1 Mi).
+ *    with a letter (rd_plausible_cmd), or cut after its first letter (a
+ *    short --body-bytes preview); 75 when N is larger (up to 1 Mi).
  *    Binary protocols cannot match: PostgreSQL and DNS start with 0x00,
  *    MongoDB and MySQL with a little-endian length whose next byte is no
  *    digit even when the first is '*', TLS with 0x16.
@@ -1726,7 +1727,13 @@ static int redis_sniff(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c
 		return -1;
 	if (b[0] == '*') {
 		enum rd_sl r = rd_plausible_cmd(b, n, &argc);
+		const uint8_t *lf = memchr(b, '\n', n);
 
+		/* cut inside the name (a short --body-bytes preview): both
+		 * header lines and a first name letter are enough */
+		lf = lf ? memchr(lf + 1, '\n', n - (size_t)(lf + 1 - b)) : NULL;
+		if (r == RD_SL_PARTIAL && lf && (size_t)(lf - b) + 1 < n)
+			r = RD_SL_OK;
 		if (r == RD_SL_PARTIAL)
 			return n < 64 ? -1 : 0;
 		if (r == RD_SL_OK) {
