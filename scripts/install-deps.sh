@@ -3,7 +3,7 @@
 # tests) from Debian 12's repositories. Idempotent; needs root.
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libbson-dev libzstd-dev libsnappy-dev libsqlite3-dev"
+	libbson-dev libzstd-dev libsnappy-dev libnghttp2-dev libsqlite3-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
 	# the web UI's browser test: Debian's chromium, driven by playwright-core
@@ -12,6 +12,8 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS postgresql postgresql-contrib mariadb-server mariadb-client python3-psycopg2"
 	# MongoDB drivers (no server: the test answers the wire protocol itself)
 	PKGS="$PKGS python3-pymongo libmongoc-dev"
+	# HTTP/2 and gRPC peers: nghttpd, nghttpx (h2c upgrade), nghttp, h2load, grpcio
+	PKGS="$PKGS nghttp2-server nghttp2-proxy nghttp2-client python3-grpcio python3-protobuf python3-grpc-tools"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

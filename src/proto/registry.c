@@ -6,6 +6,7 @@
 #include <string.h>
 #include "proto.h"
 #include "http1.h"
+#include "http2.h"
 #include "mongo.h"
 #include "mysql.h"
 #include "postgres.h"
@@ -17,6 +18,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_mysql,
 	&adi_proto_redis,
 	&adi_proto_mongo,
+	&adi_proto_http2,
 	NULL, /* sentinel: keeps the array non-empty until decoders land */
 };
 
