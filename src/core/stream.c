@@ -62,8 +62,9 @@ int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto,
 	pc->st = calloc(1, proto->state_size ? proto->state_size : 1);
 	if (!pc->st)
 		return -ENOMEM;
+	pc->sc = sc ? *sc : client;
 	if (proto->start)
-		proto->start(pc->st, sc ? sc : &client);
+		proto->start(pc->st, &pc->sc);
 	return 0;
 }
 
@@ -129,6 +130,36 @@ static void stitch(struct adi_pconn *pc, struct adi_emit *em, bool final)
 {
 	if (pc->proto->stitch)
 		pc->proto->stitch(pc->st, &pc->d[0].q, &pc->d[1].q, em, final);
+}
+
+/* DONE in direction dir: when the decoder names the protocol that follows
+ * (proto.h, next()), swap in a fresh state of it; both directions go on
+ * from where they stand, queued messages stay. False: no successor (or no
+ * memory for it), the direction is done. */
+static bool hand_over(struct adi_pconn *pc, enum adi_dir dir)
+{
+	const struct adi_proto *np = pc->proto->next ? pc->proto->next(pc->st, dir) : NULL;
+	struct adi_sniff_ctx sc = pc->sc;
+	void *nst;
+
+	if (!np)
+		return false;
+	nst = calloc(1, np->state_size ? np->state_size : 1);
+	if (!nst)
+		return false;
+	if (pc->proto->fini)
+		pc->proto->fini(pc->st);
+	free(pc->st);
+	pc->proto = np;
+	pc->st = nst;
+	sc.dir = dir;
+	if (np->start)
+		np->start(nst, &sc);
+	for (int d = 0; d < 2; d++) {
+		pc->d[d].in_msg = false; /* the old decoder's partial message */
+		pc->d[d].resync = false;
+	}
+	return true;
 }
 
 /* Run the decoder over what the stream holds, by the rules of enum
@@ -233,6 +264,12 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 		case ADI_PARSE_DONE:
 			adi_j_free(m.fields);
 			consume(s, used);
+			if (hand_over(pc, dir)) {
+				/* the new decoder takes the rest, and what the
+				 * other direction held for the old one */
+				run(pc, cfg, !d, em);
+				break;
+			}
 			s->done = true;
 			s->in_msg = false;
 			pc->skipped += s->len;

@@ -45,6 +45,7 @@ struct adi_pconn {
 	const struct adi_proto *proto;
 	void *st;
 	struct adi_pstream d[2]; /* [0] out, [1] in (as adi_stream) */
+	struct adi_sniff_ctx sc; /* what start() was told (for a next()) */
 	uint64_t messages;       /* FRAMEs produced */
 	uint64_t skipped;        /* bytes dropped by resync / overflow */
 	uint64_t errors;         /* BAD results */

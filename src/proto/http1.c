@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "http1.h"
+#include "http2.h"
 
 #define H1_MAX_FIELDS 128  /* field lines per header or trailer section */
 #define H1_FIFO_CAP 64     /* requests awaiting a response (pipelining depth) */
@@ -55,6 +56,7 @@ struct h1_pending {
 	uint64_t key;    /* the request's ordinal: adi_msg.key of both */
 	uint8_t mclass;  /* enum h1_mclass */
 	bool sw;         /* may switch protocols (Upgrade header or CONNECT) */
+	bool h2c;        /* Upgrade names h2c (RFC 7540 3.2) */
 };
 
 /* Incremental search for the empty line ending a field section: `line`
@@ -107,6 +109,8 @@ struct h1_side {
 struct http1_state {
 	enum adi_dir req_dir;     /* direction carrying requests, once known */
 	bool done;                /* Upgrade / CONNECT: no more HTTP */
+	bool h2c;                 /* ... a 101 to an h2c upgrade: HTTP/2 follows */
+	uint64_t h2c_key;         /* the upgrade request's ordinal */
 	uint64_t next_key;        /* last request ordinal given */
 	uint64_t req_inprog;      /* request whose head is parsed, body not yet */
 	uint64_t resp_key_max;    /* highest key a response has taken */
@@ -430,6 +434,7 @@ static size_t h1_section_end(const uint8_t *b, size_t n, struct h1_scan *sc,
 struct h1_framing {
 	bool bad;         /* a Content-Length that cannot be trusted */
 	bool has_cl, has_te, chunked, upgrade;
+	bool h2c;         /* Upgrade lists the token h2c */
 	uint64_t cl;
 	enum h1_enc enc;
 };
@@ -522,6 +527,16 @@ static void h1_framing_field(struct h1_framing *fr, const char *name,
 			fr->enc = H1_ENC_NONE;
 	} else if (!strcmp(name, "upgrade")) {
 		fr->upgrade = n > 0;
+		for (size_t i = 0; i < n;) {
+			size_t e = i;
+
+			while (e < n && v[e] != ',')
+				e++;
+			h1_last_token(v + i, e - i, &t, &tn);
+			if (h1_ieq(t, tn, "h2c"))
+				fr->h2c = true;
+			i = e + 1;
+		}
 	}
 }
 
@@ -960,6 +975,7 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 		p.key = ++st->next_key;
 		p.mclass = h1_mclass_of(b, l->m_len);
 		p.sw = fr.upgrade || p.mclass == H1_MC_CONNECT;
+		p.h2c = fr.h2c;
 		h1_fifo_push(st, &p);
 		st->req_inprog = p.key;
 		sd->key = p.key;
@@ -988,6 +1004,12 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 				adi_j_push(a, adi_j_int(sd->interim[i]));
 			adi_j_set(f, "interim", a);
 			sd->n_interim = 0;
+		}
+		if (l->status == 101 && p.h2c && p.key) {
+			/* HTTP/2 follows (next()); the exchange is its
+			 * stream 1 (RFC 7540 3.2), stitched by http2.c */
+			st->h2c = true;
+			st->h2c_key = p.key;
 		}
 		if (l->status == 101 ||
 		    (p.mclass == H1_MC_CONNECT && l->status / 100 == 2))
@@ -1553,6 +1575,12 @@ static void http1_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_
 			continue;
 		}
 		if (req && resp) {
+			/* an h2c upgrade: left queued for the HTTP/2 decoder
+			 * that takes over (next()), unless the connection
+			 * ends first */
+			if (st->h2c && resp->key == st->h2c_key &&
+			    req->key == st->h2c_key && !final)
+				return;
 			if (resp->key == req->key) {
 				req = adi_msgq_pop(rq_q);
 				resp = adi_msgq_pop(rs_q);
@@ -1584,6 +1612,16 @@ static void http1_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_
 	}
 }
 
+/* next(): HTTP/2 after a 101 to an h2c upgrade; any other upgrade (e.g.
+ * websocket) or CONNECT ends the parsing (NULL). */
+static const struct adi_proto *http1_next(void *vst, enum adi_dir dir)
+{
+	const struct http1_state *st = vst;
+
+	(void)dir;
+	return st->h2c ? &adi_proto_http2 : NULL;
+}
+
 static void http1_fini(void *vst)
 {
 	struct http1_state *st = vst;
@@ -1608,4 +1646,5 @@ const struct adi_proto adi_proto_http1 = {
 	.resync = http1_resync,
 	.stitch = http1_stitch,
 	.fini = http1_fini,
+	.next = http1_next,
 };

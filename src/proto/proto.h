@@ -11,6 +11,7 @@
  *   gap         -> gap()   (continue, or resync)
  *   BAD         -> resync() finds the next plausible message start
  *   after each FRAME -> stitch() pairs queued messages into events
+ *   DONE        -> next() may name the protocol that follows (h2c)
  *   conn end    -> stitch(final = 1), then fini()
  */
 #ifndef ADI_PROTO_H
@@ -35,7 +36,8 @@ enum adi_parse {
 			  * resync() and counts the bytes it skips */
 	ADI_PARSE_DONE,  /* the protocol ends here (Upgrade, CONNECT tunnel, TLS):
 			  * *used bytes consumed; the rest of this direction is
-			  * counted, not parsed */
+			  * counted, not parsed, unless next() names the
+			  * protocol that follows */
 };
 
 /* Most bytes a decoder may ask the engine to hold before deciding (a
@@ -132,6 +134,19 @@ struct adi_proto {
 
 	/* Free what st owns (not st itself). May be NULL. */
 	void (*fini)(void *st);
+
+	/* Asked when parse() of direction dir returned DONE: the protocol
+	 * that follows on this connection (an HTTP/1.1 Upgrade to h2c), or
+	 * NULL (the rest is counted, not parsed). When it names one, the
+	 * engine frees this decoder (fini) and starts the new one on a fresh
+	 * zeroed state (start(), with the connection's context and dir);
+	 * the rest of direction dir, from the end of what DONE consumed, and
+	 * of the other direction, from where its parsing stands (what it
+	 * holds unconsumed included), go to the new decoder. Messages still
+	 * queued stay queued: the new decoder's stitch() receives them, so
+	 * a decoder hands over only to one that knows its messages (HTTP/2
+	 * takes the h2c upgrade request as its stream 1). May be NULL. */
+	const struct adi_proto *(*next)(void *st, enum adi_dir dir);
 };
 
 /* Threshold a sniffer's score must reach to claim a connection. Below it the

@@ -189,6 +189,32 @@ static void msg_reset(struct pd_dir *s)
 	s->m_bytes = 0;
 }
 
+/* DONE: the decoder's successor (proto.h, next()), as stream.c's
+ * hand_over: a fresh state of it takes both directions; queued messages
+ * stay. False when there is none. */
+static bool hand_over(struct pd_drv *v, enum adi_dir dir)
+{
+	const struct adi_proto *np = v->p->next ? v->p->next(v->st, dir) : NULL;
+	struct adi_sniff_ctx sc = case_ctx(v->c);
+
+	if (!np)
+		return false;
+	if (v->p->fini)
+		v->p->fini(v->st);
+	free(v->st);
+	v->p = np;
+	v->st = pd_alloc(NULL, np->state_size);
+	memset(v->st, 0, np->state_size ? np->state_size : 1);
+	sc.dir = dir;
+	if (np->start)
+		np->start(v->st, &sc);
+	for (int d = 0; d < 2; d++) {
+		msg_reset(&v->s[d]);
+		v->s[d].resync = false;
+	}
+	return true;
+}
+
 static void drv_step(struct pd_drv *v, int di, bool eof)
 {
 	struct pd_dir *s = &v->s[di];
@@ -279,6 +305,14 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			continue;
 		case ADI_PARSE_DONE:
 			CHECK(c, m.fields == NULL, "no fields unless FRAME");
+			consume(s, used, false);
+			if (hand_over(v, dir)) {
+				/* as stream.c: the successor takes both directions
+				 * from where they stand */
+				p = v->p;
+				drv_step(v, !di, false);
+				continue;
+			}
 			s->done = true;
 			s->len = 0;
 			return;
