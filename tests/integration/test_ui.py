@@ -185,15 +185,15 @@ class Store(adi.TraceTest):
         b = v_jl.stdout.decode().splitlines()
         self.assertGreater(len(a), 20)
         self.assertEqual(len(a), len(b))
-        self.assertIn("backend ebpf", a[-1])
-        b[-1] = b[-1].replace("backend replay", "backend ebpf")
+        self.assertIn("backend " + adi.BACKEND, a[-1])
+        b[-1] = b[-1].replace("backend replay", "backend " + adi.BACKEND)
         self.assertEqual(a, b)
         # field for field: the store exported back to JSON Lines
         exp = f"{d}/export.jsonl"
         p = sh([adi.BIN, "view", "--format", "json", "-o", exp, db])
         self.assertEqual(p.returncode, 0, p.stderr)
         ex, rep = adi.load(exp), adi.load(jl)
-        rep[-1]["backend"] = "ebpf"
+        rep[-1]["backend"] = adi.BACKEND
         self.assertEqual(ex, rep)
         # the schema and the README's queries
         con = sqlite3.connect(db)
