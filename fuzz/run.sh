@@ -15,7 +15,7 @@ for f in fuzz/fuzz_*.c; do
 	# shellcheck disable=SC2086
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Isrc -I. -Itests/support "$f" \
-		tests/support/pdrive.c $SRC -lz -lnghttp2 \
+		tests/support/pdrive.c $SRC -lz -lnghttp2 -lsqlite3 \
 		$(pkg-config --cflags --libs libbson-1.0 libzstd) -lsnappy -o "$OUT/$name"
 	corpus="$OUT/corpus-$name"
 	mkdir -p "$corpus"

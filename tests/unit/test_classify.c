@@ -1,0 +1,153 @@
+/* test_classify.c - the classifier must not confuse protocols: the first
+ * bytes of each protocol (either direction, client and server side) are run
+ * through the registry (adi_proto_classify, i.e. every sniffer at once) and
+ * must pick exactly the decoder written for them, or none (a generic
+ * tcp_stream) for protocols we do not decode. Also every sniffer alone must
+ * score the foreign openings below the claim threshold. The openings are
+ * written from the protocols' specifications, byte by byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "proto/proto.h"
+
+struct opening {
+	const char *what;
+	const uint8_t *b;
+	size_t n;
+	enum adi_dir dir;      /* as the traced client sees it */
+	const char *proto;     /* the decoder that must claim it, or NULL */
+	uint16_t port;         /* the server port (a hint only) */
+};
+
+#define O(w, s, d, p, port) { (w), (const uint8_t *)(s), sizeof(s) - 1, (d), (p), (port) }
+
+static const struct opening openings[] = {
+	O("http request", "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n", ADI_DIR_OUT, "http", 80),
+	O("http response", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", ADI_DIR_IN, "http", 80),
+	/* StartupMessage: length 41, protocol 3.0, "user" "postgres" "database" "postgres" */
+	O("postgres startup",
+	  "\x00\x00\x00\x29\x00\x03\x00\x00user\0postgres\0database\0postgres\0\0",
+	  ADI_DIR_OUT, "postgres", 5432),
+	/* SSLRequest: length 8, code 80877103 */
+	O("postgres sslrequest", "\x00\x00\x00\x08\x04\xd2\x16\x2f", ADI_DIR_OUT, "postgres", 5432),
+	/* the server's AuthenticationOk: 'R', length 8, 0 */
+	O("postgres auth ok", "R\x00\x00\x00\x08\x00\x00\x00\x00", ADI_DIR_IN, "postgres", 5432),
+	/* Handshake v10: length 0x4a, seq 0, protocol 10, version string */
+	O("mysql greeting",
+	  "\x4a\x00\x00\x00\x0a" "10.11.19-MariaDB-0+deb12u1\0"
+	  "\x08\x00\x00\x00" "abcdefgh\0" "\xfe\xf7\x2d\x02\x00\xff\x81\x15\x00\x00\x00\x00\x00\x00\x1d\x00\x00\x00"
+	  "ijklmnopqrst\0" "mysql_native_password\0",
+	  ADI_DIR_IN, "mysql", 3306),
+	/* TLS ClientHello record header */
+	O("tls client hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", ADI_DIR_OUT, NULL, 443),
+	O("http2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", ADI_DIR_OUT, "http2", 80),
+	O("redis command", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", ADI_DIR_OUT, "redis", 6379),
+	O("redis inline", "PING\r\n", ADI_DIR_OUT, "redis", 6379),
+	/* OP_MSG header: length 0x3d, requestID 1, responseTo 0, opCode 2013 */
+	O("mongo op_msg", "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00"
+	  "\x00\x00\x00\x00\x00", ADI_DIR_OUT, "mongo", 27017),
+	O("ssh banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", ADI_DIR_IN, NULL, 22),
+	O("smtp greeting", "220 mail.example.com ESMTP Postfix\r\n", ADI_DIR_IN, NULL, 25),
+	/* DNS over TCP: length 0x1d, id, flags, 1 question */
+	O("dns over tcp", "\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	  "\x07" "example\x03" "com\x00\x00\x01\x00\x01", ADI_DIR_OUT, NULL, 53),
+	O("zeros", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+	  ADI_DIR_OUT, NULL, 9999),
+	O("text line", "hello world, this is just text\n", ADI_DIR_OUT, NULL, 9999),
+};
+
+static const char *claim(const struct opening *o, bool server, uint16_t port, int *more)
+{
+	/* seen from a traced server, the client's bytes come in */
+	struct adi_sniff_ctx c = {
+		.dir = server ? (o->dir == ADI_DIR_OUT ? ADI_DIR_IN : ADI_DIR_OUT) : o->dir,
+		.server_side = server,
+		.local_port = server ? port : 40000,
+		.remote_port = server ? 40000 : port,
+	};
+	const struct adi_proto *p = adi_proto_classify(o->b, o->n, &c, more);
+
+	return p ? p->name : NULL;
+}
+
+static void test_openings(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(openings) / sizeof(openings[0]); i++) {
+		const struct opening *o = &openings[i];
+
+		for (int server = 0; server < 2; server++) {
+			/* the right port, and a port that lies */
+			uint16_t ports[2] = { o->port, 12345 };
+
+			for (int k = 0; k < 2; k++) {
+				int more = 0;
+				const char *got = claim(o, server, ports[k], &more);
+
+				if (!got != !o->proto || (got && strcmp(got, o->proto))) {
+					print_error("%s (server %d, port %u): claimed by %s, want %s\n",
+						    o->what, server, ports[k], got ? got : "none",
+						    o->proto ? o->proto : "none");
+					fail();
+				}
+			}
+		}
+	}
+}
+
+/* A port alone never makes a claim: nothing but zeros on 5432 or 3306. */
+static void test_port_is_only_a_hint(void **state)
+{
+	static const uint8_t junk[24] = { 0 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		struct adi_sniff_ctx c = { .dir = ADI_DIR_OUT, .remote_port = ports[i] };
+		int more = 0;
+
+		assert_null(adi_proto_classify(junk, sizeof(junk), &c, &more));
+	}
+}
+
+/* Each sniffer alone: foreign openings stay under the claim threshold, its
+ * own reach it, and every score is in range for every prefix length. */
+static void test_each_sniffer(void **state)
+{
+	(void)state;
+	assert_true(adi_proto_count() >= 3);
+	for (size_t k = 0; k < adi_proto_count(); k++) {
+		const struct adi_proto *p = adi_proto_at(k);
+
+		for (size_t i = 0; i < sizeof(openings) / sizeof(openings[0]); i++) {
+			const struct opening *o = &openings[i];
+			struct adi_sniff_ctx c = { .dir = o->dir, .remote_port = o->port };
+			bool mine = o->proto && !strcmp(o->proto, p->name);
+			int s = p->sniff(o->b, o->n, &c);
+
+			if (mine ? s < ADI_SNIFF_CLAIM : s >= ADI_SNIFF_CLAIM) {
+				print_error("%s scores %d on %s\n", p->name, s, o->what);
+				fail();
+			}
+			for (size_t n = 0; n <= o->n; n++) {
+				s = p->sniff(o->b, n, &c);
+				assert_true(s >= -1 && s <= 100);
+			}
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_openings),
+		cmocka_unit_test(test_port_is_only_a_hint),
+		cmocka_unit_test(test_each_sniffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
