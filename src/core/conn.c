@@ -233,8 +233,11 @@ static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t deco
 	adi_j_set_str(ev->fields, "protocol", c->proto ? c->proto->name : "unknown");
 	adi_j_set_int(ev->fields, "bytes_out", c->s[0].bytes);
 	adi_j_set_int(ev->fields, "bytes_in", c->s[1].bytes);
-	adi_j_set_bytes(ev->fields, "preview_out", c->s[0].preview, c->s[0].plen);
-	adi_j_set_bytes(ev->fields, "preview_in", c->s[1].preview, c->s[1].plen);
+	/* the previews may hold more than is shown: see stream_add() */
+	adi_j_set_bytes(ev->fields, "preview_out", c->s[0].preview,
+			c->s[0].plen < e->o.body_bytes ? c->s[0].plen : e->o.body_bytes);
+	adi_j_set_bytes(ev->fields, "preview_in", c->s[1].preview,
+			c->s[1].plen < e->o.body_bytes ? c->s[1].plen : e->o.body_bytes);
 	if (c->s[0].gaps || c->s[1].gaps) {
 		adi_j_set_int(ev->fields, "gaps", c->s[0].gaps + c->s[1].gaps);
 		adi_j_set_int(ev->fields, "gap_bytes", c->s[0].gap_bytes + c->s[1].gap_bytes);
@@ -421,7 +424,7 @@ static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 	uint64_t pos;
 	const struct adi_raw_fixed *f = &ev->f;
 	struct adi_stream *s = &c->s[d];
-	uint32_t room;
+	uint32_t room, keep;
 
 	if (!s->first_ts)
 		s->first_ts = f->ts_ns;
@@ -446,7 +449,14 @@ static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 	s->bytes += f->size;
 	if (f->size == 0 && d == 1)
 		s->eof = true;
-	room = e->o.body_bytes > s->plen ? e->o.body_bytes - s->plen : 0;
+	/* the first bytes are kept for the tcp_stream preview (body_bytes)
+	 * and, until the classifier has decided, as much as a decoder may
+	 * need to start from byte 0: a first write larger than the preview
+	 * would otherwise reach the decoder cut short */
+	keep = e->o.body_bytes;
+	if (!c->classified && keep < ADI_PROTO_LOOKAHEAD)
+		keep = ADI_PROTO_LOOKAHEAD;
+	room = keep > s->plen ? keep - s->plen : 0;
 	if (room && f->data_len && !(f->flags & ADI_RAW_NOPAYLOAD) && ev->data) {
 		uint32_t n = f->data_len < room ? f->data_len : room;
 		uint8_t *p = realloc(s->preview, s->plen + n);
@@ -458,6 +468,22 @@ static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 		}
 	}
 	return pos;
+}
+
+/* Once classified, the previews only serve tcp_stream: body_bytes. */
+static void trim_previews(struct adi_engine *e, struct adi_conn *c)
+{
+	for (int d = 0; d < 2; d++) {
+		struct adi_stream *s = &c->s[d];
+		uint8_t *p;
+
+		if (s->plen <= e->o.body_bytes)
+			continue;
+		s->plen = e->o.body_bytes;
+		p = realloc(s->preview, s->plen ? s->plen : 1);
+		if (p)
+			s->preview = p;
+	}
 }
 
 /* A decoder claimed c: give it what the previews hold of both directions
@@ -560,6 +586,8 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 		c->classified = c->proto || !more;
 		if (c->proto && c->stream && !e->o.no_net)
 			decode_start(e, c, &sc);
+		if (c->classified)
+			trim_previews(e, c);
 	} else if (c->classified && !c->proto && c->midlife && c->stream && !e->o.no_net) {
 		struct adi_sniff_ctx sc = {
 			.dir = d ? ADI_DIR_IN : ADI_DIR_OUT,

@@ -1470,6 +1470,29 @@ static void test_tcp_preview_capped(void **state)
 	assert_int_equal(count_kind(t, "connection"), 1);
 }
 
+/* A first write longer than the tcp preview still reaches the decoder
+ * whole: the classifier's buffer is not the preview. */
+static void test_decoder_gets_first_write_whole(void **state)
+{
+	struct tst *t = *state;
+	struct adi_jval *v;
+
+	t->o.body_bytes = 16;
+	begin(t);
+	sys_connect(t, TS(2), ROOT, 5, 0, &client);
+	sys_sock_io(t, TS(3), ROOT, 5, ADI_DIR_OUT,
+		    "GET /a/rather/long/path?with=query HTTP/1.1\r\nHost: example\r\n\r\n",
+		    0, &client);
+	sys_sock_io(t, TS(4), ROOT, 5, ADI_DIR_IN,
+		    "HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n", 0, &client);
+	end(t, TS(100), 0, 0);
+
+	v = FIND(t, "http_request", NULL, 0);
+	EXPECT_STR(v, "url", "/a/rather/long/path?with=query");
+	EXPECT_INT(v, "status", 204);
+	assert_int_equal(count_kind(t, "tcp_stream"), 0);
+}
+
 static void test_pending_connect_failed_io_is_not_success(void **state)
 {
 	struct tst *t = *state;
@@ -2271,6 +2294,7 @@ int main(void)
 		T(test_tcp_nonblocking_connect_settles_on_io),
 		T(test_tcp_stream_gap),
 		T(test_tcp_preview_capped),
+		T(test_decoder_gets_first_write_whole),
 		T(test_pending_connect_failed_io_is_not_success),
 		T(test_unix_stream),
 		T(test_accept_server),
