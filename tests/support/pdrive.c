@@ -292,6 +292,8 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			CHECK(c, m.fields == NULL, "no fields unless FRAME");
 			CHECK(c, used > 0, "SKIP consumes bytes");
 			consume(s, used, false);
+			/* as stream.c: what follows starts a new message */
+			msg_reset(s);
 			continue;
 		case ADI_PARSE_BAD:
 			CHECK(c, m.fields == NULL, "no fields unless FRAME");
