@@ -407,8 +407,11 @@ void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 		if (!pc->proto || s->done || !em)
 			continue;
 		/* the end of the direction: a message delimited by it (an
-		 * HTTP/1.0 body) completes now */
-		if (pc->proto->parse(pc->st, cfg, dir, NULL, 0, &used, &m) == ADI_PARSE_FRAME) {
+		 * HTTP/1.0 body) completes now -- unless bytes were dropped
+		 * since the decoder last saw any (a resync is pending): what
+		 * it holds of a message has a hole it was never told of */
+		if (!s->resync &&
+		    pc->proto->parse(pc->st, cfg, dir, NULL, 0, &used, &m) == ADI_PARSE_FRAME) {
 			struct adi_msg *q = adi_msg_new();
 
 			if (q) {

@@ -235,6 +235,10 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 		}
 		if (!eof && !s->len)
 			return;
+		/* as stream.c: no end-of-direction call while a resync is
+		 * pending (the decoder's partial message has a hole) */
+		if (eof && s->resync)
+			return;
 		if (s->resync && !eof) {
 			size_t off;
 
