@@ -1040,7 +1040,7 @@ static void rd_map_set(struct adi_jval *obj, const struct adi_jval *key, struct 
 }
 
 /* Attach a complete value v (NULL: not kept) to frame f. */
-static void rd_attach(struct rd_side *sd, struct rd_frame *f, struct adi_jval *v)
+static void rd_attach(struct rd_frame *f, struct adi_jval *v)
 {
 	if (f->type == '%' || f->type == '|') {
 		if (!f->has_key) {
@@ -1061,7 +1061,6 @@ static void rd_attach(struct rd_side *sd, struct rd_frame *f, struct adi_jval *v
 		adi_j_push(f->v, v);
 	else
 		adi_j_free(v);
-	(void)sd;
 }
 
 /* The members of an attribute map join the message's attributes. */
@@ -1104,7 +1103,7 @@ static bool rd_put(struct rd_side *sd, struct adi_jval *v)
 			return true;
 		}
 		f = &sd->stack[sd->depth - 1];
-		rd_attach(sd, f, v);
+		rd_attach(f, v);
 		f->first = false;
 		if (--f->left)
 			return false;
@@ -1321,7 +1320,7 @@ static void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 				adi_j_free(sd->root);
 				sd->root = v;
 			} else {
-				rd_attach(sd, &sd->stack[sd->depth - 1], v);
+				rd_attach(&sd->stack[sd->depth - 1], v);
 			}
 		}
 		sd->truncated = true;
