@@ -262,12 +262,9 @@ class RedisClient(adi.TraceTest):
             for i in range(n):
                 k, v = b"mass:%d" % i, b"value-%d" % i
                 f.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
-        # --body-bytes: the engine decodes only the first --body-bytes of a
-        # connection's first write (core/conn.c decode_start feeds the
-        # classifier's preview; the rest of that write is a gap), and
-        # --pipe's first write is 16 KiB
+        # its first write is 16 KiB: the decoder gets it whole
         with open(path, "rb") as stdin:
-            t = adi.run(SRV.cli_argv("--pipe"), "--body-bytes", "32768", stdin=stdin)
+            t = adi.run(SRV.cli_argv("--pipe"), stdin=stdin)
         self.assertEqual(t.rc, 0, t.stderr)
         ev = cmds(t, "redis-cli")
         sets = [e for e in ev if e["command"] == "SET"]
@@ -486,8 +483,8 @@ class RedisClient(adi.TraceTest):
         self.assertGreaterEqual(push[0]["ts_ns"], blpop[0]["ts_ns"])
 
     def test_big_values(self):
-        """values over --body-bytes (4096) and over 64 KiB, typed on
-        redis-cli's stdin (not its first write, see the --pipe test): cut,
+        """values over --body-bytes (4096, and 10: shorter than the
+        first command) and over 64 KiB, typed on redis-cli's stdin: cut,
         flagged, the wire sizes true"""
         for size in (10000, 300000):
             val = bytes(ord("a") + i % 26 for i in range(size))
@@ -495,9 +492,7 @@ class RedisClient(adi.TraceTest):
             path = os.path.join(self.dir, "cmds")
             with open(path, "wb") as f:
                 f.write(b"SET %s %s\nGET %s\n" % (key.encode(), val, key.encode()))
-            # (not below 64: the engine classifies from --body-bytes of the
-            # first write, and decodes only those of it)
-            for body in (4096, 64):
+            for body in (4096, 10):
                 with open(path, "rb") as stdin:
                     t = adi.run(SRV.cli_argv(), "--body-bytes", str(body), stdin=stdin)
                 self.assertEqual(t.rc, 0, t.stderr)
