@@ -1638,12 +1638,12 @@ static int rd_sniff_inline(const uint8_t *b, size_t n)
 		if ((b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7f)
 			return 0;
 	if (i == n)
-		return n < 64 ? -1 : 65;
+		return n < 64 ? -1 : 40;
 	if (b[i] == '\r' && i + 1 >= n)
 		return n < 64 ? -1 : 0;
 	if (b[i] == '\r' && b[i + 1] != '\n')
 		return 0;
-	return rd_versioned(b, i) ? 0 : 70;
+	return rd_versioned(b, i) ? 0 : 45;
 }
 
 /* Score of a reply at b[0..n): 50 for a well-known one ("+OK", "+PONG",
@@ -1700,10 +1700,14 @@ static int rd_sniff_reply(const uint8_t *b, size_t n)
  *    Binary protocols cannot match: PostgreSQL and DNS start with 0x00,
  *    MongoDB and MySQL with a little-endian length whose next byte is no
  *    digit even when the first is '*', TLS with 0x16.
- *  - 70: an inline command: a known upper-case word (rd_inline_words) and
+ *  - 45: an inline command: a known upper-case word (rd_inline_words) and
  *    a blank or CRLF, printable text, a line end, and no " TOKEN/d.d"
  *    version at its end (HTTP/1.x, RTSP, SIP request lines; "PRI * HTTP/2.0"
- *    too, and PRI is no Redis command); 65 without a line end in 64 bytes.
+ *    too, and PRI is no Redis command); 40 without a line end in 64 bytes.
+ *    Below the claim alone: text lines such as "PING :server" (IRC) or a
+ *    test's own "PING\r\n"/"PONG\r\n" echo are not Redis; with the port
+ *    hint (+15 here) and the direction agreeing (+5) a human's telnet
+ *    session to Redis is claimed.
  *  - 50: a well-known reply (rd_sniff_reply), 35 another plausible reply
  *    start ("+OK POP3 ready" of POP3 scores 35): below the claim alone;
  *    only with the port hint and the direction both agreeing does a reply
@@ -1745,7 +1749,7 @@ static int redis_sniff(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c
 		s = rd_sniff_inline(b, n);
 		if (s <= 0)
 			return s;
-		return s + (c->dir == cmd_dir ? 5 : 0) + (hint ? 5 : 0);
+		return s + (c->dir == cmd_dir ? 5 : 0) + (hint ? 15 : 0);
 	}
 	if (!rd_type_byte(b[0]))
 		return 0;
