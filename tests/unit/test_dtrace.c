@@ -106,9 +106,12 @@ static void collect(void *arg, const struct adi_raw_event *ev)
 	if (g->n >= 32)
 		return;
 	g->f[g->n] = ev->f;
-	memcpy(g->data[g->n], ev->data, ev->f.data_len < 63 ? ev->f.data_len : 63);
-	memcpy(g->path[g->n], ev->path, ev->f.path_len < 63 ? ev->f.path_len : 63);
-	if (ev->f.family == ADI_RAW_PATH || ev->f.family == ADI_RAW_PROC)
+	/* a record without bytes has NULL pointers (memcpy must not see them) */
+	if (ev->data)
+		memcpy(g->data[g->n], ev->data, ev->f.data_len < 63 ? ev->f.data_len : 63);
+	if (ev->path)
+		memcpy(g->path[g->n], ev->path, ev->f.path_len < 63 ? ev->f.path_len : 63);
+	if ((ev->f.family == ADI_RAW_PATH || ev->f.family == ADI_RAW_PROC) && ev->path2)
 		memcpy(g->path2[g->n], ev->path2, ev->f.path2_len < 63 ? ev->f.path2_len : 63);
 	g->n++;
 }

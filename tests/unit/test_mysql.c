@@ -132,7 +132,8 @@ static uint8_t mb_pkt(struct mb *out, uint8_t seq, const struct mb *pl)
 
 		mb_int(out, k, 3);
 		mb_u8(out, seq++);
-		mb_put(out, pl->b + off, k);
+		if (k)
+			mb_put(out, pl->b + off, k); /* an empty payload has no buffer */
 		off += k;
 		if (k < 0xffffff)
 			return seq;
