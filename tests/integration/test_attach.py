@@ -197,7 +197,11 @@ class AttachPidTest(adi.TraceTest):
         for e in reqs[:-2]:
             self.assertIsNone(e["url"])
         self.assertEqual(len(reqs), 2 + len(reqs[:-2]))
-        self.assertGreater(t.summary["parse_skipped_bytes"], 0)
+        # the tail of the partial request was skipped and counted; a backend
+        # that cannot see the read already blocked at attach (ptrace) saw
+        # no byte of it, and shows the lone response instead
+        self.assertTrue(t.summary["parse_skipped_bytes"] > 0 or reqs[:-2],
+                        t.summary)
         self.assertEqual(reqs[-1]["conn"]["role"], "server")
 
     def test_children_and_new_processes(self):
