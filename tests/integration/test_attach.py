@@ -167,6 +167,67 @@ class AttachPidTest(adi.TraceTest):
             self.assertEqual(e["pid"], ng.proc.pid)
         self.assertEqual(srv.summary["dropped"], 0)
 
+    def test_postgres_same_queries_as_a_run(self):
+        # a PostgreSQL server running before the trace: attach to the
+        # postmaster; the backend it forks for psql's connection is traced
+        # through the fork, and its events (server side) equal psql's own
+        import dbservers
+        pg = dbservers.Postgres()
+        self.addCleanup(pg.stop)
+        a = Attach("--pid", str(pg.proc.pid))
+        t = adi.run(pg.psql_argv("CREATE TABLE at (id int, v text); "
+                                 "INSERT INTO at VALUES (1, 'one'), (2, NULL); "
+                                 "SELECT * FROM at ORDER BY id; SELECT 1/0; DROP TABLE at"))
+        self.assertEqual(t.rc, 1, t.stderr)  # psql reports the division by zero
+        time.sleep(0.5)
+        srv = a.stop()
+        self.assertEqual(srv.rc, 0, srv.stderr)
+        self.assertWellFormed(srv)
+
+        def key(e):
+            return (e["sql"], e["params"], e["command_tag"], e["rows"], e["rows_sample"],
+                    e["columns"], (e["error"] or {}).get("code"), e["tx"], e["user"],
+                    e["database"])
+        client = [key(e) for e in t.kind("sql_query")]
+        served = [key(e) for e in srv.kind("sql_query") if e["sql"] is not None]
+        self.assertEqual(len(client), 4)   # the statement after the error never ran
+        self.assertEqual(served, client)
+        for e in srv.kind("sql_query"):
+            self.assertEqual(e["conn"]["role"], "server")
+            self.assertNotEqual(e["pid"], pg.proc.pid)  # a backend, forked after attach
+        self.assertEqual(srv.summary["dropped"], 0)
+
+    def test_redis_same_commands_as_a_run(self):
+        import test_redis
+        rs = test_redis.RedisServer()
+        self.addCleanup(rs.stop)
+        rs.cli("set", "before", "attach")    # not traced
+        a = Attach("--pid", str(rs.proc.pid))
+        # one command per redis-cli run (without a terminal it asks nothing
+        # else); each run a connection of its own
+        cmds = [["SET", "k1", "v1"], ["GET", "k1"], ["INCR", "n"], ["LPUSH", "l", "a", "b", "c"],
+                ["LRANGE", "l", "0", "-1"], ["GET", "missing"]]
+        events = []
+        for c in cmds:
+            t = adi.run(rs.cli_argv(*c))
+            self.assertEqual(t.rc, 0, t.stderr)
+            events += t.kind("redis_command")
+        time.sleep(0.3)
+        srv = a.stop()
+        self.assertEqual(srv.rc, 0, srv.stderr)
+
+        def key(e):
+            return (e["command"], e["args"], e["reply"], e["error"])
+        client = [key(e) for e in events]
+        served = [key(e) for e in srv.kind("redis_command")]
+        self.assertEqual(served, client)
+        self.assertIn(("LRANGE", ["l", "0", "-1"], ["c", "b", "a"], None), served)
+        self.assertIn(("GET", ["missing"], None, None), served)
+        self.assertNotIn("before", [a for c in served for a in c[1]])
+        for e in srv.kind("redis_command"):
+            self.assertEqual(e["conn"]["role"], "server")
+        self.assertEqual(srv.summary["dropped"], 0)
+
     def test_keepalive_joined_mid_stream(self):
         srv, port = self.start_server()
         conn, st = http_get(port, "/first")   # a whole exchange before attach
