@@ -65,6 +65,10 @@ struct adi_backend_ops {
 	int (*poll)(struct adi_backend *b, int timeout_ms, int wake_fd);
 	/* Deliver everything captured now, without waiting. */
 	int (*drain)(struct adi_backend *b);
+	/* Tasks that would not run unchanged if the trace stopped now (ptrace:
+	 * they carry run's seccomp filter, and without a tracer its traced
+	 * calls would fail with ENOSYS). NULL: none ever. */
+	size_t (*filtered_left)(struct adi_backend *b);
 	/* Stop tracing (ptrace: detach, leaving processes running); what is
 	 * queued can still be drained, and the counters then balance. */
 	void (*stop)(struct adi_backend *b);

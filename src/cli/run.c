@@ -15,22 +15,47 @@
 struct run_state {
 	pid_t pid;
 	int status;
-	bool exited, sent_term;
+	bool exited, sent_term, waiting_left;
+	int ints_at_exit;
 };
 
 static enum adi_loop_end run_check(struct adi_session *s, double elapsed, void *arg)
 {
 	struct run_state *r = arg;
+	size_t left;
 	int ints, terms;
 
-	if (s->ops->reap(s->b, r->pid, &r->status) == 1) {
+	adi_session_signals(&ints, &terms);
+	if (!r->exited && s->ops->reap(s->b, r->pid, &r->status) == 1) {
 		r->exited = true;
-		return ADI_LOOP_STOP;
+		r->ints_at_exit = ints;
+	}
+	if (r->exited) {
+		/* processes the command left running still carry the ptrace
+		 * backend's seccomp filter: detached, their traced calls would
+		 * fail (ENOSYS), so they are followed until they end, as
+		 * strace -f does; a Ctrl-C (or SIGTERM) from here stops anyway */
+		left = s->ops->filtered_left ? s->ops->filtered_left(s->b) : 0;
+		if (!left || terms || ints > r->ints_at_exit) {
+			if (left)
+				fprintf(stderr, "adi-profiler: warning: %zu task%s started by the "
+					"command still run%s and keep%s the ptrace backend's seccomp "
+					"filter: %s traced calls now fail with ENOSYS\n", left,
+					left == 1 ? "" : "s", left == 1 ? "s" : "",
+					left == 1 ? "s" : "", left == 1 ? "its" : "their");
+			return ADI_LOOP_STOP;
+		}
+		if (!r->waiting_left) {
+			fprintf(stderr, "adi-profiler: the command exited; %zu task%s it started "
+				"still run%s: tracing until they end (Ctrl-C stops)\n", left,
+				left == 1 ? "" : "s", left == 1 ? "s" : "");
+			r->waiting_left = true;
+		}
+		return ADI_LOOP_GO;
 	}
 	/* SIGTERM/SIGHUP to us, a second Ctrl-C (the first went to the
 	 * command too: same process group), or --duration: ask the command
 	 * to end, and keep tracing until it does */
-	adi_session_signals(&ints, &terms);
 	if (!r->sent_term && (terms || ints >= 2 ||
 	    (s->c->duration_s > 0 && elapsed >= s->c->duration_s))) {
 		kill(r->pid, SIGTERM);

@@ -47,6 +47,19 @@ class Behaviour(adi.TraceTest):
                  and e["signal"] == "SIGKILL"]
         self.assertTrue(exits, "the killed child's exit is reported")
 
+    def test_processes_left_running_keep_working(self):
+        # a background child outlives the command: it still carries the
+        # seccomp filter, so the trace follows it until it ends (as strace
+        # -f does) instead of detaching it into ENOSYS failures
+        out = os.path.join(self.dir, "late.txt")
+        t = run(["sh", "-c", "(sleep 0.5; echo late > %s) & echo early" % out])
+        self.assertEqual(t.rc, 0)
+        with open(out) as f:
+            self.assertEqual(f.read(), "late\n")
+        w = [e for e in t.files(out) if e["op"] == "write"]
+        self.assertEqual([e["content"] for e in w], ["late\n"])
+        self.assertIn("tracing until they end", t.stderr)
+
     def test_stop_and_continue(self):
         # a stopped child stays stopped (group-stop under PTRACE_LISTEN)
         # until SIGCONT, then finishes normally

@@ -643,6 +643,18 @@ static void pt_stop(struct adi_backend *bb)
 	b->stopped = true; /* from here on nothing is produced */
 }
 
+static size_t pt_filtered_left(struct adi_backend *bb)
+{
+	struct adi_pt *b = &((struct adi_ptb *)bb)->pt;
+	size_t it = 0, n = 0;
+	uint64_t k;
+	void *v;
+
+	while (adi_map_next(&b->tasks, &it, &k, &v))
+		n += ((struct pt_task *)v)->filtered;
+	return n;
+}
+
 static void pt_stats(struct adi_backend *bb, struct adi_capture_stats *st)
 {
 	struct adi_pt *b = &((struct adi_ptb *)bb)->pt;
@@ -669,6 +681,7 @@ const struct adi_backend_ops adi_backend_ptrace = {
 	.reap = pt_reap,
 	.poll = pt_poll,
 	.drain = pt_drain,
+	.filtered_left = pt_filtered_left,
 	.stop = pt_stop,
 	.stats = pt_stats,
 	.snapshot = pt_snapshot,
