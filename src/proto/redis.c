@@ -131,6 +131,11 @@ struct redis_state {
 	bool reply_off;       /* CLIENT REPLY OFF */
 	bool skip_next;       /* CLIENT REPLY SKIP: the next command has no reply */
 	int64_t chan, pat, shard; /* subscriptions, from the confirmations */
+	bool rep_desync;      /* the reply stream was resynced: until a reply
+			       * pairs with a command sent before it, values
+			       * with no command are fragments of the lost
+			       * message (e.g. elements of a big array), not
+			       * replies, and are dropped */
 	struct rd_sub sub;
 	struct rd_side side[2]; /* [0] ADI_DIR_OUT, [1] ADI_DIR_IN */
 };
@@ -1549,6 +1554,10 @@ static bool redis_gap(void *vst, enum adi_dir dir, uint64_t n)
 	}
 	sd->gapped = true;
 	sd->strict = true;
+	/* the rest of this reply (elements of an array, say) will look like
+	 * replies of their own */
+	if (dir != rd_cmd_dir(st))
+		st->rep_desync = true;
 	return true;
 }
 
@@ -1567,6 +1576,8 @@ static size_t redis_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t
 
 	if (sd->started || sd->gapped)
 		sd->lost++;
+	if (!cmd)
+		st->rep_desync = true;
 	rd_msg_reset(sd);
 	/* parse() judges the first message by the same rule, so that a start
 	 * cut by the end of b here fares as it would whole */
@@ -2131,6 +2142,10 @@ static void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_
 		if (!c) {
 			if (!final && cs->started)
 				return; /* its command may be arriving */
+			if (st->rep_desync) {
+				adi_msg_free(adi_msgq_pop(rq)); /* a fragment */
+				continue;
+			}
 			rd_emit_alone(em, rq, true, false);
 			continue;
 		}
@@ -2155,6 +2170,19 @@ static void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_
 			rd_emit_alone(em, rq, true, false); /* its command was lost */
 			continue;
 		}
+		/* a reply cannot begin before its command was sent */
+		if (r->ts_first < c->ts_last) {
+			if (st->rep_desync)
+				adi_msg_free(adi_msgq_pop(rq)); /* a fragment */
+			else
+				rd_emit_alone(em, rq, true, false);
+			continue;
+		}
+		/* a whole reply paired with its command: back in step (the
+		 * reply cut by the hole itself does not count) */
+		if (!r->incomplete && !adi_j_as_bool(adi_j_get(r->fields, "incomplete"), false) &&
+		    !st->side[rd_cmd_dir(st) == ADI_DIR_OUT ? 1 : 0].gapped)
+			st->rep_desync = false;
 		c = adi_msgq_pop(cq);
 		r = adi_msgq_pop(rq);
 		rd_rep_of(&rep, r);
