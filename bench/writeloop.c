@@ -1,6 +1,6 @@
 /* writeloop.c - the syscall-heavy workload of bench/run.sh.
  *
- *   writeloop N SIZE [PATH [RATE]]
+ *   writeloop N SIZE [PATH [RATE [OTHER]]]
  *
  * does N write(2) calls of SIZE bytes each to PATH (default /dev/null) and
  * prints one machine-readable line on standard output:
@@ -22,8 +22,14 @@
  * every 16 calls it spins on the clock until the schedule allows the next
  * batch. The clock is read through the vDSO, so pacing adds no syscalls
  * (nothing a syscall tracer would see). Used by bench/run.sh to find the
- * event rate at which a small ring buffer starts dropping. */
+ * event rate at which a small ring buffer starts dropping.
+ *
+ * OTHER (optional, default 0) adds that many getppid(2) calls after each
+ * write: syscalls no tracer of ours decodes, as most of a real program's
+ * are (bench/ptrace.sh: where ptrace's seccomp filter pays). ns_per_call is
+ * then per iteration (one write and its OTHER calls). */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* syscall(2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #define REWIND_AT (4LL << 20)
 
@@ -59,16 +66,17 @@ static int parse(const char *s, long long min, long long max, long long *out)
 int main(int argc, char **argv)
 {
 	const char *path = "/dev/null";
-	long long n, size, rate = 0, t0, t1, off = 0, rewinds = 0;
+	long long n, size, rate = 0, other = 0, t0, t1, off = 0, rewinds = 0;
 	struct stat st;
 	int regular;
 	char *buf;
 	int fd;
 
-	if (argc < 3 || argc > 5 || parse(argv[1], 1, 1000000000000LL, &n) ||
+	if (argc < 3 || argc > 6 || parse(argv[1], 1, 1000000000000LL, &n) ||
 	    parse(argv[2], 0, 1 << 26, &size) ||
-	    (argc == 5 && parse(argv[4], 0, 1000000000LL, &rate))) {
-		fprintf(stderr, "usage: writeloop N SIZE [PATH [RATE]]\n");
+	    (argc >= 5 && parse(argv[4], 0, 1000000000LL, &rate)) ||
+	    (argc == 6 && parse(argv[5], 0, 1000000, &other))) {
+		fprintf(stderr, "usage: writeloop N SIZE [PATH [RATE [OTHER]]]\n");
 		return 2;
 	}
 	if (argc >= 4)
@@ -94,6 +102,8 @@ int main(int argc, char **argv)
 				w < 0 ? strerror(errno) : "short write");
 			return 1;
 		}
+		for (long long k = 0; k < other; k++)
+			syscall(SYS_getppid); /* not cached by libc: a real syscall */
 		if (regular && (off += size) + size > REWIND_AT) {
 			if (lseek(fd, 0, SEEK_SET) != 0) {
 				fprintf(stderr, "writeloop: lseek: %s\n", strerror(errno));
