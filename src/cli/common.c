@@ -34,6 +34,9 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 				strerror(errno));
 			return 1;
 		}
+		/* a trace file is written in big pieces (the sinks flush at
+		 * the end, and on their own schedule while live) */
+		setvbuf(f, NULL, _IOFBF, 256u << 10);
 		*fp = f;
 	}
 	if (fmt == ADI_FMT_AUTO)

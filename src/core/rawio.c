@@ -57,6 +57,8 @@ struct adi_raw_reader *adi_raw_reader_open(const char *path)
 	r->f = fopen(path, "rb");
 	if (!r->f)
 		goto fail;
+	/* big reads: a capture is read front to back, often gigabytes */
+	setvbuf(r->f, NULL, _IOFBF, 1u << 20);
 	if (fread(magic, 1, 8, r->f) != 8 || memcmp(magic, ADI_RAW_MAGIC, 8)) {
 		errno = EINVAL;
 		goto fail;
