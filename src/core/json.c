@@ -198,6 +198,35 @@ struct adi_jval *adi_j_obj(void)
 	return adi_j_new(ADI_J_OBJ);
 }
 
+struct adi_jval *adi_j_copy(const struct adi_jval *v)
+{
+	struct adi_jval *c;
+
+	switch (adi_j_type(v)) {
+	case ADI_J_BOOL:
+		return adi_j_bool(adi_j_as_bool(v, false));
+	case ADI_J_INT:
+		return adi_j_int(adi_j_as_int(v, 0));
+	case ADI_J_DOUBLE:
+		return adi_j_double(adi_j_as_double(v, 0));
+	case ADI_J_STR:
+		return adi_j_strn(adi_j_as_str(v, ""), adi_j_len(v));
+	case ADI_J_ARR:
+		c = adi_j_arr();
+		for (size_t i = 0; c && i < adi_j_len(v); i++)
+			adi_j_push(c, adi_j_copy(adi_j_at(v, i)));
+		return c;
+	case ADI_J_OBJ:
+		c = adi_j_obj();
+		for (size_t i = 0; c && i < adi_j_len(v); i++)
+			adi_j_set(c, adi_j_key_at(v, i), adi_j_copy(adi_j_at(v, i)));
+		return c;
+	case ADI_J_NULL:
+		break;
+	}
+	return adi_j_null();
+}
+
 void adi_j_free(struct adi_jval *v)
 {
 	if (!v)

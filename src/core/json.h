@@ -96,6 +96,10 @@ int adi_j_append_raw(const char *s, size_t n, char **buf, size_t *len, size_t *c
  * move, no copy). NULL when absent or obj is not an object. */
 struct adi_jval *adi_j_take(struct adi_jval *obj, const char *key);
 
+/* A deep copy of v (a new tree the caller owns); NULL gives null. Decoders
+ * use it for fields several events share (a multi-result's command). */
+struct adi_jval *adi_j_copy(const struct adi_jval *v);
+
 /* Parse one JSON text (RFC 8259; \uXXXX with surrogate pairs). Returns a
  * new value or NULL with errno = EINVAL on malformed input. Never reads past
  * n bytes. Nesting deeper than 64 is rejected. */

@@ -1426,37 +1426,6 @@ static int http1_sniff(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c
 	return 90;
 }
 
-/* A deep copy of a value the decoder built (json.h has no move out of an
- * object). NULL gives null. */
-static struct adi_jval *h1_jcopy(const struct adi_jval *v)
-{
-	struct adi_jval *c;
-
-	switch (adi_j_type(v)) {
-	case ADI_J_BOOL:
-		return adi_j_bool(adi_j_as_bool(v, false));
-	case ADI_J_INT:
-		return adi_j_int(adi_j_as_int(v, 0));
-	case ADI_J_DOUBLE:
-		return adi_j_double(adi_j_as_double(v, 0));
-	case ADI_J_STR:
-		return adi_j_strn(adi_j_as_str(v, ""), adi_j_len(v));
-	case ADI_J_ARR:
-		c = adi_j_arr();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_push(c, h1_jcopy(adi_j_at(v, i)));
-		return c;
-	case ADI_J_OBJ:
-		c = adi_j_obj();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_set(c, adi_j_key_at(v, i), h1_jcopy(adi_j_at(v, i)));
-		return c;
-	case ADI_J_NULL:
-		break;
-	}
-	return adi_j_null();
-}
-
 /* Move the member k out of obj (the message dies after stitching, so its
  * fields need no copy); null when absent. */
 static struct adi_jval *h1_move(struct adi_jval *obj, const char *k)
@@ -1492,11 +1461,11 @@ static void h1_emit(struct adi_emit *em, struct adi_msg *req,
 	if (!ev)
 		return;
 	/* method is read again below: copy it; the rest moves */
-	adi_j_set(ev, "method", h1_jcopy(adi_j_get(rq, "method")));
+	adi_j_set(ev, "method", adi_j_copy(adi_j_get(rq, "method")));
 	adi_j_set(ev, "url", h1_move(rq, "url"));
-	adi_j_set(ev, "host", h1_jcopy(adi_j_get(adi_j_get(rq, "headers"), "host")));
+	adi_j_set(ev, "host", adi_j_copy(adi_j_get(adi_j_get(rq, "headers"), "host")));
 	adi_j_set(ev, "version", rq ? h1_move(rq, "version") : h1_move(rs, "version"));
-	adi_j_set(ev, "status", h1_jcopy(adi_j_get(rs, "status")));
+	adi_j_set(ev, "status", adi_j_copy(adi_j_get(rs, "status")));
 	adi_j_set(ev, "req_headers", h1_move(rq, "headers"));
 	adi_j_set(ev, "resp_headers", h1_move(rs, "headers"));
 	adi_j_set(ev, "req_body", h1_move(rq, "body"));
@@ -1508,24 +1477,24 @@ static void h1_emit(struct adi_emit *em, struct adi_msg *req,
 		       adi_j_as_bool(adi_j_get(rs, "truncated"), false) ||
 		       incomplete);
 	if ((v = adi_j_get(rs, "interim")))
-		adi_j_set(ev, "interim", h1_jcopy(v));
+		adi_j_set(ev, "interim", adi_j_copy(v));
 	if (status == 101) {
 		v = h1_either(adi_j_get(ev, "req_headers"), adi_j_get(ev, "resp_headers"),
 			      "upgrade");
-		adi_j_set(ev, "upgrade", h1_jcopy(v));
+		adi_j_set(ev, "upgrade", adi_j_copy(v));
 	}
 	if (method && !strcmp(method, "CONNECT") && status / 100 == 2)
 		adi_j_set_bool(ev, "tunnel", true);
 	if (incomplete)
 		adi_j_set_bool(ev, "incomplete", true);
 	if ((v = h1_either(rq, rs, "content_encoding")))
-		adi_j_set(ev, "content_encoding", h1_jcopy(v));
+		adi_j_set(ev, "content_encoding", adi_j_copy(v));
 	if ((v = h1_either(rq, rs, "decode_error")))
-		adi_j_set(ev, "decode_error", h1_jcopy(v));
+		adi_j_set(ev, "decode_error", adi_j_copy(v));
 	if ((v = adi_j_get(rs, "trailers")))
-		adi_j_set(ev, "trailers", h1_jcopy(v));
+		adi_j_set(ev, "trailers", adi_j_copy(v));
 	if ((v = adi_j_get(rq, "trailers")))
-		adi_j_set(ev, "req_trailers", h1_jcopy(v));
+		adi_j_set(ev, "req_trailers", adi_j_copy(v));
 	em->event(em, "http_request", req ? req->ts_first : resp->ts_first,
 		  resp ? (int64_t)resp->ts_last : -1, ev);
 }

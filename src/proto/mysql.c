@@ -267,37 +267,6 @@ static struct adi_jval *my_jfmt(const char *fmt, ...)
 	return adi_j_str(buf);
 }
 
-/* A deep copy of a value (for fields of a command that several results of
- * a multi-result share). NULL gives null. */
-static struct adi_jval *my_jcopy(const struct adi_jval *v)
-{
-	struct adi_jval *c;
-
-	switch (adi_j_type(v)) {
-	case ADI_J_BOOL:
-		return adi_j_bool(adi_j_as_bool(v, false));
-	case ADI_J_INT:
-		return adi_j_int(adi_j_as_int(v, 0));
-	case ADI_J_DOUBLE:
-		return adi_j_double(adi_j_as_double(v, 0));
-	case ADI_J_STR:
-		return adi_j_strn(adi_j_as_str(v, ""), adi_j_len(v));
-	case ADI_J_ARR:
-		c = adi_j_arr();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_push(c, my_jcopy(adi_j_at(v, i)));
-		return c;
-	case ADI_J_OBJ:
-		c = adi_j_obj();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_set(c, adi_j_key_at(v, i), my_jcopy(adi_j_at(v, i)));
-		return c;
-	case ADI_J_NULL:
-		break;
-	}
-	return adi_j_null();
-}
-
 /* ---- binary protocol values as text ----
  *
  * Binary Protocol Value (PAGE_PROTOCOL "Binary Protocol Value"):
@@ -1875,7 +1844,7 @@ static void my_qattr_fields(struct mysql_state *st, struct my_side *sd,
 		for (size_t i = 0; i < adi_j_len(w->vals); i++) {
 			const char *k = adi_j_as_str(adi_j_at(w->names, i), "");
 
-			adi_j_set(o, k, my_jcopy(adi_j_at(w->vals, i)));
+			adi_j_set(o, k, adi_j_copy(adi_j_at(w->vals, i)));
 		}
 		adi_j_set(f, "query_attributes", o);
 	} else if (w->step != WS_DONE) {
@@ -3110,7 +3079,7 @@ static struct adi_jval *my_pick(struct adi_jval *v, const struct adi_jval *cf,
 	if (v)
 		return v;
 	c = adi_j_get(cf, k);
-	return c ? my_jcopy(c) : adi_j_null();
+	return c ? adi_j_copy(c) : adi_j_null();
 }
 
 /* One sql_query event from a command's fields cf (copied: a multi-result
@@ -3152,13 +3121,13 @@ static void my_event(struct adi_emit *em, const struct adi_jval *cf,
 		const char *k = adi_j_key_at(cf, i);
 
 		if (!my_known_key(k))
-			adi_j_set(ev, k, my_jcopy(adi_j_at(cf, i)));
+			adi_j_set(ev, k, adi_j_copy(adi_j_at(cf, i)));
 	}
 	for (size_t i = 0; i < adi_j_len(rf); i++) {
 		const char *k = adi_j_key_at(rf, i);
 
 		if (!my_known_key(k))
-			adi_j_set(ev, k, my_jcopy(adi_j_at(rf, i)));
+			adi_j_set(ev, k, adi_j_copy(adi_j_at(rf, i)));
 	}
 	if (inc)
 		adi_j_set_bool(ev, "incomplete", true);
@@ -3179,14 +3148,14 @@ static void my_connect_event(struct adi_emit *em, struct adi_msg *g,
 		return;
 	/* the greeting's facts first, then the login's outcome */
 	for (size_t i = 0; i < adi_j_len(gf); i++)
-		adi_j_set(rf, adi_j_key_at(gf, i), my_jcopy(adi_j_at(gf, i)));
+		adi_j_set(rf, adi_j_key_at(gf, i), adi_j_copy(adi_j_at(gf, i)));
 	for (size_t i = 0; i < adi_j_len(af); i++)
-		adi_j_set(rf, adi_j_key_at(af, i), my_jcopy(adi_j_at(af, i)));
+		adi_j_set(rf, adi_j_key_at(af, i), adi_j_copy(adi_j_at(af, i)));
 	if (!a)
 		adi_j_set(rf, "command_tag", adi_j_null());
 	adi_j_set(rf, "command", adi_j_str("CONNECT"));
 	if (ssl) {
-		adi_j_set(rf, "capabilities", my_jcopy(adi_j_get(ssl->fields, "capabilities")));
+		adi_j_set(rf, "capabilities", adi_j_copy(adi_j_get(ssl->fields, "capabilities")));
 		adi_j_set_bool(rf, "tls", true);
 	}
 	if ((g && g->incomplete) || (a && a->incomplete))

@@ -995,36 +995,6 @@ error:
 
 /* ---- replies (server direction) ---- */
 
-/* A deep copy (json.h has no copy). NULL gives null. */
-static struct adi_jval *rd_jcopy(const struct adi_jval *v)
-{
-	struct adi_jval *c;
-
-	switch (adi_j_type(v)) {
-	case ADI_J_BOOL:
-		return adi_j_bool(adi_j_as_bool(v, false));
-	case ADI_J_INT:
-		return adi_j_int(adi_j_as_int(v, 0));
-	case ADI_J_DOUBLE:
-		return adi_j_double(adi_j_as_double(v, 0));
-	case ADI_J_STR:
-		return adi_j_strn(adi_j_as_str(v, ""), adi_j_len(v));
-	case ADI_J_ARR:
-		c = adi_j_arr();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_push(c, rd_jcopy(adi_j_at(v, i)));
-		return c;
-	case ADI_J_OBJ:
-		c = adi_j_obj();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_set(c, adi_j_key_at(v, i), rd_jcopy(adi_j_at(v, i)));
-		return c;
-	case ADI_J_NULL:
-		break;
-	}
-	return adi_j_null();
-}
-
 /* A map key as an object member name: a string as it is, anything else
  * as its JSON text (an integer key 1 becomes "1"). */
 static void rd_map_set(struct adi_jval *obj, const struct adi_jval *key, struct adi_jval *v)
@@ -1337,7 +1307,7 @@ static void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 		adi_j_set(f, "value", sd->root ? sd->root : adi_j_null());
 		sd->root = NULL;
 		if ((sd->top_type == '-' || sd->top_type == '!') && err)
-			adi_j_set(f, "error", rd_jcopy(err));
+			adi_j_set(f, "error", adi_j_copy(err));
 		else
 			adi_j_set_null(f, "error");
 		adi_j_set_bool(f, "truncated", sd->truncated);
@@ -1834,7 +1804,7 @@ static void rd_redact_config(struct adi_jval **value)
 		if (i % 2 && ks && rd_secret_param((const uint8_t *)ks, adi_j_len(k)))
 			adi_j_push(c, adi_j_str("<redacted>"));
 		else
-			adi_j_push(c, rd_jcopy(adi_j_at(v, i)));
+			adi_j_push(c, adi_j_copy(adi_j_at(v, i)));
 	}
 	adi_j_free(v);
 	*value = c;

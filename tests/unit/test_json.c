@@ -479,9 +479,42 @@ static void test_parse_depth(void **state)
 	free(s);
 }
 
+/* adi_j_copy: an equal tree that owns its own nodes. */
+static void test_copy(void **state)
+{
+	struct adi_jval *o = adi_j_obj(), *a = adi_j_arr(), *c;
+	char *s1, *s2;
+
+	(void)state;
+	adi_j_push(a, adi_j_int(-7));
+	adi_j_push(a, adi_j_strn("a\0b", 3));
+	adi_j_push(a, adi_j_null());
+	adi_j_set(o, "list", a);
+	adi_j_set(o, "ok", adi_j_bool(true));
+	adi_j_set(o, "x", adi_j_double(1.5));
+	adi_j_set(o, "nested", adi_j_obj());
+	c = adi_j_copy(o);
+	s1 = adi_j_to_string(o);
+	s2 = adi_j_to_string(c);
+	assert_string_equal(s1, s2);
+	assert_ptr_not_equal(adi_j_get(o, "list"), adi_j_get(c, "list"));
+	adi_j_free(o); /* the copy must not share anything with it */
+	free(s2);
+	s2 = adi_j_to_string(c);
+	assert_string_equal(s1, s2);
+	assert_int_equal(adi_j_len(adi_j_at(adi_j_get(c, "list"), 1)), 3);
+	free(s1);
+	free(s2);
+	adi_j_free(c);
+	c = adi_j_copy(NULL);
+	assert_int_equal(adi_j_type(c), ADI_J_NULL);
+	adi_j_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_build_and_write),
 		cmocka_unit_test(test_string_escaping),
 		cmocka_unit_test(test_doubles),
