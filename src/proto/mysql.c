@@ -1152,8 +1152,17 @@ static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 					w->i++;
 					break;
 				}
-				w->vtype = w->mode == W_TEXT_ROW ? MY_TEXT :
-					   w->mode == W_BIN_ROW ? w->rt[w->i] : w->types[w->i];
+				{
+					const uint16_t *ta = w->mode == W_BIN_ROW ? w->rt : w->types;
+
+					/* binary values without their types cannot be
+					 * delimited: the rest is not decoded */
+					if (w->mode != W_TEXT_ROW && !ta) {
+						w->step = WS_DEAD;
+						break;
+					}
+					w->vtype = w->mode == W_TEXT_ROW ? MY_TEXT : ta[w->i];
+				}
 			}
 			if ((r = w_value(w, cfg->body_bytes, &p, &k)) == 0)
 				goto out;
