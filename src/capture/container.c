@@ -16,24 +16,6 @@
 #define DOCKER_SOCK "/var/run/docker.sock"
 #define HTTP_MAX_BODY (4u << 20)
 
-int adi_cgroup2_root(char *buf, size_t bufsz)
-{
-	char dev[256], dir[4096], type[64];
-	FILE *f = fopen("/proc/self/mounts", "re");
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, bufsz, "%s", dir);
-			fclose(f);
-			return 0;
-		}
-	}
-	fclose(f);
-	return -ENOENT;
-}
-
 int adi_unix_http_get(const char *sock, const char *path, int *status, char **body,
 		      size_t *len)
 {
@@ -215,7 +197,7 @@ int adi_container_find(const char *name, struct adi_container *out, char *err, s
 		snprintf(err, errsz, "'%s' is not a container name or id", name);
 		return -EINVAL;
 	}
-	if (adi_cgroup2_root(root, sizeof(root))) {
+	if (adi_procfs_cgroup2_root(root, sizeof(root))) {
 		snprintf(err, errsz, "no cgroup v2 hierarchy is mounted; attach --container "
 			 "needs cgroup v2 (or the hybrid layout's /sys/fs/cgroup/unified)");
 		return -ENOENT;

@@ -16,10 +16,6 @@ struct adi_container {
 	const char *via;        /* "docker" or "cgroup" */
 };
 
-/* The mount point of the cgroup v2 hierarchy ("/sys/fs/cgroup", or
- * "/sys/fs/cgroup/unified" on a hybrid host). 0 or -ENOENT. */
-int adi_cgroup2_root(char *buf, size_t bufsz);
-
 /* Look name up. 0, or -errno with one sentence for the user in err. The
  * Docker socket is $DOCKER_HOST when it is unix://PATH, else
  * /var/run/docker.sock. */

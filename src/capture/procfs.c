@@ -295,7 +295,7 @@ int adi_procfs_cgroup_pids(const char *dir, uint32_t *out, size_t max)
 	return (int)found;
 }
 
-static int cg2_root(char *buf, size_t bufsz)
+int adi_procfs_cgroup2_root(char *buf, size_t bufsz)
 {
 	char dev[256], dir[4096], type[64];
 	FILE *f = fopen("/proc/self/mounts", "re");
@@ -344,7 +344,7 @@ int adi_procfs_cgroup_by_id(uint32_t pid, uint64_t id, char *buf, size_t bufsz)
 	struct stat st;
 	size_t rl;
 
-	if (cg2_root(root, sizeof(root)))
+	if (adi_procfs_cgroup2_root(root, sizeof(root)))
 		return -ENOENT;
 	rl = strlen(root);
 	if (!adi_procfs_cgroup(pid, buf, bufsz) && rl + strlen(buf) < sizeof(path)) {
@@ -365,7 +365,7 @@ uint64_t adi_procfs_cgroup_id(uint32_t pid)
 	char root[4096], cg[4096], path[8200];
 	struct stat st;
 
-	if (cg2_root(root, sizeof(root)) || adi_procfs_cgroup(pid, cg, sizeof(cg)))
+	if (adi_procfs_cgroup2_root(root, sizeof(root)) || adi_procfs_cgroup(pid, cg, sizeof(cg)))
 		return 0;
 	/* a v1 path (no "0::" line) names no v2 directory */
 	snprintf(path, sizeof(path), "%s%s", root, cg);

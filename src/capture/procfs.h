@@ -19,6 +19,10 @@ int adi_procfs_tree(uint32_t root, uint32_t *out, size_t max);
  * returns how many were found, or -errno. */
 int adi_procfs_listening(uint32_t pid, struct adi_endpoint *out, size_t max);
 
+/* The mount point of the cgroup v2 hierarchy ("/sys/fs/cgroup", or
+ * "/sys/fs/cgroup/unified" on a hybrid host). 0 or -ENOENT. */
+int adi_procfs_cgroup2_root(char *buf, size_t bufsz);
+
 /* pid's cgroup v2 path ("0::/system.slice/x.scope" -> "/system.slice/x.scope";
  * on a v1-only host, the first named hierarchy's path). 0 or -errno. */
 int adi_procfs_cgroup(uint32_t pid, char *buf, size_t bufsz);

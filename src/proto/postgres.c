@@ -141,9 +141,18 @@ struct pg_cols {               /* a RowDescription */
 	struct adi_jval *names, *oids, *fmts; /* arrays, same length */
 };
 
-struct pg_stmt {               /* a prepared statement */
+/* What a prepared statement and a portal share, as their first member:
+ * both live in a small table of named entries (pg_named_*), the least
+ * recently used forgotten first, and are referenced by the requests that
+ * await replies. */
+struct pg_named {
 	unsigned ref;
 	char *name;            /* "" for the unnamed one */
+	uint64_t lru;
+};
+
+struct pg_stmt {               /* a prepared statement */
+	struct pg_named n;
 	struct pg_text *sql;   /* NULL when its Parse was not seen */
 	struct adi_jval *oids; /* parameter types (Parse, ParameterDescription) */
 	struct pg_cols *cols;  /* Describe (statement): its result columns */
@@ -151,12 +160,10 @@ struct pg_stmt {               /* a prepared statement */
 	uint64_t batch;        /* the Sync batch the Parse came in */
 	bool fresh;            /* no Bind has used the Parse's time yet */
 	bool incomplete;
-	uint64_t lru;
 };
 
 struct pg_portal {             /* a portal (Bind) */
-	unsigned ref;
-	char *name;
+	struct pg_named n;
 	struct pg_stmt *stmt;
 	struct adi_jval *vals, *fmts, *rfmts; /* raw values, formats (arrays) */
 	struct pg_cols *cols;  /* Describe (portal) */
@@ -164,7 +171,6 @@ struct pg_portal {             /* a portal (Bind) */
 	bool executed;         /* an Execute took ts_start already */
 	bool incomplete;
 	uint64_t ts_start;     /* the Parse of this batch, else the Bind */
-	uint64_t lru;
 };
 
 /* A request awaiting its reply. */
@@ -210,9 +216,9 @@ struct pg_state {
 	struct pg_side side[2];/* [0] ADI_DIR_OUT, [1] ADI_DIR_IN */
 	/* what stitch() knows of the connection */
 	char *user, *database;
-	struct pg_stmt *stmts[PG_MAX_STMTS];
+	struct pg_named *stmts[PG_MAX_STMTS];     /* struct pg_stmt */
 	unsigned nstmts;
-	struct pg_portal *portals[PG_MAX_PORTALS];
+	struct pg_named *portals[PG_MAX_PORTALS]; /* struct pg_portal */
 	unsigned nportals;
 	uint64_t tick;         /* LRU clock */
 	struct pg_op ops[PG_MAX_OPS];
@@ -1841,9 +1847,9 @@ static void pg_cols_unref(struct pg_cols *c)
 
 static void pg_stmt_unref(struct pg_stmt *s)
 {
-	if (!s || --s->ref)
+	if (!s || --s->n.ref)
 		return;
-	free(s->name);
+	free(s->n.name);
 	pg_text_unref(s->sql);
 	adi_j_free(s->oids);
 	pg_cols_unref(s->cols);
@@ -1852,9 +1858,9 @@ static void pg_stmt_unref(struct pg_stmt *s)
 
 static void pg_portal_unref(struct pg_portal *p)
 {
-	if (!p || --p->ref)
+	if (!p || --p->n.ref)
 		return;
-	free(p->name);
+	free(p->n.name);
 	pg_stmt_unref(p->stmt);
 	adi_j_free(p->vals);
 	adi_j_free(p->fmts);
@@ -1871,83 +1877,92 @@ static char *pg_name(const struct adi_jval *f, const char *key)
 	return strndup(adi_j_as_str(v, ""), adi_j_len(v));
 }
 
-/* The statement called name, or NULL (a hit counts as a use). */
-static struct pg_stmt *pg_stmt_find(struct pg_state *st, const char *name)
+static void pg_stmt_unref_named(struct pg_named *e)
 {
-	for (unsigned i = 0; i < st->nstmts; i++)
-		if (!strcmp(st->stmts[i]->name, name)) {
-			st->stmts[i]->lru = ++st->tick;
-			return st->stmts[i];
+	pg_stmt_unref((struct pg_stmt *)e);
+}
+
+static void pg_portal_unref_named(struct pg_named *e)
+{
+	pg_portal_unref((struct pg_portal *)e);
+}
+
+/* The entry of v[0..n) called name, or NULL (a hit counts as a use). */
+static struct pg_named *pg_named_find(struct pg_state *st, struct pg_named **v, unsigned n,
+				      const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(v[i]->name, name)) {
+			v[i]->lru = ++st->tick;
+			return v[i];
 		}
 	return NULL;
 }
 
-/* Forget the statement called name (only if it is `only`, when given). */
-static void pg_stmt_drop(struct pg_state *st, const char *name, const struct pg_stmt *only)
+/* Forget the entry called name (only if it is `only`, when given). */
+static void pg_named_drop(struct pg_named **v, unsigned *n, const char *name,
+			  const struct pg_named *only, void (*unref)(struct pg_named *))
 {
-	for (unsigned i = 0; i < st->nstmts; i++)
-		if (!strcmp(st->stmts[i]->name, name) && (!only || st->stmts[i] == only)) {
-			pg_stmt_unref(st->stmts[i]);
-			st->stmts[i] = st->stmts[--st->nstmts];
+	for (unsigned i = 0; i < *n; i++)
+		if (!strcmp(v[i]->name, name) && (!only || v[i] == only)) {
+			unref(v[i]);
+			v[i] = v[--*n];
 			return;
 		}
 }
 
-/* Remember s under its name (a reference is taken); when the map is full
- * the least recently used statement is forgotten: a later Bind to it gets
- * sql null, never another text. */
-static void pg_stmt_put(struct pg_state *st, struct pg_stmt *s)
+/* Remember e under its name (a reference is taken); when the table is full
+ * the least recently used entry is forgotten: a later Bind to a forgotten
+ * statement gets sql null, never another text. */
+static void pg_named_put(struct pg_state *st, struct pg_named **v, unsigned *n, unsigned max,
+			 struct pg_named *e, void (*unref)(struct pg_named *))
 {
 	unsigned old = 0;
 
-	pg_stmt_drop(st, s->name, NULL);
-	if (st->nstmts == PG_MAX_STMTS) {
-		for (unsigned i = 1; i < st->nstmts; i++)
-			if (st->stmts[i]->lru < st->stmts[old]->lru)
+	pg_named_drop(v, n, e->name, NULL, unref);
+	if (*n == max) {
+		for (unsigned i = 1; i < *n; i++)
+			if (v[i]->lru < v[old]->lru)
 				old = i;
-		pg_stmt_unref(st->stmts[old]);
-		st->stmts[old] = st->stmts[--st->nstmts];
+		unref(v[old]);
+		v[old] = v[--*n];
 	}
-	s->ref++;
-	s->lru = ++st->tick;
-	st->stmts[st->nstmts++] = s;
+	e->ref++;
+	e->lru = ++st->tick;
+	v[(*n)++] = e;
+}
+
+static struct pg_stmt *pg_stmt_find(struct pg_state *st, const char *name)
+{
+	return (struct pg_stmt *)pg_named_find(st, st->stmts, st->nstmts, name);
+}
+
+static void pg_stmt_drop(struct pg_state *st, const char *name, const struct pg_stmt *only)
+{
+	pg_named_drop(st->stmts, &st->nstmts, name, only ? &only->n : NULL,
+		      pg_stmt_unref_named);
+}
+
+static void pg_stmt_put(struct pg_state *st, struct pg_stmt *s)
+{
+	pg_named_put(st, st->stmts, &st->nstmts, PG_MAX_STMTS, &s->n, pg_stmt_unref_named);
 }
 
 static struct pg_portal *pg_portal_find(struct pg_state *st, const char *name)
 {
-	for (unsigned i = 0; i < st->nportals; i++)
-		if (!strcmp(st->portals[i]->name, name)) {
-			st->portals[i]->lru = ++st->tick;
-			return st->portals[i];
-		}
-	return NULL;
+	return (struct pg_portal *)pg_named_find(st, st->portals, st->nportals, name);
 }
 
 static void pg_portal_drop(struct pg_state *st, const char *name, const struct pg_portal *only)
 {
-	for (unsigned i = 0; i < st->nportals; i++)
-		if (!strcmp(st->portals[i]->name, name) && (!only || st->portals[i] == only)) {
-			pg_portal_unref(st->portals[i]);
-			st->portals[i] = st->portals[--st->nportals];
-			return;
-		}
+	pg_named_drop(st->portals, &st->nportals, name, only ? &only->n : NULL,
+		      pg_portal_unref_named);
 }
 
 static void pg_portal_put(struct pg_state *st, struct pg_portal *p)
 {
-	unsigned old = 0;
-
-	pg_portal_drop(st, p->name, NULL);
-	if (st->nportals == PG_MAX_PORTALS) {
-		for (unsigned i = 1; i < st->nportals; i++)
-			if (st->portals[i]->lru < st->portals[old]->lru)
-				old = i;
-		pg_portal_unref(st->portals[old]);
-		st->portals[old] = st->portals[--st->nportals];
-	}
-	p->ref++;
-	p->lru = ++st->tick;
-	st->portals[st->nportals++] = p;
+	pg_named_put(st, st->portals, &st->nportals, PG_MAX_PORTALS, &p->n,
+		     pg_portal_unref_named);
 }
 
 /* A statement known by name only (its Parse was not seen). */
@@ -1957,9 +1972,9 @@ static struct pg_stmt *pg_stmt_ghost(const char *name)
 
 	if (!s)
 		return NULL;
-	s->ref = 1;
-	s->name = strdup(name);
-	if (!s->name) {
+	s->n.ref = 1;
+	s->n.name = strdup(name);
+	if (!s->n.name) {
 		free(s);
 		return NULL;
 	}
@@ -1972,7 +1987,7 @@ static struct pg_stmt *pg_stmt_get(struct pg_state *st, const char *name)
 	struct pg_stmt *s = pg_stmt_find(st, name);
 
 	if (s) {
-		s->ref++;
+		s->n.ref++;
 		return s;
 	}
 	return pg_stmt_ghost(name);
@@ -1984,16 +1999,16 @@ static struct pg_portal *pg_portal_get(struct pg_state *st, const char *name, ui
 	struct pg_portal *p = pg_portal_find(st, name);
 
 	if (p) {
-		p->ref++;
+		p->n.ref++;
 		return p;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->ref = 1;
+	p->n.ref = 1;
 	p->ts_start = ts;
-	p->name = strdup(name);
-	if (!p->name) {
+	p->n.name = strdup(name);
+	if (!p->n.name) {
 		free(p);
 		return NULL;
 	}
@@ -2285,9 +2300,9 @@ static struct adi_jval *pg_op_event(struct pg_state *st, const struct adi_proto_
 		pg_set_sql(ev, c.stmt->sql->s, c.stmt->sql->len, c.stmt->sql->cut);
 	if (c.portal && c.portal->vals)
 		adi_j_set(ev, "params", pg_params(c.portal, c.stmt, max, &trunc));
-	if (c.stmt && c.stmt->name[0])
-		adi_j_set(ev, "statement", adi_j_bytes((const uint8_t *)c.stmt->name,
-						       strlen(c.stmt->name)));
+	if (c.stmt && c.stmt->n.name[0])
+		adi_j_set(ev, "statement", adi_j_bytes((const uint8_t *)c.stmt->n.name,
+						       strlen(c.stmt->n.name)));
 	if (c.cols) {
 		arr = adi_j_arr();
 		for (size_t i = 0; i < adi_j_len(c.cols->names); i++) {
@@ -2587,11 +2602,11 @@ static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 	case 'P': {
 		struct pg_stmt *s = calloc(1, sizeof(*s));
 
-		if (!s || !(s->name = pg_name(f, "name"))) {
+		if (!s || !(s->n.name = pg_name(f, "name"))) {
 			free(s);
 			break;
 		}
-		s->ref = 1;
+		s->n.ref = 1;
 		s->sql = pg_text_new((const uint8_t *)adi_j_get_str(f, "sql", ""),
 				     adi_j_len(adi_j_get(f, "sql")),
 				     adi_j_as_bool(adi_j_get(f, "cut"), false));
@@ -2609,11 +2624,11 @@ static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 	case 'B': {
 		struct pg_portal *p = calloc(1, sizeof(*p));
 
-		if (!p || !(p->name = pg_name(f, "portal"))) {
+		if (!p || !(p->n.name = pg_name(f, "portal"))) {
 			free(p);
 			break;
 		}
-		p->ref = 1;
+		p->n.ref = 1;
 		name = pg_name(f, "stmt");
 		p->stmt = name ? pg_stmt_get(st, name) : NULL;
 		free(name);
@@ -2697,9 +2712,9 @@ static void pg_skip_to_sync(struct pg_state *st)
 	while ((o = pg_op_head(st)) && o->kind != OP_SYNC) {
 		/* a skipped (or the failed) Parse / Bind created nothing */
 		if (o->kind == OP_PARSE && o->stmt)
-			pg_stmt_drop(st, o->stmt->name, o->stmt);
+			pg_stmt_drop(st, o->stmt->n.name, o->stmt);
 		if (o->kind == OP_BIND && o->portal)
-			pg_portal_drop(st, o->portal->name, o->portal);
+			pg_portal_drop(st, o->portal->n.name, o->portal);
 		pg_op_pop(st);
 	}
 	if (!o)
@@ -2920,9 +2935,9 @@ static void pg_fini(void *vst)
 	}
 	free(st->held);
 	for (unsigned i = 0; i < st->nstmts; i++)
-		pg_stmt_unref(st->stmts[i]);
+		pg_stmt_unref_named(st->stmts[i]);
 	for (unsigned i = 0; i < st->nportals; i++)
-		pg_portal_unref(st->portals[i]);
+		pg_portal_unref_named(st->portals[i]);
 	pg_res_reset(&st->res);
 	free(st->user);
 	free(st->database);

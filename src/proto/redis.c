@@ -2073,6 +2073,7 @@ static void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_
 	bool out_is_cmd = rd_cmd_dir(st) == ADI_DIR_OUT;
 	struct adi_msgq *cq = out_is_cmd ? out_q : in_q, *rq = out_is_cmd ? in_q : out_q;
 	const struct rd_side *cs = rd_side_of(st, rd_cmd_dir(st));
+	const struct rd_side *rs = rd_side_of(st, out_is_cmd ? ADI_DIR_IN : ADI_DIR_OUT);
 
 	for (;;) {
 		struct adi_msg *c = cq->head, *r = rq->head;
@@ -2151,7 +2152,7 @@ static void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_
 		/* a whole reply paired with its command: back in step (the
 		 * reply cut by the hole itself does not count) */
 		if (!r->incomplete && !adi_j_as_bool(adi_j_get(r->fields, "incomplete"), false) &&
-		    !st->side[rd_cmd_dir(st) == ADI_DIR_OUT ? 1 : 0].gapped)
+		    !rs->gapped)
 			st->rep_desync = false;
 		c = adi_msgq_pop(cq);
 		r = adi_msgq_pop(rq);

@@ -3,7 +3,7 @@
  * against proto.h, plus the run through the real engine, the fixture check
  * of the unit tests and the script format of the fuzzers. Owns nothing
  * beyond one call; reports broken promises through pd_fail (a weak default
- * here aborts, for fuzzers; a unit test defines its own), never through
+ * here aborts, for fuzzers; unit tests link pdrive_cmocka.c), never through
  * cmocka, so fuzzers link it too.
  *
  * The driver differs from stream.c on purpose in one point: after a FRAME
@@ -23,7 +23,7 @@
 #include "core/stream.h"
 
 /* The default failure hook, for fuzzers: say why, then abort() (libFuzzer
- * keeps the input). Weak: a unit test defines its own with cmocka. */
+ * keeps the input). Weak: unit tests link the cmocka one of pdrive_cmocka.c. */
 __attribute__((weak)) void pd_fail(const char *fmt, ...)
 {
 	va_list ap;

@@ -69,9 +69,9 @@ enum pd_mode {
 };
 
 /* The failure hook, called with why a promise was broken. pdrive.c has a
- * weak default (print to stderr, abort(): what a fuzzer wants); a unit test
- * defines its own with cmocka (vprint_error, fail(), then abort(), as cmocka
- * 1.1 does not declare fail() noreturn). Must not return. */
+ * weak default (print to stderr, abort(): what a fuzzer wants); the unit
+ * tests link pdrive_cmocka.c's (vprint_error, fail(), then abort(), as
+ * cmocka 1.1 does not declare fail() noreturn). Must not return. */
 void pd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Run the script through the driver; returns the event text. */
@@ -93,6 +93,10 @@ size_t pd_case_bytes(const struct pd_case *c);
  * With $ADI_SEED_DIR set, also writes the case there as a fuzzer seed named
  * "<proto name>-<case name>". */
 char *pd_check(const struct pd_case *c, const char *expect);
+
+/* Unit tests (tests/support/pdrive_cmocka.c, cmocka): pd_check, printing
+ * the difference and failing the test when there is one. */
+void pd_check_fixture(const struct pd_case *c, const char *expect);
 
 /* Fuzzer input <-> script. Format: byte 0 = options (bits 0-1: how the
  * differential run cuts data: 1-byte, 3-byte, halves, random; bits 2-3:

@@ -32,32 +32,8 @@
 
 /* The driver (tests/support/pdrive.c) reports a broken promise of the
  * decoder here: the test fails. */
-void pd_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint_error(fmt, ap);
-	va_end(ap);
-	print_error("\n");
-	fail();
-	abort(); /* not reached: fail() leaves the test */
-}
-
 /* The fixture must give `expect` whole, in 1-byte pieces, split at every
  * offset, and through the real engine (pd_check). */
-static void check_fixture(const struct pd_case *c, const char *expect)
-{
-	char *diff = pd_check(c, expect);
-
-	if (diff) {
-		/* not print_error: cmocka cuts its messages at 1 KiB */
-		fprintf(stderr, "%s\n", diff);
-		free(diff);
-		fail();
-	}
-}
-
 #define FIX(segs_, body_, secrets_, server_) \
 	{ .name = __func__, .proto = &adi_proto_http1, .segs = (segs_), \
 	  .nsegs = PD_NSEG(segs_), \
@@ -81,7 +57,7 @@ static void test_keepalive(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/a\",\"host\":\"ex.com\","
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"host\":\"ex.com\",\"accept\":\"*/*\"},"
@@ -117,7 +93,7 @@ static void test_pipelining(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/1\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
 		"\"resp_headers\":{\"content-length\":\"3\"},\"req_body\":\"\","
@@ -150,7 +126,7 @@ static void test_chunked(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"POST\",\"url\":\"/up\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"host\":\"h\",\"transfer-encoding\":\"chunked\"},"
@@ -172,7 +148,7 @@ static void test_head(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"HEAD\",\"url\":\"/h\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
 		"\"resp_headers\":{\"content-length\":\"1234\"},\"req_body\":\"\","
@@ -201,7 +177,7 @@ static void test_204_304(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"DELETE\",\"url\":\"/x\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":204,\"req_headers\":{\"host\":\"h\"},"
 		"\"resp_headers\":{},\"req_body\":\"\",\"resp_body\":\"\","
@@ -233,7 +209,7 @@ static void test_100_continue(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 4000 http_request {\"method\":\"PUT\",\"url\":\"/f\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"host\":\"h\",\"expect\":\"100-continue\","
@@ -255,7 +231,7 @@ static void test_close_delimited(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 3000 http_request {\"method\":\"GET\",\"url\":\"/old\",\"host\":null,"
 		"\"version\":\"1.0\",\"status\":200,"
 		"\"req_headers\":{\"user-agent\":\"t\"},"
@@ -278,7 +254,7 @@ static void test_websocket(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/chat\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":101,"
 		"\"req_headers\":{\"host\":\"h\",\"upgrade\":\"websocket\","
@@ -306,7 +282,7 @@ static void test_connect(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"CONNECT\",\"url\":\"example.com:443\","
 		"\"host\":\"example.com:443\",\"version\":\"1.1\",\"status\":407,"
 		"\"req_headers\":{\"host\":\"example.com:443\"},"
@@ -446,7 +422,7 @@ static void test_gzip(void **state)
 			"\"req_bytes\":0,\"resp_bytes\":%zu,\"truncated\":true,"
 			"\"content_encoding\":\"gzip\"}\n",
 			ngz, ngz, ndf, nbig, big, nbig);
-		check_fixture(&fx, expect);
+		pd_check_fixture(&fx, expect);
 	}
 }
 
@@ -488,7 +464,7 @@ static void test_big_bodies(void **state)
 			"\"req_body\":\"%.64s\",\"resp_body\":\"%.64s\","
 			"\"req_bytes\":100,\"resp_bytes\":200,\"truncated\":true}\n",
 			digits, digits);
-		check_fixture(&fx, expect);
+		pd_check_fixture(&fx, expect);
 	}
 }
 
@@ -502,7 +478,7 @@ static void test_folded_repeated(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/f\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"host\":\"h\",\"x-long\":\"part1 part2 part3\","
@@ -523,7 +499,7 @@ static void test_bare_lf(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/lf\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
 		"\"resp_headers\":{\"content-length\":\"2\"},\"req_body\":\"\","
@@ -543,7 +519,7 @@ static void test_redaction(void **state)
 	struct pd_case fx = FIX(secret_segs, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/s\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"host\":\"h\",\"authorization\":\"<redacted>\","
@@ -558,7 +534,7 @@ static void test_show_secrets(void **state)
 	struct pd_case fx = FIX(secret_segs, 64, true, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/s\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"host\":\"h\",\"authorization\":\"Bearer abc\","
@@ -581,7 +557,7 @@ static void test_server_side(void **state)
 	struct pd_case fx = FIX(s, 64, false, true);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"POST\",\"url\":\"/api\",\"host\":\"srv\","
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"host\":\"srv\",\"content-length\":\"2\"},"
@@ -609,7 +585,7 @@ static void test_garbage_resync(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/ok\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
 		"\"resp_headers\":{\"content-length\":\"0\"},\"req_body\":\"\","
@@ -633,7 +609,7 @@ static void test_bad_chunk_line(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"2000 2000 http_request {\"method\":null,\"url\":null,\"host\":null,"
 		"\"version\":\"1.1\",\"status\":400,\"req_headers\":null,"
 		"\"resp_headers\":{\"content-length\":\"0\"},\"req_body\":null,"
@@ -660,7 +636,7 @@ static void test_resync_then_upgrade(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"2000 2000 http_request {\"method\":null,\"url\":null,\"host\":null,"
 		"\"version\":\"1.1\",\"status\":101,\"req_headers\":null,"
 		"\"resp_headers\":{\"upgrade\":\"websocket\"},\"req_body\":null,"
@@ -686,7 +662,7 @@ static void test_gap_in_body(void **state)
 
 	(void)state;
 	fx.driver_only = true; /* the gap completes the body */
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/big\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
 		"\"resp_headers\":{\"content-length\":\"1000\"},\"req_body\":\"\","
@@ -713,7 +689,7 @@ static void test_gap_in_chunk(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 3000 http_request {\"method\":\"GET\",\"url\":\"/c\",\"host\":null,"
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
 		"\"resp_headers\":{\"transfer-encoding\":\"chunked\"},\"req_body\":\"\","
@@ -737,7 +713,7 @@ static void test_gap_in_headers(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"3000 3000 http_request {\"method\":null,\"url\":null,\"host\":null,"
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":null,"
 		"\"resp_headers\":{\"content-length\":\"1\"},\"req_body\":null,"
@@ -764,7 +740,7 @@ static void test_unanswered_and_cut(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/1\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
 		"\"resp_headers\":{\"content-length\":\"10\"},\"req_body\":\"\","
@@ -787,7 +763,7 @@ static void test_midstream_response(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 1000 http_request {\"method\":null,\"url\":null,\"host\":null,"
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":null,"
 		"\"resp_headers\":{\"content-length\":\"2\"},\"req_body\":null,"
@@ -812,14 +788,14 @@ static void test_binary_and_zero_limit(void **state)
 
 	(void)state;
 	zero.name = "test_binary_zero_limit";
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"PUT\",\"url\":\"/bin\",\"host\":null,"
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"content-length\":\"3\"},"
 		"\"resp_headers\":{\"content-length\":\"3\"},"
 		"\"req_body\":\"base64:/wAB\",\"resp_body\":\"base64:/v38\","
 		"\"req_bytes\":3,\"resp_bytes\":3,\"truncated\":false}\n");
-	check_fixture(&zero,
+	pd_check_fixture(&zero,
 		"1000 2000 http_request {\"method\":\"PUT\",\"url\":\"/bin\",\"host\":null,"
 		"\"version\":\"1.1\",\"status\":200,"
 		"\"req_headers\":{\"content-length\":\"3\"},"

@@ -30,29 +30,6 @@
 #include "proto/http2.h"
 #include "proto/proto.h"
 
-void pd_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint_error(fmt, ap);
-	va_end(ap);
-	print_error("\n");
-	fail();
-	abort(); /* not reached: fail() leaves the test */
-}
-
-static void check_fixture(const struct pd_case *c, const char *expect)
-{
-	char *diff = pd_check(c, expect);
-
-	if (diff) {
-		fprintf(stderr, "%s\n", diff);
-		free(diff);
-		fail();
-	}
-}
-
 /* ---- building the bytes ---- */
 
 /* A growable byte buffer: one per segment of a fixture. */
@@ -212,7 +189,7 @@ static void test_get_interleaved(void **state)
 		};
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"3000 4000 http_request {\"method\":\"GET\",\"url\":\"/b?x=1\",\"host\":\"ex.com\","
 			"\"version\":\"2\",\"status\":404,"
 			"\"req_headers\":{\"user-agent\":\"t/1\",\"cookie\":\"<redacted>\"},"
@@ -271,7 +248,7 @@ static void test_grpc_unary(void **state)
 		};
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, true);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 3000 grpc_call {\"method\":\"/helloworld.Greeter/SayHello\","
 			"\"authority\":\"localhost:50051\",\"status\":0,\"grpc_message\":null,"
 			"\"http_status\":200,\"stream_id\":1,"
@@ -342,7 +319,7 @@ static void test_grpc_streaming_gzip(void **state)
 		};
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 4000 grpc_call {\"method\":\"/rg.Chat/Talk\",\"authority\":\"h:1\","
 			"\"status\":0,\"grpc_message\":null,\"http_status\":200,\"stream_id\":1,"
 			"\"req_headers\":{\"content-type\":\"application/grpc\","
@@ -386,7 +363,7 @@ static void test_grpc_trailers_only(void **state)
 		const struct pd_seg s[] = { PD_OUTB(1000, c.b, c.n), PD_INB(2000, sv.b, sv.n) };
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 2000 grpc_call {\"method\":\"/helloworld.Greeter/SayHello\","
 			"\"authority\":\"localhost:50051\",\"status\":5,"
 			"\"grpc_message\":\"not found: ✓x%2\",\"http_status\":200,"
@@ -439,7 +416,7 @@ static void test_rst_goaway(void **state)
 		};
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 3000 http_request {\"method\":\"GET\",\"url\":\"/1\","
 			"\"host\":\"h\",\"version\":\"2\",\"status\":200,\"req_headers\":{},"
 			"\"resp_headers\":{},\"req_body\":\"\",\"resp_body\":\"\","
@@ -503,7 +480,7 @@ static void test_padding_continuation(void **state)
 		const struct pd_seg s[] = { PD_OUTB(1000, c.b, c.n), PD_INB(2000, sv.b, sv.n) };
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 2000 http_request {\"method\":\"POST\",\"url\":\"/up\","
 			"\"host\":\"h\",\"version\":\"2\",\"status\":201,"
 			"\"req_headers\":{\"x-long\":\"0123456789abcdefghijklmnopqrstuvwxyz\"},"
@@ -547,7 +524,7 @@ static void test_push_promise(void **state)
 		const struct pd_seg s[] = { PD_OUTB(1000, c.b, c.n), PD_INB(2000, sv.b, sv.n) };
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/\",\"host\":\"h\","
 			"\"version\":\"2\",\"status\":200,\"req_headers\":{},"
 			"\"resp_headers\":{\"content-type\":\"text/html\"},\"req_body\":\"\","
@@ -598,7 +575,7 @@ static void test_table_size(void **state)
 		};
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/1\","
 			"\"host\":\"h\",\"version\":\"2\",\"status\":200,\"req_headers\":{},"
 			"\"resp_headers\":{\"x-big\":\"012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\"},"
@@ -643,7 +620,7 @@ static void test_midsession(void **state)
 		};
 		struct pd_case fx = CASE(s, PD_NSEG(s), 64, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/three\","
 			"\"host\":null,\"version\":\"2\",\"status\":200,"
 			"\"req_headers\":{\"x-new\":\"fresh-value\"},\"resp_headers\":{},"
@@ -759,7 +736,7 @@ static void h2c_case(const char *name, bool before_101, bool server)
 			s[1].ts = 2000;
 			s[2].ts = 3000;
 		}
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 4000 http_request {\"method\":\"GET\",\"url\":\"/up\",\"host\":\"h:80\","
 			"\"version\":\"2\",\"status\":200,\"req_headers\":{\"host\":\"h:80\","
 			"\"connection\":\"Upgrade, HTTP2-Settings\",\"upgrade\":\"h2c\","
@@ -794,7 +771,7 @@ static void test_no_hand_over(void **state)
 			      .nsegs = PD_NSEG(s), .cfg = { .body_bytes = 64, .rows_sample = 5 } };
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 http_request {\"method\":\"GET\",\"url\":\"/\",\"host\":\"h\","
 		"\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\",\"upgrade\":\"h2c\","
 		"\"http2-settings\":\"AAMAAABk\",\"connection\":\"Upgrade, HTTP2-Settings\"},"

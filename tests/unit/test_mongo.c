@@ -33,29 +33,6 @@
 #include "proto/mongo.h"
 #include "proto/proto.h"
 
-void pd_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint_error(fmt, ap);
-	va_end(ap);
-	print_error("\n");
-	fail();
-	abort(); /* not reached: fail() leaves the test */
-}
-
-static void check_fixture(const struct pd_case *c, const char *expect)
-{
-	char *diff = pd_check(c, expect);
-
-	if (diff) {
-		fprintf(stderr, "%s\n", diff);
-		free(diff);
-		fail();
-	}
-}
-
 #define FIX(segs_, body_, secrets_, server_) \
 	{ .name = __func__, .proto = &adi_proto_mongo, .segs = (segs_), \
 	  .nsegs = PD_NSEG(segs_), \
@@ -285,7 +262,7 @@ static void test_find_getmore(void **state)
 	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"test\",\"collection\":\"users\","
 		"\"command\":{\"find\":\"users\",\"filter\":{\"age\":{\"$gt\":30}},\"batchSize\":1,"
 		"\"$db\":\"test\"},"
@@ -317,7 +294,7 @@ static void test_insert_sequence(void **state)
 	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"insert\",\"database\":\"d\",\"collection\":\"c\","
 		"\"command\":{\"insert\":\"c\",\"ordered\":true,\"$db\":\"d\","
 		"\"documents\":[{\"_id\":1,\"a\":\"x\"},{\"_id\":2,\"a\":true}]},"
@@ -345,7 +322,7 @@ static void test_checksum(void **state)
 	(void)state;
 	assert_int_equal(crc32c(chk, 9), 0xe3069283u);
 	m[2].b[m[2].n - 1] ^= 0x55; /* spoil the third message's CRC */
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"ping\",\"database\":\"admin\",\"collection\":null,"
 		"\"command\":{\"ping\":1,\"$db\":\"admin\"},\"reply\":{\"ok\":1.0},\"ok\":true,"
 		"\"error\":null,\"request_id\":1,\"truncated\":false}\n"
@@ -381,7 +358,7 @@ static void test_op_query(void **state)
 	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"isMaster\",\"database\":\"admin\",\"collection\":null,"
 		"\"command\":{\"isMaster\":1,\"helloOk\":true,\"compression\":[\"zlib\"]},"
 		"\"reply\":{\"ismaster\":true,\"maxWireVersion\":17,\"compression\":[\"zlib\"],"
@@ -424,7 +401,7 @@ static void test_compressed(void **state)
 	"\"command\":{\"count\":\"c\",\"query\":{\"k\":\"vvvvvvvvvvvvvvvvvvvv\"},\"$db\":\"d\"}," \
 	"\"reply\":{\"n\":" n ",\"ok\":1.0},\"ok\":true,\"error\":null,\"request_id\":" rid "," \
 	"\"truncated\":false,\"compressed\":{\"request\":" req ",\"reply\":" rep "}}\n"
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {" CMD("10", "0", "\"zlib\"", "null")
 		"3000 4000 mongo_command {" CMD("11", "1", "\"zstd\"", "\"zstd\"")
 		"5000 6000 mongo_command {" CMD("12", "2", "\"snappy\"", "null")
@@ -463,7 +440,7 @@ static void test_exhaust_and_unacknowledged(void **state)
 #define GM "\"op\":\"getMore\",\"database\":\"d\",\"collection\":\"c\"," \
 	"\"command\":{\"getMore\":42,\"collection\":\"c\",\"$db\":\"d\"},"
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {" GM
 		"\"reply\":{\"cursor\":{\"nextBatch\":[1],\"id\":42},\"ok\":1.0},\"ok\":true,"
 		"\"error\":null,\"request_id\":5,\"truncated\":false,\"exhaust_allowed\":true,"
@@ -512,7 +489,7 @@ static void test_errors(void **state)
 	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"drop\",\"database\":\"d\",\"collection\":\"gone\","
 		"\"command\":{\"drop\":\"gone\",\"$db\":\"d\"},\"reply\":{\"ok\":0.0,"
 		"\"errmsg\":\"ns not found\",\"code\":26,\"codeName\":\"NamespaceNotFound\"},"
@@ -563,7 +540,7 @@ static void sasl_case(bool secrets, const char *name, const char *expect)
 	struct pd_case fx = FIX(s, 4096, secrets, false);
 
 	fx.name = name;
-	check_fixture(&fx, expect);
+	pd_check_fixture(&fx, expect);
 	wb_free(m, 6);
 }
 
@@ -620,7 +597,7 @@ static void test_pairing(void **state)
 #define PING(n, rest) "\"op\":\"ping\",\"database\":\"a\",\"collection\":null," \
 	"\"command\":{\"ping\":" n ",\"$db\":\"a\"}," rest
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"500 500 mongo_command {\"op\":null,\"database\":null,\"collection\":null,"
 		"\"command\":null,\"reply\":{\"ok\":1},\"ok\":true,\"error\":null,"
 		"\"request_id\":1234,\"truncated\":false}\n"
@@ -645,7 +622,7 @@ static void test_server_side(void **state)
 	struct pd_case fx = FIX(s, 4096, false, true);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"x\",\"collection\":\"t\","
 		"\"command\":{\"find\":\"t\",\"$db\":\"x\"},\"reply\":{\"ok\":1.0},\"ok\":true,"
 		"\"error\":null,\"request_id\":11,\"truncated\":false}\n");
@@ -666,7 +643,7 @@ static void test_garbage_resync(void **state)
 
 	(void)state;
 	assert_int_equal(sizeof(junk) - 1, 28);
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"ping\",\"database\":\"a\",\"collection\":null,"
 		"\"command\":{\"ping\":1,\"$db\":\"a\"},\"reply\":{\"ok\":1.0},\"ok\":true,"
 		"\"error\":null,\"request_id\":1,\"truncated\":false}\n"
@@ -713,7 +690,7 @@ static void test_gaps(void **state)
 		"\"command\":{\"ping\":1,\"$db\":\"d\"},\"reply\":null,\"ok\":null,\"error\":null,"
 		"\"request_id\":3,\"truncated\":false,\"incomplete\":true}\n"
 		"# skipped out=0 in=%zu done out=0 in=0\n", m4b.n - 3);
-	check_fixture(&fx, want);
+	pd_check_fixture(&fx, want);
 	wb_free(m, 4);
 	free(m4b.b);
 }
@@ -746,7 +723,7 @@ static void test_truncation(void **state)
 		struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]) };
 		struct pd_case fx = FIX(s, 120, false, false);
 
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 2000 mongo_command {\"op\":\"insert\",\"database\":\"d\",\"collection\":\"c\","
 			"\"command\":{\"insert\":\"c\",\"ordered\":true,\"$db\":\"d\","
 			"\"documents\":[{\"_id\":0,\"s\":\"xxxxxxxxxx\"},\"<4 more items, 128 bytes>\"]},"
@@ -758,7 +735,7 @@ static void test_truncation(void **state)
 		struct pd_case fx = FIX(s, 80, false, false);
 
 		fx.name = "test_truncation_string";
-		check_fixture(&fx,
+		pd_check_fixture(&fx,
 			"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"d\",\"collection\":\"c\","
 			"\"command\":{\"find\":\"c\",\"filter\":{\"name\":\"<truncated 205 bytes>\"},"
 			"\"$db\":\"d\"},\"reply\":{\"ok\":1.0},\"ok\":true,\"error\":null,"
@@ -782,7 +759,7 @@ static void test_doubles(void **state)
 	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"d\",\"collection\":\"c\","
 		"\"command\":{\"find\":\"c\",\"filter\":{\"x\":{\"$numberDouble\":\"0.1234567\"},"
 		"\"y\":2.5,\"z\":{\"$numberDouble\":\"1e-07\"}},\"$db\":\"d\"},"
@@ -847,7 +824,7 @@ static void test_over_cap(void **state)
 		"5000 -1 mongo_command {\"op\":null,\"database\":null,\"collection\":null,"
 		"\"command\":null,\"reply\":null,\"ok\":null,\"error\":null,\"request_id\":5,"
 		"\"truncated\":false,\"incomplete\":true}\n", len);
-	check_fixture(&fx, want);
+	pd_check_fixture(&fx, want);
 	free(head.b);
 	free(tail.b);
 	free(comp.b);

@@ -30,29 +30,6 @@
 #include "proto/proto.h"
 
 /* The driver reports a broken promise of the decoder here. */
-void pd_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint_error(fmt, ap);
-	va_end(ap);
-	print_error("\n");
-	fail();
-	abort(); /* not reached: fail() leaves the test */
-}
-
-static void check_fixture(const struct pd_case *c, const char *expect)
-{
-	char *diff = pd_check(c, expect);
-
-	if (diff) {
-		fprintf(stderr, "%s\n", diff); /* cmocka cuts messages at 1 KiB */
-		free(diff);
-		fail();
-	}
-}
-
 /* ---- the packet builder ---- */
 
 struct mb {
@@ -693,7 +670,7 @@ static void test_handshake_deprecate_eof(void **state)
 	cut_seg(&f, ADI_DIR_OUT, 6000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_DEPRECATE);
+	pd_check_fixture(&c, EXPECT_DEPRECATE);
 	fx_free(&f);
 }
 
@@ -761,7 +738,7 @@ static void test_classic_eof_commands(void **state)
 	cut_seg(&f, ADI_DIR_IN, 20000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_CLASSIC);
+	pd_check_fixture(&c, EXPECT_CLASSIC);
 	fx_free(&f);
 }
 
@@ -791,7 +768,7 @@ static void test_auth_switch(void **state)
 	cut_seg(&f, ADI_DIR_IN, 5000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_AUTH_SWITCH);
+	pd_check_fixture(&c, EXPECT_AUTH_SWITCH);
 	fx_free(&f);
 }
 
@@ -811,7 +788,7 @@ static void test_auth_failure(void **state)
 	cut_seg(&f, ADI_DIR_IN, 3000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_AUTH_FAILURE);
+	pd_check_fixture(&c, EXPECT_AUTH_FAILURE);
 	fx_free(&f);
 }
 
@@ -926,7 +903,7 @@ static void test_prepare_execute(void **state)
 	cut_seg(&f, ADI_DIR_IN, 12000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_PREPARE_EXECUTE);
+	pd_check_fixture(&c, EXPECT_PREPARE_EXECUTE);
 	fx_free(&f);
 }
 
@@ -1005,7 +982,7 @@ static void test_binary_rows_long_data(void **state)
 	cut_seg(&f, ADI_DIR_IN, 5000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_BINARY_ROWS);
+	pd_check_fixture(&c, EXPECT_BINARY_ROWS);
 	fx_free(&f);
 }
 
@@ -1040,7 +1017,7 @@ static void test_mid_session(void **state)
 	cut_seg(&f, ADI_DIR_IN, 4000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_MID_SESSION);
+	pd_check_fixture(&c, EXPECT_MID_SESSION);
 	fx_free(&f);
 }
 
@@ -1069,7 +1046,7 @@ static void test_mid_session_deprecate(void **state)
 	cut_seg(&f, ADI_DIR_IN, 4000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_MID_DEPRECATE);
+	pd_check_fixture(&c, EXPECT_MID_DEPRECATE);
 	fx_free(&f);
 }
 
@@ -1103,7 +1080,7 @@ static void test_server_side(void **state)
 	cut_seg(&f, ADI_DIR_IN, 6000);
 	c = fx_case(&f, __func__, true, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_SERVER_SIDE);
+	pd_check_fixture(&c, EXPECT_SERVER_SIDE);
 	fx_free(&f);
 }
 
@@ -1167,7 +1144,7 @@ static void test_gaps(void **state)
 	c = fx_case(&f, __func__, false, 64, 5);
 	c.driver_only = true;
 	show(&c);
-	check_fixture(&c, EXPECT_GAPS);
+	pd_check_fixture(&c, EXPECT_GAPS);
 	fx_free(&f);
 }
 
@@ -1188,7 +1165,7 @@ static void test_garbage_resync(void **state)
 	cut_seg(&f, ADI_DIR_IN, 2000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_GARBAGE);
+	pd_check_fixture(&c, EXPECT_GARBAGE);
 	fx_free(&f);
 }
 
@@ -1217,7 +1194,7 @@ static void test_tls(void **state)
 	cut_seg(&f, ADI_DIR_IN, 4000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_TLS);
+	pd_check_fixture(&c, EXPECT_TLS);
 	fx_free(&f);
 }
 
@@ -1269,7 +1246,7 @@ static void test_infile_change_user_field_list(void **state)
 	cut_seg(&f, ADI_DIR_IN, 10000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_INFILE);
+	pd_check_fixture(&c, EXPECT_INFILE);
 	fx_free(&f);
 }
 
@@ -1380,7 +1357,7 @@ static void test_query_attributes(void **state)
 	cut_seg(&f, ADI_DIR_IN, 5000);
 	c = fx_case(&f, __func__, false, 64, 5);
 	show(&c);
-	check_fixture(&c, EXPECT_QATTR);
+	pd_check_fixture(&c, EXPECT_QATTR);
 	fx_free(&f);
 }
 

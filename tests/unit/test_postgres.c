@@ -28,29 +28,6 @@
 #include "proto/proto.h"
 
 /* The driver reports a broken promise of the decoder here. */
-void pd_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint_error(fmt, ap);
-	va_end(ap);
-	print_error("\n");
-	fail();
-	abort(); /* not reached: fail() leaves the test */
-}
-
-static void check_fixture(const struct pd_case *c, const char *expect)
-{
-	char *diff = pd_check(c, expect);
-
-	if (diff) {
-		fprintf(stderr, "%s\n", diff); /* cmocka cuts messages at 1 KiB */
-		free(diff);
-		fail();
-	}
-}
-
 /* ---- the message builder ---- */
 
 struct mb {
@@ -449,7 +426,7 @@ static void startup_md5(const char *name, bool secrets)
 		struct pd_case c = FIX(s, 4096, 5, secrets, false);
 
 		c.name = name;
-		check_fixture(&c, "5000 6000 sql_query "
+		pd_check_fixture(&c, "5000 6000 sql_query "
 			      EV_SELECT1("\"database\":\"shop\",\"user\":\"alice\""));
 	}
 	pool_free();
@@ -501,7 +478,7 @@ static void test_startup_scram(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, true, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"7000 8000 sql_query {\"db\":\"postgres\",\"sql\":\"BEGIN\",\"params\":[],"
 			"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],"
 			"\"command_tag\":\"BEGIN\",\"error\":null,\"tx\":\"in_tx\","
@@ -532,7 +509,7 @@ static void test_ssl_refused(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c, "5000 6000 sql_query "
+		pd_check_fixture(&c, "5000 6000 sql_query "
 			      EV_SELECT1("\"database\":\"db1\",\"user\":\"carol\""));
 	}
 	pool_free();
@@ -551,7 +528,7 @@ static void test_ssl_accepted(void **state)
 	struct pd_case c = FIX(s, 4096, 5, false, false);
 
 	(void)state;
-	check_fixture(&c, "# skipped out=0 in=0 done out=1 in=1\n");
+	pd_check_fixture(&c, "# skipped out=0 in=0 done out=1 in=1\n");
 }
 
 /* GSSENCRequest answered 'N', then a startup. */
@@ -576,7 +553,7 @@ static void test_gssenc_refused(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c, "5000 6000 sql_query "
+		pd_check_fixture(&c, "5000 6000 sql_query "
 			      EV_SELECT1("\"database\":\"dave\",\"user\":\"dave\""));
 	}
 	pool_free();
@@ -592,7 +569,7 @@ static void test_cancel(void **state)
 	struct pd_case c = FIX(s, 4096, 5, false, false);
 
 	(void)state;
-	check_fixture(&c,
+	pd_check_fixture(&c,
 		"1000 -1 sql_query {\"db\":\"postgres\",\"sql\":null,\"params\":[],"
 		"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],"
 		"\"command_tag\":null,\"error\":null,\"tx\":null," NOUSER ","
@@ -618,7 +595,7 @@ static void test_startup_refused(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, true, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 4000 sql_query {\"db\":\"postgres\",\"sql\":null,\"params\":[],"
 			"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],"
 			"\"command_tag\":null,\"error\":{\"code\":\"28P01\",\"message\":"
@@ -655,7 +632,7 @@ static void test_simple_multi(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"INSERT INTO t VALUES (1)\","
 			"\"params\":[],\"statement\":null,\"columns\":null,\"rows\":1,"
 			"\"rows_sample\":[],\"command_tag\":\"INSERT 0 1\",\"error\":null,"
@@ -709,7 +686,7 @@ static void test_query_errors(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"SELECT 1\","
 			"\"params\":[],\"statement\":null,\"columns\":[\"?column?\"],\"rows\":1,"
 			"\"rows_sample\":[[\"1\"]],\"command_tag\":\"SELECT 1\",\"error\":null,"
@@ -811,7 +788,7 @@ static void test_extended_binary(void **state)
 		struct pd_seg s[] = { SEG_OUT(1000, o), SEG_IN(2000, in) };
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"SELECT $1, $2, $3, $4, "
 			"$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
 			"$20, $21, $22\",\"params\":[\"t\",\"-2\",\"123456\",\"-9000000000\","
@@ -884,7 +861,7 @@ static void test_named_reuse(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"3000 4000 sql_query {\"db\":\"postgres\",\"sql\":"
 			"\"SELECT name FROM users WHERE id = $1\",\"params\":[\"7\"],"
 			"\"statement\":\"s1\",\"columns\":[\"name\"],\"rows\":1,"
@@ -945,7 +922,7 @@ static void test_pipeline(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"INSERT INTO t VALUES ($1)\","
 			"\"params\":[\"1\"],\"statement\":null,\"columns\":null,\"rows\":1,"
 			"\"rows_sample\":[],\"command_tag\":\"INSERT 0 1\",\"error\":null,"
@@ -1010,7 +987,7 @@ static void test_portal_suspended(void **state)
 
 #define GEN "\"sql\":\"SELECT g FROM generate_series(1, 5) g\",\"params\":[]," \
 	    "\"statement\":null,\"columns\":[\"g\"],"
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 1500 sql_query {\"db\":\"postgres\",\"sql\":\"BEGIN\",\"params\":[],"
 			"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],"
 			"\"command_tag\":\"BEGIN\",\"error\":null,\"tx\":\"in_tx\"," NOUSER "}\n"
@@ -1068,7 +1045,7 @@ static void test_copy(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 4000 sql_query {\"db\":\"postgres\",\"sql\":\"COPY t FROM STDIN\","
 			"\"params\":[],\"statement\":null,\"columns\":null,\"rows\":2,"
 			"\"rows_sample\":[],\"command_tag\":\"COPY 2\",\"error\":null,"
@@ -1112,7 +1089,7 @@ static void test_tx_states(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"BEGIN\",\"params\":[],"
 			"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],"
 			"\"command_tag\":\"BEGIN\",\"error\":null,\"tx\":\"in_tx\"," NOUSER "}\n"
@@ -1160,7 +1137,7 @@ static void test_async_messages(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":\"LISTEN ch\",\"params\":[],"
 			"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],"
 			"\"command_tag\":\"LISTEN\",\"error\":null,\"tx\":\"idle\"," NOUSER "}\n"
@@ -1198,7 +1175,7 @@ static void test_midsession_bind(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 2000 sql_query {\"db\":\"postgres\",\"sql\":null,"
 			"\"params\":[\"abc\",\"base64:AAAABQ==\"],\"statement\":\"s9\","
 			"\"columns\":null,\"rows\":1,\"rows_sample\":[[\"x\"]],"
@@ -1254,7 +1231,7 @@ static void test_gap_in_datarow(void **state)
 		struct pd_case c2 = FIX(s2, 4096, 1, false, false);
 
 		assert_int_equal(cut + 70, i1->n);
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 4000 sql_query {\"db\":\"postgres\",\"sql\":\"SELECT data FROM t\","
 			"\"params\":[],\"statement\":null,\"columns\":[\"data\"],\"rows\":3,"
 			"\"rows_sample\":[[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]],"
@@ -1300,7 +1277,7 @@ static void test_garbage_resync(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c, "1000 2000 sql_query " EV_SELECT1(NOUSER)
+		pd_check_fixture(&c, "1000 2000 sql_query " EV_SELECT1(NOUSER)
 			"3000 6000 sql_query {\"db\":\"postgres\",\"sql\":\"SELECT 2\","
 			"\"params\":[],\"statement\":null,\"columns\":null,\"rows\":2,"
 			"\"rows_sample\":[[\"2\"],[\"2\"]],\"command_tag\":\"SELECT 2\","
@@ -1419,7 +1396,7 @@ static void test_server_side(void **state)
 		};
 		struct pd_case c = FIX(s, 4096, 5, false, true);
 
-		check_fixture(&c, "3000 4000 sql_query "
+		pd_check_fixture(&c, "3000 4000 sql_query "
 			      EV_SELECT1("\"database\":\"app\",\"user\":\"erin\""));
 	}
 	pool_free();
@@ -1442,7 +1419,7 @@ static void test_unanswered(void **state)
 		struct pd_seg s[] = { SEG_OUT(1000, o1), SEG_OUT(2000, o2) };
 		struct pd_case c = FIX(s, 4096, 5, false, false);
 
-		check_fixture(&c,
+		pd_check_fixture(&c,
 			"1000 -1 sql_query {\"db\":\"postgres\",\"sql\":\"SELECT pg_sleep(10)\","
 			"\"params\":[],\"statement\":null,\"columns\":null,\"rows\":0,"
 			"\"rows_sample\":[],\"command_tag\":null,\"error\":null,\"tx\":null,"

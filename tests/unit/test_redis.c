@@ -28,29 +28,6 @@
 #include "proto/proto.h"
 #include "proto/redis.h"
 
-void pd_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint_error(fmt, ap);
-	va_end(ap);
-	print_error("\n");
-	fail();
-	abort(); /* not reached: fail() leaves the test */
-}
-
-static void check_fixture(const struct pd_case *c, const char *expect)
-{
-	char *diff = pd_check(c, expect);
-
-	if (diff) {
-		fprintf(stderr, "%s\n", diff);
-		free(diff);
-		fail();
-	}
-}
-
 #define FIX(segs_, body_, secrets_, server_) \
 	{ .name = __func__, .proto = &adi_proto_redis, .segs = (segs_), \
 	  .nsegs = PD_NSEG(segs_), \
@@ -90,7 +67,7 @@ static void test_resp2_types(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"SET\",\"args\":[\"k\",\"hello\"],\"reply\":\"OK\","
 		   "\"error\":null,\"req_bytes\":31,\"resp_bytes\":5,\"truncated\":false}")
 		EV(3000, 4000, "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":\"hello\","
@@ -152,7 +129,7 @@ static void test_resp3_types(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"HELLO\",\"args\":[\"3\"],"
 		   "\"reply\":{\"server\":\"redis\",\"proto\":3},\"error\":null,"
 		   "\"req_bytes\":22,\"resp_bytes\":42,\"truncated\":false}")
@@ -209,7 +186,7 @@ static void test_inline(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"PING\",\"args\":[],\"reply\":\"PONG\","
 		   "\"error\":null,\"req_bytes\":6,\"resp_bytes\":7,\"truncated\":false}")
 		EV(3000, 4000, "{\"command\":\"SET\",\"args\":[\"k\",\"hello world\"],\"reply\":\"OK\","
@@ -237,7 +214,7 @@ static void test_pipelining(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"SET\",\"args\":[\"a\",\"1\"],\"reply\":\"OK\","
 		   "\"error\":null,\"req_bytes\":27,\"resp_bytes\":5,\"truncated\":false}")
 		EV(1000, 2000, "{\"command\":\"INCR\",\"args\":[\"a\"],\"reply\":2,"
@@ -269,7 +246,7 @@ static void test_multi_exec(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"MULTI\",\"args\":[],\"reply\":\"OK\","
 		   "\"error\":null,\"req_bytes\":15,\"resp_bytes\":5,\"truncated\":false}")
 		EV(3000, 4000, "{\"command\":\"SET\",\"args\":[\"a\",\"1\"],\"reply\":\"QUEUED\","
@@ -321,7 +298,7 @@ static void test_pubsub_resp2(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(3000, 3000, "{\"command\":null,\"args\":[],\"reply\":[\"message\",\"a\",\"hi\"],"
 		   "\"error\":null,\"req_bytes\":0,\"resp_bytes\":32,\"truncated\":false,"
 		   "\"push\":true}")
@@ -368,7 +345,7 @@ static void test_pubsub_resp3(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"HELLO\",\"args\":[\"3\"],\"reply\":{\"proto\":3},"
 		   "\"error\":null,\"req_bytes\":22,\"resp_bytes\":19,\"truncated\":false}")
 		EV(3000, 4000, "{\"command\":\"SUBSCRIBE\",\"args\":[\"a\"],"
@@ -397,7 +374,7 @@ static void test_blpop(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000000000, 6000000000, "{\"command\":\"BLPOP\",\"args\":[\"q\",\"0\"],"
 		   "\"reply\":[\"q\",\"x\"],"
 		   "\"error\":null,\"req_bytes\":29,\"resp_bytes\":18,\"truncated\":false}"));
@@ -423,7 +400,7 @@ static void test_big_bulk(void **state)
 	struct pd_case fx = FIX(s, 16, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"SET\",\"args\":[\"big\",\"xxxxxxxxxxxxxxxx\"],"
 		   "\"reply\":\"OK\",\"error\":null,\"req_bytes\":130,\"resp_bytes\":5,"
 		   "\"truncated\":true}")
@@ -526,7 +503,7 @@ static void test_many_items(void **state)
 		};
 		struct pd_case fx = FIX(s, 64, false, false);
 
-		check_fixture(&fx, want);
+		pd_check_fixture(&fx, want);
 	}
 	free(rep);
 	free(want);
@@ -545,7 +522,7 @@ static void test_depth_limit(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, -1, "{\"command\":\"DEEP\",\"args\":[],\"reply\":null,"
 		   "\"error\":null,\"req_bytes\":14,\"resp_bytes\":0,\"truncated\":false,"
 		   "\"incomplete\":true}")
@@ -662,7 +639,7 @@ static void test_auth_redaction(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx, AUTH_EXPECT(RED, RED, RED, RED, RED, RED, RED, RED));
+	pd_check_fixture(&fx, AUTH_EXPECT(RED, RED, RED, RED, RED, RED, RED, RED));
 }
 
 /* The same with --show-secrets: everything as sent. */
@@ -672,7 +649,7 @@ static void test_show_secrets(void **state)
 	struct pd_case fx = FIX(s, 64, true, false);
 
 	(void)state;
-	check_fixture(&fx, AUTH_EXPECT("s3cret", "abc", "s3cret", "pw", "pw", "pw", ">pw",
+	pd_check_fixture(&fx, AUTH_EXPECT("s3cret", "abc", "s3cret", "pw", "pw", "pw", ">pw",
 				       "s3cret"));
 }
 
@@ -699,7 +676,7 @@ static void test_two_words(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"CLIENT SETNAME\",\"args\":[\"app\"],\"reply\":\"OK\","
 		   "\"error\":null,\"req_bytes\":38,\"resp_bytes\":5,\"truncated\":false}")
 		EV(1000, 2000, "{\"command\":\"CONFIG GET\",\"args\":[\"maxmemory\"],"
@@ -746,7 +723,7 @@ static void test_gap_in_bulk(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 3000, "{\"command\":\"SET\",\"args\":[\"k\",\"01234\"],\"reply\":\"OK\","
 		   "\"error\":null,\"req_bytes\":47,\"resp_bytes\":5,\"truncated\":true,"
 		   "\"incomplete\":true}")
@@ -771,7 +748,7 @@ static void test_gap_past_bulk(void **state)
 
 	(void)state;
 	fx.driver_only = true;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 3000, "{\"command\":\"GET\",\"args\":[\"01\"],\"reply\":null,"
 		   "\"error\":null,\"req_bytes\":40,\"resp_bytes\":5,\"truncated\":true,"
 		   "\"incomplete\":true}")
@@ -799,7 +776,7 @@ static void test_garbage_resync(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":\"v\","
 		   "\"error\":null,\"req_bytes\":20,\"resp_bytes\":7,\"truncated\":false}")
 		EV(3000, 4000, "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":\"w\","
@@ -826,7 +803,7 @@ static void test_server_side(void **state)
 	struct pd_case fx = FIX(s, 64, false, true);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, 2000, "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":\"v\","
 		   "\"error\":null,\"req_bytes\":20,\"resp_bytes\":7,\"truncated\":false}")
 		EV(3000, 4000, "{\"command\":\"PING\",\"args\":[],\"reply\":\"PONG\","
@@ -845,7 +822,7 @@ static void test_unanswered_and_cut(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, -1, "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null,"
 		   "\"error\":null,\"req_bytes\":20,\"resp_bytes\":0,\"truncated\":false}")
 		EV(2000, -1, "{\"command\":\"GET\",\"args\":[\"ab\"],\"reply\":null,"
@@ -872,7 +849,7 @@ static void test_reply_modes_monitor(void **state)
 	struct pd_case fx = FIX(s, 64, false, false);
 
 	(void)state;
-	check_fixture(&fx,
+	pd_check_fixture(&fx,
 		EV(1000, -1, "{\"command\":\"CLIENT REPLY\",\"args\":[\"SKIP\"],\"reply\":null,"
 		   "\"error\":null,\"req_bytes\":37,\"resp_bytes\":0,\"truncated\":false}")
 		EV(1000, -1, "{\"command\":\"SET\",\"args\":[\"a\",\"1\"],\"reply\":null,"
