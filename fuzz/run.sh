@@ -12,7 +12,7 @@ OBJ=$OUT/obj
 mkdir -p "$OUT" "$OBJ"
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fno-sanitize-recover=undefined -Isrc -I. -Itests/support
 	$(pkg-config --cflags libbson-1.0 libzstd)"
-LIBS="-lz -lnghttp2 -lsqlite3 $(pkg-config --libs libbson-1.0 libzstd) -lsnappy"
+LIBS="-lz -lnghttp2 -lsqlite3 $(pkg-config --libs libbson-1.0 libzstd) -lsnappy -lm"
 SRC=$(ls src/core/*.c src/out/*.c src/proto/*.c src/capture/ebpf/normalize.c tests/support/pdrive.c)
 JOBS=$(nproc)
 

@@ -37,10 +37,14 @@ int adi_verb_view(struct adi_cli *c);
 int adi_verb_ui(struct adi_cli *c);
 
 /* Shared by the verbs: open the sink for -o/--format. Returns 0 or 1 with a
- * message on stderr. *f is the stream to close (NULL for stdout). */
+ * message on stderr. *f is the output file to close with adi_cli_close_output
+ * after the sink is freed (NULL for stdout). */
 struct adi_sink;
 struct adi_engine_opts;
 int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **f);
+/* Flush, close and free an output of adi_cli_open_sink (NULL: nothing).
+ * 0, or -1 with errno set (the last buffered events could not be written). */
+int adi_cli_close_output(void *f);
 void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o);
 /* After the trace: report sink/save errors on stderr (sink: the one the
  * engine wrote to, for its count of events lost after emit); returns true

@@ -58,7 +58,9 @@ int adi_verb_replay(struct adi_cli *c)
 	}
 	while ((got = adi_raw_reader_next(r, &ev)) == 1) {
 		adi_engine_feed(eng, &ev);
-		if (++n % 256 == 0)
+		/* now and then, for a reader of standard output; the file
+		 * itself is written in whole stdio buffers */
+		if (++n % 65536 == 0)
 			adi_engine_release(eng);
 	}
 	if (got < 0) {
@@ -75,7 +77,7 @@ out:
 	adi_engine_free(eng);
 	adi_sink_free(sink);
 	adi_raw_reader_free(r);
-	if (outf && fclose(outf)) {
+	if (adi_cli_close_output(outf)) {
 		fprintf(stderr, "adi-profiler: %s: %s\n", c->output, strerror(errno));
 		rc = 1;
 	}

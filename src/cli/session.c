@@ -172,9 +172,9 @@ void adi_session_meta(struct adi_session *s, enum adi_meta_op op, uint32_t pid,
 int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, void *arg)
 {
 	struct adi_capture_stats cs;
-	uint64_t last_tick, last_warn_check = 0, warned = 0;
+	uint64_t last_tick, last_flush, last_warn_check = 0, warned = 0;
 
-	s->t0 = last_tick = adi_now_mono();
+	s->t0 = last_tick = last_flush = adi_now_mono();
 	for (;;) {
 		int n = s->ops->poll(s->b, s->co.poll_ms, wake_fd);
 		uint64_t t;
@@ -190,7 +190,12 @@ int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, v
 			adi_session_meta(s, ADI_META_TICK, 0, NULL, NULL);
 			last_tick = t;
 		}
-		adi_engine_release(s->eng);
+		/* written out when idle, and at least every 100 ms while busy:
+		 * a flush per poll wrote a busy trace in small pieces */
+		if (n == 0 || t - last_flush >= 100000000ULL) {
+			adi_engine_release(s->eng);
+			last_flush = t;
+		}
 		if (t - last_warn_check > 1000000000ULL) {
 			last_warn_check = t;
 			s->ops->stats(s->b, &cs);
@@ -240,7 +245,7 @@ int adi_session_close(struct adi_session *s, int rc)
 	adi_ui_free(s->ui);
 	if (s->save && fclose(s->save))
 		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->save_raw, strerror(errno));
-	if (s->outf && fclose(s->outf)) {
+	if (adi_cli_close_output(s->outf)) {
 		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->output, strerror(errno));
 		if (!rc)
 			rc = 1;

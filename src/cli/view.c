@@ -58,7 +58,7 @@ int adi_verb_view(struct adi_cli *c)
 		rc = 1;
 	adi_sink_free(sink);
 	adi_trace_in_close(in);
-	if (outf && fclose(outf))
+	if (adi_cli_close_output(outf))
 		rc = 1;
 	return rc;
 }

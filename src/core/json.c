@@ -61,6 +61,18 @@ struct adi_jval {
 
 /* ---- constructors ---- */
 
+/* null, true and false are shared read-only nodes, never allocated nor
+ * freed: a file event alone carries half a dozen nulls. Nothing writes to a
+ * node after construction except containers (which these are not). */
+static const struct adi_jval adi_j_null_node = { .type = ADI_J_NULL };
+static const struct adi_jval adi_j_true_node = { .type = ADI_J_BOOL, .u.b = true };
+static const struct adi_jval adi_j_false_node = { .type = ADI_J_BOOL, .u.b = false };
+
+static bool adi_j_shared(const struct adi_jval *v)
+{
+	return v == &adi_j_null_node || v == &adi_j_true_node || v == &adi_j_false_node;
+}
+
 static struct adi_jval *adi_j_new(enum adi_jtype t)
 {
 	struct adi_jval *v = calloc(1, sizeof(*v));
@@ -75,16 +87,12 @@ static struct adi_jval *adi_j_new(enum adi_jtype t)
 
 struct adi_jval *adi_j_null(void)
 {
-	return adi_j_new(ADI_J_NULL);
+	return (struct adi_jval *)&adi_j_null_node;
 }
 
 struct adi_jval *adi_j_bool(bool b)
 {
-	struct adi_jval *v = adi_j_new(ADI_J_BOOL);
-
-	if (v)
-		v->u.b = b;
-	return v;
+	return (struct adi_jval *)(b ? &adi_j_true_node : &adi_j_false_node);
 }
 
 struct adi_jval *adi_j_int(int64_t i)
@@ -229,7 +237,7 @@ struct adi_jval *adi_j_copy(const struct adi_jval *v)
 
 void adi_j_free(struct adi_jval *v)
 {
-	if (!v)
+	if (!v || adi_j_shared(v))
 		return;
 	switch (v->type) {
 	case ADI_J_STR:
@@ -264,7 +272,9 @@ static int adi_j_grow(void **items, size_t *cap, size_t n, size_t elsz)
 
 	if (n < *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 4;
+	/* first 8 (an event object has 12-25 members, a header object
+	 * fewer), then doubling */
+	ncap = *cap ? *cap * 2 : 8;
 	if (ncap > SIZE_MAX / elsz)
 		return -ENOMEM;
 	p = realloc(*items, ncap * elsz);
@@ -298,7 +308,10 @@ static struct adi_jmember *adi_j_find(const struct adi_jval *obj, const char *ke
 	for (size_t i = 0; i < obj->u.obj.n; i++) {
 		struct adi_jmember *m = &obj->u.obj.m[i];
 
-		if (m->key.n == klen && memcmp(adi_jkey(m), key, klen) == 0)
+		/* length and first byte first: most keys differ there, and
+		 * events are built by a dozen inserts into the same object */
+		if (m->key.n == klen && (klen == 0 || (adi_jkey(m)[0] == key[0] &&
+		    memcmp(adi_jkey(m), key, klen) == 0)))
 			return m;
 	}
 	return NULL;
@@ -620,6 +633,40 @@ static void adi_jw_double(struct adi_jw *w, double d)
 	if (!isfinite(d)) {
 		adi_jw_puts(w, "null");
 		return;
+	}
+	/* By hand when the rounding cannot differ from printf's exact one:
+	 * x = d * 1000 is off by far less than 1e-6, so unless x sits that
+	 * close to a half, rounding x gives the decimal printf would. */
+	if (fabs(d) < 1e12) {
+		double x = d * 1000.0, r = nearbyint(x), fr = fabs(x - trunc(x));
+
+		if (fabs(fr - 0.5) > 1e-6) {
+			int64_t m = (int64_t)r;
+			uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m, ip3 = u / 1000;
+			unsigned frac = (unsigned)(u % 1000);
+			char *p = out + sizeof(out);
+
+			/* decimals: 3, trailing zeros dropped, at least one */
+			if (frac % 100 == 0) {
+				*--p = (char)('0' + frac / 100);
+			} else if (frac % 10 == 0) {
+				*--p = (char)('0' + frac / 10 % 10);
+				*--p = (char)('0' + frac / 100);
+			} else {
+				*--p = (char)('0' + frac % 10);
+				*--p = (char)('0' + frac / 10 % 10);
+				*--p = (char)('0' + frac / 100);
+			}
+			*--p = '.';
+			do {
+				*--p = (char)('0' + ip3 % 10);
+				ip3 /= 10;
+			} while (ip3);
+			if (m < 0) /* never "-0.0": m == 0 is not negative */
+				*--p = '-';
+			adi_jw_put(w, p, (size_t)(out + sizeof(out) - p));
+			return;
+		}
 	}
 	len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", d);
 	if (len >= sizeof(tmp) || len < 5)

@@ -442,8 +442,15 @@ struct h1_framing {
 /* Positions in the scratch buffer of one field line. */
 struct h1_field {
 	size_t name;      /* NUL terminated, lower-case */
+	size_t name_len;
 	size_t val, val_len;
 };
+
+/* Same lower-cased name (lengths first: most names differ in length). */
+static bool h1_same_name(const char *sc, const struct h1_field *a, const struct h1_field *b)
+{
+	return a->name_len == b->name_len && !memcmp(sc + a->name, sc + b->name, a->name_len);
+}
 
 static bool h1_secret(const char *name)
 {
@@ -593,6 +600,7 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 					goto bad;
 				sc[sn++] = (char)h1_lower(b[s]);
 			}
+			f[nf].name_len = sn - f[nf].name;
 			sc[sn++] = '\0';
 			for (s = ne + 1; s < le && h1_ws(b[s]); s++)
 				;
@@ -612,12 +620,12 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 		size_t jn = 0, j;
 
 		for (j = 0; j < k; j++)
-			if (!strcmp(sc + f[j].name, name))
+			if (h1_same_name(sc, &f[j], &f[k]))
 				break;
 		if (j < k)
 			continue; /* joined with its first occurrence */
 		for (j = k; j < nf; j++) {
-			if (strcmp(sc + f[j].name, name))
+			if (!h1_same_name(sc, &f[j], &f[k]))
 				continue;
 			if (j > k) {
 				jb[jn++] = ',';

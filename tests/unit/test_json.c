@@ -139,6 +139,70 @@ static void test_doubles(void **state)
 	expect_json(adi_j_double(-INFINITY), "null");
 }
 
+/* "%.3f" trimmed as json.h says, computed here from printf alone. */
+static void printf_double(double d, char *out, size_t n)
+{
+	char t[64];
+	size_t len = (size_t)snprintf(t, sizeof(t), "%.3f", d);
+
+	while (len > 0 && t[len - 1] == '0' && t[len - 2] != '.')
+		len--;
+	t[len] = 0;
+	snprintf(out, n, "%s", strcmp(t, "-0.0") ? t : "0.0");
+}
+
+/* The writer formats most doubles without printf; it must agree with
+ * printf's exact rounding everywhere, ties included (durations are
+ * nanoseconds / 1e6, so x.yyy5 ms values are common). */
+static void test_doubles_match_printf(void **state)
+{
+	uint64_t x = 88172645463325252ull;
+	char want[64];
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		double d;
+
+		x ^= x << 13; /* xorshift: a fixed, repeatable sequence */
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (i % 4) {
+		case 0: d = (double)(x % 100000000000ull) / 1e6; break; /* ns as ms */
+		case 1: d = (double)(x % 20000001) / 2000.0 - 5000.0;  break; /* halves */
+		case 2: d = (double)(int64_t)(x % 2000000) / 1e3 - 1000.0; break;
+		default: d = (double)(x % 1000000007ull) * 1e-7 * ((x & 1) ? -1 : 1); break;
+		}
+		printf_double(d, want, sizeof(want));
+		{
+			struct adi_jval *v = adi_j_double(d);
+			char *got = adi_j_to_string(v);
+
+			if (strcmp(got, want))
+				fail_msg("%.17g: wrote %s, printf gives %s", d, got, want);
+			free(got);
+			adi_j_free(v);
+		}
+	}
+}
+
+/* null/true/false are shared nodes: freeing them (also from a container,
+ * also twice) must be harmless, and they stay what they are. */
+static void test_shared_scalars(void **state)
+{
+	struct adi_jval *o = adi_j_obj(), *n = adi_j_null(), *t = adi_j_bool(true);
+
+	(void)state;
+	adi_j_free(n);
+	adi_j_free(t);
+	assert_int_equal(adi_j_set(o, "a", adi_j_null()), 0);
+	assert_int_equal(adi_j_set(o, "a", adi_j_bool(false)), 0); /* replaces null */
+	assert_int_equal(adi_j_set_bool(o, "b", true), 0);
+	expect_json(o, "{\"a\":false,\"b\":true}");
+	expect_json(adi_j_null(), "null");
+	expect_json(adi_j_bool(true), "true");
+	assert_true(adi_j_as_bool(adi_j_bool(false), true) == false);
+}
+
 static void test_bytes(void **state)
 {
 	static const uint8_t bin[] = { 0xff, 0xfe, 0x00 };
@@ -518,6 +582,8 @@ int main(void)
 		cmocka_unit_test(test_build_and_write),
 		cmocka_unit_test(test_string_escaping),
 		cmocka_unit_test(test_doubles),
+		cmocka_unit_test(test_doubles_match_printf),
+		cmocka_unit_test(test_shared_scalars),
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_order_and_replace),
 		cmocka_unit_test(test_access),

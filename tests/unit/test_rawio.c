@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -292,6 +293,75 @@ static void test_truncated_every_offset(void **state)
 	free(path);
 }
 
+/* A capture that is not a regular file (a pipe: `replay /dev/stdin`) is
+ * read in pieces instead of mapped: records cross piece boundaries, and a
+ * cut at the end is still reported. A child writes n bytes of b into the
+ * pipe while the reader reads it through /proc/self/fd. */
+static void read_through_pipe(const uint8_t *b, size_t n, int want_records, int want_end)
+{
+	struct adi_raw_event ev[4], got;
+	struct adi_raw_reader *r;
+	char path[64];
+	int fds[2], i = 0, rc, status;
+	pid_t pid;
+
+	make_events(ev);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(fds[1], b + off, n - off);
+
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	r = adi_raw_reader_open(path);
+	assert_non_null(r);
+	while ((rc = adi_raw_reader_next(r, &got)) == 1) {
+		expect_same(&got, &ev[i % 4]);
+		i++;
+	}
+	assert_int_equal(i, want_records);
+	assert_int_equal(rc, want_end);
+	adi_raw_reader_free(r);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static void test_pipe(void **state)
+{
+	struct adi_raw_event ev[4];
+	enum { REPS = 300 }; /* ~1.3 MB: several read pieces */
+	char *path = tmp_path();
+	FILE *f = fopen(path, "wb");
+	uint8_t *b;
+	size_t n;
+
+	(void)state;
+	make_events(ev);
+	assert_non_null(f);
+	assert_int_equal(adi_raw_write_header(f), 0);
+	for (int k = 0; k < REPS; k++)
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(adi_raw_write(f, &ev[i]), 0);
+	assert_int_equal(fclose(f), 0);
+	b = read_all(path, &n);
+	assert_true(n > 1000000);
+	read_through_pipe(b, n, 4 * REPS, 0);
+	/* cut inside the last record: all before it, then the damage */
+	read_through_pipe(b, n - 10, 4 * REPS - 1, -EINVAL);
+	free(b);
+	unlink(path);
+	free(path);
+}
+
 /* Rewrite a 4-byte little-endian value at off in a copy of the file. */
 static void patch_u32(uint8_t *b, size_t off, uint32_t v)
 {
@@ -412,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_null_pointers_written_empty),
 		cmocka_unit_test(test_not_ours),
 		cmocka_unit_test(test_truncated_every_offset),
+		cmocka_unit_test(test_pipe),
 		cmocka_unit_test(test_length_disagrees),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_op_names),
