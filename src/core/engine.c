@@ -43,7 +43,7 @@ void adi_engine_free(struct adi_engine *e)
 		return;
 	adi_tables_free(e);
 	for (size_t i = 0; i < e->nheap; i++)
-		adi_event_free(e->heap[i]);
+		adi_event_free(e->heap[i].ev);
 	free(e->heap);
 	free(e->backend_name);
 	adi_map_fini(&e->procs);
@@ -79,11 +79,6 @@ void adi_engine_stats(const struct adi_engine *e, struct adi_engine_stats *st)
 }
 
 /* ---- timeline ---- */
-
-static bool ev_before(const struct adi_event *a, const struct adi_event *b)
-{
-	return a->ts_ns != b->ts_ns ? a->ts_ns < b->ts_ns : a->seq < b->seq;
-}
 
 struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
 			     uint64_t ts, uint32_t pid, uint32_t tid,
@@ -125,15 +120,21 @@ static void count_kind(struct adi_engine *e, const char *kind)
 	}
 }
 
+static bool ent_before(const struct adi_heap_ent *a, const struct adi_heap_ent *b)
+{
+	return a->ts != b->ts ? a->ts < b->ts : a->seq < b->seq;
+}
+
 void adi_ev_push(struct adi_engine *e, struct adi_event *ev)
 {
+	struct adi_heap_ent ent;
 	size_t i;
 
 	if (!ev)
 		return;
 	if (e->nheap == e->capheap) {
 		size_t cap = e->capheap ? e->capheap * 2 : 256;
-		struct adi_event **h = realloc(e->heap, cap * sizeof(*h));
+		struct adi_heap_ent *h = realloc(e->heap, cap * sizeof(*h));
 
 		if (!h) {
 			adi_event_free(ev);
@@ -143,17 +144,21 @@ void adi_ev_push(struct adi_engine *e, struct adi_event *ev)
 		e->heap = h;
 		e->capheap = cap;
 	}
+	ent.ts = ev->ts_ns;
+	ent.seq = ev->seq;
+	ent.ev = ev;
 	i = e->nheap++;
-	while (i > 0 && ev_before(ev, e->heap[(i - 1) / 2])) {
+	while (i > 0 && ent_before(&ent, &e->heap[(i - 1) / 2])) {
 		e->heap[i] = e->heap[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	e->heap[i] = ev;
+	e->heap[i] = ent;
 }
 
 static struct adi_event *heap_pop(struct adi_engine *e)
 {
-	struct adi_event *top = e->heap[0], *last = e->heap[--e->nheap];
+	struct adi_event *top = e->heap[0].ev;
+	struct adi_heap_ent last = e->heap[--e->nheap];
 	size_t i = 0;
 
 	for (;;) {
@@ -161,9 +166,9 @@ static struct adi_event *heap_pop(struct adi_engine *e)
 
 		if (c >= e->nheap)
 			break;
-		if (c + 1 < e->nheap && ev_before(e->heap[c + 1], e->heap[c]))
+		if (c + 1 < e->nheap && ent_before(&e->heap[c + 1], &e->heap[c]))
 			c++;
-		if (!ev_before(e->heap[c], last))
+		if (!ent_before(&e->heap[c], &last))
 			break;
 		e->heap[i] = e->heap[c];
 		i = c;
@@ -223,17 +228,19 @@ static void release_ready(struct adi_engine *e)
 {
 	uint64_t wm;
 
-	/* a merged run older than the window is written now, so it is not
-	 * held back (nor holds others back) indefinitely */
+	uint64_t run = e->o.hold_ns < ADI_RUN_MAX_NS ? e->o.hold_ns : ADI_RUN_MAX_NS;
+
+	/* a merged run older than its window is written now, so it is not
+	 * held back (nor holds others back) long */
 	for (struct adi_fd *f = e->aggs, *n; f; f = n) {
 		n = f->anext;
 		/* by its start: a run that keeps going is cut into pieces no
 		 * longer than the window, so it never escapes the ordering */
-		if (e->now > e->o.hold_ns && f->agg.ts < e->now - e->o.hold_ns)
+		if (e->now > run && f->agg.ts < e->now - run)
 			adi_file_agg_flush(e, f);
 	}
 	wm = watermark(e);
-	while (e->nheap && e->heap[0]->ts_ns < wm)
+	while (e->nheap && e->heap[0].ts < wm)
 		write_event(e, heap_pop(e));
 	e->since_release = 0;
 }

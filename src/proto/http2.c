@@ -459,6 +459,20 @@ static void h2_streams_lost(struct http2_state *st, enum adi_dir dir)
  * the grpc-encoding of their sender's headers.
  */
 
+/* What a kept body of len bytes has allocated: powers of two from 1 KiB,
+ * at most cap. A function of len alone, so no field records it. */
+static size_t h2_keep_alloc(size_t len, size_t cap)
+{
+	size_t a = 1024;
+
+	while (a < len && a < cap)
+		a *= 2;
+	return a < cap ? a : cap;
+}
+
+/* Keep up to cap bytes of a body. The buffer grows with what arrives: a
+ * buffer of the whole --body-bytes per stream (mmap'd by malloc when that
+ * is large) was a fifth of a busy HTTP/2 trace for 827-byte bodies. */
 static void h2_keep(uint8_t **buf, size_t *len, bool *cut, size_t cap,
 		    const uint8_t *p, size_t n)
 {
@@ -466,14 +480,16 @@ static void h2_keep(uint8_t **buf, size_t *len, bool *cut, size_t cap,
 
 	if (!n)
 		return;
-	if (!*buf && cap) {
-		*buf = malloc(cap);
-		if (!*buf) {
+	k = cap - *len < n ? cap - *len : n;
+	if (k && (!*buf || h2_keep_alloc(*len + k, cap) > h2_keep_alloc(*len, cap))) {
+		uint8_t *nb = realloc(*buf, h2_keep_alloc(*len + k, cap));
+
+		if (!nb) {
 			*cut = true;
 			return;
 		}
+		*buf = nb;
 	}
-	k = cap - *len < n ? cap - *len : n;
 	if (k) {
 		memcpy(*buf + *len, p, k);
 		*len += k;

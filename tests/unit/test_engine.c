@@ -1690,8 +1690,21 @@ static void test_order_many_events(void **state)
 	end(t, TS(1000), 0, 0);
 
 	expect_sorted(t);
-	assert_int_equal(count_kind(t, "file"), 1 + 270 + 1 + 1);
-	EXPECT_INT(FIND(t, "file", "read", 0), "ops", 30);
+	/* the run (reads from 2 to 292 ms) is cut once its start is older
+	 * than ADI_RUN_MAX_NS (100 ms), at the next release point (every 64
+	 * events, here one a millisecond): 3 pieces, 30 reads */
+	assert_int_equal(count_kind(t, "file"), 1 + 270 + 3 + 1);
+	{
+		int64_t ops = 0;
+
+		for (size_t i = 0; i < 3; i++) {
+			struct adi_jval *rd = FIND(t, "file", "read", i);
+
+			ops += adi_j_get_int(rd, "ops", 0);
+			assert_true(adi_j_as_double(adi_j_get(rd, "duration_ms"), 1e9) < 100.0 + 64.0);
+		}
+		assert_int_equal(ops, 30);
+	}
 }
 
 static void test_order_long_run_beyond_hold(void **state)
@@ -1729,7 +1742,7 @@ static void test_order_long_run_beyond_hold(void **state)
 	expect_sorted(t);
 }
 
-static void test_idle_run_flushed_after_hold(void **state)
+static void test_idle_run_flushed_after_window(void **state)
 {
 	struct tst *t = *state;
 
@@ -1737,18 +1750,57 @@ static void test_idle_run_flushed_after_hold(void **state)
 	begin(t);
 	sys_open(t, TS(1), ROOT, "a.txt", O_RDONLY, 3);
 	sys_read(t, TS(10), ROOT, 3, "x");
-	meta(t, ADI_META_TICK, TS(500));
+	meta(t, ADI_META_TICK, TS(60));
 	assert_int_equal(t->cap.n, 1); /* the open; the run is still pending */
-	meta(t, ADI_META_TICK, TS(1500));
-	assert_int_equal(t->cap.n, 2); /* idle for over 1 s: run written */
+	meta(t, ADI_META_TICK, TS(500));
+	/* older than ADI_RUN_MAX_NS (100 ms, shorter than the hold): written */
+	assert_int_equal(t->cap.n, 2);
 	EXPECT_STR(t->cap.ev[1], "op", "read");
 	EXPECT_INT(t->cap.ev[1], "ops", 1);
-	sys_read(t, TS(1600), ROOT, 3, "y"); /* a new run */
+	sys_read(t, TS(600), ROOT, 3, "y"); /* a new run */
 	end(t, TS(2000), 0, 0);
 
 	assert_int_equal(count_kind(t, "file"), 3);
-	EXPECT_INT(FIND(t, "file", "read", 1), "ts_ns", (int64_t)TS(1600));
+	EXPECT_INT(FIND(t, "file", "read", 1), "ts_ns", (int64_t)TS(600));
 	expect_sorted(t);
+}
+
+/* A server that pread()s one cached fd for every request makes one run that
+ * never goes idle. It must not hold the rest of the timeline for the whole
+ * --hold-ms (it held 2 s of events: 630 MB at 180 K HTTP/2 requests/s):
+ * at every release point, nothing older than a run window plus one release
+ * interval is still waiting. */
+static void test_busy_run_holds_briefly(void **state)
+{
+	struct tst *t = *state;
+
+	begin(t); /* the default hold: 2 s */
+	sys_open(t, TS(1), ROOT, "cached.html", O_RDONLY, 3);
+	for (int i = 0; i < 1000; i++) {
+		sys_read(t, TS(2 + i), ROOT, 3, "r");
+		sys_path(t, TS(2 + i), ROOT, ADI_OP_MKDIR, "d", NULL, 0, -EEXIST);
+		if (i % 50 == 49) {
+			uint64_t now = TS(2 + i);
+
+			meta(t, ADI_META_TICK, now);
+			/* what waits is at most a run window old (100 ms;
+			 * events come every 1 ms) */
+			assert_true(t->cap.n > 0);
+			if (i > 200)
+				assert_true(ts_of(t->cap.ev[t->cap.n - 1]) + 102 * MS >= now);
+		}
+	}
+	sys_close(t, TS(1100), ROOT, 3);
+	end(t, TS(2000), 0, 0);
+	expect_sorted(t);
+	{
+		int64_t ops = 0;
+
+		for (size_t i = 0; i < t->cap.n; i++)
+			if (!strcmp(adi_j_get_str(t->cap.ev[i], "op", ""), "read"))
+				ops += adi_j_get_int(t->cap.ev[i], "ops", 0);
+		assert_int_equal(ops, 1000); /* cut into pieces, no read lost */
+	}
 }
 
 /* ---- trace summary and options ---- */
@@ -2302,7 +2354,8 @@ int main(void)
 		T(test_output_in_ts_order),
 		T(test_order_many_events),
 		T(test_order_long_run_beyond_hold),
-		T(test_idle_run_flushed_after_hold),
+		T(test_idle_run_flushed_after_window),
+		T(test_busy_run_holds_briefly),
 		T(test_trace_summary),
 		T(test_no_fs_no_proc),
 		T(test_resolver_meta_saved_and_replayed),
