@@ -33,8 +33,22 @@ struct adi_jstr {
 struct adi_jmember {
 	struct adi_jstr key;     /* key.s NULL: the key is in kin */
 	char kin[ADI_JKEY_INLINE];
+	bool plain;              /* the key needs no escaping: written as is */
 	struct adi_jval *val;
 };
+
+/* Printable ASCII without '"' and '\\': a key the writer copies verbatim
+ * (every key of every event is one). */
+static bool adi_jkey_plain(const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)k[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
 
 static const char *adi_jkey(const struct adi_jmember *m)
 {
@@ -346,6 +360,7 @@ static int adi_j_put(struct adi_jval *obj, const char *key, size_t klen,
 		goto nomem;
 	}
 	obj->u.obj.m[obj->u.obj.n].key = k;
+	obj->u.obj.m[obj->u.obj.n].plain = adi_jkey_plain(key, klen);
 	if (!k.s) {
 		memcpy(obj->u.obj.m[obj->u.obj.n].kin, key, klen);
 		obj->u.obj.m[obj->u.obj.n].kin[klen] = 0;
@@ -739,8 +754,14 @@ static void adi_jw_value(struct adi_jw *w, const struct adi_jval *v)
 		for (size_t i = 0; i < v->u.obj.n && !w->err; i++) {
 			if (i)
 				adi_jw_put(w, ",", 1);
-			adi_jw_string(w, adi_jkey(&v->u.obj.m[i]), v->u.obj.m[i].key.n);
-			adi_jw_put(w, ":", 1);
+			if (v->u.obj.m[i].plain) {
+				adi_jw_put(w, "\"", 1);
+				adi_jw_put(w, adi_jkey(&v->u.obj.m[i]), v->u.obj.m[i].key.n);
+				adi_jw_put(w, "\":", 2);
+			} else {
+				adi_jw_string(w, adi_jkey(&v->u.obj.m[i]), v->u.obj.m[i].key.n);
+				adi_jw_put(w, ":", 1);
+			}
 			adi_jw_value(w, v->u.obj.m[i].val);
 		}
 		adi_jw_put(w, "}", 1);

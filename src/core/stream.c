@@ -97,6 +97,12 @@ static uint64_t ts_at(const struct adi_pstream *s, uint64_t p)
 	return ts;
 }
 
+/* The unconsumed bytes of s (s->len of them). */
+static const uint8_t *held(const struct adi_pstream *s)
+{
+	return s->ext ? s->ext : s->buf + s->off;
+}
+
 /* Drop n bytes from the front of the buffer, and the time marks that no
  * longer cover anything we may still ask about (the message start). */
 static void consume(struct adi_pstream *s, size_t n)
@@ -106,9 +112,15 @@ static void consume(struct adi_pstream *s, size_t n)
 
 	if (n > s->len)
 		n = s->len;
-	if (n && s->len > n)
-		memmove(s->buf, s->buf + n, s->len - n);
+	/* the start moves; bytes move only when more must be appended
+	 * (a chunk of pipelined messages is not shifted once per message) */
+	if (s->ext)
+		s->ext += n;
+	else
+		s->off += n;
 	s->len -= n;
+	if (!s->len)
+		s->off = 0;
 	s->pos += n;
 	keep_from = s->in_msg && s->msg_pos < s->pos ? s->msg_pos : s->pos;
 	while (i + 1 < s->nmarks && s->marks[i + 1].pos <= keep_from)
@@ -183,7 +195,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 		if (!s->len)
 			return;
 		if (s->resync) {
-			off = pc->proto->resync(pc->st, dir, s->buf, s->len);
+			off = pc->proto->resync(pc->st, dir, held(s), s->len);
 			if (off > s->len)
 				off = s->len;
 			pc->skipped += off;
@@ -197,7 +209,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			s->msg_ts = ts_at(s, s->pos);
 			s->msg_gap = false;
 		}
-		r = pc->proto->parse(pc->st, cfg, dir, s->buf, s->len, &used, &m);
+		r = pc->proto->parse(pc->st, cfg, dir, held(s), s->len, &used, &m);
 		if (used > s->len)
 			used = s->len; /* a decoder bug must not become ours */
 		switch (r) {
@@ -329,6 +341,42 @@ advance:
 	}
 }
 
+/* Append n bytes to what direction d holds: the held bytes slide to the
+ * front first, and the buffer grows within the budget. False when the
+ * bytes cannot be kept (budget or memory): the caller makes them a gap. */
+static bool keep(struct adi_pconn *pc, int d, const uint8_t *b, size_t n)
+{
+	struct adi_pstream *s = &pc->d[d];
+
+	if (s->off && s->off + s->len + n > s->cap) {
+		memmove(s->buf, s->buf + s->off, s->len);
+		s->off = 0;
+	}
+	if (s->off + s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		uint8_t *nb;
+
+		while (cap < s->len + n)
+			cap *= 2;
+		if (pc->budget && pc->budget->used + (cap - s->cap) > pc->budget->max) {
+			/* all connections together hold too much: these bytes
+			 * are lost to decoding, and counted */
+			pc->budget->refused += n;
+			return false;
+		}
+		nb = realloc(s->buf, cap);
+		if (!nb) /* out of memory: a gap, honestly counted */
+			return false;
+		if (pc->budget)
+			pc->budget->used += cap - s->cap;
+		s->buf = nb;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->off + s->len, b, n);
+	s->len += n;
+	return true;
+}
+
 void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 		    uint64_t pos, const uint8_t *b, size_t n, uint64_t ts,
 		    struct adi_emit *em)
@@ -351,41 +399,41 @@ void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d
 		s->pos += n;
 		return;
 	}
-	if (s->len + n > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
-		uint8_t *nb;
-
-		while (cap < s->len + n)
-			cap *= 2;
-		if (pc->budget && pc->budget->used + (cap - s->cap) > pc->budget->max) {
-			/* all connections together hold too much: these bytes
-			 * are lost to decoding, and counted */
-			pc->budget->refused += n;
-			adi_pconn_gap(pc, d, n);
-			return;
-		}
-		nb = realloc(s->buf, cap);
-		if (!nb) { /* out of memory: a gap, honestly counted */
-			adi_pconn_gap(pc, d, n);
-			return;
-		}
-		if (pc->budget)
-			pc->budget->used += cap - s->cap;
-		s->buf = nb;
-		s->cap = cap;
-	}
 	s->last_ts = ts;
 	if (mark(s, s->pos + s->len, ts)) {
 		adi_pconn_gap(pc, d, n);
 		return;
 	}
-	memcpy(s->buf + s->len, b, n);
-	s->len += n;
-	run(pc, cfg, d, em);
+	if (!s->len) {
+		/* nothing held: the decoder reads the chunk where it lies, and
+		 * only what it leaves is copied */
+		s->ext = b;
+		s->len = n;
+		run(pc, cfg, d, em);
+		b = s->ext;
+		n = s->len;
+		s->ext = NULL;
+		s->len = 0;
+		s->off = 0;
+		if (n && !keep(pc, d, b, n))
+			adi_pconn_gap(pc, d, n); /* the rest is lost: a gap */
+	} else {
+		if (!keep(pc, d, b, n)) {
+			/* the chunk was marked: drop the mark with the bytes */
+			adi_pconn_gap(pc, d, n);
+			return;
+		}
+		run(pc, cfg, d, em);
+	}
 	/* a buffer that grew for a big header and is now mostly empty */
 	if (s->cap > 2 * ADI_PROTO_LOOKAHEAD && s->len < ADI_PROTO_LOOKAHEAD / 4) {
-		uint8_t *nb = realloc(s->buf, ADI_PROTO_LOOKAHEAD / 2);
+		uint8_t *nb;
 
+		if (s->off) {
+			memmove(s->buf, s->buf + s->off, s->len);
+			s->off = 0;
+		}
+		nb = realloc(s->buf, ADI_PROTO_LOOKAHEAD / 2);
 		if (nb) {
 			if (pc->budget)
 				pc->budget->used -= s->cap - ADI_PROTO_LOOKAHEAD / 2;

@@ -16,9 +16,11 @@ struct adi_tmark {
 };
 
 struct adi_pstream {
-	uint8_t *buf;            /* bytes given to the decoder, not yet consumed */
-	size_t len, cap;
-	uint64_t pos;            /* stream position of buf[0] */
+	uint8_t *buf;            /* owned; unconsumed bytes at buf + off */
+	size_t off, len, cap;
+	const uint8_t *ext;      /* instead of buf + off while a chunk is
+				  * parsed where it lies (borrowed) */
+	uint64_t pos;            /* stream position of the first unconsumed byte */
 	struct adi_tmark *marks; /* chunk starts at or before buf[0] onwards */
 	size_t nmarks, capmarks;
 	bool in_msg;             /* the decoder consumed part of a message */

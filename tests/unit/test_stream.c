@@ -31,6 +31,8 @@ static void test_budget_refuses_and_balances(void **state)
 	struct adi_pconn a, b;
 	static uint8_t head[6000];
 	const char *req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+	const char *part = "GET /x HTTP/1.1\r\nHo";
+	uint8_t two[64];
 
 	(void)state;
 	/* an unfinished header block: the decoder asks the engine to hold it */
@@ -45,17 +47,28 @@ static void test_budget_refuses_and_balances(void **state)
 	adi_pconn_feed(&a, &cfg, 0, 3000, head + 3000, 3000, 2, &em);
 	assert_int_equal(budget.used, 8192);        /* grown to 8 KiB: at the cap */
 	assert_int_equal(budget.refused, 0);
-	/* a second connection cannot get a buffer now: its bytes are refused,
-	 * counted, and become a gap for its decoder */
-	adi_pconn_feed(&b, &cfg, 0, 0, (const uint8_t *)req, strlen(req), 3, &em);
-	assert_int_equal(budget.refused, strlen(req));
+	/* a second connection that must hold bytes (a header block cut
+	 * short) cannot get a buffer now: they are refused, counted, and
+	 * become a gap for its decoder */
+	adi_pconn_feed(&b, &cfg, 0, 0, (const uint8_t *)part, strlen(part), 3, &em);
+	assert_int_equal(budget.refused, strlen(part));
 	assert_int_equal(budget.used, 8192);
-	adi_pconn_finish(&a, &cfg, 4, &em, NULL);
+	/* a chunk that decodes whole needs no buffer (it is parsed where it
+	 * lies): after the gap, b resyncs onto the request; what the chunk
+	 * leaves unfinished must be held, and is refused again */
+	memcpy(two, req, strlen(req));
+	memcpy(two + strlen(req), part, strlen(part));
+	adi_pconn_feed(&b, &cfg, 0, strlen(part), two, strlen(req) + strlen(part), 4, &em);
+	assert_int_equal(budget.refused, 2 * strlen(part));
+	assert_int_equal(budget.used, 8192);
+	adi_pconn_finish(&a, &cfg, 5, &em, NULL);
 	assert_int_equal(budget.used, 0);            /* a's buffer returned */
-	/* now b can hold bytes again, and decodes after the gap resyncs */
-	adi_pconn_feed(&b, &cfg, 0, strlen(req), (const uint8_t *)req, strlen(req), 5, &em);
+	/* now b can hold bytes again */
+	adi_pconn_feed(&b, &cfg, 0, 2 * strlen(part) + strlen(req), (const uint8_t *)part,
+		       strlen(part), 6, &em);
 	assert_int_equal(budget.used, 4096);
-	adi_pconn_finish(&b, &cfg, 6, &em, NULL);
+	assert_int_equal(budget.refused, 2 * strlen(part));
+	adi_pconn_finish(&b, &cfg, 7, &em, NULL);
 	assert_int_equal(budget.used, 0);
 	assert_int_equal(events, 1);                 /* b's request, unanswered */
 }
