@@ -13,7 +13,8 @@ STREAMS=${STREAMS:-10}
 BIN=${ADI_BIN:-build/adi-profiler}
 command -v h2load >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
 command -v nghttpd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-server >/dev/null
-[ -x "$BIN" ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" >/dev/null; }
+# the binary of this checkout: built (incrementally) unless one is named
+[ -n "${ADI_BIN:-}" ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target adi-profiler >/dev/null; }
 W=$(mktemp -d /tmp/adi-h2-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
 cp "$BIN" "$W/adi"

@@ -15,7 +15,8 @@ DUR=${DUR:-5}
 CONNS=${CONNS:-8}
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-[ -x build/adi-profiler ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" >/dev/null; }
+# the binary of this checkout, built (incrementally) every time
+cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target adi-profiler >/dev/null || exit 1
 W=$(mktemp -d /tmp/adi-http-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
 cp build/adi-profiler "$W/adi"

@@ -15,7 +15,8 @@ BIN=${ADI_BIN:-build/adi-profiler}
 for t in redis-server redis-cli redis-benchmark; do
 	command -v $t >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
 done
-[ -x "$BIN" ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" >/dev/null; }
+# the binary of this checkout: built (incrementally) unless one is named
+[ -n "${ADI_BIN:-}" ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target adi-profiler >/dev/null; }
 W=$(mktemp -d /tmp/adi-redis-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
 cp "$BIN" "$W/adi"

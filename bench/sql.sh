@@ -12,7 +12,8 @@ ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-5}
 CLIENTS=${CLIENTS:-4}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
-[ -x build/adi-profiler ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" >/dev/null; }
+# the binary of this checkout, built (incrementally) every time
+cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target adi-profiler >/dev/null || exit 1
 W=$(mktemp -d /tmp/adi-sql-bench.XXXXXX)
 chown postgres "$W"
 cleanup() {

@@ -208,7 +208,9 @@ static uint64_t watermark(struct adi_engine *e)
 	for (struct adi_conn *c = e->open_conns; c; c = c->next) {
 		uint64_t t = c->start_ts;
 
-		if (!c->stream || c->state == CONN_FAILED)
+		/* only what may still become an event of its start time
+		 * holds: not without network capture (no tcp_stream then) */
+		if (!c->stream || c->state == CONN_FAILED || e->o.no_net)
 			continue;
 		/* a decoded connection holds back only what is in flight (a
 		 * long keep-alive connection is no reason to wait); one with
@@ -240,7 +242,7 @@ static void release_ready(struct adi_engine *e)
 			adi_file_agg_flush(e, f);
 	}
 	wm = watermark(e);
-	while (e->nheap && e->heap[0].ts < wm)
+	while (e->nheap && (e->heap[0].ts < wm || e->nheap > ADI_HELD_MAX))
 		write_event(e, heap_pop(e));
 	e->since_release = 0;
 }

@@ -26,6 +26,11 @@
  * and a server pread()ing one cached fd for every request made a single
  * run that held 2 s of events (630 MB at 180 K HTTP/2 requests/s) */
 #define ADI_RUN_MAX_NS (100ull * 1000000ull)
+/* events the timeline holds back at most (docs/engine.md): past it the
+ * oldest are written even though something still pending started before
+ * them (it is then written out of order, as after --hold-ms) -- memory
+ * stays bounded whatever the event rate */
+#define ADI_HELD_MAX 65536
 
 struct adi_conn;
 struct adi_event;

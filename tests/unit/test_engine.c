@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "core/engine.h"
+#include "core/engine_int.h" /* ADI_HELD_MAX */
 #include "core/json.h"
 #include "core/raw_event.h"
 #include "out/sink.h"
@@ -1803,6 +1804,55 @@ static void test_busy_run_holds_briefly(void **state)
 	}
 }
 
+/* An accepted connection nothing has decoded may still become a
+ * tcp_stream of its start time, so it holds later events back (up to the
+ * hold window); without network capture it never can, and must not hold
+ * anything (a keep-alive server traced with --no-net kept 2 s of events,
+ * 690 MB, in memory). */
+static void conn_hold(struct tst *t, bool no_net, size_t want_before_close)
+{
+	t->o.no_net = no_net;
+	begin(t);
+	sys_accept(t, TS(1), ROOT, 8, 3, &served);
+	for (int i = 0; i < 10; i++)
+		sys_path(t, TS(10 + i), ROOT, ADI_OP_MKDIR, "d", NULL, 0, -EEXIST);
+	meta(t, ADI_META_TICK, TS(500));
+	assert_int_equal(count_kind(t, "file"), want_before_close);
+	sys_sock_close(t, TS(600), ROOT, 8, &served);
+	end(t, TS(1000), 0, 0);
+	assert_int_equal(count_kind(t, "file"), 10);
+	expect_sorted(t);
+}
+
+static void test_undecided_conn_holds(void **state)
+{
+	conn_hold(*state, false, 0);
+}
+
+static void test_no_net_conn_holds_nothing(void **state)
+{
+	conn_hold(*state, true, 10);
+}
+
+/* Whatever holds the timeline back, it holds at most ADI_HELD_MAX events:
+ * memory stays bounded at any event rate. */
+static void test_held_events_bounded(void **state)
+{
+	struct tst *t = *state;
+	const int n = ADI_HELD_MAX + 5000;
+
+	begin(t);
+	sys_accept(t, TS(1), ROOT, 8, 3, &served); /* undecided: holds */
+	for (int i = 0; i < n; i++)
+		sys_path(t, TS(10) + (uint64_t)i * 1000, ROOT, ADI_OP_MKDIR, "d", NULL, 0, -EEXIST);
+	meta(t, ADI_META_TICK, TS(10) + (uint64_t)n * 1000);
+	/* all within the hold window, yet no more than the bound is held */
+	assert_true(count_kind(t, "file") >= (size_t)(n - ADI_HELD_MAX));
+	sys_sock_close(t, TS(600), ROOT, 8, &served);
+	end(t, TS(1000), 0, 0);
+	assert_int_equal(count_kind(t, "file"), (size_t)n);
+}
+
 /* ---- trace summary and options ---- */
 
 static void test_trace_summary(void **state)
@@ -2356,6 +2406,9 @@ int main(void)
 		T(test_order_long_run_beyond_hold),
 		T(test_idle_run_flushed_after_window),
 		T(test_busy_run_holds_briefly),
+		T(test_undecided_conn_holds),
+		T(test_no_net_conn_holds_nothing),
+		T(test_held_events_bounded),
 		T(test_trace_summary),
 		T(test_no_fs_no_proc),
 		T(test_resolver_meta_saved_and_replayed),
