@@ -3,7 +3,7 @@
 # tests) from Debian 12's repositories. Idempotent; needs root.
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libbson-dev libzstd-dev libsnappy-dev libnghttp2-dev libsqlite3-dev"
+	libbson-dev libzstd-dev libsnappy-dev libnghttp2-dev libsqlite3-dev libmimalloc-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
 	# the web UI's browser test: Debian's chromium, driven by playwright-core

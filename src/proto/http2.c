@@ -237,7 +237,10 @@ struct h2_half {
 	uint32_t m_len, m_left;
 	uint8_t *m_buf;           /* body_bytes, allocated at the first message */
 	size_t m_keep;
-	struct h2_gmsg msgs[H2_MAX_MSGS];
+	struct h2_gmsg *msgs;     /* H2_MAX_MSGS, allocated at the first: a
+				   * stream of plain HTTP/2 stays small (a
+				   * stream over 1 KiB made every new one a
+				   * costly allocation) */
 	unsigned nmsgs;
 	uint64_t total_msgs;
 };
@@ -349,6 +352,7 @@ static void h2_half_free(struct h2_half *h)
 	free(h->m_buf);
 	for (unsigned i = 0; i < h->nmsgs; i++)
 		free(h->msgs[i].b);
+	free(h->msgs);
 }
 
 static void h2_stream_free(struct h2_stream *s)
@@ -502,7 +506,9 @@ static void h2_keep(uint8_t **buf, size_t *len, bool *cut, size_t cap,
 static void h2_grpc_msg_done(struct h2_half *h, size_t cap)
 {
 	h->total_msgs++;
-	if (h->nmsgs < H2_MAX_MSGS && cap) {
+	if (!h->msgs && cap)
+		h->msgs = calloc(H2_MAX_MSGS, sizeof(*h->msgs));
+	if (h->msgs && h->nmsgs < H2_MAX_MSGS && cap) {
 		struct h2_gmsg *m = &h->msgs[h->nmsgs];
 
 		m->b = malloc(h->m_keep ? h->m_keep : 1);
