@@ -167,8 +167,18 @@ char *adi_open_flags_str(uint32_t flags, char *buf, size_t bufsz)
 
 char *adi_mode_str(uint32_t mode, char *buf, size_t bufsz)
 {
-	if (buf && bufsz)
+	/* by hand: every file event has a mode */
+	if (buf && bufsz >= 5) {
+		unsigned m = (unsigned)(mode & 07777);
+
+		buf[0] = (char)('0' + (m >> 9 & 7));
+		buf[1] = (char)('0' + (m >> 6 & 7));
+		buf[2] = (char)('0' + (m >> 3 & 7));
+		buf[3] = (char)('0' + (m & 7));
+		buf[4] = '\0';
+	} else if (buf && bufsz) {
 		snprintf(buf, bufsz, "%04o", (unsigned)(mode & 07777));
+	}
 	return buf;
 }
 
