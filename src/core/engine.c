@@ -187,6 +187,12 @@ static struct adi_event *heap_pop(struct adi_engine *e)
 
 static void write_event(struct adi_engine *e, struct adi_event *ev)
 {
+	/* the output is in start order except where holding had to stop:
+	 * counted, so a reader knows the order is not whole (trace_summary) */
+	if (ev->ts_ns < e->last_out_ts)
+		e->st.out_of_order++;
+	else
+		e->last_out_ts = ev->ts_ns;
 	count_kind(e, ev->kind);
 	e->st.events_out++;
 	for (int i = 0; i < e->nsinks; i++) {
@@ -810,6 +816,8 @@ void adi_engine_finish(struct adi_engine *e)
 		if (e->budget.refused) /* only when it happened: a rare event */
 			adi_j_set_int(sum->fields, "decode_bytes_refused", e->budget.refused);
 		adi_j_set_int(sum->fields, "evicted", e->st.evicted);
+		if (e->st.out_of_order) /* only when it happened, like the above */
+			adi_j_set_int(sum->fields, "out_of_order", e->st.out_of_order);
 		write_event(e, sum);
 	}
 	flush_sinks(e);

@@ -76,6 +76,8 @@ struct adi_engine_stats {
 	uint64_t decoded;        /* protocol messages decoded */
 	uint64_t parse_skipped;  /* bytes decoders could not use (resync) */
 	uint64_t parse_errors;   /* undecodable spots */
+	uint64_t out_of_order;   /* events written after a later-starting one
+				  * (held past --hold-ms or ADI_HELD_MAX) */
 };
 void adi_engine_stats(const struct adi_engine *e, struct adi_engine_stats *st);
 

@@ -156,6 +156,7 @@ struct adi_engine {
 	 * so sifting does not chase every event (a busy trace holds tens of
 	 * thousands) */
 	struct adi_heap_ent *heap;
+	uint64_t last_out_ts;    /* start of the latest event written */
 	size_t nheap, capheap;
 	uint64_t next_seq;
 	uint64_t now;            /* largest raw timestamp seen */

@@ -233,6 +233,21 @@ static void end(struct tst *t, uint64_t ts, uint64_t dropped, uint64_t truncated
 	/* trace_summary is always the last line */
 	assert_true(t->cap.n >= 1);
 	assert_string_equal(adi_j_get_str(t->cap.ev[t->cap.n - 1], "kind", ""), "trace_summary");
+	{
+		/* the summary's out_of_order is what the output shows: events
+		 * starting before one written earlier (0: the key is absent) */
+		int64_t hi = 0, inv = 0;
+
+		for (size_t i = 0; i + 1 < t->cap.n; i++) {
+			int64_t ts = adi_j_get_int(t->cap.ev[i], "ts_ns", 0);
+
+			if (ts < hi)
+				inv++;
+			else
+				hi = ts;
+		}
+		assert_int_equal(adi_j_get_int(t->cap.ev[t->cap.n - 1], "out_of_order", 0), inv);
+	}
 }
 
 /* ---- syscall builders ---- */
@@ -1851,6 +1866,8 @@ static void test_held_events_bounded(void **state)
 	sys_sock_close(t, TS(600), ROOT, 8, &served);
 	end(t, TS(1000), 0, 0);
 	assert_int_equal(count_kind(t, "file"), (size_t)n);
+	/* the connection's tcp_stream (started at 1 ms) came after them */
+	EXPECT_INT(FIND(t, "trace_summary", NULL, 0), "out_of_order", 1);
 }
 
 /* ---- trace summary and options ---- */
