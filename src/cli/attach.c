@@ -100,6 +100,25 @@ static void describe(struct adi_session *s, uint32_t pid)
 		adi_session_meta(s, ADI_META_CGROUP, pid, cg, NULL);
 }
 
+/* Whether pid is still a running process (not gone, not a zombie its
+ * parent has yet to reap: ptrace refuses those with EPERM). */
+static bool still_running(uint32_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* the state follows the command name */
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 /* Trace root's tree. Children forked after their parent is traced join by
  * themselves (eBPF's fork hook, ptrace's fork events), so a second scan
  * catches the ones forked while the first was being added. */
@@ -112,13 +131,21 @@ static int add_tree(struct adi_session *s, uint32_t root, uint32_t *pids, int *n
 			return n;
 		if (n > ATTACH_MAX_PIDS)
 			n = ATTACH_MAX_PIDS;
+		int kept = 0;
+
 		for (int i = 0; i < n; i++) {
 			int rc = s->ops->trace_pid(s->b, pids[i]);
 
+			/* a descendant that ended between the scan and now (a
+			 * shell's short `sleep`) has nothing left to trace; only
+			 * the root's end, or another error, ends the attach */
+			if (rc && pids[i] != root && !still_running(pids[i]))
+				continue;
 			if (rc)
 				return rc;
+			pids[kept++] = pids[i];
 		}
-		*npids = n;
+		*npids = kept;
 	}
 	return 0;
 }

@@ -290,6 +290,27 @@ class AttachPidTest(adi.TraceTest):
         # the sleep started before attach was traced too: its exit by SIGTERM
         self.assertTrue([e for e in exits if e["comm"] == "sleep"])
 
+    def test_exited_child_not_reaped_yet(self):
+        # a child that has exited but is not reaped (a zombie, as a shell's
+        # short `sleep` is for a moment) is still in the tree /proc shows,
+        # and ptrace refuses it: the attach goes on without it
+        mark = os.path.join(self.dir, "go")
+        out = os.path.join(self.dir, "out")
+        prog = ("import os,time\nif os.fork() == 0:\n    os._exit(0)\n"
+                "while not os.path.exists(%r):\n    time.sleep(0.05)\n"
+                "open(%r, 'w').write('parent-done\\n')\n" % (mark, out))
+        p = subprocess.Popen([sys.executable, "-c", prog])
+        self.addCleanup(lambda: (p.kill(), p.wait()))
+        time.sleep(0.5)  # the child has exited by now, unreaped
+        a = Attach("--pid", str(p.pid))
+        open(mark, "w").close()
+        p.wait(10)
+        t = a.stop()
+        self.assertEqual(t.rc, 0, t.stderr)
+        w = [e for e in t.files(out) if e["op"] == "write"]
+        self.assertEqual(len(w), 1)
+        self.assertEqual(w[0]["content"], "parent-done\n")
+
     def test_ctrl_c_during_busy_trace_loses_nothing(self):
         # fixed-width numbered lines: what the trace holds of the file must
         # be a run of consecutive lines ending at the writer's last one
