@@ -24,13 +24,14 @@ static int pp_cmp(const void *a, const void *b)
 
 /* "pid (comm) S ppid ...": comm may hold spaces and parentheses, so the
  * fields after it are found from the last ')'. */
-static int read_ppid(const char *pid, uint32_t *ppid)
+int adi_procfs_stat(uint32_t pid, char *state, uint32_t *ppid)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, st;
+	uint32_t pp;
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -38,8 +39,12 @@ static int read_ppid(const char *pid, uint32_t *ppid)
 	fclose(f);
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %u", ppid) != 1)
+	if (!p || sscanf(p + 1, " %c %u", &st, &pp) != 2)
 		return -EINVAL;
+	if (state)
+		*state = st;
+	if (ppid)
+		*ppid = pp;
 	return 0;
 }
 
@@ -60,9 +65,12 @@ int adi_procfs_tree(uint32_t root, uint32_t *out, size_t max)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		uint32_t ppid;
+		uint32_t pid, ppid;
 
-		if (!isdigit((unsigned char)de->d_name[0]) || read_ppid(de->d_name, &ppid))
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = (uint32_t)strtoul(de->d_name, NULL, 10);
+		if (adi_procfs_stat(pid, NULL, &ppid))
 			continue;
 		if (n == cap) {
 			struct pp *g = realloc(all, (cap = cap ? cap * 2 : 512) * sizeof(*all));
@@ -74,7 +82,7 @@ int adi_procfs_tree(uint32_t root, uint32_t *out, size_t max)
 			}
 			all = g;
 		}
-		all[n].pid = (uint32_t)strtoul(de->d_name, NULL, 10);
+		all[n].pid = pid;
 		all[n++].ppid = ppid;
 	}
 	closedir(d);

@@ -9,6 +9,10 @@
 #include "../core/raw_event.h"
 #include "../core/engine.h"
 
+/* From /proc/PID/stat: the state letter (R, S, Z...) and the parent's pid,
+ * either pointer may be NULL. 0, or -errno (-ENOENT: no such process). */
+int adi_procfs_stat(uint32_t pid, char *state, uint32_t *ppid);
+
 /* root and every living descendant of it (by ppid, at the time of the
  * scan), root first. Writes at most max pids; returns how many there are
  * (may exceed max), or -errno when root does not exist. */

@@ -104,19 +104,9 @@ static void describe(struct adi_session *s, uint32_t pid)
  * parent has yet to reap: ptrace refuses those with EPERM). */
 static bool still_running(uint32_t pid)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
+	char state;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* the state follows the command name */
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return adi_procfs_stat(pid, &state, NULL) == 0 && state != 'Z' && state != 'X';
 }
 
 /* Trace root's tree. Children forked after their parent is traced join by
@@ -125,14 +115,12 @@ static bool still_running(uint32_t pid)
 static int add_tree(struct adi_session *s, uint32_t root, uint32_t *pids, int *npids)
 {
 	for (int round = 0; round < 2; round++) {
-		int n = adi_procfs_tree(root, pids, ATTACH_MAX_PIDS);
+		int n = adi_procfs_tree(root, pids, ATTACH_MAX_PIDS), kept = 0;
 
 		if (n < 0)
 			return n;
 		if (n > ATTACH_MAX_PIDS)
 			n = ATTACH_MAX_PIDS;
-		int kept = 0;
-
 		for (int i = 0; i < n; i++) {
 			int rc = s->ops->trace_pid(s->b, pids[i]);
 

@@ -241,9 +241,7 @@ static uint64_t watermark(struct adi_engine *e)
  * releases, and therefore orders, exactly as the live run did. */
 static void release_ready(struct adi_engine *e)
 {
-	uint64_t wm;
-
-	uint64_t run = e->o.hold_ns < ADI_RUN_MAX_NS ? e->o.hold_ns : ADI_RUN_MAX_NS;
+	uint64_t run = e->o.hold_ns < ADI_RUN_MAX_NS ? e->o.hold_ns : ADI_RUN_MAX_NS, wm;
 
 	/* a merged run older than its window is written now, so it is not
 	 * held back (nor holds others back) long */

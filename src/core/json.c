@@ -657,29 +657,22 @@ static void adi_jw_double(struct adi_jw *w, double d)
 
 		if (fabs(fr - 0.5) > 1e-6) {
 			int64_t m = (int64_t)r;
-			uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m, ip3 = u / 1000;
+			uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
 			unsigned frac = (unsigned)(u % 1000);
-			char *p = out + sizeof(out);
+			char *p = out;
 
-			/* decimals: 3, trailing zeros dropped, at least one */
-			if (frac % 100 == 0) {
-				*--p = (char)('0' + frac / 100);
-			} else if (frac % 10 == 0) {
-				*--p = (char)('0' + frac / 10 % 10);
-				*--p = (char)('0' + frac / 100);
-			} else {
-				*--p = (char)('0' + frac % 10);
-				*--p = (char)('0' + frac / 10 % 10);
-				*--p = (char)('0' + frac / 100);
-			}
-			*--p = '.';
-			do {
-				*--p = (char)('0' + ip3 % 10);
-				ip3 /= 10;
-			} while (ip3);
 			if (m < 0) /* never "-0.0": m == 0 is not negative */
-				*--p = '-';
-			adi_jw_put(w, p, (size_t)(out + sizeof(out) - p));
+				*p++ = '-';
+			p = adi_u64_dec(p, u / 1000);
+			*p++ = '.';
+			/* three decimals, trailing zeros dropped, at least one */
+			*p++ = (char)('0' + frac / 100);
+			if (frac % 100) {
+				*p++ = (char)('0' + frac / 10 % 10);
+				if (frac % 10)
+					*p++ = (char)('0' + frac % 10);
+			}
+			adi_jw_put(w, out, (size_t)(p - out));
 			return;
 		}
 	}
@@ -721,17 +714,12 @@ static void adi_jw_value(struct adi_jw *w, const struct adi_jval *v)
 		adi_jw_puts(w, v->u.b ? "true" : "false");
 		break;
 	case ADI_J_INT: {
-		/* by hand: snprintf was a fifth of the time of a busy trace */
-		uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
-		char *p = num + sizeof(num);
+		char *p = num;
 
-		do {
-			*--p = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
 		if (v->u.i < 0)
-			*--p = '-';
-		adi_jw_put(w, p, (size_t)(num + sizeof(num) - p));
+			*p++ = '-';
+		p = adi_u64_dec(p, v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i);
+		adi_jw_put(w, num, (size_t)(p - num));
 		break;
 	}
 	case ADI_J_DOUBLE:

@@ -164,7 +164,7 @@ void adi_raw_reader_free(struct adi_raw_reader *r)
 {
 	if (!r)
 		return;
-	if (r->fd > 0)
+	if (r->fd >= 0) /* set by open() right after calloc: -1 or an fd */
 		close(r->fd);
 	if (r->mapped)
 		munmap(r->buf, r->cap);

@@ -165,6 +165,20 @@ char *adi_open_flags_str(uint32_t flags, char *buf, size_t bufsz)
 	return buf;
 }
 
+char *adi_u64_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 char *adi_mode_str(uint32_t mode, char *buf, size_t bufsz)
 {
 	/* by hand: every file event has a mode */

@@ -24,6 +24,11 @@ char *adi_open_flags_str(uint32_t flags, char *buf, size_t bufsz);
  * Only the low 12 bits are used. buf at least 8 bytes; returns buf. */
 char *adi_mode_str(uint32_t mode, char *buf, size_t bufsz);
 
+/* The decimal digits of v written at p (at most 20, no NUL); returns the
+ * end. By hand: the writers put several numbers on every line, and
+ * snprintf was a large share of a busy trace. */
+char *adi_u64_dec(char *p, uint64_t v);
+
 /* RFC 3339 UTC with nanoseconds: "2026-11-27T17:31:45.123456789Z".
  * buf at least 32 bytes; returns buf. */
 char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz);

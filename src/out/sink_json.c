@@ -10,7 +10,6 @@
 #include "sink.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,22 +40,6 @@ static int adi_json_put_line(FILE *f, const char *line, size_t len)
 /* A string literal and its length, for the raw appends. */
 #define LIT(s) (s), (sizeof(s) - 1)
 
-/* Decimal digits of v at p; returns the end. By hand: the head of every
- * line has four numbers, and snprintf was a tenth of a busy trace. */
-static char *put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 #define PUT_LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
 
 /* Builds {head..., fields...}\n into *buf (see sink.h). The common fields
@@ -65,6 +48,7 @@ int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, siz
 {
 	char head[160], ts[40];
 	char *p = head;
+	size_t tsn;
 	int err = 0;
 
 	*len = 0;
@@ -73,11 +57,12 @@ int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, siz
 		err |= adi_j_append_str(ev->kind, strlen(ev->kind), buf, len, cap);
 	else
 		err |= adi_j_append_raw(LIT("null"), buf, len, cap);
-	adi_rfc3339(ev->ts_ns, ts, sizeof(ts));
+	tsn = strnlen(adi_rfc3339(ev->ts_ns, ts, sizeof(ts)), sizeof(ts));
 	p = PUT_LIT(p, ",\"timestamp\":\"");
-	p = (char *)memcpy(p, ts, strnlen(ts, sizeof(ts))) + strnlen(ts, sizeof(ts));
+	memcpy(p, ts, tsn);
+	p += tsn;
 	p = PUT_LIT(p, "\",\"ts_ns\":");
-	p = put_u64(p, ev->ts_ns);
+	p = adi_u64_dec(p, ev->ts_ns);
 	p = PUT_LIT(p, ",\"duration_ms\":");
 	err |= adi_j_append_raw(head, (size_t)(p - head), buf, len, cap);
 	if (ev->duration_ns < 0)
@@ -86,15 +71,15 @@ int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, siz
 		err |= adi_j_append_double((double)ev->duration_ns / 1e6, buf, len, cap);
 	p = head;
 	p = PUT_LIT(p, ",\"pid\":");
-	p = put_u64(p, ev->pid);
+	p = adi_u64_dec(p, ev->pid);
 	p = PUT_LIT(p, ",\"tid\":");
-	p = put_u64(p, ev->tid);
+	p = adi_u64_dec(p, ev->tid);
 	p = PUT_LIT(p, ",\"comm\":");
 	err |= adi_j_append_raw(head, (size_t)(p - head), buf, len, cap);
 	err |= adi_j_append_str(ev->comm, strnlen(ev->comm, sizeof(ev->comm)), buf, len, cap);
 	p = head;
 	p = PUT_LIT(p, ",\"cgroup_id\":");
-	p = put_u64(p, ev->cgroup_id);
+	p = adi_u64_dec(p, ev->cgroup_id);
 	p = PUT_LIT(p, ",\"container\":");
 	err |= adi_j_append_raw(head, (size_t)(p - head), buf, len, cap);
 	if (ev->container[0] == '\0')

@@ -474,9 +474,8 @@ static size_t h2_keep_alloc(size_t len, size_t cap)
 	return a < cap ? a : cap;
 }
 
-/* Keep up to cap bytes of a body. The buffer grows with what arrives: a
- * buffer of the whole --body-bytes per stream (mmap'd by malloc when that
- * is large) was a fifth of a busy HTTP/2 trace for 827-byte bodies. */
+/* Keep up to cap bytes of a body. The buffer grows with what arrives
+ * instead of taking the whole --body-bytes per stream up front. */
 static void h2_keep(uint8_t **buf, size_t *len, bool *cut, size_t cap,
 		    const uint8_t *p, size_t n)
 {

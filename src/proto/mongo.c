@@ -535,21 +535,17 @@ static bool mg_has_lossy(const struct adi_jval *v)
 	}
 }
 
-/* A deep copy of v; with fix, lossy doubles become {"$numberDouble": s}
- * with s the shortest text that reads back exactly. */
-static struct adi_jval *mg_jcopy(const struct adi_jval *v, bool fix)
+/* A deep copy of v (adi_j_copy) in which lossy doubles become
+ * {"$numberDouble": s}, s the shortest text that reads back exactly. */
+static struct adi_jval *mg_jcopy_fixed(const struct adi_jval *v)
 {
 	struct adi_jval *c;
 	double d;
 
 	switch (adi_j_type(v)) {
-	case ADI_J_BOOL:
-		return adi_j_bool(adi_j_as_bool(v, false));
-	case ADI_J_INT:
-		return adi_j_int(adi_j_as_int(v, 0));
 	case ADI_J_DOUBLE:
 		d = adi_j_as_double(v, 0);
-		if (fix && mg_lossy(d)) {
+		if (mg_lossy(d)) {
 			char s[40];
 
 			for (int p = 15; p <= 17; p++) {
@@ -561,23 +557,21 @@ static struct adi_jval *mg_jcopy(const struct adi_jval *v, bool fix)
 			adi_j_set_str(c, "$numberDouble", s);
 			return c;
 		}
-		return adi_j_double(d);
-	case ADI_J_STR:
-		return adi_j_strn(adi_j_as_str(v, ""), adi_j_len(v));
+		break;
 	case ADI_J_ARR:
 		c = adi_j_arr();
 		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_push(c, mg_jcopy(adi_j_at(v, i), fix));
+			adi_j_push(c, mg_jcopy_fixed(adi_j_at(v, i)));
 		return c;
 	case ADI_J_OBJ:
 		c = adi_j_obj();
 		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_set(c, adi_j_key_at(v, i), mg_jcopy(adi_j_at(v, i), fix));
+			adi_j_set(c, adi_j_key_at(v, i), mg_jcopy_fixed(adi_j_at(v, i)));
 		return c;
-	case ADI_J_NULL:
+	default:
 		break;
 	}
-	return adi_j_null();
+	return adi_j_copy(v);
 }
 
 /* JSON text -> tree, doubles fixed. NULL when it does not parse. */
@@ -586,7 +580,7 @@ static struct adi_jval *mg_parse_json(const char *s, size_t len)
 	struct adi_jval *t = s ? adi_json_parse(s, len) : NULL, *f;
 
 	if (t && mg_has_lossy(t)) {
-		f = mg_jcopy(t, true);
+		f = mg_jcopy_fixed(t);
 		adi_j_free(t);
 		t = f;
 	}
@@ -1631,10 +1625,10 @@ static void mg_emit(struct adi_emit *em, const struct adi_jval *rq, bool rq_inco
 
 	if (!ev)
 		return;
-	adi_j_set(ev, "op", mg_jcopy(adi_j_get(rq, "op"), false));
-	adi_j_set(ev, "database", mg_jcopy(adi_j_get(rq, "database"), false));
-	adi_j_set(ev, "collection", mg_jcopy(adi_j_get(rq, "collection"), false));
-	adi_j_set(ev, "command", mg_jcopy(adi_j_get(rq, "command"), false));
+	adi_j_set(ev, "op", adi_j_copy(adi_j_get(rq, "op")));
+	adi_j_set(ev, "database", adi_j_copy(adi_j_get(rq, "database")));
+	adi_j_set(ev, "collection", adi_j_copy(adi_j_get(rq, "collection")));
+	adi_j_set(ev, "command", adi_j_copy(adi_j_get(rq, "command")));
 	adi_j_set(ev, "reply", mg_take(f, "reply"));
 	adi_j_set(ev, "ok", mg_take(f, "ok"));
 	adi_j_set(ev, "error", mg_take(f, "error"));
@@ -1698,7 +1692,7 @@ static void mg_stream_start(struct mongo_state *st, const struct adi_msg *rq,
 	s->next_rto = (uint32_t)adi_j_get_int(rs->fields, "_rid", 0);
 	s->request_id = (int32_t)adi_j_get_int(rq->fields, "_rid", 0);
 	s->seq = 0;
-	s->req = mg_jcopy(rq->fields, false);
+	s->req = adi_j_copy(rq->fields);
 }
 
 static struct mg_stream *mg_stream_find(struct mongo_state *st, uint64_t key)

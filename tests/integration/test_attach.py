@@ -265,6 +265,21 @@ class AttachPidTest(adi.TraceTest):
                         t.summary)
         self.assertEqual(reqs[-1]["conn"]["role"], "server")
 
+    def attach_until_written(self, proc, mark, out, content, banner=None):
+        # attach to proc, let it go on (mark), and expect the one write of
+        # content to out it then makes; the stopped trace is returned
+        a = Attach("--pid", str(proc.pid))
+        if banner:
+            self.assertRegex(a.banner, banner)
+        open(mark, "w").close()
+        proc.wait(10)
+        t = a.stop()
+        self.assertEqual(t.rc, 0, t.stderr)
+        w = [e for e in t.files(out) if e["op"] == "write"]
+        self.assertEqual(len(w), 1)
+        self.assertEqual(w[0]["content"], content)
+        return t
+
     def test_children_and_new_processes(self):
         # a shell with a child started before attach; both, and what the
         # shell starts afterwards, are traced
@@ -275,16 +290,9 @@ class AttachPidTest(adi.TraceTest):
         sh = subprocess.Popen(["/bin/sh", "-c", script])
         self.addCleanup(lambda: (sh.kill(), sh.wait()))
         time.sleep(0.3)
-        a = Attach("--pid", str(sh.pid))
-        # the shell, its sleep 30, maybe a sleep 0.05 of the loop
-        self.assertRegex(a.banner, r"\(\d+ processes\)")
-        open(mark, "w").close()
-        sh.wait(10)
-        t = a.stop()
-        self.assertEqual(t.rc, 0, t.stderr)
-        w = [e for e in t.files(out) if e["op"] == "write"]
-        self.assertEqual(len(w), 1)
-        self.assertEqual(w[0]["content"], "child-done\n")
+        t = self.attach_until_written(sh, mark, out, "child-done\n",
+                                      # the shell, its sleep 30, maybe a sleep 0.05
+                                      banner=r"\(\d+ processes\)")
         exits = t.kind("process", op="exit")
         self.assertIn(sh.pid, [e["pid"] for e in exits])
         # the sleep started before attach was traced too: its exit by SIGTERM
@@ -302,14 +310,7 @@ class AttachPidTest(adi.TraceTest):
         p = subprocess.Popen([sys.executable, "-c", prog])
         self.addCleanup(lambda: (p.kill(), p.wait()))
         time.sleep(0.5)  # the child has exited by now, unreaped
-        a = Attach("--pid", str(p.pid))
-        open(mark, "w").close()
-        p.wait(10)
-        t = a.stop()
-        self.assertEqual(t.rc, 0, t.stderr)
-        w = [e for e in t.files(out) if e["op"] == "write"]
-        self.assertEqual(len(w), 1)
-        self.assertEqual(w[0]["content"], "parent-done\n")
+        self.attach_until_written(p, mark, out, "parent-done\n")
 
     def test_ctrl_c_during_busy_trace_loses_nothing(self):
         # fixed-width numbered lines: what the trace holds of the file must

@@ -146,6 +146,19 @@ static void test_mode(void **state)
 	assert_string_equal(adi_mode_str(07777, buf, sizeof(buf)), "7777");
 }
 
+static void test_u64_dec(void **state)
+{
+	char buf[24];
+
+	(void)state;
+	*adi_u64_dec(buf, 0) = 0;
+	assert_string_equal(buf, "0");
+	*adi_u64_dec(buf, 1000) = 0;
+	assert_string_equal(buf, "1000");
+	*adi_u64_dec(buf, UINT64_MAX) = 0;
+	assert_string_equal(buf, "18446744073709551615");
+}
+
 static void test_rfc3339(void **state)
 {
 	char buf[40];
@@ -380,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_open_flags_x86_64_values),
 #endif
 		cmocka_unit_test(test_mode),
+		cmocka_unit_test(test_u64_dec),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_clock_str),
 		cmocka_unit_test(test_utf8),
