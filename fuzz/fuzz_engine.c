@@ -2,22 +2,22 @@
  * engine behind it. The input is one option byte, then chunks, each a
  * little-endian u16 length and that many bytes (the last one may be short).
  * Every chunk is copied into a buffer of exactly its size (so ASan sees any
- * read past it), read as a ring-buffer record by adi_ebpf_normalize, and
+ * read past it), read as a ring-buffer record by adi_normalize_record, and
  * what normalizes is fed to an engine writing JSON Lines to /dev/null;
  * then the trace is finished and everything freed (LeakSanitizer checks).
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
  * -Isrc -I. with this file, every .c of src/core, src/out and src/proto, and
- * src/capture/ebpf/normalize.c.
+ * src/capture/normalize.c.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/ebpf/ebpf.h"
+#include "capture/normalize.h"
 #include "core/engine.h"
-#include "core/raw_event.h"
-#include "out/sink.h"
+#include "lib/raw_event.h"
+#include "sink/sink.h"
 
 /* The option byte: small capture limits, a tiny reorder window so the
  * timeline releases often, and sometimes whole families switched off. */
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!rec)
 			abort();
 		memcpy(rec, data, n);
-		if (adi_ebpf_normalize(rec, n, 0, &ev) == 0) {
+		if (adi_normalize_record(rec, n, 0, &ev) == 0) {
 			adi_engine_feed(e, &ev);
 			if (ev.f.ts_ns > last_ts)
 				last_ts = ev.f.ts_ns;

@@ -4,13 +4,13 @@
  * parser accepts, and writing is idempotent). The raw bytes also go
  * through adi_j_bytes, whose output must always be valid JSON.
  * Build: clang -g -fsanitize=fuzzer,address,undefined -Isrc fuzz/fuzz_json.c \
- *        src/core/json.c src/core/util.c
+ *        src/lib/json.c src/lib/util.c
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/core/json.h"
+#include "../src/lib/json.h"
 
 /* Parse text (n bytes) that this library wrote: must succeed. Returns the
  * re-serialisation (caller frees). */

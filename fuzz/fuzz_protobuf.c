@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
+#include "lib/json.h"
 #include "proto/protobuf.h"
 
 static void check(const struct adi_jval *v)

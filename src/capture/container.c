@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include "container.h"
 #include "procfs.h"
-#include "../core/json.h"
-#include "../core/util.h"
+#include "../lib/json.h"
+#include "../lib/util.h"
 
 #define DOCKER_SOCK "/var/run/docker.sock"
 #define HTTP_MAX_BODY (4u << 20)

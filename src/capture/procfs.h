@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../core/raw_event.h"
+#include "../lib/raw_event.h"
 #include "../core/engine.h"
 
 /* From /proc/PID/stat: the state letter (R, S, Z...) and the parent's pid,

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "../core/engine.h"
-#include "../out/sink.h"
+#include "../sink/sink.h"
 
 /* A trace file and the stdio buffer it writes through: glibc ignores the
  * size given to setvbuf without a buffer (it uses 4 KiB), and 4 KiB writes

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "../core/engine.h"
-#include "../out/sink.h"
+#include "../sink/sink.h"
 
 /* --dump: one line per raw event, for looking at what a capture holds */
 static void dump_event(const struct adi_raw_event *ev)

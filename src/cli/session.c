@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "session.h"
 #include "../core/engine.h"
-#include "../out/sink.h"
+#include "../sink/sink.h"
 #include "../ui/ui.h"
 
 /* Signals only set flags; the loops act on them. These are the process's

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 #include "cli.h"
 #include "../capture/capture.h"
-#include "../core/raw_event.h"
+#include "../lib/raw_event.h"
 
 struct adi_engine;
 struct adi_sink;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "session.h"
-#include "../out/sink.h"
+#include "../sink/sink.h"
 #include "../ui/ui.h"
 
 int adi_session_ui_open(struct adi_session *s)

@@ -7,8 +7,8 @@
 #include <string.h>
 #include "cli.h"
 #include "session.h"
-#include "../out/sink.h"
-#include "../out/trace_read.h"
+#include "../sink/sink.h"
+#include "../sink/trace_read.h"
 #include "../ui/ui.h"
 
 static bool ui_go(void *arg)

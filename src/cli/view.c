@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "../out/sink.h"
-#include "../out/trace_read.h"
+#include "../sink/sink.h"
+#include "../sink/trace_read.h"
 
 int adi_verb_view(struct adi_cli *c)
 {

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "engine_int.h"
-#include "util.h"
+#include "../lib/util.h"
 #include "stream.h"
 
 void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n)

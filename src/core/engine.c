@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine_int.h"
-#include "util.h"
+#include "../lib/util.h"
 
 struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 				  struct adi_sink **sinks, int nsinks)

@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "raw_event.h"
-#include "../out/sink.h"
+#include "../lib/raw_event.h"
+#include "../lib/event.h"
 
 struct adi_engine_opts {
 	unsigned body_bytes;     /* tcp preview / bodies kept (--body-bytes) */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "engine.h"
-#include "hashmap.h"
+#include "../lib/hashmap.h"
 #include "../proto/proto.h"
 #include "stream.h"
 

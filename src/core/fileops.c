@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine_int.h"
-#include "util.h"
+#include "../lib/util.h"
 
 #define AT_FDCWD_ (-100)
 #define AT_REMOVEDIR_ 0x200

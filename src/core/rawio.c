@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "raw_event.h"
+#include "../lib/raw_event.h"
 
 /* A record longer than this is corrupt: the largest real one is the fixed
  * part, a capture cap of payload and two paths. */

@@ -1,56 +1,9 @@
-/* stream.c - per-direction parse streams (stream.h) and the message queue
- * helpers of proto.h. The consumption rules of enum adi_parse are enforced
- * here, once, for every decoder. */
+/* stream.c - per-direction parse streams (stream.h). The consumption
+ * rules of enum adi_parse are enforced here, once, for every decoder. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "stream.h"
-
-struct adi_msg *adi_msg_new(void)
-{
-	return calloc(1, sizeof(struct adi_msg));
-}
-
-void adi_msg_free(struct adi_msg *m)
-{
-	if (!m)
-		return;
-	adi_j_free(m->fields);
-	free(m);
-}
-
-void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m)
-{
-	m->next = NULL;
-	if (q->tail)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
-	q->len++;
-}
-
-struct adi_msg *adi_msgq_pop(struct adi_msgq *q)
-{
-	struct adi_msg *m = q->head;
-
-	if (!m)
-		return NULL;
-	q->head = m->next;
-	if (!q->head)
-		q->tail = NULL;
-	q->len--;
-	m->next = NULL;
-	return m;
-}
-
-void adi_msgq_clear(struct adi_msgq *q)
-{
-	struct adi_msg *m;
-
-	while ((m = adi_msgq_pop(q)))
-		adi_msg_free(m);
-}
 
 int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto,
 		   const struct adi_sniff_ctx *sc)

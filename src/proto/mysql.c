@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "mysql.h"
-#include "../core/util.h"
+#include "../lib/util.h"
 
 #define MY_SQL_MAX (64 * 1024)    /* statement text kept; beyond: truncated */
 #define MY_PK_MAX (64 * 1024)     /* bytes of any other packet kept */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/util.h"
+#include "../lib/util.h"
 #include "postgres.h"
 
 /* Limits. Every table has a cap; what goes beyond it is cut or counted. */

@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../core/raw_event.h"
-#include "../core/json.h"
+#include "../lib/raw_event.h"
+#include "../lib/json.h"
 
 /* What parse() did with the bytes it was given (b[0..n)). */
 enum adi_parse {
@@ -163,7 +163,7 @@ size_t adi_proto_count(void);
 const struct adi_proto *adi_proto_at(size_t i);
 const struct adi_proto *adi_proto_find(const char *name);
 
-/* Message queue helpers (core/stream.c). */
+/* Message queue helpers (proto/msg.c). */
 struct adi_msg *adi_msg_new(void);
 void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees fields */
 void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m);

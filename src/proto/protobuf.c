@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "protobuf.h"
-#include "../core/util.h"
+#include "../lib/util.h"
 
 #define PB_MAX_FIELD ((1u << 29) - 1)
 #define PB_JSON_INT_MAX ((int64_t)1 << 53)

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../core/json.h"
+#include "../lib/json.h"
 
 /* Nesting followed into length-delimited fields; deeper ones are shown as
  * bytes. */

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "../core/json.h"
+#include "../lib/json.h"
 
 #define ADI_UI_PAGE_DEFAULT 10000  /* events per /api/events answer */
 #define ADI_UI_PAGE_MAX 20000

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ui.h"
-#include "../out/sink.h"
+#include "../sink/sink.h"
 
 struct adi_sink_ui {
 	struct adi_sink base; /* first: the sink methods cast back to this */

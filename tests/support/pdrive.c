@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "pdrive.h"
-#include "core/json.h"
+#include "lib/json.h"
 #include "core/stream.h"
 
 /* The default failure hook, for fuzzers: say why, then abort() (libFuzzer

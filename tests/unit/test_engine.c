@@ -31,9 +31,9 @@
 
 #include "core/engine.h"
 #include "core/engine_int.h" /* ADI_HELD_MAX */
-#include "core/json.h"
-#include "core/raw_event.h"
-#include "out/sink.h"
+#include "lib/json.h"
+#include "lib/raw_event.h"
+#include "sink/sink.h"
 
 /* 2026-11-27T17:31:45Z (the epoch second test_sinks.c uses) */
 #define T0 1795800705000000000ull
@@ -254,7 +254,7 @@ static void end(struct tst *t, uint64_t ts, uint64_t dropped, uint64_t truncated
 
 /* openat(dfd, path, oflags, mode) = ret. A successful open describes the
  * new fd's inode (kind, mode 0644 or 0755 for a directory, uid/gid 1000);
- * a failed one carries the requested mode, as adi_ebpf_normalize does. */
+ * a failed one carries the requested mode, as adi_normalize_record does. */
 static void sys_openat(struct tst *t, uint64_t ts, uint32_t pid, int dfd, const char *path,
 		       uint32_t oflags, uint32_t mode, int64_t ret, uint8_t kind)
 {

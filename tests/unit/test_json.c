@@ -1,4 +1,4 @@
-/* test_json.c - unit tests of src/core/json.c: building trees, the compact
+/* test_json.c - unit tests of src/lib/json.c: building trees, the compact
  * writer (escaping, number format, payload bytes) and the parser (round
  * trips, limits, every malformed form we know of). Parser input is copied
  * into an exactly sized heap buffer so ASan catches any read past n.
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/json.h"
+#include "lib/json.h"
 
 /* Serialise v, compare with want, free both. */
 static void expect_json(struct adi_jval *v, const char *want)

@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #include "pdrive.h"
-#include "core/json.h"
+#include "lib/json.h"
 #include "proto/mongo.h"
 #include "proto/proto.h"
 

@@ -1,4 +1,4 @@
-/* test_normalize.c - unit tests of adi_ebpf_normalize (src/capture/ebpf/
+/* test_normalize.c - unit tests of adi_normalize_record (src/capture/
  * normalize.c): hand-built kernel records (abi/adi_abi.h) followed by their
  * payload in one heap buffer of exactly the record's size (so ASan sees any
  * read past it), converted to normalized raw events. Checks that fields are
@@ -22,8 +22,8 @@
 #include <cmocka.h>
 
 #include "abi/adi_abi.h"
-#include "capture/ebpf/ebpf.h"
-#include "core/raw_event.h"
+#include "capture/normalize.h"
+#include "lib/raw_event.h"
 
 #define WALL 1700000000000000000ll /* added to the monotonic record time */
 
@@ -97,7 +97,7 @@ static int norm(const void *r, size_t fsz, const void *tail, size_t tlen,
 		struct adi_raw_event *ev, uint8_t **keep)
 {
 	uint8_t *b = rec_new(r, fsz, tail, tlen);
-	int rc = adi_ebpf_normalize(b, fsz + tlen, WALL, ev);
+	int rc = adi_normalize_record(b, fsz + tlen, WALL, ev);
 
 	if (keep)
 		*keep = b;
@@ -167,11 +167,11 @@ static void test_io_wall_offset(void **state)
 	uint8_t *b = rec_new(&r, sizeof(r), NULL, 0);
 
 	(void)state;
-	assert_int_equal(adi_ebpf_normalize(b, sizeof(r), 0, &ev), 0);
+	assert_int_equal(adi_normalize_record(b, sizeof(r), 0, &ev), 0);
 	assert_int_equal(ev.f.ts_ns, 5000);
-	assert_int_equal(adi_ebpf_normalize(b, sizeof(r), -1000, &ev), 0);
+	assert_int_equal(adi_normalize_record(b, sizeof(r), -1000, &ev), 0);
 	assert_int_equal(ev.f.ts_ns, 4000);
-	assert_int_equal(adi_ebpf_normalize(b, sizeof(r), 7, &ev), 0);
+	assert_int_equal(adi_normalize_record(b, sizeof(r), 7, &ev), 0);
 	assert_int_equal(ev.f.ts_ns, 5007);
 	free(b);
 }
@@ -658,10 +658,10 @@ static void test_bad_lengths(void **state)
 	memset(&fr, 0, sizeof(fr));
 	hdr(&fr.h, ADI_REC_FD, ADI_OP_CLOSE, sizeof(fr));
 	b = rec_new(&fr, sizeof(fr), NULL, 0);
-	assert_int_equal(adi_ebpf_normalize(b, sizeof(fr), 0, &ev), 0);
-	assert_int_equal(adi_ebpf_normalize(b, sizeof(fr) - 1, 0, &ev), -EINVAL);
-	assert_int_equal(adi_ebpf_normalize(b, sizeof(struct adi_rec_hdr) - 1, 0, &ev), -EINVAL);
-	assert_int_equal(adi_ebpf_normalize(b, 0, 0, &ev), -EINVAL);
+	assert_int_equal(adi_normalize_record(b, sizeof(fr), 0, &ev), 0);
+	assert_int_equal(adi_normalize_record(b, sizeof(fr) - 1, 0, &ev), -EINVAL);
+	assert_int_equal(adi_normalize_record(b, sizeof(struct adi_rec_hdr) - 1, 0, &ev), -EINVAL);
+	assert_int_equal(adi_normalize_record(b, 0, 0, &ev), -EINVAL);
 	free(b);
 	fr.h.size = sizeof(struct adi_rec_hdr);
 	expect_einval(&fr, sizeof(struct adi_rec_hdr), NULL, 0);
@@ -686,12 +686,12 @@ static void check_prefixes(const uint8_t *full, size_t size)
 
 		assert_non_null(b);
 		memcpy(b, full, len);
-		assert_int_equal(adi_ebpf_normalize(b, len, WALL, &ev), -EINVAL);
+		assert_int_equal(adi_normalize_record(b, len, WALL, &ev), -EINVAL);
 		if (len >= offsetof(struct adi_rec_hdr, ts)) {
 			uint32_t sz = (uint32_t)len;
 
 			memcpy(b + offsetof(struct adi_rec_hdr, size), &sz, sizeof(sz));
-			assert_int_equal(adi_ebpf_normalize(b, len, WALL, &ev), -EINVAL);
+			assert_int_equal(adi_normalize_record(b, len, WALL, &ev), -EINVAL);
 		}
 		free(b);
 	}
@@ -700,7 +700,7 @@ static void check_prefixes(const uint8_t *full, size_t size)
 
 		assert_non_null(b);
 		memcpy(b, full, size);
-		assert_int_equal(adi_ebpf_normalize(b, size, WALL, &ev), 0);
+		assert_int_equal(adi_normalize_record(b, size, WALL, &ev), 0);
 		free(b);
 	}
 }

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/raw_event.h"
+#include "lib/raw_event.h"
 
 #define MAGIC_LEN 8
 

@@ -23,9 +23,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/event.h"
-#include "out/sink.h"
-#include "out/trace_read.h"
+#include "lib/event.h"
+#include "sink/sink.h"
+#include "sink/trace_read.h"
 
 #define TS0 1795800705123456789ull /* 2026-11-27T17:31:45.123456789Z */
 #define NEV 9

@@ -1,4 +1,4 @@
-/* test_sinks.c - unit tests of src/out: the exact JSON Lines output of
+/* test_sinks.c - unit tests of src/sink: the exact JSON Lines output of
  * built events, the text timeline line of every kind (also with fields
  * missing), colour, previews, and write errors on a full disk.
  * Expected lines are written by hand from sink.h and events.md.
@@ -18,8 +18,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "core/event.h"
-#include "out/sink.h"
+#include "lib/event.h"
+#include "sink/sink.h"
 
 /* 2026-11-27T17:31:45.123456789Z (date -u -d @1795800705) */
 #define TS_2026 1795800705123456789ull

@@ -1,4 +1,4 @@
-/* test_util.c - unit tests of src/core/util.c: errno and flag names, mode,
+/* test_util.c - unit tests of src/lib/util.c: errno and flag names, mode,
  * time formatting, UTF-8 validation, base64 (RFC 4648 vectors), sizes and
  * lexical path joining. Expected values are worked out by hand.
  */
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "core/util.h"
+#include "lib/util.h"
 
 static void test_errno_names(void **state)
 {

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "dtrace.h"
-#include "../../core/hashmap.h"
+#include "../../lib/hashmap.h"
 
 #define MAX_PENDING (1u << 20)  /* one record never needs more */
 #define MAX_STR 4096

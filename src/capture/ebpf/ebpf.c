@@ -17,6 +17,7 @@
 #include "ebpf.h"
 #include "adi.skel.h"
 #include "../procfs.h"
+#include "../normalize.h"
 
 struct adi_ebpf {
 	struct adi_bpf *skel;
@@ -56,7 +57,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	/* data is ring memory, valid only during this callback: the engine
 	 * copies what it keeps */
-	if (adi_ebpf_normalize(data, size, b->wall_off, &ev)) {
+	if (adi_normalize_record(data, size, b->wall_off, &ev)) {
 		b->bad++;
 		return 0;
 	}

@@ -42,11 +42,4 @@ void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st);
 /* The backend interface (capture.h) over the functions above. */
 extern const struct adi_backend_ops adi_backend_ebpf;
 
-/* Convert one ring buffer record (size bytes at rec) into *ev, whose
- * pointers then point into rec. wall_off is added to the timestamps.
- * Returns 0, or -EINVAL for a record that is short or inconsistent. Pure:
- * unit tests call it with hand-built records. */
-int adi_ebpf_normalize(const void *rec, size_t size, int64_t wall_off,
-		       struct adi_raw_event *ev);
-
 #endif

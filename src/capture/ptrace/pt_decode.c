@@ -22,7 +22,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include "pt_int.h"
-#include "../ebpf/ebpf.h"
+#include "../normalize.h"
 
 #define PAGE 4096u
 
@@ -56,7 +56,7 @@ static void emit(struct adi_pt *b, uint32_t size)
 
 	((struct adi_rec_hdr *)b->rec)->size = size;
 	b->produced++;
-	if (adi_ebpf_normalize(b->rec, size, 0, &ev)) {
+	if (adi_normalize_record(b->rec, size, 0, &ev)) {
 		b->dropped++;
 		return;
 	}

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include "../../../abi/adi_abi.h"
 #include "../../core/engine.h"
-#include "../../core/hashmap.h"
+#include "../../lib/hashmap.h"
 #include "ptrace.h"
 
 /* fds described per (tgid, fd): past this the cache is emptied (and

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/util.h"
+#include "../lib/util.h"
 
 #define ADI_TEXT_PREVIEW_DEFAULT 64
 #define ADI_TEXT_INDENT "    "

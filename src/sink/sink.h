@@ -1,7 +1,5 @@
-/* sink.h - where semantic events go. The engine hands each event, in
- * timestamp order, to every sink; a sink formats and writes it.
- *
- * Ownership: emit() borrows the event for the duration of the call.
+/* sink.h - the sinks: text timeline, JSON Lines, the SQLite store and a
+ * tee. Each implements the interface of lib/event.h (struct adi_sink).
  */
 #ifndef ADI_SINK_H
 #define ADI_SINK_H
@@ -9,20 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "../core/event.h"
+#include "../lib/event.h"
 
-struct adi_sink {
-	/* Write one event. Return 0 or -errno (e.g. -ENOSPC from a full disk:
-	 * the engine counts it and reports it, it does not stop tracing). */
-	int (*emit)(struct adi_sink *s, const struct adi_event *ev);
-	/* Flush buffered output; return 0 or -errno. */
-	int (*flush)(struct adi_sink *s);
-	void (*free)(struct adi_sink *s);
-	/* Optional: events that emit() accepted but that were lost later (a
-	 * batched sink whose commit failed). NULL: such a sink loses nothing
-	 * after emit() returned 0. */
-	uint64_t (*lost)(struct adi_sink *s);
-};
 
 struct adi_sink_opts {
 	int color;          /* text: 1 to use ANSI colours */
@@ -75,11 +61,5 @@ struct adi_sink *adi_sink_text_new(FILE *f, const struct adi_sink_opts *o);
  * with errno = ENOMEM (a and b are then still the caller's). */
 struct adi_sink *adi_sink_tee_new(struct adi_sink *a, struct adi_sink *b);
 
-/* Convenience: s->emit / s->flush / s->free with NULL checks. */
-int adi_sink_emit(struct adi_sink *s, const struct adi_event *ev);
-int adi_sink_flush(struct adi_sink *s);
-void adi_sink_free(struct adi_sink *s);
-/* s->lost(s), or 0. */
-uint64_t adi_sink_lost(struct adi_sink *s);
 
 #endif

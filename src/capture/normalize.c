@@ -1,10 +1,10 @@
 /* normalize.c - ring buffer records (abi/adi_abi.h) -> normalized raw
- * events (core/raw_event.h). Pure and bounds checked: every length in a
+ * events (lib/raw_event.h). Pure and bounds checked: every length in a
  * record is checked against the record's size before it is trusted. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "ebpf.h"
+#include "normalize.h"
 
 static void copy_hdr(const struct adi_rec_hdr *h, int64_t off, struct adi_raw_fixed *f)
 {
@@ -54,7 +54,7 @@ static void copy_sk(const struct adi_sockinfo *sk, struct adi_raw_fixed *f)
 	}
 }
 
-int adi_ebpf_normalize(const void *rec, size_t size, int64_t wall_off,
+int adi_normalize_record(const void *rec, size_t size, int64_t wall_off,
 		       struct adi_raw_event *ev)
 {
 	const struct adi_rec_hdr *h = rec;

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/util.h"
+#include "../lib/util.h"
 
 #define ADI_STORE_FORMAT "adi-profiler-trace"
 #define ADI_STORE_VERSION 1

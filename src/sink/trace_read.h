@@ -7,7 +7,7 @@
 #define ADI_TRACE_READ_H
 
 #include <stddef.h>
-#include "../core/event.h"
+#include "../lib/event.h"
 
 struct adi_trace_in;
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/util.h"
+#include "../lib/util.h"
 
 struct adi_sink_json {
 	struct adi_sink base; /* first: the sink methods cast back to this */

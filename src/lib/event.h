@@ -1,0 +1,55 @@
+/* event.h - a semantic event: what sinks print (events.md).
+ *
+ * The common fields of every event live in the struct; the kind's own fields
+ * (path, conn, method, sql...) live in `fields`, a JSON object owned by the
+ * event, in the order they are written.
+ */
+#ifndef ADI_EVENT_H
+#define ADI_EVENT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "json.h"
+
+#define ADI_EVENT_VERSION 1
+
+struct adi_event {
+	const char *kind;      /* static string: "file", "process", ... */
+	uint64_t ts_ns;        /* wall clock ns of the start of the event */
+	int64_t duration_ns;   /* -1: null */
+	uint32_t pid, tid;
+	char comm[16];
+	uint64_t cgroup_id;
+	char container[65];    /* "" : null */
+	uint64_t seq;          /* creation order: ties on ts_ns keep it */
+	struct adi_jval *fields; /* owned object */
+};
+
+/* New event with an empty fields object; NULL on ENOMEM. */
+struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns);
+void adi_event_free(struct adi_event *ev); /* accepts NULL */
+
+/* Where semantic events go. The engine hands each event, in timestamp
+ * order, to every sink; a sink formats and writes it (src/sink/, src/ui/).
+ * Ownership: emit() borrows the event for the duration of the call. */
+struct adi_sink {
+	/* Write one event. Return 0 or -errno (e.g. -ENOSPC from a full disk:
+	 * the engine counts it and reports it, it does not stop tracing). */
+	int (*emit)(struct adi_sink *s, const struct adi_event *ev);
+	/* Flush buffered output; return 0 or -errno. */
+	int (*flush)(struct adi_sink *s);
+	void (*free)(struct adi_sink *s);
+	/* Optional: events that emit() accepted but that were lost later (a
+	 * batched sink whose commit failed). NULL: such a sink loses nothing
+	 * after emit() returned 0. */
+	uint64_t (*lost)(struct adi_sink *s);
+};
+
+/* Convenience: s->emit / s->flush / s->free with NULL checks. */
+int adi_sink_emit(struct adi_sink *s, const struct adi_event *ev);
+int adi_sink_flush(struct adi_sink *s);
+void adi_sink_free(struct adi_sink *s);
+/* s->lost(s), or 0. */
+uint64_t adi_sink_lost(struct adi_sink *s);
+
+#endif
