@@ -1,4 +1,4 @@
-/* main.c - adi-profiler's verb table and option parsing (cli.md); the verbs
+/* main.c - adi-profiler's verb table and option parsing (docs/cli.md); the verbs
  * live in src/cli/. Exit status: the command's for run, 0 for a trace that
  * ended normally, 1 for a capture error, 2 for a usage error. */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* adi-profiler web UI (docs/ui.md): one page over the events of one trace
- * (events.md). A canvas timeline (a lane per process and per connection,
+ * (docs/events.md). A canvas timeline (a lane per process and per connection,
  * zoom and pan), a virtualized list, filters, a details pane with a
  * renderer per kind (any other kind is shown as JSON), and a summary.
  * Event data is untrusted (it is what programs sent): it only ever reaches

@@ -1,4 +1,4 @@
-/* cli.h - the options every verb shares (cli.md) and the verbs' entry
+/* cli.h - the options every verb shares (docs/cli.md) and the verbs' entry
  * points. main.c parses; each verb in its own file does the work. */
 #ifndef ADI_CLI_H
 #define ADI_CLI_H
@@ -28,7 +28,7 @@ struct adi_cli {
 	bool ui;                   /* run/attach --ui: serve the trace live */
 };
 
-/* Each returns the process exit status (cli.md). */
+/* Each returns the process exit status (docs/cli.md). */
 int adi_verb_run(struct adi_cli *c);
 int adi_verb_attach_pid(struct adi_cli *c);
 int adi_verb_attach_container(struct adi_cli *c);

@@ -40,7 +40,7 @@ struct adi_heap_ent {
 	struct adi_event *ev;
 };
 
-/* A merged run of reads or writes on one fd (events.md: consecutive reads
+/* A merged run of reads or writes on one fd (docs/events.md: consecutive reads
  * or writes are one event). */
 struct adi_fagg {
 	bool active;

@@ -1,4 +1,4 @@
-/* event.h - a semantic event: what sinks print (events.md).
+/* event.h - a semantic event: what sinks print (docs/events.md).
  *
  * The common fields of every event live in the struct; the kind's own fields
  * (path, conn, method, sql...) live in `fields`, a JSON object owned by the

@@ -32,7 +32,7 @@ struct adi_jval *adi_j_str(const char *s);
 /* A string from n bytes (copied; NULL with n > 0 gives a JSON null). */
 struct adi_jval *adi_j_strn(const char *s, size_t n);
 /* Payload bytes: copied as a string if they are valid UTF-8, otherwise as
- * "base64:<data>" (events.md). n == 0 gives "". */
+ * "base64:<data>" (docs/events.md). n == 0 gives "". */
 struct adi_jval *adi_j_bytes(const uint8_t *b, size_t n);
 struct adi_jval *adi_j_arr(void);
 struct adi_jval *adi_j_obj(void);

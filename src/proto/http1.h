@@ -1,6 +1,6 @@
 /* http1.h - the HTTP/1.x decoder (RFC 9112): requests and responses of one
  * connection, decoded per direction and paired into `http_request` events
- * (events.md). The decoder is used only through adi_proto_http1 (proto.h);
+ * (docs/events.md). The decoder is used only through adi_proto_http1 (proto.h);
  * the message kinds below are what its messages carry in adi_msg.kind.
  */
 #ifndef ADI_PROTO_HTTP1_H

@@ -1,7 +1,7 @@
 /* http2.h - the HTTP/2 decoder (RFC 9113, cleartext: prior knowledge or an
  * HTTP/1.1 h2c upgrade handed over by http1.c) with gRPC decoded inside it:
  * one `grpc_call` event per gRPC stream, one `http_request` (version "2")
- * per other stream (events.md). Used only through adi_proto_http2
+ * per other stream (docs/events.md). Used only through adi_proto_http2
  * (proto.h); the kinds below are what its messages carry in adi_msg.kind.
  */
 #ifndef ADI_PROTO_HTTP2_H

@@ -2,7 +2,7 @@
  * OP_REPLY pair drivers still use for their first handshake, OP_COMPRESSED
  * (zlib, zstd, snappy), with BSON shown as MongoDB Extended JSON (relaxed)
  * through libbson; requests and replies paired by requestID / responseTo
- * into `mongo_command` events (events.md). Used only through
+ * into `mongo_command` events (docs/events.md). Used only through
  * adi_proto_mongo (proto.h); the kinds below are what its messages carry.
  */
 #ifndef ADI_PROTO_MONGO_H

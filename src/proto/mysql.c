@@ -3093,7 +3093,7 @@ static struct adi_jval *my_pick(struct adi_jval *v, const struct adi_jval *cf,
 
 /* One sql_query event from a command's fields cf (copied: a multi-result
  * command serves several events) and a response's rf (moved; may be
- * NULL). The fields of events.md first, in its order, then `command`,
+ * NULL). The fields of docs/events.md first, in its order, then `command`,
  * `truncated`, and the rest. */
 static void my_event(struct adi_emit *em, const struct adi_jval *cf,
 		     struct adi_jval *rf, uint64_t t0, int64_t t1, bool lost,

@@ -2097,7 +2097,7 @@ static void pg_emit(struct adi_emit *em, struct adi_jval *ev, uint64_t ts_start,
 	em->event(em, "sql_query", ts_start, ts_end, ev);
 }
 
-/* A new event with the fields of events.md in their order. */
+/* A new event with the fields of docs/events.md in their order. */
 static struct adi_jval *pg_ev_new(const struct pg_state *st)
 {
 	struct adi_jval *ev = adi_j_obj();

@@ -1,7 +1,7 @@
 /* postgres.h - the PostgreSQL frontend/backend protocol 3.0 decoder
  * (https://www.postgresql.org/docs/current/protocol.html): startup and
  * authentication, simple and extended query, COPY; statements paired with
- * their results into `sql_query` events (events.md, db "postgres"). Used
+ * their results into `sql_query` events (docs/events.md, db "postgres"). Used
  * only through adi_proto_postgres (proto.h); the message kinds below are
  * what its messages carry in adi_msg.kind.
  */

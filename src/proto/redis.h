@@ -1,6 +1,6 @@
 /* redis.h - the Redis decoder (RESP2 and RESP3, inline commands): commands
  * of the client direction and replies / pushes of the server direction of
- * one connection, paired into `redis_command` events (events.md). The
+ * one connection, paired into `redis_command` events (docs/events.md). The
  * decoder is used only through adi_proto_redis (proto.h); the message kinds
  * below are what its messages carry in adi_msg.kind.
  */

@@ -15,7 +15,7 @@ struct adi_sink_opts {
 	unsigned content_preview; /* text: bytes of content/previews shown, default 64 */
 };
 
-/* JSON Lines per events.md: one object per line, keys in this order:
+/* JSON Lines per docs/events.md: one object per line, keys in this order:
  * v, kind, timestamp, ts_ns, duration_ms, pid, tid, comm, cgroup_id,
  * container, then the event's fields in their order. duration_ms is a
  * number with up to 3 decimals (ns / 1e6) or null.

@@ -1,4 +1,4 @@
-/* sink_json.c - the JSON Lines sink: one events.md object per line.
+/* sink_json.c - the JSON Lines sink: one docs/events.md object per line.
  * Owns the line formatting only; the FILE belongs to the caller. Each line
  * is built in memory and handed to stdio in one write, so a failing disk
  * never gets half a line from us followed by the next event.

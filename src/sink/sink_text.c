@@ -554,7 +554,7 @@ static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f, int64_t d
 	fputs(", truncated ", t->m);
 	adi_tx_field(t, f, "truncated");
 	fputs(", ", t->m);
-	/* the trace's length is the event's own duration (events.md); a
+	/* the trace's length is the event's own duration (docs/events.md); a
 	 * duration_ms field is honoured for traces written by others */
 	d = adi_j_get(f, "duration_ms");
 	if (dur_ns >= 0) {

@@ -29,7 +29,7 @@ struct adi_trace_in {
 	size_t kind_cap;
 };
 
-/* The common fields of events.md: columns in the store, members of the
+/* The common fields of docs/events.md: columns in the store, members of the
  * line in JSON Lines; every other member is the kind's own. */
 static const char *const adi_common_keys[] = {
 	"v", "timestamp", "ts_ns", "duration_ms", "pid", "tid", "comm",
@@ -45,7 +45,7 @@ static void adi_trace_in_reset(struct adi_trace_in *r)
 	r->ev.duration_ns = -1;
 }
 
-/* duration_ms (a number or null) to ns, as every reader of events.md
+/* duration_ms (a number or null) to ns, as every reader of docs/events.md
  * does: rounded to the nearest nanosecond. */
 static int64_t adi_trace_ms_to_ns(double ms)
 {

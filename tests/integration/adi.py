@@ -87,7 +87,7 @@ class TraceTest(unittest.TestCase):
         subprocess.run(["rm", "-rf", self.dir])
 
     def assertWellFormed(self, t):
-        """every line follows the common part of events.md"""
+        """every line follows the common part of docs/events.md"""
         self.assertTrue(t.events, "no events at all")
         last = t.events[-1]
         self.assertEqual(last["kind"], "trace_summary")

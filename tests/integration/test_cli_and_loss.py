@@ -1,4 +1,4 @@
-"""The command line contract (cli.md) and loss accounting: exit statuses,
+"""The command line contract (docs/cli.md) and loss accounting: exit statuses,
 clear errors for bad input, and a deliberately tiny ring buffer whose losses
 are counted exactly, never silent."""
 import json

@@ -170,7 +170,7 @@ c.close()
             ("SELECT $1::int + $2::int AS sum", ["2", "3"], None),
             # a Buffer goes in binary format with no type in the Parse
             # (OID 0) and no ParameterDescription is asked for: the bytes
-            # are shown as they are, base64 (events.md)
+            # are shown as they are, base64 (docs/events.md)
             (ins, ["1", "name1", "base64:Af8="], "ins"),
             (ins, ["2", "name2", "base64:Av8="], "ins"),
             (ins, ["3", "name3", "base64:A/8="], "ins"),

@@ -13,7 +13,7 @@
 - `run --ui`: the events reach the page's stream while the command runs,
   and the -o output is written as without --ui.
 The SQL part of the browser test is a trace written by hand from
-events.md's shapes, so it does not depend on a database server.
+docs/events.md's shapes, so it does not depend on a database server.
 """
 import json
 import os
@@ -53,7 +53,7 @@ def conn(cid, remote, local="127.0.0.1:40000"):
 
 
 def hand_trace():
-    """A small trace in events.md's shapes: processes, files, connections,
+    """A small trace in docs/events.md's shapes: processes, files, connections,
     three SQL statements (one with an error), Redis, HTTP, a kind no
     renderer knows, and the summary."""
     pg, rd, web = conn(1, "127.0.0.1:5432"), conn(2, "127.0.0.1:6379"), conn(3, "127.0.0.1:8080")

@@ -3,7 +3,7 @@
  * sink that serialises each event with the JSON Lines sink into a memory
  * stream and parses the line back, so assertions see exactly what a user
  * of --format json would. Every expected value is derived by hand from the
- * inputs and events.md / docs/engine.md, never pasted from a run.
+ * inputs and docs/events.md / docs/engine.md, never pasted from a run.
  * Every trace starts with ADI_META_START (pid 100, cwd "/home/u", backend
  * "ebpf") and ends with ADI_META_END and adi_engine_finish().
  */
@@ -632,7 +632,7 @@ static uint64_t ts_of(const struct adi_jval *v)
 	return (uint64_t)adi_j_get_int(v, "ts_ns", -1);
 }
 
-/* The output is in ts_ns order (events.md). */
+/* The output is in ts_ns order (docs/events.md). */
 static void expect_sorted(const struct tst *t)
 {
 	for (size_t i = 1; i < t->cap.n; i++) {

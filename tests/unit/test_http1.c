@@ -4,7 +4,7 @@
  * (tests/support/pdrive.h: it follows core/stream.c and checks every result
  * against proto.h) and through the real engine (adi_pconn_*). The emitted
  * events are serialised ("ts_start ts_end kind json" lines) and compared
- * with hand-written expectations derived from RFC 9112 and events.md; every
+ * with hand-written expectations derived from RFC 9112 and docs/events.md; every
  * fixture is also fed in 1-byte pieces and split at every byte offset, and
  * must give the same text. Fixtures where a gap completes a message are
  * `driver_only` (see pdrive.c). Sniffer tests check the first bytes of other

@@ -6,7 +6,7 @@
  * with libbson. Each fixture goes through the shared driver
  * (tests/support/pdrive.h: whole, 1-byte pieces, split at every offset, and
  * through the real engine) and must give the events written out below from
- * the spec and events.md. Sniffer tests check MongoDB's first bytes claim
+ * the spec and docs/events.md. Sniffer tests check MongoDB's first bytes claim
  * and other protocols' do not.
  * With ADI_SEED_DIR=<dir> the fixtures are written there as seeds of
  * fuzz/fuzz_mongo.c ("mongo-<test name>").

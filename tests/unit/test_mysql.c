@@ -6,7 +6,7 @@
  * (direction, timestamp), driven through the shared decoder driver and the
  * real engine (tests/support/pdrive.h: whole, in 1-byte pieces, split at
  * every offset), and the events compared with hand-written expectations
- * derived from that documentation and events.md. The >16 MiB fixture gets
+ * derived from that documentation and docs/events.md. The >16 MiB fixture gets
  * a lighter check (whole and a few random cuttings). Sniffer tests check
  * other protocols' first bytes score below the claim.
  * With ADI_SEED_DIR=<dir> the fixtures are written there as seeds of

@@ -6,7 +6,7 @@
  * decoder driver and the real engine (tests/support/pdrive.h: whole, in
  * 1-byte pieces, split at every offset), and the events compared with
  * hand-written expectations derived from the protocol documentation and
- * events.md. Sniffer tests check other protocols' first bytes score 0.
+ * docs/events.md. Sniffer tests check other protocols' first bytes score 0.
  * With ADI_SEED_DIR=<dir> the fixtures are written there as seeds of
  * fuzz/fuzz_postgres.c ("postgres-<test name>").
  */

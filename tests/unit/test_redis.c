@@ -4,7 +4,7 @@
  * (https://redis.io/docs/latest/develop/reference/protocol-spec/), driven
  * through the decoder by the shared driver (tests/support/pdrive.h) and
  * through the real engine; the events ("ts_start ts_end kind json" lines)
- * are compared with hand-written expectations following events.md. Every
+ * are compared with hand-written expectations following docs/events.md. Every
  * fixture is also fed in 1-byte pieces and split at every offset, and must
  * give the same text; fixtures over 64 KiB use a few cuts instead. Wire
  * sizes (req_bytes, resp_bytes) are the lengths of the fixture strings.

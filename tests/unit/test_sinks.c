@@ -1,7 +1,7 @@
 /* test_sinks.c - unit tests of src/sink: the exact JSON Lines output of
  * built events, the text timeline line of every kind (also with fields
  * missing), colour, previews, and write errors on a full disk.
- * Expected lines are written by hand from sink.h and events.md.
+ * Expected lines are written by hand from sink.h and docs/events.md.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
