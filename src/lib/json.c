@@ -9,6 +9,7 @@
 #endif
 
 #include "json.h"
+#include "jw.h"
 #include "util.h"
 
 #include <errno.h>
@@ -33,22 +34,8 @@ struct adi_jstr {
 struct adi_jmember {
 	struct adi_jstr key;     /* key.s NULL: the key is in kin */
 	char kin[ADI_JKEY_INLINE];
-	bool plain;              /* the key needs no escaping: written as is */
 	struct adi_jval *val;
 };
-
-/* Printable ASCII without '"' and '\\': a key the writer copies verbatim
- * (every key of every event is one). */
-static bool adi_jkey_plain(const char *k, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)k[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			return false;
-	}
-	return true;
-}
 
 static const char *adi_jkey(const struct adi_jmember *m)
 {
@@ -360,7 +347,6 @@ static int adi_j_put(struct adi_jval *obj, const char *key, size_t klen,
 		goto nomem;
 	}
 	obj->u.obj.m[obj->u.obj.n].key = k;
-	obj->u.obj.m[obj->u.obj.n].plain = adi_jkey_plain(key, klen);
 	if (!k.s) {
 		memcpy(obj->u.obj.m[obj->u.obj.n].kin, key, klen);
 		obj->u.obj.m[obj->u.obj.n].kin[klen] = 0;
@@ -508,267 +494,75 @@ int64_t adi_j_get_int(const struct adi_jval *obj, const char *key, int64_t fallb
 	return adi_j_as_int(adi_j_get(obj, key), fallback);
 }
 
-/* ---- writer ---- */
+/* ---- writer: the tree through jw.c's one-pass writer ---- */
 
-/* Output to a FILE or to a growing heap buffer; the first error sticks and
- * turns every later put into a no-op. */
-struct adi_jw {
-	FILE *f;
-	char *buf;
-	size_t len, cap;
-	int err;
-};
-
-static void adi_jw_put_slow(struct adi_jw *w, const char *s, size_t n);
-
-/* The common case inline (a buffer with room): a line is hundreds of puts. */
-static inline void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
+void adi_jw_tree(struct adi_jw *w, const struct adi_jval *v)
 {
-	if (!w->f && !w->err && w->cap - w->len > n) {
-		memcpy(w->buf + w->len, s, n);
-		w->len += n;
-		w->buf[w->len] = '\0';
-		return;
-	}
-	adi_jw_put_slow(w, s, n);
-}
-
-static void adi_jw_put_slow(struct adi_jw *w, const char *s, size_t n)
-{
-	if (w->err || n == 0)
-		return;
-	if (w->f) {
-		errno = 0;
-		if (fwrite(s, 1, n, w->f) != n)
-			w->err = errno ? -errno : -EIO;
-		return;
-	}
-	if (w->cap - w->len < n + 1) {
-		size_t ncap = w->cap ? w->cap : 512;
-		char *p;
-
-		while (ncap - w->len < n + 1) {
-			if (ncap > SIZE_MAX / 2) {
-				w->err = -ENOMEM;
-				return;
-			}
-			ncap *= 2;
-		}
-		p = realloc(w->buf, ncap);
-		if (!p) {
-			w->err = -ENOMEM;
-			return;
-		}
-		w->buf = p;
-		w->cap = ncap;
-	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = '\0';
-}
-
-static void adi_jw_puts(struct adi_jw *w, const char *s)
-{
-	adi_jw_put(w, s, strlen(s));
-}
-
-/* A JSON string literal. Bytes that are not UTF-8 (only possible through
- * adi_j_strn) become U+FFFD: writing them raw would make the line invalid
- * JSON, and callers with binary data should use adi_j_bytes. */
-static void adi_jw_string(struct adi_jw *w, const char *s, size_t n)
-{
-	const uint8_t *b = (const uint8_t *)s;
-	size_t run = 0, i = 0;
-
-	adi_jw_put(w, "\"", 1);
-	while (i < n) {
-		uint8_t c = b[i];
-		const char *esc = NULL;
-		char u[8];
-		size_t len;
-
-		/* 8 bytes at a time while none needs a look: no control byte,
-		 * no '"', no '\\', no byte >= 0x80 (bodies are mostly text) */
-		if (n - i >= 8) {
-			const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
-			uint64_t x, q, bs;
-
-			memcpy(&x, b + i, 8);
-			q = x ^ (ones * '"');
-			bs = x ^ (ones * '\\');
-			if (!(((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0x80) {
-			len = adi_utf8_seq(b + i, n - i);
-			if (len) {
-				i += len;
-				continue;
-			}
-			esc = "\xef\xbf\xbd";
-		} else {
-			switch (c) {
-			case '"': esc = "\\\""; break;
-			case '\\': esc = "\\\\"; break;
-			case '\n': esc = "\\n"; break;
-			case '\r': esc = "\\r"; break;
-			case '\t': esc = "\\t"; break;
-			case '\b': esc = "\\b"; break;
-			case '\f': esc = "\\f"; break;
-			default:
-				snprintf(u, sizeof(u), "\\u%04x", c);
-				esc = u;
-				break;
-			}
-		}
-		adi_jw_put(w, s + run, i - run);
-		adi_jw_puts(w, esc);
-		i++;
-		run = i;
-	}
-	adi_jw_put(w, s + run, i - run);
-	adi_jw_put(w, "\"", 1);
-}
-
-/* "%.3f" with trailing zeros removed, keeping one decimal. The integer
- * part and the three decimals are picked out of the printf output so that
- * a locale's decimal comma cannot leak into JSON. Non-finite values have
- * no JSON form and are written as null. */
-static void adi_jw_double(struct adi_jw *w, double d)
-{
-	char tmp[400], out[400];
-	size_t len, ip = 0, fl = 3, o;
-
-	if (!isfinite(d)) {
-		adi_jw_puts(w, "null");
-		return;
-	}
-	/* By hand when the rounding cannot differ from printf's exact one:
-	 * x = d * 1000 is off by far less than 1e-6, so unless x sits that
-	 * close to a half, rounding x gives the decimal printf would. */
-	if (fabs(d) < 1e12) {
-		double x = d * 1000.0, r = nearbyint(x), fr = fabs(x - trunc(x));
-
-		if (fabs(fr - 0.5) > 1e-6) {
-			int64_t m = (int64_t)r;
-			uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
-			unsigned frac = (unsigned)(u % 1000);
-			char *p = out;
-
-			if (m < 0) /* never "-0.0": m == 0 is not negative */
-				*p++ = '-';
-			p = adi_u64_dec(p, u / 1000);
-			*p++ = '.';
-			/* three decimals, trailing zeros dropped, at least one */
-			*p++ = (char)('0' + frac / 100);
-			if (frac % 100) {
-				*p++ = (char)('0' + frac / 10 % 10);
-				if (frac % 10)
-					*p++ = (char)('0' + frac % 10);
-			}
-			adi_jw_put(w, out, (size_t)(p - out));
-			return;
-		}
-	}
-	len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", d);
-	if (len >= sizeof(tmp) || len < 5)
-		len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", 0.0);
-	if (tmp[ip] == '-')
-		ip++;
-	while (tmp[ip] >= '0' && tmp[ip] <= '9')
-		ip++;
-	while (fl > 1 && tmp[len - 3 + fl - 1] == '0')
-		fl--;
-	o = ip;
-	memcpy(out, tmp, ip);
-	out[o++] = '.';
-	memcpy(out + o, tmp + len - 3, fl);
-	o += fl;
-	out[o] = '\0';
-	/* -0.0001 rounds to "-0.000": no reader wants a negative zero. */
-	if (strcmp(out, "-0.0") == 0)
-		adi_jw_puts(w, "0.0");
-	else
-		adi_jw_put(w, out, o);
-}
-
-static void adi_jw_value(struct adi_jw *w, const struct adi_jval *v)
-{
-	char num[32];
-
 	if (!v) {
-		adi_jw_puts(w, "null");
+		adi_jw_null(w);
 		return;
 	}
 	switch (v->type) {
 	case ADI_J_NULL:
-		adi_jw_puts(w, "null");
+		adi_jw_null(w);
 		break;
 	case ADI_J_BOOL:
-		adi_jw_puts(w, v->u.b ? "true" : "false");
+		adi_jw_bool(w, v->u.b);
 		break;
-	case ADI_J_INT: {
-		char *p = num;
-
-		if (v->u.i < 0)
-			*p++ = '-';
-		p = adi_u64_dec(p, v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i);
-		adi_jw_put(w, num, (size_t)(p - num));
+	case ADI_J_INT:
+		adi_jw_int(w, v->u.i);
 		break;
-	}
 	case ADI_J_DOUBLE:
 		adi_jw_double(w, v->u.d);
 		break;
 	case ADI_J_STR:
-		adi_jw_string(w, v->u.str.s, v->u.str.n);
+		adi_jw_strn(w, v->u.str.s, v->u.str.n);
 		break;
 	case ADI_J_ARR:
-		adi_jw_put(w, "[", 1);
-		for (size_t i = 0; i < v->u.arr.n && !w->err; i++) {
-			if (i)
-				adi_jw_put(w, ",", 1);
-			adi_jw_value(w, v->u.arr.items[i]);
-		}
-		adi_jw_put(w, "]", 1);
+		adi_jw_arr(w);
+		for (size_t i = 0; i < v->u.arr.n && !w->err; i++)
+			adi_jw_tree(w, v->u.arr.items[i]);
+		adi_jw_arr_end(w);
 		break;
 	case ADI_J_OBJ:
-		adi_jw_put(w, "{", 1);
+		adi_jw_obj(w);
 		for (size_t i = 0; i < v->u.obj.n && !w->err; i++) {
-			if (i)
-				adi_jw_put(w, ",", 1);
-			if (v->u.obj.m[i].plain) {
-				adi_jw_put(w, "\"", 1);
-				adi_jw_put(w, adi_jkey(&v->u.obj.m[i]), v->u.obj.m[i].key.n);
-				adi_jw_put(w, "\":", 2);
-			} else {
-				adi_jw_string(w, adi_jkey(&v->u.obj.m[i]), v->u.obj.m[i].key.n);
-				adi_jw_put(w, ":", 1);
-			}
-			adi_jw_value(w, v->u.obj.m[i].val);
+			adi_jw_keyn(w, adi_jkey(&v->u.obj.m[i]), v->u.obj.m[i].key.n);
+			adi_jw_tree(w, v->u.obj.m[i].val);
 		}
-		adi_jw_put(w, "}", 1);
+		adi_jw_obj_end(w);
 		break;
 	}
 }
 
 int adi_j_write(const struct adi_jval *v, FILE *f)
 {
-	struct adi_jw w = { .f = f };
+	struct adi_jw w;
+	int err;
 
 	if (!f)
 		return -EINVAL;
-	adi_jw_value(&w, v);
-	return w.err;
+	adi_jw_init(&w);
+	adi_jw_tree(&w, v);
+	err = w.err;
+	errno = 0;
+	if (!err && w.len && fwrite(w.buf, 1, w.len, f) != w.len)
+		err = errno ? -errno : -EIO;
+	adi_jw_fini(&w);
+	return err;
 }
 
-/* The writer over a caller's buffer: what the append functions share. */
-static int adi_jw_end(struct adi_jw *w, char **buf, size_t *len, size_t *cap)
+/* A writer over a caller's buffer (what the append functions share), and
+ * the buffer handed back. */
+static void adi_jw_over(struct adi_jw *w, char *buf, size_t len, size_t cap)
+{
+	adi_jw_init(w);
+	w->buf = buf;
+	w->len = len;
+	w->cap = cap;
+}
+
+static int adi_jw_back(struct adi_jw *w, char **buf, size_t *len, size_t *cap)
 {
 	*buf = w->buf;
 	*len = w->len;
@@ -778,34 +572,38 @@ static int adi_jw_end(struct adi_jw *w, char **buf, size_t *len, size_t *cap)
 
 int adi_j_append(const struct adi_jval *v, char **buf, size_t *len, size_t *cap)
 {
-	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+	struct adi_jw w;
 
-	adi_jw_value(&w, v);
-	return adi_jw_end(&w, buf, len, cap);
+	adi_jw_over(&w, *buf, *len, *cap);
+	adi_jw_tree(&w, v);
+	return adi_jw_back(&w, buf, len, cap);
 }
 
 int adi_j_append_str(const char *s, size_t n, char **buf, size_t *len, size_t *cap)
 {
-	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+	struct adi_jw w;
 
-	adi_jw_string(&w, s, n);
-	return adi_jw_end(&w, buf, len, cap);
+	adi_jw_over(&w, *buf, *len, *cap);
+	adi_jw_strn(&w, s, n);
+	return adi_jw_back(&w, buf, len, cap);
 }
 
 int adi_j_append_double(double d, char **buf, size_t *len, size_t *cap)
 {
-	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+	struct adi_jw w;
 
+	adi_jw_over(&w, *buf, *len, *cap);
 	adi_jw_double(&w, d);
-	return adi_jw_end(&w, buf, len, cap);
+	return adi_jw_back(&w, buf, len, cap);
 }
 
 int adi_j_append_raw(const char *s, size_t n, char **buf, size_t *len, size_t *cap)
 {
-	struct adi_jw w = { .buf = *buf, .len = *len, .cap = *cap };
+	struct adi_jw w;
 
+	adi_jw_over(&w, *buf, *len, *cap);
 	adi_jw_put(&w, s, n);
-	return adi_jw_end(&w, buf, len, cap);
+	return adi_jw_back(&w, buf, len, cap);
 }
 
 struct adi_jval *adi_j_take(struct adi_jval *obj, const char *key)
@@ -829,15 +627,19 @@ struct adi_jval *adi_j_take(struct adi_jval *obj, const char *key)
 
 char *adi_j_to_string(const struct adi_jval *v)
 {
-	struct adi_jw w = { 0 };
+	struct adi_jw w;
+	size_t len;
+	char *b;
 
-	adi_jw_value(&w, v);
+	adi_jw_init(&w);
+	adi_jw_tree(&w, v);
 	if (w.err) {
-		free(w.buf);
-		errno = -w.err;
+		adi_jw_fini(&w);
+		errno = ENOMEM;
 		return NULL;
 	}
-	return w.buf;
+	b = adi_jw_take(&w, &len);
+	return b ? b : strdup("");
 }
 
 /* ---- parser ---- */

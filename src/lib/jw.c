@@ -1,0 +1,677 @@
+/* jw.c - the one-pass JSON writer and the tree-less reader of jw.h.
+ * Owns the writer's buffer; the escaping of strings, the format of doubles
+ * and payload encoding (UTF-8 or base64) live here once, for every event
+ * and for json.c's tree serialiser.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "jw.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- buffer ---- */
+
+void adi_jw_fini(struct adi_jw *w)
+{
+	free(w->buf);
+	adi_jw_init(w);
+}
+
+int adi_jw_reserve(struct adi_jw *w, size_t n)
+{
+	size_t ncap;
+	char *p;
+
+	if (w->err)
+		return w->err;
+	if (w->cap - w->len > n)
+		return 0;
+	ncap = w->cap ? w->cap : 256;
+	while (ncap - w->len <= n) {
+		if (ncap > SIZE_MAX / 2) {
+			w->err = -ENOMEM;
+			return w->err;
+		}
+		ncap *= 2;
+	}
+	p = realloc(w->buf, ncap);
+	if (!p) {
+		w->err = -ENOMEM;
+		return w->err;
+	}
+	w->buf = p;
+	w->cap = ncap;
+	return 0;
+}
+
+char *adi_jw_take(struct adi_jw *w, size_t *len)
+{
+	char *b = w->err ? NULL : w->buf;
+
+	*len = b ? w->len : 0;
+	if (!b)
+		free(w->buf);
+	adi_jw_init(w);
+	return b;
+}
+
+/* ---- commas ---- */
+
+/* Inside a container, an item after another one needs a comma: whatever
+ * was written last is not an opening bracket or a key's colon. At depth 0
+ * a value stands alone (a writer appending to a caller's line). */
+static inline void adi_jw_item(struct adi_jw *w)
+{
+	if (w->depth && w->len) {
+		char c = w->buf[w->len - 1];
+
+		if (c != '{' && c != '[' && c != ':')
+			adi_jw_put(w, ",", 1);
+	}
+}
+
+/* Printable ASCII without '"' and '\\': written between quotes as is. */
+static bool adi_jw_plain_key(const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)k[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->len) {
+		char c = w->buf[w->len - 1];
+
+		if (c != '{' && c != '[')
+			adi_jw_put(w, ",", 1);
+	}
+	if (w->depth == 0) {
+		/* a member of the top-level list: remember where it starts */
+		if (w->nmem < ADI_JW_INDEX)
+			w->mem[w->nmem] = (uint32_t)w->len;
+		w->nmem++;
+	}
+	if (adi_jw_plain_key(k, n)) {
+		if (adi_jw_reserve(w, n + 3))
+			return;
+		w->buf[w->len++] = '"';
+		memcpy(w->buf + w->len, k, n);
+		w->len += n;
+		w->buf[w->len++] = '"';
+		w->buf[w->len++] = ':';
+		w->buf[w->len] = '\0';
+		return;
+	}
+	{
+		uint32_t d = w->depth;
+
+		w->depth = 0; /* no comma before the key's string */
+		adi_jw_strn(w, k, n);
+		w->depth = d;
+	}
+	adi_jw_put(w, ":", 1);
+}
+
+/* ---- scalars ---- */
+
+void adi_jw_null(struct adi_jw *w)
+{
+	adi_jw_item(w);
+	adi_jw_put(w, "null", 4);
+}
+
+void adi_jw_bool(struct adi_jw *w, bool b)
+{
+	adi_jw_item(w);
+	if (b)
+		adi_jw_put(w, "true", 4);
+	else
+		adi_jw_put(w, "false", 5);
+}
+
+void adi_jw_u64(struct adi_jw *w, uint64_t v)
+{
+	char num[24];
+
+	adi_jw_item(w);
+	adi_jw_put(w, num, (size_t)(adi_u64_dec(num, v) - num));
+}
+
+void adi_jw_int(struct adi_jw *w, int64_t v)
+{
+	char num[24], *p = num;
+
+	adi_jw_item(w);
+	if (v < 0)
+		*p++ = '-';
+	p = adi_u64_dec(p, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+	adi_jw_put(w, num, (size_t)(p - num));
+}
+
+/* "%.3f" with trailing zeros removed, keeping one decimal. The integer
+ * part and the three decimals are picked out of the printf output so that
+ * a locale's decimal comma cannot leak into JSON. Non-finite values have
+ * no JSON form and are written as null. */
+void adi_jw_double(struct adi_jw *w, double d)
+{
+	char tmp[400], out[400];
+	size_t len, ip = 0, fl = 3, o;
+
+	adi_jw_item(w);
+	if (!isfinite(d)) {
+		adi_jw_put(w, "null", 4);
+		return;
+	}
+	/* By hand when the rounding cannot differ from printf's exact one:
+	 * x = d * 1000 is off by far less than 1e-6, so unless x sits that
+	 * close to a half, rounding x gives the decimal printf would. */
+	if (fabs(d) < 1e12) {
+		double x = d * 1000.0, r = nearbyint(x), fr = fabs(x - trunc(x));
+
+		if (fabs(fr - 0.5) > 1e-6) {
+			int64_t m = (int64_t)r;
+			uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
+			unsigned frac = (unsigned)(u % 1000);
+			char *p = out;
+
+			if (m < 0) /* never "-0.0": m == 0 is not negative */
+				*p++ = '-';
+			p = adi_u64_dec(p, u / 1000);
+			*p++ = '.';
+			/* three decimals, trailing zeros dropped, at least one */
+			*p++ = (char)('0' + frac / 100);
+			if (frac % 100) {
+				*p++ = (char)('0' + frac / 10 % 10);
+				if (frac % 10)
+					*p++ = (char)('0' + frac % 10);
+			}
+			adi_jw_put(w, out, (size_t)(p - out));
+			return;
+		}
+	}
+	len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", d);
+	if (len >= sizeof(tmp) || len < 5)
+		len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", 0.0);
+	if (tmp[ip] == '-')
+		ip++;
+	while (tmp[ip] >= '0' && tmp[ip] <= '9')
+		ip++;
+	while (fl > 1 && tmp[len - 3 + fl - 1] == '0')
+		fl--;
+	o = ip;
+	memcpy(out, tmp, ip);
+	out[o++] = '.';
+	memcpy(out + o, tmp + len - 3, fl);
+	o += fl;
+	out[o] = '\0';
+	/* -0.0001 rounds to "-0.000": no reader wants a negative zero. */
+	if (strcmp(out, "-0.0") == 0)
+		adi_jw_put(w, "0.0", 3);
+	else
+		adi_jw_put(w, out, o);
+}
+
+/* ---- strings ---- */
+
+/* The escaped body of a string literal (no quotes). Bytes that are not
+ * UTF-8 become U+FFFD: writing them raw would make the line invalid JSON. */
+static void adi_jw_escaped(struct adi_jw *w, const char *s, size_t n)
+{
+	const uint8_t *b = (const uint8_t *)s;
+	size_t run = 0, i = 0;
+
+	while (i < n) {
+		uint8_t c = b[i];
+		const char *esc;
+		char u[8];
+		size_t len;
+
+		/* 8 bytes at a time while none needs a look: no control byte,
+		 * no '"', no '\\', no byte >= 0x80 (bodies are mostly text) */
+		if (n - i >= 8) {
+			const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+			uint64_t x, q, bs;
+
+			memcpy(&x, b + i, 8);
+			q = x ^ (ones * '"');
+			bs = x ^ (ones * '\\');
+			if (!(((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			len = adi_utf8_seq(b + i, n - i);
+			if (len) {
+				i += len;
+				continue;
+			}
+			esc = "\xef\xbf\xbd";
+		} else {
+			switch (c) {
+			case '"': esc = "\\\""; break;
+			case '\\': esc = "\\\\"; break;
+			case '\n': esc = "\\n"; break;
+			case '\r': esc = "\\r"; break;
+			case '\t': esc = "\\t"; break;
+			case '\b': esc = "\\b"; break;
+			case '\f': esc = "\\f"; break;
+			default:
+				snprintf(u, sizeof(u), "\\u%04x", c);
+				esc = u;
+				break;
+			}
+		}
+		adi_jw_put(w, s + run, i - run);
+		adi_jw_put(w, esc, strlen(esc));
+		i++;
+		run = i;
+	}
+	adi_jw_put(w, s + run, i - run);
+}
+
+void adi_jw_strn(struct adi_jw *w, const char *s, size_t n)
+{
+	if (!s && n) {
+		adi_jw_null(w);
+		return;
+	}
+	adi_jw_item(w);
+	/* room for the common case at once: no escapes */
+	if (adi_jw_reserve(w, n + 2))
+		return;
+	w->buf[w->len++] = '"';
+	adi_jw_escaped(w, s ? s : "", n);
+	adi_jw_put(w, "\"", 1);
+}
+
+void adi_jw_str(struct adi_jw *w, const char *s)
+{
+	if (!s)
+		adi_jw_null(w);
+	else
+		adi_jw_strn(w, s, strlen(s));
+}
+
+void adi_jw_bytes(struct adi_jw *w, const uint8_t *b, size_t n)
+{
+	static const char prefix[] = "\"base64:";
+	size_t k;
+
+	if (n == 0 || adi_utf8_valid(b, n)) {
+		adi_jw_strn(w, (const char *)b, n);
+		return;
+	}
+	adi_jw_item(w);
+	if (n > (SIZE_MAX / 2) / 4 * 3 - 16) {
+		w->err = -ENOMEM;
+		return;
+	}
+	k = adi_base64_len(n);
+	if (adi_jw_reserve(w, sizeof(prefix) + k + 1))
+		return;
+	memcpy(w->buf + w->len, prefix, sizeof(prefix) - 1);
+	w->len += sizeof(prefix) - 1;
+	w->len += adi_base64_encode(b, n, w->buf + w->len);
+	w->buf[w->len++] = '"';
+	w->buf[w->len] = '\0';
+}
+
+void adi_jw_raw(struct adi_jw *w, const char *json, size_t n)
+{
+	if (!json || !n) {
+		adi_jw_null(w);
+		return;
+	}
+	adi_jw_item(w);
+	adi_jw_put(w, json, n);
+}
+
+/* ---- containers ---- */
+
+void adi_jw_obj(struct adi_jw *w)
+{
+	adi_jw_item(w);
+	adi_jw_put(w, "{", 1);
+	w->depth++;
+}
+
+void adi_jw_obj_end(struct adi_jw *w)
+{
+	adi_jw_put(w, "}", 1);
+	if (w->depth)
+		w->depth--;
+}
+
+void adi_jw_arr(struct adi_jw *w)
+{
+	adi_jw_item(w);
+	adi_jw_put(w, "[", 1);
+	w->depth++;
+}
+
+void adi_jw_arr_end(struct adi_jw *w)
+{
+	adi_jw_put(w, "]", 1);
+	if (w->depth)
+		w->depth--;
+}
+
+/* ---- reading ---- */
+
+/* The end of the string token starting at p ('"'), or NULL when it is
+ * not closed before end. */
+static const char *adi_jv_skip_str(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* The end of the value starting at p, or NULL when it runs past end. */
+static const char *adi_jv_skip(const char *p, const char *end)
+{
+	int depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return adi_jv_skip_str(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ':')
+			p++;
+		return p;
+	}
+	while (p < end) {
+		char c = *p;
+
+		if (c == '"') {
+			p = adi_jv_skip_str(p, end);
+			if (!p)
+				return NULL;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/* true when the string token [p, q) is exactly "k" (no escapes in k). */
+static bool adi_jv_key_is(const char *p, const char *q, const char *k, size_t kn)
+{
+	return (size_t)(q - p) == kn + 2 && !memcmp(p + 1, k, kn);
+}
+
+struct adi_jv_it adi_jv_iter_list(struct adi_jv list)
+{
+	struct adi_jv_it it = { list.p, list.p + list.n, true };
+
+	return it;
+}
+
+struct adi_jv_it adi_jv_iter(struct adi_jv v)
+{
+	struct adi_jv_it it = { NULL, NULL, false };
+
+	if (v.n >= 2 && (v.p[0] == '{' || v.p[0] == '[')) {
+		it.p = v.p + 1;
+		it.end = v.p + v.n - 1;
+		it.members = v.p[0] == '{';
+	}
+	return it;
+}
+
+bool adi_jv_next(struct adi_jv_it *it, struct adi_jv *key, struct adi_jv *val)
+{
+	const char *q;
+
+	key->p = NULL;
+	key->n = 0;
+	if (!it->p || it->p >= it->end)
+		return false;
+	if (*it->p == ',')
+		it->p++;
+	if (it->members) {
+		if (it->p >= it->end || *it->p != '"' ||
+		    !(q = adi_jv_skip_str(it->p, it->end)) || q >= it->end || *q != ':')
+			goto bad;
+		key->p = it->p;
+		key->n = (size_t)(q - it->p);
+		it->p = q + 1;
+	}
+	q = adi_jv_skip(it->p, it->end);
+	if (!q || q == it->p)
+		goto bad;
+	val->p = it->p;
+	val->n = (size_t)(q - it->p);
+	it->p = q;
+	return true;
+bad:
+	it->p = it->end; /* not our compact JSON: stop, read nothing more */
+	val->p = NULL;
+	val->n = 0;
+	return false;
+}
+
+size_t adi_jv_count(struct adi_jv v)
+{
+	struct adi_jv_it it = adi_jv_iter(v);
+	struct adi_jv k, x;
+	size_t n = 0;
+
+	while (adi_jv_next(&it, &k, &x))
+		n++;
+	return n;
+}
+
+static struct adi_jv adi_jv_find(struct adi_jv_it it, const char *k)
+{
+	struct adi_jv key, val, found = { NULL, 0 };
+	size_t kn = strlen(k);
+
+	while (adi_jv_next(&it, &key, &val))
+		if (adi_jv_key_is(key.p, key.p + key.n, k, kn))
+			found = val; /* the last one: a later write wins */
+	return found;
+}
+
+struct adi_jv adi_jv_member(struct adi_jv list, const char *k)
+{
+	return adi_jv_find(adi_jv_iter_list(list), k);
+}
+
+struct adi_jv adi_jv_get(struct adi_jv obj, const char *k)
+{
+	struct adi_jv none = { NULL, 0 };
+
+	if (obj.n < 2 || obj.p[0] != '{')
+		return none;
+	return adi_jv_find(adi_jv_iter(obj), k);
+}
+
+struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k)
+{
+	struct adi_jv none = { NULL, 0 };
+	size_t kn = strlen(k);
+
+	if (w->err || !w->len)
+		return none;
+	if (w->nmem > ADI_JW_INDEX)
+		return adi_jv_member(adi_jw_text(w), k);
+	for (uint32_t i = w->nmem; i-- > 0;) {
+		const char *p = w->buf + w->mem[i];
+		const char *end = i + 1 < w->nmem ? w->buf + w->mem[i + 1] - 1
+						  : w->buf + w->len;
+		const char *q = adi_jv_skip_str(p, end);
+		struct adi_jv v;
+
+		if (!q || !adi_jv_key_is(p, q, k, kn))
+			continue;
+		v.p = q + 1;
+		v.n = (size_t)(end - v.p);
+		return v;
+	}
+	return none;
+}
+
+enum adi_jtype adi_jv_type(struct adi_jv v)
+{
+	if (!v.n)
+		return ADI_J_NULL;
+	switch (v.p[0]) {
+	case '{': return ADI_J_OBJ;
+	case '[': return ADI_J_ARR;
+	case '"': return ADI_J_STR;
+	case 't': case 'f': return ADI_J_BOOL;
+	case 'n': return ADI_J_NULL;
+	default:
+		for (size_t i = 0; i < v.n; i++)
+			if (v.p[i] == '.' || v.p[i] == 'e' || v.p[i] == 'E')
+				return ADI_J_DOUBLE;
+		return ADI_J_INT;
+	}
+}
+
+int64_t adi_jv_int(struct adi_jv v, int64_t fallback)
+{
+	size_t i = 0;
+	bool neg = false;
+	uint64_t mag = 0;
+
+	if (adi_jv_type(v) != ADI_J_INT)
+		return fallback;
+	if (v.p[0] == '-') {
+		neg = true;
+		i = 1;
+	}
+	if (i == v.n)
+		return fallback;
+	for (; i < v.n; i++) {
+		unsigned d = (unsigned)(v.p[i] - '0');
+
+		if (d > 9 || mag > (UINT64_MAX - d) / 10)
+			return fallback;
+		mag = mag * 10 + d;
+	}
+	if (!neg)
+		return mag <= (uint64_t)INT64_MAX ? (int64_t)mag : fallback;
+	if (mag == (uint64_t)INT64_MAX + 1)
+		return INT64_MIN;
+	return mag <= (uint64_t)INT64_MAX ? -(int64_t)mag : fallback;
+}
+
+double adi_jv_double(struct adi_jv v, double fallback)
+{
+	enum adi_jtype t = adi_jv_type(v);
+	struct adi_jval *tree;
+	double d;
+
+	if (t == ADI_J_INT) {
+		int64_t i = adi_jv_int(v, 0);
+
+		if (i || (v.n == 1 && v.p[0] == '0'))
+			return (double)i;
+	} else if (t != ADI_J_DOUBLE) {
+		return fallback;
+	}
+	tree = adi_json_parse(v.p, v.n); /* rare: the exact parse of json.c */
+	d = adi_j_as_double(tree, fallback);
+	adi_j_free(tree);
+	return d;
+}
+
+bool adi_jv_bool(struct adi_jv v, bool fallback)
+{
+	if (v.n == 4 && !memcmp(v.p, "true", 4))
+		return true;
+	if (v.n == 5 && !memcmp(v.p, "false", 5))
+		return false;
+	return fallback;
+}
+
+const char *adi_jv_plain(struct adi_jv v, size_t *len)
+{
+	*len = 0;
+	if (v.n < 2 || v.p[0] != '"' || v.p[v.n - 1] != '"' ||
+	    memchr(v.p + 1, '\\', v.n - 2))
+		return NULL;
+	*len = v.n - 2;
+	return v.p + 1;
+}
+
+char *adi_jv_strdup(struct adi_jv v, size_t *len)
+{
+	const char *s = adi_jv_plain(v, len);
+	struct adi_jval *tree;
+	char *out;
+
+	if (!s) {
+		tree = adi_jv_type(v) == ADI_J_STR ? adi_json_parse(v.p, v.n) : NULL;
+		if (adi_j_type(tree) != ADI_J_STR) {
+			adi_j_free(tree);
+			*len = 0;
+			errno = EINVAL;
+			return NULL;
+		}
+		s = adi_j_as_str(tree, "");
+		*len = adi_j_len(tree);
+		out = malloc(*len + 1);
+		if (out) {
+			memcpy(out, s, *len);
+			out[*len] = '\0';
+		}
+		adi_j_free(tree);
+		return out;
+	}
+	out = malloc(*len + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, s, *len);
+	out[*len] = '\0';
+	return out;
+}
+
+bool adi_jv_streq(struct adi_jv v, const char *s)
+{
+	size_t n, sn = strlen(s);
+	const char *p = adi_jv_plain(v, &n);
+	char *d;
+	bool eq;
+
+	if (p)
+		return n == sn && !memcmp(p, s, n);
+	d = adi_jv_strdup(v, &n);
+	eq = d && n == sn && !memcmp(d, s, n);
+	free(d);
+	return eq;
+}
+
+struct adi_jval *adi_jv_tree(struct adi_jv v)
+{
+	return v.n ? adi_json_parse(v.p, v.n) : NULL;
+}
