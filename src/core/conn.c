@@ -136,42 +136,39 @@ struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *
 	return c;
 }
 
-static struct adi_jval *conn_json(const struct adi_conn *c)
+/* The conn member of a network event. */
+static void conn_member(struct adi_jw *w, const struct adi_conn *c)
 {
 	static const char *const tr[] = { "none", "tcp", "udp", "unix", "other" };
-	struct adi_jval *o = adi_j_obj();
 
-	adi_j_set_str(o, "transport", tr[c->transport < 5 ? c->transport : 4]);
-	adi_j_set_str(o, "local", c->local);
-	adi_j_set_str(o, "remote", c->remote);
-	adi_j_set_str(o, "role", c->role == 2 ? "server" : "client");
-	adi_j_set_int(o, "id", c->id);
-	return o;
+	adi_jw_kobj(w, "conn");
+	adi_jw_kstr(w, "transport", tr[c->transport < 5 ? c->transport : 4]);
+	adi_jw_kstr(w, "local", c->local);
+	adi_jw_kstr(w, "remote", c->remote);
+	adi_jw_kstr(w, "role", c->role == 2 ? "server" : "client");
+	adi_jw_ku64(w, "id", c->id);
+	adi_jw_obj_end(w);
 }
 
 static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 		       uint64_t ts, int err, const struct adi_raw_fixed *who)
 {
-	struct adi_event *ev;
+	struct adi_jw *w;
 	char eb[24];
 
 	if (e->o.no_net)
 		return;
-	ev = adi_ev_new(e, "connection", ts, who ? who->pid : c->pid,
-			who ? who->tid : c->tid, who ? who->comm : c->comm,
-			who ? who->cgroup_id : c->cgroup_id);
-	if (!ev)
-		return;
-	adi_j_set_str(ev->fields, "op", op);
-	adi_j_set(ev->fields, "conn", conn_json(c));
-	if (err)
-		adi_j_set_str(ev->fields, "error", adi_errno_name(err, eb, sizeof(eb)));
-	else
-		adi_j_set_null(ev->fields, "error");
-	adi_ev_push(e, ev);
+	w = adi_ev_begin(e);
+	adi_jw_kstr(w, "op", op);
+	conn_member(w, c);
+	adi_jw_kstr(w, "error", err ? adi_errno_name(err, eb, sizeof(eb)) : NULL);
+	adi_ev_commit(e, "connection", ts, -1, who ? who->pid : c->pid,
+		      who ? who->tid : c->tid, who ? who->comm : c->comm,
+		      who ? who->cgroup_id : c->cgroup_id);
 }
 
-/* The emitter decoders stitch through: an event on this connection. */
+/* The emitter decoders stitch through: an event on this connection, its
+ * fields written into the engine's writer. */
 struct conn_emit {
 	struct adi_emit em;
 	struct adi_engine *e;
@@ -179,32 +176,24 @@ struct conn_emit {
 };
 
 static void emit_event(struct adi_emit *em, const char *kind, uint64_t ts_start,
-		       int64_t ts_end, struct adi_jval *fields)
+		       int64_t ts_end)
 {
 	struct conn_emit *ce = (struct conn_emit *)em;
 	struct adi_conn *c = ce->c;
-	struct adi_event *ev;
 
-	if (ce->e->o.no_net) {
-		adi_j_free(fields);
+	if (ce->e->o.no_net)
 		return;
-	}
-	ev = adi_ev_new(ce->e, kind, ts_start, c->pid, c->tid, c->comm, c->cgroup_id);
-	if (!ev) {
-		adi_j_free(fields);
-		return;
-	}
-	adi_j_free(ev->fields);
-	ev->fields = fields ? fields : adi_j_obj();
-	if (ts_end >= 0 && (uint64_t)ts_end >= ts_start)
-		ev->duration_ns = ts_end - ts_start;
-	adi_j_set(ev->fields, "conn", conn_json(c));
-	adi_ev_push(ce->e, ev);
+	conn_member(em->w, c);
+	adi_ev_commit(ce->e, kind, ts_start,
+		      ts_end >= 0 && (uint64_t)ts_end >= ts_start ? (int64_t)(ts_end - ts_start) : -1,
+		      c->pid, c->tid, c->comm, c->cgroup_id);
 }
 
 static void emitter(struct conn_emit *ce, struct adi_engine *e, struct adi_conn *c)
 {
-	ce->em.event = emit_event;
+	ce->em.w = &e->w;
+	ce->em.emit = emit_event;
+	ce->em.event = adi_emit_tree;
 	ce->em.server_side = c->role == 2;
 	ce->em.cfg = &e->pcfg;
 	ce->e = e;
@@ -213,7 +202,7 @@ static void emitter(struct conn_emit *ce, struct adi_engine *e, struct adi_conn 
 
 static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t decoded)
 {
-	struct adi_event *ev;
+	struct adi_jw *w;
 
 	/* a connection a decoder understood is told by its events; one it
 	 * claimed but could not decode at all is still shown raw */
@@ -224,25 +213,22 @@ static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t deco
 		return;
 	if (c->transport == ADI_TR_UNIX && !c->s[0].bytes && !c->s[1].bytes)
 		return; /* an idle local socket says nothing */
-	ev = adi_ev_new(e, "tcp_stream", c->start_ts, c->pid, c->tid, c->comm,
-			c->cgroup_id);
-	if (!ev)
-		return;
-	ev->duration_ns = c->last_ts - c->start_ts;
-	adi_j_set(ev->fields, "conn", conn_json(c));
-	adi_j_set_str(ev->fields, "protocol", c->proto ? c->proto->name : "unknown");
-	adi_j_set_int(ev->fields, "bytes_out", c->s[0].bytes);
-	adi_j_set_int(ev->fields, "bytes_in", c->s[1].bytes);
+	w = adi_ev_begin(e);
+	conn_member(w, c);
+	adi_jw_kstr(w, "protocol", c->proto ? c->proto->name : "unknown");
+	adi_jw_ku64(w, "bytes_out", c->s[0].bytes);
+	adi_jw_ku64(w, "bytes_in", c->s[1].bytes);
 	/* the previews may hold more than is shown: see stream_add() */
-	adi_j_set_bytes(ev->fields, "preview_out", c->s[0].preview,
-			c->s[0].plen < e->o.body_bytes ? c->s[0].plen : e->o.body_bytes);
-	adi_j_set_bytes(ev->fields, "preview_in", c->s[1].preview,
-			c->s[1].plen < e->o.body_bytes ? c->s[1].plen : e->o.body_bytes);
+	adi_jw_kbytes(w, "preview_out", c->s[0].preview,
+		      c->s[0].plen < e->o.body_bytes ? c->s[0].plen : e->o.body_bytes);
+	adi_jw_kbytes(w, "preview_in", c->s[1].preview,
+		      c->s[1].plen < e->o.body_bytes ? c->s[1].plen : e->o.body_bytes);
 	if (c->s[0].gaps || c->s[1].gaps) {
-		adi_j_set_int(ev->fields, "gaps", c->s[0].gaps + c->s[1].gaps);
-		adi_j_set_int(ev->fields, "gap_bytes", c->s[0].gap_bytes + c->s[1].gap_bytes);
+		adi_jw_ku64(w, "gaps", c->s[0].gaps + c->s[1].gaps);
+		adi_jw_ku64(w, "gap_bytes", c->s[0].gap_bytes + c->s[1].gap_bytes);
 	}
-	adi_ev_push(e, ev);
+	adi_ev_commit(e, "tcp_stream", c->start_ts, (int64_t)(c->last_ts - c->start_ts),
+		      c->pid, c->tid, c->comm, c->cgroup_id);
 }
 
 /* A non-blocking connect's outcome becomes known (SO_ERROR, or the first

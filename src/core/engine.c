@@ -45,6 +45,7 @@ void adi_engine_free(struct adi_engine *e)
 	for (size_t i = 0; i < e->nheap; i++)
 		adi_event_free(e->heap[i].ev);
 	free(e->heap);
+	adi_jw_fini(&e->w);
 	free(e->backend_name);
 	adi_map_fini(&e->procs);
 	adi_map_fini(&e->fds);
@@ -80,14 +81,26 @@ void adi_engine_stats(const struct adi_engine *e, struct adi_engine_stats *st)
 
 /* ---- timeline ---- */
 
-struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
-			     uint64_t ts, uint32_t pid, uint32_t tid,
-			     const char *comm, uint64_t cgroup_id)
+struct adi_jw *adi_ev_begin(struct adi_engine *e)
 {
-	struct adi_event *ev = adi_event_new(kind, ts);
+	adi_jw_reset(&e->w);
+	return &e->w;
+}
 
-	if (!ev)
-		return NULL;
+static void heap_push(struct adi_engine *e, struct adi_event *ev);
+
+void adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
+		   int64_t duration_ns, uint32_t pid, uint32_t tid,
+		   const char *comm, uint64_t cgroup_id)
+{
+	struct adi_event *ev = e->w.err ? NULL
+					: adi_event_new(kind, ts, e->w.buf, e->w.len);
+
+	if (!ev) { /* out of memory: the event is lost, and counted */
+		e->st.sink_errors++;
+		return;
+	}
+	ev->duration_ns = duration_ns;
 	ev->pid = pid;
 	ev->tid = tid;
 	if (comm) { /* at most 15 bytes and a NUL (snprintf was a hot spot) */
@@ -95,8 +108,6 @@ struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
 
 		memcpy(ev->comm, comm, n);
 		ev->comm[n] = '\0';
-	} else {
-		ev->comm[0] = '\0';
 	}
 	ev->cgroup_id = cgroup_id;
 	ev->seq = e->next_seq++;
@@ -110,7 +121,7 @@ struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
 		else if (p)
 			memcpy(ev->container, p->container, sizeof(ev->container));
 	}
-	return ev;
+	heap_push(e, ev);
 }
 
 static void count_kind(struct adi_engine *e, const char *kind)
@@ -132,13 +143,11 @@ static bool ent_before(const struct adi_heap_ent *a, const struct adi_heap_ent *
 	return a->ts != b->ts ? a->ts < b->ts : a->seq < b->seq;
 }
 
-void adi_ev_push(struct adi_engine *e, struct adi_event *ev)
+static void heap_push(struct adi_engine *e, struct adi_event *ev)
 {
 	struct adi_heap_ent ent;
 	size_t i;
 
-	if (!ev)
-		return;
 	if (e->nheap == e->capheap) {
 		size_t cap = e->capheap ? e->capheap * 2 : 256;
 		struct adi_heap_ent *h = realloc(e->heap, cap * sizeof(*h));
@@ -602,27 +611,27 @@ static const char *signal_name(int sig)
 	return sig > 0 && sig < 32 ? names[sig] : NULL;
 }
 
-static struct adi_event *proc_event(struct adi_engine *e, const struct adi_raw_fixed *f,
-				    const char *op, uint32_t ppid)
+/* A process event's fields up to argv (op, ppid); the caller writes
+ * argv, exit_code and signal, in that order, and commits. */
+static struct adi_jw *proc_begin(struct adi_engine *e, const char *op, uint32_t ppid)
 {
-	struct adi_event *ev = adi_ev_new(e, "process", f->ts_ns, f->pid, f->tid,
-					  f->comm, f->cgroup_id);
+	struct adi_jw *w = adi_ev_begin(e);
 
-	if (!ev)
-		return NULL;
-	adi_j_set_str(ev->fields, "op", op);
-	adi_j_set_int(ev->fields, "ppid", ppid);
-	adi_j_set_null(ev->fields, "argv");
-	adi_j_set_null(ev->fields, "exit_code");
-	adi_j_set_null(ev->fields, "signal");
-	return ev;
+	adi_jw_kstr(w, "op", op);
+	adi_jw_kint(w, "ppid", ppid);
+	return w;
+}
+
+static void proc_commit(struct adi_engine *e, const struct adi_raw_fixed *f)
+{
+	adi_ev_commit(e, "process", f->ts_ns, -1, f->pid, f->tid, f->comm, f->cgroup_id);
 }
 
 static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
 	struct adi_proc *p, *parent;
-	struct adi_event *out;
+	struct adi_jw *w;
 
 	switch (f->op) {
 	case ADI_OP_FORK:
@@ -655,11 +664,15 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 					adi_fd_set_conn(e, c, x->conn);
 			}
 		}
-		if (!e->o.no_proc && (out = proc_event(e, f, "fork", f->ppid)))
-			adi_ev_push(e, out);
+		if (!e->o.no_proc) {
+			w = proc_begin(e, "fork", f->ppid);
+			adi_jw_knull(w, "argv");
+			adi_jw_knull(w, "exit_code");
+			adi_jw_knull(w, "signal");
+			proc_commit(e, f);
+		}
 		return;
 	case ADI_OP_EXEC: {
-		struct adi_jval *argv;
 		size_t i = 0;
 
 		p = adi_proc_ensure(e, f);
@@ -673,23 +686,28 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 			if (x->cloexec)
 				adi_fd_close(e, x, f->ts_ns, true, NULL);
 		}
-		if (e->o.no_proc || !(out = proc_event(e, f, "exec", f->ppid)))
+		if (e->o.no_proc)
 			return;
-		argv = adi_j_arr();
-		while (argv && i < f->data_len) {
+		w = proc_begin(e, "exec", f->ppid);
+		adi_jw_karr(w, "argv");
+		while (i < f->data_len) {
 			const uint8_t *s = ev->data + i;
 			size_t l = strnlen((const char *)s, f->data_len - i);
 
-			adi_j_push(argv, adi_j_bytes(s, l));
+			adi_jw_bytes(w, s, l);
 			i += l + 1;
 		}
-		adi_j_set(out->fields, "argv", argv);
+		adi_jw_arr_end(w);
+		adi_jw_knull(w, "exit_code");
+		adi_jw_knull(w, "signal");
 		if (f->flags & ADI_RAW_TRUNC)
-			adi_j_set_bool(out->fields, "argv_truncated", true);
-		adi_j_set(out->fields, "filename",
-			  f->path2_len ? adi_j_bytes((const uint8_t *)ev->path2, f->path2_len)
-				       : adi_j_null());
-		adi_ev_push(e, out);
+			adi_jw_kbool(w, "argv_truncated", true);
+		adi_jw_key(w, "filename");
+		if (f->path2_len)
+			adi_jw_bytes(w, (const uint8_t *)ev->path2, f->path2_len);
+		else
+			adi_jw_null(w);
+		proc_commit(e, f);
 		return;
 	}
 	case ADI_OP_EXIT:
@@ -697,22 +715,26 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 		p = adi_proc_get(e, f->pid);
 		if (p)
 			adi_proc_remove(e, p, f->ts_ns);
-		if (!e->o.no_proc && (out = proc_event(e, f, "exit", f->ppid))) {
+		if (!e->o.no_proc) {
 			int st = f->arg;
 
+			w = proc_begin(e, "exit", f->ppid);
+			adi_jw_knull(w, "argv");
 			if ((st & 0x7f) == 0) {
-				adi_j_set_int(out->fields, "exit_code", (st >> 8) & 0xff);
+				adi_jw_kint(w, "exit_code", (st >> 8) & 0xff);
+				adi_jw_knull(w, "signal");
 			} else {
 				const char *sn = signal_name(st & 0x7f);
 
+				adi_jw_knull(w, "exit_code");
 				if (sn)
-					adi_j_set_str(out->fields, "signal", sn);
+					adi_jw_kstr(w, "signal", sn);
 				else
-					adi_j_set_int(out->fields, "signal", st & 0x7f);
+					adi_jw_kint(w, "signal", st & 0x7f);
 				if (st & 0x80)
-					adi_j_set_bool(out->fields, "core_dumped", true);
+					adi_jw_kbool(w, "core_dumped", true);
 			}
-			adi_ev_push(e, out);
+			proc_commit(e, f);
 		}
 		return;
 	}
@@ -769,10 +791,9 @@ int adi_engine_feed(struct adi_engine *e, const struct adi_raw_event *in)
 
 void adi_engine_finish(struct adi_engine *e)
 {
-	struct adi_event *sum;
-	struct adi_jval *kinds;
 	uint64_t end = e->have_end ? e->end_ts : e->now;
 	uint64_t total = 0;
+	struct adi_jw *w;
 
 	/* everything pending ends with the trace */
 	while (e->aggs)
@@ -781,42 +802,46 @@ void adi_engine_finish(struct adi_engine *e)
 	while (e->nheap)
 		write_event(e, heap_pop(e));
 
-	sum = adi_ev_new(e, "trace_summary", end, 0, 0, "", 0);
-	if (sum) {
-		kinds = adi_j_obj();
-		for (int i = 0; i < e->nkinds; i++) {
-			adi_j_set_int(kinds, e->kinds[i].kind, e->kinds[i].n);
-			total += e->kinds[i].n;
-		}
-		sum->duration_ns = end > e->start_ts ? end - e->start_ts : 0;
-		adi_j_set(sum->fields, "events", kinds);
-		adi_j_set_int(sum->fields, "dropped", e->dropped);
-		adi_j_set_int(sum->fields, "truncated", e->truncated);
-		adi_j_set_str(sum->fields, "backend", e->o.backend);
-		adi_j_set_str(sum->fields, "capture_backend",
-			      e->backend_name && *e->backend_name ? e->backend_name
-								   : e->o.backend);
-		adi_j_set_int(sum->fields, "total", total);
-		{
-			/* the kernel->user accounting: produced = delivered +
-			 * dropped, exactly (a failed output is counted) */
-			struct adi_jval *rec = adi_j_obj();
+	w = adi_ev_begin(e);
+	adi_jw_kobj(w, "events");
+	for (int i = 0; i < e->nkinds; i++) {
+		adi_jw_ku64(w, e->kinds[i].kind, e->kinds[i].n);
+		total += e->kinds[i].n;
+	}
+	adi_jw_obj_end(w);
+	adi_jw_ku64(w, "dropped", e->dropped);
+	adi_jw_ku64(w, "truncated", e->truncated);
+	adi_jw_kstr(w, "backend", e->o.backend);
+	adi_jw_kstr(w, "capture_backend",
+		    e->backend_name && *e->backend_name ? e->backend_name : e->o.backend);
+	adi_jw_ku64(w, "total", total);
+	/* the kernel->user accounting: produced = delivered + dropped,
+	 * exactly (a failed output is counted) */
+	adi_jw_kobj(w, "records");
+	adi_jw_ku64(w, "produced", e->produced);
+	adi_jw_ku64(w, "delivered", e->delivered);
+	adi_jw_ku64(w, "dropped", e->dropped);
+	adi_jw_obj_end(w);
+	adi_jw_ku64(w, "stream_gaps", e->st.stream_gaps);
+	adi_jw_ku64(w, "decoded", e->st.decoded);
+	adi_jw_ku64(w, "parse_skipped_bytes", e->st.parse_skipped);
+	adi_jw_ku64(w, "parse_errors", e->st.parse_errors);
+	if (e->budget.refused) /* only when it happened: a rare event */
+		adi_jw_ku64(w, "decode_bytes_refused", e->budget.refused);
+	adi_jw_ku64(w, "evicted", e->st.evicted);
+	if (e->st.out_of_order) /* only when it happened, like the above */
+		adi_jw_ku64(w, "out_of_order", e->st.out_of_order);
+	{
+		struct adi_event *sum = w->err ? NULL
+					       : adi_event_new("trace_summary", end, w->buf, w->len);
 
-			adi_j_set_int(rec, "produced", e->produced);
-			adi_j_set_int(rec, "delivered", e->delivered);
-			adi_j_set_int(rec, "dropped", e->dropped);
-			adi_j_set(sum->fields, "records", rec);
+		if (sum) {
+			sum->duration_ns = end > e->start_ts ? end - e->start_ts : 0;
+			sum->seq = e->next_seq++;
+			write_event(e, sum);
+		} else {
+			e->st.sink_errors++;
 		}
-		adi_j_set_int(sum->fields, "stream_gaps", e->st.stream_gaps);
-		adi_j_set_int(sum->fields, "decoded", e->st.decoded);
-		adi_j_set_int(sum->fields, "parse_skipped_bytes", e->st.parse_skipped);
-		adi_j_set_int(sum->fields, "parse_errors", e->st.parse_errors);
-		if (e->budget.refused) /* only when it happened: a rare event */
-			adi_j_set_int(sum->fields, "decode_bytes_refused", e->budget.refused);
-		adi_j_set_int(sum->fields, "evicted", e->st.evicted);
-		if (e->st.out_of_order) /* only when it happened, like the above */
-			adi_j_set_int(sum->fields, "out_of_order", e->st.out_of_order);
-		write_event(e, sum);
 	}
 	flush_sinks(e);
 }

@@ -171,6 +171,7 @@ struct adi_engine {
 	struct adi_engine_stats st;
 	char *backend_name;
 	struct adi_proto_cfg pcfg; /* what decoders are told (from o) */
+	struct adi_jw w;           /* the fields of the event being written */
 	struct adi_budget budget;  /* decoder buffers of all connections */
 };
 
@@ -183,10 +184,14 @@ static inline int adi_err_of(int64_t ret)
 }
 
 /* engine.c */
-struct adi_event *adi_ev_new(struct adi_engine *e, const char *kind,
-			     uint64_t ts, uint32_t pid, uint32_t tid,
-			     const char *comm, uint64_t cgroup_id);
-void adi_ev_push(struct adi_engine *e, struct adi_event *ev);
+/* The writer of the next event's fields, emptied (one event at a time:
+ * nothing may begin another before this one is committed). */
+struct adi_jw *adi_ev_begin(struct adi_engine *e);
+/* The event whose fields are in e->w: given its common fields, held for
+ * ordering and written in start order. duration_ns -1: null. */
+void adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
+		   int64_t duration_ns, uint32_t pid, uint32_t tid,
+		   const char *comm, uint64_t cgroup_id);
 
 /* tables.c */
 struct adi_proc *adi_proc_get(struct adi_engine *e, uint32_t pid);

@@ -43,55 +43,82 @@ int adi_resolve_at(struct adi_engine *e, uint32_t pid, int dfd, const char *rel,
 	return 1;
 }
 
-static struct adi_event *file_event(struct adi_engine *e, const struct adi_raw_fixed *f,
-				    const char *op, uint64_t ts)
-{
-	struct adi_event *ev = adi_ev_new(e, "file", ts, f->pid, f->tid, f->comm,
-					  f->cgroup_id);
+/* A file event's fields before they are written, in the order of
+ * docs/events.md: what an operation knows is filled in, the rest is null. */
+struct fev {
+	const char *op;
+	const char *path;        /* NULL: null */
+	const uint8_t *path_raw; /* instead: bytes as they were (a symlink's target) */
+	size_t path_raw_len;
+	const char *new_path;
+	bool unresolved;         /* a path is relative: its base was unknown */
+	bool has_fd, has_bytes;  /* else null */
+	int64_t fd;
+	const char *flags;
+	bool has_mode;
+	uint32_t mode;
+	int64_t uid, gid;        /* -1: null */
+	int64_t bytes;
+	int64_t ops;             /* -1: null */
+	bool has_content;
+	const uint8_t *content;
+	size_t clen;
+	bool content_partial;
+	int64_t ret;             /* < 0: the error */
+};
 
-	if (!ev)
-		return NULL;
-	adi_j_set_str(ev->fields, "op", op);
-	adi_j_set_null(ev->fields, "path");
-	adi_j_set_null(ev->fields, "fd");
-	adi_j_set_null(ev->fields, "new_path");
-	adi_j_set_null(ev->fields, "flags");
-	adi_j_set_null(ev->fields, "mode");
-	adi_j_set_null(ev->fields, "uid");
-	adi_j_set_null(ev->fields, "gid");
-	adi_j_set_null(ev->fields, "bytes");
-	adi_j_set_null(ev->fields, "ops");
-	adi_j_set_null(ev->fields, "content");
-	adi_j_set_null(ev->fields, "error");
-	return ev;
+static void fev_init(struct fev *v, const char *op)
+{
+	memset(v, 0, sizeof(*v));
+	v->op = op;
+	v->uid = v->gid = v->ops = -1;
 }
 
-static void set_error(struct adi_event *ev, int64_t ret)
+static void kint_or_null(struct adi_jw *w, const char *k, int64_t v)
 {
+	if (v < 0)
+		adi_jw_knull(w, k);
+	else
+		adi_jw_kint(w, k, v);
+}
+
+/* Write v as a `file` event of who at ts (duration -1: null). */
+static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
+		       const struct fev *v, uint64_t ts, int64_t duration)
+{
+	struct adi_jw *w = adi_ev_begin(e);
 	char b[24];
 
-	if (ret < 0)
-		adi_j_set_str(ev->fields, "error", adi_errno_name(adi_err_of(ret), b, sizeof(b)));
-}
-
-static void set_path(struct adi_event *ev, const char *key, const char *path, int rel)
-{
-	adi_j_set_str(ev->fields, key, path);
-	if (rel) /* never pass a guess off as an absolute path */
-		adi_j_set_bool(ev->fields, "path_unresolved", true);
-}
-
-static void set_mode(struct adi_event *ev, uint32_t mode)
-{
-	char b[8];
-
-	adi_j_set_str(ev->fields, "mode", adi_mode_str(mode, b, sizeof(b)));
-}
-
-static void set_owner(struct adi_event *ev, uint32_t uid, uint32_t gid)
-{
-	adi_j_set_int(ev->fields, "uid", uid);
-	adi_j_set_int(ev->fields, "gid", gid);
+	adi_jw_kstr(w, "op", v->op);
+	if (v->path_raw)
+		adi_jw_kbytes(w, "path", v->path_raw, v->path_raw_len);
+	else
+		adi_jw_kstr(w, "path", v->path);
+	if (v->has_fd)
+		adi_jw_kint(w, "fd", v->fd);
+	else
+		adi_jw_knull(w, "fd");
+	adi_jw_kstr(w, "new_path", v->new_path);
+	adi_jw_kstr(w, "flags", v->flags);
+	adi_jw_kstr(w, "mode", v->has_mode ? adi_mode_str(v->mode, b, sizeof(b)) : NULL);
+	kint_or_null(w, "uid", v->uid);
+	kint_or_null(w, "gid", v->gid);
+	if (v->has_bytes)
+		adi_jw_kint(w, "bytes", v->bytes);
+	else
+		adi_jw_knull(w, "bytes");
+	kint_or_null(w, "ops", v->ops);
+	if (v->has_content)
+		adi_jw_kbytes(w, "content", v->content, v->clen);
+	else
+		adi_jw_knull(w, "content");
+	adi_jw_kstr(w, "error", v->ret < 0 ? adi_errno_name(adi_err_of(v->ret), b, sizeof(b))
+					   : NULL);
+	if (v->unresolved) /* never pass a guess off as an absolute path */
+		adi_jw_kbool(w, "path_unresolved", true);
+	if (v->content_partial)
+		adi_jw_kbool(w, "content_partial", true);
+	adi_ev_commit(e, "file", ts, duration, who->pid, who->tid, who->comm, who->cgroup_id);
 }
 
 /* Rename moves a path: open fds naming it, or anything below it when it is
@@ -125,7 +152,8 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	char p1[ADI_PATH_BUF], p2[ADI_PATH_BUF];
 	int r1 = 0, r2 = 0;
 	const char *op = NULL;
-	struct adi_event *out;
+	struct fev v;
+	char fb[256];
 	struct adi_proc *p = adi_proc_get(e, f->pid);
 	struct adi_fd *fd = NULL;
 	bool ok = f->ret >= 0;
@@ -202,48 +230,57 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 		rename_fds(e, p1, p2);
 	if (e->o.no_fs)
 		return;
-	out = file_event(e, f, op, f->ts_ns);
-	if (!out)
-		return;
+	fev_init(&v, op);
 	if (f->op == ADI_OP_SYMLINK || f->op == ADI_OP_SYMLINKAT) {
 		/* the target is stored verbatim: it is not resolved by us */
-		adi_j_set(out->fields, "path", adi_j_bytes((const uint8_t *)ev->path, f->path_len));
-		set_path(out, "new_path", p2, r2);
+		v.path_raw = (const uint8_t *)ev->path;
+		v.path_raw_len = f->path_len;
+		v.new_path = p2;
+		v.unresolved = r2;
 	} else {
-		if (p1[0] || f->path_len)
-			set_path(out, "path", p1, r1);
-		if (f->path2_len)
-			set_path(out, "new_path", p2, r2);
+		if (p1[0] || f->path_len) {
+			v.path = p1;
+			v.unresolved = r1;
+		}
+		if (f->path2_len) {
+			v.new_path = p2;
+			v.unresolved |= r2;
+		}
 	}
 	if (!strcmp(op, "open")) {
-		char fb[256];
-
-		adi_j_set_str(out->fields, "flags",
-			      adi_open_flags_str(f->oflags, fb, sizeof(fb)));
+		v.flags = adi_open_flags_str(f->oflags, fb, sizeof(fb));
 		if (ok) {
-			adi_j_set_int(out->fields, "fd", f->ret);
+			v.has_fd = true;
+			v.fd = f->ret;
 			if (f->ino) {
-				set_mode(out, f->mode & 07777);
-				set_owner(out, f->uid, f->gid);
+				v.has_mode = true;
+				v.mode = f->mode & 07777;
+				v.uid = f->uid;
+				v.gid = f->gid;
 			}
 		} else if (f->oflags & (O_CREAT_ | O_TMPFILE_)) {
-			set_mode(out, f->mode); /* the mode it asked for */
+			v.has_mode = true;
+			v.mode = f->mode; /* the mode it asked for */
 		}
 	} else if (!strcmp(op, "mkdir") || !strcmp(op, "chmod")) {
-		set_mode(out, f->mode);
+		v.has_mode = true;
+		v.mode = f->mode;
 	} else if (!strcmp(op, "chown")) {
 		if (f->uid != UINT32_MAX)
-			adi_j_set_int(out->fields, "uid", f->uid);
+			v.uid = f->uid;
 		if (f->gid != UINT32_MAX)
-			adi_j_set_int(out->fields, "gid", f->gid);
+			v.gid = f->gid;
 	} else if (!strcmp(op, "truncate")) {
-		adi_j_set_int(out->fields, "bytes", f->length);
+		v.has_bytes = true;
+		v.bytes = f->length;
 	}
 	if (f->fd >= 0 && strcmp(op, "open") &&
-	    (f->op == ADI_OP_FTRUNCATE || f->op == ADI_OP_FCHMOD || f->op == ADI_OP_FCHOWN))
-		adi_j_set_int(out->fields, "fd", f->fd);
-	set_error(out, f->ret);
-	adi_ev_push(e, out);
+	    (f->op == ADI_OP_FTRUNCATE || f->op == ADI_OP_FCHMOD || f->op == ADI_OP_FCHOWN)) {
+		v.has_fd = true;
+		v.fd = f->fd;
+	}
+	v.ret = f->ret;
+	file_event(e, f, &v, f->ts_ns, -1);
 }
 
 static void agg_link(struct adi_engine *e, struct adi_fd *f)
@@ -271,7 +308,7 @@ void adi_file_agg_flush(struct adi_engine *e, struct adi_fd *f)
 {
 	struct adi_fagg *a = &f->agg;
 	struct adi_raw_fixed who = { 0 };
-	struct adi_event *ev;
+	struct fev v;
 
 	if (!a->active)
 		return;
@@ -281,21 +318,22 @@ void adi_file_agg_flush(struct adi_engine *e, struct adi_fd *f)
 	who.tid = a->tid;
 	memcpy(who.comm, a->comm, sizeof(who.comm));
 	who.cgroup_id = a->cgroup_id;
-	ev = file_event(e, &who, a->write ? "write" : "read", a->ts);
-	if (ev) {
-		ev->duration_ns = a->last_ts - a->ts;
-		if (f->path)
-			adi_j_set_str(ev->fields, "path", f->path);
-		adi_j_set_int(ev->fields, "fd", f->fd);
-		set_mode(ev, a->mode & 07777);
-		set_owner(ev, a->uid, a->gid);
-		adi_j_set_int(ev->fields, "bytes", a->bytes);
-		adi_j_set_int(ev->fields, "ops", a->ops);
-		adi_j_set_bytes(ev->fields, "content", a->content, a->clen);
-		if (a->content_gap)
-			adi_j_set_bool(ev->fields, "content_partial", true);
-		adi_ev_push(e, ev);
-	}
+	fev_init(&v, a->write ? "write" : "read");
+	v.path = f->path;
+	v.has_fd = true;
+	v.fd = f->fd;
+	v.has_mode = true;
+	v.mode = a->mode & 07777;
+	v.uid = a->uid;
+	v.gid = a->gid;
+	v.has_bytes = true;
+	v.bytes = (int64_t)a->bytes;
+	v.ops = a->ops;
+	v.has_content = true;
+	v.content = a->content;
+	v.clen = a->clen;
+	v.content_partial = a->content_gap;
+	file_event(e, &who, &v, a->ts, (int64_t)(a->last_ts - a->ts));
 	free(a->content);
 	a->content = NULL;
 	a->clen = 0;
@@ -310,19 +348,18 @@ void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_ev
 
 	if (r->ret < 0) {
 		/* a failed read/write is its own event, with its errno */
-		struct adi_event *out;
+		struct fev v;
 
 		adi_file_agg_flush(e, f);
-		out = file_event(e, r, write ? "write" : "read", r->ts_ns);
-		if (!out)
-			return;
-		if (f->path)
-			adi_j_set_str(out->fields, "path", f->path);
-		adi_j_set_int(out->fields, "fd", f->fd);
-		adi_j_set_int(out->fields, "bytes", 0);
-		adi_j_set_int(out->fields, "ops", 1);
-		set_error(out, r->ret);
-		adi_ev_push(e, out);
+		fev_init(&v, write ? "write" : "read");
+		v.path = f->path;
+		v.has_fd = true;
+		v.fd = f->fd;
+		v.has_bytes = true;
+		v.bytes = 0;
+		v.ops = 1;
+		v.ret = r->ret;
+		file_event(e, r, &v, r->ts_ns, -1);
 		return;
 	}
 	if (a->active && a->write != write)
@@ -368,8 +405,8 @@ void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
 			  const struct adi_raw_fixed *why)
 {
 	struct adi_raw_fixed who = { 0 };
-	struct adi_event *ev;
 	struct adi_proc *p = adi_proc_get(e, f->pid);
+	struct fev v;
 
 	if (why) {
 		who = *why;
@@ -382,10 +419,9 @@ void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
 		}
 	}
 	who.pid = f->pid;
-	ev = file_event(e, &who, "close", ts);
-	if (!ev)
-		return;
-	adi_j_set_str(ev->fields, "path", f->path);
-	adi_j_set_int(ev->fields, "fd", f->fd);
-	adi_ev_push(e, ev);
+	fev_init(&v, "close");
+	v.path = f->path;
+	v.has_fd = true;
+	v.fd = f->fd;
+	file_event(e, &who, &v, ts, -1);
 }

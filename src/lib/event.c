@@ -1,40 +1,58 @@
 /* event.c - allocation of semantic events (event.h), and the NULL-tolerant
- * wrappers around a sink's methods.
- * Owns the event and its fields object; filling them in is the job of the
- * engine and the protocol decoders.
+ * wrappers around a sink's methods. An event and its fields text are one
+ * allocation; writing the text is the job of the engine and the decoders.
  */
 #include "event.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* kind must be a static string: the event keeps the pointer. The engine
- * sets pid, tid, comm, seq... afterwards; duration starts as null (-1). */
-struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns)
+struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fields,
+				size_t n)
 {
-	struct adi_event *ev = calloc(1, sizeof(*ev));
+	struct adi_event *ev;
+	char *text;
 
-	if (!ev)
-		goto nomem;
+	if (n > SIZE_MAX - sizeof(*ev) - 1 || !(ev = malloc(sizeof(*ev) + n + 1))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(ev, 0, sizeof(*ev));
+	text = (char *)(ev + 1);
+	if (n)
+		memcpy(text, fields, n);
+	text[n] = '\0';
 	ev->kind = kind;
 	ev->ts_ns = ts_ns;
 	ev->duration_ns = -1;
-	ev->fields = adi_j_obj();
-	if (!ev->fields)
-		goto nomem;
+	ev->fields = text;
+	ev->fields_len = n;
 	return ev;
-nomem:
-	free(ev);
-	errno = ENOMEM;
-	return NULL;
 }
 
 void adi_event_free(struct adi_event *ev)
 {
-	if (!ev)
-		return;
-	adi_j_free(ev->fields);
 	free(ev);
+}
+
+struct adi_jval *adi_event_fields_tree(const struct adi_event *ev)
+{
+	size_t n = ev->fields ? ev->fields_len : 0;
+	char small[1024], *b = n + 2 <= sizeof(small) ? small : malloc(n + 2);
+	struct adi_jval *o;
+
+	if (!b)
+		return NULL;
+	b[0] = '{';
+	if (n)
+		memcpy(b + 1, ev->fields, n);
+	b[n + 1] = '}';
+	o = adi_json_parse(b, n + 2);
+	if (b != small)
+		free(b);
+	return o;
 }
 
 /* -EINVAL when there is no sink or no event, else what the sink returns. */

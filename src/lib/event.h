@@ -1,15 +1,16 @@
 /* event.h - a semantic event: what sinks print (docs/events.md).
  *
  * The common fields of every event live in the struct; the kind's own fields
- * (path, conn, method, sql...) live in `fields`, a JSON object owned by the
- * event, in the order they are written.
+ * (path, conn, method, sql...) are JSON text written once by a struct adi_jw
+ * (lib/jw.h): a member list without braces, in the order of the contract,
+ * which the JSON sink splices after the common fields as it is.
  */
 #ifndef ADI_EVENT_H
 #define ADI_EVENT_H
 
 #include <stdint.h>
 #include <stdbool.h>
-#include "json.h"
+#include "jw.h"
 
 #define ADI_EVENT_VERSION 1
 
@@ -22,12 +23,29 @@ struct adi_event {
 	uint64_t cgroup_id;
 	char container[65];    /* "" : null */
 	uint64_t seq;          /* creation order: ties on ts_ns keep it */
-	struct adi_jval *fields; /* owned object */
+	const char *fields;    /* the kind's members: `"op":"open",...` (no
+				* braces; "" for none), fields_len bytes */
+	size_t fields_len;
 };
 
-/* New event with an empty fields object; NULL on ENOMEM. */
-struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns);
+/* A new event holding a copy of the fields text (n bytes; fields may be
+ * NULL when n is 0), in one allocation; duration starts as null (-1).
+ * kind must be a static string. NULL on ENOMEM. */
+struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fields,
+				size_t n);
 void adi_event_free(struct adi_event *ev); /* accepts NULL */
+
+/* The fields as a member list view (adi_jv_member reads one). */
+static inline struct adi_jv adi_event_fields(const struct adi_event *ev)
+{
+	struct adi_jv v = { ev->fields, ev->fields ? ev->fields_len : 0 };
+
+	return v;
+}
+
+/* The fields parsed into a json.h object (the caller frees), for readers
+ * that walk them (the text timeline); NULL on ENOMEM or bad text. */
+struct adi_jval *adi_event_fields_tree(const struct adi_event *ev);
 
 /* Where semantic events go. The engine hands each event, in timestamp
  * order, to every sink; a sink formats and writes it (src/sink/, src/ui/).

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include "../lib/raw_event.h"
 #include "../lib/json.h"
+#include "../lib/jw.h"
 
 /* What parse() did with the bytes it was given (b[0..n)). */
 enum adi_parse {
@@ -72,16 +73,36 @@ struct adi_msgq {
 	size_t len;
 };
 
-/* What stitch() uses to produce events: the engine's emitter. The event
- * gets the connection (conn field), pid/tid/comm and the request's first
- * byte as its timestamp; duration is ts_end - ts_start. `fields` is taken
- * over (owned) by the call. */
+/* What stitch() uses to produce events: the engine's emitter. An event is
+ * written in one pass: adi_emit_begin() gives the (empty) writer, the
+ * decoder writes the kind's fields into it as a member list, in the order
+ * of docs/events.md, then em->emit() turns them into the event. The event
+ * gets the connection (conn field, after the decoder's), pid/tid/comm and
+ * ts_start as its timestamp; its duration is ts_end - ts_start (ts_end -1:
+ * none). Only one event is written at a time. */
 struct adi_emit {
+	struct adi_jw *w;       /* the fields of the event being written */
+	void (*emit)(struct adi_emit *em, const char *kind, uint64_t ts_start,
+		     int64_t ts_end);
+	/* The same from a json.h object (taken over, freed): decoders not yet
+	 * writing through w. Emitters set it to adi_emit_tree. */
 	void (*event)(struct adi_emit *em, const char *kind, uint64_t ts_start,
 		      int64_t ts_end, struct adi_jval *fields);
 	bool server_side;       /* the traced task accepted this connection */
 	const struct adi_proto_cfg *cfg;
 };
+
+/* The writer of the next event, emptied. */
+static inline struct adi_jw *adi_emit_begin(struct adi_emit *em)
+{
+	adi_jw_reset(em->w);
+	return em->w;
+}
+
+/* em->event for a fields object: its members written through em->w, then
+ * em->emit (proto/msg.c). */
+void adi_emit_tree(struct adi_emit *em, const char *kind, uint64_t ts_start,
+		   int64_t ts_end, struct adi_jval *fields);
 
 /* Sniffer context: what is known besides the bytes. */
 struct adi_sniff_ctx {

@@ -87,19 +87,9 @@ int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, siz
 	else
 		err |= adi_j_append_str(ev->container, strnlen(ev->container,
 					sizeof(ev->container)), buf, len, cap);
-	if (adi_j_type(ev->fields) == ADI_J_OBJ && adi_j_len(ev->fields) > 0) {
-		size_t at = *len;
-
-		/* the fields object without its braces: splice it in */
-		err |= adi_j_append(ev->fields, buf, len, cap);
-		if (!err && *len - at >= 2) {
-			(*buf)[at] = ',';
-			(*len)--; /* drop the closing '}' */
-		}
-	} else if (ev->fields && adi_j_type(ev->fields) != ADI_J_OBJ) {
-		/* Not an object (a caller bug): keep it visible under one key. */
-		err |= adi_j_append_raw(LIT(",\"fields\":"), buf, len, cap);
-		err |= adi_j_append(ev->fields, buf, len, cap);
+	if (ev->fields && ev->fields_len) { /* the member list, as written */
+		err |= adi_j_append_raw(LIT(","), buf, len, cap);
+		err |= adi_j_append_raw(ev->fields, ev->fields_len, buf, len, cap);
 	}
 	err |= adi_j_append_raw(LIT("}\n"), buf, len, cap);
 	return err ? -ENOMEM : 0;

@@ -155,7 +155,7 @@ static int adi_sink_sqlite_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_sqlite *ss = (struct adi_sink_sqlite *)s;
 	sqlite3_stmt *q = ss->ins;
-	const struct adi_jval *id;
+	struct adi_jv id;
 	char ts[40];
 	int rc, err;
 
@@ -188,22 +188,17 @@ static int adi_sink_sqlite_emit(struct adi_sink *s, const struct adi_event *ev)
 				  SQLITE_STATIC);
 	else
 		sqlite3_bind_null(q, 9);
-	id = adi_j_get(adi_j_get(ev->fields, "conn"), "id");
-	if (adi_j_type(id) == ADI_J_INT)
-		sqlite3_bind_int64(q, 10, adi_j_as_int(id, 0));
+	id = adi_jv_get(adi_jv_member(adi_event_fields(ev), "conn"), "id");
+	if (adi_jv_type(id) == ADI_J_INT)
+		sqlite3_bind_int64(q, 10, adi_jv_int(id, 0));
 	else
 		sqlite3_bind_null(q, 10);
-	/* the kind's fields as one JSON object; a non-object (a caller bug)
-	 * stays visible under one key, as in the JSON Lines sink */
+	/* the kind's fields as one JSON object */
 	ss->len = 0;
-	if (adi_j_type(ev->fields) == ADI_J_OBJ)
-		err = adi_j_append(ev->fields, &ss->buf, &ss->len, &ss->cap);
-	else if (ev->fields)
-		err = adi_j_append_raw("{\"fields\":", 10, &ss->buf, &ss->len, &ss->cap) |
-		      adi_j_append(ev->fields, &ss->buf, &ss->len, &ss->cap) |
-		      adi_j_append_raw("}", 1, &ss->buf, &ss->len, &ss->cap);
-	else
-		err = adi_j_append_raw("{}", 2, &ss->buf, &ss->len, &ss->cap);
+	err = adi_j_append_raw("{", 1, &ss->buf, &ss->len, &ss->cap);
+	if (ev->fields_len)
+		err |= adi_j_append_raw(ev->fields, ev->fields_len, &ss->buf, &ss->len, &ss->cap);
+	err |= adi_j_append_raw("}", 1, &ss->buf, &ss->len, &ss->cap);
 	if (err) {
 		sqlite3_reset(q);
 		ss->st.lost++;

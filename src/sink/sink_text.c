@@ -578,16 +578,16 @@ static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f, int64_t d
 static void adi_tx_generic(struct adi_tx *t, const struct adi_event *ev)
 {
 	adi_tx_tag(t, ADI_C_PROTO, "", ev->kind);
-	fputc(' ', t->m);
-	if (ev->fields)
-		adi_j_write(ev->fields, t->m);
-	else
-		fputs("{}", t->m);
+	fputs(" {", t->m);
+	if (ev->fields_len)
+		fwrite(ev->fields, 1, ev->fields_len, t->m);
+	fputc('}', t->m);
 }
 
-static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev)
+/* f: the event's fields as a tree (the timeline picks what it shows). */
+static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
+			 const struct adi_jval *f)
 {
-	const struct adi_jval *f = ev->fields;
 	const char *kind = ev->kind;
 	size_t cl = strnlen(ev->comm, sizeof(ev->comm));
 	char clock[32];
@@ -654,14 +654,18 @@ static int adi_sink_text_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_text *ts = (struct adi_sink_text *)s;
 	struct adi_tx t = { .color = ts->color, .preview = ts->preview };
+	struct adi_jval *f = adi_event_fields_tree(ev);
 	char *line = NULL;
 	size_t len = 0;
 	int err;
 
 	t.m = open_memstream(&line, &len);
-	if (!t.m)
+	if (!t.m) {
+		adi_j_free(f);
 		return -ENOMEM;
-	adi_tx_event(&t, ev);
+	}
+	adi_tx_event(&t, ev, f);
+	adi_j_free(f);
 	err = ferror(t.m) ? -ENOMEM : 0;
 	if (fclose(t.m) != 0)
 		err = -ENOMEM;

@@ -25,6 +25,7 @@ struct adi_trace_in {
 	unsigned long where;
 	struct adi_event ev;     /* the event lent out */
 	struct adi_jval *kind_v; /* JSON Lines: owns ev.kind's text */
+	struct adi_jw fw;        /* owns ev.fields' text */
 	char *kind;              /* store: owns ev.kind's text */
 	size_t kind_cap;
 };
@@ -38,8 +39,8 @@ static const char *const adi_common_keys[] = {
 
 static void adi_trace_in_reset(struct adi_trace_in *r)
 {
-	adi_j_free(r->ev.fields);
 	adi_j_free(r->kind_v);
+	adi_jw_reset(&r->fw);
 	memset(&r->ev, 0, sizeof(r->ev));
 	r->kind_v = NULL;
 	r->ev.duration_ns = -1;
@@ -52,12 +53,33 @@ static int64_t adi_trace_ms_to_ns(double ms)
 	return (int64_t)(ms * 1e6 + 0.5);
 }
 
-/* One JSON Lines line into r->ev; -EINVAL when it is not an event. The
- * parsed object becomes ev.fields once the common members are taken out,
- * so the kind's fields keep their order without a copy. */
+/* The members of o as r->ev.fields (in their order), but the common ones
+ * when strip (a JSON Lines line holds them too); 0 or -ENOMEM. */
+static int adi_trace_in_fields(struct adi_trace_in *r, const struct adi_jval *o, bool strip)
+{
+	for (size_t i = 0; i < adi_j_len(o); i++) {
+		const char *k = adi_j_key_at(o, i);
+		bool common = false;
+
+		for (size_t c = 0; strip && c < sizeof(adi_common_keys) / sizeof(adi_common_keys[0]); c++)
+			common |= !strcmp(k, adi_common_keys[c]);
+		if (common)
+			continue;
+		adi_jw_key(&r->fw, k);
+		adi_jw_tree(&r->fw, adi_j_at(o, i));
+	}
+	if (r->fw.err)
+		return r->fw.err;
+	r->ev.fields = r->fw.buf ? r->fw.buf : "";
+	r->ev.fields_len = r->fw.len;
+	return 0;
+}
+
+/* One JSON Lines line into r->ev; -EINVAL when it is not an event. */
 static int adi_trace_in_line(struct adi_trace_in *r, char *line, size_t n)
 {
 	struct adi_jval *o = adi_json_parse(line, n), *d;
+	int rc;
 
 	if (adi_j_type(o) != ADI_J_OBJ || adi_j_type(adi_j_get(o, "kind")) != ADI_J_STR) {
 		adi_j_free(o);
@@ -74,10 +96,9 @@ static int adi_trace_in_line(struct adi_trace_in *r, char *line, size_t n)
 	r->ev.cgroup_id = (uint64_t)adi_j_get_int(o, "cgroup_id", 0);
 	snprintf(r->ev.container, sizeof(r->ev.container), "%s",
 		 adi_j_get_str(o, "container", ""));
-	for (size_t i = 0; i < sizeof(adi_common_keys) / sizeof(adi_common_keys[0]); i++)
-		adi_j_free(adi_j_take(o, adi_common_keys[i]));
-	r->ev.fields = o;
-	return 0;
+	rc = adi_trace_in_fields(r, o, true);
+	adi_j_free(o);
+	return rc;
 }
 
 static int adi_trace_in_next_line(struct adi_trace_in *r)
@@ -122,9 +143,14 @@ static int adi_trace_in_next_row(struct adi_trace_in *r)
 	fields = (const char *)sqlite3_column_text(q, 9);
 	if (!kind || !fields)
 		return -EINVAL;
-	r->ev.fields = adi_json_parse(fields, (size_t)sqlite3_column_bytes(q, 9));
-	if (adi_j_type(r->ev.fields) != ADI_J_OBJ)
-		return -EINVAL;
+	{
+		struct adi_jval *o = adi_json_parse(fields, (size_t)sqlite3_column_bytes(q, 9));
+
+		rc = adi_j_type(o) == ADI_J_OBJ ? adi_trace_in_fields(r, o, false) : -EINVAL;
+		adi_j_free(o);
+		if (rc)
+			return rc;
+	}
 	kl = strlen(kind) + 1;
 	if (kl > r->kind_cap) {
 		char *k = realloc(r->kind, kl);

@@ -91,6 +91,7 @@ static char *buf_take(struct pd_buf *b)
 
 struct pd_emit {
 	struct adi_emit em;    /* first: the emitter casts back */
+	struct adi_jw w;       /* the event being written */
 	const struct pd_case *c;
 	struct pd_buf out;
 };
@@ -107,24 +108,52 @@ static const char *case_name(const struct pd_case *c)
 			case_name(c_), (why), #cond, __LINE__); \
 } while (0)
 
-static void pd_event(struct adi_emit *em, const char *kind, uint64_t ts_start,
-		     int64_t ts_end, struct adi_jval *fields)
+/* The event the decoder wrote into em->w: its text must be a valid member
+ * list without a key written twice. */
+static void pd_emit(struct adi_emit *em, const char *kind, uint64_t ts_start, int64_t ts_end)
 {
 	struct pd_emit *e = (struct pd_emit *)em;
-	char *j = adi_j_to_string(fields);
+	struct adi_jv text = adi_jw_text(em->w);
+	struct adi_jv_it it = adi_jv_iter_list(text);
+	struct adi_jv k, v;
 	struct adi_jval *back;
+	size_t members = 0;
+	char *j;
 
 	CHECK(e->c, kind && *kind && !strpbrk(kind, " \t\r\n"),
 	      "an event kind is one word");
-	CHECK(e->c, j != NULL, "event fields serialise");
-	back = adi_json_parse(j, strlen(j));
+	CHECK(e->c, em->w->err == 0 && em->w->depth == 0,
+	      "event fields are written whole (no allocation failed, every container closed)");
+	j = malloc(text.n + 3);
+	CHECK(e->c, j != NULL, "memory for the event line");
+	j[0] = '{';
+	if (text.n)
+		memcpy(j + 1, text.p, text.n);
+	j[text.n + 1] = '}';
+	j[text.n + 2] = '\0';
+	back = adi_json_parse(j, text.n + 2);
 	CHECK(e->c, back != NULL, "event fields are valid JSON");
+	while (adi_jv_next(&it, &k, &v))
+		members++;
+	CHECK(e->c, members == adi_j_len(back), "no field is written twice");
 	adi_j_free(back);
 	CHECK(e->c, ts_end == -1 || (ts_end >= 0 && (uint64_t)ts_end >= ts_start),
 	      "an event ends after it starts (or -1: no end)");
 	buf_add(&e->out, "%" PRIu64 " %" PRId64 " %s %s\n", ts_start, ts_end, kind, j);
 	free(j);
-	adi_j_free(fields);
+}
+
+/* The emitter of a run: events become lines of e->out. */
+static void pd_emit_init(struct pd_emit *e, const struct pd_case *c)
+{
+	memset(e, 0, sizeof(*e));
+	adi_jw_init(&e->w);
+	e->em.w = &e->w;
+	e->em.emit = pd_emit;
+	e->em.event = adi_emit_tree;
+	e->em.server_side = c->server;
+	e->em.cfg = &c->cfg;
+	e->c = c;
 }
 
 static struct adi_sniff_ctx case_ctx(const struct pd_case *c)
@@ -423,10 +452,7 @@ char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg)
 	size_t off = 0;
 
 	memset(&v, 0, sizeof(v));
-	v.e.em.event = pd_event;
-	v.e.em.server_side = c->server;
-	v.e.em.cfg = &c->cfg;
-	v.e.c = c;
+	pd_emit_init(&v.e, c);
 	v.c = c;
 	v.p = c->proto;
 	v.st = pd_alloc(NULL, v.p->state_size);
@@ -469,6 +495,7 @@ char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg)
 		free(v.s[d].ts);
 	}
 	free(v.st);
+	adi_jw_fini(&v.e.w);
 	return buf_take(&v.e.out);
 }
 
@@ -477,12 +504,11 @@ char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg)
 char *pd_run_engine(const struct pd_case *c, bool bytes)
 {
 	struct adi_sniff_ctx sc = case_ctx(c);
-	struct pd_emit e = { .em = { .event = pd_event, .server_side = c->server,
-				     .cfg = &c->cfg },
-			     .c = c };
+	struct pd_emit e;
 	struct adi_pconn pc;
 	uint64_t pos[2] = { 0, 0 }, last_ts = 0;
 
+	pd_emit_init(&e, c);
 	if (adi_pconn_init(&pc, c->proto, &sc))
 		pd_fail("pdrive: adi_pconn_init failed");
 	for (size_t i = 0; i < c->nsegs; i++) {
@@ -502,6 +528,7 @@ char *pd_run_engine(const struct pd_case *c, bool bytes)
 		/* PD_EOF: the engine ends both directions at finish */
 	}
 	adi_pconn_finish(&pc, &c->cfg, last_ts, &e.em, NULL);
+	adi_jw_fini(&e.w);
 	return buf_take(&e.out);
 }
 

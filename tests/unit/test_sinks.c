@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "lib/event.h"
+#include "evtree.h"
 #include "sink/sink.h"
 
 /* 2026-11-27T17:31:45.123456789Z (date -u -d @1795800705) */
@@ -28,7 +29,7 @@
 
 static struct adi_event *mk(const char *kind, uint64_t ts)
 {
-	struct adi_event *ev = adi_event_new(kind, ts);
+	struct adi_event *ev = adi_event_new(kind, ts, NULL, 0);
 
 	assert_non_null(ev);
 	ev->pid = 4213;
@@ -89,7 +90,7 @@ static int setup_utc(void **state)
 
 static void test_event_new(void **state)
 {
-	struct adi_event *ev = adi_event_new("file", 5);
+	struct adi_event *ev = adi_event_new("file", 5, NULL, 0);
 
 	(void)state;
 	assert_non_null(ev);
@@ -98,26 +99,39 @@ static void test_event_new(void **state)
 	assert_int_equal(ev->duration_ns, -1);
 	assert_int_equal(ev->pid, 0);
 	assert_int_equal(ev->container[0], 0);
-	assert_int_equal(adi_j_type(ev->fields), ADI_J_OBJ);
-	assert_int_equal(adi_j_len(ev->fields), 0);
+	assert_int_equal(ev->fields_len, 0);
+	assert_string_equal(ev->fields, "");
 	adi_event_free(ev);
 	adi_event_free(NULL);
+	/* the fields text is copied */
+	{
+		char text[] = "\"op\":\"open\"";
+
+		ev = adi_event_new("file", 6, text, strlen(text));
+		text[1] = 'X';
+		assert_int_equal(ev->fields_len, 11);
+		assert_string_equal(ev->fields, "\"op\":\"open\"");
+		assert_true(adi_jv_streq(adi_jv_member(adi_event_fields(ev), "op"), "open"));
+		adi_event_free(ev);
+	}
 }
 
 static void test_json_file_event(void **state)
 {
 	struct adi_event *ev = mk("file", TS_2026);
+	struct adi_jval *f = adi_j_obj();
 
 	(void)state;
 	ev->duration_ns = 1500000;
 	ev->cgroup_id = 77;
-	adi_j_set_str(ev->fields, "op", "write");
-	adi_j_set_str(ev->fields, "path", "/tmp/a.txt");
-	adi_j_set_int(ev->fields, "fd", 3);
-	adi_j_set_int(ev->fields, "bytes", 3);
-	adi_j_set_int(ev->fields, "ops", 1);
-	adi_j_set_bytes(ev->fields, "content", (const uint8_t *)"hi\n", 3);
-	adi_j_set_null(ev->fields, "error");
+	adi_j_set_str(f, "op", "write");
+	adi_j_set_str(f, "path", "/tmp/a.txt");
+	adi_j_set_int(f, "fd", 3);
+	adi_j_set_int(f, "bytes", 3);
+	adi_j_set_int(f, "ops", 1);
+	adi_j_set_bytes(f, "content", (const uint8_t *)"hi\n", 3);
+	adi_j_set_null(f, "error");
+	ev = ev_fields(ev, f);
 	expect_json_line(ev,
 		"{\"v\":1,\"kind\":\"file\",\"timestamp\":\"2026-11-27T17:31:45.123456789Z\","
 		"\"ts_ns\":1795800705123456789,\"duration_ms\":1.5,\"pid\":4213,\"tid\":4213,"
@@ -143,15 +157,19 @@ static void test_json_common_fields(void **state)
 	/* 0 ns is a real duration, not null; 1234567 ns rounds to 1.235 */
 	ev->duration_ns = 0;
 	ev->container[0] = '\0';
-	adi_j_set_bytes(ev->fields, "content", (const uint8_t *)"\xff\xfe\x00", 3);
+	{
+		struct adi_jval *f = adi_j_obj();
+
+		adi_j_set_bytes(f, "content", (const uint8_t *)"\xff\xfe\x00", 3);
+		ev = ev_fields(ev, f);
+	}
 	expect_json_line(ev,
 		"{\"v\":1,\"kind\":\"process\",\"timestamp\":\"1970-01-01T00:00:00.000000000Z\","
 		"\"ts_ns\":0,\"duration_ms\":0.0,\"pid\":4213,\"tid\":4214,"
 		"\"comm\":\"abcdefghijklmno\",\"cgroup_id\":0,\"container\":null,"
 		"\"content\":\"base64://4A\"}\n");
 	ev->duration_ns = 1234567;
-	adi_j_free(ev->fields);
-	ev->fields = adi_j_obj();
+	ev = ev_fields(ev, adi_j_obj());
 	expect_json_line(ev,
 		"{\"v\":1,\"kind\":\"process\",\"timestamp\":\"1970-01-01T00:00:00.000000000Z\","
 		"\"ts_ns\":0,\"duration_ms\":1.235,\"pid\":4213,\"tid\":4214,"
@@ -162,12 +180,10 @@ static void test_json_common_fields(void **state)
 /* A text event of the given kind at 15:10:41.123456, built from JSON. */
 static struct adi_event *mk_text(const char *kind, const char *fields_json)
 {
-	struct adi_event *ev = mk(kind, TS_CLOCK);
+	struct adi_jval *f = adi_json_parse(fields_json, strlen(fields_json));
 
-	adi_j_free(ev->fields);
-	ev->fields = adi_json_parse(fields_json, strlen(fields_json));
-	assert_non_null(ev->fields);
-	return ev;
+	assert_non_null(f);
+	return ev_fields(mk(kind, TS_CLOCK), f);
 }
 
 static void text_line(const char *kind, const char *fields_json, const char *body)
