@@ -49,9 +49,14 @@ struct adi_jv {
 
 /* ---- the writer's life ---- */
 
+/* An empty writer (the index needs no clearing: only its first nmem
+ * entries are ever read). */
 static inline void adi_jw_init(struct adi_jw *w)
 {
-	memset(w, 0, sizeof(*w));
+	w->buf = NULL;
+	w->len = w->cap = 0;
+	w->err = 0;
+	w->depth = w->nmem = 0;
 }
 
 /* Empty again, keeping the buffer for the next text. */

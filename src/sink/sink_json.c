@@ -37,62 +37,60 @@ static int adi_json_put_line(FILE *f, const char *line, size_t len)
 	return err;
 }
 
-/* A string literal and its length, for the raw appends. */
-#define LIT(s) (s), (sizeof(s) - 1)
-
-#define PUT_LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
-
 /* Builds {head..., fields...}\n into *buf (see sink.h). The common fields
- * come first, in the order of sink.h. */
+ * come first, in the order of sink.h; then the fields text as it is. */
 int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, size_t *cap)
 {
 	char head[160], ts[40];
 	char *p = head;
 	size_t tsn;
-	int err = 0;
+	struct adi_jw w;
 
-	*len = 0;
-	err |= adi_j_append_raw(LIT("{\"v\":1,\"kind\":"), buf, len, cap);
-	if (ev->kind)
-		err |= adi_j_append_str(ev->kind, strlen(ev->kind), buf, len, cap);
-	else
-		err |= adi_j_append_raw(LIT("null"), buf, len, cap);
+	adi_jw_init(&w);
+	w.buf = *buf;
+	w.cap = *cap;
+	adi_jw_put(&w, "{\"v\":1,\"kind\":", 14);
+	adi_jw_str(&w, ev->kind);
 	tsn = strnlen(adi_rfc3339(ev->ts_ns, ts, sizeof(ts)), sizeof(ts));
-	p = PUT_LIT(p, ",\"timestamp\":\"");
+#define PUT_LIT(s) (memcpy(p, (s), sizeof(s) - 1), p += sizeof(s) - 1)
+	PUT_LIT(",\"timestamp\":\"");
 	memcpy(p, ts, tsn);
 	p += tsn;
-	p = PUT_LIT(p, "\",\"ts_ns\":");
+	PUT_LIT("\",\"ts_ns\":");
 	p = adi_u64_dec(p, ev->ts_ns);
-	p = PUT_LIT(p, ",\"duration_ms\":");
-	err |= adi_j_append_raw(head, (size_t)(p - head), buf, len, cap);
+	PUT_LIT(",\"duration_ms\":");
+	adi_jw_put(&w, head, (size_t)(p - head));
 	if (ev->duration_ns < 0)
-		err |= adi_j_append_raw(LIT("null"), buf, len, cap);
+		adi_jw_put(&w, "null", 4);
 	else
-		err |= adi_j_append_double((double)ev->duration_ns / 1e6, buf, len, cap);
+		adi_jw_double(&w, (double)ev->duration_ns / 1e6);
 	p = head;
-	p = PUT_LIT(p, ",\"pid\":");
+	PUT_LIT(",\"pid\":");
 	p = adi_u64_dec(p, ev->pid);
-	p = PUT_LIT(p, ",\"tid\":");
+	PUT_LIT(",\"tid\":");
 	p = adi_u64_dec(p, ev->tid);
-	p = PUT_LIT(p, ",\"comm\":");
-	err |= adi_j_append_raw(head, (size_t)(p - head), buf, len, cap);
-	err |= adi_j_append_str(ev->comm, strnlen(ev->comm, sizeof(ev->comm)), buf, len, cap);
+	PUT_LIT(",\"comm\":");
+	adi_jw_put(&w, head, (size_t)(p - head));
+	adi_jw_strn(&w, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
 	p = head;
-	p = PUT_LIT(p, ",\"cgroup_id\":");
+	PUT_LIT(",\"cgroup_id\":");
 	p = adi_u64_dec(p, ev->cgroup_id);
-	p = PUT_LIT(p, ",\"container\":");
-	err |= adi_j_append_raw(head, (size_t)(p - head), buf, len, cap);
+	PUT_LIT(",\"container\":");
+#undef PUT_LIT
+	adi_jw_put(&w, head, (size_t)(p - head));
 	if (ev->container[0] == '\0')
-		err |= adi_j_append_raw(LIT("null"), buf, len, cap);
+		adi_jw_put(&w, "null", 4);
 	else
-		err |= adi_j_append_str(ev->container, strnlen(ev->container,
-					sizeof(ev->container)), buf, len, cap);
+		adi_jw_strn(&w, ev->container, strnlen(ev->container, sizeof(ev->container)));
 	if (ev->fields && ev->fields_len) { /* the member list, as written */
-		err |= adi_j_append_raw(LIT(","), buf, len, cap);
-		err |= adi_j_append_raw(ev->fields, ev->fields_len, buf, len, cap);
+		adi_jw_put(&w, ",", 1);
+		adi_jw_put(&w, ev->fields, ev->fields_len);
 	}
-	err |= adi_j_append_raw(LIT("}\n"), buf, len, cap);
-	return err ? -ENOMEM : 0;
+	adi_jw_put(&w, "}\n", 2);
+	*buf = w.buf;
+	*len = w.len;
+	*cap = w.cap;
+	return w.err ? -ENOMEM : 0;
 }
 
 /* The line goes into the sink's own buffer, reused from event to event (a
