@@ -14,6 +14,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ---- buffer ---- */
 
@@ -226,43 +229,84 @@ void adi_jw_double(struct adi_jw *w, double d)
 
 /* ---- strings ---- */
 
-/* The escaped body of a string literal (no quotes). Bytes that are not
- * UTF-8 become U+FFFD: writing them raw would make the line invalid JSON. */
-static void adi_jw_escaped(struct adi_jw *w, const char *s, size_t n)
+/* The length of the run at b[0..n) that needs no look: no control byte, no
+ * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
+ * x86-64 has), else 8 (bodies are mostly plain text). */
+static size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
-	const uint8_t *b = (const uint8_t *)s;
-	size_t run = 0, i = 0;
+	size_t i = 0;
 
+#if defined(__SSE2__)
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i lo = _mm_set1_epi8(0x1f);
+
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		/* signed compare: bytes >= 0x80 are negative, so "<= 0x1f"
+		 * catches them and the control bytes at once */
+		__m128i bad = _mm_or_si128(_mm_cmpgt_epi8(_mm_add_epi8(lo, _mm_set1_epi8(1)), x),
+					   _mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)));
+		int m = _mm_movemask_epi8(bad);
+
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+		i += 16;
+	}
+#endif
+	while (n - i >= 8) {
+		const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+		uint64_t x, qq, bb;
+
+		memcpy(&x, b + i, 8);
+		qq = x ^ (ones * '"');
+		bb = x ^ (ones * '\\');
+		if (((x - ones * 0x20) | (qq - ones) | (bb - ones) | x) & high)
+			break;
+		i += 8;
+	}
 	while (i < n) {
 		uint8_t c = b[i];
+
+		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+			break;
+		i++;
+	}
+	return i;
+}
+
+/* The escaped body of a string literal (no quotes). A byte that is not
+ * part of valid UTF-8 becomes U+FFFD when strict is false (writing it raw
+ * would make the line invalid JSON); when strict, the first such byte
+ * stops the writing and false is returned (adi_jw_bytes then writes
+ * base64 instead). */
+static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool strict)
+{
+	const uint8_t *b = (const uint8_t *)s;
+	size_t i = 0;
+
+	for (;;) {
+		size_t run = adi_jw_plain_run(b + i, n - i);
 		const char *esc;
 		char u[8];
-		size_t len;
+		uint8_t c;
 
-		/* 8 bytes at a time while none needs a look: no control byte,
-		 * no '"', no '\\', no byte >= 0x80 (bodies are mostly text) */
-		if (n - i >= 8) {
-			const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
-			uint64_t x, q, bs;
-
-			memcpy(&x, b + i, 8);
-			q = x ^ (ones * '"');
-			bs = x ^ (ones * '\\');
-			if (!(((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high)) {
-				i += 8;
-				continue;
-			}
+		if (run) {
+			adi_jw_put(w, s + i, run);
+			i += run;
 		}
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
+		if (i >= n)
+			return true;
+		c = b[i];
 		if (c >= 0x80) {
-			len = adi_utf8_seq(b + i, n - i);
+			size_t len = adi_utf8_seq(b + i, n - i);
+
 			if (len) {
+				adi_jw_put(w, s + i, len);
 				i += len;
 				continue;
 			}
+			if (strict)
+				return false;
 			esc = "\xef\xbf\xbd";
 		} else {
 			switch (c) {
@@ -279,12 +323,9 @@ static void adi_jw_escaped(struct adi_jw *w, const char *s, size_t n)
 				break;
 			}
 		}
-		adi_jw_put(w, s + run, i - run);
 		adi_jw_put(w, esc, strlen(esc));
 		i++;
-		run = i;
 	}
-	adi_jw_put(w, s + run, i - run);
 }
 
 void adi_jw_strn(struct adi_jw *w, const char *s, size_t n)
@@ -298,7 +339,7 @@ void adi_jw_strn(struct adi_jw *w, const char *s, size_t n)
 	if (adi_jw_reserve(w, n + 2))
 		return;
 	w->buf[w->len++] = '"';
-	adi_jw_escaped(w, s ? s : "", n);
+	adi_jw_escaped(w, s ? s : "", n, false);
 	adi_jw_put(w, "\"", 1);
 }
 
@@ -310,16 +351,28 @@ void adi_jw_str(struct adi_jw *w, const char *s)
 		adi_jw_strn(w, s, strlen(s));
 }
 
+/* Escaped as a string while the bytes are valid UTF-8; at the first that
+ * is not, what was written goes and the whole is base64 (one pass over
+ * text, which payload mostly is). */
 void adi_jw_bytes(struct adi_jw *w, const uint8_t *b, size_t n)
 {
 	static const char prefix[] = "\"base64:";
-	size_t k;
+	size_t k, start;
 
-	if (n == 0 || adi_utf8_valid(b, n)) {
-		adi_jw_strn(w, (const char *)b, n);
+	if (!b)
+		b = (const uint8_t *)"";
+	adi_jw_item(w);
+	if (adi_jw_reserve(w, n + 2))
+		return;
+	start = w->len;
+	w->buf[w->len++] = '"';
+	if (adi_jw_escaped(w, (const char *)b, n, true)) {
+		adi_jw_put(w, "\"", 1);
 		return;
 	}
-	adi_jw_item(w);
+	if (w->err)
+		return;
+	w->len = start;
 	if (n > (SIZE_MAX / 2) / 4 * 3 - 16) {
 		w->err = -ENOMEM;
 		return;

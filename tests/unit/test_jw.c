@@ -99,6 +99,101 @@ static void test_escaping(void **state)
 	adi_jw_fini(&w);
 }
 
+/* A reference escaper, byte by byte from RFC 8259 and RFC 3629 (what the
+ * writer's 16- and 8-byte fast paths must agree with). */
+static size_t ref_utf8(const uint8_t *b, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (b[0] < 0x80)
+		return 1;
+	if (b[0] >= 0xc2 && b[0] <= 0xdf) { len = 2; cp = b[0] & 0x1f; }
+	else if (b[0] >= 0xe0 && b[0] <= 0xef) { len = 3; cp = b[0] & 0x0f; }
+	else if (b[0] >= 0xf0 && b[0] <= 0xf4) { len = 4; cp = b[0] & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((b[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (b[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static bool ref_valid(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0, l; i < n; i += l)
+		if (!(l = ref_utf8(b + i, n - i)))
+			return false;
+	return true;
+}
+
+static void ref_escape(const uint8_t *b, size_t n, char *out)
+{
+	char *o = out;
+
+	*o++ = '"';
+	for (size_t i = 0; i < n;) {
+		uint8_t c = b[i];
+		size_t l;
+
+		if (c == '"' || c == '\\') { *o++ = '\\'; *o++ = (char)c; i++; }
+		else if (c == '\n') { memcpy(o, "\\n", 2); o += 2; i++; }
+		else if (c == '\r') { memcpy(o, "\\r", 2); o += 2; i++; }
+		else if (c == '\t') { memcpy(o, "\\t", 2); o += 2; i++; }
+		else if (c == '\b') { memcpy(o, "\\b", 2); o += 2; i++; }
+		else if (c == '\f') { memcpy(o, "\\f", 2); o += 2; i++; }
+		else if (c < 0x20) { o += sprintf(o, "\\u%04x", c); i++; }
+		else if ((l = ref_utf8(b + i, n - i))) { memcpy(o, b + i, l); o += l; i += l; }
+		else { memcpy(o, "\xef\xbf\xbd", 3); o += 3; i++; }
+	}
+	*o++ = '"';
+	*o = '\0';
+}
+
+/* Random strings over an alphabet heavy in what needs a look, at every
+ * length and alignment the fast paths cut at. */
+static void test_escape_random(void **state)
+{
+	static const uint8_t alpha[] = { 'a', 'b', ' ', '"', '\\', '\n', 0x01, 0x1f, 0x7f,
+					 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98,
+					 0x80, 0xff, 0xc0, 0xed, 0xa0 };
+	uint32_t x = 12345;
+	struct adi_jw w;
+
+	(void)state;
+	adi_jw_init(&w);
+	for (int t = 0; t < 20000; t++) {
+		uint8_t b[80];
+		char want[80 * 6 + 3];
+		size_t n = (size_t)(t % 80);
+
+		for (size_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			/* mostly plain text, so long runs reach the fast paths */
+			b[i] = (x >> 16) % 4 ? (uint8_t)('a' + (x >> 20) % 26)
+					     : alpha[(x >> 20) % sizeof(alpha)];
+		}
+		ref_escape(b, n, want);
+		adi_jw_reset(&w);
+		adi_jw_strn(&w, (const char *)b, n);
+		assert_string_equal(w.buf, want);
+		/* bytes: the same text when it is all valid UTF-8 */
+		adi_jw_reset(&w);
+		adi_jw_bytes(&w, b, n);
+		if (ref_valid(b, n))
+			assert_string_equal(w.buf, want);
+		else
+			assert_memory_equal(w.buf, "\"base64:", 8);
+	}
+	adi_jw_fini(&w);
+}
+
 static void test_doubles(void **state)
 {
 	struct adi_jw w;
@@ -279,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_doubles),
+		cmocka_unit_test(test_escape_random),
 		cmocka_unit_test(test_raw_and_get),
 		cmocka_unit_test(test_many_members),
 		cmocka_unit_test(test_readers),
