@@ -1,8 +1,12 @@
 """Shared helpers for the integration tests: run adi-profiler for real (eBPF,
 root) and read its JSON Lines. Nothing here skips: a machine that cannot
-trace makes these tests fail, loudly, because CI must prove the capture."""
+trace makes these tests fail, loudly, because CI must prove the capture.
+Every event read here is checked against docs/events.md (check_event): an
+undocumented kind or field fails the test that met it."""
+import functools
 import json
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -29,10 +33,82 @@ def require_root(tc):
                 "(CI runs them as root; they never skip)")
 
 
+SRC = os.environ.get("ADI_SRC") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..")
+EVENTS_MD = os.path.join(SRC, "docs", "events.md")
+
+
+class ContractError(AssertionError):
+    """an event that docs/events.md does not describe"""
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+_KIND_TITLE = re.compile(r"^`([a-z0-9_]+)`")
+_NAMES_CELL = re.compile(r"^\s*`[A-Za-z0-9_]+`(\s*,\s*`[A-Za-z0-9_]+`)*\s*$")
+_COMMON_TITLE = "Fields on every event"
+
+
+def parse_contract(text):
+    """(common fields, {kind: fields}) by the convention at the top of
+    docs/events.md: sections from a `##`/`###` heading to the next one of
+    level 2 or 3; the first cell of a table row, when it is only
+    backticked names, documents them."""
+    common, kinds, cur = set(), {}, None
+    for line in text.splitlines():
+        m = _HEADING.match(line)
+        if m:
+            if len(m.group(1)) <= 3:
+                cur = None
+                title = m.group(2)
+                k = _KIND_TITLE.match(title)
+                if len(m.group(1)) == 2 and title == _COMMON_TITLE:
+                    cur = common
+                elif len(m.group(1)) == 3 and k:
+                    cur = kinds.setdefault(k.group(1), set())
+            continue
+        if cur is None or not line.lstrip().startswith("|"):
+            continue
+        first = re.split(r"(?<!\\)\|", line.strip())[1]
+        if _NAMES_CELL.match(first):
+            cur.update(re.findall(r"`([A-Za-z0-9_]+)`", first))
+    return common, kinds
+
+
+@functools.lru_cache(maxsize=None)
+def contract():
+    """docs/events.md, parsed once; a missing or empty contract fails"""
+    with open(EVENTS_MD, encoding="utf-8") as f:
+        common, kinds = parse_contract(f.read())
+    if not common or not kinds:
+        raise ContractError(f"{EVENTS_MD}: no fields found; see the convention at its top")
+    return common, kinds
+
+
+def check_event(e, where="", doc=None):
+    """Raise ContractError unless e's kind and each of its top-level fields
+    are documented (doc: a parse_contract result, default docs/events.md)."""
+    common, kinds = doc or contract()
+    kind = e.get("kind") if isinstance(e, dict) else None
+    at = f" ({where})" if where else ""
+    if kind not in kinds:
+        raise ContractError(f"kind {kind!r} is not documented in docs/events.md{at}: {e!r}")
+    for k in e:
+        if k not in common and k not in kinds[kind]:
+            raise ContractError(f"kind {kind!r}: field {k!r} is not documented in "
+                                f"docs/events.md{at}: {e!r}")
+    return e
+
+
+def parse_events(text, where):
+    """the events of JSON Lines text, each checked against the contract"""
+    return [check_event(json.loads(l), f"{where}:{i}")
+            for i, l in enumerate(text.splitlines(), 1) if l]
+
+
 def load(path):
     """the events of a JSON Lines trace file"""
     with open(path, encoding="utf-8") as f:
-        return [json.loads(l) for l in f.read().splitlines() if l]
+        return parse_events(f.read(), path)
 
 
 class Trace:
@@ -72,9 +148,9 @@ def run(cmd, *opts, timeout=120, env=None, stdin=None):
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=timeout, env=env, stdin=stdin)
     with open(path, encoding="utf-8") as f:
-        lines = [l for l in f.read().splitlines() if l]
-    events = [json.loads(l) for l in lines]
+        text = f.read()
     os.unlink(path)
+    events = parse_events(text, "run " + " ".join(cmd)[:60])
     return Trace(p.returncode, p.stderr.decode(errors="replace"), events, path)
 
 
