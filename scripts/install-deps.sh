@@ -6,6 +6,8 @@ PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev 
 	libbson-dev libzstd-dev libsnappy-dev libnghttp2-dev libsqlite3-dev libmimalloc-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
+	# the Redis peer (the tests start private servers; attach traces one)
+	PKGS="$PKGS redis-server redis-tools"
 	# the web UI's browser test: Debian's chromium, driven by playwright-core
 	PKGS="$PKGS chromium"
 	# database peers: private instances started by the tests themselves
