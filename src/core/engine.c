@@ -783,8 +783,12 @@ int adi_engine_feed(struct adi_engine *e, const struct adi_raw_event *in)
 		on_proc(e, ev);
 		break;
 	}
-	if (++e->since_release >= ADI_RELEASE_EVERY ||
-	    (f->family == ADI_RAW_META && f->op == ADI_META_TICK))
+	/* facts (META) do not count towards a release: the live run makes
+	 * some of them on the side (the resolver's answers, saved but never
+	 * fed) which a replay feeds, and both must release at the same
+	 * records to merge and order alike */
+	if (f->family == ADI_RAW_META ? f->op == ADI_META_TICK
+				      : ++e->since_release >= ADI_RELEASE_EVERY)
 		release_ready(e);
 	return 0;
 }
