@@ -31,6 +31,9 @@
 
 /* Set by user space before load (rodata). */
 const volatile __u32 cap_bytes = ADI_CAP_DEFAULT; /* payload kept per syscall */
+/* payload kept per file read/write: only the content sample (--content-bytes)
+ * of a file is ever shown, so more would be copied for nothing */
+const volatile __u32 file_cap_bytes = 256;
 const volatile __u64 wakeup_bytes = 1 << 20;      /* wake the consumer past this */
 /* --no-fs / --no-net: the records that only those families use are not
  * produced at all (fd-table changes and process records always are) */

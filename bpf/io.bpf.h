@@ -8,11 +8,10 @@
 #include "common.bpf.h"
 
 /* Copy up to `total` bytes described by an iovec array into data, at most
- * cap_bytes. Returns bytes copied; sets *more when iovecs were left out. */
+ * cap. Returns bytes copied. */
 static __always_inline __u32 copy_iov(__u8 *data, __u64 iov_ptr, __u64 iovcnt,
-				      __u64 total)
+				      __u64 total, __u32 cap)
 {
-	__u32 cap = cap_bytes;
 	__u32 off = 0;
 
 	if (cap > ADI_CAP_MAX)
@@ -41,10 +40,9 @@ static __always_inline __u32 copy_iov(__u8 *data, __u64 iov_ptr, __u64 iovcnt,
 	return off;
 }
 
-static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u64 total)
+static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u64 total, __u32 cap)
 {
 	__u64 len = total;
-	__u32 cap = cap_bytes;
 
 	if (cap > ADI_CAP_MAX)
 		cap = ADI_CAP_MAX;
@@ -66,7 +64,8 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 {
 	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
 	struct sock *sk;
-	__u32 n = 0;
+	__u32 n = 0, cap = cap_bytes;
+	bool sample;
 
 	/* what the fd is decides whether anything is sent: look first, and
 	 * pay for the header only for records that go out */
@@ -86,12 +85,17 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	r->seq = 0;
 	r->msg_index = msg_index;
 	r->pad = 0;
+	/* a file's bytes are only sampled: cut to the sample, which is not a
+	 * loss (sockets, and fds not known to be files, are decoded: whole) */
+	sample = r->fi.kind == ADI_FD_REG || r->fi.kind == ADI_FD_BLK;
+	if (sample && file_cap_bytes < cap)
+		cap = file_cap_bytes;
 	if (src == SRC_BUF)
-		n = copy_buf(REC_DATA(s, *r), ptr, size);
+		n = copy_buf(REC_DATA(s, *r), ptr, size, cap);
 	else if (src == SRC_IOV)
-		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size);
+		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size, cap);
 	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
-	if (src != SRC_NONE && n < size && cap_bytes) {
+	if (src != SRC_NONE && n < size && cap_bytes && !sample) {
 		r->flags |= ADI_F_TRUNC;
 		cnt_add(ADI_CNT_TRUNCATED, 1);
 	}

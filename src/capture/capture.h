@@ -14,6 +14,7 @@
 
 struct adi_capture_opts {
 	uint32_t capture_bytes;   /* payload kept per syscall (0: sizes only) */
+	uint32_t content_bytes;   /* ... of a file read or write: the sample */
 	uint32_t ringbuf_bytes;   /* kernel->user ring size, power of two */
 	uint32_t wakeup_bytes;    /* queued bytes that wake the consumer; 0: auto */
 	int poll_ms;              /* consumer poll period */

@@ -129,7 +129,8 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 	memset(s, 0, sizeof(*s));
 	s->c = c;
 	s->co = (struct adi_capture_opts){
-		.capture_bytes = c->capture_bytes, .ringbuf_bytes = c->ringbuf_bytes,
+		.capture_bytes = c->capture_bytes, .content_bytes = c->content_bytes,
+		.ringbuf_bytes = c->ringbuf_bytes,
 		.wakeup_bytes = c->wakeup_bytes, .poll_ms = 50,
 		.no_fs = c->no_fs, .no_net = c->no_net,
 	};

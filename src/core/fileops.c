@@ -395,7 +395,9 @@ void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_ev
 				a->content = p;
 				a->clen += n;
 			}
-			if (r->data_len < r->size)
+			/* a hole in the sample, not merely past it (the
+			 * kernel copies a file's calls only up to it) */
+			if (r->data_len < r->size && r->data_len < room)
 				a->content_gap = true;
 		}
 	}

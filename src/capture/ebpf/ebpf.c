@@ -153,6 +153,7 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 	}
 	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_CAP_MAX ? ADI_CAP_MAX
 								     : o->capture_bytes;
+	b->skel->rodata->file_cap_bytes = o->content_bytes;
 	/* by default 1 MiB, and at most a quarter of the ring: a threshold
 	 * the ring can never reach would leave only the poll timer to empty
 	 * it. An explicit --wakeup-bytes is taken as given (tests use that to

@@ -285,6 +285,7 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 	struct adi_rec_io *r = (struct adi_rec_io *)b->rec;
 	uint8_t *data = b->rec + sizeof(*r);
 	uint32_t cap = cap_of(b), n = 0;
+	bool sample;
 
 	memset(r, 0, sizeof(*r));
 	fd_describe(b, t, fd, &r->fi, &r->sk);
@@ -301,6 +302,11 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 	r->fd = fd;
 	r->flags = out ? ADI_F_OUT : 0;
 	r->msg_index = msg_index;
+	/* a file's bytes are only sampled (bpf/io.bpf.h): cut to the sample,
+	 * which is not a loss */
+	sample = r->fi.kind == ADI_FD_REG || r->fi.kind == ADI_FD_BLK;
+	if (sample && b->o.content_bytes < cap)
+		cap = b->o.content_bytes;
 	if (src == SRC_BUF) {
 		n = (uint32_t)mem_read(t->tid, ptr, data, size < cap ? size : cap);
 	} else if (src == SRC_IOV) {
@@ -322,7 +328,7 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 		}
 	}
 	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
-	if (src != SRC_NONE && n < size && cap) {
+	if (src != SRC_NONE && n < size && cap_of(b) && !sample) {
 		r->flags |= ADI_F_TRUNC;
 		b->truncated++;
 	}
