@@ -7,21 +7,13 @@ up raises, so the tests fail instead of skipping."""
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
+import adi
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def _wait(check, what, timeout=30, log=None):
@@ -35,14 +27,6 @@ def _wait(check, what, timeout=30, log=None):
         with open(log, errors="replace") as f:
             tail = f.read()[-2000:]
     raise RuntimeError("%s did not come up in %ds\n%s" % (what, timeout, tail))
-
-
-def _port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 def _pg_bin():
@@ -60,7 +44,7 @@ class Postgres:
         self.dir = tempfile.mkdtemp(prefix="adi-pg-")
         self.data = os.path.join(self.dir, "data")
         self.sockdir = self.dir
-        self.port = free_port()
+        self.port = adi.free_port()
         self.log = os.path.join(self.dir, "server.log")
         self.user = "postgres"
         self.database = "postgres"
@@ -74,7 +58,7 @@ class Postgres:
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
              "-c", "logging_collector=off"],
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
-        _wait(lambda: _port_open(self.port) and os.path.exists(self.socket),
+        _wait(lambda: adi.port_open(self.port) and os.path.exists(self.socket),
               "postgres", log=self.log)
         # ready for queries, not only listening
         _wait(lambda: subprocess.run(self.psql_argv("select 1"), stdout=subprocess.DEVNULL,
@@ -122,7 +106,7 @@ class MariaDB:
         self.dir = tempfile.mkdtemp(prefix="adi-my-")
         self.data = os.path.join(self.dir, "data")
         self.socket = os.path.join(self.dir, "mysqld.sock")
-        self.port = free_port()
+        self.port = adi.free_port()
         self.log = os.path.join(self.dir, "server.log")
         self.user = "root"
         subprocess.run(["mariadb-install-db", "--no-defaults", "--datadir=" + self.data,
@@ -136,7 +120,7 @@ class MariaDB:
              "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
              "--log-error=" + self.log],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        _wait(lambda: _port_open(self.port) and os.path.exists(self.socket),
+        _wait(lambda: adi.port_open(self.port) and os.path.exists(self.socket),
               "mariadbd", log=self.log)
         subprocess.run(self.cli_argv("CREATE DATABASE IF NOT EXISTS test"), check=True,
                        stdout=subprocess.DEVNULL)

@@ -24,25 +24,6 @@ import adi  # noqa: E402
 PY = "/usr/bin/python3"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on %d" % port)
-
-
 class Attach:
     """`adi-profiler attach ...` in the background; stop() sends SIGINT
     (as Ctrl-C does) and returns the trace."""
@@ -103,13 +84,13 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 
 class AttachPidTest(adi.TraceTest):
     def start_server(self):
-        port = free_port()
+        port = adi.free_port()
         prog = os.path.join(self.dir, "server.py")
         with open(prog, "w") as f:
             f.write(KEEPALIVE_SERVER)
         srv = subprocess.Popen([PY, prog, str(port)])
         self.addCleanup(lambda: (srv.kill(), srv.wait()))
-        wait_port(port)
+        adi.wait_port(port)
         return srv, port
 
     def test_server_requests_after_attach(self):
@@ -469,13 +450,13 @@ class AttachContainerTest(adi.TraceTest):
         self.assertNotIn("/outside", [e["url"] for e in reqs])
 
     def outside_server(self):
-        port = free_port()
+        port = adi.free_port()
         prog = os.path.join(self.dir, "outside.py")
         with open(prog, "w") as f:
             f.write(KEEPALIVE_SERVER)
         srv = subprocess.Popen([PY, prog, str(port)])
         self.addCleanup(lambda: (srv.kill(), srv.wait()))
-        wait_port(port)
+        adi.wait_port(port)
         return port
 
     def test_by_id_prefix(self):
