@@ -3,7 +3,8 @@ PostgreSQL cluster (initdb into a temp directory, trust auth) and a MariaDB
 instance (mariadb-install-db into a temp datadir), each on a free loopback
 port and on its own Unix socket. Started and stopped by the test module;
 nothing shared with the machine's own services. A server that does not come
-up raises, so the tests fail instead of skipping."""
+up raises, so the tests fail instead of skipping. Also the checks every
+SQL client's events share (check_client_query)."""
 import os
 import pwd
 import shutil
@@ -27,6 +28,32 @@ def _wait(check, what, timeout=30, log=None):
         with open(log, errors="replace") as f:
             tail = f.read()[-2000:]
     raise RuntimeError("%s did not come up in %ds\n%s" % (what, timeout, tail))
+
+
+def check_client_query(tc, e, db, transport, user, database):
+    """what every sql_query event of a traced client says (docs/events.md):
+    db, transport, user and database as given, a duration, every field"""
+    tc.assertEqual(e["db"], db)
+    tc.assertEqual(e["conn"]["transport"], transport)
+    tc.assertEqual(e["conn"]["role"], "client")
+    tc.assertEqual(e["user"], user)
+    tc.assertEqual(e["database"], database)
+    tc.assertIsNotNone(e["duration_ms"])
+    tc.assertGreater(e["duration_ms"], 0)
+    for k in ("sql", "params", "statement", "columns", "rows", "rows_sample",
+              "command_tag", "error", "tx"):
+        tc.assertIn(k, e)
+
+
+def _stop(proc, timeout, tmpdir):
+    """terminate proc (killed after timeout seconds), then remove tmpdir"""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _pg_bin():
@@ -89,13 +116,7 @@ class Postgres:
         return e
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        _stop(self.proc, 10, self.dir)
 
 
 class MariaDB:
@@ -138,10 +159,4 @@ class MariaDB:
         return argv
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        _stop(self.proc, 20, self.dir)
