@@ -1,6 +1,6 @@
-/* backend.c - the backends of this platform (capture.h) and the fork/exec
- * dance their spawn shares: the child waits on a pipe until the backend
- * traces it, so the command's first syscall after exec is already seen. */
+/* backend.c - the backends of this platform (capture.h) and the spawn they
+ * share: the child waits on a pipe until the backend traces it, so the
+ * command's first syscall after exec is already seen. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "capture.h"
 #ifdef __APPLE__
 #include "dtrace/dtrace.h"
@@ -53,8 +54,9 @@ static void child(int go, char *const *cmd, int (*prep)(void *), void *arg)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-int adi_spawn_fork(char *const *cmd, int (*prep)(void *arg), void *arg,
-		   pid_t *pid, int *go)
+/* Fork the child; *go is the write end of its pipe. 0 or -errno. */
+static int spawn_fork(char *const *cmd, int (*prep)(void *arg), void *arg,
+		      pid_t *pid, int *go)
 {
 	int p[2];
 
@@ -78,11 +80,36 @@ int adi_spawn_fork(char *const *cmd, int (*prep)(void *arg), void *arg,
 	return 0;
 }
 
-int adi_spawn_go(int *go)
+/* Let the child go (closes *go). 0 or -errno. */
+static int spawn_go(int *go)
 {
 	int rc = write(*go, "g", 1) == 1 ? 0 : -errno;
 
 	close(*go);
 	*go = -1;
+	return rc;
+}
+
+int adi_spawn_traced(struct adi_backend *b, char *const *cmd, int (*prep)(void *b),
+		     int (*trace)(struct adi_backend *b, pid_t pid, char *err, size_t errsz),
+		     adi_spawn_ready ready, void *arg, pid_t *pid, char *err, size_t errsz)
+{
+	int go = -1, rc;
+
+	rc = spawn_fork(cmd, prep, b, pid, &go);
+	if (rc) {
+		snprintf(err, errsz, "fork: %s", strerror(-rc));
+		return rc;
+	}
+	rc = trace(b, *pid, err, errsz);
+	if (rc) {
+		close(go); /* the child exits 127 without running anything */
+		waitpid(*pid, NULL, 0);
+		return rc;
+	}
+	ready(arg, *pid);
+	rc = spawn_go(&go);
+	if (rc)
+		snprintf(err, errsz, "cannot start the command: %s", strerror(-rc));
 	return rc;
 }

@@ -87,11 +87,13 @@ const struct adi_backend_ops *adi_backend_find(const char *name);
 /* The backends of this platform, best first, NULL terminated. */
 extern const struct adi_backend_ops *const adi_backends[];
 
-/* Shared by the backends' spawn: fork a child that waits on a pipe, runs
- * prep (if any) once released, then execvp(cmd). *go is the write end:
- * adi_spawn_go releases the child. 0 or -errno. */
-int adi_spawn_fork(char *const *cmd, int (*prep)(void *arg), void *arg,
-		   pid_t *pid, int *go);
-int adi_spawn_go(int *go); /* closes *go; 0 or -errno */
+/* The backends' spawn, shared: fork a child that waits on a pipe; trace(b,
+ * pid) makes the backend follow it (0, or -errno with a sentence in err:
+ * the child is then let go to exit 127 unrun, and reaped); ready(arg, pid);
+ * then the child is let go to run prep(b) (if any) and execvp(cmd). *pid
+ * is set once forked. 0, or -errno with a sentence in err. */
+int adi_spawn_traced(struct adi_backend *b, char *const *cmd, int (*prep)(void *b),
+		     int (*trace)(struct adi_backend *b, pid_t pid, char *err, size_t errsz),
+		     adi_spawn_ready ready, void *arg, pid_t *pid, char *err, size_t errsz);
 
 #endif

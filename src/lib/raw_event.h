@@ -2,10 +2,11 @@
  * about the traced system) as every capture backend reports it.
  *
  * This is the seam between the OS-specific capture layer and the shared
- * engine (the seed's RawIOEvent). The eBPF backend converts its ring-buffer
- * records into it; replay reads it back from a --save-raw file; ptrace and
- * DTrace backends will emit it too. The engine consumes nothing else, so a
- * saved stream of these reproduces a live trace exactly.
+ * engine. The eBPF backend converts its ring-buffer records into it, the
+ * ptrace backend the same records built from the stopped tracee, and the
+ * DTrace backend dtrace(1)'s output; replay reads it back from a --save-raw
+ * file. The engine consumes nothing else, so a saved stream of these
+ * reproduces a live trace exactly.
  *
  * Ownership: data/path/path2 are borrowed for the duration of one
  * adi_engine_feed() call; the engine copies what it keeps.

@@ -7,8 +7,10 @@ import functools
 import json
 import os
 import re
+import socket
 import subprocess
 import tempfile
+import time
 import unittest
 
 BIN = os.environ.get("ADI_BIN") or os.path.join(
@@ -25,6 +27,37 @@ os.environ.setdefault("ADI_BACKEND", BACKEND)
 def ptrace():
     """true when the suite runs under the ptrace backend"""
     return BACKEND == "ptrace"
+
+
+# --- loopback ports, shared by the test modules and dbservers.py ---
+
+def free_port():
+    """a loopback TCP port that nothing listens on (at the time of asking)"""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def port_open(port):
+    """true when something accepts connections on 127.0.0.1:port"""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_port(port, timeout=10):
+    """return once something listens on 127.0.0.1:port; RuntimeError after
+    timeout seconds"""
+    end = time.time() + timeout
+    while time.time() < end:
+        if port_open(port):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("nothing listens on %d" % port)
 
 
 def require_root(tc):

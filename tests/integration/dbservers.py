@@ -3,25 +3,18 @@ PostgreSQL cluster (initdb into a temp directory, trust auth) and a MariaDB
 instance (mariadb-install-db into a temp datadir), each on a free loopback
 port and on its own Unix socket. Started and stopped by the test module;
 nothing shared with the machine's own services. A server that does not come
-up raises, so the tests fail instead of skipping."""
+up raises, so the tests fail instead of skipping. Also the checks every
+SQL client's events share (check_client_query)."""
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
+import adi
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def _wait(check, what, timeout=30, log=None):
@@ -37,12 +30,30 @@ def _wait(check, what, timeout=30, log=None):
     raise RuntimeError("%s did not come up in %ds\n%s" % (what, timeout, tail))
 
 
-def _port_open(port):
+def check_client_query(tc, e, db, transport, user, database):
+    """what every sql_query event of a traced client says (docs/events.md):
+    db, transport, user and database as given, a duration, every field"""
+    tc.assertEqual(e["db"], db)
+    tc.assertEqual(e["conn"]["transport"], transport)
+    tc.assertEqual(e["conn"]["role"], "client")
+    tc.assertEqual(e["user"], user)
+    tc.assertEqual(e["database"], database)
+    tc.assertIsNotNone(e["duration_ms"])
+    tc.assertGreater(e["duration_ms"], 0)
+    for k in ("sql", "params", "statement", "columns", "rows", "rows_sample",
+              "command_tag", "error", "tx"):
+        tc.assertIn(k, e)
+
+
+def _stop(proc, timeout, tmpdir):
+    """terminate proc (killed after timeout seconds), then remove tmpdir"""
+    proc.terminate()
     try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _pg_bin():
@@ -60,7 +71,7 @@ class Postgres:
         self.dir = tempfile.mkdtemp(prefix="adi-pg-")
         self.data = os.path.join(self.dir, "data")
         self.sockdir = self.dir
-        self.port = free_port()
+        self.port = adi.free_port()
         self.log = os.path.join(self.dir, "server.log")
         self.user = "postgres"
         self.database = "postgres"
@@ -74,7 +85,7 @@ class Postgres:
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
              "-c", "logging_collector=off"],
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
-        _wait(lambda: _port_open(self.port) and os.path.exists(self.socket),
+        _wait(lambda: adi.port_open(self.port) and os.path.exists(self.socket),
               "postgres", log=self.log)
         # ready for queries, not only listening
         _wait(lambda: subprocess.run(self.psql_argv("select 1"), stdout=subprocess.DEVNULL,
@@ -105,13 +116,7 @@ class Postgres:
         return e
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        _stop(self.proc, 10, self.dir)
 
 
 class MariaDB:
@@ -122,7 +127,7 @@ class MariaDB:
         self.dir = tempfile.mkdtemp(prefix="adi-my-")
         self.data = os.path.join(self.dir, "data")
         self.socket = os.path.join(self.dir, "mysqld.sock")
-        self.port = free_port()
+        self.port = adi.free_port()
         self.log = os.path.join(self.dir, "server.log")
         self.user = "root"
         subprocess.run(["mariadb-install-db", "--no-defaults", "--datadir=" + self.data,
@@ -136,7 +141,7 @@ class MariaDB:
              "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
              "--log-error=" + self.log],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        _wait(lambda: _port_open(self.port) and os.path.exists(self.socket),
+        _wait(lambda: adi.port_open(self.port) and os.path.exists(self.socket),
               "mariadbd", log=self.log)
         subprocess.run(self.cli_argv("CREATE DATABASE IF NOT EXISTS test"), check=True,
                        stdout=subprocess.DEVNULL)
@@ -154,10 +159,4 @@ class MariaDB:
         return argv
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        _stop(self.proc, 20, self.dir)

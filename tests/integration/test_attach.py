@@ -24,25 +24,6 @@ import adi  # noqa: E402
 PY = "/usr/bin/python3"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on %d" % port)
-
-
 class Attach:
     """`adi-profiler attach ...` in the background; stop() sends SIGINT
     (as Ctrl-C does) and returns the trace."""
@@ -101,19 +82,22 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 '''
 
 
-class AttachPidTest(adi.TraceTest):
-    def start_server(self):
-        port = free_port()
-        prog = os.path.join(self.dir, "server.py")
-        with open(prog, "w") as f:
-            f.write(KEEPALIVE_SERVER)
-        srv = subprocess.Popen([PY, prog, str(port)])
-        self.addCleanup(lambda: (srv.kill(), srv.wait()))
-        wait_port(port)
-        return srv, port
+def keepalive_server(tc, name):
+    """KEEPALIVE_SERVER written to tc.dir/name and started on a free port,
+    killed at tc's cleanup: (process, port) once it listens"""
+    port = adi.free_port()
+    prog = os.path.join(tc.dir, name)
+    with open(prog, "w") as f:
+        f.write(KEEPALIVE_SERVER)
+    srv = subprocess.Popen([PY, prog, str(port)])
+    tc.addCleanup(lambda: (srv.kill(), srv.wait()))
+    adi.wait_port(port)
+    return srv, port
 
+
+class AttachPidTest(adi.TraceTest):
     def test_server_requests_after_attach(self):
-        srv, port = self.start_server()
+        srv, port = keepalive_server(self, "server.py")
         http_get(port, "/before")[0].close()  # not traced: before attach
         a = Attach("--pid", str(srv.pid))
         for p in ("/one", "/two?x=1", "/missing"):
@@ -229,7 +213,7 @@ class AttachPidTest(adi.TraceTest):
         self.assertEqual(srv.summary["dropped"], 0)
 
     def test_keepalive_joined_mid_stream(self):
-        srv, port = self.start_server()
+        srv, port = keepalive_server(self, "server.py")
         conn, st = http_get(port, "/first")   # a whole exchange before attach
         self.assertEqual(st, 200)
         # half a request before attach, the rest after: the partial one
@@ -360,7 +344,7 @@ class AttachPidTest(adi.TraceTest):
         self.assertIn("zz-no-such", p.stderr.decode())
 
     def test_duration(self):
-        srv, port = self.start_server()
+        srv, port = keepalive_server(self, "server.py")
         t0 = time.time()
         p = subprocess.run([adi.BIN, "attach", "--pid", str(srv.pid), "--duration", "1",
                             "--format", "json"], capture_output=True, timeout=20)
@@ -468,18 +452,8 @@ class AttachContainerTest(adi.TraceTest):
             self.assertGreater(e["cgroup_id"], 1)
         self.assertNotIn("/outside", [e["url"] for e in reqs])
 
-    def outside_server(self):
-        port = free_port()
-        prog = os.path.join(self.dir, "outside.py")
-        with open(prog, "w") as f:
-            f.write(KEEPALIVE_SERVER)
-        srv = subprocess.Popen([PY, prog, str(port)])
-        self.addCleanup(lambda: (srv.kill(), srv.wait()))
-        wait_port(port)
-        return port
-
     def test_by_id_prefix(self):
-        port = self.outside_server()
+        port = keepalive_server(self, "outside.py")[1]
         cid, cg, p, go = self.make_container()
         a = Attach("--container", cid[:12])
         self.assertIn(cid[:12], a.banner)
@@ -491,7 +465,7 @@ class AttachContainerTest(adi.TraceTest):
         self.check_container_trace(t, cid)
 
     def test_by_name_through_docker_api(self):
-        port = self.outside_server()
+        port = keepalive_server(self, "outside.py")[1]
         cid, cg, p, go = self.make_container()
         sock = os.path.join(self.dir, "docker.sock")
         asked = []

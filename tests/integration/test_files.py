@@ -7,12 +7,17 @@ import adi  # noqa: E402
 
 
 class FileOps(adi.TraceTest):
+    def traced(self, cmd, rc=0):
+        """adi.run(cmd): a well-formed trace, and the command's status rc"""
+        t = adi.run(cmd)
+        self.assertWellFormed(t)
+        self.assertEqual(t.rc, rc, t.stderr)
+        return t
+
     def test_shell_workload(self):
         d = self.dir
-        t = adi.run(["sh", "-c", f"cd {d} && echo hi > a.txt && mv a.txt b.txt && "
-                     f"cat b.txt > /dev/null && rm b.txt && cat missing.txt; exit 5"])
-        self.assertWellFormed(t)
-        self.assertEqual(t.rc, 5, t.stderr)
+        t = self.traced(["sh", "-c", f"cd {d} && echo hi > a.txt && mv a.txt b.txt && "
+                         f"cat b.txt > /dev/null && rm b.txt && cat missing.txt; exit 5"], rc=5)
         root = t.kind("process", op="exec")[0]
         self.assertEqual(root["argv"][0], "sh")
         self.assertEqual(root["argv"][1], "-c")
@@ -60,12 +65,10 @@ class FileOps(adi.TraceTest):
 
     def test_metadata_ops(self):
         d = self.dir
-        t = adi.run(["sh", "-c",
-                     f"cd {d} && mkdir sub && touch sub/f && chmod 640 sub/f && "
-                     f"chown 1234:4321 sub/f && ln sub/f hard && ln -s sub/f soft && "
-                     f"truncate -s 10 sub/f && rm hard soft sub/f && rmdir sub"])
-        self.assertWellFormed(t)
-        self.assertEqual(t.rc, 0, t.stderr)
+        t = self.traced(["sh", "-c",
+                         f"cd {d} && mkdir sub && touch sub/f && chmod 640 sub/f && "
+                         f"chown 1234:4321 sub/f && ln sub/f hard && ln -s sub/f soft && "
+                         f"truncate -s 10 sub/f && rm hard soft sub/f && rmdir sub"])
         mk = t.kind("file", op="mkdir", path=f"{d}/sub")
         self.assertEqual(len(mk), 1)
         self.assertEqual(mk[0]["mode"], "0777")  # mkdir(1) asks 0777, umask applies later
@@ -108,9 +111,7 @@ try:
 except FileNotFoundError:
     pass
 """
-        t = adi.run(["/usr/bin/python3", "-c", prog])
-        self.assertWellFormed(t)
-        self.assertEqual(t.rc, 0, t.stderr)
+        t = self.traced(["/usr/bin/python3", "-c", prog])
         wa = t.kind("file", op="write", path=f"{d}/a")
         self.assertEqual([(e["bytes"], e["content"]) for e in wa], [(5, "first")])
         ob = t.kind("file", op="open", path=f"{d}/b")
@@ -133,10 +134,8 @@ except FileNotFoundError:
 
     def test_child_attribution_and_signals(self):
         d = self.dir
-        t = adi.run(["sh", "-c", f"(echo child > {d}/c.txt) & wait; "
-                     f"sh -c 'kill -9 $$'; exit 0"])
-        self.assertWellFormed(t)
-        self.assertEqual(t.rc, 0, t.stderr)
+        t = self.traced(["sh", "-c", f"(echo child > {d}/c.txt) & wait; "
+                         f"sh -c 'kill -9 $$'; exit 0"])
         root = t.kind("process", op="exec")[0]["pid"]
         w = t.kind("file", op="write", path=f"{d}/c.txt")
         self.assertEqual(len(w), 1)

@@ -8,7 +8,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,25 +26,6 @@ def req(name, count):
     return {"1": name, "2": count, "3": INNER, "4": ["a", "b"]}
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=15):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on %d" % port)
-
-
 class Server:
     """A server on a loopback port, optionally under `adi-profiler run`
     (stopped like a user would: Ctrl-C to the profiler, a second one for
@@ -59,7 +39,7 @@ class Server:
             cmd = [adi.BIN, "run", "--format", "json", "-o", self.trace_path, "--", *cmd]
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        wait_port(port)
+        adi.wait_port(port, timeout=15)
         if traced:
             time.sleep(0.3)  # let the tracer see the listening socket settle
 
@@ -75,7 +55,7 @@ class Server:
 
 
 def node_server(root, traced=False):
-    port = free_port()
+    port = adi.free_port()
     return Server(["node", "grpc_server.js", str(port)], port, root, traced, cwd=NODE_DIR)
 
 
@@ -250,7 +230,7 @@ class Nghttpd:
             f.write("<html>hello over h2</html>\n")
         with open(os.path.join(self.www, "big.bin"), "wb") as f:
             f.write(bytes(i % 251 for i in range(100000)))
-        self.port = free_port()
+        self.port = adi.free_port()
         self.srv = Server([NGHTTPD, "--no-tls", "-d", self.www, str(self.port)],
                           self.port, root, traced)
 
@@ -331,7 +311,7 @@ class PlainHttp2Test(adi.TraceTest):
         answers prior knowledge only: nghttpx (Debian's nghttp2-proxy) in
         front of it takes the upgrade."""
         d = Nghttpd(self.dir)
-        port = free_port()
+        port = adi.free_port()
         px = Server([NGHTTPX, "-f", "127.0.0.1,%d;no-tls" % port,
                      "-b", "127.0.0.1,%d;;proto=h2" % d.port, "--workers", "1",
                      "--conf", "/dev/null", "--errorlog-file", os.path.join(self.dir, "nx.err"),

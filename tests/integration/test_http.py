@@ -1,38 +1,17 @@
 """HTTP/1.x decoded from real peers: nginx (Debian) driven by curl, traced as
 client and as server; Node.js http server and client with keep-alive and
 pipelining; python3's http.server. Exact assertions on what was sent."""
-import gzip
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 sys.path.insert(0, os.path.dirname(__file__))
 import adi  # noqa: E402
 
 NGINX = "/usr/sbin/nginx"
 BIG = 1536 * 1024 + 7  # > 1 MiB, not a round number
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on %d" % port)
 
 
 CHUNKED_UPSTREAM = r'''
@@ -58,8 +37,8 @@ class Nginx:
 
     def __init__(self, root, traced_by=None):
         self.root = root
-        self.port = free_port()
-        self.up_port = free_port()
+        self.port = adi.free_port()
+        self.up_port = adi.free_port()
         os.makedirs(f"{root}/www", exist_ok=True)
         with open(f"{root}/www/index.html", "w") as f:
             f.write("<html>hello from nginx</html>\n")
@@ -92,8 +71,8 @@ http {{
             self.trace_path = f"{root}/nginx-trace.jsonl"
             cmd = [adi.BIN, "run", "--format", "json", "-o", self.trace_path, "--", *cmd]
         self.proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
-        wait_port(self.port)
-        wait_port(self.up_port)
+        adi.wait_port(self.port)
+        adi.wait_port(self.up_port)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -227,14 +206,14 @@ class HttpServer(adi.TraceTest):
         d = self.dir
         with open(f"{d}/hello.txt", "w") as f:
             f.write("hi there\n")
-        port = free_port()
+        port = adi.free_port()
         out = f"{d}/trace.jsonl"
         srv = subprocess.Popen([adi.BIN, "run", "--format", "json", "-o", out, "--",
                                 "/usr/bin/python3", "-m", "http.server", str(port),
                                 "--bind", "127.0.0.1", "--directory", d],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_port(port)
+            adi.wait_port(port)
             subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{port}/hello.txt"],
                            check=True)
         finally:
@@ -285,7 +264,7 @@ function get(path, body) {
 
 class Node(adi.TraceTest):
     def test_node_client_keepalive_and_pipelined_server(self):
-        port = free_port()
+        port = adi.free_port()
         srv = subprocess.Popen(["node", "-e", NODE_SERVER, str(port), "8000"],
                                stdout=subprocess.PIPE)
         srv.stdout.readline()
@@ -302,7 +281,7 @@ class Node(adi.TraceTest):
         srv.stdout.close()
 
         # pipelining: three requests written at once to a traced node server
-        port = free_port()
+        port = adi.free_port()
         out = f"{self.dir}/srv.jsonl"
         srv = subprocess.Popen([adi.BIN, "run", "--format", "json", "-o", out, "--",
                                 "node", "-e", NODE_SERVER, str(port), "3000"],

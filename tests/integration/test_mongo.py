@@ -8,11 +8,9 @@ decoded it) with the mongo_command events: op, database, collection,
 documents, filters, the getMore's cursor id, the compressor of each request,
 and request_id pairing."""
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 sys.path.insert(0, os.path.dirname(__file__))
 import adi  # noqa: E402
 import mongo_responder  # noqa: E402
@@ -82,25 +80,6 @@ int main(int argc, char **argv)
 	return 0;
 }
 '''
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on %d" % port)
 
 
 class MongoTest(adi.TraceTest):
@@ -243,11 +222,11 @@ class MongoTest(adi.TraceTest):
         """the responder traced as the server (requests come in), driven by
         the C client with zstd: the same exchanges, role server"""
         self.responder.close()
-        port = free_port()
+        port = adi.free_port()
         got = {}
 
         def drive():
-            wait_port(port)
+            adi.wait_port(port)
             got["client"] = subprocess.run([os.path.join(self.bin_dir, "cclient"), str(port),
                                             "zstd"], capture_output=True, text=True, timeout=60)
 

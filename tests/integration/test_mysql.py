@@ -49,16 +49,7 @@ class MySQLTest(adi.TraceTest):
                 if (comm is None or e["comm"] == comm) and e["sql"] is not None]
 
     def check_common(self, e, transport, database="test"):
-        self.assertEqual(e["db"], "mysql")
-        self.assertEqual(e["conn"]["transport"], transport)
-        self.assertEqual(e["conn"]["role"], "client")
-        self.assertEqual(e["user"], "root")
-        self.assertEqual(e["database"], database)
-        self.assertIsNotNone(e["duration_ms"])
-        self.assertGreater(e["duration_ms"], 0)
-        for k in ("sql", "params", "statement", "columns", "rows", "rows_sample",
-                  "command_tag", "error", "tx"):
-            self.assertIn(k, e)
+        dbservers.check_client_query(self, e, "mysql", transport, "root", database)
 
     def run_cli_script(self, unix):
         path = os.path.join(self.dir, "script.sql")

@@ -2,7 +2,6 @@
 traced process as client and as server."""
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -23,14 +22,6 @@ def serve_once(sock, reply):
                 break
             data += chunk
         c.sendall(reply)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Net(adi.TraceTest):
@@ -83,7 +74,7 @@ s.close()
         self.assertEqual(t.kind("http_request"), [])
 
     def test_connection_refused_blocking_and_nonblocking(self):
-        port = free_port()
+        port = adi.free_port()
         prog = f"""
 import socket, errno
 s = socket.socket()
@@ -110,7 +101,7 @@ s.close()
         self.assertEqual(t.kind("tcp_stream"), [])
 
     def test_server_role_and_ipv6(self):
-        port = free_port()
+        port = adi.free_port()
         prog = f"""
 import socket
 srv = socket.socket(socket.AF_INET6)

@@ -49,16 +49,7 @@ class PostgresTest(adi.TraceTest):
         return [e for e in t.kind("sql_query") if comm is None or e["comm"] == comm]
 
     def check_common(self, e, transport):
-        self.assertEqual(e["db"], "postgres")
-        self.assertEqual(e["conn"]["transport"], transport)
-        self.assertEqual(e["conn"]["role"], "client")
-        self.assertEqual(e["user"], "postgres")
-        self.assertEqual(e["database"], "postgres")
-        self.assertIsNotNone(e["duration_ms"])
-        self.assertGreater(e["duration_ms"], 0)
-        for k in ("sql", "params", "statement", "columns", "rows", "rows_sample",
-                  "command_tag", "error", "tx"):
-            self.assertIn(k, e)
+        dbservers.check_client_query(self, e, "postgres", transport, "postgres", "postgres")
 
     def run_psql_script(self, unix):
         path = os.path.join(self.dir, "script.sql")

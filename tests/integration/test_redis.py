@@ -26,14 +26,6 @@ REDIS_BENCH = "/usr/bin/redis-benchmark"
 SRV = None
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 class RedisServer:
     """redis-server on a free loopback port and a Unix socket in a temp
     directory; no persistence. traced_by: run it under adi-profiler, its
@@ -41,7 +33,7 @@ class RedisServer:
 
     def __init__(self, traced=False):
         self.dir = tempfile.mkdtemp(prefix="adi-redis-")
-        self.port = free_port()
+        self.port = adi.free_port()
         self.sock = os.path.join(self.dir, "redis.sock")
         self.log = os.path.join(self.dir, "redis.log")
         cmd = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",

@@ -124,6 +124,16 @@ static void expect_fdinfo(const struct adi_raw_event *ev, uint8_t kind)
 	assert_int_equal(ev->f.fd_kind, kind);
 }
 
+/* family and op, the header's fields, and those of fdinfo(kind) */
+static void expect_head(const struct adi_raw_event *ev, uint16_t family, uint16_t op,
+			uint8_t kind)
+{
+	assert_int_equal(ev->f.family, family);
+	assert_int_equal(ev->f.op, op);
+	expect_hdr(ev);
+	expect_fdinfo(ev, kind);
+}
+
 /* ---- IO ---- */
 
 static void test_io_fields(void **state)
@@ -135,10 +145,7 @@ static void test_io_fields(void **state)
 	(void)state;
 	r.msg_index = 3;
 	assert_int_equal(norm(&r, sizeof(r), "hello", 5, &ev, &b), 0);
-	assert_int_equal(ev.f.family, ADI_RAW_IO);
-	assert_int_equal(ev.f.op, ADI_OP_READ);
-	expect_hdr(&ev);
-	expect_fdinfo(&ev, ADI_FD_REG);
+	expect_head(&ev, ADI_RAW_IO, ADI_OP_READ, ADI_FD_REG);
 	assert_int_equal(ev.f.mode, 0100640);
 	assert_int_equal(ev.f.ret, 5);
 	assert_int_equal(ev.f.size, 5);
@@ -344,10 +351,7 @@ static void test_path_open_fields(void **state)
 	(void)state;
 	r.ret = 3;
 	assert_int_equal(norm(&r, sizeof(r), "a/b.txt", 7, &ev, &b), 0);
-	assert_int_equal(ev.f.family, ADI_RAW_PATH);
-	assert_int_equal(ev.f.op, ADI_OP_OPENAT);
-	expect_hdr(&ev);
-	expect_fdinfo(&ev, ADI_FD_REG);
+	expect_head(&ev, ADI_RAW_PATH, ADI_OP_OPENAT, ADI_FD_REG);
 	assert_int_equal(ev.f.ret, 3);
 	assert_int_equal(ev.f.length, 4096);
 	assert_int_equal(ev.f.dfd, 5);
@@ -451,10 +455,7 @@ static void test_sock_connect(void **state)
 	(void)state;
 	r.ret = -EINPROGRESS;
 	assert_int_equal(norm(&r, sizeof(r), &sa, sizeof(sa), &ev, &b), 0);
-	assert_int_equal(ev.f.family, ADI_RAW_SOCK);
-	assert_int_equal(ev.f.op, ADI_OP_CONNECT);
-	expect_hdr(&ev);
-	expect_fdinfo(&ev, ADI_FD_SOCK);
+	expect_head(&ev, ADI_RAW_SOCK, ADI_OP_CONNECT, ADI_FD_SOCK);
 	assert_int_equal(ev.f.ret, -EINPROGRESS);
 	assert_int_equal(ev.f.fd, 6);
 	assert_int_equal(ev.f.fd2, -1);
@@ -501,14 +502,21 @@ static void test_sock_accept_and_socket(void **state)
 
 /* ---- fd ---- */
 
-static void test_fd_fields(void **state)
+static struct adi_rec_fd fd_rec(uint16_t op)
 {
 	struct adi_rec_fd r;
+
+	memset(&r, 0, sizeof(r));
+	hdr(&r.h, ADI_REC_FD, op, sizeof(r));
+	return r;
+}
+
+static void test_fd_fields(void **state)
+{
+	struct adi_rec_fd r = fd_rec(ADI_OP_DUP3);
 	struct adi_raw_event ev;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	hdr(&r.h, ADI_REC_FD, ADI_OP_DUP3, sizeof(r));
 	r.ret = 1;
 	r.fd = 3;
 	r.fd2 = 1;
@@ -517,10 +525,7 @@ static void test_fd_fields(void **state)
 	fdinfo(&r.fi, ADI_FD_REG);
 	sockinfo(&r.sk, AF_INET, SOCK_DGRAM, IPPROTO_UDP);
 	assert_int_equal(norm(&r, sizeof(r), NULL, 0, &ev, NULL), 0);
-	assert_int_equal(ev.f.family, ADI_RAW_FD);
-	assert_int_equal(ev.f.op, ADI_OP_DUP3);
-	expect_hdr(&ev);
-	expect_fdinfo(&ev, ADI_FD_REG);
+	expect_head(&ev, ADI_RAW_FD, ADI_OP_DUP3, ADI_FD_REG);
 	assert_int_equal(ev.f.ret, 1);
 	assert_int_equal(ev.f.fd, 3);
 	assert_int_equal(ev.f.fd2, 1);
@@ -533,19 +538,27 @@ static void test_fd_fields(void **state)
 
 /* ---- proc ---- */
 
+/* a proc record followed by argv_len + filename_len bytes */
+static struct adi_rec_proc proc_rec(uint16_t op, uint16_t argv_len, uint16_t filename_len)
+{
+	struct adi_rec_proc r;
+
+	memset(&r, 0, sizeof(r));
+	hdr(&r.h, ADI_REC_PROC, op, sizeof(r) + argv_len + filename_len);
+	r.argv_len = argv_len;
+	r.filename_len = filename_len;
+	return r;
+}
+
 static void test_proc_exec(void **state)
 {
 	static const char tail[] = "ls\0-l\0/bin/ls"; /* argv 6, filename 7 */
-	struct adi_rec_proc r;
+	struct adi_rec_proc r = proc_rec(ADI_OP_EXEC, 6, 7);
 	struct adi_raw_event ev;
 	uint8_t *b;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	hdr(&r.h, ADI_REC_PROC, ADI_OP_EXEC, sizeof(r) + 13);
 	r.ppid = 1;
-	r.argv_len = 6;
-	r.filename_len = 7;
 	r.flags = ADI_F_TRUNC;
 	assert_int_equal(norm(&r, sizeof(r), tail, 13, &ev, &b), 0);
 	assert_int_equal(ev.f.family, ADI_RAW_PROC);
@@ -564,12 +577,10 @@ static void test_proc_exec(void **state)
 
 static void test_proc_fork_exit(void **state)
 {
-	struct adi_rec_proc r;
+	struct adi_rec_proc r = proc_rec(ADI_OP_FORK, 0, 0);
 	struct adi_raw_event ev;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	hdr(&r.h, ADI_REC_PROC, ADI_OP_FORK, sizeof(r));
 	r.h.pid = 200; /* the kernel side writes the child's ids in the header */
 	r.h.tid = 200;
 	r.ppid = 100;
@@ -603,8 +614,8 @@ static void test_bad_lengths(void **state)
 	struct adi_rec_io io = io_rec(ADI_OP_READ, 0, 5);
 	struct adi_rec_path pr = path_rec(ADI_OP_RENAME, 3, 4);
 	struct adi_rec_sock sr = sock_rec(ADI_OP_CONNECT, 16);
-	struct adi_rec_proc pp;
-	struct adi_rec_fd fr;
+	struct adi_rec_proc pp = proc_rec(ADI_OP_EXEC, 6, 4);
+	struct adi_rec_fd fr = fd_rec(ADI_OP_CLOSE);
 	struct adi_raw_event ev;
 	uint8_t *b;
 
@@ -635,9 +646,6 @@ static void test_bad_lengths(void **state)
 	expect_einval(&sr, sizeof(sr), pad, 15);
 
 	/* argv_len + filename_len */
-	memset(&pp, 0, sizeof(pp));
-	hdr(&pp.h, ADI_REC_PROC, ADI_OP_EXEC, sizeof(pp) + 10);
-	pp.argv_len = 6;
 	pp.filename_len = 5;
 	expect_einval(&pp, sizeof(pp), pad, 10);
 	pp.argv_len = 11;
@@ -655,8 +663,6 @@ static void test_bad_lengths(void **state)
 	expect_einval(&io, sizeof(io), pad, 5);
 
 	/* fewer bytes than a header, or than the type's fixed part */
-	memset(&fr, 0, sizeof(fr));
-	hdr(&fr.h, ADI_REC_FD, ADI_OP_CLOSE, sizeof(fr));
 	b = rec_new(&fr, sizeof(fr), NULL, 0);
 	assert_int_equal(adi_normalize_record(b, sizeof(fr), 0, &ev), 0);
 	assert_int_equal(adi_normalize_record(b, sizeof(fr) - 1, 0, &ev), -EINVAL);
@@ -677,7 +683,7 @@ static void test_bad_lengths(void **state)
 /* Every record, cut at every length, must be refused without reading past
  * the bytes given; also with h.size rewritten to claim exactly the cut
  * length, so the per-type length checks are the ones that refuse it. */
-static void check_prefixes(const uint8_t *full, size_t size)
+static void check_prefixes_of(const uint8_t *full, size_t size)
 {
 	struct adi_raw_event ev;
 
@@ -705,37 +711,29 @@ static void check_prefixes(const uint8_t *full, size_t size)
 	}
 }
 
+/* check_prefixes_of the record r (fsz bytes) + tail */
+static void check_prefixes(const void *r, size_t fsz, const void *tail, size_t tlen)
+{
+	uint8_t *b = rec_new(r, fsz, tail, tlen);
+
+	check_prefixes_of(b, fsz + tlen);
+	free(b);
+}
+
 static void test_truncated_prefixes(void **state)
 {
 	struct adi_rec_io io = io_rec(ADI_OP_WRITE, ADI_F_OUT, 5);
 	struct adi_rec_path pr = path_rec(ADI_OP_RENAMEAT, 3, 4);
 	struct adi_rec_sock sr = sock_rec(ADI_OP_ACCEPT, 16);
-	struct adi_rec_proc pp;
-	struct adi_rec_fd fr;
-	uint8_t *b;
+	struct adi_rec_proc pp = proc_rec(ADI_OP_EXEC, 5, 4);
+	struct adi_rec_fd fr = fd_rec(ADI_OP_CLOSE);
 
 	(void)state;
-	b = rec_new(&io, sizeof(io), "hello", 5);
-	check_prefixes(b, sizeof(io) + 5);
-	free(b);
-	b = rec_new(&pr, sizeof(pr), "abcdefg", 7);
-	check_prefixes(b, sizeof(pr) + 7);
-	free(b);
-	b = rec_new(&sr, sizeof(sr), "0123456789abcdef", 16);
-	check_prefixes(b, sizeof(sr) + 16);
-	free(b);
-	memset(&pp, 0, sizeof(pp));
-	hdr(&pp.h, ADI_REC_PROC, ADI_OP_EXEC, sizeof(pp) + 9);
-	pp.argv_len = 5;
-	pp.filename_len = 4;
-	b = rec_new(&pp, sizeof(pp), "a\0bc\0/b/x", 9);
-	check_prefixes(b, sizeof(pp) + 9);
-	free(b);
-	memset(&fr, 0, sizeof(fr));
-	hdr(&fr.h, ADI_REC_FD, ADI_OP_CLOSE, sizeof(fr));
-	b = rec_new(&fr, sizeof(fr), NULL, 0);
-	check_prefixes(b, sizeof(fr));
-	free(b);
+	check_prefixes(&io, sizeof(io), "hello", 5);
+	check_prefixes(&pr, sizeof(pr), "abcdefg", 7);
+	check_prefixes(&sr, sizeof(sr), "0123456789abcdef", 16);
+	check_prefixes(&pp, sizeof(pp), "a\0bc\0/b/x", 9);
+	check_prefixes(&fr, sizeof(fr), NULL, 0);
 }
 
 int main(void)

@@ -186,14 +186,23 @@ static struct adi_event *mk_text(const char *kind, const char *fields_json)
 	return ev_fields(mk(kind, TS_CLOCK), f);
 }
 
-static void text_line(const char *kind, const char *fields_json, const char *body)
+/* The text line of that event, rendered with o (NULL: the defaults) after
+ * its duration is set (-1: none), must be the usual head + body + "\n". */
+static void text_line_with(const struct adi_sink_opts *o, int64_t duration_ns,
+			   const char *kind, const char *fields_json, const char *body)
 {
 	struct adi_event *ev = mk_text(kind, fields_json);
 	char want[1024];
 
+	ev->duration_ns = duration_ns;
 	snprintf(want, sizeof(want), "15:10:41.123456 [PID 4213 sh] %s\n", body);
-	expect_text(NULL, ev, want);
+	expect_text(o, ev, want);
 	adi_event_free(ev);
+}
+
+static void text_line(const char *kind, const char *fields_json, const char *body)
+{
+	text_line_with(NULL, -1, kind, fields_json, body);
 }
 
 static void test_text_file(void **state)
@@ -262,27 +271,21 @@ static void test_text_file_missing_fields(void **state)
 static void test_text_preview_limit(void **state)
 {
 	struct adi_sink_opts o = { .color = 0, .content_preview = 4 };
-	struct adi_event *ev = mk_text("file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":8,"
-					       "\"content\":\"abcdefgh\"}");
 
 	(void)state;
-	expect_text(&o, ev, "15:10:41.123456 [PID 4213 sh] FS WRITE /a (8 B) \"abcd\"...\n");
-	adi_event_free(ev);
+	text_line_with(&o, -1, "file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":8,"
+		       "\"content\":\"abcdefgh\"}", "FS WRITE /a (8 B) \"abcd\"...");
 	/* a character is not split: "\xc3\xa9" does not fit after "abc" */
-	ev = mk_text("file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":5,"
-			     "\"content\":\"abc\xc3\xa9\"}");
-	expect_text(&o, ev, "15:10:41.123456 [PID 4213 sh] FS WRITE /a (5 B) \"abc\"...\n");
-	adi_event_free(ev);
+	text_line_with(&o, -1, "file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":5,"
+		       "\"content\":\"abc\xc3\xa9\"}", "FS WRITE /a (5 B) \"abc\"...");
 	/* exactly the limit: nothing cut */
-	ev = mk_text("file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":4,\"content\":\"abcd\"}");
-	expect_text(&o, ev, "15:10:41.123456 [PID 4213 sh] FS WRITE /a (4 B) \"abcd\"\n");
-	adi_event_free(ev);
+	text_line_with(&o, -1, "file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":4,"
+		       "\"content\":\"abcd\"}", "FS WRITE /a (4 B) \"abcd\"");
 	/* the default is 64 bytes */
-	ev = mk_text("file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":70,\"content\":"
-			     "\"0123456789012345678901234567890123456789012345678901234567890123456789\"}");
-	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] FS WRITE /a (70 B) "
-			      "\"0123456789012345678901234567890123456789012345678901234567890123\"...\n");
-	adi_event_free(ev);
+	text_line("file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":70,\"content\":"
+		  "\"0123456789012345678901234567890123456789012345678901234567890123456789\"}",
+		  "FS WRITE /a (70 B) "
+		  "\"0123456789012345678901234567890123456789012345678901234567890123\"...");
 }
 
 static void test_text_header(void **state)
@@ -344,20 +347,16 @@ static void test_text_connection(void **state)
 
 static void test_text_tcp_stream(void **state)
 {
-	struct adi_event *ev;
-
 	(void)state;
-	ev = mk_text("tcp_stream", "{\"conn\":{\"transport\":\"tcp\",\"local\":\"10.0.0.1:5000\","
-				   "\"remote\":\"10.0.0.2:6379\"},\"protocol\":\"unknown\","
-				   "\"bytes_out\":14,\"bytes_in\":2150,"
-				   "\"preview_out\":\"PING\\r\\n\",\"preview_in\":\"+PONG\\r\\n\"}");
-	ev->duration_ns = 2500000;
-	expect_text(NULL, ev,
-		    "15:10:41.123456 [PID 4213 sh] TCP 10.0.0.1:5000 -> 10.0.0.2:6379 "
-		    "out 14 B in 2.1 KiB [2.5 ms]\n"
-		    "    > PING\\r\\n\n"
-		    "    < +PONG\\r\\n\n");
-	adi_event_free(ev);
+	text_line_with(NULL, 2500000, "tcp_stream",
+		       "{\"conn\":{\"transport\":\"tcp\",\"local\":\"10.0.0.1:5000\","
+		       "\"remote\":\"10.0.0.2:6379\"},\"protocol\":\"unknown\","
+		       "\"bytes_out\":14,\"bytes_in\":2150,"
+		       "\"preview_out\":\"PING\\r\\n\",\"preview_in\":\"+PONG\\r\\n\"}",
+		       "TCP 10.0.0.1:5000 -> 10.0.0.2:6379 "
+		       "out 14 B in 2.1 KiB [2.5 ms]\n"
+		       "    > PING\\r\\n\n"
+		       "    < +PONG\\r\\n");
 	/* only what is there: no in preview, a binary out preview */
 	text_line("tcp_stream", "{\"conn\":{\"local\":\"a:1\",\"remote\":\"b:2\"},"
 		  "\"protocol\":\"tls\",\"bytes_out\":3,\"bytes_in\":0,"
@@ -371,8 +370,6 @@ static void test_text_tcp_stream(void **state)
 
 static void test_text_summary(void **state)
 {
-	struct adi_event *ev;
-
 	(void)state;
 	text_line("trace_summary", "{\"events\":{\"file\":3,\"process\":2},\"dropped\":0,"
 		  "\"truncated\":1,\"duration_ms\":1234.5,\"backend\":\"ebpf\"}",
@@ -383,12 +380,9 @@ static void test_text_summary(void **state)
 		  "SUMMARY 1 events (file=1), DROPPED 7 EVENTS, truncated 0, 10 ms, backend replay");
 	text_line("trace_summary", "{}", "SUMMARY 0 events, dropped ?, truncated ?, ? ms, backend ?");
 	/* the summary's own duration is in its fields: no [.. ms] suffix */
-	ev = mk_text("trace_summary", "{\"events\":{},\"dropped\":0,\"truncated\":0,"
-				      "\"duration_ms\":0.25,\"backend\":\"ebpf\"}");
-	ev->duration_ns = 250000;
-	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] SUMMARY 0 events, dropped 0, "
-			      "truncated 0, 0.25 ms, backend ebpf\n");
-	adi_event_free(ev);
+	text_line_with(NULL, 250000, "trace_summary", "{\"events\":{},\"dropped\":0,"
+		       "\"truncated\":0,\"duration_ms\":0.25,\"backend\":\"ebpf\"}",
+		       "SUMMARY 0 events, dropped 0, truncated 0, 0.25 ms, backend ebpf");
 }
 
 static void test_text_other_kinds(void **state)
@@ -396,11 +390,9 @@ static void test_text_other_kinds(void **state)
 	struct adi_event *ev;
 
 	(void)state;
-	ev = mk_text("redis_command", "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null}");
-	ev->duration_ns = 1500000;
-	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] REDIS_COMMAND {\"command\":\"GET\","
-			      "\"args\":[\"k\"],\"reply\":null} [1.5 ms]\n");
-	adi_event_free(ev);
+	text_line_with(NULL, 1500000, "redis_command",
+		       "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null}",
+		       "REDIS_COMMAND {\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null} [1.5 ms]");
 	text_line("mongo_command", "{}", "MONGO_COMMAND {}");
 	/* no kind at all */
 	ev = mk_text("x", "{}");
@@ -411,17 +403,13 @@ static void test_text_other_kinds(void **state)
 
 static void test_text_http(void **state)
 {
-	struct adi_event *ev;
-
 	(void)state;
-	ev = mk_text("http_request", "{\"method\":\"GET\",\"url\":\"/x?a=1\",\"host\":\"h:80\","
-				     "\"status\":200,\"req_body\":\"\",\"resp_body\":\"hello\\n\","
-				     "\"req_bytes\":0,\"resp_bytes\":2150,\"truncated\":false,"
-				     "\"conn\":{\"role\":\"client\"}}");
-	ev->duration_ns = 1500000;
-	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] HTTP GET h:80/x?a=1 -> 200 "
-			      "(req 0 B, resp 2.1 KiB) [1.5 ms]\n    < hello\\n\n");
-	adi_event_free(ev);
+	text_line_with(NULL, 1500000, "http_request",
+		       "{\"method\":\"GET\",\"url\":\"/x?a=1\",\"host\":\"h:80\","
+		       "\"status\":200,\"req_body\":\"\",\"resp_body\":\"hello\\n\","
+		       "\"req_bytes\":0,\"resp_bytes\":2150,\"truncated\":false,"
+		       "\"conn\":{\"role\":\"client\"}}",
+		       "HTTP GET h:80/x?a=1 -> 200 (req 0 B, resp 2.1 KiB) [1.5 ms]\n    < hello\\n");
 	/* served by the traced task; no response; flags */
 	text_line("http_request", "{\"method\":\"POST\",\"url\":\"/up\",\"host\":\"h\","
 		  "\"status\":null,\"req_bytes\":5,\"resp_bytes\":0,\"truncated\":true,"
@@ -435,17 +423,14 @@ static void test_text_http(void **state)
 
 static void test_text_sql(void **state)
 {
-	struct adi_event *ev;
-
 	(void)state;
-	ev = mk_text("sql_query", "{\"db\":\"postgres\",\"sql\":\"select $1\","
-				  "\"params\":[\"5\",null],\"statement\":null,\"columns\":[\"a\"],"
-				  "\"rows\":1,\"command_tag\":\"SELECT 1\",\"error\":null,"
-				  "\"tx\":\"in_tx\"}");
-	ev->duration_ns = 250000;
-	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] SQL POSTGRES select $1 -> "
-			      "SELECT 1 (1 rows) in_tx [0.25 ms]\n    params [\"5\",null]\n");
-	adi_event_free(ev);
+	text_line_with(NULL, 250000, "sql_query",
+		       "{\"db\":\"postgres\",\"sql\":\"select $1\","
+		       "\"params\":[\"5\",null],\"statement\":null,\"columns\":[\"a\"],"
+		       "\"rows\":1,\"command_tag\":\"SELECT 1\",\"error\":null,"
+		       "\"tx\":\"in_tx\"}",
+		       "SQL POSTGRES select $1 -> SELECT 1 (1 rows) in_tx [0.25 ms]\n"
+		       "    params [\"5\",null]");
 	text_line("sql_query", "{\"db\":\"mysql\",\"sql\":\"selec\",\"params\":[],"
 		  "\"columns\":null,\"error\":{\"code\":\"1064\",\"message\":\"bad\"},"
 		  "\"tx\":\"idle\"}",

@@ -21,33 +21,41 @@
 
 #include "lib/util.h"
 
+/* A value and the text a formatter must make of it. */
+struct fmt_case {
+	uint64_t v;
+	const char *want;
+};
+
+/* fmt(c.v, buf, bufsz) is c.want for each case c of the array cases; the
+ * buffer has the size the test chose (a tight one shows nothing needs more). */
+#define EXPECT_FMT(fmt, cases, bufsz)                                            \
+	do {                                                                     \
+		char buf_[bufsz];                                                \
+		for (size_t i_ = 0; i_ < sizeof(cases) / sizeof(cases[0]); i_++)  \
+			assert_string_equal(fmt(cases[i_].v, buf_, sizeof(buf_)), \
+					    cases[i_].want);                       \
+	} while (0)
+
 static void test_errno_names(void **state)
 {
+	static const struct { int e; const char *want; } names[] = {
+		{ 2, "ENOENT" }, { -2, "ENOENT" }, { 1, "EPERM" }, { 11, "EAGAIN" },
+		{ 7, "E2BIG" }, { 28, "ENOSPC" }, { 35, "EDEADLK" }, { 95, "EOPNOTSUPP" },
+		{ 111, "ECONNREFUSED" }, { -111, "ECONNREFUSED" }, { 115, "EINPROGRESS" },
+		{ 133, "EHWPOISON" },
+		/* kernel-internal codes a sys_exit tracepoint can see */
+		{ -512, "ERESTARTSYS" }, { 517, "EPROBE_DEFER" },
+		/* unknown values come back as E<number> in buf */
+		{ 9999, "E9999" }, { -9999, "E9999" }, { 0, "E0" }, { 520, "E520" },
+		{ INT_MIN, "E2147483648" },
+	};
 	char buf[32];
 
 	(void)state;
-	assert_string_equal(adi_errno_name(2, buf, sizeof(buf)), "ENOENT");
-	assert_string_equal(adi_errno_name(-2, buf, sizeof(buf)), "ENOENT");
-	assert_string_equal(adi_errno_name(1, buf, sizeof(buf)), "EPERM");
-	assert_string_equal(adi_errno_name(11, buf, sizeof(buf)), "EAGAIN");
-	assert_string_equal(adi_errno_name(7, buf, sizeof(buf)), "E2BIG");
-	assert_string_equal(adi_errno_name(28, buf, sizeof(buf)), "ENOSPC");
-	assert_string_equal(adi_errno_name(35, buf, sizeof(buf)), "EDEADLK");
-	assert_string_equal(adi_errno_name(95, buf, sizeof(buf)), "EOPNOTSUPP");
-	assert_string_equal(adi_errno_name(111, buf, sizeof(buf)), "ECONNREFUSED");
-	assert_string_equal(adi_errno_name(-111, buf, sizeof(buf)), "ECONNREFUSED");
-	assert_string_equal(adi_errno_name(115, buf, sizeof(buf)), "EINPROGRESS");
-	assert_string_equal(adi_errno_name(133, buf, sizeof(buf)), "EHWPOISON");
-	/* kernel-internal codes a sys_exit tracepoint can see */
-	assert_string_equal(adi_errno_name(-512, buf, sizeof(buf)), "ERESTARTSYS");
-	assert_string_equal(adi_errno_name(517, buf, sizeof(buf)), "EPROBE_DEFER");
-	/* unknown values come back as E<number> in buf */
-	assert_string_equal(adi_errno_name(9999, buf, sizeof(buf)), "E9999");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_string_equal(adi_errno_name(names[i].e, buf, sizeof(buf)), names[i].want);
 	assert_ptr_equal(adi_errno_name(9999, buf, sizeof(buf)), buf);
-	assert_string_equal(adi_errno_name(-9999, buf, sizeof(buf)), "E9999");
-	assert_string_equal(adi_errno_name(0, buf, sizeof(buf)), "E0");
-	assert_string_equal(adi_errno_name(520, buf, sizeof(buf)), "E520");
-	assert_string_equal(adi_errno_name(INT_MIN, buf, sizeof(buf)), "E2147483648");
 }
 
 /* Every value from EPERM to EHWPOISON has a name, except the two numbers
@@ -75,39 +83,29 @@ static void test_errno_table_complete(void **state)
 
 static void test_open_flags(void **state)
 {
+	static const struct fmt_case flags[] = {
+		{ O_RDONLY, "O_RDONLY" },
+		{ O_WRONLY | O_CREAT | O_TRUNC, "O_WRONLY|O_CREAT|O_TRUNC" },
+		{ O_RDONLY | O_CLOEXEC, "O_RDONLY|O_CLOEXEC" },
+		{ O_RDWR | O_APPEND | O_CLOEXEC, "O_RDWR|O_APPEND|O_CLOEXEC" },
+		/* the order is fixed, whatever order the caller thinks of */
+		{ O_CLOEXEC | O_EXCL | O_CREAT | O_WRONLY, "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC" },
+		/* O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC */
+		{ O_TMPFILE | O_RDWR, "O_RDWR|O_TMPFILE" },
+		{ O_DIRECTORY, "O_RDONLY|O_DIRECTORY" },
+		{ O_SYNC | O_WRONLY, "O_WRONLY|O_SYNC" },
+		{ O_DSYNC | O_WRONLY, "O_WRONLY|O_DSYNC" },
+		{ O_PATH | O_NOFOLLOW | O_DIRECTORY, "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH" },
+		{ O_NONBLOCK | O_NOCTTY | O_RDWR, "O_RDWR|O_NOCTTY|O_NONBLOCK" },
+		/* unknown bits last, in hex */
+		{ O_WRONLY | 0x80000000u, "O_WRONLY|0x80000000" },
+		/* the access mode value 3 */
+		{ 3, "O_ACCMODE" },
+	};
 	char buf[256];
 
 	(void)state;
-	assert_string_equal(adi_open_flags_str(O_RDONLY, buf, sizeof(buf)), "O_RDONLY");
-	assert_string_equal(adi_open_flags_str(O_WRONLY | O_CREAT | O_TRUNC, buf, sizeof(buf)),
-			    "O_WRONLY|O_CREAT|O_TRUNC");
-	assert_string_equal(adi_open_flags_str(O_RDONLY | O_CLOEXEC, buf, sizeof(buf)),
-			    "O_RDONLY|O_CLOEXEC");
-	assert_string_equal(adi_open_flags_str(O_RDWR | O_APPEND | O_CLOEXEC, buf, sizeof(buf)),
-			    "O_RDWR|O_APPEND|O_CLOEXEC");
-	/* the order is fixed, whatever order the caller thinks of */
-	assert_string_equal(adi_open_flags_str(O_CLOEXEC | O_EXCL | O_CREAT | O_WRONLY, buf,
-					       sizeof(buf)),
-			    "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC");
-	/* O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC */
-	assert_string_equal(adi_open_flags_str(O_TMPFILE | O_RDWR, buf, sizeof(buf)),
-			    "O_RDWR|O_TMPFILE");
-	assert_string_equal(adi_open_flags_str(O_DIRECTORY, buf, sizeof(buf)),
-			    "O_RDONLY|O_DIRECTORY");
-	assert_string_equal(adi_open_flags_str(O_SYNC | O_WRONLY, buf, sizeof(buf)),
-			    "O_WRONLY|O_SYNC");
-	assert_string_equal(adi_open_flags_str(O_DSYNC | O_WRONLY, buf, sizeof(buf)),
-			    "O_WRONLY|O_DSYNC");
-	assert_string_equal(adi_open_flags_str(O_PATH | O_NOFOLLOW | O_DIRECTORY, buf,
-					       sizeof(buf)),
-			    "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH");
-	assert_string_equal(adi_open_flags_str(O_NONBLOCK | O_NOCTTY | O_RDWR, buf, sizeof(buf)),
-			    "O_RDWR|O_NOCTTY|O_NONBLOCK");
-	/* unknown bits last, in hex */
-	assert_string_equal(adi_open_flags_str(O_WRONLY | 0x80000000u, buf, sizeof(buf)),
-			    "O_WRONLY|0x80000000");
-	/* the access mode value 3 */
-	assert_string_equal(adi_open_flags_str(3, buf, sizeof(buf)), "O_ACCMODE");
+	EXPECT_FMT(adi_open_flags_str, flags, 256);
 	/* a short buffer truncates but stays terminated */
 	assert_string_equal(adi_open_flags_str(O_WRONLY | O_CREAT, buf, 10), "O_WRONLY|");
 }
@@ -116,34 +114,31 @@ static void test_open_flags(void **state)
 /* The raw x86_64 kernel values, as the eBPF side sees them. */
 static void test_open_flags_x86_64_values(void **state)
 {
-	char buf[256];
+	static const struct fmt_case flags[] = {
+		{ 01101, "O_WRONLY|O_CREAT|O_TRUNC" },
+		{ 02000000, "O_RDONLY|O_CLOEXEC" },
+		{ 020200002, "O_RDWR|O_TMPFILE" },
+		/* glibc's O_LARGEFILE is 0 on LP64; 32-bit tasks send 0100000 */
+		{ 0100000, "O_RDONLY|O_LARGEFILE" },
+		/* __O_TMPFILE without O_DIRECTORY is not O_TMPFILE */
+		{ 020000000, "O_RDONLY|0x400000" },
+	};
 
 	(void)state;
-	assert_string_equal(adi_open_flags_str(01101, buf, sizeof(buf)),
-			    "O_WRONLY|O_CREAT|O_TRUNC");
-	assert_string_equal(adi_open_flags_str(02000000, buf, sizeof(buf)),
-			    "O_RDONLY|O_CLOEXEC");
-	assert_string_equal(adi_open_flags_str(020200002, buf, sizeof(buf)),
-			    "O_RDWR|O_TMPFILE");
-	/* glibc's O_LARGEFILE is 0 on LP64; 32-bit tasks send 0100000 */
-	assert_string_equal(adi_open_flags_str(0100000, buf, sizeof(buf)),
-			    "O_RDONLY|O_LARGEFILE");
-	/* __O_TMPFILE without O_DIRECTORY is not O_TMPFILE */
-	assert_string_equal(adi_open_flags_str(020000000, buf, sizeof(buf)),
-			    "O_RDONLY|0x400000");
+	EXPECT_FMT(adi_open_flags_str, flags, 256);
 }
 #endif
 
 static void test_mode(void **state)
 {
-	char buf[8];
+	static const struct fmt_case modes[] = {
+		{ 0644, "0644" }, { 04755, "4755" }, { 0, "0000" },
+		{ 0100600, "0600" }, /* S_IFREG */
+		{ 07777, "7777" },
+	};
 
 	(void)state;
-	assert_string_equal(adi_mode_str(0644, buf, sizeof(buf)), "0644");
-	assert_string_equal(adi_mode_str(04755, buf, sizeof(buf)), "4755");
-	assert_string_equal(adi_mode_str(0, buf, sizeof(buf)), "0000");
-	assert_string_equal(adi_mode_str(0100600, buf, sizeof(buf)), "0600"); /* S_IFREG */
-	assert_string_equal(adi_mode_str(07777, buf, sizeof(buf)), "7777");
+	EXPECT_FMT(adi_mode_str, modes, 8);
 }
 
 static void test_u64_dec(void **state)
@@ -161,19 +156,18 @@ static void test_u64_dec(void **state)
 
 static void test_rfc3339(void **state)
 {
-	char buf[40];
+	static const struct fmt_case times[] = {
+		{ 0, "1970-01-01T00:00:00.000000000Z" },
+		{ 1, "1970-01-01T00:00:00.000000001Z" },
+		/* date -u -d @1795800705 -> 2026-11-27T17:31:45 */
+		{ 1795800705123456789ull, "2026-11-27T17:31:45.123456789Z" },
+		/* 2000-02-29 00:00:00 is 951782400; one ns before is the 28th */
+		{ 951782400000000000ull, "2000-02-29T00:00:00.000000000Z" },
+		{ 951782399999999999ull, "2000-02-28T23:59:59.999999999Z" },
+	};
 
 	(void)state;
-	assert_string_equal(adi_rfc3339(0, buf, sizeof(buf)), "1970-01-01T00:00:00.000000000Z");
-	assert_string_equal(adi_rfc3339(1, buf, sizeof(buf)), "1970-01-01T00:00:00.000000001Z");
-	/* date -u -d @1795800705 -> 2026-11-27T17:31:45 */
-	assert_string_equal(adi_rfc3339(1795800705123456789ull, buf, sizeof(buf)),
-			    "2026-11-27T17:31:45.123456789Z");
-	/* 2000-02-29 00:00:00 is 951782400; one ns before is the 28th */
-	assert_string_equal(adi_rfc3339(951782400000000000ull, buf, sizeof(buf)),
-			    "2000-02-29T00:00:00.000000000Z");
-	assert_string_equal(adi_rfc3339(951782399999999999ull, buf, sizeof(buf)),
-			    "2000-02-28T23:59:59.999999999Z");
+	EXPECT_FMT(adi_rfc3339, times, 40);
 }
 
 static void test_clock_str(void **state)
@@ -276,19 +270,18 @@ static void test_base64(void **state)
 
 static void test_size_str(void **state)
 {
-	char buf[32];
+	static const struct fmt_case sizes[] = {
+		{ 0, "0 B" }, { 3, "3 B" }, { 1023, "1023 B" }, { 1024, "1.0 KiB" },
+		{ 2150, "2.1 KiB" }, /* 2.0996 */
+		{ 5242880, "5.0 MiB" },
+		/* 1048575 B is 1023.999 KiB: shown as 1.0 MiB, not "1024.0 KiB" */
+		{ 1048575, "1.0 MiB" },
+		{ 1073741824, "1.0 GiB" },
+		{ UINT64_MAX, "16.0 EiB" },
+	};
 
 	(void)state;
-	assert_string_equal(adi_size_str(0, buf, sizeof(buf)), "0 B");
-	assert_string_equal(adi_size_str(3, buf, sizeof(buf)), "3 B");
-	assert_string_equal(adi_size_str(1023, buf, sizeof(buf)), "1023 B");
-	assert_string_equal(adi_size_str(1024, buf, sizeof(buf)), "1.0 KiB");
-	assert_string_equal(adi_size_str(2150, buf, sizeof(buf)), "2.1 KiB");   /* 2.0996 */
-	assert_string_equal(adi_size_str(5242880, buf, sizeof(buf)), "5.0 MiB");
-	/* 1048575 B is 1023.999 KiB: shown as 1.0 MiB, not "1024.0 KiB" */
-	assert_string_equal(adi_size_str(1048575, buf, sizeof(buf)), "1.0 MiB");
-	assert_string_equal(adi_size_str(1073741824, buf, sizeof(buf)), "1.0 GiB");
-	assert_string_equal(adi_size_str(UINT64_MAX, buf, sizeof(buf)), "16.0 EiB");
+	EXPECT_FMT(adi_size_str, sizes, 32);
 }
 
 static void join_ok(const char *base, const char *rel, const char *want)

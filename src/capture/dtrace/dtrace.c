@@ -204,31 +204,23 @@ static int dt_trace_pid(struct adi_backend *b, uint32_t pid)
 	return -ETIMEDOUT;
 }
 
+/* spawn's tracing step: `dtrace -p` on the waiting child */
+static int dt_trace_spawned(struct adi_backend *b, pid_t pid, char *err, size_t errsz)
+{
+	int rc;
+
+	((struct adi_dt *)b)->root = pid;
+	rc = dt_trace_pid(b, (uint32_t)pid);
+	if (rc)
+		snprintf(err, errsz, "dtrace did not start (%s); is it installed, and are "
+			 "you root?", strerror(-rc));
+	return rc;
+}
+
 static int dt_spawn(struct adi_backend *b, char *const *cmd, adi_spawn_ready ready,
 		    void *arg, pid_t *pid, char *err, size_t errsz)
 {
-	struct adi_dt *d = (struct adi_dt *)b;
-	int go = -1, rc, st;
-
-	rc = adi_spawn_fork(cmd, NULL, NULL, pid, &go);
-	if (rc) {
-		snprintf(err, errsz, "fork: %s", strerror(-rc));
-		return rc;
-	}
-	d->root = *pid;
-	rc = dt_trace_pid(b, (uint32_t)*pid);
-	if (rc) {
-		snprintf(err, errsz, "dtrace did not start (%s); is it installed, and are "
-			 "you root?", strerror(-rc));
-		close(go);
-		waitpid(*pid, &st, 0);
-		return rc;
-	}
-	ready(arg, *pid);
-	rc = adi_spawn_go(&go);
-	if (rc)
-		snprintf(err, errsz, "cannot start the command: %s", strerror(-rc));
-	return rc;
+	return adi_spawn_traced(b, cmd, NULL, dt_trace_spawned, ready, arg, pid, err, errsz);
 }
 
 static int dt_reap(struct adi_backend *b, pid_t pid, int *status)

@@ -314,32 +314,22 @@ static int ops_trace_cgroup(struct adi_backend *b, int cgfd)
 	return adi_ebpf_trace_cgroup((struct adi_ebpf *)b, cgfd);
 }
 
-/* The child waits on a pipe until it is in the kernel filter, so its
+/* spawn's tracing step: the waiting child joins the kernel filter, so its
  * first syscalls after exec are seen. */
-static int ops_spawn(struct adi_backend *bb, char *const *cmd, adi_spawn_ready ready,
-		     void *arg, pid_t *pid, char *err, size_t errsz)
+static int trace_spawned(struct adi_backend *b, pid_t pid, char *err, size_t errsz)
 {
-	struct adi_ebpf *b = (struct adi_ebpf *)bb;
-	int go = -1, rc;
+	int rc = adi_ebpf_trace_pid((struct adi_ebpf *)b, (uint32_t)pid);
 
-	rc = adi_spawn_fork(cmd, NULL, NULL, pid, &go);
-	if (rc) {
-		snprintf(err, errsz, "fork: %s", strerror(-rc));
-		return rc;
-	}
-	rc = adi_ebpf_trace_pid(b, (uint32_t)*pid);
-	if (rc) {
+	if (rc)
 		snprintf(err, errsz, "cannot add the command to the trace filter: %s",
 			 strerror(-rc));
-		close(go); /* the child exits 127 without running anything */
-		waitpid(*pid, NULL, 0);
-		return rc;
-	}
-	ready(arg, *pid);
-	rc = adi_spawn_go(&go);
-	if (rc)
-		snprintf(err, errsz, "cannot start the command: %s", strerror(-rc));
 	return rc;
+}
+
+static int ops_spawn(struct adi_backend *b, char *const *cmd, adi_spawn_ready ready,
+		     void *arg, pid_t *pid, char *err, size_t errsz)
+{
+	return adi_spawn_traced(b, cmd, NULL, trace_spawned, ready, arg, pid, err, errsz);
 }
 
 static int ops_reap(struct adi_backend *b, pid_t pid, int *status)

@@ -501,33 +501,26 @@ static int prep_child(void *arg)
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
-static int pt_spawn(struct adi_backend *bb, char *const *cmd, adi_spawn_ready ready,
-		    void *arg, pid_t *pid, char *err, size_t errsz)
+/* spawn's tracing step: seize the waiting child; it gets run's seccomp
+ * filter (prep_child) once let go, or, without one, stops at every call */
+static int pt_trace_spawned(struct adi_backend *bb, pid_t pid, char *err, size_t errsz)
 {
 	struct adi_ptb *pb = (struct adi_ptb *)bb;
 	struct adi_pt *b = &pb->pt;
 	struct pt_task *t;
-	int go = -1, rc;
+	int rc;
 
-	rc = adi_spawn_fork(cmd, prep_child, pb, pid, &go);
-	if (rc) {
-		snprintf(err, errsz, "fork: %s", strerror(-rc));
-		return rc;
-	}
-	b->root = *pid;
-	if (ptrace(PTRACE_SEIZE, *pid, 0, (void *)(long)OPTS)) {
+	b->root = pid;
+	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)OPTS)) {
 		rc = -errno;
 		snprintf(err, errsz, "cannot trace the command (PTRACE_SEIZE: %s)%s",
 			 strerror(-rc), rc == -EPERM ? "; ptrace may be forbidden here "
 			 "(a container without CAP_SYS_PTRACE, or a seccomp policy)" : "");
-		close(go);
-		waitpid(*pid, NULL, 0);
 		return rc;
 	}
-	t = task_new(b, *pid, *pid);
+	t = task_new(b, pid, pid);
 	if (!t) {
 		snprintf(err, errsz, "out of memory");
-		close(go);
 		return -ENOMEM;
 	}
 	t->started = true;
@@ -535,12 +528,15 @@ static int pt_spawn(struct adi_backend *bb, char *const *cmd, adi_spawn_ready re
 	t->ppid = (uint32_t)getpid();
 	t->filtered = pb->seccomp_ok;
 	if (!t->filtered)
-		ptrace(PTRACE_INTERRUPT, *pid, 0, 0);
-	ready(arg, *pid);
-	rc = adi_spawn_go(&go);
-	if (rc)
-		snprintf(err, errsz, "cannot start the command: %s", strerror(-rc));
-	return rc;
+		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+	return 0;
+}
+
+static int pt_spawn(struct adi_backend *b, char *const *cmd, adi_spawn_ready ready,
+		    void *arg, pid_t *pid, char *err, size_t errsz)
+{
+	return adi_spawn_traced(b, cmd, prep_child, pt_trace_spawned, ready, arg, pid, err,
+				errsz);
 }
 
 static int pt_reap(struct adi_backend *bb, pid_t pid, int *status)
