@@ -1,5 +1,5 @@
 /* test_http2.c - unit tests of the HTTP/2 and gRPC decoder (src/proto/
- * http2.c) and of the h2c hand-over from HTTP/1 (proto.h next()). Frames
+ * http2/) and of the h2c hand-over from HTTP/1 (proto.h next()). Frames
  * are built here byte by byte after RFC 9113; header blocks are encoded by
  * libnghttp2's HPACK deflater (a real encoder: dynamic table, Huffman,
  * table size updates), gRPC messages and protobuf by hand after
