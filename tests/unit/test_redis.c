@@ -1,4 +1,4 @@
-/* test_redis.c - unit tests of the Redis decoder (src/proto/redis.c). Each
+/* test_redis.c - unit tests of the Redis decoder (src/proto/redis/). Each
  * fixture is a list of byte segments (direction, timestamp), gaps and ends
  * of direction written by hand from the RESP specification
  * (https://redis.io/docs/latest/develop/reference/protocol-spec/), driven
