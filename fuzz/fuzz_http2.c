@@ -1,5 +1,5 @@
 /* fuzz_http2.c - libFuzzer target for the HTTP/2 and gRPC decoder (src/
- * proto/http2.c). The input is a script of both directions of one
+ * proto/http2/). The input is a script of both directions of one
  * connection (format: pd_script_parse in tests/support/pdrive.h; the unit
  * test writes its fixtures in it as seeds, fuzz/corpus/fuzz_http2/).
  * pd_fuzz_one drives it whole and cut up (both must emit the same events,

@@ -1,5 +1,5 @@
 /* fuzz_redis.c - libFuzzer target for the Redis decoder (src/proto/
- * redis.c). The input is a script of both directions of one connection
+ * redis/). The input is a script of both directions of one connection
  * (format: pd_script_parse in tests/support/pdrive.h; the unit test writes
  * its fixtures in it as seeds, fuzz/corpus/fuzz_redis/). pd_fuzz_one drives
  * it whole and cut up (both must emit the same events, every parse()/

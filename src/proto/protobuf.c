@@ -1,5 +1,5 @@
-/* protobuf.c - schema-less protobuf decoding (protobuf.h). Reads through a
- * bounds-checked cursor; builds the JSON object of one message, nested
+/* protobuf.c - schema-less protobuf decoding (protobuf.h). Reads through
+ * the bounds-checked cursor of lib/cursor.h; builds the JSON object of one message, nested
  * messages recursively up to ADI_PB_MAX_DEPTH. Owns nothing between calls.
  *
  * Wire format (https://protobuf.dev/programming-guides/encoding/):
@@ -23,50 +23,11 @@
 #include <string.h>
 
 #include "protobuf.h"
+#include "../lib/cursor.h"
 #include "../lib/util.h"
 
 #define PB_MAX_FIELD ((1u << 29) - 1)
 #define PB_JSON_INT_MAX ((int64_t)1 << 53)
-
-/* A bounds-checked reader over borrowed bytes. */
-struct pb_cur {
-	const uint8_t *b;
-	size_t n, pos;
-};
-
-/* A varint at the cursor; false when it runs past the end or is longer
- * than 10 bytes. */
-static bool pb_varint(struct pb_cur *c, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (unsigned i = 0; i < 10; i++) {
-		uint8_t byte;
-
-		if (c->pos >= c->n)
-			return false;
-		byte = c->b[c->pos++];
-		x |= (uint64_t)(byte & 0x7f) << (7 * i);
-		if (!(byte & 0x80)) {
-			*v = x;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool pb_fixed(struct pb_cur *c, unsigned k, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (c->n - c->pos < k)
-		return false;
-	for (unsigned i = 0; i < k; i++)
-		x |= (uint64_t)c->b[c->pos + i] << (8 * i);
-	c->pos += k;
-	*v = x;
-	return true;
-}
 
 /* A 64-bit value as JSON: an int within +-2^53 (a negative int64 is how
  * negative int32/int64 travel), else the unsigned decimal as a string. */
@@ -259,49 +220,52 @@ static struct adi_jval *pb_len_cut(const uint8_t *b, size_t n, unsigned depth)
 static struct adi_jval *pb_message(const uint8_t *b, size_t n, bool partial,
 				   unsigned depth)
 {
-	struct pb_cur c = { b, n, 0 };
+	struct adi_cur c = adi_cur_make(b, n);
 	struct pb_list l = { 0 };
 	struct adi_jval *obj;
 
-	while (c.pos < c.n) {
+	while (adi_cur_left(&c)) {
 		uint64_t tag, v, len;
 		uint32_t num;
 		struct adi_jval *val = NULL;
+		const uint8_t *p;
 
-		if (!pb_varint(&c, &tag))
+		/* a varint of more than 10 bytes, or cut by the end, fails */
+		if (!adi_cur_varint(&c, &tag))
 			goto cut;
 		if ((tag >> 3) < 1 || (tag >> 3) > PB_MAX_FIELD)
 			goto bad;
 		num = (uint32_t)(tag >> 3);
 		switch (tag & 7) {
 		case 0:
-			if (!pb_varint(&c, &v))
+			if (!adi_cur_varint(&c, &v))
 				goto cut;
 			val = pb_u64(v);
 			break;
 		case 1:
-			if (!pb_fixed(&c, 8, &v))
+			if (!adi_cur_le64(&c, &v))
 				goto cut;
 			val = pb_u64(v);
 			break;
 		case 5:
-			if (!pb_fixed(&c, 4, &v))
+			if (!adi_cur_le(&c, 4, &v))
 				goto cut;
 			val = adi_j_int((int64_t)v);
 			break;
 		case 2:
-			if (!pb_varint(&c, &len))
+			if (!adi_cur_varint(&c, &len))
 				goto cut;
-			if (len > c.n - c.pos) {
+			if (len > adi_cur_left(&c)) {
 				if (!partial)
 					goto bad;
 				/* cut short: its first bytes, and the end */
-				val = pb_len_cut(c.b + c.pos, c.n - c.pos, depth);
-				c.pos = c.n;
+				p = adi_cur_ptr(&c);
+				val = pb_len_cut(p, adi_cur_left(&c), depth);
+				adi_cur_skip(&c, adi_cur_left(&c));
 				break;
 			}
-			val = pb_len_value(c.b + c.pos, (size_t)len, depth);
-			c.pos += (size_t)len;
+			adi_cur_bytes(&c, (size_t)len, &p);
+			val = pb_len_value(p, (size_t)len, depth);
 			break;
 		default:
 			goto bad; /* groups (3, 4) and the unused 6, 7 */
