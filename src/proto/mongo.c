@@ -20,6 +20,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "lib/cursor.h"
 #include "mongo.h"
 
 #define MG_HDR 16                      /* the standard message header */
@@ -105,74 +106,21 @@ static struct mg_side *mg_side_of(struct mongo_state *st, enum adi_dir dir)
 	return &st->side[dir == ADI_DIR_OUT ? 0 : 1];
 }
 
-/* ---- a bounds-checked cursor over wire bytes ---- */
+/* ---- BSON framing on top of the cursor ---- */
 
-struct mg_cur {
-	const uint8_t *b;
-	size_t n, pos;
-};
-
-static bool mg_rd_u8(struct mg_cur *c, uint8_t *v)
+/* A BSON document's framing at c: an int32 length (>= 5, within the bytes
+ * left) of bytes ending in NUL. *doc borrows them; the content is checked
+ * later. False (and c bad) when it is not one. */
+static bool mg_rd_doc(struct adi_cur *c, bson_t *doc)
 {
-	if (c->n - c->pos < 1)
-		return false;
-	*v = c->b[c->pos++];
-	return true;
-}
-
-static bool mg_rd_u32(struct mg_cur *c, uint32_t *v)
-{
-	const uint8_t *p;
-
-	if (c->n - c->pos < 4)
-		return false;
-	p = c->b + c->pos;
-	*v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	     (uint32_t)p[3] << 24;
-	c->pos += 4;
-	return true;
-}
-
-static bool mg_skip(struct mg_cur *c, size_t k)
-{
-	if (c->n - c->pos < k)
-		return false;
-	c->pos += k;
-	return true;
-}
-
-/* A NUL-terminated string: *s points at it (borrowed), *len without NUL. */
-static bool mg_rd_cstr(struct mg_cur *c, const char **s, size_t *len)
-{
-	const uint8_t *z = memchr(c->b + c->pos, 0, c->n - c->pos);
-
-	if (!z)
-		return false;
-	*s = (const char *)(c->b + c->pos);
-	*len = (size_t)(z - (c->b + c->pos));
-	c->pos += *len + 1;
-	return true;
-}
-
-/* A BSON document's framing: an int32 length (>= 5, within the bytes)
- * ending in NUL. *doc borrows the bytes; the content is checked later. */
-static bool mg_rd_doc(struct mg_cur *c, bson_t *doc)
-{
-	struct mg_cur k = *c;
 	uint32_t len;
 
-	if (!mg_rd_u32(&k, &len) || len < 5 || len > c->n - c->pos)
-		return false;
-	if (!bson_init_static(doc, c->b + c->pos, len))
-		return false;
-	c->pos += len;
-	return true;
-}
-
-static uint32_t mg_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	if (adi_cur_need(c, 4))
+		return adi_cur_fail(c);
+	len = adi_ld_le32(adi_cur_ptr(c));
+	if (len < 5 || len > adi_cur_left(c) || !bson_init_static(doc, adi_cur_ptr(c), len))
+		return adi_cur_fail(c);
+	return adi_cur_skip(c, len);
 }
 
 /* ---- the message header ----
@@ -230,16 +178,16 @@ static enum mg_chk mg_head_check(const uint8_t *b, size_t n, bool req, bool stri
 
 	if (n < 4)
 		return MG_PARTIAL; /* not even the length yet */
-	len = mg_le32(b);
+	len = adi_ld_le32(b);
 	if (len < MG_HDR || len > MG_MAX_WIRE)
 		return MG_BAD;
 	if (n < MG_HDR) {
-		if (strict && n >= 12 && (mg_le32(b + 8) == 0) != req)
+		if (strict && n >= 12 && (adi_ld_le32(b + 8) == 0) != req)
 			return MG_BAD;
 		return MG_PARTIAL;
 	}
-	rto = mg_le32(b + 8);
-	op = mg_le32(b + 12);
+	rto = adi_ld_le32(b + 8);
+	op = adi_ld_le32(b + 12);
 	if (!mg_known_op(op, strict))
 		return MG_BAD;
 	if (strict && ((rto == 0) != req || (op == OP_REPLY && req) ||
@@ -251,32 +199,32 @@ static enum mg_chk mg_head_check(const uint8_t *b, size_t n, bool req, bool stri
 	/* the fixed part, each field as soon as it is there */
 	switch (op) {
 	case OP_MSG:
-		if (n >= 20 && (mg_le32(b + 16) & MG_REQUIRED_BITS & ~(MG_CHECKSUM | MG_MORE)))
+		if (n >= 20 && (adi_ld_le32(b + 16) & MG_REQUIRED_BITS & ~(MG_CHECKSUM | MG_MORE)))
 			return MG_BAD;
 		if (n >= 21 && b[20] > 1)
 			return MG_BAD; /* kind 2 is internal to the server */
 		/* a kind-0 document's length or a kind-1 section's size */
-		if (n >= 25 && (mg_le32(b + 21) < 5 || mg_le32(b + 21) > len - 21))
+		if (n >= 25 && (adi_ld_le32(b + 21) < 5 || adi_ld_le32(b + 21) > len - 21))
 			return MG_BAD;
 		break;
 	case OP_REPLY:
-		if (n >= 20 && (mg_le32(b + 16) & ~0xfu))
+		if (n >= 20 && (adi_ld_le32(b + 16) & ~0xfu))
 			return MG_BAD;
-		if (n >= 36 && mg_le32(b + 32) > (len - 36) / 5) /* numberReturned */
+		if (n >= 36 && adi_ld_le32(b + 32) > (len - 36) / 5) /* numberReturned */
 			return MG_BAD;
 		break;
 	case OP_COMPRESSED:
-		v = n >= 20 ? mg_le32(b + 16) : OP_MSG;
+		v = n >= 20 ? adi_ld_le32(b + 16) : OP_MSG;
 		if (v == OP_COMPRESSED || !mg_known_op(v, strict))
 			return MG_BAD;
-		if ((n >= 24 && mg_le32(b + 20) > MG_MAX_WIRE) || (n >= 25 && b[24] > 3))
+		if ((n >= 24 && adi_ld_le32(b + 20) > MG_MAX_WIRE) || (n >= 25 && b[24] > 3))
 			return MG_BAD;
 		break;
 	case OP_QUERY:
 		/* flags: bit 0 reserved, bits 8-31 unused; a name follows */
 		if (len < MG_HDR + 4 + 2 + 8 + 5)
 			return MG_BAD;
-		if (n >= 20 && (mg_le32(b + 16) & ~0xfeu))
+		if (n >= 20 && (adi_ld_le32(b + 16) & ~0xfeu))
 			return MG_BAD;
 		for (size_t i = 20; i < n && i < len; i++) {
 			if (b[i] == 0)
@@ -684,9 +632,9 @@ static char *mg_strdup_utf8(const char *s, size_t n)
 }
 
 /* Database and collection of a namespace "db.coll" (no dot: all db). */
-static void mg_namespace(struct mg_dec *d, const char *ns, size_t n)
+static void mg_namespace(struct mg_dec *d, const uint8_t *wire, size_t n)
 {
-	const char *dot = memchr(ns, '.', n);
+	const char *ns = (const char *)wire, *dot = memchr(ns, '.', n);
 
 	free(d->db);
 	free(d->coll);
@@ -726,34 +674,38 @@ static void mg_set_doc(struct mg_dec *d, bson_t *doc)
  * the sections wholly present are used). */
 static void mg_dec_msg(struct mg_dec *d, const uint8_t *b, size_t n, bool full)
 {
-	struct mg_cur c = { b, n, 0 };
+	struct adi_cur all = adi_cur_make(b, n), c;
 	bson_t body, *doc;
-	bool has_body = false;
+	bool has_body = false, crc;
 	uint32_t flags;
-	struct { size_t id, idlen, off, end; } seq[8];
+	struct {
+		const uint8_t *id;     /* the identifier (borrowed) */
+		size_t idlen;
+		struct adi_cur docs;   /* its documents */
+	} seq[8];
 	unsigned nseq = 0;
 
-	if (!mg_rd_u32(&c, &flags)) {
+	if (!adi_cur_le32(&all, &flags)) {
 		mg_err(d, "OP_MSG cut short");
 		return;
 	}
 	d->more = flags & MG_MORE;
 	d->exhaust = flags & MG_EXHAUST;
-	if ((flags & MG_CHECKSUM) && full) {
-		if (c.n < 4 + 4) {
-			mg_err(d, "OP_MSG cut short");
-			return;
-		}
-		c.n -= 4;
+	crc = (flags & MG_CHECKSUM) && full;
+	if (crc && n < 4 + 4) {
+		mg_err(d, "OP_MSG cut short");
+		return;
 	}
-	while (c.pos < c.n) {
-		uint8_t kind = 0;
+	/* the sections: all that is left but the checksum */
+	adi_cur_sub(&all, adi_cur_left(&all) - (crc ? 4 : 0), &c);
+	while (adi_cur_left(&c)) {
+		uint8_t kind;
 		uint32_t size;
-		const char *id;
+		const uint8_t *id;
 		size_t idlen;
-		struct mg_cur s;
+		struct adi_cur s;
 
-		mg_rd_u8(&c, &kind);
+		adi_cur_u8(&c, &kind);
 		if (kind == 0) {
 			if (has_body) {
 				mg_err(d, "OP_MSG with two body sections");
@@ -766,23 +718,20 @@ static void mg_dec_msg(struct mg_dec *d, const uint8_t *b, size_t n, bool full)
 			}
 			has_body = true;
 		} else if (kind == 1) {
-			s = c;
-			if (!mg_rd_u32(&s, &size) || size < 5 || size - 4 > c.n - s.pos) {
+			/* the size counts itself */
+			if (!adi_cur_le32(&c, &size) || size < 5 || !adi_cur_sub(&c, size - 4, &s)) {
 				if (full)
 					mg_err(d, "OP_MSG document sequence malformed");
 				break;
 			}
-			s.n = s.pos + size - 4;
-			if (!mg_rd_cstr(&s, &id, &idlen) || nseq == 8) {
+			if (!adi_cur_cstr(&s, &id, &idlen) || nseq == 8) {
 				mg_err(d, nseq == 8 ? "OP_MSG with over 8 document sequences" :
 				       "OP_MSG document sequence malformed");
 				break;
 			}
-			seq[nseq].id = (size_t)((const uint8_t *)id - b);
+			seq[nseq].id = id;
 			seq[nseq].idlen = idlen;
-			seq[nseq].off = s.pos;
-			seq[nseq++].end = s.n;
-			c.pos = s.n;
+			seq[nseq++].docs = s;
 		} else {
 			mg_err(d, "OP_MSG section of unknown kind");
 			break;
@@ -796,16 +745,17 @@ static void mg_dec_msg(struct mg_dec *d, const uint8_t *b, size_t n, bool full)
 	doc = bson_new();
 	bson_concat(doc, &body);
 	for (unsigned i = 0; i < nseq; i++) {
-		struct mg_cur s = { b, seq[i].end, seq[i].off };
+		const char *id = (const char *)seq[i].id;
+		struct adi_cur s = seq[i].docs;
 		bson_t arr, one;
 		uint32_t k = 0;
 
-		if (!bson_utf8_validate((const char *)b + seq[i].id, seq[i].idlen, false)) {
+		if (!bson_utf8_validate(id, seq[i].idlen, false)) {
 			mg_err(d, "OP_MSG sequence identifier not UTF-8");
 			continue;
 		}
-		bson_append_array_begin(doc, (const char *)b + seq[i].id, (int)seq[i].idlen, &arr);
-		while (s.pos < s.n) {
+		bson_append_array_begin(doc, id, (int)seq[i].idlen, &arr);
+		while (adi_cur_left(&s)) {
 			char ik[16];
 			const char *key = ik;
 			size_t kl;
@@ -829,21 +779,21 @@ static void mg_dec_msg(struct mg_dec *d, const uint8_t *b, size_t n, bool full)
  * unwrapped). */
 static void mg_dec_query(struct mg_dec *d, const uint8_t *b, size_t n, bool full)
 {
-	struct mg_cur c = { b, n, 0 };
-	const char *ns;
+	struct adi_cur c = adi_cur_make(b, n);
+	const uint8_t *ns;
 	size_t nslen;
 	bson_t q, inner;
 	const bson_t *cmd = &q;
 	bson_iter_t it;
 
-	if (!mg_skip(&c, 4) || !mg_rd_cstr(&c, &ns, &nslen)) {
+	if (!adi_cur_skip(&c, 4) || !adi_cur_cstr(&c, &ns, &nslen)) {
 		mg_err(d, "OP_QUERY cut short");
 		return;
 	}
 	mg_namespace(d, ns, nslen);
 	d->query = true;
 	d->cmd_query = d->coll && !strcmp(d->coll, "$cmd");
-	if (!mg_skip(&c, 8) || !mg_rd_doc(&c, &q)) {
+	if (!adi_cur_skip(&c, 8) || !mg_rd_doc(&c, &q)) {
 		if (full)
 			mg_err(d, "OP_QUERY query malformed");
 		return;
@@ -867,11 +817,11 @@ static void mg_dec_query(struct mg_dec *d, const uint8_t *b, size_t n, bool full
  * as {"documents": [...]}. */
 static void mg_dec_reply(struct mg_dec *d, const uint8_t *b, size_t n, bool full)
 {
-	struct mg_cur c = { b, n, 0 };
+	struct adi_cur c = adi_cur_make(b, n);
 	uint32_t count;
 	bson_t one, arr, *doc;
 
-	if (!mg_rd_u32(&c, &d->rflags) || !mg_skip(&c, 12) || !mg_rd_u32(&c, &count)) {
+	if (!adi_cur_le32(&c, &d->rflags) || !adi_cur_skip(&c, 12) || !adi_cur_le32(&c, &count)) {
 		mg_err(d, "OP_REPLY cut short");
 		return;
 	}
@@ -910,63 +860,65 @@ static void mg_dec_legacy(struct mg_dec *d, uint32_t op, const uint8_t *b, size_
 		"OP_UPDATE", "OP_INSERT", NULL, NULL, "OP_GET_MORE", "OP_DELETE",
 		"OP_KILL_CURSORS",
 	};
-	struct mg_cur c = { b, n, 0 };
-	const char *ns;
+	struct adi_cur c = adi_cur_make(b, n);
+	const uint8_t *ns;
 	size_t nslen;
 
 	free(d->op);
 	d->op = strdup(names[op - OP_UPDATE]);
-	if (op != OP_KILL_CURSORS && mg_skip(&c, 4) && mg_rd_cstr(&c, &ns, &nslen))
+	if (op != OP_KILL_CURSORS && adi_cur_skip(&c, 4) && adi_cur_cstr(&c, &ns, &nslen))
 		mg_namespace(d, ns, nslen);
 }
 
 /* The first member of the document at c: its key (the command name) and,
  * when it is a string, its value. For messages not kept whole. */
-static void mg_peek_first(struct mg_dec *d, struct mg_cur *c)
+static void mg_peek_first(struct mg_dec *d, struct adi_cur *c)
 {
 	uint8_t type;
 	uint32_t slen;
-	const char *key;
+	const uint8_t *key, *str;
 	size_t klen;
 
-	if (!mg_skip(c, 4) || !mg_rd_u8(c, &type) || !type || !mg_rd_cstr(c, &key, &klen))
+	if (!adi_cur_skip(c, 4) || !adi_cur_u8(c, &type) || !type ||
+	    !adi_cur_cstr(c, &key, &klen))
 		return;
-	d->op = mg_strdup_utf8(key, klen);
-	if (type == BSON_TYPE_UTF8 && mg_rd_u32(c, &slen) && slen >= 1 &&
-	    slen <= c->n - c->pos) {
+	d->op = mg_strdup_utf8((const char *)key, klen);
+	/* a string: int32 length (its NUL included), the bytes, NUL */
+	if (type == BSON_TYPE_UTF8 && adi_cur_le32(c, &slen) && slen >= 1 &&
+	    adi_cur_bytes(c, slen, &str)) {
 		free(d->coll);
-		d->coll = mg_strdup_utf8((const char *)c->b + c->pos, slen - 1);
+		d->coll = mg_strdup_utf8((const char *)str, slen - 1);
 	}
 }
 
 /* What the first bytes of a skipped (over the cap) message tell. */
 static void mg_peek(struct mg_dec *d, uint32_t op, const uint8_t *b, size_t n)
 {
-	struct mg_cur c = { b, n, 0 };
+	struct adi_cur c = adi_cur_make(b, n);
 	uint8_t kind;
 	uint32_t size;
-	const char *ns;
+	const uint8_t *ns;
 	size_t nslen;
 
 	if (op == OP_MSG) {
-		if (!mg_skip(&c, 4))
+		if (!adi_cur_skip(&c, 4))
 			return;
-		while (mg_rd_u8(&c, &kind)) {
+		while (adi_cur_u8(&c, &kind)) {
 			if (kind == 0) {
 				mg_peek_first(d, &c);
 				return;
 			}
-			if (kind != 1 || !mg_rd_u32(&c, &size) || size < 4 ||
-			    !mg_skip(&c, size - 4))
+			if (kind != 1 || !adi_cur_le32(&c, &size) || size < 4 ||
+			    !adi_cur_skip(&c, size - 4))
 				return;
 		}
 	} else if (op == OP_QUERY) {
-		if (!mg_skip(&c, 4) || !mg_rd_cstr(&c, &ns, &nslen))
+		if (!adi_cur_skip(&c, 4) || !adi_cur_cstr(&c, &ns, &nslen))
 			return;
 		mg_namespace(d, ns, nslen);
 		d->query = true;
 		d->cmd_query = d->coll && !strcmp(d->coll, "$cmd");
-		if (mg_skip(&c, 8) && d->cmd_query) {
+		if (adi_cur_skip(&c, 8) && d->cmd_query) {
 			free(d->coll);
 			d->coll = NULL;
 			mg_peek_first(d, &c);
@@ -1093,12 +1045,12 @@ static void mg_decode(struct mg_side *sd, struct mg_dec *d)
 		d->cut = true;
 	}
 	if (sd->op == OP_COMPRESSED) {
-		struct mg_cur c = { body, blen, 0 };
-		uint32_t orig = 0, usize = 0;
-		uint8_t id = 0;
+		struct adi_cur c = adi_cur_make(body, blen);
+		uint32_t orig, usize;
+		uint8_t id;
 		uint8_t *plain;
 
-		if (!mg_rd_u32(&c, &orig) || !mg_rd_u32(&c, &usize) || !mg_rd_u8(&c, &id)) {
+		if (!adi_cur_le32(&c, &orig) || !adi_cur_le32(&c, &usize) || !adi_cur_u8(&c, &id)) {
 			mg_err(d, "OP_COMPRESSED cut short");
 			return;
 		}
@@ -1107,7 +1059,7 @@ static void mg_decode(struct mg_side *sd, struct mg_dec *d)
 			mg_err(d, "compressed message incomplete");
 			return;
 		}
-		plain = mg_decompress(d, id, body + c.pos, blen - c.pos, usize);
+		plain = mg_decompress(d, id, adi_cur_ptr(&c), adi_cur_left(&c), usize);
 		if (plain)
 			mg_dec_body(d, orig, plain, usize, true);
 		free(plain);
@@ -1118,8 +1070,8 @@ static void mg_decode(struct mg_side *sd, struct mg_dec *d)
 		return;
 	}
 	mg_dec_body(d, (uint32_t)sd->op, body, blen, full);
-	if (full && sd->op == OP_MSG && (mg_le32(body) & MG_CHECKSUM) && sd->len >= MG_HDR + 8)
-		d->checksum_bad = mg_crc32c(sd->buf, sd->len - 4) != mg_le32(sd->buf + sd->len - 4);
+	if (full && sd->op == OP_MSG && (adi_ld_le32(body) & MG_CHECKSUM) && sd->len >= MG_HDR + 8)
+		d->checksum_bad = mg_crc32c(sd->buf, sd->len - 4) != adi_ld_le32(sd->buf + sd->len - 4);
 }
 
 /* ---- a message's fields ---- */
@@ -1370,10 +1322,10 @@ static void mg_begin(struct mongo_state *st, struct mg_side *sd, const uint8_t *
 {
 	mg_side_reset(sd);
 	sd->phase = MG_BODY;
-	sd->len = mg_le32(b);
-	sd->rid = (int32_t)mg_le32(b + 4);
-	sd->rto = (int32_t)mg_le32(b + 8);
-	sd->op = (int32_t)mg_le32(b + 12);
+	sd->len = adi_ld_le32(b);
+	sd->rid = (int32_t)adi_ld_le32(b + 4);
+	sd->rto = (int32_t)adi_ld_le32(b + 8);
+	sd->op = (int32_t)adi_ld_le32(b + 12);
 	sd->over = sd->len > MG_MAX_KEEP;
 	if (req) {
 		st->inprog = true;
