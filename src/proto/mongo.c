@@ -20,7 +20,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "lib/cursor.h"
+#include "../lib/cursor.h"
 #include "mongo.h"
 
 #define MG_HDR 16                      /* the standard message header */
