@@ -1,4 +1,4 @@
-/* test_mongo.c - unit tests of the MongoDB decoder (src/proto/mongo.c).
+/* test_mongo.c - unit tests of the MongoDB decoder (src/proto/mongo/).
  * Messages are framed here by hand from the wire protocol reference
  * (https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/):
  * header, OP_MSG sections, OP_QUERY / OP_REPLY bodies, OP_COMPRESSED with
@@ -699,7 +699,7 @@ static void test_gaps(void **state)
  * documents array is cut after its first item with a summary, a long
  * string becomes "<truncated N bytes>" (N: its BSON size, 4 + 200 + 1),
  * and the event says truncated. Numbers worked out from the spaced text
- * libbson measures with, in mongo.c's comment. */
+ * libbson measures with, in src/proto/mongo/values.c's comment. */
 static void test_truncation(void **state)
 {
 	char pad[201];
