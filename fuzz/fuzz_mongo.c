@@ -1,5 +1,5 @@
 /* fuzz_mongo.c - libFuzzer target for the MongoDB decoder (src/proto/
- * mongo.c). The input is a script of both directions of one connection
+ * mongo/). The input is a script of both directions of one connection
  * (format: pd_script_parse in tests/support/pdrive.h; the unit test writes
  * its fixtures in it as seeds, fuzz/corpus/fuzz_mongo/). pd_fuzz_one drives
  * it whole and cut up (both must emit the same events, every parse()/

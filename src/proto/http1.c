@@ -12,6 +12,7 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
+#include "../lib/cursor.h"
 #include "http1.h"
 #include "http2.h"
 
@@ -140,17 +141,6 @@ static bool h1_tchar(uint8_t c)
 static bool h1_digit(uint8_t c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int h1_hex(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static uint8_t h1_lower(uint8_t c)
@@ -1130,7 +1120,7 @@ static enum h1_sl h1_chunk_line(struct h1_side *sd, const uint8_t *b, size_t n,
 			goto bad;
 		if (sd->cr && c != '\n')
 			goto bad;
-		if (sd->cl_state == H1_CL_HEX && (d = h1_hex(c)) >= 0) {
+		if (sd->cl_state == H1_CL_HEX && (d = adi_hexval(c)) >= 0) {
 			if (++sd->cl_digits > H1_MAX_CHUNK)
 				goto bad;
 			sd->remaining = sd->remaining * 16 + (uint64_t)d;

@@ -2,8 +2,9 @@
  * OP_REPLY pair drivers still use for their first handshake, OP_COMPRESSED
  * (zlib, zstd, snappy), with BSON shown as MongoDB Extended JSON (relaxed)
  * through libbson; requests and replies paired by requestID / responseTo
- * into `mongo_command` events (docs/events.md). Used only through
- * adi_proto_mongo (proto.h); the kinds below are what its messages carry.
+ * into `mongo_command` events (docs/events.md; what is decoded, the fields,
+ * limits: docs/mongo.md). Used only through adi_proto_mongo (proto.h); the
+ * kinds below are what its messages carry. The code: src/proto/mongo/.
  */
 #ifndef ADI_PROTO_MONGO_H
 #define ADI_PROTO_MONGO_H

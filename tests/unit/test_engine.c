@@ -177,6 +177,17 @@ static void set_path2(struct adi_raw_event *ev, const char *p, size_t n)
 	ev->f.path2_len = (uint32_t)n;
 }
 
+/* The transferred bytes of a read or write: direction, return value,
+ * size and the payload. */
+static void set_data(struct adi_raw_event *ev, enum adi_dir dir, const char *data, size_t n)
+{
+	ev->f.dir = dir;
+	ev->f.ret = (int64_t)n;
+	ev->f.size = n;
+	ev->f.data_len = (uint32_t)n;
+	ev->data = (const uint8_t *)data;
+}
+
 static void feed(struct tst *t, const struct adi_raw_event *ev)
 {
 	if (adi_engine_feed(t->e, ev) != 0)
@@ -290,11 +301,7 @@ static void sys_io_kind(struct tst *t, uint64_t ts, uint32_t pid, int fd, uint8_
 
 	ev.f.fd = fd;
 	ev.f.fd_kind = kind;
-	ev.f.dir = dir;
-	ev.f.ret = (int64_t)n;
-	ev.f.size = n;
-	ev.f.data_len = (uint32_t)n;
-	ev.data = (const uint8_t *)data;
+	set_data(&ev, dir, data, n);
 	ev.f.ino = 5000 + (uint64_t)fd;
 	ev.f.mode = 0100644;
 	ev.f.uid = ev.f.gid = 1000;
@@ -315,6 +322,26 @@ static void sys_read(struct tst *t, uint64_t ts, uint32_t pid, int fd, const cha
 static void sys_write(struct tst *t, uint64_t ts, uint32_t pid, int fd, const char *s)
 {
 	sys_io_n(t, ts, pid, fd, ADI_DIR_OUT, s, strlen(s));
+}
+
+/* A read of a regular file's fd returning ret, with no payload. */
+static struct adi_raw_event read_ev(uint64_t ts, uint32_t pid, int fd, int64_t ret)
+{
+	struct adi_raw_event ev = mk(ADI_RAW_IO, ADI_OP_READ, ts, pid);
+
+	ev.f.fd = fd;
+	ev.f.fd_kind = ADI_FD_REG;
+	ev.f.dir = ADI_DIR_IN;
+	ev.f.ret = ret;
+	return ev;
+}
+
+/* ... that failed with ret (-errno). */
+static void sys_read_fail(struct tst *t, uint64_t ts, uint32_t pid, int fd, int64_t ret)
+{
+	struct adi_raw_event ev = read_ev(ts, pid, fd, ret);
+
+	feed(t, &ev);
 }
 
 static void sys_close(struct tst *t, uint64_t ts, uint32_t pid, int fd)
@@ -408,34 +435,34 @@ static void sys_socket(struct tst *t, uint64_t ts, uint32_t pid, int fd, uint64_
 	feed(t, &ev);
 }
 
-static void sys_connect(struct tst *t, uint64_t ts, uint32_t pid, int fd, int64_t ret,
-			const struct sockdesc *s)
+/* connect (listener < 0) or accept4 on listener of fd: the peer's
+ * sockaddr_in travels as path2. */
+static void sys_peer(struct tst *t, uint16_t op, uint64_t ts, uint32_t pid, int fd,
+		     int listener, int64_t ret, const struct sockdesc *s)
 {
-	struct adi_raw_event ev = mk(ADI_RAW_SOCK, ADI_OP_CONNECT, ts, pid);
+	struct adi_raw_event ev = mk(ADI_RAW_SOCK, op, ts, pid);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(s->rport) };
 
 	assert_int_equal(inet_pton(AF_INET, s->rip, &sa.sin_addr), 1);
 	sk_fill(&ev.f, s);
 	ev.f.fd = fd;
+	if (listener >= 0)
+		ev.f.fd2 = ev.f.arg = listener;
 	ev.f.ret = ret;
 	set_path2(&ev, (const char *)&sa, sizeof(sa));
 	feed(t, &ev);
 }
 
+static void sys_connect(struct tst *t, uint64_t ts, uint32_t pid, int fd, int64_t ret,
+			const struct sockdesc *s)
+{
+	sys_peer(t, ADI_OP_CONNECT, ts, pid, fd, -1, ret, s);
+}
+
 static void sys_accept(struct tst *t, uint64_t ts, uint32_t pid, int fd, int listener,
 		       const struct sockdesc *s)
 {
-	struct adi_raw_event ev = mk(ADI_RAW_SOCK, ADI_OP_ACCEPT4, ts, pid);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(s->rport) };
-
-	assert_int_equal(inet_pton(AF_INET, s->rip, &sa.sin_addr), 1);
-	sk_fill(&ev.f, s);
-	ev.f.fd = fd;
-	ev.f.fd2 = listener;
-	ev.f.arg = listener;
-	ev.f.ret = fd;
-	set_path2(&ev, (const char *)&sa, sizeof(sa));
-	feed(t, &ev);
+	sys_peer(t, ADI_OP_ACCEPT4, ts, pid, fd, listener, fd, s);
 }
 
 static void sys_so_error(struct tst *t, uint64_t ts, uint32_t pid, int fd, int val,
@@ -459,11 +486,7 @@ static void sys_sock_io(struct tst *t, uint64_t ts, uint32_t pid, int fd, enum a
 
 	sk_fill(&ev.f, s);
 	ev.f.fd = fd;
-	ev.f.dir = dir;
-	ev.f.ret = (int64_t)n;
-	ev.f.size = n;
-	ev.f.data_len = (uint32_t)n;
-	ev.data = (const uint8_t *)data;
+	set_data(&ev, dir, data, n);
 	ev.f.flags = ADI_RAW_HAS_SEQ;
 	ev.f.seq = seq;
 	feed(t, &ev);
@@ -621,11 +644,63 @@ static void expect_ms_at(const struct adi_jval *o, const char *key, double want,
 	}
 }
 
+static void expect_absent_at(const struct adi_jval *o, const char *key, const char *file,
+			     int line)
+{
+	if (adi_j_get(o, key)) {
+		print_error("%s:%d: \"%s\" is present, want it absent\n", file, line, key);
+		_fail(file, line);
+	}
+}
+
 #define EXPECT_STR(o, k, w) expect_str_at(o, k, w, __FILE__, __LINE__)
 #define EXPECT_INT(o, k, w) expect_int_at(o, k, w, __FILE__, __LINE__)
 #define EXPECT_NULL(o, k) expect_null_at(o, k, __FILE__, __LINE__)
 #define EXPECT_MS(o, k, w) expect_ms_at(o, k, w, __FILE__, __LINE__)
-#define EXPECT_ABSENT(o, k) assert_null(adi_j_get(o, k))
+#define EXPECT_ABSENT(o, k) expect_absent_at(o, k, __FILE__, __LINE__)
+
+/* One expected member of an event, for EXPECT_EV: a string (NUL: null),
+ * an integer, a duration in ms, or no such member. */
+struct want {
+	char type;              /* 's', 'i', 'm', 'a' */
+	const char *key;
+	const char *s;
+	int64_t i;
+	double ms;
+};
+#define STR(k, v) { 's', (k), (v), 0, 0 }
+#define NUL(k) { 's', (k), NULL, 0, 0 }
+#define INT(k, v) { 'i', (k), NULL, (int64_t)(v), 0 }
+#define MSEC(k, v) { 'm', (k), NULL, 0, (v) }
+#define ABSENT(k) { 'a', (k), NULL, 0, 0 }
+
+static void expect_ev_at(const struct adi_jval *o, const struct want *w, size_t n,
+			 const char *file, int line)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (w[i].type) {
+		case 's':
+			expect_str_at(o, w[i].key, w[i].s, file, line);
+			break;
+		case 'i':
+			expect_int_at(o, w[i].key, w[i].i, file, line);
+			break;
+		case 'm':
+			expect_ms_at(o, w[i].key, w[i].ms, file, line);
+			break;
+		default:
+			expect_absent_at(o, w[i].key, file, line);
+			break;
+		}
+	}
+}
+
+/* The members of event o, in the order given: EXPECT_EV(v, STR("op",
+ * "read"), INT("bytes", 4), NUL("error")). */
+#define EXPECT_EV(o, ...) \
+	expect_ev_at((o), (const struct want[]){ __VA_ARGS__ }, \
+		     sizeof((const struct want[]){ __VA_ARGS__ }) / sizeof(struct want), \
+		     __FILE__, __LINE__)
 
 static uint64_t ts_of(const struct adi_jval *v)
 {
@@ -650,37 +725,20 @@ static void expect_sorted(const struct tst *t)
 static void test_open_relative_dotdot(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "sub/../f.txt", O_RDONLY, 3);
 	end(t, TS(100), 0, 0);
 
 	assert_int_equal(t->cap.n, 2);
-	v = t->cap.ev[0];
-	EXPECT_INT(v, "v", 1);
-	EXPECT_STR(v, "kind", "file");
-	EXPECT_STR(v, "timestamp", "2026-11-27T17:31:45.001000000Z");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(1));
-	EXPECT_NULL(v, "duration_ms");
-	EXPECT_INT(v, "pid", ROOT);
-	EXPECT_INT(v, "tid", ROOT);
-	EXPECT_STR(v, "comm", "app");
-	EXPECT_INT(v, "cgroup_id", 7);
-	EXPECT_NULL(v, "container");
-	EXPECT_STR(v, "op", "open");
-	EXPECT_STR(v, "path", "/home/u/f.txt");
-	EXPECT_INT(v, "fd", 3);
-	EXPECT_NULL(v, "new_path");
-	EXPECT_STR(v, "flags", "O_RDONLY");
-	EXPECT_STR(v, "mode", "0644");
-	EXPECT_INT(v, "uid", 1000);
-	EXPECT_INT(v, "gid", 1000);
-	EXPECT_NULL(v, "bytes");
-	EXPECT_NULL(v, "ops");
-	EXPECT_NULL(v, "content");
-	EXPECT_NULL(v, "error");
-	EXPECT_ABSENT(v, "path_unresolved");
+	EXPECT_EV(t->cap.ev[0], INT("v", 1), STR("kind", "file"),
+		  STR("timestamp", "2026-11-27T17:31:45.001000000Z"), INT("ts_ns", TS(1)),
+		  NUL("duration_ms"), INT("pid", ROOT), INT("tid", ROOT), STR("comm", "app"),
+		  INT("cgroup_id", 7), NUL("container"), STR("op", "open"),
+		  STR("path", "/home/u/f.txt"), INT("fd", 3), NUL("new_path"),
+		  STR("flags", "O_RDONLY"), STR("mode", "0644"), INT("uid", 1000),
+		  INT("gid", 1000), NUL("bytes"), NUL("ops"), NUL("content"), NUL("error"),
+		  ABSENT("path_unresolved"));
 }
 
 static void test_open_dirfd(void **state)
@@ -695,11 +753,9 @@ static void test_open_dirfd(void **state)
 	end(t, TS(100), 0, 0);
 
 	assert_int_equal(count_kind(t, "file"), 4);
-	EXPECT_STR(t->cap.ev[0], "path", "/home/u/data");
-	EXPECT_STR(t->cap.ev[0], "flags", "O_RDONLY|O_DIRECTORY");
-	EXPECT_STR(t->cap.ev[0], "mode", "0755");
-	EXPECT_STR(t->cap.ev[1], "path", "/home/u/data/x/y.txt");
-	EXPECT_INT(t->cap.ev[1], "fd", 5);
+	EXPECT_EV(t->cap.ev[0], STR("path", "/home/u/data"),
+		  STR("flags", "O_RDONLY|O_DIRECTORY"), STR("mode", "0755"));
+	EXPECT_EV(t->cap.ev[1], STR("path", "/home/u/data/x/y.txt"), INT("fd", 5));
 	EXPECT_STR(t->cap.ev[2], "path", "/home/u/z.txt");
 	EXPECT_STR(t->cap.ev[3], "path", "/etc/hosts"); /* absolute: dirfd ignored */
 }
@@ -707,7 +763,6 @@ static void test_open_dirfd(void **state)
 static void test_open_failed(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_openat(t, TS(1), ROOT, AT_FDCWD_, "out/new.txt", O_WRONLY | O_CREAT | O_TRUNC,
@@ -716,14 +771,9 @@ static void test_open_failed(void **state)
 	sys_write(t, TS(2), ROOT, 3, "x");
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "file", "open", 0);
-	EXPECT_STR(v, "path", "/home/u/out/new.txt");
-	EXPECT_STR(v, "error", "ENOENT");
-	EXPECT_NULL(v, "fd");
-	EXPECT_STR(v, "flags", "O_WRONLY|O_CREAT|O_TRUNC");
-	EXPECT_STR(v, "mode", "0644");
-	EXPECT_NULL(v, "uid");
-	EXPECT_NULL(v, "gid");
+	EXPECT_EV(FIND(t, "file", "open", 0), STR("path", "/home/u/out/new.txt"),
+		  STR("error", "ENOENT"), NUL("fd"), STR("flags", "O_WRONLY|O_CREAT|O_TRUNC"),
+		  STR("mode", "0644"), NUL("uid"), NUL("gid"));
 	EXPECT_NULL(FIND(t, "file", "write", 0), "path");
 }
 
@@ -741,9 +791,8 @@ static void test_unresolved_relative_path(void **state)
 	v = FIND(t, "file", "open", 0);
 	EXPECT_STR(v, "path", "rel/f.txt");
 	assert_true(adi_j_as_bool(adi_j_get(v, "path_unresolved"), false));
-	v = FIND(t, "file", "open", 1);
-	EXPECT_STR(v, "path", "/etc/x.conf");
-	EXPECT_ABSENT(v, "path_unresolved");
+	EXPECT_EV(FIND(t, "file", "open", 1), STR("path", "/etc/x.conf"),
+		  ABSENT("path_unresolved"));
 }
 
 /* ---- files: merged reads and writes ---- */
@@ -751,7 +800,6 @@ static void test_unresolved_relative_path(void **state)
 static void test_reads_merge(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "f.txt", O_RDONLY, 3);
@@ -763,29 +811,17 @@ static void test_reads_merge(void **state)
 
 	assert_int_equal(t->cap.n, 4); /* open, read, close, summary */
 	assert_int_equal(count_kind(t, "file"), 3);
-	v = t->cap.ev[1];
-	EXPECT_STR(v, "op", "read");
-	EXPECT_STR(v, "path", "/home/u/f.txt");
-	EXPECT_INT(v, "fd", 3);
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(10));
-	EXPECT_STR(v, "timestamp", "2026-11-27T17:31:45.010000000Z");
-	EXPECT_MS(v, "duration_ms", 20.0);
-	EXPECT_INT(v, "bytes", 13);
-	EXPECT_INT(v, "ops", 3);
-	EXPECT_STR(v, "content", "hello world!!");
-	EXPECT_STR(v, "mode", "0644");
-	EXPECT_NULL(v, "error");
-	v = t->cap.ev[2];
-	EXPECT_STR(v, "op", "close");
-	EXPECT_STR(v, "path", "/home/u/f.txt");
-	EXPECT_INT(v, "fd", 3);
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(40));
+	EXPECT_EV(t->cap.ev[1], STR("op", "read"), STR("path", "/home/u/f.txt"), INT("fd", 3),
+		  INT("ts_ns", TS(10)), STR("timestamp", "2026-11-27T17:31:45.010000000Z"),
+		  MSEC("duration_ms", 20.0), INT("bytes", 13), INT("ops", 3),
+		  STR("content", "hello world!!"), STR("mode", "0644"), NUL("error"));
+	EXPECT_EV(t->cap.ev[2], STR("op", "close"), STR("path", "/home/u/f.txt"), INT("fd", 3),
+		  INT("ts_ns", TS(40)));
 }
 
 static void test_write_splits_read_run(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "f.txt", O_RDWR, 3);
@@ -797,33 +833,20 @@ static void test_write_splits_read_run(void **state)
 	end(t, TS(100), 0, 0);
 
 	assert_int_equal(count_kind(t, "file"), 5); /* open, read, write, read, close */
-	v = t->cap.ev[1];
-	EXPECT_STR(v, "op", "read");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(10));
-	EXPECT_MS(v, "duration_ms", 1.0);
-	EXPECT_INT(v, "bytes", 4);
-	EXPECT_INT(v, "ops", 2);
-	EXPECT_STR(v, "content", "abcd");
-	v = t->cap.ev[2];
-	EXPECT_STR(v, "op", "write");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(12));
-	EXPECT_MS(v, "duration_ms", 0.0);
-	EXPECT_INT(v, "bytes", 2);
-	EXPECT_INT(v, "ops", 1);
-	EXPECT_STR(v, "content", "XY");
-	v = t->cap.ev[3];
-	EXPECT_STR(v, "op", "read");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(13));
-	EXPECT_INT(v, "bytes", 2);
-	EXPECT_INT(v, "ops", 1);
-	EXPECT_STR(v, "content", "ef");
+	EXPECT_EV(t->cap.ev[1], STR("op", "read"), INT("ts_ns", TS(10)),
+		  MSEC("duration_ms", 1.0), INT("bytes", 4), INT("ops", 2),
+		  STR("content", "abcd"));
+	EXPECT_EV(t->cap.ev[2], STR("op", "write"), INT("ts_ns", TS(12)),
+		  MSEC("duration_ms", 0.0), INT("bytes", 2), INT("ops", 1),
+		  STR("content", "XY"));
+	EXPECT_EV(t->cap.ev[3], STR("op", "read"), INT("ts_ns", TS(13)), INT("bytes", 2),
+		  INT("ops", 1), STR("content", "ef"));
 	EXPECT_STR(t->cap.ev[4], "op", "close");
 }
 
 static void test_content_bytes_cap(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	t->o.content_bytes = 4;
 	begin(t);
@@ -835,79 +858,46 @@ static void test_content_bytes_cap(void **state)
 	sys_read(t, TS(13), ROOT, 4, "cdef");
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "file", "read", 0);
-	EXPECT_STR(v, "path", "/home/u/a.txt");
-	EXPECT_INT(v, "bytes", 11);
-	EXPECT_INT(v, "ops", 2);
-	EXPECT_STR(v, "content", "hell");
-	v = FIND(t, "file", "read", 1);
-	EXPECT_STR(v, "path", "/home/u/b.txt");
-	EXPECT_INT(v, "bytes", 6);
-	EXPECT_INT(v, "ops", 2);
-	EXPECT_STR(v, "content", "abcd");
+	EXPECT_EV(FIND(t, "file", "read", 0), STR("path", "/home/u/a.txt"), INT("bytes", 11),
+		  INT("ops", 2), STR("content", "hell"));
+	EXPECT_EV(FIND(t, "file", "read", 1), STR("path", "/home/u/b.txt"), INT("bytes", 6),
+		  INT("ops", 2), STR("content", "abcd"));
 }
 
 static void test_failed_read_is_own_event(void **state)
 {
 	struct tst *t = *state;
-	struct adi_raw_event ev;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "f.txt", O_RDONLY, 3);
 	sys_read(t, TS(10), ROOT, 3, "ab");
-	ev = mk(ADI_RAW_IO, ADI_OP_READ, TS(11), ROOT);
-	ev.f.fd = 3;
-	ev.f.fd_kind = ADI_FD_REG;
-	ev.f.dir = ADI_DIR_IN;
-	ev.f.ret = -EIO;
-	feed(t, &ev);
+	sys_read_fail(t, TS(11), ROOT, 3, -EIO);
 	sys_read(t, TS(12), ROOT, 3, "cd");
 	end(t, TS(100), 0, 0);
 
 	assert_int_equal(count_kind(t, "file"), 4); /* open, read, failed read, read */
-	v = t->cap.ev[1];
-	EXPECT_INT(v, "bytes", 2);
-	EXPECT_INT(v, "ops", 1);
-	v = t->cap.ev[2];
-	EXPECT_STR(v, "op", "read");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(11));
-	EXPECT_STR(v, "error", "EIO");
-	EXPECT_INT(v, "bytes", 0);
-	EXPECT_STR(v, "path", "/home/u/f.txt");
-	v = t->cap.ev[3];
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(12));
-	EXPECT_STR(v, "content", "cd");
+	EXPECT_EV(t->cap.ev[1], INT("bytes", 2), INT("ops", 1));
+	EXPECT_EV(t->cap.ev[2], STR("op", "read"), INT("ts_ns", TS(11)), STR("error", "EIO"),
+		  INT("bytes", 0), STR("path", "/home/u/f.txt"));
+	EXPECT_EV(t->cap.ev[3], INT("ts_ns", TS(12)), STR("content", "cd"));
 }
 
 static void test_eagain_is_noise(void **state)
 {
 	struct tst *t = *state;
-	struct adi_raw_event ev;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "fifo-like.txt", O_RDONLY | O_NONBLOCK, 3);
 	sys_read(t, TS(10), ROOT, 3, "ab");
-	ev = mk(ADI_RAW_IO, ADI_OP_READ, TS(11), ROOT);
-	ev.f.fd = 3;
-	ev.f.fd_kind = ADI_FD_REG;
-	ev.f.dir = ADI_DIR_IN;
-	ev.f.ret = -EAGAIN;
-	feed(t, &ev);
-	ev.f.ts_ns = TS(12);
-	ev.f.ret = -EINTR;
-	feed(t, &ev);
+	sys_read_fail(t, TS(11), ROOT, 3, -EAGAIN);
+	sys_read_fail(t, TS(12), ROOT, 3, -EINTR);
 	sys_read(t, TS(13), ROOT, 3, "cd");
 	end(t, TS(100), 0, 0);
 
 	/* nothing happened: no event, and the run goes on */
 	assert_int_equal(count_kind(t, "file"), 2);
-	v = FIND(t, "file", "read", 0);
-	EXPECT_INT(v, "ops", 2);
-	EXPECT_INT(v, "bytes", 4);
-	EXPECT_STR(v, "content", "abcd");
-	EXPECT_NULL(v, "error");
+	EXPECT_EV(FIND(t, "file", "read", 0), INT("ops", 2), INT("bytes", 4),
+		  STR("content", "abcd"), NUL("error"));
 }
 
 /* docs/engine.md: "Any other operation on the fd, its close, or the hold
@@ -916,7 +906,6 @@ static void test_ftruncate_splits_write_run(void **state)
 {
 	struct tst *t = *state;
 	struct adi_raw_event ev;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "log.txt", O_WRONLY, 3);
@@ -928,21 +917,15 @@ static void test_ftruncate_splits_write_run(void **state)
 	sys_write(t, TS(12), ROOT, 3, "bb");
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "file", "truncate", 0);
-	EXPECT_STR(v, "path", "/home/u/log.txt");
-	EXPECT_INT(v, "fd", 3);
-	EXPECT_INT(v, "bytes", 0);
+	EXPECT_EV(FIND(t, "file", "truncate", 0), STR("path", "/home/u/log.txt"), INT("fd", 3),
+		  INT("bytes", 0));
 	/* Regression test (a bug, fixed): fileops.c adi_file_path_event() does not end fd 3's merged run
 	 * on ftruncate/fchmod/fchown, so the writes before and after the
 	 * truncate come out as ONE write event (bytes 6, ops 2, content
 	 * "aaaabb") spanning the truncate, instead of two. */
 	assert_int_equal(count_kind(t, "file"), 4); /* open, write, truncate, write */
-	v = FIND(t, "file", "write", 0);
-	EXPECT_INT(v, "bytes", 4);
-	EXPECT_STR(v, "content", "aaaa");
-	v = FIND(t, "file", "write", 1);
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(12));
-	EXPECT_INT(v, "bytes", 2);
+	EXPECT_EV(FIND(t, "file", "write", 0), INT("bytes", 4), STR("content", "aaaa"));
+	EXPECT_EV(FIND(t, "file", "write", 1), INT("ts_ns", TS(12)), INT("bytes", 2));
 	expect_sorted(t);
 }
 
@@ -962,16 +945,13 @@ static void test_fd_reuse(void **state)
 
 	v = FIND(t, "file", "close", 0);
 	EXPECT_STR(v, "path", "/home/u/a.txt");
-	v = FIND(t, "file", "read", 0);
-	EXPECT_STR(v, "path", "/home/u/b.txt");
-	EXPECT_INT(v, "fd", 3);
-	EXPECT_STR(v, "content", "B");
+	EXPECT_EV(FIND(t, "file", "read", 0), STR("path", "/home/u/b.txt"), INT("fd", 3),
+		  STR("content", "B"));
 }
 
 static void test_fd_reuse_unseen_close(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "a.txt", O_RDONLY, 3);
@@ -981,26 +961,20 @@ static void test_fd_reuse_unseen_close(void **state)
 	sys_read(t, TS(4), ROOT, 3, "B");
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "file", "read", 0);
-	EXPECT_STR(v, "path", "/home/u/a.txt");
-	EXPECT_INT(v, "ops", 1);
-	EXPECT_STR(v, "content", "A");
+	EXPECT_EV(FIND(t, "file", "read", 0), STR("path", "/home/u/a.txt"), INT("ops", 1),
+		  STR("content", "A"));
 	/* a.txt was opened under trace: its (implicit) close is reported at
 	 * the point we learned of it */
-	v = FIND(t, "file", "close", 0);
-	EXPECT_STR(v, "path", "/home/u/a.txt");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(3));
+	EXPECT_EV(FIND(t, "file", "close", 0), STR("path", "/home/u/a.txt"),
+		  INT("ts_ns", TS(3)));
 	assert_int_equal(count_kind(t, "file"), 5); /* open, read, close, open, read */
-	v = FIND(t, "file", "read", 1);
-	EXPECT_STR(v, "path", "/home/u/b.txt");
-	EXPECT_INT(v, "ops", 1);
-	EXPECT_STR(v, "content", "B");
+	EXPECT_EV(FIND(t, "file", "read", 1), STR("path", "/home/u/b.txt"), INT("ops", 1),
+		  STR("content", "B"));
 }
 
 static void test_dup2_write(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "a.txt", O_WRONLY | O_CREAT | O_TRUNC, 3);
@@ -1010,21 +984,15 @@ static void test_dup2_write(void **state)
 	sys_write(t, TS(5), ROOT, 7, "yo");
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "file", "write", 0);
-	EXPECT_INT(v, "fd", 1);
-	EXPECT_STR(v, "path", "/home/u/a.txt");
-	EXPECT_INT(v, "bytes", 2);
-	EXPECT_STR(v, "content", "hi");
-	v = FIND(t, "file", "write", 1);
-	EXPECT_INT(v, "fd", 7);
-	EXPECT_STR(v, "path", "/home/u/a.txt");
-	EXPECT_STR(v, "content", "yo");
+	EXPECT_EV(FIND(t, "file", "write", 0), INT("fd", 1), STR("path", "/home/u/a.txt"),
+		  INT("bytes", 2), STR("content", "hi"));
+	EXPECT_EV(FIND(t, "file", "write", 1), INT("fd", 7), STR("path", "/home/u/a.txt"),
+		  STR("content", "yo"));
 }
 
 static void test_rename_moves_fd_path(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "old.txt", O_RDONLY, 3);
@@ -1033,11 +1001,8 @@ static void test_rename_moves_fd_path(void **state)
 	sys_close(t, TS(4), ROOT, 3);
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "file", "rename", 0);
-	EXPECT_STR(v, "path", "/home/u/old.txt");
-	EXPECT_STR(v, "new_path", "/home/u/new.txt");
-	EXPECT_NULL(v, "fd");
-	EXPECT_NULL(v, "error");
+	EXPECT_EV(FIND(t, "file", "rename", 0), STR("path", "/home/u/old.txt"),
+		  STR("new_path", "/home/u/new.txt"), NUL("fd"), NUL("error"));
 	EXPECT_STR(FIND(t, "file", "read", 0), "path", "/home/u/new.txt");
 	EXPECT_STR(FIND(t, "file", "close", 0), "path", "/home/u/new.txt");
 }
@@ -1045,7 +1010,6 @@ static void test_rename_moves_fd_path(void **state)
 static void test_rename_failed_keeps_fd_path(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "old.txt", O_RDONLY, 3);
@@ -1053,9 +1017,8 @@ static void test_rename_failed_keeps_fd_path(void **state)
 	sys_read(t, TS(3), ROOT, 3, "x");
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "file", "rename", 0);
-	EXPECT_STR(v, "new_path", "/ro/new.txt");
-	EXPECT_STR(v, "error", "EROFS");
+	EXPECT_EV(FIND(t, "file", "rename", 0), STR("new_path", "/ro/new.txt"),
+		  STR("error", "EROFS"));
 	EXPECT_STR(FIND(t, "file", "read", 0), "path", "/home/u/old.txt");
 }
 
@@ -1079,7 +1042,6 @@ static void test_rename_dir_moves_fds_below(void **state)
 static void test_unlinkat_removedir(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_path(t, TS(1), ROOT, ADI_OP_UNLINKAT, "olddir", NULL, AT_REMOVEDIR, 0);
@@ -1089,16 +1051,10 @@ static void test_unlinkat_removedir(void **state)
 
 	assert_int_equal(AT_REMOVEDIR, 0x200);
 	assert_int_equal(count_kind(t, "file"), 3);
-	v = t->cap.ev[0];
-	EXPECT_STR(v, "op", "rmdir");
-	EXPECT_STR(v, "path", "/home/u/olddir");
-	EXPECT_NULL(v, "error");
-	v = t->cap.ev[1];
-	EXPECT_STR(v, "op", "unlink");
-	EXPECT_STR(v, "path", "/home/u/f.txt");
-	v = t->cap.ev[2];
-	EXPECT_STR(v, "op", "rmdir");
-	EXPECT_STR(v, "error", "ENOTEMPTY");
+	EXPECT_EV(t->cap.ev[0], STR("op", "rmdir"), STR("path", "/home/u/olddir"),
+		  NUL("error"));
+	EXPECT_EV(t->cap.ev[1], STR("op", "unlink"), STR("path", "/home/u/f.txt"));
+	EXPECT_EV(t->cap.ev[2], STR("op", "rmdir"), STR("error", "ENOTEMPTY"));
 }
 
 static void test_chdir_relative_open(void **state)
@@ -1136,7 +1092,6 @@ static void test_chdir_relative_open(void **state)
 static void test_fork_inherits_cwd_and_fds(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_open(t, TS(1), ROOT, "out.txt", O_WRONLY | O_CREAT, 3);
@@ -1149,34 +1104,19 @@ static void test_fork_inherits_cwd_and_fds(void **state)
 	sys_open(t, TS(8), 200, "c.txt", O_RDONLY, 5);
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "process", "fork", 0);
-	EXPECT_INT(v, "pid", 200);
-	EXPECT_INT(v, "tid", 200);
-	EXPECT_INT(v, "ppid", ROOT);
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(2));
-	EXPECT_NULL(v, "argv");
-	EXPECT_NULL(v, "exit_code");
-	EXPECT_NULL(v, "signal");
+	EXPECT_EV(FIND(t, "process", "fork", 0), INT("pid", 200), INT("tid", 200),
+		  INT("ppid", ROOT), INT("ts_ns", TS(2)), NUL("argv"), NUL("exit_code"),
+		  NUL("signal"));
 
-	v = FIND(t, "file", "write", 0);
-	EXPECT_INT(v, "pid", 200);
-	EXPECT_INT(v, "fd", 3);
-	EXPECT_STR(v, "path", "/home/u/out.txt");
-	EXPECT_INT(v, "bytes", 1);
-	v = FIND(t, "file", "write", 1);
-	EXPECT_INT(v, "pid", ROOT);
-	EXPECT_STR(v, "path", "/home/u/out.txt");
-	EXPECT_INT(v, "bytes", 2);
+	EXPECT_EV(FIND(t, "file", "write", 0), INT("pid", 200), INT("fd", 3),
+		  STR("path", "/home/u/out.txt"), INT("bytes", 1));
+	EXPECT_EV(FIND(t, "file", "write", 1), INT("pid", ROOT), STR("path", "/home/u/out.txt"),
+		  INT("bytes", 2));
 
-	v = FIND(t, "file", "open", 1);
-	EXPECT_INT(v, "pid", 200);
-	EXPECT_STR(v, "path", "/home/u/rel.txt");
-	v = FIND(t, "file", "open", 2);
-	EXPECT_INT(v, "pid", ROOT);
-	EXPECT_STR(v, "path", "/home/u/p.txt");
-	v = FIND(t, "file", "open", 3);
-	EXPECT_INT(v, "pid", 200);
-	EXPECT_STR(v, "path", "/home/u/sub/c.txt");
+	EXPECT_EV(FIND(t, "file", "open", 1), INT("pid", 200), STR("path", "/home/u/rel.txt"));
+	EXPECT_EV(FIND(t, "file", "open", 2), INT("pid", ROOT), STR("path", "/home/u/p.txt"));
+	EXPECT_EV(FIND(t, "file", "open", 3), INT("pid", 200),
+		  STR("path", "/home/u/sub/c.txt"));
 }
 
 static void test_exec_drops_cloexec(void **state)
@@ -1208,10 +1148,8 @@ static void test_exec_drops_cloexec(void **state)
 	end(t, TS(100), 0, 0);
 
 	v = FIND(t, "process", "exec", 0);
-	EXPECT_INT(v, "pid", ROOT);
-	EXPECT_INT(v, "ppid", 1);
-	EXPECT_STR(v, "comm", "ls");
-	EXPECT_STR(v, "filename", "/bin/ls");
+	EXPECT_EV(v, INT("pid", ROOT), INT("ppid", 1), STR("comm", "ls"),
+		  STR("filename", "/bin/ls"));
 	argv = adi_j_get(v, "argv");
 	assert_int_equal(adi_j_type(argv), ADI_J_ARR);
 	assert_int_equal(adi_j_len(argv), 2);
@@ -1220,8 +1158,7 @@ static void test_exec_drops_cloexec(void **state)
 
 	/* the kernel closed 4 (O_CLOEXEC), 5 (F_SETFD) and 6 (dup3 O_CLOEXEC) */
 	v = FIND(t, "file", "read", 0);
-	EXPECT_INT(v, "fd", 3);
-	EXPECT_STR(v, "path", "/home/u/keep.txt");
+	EXPECT_EV(v, INT("fd", 3), STR("path", "/home/u/keep.txt"));
 	for (size_t i = 1; i <= 3; i++) {
 		v = FIND(t, "file", "read", i);
 		EXPECT_INT(v, "fd", (int64_t)(3 + i));
@@ -1229,9 +1166,8 @@ static void test_exec_drops_cloexec(void **state)
 	}
 	/* the implicit closes of the files it opened itself (and its dup)
 	 * are reported at the exec */
-	v = FIND_WHERE(t, "file", "close", "fd", 4);
-	EXPECT_STR(v, "path", "/home/u/secret.txt");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(10));
+	EXPECT_EV(FIND_WHERE(t, "file", "close", "fd", 4), STR("path", "/home/u/secret.txt"),
+		  INT("ts_ns", TS(10)));
 	v = FIND_WHERE(t, "file", "close", "fd", 5);
 	EXPECT_STR(v, "path", "/home/u/later.txt");
 	v = FIND_WHERE(t, "file", "close", "fd", 6);
@@ -1278,16 +1214,10 @@ static void test_exit_status(void **state)
 	end(t, TS(100), 0, 0);
 
 	assert_int_equal(count_kind(t, "process"), 6);
-	v = FIND(t, "process", "exit", 0);
-	EXPECT_INT(v, "pid", 200);
-	EXPECT_INT(v, "ppid", ROOT);
-	EXPECT_INT(v, "exit_code", 3);
-	EXPECT_NULL(v, "signal");
-	EXPECT_NULL(v, "argv");
-	v = FIND(t, "process", "exit", 1);
-	EXPECT_INT(v, "pid", 201);
-	EXPECT_NULL(v, "exit_code");
-	EXPECT_STR(v, "signal", "SIGKILL");
+	EXPECT_EV(FIND(t, "process", "exit", 0), INT("pid", 200), INT("ppid", ROOT),
+		  INT("exit_code", 3), NUL("signal"), NUL("argv"));
+	EXPECT_EV(FIND(t, "process", "exit", 1), INT("pid", 201), NUL("exit_code"),
+		  STR("signal", "SIGKILL"));
 	v = FIND(t, "process", "exit", 2);
 	EXPECT_STR(v, "signal", "SIGSEGV");
 	assert_true(adi_j_as_bool(adi_j_get(v, "core_dumped"), false));
@@ -1308,9 +1238,7 @@ static void test_exit_closes_before_exit_event(void **state)
 	/* the kernel closed fd 3 at exit: write, close, then exit */
 	cl = FIND(t, "file", "close", 0);
 	ex = FIND(t, "process", "exit", 0);
-	EXPECT_INT(cl, "pid", 200);
-	EXPECT_STR(cl, "path", "/home/u/mine.txt");
-	EXPECT_INT(cl, "ts_ns", (int64_t)TS(4));
+	EXPECT_EV(cl, INT("pid", 200), STR("path", "/home/u/mine.txt"), INT("ts_ns", TS(4)));
 	EXPECT_INT(ex, "exit_code", 0);
 	assert_true(index_of(t, FIND(t, "file", "write", 0)) < index_of(t, cl));
 	assert_true(index_of(t, cl) < index_of(t, ex));
@@ -1325,7 +1253,7 @@ static const struct sockdesc refused = {
 static void test_tcp_connect_refused(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v, *c;
+	struct adi_jval *v;
 
 	begin(t);
 	sys_socket(t, TS(1), ROOT, 5, refused.ino);
@@ -1337,17 +1265,13 @@ static void test_tcp_connect_refused(void **state)
 	assert_int_equal(ECONNREFUSED, 111);
 	assert_int_equal(t->cap.n, 2); /* connect, summary: no tcp_stream, no close */
 	v = t->cap.ev[0];
-	EXPECT_STR(v, "kind", "connection");
-	EXPECT_STR(v, "op", "connect");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(2)); /* the connect's time, not SO_ERROR's */
-	EXPECT_INT(v, "pid", ROOT);
-	EXPECT_STR(v, "error", "ECONNREFUSED");
-	c = adi_j_get(v, "conn");
-	EXPECT_STR(c, "transport", "tcp");
-	EXPECT_STR(c, "local", "127.0.0.1:40000");
-	EXPECT_STR(c, "remote", "127.0.0.1:9");
-	EXPECT_STR(c, "role", "client");
-	EXPECT_INT(c, "id", 1);
+	EXPECT_EV(v, STR("kind", "connection"), STR("op", "connect"), INT("ts_ns", TS(2)),
+		  /* the connect's time, not SO_ERROR's */
+		  INT("pid", ROOT),
+		  STR("error", "ECONNREFUSED"));
+	EXPECT_EV(adi_j_get(v, "conn"), STR("transport", "tcp"),
+		  STR("local", "127.0.0.1:40000"), STR("remote", "127.0.0.1:9"),
+		  STR("role", "client"), INT("id", 1));
 	assert_int_equal(count_kind(t, "tcp_stream"), 0);
 }
 
@@ -1358,7 +1282,7 @@ static const struct sockdesc client = {
 static void test_tcp_stream_client(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *con, *st, *cl, *c;
+	struct adi_jval *con, *st, *cl;
 
 	begin(t);
 	sys_socket(t, TS(1), ROOT, 5, client.ino);
@@ -1386,34 +1310,20 @@ static void test_tcp_stream_client(void **state)
 	con = t->cap.ev[0];
 	st = t->cap.ev[1];
 	cl = t->cap.ev[2];
-	EXPECT_STR(con, "kind", "connection");
-	EXPECT_STR(con, "op", "connect");
-	EXPECT_INT(con, "ts_ns", (int64_t)TS(2));
-	EXPECT_NULL(con, "error");
-	c = adi_j_get(con, "conn");
-	EXPECT_STR(c, "transport", "tcp");
-	EXPECT_STR(c, "local", "10.0.0.1:41000");
-	EXPECT_STR(c, "remote", "10.0.0.2:7000");
-	EXPECT_STR(c, "role", "client");
-	EXPECT_INT(c, "id", 1);
+	EXPECT_EV(con, STR("kind", "connection"), STR("op", "connect"), INT("ts_ns", TS(2)),
+		  NUL("error"));
+	EXPECT_EV(adi_j_get(con, "conn"), STR("transport", "tcp"),
+		  STR("local", "10.0.0.1:41000"), STR("remote", "10.0.0.2:7000"),
+		  STR("role", "client"), INT("id", 1));
 
-	EXPECT_STR(st, "kind", "tcp_stream");
-	EXPECT_INT(st, "ts_ns", (int64_t)TS(2));
-	EXPECT_MS(st, "duration_ms", 5.0);
-	EXPECT_INT(st, "pid", ROOT);
-	EXPECT_STR(st, "protocol", "unknown");
-	EXPECT_INT(st, "bytes_out", 5);
-	EXPECT_INT(st, "bytes_in", 4);
-	EXPECT_STR(st, "preview_out", "abcde");
-	EXPECT_STR(st, "preview_in", "XYZW");
-	EXPECT_ABSENT(st, "gaps");
-	EXPECT_INT(adi_j_get(st, "conn"), "id", 1);
-	EXPECT_STR(adi_j_get(st, "conn"), "role", "client");
+	EXPECT_EV(st, STR("kind", "tcp_stream"), INT("ts_ns", TS(2)), MSEC("duration_ms", 5.0),
+		  INT("pid", ROOT), STR("protocol", "unknown"), INT("bytes_out", 5),
+		  INT("bytes_in", 4), STR("preview_out", "abcde"), STR("preview_in", "XYZW"),
+		  ABSENT("gaps"));
+	EXPECT_EV(adi_j_get(st, "conn"), INT("id", 1), STR("role", "client"));
 
-	EXPECT_STR(cl, "kind", "connection");
-	EXPECT_STR(cl, "op", "close");
-	EXPECT_INT(cl, "ts_ns", (int64_t)TS(7));
-	EXPECT_NULL(cl, "error");
+	EXPECT_EV(cl, STR("kind", "connection"), STR("op", "close"), INT("ts_ns", TS(7)),
+		  NUL("error"));
 	EXPECT_INT(adi_j_get(cl, "conn"), "id", 1);
 	EXPECT_INT(t->cap.ev[3], "stream_gaps", 0);
 }
@@ -1421,7 +1331,6 @@ static void test_tcp_stream_client(void **state)
 static void test_tcp_nonblocking_connect_settles_on_io(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_socket(t, TS(1), ROOT, 5, client.ino);
@@ -1430,13 +1339,9 @@ static void test_tcp_nonblocking_connect_settles_on_io(void **state)
 	sys_sock_close(t, TS(9), ROOT, 5, &client);
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "connection", "connect", 0);
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(2));
-	EXPECT_NULL(v, "error");
-	v = FIND(t, "tcp_stream", NULL, 0);
-	EXPECT_INT(v, "bytes_out", 1);
-	EXPECT_INT(v, "bytes_in", 0);
-	EXPECT_STR(v, "preview_in", "");
+	EXPECT_EV(FIND(t, "connection", "connect", 0), INT("ts_ns", TS(2)), NUL("error"));
+	EXPECT_EV(FIND(t, "tcp_stream", NULL, 0), INT("bytes_out", 1), INT("bytes_in", 0),
+		  STR("preview_in", ""));
 	FIND(t, "connection", "close", 0);
 }
 
@@ -1444,7 +1349,6 @@ static void test_tcp_stream_gap(void **state)
 {
 	struct tst *t = *state;
 	struct adi_engine_stats st;
-	struct adi_jval *v;
 
 	begin(t);
 	sys_socket(t, TS(1), ROOT, 5, client.ino);
@@ -1456,12 +1360,8 @@ static void test_tcp_stream_gap(void **state)
 	sys_sock_close(t, TS(7), ROOT, 5, &client);
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "tcp_stream", NULL, 0);
-	EXPECT_INT(v, "bytes_out", 10);
-	EXPECT_INT(v, "bytes_in", 2);
-	EXPECT_STR(v, "preview_out", "aaaaabbbbb");
-	EXPECT_INT(v, "gaps", 1);
-	EXPECT_INT(v, "gap_bytes", 5);
+	EXPECT_EV(FIND(t, "tcp_stream", NULL, 0), INT("bytes_out", 10), INT("bytes_in", 2),
+		  STR("preview_out", "aaaaabbbbb"), INT("gaps", 1), INT("gap_bytes", 5));
 	EXPECT_INT(t->cap.ev[t->cap.n - 1], "stream_gaps", 1);
 	adi_engine_stats(t->e, &st);
 	assert_int_equal(st.stream_gaps, 1);
@@ -1470,7 +1370,6 @@ static void test_tcp_stream_gap(void **state)
 static void test_tcp_preview_capped(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	t->o.body_bytes = 4;
 	begin(t);
@@ -1480,9 +1379,8 @@ static void test_tcp_preview_capped(void **state)
 	end(t, TS(100), 0, 0);
 
 	/* still open at the end: tcp_stream, but no close */
-	v = FIND(t, "tcp_stream", NULL, 0);
-	EXPECT_INT(v, "bytes_out", 7);
-	EXPECT_STR(v, "preview_out", "abcd");
+	EXPECT_EV(FIND(t, "tcp_stream", NULL, 0), INT("bytes_out", 7),
+		  STR("preview_out", "abcd"));
 	assert_int_equal(count_kind(t, "connection"), 1);
 }
 
@@ -1491,7 +1389,6 @@ static void test_tcp_preview_capped(void **state)
 static void test_decoder_gets_first_write_whole(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v;
 
 	t->o.body_bytes = 16;
 	begin(t);
@@ -1503,9 +1400,8 @@ static void test_decoder_gets_first_write_whole(void **state)
 		    "HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n", 0, &client);
 	end(t, TS(100), 0, 0);
 
-	v = FIND(t, "http_request", NULL, 0);
-	EXPECT_STR(v, "url", "/a/rather/long/path?with=query");
-	EXPECT_INT(v, "status", 204);
+	EXPECT_EV(FIND(t, "http_request", NULL, 0), STR("url", "/a/rather/long/path?with=query"),
+		  INT("status", 204));
 	assert_int_equal(count_kind(t, "tcp_stream"), 0);
 }
 
@@ -1534,16 +1430,21 @@ static void test_pending_connect_failed_io_is_not_success(void **state)
 }
 
 /* A unix stream socket: peers named by path; an idle one has no stream. */
+static void unix_fill(struct adi_raw_fixed *f, int fd, uint64_t ino)
+{
+	f->fd = fd;
+	f->fd_kind = ADI_FD_SOCK;
+	f->ino = ino;
+	f->transport = ADI_TR_UNIX;
+	f->sock_type = SOCK_STREAM;
+}
+
 static void sys_unix_connect(struct tst *t, uint64_t ts, int fd, uint64_t ino)
 {
 	struct adi_raw_event ev = mk(ADI_RAW_SOCK, ADI_OP_CONNECT, ts, ROOT);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/app.sock" };
 
-	ev.f.fd = fd;
-	ev.f.fd_kind = ADI_FD_SOCK;
-	ev.f.ino = ino;
-	ev.f.transport = ADI_TR_UNIX;
-	ev.f.sock_type = SOCK_STREAM;
+	unix_fill(&ev.f, fd, ino);
 	ev.f.local.family = ev.f.remote.family = AF_UNIX;
 	set_path2(&ev, (const char *)&sa, offsetof(struct sockaddr_un, sun_path) + 14);
 	feed(t, &ev);
@@ -1553,14 +1454,8 @@ static void sys_unix_io(struct tst *t, uint64_t ts, int fd, uint64_t ino, const 
 {
 	struct adi_raw_event ev = mk(ADI_RAW_IO, ADI_OP_WRITE, ts, ROOT);
 
-	ev.f.fd = fd;
-	ev.f.fd_kind = ADI_FD_SOCK;
-	ev.f.ino = ino;
-	ev.f.transport = ADI_TR_UNIX;
-	ev.f.sock_type = SOCK_STREAM;
-	ev.f.dir = ADI_DIR_OUT;
-	ev.f.ret = ev.f.size = ev.f.data_len = (uint32_t)strlen(s);
-	ev.data = (const uint8_t *)s;
+	unix_fill(&ev.f, fd, ino);
+	set_data(&ev, ADI_DIR_OUT, s, strlen(s));
 	feed(t, &ev);
 }
 
@@ -1568,7 +1463,7 @@ static void test_unix_stream(void **state)
 {
 	struct tst *t = *state;
 	struct adi_raw_event ev;
-	struct adi_jval *v, *c;
+	struct adi_jval *v;
 
 	begin(t);
 	sys_unix_connect(t, TS(1), 5, 7001);
@@ -1582,19 +1477,15 @@ static void test_unix_stream(void **state)
 	end(t, TS(100), 0, 0);
 
 	v = FIND(t, "connection", "connect", 0);
-	c = adi_j_get(v, "conn");
-	EXPECT_STR(c, "transport", "unix");
-	EXPECT_STR(c, "remote", "/run/app.sock");
-	EXPECT_STR(c, "local", "");
+	EXPECT_EV(adi_j_get(v, "conn"), STR("transport", "unix"),
+		  STR("remote", "/run/app.sock"), STR("local", ""));
 	EXPECT_INT(FIND(t, "connection", "close", 0), "ts_ns", (int64_t)TS(2));
 	/* the idle socket says nothing more; the other one is a stream */
 	assert_int_equal(count_kind(t, "tcp_stream"), 1);
 	v = FIND(t, "tcp_stream", NULL, 0);
 	EXPECT_INT(v, "ts_ns", (int64_t)TS(3));
-	EXPECT_STR(adi_j_get(v, "conn"), "transport", "unix");
-	EXPECT_INT(adi_j_get(v, "conn"), "id", 2);
-	EXPECT_INT(v, "bytes_out", 10);
-	EXPECT_STR(v, "preview_out", "hello unix");
+	EXPECT_EV(adi_j_get(v, "conn"), STR("transport", "unix"), INT("id", 2));
+	EXPECT_EV(v, INT("bytes_out", 10), STR("preview_out", "hello unix"));
 }
 
 static const struct sockdesc served = {
@@ -1604,7 +1495,7 @@ static const struct sockdesc served = {
 static void test_accept_server(void **state)
 {
 	struct tst *t = *state;
-	struct adi_jval *v, *c;
+	struct adi_jval *v;
 
 	begin(t);
 	sys_accept(t, TS(1), ROOT, 8, 3, &served);
@@ -1614,19 +1505,13 @@ static void test_accept_server(void **state)
 	end(t, TS(100), 0, 0);
 
 	v = FIND(t, "connection", "accept", 0);
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(1));
-	EXPECT_NULL(v, "error");
-	c = adi_j_get(v, "conn");
-	EXPECT_STR(c, "transport", "tcp");
-	EXPECT_STR(c, "role", "server");
-	EXPECT_STR(c, "local", "127.0.0.1:8080");
-	EXPECT_STR(c, "remote", "127.0.0.1:51000");
+	EXPECT_EV(v, INT("ts_ns", TS(1)), NUL("error"));
+	EXPECT_EV(adi_j_get(v, "conn"), STR("transport", "tcp"), STR("role", "server"),
+		  STR("local", "127.0.0.1:8080"), STR("remote", "127.0.0.1:51000"));
 	v = FIND(t, "tcp_stream", NULL, 0);
 	EXPECT_STR(adi_j_get(v, "conn"), "role", "server");
-	EXPECT_INT(v, "bytes_in", 3);
-	EXPECT_INT(v, "bytes_out", 4);
-	EXPECT_STR(v, "preview_in", "req");
-	EXPECT_STR(v, "preview_out", "resp");
+	EXPECT_EV(v, INT("bytes_in", 3), INT("bytes_out", 4), STR("preview_in", "req"),
+		  STR("preview_out", "resp"));
 	FIND(t, "connection", "close", 0);
 }
 
@@ -1678,14 +1563,13 @@ static void test_output_in_ts_order(void **state)
 	assert_int_equal(t->cap.n, 6);
 	expect_sorted(t);
 	EXPECT_STR(t->cap.ev[0], "path", "/home/u/a.txt");
-	EXPECT_STR(t->cap.ev[1], "op", "read"); /* flushed at 7 ms, written 2nd */
-	EXPECT_INT(t->cap.ev[1], "ts_ns", (int64_t)TS(2));
-	EXPECT_INT(t->cap.ev[1], "ops", 2);
+	EXPECT_EV(t->cap.ev[1], STR("op", "read"),
+		  /* flushed at 7 ms, written 2nd */
+		  INT("ts_ns", TS(2)),
+		  INT("ops", 2));
 	EXPECT_STR(t->cap.ev[2], "path", "/home/u/b.txt");
-	EXPECT_STR(t->cap.ev[3], "op", "close");
-	EXPECT_INT(t->cap.ev[3], "fd", 4);
-	EXPECT_STR(t->cap.ev[4], "op", "close");
-	EXPECT_INT(t->cap.ev[4], "fd", 3);
+	EXPECT_EV(t->cap.ev[3], STR("op", "close"), INT("fd", 4));
+	EXPECT_EV(t->cap.ev[4], STR("op", "close"), INT("fd", 3));
 }
 
 static void test_order_many_events(void **state)
@@ -1771,8 +1655,7 @@ static void test_idle_run_flushed_after_window(void **state)
 	meta(t, ADI_META_TICK, TS(500));
 	/* older than ADI_RUN_MAX_NS (100 ms, shorter than the hold): written */
 	assert_int_equal(t->cap.n, 2);
-	EXPECT_STR(t->cap.ev[1], "op", "read");
-	EXPECT_INT(t->cap.ev[1], "ops", 1);
+	EXPECT_EV(t->cap.ev[1], STR("op", "read"), INT("ops", 1));
 	sys_read(t, TS(600), ROOT, 3, "y"); /* a new run */
 	end(t, TS(2000), 0, 0);
 
@@ -1889,23 +1772,14 @@ static void test_trace_summary(void **state)
 
 	assert_int_equal(t->cap.n, 5);
 	v = t->cap.ev[4];
-	EXPECT_STR(v, "kind", "trace_summary");
-	EXPECT_INT(v, "ts_ns", (int64_t)TS(500));
-	EXPECT_MS(v, "duration_ms", 500.0);
-	EXPECT_INT(v, "pid", 0);
-	EXPECT_INT(v, "dropped", 17);
-	EXPECT_INT(v, "truncated", 4);
-	EXPECT_STR(v, "backend", "replay");
-	EXPECT_STR(v, "capture_backend", "ebpf");
-	EXPECT_INT(v, "total", 4);
-	EXPECT_INT(v, "stream_gaps", 0);
-	EXPECT_INT(v, "evicted", 0);
+	EXPECT_EV(v, STR("kind", "trace_summary"), INT("ts_ns", TS(500)),
+		  MSEC("duration_ms", 500.0), INT("pid", 0), INT("dropped", 17),
+		  INT("truncated", 4), STR("backend", "replay"), STR("capture_backend", "ebpf"),
+		  INT("total", 4), INT("stream_gaps", 0), INT("evicted", 0));
 	ev = adi_j_get(v, "events");
 	assert_int_equal(adi_j_type(ev), ADI_J_OBJ);
 	assert_int_equal(adi_j_len(ev), 3);
-	EXPECT_INT(ev, "file", 2);
-	EXPECT_INT(ev, "process", 1);
-	EXPECT_INT(ev, "connection", 1);
+	EXPECT_EV(ev, INT("file", 2), INT("process", 1), INT("connection", 1));
 	EXPECT_STR(FIND(t, "connection", "connect", 0), "error", "ECONNREFUSED");
 
 	adi_engine_stats(t->e, &st);
@@ -2133,25 +2007,19 @@ static void test_hostile_consistent_input(void **state)
 	feed(t, &ev);
 	end(t, TS(100), 0, 0);
 
-	v = FIND_WHERE(t, "file", "read", "fd", 9);
-	EXPECT_INT(v, "pid", ROOT);
-	EXPECT_NULL(v, "path");
-	EXPECT_STR(v, "content", "never opened");
-	v = FIND_WHERE(t, "file", "read", "pid", 999);
-	EXPECT_INT(v, "fd", 4);
-	EXPECT_NULL(v, "path");
+	EXPECT_EV(FIND_WHERE(t, "file", "read", "fd", 9), INT("pid", ROOT), NUL("path"),
+		  STR("content", "never opened"));
+	EXPECT_EV(FIND_WHERE(t, "file", "read", "pid", 999), INT("fd", 4), NUL("path"));
 	v = FIND_WHERE(t, "file", "write", "fd", -1);
 	EXPECT_INT(v, "bytes", 1);
 	assert_int_equal(count_where(t, "file", "fd", 60), 0); /* the pipe */
 	v = FIND_WHERE(t, "process", "exit", "pid", 4242);
 	EXPECT_INT(v, "exit_code", 0);
-	v = FIND_WHERE(t, "file", "write", "fd", 51);
-	EXPECT_NULL(v, "path");
-	EXPECT_STR(v, "content", "dup of nothing");
+	EXPECT_EV(FIND_WHERE(t, "file", "write", "fd", 51), NUL("path"),
+		  STR("content", "dup of nothing"));
 	v = FIND(t, "connection", "accept", 0);
-	EXPECT_STR(adi_j_get(v, "conn"), "transport", "unix");
-	EXPECT_STR(adi_j_get(v, "conn"), "local", "@name");
-	EXPECT_STR(adi_j_get(v, "conn"), "role", "server");
+	EXPECT_EV(adi_j_get(v, "conn"), STR("transport", "unix"), STR("local", "@name"),
+		  STR("role", "server"));
 	v = FIND_WHERE(t, "file", "open", "pid", 900);
 	EXPECT_STR(v, "path", "f"); /* a cwd that is not absolute is no base */
 	assert_true(adi_j_as_bool(adi_j_get(v, "path_unresolved"), false));
@@ -2216,53 +2084,66 @@ static const char *const null_case_name[NULL_CASES] = {
 	"META_START path", "openat path", "symlink path", "exec argv", "read data",
 };
 
-static void null_pointer_child(enum null_case c)
+/* The body of a child case: first (unless NULL), then ev, to an engine
+ * writing JSON Lines to /dev/null; finish; exit 0 (3 when the engine
+ * cannot be made). */
+static void feed_devnull(const struct adi_raw_event *first, const struct adi_raw_event *ev)
 {
 	struct adi_engine_opts o = { .content_bytes = 16, .body_bytes = 16 };
 	FILE *devnull = fopen("/dev/null", "w");
 	struct adi_sink *json = devnull ? adi_sink_json_new(devnull) : NULL;
 	struct adi_sink *sinks[1] = { json };
 	struct adi_engine *e = json ? adi_engine_new(&o, sinks, 1) : NULL;
-	struct adi_raw_event ev = mk(ADI_RAW_META, ADI_META_START, T0, ROOT);
 
 	if (!e)
 		exit(3);
+	if (first)
+		adi_engine_feed(e, first);
+	adi_engine_feed(e, ev);
+	adi_engine_finish(e);
+	adi_engine_free(e);
+	adi_sink_free(json);
+	fclose(devnull);
+	exit(0);
+}
+
+/* META_START at T0: root pid, its cwd. */
+static struct adi_raw_event start_ev(void)
+{
+	struct adi_raw_event ev = mk(ADI_RAW_META, ADI_META_START, T0, ROOT);
+
 	set_path(&ev, CWD);
+	return ev;
+}
+
+static void null_pointer_child(int c)
+{
+	struct adi_raw_event start = start_ev(), ev = start;
+
 	switch (c) {
 	case NULL_META_CWD:
 		ev.path = NULL;
 		break;
 	case NULL_OPEN_PATH:
 	case NULL_SYMLINK_PATH:
-		adi_engine_feed(e, &ev);
 		ev = mk(ADI_RAW_PATH, c == NULL_OPEN_PATH ? ADI_OP_OPENAT : ADI_OP_SYMLINK,
 			TS(1), ROOT);
 		ev.f.ret = 3;
 		break;
 	case NULL_EXEC_ARGV:
-		adi_engine_feed(e, &ev);
 		ev = mk(ADI_RAW_PROC, ADI_OP_EXEC, TS(1), ROOT);
 		ev.f.data_len = 100;
 		break;
 	case NULL_IO_DATA:
-		adi_engine_feed(e, &ev);
-		ev = mk(ADI_RAW_IO, ADI_OP_READ, TS(1), ROOT);
-		ev.f.fd = 3;
-		ev.f.fd_kind = ADI_FD_REG;
-		ev.f.dir = ADI_DIR_IN;
-		ev.f.ret = ev.f.size = ev.f.data_len = 100;
+		ev = read_ev(TS(1), ROOT, 3, 100);
+		ev.f.size = ev.f.data_len = 100;
 		break;
 	default:
 		break;
 	}
 	if (c != NULL_EXEC_ARGV && c != NULL_IO_DATA)
 		ev.f.path_len = 100;
-	adi_engine_feed(e, &ev);
-	adi_engine_finish(e);
-	adi_engine_free(e);
-	adi_sink_free(json);
-	fclose(devnull);
-	exit(0);
+	feed_devnull(c == NULL_META_CWD ? NULL : &start, &ev);
 }
 
 /* Run fn(arg) in a child; true when it exited 0 (no sanitizer report). */
@@ -2282,23 +2163,28 @@ static bool survives_in_child(void (*fn)(int), int arg)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-static void null_pointer_run(int c)
+/* Cases 0..n-1 of fn, each in a child: how many failed, each printed as
+ * "<pre><its name><post>". */
+static int failing_children(void (*fn)(int), int n, const char *const *names,
+			    const char *pre, const char *post)
 {
-	null_pointer_child((enum null_case)c);
+	int failed = 0;
+
+	for (int c = 0; c < n; c++) {
+		if (!survives_in_child(fn, c)) {
+			print_error("%s%s%s\n", pre, names[c], post);
+			failed++;
+		}
+	}
+	return failed;
 }
 
 static void test_null_pointer_with_length(void **state)
 {
-	int failed = 0;
+	int failed = failing_children(null_pointer_child, NULL_CASES, null_case_name,
+				      "NULL pointer with a length: ", ": the engine crashed");
 
 	(void)state;
-	for (int c = 0; c < NULL_CASES; c++) {
-		if (!survives_in_child(null_pointer_run, c)) {
-			print_error("NULL pointer with a length: %s: the engine crashed\n",
-				    null_case_name[c]);
-			failed++;
-		}
-	}
 	/* Regression test (a bug, fixed): engine.c apply_meta() (memcpy from `ev->path ? ev->path : ""`)
 	 * and fileops.c adi_resolve_at() (memcpy from `rel ? rel : ""`, hit by
 	 * the openat and symlink cases; symlink would next pass the NULL path
@@ -2320,17 +2206,8 @@ static const char *const absurd_case_name[ABSURD_CASES] = {
 
 static void absurd_ret_child(int c)
 {
-	struct adi_engine_opts o = { .content_bytes = 16, .body_bytes = 16 };
-	FILE *devnull = fopen("/dev/null", "w");
-	struct adi_sink *json = devnull ? adi_sink_json_new(devnull) : NULL;
-	struct adi_sink *sinks[1] = { json };
-	struct adi_engine *e = json ? adi_engine_new(&o, sinks, 1) : NULL;
-	struct adi_raw_event ev = mk(ADI_RAW_META, ADI_META_START, T0, ROOT);
+	struct adi_raw_event start = start_ev(), ev;
 
-	if (!e)
-		exit(3);
-	set_path(&ev, CWD);
-	adi_engine_feed(e, &ev);
 	switch (c) {
 	case ABSURD_PATH:
 		ev = mk(ADI_RAW_PATH, ADI_OP_RENAME, TS(1), ROOT);
@@ -2338,10 +2215,7 @@ static void absurd_ret_child(int c)
 		set_path2(&ev, "b", 1);
 		break;
 	case ABSURD_READ:
-		ev = mk(ADI_RAW_IO, ADI_OP_READ, TS(1), ROOT);
-		ev.f.fd = 3;
-		ev.f.fd_kind = ADI_FD_REG;
-		ev.f.dir = ADI_DIR_IN;
+		ev = read_ev(TS(1), ROOT, 3, 0);
 		break;
 	default:
 		ev = mk(ADI_RAW_SOCK, ADI_OP_CONNECT, TS(1), ROOT);
@@ -2353,26 +2227,15 @@ static void absurd_ret_child(int c)
 		break;
 	}
 	ev.f.ret = INT64_MIN;
-	adi_engine_feed(e, &ev);
-	adi_engine_finish(e);
-	adi_engine_free(e);
-	adi_sink_free(json);
-	fclose(devnull);
-	exit(0);
+	feed_devnull(&start, &ev);
 }
 
 static void test_absurd_return_value(void **state)
 {
-	int failed = 0;
+	int failed = failing_children(absurd_ret_child, ABSURD_CASES, absurd_case_name,
+				      "ret = INT64_MIN on ", ": undefined behaviour");
 
 	(void)state;
-	for (int c = 0; c < ABSURD_CASES; c++) {
-		if (!survives_in_child(absurd_ret_child, c)) {
-			print_error("ret = INT64_MIN on %s: undefined behaviour\n",
-				    absurd_case_name[c]);
-			failed++;
-		}
-	}
 	/* Regression test (a bug, fixed): fileops.c set_error() computes `(int)-ret` and conn.c
 	 * adi_conn_sock_event() CONNECT computes `(int)-f->ret` on an int64_t:
 	 * for ret == INT64_MIN the negation overflows (UBSan: "negation of

@@ -1,4 +1,4 @@
-/* test_mongo.c - unit tests of the MongoDB decoder (src/proto/mongo.c).
+/* test_mongo.c - unit tests of the MongoDB decoder (src/proto/mongo/).
  * Messages are framed here by hand from the wire protocol reference
  * (https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/):
  * header, OP_MSG sections, OP_QUERY / OP_REPLY bodies, OP_COMPRESSED with
@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "pdrive.h"
+#include "lib/cursor.h"
 #include "lib/json.h"
 #include "proto/mongo.h"
 #include "proto/proto.h"
@@ -59,11 +60,20 @@ static void wb_put(struct wb *w, const void *p, size_t k)
 	w->n += k;
 }
 
+/* Store v little-endian at p. */
+static void st_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
 static void wb_u32(struct wb *w, uint32_t v)
 {
-	uint8_t le[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-			  (uint8_t)(v >> 24) };
+	uint8_t le[4];
 
+	st_le32(le, v);
 	wb_put(w, le, 4);
 }
 
@@ -99,10 +109,7 @@ static struct wb wb_hdr(int32_t rid, int32_t rto, int32_t op)
 
 static struct wb wb_end(struct wb w)
 {
-	w.b[0] = (uint8_t)w.n;
-	w.b[1] = (uint8_t)(w.n >> 8);
-	w.b[2] = (uint8_t)(w.n >> 16);
-	w.b[3] = (uint8_t)(w.n >> 24);
+	st_le32(w.b, (uint32_t)w.n);
 	return w;
 }
 
@@ -140,8 +147,7 @@ static struct wb op_msg(int32_t rid, int32_t rto, uint32_t flags, bson_t *body,
 		for (size_t i = 0; i < nseq; i++)
 			wb_doc(&w, seq[i]);
 		size = (uint32_t)(w.n - at);
-		memcpy(w.b + at, (uint8_t[4]){ (uint8_t)size, (uint8_t)(size >> 8),
-					       (uint8_t)(size >> 16), (uint8_t)(size >> 24) }, 4);
+		st_le32(w.b + at, size);
 	}
 	if (flags & 1) {
 		w.n += 4; /* the length counts the checksum */
@@ -151,6 +157,18 @@ static struct wb op_msg(int32_t rid, int32_t rto, uint32_t flags, bson_t *body,
 		return w;
 	}
 	return wb_end(w);
+}
+
+/* OP_MSG of one body section, no sequence. */
+static struct wb op_cmd(int32_t rid, int32_t rto, uint32_t flags, bson_t *body)
+{
+	return op_msg(rid, rto, flags, body, NULL, NULL, 0);
+}
+
+/* The reply {"ok": 1.0}. */
+static struct wb ok_reply(int32_t rid, int32_t rto)
+{
+	return op_cmd(rid, rto, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)));
 }
 
 /* OP_QUERY (2004): flags 0, namespace, skip 0, return -1, the query. */
@@ -188,9 +206,7 @@ static struct wb op_compressed(struct wb m, uint8_t id)
 	const uint8_t *body = m.b + 16;
 	size_t blen = m.n - 16, clen;
 	uint8_t *c;
-	struct wb w = wb_hdr((int32_t)(m.b[4] | m.b[5] << 8 | m.b[6] << 16 | (uint32_t)m.b[7] << 24),
-			     (int32_t)(m.b[8] | m.b[9] << 8 | m.b[10] << 16 | (uint32_t)m.b[11] << 24),
-			     2012);
+	struct wb w = wb_hdr((int32_t)adi_ld_le32(m.b + 4), (int32_t)adi_ld_le32(m.b + 8), 2012);
 
 	wb_put(&w, m.b + 12, 4);
 	wb_u32(&w, (uint32_t)blen);
@@ -231,6 +247,36 @@ static void wb_free(struct wb *w, size_t n)
 		free(w[i].b);
 }
 
+/* The fixture `name` of requests m[0], m[2], ... each followed by its
+ * reply m[1], m[3], ..., one message every 1000 ns from 1000; the traced
+ * task writes the requests (reads them when it is the server). It must
+ * give expect (pd_check_fixture). The messages are freed. */
+static void check_exchanges_cfg(const char *name, struct wb *m, size_t n,
+				struct adi_proto_cfg cfg, bool server, const char *expect)
+{
+	struct pd_seg s[8];
+	struct pd_case fx = { .name = name, .proto = &adi_proto_mongo, .segs = s, .nsegs = n,
+			      .cfg = cfg, .server = server };
+
+	assert_true(n <= PD_NSEG(s));
+	for (size_t i = 0; i < n; i++) {
+		bool req = i % 2 == 0;
+
+		s[i] = (struct pd_seg){ PD_DATA, req != server ? ADI_DIR_OUT : ADI_DIR_IN,
+					m[i].b, m[i].n, 1000 * (uint64_t)(i + 1) };
+	}
+	pd_check_fixture(&fx, expect);
+	wb_free(m, n);
+}
+
+/* ... with 4096 body bytes, secrets redacted, from the client. */
+static void check_exchanges(const char *name, struct wb *m, size_t n, const char *expect)
+{
+	struct adi_proto_cfg cfg = { .body_bytes = 4096, .rows_sample = 5 };
+
+	check_exchanges_cfg(name, m, n, cfg, false, expect);
+}
+
 /* ---- fixtures and their events ---- */
 
 /* find, then the getMore of its cursor: op is the command's first key,
@@ -239,30 +285,24 @@ static void wb_free(struct wb *w, size_t n)
 static void test_find_getmore(void **state)
 {
 	struct wb m[4] = {
-		op_msg(1, 0, 0, BCON_NEW("find", BCON_UTF8("users"),
+		op_cmd(1, 0, 0, BCON_NEW("find", BCON_UTF8("users"),
 					 "filter", "{", "age", "{", "$gt", BCON_INT32(30), "}", "}",
-					 "batchSize", BCON_INT32(1), "$db", BCON_UTF8("test")),
-		       NULL, NULL, 0),
-		op_msg(100, 1, 0, BCON_NEW("cursor", "{",
+					 "batchSize", BCON_INT32(1), "$db", BCON_UTF8("test"))),
+		op_cmd(100, 1, 0, BCON_NEW("cursor", "{",
 					   "firstBatch", "[", "{", "_id", BCON_INT32(1),
 					   "name", BCON_UTF8("ann"), "}", "]",
 					   "id", BCON_INT64(77), "ns", BCON_UTF8("test.users"), "}",
-					   "ok", BCON_DOUBLE(1.0)),
-		       NULL, NULL, 0),
-		op_msg(2, 0, 0, BCON_NEW("getMore", BCON_INT64(77),
+					   "ok", BCON_DOUBLE(1.0))),
+		op_cmd(2, 0, 0, BCON_NEW("getMore", BCON_INT64(77),
 					 "collection", BCON_UTF8("users"),
-					 "batchSize", BCON_INT32(1), "$db", BCON_UTF8("test")),
-		       NULL, NULL, 0),
-		op_msg(101, 2, 0, BCON_NEW("cursor", "{", "nextBatch", "[", "]",
+					 "batchSize", BCON_INT32(1), "$db", BCON_UTF8("test"))),
+		op_cmd(101, 2, 0, BCON_NEW("cursor", "{", "nextBatch", "[", "]",
 					   "id", BCON_INT64(0), "ns", BCON_UTF8("test.users"), "}",
-					   "ok", BCON_DOUBLE(1.0)),
-		       NULL, NULL, 0),
+					   "ok", BCON_DOUBLE(1.0))),
 	};
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]), MSG(3000, m[2]), RPL(4000, m[3]) };
-	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	pd_check_fixture(&fx,
+	check_exchanges(__func__, m, 4,
 		"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"test\",\"collection\":\"users\","
 		"\"command\":{\"find\":\"users\",\"filter\":{\"age\":{\"$gt\":30}},\"batchSize\":1,"
 		"\"$db\":\"test\"},"
@@ -273,7 +313,6 @@ static void test_find_getmore(void **state)
 		"\"command\":{\"getMore\":77,\"collection\":\"users\",\"batchSize\":1,\"$db\":\"test\"},"
 		"\"reply\":{\"cursor\":{\"nextBatch\":[],\"id\":0,\"ns\":\"test.users\"},\"ok\":1.0},"
 		"\"ok\":true,\"error\":null,\"request_id\":2,\"truncated\":false}\n");
-	wb_free(m, 4);
 }
 
 /* insert with its documents in a kind-1 section: merged into the command
@@ -288,19 +327,16 @@ static void test_insert_sequence(void **state)
 		op_msg(7, 0, 0, BCON_NEW("insert", BCON_UTF8("c"), "ordered", BCON_BOOL(true),
 					 "$db", BCON_UTF8("d")),
 		       "documents", docs, 2),
-		op_msg(8, 7, 0, BCON_NEW("n", BCON_INT32(2), "ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
+		op_cmd(8, 7, 0, BCON_NEW("n", BCON_INT32(2), "ok", BCON_DOUBLE(1.0))),
 	};
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]) };
-	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	pd_check_fixture(&fx,
+	check_exchanges(__func__, m, 2,
 		"1000 2000 mongo_command {\"op\":\"insert\",\"database\":\"d\",\"collection\":\"c\","
 		"\"command\":{\"insert\":\"c\",\"ordered\":true,\"$db\":\"d\","
 		"\"documents\":[{\"_id\":1,\"a\":\"x\"},{\"_id\":2,\"a\":true}]},"
 		"\"reply\":{\"n\":2,\"ok\":1.0},\"ok\":true,\"error\":null,\"request_id\":7,"
 		"\"truncated\":false}\n");
-	wb_free(m, 2);
 }
 
 /* checksumPresent: the 4 bytes after the sections are not a section; a
@@ -308,28 +344,23 @@ static void test_insert_sequence(void **state)
 static void test_checksum(void **state)
 {
 	struct wb m[4] = {
-		op_msg(1, 0, 1, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("admin")),
-		       NULL, NULL, 0),
-		op_msg(2, 1, 1, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
-		op_msg(3, 0, 1, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("admin")),
-		       NULL, NULL, 0),
-		op_msg(4, 3, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
+		op_cmd(1, 0, 1, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("admin"))),
+		op_cmd(2, 1, 1, BCON_NEW("ok", BCON_DOUBLE(1.0))),
+		op_cmd(3, 0, 1, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("admin"))),
+		ok_reply(4, 3),
 	};
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]), MSG(3000, m[2]), RPL(4000, m[3]) };
-	struct pd_case fx = FIX(s, 4096, false, false);
 	uint8_t chk[] = "123456789";
 
 	(void)state;
 	assert_int_equal(crc32c(chk, 9), 0xe3069283u);
 	m[2].b[m[2].n - 1] ^= 0x55; /* spoil the third message's CRC */
-	pd_check_fixture(&fx,
+	check_exchanges(__func__, m, 4,
 		"1000 2000 mongo_command {\"op\":\"ping\",\"database\":\"admin\",\"collection\":null,"
 		"\"command\":{\"ping\":1,\"$db\":\"admin\"},\"reply\":{\"ok\":1.0},\"ok\":true,"
 		"\"error\":null,\"request_id\":1,\"truncated\":false}\n"
 		"3000 4000 mongo_command {\"op\":\"ping\",\"database\":\"admin\",\"collection\":null,"
 		"\"command\":{\"ping\":1,\"$db\":\"admin\"},\"reply\":{\"ok\":1.0},\"ok\":true,"
 		"\"error\":null,\"request_id\":3,\"truncated\":false,\"checksum_error\":true}\n");
-	wb_free(m, 4);
 }
 
 /* The legacy handshake: OP_QUERY on admin.$cmd and its OP_REPLY; then a
@@ -353,12 +384,9 @@ static void test_op_query(void **state)
 		op_query(3, "shop.items", BCON_NEW("sku", BCON_UTF8("a1"))),
 		op_reply(52, 3, 2, BCON_NEW("$err", BCON_UTF8("no legacy"), "code", BCON_INT32(5739101))),
 	};
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]), MSG(3000, m[2]), RPL(4000, m[3]),
-			      MSG(5000, m[4]), RPL(6000, m[5]) };
-	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	pd_check_fixture(&fx,
+	check_exchanges(__func__, m, 6,
 		"1000 2000 mongo_command {\"op\":\"isMaster\",\"database\":\"admin\",\"collection\":null,"
 		"\"command\":{\"isMaster\":1,\"helloOk\":true,\"compression\":[\"zlib\"]},"
 		"\"reply\":{\"ismaster\":true,\"maxWireVersion\":17,\"compression\":[\"zlib\"],"
@@ -369,7 +397,6 @@ static void test_op_query(void **state)
 		"5000 6000 mongo_command {\"op\":\"query\",\"database\":\"shop\",\"collection\":\"items\","
 		"\"command\":{\"sku\":\"a1\"},\"reply\":{\"$err\":\"no legacy\",\"code\":5739101},"
 		"\"ok\":false,\"error\":\"5739101: no legacy\",\"request_id\":3,\"truncated\":false}\n");
-	wb_free(m, 6);
 }
 
 /* OP_COMPRESSED with each compressor (and noop); the decompressed message
@@ -382,32 +409,26 @@ static void test_compressed(void **state)
 	(void)state;
 	for (int i = 0; i < 4; i++) {
 		m[2 * i] = op_compressed(
-			op_msg(10 + i, 0, 0, BCON_NEW("count", BCON_UTF8("c"),
+			op_cmd(10 + i, 0, 0, BCON_NEW("count", BCON_UTF8("c"),
 						      "query", "{", "k", BCON_UTF8("vvvvvvvvvvvvvvvvvvvv"), "}",
-						      "$db", BCON_UTF8("d")),
-			       NULL, NULL, 0), ids[i]);
-		m[2 * i + 1] = op_msg(20 + i, 10 + i, 0,
-				      BCON_NEW("n", BCON_INT32(i), "ok", BCON_DOUBLE(1.0)),
-				      NULL, NULL, 0);
+						      "$db", BCON_UTF8("d"))), ids[i]);
+		m[2 * i + 1] = op_cmd(20 + i, 10 + i, 0,
+				      BCON_NEW("n", BCON_INT32(i), "ok", BCON_DOUBLE(1.0)));
 		if (i == 1) /* a compressed reply too */
 			m[3] = op_compressed(m[3], 3);
 	}
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]), MSG(3000, m[2]), RPL(4000, m[3]),
-			      MSG(5000, m[4]), RPL(6000, m[5]), MSG(7000, m[6]), RPL(8000, m[7]) };
-	struct pd_case fx = FIX(s, 4096, false, false);
 
 #define CMD(rid, n, req, rep) \
 	"\"op\":\"count\",\"database\":\"d\",\"collection\":\"c\"," \
 	"\"command\":{\"count\":\"c\",\"query\":{\"k\":\"vvvvvvvvvvvvvvvvvvvv\"},\"$db\":\"d\"}," \
 	"\"reply\":{\"n\":" n ",\"ok\":1.0},\"ok\":true,\"error\":null,\"request_id\":" rid "," \
 	"\"truncated\":false,\"compressed\":{\"request\":" req ",\"reply\":" rep "}}\n"
-	pd_check_fixture(&fx,
+	check_exchanges(__func__, m, 8,
 		"1000 2000 mongo_command {" CMD("10", "0", "\"zlib\"", "null")
 		"3000 4000 mongo_command {" CMD("11", "1", "\"zstd\"", "\"zstd\"")
 		"5000 6000 mongo_command {" CMD("12", "2", "\"snappy\"", "null")
 		"7000 8000 mongo_command {" CMD("13", "3", "\"noop\"", "null"));
 #undef CMD
-	wb_free(m, 8);
 }
 
 /* An exhaust getMore: the first reply answers the request, each further
@@ -417,18 +438,14 @@ static void test_exhaust_and_unacknowledged(void **state)
 {
 	bson_t *doc[1] = { BCON_NEW("_id", BCON_INT32(9)) };
 	struct wb m[5] = {
-		op_msg(5, 0, 1u << 16, BCON_NEW("getMore", BCON_INT64(42), "collection", BCON_UTF8("c"),
-						"$db", BCON_UTF8("d")),
-		       NULL, NULL, 0),
-		op_msg(300, 5, 2, BCON_NEW("cursor", "{", "nextBatch", "[", BCON_INT32(1), "]",
-					   "id", BCON_INT64(42), "}", "ok", BCON_DOUBLE(1.0)),
-		       NULL, NULL, 0),
-		op_msg(301, 300, 2, BCON_NEW("cursor", "{", "nextBatch", "[", BCON_INT32(2), "]",
-					     "id", BCON_INT64(42), "}", "ok", BCON_DOUBLE(1.0)),
-		       NULL, NULL, 0),
-		op_msg(302, 301, 0, BCON_NEW("cursor", "{", "nextBatch", "[", "]",
-					     "id", BCON_INT64(0), "}", "ok", BCON_DOUBLE(1.0)),
-		       NULL, NULL, 0),
+		op_cmd(5, 0, 1u << 16, BCON_NEW("getMore", BCON_INT64(42), "collection", BCON_UTF8("c"),
+						"$db", BCON_UTF8("d"))),
+		op_cmd(300, 5, 2, BCON_NEW("cursor", "{", "nextBatch", "[", BCON_INT32(1), "]",
+					   "id", BCON_INT64(42), "}", "ok", BCON_DOUBLE(1.0))),
+		op_cmd(301, 300, 2, BCON_NEW("cursor", "{", "nextBatch", "[", BCON_INT32(2), "]",
+					     "id", BCON_INT64(42), "}", "ok", BCON_DOUBLE(1.0))),
+		op_cmd(302, 301, 0, BCON_NEW("cursor", "{", "nextBatch", "[", "]",
+					     "id", BCON_INT64(0), "}", "ok", BCON_DOUBLE(1.0))),
 		op_msg(6, 0, 2, BCON_NEW("insert", BCON_UTF8("c"), "writeConcern", "{",
 					 "w", BCON_INT32(0), "}", "$db", BCON_UTF8("d")),
 		       "documents", doc, 1),
@@ -466,30 +483,24 @@ static void test_exhaust_and_unacknowledged(void **state)
 static void test_errors(void **state)
 {
 	struct wb m[6] = {
-		op_msg(1, 0, 0, BCON_NEW("drop", BCON_UTF8("gone"), "$db", BCON_UTF8("d")), NULL, NULL, 0),
-		op_msg(2, 1, 0, BCON_NEW("ok", BCON_DOUBLE(0.0), "errmsg", BCON_UTF8("ns not found"),
-					 "code", BCON_INT32(26), "codeName", BCON_UTF8("NamespaceNotFound")),
-		       NULL, NULL, 0),
-		op_msg(3, 0, 0, BCON_NEW("insert", BCON_UTF8("c"), "$db", BCON_UTF8("d")), NULL, NULL, 0),
-		op_msg(4, 3, 0, BCON_NEW("n", BCON_INT32(0), "writeErrors", "[",
+		op_cmd(1, 0, 0, BCON_NEW("drop", BCON_UTF8("gone"), "$db", BCON_UTF8("d"))),
+		op_cmd(2, 1, 0, BCON_NEW("ok", BCON_DOUBLE(0.0), "errmsg", BCON_UTF8("ns not found"),
+					 "code", BCON_INT32(26), "codeName", BCON_UTF8("NamespaceNotFound"))),
+		op_cmd(3, 0, 0, BCON_NEW("insert", BCON_UTF8("c"), "$db", BCON_UTF8("d"))),
+		op_cmd(4, 3, 0, BCON_NEW("n", BCON_INT32(0), "writeErrors", "[",
 					 "{", "index", BCON_INT32(0), "code", BCON_INT32(11000),
 					 "errmsg", BCON_UTF8("E11000 dup"), "}",
 					 "{", "index", BCON_INT32(1), "code", BCON_INT32(11000),
 					 "errmsg", BCON_UTF8("E11000 dup"), "}", "]",
-					 "ok", BCON_DOUBLE(1.0)),
-		       NULL, NULL, 0),
-		op_msg(5, 0, 0, BCON_NEW("delete", BCON_UTF8("c"), "$db", BCON_UTF8("d")), NULL, NULL, 0),
-		op_msg(6, 5, 0, BCON_NEW("n", BCON_INT32(1), "writeConcernError", "{",
+					 "ok", BCON_DOUBLE(1.0))),
+		op_cmd(5, 0, 0, BCON_NEW("delete", BCON_UTF8("c"), "$db", BCON_UTF8("d"))),
+		op_cmd(6, 5, 0, BCON_NEW("n", BCON_INT32(1), "writeConcernError", "{",
 					 "code", BCON_INT32(64), "errmsg", BCON_UTF8("timed out"), "}",
-					 "ok", BCON_INT32(1)),
-		       NULL, NULL, 0),
+					 "ok", BCON_INT32(1))),
 	};
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]), MSG(3000, m[2]), RPL(4000, m[3]),
-			      MSG(5000, m[4]), RPL(6000, m[5]) };
-	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	pd_check_fixture(&fx,
+	check_exchanges(__func__, m, 6,
 		"1000 2000 mongo_command {\"op\":\"drop\",\"database\":\"d\",\"collection\":\"gone\","
 		"\"command\":{\"drop\":\"gone\",\"$db\":\"d\"},\"reply\":{\"ok\":0.0,"
 		"\"errmsg\":\"ns not found\",\"code\":26,\"codeName\":\"NamespaceNotFound\"},"
@@ -505,7 +516,6 @@ static void test_errors(void **state)
 		"\"writeConcernError\":{\"code\":64,\"errmsg\":\"timed out\"},\"ok\":1},"
 		"\"ok\":true,\"error\":\"writeConcernError 64: timed out\",\"request_id\":5,"
 		"\"truncated\":false}\n");
-	wb_free(m, 6);
 }
 
 /* SASL: the payloads of saslStart / saslContinue and of their replies,
@@ -515,33 +525,26 @@ static void sasl_case(bool secrets, const char *name, const char *expect)
 {
 	static const uint8_t p1[] = "n,,n=u,r=abc", p2[] = "r=abcdef,s=c2FsdA==,i=4096";
 	struct wb m[6] = {
-		op_msg(1, 0, 0, BCON_NEW("saslStart", BCON_INT32(1),
+		op_cmd(1, 0, 0, BCON_NEW("saslStart", BCON_INT32(1),
 					 "mechanism", BCON_UTF8("SCRAM-SHA-256"),
 					 "payload", BCON_BIN(BSON_SUBTYPE_BINARY, p1, sizeof(p1) - 1),
-					 "$db", BCON_UTF8("admin")),
-		       NULL, NULL, 0),
-		op_msg(2, 1, 0, BCON_NEW("conversationId", BCON_INT32(1), "done", BCON_BOOL(false),
+					 "$db", BCON_UTF8("admin"))),
+		op_cmd(2, 1, 0, BCON_NEW("conversationId", BCON_INT32(1), "done", BCON_BOOL(false),
 					 "payload", BCON_BIN(BSON_SUBTYPE_BINARY, p2, sizeof(p2) - 1),
-					 "ok", BCON_DOUBLE(1.0)),
-		       NULL, NULL, 0),
-		op_msg(3, 0, 0, BCON_NEW("hello", BCON_INT32(1), "speculativeAuthenticate", "{",
+					 "ok", BCON_DOUBLE(1.0))),
+		op_cmd(3, 0, 0, BCON_NEW("hello", BCON_INT32(1), "speculativeAuthenticate", "{",
 					 "saslStart", BCON_INT32(1),
 					 "payload", BCON_BIN(BSON_SUBTYPE_BINARY, p1, 3), "}",
-					 "$db", BCON_UTF8("admin")),
-		       NULL, NULL, 0),
-		op_msg(4, 3, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
-		op_msg(5, 0, 0, BCON_NEW("createUser", BCON_UTF8("bob"), "pwd", BCON_UTF8("hunter2"),
-					 "roles", "[", "]", "$db", BCON_UTF8("admin")),
-		       NULL, NULL, 0),
-		op_msg(6, 5, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
+					 "$db", BCON_UTF8("admin"))),
+		ok_reply(4, 3),
+		op_cmd(5, 0, 0, BCON_NEW("createUser", BCON_UTF8("bob"), "pwd", BCON_UTF8("hunter2"),
+					 "roles", "[", "]", "$db", BCON_UTF8("admin"))),
+		ok_reply(6, 5),
 	};
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]), MSG(3000, m[2]), RPL(4000, m[3]),
-			      MSG(5000, m[4]), RPL(6000, m[5]) };
-	struct pd_case fx = FIX(s, 4096, secrets, false);
+	struct adi_proto_cfg cfg = { .body_bytes = 4096, .rows_sample = 5,
+				     .show_secrets = secrets };
 
-	fx.name = name;
-	pd_check_fixture(&fx, expect);
-	wb_free(m, 6);
+	check_exchanges_cfg(name, m, 6, cfg, false, expect);
 }
 
 #define SASL_EV(pay1, pay2, pay3, pwd) \
@@ -584,11 +587,11 @@ static void test_sasl_show_secrets(void **state)
 static void test_pairing(void **state)
 {
 	struct wb m[5] = {
-		op_msg(99, 1234, 0, BCON_NEW("ok", BCON_INT32(1)), NULL, NULL, 0),
-		op_msg(1, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("a")), NULL, NULL, 0),
-		op_msg(2, 0, 0, BCON_NEW("ping", BCON_INT32(2), "$db", BCON_UTF8("a")), NULL, NULL, 0),
-		op_msg(100, 2, 0, BCON_NEW("ok", BCON_INT32(1)), NULL, NULL, 0),
-		op_msg(-7, 0, 0, BCON_NEW("ping", BCON_INT32(3), "$db", BCON_UTF8("a")), NULL, NULL, 0),
+		op_cmd(99, 1234, 0, BCON_NEW("ok", BCON_INT32(1))),
+		op_cmd(1, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("a"))),
+		op_cmd(2, 0, 0, BCON_NEW("ping", BCON_INT32(2), "$db", BCON_UTF8("a"))),
+		op_cmd(100, 2, 0, BCON_NEW("ok", BCON_INT32(1))),
+		op_cmd(-7, 0, 0, BCON_NEW("ping", BCON_INT32(3), "$db", BCON_UTF8("a"))),
 	};
 	struct pd_seg s[] = { RPL(500, m[0]), MSG(1000, m[1]), MSG(2000, m[2]), RPL(3000, m[3]),
 			      MSG(4000, m[4]) };
@@ -615,18 +618,16 @@ static void test_pairing(void **state)
 static void test_server_side(void **state)
 {
 	struct wb m[2] = {
-		op_msg(11, 0, 0, BCON_NEW("find", BCON_UTF8("t"), "$db", BCON_UTF8("x")), NULL, NULL, 0),
-		op_msg(12, 11, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
+		op_cmd(11, 0, 0, BCON_NEW("find", BCON_UTF8("t"), "$db", BCON_UTF8("x"))),
+		ok_reply(12, 11),
 	};
-	struct pd_seg s[] = { PD_INB(1000, m[0].b, m[0].n), PD_OUTB(2000, m[1].b, m[1].n) };
-	struct pd_case fx = FIX(s, 4096, false, true);
+	struct adi_proto_cfg cfg = { .body_bytes = 4096, .rows_sample = 5 };
 
 	(void)state;
-	pd_check_fixture(&fx,
+	check_exchanges_cfg(__func__, m, 2, cfg, true,
 		"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"x\",\"collection\":\"t\","
 		"\"command\":{\"find\":\"t\",\"$db\":\"x\"},\"reply\":{\"ok\":1.0},\"ok\":true,"
 		"\"error\":null,\"request_id\":11,\"truncated\":false}\n");
-	wb_free(m, 2);
 }
 
 /* Bytes that are no message, then a message: BAD, resync to the header
@@ -635,8 +636,8 @@ static void test_garbage_resync(void **state)
 {
 	static const char junk[] = "\x01\x02\x03garbage that is not mongo";
 	struct wb m[2] = {
-		op_msg(1, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("a")), NULL, NULL, 0),
-		op_msg(2, 1, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
+		op_cmd(1, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("a"))),
+		ok_reply(2, 1),
 	};
 	struct pd_seg s[] = { PD_OUTB(500, junk, sizeof(junk) - 1), MSG(1000, m[0]), RPL(2000, m[1]) };
 	struct pd_case fx = FIX(s, 4096, false, false);
@@ -661,14 +662,14 @@ static void test_gaps(void **state)
 	struct wb m[4] = {
 		op_msg(1, 0, 0, BCON_NEW("insert", BCON_UTF8("c"), "$db", BCON_UTF8("d")),
 		       "documents", docs, 1),
-		op_msg(2, 1, 0, BCON_NEW("n", BCON_INT32(1), "ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
-		op_msg(3, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("d")), NULL, NULL, 0),
-		op_msg(4, 3, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
+		op_cmd(2, 1, 0, BCON_NEW("n", BCON_INT32(1), "ok", BCON_DOUBLE(1.0))),
+		op_cmd(3, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("d"))),
+		ok_reply(4, 3),
 	};
 	size_t k = m[0].n - 10, r = 30; /* r: past the 25 bytes a header check takes */
 	/* the reply of ping loses its last 5 bytes and the next reply's
 	 * first 3: what follows them is found again by resync */
-	struct wb m4b = op_msg(5, 3, 0, BCON_NEW("ok", BCON_INT32(2)), NULL, NULL, 0);
+	struct wb m4b = op_cmd(5, 3, 0, BCON_NEW("ok", BCON_INT32(2)));
 	struct pd_seg s[] = {
 		PD_OUTB(1000, m[0].b, k), PD_GAP_(ADI_DIR_OUT, 6),
 		PD_OUTB(1500, m[0].b + k + 6, m[0].n - k - 6),
@@ -699,12 +700,13 @@ static void test_gaps(void **state)
  * documents array is cut after its first item with a summary, a long
  * string becomes "<truncated N bytes>" (N: its BSON size, 4 + 200 + 1),
  * and the event says truncated. Numbers worked out from the spaced text
- * libbson measures with, in mongo.c's comment. */
+ * libbson measures with, in src/proto/mongo/values.c's comment. */
 static void test_truncation(void **state)
 {
 	char pad[201];
 	bson_t *docs[5];
 	struct wb m[4];
+	struct adi_proto_cfg cfg = { .body_bytes = 120, .rows_sample = 5 };
 
 	(void)state;
 	memset(pad, 'a', 200);
@@ -714,34 +716,22 @@ static void test_truncation(void **state)
 	m[0] = op_msg(1, 0, 0, BCON_NEW("insert", BCON_UTF8("c"), "ordered", BCON_BOOL(true),
 					"$db", BCON_UTF8("d")),
 		      "documents", docs, 5);
-	m[1] = op_msg(2, 1, 0, BCON_NEW("n", BCON_INT32(5), "ok", BCON_DOUBLE(1.0)), NULL, NULL, 0);
-	m[2] = op_msg(3, 0, 0, BCON_NEW("find", BCON_UTF8("c"), "filter", "{",
-					"name", BCON_UTF8(pad), "}", "$db", BCON_UTF8("d")),
-		      NULL, NULL, 0);
-	m[3] = op_msg(4, 3, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0);
-	{
-		struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]) };
-		struct pd_case fx = FIX(s, 120, false, false);
-
-		pd_check_fixture(&fx,
-			"1000 2000 mongo_command {\"op\":\"insert\",\"database\":\"d\",\"collection\":\"c\","
-			"\"command\":{\"insert\":\"c\",\"ordered\":true,\"$db\":\"d\","
-			"\"documents\":[{\"_id\":0,\"s\":\"xxxxxxxxxx\"},\"<4 more items, 128 bytes>\"]},"
-			"\"reply\":{\"n\":5,\"ok\":1.0},\"ok\":true,\"error\":null,\"request_id\":1,"
-			"\"truncated\":true}\n");
-	}
-	{
-		struct pd_seg s[] = { MSG(1000, m[2]), RPL(2000, m[3]) };
-		struct pd_case fx = FIX(s, 80, false, false);
-
-		fx.name = "test_truncation_string";
-		pd_check_fixture(&fx,
-			"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"d\",\"collection\":\"c\","
-			"\"command\":{\"find\":\"c\",\"filter\":{\"name\":\"<truncated 205 bytes>\"},"
-			"\"$db\":\"d\"},\"reply\":{\"ok\":1.0},\"ok\":true,\"error\":null,"
-			"\"request_id\":3,\"truncated\":true}\n");
-	}
-	wb_free(m, 4);
+	m[1] = op_cmd(2, 1, 0, BCON_NEW("n", BCON_INT32(5), "ok", BCON_DOUBLE(1.0)));
+	m[2] = op_cmd(3, 0, 0, BCON_NEW("find", BCON_UTF8("c"), "filter", "{",
+					"name", BCON_UTF8(pad), "}", "$db", BCON_UTF8("d")));
+	m[3] = ok_reply(4, 3);
+	check_exchanges_cfg(__func__, m, 2, cfg, false,
+		"1000 2000 mongo_command {\"op\":\"insert\",\"database\":\"d\",\"collection\":\"c\","
+		"\"command\":{\"insert\":\"c\",\"ordered\":true,\"$db\":\"d\","
+		"\"documents\":[{\"_id\":0,\"s\":\"xxxxxxxxxx\"},\"<4 more items, 128 bytes>\"]},"
+		"\"reply\":{\"n\":5,\"ok\":1.0},\"ok\":true,\"error\":null,\"request_id\":1,"
+		"\"truncated\":true}\n");
+	cfg.body_bytes = 80;
+	check_exchanges_cfg("test_truncation_string", m + 2, 2, cfg, false,
+		"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"d\",\"collection\":\"c\","
+		"\"command\":{\"find\":\"c\",\"filter\":{\"name\":\"<truncated 205 bytes>\"},"
+		"\"$db\":\"d\"},\"reply\":{\"ok\":1.0},\"ok\":true,\"error\":null,"
+		"\"request_id\":3,\"truncated\":true}\n");
 }
 
 /* Doubles the writer's 3 decimals would change are written in canonical
@@ -749,23 +739,19 @@ static void test_truncation(void **state)
 static void test_doubles(void **state)
 {
 	struct wb m[2] = {
-		op_msg(1, 0, 0, BCON_NEW("find", BCON_UTF8("c"), "filter", "{",
+		op_cmd(1, 0, 0, BCON_NEW("find", BCON_UTF8("c"), "filter", "{",
 					 "x", BCON_DOUBLE(0.1234567), "y", BCON_DOUBLE(2.5),
-					 "z", BCON_DOUBLE(1e-7), "}", "$db", BCON_UTF8("d")),
-		       NULL, NULL, 0),
-		op_msg(2, 1, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0),
+					 "z", BCON_DOUBLE(1e-7), "}", "$db", BCON_UTF8("d"))),
+		ok_reply(2, 1),
 	};
-	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]) };
-	struct pd_case fx = FIX(s, 4096, false, false);
 
 	(void)state;
-	pd_check_fixture(&fx,
+	check_exchanges(__func__, m, 2,
 		"1000 2000 mongo_command {\"op\":\"find\",\"database\":\"d\",\"collection\":\"c\","
 		"\"command\":{\"find\":\"c\",\"filter\":{\"x\":{\"$numberDouble\":\"0.1234567\"},"
 		"\"y\":2.5,\"z\":{\"$numberDouble\":\"1e-07\"}},\"$db\":\"d\"},"
 		"\"reply\":{\"ok\":1.0},\"ok\":true,\"error\":null,\"request_id\":1,"
 		"\"truncated\":false}\n");
-	wb_free(m, 2);
 }
 
 /* The start of an OP_MSG of 16 MiB + 1000 bytes (over the 16 MiB the
@@ -796,14 +782,14 @@ static void test_over_cap(void **state)
 	head.b[2] = (uint8_t)(len >> 16);
 	head.b[3] = (uint8_t)(len >> 24);
 	wb_put(&tail, "\0\0\0\0\0\0\0\0\0\0", 10);
-	m[0] = op_msg(2, 1, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0);
+	m[0] = ok_reply(2, 1);
 	wb_put(&comp, "\xdd\x07\x00\x00", 4); /* originalOpcode OP_MSG */
 	wb_u32(&comp, 20000000);              /* uncompressedSize */
 	wb_u8(&comp, 2);                      /* zlib */
 	wb_put(&comp, "\x78\x9c\x03\x00\x00\x00\x00\x01", 8);
 	comp = wb_end(comp);
-	m[1] = op_msg(4, 3, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0);
-	m[2] = op_msg(5, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("a")), NULL, NULL, 0);
+	m[1] = ok_reply(4, 3);
+	m[2] = op_cmd(5, 0, 0, BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("a")));
 	struct pd_seg s[] = {
 		PD_OUTB(1000, head.b, head.n), PD_GAP_(ADI_DIR_OUT, len - head.n - tail.n),
 		PD_OUTB(1500, tail.b, tail.n), RPL(2000, m[0]),
@@ -847,7 +833,7 @@ static void test_over_cap_whole(void **state)
 	doc[0] = BCON_NEW("blob", BCON_BIN(BSON_SUBTYPE_BINARY, blob, (uint32_t)big));
 	m[0] = op_msg(1, 0, 0, BCON_NEW("insert", BCON_UTF8("big"), "$db", BCON_UTF8("d")),
 		      "documents", doc, 1);
-	m[1] = op_msg(2, 1, 0, BCON_NEW("n", BCON_INT32(1), "ok", BCON_DOUBLE(1.0)), NULL, NULL, 0);
+	m[1] = op_cmd(2, 1, 0, BCON_NEW("n", BCON_INT32(1), "ok", BCON_DOUBLE(1.0)));
 	free(blob);
 	struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]) };
 	struct pd_case fx = FIX(s, 4096, false, false);
@@ -890,8 +876,8 @@ static void test_deep(void **state)
 			bson_destroy(levels[i + 1]);
 		}
 		BSON_APPEND_UTF8(levels[0], "$db", "d");
-		m[0] = op_msg(1, 0, 0, levels[0], NULL, NULL, 0);
-		m[1] = op_msg(2, 1, 0, BCON_NEW("ok", BCON_DOUBLE(1.0)), NULL, NULL, 0);
+		m[0] = op_cmd(1, 0, 0, levels[0]);
+		m[1] = ok_reply(2, 1);
 		struct pd_seg s[] = { MSG(1000, m[0]), RPL(2000, m[1]) };
 		struct pd_case fx = FIX(s, 4096, false, false);
 
@@ -924,40 +910,44 @@ struct sniff_case {
 
 #define SN(w, s, d, srv, port, e) { (w), (s), sizeof(s) - 1, (d), (srv), (port), (e) }
 
+/* An OP_MSG request's header (61 bytes, requestID 1, responseTo 0) and
+ * the start of its body (flagBits 0, a kind-0 section of 40 bytes). */
+#define MSG_REQ "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00"
+#define MSG_BODY0 "\x00\x00\x00\x00\x00\x28\x00\x00\x00"
+/* An OP_QUERY's header (64 bytes, requestID 1) and flags 0, before the
+ * namespace. */
+#define QUERY_REQ "\x40\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00" \
+	"\xd4\x07\x00\x00\x00\x00\x00\x00"
+/* An OP_REPLY (48 bytes, requestID 2, responseTo 1) up to its documents:
+ * responseFlags 8 (AwaitCapable), cursorID 0, startingFrom 0, one document. */
+#define REPLY_HEAD "\x30\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00" \
+	"\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00"
+/* An OP_COMPRESSED's header (64 bytes, requestID 3), originalOpcode
+ * OP_MSG, uncompressedSize 80, before the compressorId. */
+#define COMPRESSED_MSG "\x40\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00" \
+	"\xdc\x07\x00\x00\xdd\x07\x00\x00\x50\x00\x00\x00"
+
 static void test_sniff(void **state)
 {
 	/* headers: length, requestID, responseTo, opCode (little-endian) */
 	static const struct sniff_case cases[] = {
-		SN("OP_MSG request", "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00"
-		   "\x00\x00\x00\x00\x00\x28\x00\x00\x00", ADI_DIR_OUT, 0, 1234, 80),
-		SN("OP_MSG request, port 27017", "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-		   "\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x28\x00\x00\x00", ADI_DIR_OUT, 0, 27017, 85),
-		SN("OP_MSG request read by a server", "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-		   "\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x28\x00\x00\x00", ADI_DIR_IN, 1, 1234, 80),
-		SN("OP_MSG with responseTo 0 from the server", "\x3d\x00\x00\x00\x01\x00\x00\x00"
-		   "\x00\x00\x00\x00\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x28\x00\x00\x00",
+		SN("OP_MSG request", MSG_REQ MSG_BODY0, ADI_DIR_OUT, 0, 1234, 80),
+		SN("OP_MSG request, port 27017", MSG_REQ MSG_BODY0, ADI_DIR_OUT, 0, 27017, 85),
+		SN("OP_MSG request read by a server", MSG_REQ MSG_BODY0, ADI_DIR_IN, 1, 1234, 80),
+		SN("OP_MSG with responseTo 0 from the server", MSG_REQ MSG_BODY0,
 		   ADI_DIR_IN, 0, 27017, 0),
 		SN("OP_MSG reply", "\x26\x00\x00\x00\x09\x00\x00\x00\x01\x00\x00\x00\xdd\x07\x00\x00"
 		   "\x00\x00\x00\x00\x00\x11\x00\x00\x00", ADI_DIR_IN, 0, 1234, 80),
-		SN("OP_MSG unknown required flag", "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-		   "\xdd\x07\x00\x00\x04\x00\x00\x00\x00\x28\x00\x00\x00", ADI_DIR_OUT, 0, 27017, 0),
-		SN("OP_MSG section kind 2", "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-		   "\xdd\x07\x00\x00\x00\x00\x00\x00\x02\x28\x00\x00\x00", ADI_DIR_OUT, 0, 27017, 0),
-		SN("OP_QUERY admin.$cmd", "\x40\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-		   "\xd4\x07\x00\x00\x00\x00\x00\x00" "admin.$cmd\x00", ADI_DIR_OUT, 0, 1234, 80),
-		SN("OP_QUERY cut in its name", "\x40\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-		   "\xd4\x07\x00\x00\x00\x00\x00\x00" "adm", ADI_DIR_OUT, 0, 1234, 75),
-		SN("OP_REPLY", "\x30\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00"
-		   "\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00",
-		   ADI_DIR_IN, 0, 1234, 80),
-		SN("OP_REPLY from the client", "\x30\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00"
-		   "\x01\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-		   "\x01\x00\x00\x00", ADI_DIR_OUT, 0, 1234, 0),
-		SN("OP_COMPRESSED zstd", "\x40\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00"
-		   "\xdc\x07\x00\x00\xdd\x07\x00\x00\x50\x00\x00\x00\x03", ADI_DIR_OUT, 0, 1234, 80),
-		SN("OP_COMPRESSED unknown compressor", "\x40\x00\x00\x00\x03\x00\x00\x00"
-		   "\x00\x00\x00\x00\xdc\x07\x00\x00\xdd\x07\x00\x00\x50\x00\x00\x00\x04",
-		   ADI_DIR_OUT, 0, 1234, 0),
+		SN("OP_MSG unknown required flag", MSG_REQ "\x04\x00\x00\x00\x00\x28\x00\x00\x00",
+		   ADI_DIR_OUT, 0, 27017, 0),
+		SN("OP_MSG section kind 2", MSG_REQ "\x00\x00\x00\x00\x02\x28\x00\x00\x00",
+		   ADI_DIR_OUT, 0, 27017, 0),
+		SN("OP_QUERY admin.$cmd", QUERY_REQ "admin.$cmd\x00", ADI_DIR_OUT, 0, 1234, 80),
+		SN("OP_QUERY cut in its name", QUERY_REQ "adm", ADI_DIR_OUT, 0, 1234, 75),
+		SN("OP_REPLY", REPLY_HEAD, ADI_DIR_IN, 0, 1234, 80),
+		SN("OP_REPLY from the client", REPLY_HEAD, ADI_DIR_OUT, 0, 1234, 0),
+		SN("OP_COMPRESSED zstd", COMPRESSED_MSG "\x03", ADI_DIR_OUT, 0, 1234, 80),
+		SN("OP_COMPRESSED unknown compressor", COMPRESSED_MSG "\x04", ADI_DIR_OUT, 0, 1234, 0),
 		SN("legacy OP_INSERT", "\x40\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
 		   "\xd2\x07\x00\x00\x00\x00\x00\x00" "db.c\x00", ADI_DIR_OUT, 0, 27017, 0),
 		SN("length 15", "\x0f\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00",
@@ -1003,8 +993,7 @@ static void test_sniff(void **state)
 /* The registry knows the decoder and the classifier picks it. */
 static void test_registry(void **state)
 {
-	static const uint8_t msg[] = "\x3d\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-				     "\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x28\x00\x00\x00";
+	static const uint8_t msg[] = MSG_REQ MSG_BODY0;
 	struct adi_sniff_ctx ctx = { .dir = ADI_DIR_OUT };
 	int more = 0;
 
