@@ -172,6 +172,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 
 			if (!q) {
 				adi_j_free(m.fields);
+				adi_jw_fini(&m.f);
 			} else {
 				*q = m;
 				q->dir = dir;
@@ -194,6 +195,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 		}
 		case ADI_PARSE_AGAIN:
 			adi_j_free(m.fields);
+			adi_jw_fini(&m.f);
 			if (!used) {
 				if (s->len > ADI_PROTO_LOOKAHEAD) {
 					/* more than any sane header: not this protocol
@@ -209,6 +211,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			break;
 		case ADI_PARSE_SKIP:
 			adi_j_free(m.fields);
+			adi_jw_fini(&m.f);
 			if (!used) {
 				pc->errors++;
 				s->resync = true; /* a SKIP of nothing would spin */
@@ -219,6 +222,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			break;
 		case ADI_PARSE_BAD:
 			adi_j_free(m.fields);
+			adi_jw_fini(&m.f);
 			pc->errors++;
 			s->in_msg = false;
 			/* never resync to where it just failed */
@@ -228,6 +232,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			break;
 		case ADI_PARSE_DONE:
 			adi_j_free(m.fields);
+			adi_jw_fini(&m.f);
 			consume(s, used);
 			if (hand_over(pc, dir)) {
 				/* the new decoder takes the rest, and what the
@@ -242,6 +247,7 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			return;
 		default:
 			adi_j_free(m.fields);
+			adi_jw_fini(&m.f);
 			drop_all(pc, s);
 			s->resync = true;
 			return;
@@ -426,9 +432,11 @@ void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 				pc->messages++;
 			} else {
 				adi_j_free(m.fields);
+				adi_jw_fini(&m.f);
 			}
 		} else {
 			adi_j_free(m.fields);
+			adi_jw_fini(&m.f);
 		}
 		pc->skipped += s->len;
 	}

@@ -14,6 +14,7 @@ void adi_msg_free(struct adi_msg *m)
 	if (!m)
 		return;
 	adi_j_free(m->fields);
+	adi_jw_fini(&m->f);
 	free(m);
 }
 

@@ -52,9 +52,11 @@ struct adi_proto_cfg {
 	bool show_secrets;      /* do not redact credentials */
 };
 
-/* A decoded message. The decoder fills kind, key, fields and flags in
- * parse(); the engine fills dir, the timestamps and wire_bytes, and owns the
- * message (and its fields) from then on, until stitch() takes it. */
+/* A decoded message. The decoder fills kind, key, fields or f and flags in
+ * parse() (f and fields only on FRAME); the engine fills dir, the
+ * timestamps and wire_bytes, and owns the message (and its fields) from
+ * then on, until stitch() takes it. A decoder may instead keep what a
+ * message says in its own state (typed), when that reads better. */
 struct adi_msg {
 	enum adi_dir dir;       /* direction, seen from the traced task */
 	int kind;               /* decoder defined (request, response, push...) */
@@ -62,7 +64,12 @@ struct adi_msg {
 	uint64_t ts_first;      /* time of the syscall holding the first byte */
 	uint64_t ts_last;       /* ... and the last byte */
 	uint64_t wire_bytes;    /* bytes of the stream the message spans */
-	struct adi_jval *fields;/* decoded content, a JSON object (owned) */
+	struct adi_jval *fields;/* decoded content as a tree (owned); being
+				 * retired for f */
+	struct adi_jw f;        /* decoded content written once (jw.h), as a
+				 * member list: stitch() reads it back with
+				 * adi_jw_get and copies members into the event
+				 * with adi_jw_kraw (owned) */
 	bool incomplete;        /* a gap fell inside it: bytes are missing */
 	struct adi_msg *next;   /* queue link, the engine's */
 };

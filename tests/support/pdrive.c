@@ -311,7 +311,7 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 				p->stitch(v->st, &v->q[0], &v->q[1], &v->e.em, false);
 			continue;
 		case ADI_PARSE_AGAIN:
-			CHECK(c, m.fields == NULL, "no fields unless FRAME");
+			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
 			consume(s, used, true);
 			if (!used) {
 				/* parse() itself says BAD before this */
@@ -322,14 +322,14 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			s->after_gap = false;
 			continue;
 		case ADI_PARSE_SKIP:
-			CHECK(c, m.fields == NULL, "no fields unless FRAME");
+			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
 			CHECK(c, used > 0, "SKIP consumes bytes");
 			consume(s, used, false);
 			/* as stream.c: what follows starts a new message */
 			msg_reset(s);
 			continue;
 		case ADI_PARSE_BAD:
-			CHECK(c, m.fields == NULL, "no fields unless FRAME");
+			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
 			CHECK(c, used == 0, "BAD consumes nothing");
 			CHECK(c, !eof, "no BAD at the end of a direction");
 			/* as stream.c: never resync to where it just failed */
@@ -339,7 +339,7 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			msg_reset(s);
 			continue;
 		case ADI_PARSE_DONE:
-			CHECK(c, m.fields == NULL, "no fields unless FRAME");
+			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
 			consume(s, used, false);
 			if (hand_over(v, dir)) {
 				/* as stream.c: the successor takes both directions
