@@ -10,7 +10,7 @@
 
 #include "pg.h"
 
-struct pg_text *pg_text_new(const uint8_t *s, size_t n, bool cut)
+static struct pg_text *pg_text_new(const uint8_t *s, size_t n, bool cut)
 {
 	struct pg_text *t = malloc(sizeof(*t) + n + 1);
 

@@ -282,7 +282,6 @@ int pg_fmt_at(const struct adi_jval *fmts, size_t i);
 
 /* ---- named.c ---- */
 
-struct pg_text *pg_text_new(const uint8_t *s, size_t n, bool cut);
 /* A statement text from a message's "sql" (and "cut") fields. */
 struct pg_text *pg_text_of(const struct adi_jval *f);
 void pg_text_unref(struct pg_text *t);
