@@ -1,5 +1,5 @@
 /* fuzz_postgres.c - libFuzzer target for the PostgreSQL decoder (src/proto/
- * postgres.c): the input is a pdrive script (tests/support/pdrive.h), seeded
+ * postgres/): the input is a pdrive script (tests/support/pdrive.h), seeded
  * with the unit test's fixtures (fuzz/corpus/fuzz_postgres/). */
 #include "pdrive.h"
 #include "proto/postgres.h"

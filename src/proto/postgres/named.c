@@ -1,0 +1,229 @@
+/* named.c - what the connection remembers between requests: statement
+ * texts and column descriptions (reference-counted, shared by statements,
+ * portals and pending requests), and the two small tables of named
+ * prepared statements (PG_MAX_STMTS) and portals (PG_MAX_PORTALS), the
+ * least recently used entry forgotten when one is full. A statement or
+ * portal whose creation was not seen is known by name only (a ghost).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg.h"
+
+static struct pg_text *pg_text_new(const uint8_t *s, size_t n, bool cut)
+{
+	struct pg_text *t = malloc(sizeof(*t) + n + 1);
+
+	if (!t)
+		return NULL;
+	t->ref = 1;
+	t->len = n;
+	t->cut = cut;
+	if (n)
+		memcpy(t->s, s, n);
+	t->s[n] = '\0';
+	return t;
+}
+
+struct pg_text *pg_text_of(const struct adi_jval *f)
+{
+	return pg_text_new((const uint8_t *)adi_j_get_str(f, "sql", ""),
+			   adi_j_len(adi_j_get(f, "sql")),
+			   adi_j_as_bool(adi_j_get(f, "cut"), false));
+}
+
+void pg_text_unref(struct pg_text *t)
+{
+	if (t && !--t->ref)
+		free(t);
+}
+
+struct pg_cols *pg_cols_from(struct adi_jval *f)
+{
+	struct pg_cols *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ref = 1;
+	c->names = adi_j_take(f, "names");
+	c->oids = adi_j_take(f, "oids");
+	c->fmts = adi_j_take(f, "fmts");
+	return c;
+}
+
+void pg_cols_unref(struct pg_cols *c)
+{
+	if (!c || --c->ref)
+		return;
+	adi_j_free(c->names);
+	adi_j_free(c->oids);
+	adi_j_free(c->fmts);
+	free(c);
+}
+
+void pg_stmt_unref(struct pg_stmt *s)
+{
+	if (!s || --s->n.ref)
+		return;
+	free(s->n.name);
+	pg_text_unref(s->sql);
+	adi_j_free(s->oids);
+	pg_cols_unref(s->cols);
+	free(s);
+}
+
+void pg_portal_unref(struct pg_portal *p)
+{
+	if (!p || --p->n.ref)
+		return;
+	free(p->n.name);
+	pg_stmt_unref(p->stmt);
+	adi_j_free(p->vals);
+	adi_j_free(p->fmts);
+	adi_j_free(p->rfmts);
+	pg_cols_unref(p->cols);
+	free(p);
+}
+
+char *pg_name(const struct adi_jval *f, const char *key)
+{
+	const struct adi_jval *v = adi_j_get(f, key);
+
+	return strndup(adi_j_as_str(v, ""), adi_j_len(v));
+}
+
+/* ---- a table of named entries (statements or portals) ---- */
+
+static void pg_stmt_unref_named(struct pg_named *e)
+{
+	pg_stmt_unref((struct pg_stmt *)e);
+}
+
+static void pg_portal_unref_named(struct pg_named *e)
+{
+	pg_portal_unref((struct pg_portal *)e);
+}
+
+/* The entry of v[0..n) called name, or NULL (a hit counts as a use). */
+static struct pg_named *pg_named_find(struct pg_state *st, struct pg_named **v, unsigned n,
+				      const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(v[i]->name, name)) {
+			v[i]->lru = ++st->tick;
+			return v[i];
+		}
+	return NULL;
+}
+
+/* Forget the entry called name (only if it is `only`, when given). */
+static void pg_named_drop(struct pg_named **v, unsigned *n, const char *name,
+			  const struct pg_named *only, void (*unref)(struct pg_named *))
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (!strcmp(v[i]->name, name) && (!only || v[i] == only)) {
+			unref(v[i]);
+			v[i] = v[--*n];
+			return;
+		}
+}
+
+/* Remember e under its name (a reference is taken); when the table is full
+ * the least recently used entry is forgotten: a later Bind to a forgotten
+ * statement gets sql null, never another text. */
+static void pg_named_put(struct pg_state *st, struct pg_named **v, unsigned *n, unsigned max,
+			 struct pg_named *e, void (*unref)(struct pg_named *))
+{
+	unsigned old = 0;
+
+	pg_named_drop(v, n, e->name, NULL, unref);
+	if (*n == max) {
+		for (unsigned i = 1; i < *n; i++)
+			if (v[i]->lru < v[old]->lru)
+				old = i;
+		unref(v[old]);
+		v[old] = v[--*n];
+	}
+	e->ref++;
+	e->lru = ++st->tick;
+	v[(*n)++] = e;
+}
+
+/* A new entry of `size` bytes (a struct pg_stmt or pg_portal, whose first
+ * member is its struct pg_named) called name, with one reference. */
+static struct pg_named *pg_named_new(size_t size, const char *name)
+{
+	struct pg_named *e = calloc(1, size);
+
+	if (!e)
+		return NULL;
+	e->ref = 1;
+	e->name = strdup(name);
+	if (!e->name) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* ---- statements ---- */
+
+void pg_stmt_drop(struct pg_state *st, const char *name, const struct pg_stmt *only)
+{
+	pg_named_drop(st->stmts, &st->nstmts, name, only ? &only->n : NULL,
+		      pg_stmt_unref_named);
+}
+
+void pg_stmt_put(struct pg_state *st, struct pg_stmt *s)
+{
+	pg_named_put(st, st->stmts, &st->nstmts, PG_MAX_STMTS, &s->n, pg_stmt_unref_named);
+}
+
+struct pg_stmt *pg_stmt_get(struct pg_state *st, const char *name)
+{
+	struct pg_named *e = pg_named_find(st, st->stmts, st->nstmts, name);
+
+	if (e) {
+		e->ref++;
+		return (struct pg_stmt *)e;
+	}
+	return (struct pg_stmt *)pg_named_new(sizeof(struct pg_stmt), name);
+}
+
+/* ---- portals ---- */
+
+void pg_portal_drop(struct pg_state *st, const char *name, const struct pg_portal *only)
+{
+	pg_named_drop(st->portals, &st->nportals, name, only ? &only->n : NULL,
+		      pg_portal_unref_named);
+}
+
+void pg_portal_put(struct pg_state *st, struct pg_portal *p)
+{
+	pg_named_put(st, st->portals, &st->nportals, PG_MAX_PORTALS, &p->n,
+		     pg_portal_unref_named);
+}
+
+struct pg_portal *pg_portal_get(struct pg_state *st, const char *name, uint64_t ts)
+{
+	struct pg_named *e = pg_named_find(st, st->portals, st->nportals, name);
+	struct pg_portal *p;
+
+	if (e) {
+		e->ref++;
+		return (struct pg_portal *)e;
+	}
+	p = (struct pg_portal *)pg_named_new(sizeof(struct pg_portal), name);
+	if (p)
+		p->ts_start = ts;
+	return p;
+}
+
+void pg_named_clear(struct pg_state *st)
+{
+	for (unsigned i = 0; i < st->nstmts; i++)
+		pg_stmt_unref_named(st->stmts[i]);
+	for (unsigned i = 0; i < st->nportals; i++)
+		pg_portal_unref_named(st->portals[i]);
+	st->nstmts = st->nportals = 0;
+}
