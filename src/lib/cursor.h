@@ -230,7 +230,8 @@ static inline bool adi_cur_varint(struct adi_cur *c, uint64_t *v)
  * NUL, which is consumed. Without a NUL before the end: false. */
 static inline bool adi_cur_cstr(struct adi_cur *c, const uint8_t **s, size_t *len)
 {
-	const uint8_t *z = memchr(c->p + c->pos, 0, adi_cur_left(c));
+	/* nothing left (maybe a cursor over NULL): no pointer arithmetic */
+	const uint8_t *z = adi_cur_left(c) ? memchr(c->p + c->pos, 0, adi_cur_left(c)) : NULL;
 
 	*s = NULL;
 	*len = 0;

@@ -202,10 +202,18 @@ static void test_sub_skip_bytes(void **state)
 	assert_true(c.bad);
 	free(b);
 
-	/* an empty cursor over NULL reads nothing */
+	/* an empty cursor over NULL reads nothing (no NULL + 0 for UBSan) */
 	c = adi_cur_make(NULL, 0);
 	assert_int_equal(adi_cur_need(&c, 4), 4);
 	assert_false(adi_cur_u8(&c, &x));
+	{
+		const uint8_t *s;
+		size_t n;
+
+		c = adi_cur_make(NULL, 0);
+		assert_false(adi_cur_cstr(&c, &s, &n));
+		assert_null(s);
+	}
 }
 
 static void test_hexval(void **state)
