@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mysql.h"
+#include "../lib/cursor.h"
 #include "../lib/util.h"
 
 #define MY_SQL_MAX (64 * 1024)    /* statement text kept; beyond: truncated */
@@ -73,123 +74,77 @@ enum my_type {
 #define MY_UNSIGNED 0x8000  /* in a stored type: the value is unsigned */
 #define MY_TEXT 0x4000      /* a text-protocol value: lenenc, 0xfb = NULL */
 
-/* ---- small byte helpers ---- */
-
-static uint64_t my_le(const uint8_t *b, unsigned k)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = k; i-- > 0;)
-		v = v << 8 | b[i];
-	return v;
-}
+/* ---- small helpers ---- */
 
 static size_t my_min(size_t a, uint64_t b)
 {
 	return b < a ? (size_t)b : a;
 }
 
-/* A bounds-checked reader over one decoded packet: every read past the end
- * fails (bad set, zeros / empty returned), never reads out of bounds. */
-struct my_cur {
-	const uint8_t *p;
-	size_t n, i;
-	bool bad;
-};
+/* ---- MySQL's own encodings, read through an adi_cur ----
+ *
+ *   int<lenenc>: 0x00..0xfa the value itself; 0xfb NULL (text rows);
+ *                0xfc int<2>, 0xfd int<3>, 0xfe int<8> follows; 0xff none
+ *   string<lenenc>: int<lenenc> length, then that many bytes
+ *   string<NUL>: bytes up to a NUL, which is consumed
+ */
 
-static const uint8_t my_none[1]; /* what an empty packet points at */
-
-static size_t c_left(const struct my_cur *c)
-{
-	return c->n - c->i;
-}
-
-static uint64_t c_int(struct my_cur *c, unsigned k)
-{
-	uint64_t v;
-
-	if (c_left(c) < k) {
-		c->bad = true;
-		c->i = c->n;
-		return 0;
-	}
-	v = my_le(c->p + c->i, k);
-	c->i += k;
-	return v;
-}
-
-static const uint8_t *c_bytes(struct my_cur *c, size_t k)
-{
-	const uint8_t *r = c->p + c->i;
-
-	if (c_left(c) < k) {
-		c->bad = true;
-		c->i = c->n;
-		return NULL;
-	}
-	c->i += k;
-	return r;
-}
-
-/* int<lenenc>; *null for 0xfb. */
-static uint64_t c_lenenc(struct my_cur *c, bool *null)
+/* int<lenenc> into *v; *null (may be NULL) for 0xfb, *v then 0. False,
+ * with bad set, when short or on 0xff; on 0xff (unlike adi_cur's reads)
+ * the position stays after that byte, so fixed fields after it still
+ * read as they always did. */
+static bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
 {
 	uint8_t b;
 
+	*v = 0;
 	if (null)
 		*null = false;
-	if (!c_left(c)) {
-		c->bad = true;
-		return 0;
+	if (!adi_cur_u8(c, &b))
+		return false;
+	if (b < 0xfb) {
+		*v = b;
+		return true;
 	}
-	b = c->p[c->i++];
-	if (b < 0xfb)
-		return b;
 	if (b == 0xfb) {
 		if (null)
 			*null = true;
-		return 0;
+		return true;
 	}
-	if (b == 0xfc)
-		return c_int(c, 2);
-	if (b == 0xfd)
-		return c_int(c, 3);
-	if (b == 0xfe)
-		return c_int(c, 8);
-	c->bad = true;
-	return 0;
-}
-
-/* string<lenenc>: its bytes (NULL when short: bad). */
-static const uint8_t *c_lenstr(struct my_cur *c, size_t *len)
-{
-	uint64_t k = c_lenenc(c, NULL);
-
-	*len = 0;
-	if (c->bad || k > c_left(c)) {
+	if (b == 0xff) {
 		c->bad = true;
-		c->i = c->n;
-		return NULL;
+		return false;
 	}
-	*len = (size_t)k;
-	return c_bytes(c, (size_t)k);
+	return adi_cur_le(c, b == 0xfc ? 2 : b == 0xfd ? 3 : 8, v);
 }
 
-/* string<NUL>; without a NUL, the rest (and bad when strict). */
-static const uint8_t *c_nulstr(struct my_cur *c, size_t *len, bool strict)
+/* string<lenenc>: *s its bytes (borrowed), *len its length. Short, or
+ * the cursor already bad: false, *s NULL, the position at the end. */
+static bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len)
 {
-	const uint8_t *s = c->p + c->i;
-	const uint8_t *z = memchr(s, 0, c_left(c));
+	uint64_t k;
 
-	if (!z) {
-		*len = c_left(c);
-		c->i = c->n;
-		if (strict)
-			c->bad = true;
+	*s = NULL;
+	*len = 0;
+	my_lenenc(c, &k, NULL);
+	if (c->bad || k > adi_cur_left(c))
+		return adi_cur_fail(c);
+	*len = (size_t)k;
+	return adi_cur_bytes(c, *len, s);
+}
+
+/* string<NUL>; without a NUL the rest of the bytes (never fails: the
+ * last string of a packet may lack its NUL). *s is never NULL. */
+static const uint8_t *my_nulstr(struct adi_cur *c, size_t *len)
+{
+	const uint8_t *s = adi_cur_ptr(c);
+
+	if (memchr(s, 0, adi_cur_left(c))) {
+		adi_cur_cstr(c, &s, len);
 		return s;
 	}
-	*len = (size_t)(z - s);
-	c->i += *len + 1;
+	*len = adi_cur_left(c);
+	c->pos = c->n;
 	return s;
 }
 
@@ -373,20 +328,20 @@ static struct adi_jval *my_fmt_fixed(uint16_t t, const uint8_t *b)
 	case T_TINY:
 		return u ? my_jfmt("%u", b[0]) : my_jfmt("%d", (int8_t)b[0]);
 	case T_YEAR:
-		return my_jfmt("%u", (unsigned)my_le(b, 2));
+		return my_jfmt("%u", (unsigned)adi_ld_le16(b));
 	case T_SHORT:
-		v = my_le(b, 2);
+		v = adi_ld_le16(b);
 		return u ? my_jfmt("%u", (unsigned)v) : my_jfmt("%d", (int16_t)v);
 	case T_LONG:
 	case T_INT24:
-		v = my_le(b, 4);
+		v = adi_ld_le32(b);
 		return u ? my_jfmt("%u", (unsigned)v) : my_jfmt("%d", (int32_t)v);
 	case T_LONGLONG:
-		v = my_le(b, 8);
+		v = adi_ld_le64(b);
 		return u ? my_jfmt("%llu", (unsigned long long)v) :
 			   my_jfmt("%lld", (long long)(int64_t)v);
 	case T_FLOAT: {
-		uint32_t x = (uint32_t)my_le(b, 4);
+		uint32_t x = adi_ld_le32(b);
 		float f;
 
 		memcpy(&f, &x, 4);
@@ -396,7 +351,7 @@ static struct adi_jval *my_fmt_fixed(uint16_t t, const uint8_t *b)
 	case T_DOUBLE: {
 		double d;
 
-		v = my_le(b, 8);
+		v = adi_ld_le64(b);
 		memcpy(&d, &v, 8);
 		my_fmt_real(buf, sizeof(buf), d, false);
 		return adi_j_str(buf);
@@ -412,20 +367,20 @@ static struct adi_jval *my_fmt_temporal(uint16_t t, const uint8_t *b, size_t len
 	t &= 0xff;
 	if (t == T_TIME || t == T_TIME2) {
 		bool neg = len >= 8 && b[0];
-		unsigned long long h = len >= 8 ? my_le(b + 1, 4) * 24 + b[5] : 0;
+		unsigned long long h = len >= 8 ? (unsigned long long)adi_ld_le32(b + 1) * 24 + b[5] : 0;
 
 		if (len >= 12)
-			snprintf(us, sizeof(us), ".%06u", (unsigned)my_le(b + 8, 4));
+			snprintf(us, sizeof(us), ".%06u", adi_ld_le32(b + 8));
 		return my_jfmt("%s%02llu:%02u:%02u%s", neg ? "-" : "", h,
 			       len >= 8 ? b[6] : 0, len >= 8 ? b[7] : 0, us);
 	}
-	unsigned y = len >= 4 ? (unsigned)my_le(b, 2) : 0;
+	unsigned y = len >= 4 ? adi_ld_le16(b) : 0;
 	unsigned mo = len >= 4 ? b[2] : 0, d = len >= 4 ? b[3] : 0;
 
 	if (t == T_DATE || t == T_NEWDATE)
 		return my_jfmt("%04u-%02u-%02u", y, mo, d);
 	if (len >= 11)
-		snprintf(us, sizeof(us), ".%06u", (unsigned)my_le(b + 7, 4));
+		snprintf(us, sizeof(us), ".%06u", adi_ld_le32(b + 7));
 	return my_jfmt("%04u-%02u-%02u %02u:%02u:%02u%s", y, mo, d,
 		       len >= 7 ? b[4] : 0, len >= 7 ? b[5] : 0, len >= 7 ? b[6] : 0, us);
 }
@@ -630,6 +585,32 @@ static bool my_grow(void **buf, size_t *alloc, size_t want, size_t unit)
 	return true;
 }
 
+/* Append to buf[0..*len) what fits of p[0..k) below cap bytes. True when
+ * some of it was dropped (beyond cap, or no memory). */
+static bool my_keep_capped(uint8_t **buf, size_t *len, size_t *alloc, size_t cap,
+			   const uint8_t *p, size_t k)
+{
+	size_t room = cap > *len ? cap - *len : 0;
+	size_t c = k < room ? k : room;
+
+	if (c && my_grow((void **)buf, alloc, *len + c, 1)) {
+		memcpy(*buf + *len, p, c);
+		*len += c;
+	} else if (c) {
+		return true;
+	}
+	return c < k;
+}
+
+/* A cursor over the payload bytes a packet kept (H_COPY). An empty
+ * packet is read from a byte of its own: the cursor never holds NULL. */
+static struct adi_cur my_pk_cur(const struct my_side *sd)
+{
+	static const uint8_t none[1];
+
+	return adi_cur_make(sd->pk ? sd->pk : none, sd->pk_len);
+}
+
 /* ---- prepared statements and long data ---- */
 
 static void my_stmt_clear(struct mysql_state *st, struct my_stmt *s)
@@ -794,15 +775,14 @@ static void w_begin(struct my_walk *w, enum my_wmode mode, uint32_t n, bool keep
 
 /* Gather `want` bytes into the token; true when it holds them (tk_len is
  * then reset for the next token, the bytes stay in tk). */
-static bool w_tok(struct my_walk *w, const uint8_t **p, size_t *k, unsigned want)
+static bool w_tok(struct my_walk *w, struct adi_cur *in, unsigned want)
 {
-	size_t t = my_min(*k, want - w->tk_len);
+	size_t t = my_min(adi_cur_left(in), want - w->tk_len);
 
 	if (t)
-		memcpy(w->tk + w->tk_len, *p, t);
+		memcpy(w->tk + w->tk_len, adi_cur_ptr(in), t);
 	w->tk_len = (uint8_t)(w->tk_len + t);
-	*p += t;
-	*k -= t;
+	adi_cur_skip(in, t);
 	if (w->tk_len < want)
 		return false;
 	w->tk_len = 0;
@@ -811,18 +791,15 @@ static bool w_tok(struct my_walk *w, const uint8_t **p, size_t *k, unsigned want
 
 /* int<lenenc>, incrementally: 1 done (*v, *null for 0xfb), 0 more bytes
  * needed, -1 malformed (0xff). */
-static int w_lenenc(struct my_walk *w, const uint8_t **p, size_t *k,
-		    uint64_t *v, bool *null)
+static int w_lenenc(struct my_walk *w, struct adi_cur *in, uint64_t *v, bool *null)
 {
 	*null = false;
 	if (!w->le_want) {
 		uint8_t c;
 
-		if (!*k)
+		if (!adi_cur_left(in))
 			return 0;
-		c = **p;
-		(*p)++;
-		(*k)--;
+		adi_cur_u8(in, &c);
 		if (c < 0xfb) {
 			*v = c;
 			return 1;
@@ -837,9 +814,9 @@ static int w_lenenc(struct my_walk *w, const uint8_t **p, size_t *k,
 		w->le_want = c == 0xfc ? 2 : c == 0xfd ? 3 : 8;
 		w->tk_len = 0;
 	}
-	if (!w_tok(w, p, k, w->le_want))
+	if (!w_tok(w, in, w->le_want))
 		return 0;
-	*v = my_le(w->tk, w->le_want);
+	*v = adi_ld_le(w->tk, w->le_want);
 	w->le_want = 0;
 	return 1;
 }
@@ -861,7 +838,7 @@ static void w_deliver(struct my_walk *w, struct adi_jval *v)
 /* Read one value of type w->vtype: 1 when complete (delivered), 0 when
  * more bytes are needed, -1 when it cannot be framed. Kept values keep
  * their first `cap` bytes. */
-static int w_value(struct my_walk *w, size_t cap, const uint8_t **p, size_t *k)
+static int w_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 {
 	bool keep = w->keep || w->to_names;
 	uint64_t len;
@@ -888,7 +865,7 @@ static int w_value(struct my_walk *w, size_t cap, const uint8_t **p, size_t *k)
 			}
 			break;
 		case VS_LEN:
-			if ((r = w_lenenc(w, p, k, &len, &null)) <= 0)
+			if ((r = w_lenenc(w, in, &len, &null)) <= 0)
 				return r;
 			if (null) {
 				if (!(w->vtype & MY_TEXT))
@@ -901,23 +878,12 @@ static int w_value(struct my_walk *w, size_t cap, const uint8_t **p, size_t *k)
 			w->vstep = VS_DATA;
 			break;
 		case VS_DATA: {
-			size_t t = my_min(*k, w->need);
+			size_t t = my_min(adi_cur_left(in), w->need);
 
-			if (keep) {
-				size_t room = cap > w->v_len ? cap - w->v_len : 0;
-				size_t c = t < room ? t : room;
-
-				if (c && my_grow((void **)&w->v, &w->v_alloc, w->v_len + c, 1)) {
-					memcpy(w->v + w->v_len, *p, c);
-					w->v_len += c;
-				} else if (c) {
-					w->v_cut = true;
-				}
-				if (c < t)
-					w->v_cut = true;
-			}
-			*p += t;
-			*k -= t;
+			if (keep && my_keep_capped(&w->v, &w->v_len, &w->v_alloc, cap,
+						   adi_cur_ptr(in), t))
+				w->v_cut = true;
+			adi_cur_skip(in, t);
 			w->need -= t;
 			if (w->need)
 				return 0;
@@ -929,17 +895,18 @@ static int w_value(struct my_walk *w, size_t cap, const uint8_t **p, size_t *k)
 			return 1;
 		}
 		case VS_FIX:
-			if (!w_tok(w, p, k, my_fixed_size(w->vtype)))
+			if (!w_tok(w, in, my_fixed_size(w->vtype)))
 				return 0;
 			w->vstep = VS_START;
 			w_deliver(w, keep ? my_fmt_fixed(w->vtype, w->tk) : NULL);
 			return 1;
-		case VS_TLEN:
-			if (!*k)
+		case VS_TLEN: {
+			uint8_t tlen;
+
+			if (!adi_cur_left(in))
 				return 0;
-			w->need = **p;
-			(*p)++;
-			(*k)--;
+			adi_cur_u8(in, &tlen);
+			w->need = tlen;
 			if (w->need > 12)
 				return -1;
 			w->vstep = VS_TBODY;
@@ -949,8 +916,9 @@ static int w_value(struct my_walk *w, size_t cap, const uint8_t **p, size_t *k)
 				return 1;
 			}
 			break;
+		}
 		case VS_TBODY:
-			if (!w_tok(w, p, k, (unsigned)w->need))
+			if (!w_tok(w, in, (unsigned)w->need))
 				return 0;
 			w->vstep = VS_START;
 			w_deliver(w, keep ? my_fmt_temporal(w->vtype, w->tk, (size_t)w->need) : NULL);
@@ -980,7 +948,7 @@ static void w_exec_head(struct mysql_state *st, struct my_walk *w)
 {
 	struct my_stmt *s;
 
-	w->stmt = (uint32_t)my_le(w->tk + 1, 4);
+	w->stmt = adi_ld_le32(w->tk + 1);
 	w->flags = w->tk[5];
 	s = my_stmt_find(st, w->stmt);
 	if (st->caps_known)
@@ -1018,26 +986,22 @@ static void w_values_start(struct mysql_state *st, struct my_walk *w)
 	}
 }
 
-/* Feed payload bytes p[0..k) to the walker; returns how many it took (all
- * of them, unless it is DONE: the rest belongs to the caller). k == 0
- * delivers what needs no bytes (NULLs, long data) at the packet's end. */
-static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
-		     struct my_walk *w, const uint8_t *p, size_t k)
+/* Feed payload bytes to the walker: it reads from `in` all of them,
+ * unless it is DONE (the rest is the caller's). With no bytes left it
+ * delivers what needs none (NULLs, long data): the packet's end. */
+static void w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
+		   struct my_walk *w, struct adi_cur *in)
 {
-	static const uint8_t none[1];
-	const uint8_t *start;
 	uint64_t v;
+	uint8_t b;
 	bool null;
 	int r;
 
-	if (!p)
-		p = none;
-	start = p;
 	for (;;) {
 		switch (w->step) {
 		case WS_HEAD:
-			if (!w_tok(w, &p, &k, w->mode == W_EXEC ? 10 : 1))
-				goto out;
+			if (!w_tok(w, in, w->mode == W_EXEC ? 10 : 1))
+				return;
 			if (w->mode == W_EXEC) {
 				w_exec_head(st, w);
 			} else if (w->mode == W_QATTR) {
@@ -1052,8 +1016,8 @@ static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 			break;
 		case WS_COUNT:
 		case WS_SETS:
-			if ((r = w_lenenc(w, &p, &k, &v, &null)) == 0)
-				goto out;
+			if ((r = w_lenenc(w, in, &v, &null)) == 0)
+				return;
 			if (r < 0 || null || v > MY_MAX_COLS) {
 				w->step = WS_DEAD;
 				break;
@@ -1068,19 +1032,18 @@ static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 			w->step = w->n ? WS_BITMAP : WS_DONE;
 			break;
 		case WS_BITMAP: {
-			size_t t = my_min(k, w->bm_want - w->bm_len);
+			size_t t = my_min(adi_cur_left(in), w->bm_want - w->bm_len);
 
 			if (!my_grow((void **)&w->bm, &w->bm_alloc, w->bm_want ? w->bm_want : 1, 1)) {
 				w->step = WS_DEAD;
 				break;
 			}
 			if (t)
-				memcpy(w->bm + w->bm_len, p, t);
+				memcpy(w->bm + w->bm_len, adi_cur_ptr(in), t);
 			w->bm_len += t;
-			p += t;
-			k -= t;
+			adi_cur_skip(in, t);
 			if (w->bm_len < w->bm_want)
-				goto out;
+				return;
 			if (w->mode == W_BIN_ROW)
 				w_values_start(st, w);
 			else
@@ -1088,11 +1051,10 @@ static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 			break;
 		}
 		case WS_BOUND:
-			if (!k)
-				goto out;
-			w->bound = *p == 1;
-			p++;
-			k--;
+			if (!adi_cur_left(in))
+				return;
+			adi_cur_u8(in, &b);
+			w->bound = b == 1;
 			if (!w->bound) {
 				w_values_start(st, w);
 			} else if (!my_grow((void **)&w->types, &w->types_alloc, w->n,
@@ -1104,8 +1066,8 @@ static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 			}
 			break;
 		case WS_TYPE:
-			if (!w_tok(w, &p, &k, 2))
-				goto out;
+			if (!w_tok(w, in, 2))
+				return;
 			w->types[w->i] = (uint16_t)(w->tk[0] | (w->tk[1] & 0x80 ? MY_UNSIGNED : 0));
 			if (w->qa) {
 				w->step = WS_NAME;
@@ -1117,8 +1079,8 @@ static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 			}
 			break;
 		case WS_NAME:
-			if ((r = w_value(w, 256, &p, &k)) == 0)
-				goto out;
+			if ((r = w_value(w, 256, in)) == 0)
+				return;
 			w->to_names = false;
 			if (r < 0) {
 				w->step = WS_DEAD;
@@ -1164,37 +1126,37 @@ static size_t w_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 					w->vtype = w->mode == W_TEXT_ROW ? MY_TEXT : ta[w->i];
 				}
 			}
-			if ((r = w_value(w, cfg->body_bytes, &p, &k)) == 0)
-				goto out;
+			if ((r = w_value(w, cfg->body_bytes, in)) == 0)
+				return;
 			if (r < 0) {
 				w->step = WS_DEAD;
 				break;
 			}
 			w->i++;
 			break;
-		case WS_RAW: {
-			size_t room = cfg->body_bytes > w->v_len ? cfg->body_bytes - w->v_len : 0;
-			size_t c = k < room ? k : room;
-
-			if (c && my_grow((void **)&w->v, &w->v_alloc, w->v_len + c, 1)) {
-				memcpy(w->v + w->v_len, p, c);
-				w->v_len += c;
-			}
-			w->raw_total += k;
-			p += k;
-			k = 0;
-			goto out;
-		}
+		case WS_RAW:
+			my_keep_capped(&w->v, &w->v_len, &w->v_alloc, cfg->body_bytes,
+				       adi_cur_ptr(in), adi_cur_left(in));
+			w->raw_total += adi_cur_left(in);
+			adi_cur_skip(in, adi_cur_left(in));
+			return;
 		case WS_DEAD:
-			p += k;
-			k = 0;
-			goto out;
+			adi_cur_skip(in, adi_cur_left(in));
+			return;
 		case WS_DONE:
-			goto out;
+			return;
 		}
 	}
-out:
-	return (size_t)(p - start);
+}
+
+/* The packet being walked ended: deliver what needs no bytes. */
+static void w_end(struct mysql_state *st, const struct adi_proto_cfg *cfg,
+		  struct my_walk *w)
+{
+	static const uint8_t none[1];
+	struct adi_cur in = adi_cur_make(none, 0);
+
+	w_feed(st, cfg, w, &in);
 }
 
 static void w_fini(struct my_walk *w)
@@ -1239,32 +1201,36 @@ static bool my_cap(const struct mysql_state *st, uint64_t cap, bool guess)
  *   scramble part 2 (SECURE_CONNECTION) | string<NUL> auth plugin (PLUGIN_AUTH)
  * The scramble is never shown. MariaDB 10.x prefixes its version with
  * "5.5.5-" for old clients: the prefix is dropped. */
-static struct adi_jval *my_greeting(struct mysql_state *st, struct my_cur *c)
+static struct adi_jval *my_greeting(struct mysql_state *st, struct adi_cur *c)
 {
 	struct adi_jval *f = adi_j_obj();
 	const uint8_t *ver, *pl = NULL;
 	size_t vl, pll = 0;
+	uint16_t lo;
 	uint64_t caps;
 
-	c_int(c, 1);
-	ver = c_nulstr(c, &vl, false);
-	st->conn_id = (uint32_t)c_int(c, 4);
-	c_bytes(c, 9);
-	caps = c_int(c, 2);
-	if (c_left(c) >= 16) {
+	adi_cur_skip(c, 1);
+	ver = my_nulstr(c, &vl);
+	adi_cur_le32(c, &st->conn_id);
+	adi_cur_skip(c, 9);
+	adi_cur_le16(c, &lo);
+	caps = lo;
+	if (adi_cur_left(c) >= 16) {
 		const uint8_t *res;
-		size_t alen;
+		uint16_t hi;
+		uint8_t alen;
 
-		c_int(c, 3);
-		caps |= c_int(c, 2) << 16;
-		alen = (size_t)c_int(c, 1);
-		res = c_bytes(c, 10);
+		adi_cur_skip(c, 3);
+		adi_cur_le16(c, &hi);
+		caps |= (uint64_t)hi << 16;
+		adi_cur_u8(c, &alen);
+		adi_cur_bytes(c, 10, &res);
 		if (res && !(caps & CLIENT_LONG_PASSWORD))
-			caps |= my_le(res + 6, 4) << 32; /* MariaDB extended */
+			caps |= (uint64_t)adi_ld_le32(res + 6) << 32; /* MariaDB extended */
 		if (caps & CLIENT_SECURE_CONNECTION)
-			c_bytes(c, alen > 21 ? alen - 8 : 13);
+			adi_cur_skip(c, alen > 21 ? alen - 8u : 13u);
 		if (caps & CLIENT_PLUGIN_AUTH)
-			pl = c_nulstr(c, &pll, false);
+			pl = my_nulstr(c, &pll);
 	}
 	if (vl > 6 && !memcmp(ver, "5.5.5-", 6) && memmem(ver, vl, "MariaDB", 7)) {
 		ver += 6;
@@ -1327,59 +1293,73 @@ static struct adi_jval *my_caps_json(uint64_t caps)
  * HandshakeResponse320 (no PROTOCOL_41): int<2> caps, int<3> max packet,
  * string<NUL> user, ... The auth response is skipped, never shown.
  * Returns true for an SSLRequest. */
-static bool my_login(struct mysql_state *st, struct my_cur *c)
+static bool my_login(struct mysql_state *st, struct adi_cur *c)
 {
 	const uint8_t *u, *p;
 	size_t ul, pl;
-	uint64_t caps = c_int(c, 4);
+	uint32_t c4;
+	uint64_t caps;
 
+	adi_cur_le32(c, &c4);
+	caps = c4;
 	st->login_seen = true;
 	if (!(caps & CLIENT_PROTOCOL_41)) {
-		c->i = 0;
-		caps = c_int(c, 2);
-		c_int(c, 3);
+		uint16_t c2;
+
+		c->pos = 0;
+		adi_cur_le16(c, &c2);
+		caps = c2;
+		adi_cur_skip(c, 3);
 	} else {
 		const uint8_t *fill;
 
-		c_int(c, 5);
-		fill = c_bytes(c, 23);
+		adi_cur_skip(c, 5);
+		adi_cur_bytes(c, 23, &fill);
 		if (fill && !(caps & CLIENT_LONG_PASSWORD))
-			caps |= my_le(fill + 19, 4) << 32;
+			caps |= (uint64_t)adi_ld_le32(fill + 19) << 32;
 	}
 	st->cli_caps = caps;
 	st->caps_known = true;
-	if (!c_left(c) && (caps & CLIENT_SSL))
+	if (!adi_cur_left(c) && (caps & CLIENT_SSL))
 		return true;
-	u = c_nulstr(c, &ul, false);
+	u = my_nulstr(c, &ul);
 	my_set_str(&st->user, u, ul);
-	if (caps & CLIENT_PLUGIN_AUTH_LENENC)
-		c_lenstr(c, &pl);
-	else if (caps & CLIENT_SECURE_CONNECTION)
-		c_bytes(c, (size_t)c_int(c, 1));
-	else if (caps & CLIENT_PROTOCOL_41)
-		c_nulstr(c, &pl, false);
-	else /* 3.20: the scramble ends the packet */
-		c->i = c->n;
-	if ((caps & CLIENT_CONNECT_WITH_DB) && c_left(c)) {
-		p = c_nulstr(c, &pl, false);
+	if (caps & CLIENT_PLUGIN_AUTH_LENENC) {
+		my_lenstr(c, &p, &pl);
+	} else if (caps & CLIENT_SECURE_CONNECTION) {
+		uint8_t al;
+
+		adi_cur_u8(c, &al);
+		adi_cur_skip(c, al);
+	} else if (caps & CLIENT_PROTOCOL_41) {
+		my_nulstr(c, &pl);
+	} else { /* 3.20: the scramble ends the packet */
+		c->pos = c->n;
+	}
+	if ((caps & CLIENT_CONNECT_WITH_DB) && adi_cur_left(c)) {
+		p = my_nulstr(c, &pl);
 		my_set_str(&st->database, p, pl);
 	}
-	if ((caps & CLIENT_PLUGIN_AUTH) && c_left(c)) {
-		p = c_nulstr(c, &pl, false);
+	if ((caps & CLIENT_PLUGIN_AUTH) && adi_cur_left(c)) {
+		p = my_nulstr(c, &pl);
 		if (pl)
 			my_set_str(&st->auth_plugin, p, pl);
 	}
-	if ((caps & CLIENT_CONNECT_ATTRS) && c_left(c)) {
-		uint64_t total = c_lenenc(c, NULL);
-		struct my_cur a = { .p = c->p + c->i, .n = my_min(c_left(c), total) };
+	if ((caps & CLIENT_CONNECT_ATTRS) && adi_cur_left(c)) {
+		uint64_t total;
+		struct adi_cur a;
 		unsigned na = 0;
 
+		my_lenenc(c, &total, NULL);
+		a = adi_cur_make(adi_cur_ptr(c), my_min(adi_cur_left(c), total));
 		adi_j_free(st->attrs);
 		st->attrs = adi_j_obj();
-		while (c_left(&a) && na++ < MY_MAX_ATTRS) {
-			const uint8_t *k = c_lenstr(&a, &ul), *v = c_lenstr(&a, &pl);
+		while (adi_cur_left(&a) && na++ < MY_MAX_ATTRS) {
+			const uint8_t *k, *v;
 			char *key;
 
+			my_lenstr(&a, &k, &ul);
+			my_lenstr(&a, &v, &pl);
 			if (a.bad)
 				break;
 			key = my_strdup(k, ul);
@@ -1408,63 +1388,88 @@ struct my_ok {
 };
 
 /* Does the rest of c look like string<lenenc> [+ more]? */
-static bool my_looks_lenenc(const struct my_cur *c, bool more)
+static bool my_looks_lenenc(const struct adi_cur *c, bool more)
 {
-	struct my_cur t = *c;
+	struct adi_cur t = *c;
+	const uint8_t *s;
 	size_t l;
 
-	c_lenstr(&t, &l);
-	return !t.bad && (more ? c_left(&t) > 0 : c_left(&t) == 0);
+	my_lenstr(&t, &s, &l);
+	return !t.bad && (more ? adi_cur_left(&t) > 0 : adi_cur_left(&t) == 0);
 }
 
 static void my_session_state(struct mysql_state *st, const uint8_t *b, size_t n)
 {
-	struct my_cur c = { .p = b, .n = n };
+	struct adi_cur c = adi_cur_make(b, n);
 
-	while (c_left(&c)) {
-		unsigned type = (unsigned)c_int(&c, 1);
+	while (adi_cur_left(&c)) {
+		uint8_t type;
 		size_t dl, sl;
-		const uint8_t *d = c_lenstr(&c, &dl), *s;
+		const uint8_t *d, *s;
 
+		adi_cur_u8(&c, &type);
+		my_lenstr(&c, &d, &dl);
 		if (c.bad)
 			return;
 		if (type == 1) { /* SESSION_TRACK_SCHEMA */
-			struct my_cur dc = { .p = d, .n = dl };
+			struct adi_cur dc = adi_cur_make(d, dl);
 
-			s = c_lenstr(&dc, &sl);
+			my_lenstr(&dc, &s, &sl);
 			if (!dc.bad)
 				my_set_str(&st->database, s, sl);
 		}
 	}
 }
 
-static void my_ok_parse(struct mysql_state *st, struct my_cur *c, struct my_ok *o)
+/* The fixed head of an OK packet, up to its warnings. */
+static void my_ok_head(struct adi_cur *c, struct my_ok *o)
 {
-	bool track;
+	uint16_t status, warnings;
 
 	memset(o, 0, sizeof(*o));
-	c_int(c, 1);
-	o->affected = c_lenenc(c, NULL);
-	o->insert_id = c_lenenc(c, NULL);
-	o->status = (unsigned)c_int(c, 2);
-	o->warnings = (unsigned)c_int(c, 2);
-	if (c->bad || !c_left(c))
+	adi_cur_skip(c, 1);
+	my_lenenc(c, &o->affected, NULL);
+	my_lenenc(c, &o->insert_id, NULL);
+	adi_cur_le16(c, &status);
+	adi_cur_le16(c, &warnings);
+	o->status = status;
+	o->warnings = warnings;
+}
+
+static void my_ok_parse(struct mysql_state *st, struct adi_cur *c, struct my_ok *o)
+{
+	const uint8_t *s;
+	size_t sl;
+	bool track;
+
+	my_ok_head(c, o);
+	if (c->bad || !adi_cur_left(c))
 		return;
 	track = my_cap(st, CLIENT_SESSION_TRACK,
 		       my_looks_lenenc(c, o->status & SERVER_SESSION_STATE_CHANGED));
 	if (!track) {
-		o->info_len = c_left(c);
-		o->info = c_bytes(c, o->info_len);
+		o->info_len = adi_cur_left(c);
+		adi_cur_bytes(c, o->info_len, &o->info);
 		return;
 	}
-	o->info = c_lenstr(c, &o->info_len);
-	if ((o->status & SERVER_SESSION_STATE_CHANGED) && c_left(c)) {
-		size_t sl;
-		const uint8_t *s = c_lenstr(c, &sl);
+	my_lenstr(c, &o->info, &o->info_len);
+	if ((o->status & SERVER_SESSION_STATE_CHANGED) && adi_cur_left(c) &&
+	    my_lenstr(c, &s, &sl))
+		my_session_state(st, s, sl);
+}
 
-		if (s)
-			my_session_state(st, s, sl);
-	}
+/* EOF_Packet (page_protocol_basic_eof_packet): 0xfe | int<2> warnings |
+ * int<2> status. */
+static void my_eof_parse(struct adi_cur *c, struct my_ok *o)
+{
+	uint16_t status, warnings;
+
+	memset(o, 0, sizeof(*o));
+	adi_cur_skip(c, 1);
+	adi_cur_le16(c, &warnings);
+	adi_cur_le16(c, &status);
+	o->status = status;
+	o->warnings = warnings;
 }
 
 static void my_status(struct mysql_state *st, unsigned status)
@@ -1475,22 +1480,22 @@ static void my_status(struct mysql_state *st, unsigned status)
 /* ERR_Packet (page_protocol_basic_err_packet):
  *   0xff | int<2> code | '#' + string[5] SQLSTATE (PROTOCOL_41) | string<EOF> message
  * As the event's error: {"code": "1064", "message": ..., "sqlstate": "42000"}. */
-static struct adi_jval *my_err(struct my_cur *c)
+static struct adi_jval *my_err(struct adi_cur *c)
 {
 	struct adi_jval *e = adi_j_obj();
 	const uint8_t *state = NULL, *msg;
-	unsigned code;
+	uint16_t code;
 	size_t ml;
 
-	c_int(c, 1);
-	code = (unsigned)c_int(c, 2);
-	if (c_left(c) >= 6 && c->p[c->i] == '#') {
-		c_int(c, 1);
-		state = c_bytes(c, 5);
+	adi_cur_skip(c, 1);
+	adi_cur_le16(c, &code);
+	if (adi_cur_left(c) >= 6 && *adi_cur_ptr(c) == '#') {
+		adi_cur_skip(c, 1);
+		adi_cur_bytes(c, 5, &state);
 	}
-	ml = c_left(c);
-	msg = c_bytes(c, ml);
-	adi_j_set(e, "code", my_jfmt("%u", code));
+	ml = adi_cur_left(c);
+	adi_cur_bytes(c, ml, &msg);
+	adi_j_set(e, "code", my_jfmt("%u", (unsigned)code));
 	adi_j_set(e, "message", my_jbytes(msg, ml, false));
 	if (state)
 		adi_j_set(e, "sqlstate", my_jbytes(state, 5, false));
@@ -1505,28 +1510,30 @@ static struct adi_jval *my_err(struct my_cur *c)
  *   int<2> charset | int<4> length | int<1> type | int<2> flags | int<1> decimals
  *   [COM_FIELD_LIST: default value]
  * Gives the name, and the type with MY_UNSIGNED for UNSIGNED_FLAG (32). */
-static struct adi_jval *my_coldef(struct my_cur *c, bool field_list, uint16_t *type)
+static struct adi_jval *my_coldef(struct adi_cur *c, bool field_list, uint16_t *type)
 {
-	const uint8_t *name = NULL;
+	const uint8_t *name = NULL, *s;
 	size_t nl = 0, l;
+	uint64_t fixed_len;
 
 	*type = T_VAR_STRING;
 	for (int i = 0; i < 6; i++) {
-		const uint8_t *s = c_lenstr(c, &l);
-
+		my_lenstr(c, &s, &l);
 		if (i == 4) {
 			name = s;
 			nl = l;
 		}
 	}
-	if (!field_list && c_left(c) > 13)
-		c_lenstr(c, &l);
-	c_lenenc(c, NULL);
-	c_int(c, 6);
-	if (c_left(c) >= 3) {
-		uint16_t t = (uint16_t)c_int(c, 1);
-		unsigned flags = (unsigned)c_int(c, 2);
+	if (!field_list && adi_cur_left(c) > 13)
+		my_lenstr(c, &s, &l);
+	my_lenenc(c, &fixed_len, NULL);
+	adi_cur_skip(c, 6);
+	if (adi_cur_left(c) >= 3) {
+		uint8_t t;
+		uint16_t flags;
 
+		adi_cur_u8(c, &t);
+		adi_cur_le16(c, &flags);
 		*type = (uint16_t)(t | (flags & 32 ? MY_UNSIGNED : 0));
 	}
 	return name ? my_jbytes(name, nl, false) : adi_j_null();
@@ -1600,13 +1607,13 @@ static enum my_ps my_cmd_plausible(const uint8_t *b, size_t n)
 	uint32_t len;
 	size_t vis;
 
-	if (n >= 3 && !my_le(b, 3))
+	if (n >= 3 && !adi_ld_le24(b))
 		return PS_BAD;
 	if (n >= 4 && b[3] != 0)
 		return PS_BAD;
 	if (n < 5)
 		return PS_PARTIAL;
-	len = (uint32_t)my_le(b, 3);
+	len = adi_ld_le24(b);
 	vis = n - 4;
 	switch (p[0]) {
 	case COM_QUIT:
@@ -1644,7 +1651,7 @@ static enum my_ps my_cmd_plausible(const uint8_t *b, size_t n)
 			return PS_BAD;
 		if (vis < 10)
 			return PS_PARTIAL;
-		return p[5] <= 0x0f && my_le(p + 6, 4) == 1 ? PS_OK : PS_BAD;
+		return p[5] <= 0x0f && adi_ld_le32(p + 6) == 1 ? PS_OK : PS_BAD;
 	case COM_STMT_SEND_LONG_DATA:
 	case COM_STMT_BULK_EXECUTE:
 		return len >= 7 ? PS_OK : PS_BAD;
@@ -1668,7 +1675,7 @@ static enum my_ps my_cli_start(struct mysql_state *st, struct my_side *sd,
 			       const struct adi_proto_cfg *cfg,
 			       const uint8_t *b, size_t n)
 {
-	uint32_t len = (uint32_t)my_le(b, 3);
+	uint32_t len = adi_ld_le24(b);
 	enum my_ps r;
 	bool qa = false;
 
@@ -1798,7 +1805,7 @@ static void my_exec_fields(struct mysql_state *st, struct my_side *sd,
 	struct my_walk *w = &sd->w;
 	struct my_stmt *s;
 
-	w_feed(st, cfg, w, NULL, 0);
+	w_end(st, cfg, w);
 	if (w->step == WS_HEAD) { /* shorter than its header */
 		adi_j_set_null(f, "sql");
 		adi_j_set_null(f, "params");
@@ -1846,7 +1853,7 @@ static void my_qattr_fields(struct mysql_state *st, struct my_side *sd,
 {
 	struct my_walk *w = &sd->w;
 
-	w_feed(st, cfg, w, NULL, 0);
+	w_end(st, cfg, w);
 	if (w->n && w->step == WS_DONE) {
 		struct adi_jval *o = adi_j_obj();
 
@@ -1865,25 +1872,27 @@ static void my_qattr_fields(struct mysql_state *st, struct my_side *sd,
 static enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
 {
-	struct my_cur c = { .p = sd->pk ? sd->pk : my_none, .n = sd->pk_len };
+	struct adi_cur c = my_pk_cur(sd);
 	struct adi_jval *f = sd->f;
 	struct my_pend pe = { .cmd = st->ccmd };
 	bool reply = true, cut = false;
 	const uint8_t *s;
 	size_t sl;
-	uint32_t id;
+	uint32_t id, rows;
+	uint16_t param, opt;
+	uint8_t al;
 
-	c_int(&c, 1);
+	adi_cur_skip(&c, 1);
 	switch (st->ccmd) {
 	case COM_QUERY:
 		if (sd->h == H_WALK) {
 			my_qattr_fields(st, sd, cfg, f);
-			c.i = 0;
+			c.pos = 0;
 		}
 		/* fall through */
 	case COM_STMT_PREPARE:
-		sl = c_left(&c);
-		s = c_bytes(&c, sl);
+		sl = adi_cur_left(&c);
+		adi_cur_bytes(&c, sl, &s);
 		cut = sd->pk_cut;
 		adi_j_set(f, "sql", my_jbytes(s, sl, cut));
 		if (st->ccmd == COM_STMT_PREPARE) {
@@ -1893,16 +1902,16 @@ static enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 		}
 		break;
 	case COM_INIT_DB:
-		sl = c_left(&c);
-		s = c_bytes(&c, sl);
+		sl = adi_cur_left(&c);
+		adi_cur_bytes(&c, sl, &s);
 		adi_j_set(f, "sql", my_use_sql(s, sl));
 		pe.arg = my_strdup(s, sl);
 		break;
 	case COM_FIELD_LIST:
-		s = c_nulstr(&c, &sl, false);
+		s = my_nulstr(&c, &sl);
 		adi_j_set(f, "table", my_jbytes(s, sl, false));
-		sl = c_left(&c);
-		s = c_bytes(&c, sl);
+		sl = adi_cur_left(&c);
+		adi_cur_bytes(&c, sl, &s);
 		if (sl)
 			adi_j_set(f, "wildcard", my_jbytes(s, sl, false));
 		break;
@@ -1914,11 +1923,13 @@ static enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 	case COM_STMT_CLOSE:
 	case COM_STMT_RESET:
 	case COM_STMT_BULK_EXECUTE:
-		id = (uint32_t)c_int(&c, 4);
+		adi_cur_le32(&c, &id);
 		my_stmt_fields(st, f, id, &cut);
 		pe.stmt = id;
-		if (st->ccmd == COM_STMT_FETCH)
-			adi_j_set_int(f, "fetch_rows", (int64_t)c_int(&c, 4));
+		if (st->ccmd == COM_STMT_FETCH) {
+			adi_cur_le32(&c, &rows);
+			adi_j_set_int(f, "fetch_rows", rows);
+		}
 		if (st->ccmd == COM_STMT_BULK_EXECUTE)
 			adi_j_set_null(f, "params"); /* bulk parameters are not decoded */
 		if (st->ccmd == COM_STMT_CLOSE) {
@@ -1933,33 +1944,37 @@ static enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 			my_long_clear(st, id, false);
 		break;
 	case COM_STMT_SEND_LONG_DATA:
-		id = (uint32_t)c_int(&c, 4);
-		sl = (size_t)c_int(&c, 2);
+		adi_cur_le32(&c, &id);
+		adi_cur_le16(&c, &param);
 		if (!c.bad)
-			my_long_add(st, id, (uint16_t)sl, sd->pk + 7, sd->pk_len - 7,
+			my_long_add(st, id, param, adi_cur_ptr(&c), adi_cur_left(&c),
 				    sd->plen - 7, cfg->body_bytes);
 		adi_j_free(sd->f);
 		sd->f = NULL;
 		return ADI_PARSE_SKIP;
 	case COM_CHANGE_USER:
-		s = c_nulstr(&c, &sl, false);
+		s = my_nulstr(&c, &sl);
 		pe.arg = my_strdup(s, sl);
-		if (my_cap(st, CLIENT_SECURE_CONNECTION, true))
-			c_bytes(&c, (size_t)c_int(&c, 1));
-		else
-			c_nulstr(&c, &sl, false);
-		if (c_left(&c)) {
-			s = c_nulstr(&c, &sl, false);
+		if (my_cap(st, CLIENT_SECURE_CONNECTION, true)) {
+			adi_cur_u8(&c, &al);
+			adi_cur_skip(&c, al);
+		} else {
+			my_nulstr(&c, &sl);
+		}
+		if (adi_cur_left(&c)) {
+			s = my_nulstr(&c, &sl);
 			pe.arg2 = my_strdup(s, sl);
 		}
 		adi_j_set_null(f, "sql");
 		break;
 	case COM_SET_OPTION:
-		adi_j_set_str(f, "option", c_int(&c, 2) ? "MYSQL_OPTION_MULTI_STATEMENTS_OFF" :
+		adi_cur_le16(&c, &opt);
+		adi_j_set_str(f, "option", opt ? "MYSQL_OPTION_MULTI_STATEMENTS_OFF" :
 			      "MYSQL_OPTION_MULTI_STATEMENTS_ON");
 		break;
 	case COM_PROCESS_KILL:
-		adi_j_set_int(f, "connection_id", (int64_t)c_int(&c, 4));
+		adi_cur_le32(&c, &id);
+		adi_j_set_int(f, "connection_id", id);
 		break;
 	case COM_QUIT:
 		reply = false;
@@ -1997,7 +2012,7 @@ static enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 static enum adi_parse my_cli_end(struct mysql_state *st, struct my_side *sd,
 				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
 {
-	struct my_cur c = { .p = sd->pk ? sd->pk : my_none, .n = sd->pk_len };
+	struct adi_cur c = my_pk_cur(sd);
 
 	switch (sd->what) {
 	case P_LOGIN:
@@ -2033,7 +2048,7 @@ static enum my_ps my_greeting_plausible(const uint8_t *b, size_t n)
 		return PS_BAD;
 	if (n < 6)
 		return PS_PARTIAL;
-	len = (uint32_t)my_le(b, 3);
+	len = adi_ld_le24(b);
 	if (len < 20 || len > 1024 || b[5] < '0' || b[5] > '9')
 		return PS_BAD;
 	for (size_t i = 6; i < 5 + 58 && i < 4 + len; i++) {
@@ -2058,7 +2073,7 @@ static enum my_ps my_err_plausible(const uint8_t *b, size_t n, uint32_t len)
 		return PS_BAD;
 	if (n < 7 || (len >= 9 && n < 8))
 		return PS_PARTIAL;
-	code = (unsigned)my_le(b + 5, 2);
+	code = adi_ld_le16(b + 5);
 	if (code < 1000 || code == 0xffff)
 		return PS_BAD;
 	return len < 9 || b[7] == '#' ? PS_OK : PS_BAD;
@@ -2079,11 +2094,11 @@ static enum my_ps my_resp_plausible(uint8_t cmd, const uint8_t *b, size_t n)
 
 	if (n >= 4 && b[3] != 1)
 		return PS_BAD;
-	if (n >= 3 && !my_le(b, 3))
+	if (n >= 3 && !adi_ld_le24(b))
 		return PS_BAD;
 	if (n < 5)
 		return PS_PARTIAL;
-	len = (uint32_t)my_le(b, 3);
+	len = adi_ld_le24(b);
 	c0 = b[4];
 	if (c0 == 0xff)
 		return my_err_plausible(b, n, len);
@@ -2174,7 +2189,7 @@ static enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 			       const struct adi_proto_cfg *cfg,
 			       const uint8_t *b, size_t n)
 {
-	uint32_t len = (uint32_t)my_le(b, 3);
+	uint32_t len = adi_ld_le24(b);
 	uint8_t c0, seq = b[3];
 	struct my_pend *pe;
 	enum my_pkt what = P_NONE;
@@ -2516,11 +2531,12 @@ static enum adi_parse my_auth_done(struct mysql_state *st, struct my_side *sd,
 static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
 {
-	struct my_cur c = { .p = sd->pk ? sd->pk : my_none, .n = sd->pk_len };
+	struct adi_cur c = my_pk_cur(sd);
 	struct adi_jval *f = sd->f;
 	uint8_t c0 = sd->pk_len ? sd->pk[0] : 0;
 	struct my_ok o;
 	uint16_t type;
+	uint8_t meta;
 	bool null;
 
 	switch (sd->what) {
@@ -2555,8 +2571,8 @@ static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 			const uint8_t *p;
 			size_t pl;
 
-			c_int(&c, 1);
-			p = c_nulstr(&c, &pl, false);
+			adi_cur_skip(&c, 1);
+			p = my_nulstr(&c, &pl);
 			my_set_str(&st->auth_plugin, p, pl);
 		}
 		return ADI_PARSE_AGAIN; /* AuthMoreData, switch: the exchange goes on */
@@ -2565,20 +2581,16 @@ static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 			const uint8_t *p;
 			size_t pl;
 
-			c_int(&c, 1);
-			p = c_nulstr(&c, &pl, false);
+			adi_cur_skip(&c, 1);
+			p = my_nulstr(&c, &pl);
 			adi_j_set(f, "auth_plugin", my_jbytes(p, pl, false));
 		}
 		return ADI_PARSE_AGAIN;
 	case P_OK:
-		if (c0 == 0xfe && sd->pk_len < 9) { /* an EOF (old SET_OPTION) */
-			memset(&o, 0, sizeof(o));
-			c_int(&c, 1);
-			o.warnings = (unsigned)c_int(&c, 2);
-			o.status = (unsigned)c_int(&c, 2);
-		} else {
+		if (c0 == 0xfe && sd->pk_len < 9) /* an EOF (old SET_OPTION) */
+			my_eof_parse(&c, &o);
+		else
 			my_ok_parse(st, &c, &o);
-		}
 		my_status(st, o.status);
 		my_ok_effects(st);
 		adi_j_set_int(f, "rows", (int64_t)o.affected);
@@ -2596,8 +2608,8 @@ static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 		adi_j_set_null(f, "command_tag");
 		return my_resp_frame(st, sd, out, false);
 	case P_INFILE:
-		c_int(&c, 1);
-		adi_j_set(f, "infile", my_jbytes(c.p + c.i, c_left(&c), sd->pk_cut));
+		adi_cur_skip(&c, 1);
+		adi_j_set(f, "infile", my_jbytes(adi_cur_ptr(&c), adi_cur_left(&c), sd->pk_cut));
 		st->rph = R_INFILE;
 		return ADI_PARSE_AGAIN;
 	case P_STATS:
@@ -2605,7 +2617,7 @@ static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 		adi_j_set_null(f, "command_tag");
 		return my_resp_frame(st, sd, out, false);
 	case P_COLCOUNT:
-		st->ncols = c_lenenc(&c, &null);
+		my_lenenc(&c, &st->ncols, &null);
 		if (c.bad || null || !st->ncols || st->ncols > MY_MAX_COLS ||
 		    !my_grow((void **)&st->rtypes, &st->rtypes_alloc, st->ncols,
 			     sizeof(*st->rtypes))) {
@@ -2613,7 +2625,7 @@ static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 			return my_resp_frame(st, sd, out, false);
 		}
 		st->col_i = 0;
-		if (c_left(&c) && !c_int(&c, 1)) {
+		if (adi_cur_u8(&c, &meta) && !meta) {
 			/* metadata_follows = 0 (OPTIONAL_RESULTSET_METADATA,
 			 * MariaDB CACHE_METADATA): types as last time */
 			adi_j_set_null(f, "columns");
@@ -2643,23 +2655,18 @@ static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 		st->rph = R_AFTER_DEFS;
 		return ADI_PARSE_AGAIN;
 	}
-	case P_EOF_DEFS: {
-		unsigned warn, status;
-
-		c_int(&c, 1);
-		warn = (unsigned)c_int(&c, 2);
-		status = (unsigned)c_int(&c, 2);
+	case P_EOF_DEFS:
+		my_eof_parse(&c, &o);
 		st->deprecate_eof = EOF_SENT;
-		if (st->rbin && (status & SERVER_STATUS_CURSOR_EXISTS)) {
+		if (st->rbin && (o.status & SERVER_STATUS_CURSOR_EXISTS)) {
 			/* rows come with COM_STMT_FETCH */
 			adi_j_set_bool(f, "cursor_open", true);
-			return my_result_done(st, sd, out, status, warn);
+			return my_result_done(st, sd, out, o.status, o.warnings);
 		}
 		st->rph = R_ROWS;
 		return ADI_PARSE_AGAIN;
-	}
 	case P_ROW:
-		w_feed(st, cfg, &sd->w, NULL, 0);
+		w_end(st, cfg, &sd->w);
 		if (sd->w.step != WS_DONE && sd->w.keep)
 			sd->incomplete = true;
 		if (sd->w.keep && st->rsample) {
@@ -2680,19 +2687,22 @@ static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 		}
 		if (st->deprecate_eof == EOF_UNKNOWN && st->rph == R_AFTER_DEFS)
 			st->deprecate_eof = EOF_DEPRECATED;
-		c_int(&c, 1);
-		o.warnings = (unsigned)c_int(&c, 2);
-		return my_result_done(st, sd, out, (unsigned)c_int(&c, 2), o.warnings);
+		my_eof_parse(&c, &o);
+		return my_result_done(st, sd, out, o.status, o.warnings);
 	case P_PREP_OK: {
 		struct my_pend *pe = my_fifo_head(st);
+		uint16_t ncols, nparams, warnings;
 		uint32_t id;
 
-		c_int(&c, 1);
-		id = (uint32_t)c_int(&c, 4);
-		st->ncols = c_int(&c, 2);
-		st->nparams = c_int(&c, 2);
-		c_int(&c, 1);
-		o.warnings = (unsigned)c_int(&c, 2);
+		adi_cur_skip(&c, 1);
+		adi_cur_le32(&c, &id);
+		adi_cur_le16(&c, &ncols);
+		adi_cur_le16(&c, &nparams);
+		adi_cur_skip(&c, 1);
+		adi_cur_le16(&c, &warnings);
+		st->ncols = ncols;
+		st->nparams = nparams;
+		o.warnings = warnings;
 		st->col_i = st->param_i = 0;
 		if (pe && pe->key == st->rkey)
 			my_stmt_add(st, id, pe->sql, pe->sql_len, pe->sql_cut, (uint32_t)st->nparams);
@@ -2739,35 +2749,27 @@ static bool my_is_client(const struct mysql_state *st, enum adi_dir dir)
 	return st->server_side ? dir == ADI_DIR_IN : dir != ADI_DIR_IN;
 }
 
-/* H_COPY: keep what fits in pk_cap. */
-static void my_keep(struct my_side *sd, const uint8_t *p, size_t k)
+/* H_COPY: keep what fits in pk_cap of the rest of in (all consumed). */
+static void my_keep(struct my_side *sd, struct adi_cur *in)
 {
-	size_t room = sd->pk_cap > sd->pk_len ? sd->pk_cap - sd->pk_len : 0;
-	size_t c = k < room ? k : room;
-
-	if (c && my_grow((void **)&sd->pk, &sd->pk_alloc, sd->pk_len + c, 1)) {
-		memcpy(sd->pk + sd->pk_len, p, c);
-		sd->pk_len += c;
-	} else if (c) {
+	if (my_keep_capped(&sd->pk, &sd->pk_len, &sd->pk_alloc, sd->pk_cap,
+			   adi_cur_ptr(in), adi_cur_left(in)))
 		sd->pk_cut = true;
-	}
-	if (c < k)
-		sd->pk_cut = true;
+	adi_cur_skip(in, adi_cur_left(in));
 }
 
+/* Payload bytes of the packet in progress go to its handler. */
 static void my_feed(struct mysql_state *st, struct my_side *sd,
-		    const struct adi_proto_cfg *cfg, const uint8_t *p, size_t k)
+		    const struct adi_proto_cfg *cfg, struct adi_cur *in)
 {
-	size_t t;
-
 	switch (sd->h) {
 	case H_COPY:
-		my_keep(sd, p, k);
+		my_keep(sd, in);
 		break;
 	case H_WALK:
-		t = w_feed(st, cfg, &sd->w, p, k);
-		if (t < k && sd->w.mode == W_QATTR)
-			my_keep(sd, p + t, k - t); /* the statement text */
+		w_feed(st, cfg, &sd->w, in);
+		if (adi_cur_left(in) && sd->w.mode == W_QATTR)
+			my_keep(sd, in); /* the statement text */
 		break;
 	case H_SKIP:
 		break;
@@ -2839,7 +2841,7 @@ static enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 	struct mysql_state *st = vst;
 	bool cli = my_is_client(st, dir);
 	struct my_side *sd = &st->side[cli ? 0 : 1];
-	size_t pos = 0;
+	struct adi_cur in;
 	enum adi_parse r;
 
 	*used = 0;
@@ -2848,30 +2850,29 @@ static enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 		sd->held = false;
 	if (!b)
 		return my_cut_short(st, sd, cli, cfg, out);
+	in = adi_cur_make(b, n);
 	for (;;) {
 		if (!sd->in_pkt) {
 			enum my_ps ps;
-			uint32_t len;
 
-			if (n - pos < 4)
+			if (adi_cur_left(&in) < 4)
 				break;
-			ps = cli ? my_cli_start(st, sd, cfg, b + pos, n - pos) :
-				   my_srv_start(st, sd, cfg, b + pos, n - pos);
+			ps = cli ? my_cli_start(st, sd, cfg, adi_cur_ptr(&in), adi_cur_left(&in)) :
+				   my_srv_start(st, sd, cfg, adi_cur_ptr(&in), adi_cur_left(&in));
 			if (ps == PS_PARTIAL)
 				break;
 			if (ps == PS_DONE || ps == PS_BAD) {
-				if (pos)
+				if (in.pos)
 					break;
 				if (ps == PS_DONE)
 					return ADI_PARSE_DONE;
 				my_lose(st, sd, cli);
 				return ADI_PARSE_BAD;
 			}
-			len = (uint32_t)my_le(b + pos, 3);
+			adi_cur_le24(&in, &sd->left);
+			adi_cur_u8(&in, &sd->seq);
 			sd->in_pkt = true;
-			sd->left = len;
-			sd->more = len == 0xffffff;
-			sd->seq = b[pos + 3];
+			sd->more = sd->left == 0xffffff;
 			sd->plen = 0;
 			sd->damaged = false;
 			sd->pk_len = 0;
@@ -2881,48 +2882,48 @@ static enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 			sd->nomsg = sd->what == P_LOGIN || sd->what == P_CSKIP ||
 				    sd->what == P_SSKIP ||
 				    (sd->what == P_CMD && st->ccmd == COM_STMT_SEND_LONG_DATA);
-			pos += 4;
 			continue;
 		}
 		if (sd->left) {
-			size_t k = my_min(n - pos, sd->left);
+			struct adi_cur chunk;
+			size_t k = my_min(adi_cur_left(&in), sd->left);
 
 			if (!k)
 				break;
-			my_feed(st, sd, cfg, b + pos, k);
-			pos += k;
+			adi_cur_sub(&in, k, &chunk);
+			my_feed(st, sd, cfg, &chunk);
 			sd->left -= (uint32_t)k;
 			sd->plen += k;
 			continue;
 		}
 		if (sd->more) {
 			/* the header of the packet that continues the payload */
-			while (sd->hdr_len < 4 && pos < n)
-				sd->hdr[sd->hdr_len++] = b[pos++];
+			while (sd->hdr_len < 4 && adi_cur_left(&in))
+				adi_cur_u8(&in, &sd->hdr[sd->hdr_len++]);
 			if (sd->hdr_len < 4)
 				break;
 			sd->hdr_len = 0;
-			sd->left = (uint32_t)my_le(sd->hdr, 3);
+			sd->left = adi_ld_le24(sd->hdr);
 			sd->more = sd->left == 0xffffff;
 			sd->seq = sd->hdr[3];
 			continue;
 		}
 		sd->in_pkt = false;
 		r = cli ? my_cli_end(st, sd, cfg, out) : my_srv_end(st, sd, cfg, out);
-		if (r == ADI_PARSE_AGAIN || (r == ADI_PARSE_SKIP && !pos)) {
+		if (r == ADI_PARSE_AGAIN || (r == ADI_PARSE_SKIP && !in.pos)) {
 			/* a SKIP of nothing: the packet was completed by a gap */
 			if (sd->damaged)
 				sd->incomplete = true;
 			continue;
 		}
-		*used = pos;
+		*used = in.pos;
 		return r;
 	}
-	*used = pos;
-	sd->held = pos < n;
+	*used = in.pos;
+	sd->held = adi_cur_left(&in) > 0;
 	/* the bytes of a packet that makes no message are not the start of
 	 * the next message: SKIP them as they come */
-	return pos && sd->in_pkt && sd->nomsg ? ADI_PARSE_SKIP : ADI_PARSE_AGAIN;
+	return in.pos && sd->in_pkt && sd->nomsg ? ADI_PARSE_SKIP : ADI_PARSE_AGAIN;
 }
 
 /* gap(): bytes lost inside a packet's payload of known length are
