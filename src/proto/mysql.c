@@ -2184,17 +2184,154 @@ static void my_types_to_stmt(struct mysql_state *st)
 	s->nctypes = (uint32_t)st->ncols;
 }
 
-/* A server packet starts at b. */
+/* The kind of the first packet of the response to pe (first byte c0,
+ * length len); the response's phase follows from it. */
+static enum my_pkt my_resp_first(struct mysql_state *st, struct my_side *sd,
+				 const struct my_pend *pe, uint8_t c0, uint32_t len)
+{
+	if (c0 == 0xff)
+		return P_ERR;
+	switch (pe->cmd) {
+	case COM_QUERY:
+	case COM_STMT_EXECUTE:
+	case COM_STMT_BULK_EXECUTE:
+		if (c0 == 0x00 || (c0 == 0xfe && len < 9))
+			return P_OK;
+		if (c0 == 0xfb && pe->cmd == COM_QUERY)
+			return P_INFILE;
+		return P_COLCOUNT;
+	case COM_STMT_PREPARE:
+		return c0 == 0x00 ? P_PREP_OK : P_OK;
+	case COM_STMT_FETCH:
+		my_types_from_stmt(st);
+		st->rph = R_ROWS;
+		return c0 == 0xfe && len < 0xffffff ? P_TERM : P_ROW;
+	case COM_FIELD_LIST:
+		st->rph = R_FIELDS;
+		adi_j_set(sd->f, "columns", adi_j_arr());
+		return c0 == 0xfe && len < 0xffffff ? P_TERM : P_COLDEF;
+	case COM_STATISTICS:
+		return P_STATS;
+	case COM_CHANGE_USER:
+		st->rph = R_CHUSER;
+		return c0 == 0x00 ? P_OK : P_AUTHSW;
+	default:
+		return P_OK;
+	}
+}
+
+/* Between responses, a server packet at b is the greeting, the EOF that
+ * may end a PREPARE response handed over, the first packet of the
+ * response to the oldest command awaiting one, or an unsolicited ERR. */
+static enum my_ps my_srv_idle(struct mysql_state *st, struct my_side *sd,
+			      const uint8_t *b, size_t n, enum my_pkt *what)
+{
+	uint32_t len = adi_ld_le24(b);
+	uint8_t c0 = b[4], seq = b[3];
+	struct my_pend *pe;
+	enum my_ps r;
+
+	if (!st->greeted && !st->authed && !st->fifo_len && seq == 0 && c0 == 10) {
+		if (sd->strict && (r = my_greeting_plausible(b, n)) != PS_OK)
+			return r;
+		*what = P_GREETING;
+		return PS_OK;
+	}
+	if (st->maybe_eof && c0 == 0xfe && len == 5) {
+		st->maybe_eof = false;
+		*what = P_SSKIP;
+		return PS_OK;
+	}
+	pe = my_fifo_head(st);
+	if (!pe) {
+		/* an unsolicited ERR (a server closing the connection) */
+		if (c0 != 0xff || (seq > 1) ||
+		    (r = my_err_plausible(b, n, len)) == PS_BAD)
+			return PS_BAD;
+		if (r == PS_PARTIAL)
+			return r;
+		my_resp_begin(st, sd, NULL);
+		*what = P_ERR;
+		return PS_OK;
+	}
+	if (sd->strict && (r = my_resp_plausible(pe->cmd, b, n)) != PS_OK)
+		return r;
+	my_resp_begin(st, sd, pe);
+	*what = my_resp_first(st, sd, pe, c0, len);
+	return PS_OK;
+}
+
+/* The kind of a server packet at b, by the phase of the response. */
+static enum my_ps my_srv_kind(struct mysql_state *st, struct my_side *sd,
+			      const uint8_t *b, size_t n, enum my_pkt *what)
+{
+	uint32_t len = adi_ld_le24(b);
+	uint8_t c0 = b[4];
+
+	switch (st->rph) {
+	case R_IDLE:
+		return my_srv_idle(st, sd, b, n, what);
+	case R_AUTH:
+		*what = P_AUTH;
+		break;
+	case R_CHUSER:
+		*what = c0 == 0x00 ? P_OK : c0 == 0xff ? P_ERR : P_AUTHSW;
+		break;
+	case R_COLS:
+	case R_PREP_COLS:
+		*what = c0 == 0xff ? P_ERR : P_COLDEF;
+		break;
+	case R_FIELDS:
+		*what = c0 == 0xff ? P_ERR : c0 == 0xfe && len < 0xffffff ? P_TERM : P_COLDEF;
+		break;
+	case R_AFTER_DEFS:
+	case R_ROWS:
+		/* 0xfe starts a row only as int<lenenc> of a >= 16 MiB value,
+		 * whose packet is then 0xffffff long */
+		if (c0 == 0xfe && len <= 5 && st->rph == R_AFTER_DEFS) {
+			*what = P_EOF_DEFS; /* an EOF is 5 bytes, an OK at least 7 */
+		} else if (c0 == 0xfe && len < 0xffffff) {
+			*what = P_TERM;
+		} else if (c0 == 0xff) {
+			*what = P_ERR;
+		} else {
+			*what = P_ROW;
+			st->rph = R_ROWS;
+		}
+		break;
+	case R_INFILE:
+		*what = c0 == 0xff ? P_ERR : P_OK;
+		break;
+	case R_PREP_PARAMS:
+		*what = P_PARAMDEF;
+		break;
+	case R_PREP_PEOF:
+		if (c0 == 0xfe && len < 9) {
+			*what = P_EOF_PREP;
+		} else { /* no EOF: CLIENT_DEPRECATE_EOF */
+			st->deprecate_eof = EOF_DEPRECATED;
+			st->rph = R_PREP_COLS;
+			*what = P_COLDEF;
+		}
+		break;
+	case R_PREP_CEOF:
+		if (c0 != 0xfe || len >= 9)
+			return PS_BAD;
+		*what = P_EOF_PREP;
+		break;
+	}
+	return PS_OK;
+}
+
+/* A server packet starts at b (header + what is visible of the payload):
+ * what it is, and how its payload is taken. */
 static enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 			       const struct adi_proto_cfg *cfg,
 			       const uint8_t *b, size_t n)
 {
 	uint32_t len = adi_ld_le24(b);
-	uint8_t c0, seq = b[3];
-	struct my_pend *pe;
 	enum my_pkt what = P_NONE;
 	enum my_ps r;
-	bool row = false;
 
 	if (st->stop || st->tls || (st->compress && st->authed))
 		return PS_DONE;
@@ -2202,10 +2339,9 @@ static enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 		return PS_BAD; /* no server packet is empty */
 	if (n < 5)
 		return PS_PARTIAL;
-	c0 = b[4];
 	sd->h = H_COPY;
 	sd->pk_cap = MY_PK_MAX;
-	if (c0 == 0xff && !sd->strict && st->rph != R_AUTH &&
+	if (b[4] == 0xff && !sd->strict && st->rph != R_AUTH &&
 	    (st->rph != R_IDLE || st->fifo_len)) {
 		/* MariaDB progress report: ff, ff ff, ... */
 		if (len >= 3 && n < 7)
@@ -2216,126 +2352,9 @@ static enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 			return PS_OK;
 		}
 	}
-	switch (st->rph) {
-	case R_IDLE:
-		if (!st->greeted && !st->authed && !st->fifo_len && seq == 0 && c0 == 10) {
-			if (sd->strict && (r = my_greeting_plausible(b, n)) != PS_OK)
-				return r;
-			what = P_GREETING;
-			break;
-		}
-		if (st->maybe_eof && c0 == 0xfe && len == 5) {
-			st->maybe_eof = false;
-			sd->what = P_SSKIP;
-			return PS_OK;
-		}
-		pe = my_fifo_head(st);
-		if (!pe) {
-			/* an unsolicited ERR (a server closing the connection) */
-			if (c0 != 0xff || (seq > 1) ||
-			    (r = my_err_plausible(b, n, len)) == PS_BAD)
-				return PS_BAD;
-			if (r == PS_PARTIAL)
-				return r;
-			my_resp_begin(st, sd, NULL);
-			what = P_ERR;
-			break;
-		}
-		if (sd->strict && (r = my_resp_plausible(pe->cmd, b, n)) != PS_OK)
-			return r;
-		my_resp_begin(st, sd, pe);
-		if (c0 == 0xff) {
-			what = P_ERR;
-			break;
-		}
-		switch (pe->cmd) {
-		case COM_QUERY:
-		case COM_STMT_EXECUTE:
-		case COM_STMT_BULK_EXECUTE:
-			if (c0 == 0x00 || (c0 == 0xfe && len < 9))
-				what = P_OK;
-			else if (c0 == 0xfb && pe->cmd == COM_QUERY)
-				what = P_INFILE;
-			else
-				what = P_COLCOUNT;
-			break;
-		case COM_STMT_PREPARE:
-			what = c0 == 0x00 ? P_PREP_OK : P_OK;
-			break;
-		case COM_STMT_FETCH:
-			my_types_from_stmt(st);
-			st->rph = R_ROWS;
-			what = c0 == 0xfe && len < 0xffffff ? P_TERM : P_ROW;
-			break;
-		case COM_FIELD_LIST:
-			st->rph = R_FIELDS;
-			adi_j_set(sd->f, "columns", adi_j_arr());
-			what = c0 == 0xfe && len < 0xffffff ? P_TERM : P_COLDEF;
-			break;
-		case COM_STATISTICS:
-			what = P_STATS;
-			break;
-		case COM_CHANGE_USER:
-			st->rph = R_CHUSER;
-			what = c0 == 0x00 ? P_OK : P_AUTHSW;
-			break;
-		default:
-			what = P_OK;
-			break;
-		}
-		break;
-	case R_AUTH:
-		what = P_AUTH;
-		break;
-	case R_CHUSER:
-		what = c0 == 0x00 ? P_OK : c0 == 0xff ? P_ERR : P_AUTHSW;
-		break;
-	case R_COLS:
-	case R_PREP_COLS:
-		what = c0 == 0xff ? P_ERR : P_COLDEF;
-		break;
-	case R_FIELDS:
-		what = c0 == 0xff ? P_ERR : c0 == 0xfe && len < 0xffffff ? P_TERM : P_COLDEF;
-		break;
-	case R_AFTER_DEFS:
-	case R_ROWS:
-		/* 0xfe starts a row only as int<lenenc> of a >= 16 MiB value,
-		 * whose packet is then 0xffffff long */
-		if (c0 == 0xfe && len <= 5 && st->rph == R_AFTER_DEFS)
-			what = P_EOF_DEFS; /* an EOF is 5 bytes, an OK at least 7 */
-		else if (c0 == 0xfe && len < 0xffffff)
-			what = P_TERM;
-		else if (c0 == 0xff)
-			what = P_ERR;
-		else
-			row = true;
-		break;
-	case R_INFILE:
-		what = c0 == 0xff ? P_ERR : P_OK;
-		break;
-	case R_PREP_PARAMS:
-		what = P_PARAMDEF;
-		break;
-	case R_PREP_PEOF:
-		if (c0 == 0xfe && len < 9) {
-			what = P_EOF_PREP;
-		} else { /* no EOF: CLIENT_DEPRECATE_EOF */
-			st->deprecate_eof = EOF_DEPRECATED;
-			st->rph = R_PREP_COLS;
-			what = P_COLDEF;
-		}
-		break;
-	case R_PREP_CEOF:
-		if (c0 != 0xfe || len >= 9)
-			return PS_BAD;
-		what = P_EOF_PREP;
-		break;
-	}
+	if ((r = my_srv_kind(st, sd, b, n, &what)) != PS_OK)
+		return r;
 	st->maybe_eof = false;
-	if (row) {
-		what = P_ROW;
-		st->rph = R_ROWS;
-	}
 	if (what == P_ROW) {
 		sd->h = H_WALK;
 		w_begin(&sd->w, st->rbin ? W_BIN_ROW : W_TEXT_ROW, (uint32_t)st->ncols,
@@ -2527,217 +2546,353 @@ static enum adi_parse my_auth_done(struct mysql_state *st, struct my_side *sd,
 	return ADI_PARSE_FRAME;
 }
 
-/* A server packet is complete: act on it. */
-static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
-				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
+/* ---- what a complete server packet does: one function a kind ----
+ * Each returns what parse() makes of it: FRAME (a message in out: the
+ * response, or one result of it, ended), AGAIN (the response goes on),
+ * SKIP (a packet of no message). */
+
+/* The payload's first byte (0 when empty). */
+static uint8_t my_pk_first(const struct my_side *sd)
+{
+	return sd->pk_len ? sd->pk[0] : 0;
+}
+
+/* AuthSwitchRequest (0xfe + string<NUL> plugin name + data): the name. */
+static bool my_switch_plugin(const struct my_side *sd, const uint8_t **p, size_t *pl)
+{
+	struct adi_cur c = my_pk_cur(sd);
+
+	if (my_pk_first(sd) != 0xfe || sd->pk_len <= 1)
+		return false;
+	adi_cur_skip(&c, 1);
+	*p = my_nulstr(&c, pl);
+	return true;
+}
+
+static enum adi_parse my_srv_greeting(struct mysql_state *st, struct my_side *sd,
+				      struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
+
+	adi_j_free(sd->f);
+	sd->f = NULL;
+	out->kind = MYSQL_GREETING;
+	out->fields = my_greeting(st, &c);
+	out->incomplete = sd->damaged;
+	st->rph = R_AUTH;
+	return ADI_PARSE_FRAME;
+}
+
+/* Connection phase: OK or ERR end it; AuthMoreData and AuthSwitchRequest
+ * continue the exchange. */
+static enum adi_parse my_srv_auth(struct mysql_state *st, struct my_side *sd,
+				  struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
+	const uint8_t *p;
+	struct my_ok o;
+	size_t pl;
+
+	if (!sd->f)
+		my_side_msg(sd);
+	switch (my_pk_first(sd)) {
+	case 0x00:
+		my_ok_parse(st, &c, &o);
+		my_status(st, o.status);
+		st->authed = true;
+		if (st->caps_known)
+			st->deprecate_eof = my_cap(st, CLIENT_DEPRECATE_EOF, false) ?
+					    EOF_DEPRECATED : EOF_SENT;
+		return my_auth_done(st, sd, out, NULL);
+	case 0xff:
+		return my_auth_done(st, sd, out, my_err(&c));
+	}
+	if (my_switch_plugin(sd, &p, &pl))
+		my_set_str(&st->auth_plugin, p, pl);
+	return ADI_PARSE_AGAIN;
+}
+
+/* COM_CHANGE_USER's auth exchange: the plugin it switches to. */
+static enum adi_parse my_srv_authsw(struct my_side *sd)
+{
+	const uint8_t *p;
+	size_t pl;
+
+	if (my_switch_plugin(sd, &p, &pl))
+		adi_j_set(sd->f, "auth_plugin", my_jbytes(p, pl, false));
+	return ADI_PARSE_AGAIN;
+}
+
+static enum adi_parse my_srv_ok(struct mysql_state *st, struct my_side *sd,
+				struct adi_msg *out)
 {
 	struct adi_cur c = my_pk_cur(sd);
 	struct adi_jval *f = sd->f;
-	uint8_t c0 = sd->pk_len ? sd->pk[0] : 0;
 	struct my_ok o;
-	uint16_t type;
+
+	if (my_pk_first(sd) == 0xfe && sd->pk_len < 9) /* an EOF (old SET_OPTION) */
+		my_eof_parse(&c, &o);
+	else
+		my_ok_parse(st, &c, &o);
+	my_status(st, o.status);
+	my_ok_effects(st);
+	adi_j_set_int(f, "rows", (int64_t)o.affected);
+	adi_j_set(f, "command_tag", my_ok_tag(st, &o));
+	adi_j_set_null(f, "error");
+	if (o.insert_id)
+		adi_j_set_int(f, "last_insert_id", (int64_t)o.insert_id);
+	if (o.warnings)
+		adi_j_set_int(f, "warnings", o.warnings);
+	if (o.info_len)
+		adi_j_set(f, "info", my_jbytes(o.info, o.info_len, sd->pk_cut));
+	return my_resp_frame(st, sd, out, (o.status & SERVER_MORE_RESULTS_EXISTS) != 0);
+}
+
+static enum adi_parse my_srv_err(struct mysql_state *st, struct my_side *sd,
+				 struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
+
+	adi_j_set(sd->f, "error", my_err(&c));
+	adi_j_set_null(sd->f, "command_tag");
+	return my_resp_frame(st, sd, out, false);
+}
+
+/* LOCAL INFILE request: 0xfb + the file name; the client sends it. */
+static enum adi_parse my_srv_infile(struct mysql_state *st, struct my_side *sd)
+{
+	struct adi_cur c = my_pk_cur(sd);
+
+	adi_cur_skip(&c, 1);
+	adi_j_set(sd->f, "infile", my_jbytes(adi_cur_ptr(&c), adi_cur_left(&c), sd->pk_cut));
+	st->rph = R_INFILE;
+	return ADI_PARSE_AGAIN;
+}
+
+/* COM_STATISTICS' answer: string<EOF>. */
+static enum adi_parse my_srv_stats(struct mysql_state *st, struct my_side *sd,
+				   struct adi_msg *out)
+{
+	adi_j_set(sd->f, "info", my_jbytes(sd->pk, sd->pk_len, sd->pk_cut));
+	adi_j_set_null(sd->f, "command_tag");
+	return my_resp_frame(st, sd, out, false);
+}
+
+/* A result set's column count: int<lenenc> [+ metadata_follows<1>]. */
+static enum adi_parse my_srv_colcount(struct mysql_state *st, struct my_side *sd,
+				      struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
 	uint8_t meta;
 	bool null;
 
+	my_lenenc(&c, &st->ncols, &null);
+	if (c.bad || null || !st->ncols || st->ncols > MY_MAX_COLS ||
+	    !my_grow((void **)&st->rtypes, &st->rtypes_alloc, st->ncols,
+		     sizeof(*st->rtypes))) {
+		sd->incomplete = true; /* not a column count after all */
+		return my_resp_frame(st, sd, out, false);
+	}
+	st->col_i = 0;
+	if (adi_cur_u8(&c, &meta) && !meta) {
+		/* metadata_follows = 0 (OPTIONAL_RESULTSET_METADATA,
+		 * MariaDB CACHE_METADATA): types as last time */
+		adi_j_set_null(sd->f, "columns");
+		if (st->rbin)
+			my_types_from_stmt(st);
+		st->rph = R_AFTER_DEFS;
+	} else {
+		adi_j_set(sd->f, "columns", adi_j_arr());
+		st->rph = R_COLS;
+	}
+	return ADI_PARSE_AGAIN;
+}
+
+/* A column definition: of a result set, a PREPARE's result or
+ * COM_FIELD_LIST. */
+static enum adi_parse my_srv_coldef(struct mysql_state *st, struct my_side *sd,
+				    struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
+	uint16_t type;
+
+	adi_j_push(adi_j_get(sd->f, "columns"), my_coldef(&c, st->rph == R_FIELDS, &type));
+	if (st->rph == R_FIELDS)
+		return ADI_PARSE_AGAIN;
+	if (st->col_i < st->ncols)
+		st->rtypes[st->col_i] = type;
+	if (++st->col_i < st->ncols)
+		return ADI_PARSE_AGAIN;
+	if (st->rph == R_PREP_COLS)
+		return my_prep_defs_end(st, sd, out, false);
+	st->rtypes_ok = true;
+	if (st->rbin)
+		my_types_to_stmt(st);
+	st->rph = R_AFTER_DEFS;
+	return ADI_PARSE_AGAIN;
+}
+
+/* The EOF after a result set's definitions (CLIENT_DEPRECATE_EOF off). */
+static enum adi_parse my_srv_eof_defs(struct mysql_state *st, struct my_side *sd,
+				      struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
+	struct my_ok o;
+
+	my_eof_parse(&c, &o);
+	st->deprecate_eof = EOF_SENT;
+	if (st->rbin && (o.status & SERVER_STATUS_CURSOR_EXISTS)) {
+		/* rows come with COM_STMT_FETCH */
+		adi_j_set_bool(sd->f, "cursor_open", true);
+		return my_result_done(st, sd, out, o.status, o.warnings);
+	}
+	st->rph = R_ROWS;
+	return ADI_PARSE_AGAIN;
+}
+
+/* A row, walked as it came: counted, kept while the sample has room. */
+static enum adi_parse my_srv_row(struct mysql_state *st, struct my_side *sd,
+				 const struct adi_proto_cfg *cfg)
+{
+	w_end(st, cfg, &sd->w);
+	if (sd->w.step != WS_DONE && sd->w.keep)
+		sd->incomplete = true;
+	if (sd->w.keep && st->rsample) {
+		adi_j_push(st->rsample, sd->w.vals);
+		sd->w.vals = NULL;
+	}
+	sd->cut |= sd->w.cut;
+	st->rows++;
+	return ADI_PARSE_AGAIN;
+}
+
+/* The end of the rows: EOF, or an OK with the 0xfe header
+ * (CLIENT_DEPRECATE_EOF). */
+static enum adi_parse my_srv_term(struct mysql_state *st, struct my_side *sd,
+				  struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
+	struct my_ok o;
+
+	if (sd->pk_len >= 7) {
+		my_ok_parse(st, &c, &o);
+		if (st->deprecate_eof == EOF_UNKNOWN)
+			st->deprecate_eof = EOF_DEPRECATED;
+		if (o.info_len)
+			adi_j_set(sd->f, "info", my_jbytes(o.info, o.info_len, sd->pk_cut));
+		return my_result_done(st, sd, out, o.status, o.warnings);
+	}
+	if (st->deprecate_eof == EOF_UNKNOWN && st->rph == R_AFTER_DEFS)
+		st->deprecate_eof = EOF_DEPRECATED;
+	my_eof_parse(&c, &o);
+	return my_result_done(st, sd, out, o.status, o.warnings);
+}
+
+/* COM_STMT_PREPARE_OK (page_protocol_com_stmt_prepare_response):
+ *   0x00 | int<4> statement id | int<2> columns | int<2> params |
+ *   0x00 | int<2> warnings
+ * then the parameter and column definitions. */
+static enum adi_parse my_srv_prep_ok(struct mysql_state *st, struct my_side *sd,
+				     struct adi_msg *out)
+{
+	struct adi_cur c = my_pk_cur(sd);
+	struct my_pend *pe = my_fifo_head(st);
+	struct adi_jval *f = sd->f;
+	uint16_t ncols, nparams, warnings;
+	uint32_t id;
+
+	adi_cur_skip(&c, 1);
+	adi_cur_le32(&c, &id);
+	adi_cur_le16(&c, &ncols);
+	adi_cur_le16(&c, &nparams);
+	adi_cur_skip(&c, 1);
+	adi_cur_le16(&c, &warnings);
+	st->ncols = ncols;
+	st->nparams = nparams;
+	st->col_i = st->param_i = 0;
+	if (pe && pe->key == st->rkey)
+		my_stmt_add(st, id, pe->sql, pe->sql_len, pe->sql_cut, (uint32_t)st->nparams);
+	st->rstmt = id;
+	adi_j_set(f, "statement", my_jfmt("%u", id));
+	adi_j_set_int(f, "num_params", (int64_t)st->nparams);
+	adi_j_set(f, "columns", adi_j_arr());
+	adi_j_set_null(f, "error");
+	if (warnings)
+		adi_j_set_int(f, "warnings", warnings);
+	if (!my_grow((void **)&st->rtypes, &st->rtypes_alloc, st->ncols ? st->ncols : 1,
+		     sizeof(*st->rtypes)))
+		st->ncols = 0;
+	if (st->nparams) {
+		st->rph = R_PREP_PARAMS;
+		return ADI_PARSE_AGAIN;
+	}
+	if (st->ncols) {
+		st->rph = R_PREP_COLS;
+		return ADI_PARSE_AGAIN;
+	}
+	return my_prep_done(st, sd, out);
+}
+
+/* A parameter definition of a PREPARE response (not shown). */
+static enum adi_parse my_srv_paramdef(struct mysql_state *st, struct my_side *sd,
+				      struct adi_msg *out)
+{
+	if (++st->param_i < st->nparams)
+		return ADI_PARSE_AGAIN;
+	return my_prep_defs_end(st, sd, out, true);
+}
+
+/* The EOF after a PREPARE response's parameters or columns. */
+static enum adi_parse my_srv_eof_prep(struct mysql_state *st, struct my_side *sd,
+				      struct adi_msg *out)
+{
+	st->deprecate_eof = EOF_SENT;
+	if (st->rph == R_PREP_PEOF && st->ncols) {
+		st->rph = R_PREP_COLS;
+		return ADI_PARSE_AGAIN;
+	}
+	return my_prep_done(st, sd, out);
+}
+
+/* A server packet is complete: what its kind (my_srv_start) does. */
+static enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
+				 const struct adi_proto_cfg *cfg, struct adi_msg *out)
+{
 	switch (sd->what) {
-	case P_SSKIP:
+	case P_SSKIP:           /* the EOF after a PREPARE response handed over */
 		st->deprecate_eof = EOF_SENT;
 		return ADI_PARSE_SKIP;
-	case P_PROGRESS:
-		return ADI_PARSE_AGAIN;
 	case P_GREETING:
-		adi_j_free(sd->f);
-		sd->f = NULL;
-		out->kind = MYSQL_GREETING;
-		out->fields = my_greeting(st, &c);
-		out->incomplete = sd->damaged;
-		st->rph = R_AUTH;
-		return ADI_PARSE_FRAME;
+		return my_srv_greeting(st, sd, out);
 	case P_AUTH:
-		if (!sd->f)
-			my_side_msg(sd);
-		if (c0 == 0x00) {
-			my_ok_parse(st, &c, &o);
-			my_status(st, o.status);
-			st->authed = true;
-			if (st->caps_known)
-				st->deprecate_eof = my_cap(st, CLIENT_DEPRECATE_EOF, false) ?
-						    EOF_DEPRECATED : EOF_SENT;
-			return my_auth_done(st, sd, out, NULL);
-		}
-		if (c0 == 0xff)
-			return my_auth_done(st, sd, out, my_err(&c));
-		if (c0 == 0xfe && sd->pk_len > 1) { /* AuthSwitchRequest: plugin name */
-			const uint8_t *p;
-			size_t pl;
-
-			adi_cur_skip(&c, 1);
-			p = my_nulstr(&c, &pl);
-			my_set_str(&st->auth_plugin, p, pl);
-		}
-		return ADI_PARSE_AGAIN; /* AuthMoreData, switch: the exchange goes on */
+		return my_srv_auth(st, sd, out);
 	case P_AUTHSW:
-		if (c0 == 0xfe && sd->pk_len > 1) {
-			const uint8_t *p;
-			size_t pl;
-
-			adi_cur_skip(&c, 1);
-			p = my_nulstr(&c, &pl);
-			adi_j_set(f, "auth_plugin", my_jbytes(p, pl, false));
-		}
-		return ADI_PARSE_AGAIN;
+		return my_srv_authsw(sd);
 	case P_OK:
-		if (c0 == 0xfe && sd->pk_len < 9) /* an EOF (old SET_OPTION) */
-			my_eof_parse(&c, &o);
-		else
-			my_ok_parse(st, &c, &o);
-		my_status(st, o.status);
-		my_ok_effects(st);
-		adi_j_set_int(f, "rows", (int64_t)o.affected);
-		adi_j_set(f, "command_tag", my_ok_tag(st, &o));
-		adi_j_set_null(f, "error");
-		if (o.insert_id)
-			adi_j_set_int(f, "last_insert_id", (int64_t)o.insert_id);
-		if (o.warnings)
-			adi_j_set_int(f, "warnings", o.warnings);
-		if (o.info_len)
-			adi_j_set(f, "info", my_jbytes(o.info, o.info_len, sd->pk_cut));
-		return my_resp_frame(st, sd, out, (o.status & SERVER_MORE_RESULTS_EXISTS) != 0);
+		return my_srv_ok(st, sd, out);
 	case P_ERR:
-		adi_j_set(f, "error", my_err(&c));
-		adi_j_set_null(f, "command_tag");
-		return my_resp_frame(st, sd, out, false);
+		return my_srv_err(st, sd, out);
 	case P_INFILE:
-		adi_cur_skip(&c, 1);
-		adi_j_set(f, "infile", my_jbytes(adi_cur_ptr(&c), adi_cur_left(&c), sd->pk_cut));
-		st->rph = R_INFILE;
-		return ADI_PARSE_AGAIN;
+		return my_srv_infile(st, sd);
 	case P_STATS:
-		adi_j_set(f, "info", my_jbytes(sd->pk, sd->pk_len, sd->pk_cut));
-		adi_j_set_null(f, "command_tag");
-		return my_resp_frame(st, sd, out, false);
+		return my_srv_stats(st, sd, out);
 	case P_COLCOUNT:
-		my_lenenc(&c, &st->ncols, &null);
-		if (c.bad || null || !st->ncols || st->ncols > MY_MAX_COLS ||
-		    !my_grow((void **)&st->rtypes, &st->rtypes_alloc, st->ncols,
-			     sizeof(*st->rtypes))) {
-			sd->incomplete = true; /* not a column count after all */
-			return my_resp_frame(st, sd, out, false);
-		}
-		st->col_i = 0;
-		if (adi_cur_u8(&c, &meta) && !meta) {
-			/* metadata_follows = 0 (OPTIONAL_RESULTSET_METADATA,
-			 * MariaDB CACHE_METADATA): types as last time */
-			adi_j_set_null(f, "columns");
-			if (st->rbin)
-				my_types_from_stmt(st);
-			st->rph = R_AFTER_DEFS;
-		} else {
-			adi_j_set(f, "columns", adi_j_arr());
-			st->rph = R_COLS;
-		}
-		return ADI_PARSE_AGAIN;
-	case P_COLDEF: {
-		struct adi_jval *name = my_coldef(&c, st->rph == R_FIELDS, &type);
-
-		adi_j_push(adi_j_get(f, "columns"), name);
-		if (st->rph == R_FIELDS)
-			return ADI_PARSE_AGAIN;
-		if (st->col_i < st->ncols)
-			st->rtypes[st->col_i] = type;
-		if (++st->col_i < st->ncols)
-			return ADI_PARSE_AGAIN;
-		if (st->rph == R_PREP_COLS)
-			return my_prep_defs_end(st, sd, out, false);
-		st->rtypes_ok = true;
-		if (st->rbin)
-			my_types_to_stmt(st);
-		st->rph = R_AFTER_DEFS;
-		return ADI_PARSE_AGAIN;
-	}
+		return my_srv_colcount(st, sd, out);
+	case P_COLDEF:
+		return my_srv_coldef(st, sd, out);
 	case P_EOF_DEFS:
-		my_eof_parse(&c, &o);
-		st->deprecate_eof = EOF_SENT;
-		if (st->rbin && (o.status & SERVER_STATUS_CURSOR_EXISTS)) {
-			/* rows come with COM_STMT_FETCH */
-			adi_j_set_bool(f, "cursor_open", true);
-			return my_result_done(st, sd, out, o.status, o.warnings);
-		}
-		st->rph = R_ROWS;
-		return ADI_PARSE_AGAIN;
+		return my_srv_eof_defs(st, sd, out);
 	case P_ROW:
-		w_end(st, cfg, &sd->w);
-		if (sd->w.step != WS_DONE && sd->w.keep)
-			sd->incomplete = true;
-		if (sd->w.keep && st->rsample) {
-			adi_j_push(st->rsample, sd->w.vals);
-			sd->w.vals = NULL;
-		}
-		sd->cut |= sd->w.cut;
-		st->rows++;
-		return ADI_PARSE_AGAIN;
+		return my_srv_row(st, sd, cfg);
 	case P_TERM:
-		if (sd->pk_len >= 7) { /* OK with the 0xfe header */
-			my_ok_parse(st, &c, &o);
-			if (st->deprecate_eof == EOF_UNKNOWN)
-				st->deprecate_eof = EOF_DEPRECATED;
-			if (o.info_len)
-				adi_j_set(f, "info", my_jbytes(o.info, o.info_len, sd->pk_cut));
-			return my_result_done(st, sd, out, o.status, o.warnings);
-		}
-		if (st->deprecate_eof == EOF_UNKNOWN && st->rph == R_AFTER_DEFS)
-			st->deprecate_eof = EOF_DEPRECATED;
-		my_eof_parse(&c, &o);
-		return my_result_done(st, sd, out, o.status, o.warnings);
-	case P_PREP_OK: {
-		struct my_pend *pe = my_fifo_head(st);
-		uint16_t ncols, nparams, warnings;
-		uint32_t id;
-
-		adi_cur_skip(&c, 1);
-		adi_cur_le32(&c, &id);
-		adi_cur_le16(&c, &ncols);
-		adi_cur_le16(&c, &nparams);
-		adi_cur_skip(&c, 1);
-		adi_cur_le16(&c, &warnings);
-		st->ncols = ncols;
-		st->nparams = nparams;
-		o.warnings = warnings;
-		st->col_i = st->param_i = 0;
-		if (pe && pe->key == st->rkey)
-			my_stmt_add(st, id, pe->sql, pe->sql_len, pe->sql_cut, (uint32_t)st->nparams);
-		st->rstmt = id;
-		adi_j_set(f, "statement", my_jfmt("%u", id));
-		adi_j_set_int(f, "num_params", (int64_t)st->nparams);
-		adi_j_set(f, "columns", adi_j_arr());
-		adi_j_set_null(f, "error");
-		if (o.warnings)
-			adi_j_set_int(f, "warnings", o.warnings);
-		if (!my_grow((void **)&st->rtypes, &st->rtypes_alloc, st->ncols ? st->ncols : 1,
-			     sizeof(*st->rtypes)))
-			st->ncols = 0;
-		if (st->nparams) {
-			st->rph = R_PREP_PARAMS;
-			return ADI_PARSE_AGAIN;
-		}
-		if (st->ncols) {
-			st->rph = R_PREP_COLS;
-			return ADI_PARSE_AGAIN;
-		}
-		return my_prep_done(st, sd, out);
-	}
+		return my_srv_term(st, sd, out);
+	case P_PREP_OK:
+		return my_srv_prep_ok(st, sd, out);
 	case P_PARAMDEF:
-		if (++st->param_i < st->nparams)
-			return ADI_PARSE_AGAIN;
-		return my_prep_defs_end(st, sd, out, true);
+		return my_srv_paramdef(st, sd, out);
 	case P_EOF_PREP:
-		st->deprecate_eof = EOF_SENT;
-		if (st->rph == R_PREP_PEOF && st->ncols) {
-			st->rph = R_PREP_COLS;
-			return ADI_PARSE_AGAIN;
-		}
-		return my_prep_done(st, sd, out);
-	default:
+		return my_srv_eof_prep(st, sd, out);
+	default:                /* P_PROGRESS: skipped within the response */
 		return ADI_PARSE_AGAIN;
 	}
 }
