@@ -1,5 +1,5 @@
 /* fuzz_mysql.c - libFuzzer target for the MySQL / MariaDB decoder (src/
- * proto/mysql.c). The input is a script of both directions of one
+ * proto/mysql/). The input is a script of both directions of one
  * connection (format: pd_script_parse in tests/support/pdrive.h; the unit
  * test writes its fixtures in it as seeds, fuzz/corpus/fuzz_mysql/).
  * pd_fuzz_one drives it whole and cut up (both must emit the same events,

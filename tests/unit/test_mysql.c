@@ -1,14 +1,16 @@
 /* test_mysql.c - unit tests of the MySQL / MariaDB decoder (src/proto/
- * mysql.c). Each fixture is built with a small packet builder (one
+ * mysql/). Each fixture is built with a small packet builder (one
  * function per protocol packet, from the formats of the MySQL protocol
  * documentation, dev.mysql.com/doc/dev/mysql-server/latest/PAGE_PROTOCOL.html,
  * and MariaDB's clientserver-protocol pages), cut into segments
  * (direction, timestamp), driven through the shared decoder driver and the
  * real engine (tests/support/pdrive.h: whole, in 1-byte pieces, split at
  * every offset), and the events compared with hand-written expectations
- * derived from that documentation and docs/events.md. The >16 MiB fixture gets
- * a lighter check (whole and a few random cuttings). Sniffer tests check
- * other protocols' first bytes score below the claim.
+ * derived from that documentation and docs/events.md. The fixtures are a
+ * table (name, the function that builds its bytes, settings, expected
+ * events) run by one test function. The >16 MiB fixture gets a lighter
+ * check (whole and a few random cuttings). Sniffer tests check other
+ * protocols' first bytes score below the claim.
  * With ADI_SEED_DIR=<dir> the fixtures are written there as seeds of
  * fuzz/fuzz_mysql.c ("mysql-<test name>").
  */
@@ -29,7 +31,6 @@
 #include "proto/mysql.h"
 #include "proto/proto.h"
 
-/* The driver reports a broken promise of the decoder here. */
 /* ---- the packet builder ---- */
 
 struct mb {
@@ -61,6 +62,16 @@ static void mb_int(struct mb *m, uint64_t v, int k)
 static void mb_u8(struct mb *m, unsigned v)
 {
 	mb_int(m, v, 1);
+}
+
+/* n bytes of c (a >16 MiB payload is written 1000 bytes at a time). */
+static void mb_fill(struct mb *m, char c, size_t n)
+{
+	char blk[1000];
+
+	memset(blk, c, sizeof(blk));
+	for (size_t i = 0; i < n; i += sizeof(blk))
+		mb_put(m, blk, n - i < sizeof(blk) ? n - i : sizeof(blk));
 }
 
 /* int<lenenc> */
@@ -132,6 +143,8 @@ static void mb_free(struct mb *m)
 	mb_free(&pl_); \
 } while (0)
 
+/* ---- protocol packets ---- */
+
 #define CLIENT_CONNECT_WITH_DB (1u << 3)
 #define CLIENT_PROTOCOL_41 (1u << 9)
 #define CLIENT_SSL (1u << 11)
@@ -142,6 +155,7 @@ static void mb_free(struct mb *m)
 #define CLIENT_PLUGIN_AUTH (1u << 19)
 #define CLIENT_CONNECT_ATTRS (1u << 20)
 #define CLIENT_DEPRECATE_EOF (1u << 24)
+#define CLIENT_QUERY_ATTRIBUTES (1u << 27)
 #define CLIENT_LONG_PASSWORD 1u
 
 /* What the fixtures negotiate: MySQL-style (CLIENT_LONG_PASSWORD set, so
@@ -149,6 +163,31 @@ static void mb_free(struct mb *m)
 #define CAPS_BASE (CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 | CLIENT_TRANSACTIONS | \
 		   CLIENT_SECURE_CONNECTION | CLIENT_MULTI_STATEMENTS | \
 		   CLIENT_MULTI_RESULTS | CLIENT_PLUGIN_AUTH)
+#define CAPS_DEP (CAPS_BASE | CLIENT_DEPRECATE_EOF)
+
+#define COM_QUIT 0x01
+#define COM_INIT_DB 0x02
+#define COM_QUERY 0x03
+#define COM_FIELD_LIST 0x04
+#define COM_STATISTICS 0x09
+#define COM_PING 0x0e
+#define COM_CHANGE_USER 0x11
+#define COM_STMT_PREPARE 0x16
+#define COM_STMT_EXECUTE 0x17
+#define COM_STMT_SEND_LONG_DATA 0x18
+#define COM_STMT_CLOSE 0x19
+#define COM_STMT_RESET 0x1a
+#define COM_SET_OPTION 0x1b
+#define COM_RESET_CONNECTION 0x1f
+
+enum { T_DECIMAL = 0, T_TINY = 1, T_SHORT = 2, T_LONG = 3, T_FLOAT = 4,
+       T_DOUBLE = 5, T_NULL = 6, T_TIMESTAMP = 7, T_LONGLONG = 8, T_INT24 = 9,
+       T_DATE = 10, T_TIME = 11, T_DATETIME = 12, T_YEAR = 13, T_VARCHAR = 15,
+       T_BIT = 16, T_JSON = 245, T_NEWDECIMAL = 246, T_ENUM = 247, T_SET = 248,
+       T_BLOB = 252, T_LONG_BLOB_ = 251, T_VAR_STRING = 253, T_STRING = 254, T_GEOMETRY = 255 };
+
+/* The auth response every client sends: 20 bytes that must never show. */
+#define AUTH_RESPONSE "SeCrEtAuThReSpOnSe!!"
 
 /* Handshake v10, sequence id 0. */
 static void greeting(struct mb *out, const char *ver, uint32_t id, uint32_t caps,
@@ -171,19 +210,26 @@ static void greeting(struct mb *out, const char *ver, uint32_t id, uint32_t caps
 	});
 }
 
+/* The head of HandshakeResponse41, which is the whole SSLRequest:
+ * capabilities, max packet, charset, 23 filler bytes. */
+static void login_head(struct mb *p, uint32_t caps)
+{
+	mb_int(p, caps, 4);
+	mb_int(p, 16777216, 4);
+	mb_u8(p, 0x21);
+	for (int i = 0; i < 23; i++)
+		mb_u8(p, 0);
+}
+
 /* HandshakeResponse41 with a 20-byte auth response that must never show. */
 static void login(struct mb *out, uint8_t seq, uint32_t caps, const char *user,
 		  const char *db, const char *plugin, const char *const *attrs)
 {
 	PL(out, seq, {
-		mb_int(p, caps, 4);
-		mb_int(p, 16777216, 4);
-		mb_u8(p, 0x21);
-		for (int i = 0; i < 23; i++)
-			mb_u8(p, 0);
+		login_head(p, caps);
 		mb_zstr(p, user);
 		mb_u8(p, 20);
-		mb_put(p, "SeCrEtAuThReSpOnSe!!", 20);
+		mb_put(p, AUTH_RESPONSE, 20);
 		if (caps & CLIENT_CONNECT_WITH_DB)
 			mb_zstr(p, db);
 		if (caps & CLIENT_PLUGIN_AUTH)
@@ -198,6 +244,23 @@ static void login(struct mb *out, uint8_t seq, uint32_t caps, const char *user,
 			mb_free(&a);
 		}
 	});
+}
+
+/* AuthSwitchRequest to mysql_native_password, with its 20-byte scramble. */
+static void auth_switch(struct mb *out, uint8_t seq)
+{
+	PL(out, seq, {
+		mb_u8(p, 0xfe);
+		mb_zstr(p, "mysql_native_password");
+		mb_put(p, "0123456789abcdefghij", 20);
+		mb_u8(p, 0);
+	});
+}
+
+/* The client's answer to an auth switch. */
+static void auth_data(struct mb *out, uint8_t seq)
+{
+	PL(out, seq, mb_put(p, AUTH_RESPONSE, 20));
 }
 
 /* OK_Packet (no CLIENT_SESSION_TRACK: info is string<EOF>); hdr 0x00, or
@@ -215,6 +278,18 @@ static void ok_pkt(struct mb *out, uint8_t seq, unsigned hdr, uint64_t affected,
 		if (info)
 			mb_put(p, info, strlen(info));
 	});
+}
+
+/* The plain OK: nothing affected, SERVER_STATUS_AUTOCOMMIT. */
+static void ok0(struct mb *out, uint8_t seq)
+{
+	ok_pkt(out, seq, 0x00, 0, 0, 0x0002, 0, NULL);
+}
+
+/* The OK (header 0xfe) ending a result set under CLIENT_DEPRECATE_EOF. */
+static void ok_end(struct mb *out, uint8_t seq)
+{
+	ok_pkt(out, seq, 0xfe, 0, 0, 0x0002, 0, NULL);
 }
 
 static void err_pkt(struct mb *out, uint8_t seq, unsigned code, const char *state,
@@ -238,31 +313,38 @@ static void eof_pkt(struct mb *out, uint8_t seq, unsigned warnings, unsigned sta
 	});
 }
 
-enum { T_DECIMAL = 0, T_TINY = 1, T_SHORT = 2, T_LONG = 3, T_FLOAT = 4,
-       T_DOUBLE = 5, T_NULL = 6, T_TIMESTAMP = 7, T_LONGLONG = 8, T_INT24 = 9,
-       T_DATE = 10, T_TIME = 11, T_DATETIME = 12, T_YEAR = 13, T_VARCHAR = 15,
-       T_BIT = 16, T_JSON = 245, T_NEWDECIMAL = 246, T_ENUM = 247, T_SET = 248,
-       T_BLOB = 252, T_LONG_BLOB_ = 251, T_VAR_STRING = 253, T_STRING = 254, T_GEOMETRY = 255 };
+/* A column of a result set (or a parameter: "?"). */
+struct col {
+	const char *name;
+	unsigned type, flags;
+};
 
 /* Column Definition 41. */
-static void coldef(struct mb *out, uint8_t seq, const char *name, unsigned type,
-		   unsigned flags)
+static void coldef(struct mb *out, uint8_t seq, const struct col *c)
 {
 	PL(out, seq, {
 		mb_lstr(p, "def");
 		mb_lstr(p, "shop");
 		mb_lstr(p, "t");
 		mb_lstr(p, "t");
-		mb_lstr(p, name);
-		mb_lstr(p, name);
+		mb_lstr(p, c->name);
+		mb_lstr(p, c->name);
 		mb_lenenc(p, 0x0c);
 		mb_int(p, 0x21, 2);
 		mb_int(p, 255, 4);
-		mb_u8(p, type);
-		mb_int(p, flags, 2);
+		mb_u8(p, c->type);
+		mb_int(p, c->flags, 2);
 		mb_u8(p, 0);
 		mb_int(p, 0, 2);
 	});
+}
+
+/* n column definitions from sequence seq; returns the next one. */
+static uint8_t coldefs(struct mb *out, uint8_t seq, int n, const struct col *c)
+{
+	for (int i = 0; i < n; i++)
+		coldef(out, seq++, &c[i]);
+	return seq;
 }
 
 static void colcount(struct mb *out, uint8_t seq, unsigned n)
@@ -277,6 +359,35 @@ static void textrow(struct mb *out, uint8_t seq, int n, const char *const *v)
 		for (int i = 0; i < n; i++)
 			mb_lstr(p, v[i]);
 	});
+}
+
+/* A text result set: column count, definitions, an EOF unless
+ * CLIENT_DEPRECATE_EOF (eof < 0), the rows (nrows * ncols values, NULL for
+ * NULL), then an EOF of status eof, or the OK that ends it under
+ * DEPRECATE_EOF. */
+struct rs {
+	int ncols;
+	const struct col *cols;
+	int nrows;
+	const char *const *v;
+	int eof;                 /* EOF status, or -1: CLIENT_DEPRECATE_EOF */
+};
+
+/* The result set r from sequence id seq; returns the next one (where a
+ * further result of a multi-result goes on). */
+static uint8_t text_rs(struct mb *out, uint8_t seq, const struct rs *r)
+{
+	colcount(out, seq++, (unsigned)r->ncols);
+	seq = coldefs(out, seq, r->ncols, r->cols);
+	if (r->eof >= 0)
+		eof_pkt(out, seq++, 0, (unsigned)r->eof);
+	for (int i = 0; i < r->nrows; i++)
+		textrow(out, seq++, r->ncols, r->v + i * r->ncols);
+	if (r->eof >= 0)
+		eof_pkt(out, seq++, 0, (unsigned)r->eof);
+	else
+		ok_end(out, seq++);
+	return seq;
 }
 
 /* A command with a text argument (COM_QUERY, COM_INIT_DB, PREPARE...). */
@@ -301,6 +412,17 @@ static void cmd_stmt(struct mb *out, unsigned cmd, uint32_t id)
 	});
 }
 
+/* COM_STMT_SEND_LONG_DATA of parameter param: the bytes of s. */
+static void long_data(struct mb *out, uint32_t id, unsigned param, const char *s)
+{
+	PL(out, 0, {
+		mb_u8(p, COM_STMT_SEND_LONG_DATA);
+		mb_int(p, id, 4);
+		mb_int(p, param, 2);
+		mb_put(p, s, strlen(s));
+	});
+}
+
 /* COM_STMT_PREPARE_OK, sequence id 1. */
 static void prep_ok(struct mb *out, uint32_t id, unsigned ncols, unsigned nparams)
 {
@@ -314,28 +436,66 @@ static void prep_ok(struct mb *out, uint32_t id, unsigned ncols, unsigned nparam
 	});
 }
 
-#define COM_QUIT 0x01
-#define COM_INIT_DB 0x02
-#define COM_QUERY 0x03
-#define COM_FIELD_LIST 0x04
-#define COM_STATISTICS 0x09
-#define COM_PING 0x0e
-#define COM_CHANGE_USER 0x11
-#define COM_STMT_PREPARE 0x16
-#define COM_STMT_EXECUTE 0x17
-#define COM_STMT_SEND_LONG_DATA 0x18
-#define COM_STMT_CLOSE 0x19
-#define COM_STMT_RESET 0x1a
-#define COM_SET_OPTION 0x1b
-#define COM_RESET_CONNECTION 0x1f
+/* The head of COM_STMT_EXECUTE: statement id, no cursor, iteration 1. */
+static void exec_head(struct mb *p, uint32_t id)
+{
+	mb_u8(p, COM_STMT_EXECUTE);
+	mb_int(p, id, 4);
+	mb_u8(p, 0);
+	mb_int(p, 1, 4);
+}
 
-/* Segments are cut from one buffer per direction at marks. */
+/* One binary value of each kind, for COM_STMT_EXECUTE. */
+struct pv {
+	unsigned type;   /* with 0x8000: unsigned */
+	const void *b;   /* the value as sent (NULL: a NULL parameter) */
+	size_t n;
+};
+
+static void exec_pkt(struct mb *out, uint32_t id, const struct pv *v, int n, bool bound)
+{
+	PL(out, 0, {
+		uint8_t bm[8] = { 0 };
+
+		exec_head(p, id);
+		for (int i = 0; i < n; i++)
+			if (!v[i].b)
+				bm[i / 8] |= (uint8_t)(1u << (i % 8));
+		mb_put(p, bm, (size_t)(n + 7) / 8);
+		mb_u8(p, bound);
+		for (int i = 0; bound && i < n; i++) {
+			mb_u8(p, v[i].type & 0xff);
+			mb_u8(p, v[i].type & 0x8000 ? 0x80 : 0);
+		}
+		for (int i = 0; i < n; i++)
+			if (v[i].b)
+				mb_put(p, v[i].b, v[i].n);
+	});
+}
+
+#define V(t, s) { (t), (s), sizeof(s) - 1 }
+
+/* ---- fixtures: bytes cut into segments ---- */
+
+/* Segments are cut from one buffer per direction at marks. The builders
+ * write the client's bytes to c and the server's to s: the same fixture
+ * serves with the traced task on either side. */
 struct fx {
 	struct pd_seg seg[64];
 	size_t nseg;
 	struct mb out, in;       /* all bytes of each direction */
 	size_t mark_out, mark_in;
+	bool server;             /* the traced task is the server */
+	struct mb *c, *s;        /* the client's bytes, the server's */
 };
+
+static void fx_init(struct fx *f, bool server)
+{
+	memset(f, 0, sizeof(*f));
+	f->server = server;
+	f->c = server ? &f->in : &f->out;
+	f->s = server ? &f->out : &f->in;
+}
 
 /* The bytes of dir written since the last cut become one segment. */
 static void cut_seg(struct fx *f, enum adi_dir dir, uint64_t ts)
@@ -350,6 +510,17 @@ static void cut_seg(struct fx *f, enum adi_dir dir, uint64_t ts)
 	*mark = m->n;
 }
 
+/* Cut the client's bytes, the server's. */
+static void cut_c(struct fx *f, uint64_t ts)
+{
+	cut_seg(f, f->server ? ADI_DIR_IN : ADI_DIR_OUT, ts);
+}
+
+static void cut_s(struct fx *f, uint64_t ts)
+{
+	cut_seg(f, f->server ? ADI_DIR_OUT : ADI_DIR_IN, ts);
+}
+
 static void gap_seg(struct fx *f, enum adi_dir dir, size_t n)
 {
 	struct pd_seg g = PD_GAP_(dir, n);
@@ -358,14 +529,14 @@ static void gap_seg(struct fx *f, enum adi_dir dir, size_t n)
 }
 
 /* The case: offsets become pointers (the buffers no longer move). */
-static struct pd_case fx_case(struct fx *f, const char *name, bool server,
-			      unsigned body, unsigned rows)
+static struct pd_case fx_case(struct fx *f, const char *name, unsigned body,
+			      unsigned rows)
 {
 	struct pd_case c = {
 		.name = name, .proto = &adi_proto_mysql, .segs = f->seg,
 		.nsegs = f->nseg,
 		.cfg = { .body_bytes = body, .rows_sample = rows },
-		.server = server,
+		.server = f->server,
 	};
 
 	for (size_t i = 0; i < f->nseg; i++)
@@ -393,7 +564,32 @@ static void show(const struct pd_case *c)
 	}
 }
 
-/* ---- fixtures and their events ---- */
+/* A session's connection phase: the greeting (server, 1000), the login
+ * (client, sequence 1, at t_login). */
+struct conn {
+	const char *version;
+	uint32_t id, caps;       /* the server's */
+	uint32_t login_caps;     /* the client's */
+	const char *plugin, *user, *db;
+	const char *const *attrs;
+};
+
+static void hello(struct fx *f, const struct conn *k, uint64_t t_login)
+{
+	greeting(f->s, k->version, k->id, k->caps, k->plugin);
+	cut_s(f, 1000);
+	login(f->c, 1, k->login_caps, k->user, k->db, k->plugin, k->attrs);
+	cut_c(f, t_login);
+}
+
+/* One exchange: a command's bytes are cut at t, the reply's at t + 1000. */
+static void exch(struct fx *f, uint64_t t)
+{
+	cut_c(f, t);
+	cut_s(f, t + 1000);
+}
+
+/* ---- expected events ---- */
 
 #define EXPECT_MID_SESSION \
 	"1000 2000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT a FROM t\",\"params\":[]," \
@@ -614,9 +810,6 @@ static void show(const struct pd_case *c)
 	",\"tx\":\"idle\",\"database\":null,\"user\":\"app\",\"command\":\"COM_STMT_EXECU" \
 	"TE\",\"truncated\":false}\n"
 
-
-static const char *const attrs1[] = { "_client_name", "libmariadb", "_pid", "123", NULL };
-
 #define CONNECT_DEPRECATE \
 	"{\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":null,\"columns\":null," \
 	"\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"error\":null,\"tx\":\"idle\"," \
@@ -640,197 +833,120 @@ static const char *const attrs1[] = { "_client_name", "libmariadb", "_pid", "123
 	"\"tx\":\"idle\",\"database\":\"shop\",\"user\":\"app\",\"command\":\"COM_QUIT\"," \
 	"\"truncated\":false}\n"
 
+/* ---- the fixtures ---- */
+
+static const char *const attrs1[] = { "_client_name", "libmariadb", "_pid", "123", NULL };
+static const struct col c_id_name[] = { { "id", T_LONG, 0 }, { "name", T_VAR_STRING, 0 } };
+
 /* The connection phase (CLIENT_DEPRECATE_EOF on), a SELECT whose result
- * set ends with an OK packet of header 0xfe, then COM_QUIT. */
-static void test_handshake_deprecate_eof(void **state)
+ * set ends with an OK packet of header 0xfe, then COM_QUIT. Traced from
+ * the server's side (the client's bytes IN) it gives the same events. */
+static void fx_deprecate_eof(struct fx *f)
 {
-	uint32_t caps = CAPS_BASE | CLIENT_DEPRECATE_EOF | CLIENT_CONNECT_WITH_DB |
-			CLIENT_CONNECT_ATTRS;
-	static const char *const r1[] = { "1", "a" }, *const r2[] = { "2", NULL };
-	struct fx f = { 0 };
-	struct pd_case c;
+	static const struct conn k = {
+		"5.5.5-10.11.6-MariaDB", 42, CAPS_DEP | CLIENT_CONNECT_WITH_DB | CLIENT_CONNECT_ATTRS,
+		CAPS_DEP | CLIENT_CONNECT_WITH_DB | CLIENT_CONNECT_ATTRS,
+		"mysql_native_password", "app", "shop", attrs1,
+	};
+	static const char *const v[] = { "1", "a", "2", NULL };
+	static const struct rs r = { 2, c_id_name, 2, v, -1 };
 
-	(void)state;
-	greeting(&f.in, "5.5.5-10.11.6-MariaDB", 42, caps, "mysql_native_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	login(&f.out, 1, caps, "app", "shop", "mysql_native_password", attrs1);
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	ok_pkt(&f.in, 2, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 3000);
-	cmd_text(&f.out, COM_QUERY, "SELECT id, name FROM t");
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	colcount(&f.in, 1, 2);
-	coldef(&f.in, 2, "id", T_LONG, 0);
-	coldef(&f.in, 3, "name", T_VAR_STRING, 0);
-	textrow(&f.in, 4, 2, r1);
-	textrow(&f.in, 5, 2, r2);
-	ok_pkt(&f.in, 6, 0xfe, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 5000);
-	cmd_only(&f.out, COM_QUIT);
-	cut_seg(&f, ADI_DIR_OUT, 6000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_DEPRECATE);
-	fx_free(&f);
+	hello(f, &k, 2000);
+	ok0(f->s, 2);
+	cut_s(f, 3000);
+	cmd_text(f->c, COM_QUERY, "SELECT id, name FROM t");
+	text_rs(f->s, 1, &r);
+	exch(f, 4000);
+	cmd_only(f->c, COM_QUIT);
+	cut_c(f, 6000);
 }
-
 
 /* A result set without CLIENT_DEPRECATE_EOF (EOF after the definitions
  * and after the rows), a multi-result (SERVER_MORE_RESULTS_EXISTS: one
  * event per result, the same sql), OK with affected rows / insert id /
  * warnings / IN_TRANS, ERR, and the small commands. The login goes
  * through caching_sha2's AuthMoreData (fast auth success). */
-static void test_classic_eof_commands(void **state)
+static void fx_classic_eof_commands(struct fx *f)
 {
+	static const struct conn k = {
+		"8.0.36", 7, CAPS_BASE, CAPS_BASE, "caching_sha2_password", "root", NULL, NULL,
+	};
+	static const struct col c1[] = { { "1", T_LONGLONG, 0 } }, cx[] = { { "x", T_VAR_STRING, 0 } };
 	static const char *const one[] = { "1" }, *const x[] = { "x" };
-	struct fx f = { 0 };
-	struct pd_case c;
+	static const struct rs r1 = { 1, c1, 1, one, 0x000a }, r2 = { 1, cx, 1, x, 0x0002 };
+	uint8_t seq;
 
-	(void)state;
-	greeting(&f.in, "8.0.36", 7, CAPS_BASE, "caching_sha2_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	login(&f.out, 1, CAPS_BASE, "root", NULL, "caching_sha2_password", NULL);
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	PL(&f.in, 2, { mb_u8(p, 0x01); mb_u8(p, 0x03); });
-	ok_pkt(&f.in, 3, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 3000);
-	cmd_text(&f.out, COM_QUERY, "SELECT 1; SELECT 'x'");
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	colcount(&f.in, 1, 1);
-	coldef(&f.in, 2, "1", T_LONGLONG, 0);
-	eof_pkt(&f.in, 3, 0, 0x000a);
-	textrow(&f.in, 4, 1, one);
-	eof_pkt(&f.in, 5, 0, 0x000a);
-	cut_seg(&f, ADI_DIR_IN, 5000);
-	colcount(&f.in, 6, 1);
-	coldef(&f.in, 7, "x", T_VAR_STRING, 0);
-	eof_pkt(&f.in, 8, 0, 0x0002);
-	textrow(&f.in, 9, 1, x);
-	eof_pkt(&f.in, 10, 0, 0x0002);
-	cut_seg(&f, ADI_DIR_IN, 6000);
-	cmd_text(&f.out, COM_QUERY, "INSERT INTO t VALUES (5)");
-	cut_seg(&f, ADI_DIR_OUT, 7000);
-	ok_pkt(&f.in, 1, 0x00, 1, 5, 0x0003, 1, NULL);
-	cut_seg(&f, ADI_DIR_IN, 8000);
-	cmd_text(&f.out, COM_QUERY, "SELEC 1");
-	cut_seg(&f, ADI_DIR_OUT, 9000);
-	err_pkt(&f.in, 1, 1064, "42000", "You have an error in your SQL syntax");
-	cut_seg(&f, ADI_DIR_IN, 10000);
-	cmd_text(&f.out, COM_INIT_DB, "sh`op");
-	cut_seg(&f, ADI_DIR_OUT, 11000);
-	ok_pkt(&f.in, 1, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 12000);
-	cmd_only(&f.out, COM_PING);
-	cut_seg(&f, ADI_DIR_OUT, 13000);
-	ok_pkt(&f.in, 1, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 14000);
-	cmd_only(&f.out, COM_STATISTICS);
-	cut_seg(&f, ADI_DIR_OUT, 15000);
-	PL(&f.in, 1, mb_put(p, "Uptime: 5  Threads: 1", 21));
-	cut_seg(&f, ADI_DIR_IN, 16000);
-	PL(&f.out, 0, { mb_u8(p, COM_SET_OPTION); mb_int(p, 0, 2); });
-	cut_seg(&f, ADI_DIR_OUT, 17000);
-	eof_pkt(&f.in, 1, 0, 0x0002);
-	cut_seg(&f, ADI_DIR_IN, 18000);
-	cmd_only(&f.out, COM_RESET_CONNECTION);
-	cut_seg(&f, ADI_DIR_OUT, 19000);
-	ok_pkt(&f.in, 1, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 20000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_CLASSIC);
-	fx_free(&f);
+	hello(f, &k, 2000);
+	PL(f->s, 2, { mb_u8(p, 0x01); mb_u8(p, 0x03); });
+	ok0(f->s, 3);
+	cut_s(f, 3000);
+	cmd_text(f->c, COM_QUERY, "SELECT 1; SELECT 'x'");
+	seq = text_rs(f->s, 1, &r1);
+	exch(f, 4000);
+	text_rs(f->s, seq, &r2);
+	cut_s(f, 6000);
+	cmd_text(f->c, COM_QUERY, "INSERT INTO t VALUES (5)");
+	ok_pkt(f->s, 1, 0x00, 1, 5, 0x0003, 1, NULL);
+	exch(f, 7000);
+	cmd_text(f->c, COM_QUERY, "SELEC 1");
+	err_pkt(f->s, 1, 1064, "42000", "You have an error in your SQL syntax");
+	exch(f, 9000);
+	cmd_text(f->c, COM_INIT_DB, "sh`op");
+	ok0(f->s, 1);
+	exch(f, 11000);
+	cmd_only(f->c, COM_PING);
+	ok0(f->s, 1);
+	exch(f, 13000);
+	cmd_only(f->c, COM_STATISTICS);
+	PL(f->s, 1, mb_put(p, "Uptime: 5  Threads: 1", 21));
+	exch(f, 15000);
+	PL(f->c, 0, { mb_u8(p, COM_SET_OPTION); mb_int(p, 0, 2); });
+	eof_pkt(f->s, 1, 0, 0x0002);
+	exch(f, 17000);
+	cmd_only(f->c, COM_RESET_CONNECTION);
+	ok0(f->s, 1);
+	exch(f, 19000);
 }
 
 /* The server asks for another auth method (AuthSwitchRequest); the
  * client's answers never show. */
-static void test_auth_switch(void **state)
+static void fx_auth_switch(struct fx *f)
 {
-	struct fx f = { 0 };
-	struct pd_case c;
+	static const struct conn k = {
+		"8.0.36", 9, CAPS_DEP, CAPS_DEP, "caching_sha2_password", "app", NULL, NULL,
+	};
 
-	(void)state;
-	greeting(&f.in, "8.0.36", 9, CAPS_BASE | CLIENT_DEPRECATE_EOF, "caching_sha2_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	login(&f.out, 1, CAPS_BASE | CLIENT_DEPRECATE_EOF, "app", NULL,
-	      "caching_sha2_password", NULL);
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	PL(&f.in, 2, {
-		mb_u8(p, 0xfe);
-		mb_zstr(p, "mysql_native_password");
-		mb_put(p, "0123456789abcdefghij", 20);
-		mb_u8(p, 0);
-	});
-	cut_seg(&f, ADI_DIR_IN, 3000);
-	PL(&f.out, 3, mb_put(p, "SeCrEtAuThReSpOnSe!!", 20));
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	ok_pkt(&f.in, 4, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 5000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_AUTH_SWITCH);
-	fx_free(&f);
+	hello(f, &k, 2000);
+	auth_switch(f->s, 2);
+	cut_s(f, 3000);
+	auth_data(f->c, 3);
+	ok0(f->s, 4);
+	exch(f, 4000);
 }
 
 /* A wrong password: the ERR ending the connection phase is an event. */
-static void test_auth_failure(void **state)
+static void fx_auth_failure(struct fx *f)
 {
-	struct fx f = { 0 };
-	struct pd_case c;
+	static const struct conn k = {
+		"8.0.36", 10, CAPS_BASE, CAPS_BASE, "mysql_native_password", "bob", NULL, NULL,
+	};
 
-	(void)state;
-	greeting(&f.in, "8.0.36", 10, CAPS_BASE, "mysql_native_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	login(&f.out, 1, CAPS_BASE, "bob", NULL, "mysql_native_password", NULL);
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	err_pkt(&f.in, 2, 1045, "28000",
+	hello(f, &k, 2000);
+	err_pkt(f->s, 2, 1045, "28000",
 		"Access denied for user 'bob'@'localhost' (using password: YES)");
-	cut_seg(&f, ADI_DIR_IN, 3000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_AUTH_FAILURE);
-	fx_free(&f);
+	cut_s(f, 3000);
 }
-
-/* One binary value of each kind, for COM_STMT_EXECUTE. */
-struct pv {
-	unsigned type;   /* with 0x8000: unsigned */
-	const void *b;   /* the value as sent (NULL: a NULL parameter) */
-	size_t n;
-};
-
-static void exec_pkt(struct mb *out, uint32_t id, const struct pv *v, int n, bool bound)
-{
-	PL(out, 0, {
-		uint8_t bm[8] = { 0 };
-
-		mb_u8(p, COM_STMT_EXECUTE);
-		mb_int(p, id, 4);
-		mb_u8(p, 0);
-		mb_int(p, 1, 4);
-		for (int i = 0; i < n; i++)
-			if (!v[i].b)
-				bm[i / 8] |= (uint8_t)(1u << (i % 8));
-		mb_put(p, bm, (size_t)(n + 7) / 8);
-		mb_u8(p, bound);
-		for (int i = 0; bound && i < n; i++) {
-			mb_u8(p, v[i].type & 0xff);
-			mb_u8(p, v[i].type & 0x8000 ? 0x80 : 0);
-		}
-		for (int i = 0; i < n; i++)
-			if (v[i].b)
-				mb_put(p, v[i].b, v[i].n);
-	});
-}
-
-#define V(t, s) { (t), (s), sizeof(s) - 1 }
 
 /* PREPARE of a 20-parameter INSERT, EXECUTE with a value of every type
  * (and NULL), a second EXECUTE with new-params-bound 0 (types from the
  * first), COM_STMT_RESET, COM_STMT_CLOSE, then an EXECUTE of the closed
  * statement: unknown, so its parameters are shown raw, never guessed. */
-static void test_prepare_execute(void **state)
+static void fx_prepare_execute(struct fx *f)
 {
+	static const struct conn k = {
+		"8.0.36", 11, CAPS_BASE, CAPS_BASE | CLIENT_CONNECT_WITH_DB,
+		"mysql_native_password", "app", "shop", NULL,
+	};
 	static const struct pv v1[] = {
 		V(T_TINY, "\xfb"),                              /* -5 */
 		V(T_TINY | 0x8000, "\xfa"),                     /* 250 */
@@ -863,107 +979,70 @@ static void test_prepare_execute(void **state)
 		V(T_TIMESTAMP, "\x07\xe8\x07\x0c\x1f\x17\x3b\x3b"), V(T_TIME, "\x00"),
 		{ 0, NULL, 0 }, V(T_VAR_STRING, "\x01z"), { 0, NULL, 0 },
 	};
-	struct fx f = { 0 };
-	struct pd_case c;
+	static const struct col q = { "?", T_VAR_STRING, 0 };
 
-	(void)state;
-	greeting(&f.in, "8.0.36", 11, CAPS_BASE, "mysql_native_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	login(&f.out, 1, CAPS_BASE | CLIENT_CONNECT_WITH_DB, "app", "shop",
-	      "mysql_native_password", NULL);
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	ok_pkt(&f.in, 2, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	cmd_text(&f.out, COM_STMT_PREPARE, "INSERT INTO t VALUES "
+	hello(f, &k, 1000);
+	ok0(f->s, 2);
+	cut_s(f, 1000);
+	cmd_text(f->c, COM_STMT_PREPARE, "INSERT INTO t VALUES "
 		 "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	prep_ok(&f.in, 1, 0, 20);
+	prep_ok(f->s, 1, 0, 20);
 	for (int i = 0; i < 20; i++)
-		coldef(&f.in, (uint8_t)(2 + i), "?", T_VAR_STRING, 0);
-	eof_pkt(&f.in, 22, 0, 0x0002);
-	cut_seg(&f, ADI_DIR_IN, 3000);
-	exec_pkt(&f.out, 1, v1, 20, true);
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	ok_pkt(&f.in, 1, 0x00, 1, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 5000);
-	exec_pkt(&f.out, 1, v2, 20, false);
-	cut_seg(&f, ADI_DIR_OUT, 6000);
-	ok_pkt(&f.in, 1, 0x00, 1, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 7000);
-	cmd_stmt(&f.out, COM_STMT_RESET, 1);
-	cut_seg(&f, ADI_DIR_OUT, 8000);
-	ok_pkt(&f.in, 1, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 9000);
-	cmd_stmt(&f.out, COM_STMT_CLOSE, 1);
-	cut_seg(&f, ADI_DIR_OUT, 10000);
-	exec_pkt(&f.out, 1, v2, 2, false);
-	cut_seg(&f, ADI_DIR_OUT, 11000);
-	err_pkt(&f.in, 1, 1243, "HY000",
+		coldef(f->s, (uint8_t)(2 + i), &q);
+	eof_pkt(f->s, 22, 0, 0x0002);
+	exch(f, 2000);
+	exec_pkt(f->c, 1, v1, 20, true);
+	ok_pkt(f->s, 1, 0x00, 1, 0, 0x0002, 0, NULL);
+	exch(f, 4000);
+	exec_pkt(f->c, 1, v2, 20, false);
+	ok_pkt(f->s, 1, 0x00, 1, 0, 0x0002, 0, NULL);
+	exch(f, 6000);
+	cmd_stmt(f->c, COM_STMT_RESET, 1);
+	ok0(f->s, 1);
+	exch(f, 8000);
+	cmd_stmt(f->c, COM_STMT_CLOSE, 1);
+	cut_c(f, 10000);
+	exec_pkt(f->c, 1, v2, 2, false);
+	err_pkt(f->s, 1, 1243, "HY000",
 		"Unknown prepared statement handler (1) given to mysqld_stmt_execute");
-	cut_seg(&f, ADI_DIR_IN, 12000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_PREPARE_EXECUTE);
-	fx_free(&f);
+	exch(f, 11000);
 }
 
 /* A prepared SELECT answered with binary rows (NULL bitmap offset 2),
  * with CLIENT_DEPRECATE_EOF: no EOF after the definitions, the rows end
  * with an OK of header 0xfe. Long data for one parameter first. */
-static void test_binary_rows_long_data(void **state)
+static void fx_binary_rows_long_data(struct fx *f)
 {
-	struct fx f = { 0 };
-	struct pd_case c;
-	uint32_t caps = CAPS_BASE | CLIENT_DEPRECATE_EOF;
+	static const struct conn k = {
+		"8.0.36", 12, CAPS_DEP, CAPS_DEP, "mysql_native_password", "app", NULL, NULL,
+	};
+	static const struct col params[] = { { "?", T_LONGLONG, 0 }, { "?", T_VAR_STRING, 0 } };
+	static const struct col cols[] = {
+		{ "id", T_LONG, 32 }, { "price", T_DOUBLE, 0 }, { "created", T_DATETIME, 0 },
+		{ "note", T_VAR_STRING, 0 },
+	};
 
-	(void)state;
-	greeting(&f.in, "8.0.36", 12, caps, "mysql_native_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	login(&f.out, 1, caps, "app", NULL, "mysql_native_password", NULL);
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	ok_pkt(&f.in, 2, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	cmd_text(&f.out, COM_STMT_PREPARE,
+	hello(f, &k, 1000);
+	ok0(f->s, 2);
+	cut_s(f, 1000);
+	cmd_text(f->c, COM_STMT_PREPARE,
 		 "SELECT id, price, created, note FROM t WHERE id > ? AND note <> ?");
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	prep_ok(&f.in, 7, 4, 2);
-	coldef(&f.in, 2, "?", T_LONGLONG, 0);
-	coldef(&f.in, 3, "?", T_VAR_STRING, 0);
-	coldef(&f.in, 4, "id", T_LONG, 32);
-	coldef(&f.in, 5, "price", T_DOUBLE, 0);
-	coldef(&f.in, 6, "created", T_DATETIME, 0);
-	coldef(&f.in, 7, "note", T_VAR_STRING, 0);
-	cut_seg(&f, ADI_DIR_IN, 3000);
-	PL(&f.out, 0, {
-		mb_u8(p, COM_STMT_SEND_LONG_DATA);
-		mb_int(p, 7, 4);
-		mb_int(p, 1, 2);
-		mb_put(p, "long-", 5);
-	});
-	PL(&f.out, 0, {
-		mb_u8(p, COM_STMT_SEND_LONG_DATA);
-		mb_int(p, 7, 4);
-		mb_int(p, 1, 2);
-		mb_put(p, "data", 4);
-	});
-	PL(&f.out, 0, {
-		mb_u8(p, COM_STMT_EXECUTE);
-		mb_int(p, 7, 4);
-		mb_u8(p, 0);
-		mb_int(p, 1, 4);
+	prep_ok(f->s, 7, 4, 2);
+	coldefs(f->s, coldefs(f->s, 2, 2, params), 4, cols);
+	exch(f, 2000);
+	long_data(f->c, 7, 1, "long-");
+	long_data(f->c, 7, 1, "data");
+	PL(f->c, 0, {
+		exec_head(p, 7);
 		mb_u8(p, 0);             /* null bitmap */
 		mb_u8(p, 1);
 		mb_u8(p, T_LONG); mb_u8(p, 0x80);
 		mb_u8(p, T_BLOB); mb_u8(p, 0);
 		mb_int(p, 10, 4);        /* the BLOB came as long data */
 	});
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	colcount(&f.in, 1, 4);
-	coldef(&f.in, 2, "id", T_LONG, 32);
-	coldef(&f.in, 3, "price", T_DOUBLE, 0);
-	coldef(&f.in, 4, "created", T_DATETIME, 0);
-	coldef(&f.in, 5, "note", T_VAR_STRING, 0);
-	PL(&f.in, 6, {
+	colcount(f->s, 1, 4);
+	coldefs(f->s, 2, 4, cols);
+	PL(f->s, 6, {
 		mb_u8(p, 0);
 		mb_u8(p, 0);             /* no NULL */
 		mb_int(p, 4000000000u, 4);
@@ -971,282 +1050,246 @@ static void test_binary_rows_long_data(void **state)
 		mb_put(p, "\x07\xe8\x07\x01\x02\x03\x04\x05", 8);
 		mb_lstr(p, "hi");
 	});
-	PL(&f.in, 7, {
+	PL(f->s, 7, {
 		mb_u8(p, 0);
 		mb_u8(p, 1u << (3 + 2)); /* note is NULL */
 		mb_int(p, 12, 4);
 		mb_put(p, "\x00\x00\x00\x00\x00\x00\x00\x00", 8);
 		mb_u8(p, 0);             /* zero datetime */
 	});
-	ok_pkt(&f.in, 8, 0xfe, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 5000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_BINARY_ROWS);
-	fx_free(&f);
+	ok_end(f->s, 8);
+	exch(f, 4000);
 }
 
 /* Attached mid-session: no handshake. A result set ending in EOF
  * packets (DEPRECATE_EOF off is learnt from the EOF after the
  * definitions), then an EXECUTE of a statement never seen (its
  * parameters are shown raw; sql null, never a guess). */
-static void test_mid_session(void **state)
+static void fx_mid_session(struct fx *f)
 {
-	static const char *const r[] = { "7" };
-	struct fx f = { 0 };
-	struct pd_case c;
+	static const struct col ca[] = { { "a", T_LONG, 0 } };
+	static const char *const v[] = { "7" };
+	static const struct rs r = { 1, ca, 1, v, 0x0003 };
 
-	(void)state;
-	cmd_text(&f.out, COM_QUERY, "SELECT a FROM t");
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	colcount(&f.in, 1, 1);
-	coldef(&f.in, 2, "a", T_LONG, 0);
-	eof_pkt(&f.in, 3, 0, 0x0003);
-	textrow(&f.in, 4, 1, r);
-	eof_pkt(&f.in, 5, 0, 0x0003);
-	cut_seg(&f, ADI_DIR_IN, 2000);
-	PL(&f.out, 0, {
-		mb_u8(p, COM_STMT_EXECUTE);
-		mb_int(p, 9, 4);
-		mb_u8(p, 0);
-		mb_int(p, 1, 4);
+	cmd_text(f->c, COM_QUERY, "SELECT a FROM t");
+	text_rs(f->s, 1, &r);
+	exch(f, 1000);
+	PL(f->c, 0, {
+		exec_head(p, 9);
 		mb_put(p, "\x00\x01\x03\x00\x05\x00\x00\x00", 8);
 	});
-	cut_seg(&f, ADI_DIR_OUT, 3000);
-	ok_pkt(&f.in, 1, 0x00, 1, 0, 0x0003, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 4000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_MID_SESSION);
-	fx_free(&f);
+	ok_pkt(f->s, 1, 0x00, 1, 0, 0x0003, 0, NULL);
+	exch(f, 3000);
 }
 
 /* Mid-session with CLIENT_DEPRECATE_EOF: no EOF after the definitions,
  * an empty result set ends at once with an OK of header 0xfe. */
-static void test_mid_session_deprecate(void **state)
+static void fx_mid_session_deprecate(struct fx *f)
 {
-	static const char *const r[] = { "x", "" };
-	struct fx f = { 0 };
-	struct pd_case c;
+	static const struct col cbc[] = { { "b", T_VAR_STRING, 0 }, { "c", T_VAR_STRING, 0 } };
+	static const char *const v[] = { "x", "" };
+	static const struct rs r1 = { 2, cbc, 1, v, -1 }, r2 = { 1, cbc, 0, NULL, -1 };
 
-	(void)state;
-	cmd_text(&f.out, COM_QUERY, "SELECT b, c FROM t");
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	colcount(&f.in, 1, 2);
-	coldef(&f.in, 2, "b", T_VAR_STRING, 0);
-	coldef(&f.in, 3, "c", T_VAR_STRING, 0);
-	textrow(&f.in, 4, 2, r);
-	ok_pkt(&f.in, 5, 0xfe, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 2000);
-	cmd_text(&f.out, COM_QUERY, "SELECT b FROM t WHERE 0");
-	cut_seg(&f, ADI_DIR_OUT, 3000);
-	colcount(&f.in, 1, 1);
-	coldef(&f.in, 2, "b", T_VAR_STRING, 0);
-	ok_pkt(&f.in, 3, 0xfe, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 4000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_MID_DEPRECATE);
-	fx_free(&f);
+	cmd_text(f->c, COM_QUERY, "SELECT b, c FROM t");
+	text_rs(f->s, 1, &r1);
+	exch(f, 1000);
+	cmd_text(f->c, COM_QUERY, "SELECT b FROM t WHERE 0");
+	text_rs(f->s, 1, &r2);
+	exch(f, 3000);
 }
 
-/* The traced task is the server: the client's bytes are IN. The same
- * conversation as test_handshake_deprecate_eof, the same events. */
-static void test_server_side(void **state)
+/* Of the bytes written to the client's (client) or the server's side
+ * since offset `from`, the first `keep` are cut at ts, then `lost` bytes
+ * are a gap; the rest are cut later. */
+static void cut_lose(struct fx *f, bool client, size_t from, size_t keep, size_t lost,
+		     uint64_t ts)
 {
-	uint32_t caps = CAPS_BASE | CLIENT_DEPRECATE_EOF | CLIENT_CONNECT_WITH_DB |
-			CLIENT_CONNECT_ATTRS;
-	static const char *const r1[] = { "1", "a" }, *const r2[] = { "2", NULL };
-	struct fx f = { 0 };
-	struct pd_case c;
+	struct mb *m = client ? f->c : f->s;
+	enum adi_dir d = client != f->server ? ADI_DIR_OUT : ADI_DIR_IN;
+	size_t full = m->n;
 
-	(void)state;
-	greeting(&f.out, "5.5.5-10.11.6-MariaDB", 42, caps, "mysql_native_password");
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	login(&f.in, 1, caps, "app", "shop", "mysql_native_password", attrs1);
-	cut_seg(&f, ADI_DIR_IN, 2000);
-	ok_pkt(&f.out, 2, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_OUT, 3000);
-	cmd_text(&f.in, COM_QUERY, "SELECT id, name FROM t");
-	cut_seg(&f, ADI_DIR_IN, 4000);
-	colcount(&f.out, 1, 2);
-	coldef(&f.out, 2, "id", T_LONG, 0);
-	coldef(&f.out, 3, "name", T_VAR_STRING, 0);
-	textrow(&f.out, 4, 2, r1);
-	textrow(&f.out, 5, 2, r2);
-	ok_pkt(&f.out, 6, 0xfe, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_OUT, 5000);
-	cmd_only(&f.in, COM_QUIT);
-	cut_seg(&f, ADI_DIR_IN, 6000);
-	c = fx_case(&f, __func__, true, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_SERVER_SIDE);
-	fx_free(&f);
+	m->n = from + keep;
+	cut_seg(f, d, ts);
+	gap_seg(f, d, lost);
+	m->n = full;
+	*(d == ADI_DIR_OUT ? &f->mark_out : &f->mark_in) = from + keep + lost;
 }
 
 /* Gaps: inside a row value (absorbed: the row is cut there, the event
  * incomplete), inside a command's text (absorbed), between packets of a
  * response (the reply is lost: the command is an incomplete event and
  * the next exchange is found again), between client packets (resync). */
-static void test_gaps(void **state)
+static void fx_gaps(struct fx *f)
 {
+	static const struct col cols[] = { { "id", T_LONG, 0 }, { "body", T_BLOB, 0 } };
 	static const char *const r[] = { "1", "0123456789012345678901234567890123456789" };
 	static const char *const r2[] = { "2", "b" };
-	struct fx f = { 0 };
-	struct pd_case c;
-	size_t before, full;
+	size_t before;
 
-	(void)state;
-	cmd_text(&f.out, COM_QUERY, "SELECT id, body FROM t");
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	colcount(&f.in, 1, 2);
-	coldef(&f.in, 2, "id", T_LONG, 0);
-	coldef(&f.in, 3, "body", T_BLOB, 0);
-	eof_pkt(&f.in, 4, 0, 0x0002);
-	before = f.in.n;
-	textrow(&f.in, 5, 2, r);
-	full = f.in.n;
+	cmd_text(f->c, COM_QUERY, "SELECT id, body FROM t");
+	cut_c(f, 1000);
+	colcount(f->s, 1, 2);
+	coldefs(f->s, 2, 2, cols);
+	eof_pkt(f->s, 4, 0, 0x0002);
+	before = f->s->n;
+	textrow(f->s, 5, 2, r);
 	/* keep the row's first 10 bytes, lose 20, keep the rest */
-	f.in.n = before + 10;
-	cut_seg(&f, ADI_DIR_IN, 2000);
-	gap_seg(&f, ADI_DIR_IN, 20);
-	f.in.n = full;
-	f.mark_in = before + 30;
-	textrow(&f.in, 6, 2, r2);
-	eof_pkt(&f.in, 7, 0, 0x0002);
-	cut_seg(&f, ADI_DIR_IN, 3000);
+	cut_lose(f, false, before, 10, 20, 2000);
+	textrow(f->s, 6, 2, r2);
+	eof_pkt(f->s, 7, 0, 0x0002);
+	cut_s(f, 3000);
 	/* a query whose text loses 5 bytes */
-	before = f.out.n;
-	cmd_text(&f.out, COM_QUERY, "SELECT 'a gap falls in here'");
-	full = f.out.n;
-	f.out.n = before + 12;
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	gap_seg(&f, ADI_DIR_OUT, 5);
-	f.out.n = full;
-	f.mark_out = before + 17;
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	ok_pkt(&f.in, 1, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 5000);
+	before = f->c->n;
+	cmd_text(f->c, COM_QUERY, "SELECT 'a gap falls in here'");
+	cut_lose(f, true, before, 12, 5, 4000);
+	ok0(f->s, 1);
+	exch(f, 4000);
 	/* a reply loses bytes between its packets */
-	cmd_text(&f.out, COM_QUERY, "SELECT 3");
-	cut_seg(&f, ADI_DIR_OUT, 6000);
-	colcount(&f.in, 1, 1);
-	cut_seg(&f, ADI_DIR_IN, 7000);
-	gap_seg(&f, ADI_DIR_IN, 30);
-	textrow(&f.in, 4, 1, r2);
-	cut_seg(&f, ADI_DIR_IN, 7000);
+	cmd_text(f->c, COM_QUERY, "SELECT 3");
+	colcount(f->s, 1, 1);
+	exch(f, 6000);
+	gap_seg(f, ADI_DIR_IN, 30);
+	textrow(f->s, 4, 1, r2);
+	cut_s(f, 7000);
 	/* bytes lost between client packets */
-	gap_seg(&f, ADI_DIR_OUT, 9);
-	cmd_only(&f.out, COM_PING);
-	cut_seg(&f, ADI_DIR_OUT, 8000);
-	ok_pkt(&f.in, 1, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 9000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	c.driver_only = true;
-	show(&c);
-	pd_check_fixture(&c, EXPECT_GAPS);
-	fx_free(&f);
+	gap_seg(f, ADI_DIR_OUT, 9);
+	cmd_only(f->c, COM_PING);
+	ok0(f->s, 1);
+	exch(f, 8000);
 }
 
 /* Garbage in both directions, then a valid exchange: resync finds the
  * command (sequence id 0, a known command byte, text) and its reply
  * (sequence id 1, OK). */
-static void test_garbage_resync(void **state)
+static void fx_garbage_resync(struct fx *f)
 {
-	struct fx f = { 0 };
-	struct pd_case c;
-
-	(void)state;
-	mb_put(&f.out, "\x05\x00\x00\x00\x99garbage\x01\x02\x00", 15);
-	cmd_text(&f.out, COM_QUERY, "DELETE FROM t");
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	mb_put(&f.in, "\x30\x00\x00\x07zzzz\x00\x00\x01", 11);
-	ok_pkt(&f.in, 1, 0x00, 3, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 2000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_GARBAGE);
-	fx_free(&f);
+	mb_put(f->c, "\x05\x00\x00\x00\x99garbage\x01\x02\x00", 15);
+	cmd_text(f->c, COM_QUERY, "DELETE FROM t");
+	mb_put(f->s, "\x30\x00\x00\x07zzzz\x00\x00\x01", 11);
+	ok_pkt(f->s, 1, 0x00, 3, 0, 0x0002, 0, NULL);
+	exch(f, 1000);
 }
 
 /* SSLRequest: the connection phase continues under TLS, not decoded:
  * one CONNECT event (tls), both directions DONE. */
-static void test_tls(void **state)
+static void fx_tls(struct fx *f)
 {
-	struct fx f = { 0 };
-	struct pd_case c;
-	uint32_t caps = CAPS_BASE | CLIENT_SSL;
-
-	(void)state;
-	greeting(&f.in, "8.0.36", 5, caps, "caching_sha2_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	PL(&f.out, 1, {
-		mb_int(p, caps, 4);
-		mb_int(p, 16777216, 4);
-		mb_u8(p, 0x21);
-		for (int i = 0; i < 23; i++)
-			mb_u8(p, 0);
-	});
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	mb_put(&f.out, "\x16\x03\x01\x00\x05hello", 10);
-	cut_seg(&f, ADI_DIR_OUT, 3000);
-	mb_put(&f.in, "\x16\x03\x03\x00\x05world", 10);
-	cut_seg(&f, ADI_DIR_IN, 4000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_TLS);
-	fx_free(&f);
+	greeting(f->s, "8.0.36", 5, CAPS_BASE | CLIENT_SSL, "caching_sha2_password");
+	cut_s(f, 1000);
+	PL(f->c, 1, login_head(p, CAPS_BASE | CLIENT_SSL));
+	cut_c(f, 2000);
+	mb_put(f->c, "\x16\x03\x01\x00\x05hello", 10);
+	cut_c(f, 3000);
+	mb_put(f->s, "\x16\x03\x03\x00\x05world", 10);
+	cut_s(f, 4000);
 }
 
 /* LOAD DATA LOCAL INFILE: the server asks for a file (0xfb), the client
  * sends it (not decoded), then OK; COM_CHANGE_USER with an auth switch
  * (user and database change on OK); COM_FIELD_LIST. */
-static void test_infile_change_user_field_list(void **state)
+static void fx_infile_change_user_field_list(struct fx *f)
 {
-	struct fx f = { 0 };
-	struct pd_case c;
-
-	(void)state;
-	cmd_text(&f.out, COM_QUERY, "LOAD DATA LOCAL INFILE '/tmp/x.csv' INTO TABLE t");
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	PL(&f.in, 1, { mb_u8(p, 0xfb); mb_put(p, "/tmp/x.csv", 10); });
-	cut_seg(&f, ADI_DIR_IN, 2000);
-	PL(&f.out, 2, mb_put(p, "1,a\n2,b\n", 8));
-	PL(&f.out, 3, (void)p);
-	cut_seg(&f, ADI_DIR_OUT, 3000);
-	ok_pkt(&f.in, 4, 0x00, 2, 0, 0x0002, 0,
+	cmd_text(f->c, COM_QUERY, "LOAD DATA LOCAL INFILE '/tmp/x.csv' INTO TABLE t");
+	PL(f->s, 1, { mb_u8(p, 0xfb); mb_put(p, "/tmp/x.csv", 10); });
+	exch(f, 1000);
+	PL(f->c, 2, mb_put(p, "1,a\n2,b\n", 8));
+	PL(f->c, 3, (void)p);
+	ok_pkt(f->s, 4, 0x00, 2, 0, 0x0002, 0,
 	       "Records: 2  Deleted: 0  Skipped: 0  Warnings: 0");
-	cut_seg(&f, ADI_DIR_IN, 4000);
-	PL(&f.out, 0, {
+	exch(f, 3000);
+	PL(f->c, 0, {
 		mb_u8(p, COM_CHANGE_USER);
 		mb_zstr(p, "bob");
 		mb_u8(p, 20);
-		mb_put(p, "SeCrEtAuThReSpOnSe!!", 20);
+		mb_put(p, AUTH_RESPONSE, 20);
 		mb_zstr(p, "other");
 		mb_int(p, 0x21, 2);
 		mb_zstr(p, "mysql_native_password");
 	});
-	cut_seg(&f, ADI_DIR_OUT, 5000);
-	PL(&f.in, 1, {
-		mb_u8(p, 0xfe);
-		mb_zstr(p, "mysql_native_password");
-		mb_put(p, "0123456789abcdefghij", 20);
-		mb_u8(p, 0);
+	auth_switch(f->s, 1);
+	exch(f, 5000);
+	auth_data(f->c, 2);
+	ok0(f->s, 3);
+	exch(f, 7000);
+	PL(f->c, 0, { mb_u8(p, COM_FIELD_LIST); mb_zstr(p, "t"); });
+	coldefs(f->s, 1, 2, c_id_name);
+	eof_pkt(f->s, 3, 0, 0x0002);
+	exch(f, 9000);
+}
+
+/* MySQL 8 query attributes (CLIENT_QUERY_ATTRIBUTES): COM_QUERY carries
+ * parameter_count, parameter_set_count, NULL bitmap, types with names and
+ * values before the text. */
+static void fx_query_attributes(struct fx *f)
+{
+	static const struct conn k = {
+		"8.0.36", 13, CAPS_DEP | CLIENT_QUERY_ATTRIBUTES, CAPS_DEP | CLIENT_QUERY_ATTRIBUTES,
+		"caching_sha2_password", "app", NULL, NULL,
+	};
+
+	hello(f, &k, 2000);
+	ok0(f->s, 2);
+	cut_s(f, 3000);
+	PL(f->c, 0, {
+		mb_u8(p, COM_QUERY);
+		mb_lenenc(p, 2);          /* parameter_count */
+		mb_lenenc(p, 1);          /* parameter_set_count */
+		mb_u8(p, 0x02);           /* the second is NULL */
+		mb_u8(p, 1);              /* new_params_bind_flag */
+		mb_u8(p, T_STRING); mb_u8(p, 0);
+		mb_lstr(p, "trace_id");
+		mb_u8(p, T_LONG); mb_u8(p, 0);
+		mb_lstr(p, "n");
+		mb_lstr(p, "abc123");
+		mb_put(p, "DELETE FROM t WHERE id = 1", 26);
 	});
-	cut_seg(&f, ADI_DIR_IN, 6000);
-	PL(&f.out, 2, mb_put(p, "SeCrEtAuThReSpOnSe!!", 20));
-	cut_seg(&f, ADI_DIR_OUT, 7000);
-	ok_pkt(&f.in, 3, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 8000);
-	PL(&f.out, 0, { mb_u8(p, COM_FIELD_LIST); mb_zstr(p, "t"); });
-	cut_seg(&f, ADI_DIR_OUT, 9000);
-	coldef(&f.in, 1, "id", T_LONG, 0);
-	coldef(&f.in, 2, "name", T_VAR_STRING, 0);
-	eof_pkt(&f.in, 3, 0, 0x0002);
-	cut_seg(&f, ADI_DIR_IN, 10000);
-	c = fx_case(&f, __func__, false, 64, 5);
+	ok_pkt(f->s, 1, 0x00, 1, 0, 0x0002, 0, NULL);
+	exch(f, 4000);
+}
+
+/* A fixture: the test's name (and seed file's), what builds its bytes,
+ * the traced side, and the events expected (body_bytes 64, rows_sample
+ * 5). driver_only: not through the real engine (a gap completes a
+ * message: the engine times it differently). */
+struct fixture {
+	const char *name;
+	void (*build)(struct fx *f);
+	bool server, driver_only;
+	const char *expect;
+};
+
+static const struct fixture fixtures[] = {
+	{ "test_handshake_deprecate_eof", fx_deprecate_eof, false, false, EXPECT_DEPRECATE },
+	{ "test_classic_eof_commands", fx_classic_eof_commands, false, false, EXPECT_CLASSIC },
+	{ "test_auth_switch", fx_auth_switch, false, false, EXPECT_AUTH_SWITCH },
+	{ "test_auth_failure", fx_auth_failure, false, false, EXPECT_AUTH_FAILURE },
+	{ "test_prepare_execute", fx_prepare_execute, false, false, EXPECT_PREPARE_EXECUTE },
+	{ "test_binary_rows_long_data", fx_binary_rows_long_data, false, false, EXPECT_BINARY_ROWS },
+	{ "test_mid_session", fx_mid_session, false, false, EXPECT_MID_SESSION },
+	{ "test_mid_session_deprecate", fx_mid_session_deprecate, false, false, EXPECT_MID_DEPRECATE },
+	{ "test_server_side", fx_deprecate_eof, true, false, EXPECT_SERVER_SIDE },
+	{ "test_gaps", fx_gaps, false, true, EXPECT_GAPS },
+	{ "test_garbage_resync", fx_garbage_resync, false, false, EXPECT_GARBAGE },
+	{ "test_tls", fx_tls, false, false, EXPECT_TLS },
+	{ "test_infile_change_user_field_list", fx_infile_change_user_field_list, false, false,
+	  EXPECT_INFILE },
+	{ "test_query_attributes", fx_query_attributes, false, false, EXPECT_QATTR },
+};
+
+/* One fixture (the cmocka state): whole, in pieces, split at every
+ * offset, through the engine (pd_check_fixture). */
+static void test_fixture(void **state)
+{
+	const struct fixture *x = *state;
+	struct fx f;
+	struct pd_case c;
+
+	fx_init(&f, x->server);
+	x->build(&f);
+	c = fx_case(&f, x->name, 64, 5);
+	c.driver_only = x->driver_only;
 	show(&c);
-	pd_check_fixture(&c, EXPECT_INFILE);
+	pd_check_fixture(&c, x->expect);
 	fx_free(&f);
 }
 
@@ -1256,7 +1299,8 @@ static void test_infile_change_user_field_list(void **state)
  * cuttings (every offset would be too slow). */
 static void test_big_packets(void **state)
 {
-	struct fx f = { 0 };
+	static const struct col cv = { "v", T_LONG_BLOB_, 0 };
+	struct fx f;
 	struct pd_case c;
 	size_t big = 0xffffff + 100;
 	struct mb q = { 0 }, row = { 0 };
@@ -1264,30 +1308,21 @@ static void test_big_packets(void **state)
 	size_t elen;
 
 	(void)state;
+	fx_init(&f, false);
 	mb_u8(&q, COM_QUERY);
 	mb_put(&q, "SELECT '", 8);
-	for (size_t i = 0; i < big; i += 1000) {
-		static char blk[1000];
-
-		memset(blk, 'q', sizeof(blk));
-		mb_put(&q, blk, big - i < 1000 ? big - i : 1000);
-	}
+	mb_fill(&q, 'q', big);
 	mb_put(&q, "'", 1);
-	assert_int_equal(mb_pkt(&f.out, 0, &q), 2);
-	cut_seg(&f, ADI_DIR_OUT, 1000);
-	colcount(&f.in, 1, 1);
-	coldef(&f.in, 2, "v", T_LONG_BLOB_, 0);
+	assert_int_equal(mb_pkt(f.c, 0, &q), 2);
+	cut_c(&f, 1000);
+	colcount(f.s, 1, 1);
+	coldef(f.s, 2, &cv);
 	mb_lenenc(&row, big);
-	for (size_t i = 0; i < big; i += 1000) {
-		static char blk[1000];
-
-		memset(blk, 'v', sizeof(blk));
-		mb_put(&row, blk, big - i < 1000 ? big - i : 1000);
-	}
-	assert_int_equal(mb_pkt(&f.in, 3, &row), 5);
-	ok_pkt(&f.in, 5, 0xfe, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 2000);
-	c = fx_case(&f, __func__, false, 16, 5);
+	mb_fill(&row, 'v', big);
+	assert_int_equal(mb_pkt(f.s, 3, &row), 5);
+	ok_end(f.s, 5);
+	cut_s(&f, 2000);
+	c = fx_case(&f, __func__, 16, 5);
 	/* the expected text: sql = "SELECT '" + q... cut at 65536 bytes */
 	elen = 65536 + 1024;
 	expect = malloc(elen);
@@ -1320,44 +1355,6 @@ static void test_big_packets(void **state)
 	free(expect);
 	mb_free(&q);
 	mb_free(&row);
-	fx_free(&f);
-}
-
-/* MySQL 8 query attributes (CLIENT_QUERY_ATTRIBUTES): COM_QUERY carries
- * parameter_count, parameter_set_count, NULL bitmap, types with names and
- * values before the text. */
-static void test_query_attributes(void **state)
-{
-	uint32_t caps = CAPS_BASE | CLIENT_DEPRECATE_EOF | (1u << 27);
-	struct fx f = { 0 };
-	struct pd_case c;
-
-	(void)state;
-	greeting(&f.in, "8.0.36", 13, caps, "caching_sha2_password");
-	cut_seg(&f, ADI_DIR_IN, 1000);
-	login(&f.out, 1, caps, "app", NULL, "caching_sha2_password", NULL);
-	cut_seg(&f, ADI_DIR_OUT, 2000);
-	ok_pkt(&f.in, 2, 0x00, 0, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 3000);
-	PL(&f.out, 0, {
-		mb_u8(p, COM_QUERY);
-		mb_lenenc(p, 2);          /* parameter_count */
-		mb_lenenc(p, 1);          /* parameter_set_count */
-		mb_u8(p, 0x02);           /* the second is NULL */
-		mb_u8(p, 1);              /* new_params_bind_flag */
-		mb_u8(p, T_STRING); mb_u8(p, 0);
-		mb_lstr(p, "trace_id");
-		mb_u8(p, T_LONG); mb_u8(p, 0);
-		mb_lstr(p, "n");
-		mb_lstr(p, "abc123");
-		mb_put(p, "DELETE FROM t WHERE id = 1", 26);
-	});
-	cut_seg(&f, ADI_DIR_OUT, 4000);
-	ok_pkt(&f.in, 1, 0x00, 1, 0, 0x0002, 0, NULL);
-	cut_seg(&f, ADI_DIR_IN, 5000);
-	c = fx_case(&f, __func__, false, 64, 5);
-	show(&c);
-	pd_check_fixture(&c, EXPECT_QATTR);
 	fx_free(&f);
 }
 
@@ -1428,26 +1425,20 @@ static void test_sniff(void **state)
 		}
 	}
 }
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_handshake_deprecate_eof),
-		cmocka_unit_test(test_classic_eof_commands),
-		cmocka_unit_test(test_auth_switch),
-		cmocka_unit_test(test_auth_failure),
-		cmocka_unit_test(test_prepare_execute),
-		cmocka_unit_test(test_binary_rows_long_data),
-		cmocka_unit_test(test_mid_session),
-		cmocka_unit_test(test_mid_session_deprecate),
-		cmocka_unit_test(test_server_side),
-		cmocka_unit_test(test_gaps),
-		cmocka_unit_test(test_garbage_resync),
-		cmocka_unit_test(test_tls),
-		cmocka_unit_test(test_infile_change_user_field_list),
-		cmocka_unit_test(test_big_packets),
-		cmocka_unit_test(test_query_attributes),
-		cmocka_unit_test(test_sniff),
-	};
+	struct CMUnitTest tests[sizeof(fixtures) / sizeof(fixtures[0]) + 2];
+	size_t n = 0;
 
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		/* cmocka's state is a void *: test_fixture only reads it */
+		struct CMUnitTest t = { .name = fixtures[i].name, .test_func = test_fixture,
+					.initial_state = (void *)&fixtures[i] };
+
+		tests[n++] = t;
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_big_packets);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sniff);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
