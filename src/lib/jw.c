@@ -64,6 +64,27 @@ char *adi_jw_take(struct adi_jw *w, size_t *len)
 	return b;
 }
 
+int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src)
+{
+	uint32_t k = src->nmem < ADI_JW_INDEX ? src->nmem : ADI_JW_INDEX;
+
+	adi_jw_fini(dst);
+	if (src->err)
+		return src->err;
+	if (!src->len)
+		return 0;
+	dst->buf = malloc(src->len + 1);
+	if (!dst->buf)
+		return -ENOMEM;
+	memcpy(dst->buf, src->buf, src->len + 1);
+	dst->len = src->len;
+	dst->cap = src->len + 1;
+	dst->depth = src->depth;
+	dst->nmem = src->nmem;
+	memcpy(dst->mem, src->mem, k * sizeof(dst->mem[0]));
+	return 0;
+}
+
 /* ---- commas ---- */
 
 /* Inside a container, an item after another one needs a comma: whatever

@@ -196,6 +196,11 @@ static inline struct adi_jv adi_jw_text(const struct adi_jw *w)
  * *len 0 after an error (nothing incomplete escapes). */
 char *adi_jw_take(struct adi_jw *w, size_t *len);
 
+/* dst (empty, or its buffer is replaced) becomes a copy of src's text and
+ * index in a buffer of exactly that size: a message keeps what a reused
+ * writer wrote without keeping its capacity. 0 or -ENOMEM (dst empty). */
+int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src);
+
 /* ---- reading back ---- */
 
 /* The value of the top-level member k (the last one of that name), or an

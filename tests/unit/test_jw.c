@@ -236,6 +236,16 @@ static void test_raw_and_get(void **state)
 	assert_true(adi_jv_absent(adi_jw_get(&m, "byte")));
 	assert_true(adi_jv_streq(adi_jv_get(adi_jw_get(&m, "headers"), "host"), "h:1"));
 
+	{	/* an exact-size copy reads back the same */
+		struct adi_jw c;
+
+		adi_jw_init(&c);
+		assert_int_equal(adi_jw_copy(&c, &m), 0);
+		assert_int_equal(c.cap, m.len + 1);
+		assert_int_equal(adi_jv_int(adi_jw_get(&c, "bytes"), -1), 13);
+		assert_true(adi_jv_streq(adi_jv_get(adi_jw_get(&c, "headers"), "host"), "h:1"));
+		adi_jw_fini(&c);
+	}
 	adi_jw_kraw(&e, "method", adi_jw_get(&m, "method"));
 	adi_jw_kraw(&e, "req_headers", adi_jw_get(&m, "headers"));
 	adi_jw_kraw(&e, "status", none);
