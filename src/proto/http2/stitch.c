@@ -277,6 +277,19 @@ static bool h2_adopt(struct http2_state *st, struct adi_msg *m)
 	if (m->kind != HTTP1_REQ)
 		return false;
 	h = &s->h[0];
+	if (!m->fields && m->f.len) {
+		/* HTTP/1 writes its messages as text (adi_msg.f): read this one
+		 * as a tree until this decoder writes text too */
+		char *t = malloc(m->f.len + 2);
+
+		if (t) {
+			t[0] = '{';
+			memcpy(t + 1, m->f.buf, m->f.len);
+			t[m->f.len + 1] = '}';
+			m->fields = adi_json_parse(t, m->f.len + 2);
+			free(t);
+		}
+	}
 	h2_set_once(&s->method, adi_j_take(m->fields, "method"));
 	h2_set_once(&s->path, adi_j_take(m->fields, "url"));
 	if (!h->hdrs) {
