@@ -103,19 +103,24 @@ static inline void adi_jw_item(struct adi_jw *w)
 /* Printable ASCII without '"' and '\\': written between quotes as is. */
 static bool adi_jw_plain_key(const char *k, size_t n)
 {
+	unsigned bad = 0;
+
+	/* no branch per byte: keys are short and nearly always plain */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)k[i];
 
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			return false;
+		bad |= (unsigned)(c - 0x20) >= 0x5f || c == '"' || c == '\\';
 	}
-	return true;
+	return !bad;
 }
 
 void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
 {
+	bool plain;
+
 	if (w->err)
 		return;
+	plain = adi_jw_plain_key(k, n);
 	if (w->len) {
 		char c = w->buf[w->len - 1];
 
@@ -123,12 +128,15 @@ void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
 			adi_jw_put(w, ",", 1);
 	}
 	if (w->depth == 0) {
-		/* a member of the top-level list: remember where it starts */
-		if (w->nmem < ADI_JW_INDEX)
-			w->mem[w->nmem] = (uint32_t)w->len;
+		/* a member of the top-level list: remember where it starts;
+		 * an escaped key is never looked up (klen 0 matches nothing) */
+		if (w->nmem < ADI_JW_INDEX) {
+			w->mem[w->nmem].off = (uint32_t)w->len;
+			w->mem[w->nmem].klen = plain ? (uint32_t)n : UINT32_MAX;
+		}
 		w->nmem++;
 	}
-	if (adi_jw_plain_key(k, n)) {
+	if (plain) {
 		if (adi_jw_reserve(w, n + 3))
 			return;
 		w->buf[w->len++] = '"';
@@ -598,15 +606,15 @@ struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k)
 	if (w->nmem > ADI_JW_INDEX)
 		return adi_jv_member(adi_jw_text(w), k);
 	for (uint32_t i = w->nmem; i-- > 0;) {
-		const char *p = w->buf + w->mem[i];
-		const char *end = i + 1 < w->nmem ? w->buf + w->mem[i + 1] - 1
+		const char *p = w->buf + w->mem[i].off;
+		const char *end = i + 1 < w->nmem ? w->buf + w->mem[i + 1].off - 1
 						  : w->buf + w->len;
-		const char *q = adi_jv_skip_str(p, end);
 		struct adi_jv v;
 
-		if (!q || !adi_jv_key_is(p, q, k, kn))
+		/* lengths first, from the index: no scan of the text */
+		if (w->mem[i].klen != kn || memcmp(p + 1, k, kn))
 			continue;
-		v.p = q + 1;
+		v.p = p + kn + 3; /* past "key": */
 		v.n = (size_t)(end - v.p);
 		return v;
 	}

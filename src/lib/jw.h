@@ -38,7 +38,10 @@ struct adi_jw {
 			       * every later write is a no-op) */
 	uint32_t depth;       /* containers open */
 	uint32_t nmem;        /* top-level members written */
-	uint32_t mem[ADI_JW_INDEX]; /* offset of each one's opening '"' */
+	struct {
+		uint32_t off;     /* where the member starts (its key's '"') */
+		uint32_t klen;    /* the key as written, between its quotes */
+	} mem[ADI_JW_INDEX];
 };
 
 /* A JSON value inside a text: p[0..n), borrowed. n == 0: absent. */

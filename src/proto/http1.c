@@ -444,11 +444,14 @@ static bool h1_same_name(const char *sc, const struct h1_field *a, const struct 
 	return a->name_len == b->name_len && !memcmp(sc + a->name, sc + b->name, a->name_len);
 }
 
-static bool h1_secret(const char *name)
+/* name[0..n) is the lower-case literal s (lengths first: most differ). */
+#define H1_NAME_IS(name, n, s) ((n) == sizeof(s) - 1 && !memcmp((name), (s), (n)))
+
+static bool h1_secret(const char *name, size_t n)
 {
-	return !strcmp(name, "authorization") ||
-	       !strcmp(name, "proxy-authorization") ||
-	       !strcmp(name, "cookie") || !strcmp(name, "set-cookie");
+	return H1_NAME_IS(name, n, "authorization") ||
+	       H1_NAME_IS(name, n, "proxy-authorization") ||
+	       H1_NAME_IS(name, n, "cookie") || H1_NAME_IS(name, n, "set-cookie");
 }
 
 /* Content-Length: 1*DIGIT, or a list of identical values ("5, 5", which
@@ -499,21 +502,21 @@ static void h1_last_token(const uint8_t *v, size_t n, const uint8_t **t, size_t 
 	*tn = e - s;
 }
 
-static void h1_framing_field(struct h1_framing *fr, const char *name,
+static void h1_framing_field(struct h1_framing *fr, const char *name, size_t nl,
 			     const uint8_t *v, size_t n)
 {
 	const uint8_t *t;
 	size_t tn;
 
-	if (!strcmp(name, "content-length")) {
+	if (H1_NAME_IS(name, nl, "content-length")) {
 		fr->has_cl = true;
 		if (!h1_content_length(v, n, &fr->cl))
 			fr->bad = true;
-	} else if (!strcmp(name, "transfer-encoding")) {
+	} else if (H1_NAME_IS(name, nl, "transfer-encoding")) {
 		fr->has_te = true;
 		h1_last_token(v, n, &t, &tn);
 		fr->chunked = h1_ieq(t, tn, "chunked");
-	} else if (!strcmp(name, "content-encoding")) {
+	} else if (H1_NAME_IS(name, nl, "content-encoding")) {
 		/* One coding only; a list ("gzip, br") is shown as sent. */
 		h1_last_token(v, n, &t, &tn);
 		if (memchr(v, ',', n))
@@ -524,7 +527,7 @@ static void h1_framing_field(struct h1_framing *fr, const char *name,
 			fr->enc = H1_ENC_DEFLATE;
 		else
 			fr->enc = H1_ENC_NONE;
-	} else if (!strcmp(name, "upgrade")) {
+	} else if (H1_NAME_IS(name, nl, "upgrade")) {
 		fr->upgrade = n > 0;
 		for (size_t i = 0; i < n;) {
 			size_t e = i;
@@ -629,9 +632,9 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 			jn += f[j].val_len;
 		}
 		if (fr)
-			h1_framing_field(fr, name, (const uint8_t *)jb, jn);
+			h1_framing_field(fr, name, f[k].name_len, (const uint8_t *)jb, jn);
 		adi_jw_keyn(w, name, f[k].name_len);
-		if (!cfg->show_secrets && h1_secret(name))
+		if (!cfg->show_secrets && h1_secret(name, f[k].name_len))
 			adi_jw_str(w, "<redacted>");
 		else
 			adi_jw_bytes(w, (const uint8_t *)jb, jn);
