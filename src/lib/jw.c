@@ -114,13 +114,10 @@ static bool adi_jw_plain_key(const char *k, size_t n)
 	return !bad;
 }
 
-void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
+/* The comma before a member and its place in the index; plain: the key
+ * is written as it is (klen is only kept for those). */
+static void adi_jw_member(struct adi_jw *w, size_t n, bool plain)
 {
-	bool plain;
-
-	if (w->err)
-		return;
-	plain = adi_jw_plain_key(k, n);
 	if (w->len) {
 		char c = w->buf[w->len - 1];
 
@@ -129,24 +126,46 @@ void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
 	}
 	if (w->depth == 0) {
 		/* a member of the top-level list: remember where it starts;
-		 * an escaped key is never looked up (klen 0 matches nothing) */
+		 * an escaped key is never looked up (UINT32_MAX matches none) */
 		if (w->nmem < ADI_JW_INDEX) {
 			w->mem[w->nmem].off = (uint32_t)w->len;
 			w->mem[w->nmem].klen = plain ? (uint32_t)n : UINT32_MAX;
 		}
 		w->nmem++;
 	}
-	if (plain) {
-		if (adi_jw_reserve(w, n + 3))
-			return;
-		w->buf[w->len++] = '"';
-		memcpy(w->buf + w->len, k, n);
-		w->len += n;
-		w->buf[w->len++] = '"';
-		w->buf[w->len++] = ':';
-		w->buf[w->len] = '\0';
+}
+
+void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n)
+{
+	if (w->err)
+		return;
+#ifndef NDEBUG
+	/* a caller's promise, checked where tests and fuzzers run */
+	if (!adi_jw_plain_key(k, n)) {
+		fprintf(stderr, "adi_jw_keyn_plain: key needs escaping: %.*s\n", (int)n, k);
+		abort();
+	}
+#endif
+	adi_jw_member(w, n, true);
+	if (adi_jw_reserve(w, n + 3))
+		return;
+	w->buf[w->len++] = '"';
+	memcpy(w->buf + w->len, k, n);
+	w->len += n;
+	w->buf[w->len++] = '"';
+	w->buf[w->len++] = ':';
+	w->buf[w->len] = '\0';
+}
+
+void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
+{
+	if (w->err)
+		return;
+	if (adi_jw_plain_key(k, n)) {
+		adi_jw_keyn_plain(w, k, n);
 		return;
 	}
+	adi_jw_member(w, n, false);
 	{
 		uint32_t d = w->depth;
 

@@ -93,11 +93,16 @@ static inline void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
 
 /* Starts a member `"k":` (an object's, or at depth 0 a member list's),
  * with the comma before it when one is due. k must be valid UTF-8; it is
- * escaped when it needs it. */
+ * escaped when it needs it (keys from the wire, from a document). */
 void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n);
+/* The same for a key known to need no escaping: printable ASCII without
+ * '"' or '\\' (a name the program chose, or one its parser already
+ * checked, such as an HTTP field name). Not checked in release builds. */
+void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n);
+/* A key the program chose (a literal): written as it is. */
 static inline void adi_jw_key(struct adi_jw *w, const char *k)
 {
-	adi_jw_keyn(w, k, strlen(k));
+	adi_jw_keyn_plain(w, k, strlen(k));
 }
 
 /* Values: each starts with the comma an array item needs. */

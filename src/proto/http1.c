@@ -633,7 +633,8 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 		}
 		if (fr)
 			h1_framing_field(fr, name, f[k].name_len, (const uint8_t *)jb, jn);
-		adi_jw_keyn(w, name, f[k].name_len);
+		/* tchars only (checked above): nothing to escape */
+		adi_jw_keyn_plain(w, name, f[k].name_len);
 		if (!cfg->show_secrets && h1_secret(name, f[k].name_len))
 			adi_jw_str(w, "<redacted>");
 		else
