@@ -48,7 +48,11 @@ const struct adi_proto *adi_proto_classify(const uint8_t *b, size_t n,
 
 	*need_more = 0;
 	for (size_t i = 0; i < adi_proto_count(); i++) {
-		int s = protos[i]->sniff(b, n, c);
+		int s;
+
+		if (c->datagram && !protos[i]->datagrams)
+			continue; /* a stream decoder would take a datagram for a piece */
+		s = protos[i]->sniff(b, n, c);
 
 		if (s < 0)
 			*need_more = 1;
