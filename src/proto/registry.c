@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "proto.h"
+#include "dns.h"
 #include "http1.h"
 #include "http2.h"
 #include "mongo.h"
@@ -19,6 +20,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_redis,
 	&adi_proto_mongo,
 	&adi_proto_http2,
+	&adi_proto_dns,
 };
 
 size_t adi_proto_count(void)
