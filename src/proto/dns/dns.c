@@ -108,6 +108,7 @@ static enum adi_parse dns_parse(void *vst, const struct adi_proto_cfg *cfg,
 				size_t *used, struct adi_msg *out)
 {
 	struct dns_state *st = vst;
+	struct dns_hdr h;
 	size_t len, total;
 	enum adi_parse r;
 
@@ -131,7 +132,9 @@ static enum adi_parse dns_parse(void *vst, const struct adi_proto_cfg *cfg,
 		return ADI_PARSE_AGAIN;
 	len = adi_ld_be16(b);
 	total = 2 + len;
-	if (len < DNS_HDR)
+	/* the same test as resync()'s, as soon as its bytes are here: where
+	 * a message is taken to start must not depend on how bytes arrive */
+	if (len < DNS_HDR || (n >= 2 + DNS_HDR && !dns_header_ok(b + 2, DNS_HDR, len, &h)))
 		return ADI_PARSE_BAD;
 	if (total <= ADI_PROTO_LOOKAHEAD) {
 		if (n < total)
@@ -165,8 +168,9 @@ static bool dns_gap(void *vst, enum adi_dir dir, uint64_t n)
 	return true;
 }
 
-/* resync(): the first offset whose bytes read as a length and a plausible
- * header (fewer than that left: it cannot be ruled out), else n. */
+/* resync(): the first offset whose bytes read as a length of at least a
+ * header and a plausible header (parse() applies the same test), or that
+ * cannot be ruled out yet (fewer bytes than that left), else n. */
 static size_t dns_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 {
 	struct dns_state *st = vst;
@@ -175,9 +179,12 @@ static size_t dns_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n
 	(void)dir;
 	st->skip = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (n - i < 2 + DNS_HDR)
+		if (n - i < 2)
 			return i;
-		if (dns_header_ok(b + i + 2, DNS_HDR, adi_ld_be16(b + i), &h))
+		if (adi_ld_be16(b + i) < DNS_HDR)
+			continue;
+		if (n - i < 2 + DNS_HDR ||
+		    dns_header_ok(b + i + 2, DNS_HDR, adi_ld_be16(b + i), &h))
 			return i;
 	}
 	return n;

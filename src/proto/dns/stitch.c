@@ -131,7 +131,8 @@ static void dns_emit(struct adi_emit *em, const struct dns_state *st,
 	dns_copy_opt(w, "decode_error", q, r);
 	if (st->variant)
 		adi_jw_kstr(w, "variant", st->variant == DNS_MDNS ? "mdns" : "llmnr");
-	em->peer = &src->peer;
+	if (st->datagram)
+		em->peer = &src->peer;
 	em->emit(em, "dns_query", src->ts_first, q && r ? (int64_t)r->ts_last : -1);
 }
 

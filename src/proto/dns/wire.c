@@ -78,6 +78,15 @@ static void sb_esc(struct dns_sb *sb, uint8_t c, const char *special)
 	}
 }
 
+/* A byte of a quoted character string: a space needs no escape there. */
+static void sb_esc_q(struct dns_sb *sb, uint8_t c)
+{
+	if (c == ' ')
+		sb_put(sb, " ", 1);
+	else
+		sb_esc(sb, c, "\"");
+}
+
 /* ---- names (RFC 1035 4.1.4) ---- */
 
 /* The name at *off of m[0..n): its text appended to sb (may be NULL),
@@ -284,7 +293,7 @@ static bool dns_strings(struct adi_cur *c, struct dns_sb *sb, unsigned max)
 		first = false;
 		sb_put(sb, "\"", 1);
 		for (size_t i = 0; i < len; i++)
-			sb_esc(sb, s[i], "\"");
+			sb_esc_q(sb, s[i]);
 		sb_put(sb, "\"", 1);
 	}
 	return !adi_cur_left(c);
@@ -327,7 +336,7 @@ static bool dns_svc_params(struct adi_cur *c, struct dns_sb *sb)
 		switch (key) {
 		case 0: /* mandatory: keys */
 		case 3: /* port */
-			for (bool f = true; adi_cur_be16(&val, &v); f = false) {
+			for (bool f = true; adi_cur_left(&val) && adi_cur_be16(&val, &v); f = false) {
 				if (!f)
 					sb_put(sb, ",", 1);
 				if (key == 0 && v < sizeof(keys) / sizeof(keys[0])) {
@@ -353,7 +362,8 @@ static bool dns_svc_params(struct adi_cur *c, struct dns_sb *sb)
 			break;
 		case 4: /* ipv4hint */
 		case 6: /* ipv6hint */
-			for (bool f = true; adi_cur_bytes(&val, key == 4 ? 4 : 16, &p); f = false) {
+			for (bool f = true; adi_cur_left(&val) &&
+			     adi_cur_bytes(&val, key == 4 ? 4 : 16, &p); f = false) {
 				if (!f)
 					sb_put(sb, ",", 1);
 				dns_addr(sb, key == 4 ? AF_INET : AF_INET6, p);
@@ -464,7 +474,7 @@ static bool dns_rdata(const uint8_t *m, size_t n, const struct dns_rr *rr, struc
 		sb_put(sb, " \"", 2);
 		p = adi_cur_ptr(&c);
 		for (size_t i = 0, k = adi_cur_left(&c); i < k; i++)
-			sb_esc(sb, p[i], "\"");
+			sb_esc_q(sb, p[i]);
 		sb_put(sb, "\"", 1);
 		return true;
 	}
