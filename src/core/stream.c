@@ -23,7 +23,7 @@ int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto,
 
 uint64_t adi_pconn_pending_ts(const struct adi_pconn *pc)
 {
-	uint64_t ts = 0;
+	uint64_t ts = pc->proto && pc->proto->pending && pc->st ? pc->proto->pending(pc->st) : 0;
 
 	for (int d = 0; d < 2; d++) {
 		const struct adi_pstream *s = &pc->d[d];

@@ -175,6 +175,14 @@ struct adi_proto {
 	 * a decoder hands over only to one that knows its messages (HTTP/2
 	 * takes the h2c upgrade request as its stream 1). May be NULL. */
 	const struct adi_proto *(*next)(void *st, enum adi_dir dir);
+
+	/* The start (ts_first) of the earliest message stitch() took from the
+	 * queues but has not yet turned into an event (a request awaiting
+	 * its reply in the decoder's own state), or 0 when there is none.
+	 * The timeline holds later events back until it is written, so the
+	 * output stays in start order. May be NULL: the decoder leaves what
+	 * it waits on queued. */
+	uint64_t (*pending)(void *st);
 };
 
 /* Threshold a sniffer's score must reach to claim a connection. Below it the

@@ -39,6 +39,22 @@ static void pg_start(void *vst, const struct adi_sniff_ctx *c)
 	st->q_err = -1;
 }
 
+/* pending(): the oldest request awaiting its reply, or the oldest event
+ * held for its ReadyForQuery (both kept in start order). */
+static uint64_t pg_pending(void *vst)
+{
+	const struct pg_state *st = vst;
+	uint64_t ts = st->nheld ? st->held[0].ts_start : 0;
+
+	if (st->op_len) {
+		uint64_t t = st->ops[st->op_head].ts;
+
+		if (t && (!ts || t < ts))
+			ts = t;
+	}
+	return ts;
+}
+
 const struct adi_proto adi_proto_postgres = {
 	.name = "postgres",
 	.state_size = sizeof(struct pg_state),
@@ -49,4 +65,5 @@ const struct adi_proto adi_proto_postgres = {
 	.resync = pg_resync,
 	.stitch = pg_stitch,
 	.fini = pg_fini,
+	.pending = pg_pending,
 };
