@@ -280,7 +280,7 @@ void adi_jw_double(struct adi_jw *w, double d)
 /* The length of the run at b[0..n) that needs no look: no control byte, no
  * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
  * x86-64 has), else 8 (bodies are mostly plain text). */
-static size_t adi_jw_plain_run(const uint8_t *b, size_t n)
+size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
 	size_t i = 0;
 

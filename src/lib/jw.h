@@ -127,6 +127,12 @@ void adi_jw_raw(struct adi_jw *w, const char *json, size_t n);
 /* A json.h tree (for values a decoder builds as a tree, e.g. from BSON). */
 void adi_jw_tree(struct adi_jw *w, const struct adi_jval *v);
 
+/* The length of the run at b[0..n) that a JSON string holds as it is, in
+ * both directions: no control byte, no '"', no '\\', no byte >= 0x80
+ * (those need a look). Fast (16 bytes at a time); json.c's parser uses it
+ * too. */
+size_t adi_jw_plain_run(const uint8_t *b, size_t n);
+
 /* Containers: begin writes the comma an item needs and the bracket. */
 void adi_jw_obj(struct adi_jw *w);
 void adi_jw_obj_end(struct adi_jw *w);
