@@ -211,7 +211,15 @@ struct adi_jval *h2_messages(struct http2_state *st, const struct h2_half *h,
 			}
 			d = tmp;
 		}
-		v = adi_pb_decode(d, dn, cut);
+		{
+			/* the event is still a tree: parsed back until it
+			 * is written in one pass */
+			struct adi_jw pw;
+
+			adi_jw_init(&pw);
+			v = adi_pb_write(&pw, d, dn, cut) ? adi_jv_tree(adi_jw_text(&pw)) : NULL;
+			adi_jw_fini(&pw);
+		}
 		adi_j_push(arr, v ? v : adi_j_bytes(d, dn));
 		*trunc |= cut;
 		free(tmp);
