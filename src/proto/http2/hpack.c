@@ -52,6 +52,7 @@ static void h2_nv_add(struct h2_side *sd, const uint8_t *name, size_t nlen,
 		      const uint8_t *val, size_t vlen)
 {
 	size_t need = nlen + vlen;
+	bool nul = false;
 	char *fb;
 
 	if (sd->nnv == H2_MAX_FIELDS || sd->fb_len + need > H2_MAX_FIELD_BYTES) {
@@ -66,11 +67,14 @@ static void h2_nv_add(struct h2_side *sd, const uint8_t *name, size_t nlen,
 	sd->fb = fb;
 	sd->nv[sd->nnv].name = sd->fb_len;
 	sd->nv[sd->nnv].nlen = nlen;
-	for (size_t i = 0; i < nlen; i++) /* HTTP/2 names are lower case (8.2.1) */
-		sd->fb[sd->fb_len++] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
-					      name[i] + 32 : name[i]);
-	if (memchr(sd->fb + sd->nv[sd->nnv].name, 0, nlen))
-		sd->nv_nul = true;
+	for (size_t i = 0; i < nlen; i++) {
+		uint8_t c = name[i];
+
+		nul |= c == 0;
+		/* HTTP/2 names are lower case (8.2.1) */
+		fb[sd->fb_len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	sd->nv_nul |= nul;
 	sd->nv[sd->nnv].val = sd->fb_len;
 	sd->nv[sd->nnv].vlen = vlen;
 	if (vlen)
@@ -271,12 +275,18 @@ void h2_block_feed(struct h2_side *sd, const uint8_t *p, size_t n)
 
 static bool h2_secret(const char *name, size_t n)
 {
-	static const char *const s[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie",
+#define H2_SECRET(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *s;
+		size_t n;
+	} sec[] = {
+		H2_SECRET("authorization"), H2_SECRET("proxy-authorization"),
+		H2_SECRET("cookie"), H2_SECRET("set-cookie"),
 	};
+#undef H2_SECRET
 
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		if (strlen(s[i]) == n && !memcmp(s[i], name, n))
+	for (size_t i = 0; i < sizeof(sec) / sizeof(sec[0]); i++)
+		if (sec[i].n == n && !memcmp(sec[i].s, name, n))
 			return true;
 	return false;
 }
