@@ -327,8 +327,9 @@ static bool h2_same_key(const struct h2_side *sd, const struct h2_nv *a, size_t 
 	       !memcmp(sd->fb + a->name, sd->fb + b->name, kl);
 }
 
-/* The field whose value key kl of field k shows: k itself, unless (a NUL
- * in a name) a later name that shares the key came first after it. */
+/* The field whose value the key (kl bytes) of field k shows: k itself,
+ * or, with a NUL in a name, the first field of the last name after k to
+ * share the key (json.h replaced a key's value in place). */
 static unsigned h2_key_owner(const struct h2_side *sd, unsigned k, size_t kl)
 {
 	unsigned win = k;
