@@ -51,8 +51,8 @@ static void *h2_grow(void *buf, size_t *cap, size_t need)
 static void h2_nv_add(struct h2_side *sd, const uint8_t *name, size_t nlen,
 		      const uint8_t *val, size_t vlen)
 {
-	size_t need = nlen + vlen;
-	bool nul = false;
+	size_t need = nlen + vlen, at;
+	uint8_t nul = 1;
 	char *fb;
 
 	if (sd->nnv == H2_MAX_FIELDS || sd->fb_len + need > H2_MAX_FIELD_BYTES) {
@@ -65,21 +65,22 @@ static void h2_nv_add(struct h2_side *sd, const uint8_t *name, size_t nlen,
 		return;
 	}
 	sd->fb = fb;
-	sd->nv[sd->nnv].name = sd->fb_len;
-	sd->nv[sd->nnv].nlen = nlen;
+	at = sd->fb_len;
 	for (size_t i = 0; i < nlen; i++) {
 		uint8_t c = name[i];
 
-		nul |= c == 0;
+		nul &= c != 0; /* stays 1 while there is no NUL */
 		/* HTTP/2 names are lower case (8.2.1) */
-		fb[sd->fb_len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		fb[at + i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
-	sd->nv_nul |= nul;
-	sd->nv[sd->nnv].val = sd->fb_len;
-	sd->nv[sd->nnv].vlen = vlen;
+	sd->nv_nul |= !nul;
 	if (vlen)
-		memcpy(sd->fb + sd->fb_len, val, vlen);
-	sd->fb_len += vlen;
+		memcpy(fb + at + nlen, val, vlen);
+	sd->nv[sd->nnv].name = at;
+	sd->nv[sd->nnv].nlen = nlen;
+	sd->nv[sd->nnv].val = at + nlen;
+	sd->nv[sd->nnv].vlen = vlen;
+	sd->fb_len = at + need;
 	sd->nnv++;
 }
 
