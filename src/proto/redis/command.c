@@ -223,53 +223,52 @@ static int rd_ctl_of(const struct rd_side *sd, const char *name, size_t words)
 	return RD_C_NONE;
 }
 
-/* The command message's fields: {"command", "args", "truncated", and for
- * stitch "nargs", "ctl", "lost"}. Arguments are cut to --body-bytes,
- * secrets redacted unless show_secrets. */
-static struct adi_jval *rd_cmd_fields(struct rd_side *sd, const struct adi_proto_cfg *cfg)
+/* The command message's f (enum rd_cmem): "command", "args",
+ * "truncated", and for stitch "nargs", "ctl", "lost". Arguments are cut to
+ * --body-bytes, secrets redacted unless show_secrets. */
+static void rd_cmd_write(struct rd_side *sd, const struct adi_proto_cfg *cfg,
+			 struct adi_jw *w)
 {
-	struct adi_jval *f = adi_j_obj(), *args = adi_j_arr();
-	bool red[RD_MAX_ITEMS] = { false };
+	bool red[RD_MAX_ITEMS];
 	char name[2 * RD_MAX_WORD + 2];
 	size_t words = rd_cmd_name(sd, name, sizeof(name));
 	const struct rd_arg *a0 = sd->nargs ? &sd->args[0] : NULL;
 
-	if (!f || !args) {
-		adi_j_free(f);
-		adi_j_free(args);
-		return NULL;
-	}
+	/* room for it all at once: the kept bytes and a little per argument */
+	if (adi_jw_reserve(w, sd->alen + 8 * sd->nargs + 96))
+		return;
+	memset(red, 0, sd->nargs * sizeof(red[0]));
+	adi_jw_key(w, "command");
 	if (!a0)
-		adi_j_set_null(f, "command");
+		adi_jw_null(w);
 	else if (name[0])
-		adi_j_set_str(f, "command", name);
+		adi_jw_str(w, name);
 	else /* not a word: shown as sent (cut like any argument) */
-		adi_j_set_bytes(f, "command", sd->abuf + a0->off,
-				rd_min(a0->kept, RD_NAME_KEEP));
+		adi_jw_bytes(w, sd->abuf + a0->off, rd_min(a0->kept, RD_NAME_KEEP));
 	if (a0 && !name[0] && a0->len > rd_min(a0->kept, RD_NAME_KEEP))
 		sd->truncated = true;
 	if (words > sd->nargs)
 		words = sd->nargs;
 	if (!cfg->show_secrets)
 		rd_secrets(sd, name, words, red);
+	adi_jw_karr(w, "args");
 	for (size_t i = words; i < sd->nargs; i++) {
 		const struct rd_arg *a = &sd->args[i];
 		size_t k = rd_min(a->kept, cfg->body_bytes);
 
 		if (red[i]) {
-			adi_j_push(args, adi_j_str("<redacted>"));
+			adi_jw_str(w, "<redacted>");
 			continue;
 		}
 		if (a->len > k)
 			sd->truncated = true;
-		adi_j_push(args, adi_j_bytes(sd->abuf + a->off, k));
+		adi_jw_bytes(w, sd->abuf + a->off, k);
 	}
-	adi_j_set(f, "args", args);
-	adi_j_set_bool(f, "truncated", sd->truncated);
-	adi_j_set_int(f, "nargs", (int64_t)(sd->argn > words ? sd->argn - words : 0));
-	adi_j_set_int(f, "ctl", rd_ctl_of(sd, name, words));
-	adi_j_set_int(f, "lost", sd->lost);
-	return f;
+	adi_jw_arr_end(w);
+	adi_jw_kbool(w, "truncated", sd->truncated);
+	adi_jw_kint(w, "nargs", (int64_t)(sd->argn > words ? sd->argn - words : 0));
+	adi_jw_kint(w, "ctl", rd_ctl_of(sd, name, words));
+	adi_jw_kint(w, "lost", sd->lost);
 }
 
 /* ---- parsing ---- */
@@ -286,7 +285,7 @@ void rd_cmd_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 			sd->truncated = true;
 	}
 	out->kind = REDIS_CMD;
-	out->fields = rd_cmd_fields(sd, cfg);
+	rd_cmd_write(sd, cfg, &out->f);
 	out->incomplete = cut;
 	sd->lost = 0;
 	rd_msg_reset(sd);
