@@ -29,8 +29,9 @@ static struct adi_jv rd_mem(const struct adi_msg *m, unsigned i)
 		return v;
 	p = w->buf + w->mem[i];
 	end = i + 1 < w->nmem ? w->buf + w->mem[i + 1] - 1 : w->buf + w->len;
-	q = memchr(p + 1, '"', (size_t)(end - p - 1)); /* our keys have no escapes */
-	if (!q || q + 2 >= end)
+	for (q = p + 1; q < end && *q != '"'; q++)
+		; /* our keys are short words without escapes */
+	if (q + 2 >= end)
 		return v;
 	v.p = q + 2;
 	v.n = (size_t)(end - v.p);
