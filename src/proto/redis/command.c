@@ -244,9 +244,9 @@ static int rd_ctl_of(const struct rd_side *sd, const char *name, size_t nlen, si
 	return RD_C_NONE;
 }
 
-/* The command message's f (enum rd_cmem): "command", "args",
- * "truncated", and for stitch "nargs", "ctl", "lost". Arguments are cut to
- * --body-bytes, secrets redacted unless show_secrets. */
+/* The command message's f (enum rd_cmem): "command", "args", and "rd"
+ * (the numbers of struct rd_meta). Arguments are cut to --body-bytes,
+ * secrets redacted unless show_secrets. */
 static void rd_cmd_write(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 			 struct adi_jw *w)
 {
@@ -254,6 +254,7 @@ static void rd_cmd_write(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 	char name[2 * RD_MAX_WORD + 2];
 	size_t nlen, words = rd_cmd_name(sd, name, sizeof(name), &nlen);
 	const struct rd_arg *a0 = sd->nargs ? &sd->args[0] : NULL;
+	struct rd_meta meta;
 
 	/* room for it all at once: the kept bytes and a little per argument */
 	if (adi_jw_reserve(w, sd->alen + 8 * sd->nargs + 96))
@@ -286,10 +287,11 @@ static void rd_cmd_write(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 		adi_jw_bytes(w, sd->abuf + a->off, k);
 	}
 	adi_jw_arr_end(w);
-	adi_jw_kbool(w, "truncated", sd->truncated);
-	adi_jw_kint(w, "nargs", (int64_t)(sd->argn > words ? sd->argn - words : 0));
-	adi_jw_kint(w, "ctl", rd_ctl_of(sd, name, nlen, words));
-	adi_jw_kint(w, "lost", sd->lost);
+	meta.truncated = sd->truncated;
+	meta.lost = sd->lost;
+	meta.ctl = (uint64_t)rd_ctl_of(sd, name, nlen, words);
+	meta.num = sd->argn > words ? sd->argn - words : 0;
+	rd_meta_write(w, &meta);
 }
 
 /* ---- parsing ---- */

@@ -177,30 +177,38 @@ struct redis_state {
 	struct rd_side side[2]; /* [0] ADI_DIR_OUT, [1] ADI_DIR_IN */
 };
 
-/* What a message carries in adi_msg.f: these members, in this order
- * (parse() writes them at FRAME; stitch.c reads them by their place in
- * the writer's index, no key looked up on its path, and copies "command",
- * "args", "value", "error" and "attributes" into events as they are).
- * A command (rd_cmd_finish): */
+/* What a message carries in adi_msg.f (parse() writes it at FRAME):
+ * members stitch.c finds by their place in the writer's index (no key
+ * looked up on its path) and copies into events as they are, and "rd",
+ * the numbers stitch decides by (struct rd_meta). A command
+ * (rd_cmd_finish): */
 enum rd_cmem {
 	RD_CM_COMMAND,        /* "command": the name, what was sent, or null */
 	RD_CM_ARGS,           /* "args": the arguments after the command words */
-	RD_CM_TRUNC,          /* "truncated": an argument was cut or not kept */
-	RD_CM_NARGS,          /* "nargs": how many arguments came */
-	RD_CM_CTL,            /* "ctl": enum rd_ctl */
-	RD_CM_LOST,           /* "lost": messages of its direction lost to a
-			       * resync since the one before it */
+	RD_CM_META,           /* "rd" */
 };
-/* A reply or push (rd_reply_finish): */
+/* A reply or push (rd_reply_finish); then "error" (the top-level error's
+ * text) when it is an error, "attributes" (an object) when it has some. */
 enum rd_rmem {
 	RD_RM_VALUE,          /* "value": the RESP value as JSON */
-	RD_RM_ERROR,          /* "error": the top-level error's text, or null */
-	RD_RM_TRUNC,          /* "truncated": a value was cut or not kept */
-	RD_RM_T,              /* "t": the top-level value's type byte */
-	RD_RM_H,              /* "h": what its first element says (rd_head_kind) */
-	RD_RM_LOST,           /* "lost": as RD_CM_LOST */
-	RD_RM_ATTRS,          /* "attributes": an object, or null */
+	RD_RM_META,           /* "rd" */
 };
+
+/* The numbers of a message's "rd" member, an array [truncated, lost, ctl,
+ * num]: one member rather than four, as every member costs a key to write
+ * and find, for each message. */
+struct rd_meta {
+	bool truncated;       /* a value or argument was cut or not kept */
+	uint64_t lost;        /* messages of its direction lost to a resync
+			       * since the one before it */
+	uint64_t ctl;         /* a command: enum rd_ctl; a reply: rd_head_kind()
+			       * of its first element */
+	uint64_t num;         /* a command: arguments after the command words;
+			       * a reply: its top-level type byte */
+};
+
+/* Writes m as the member "rd" of w (resp.c). */
+void rd_meta_write(struct adi_jw *w, const struct rd_meta *m);
 
 /* rd_head_kind() of a message's first element that is no confirmation:
  * "message", "pmessage" or "smessage". */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rd.h"
+#include "../../lib/util.h"
 
 /* A signed decimal of at most 19 digits: [+-]?[0-9]+ in s[0..n). */
 bool rd_int(const uint8_t *s, size_t n, int64_t *out)
@@ -348,6 +349,23 @@ enum adi_parse rd_stop(size_t pos, size_t *used, bool error)
 {
 	*used = pos;
 	return error && pos == 0 ? ADI_PARSE_BAD : ADI_PARSE_AGAIN;
+}
+
+void rd_meta_write(struct adi_jw *w, const struct rd_meta *m)
+{
+	char b[4 * 21 + 2], *p = b;
+
+	*p++ = '[';
+	*p++ = m->truncated ? '1' : '0';
+	*p++ = ',';
+	p = adi_u64_dec(p, m->lost);
+	*p++ = ',';
+	p = adi_u64_dec(p, m->ctl);
+	*p++ = ',';
+	p = adi_u64_dec(p, m->num);
+	*p++ = ']';
+	adi_jw_key(w, "rd");
+	adi_jw_raw(w, b, (size_t)(p - b));
 }
 
 /* ---- replies (server direction) ----
@@ -797,17 +815,17 @@ static bool rd_line_value(struct rd_side *sd, uint8_t t, const uint8_t *p, size_
 	return false;
 }
 
-/* The reply message's f (enum rd_rmem): "value", "error" (the top-level
- * error's text or null), "truncated", and for stitch "t" (type byte),
- * "h" (rd_head_kind of its first element), "lost", "attributes" (an
- * object, or null). cut: bytes of it are missing (a gap, the end of the
- * stream): what was received is closed as it stands (an attribute or a
- * key without its value goes). */
+/* The reply message's f (enum rd_rmem): "value", "rd" (the numbers of
+ * struct rd_meta), "error" (the top-level error's text) for an error,
+ * "attributes" when it has some. cut: bytes of it are missing (a gap, the
+ * end of the stream): what was received is closed as it stands (an
+ * attribute or a key without its value goes). */
 void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 		     struct adi_msg *out, bool cut)
 {
 	struct adi_jw *f = &out->f;
 	struct adi_jv value;
+	struct rd_meta meta;
 
 	if (cut) {
 		if (sd->phase == RD_DATA || sd->phase == RD_CRLF) {
@@ -836,27 +854,24 @@ void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 	out->kind = sd->top_type == '>' ? REDIS_PUSH : REDIS_REPLY;
 	out->incomplete = cut;
 	value = adi_jw_text(&sd->vw);
-	if (adi_jw_reserve(f, value.n + sd->aw.len + 128))
+	if (adi_jw_reserve(f, value.n + sd->aw.len + 64))
 		goto done;
 	adi_jw_kraw(f, "value", value);
-	adi_jw_key(f, "error");
+	meta.truncated = sd->truncated;
+	meta.lost = sd->lost;
+	meta.ctl = (uint64_t)rd_head_kind(sd->head);
+	meta.num = sd->top_type;
+	rd_meta_write(f, &meta);
 	if (sd->top_type == '-' || sd->top_type == '!') {
 		struct adi_jv e = adi_jv_get(value, "error");
 
-		adi_jw_raw(f, e.p, e.n);
-	} else {
-		adi_jw_null(f);
+		if (!adi_jv_absent(e))
+			adi_jw_kraw(f, "error", e);
 	}
-	adi_jw_kbool(f, "truncated", sd->truncated);
-	adi_jw_kint(f, "t", sd->top_type);
-	adi_jw_kint(f, "h", rd_head_kind(sd->head));
-	adi_jw_kint(f, "lost", sd->lost);
 	if (sd->aw.len && !sd->aw.err) {
 		adi_jw_kobj(f, "attributes");
 		adi_jw_put(f, sd->aw.buf, sd->aw.len);
 		adi_jw_obj_end(f);
-	} else {
-		adi_jw_knull(f, "attributes");
 	}
 done:
 	sd->lost = 0;

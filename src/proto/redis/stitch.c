@@ -38,16 +38,34 @@ static struct adi_jv rd_mem(const struct adi_msg *m, unsigned i)
 	return v;
 }
 
-static int64_t rd_mem_int(const struct adi_msg *m, unsigned i)
+/* The numbers of a message's "rd" member (all 0 for no message, or when
+ * the text is incomplete). */
+static struct rd_meta rd_meta_of(const struct adi_msg *m)
 {
-	return adi_jv_int(rd_mem(m, i), 0);
+	struct adi_jv v = rd_mem(m, m && m->kind == REDIS_CMD ? RD_CM_META : RD_RM_META);
+	uint64_t x[4] = { 0, 0, 0, 0 };
+	struct rd_meta meta;
+	unsigned k = 0;
+
+	/* "[d,d,d,d]" as rd_meta_write wrote it */
+	for (size_t i = 1; i + 1 < v.n && k < 4; i++) {
+		if (v.p[i] == ',')
+			k++;
+		else
+			x[k] = x[k] * 10 + (uint64_t)(v.p[i] - '0');
+	}
+	meta.truncated = x[0] != 0;
+	meta.lost = x[1];
+	meta.ctl = x[2];
+	meta.num = x[3];
+	return meta;
 }
 
 /* The messages lost before m, the head of the command (cmd) or reply
  * queue, that stitch has not matched yet. */
-static int64_t rd_lost(const struct redis_state *st, const struct adi_msg *m, bool cmd)
+static uint64_t rd_lost(const struct redis_state *st, const struct rd_meta *m, bool cmd)
 {
-	return rd_mem_int(m, cmd ? RD_CM_LOST : RD_RM_LOST) - st->lost_taken[cmd ? 0 : 1];
+	return m->lost - st->lost_taken[cmd ? 0 : 1];
 }
 
 /* The head of the command (cmd) or reply queue q, taken: what stitch
@@ -64,14 +82,14 @@ static void rd_rep_of(struct rd_rep *r, const struct adi_msg *m)
 	memset(r, 0, sizeof(*r));
 	r->have = true;
 	r->value = rd_mem(m, RD_RM_VALUE);
-	r->error = rd_mem(m, RD_RM_ERROR);
-	r->attrs = rd_mem(m, RD_RM_ATTRS);
-	if (adi_jv_type(r->attrs) == ADI_J_NULL)
-		r->attrs.n = 0; /* none: no "attributes" member */
+	if (m->f.nmem > RD_RM_META + 1) { /* an error, attributes: rare */
+		r->error = adi_jw_get(&m->f, "error");
+		r->attrs = adi_jw_get(&m->f, "attributes");
+	}
 	r->ts_first = m->ts_first;
 	r->ts_last = m->ts_last;
 	r->bytes = m->wire_bytes;
-	r->truncated = adi_jv_bool(rd_mem(m, RD_RM_TRUNC), false);
+	r->truncated = rd_meta_of(m).truncated;
 	r->incomplete = m->incomplete;
 }
 
@@ -135,7 +153,7 @@ static void rd_emit(struct adi_emit *em, const struct adi_msg *cmd, const struct
 	struct adi_jv args = rd_mem(cmd, RD_CM_ARGS);
 
 	if (cmd) {
-		trunc |= adi_jv_bool(rd_mem(cmd, RD_CM_TRUNC), false);
+		trunc |= rd_meta_of(cmd).truncated;
 		incomplete |= cmd->incomplete;
 	}
 	adi_jw_kraw(w, "command", rd_mem(cmd, RD_CM_COMMAND));
@@ -202,12 +220,10 @@ int rd_head_kind(const char *h)
 }
 
 /* The confirmation kind (RD_C_SUB .. RD_C_SUNSUB) a server message's
- * first element names, or RD_C_NONE. */
-static int rd_conf_kind(const struct adi_msg *r)
+ * first element names (rd_meta.ctl of a reply), or RD_C_NONE. */
+static int rd_conf_kind(const struct rd_meta *r)
 {
-	int64_t h = rd_mem_int(r, RD_RM_H);
-
-	return h >= RD_C_SUB && h <= RD_C_SUNSUB ? (int)h : RD_C_NONE;
+	return r->ctl >= RD_C_SUB && r->ctl <= RD_C_SUNSUB ? (int)r->ctl : RD_C_NONE;
 }
 
 static bool rd_subscribed(const struct redis_state *st)
@@ -243,7 +259,8 @@ static void rd_track(struct redis_state *st, int k, const struct adi_msg *m)
 
 enum rd_class { RD_CL_REPLY, RD_CL_PUSH, RD_CL_CONF };
 
-/* What a server message r is, with the command c at the head (or NULL):
+/* What a server message r (rm: its numbers) is, with a command at the
+ * head (cm: its numbers) or none (cm NULL):
  *  - RESP3 push ('>'): a confirmation of c when its kind matches c
  *    ("subscribe" for SUBSCRIBE...), else a push;
  *  - after MONITOR: a simple string starting with a digit is a pushed
@@ -254,25 +271,24 @@ enum rd_class { RD_CL_REPLY, RD_CL_PUSH, RD_CL_CONF };
  *    while subscribed;
  *  - anything else is the reply of c. */
 static enum rd_class rd_classify(const struct redis_state *st, const struct adi_msg *r,
-				 const struct adi_msg *c)
+				 const struct rd_meta *rm, const struct rd_meta *cm)
 {
-	int64_t h = rd_mem_int(r, RD_RM_H), t = rd_mem_int(r, RD_RM_T);
-	int conf = rd_conf_kind(r);
-	bool mine = conf && c && rd_mem_int(c, RD_CM_CTL) == conf;
+	int conf = rd_conf_kind(rm);
+	bool mine = conf && cm && cm->ctl == (uint64_t)conf;
 
 	if (r->kind == REDIS_PUSH)
 		return mine ? RD_CL_CONF : RD_CL_PUSH;
-	if (st->monitor && t == '+') {
+	if (st->monitor && rm->num == '+') {
 		struct adi_jv v = rd_mem(r, RD_RM_VALUE);
 
 		/* a string's text, unless it is not UTF-8 ("base64:...") */
 		if (v.n > 2 && v.p[0] == '"' && rd_digit((uint8_t)v.p[1]))
 			return RD_CL_PUSH;
 	}
-	if (!st->resp3 && t == '*' && h != RD_C_NONE) {
+	if (!st->resp3 && rm->num == '*' && rm->ctl != RD_C_NONE) {
 		if (mine)
 			return RD_CL_CONF;
-		if (h == RD_H_MESSAGE && (rd_subscribed(st) || !c))
+		if (rm->ctl == RD_H_MESSAGE && (rd_subscribed(st) || !cm))
 			return RD_CL_PUSH;
 		if (conf && rd_subscribed(st))
 			return RD_CL_PUSH;
@@ -305,9 +321,11 @@ static void rd_sub_add(struct redis_state *st, const struct adi_msg *c, const st
 	struct rd_rep one;
 
 	if (!sub->on) {
+		struct rd_meta cm = rd_meta_of(c);
+
 		sub->on = true;
-		sub->ctl = (int)rd_mem_int(c, RD_CM_CTL);
-		sub->want = (uint64_t)rd_mem_int(c, RD_CM_NARGS);
+		sub->ctl = (int)cm.ctl;
+		sub->want = cm.num;
 		sub->got = 0;
 		memset(&sub->rep, 0, sizeof(sub->rep));
 		sub->rep.have = true;
@@ -338,12 +356,10 @@ static void rd_sub_emit(struct redis_state *st, struct adi_emit *em, struct adi_
 	adi_jw_reset(&sub->w);
 }
 
-/* Does the command c get no reply (CLIENT REPLY OFF / SKIP)? Applies the
- * reply mode it sets. */
-static bool rd_no_reply(struct redis_state *st, const struct adi_msg *c)
+/* Does the command at the head (ctl: its enum rd_ctl) get no reply
+ * (CLIENT REPLY OFF / SKIP)? Applies the reply mode it sets. */
+static bool rd_no_reply(struct redis_state *st, uint64_t ctl)
 {
-	int64_t ctl = rd_mem_int(c, RD_CM_CTL);
-
 	if (ctl == RD_C_REPLY_OFF) {
 		st->reply_off = true;
 		return true;
@@ -361,11 +377,11 @@ static bool rd_no_reply(struct redis_state *st, const struct adi_msg *c)
 	return false;
 }
 
-/* What a command and its reply change on the connection. */
-static void rd_after(struct redis_state *st, const struct adi_msg *c, struct rd_rep *r,
+/* What a command (ctl: its enum rd_ctl) and its reply change on the
+ * connection. */
+static void rd_after(struct redis_state *st, uint64_t ctl, struct rd_rep *r,
 		     const struct adi_emit *em)
 {
-	int64_t ctl = rd_mem_int(c, RD_CM_CTL);
 	bool ok = adi_jv_type(r->error) == ADI_J_NULL;
 
 	if (ctl == RD_C_HELLO && ok)
@@ -408,10 +424,11 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 
 	for (;;) {
 		struct adi_msg *c = cq->head, *r = rq->head;
+		struct rd_meta cm = rd_meta_of(c), rm;
 		struct rd_rep rep;
 		enum rd_class cl;
 
-		if (c && !st->sub.on && rd_no_reply(st, c)) {
+		if (c && !st->sub.on && rd_no_reply(st, cm.ctl)) {
 			rd_emit_alone(st, em, cq, false, false);
 			continue;
 		}
@@ -424,9 +441,10 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 				rd_emit_alone(st, em, cq, false, false);
 			continue;
 		}
-		cl = rd_classify(st, r, c);
+		rm = rd_meta_of(r);
+		cl = rd_classify(st, r, &rm, c ? &cm : NULL);
 		if (cl == RD_CL_PUSH) {
-			int k = rd_conf_kind(r);
+			int k = rd_conf_kind(&rm);
 
 			if (k)
 				rd_track(st, k, r);
@@ -456,17 +474,17 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 			rd_sub_emit(st, em, cq);
 			continue;
 		}
-		if (rd_lost(st, r, false) > 0 && rd_lost(st, c, true) > 0) {
+		if (rd_lost(st, &rm, false) > 0 && rd_lost(st, &cm, true) > 0) {
 			st->lost_taken[0]++; /* the lost ones were partners */
 			st->lost_taken[1]++;
 			continue;
 		}
-		if (rd_lost(st, r, false) > 0) {
+		if (rd_lost(st, &rm, false) > 0) {
 			st->lost_taken[1]++;
 			rd_emit_alone(st, em, cq, true, false); /* its reply was lost */
 			continue;
 		}
-		if (rd_lost(st, c, true) > 0) {
+		if (rd_lost(st, &cm, true) > 0) {
 			st->lost_taken[0]++;
 			rd_emit_alone(st, em, rq, true, false); /* its command was lost */
 			continue;
@@ -484,7 +502,7 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 		if (!r->incomplete && !rs->gapped)
 			st->rep_desync = false;
 		rd_rep_of(&rep, r);
-		rd_after(st, c, &rep, em);
+		rd_after(st, cm.ctl, &rep, em);
 		rd_emit(em, c, &rep, false, false);
 		adi_msg_free(rd_pop(st, cq, true));
 		adi_msg_free(rd_pop(st, rq, false));
