@@ -76,8 +76,9 @@ static struct adi_msg *rd_pop(struct redis_state *st, struct adi_msgq *q, bool c
 	return adi_msgq_pop(q);
 }
 
-/* The reply part of an event from one message (views into its f). */
-static void rd_rep_of(struct rd_rep *r, const struct adi_msg *m)
+/* The reply part of an event from one message m (views into its f; mm:
+ * its numbers). */
+static void rd_rep_of(struct rd_rep *r, const struct adi_msg *m, const struct rd_meta *mm)
 {
 	memset(r, 0, sizeof(*r));
 	r->have = true;
@@ -89,7 +90,7 @@ static void rd_rep_of(struct rd_rep *r, const struct adi_msg *m)
 	r->ts_first = m->ts_first;
 	r->ts_last = m->ts_last;
 	r->bytes = m->wire_bytes;
-	r->truncated = rd_meta_of(m).truncated;
+	r->truncated = mm->truncated;
 	r->incomplete = m->incomplete;
 }
 
@@ -140,11 +141,11 @@ static void rd_write_config(struct adi_jw *w, struct adi_jv v)
 	}
 }
 
-/* One redis_command event. cmd may be NULL (its command was lost or never
- * seen), r->have false (no reply); lost: a partner is known to be lost;
- * push: a message the server pushed. */
-static void rd_emit(struct adi_emit *em, const struct adi_msg *cmd, const struct rd_rep *r,
-		    bool lost, bool push)
+/* One redis_command event. cmd (cm: its numbers) may be NULL (its command
+ * was lost or never seen), r->have false (no reply); lost: a partner is
+ * known to be lost; push: a message the server pushed. */
+static void rd_emit(struct adi_emit *em, const struct adi_msg *cmd, const struct rd_meta *cm,
+		    const struct rd_rep *r, bool lost, bool push)
 {
 	struct adi_jw *w = adi_emit_begin(em);
 	bool trunc = r->truncated, incomplete = lost || r->incomplete;
@@ -153,7 +154,7 @@ static void rd_emit(struct adi_emit *em, const struct adi_msg *cmd, const struct
 	struct adi_jv args = rd_mem(cmd, RD_CM_ARGS);
 
 	if (cmd) {
-		trunc |= rd_meta_of(cmd).truncated;
+		trunc |= cm->truncated;
 		incomplete |= cmd->incomplete;
 	}
 	adi_jw_kraw(w, "command", rd_mem(cmd, RD_CM_COMMAND));
@@ -189,13 +190,14 @@ static void rd_emit_alone(struct redis_state *st, struct adi_emit *em, struct ad
 			  bool lost, bool push)
 {
 	struct adi_msg *m = q->head;
+	struct rd_meta mm = rd_meta_of(m);
 	struct rd_rep r = { 0 };
 
 	if (m->kind == REDIS_CMD) {
-		rd_emit(em, m, &r, lost, false);
+		rd_emit(em, m, &mm, &r, lost, false);
 	} else {
-		rd_rep_of(&r, m);
-		rd_emit(em, NULL, &r, lost, push);
+		rd_rep_of(&r, m, &mm);
+		rd_emit(em, NULL, NULL, &r, lost, push);
 	}
 	adi_msg_free(rd_pop(st, q, m->kind == REDIS_CMD));
 }
@@ -313,19 +315,19 @@ static bool rd_sub_done(const struct redis_state *st)
 	return true;
 }
 
-/* A confirmation r of the command c at the head joins its reply: its value
- * an item of the array sub.w collects (its error and attributes go). */
-static void rd_sub_add(struct redis_state *st, const struct adi_msg *c, const struct adi_msg *r)
+/* A confirmation r (rm: its numbers) of the command at the head (cm: its
+ * numbers) joins its reply: its value an item of the array sub.w collects
+ * (its error and attributes go). */
+static void rd_sub_add(struct redis_state *st, const struct rd_meta *cm, const struct adi_msg *r,
+		       const struct rd_meta *rm)
 {
 	struct rd_sub *sub = &st->sub;
 	struct rd_rep one;
 
 	if (!sub->on) {
-		struct rd_meta cm = rd_meta_of(c);
-
 		sub->on = true;
-		sub->ctl = (int)cm.ctl;
-		sub->want = cm.num;
+		sub->ctl = (int)cm->ctl;
+		sub->want = cm->num;
 		sub->got = 0;
 		memset(&sub->rep, 0, sizeof(sub->rep));
 		sub->rep.have = true;
@@ -334,7 +336,7 @@ static void rd_sub_add(struct redis_state *st, const struct adi_msg *c, const st
 		adi_jw_arr(&sub->w);
 	}
 	rd_track(st, sub->ctl, r);
-	rd_rep_of(&one, r);
+	rd_rep_of(&one, r, rm);
 	adi_jw_raw(&sub->w, one.value.p, one.value.n);
 	sub->got++;
 	sub->rep.ts_last = one.ts_last;
@@ -347,10 +349,11 @@ static void rd_sub_add(struct redis_state *st, const struct adi_msg *c, const st
 static void rd_sub_emit(struct redis_state *st, struct adi_emit *em, struct adi_msgq *cq)
 {
 	struct rd_sub *sub = &st->sub;
+	struct rd_meta cm = rd_meta_of(cq->head);
 
 	adi_jw_arr_end(&sub->w);
 	sub->rep.value = adi_jw_text(&sub->w);
-	rd_emit(em, cq->head, &sub->rep, false, false);
+	rd_emit(em, cq->head, &cm, &sub->rep, false, false);
 	adi_msg_free(rd_pop(st, cq, true));
 	sub->on = false;
 	adi_jw_reset(&sub->w);
@@ -452,7 +455,7 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 			continue;
 		}
 		if (cl == RD_CL_CONF) {
-			rd_sub_add(st, c, r);
+			rd_sub_add(st, &cm, r, &rm);
 			adi_msg_free(rd_pop(st, rq, false));
 			if (rd_sub_done(st))
 				rd_sub_emit(st, em, cq);
@@ -501,9 +504,9 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 		 * reply cut by the hole itself does not count) */
 		if (!r->incomplete && !rs->gapped)
 			st->rep_desync = false;
-		rd_rep_of(&rep, r);
+		rd_rep_of(&rep, r, &rm);
 		rd_after(st, cm.ctl, &rep, em);
-		rd_emit(em, c, &rep, false, false);
+		rd_emit(em, c, &cm, &rep, false, false);
 		adi_msg_free(rd_pop(st, cq, true));
 		adi_msg_free(rd_pop(st, rq, false));
 	}
