@@ -7,7 +7,6 @@
  * rd_side (emptied by rd_msg_reset, freed by fini()).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -9,7 +9,6 @@
  * confirmations' writer included); queued messages are the engine's until
  * it takes them.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "rd.h"
