@@ -215,11 +215,22 @@ char *adi_jw_take(struct adi_jw *w, size_t *len);
  * writer wrote without keeping its capacity. 0 or -ENOMEM (dst empty). */
 int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src);
 
+/* The text cut back to off (<= len): what was written after it goes, and
+ * top-level members that started there leave the index. Containers
+ * opened after off must have been closed (depth is not changed): for
+ * undoing an item or member just written. */
+void adi_jw_truncate(struct adi_jw *w, size_t off);
+
 /* ---- reading back ---- */
 
 /* The value of the top-level member k (the last one of that name), or an
  * absent view. Valid until the writer writes again. */
 struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k);
+
+/* The value of the i-th top-level member (in the order written), or
+ * absent (i past the members, or past the index). No key compared: for a
+ * decoder that writes its messages' members in a fixed order. */
+struct adi_jv adi_jw_member_at(const struct adi_jw *w, uint32_t i);
 
 /* Member lists (a writer's text at depth 0) and objects: the value of
  * member k, or absent. adi_jv_get takes an object view ({...}). */

@@ -383,15 +383,6 @@ void rd_meta_write(struct adi_jw *w, const struct rd_meta *m)
  * A value not kept (the item cap, or its parent not kept) writes nothing.
  */
 
-/* w's text cut back to off: what was written after it goes (containers
- * opened there must have been closed). */
-static void rd_cut(struct adi_jw *w, size_t off)
-{
-	if (w->err || off >= w->len)
-		return;
-	w->len = off;
-	w->buf[off] = '\0';
-}
 
 /* In w's text, the bytes [at, at + n) replaced by src[0..sn) (src not
  * inside w's buffer). */
@@ -457,7 +448,7 @@ static void rd_key_done(struct adi_jw *w, size_t at)
 	if (w->buf[s] == '"') {
 		nul = rd_str_nul(w->buf + s, w->len - s);
 		if (nul) {
-			rd_cut(w, s + nul);
+			adi_jw_truncate(w, s + nul);
 			adi_jw_put(w, "\"", 1);
 		}
 		adi_jw_put(w, ":", 1);
@@ -470,7 +461,7 @@ static void rd_key_done(struct adi_jw *w, size_t at)
 		return;
 	}
 	memcpy(t, w->buf + s, n);
-	rd_cut(w, at);
+	adi_jw_truncate(w, at);
 	adi_jw_keyn(w, t, n); /* the comma again, the text escaped */
 	free(t);
 }
@@ -507,7 +498,7 @@ static void rd_pair_done(struct rd_side *sd, struct rd_frame *f)
 			return;
 		}
 		memcpy(v, w->buf + q + 1, vn);
-		rd_cut(w, f->key);
+		adi_jw_truncate(w, f->key);
 		rd_splice(w, at, n, v, vn);
 		free(v);
 		for (size_t k = j + 1; k < sd->nmk; k++)
@@ -571,7 +562,7 @@ static void rd_attr_done(struct rd_side *sd, const struct rd_frame *f)
 	it = adi_jv_iter(obj);
 	while (adi_jv_next(&it, &k, &v))
 		rd_attr_set(&sd->aw, k, v);
-	rd_cut(w, f->start);
+	adi_jw_truncate(w, f->start);
 }
 
 /* A complete value (kept: its text is at vw[at..]) joins the frame f. */
@@ -591,7 +582,7 @@ static void rd_attach(struct rd_side *sd, struct rd_frame *f, bool kept, size_t 
 	if (f->keep && f->key_kept && kept)
 		rd_pair_done(sd, f);
 	else
-		rd_cut(&sd->vw, f->key); /* a pair missing its key or value goes */
+		adi_jw_truncate(&sd->vw, f->key); /* a pair missing its key or value goes */
 }
 
 /* The aggregate f is complete, or cut: its bracket closed (when it is
@@ -837,12 +828,12 @@ void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 			struct rd_frame *fr = &sd->stack[--sd->depth];
 
 			if (fr->has_key)
-				rd_cut(&sd->vw, fr->key);
+				adi_jw_truncate(&sd->vw, fr->key);
 			fr->has_key = false;
 			rd_close(sd, fr);
 			if (fr->type == '|') {
 				if (fr->keep)
-					rd_cut(&sd->vw, fr->start);
+					adi_jw_truncate(&sd->vw, fr->start);
 				continue;
 			}
 			if (sd->depth)

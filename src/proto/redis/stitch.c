@@ -21,20 +21,8 @@
 static struct adi_jv rd_mem(const struct adi_msg *m, unsigned i)
 {
 	struct adi_jv v = { NULL, 0 };
-	const struct adi_jw *w = m ? &m->f : NULL;
-	const char *p, *end, *q;
 
-	if (!w || w->err || i >= w->nmem || w->nmem > ADI_JW_INDEX)
-		return v;
-	p = w->buf + w->mem[i];
-	end = i + 1 < w->nmem ? w->buf + w->mem[i + 1] - 1 : w->buf + w->len;
-	for (q = p + 1; q < end && *q != '"'; q++)
-		; /* our keys are short words without escapes */
-	if (q + 2 >= end)
-		return v;
-	v.p = q + 2;
-	v.n = (size_t)(end - v.p);
-	return v;
+	return m ? adi_jw_member_at(&m->f, i) : v;
 }
 
 /* The numbers of a message's "rd" member (all 0 for no message, or when
