@@ -191,13 +191,14 @@ static enum pg_hr pg_header(struct pg_state *st, struct pg_side *sd,
 	return PG_H_OK;
 }
 
-static enum adi_parse pg_frame(struct adi_msg *out, struct adi_jval *f, int kind,
-			       size_t pos, size_t *used)
+/* A FRAME: the message's body waits in the side's ring under sd->seq,
+ * which the message carries as its key (stitch() finds it by that). */
+static enum adi_parse pg_frame(const struct pg_side *sd, struct adi_msg *out, int kind,
+			       bool incomplete, size_t pos, size_t *used)
 {
 	out->kind = kind;
-	out->key = 0;
-	out->fields = f;
-	out->incomplete = adi_j_as_bool(adi_j_get(f, "incomplete"), false);
+	out->key = sd->seq;
+	out->incomplete = incomplete;
 	*used = pos;
 	return ADI_PARSE_FRAME;
 }
@@ -247,16 +248,15 @@ enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg, enum adi_dir
 	struct pg_side *sd = pg_side_of(st, dir);
 	bool fe = pg_is_fe(st, dir);
 	struct adi_cur c;
-	struct adi_jval *f;
 	const uint8_t *p;
 	size_t pos = 0, k;
+	bool incomplete;
 	int kind;
 
 	*used = 0;
 	if (sd->ready) {
-		f = sd->ready;
-		sd->ready = NULL;
-		return pg_frame(out, f, sd->ready_kind, 0, used);
+		sd->ready = false;
+		return pg_frame(sd, out, sd->ready_kind, sd->ready_incomplete, 0, used);
 	}
 	if (st->done)
 		return ADI_PARSE_DONE;
@@ -265,10 +265,9 @@ enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg, enum adi_dir
 		if (!sd->in_body)
 			return ADI_PARSE_AGAIN;
 		sd->incomplete = true;
-		f = pg_finish(st, sd, fe, &kind);
-		if (!f)
+		if (!pg_finish(st, sd, fe, &kind, &incomplete))
 			return ADI_PARSE_AGAIN;
-		return pg_frame(out, f, kind, 0, used);
+		return pg_frame(sd, out, kind, incomplete, 0, used);
 	}
 	if (!sd->in_body) {
 		enum adi_parse r = pg_start_msg(st, sd, cfg, fe, b, n, &pos);
@@ -289,9 +288,8 @@ enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg, enum adi_dir
 	*used = pos;
 	if (sd->left)
 		return ADI_PARSE_AGAIN;
-	f = pg_finish(st, sd, fe, &kind);
-	if (f)
-		return pg_frame(out, f, kind, pos, used);
+	if (pg_finish(st, sd, fe, &kind, &incomplete))
+		return pg_frame(sd, out, kind, incomplete, pos, used);
 	if (pos)
 		return ADI_PARSE_SKIP;
 	return ADI_PARSE_AGAIN;
@@ -308,8 +306,6 @@ bool pg_gap(void *vst, enum adi_dir dir, uint64_t n)
 	static const uint8_t none;
 	struct pg_state *st = vst;
 	struct pg_side *sd = pg_side_of(st, dir);
-	struct adi_jval *f;
-	int kind;
 
 	if (st->done)
 		return true;
@@ -328,11 +324,8 @@ bool pg_gap(void *vst, enum adi_dir dir, uint64_t n)
 		return true;
 	if (sd->how == PGB_PROG && !sd->lost)
 		pg_body(sd, NULL, &none, 0); /* the value ended with the gap */
-	f = pg_finish(st, sd, pg_is_fe(st, dir), &kind);
-	if (f) {
-		sd->ready = f;
-		sd->ready_kind = kind;
-	}
+	sd->ready = pg_finish(st, sd, pg_is_fe(st, dir), &sd->ready_kind,
+			      &sd->ready_incomplete);
 	return true;
 }
 

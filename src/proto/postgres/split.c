@@ -169,10 +169,9 @@ void pg_query_done(struct pg_state *st, const struct pg_op *op)
 		struct pg_held *h = &st->held[i];
 
 		if (h->q == op->q && h->qi < cnt) {
-			bool trunc = false;
-
-			adi_j_set(h->ev, "sql", pg_out_text(op->q->s + sp[h->qi].off,
-							    sp[h->qi].len, PG_MAX_SQL, &trunc));
+			h->split = true; /* written when the event goes out */
+			h->off = sp[h->qi].off;
+			h->len = sp[h->qi].len;
 		}
 	}
 	free(sp);
