@@ -90,23 +90,26 @@ static void pg_take_name(struct pg_side *sd, char *to)
 
 /* ---- the ring of bodies ---- */
 
+/* Free *p and empty it (most bodies own nothing: no call then). */
+#define PG_FREE(p) do { if (p) { free(p); (p) = NULL; } } while (0)
+
 void pg_body_clear(struct pg_body *b)
 {
-	pg_text_unref(b->sql);
-	free(b->oids);
-	free(b->fmts);
-	free(b->rfmts);
-	free(b->vals);
-	pg_cols_unref(b->cols);
-	free(b->err);
-	free(b->user);
-	free(b->database);
-	b->sql = NULL;
-	b->oids = b->fmts = b->rfmts = NULL;
-	b->vals = NULL;
-	b->cols = NULL;
-	b->err = NULL;
-	b->user = b->database = NULL;
+	if (b->sql) {
+		pg_text_unref(b->sql);
+		b->sql = NULL;
+	}
+	if (b->cols) {
+		pg_cols_unref(b->cols);
+		b->cols = NULL;
+	}
+	PG_FREE(b->oids);
+	PG_FREE(b->fmts);
+	PG_FREE(b->rfmts);
+	PG_FREE(b->vals);
+	PG_FREE(b->err);
+	PG_FREE(b->user);
+	PG_FREE(b->database);
 	b->err_len = 0;
 	b->rows = b->copy_bytes = b->copy_msgs = 0;
 	b->pid = 0;
@@ -506,6 +509,7 @@ void pg_setup(struct pg_side *sd, const struct adi_proto_cfg *cfg, bool fe)
 	sd->tmp_have = 0;
 	sd->msg_keep = 0;
 	sd->arr_on = false;
+	sd->blen = sd->left;
 	pg_keep_reset(sd);
 	pg_body_begin(sd);
 	if (!sd->type) {
@@ -538,11 +542,22 @@ void pg_body(struct pg_side *sd, const struct adi_proto_cfg *cfg, const uint8_t 
 
 bool pg_frames_type(bool fe, uint8_t t, bool sampled)
 {
-	if (fe)
-		return t && strchr("QPBCDESFcf", t) != NULL;
-	if (t == 'D')
+	if (fe) {
+		switch (t) {
+		case 'Q': case 'P': case 'B': case 'C': case 'D': case 'E': case 'S':
+		case 'F': case 'c': case 'f':
+			return true;
+		}
+		return false;
+	}
+	switch (t) {
+	case 'D':
 		return sampled;
-	return t && strchr("123CEGHITWZnst", t) != NULL;
+	case '1': case '2': case '3': case 'C': case 'E': case 'G': case 'H': case 'I':
+	case 'T': case 'W': case 'Z': case 'n': case 's': case 't':
+		return true;
+	}
+	return false;
 }
 
 static bool pg_frames(const struct pg_side *sd, bool fe)
@@ -808,14 +823,20 @@ static void pg_finish_be(struct pg_state *st, struct pg_side *sd, struct pg_body
 		sd->rows = 0;
 }
 
-bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, int *kind,
-	       bool *incomplete)
+bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, const uint8_t *whole,
+	       size_t wn, int *kind, bool *incomplete)
 {
 	struct pg_body *bd = pg_cur(sd);
 	/* the kept bytes ("" when none were: never a NULL pointer to read) */
 	const uint8_t *b = sd->kb.b ? sd->kb.b : (const uint8_t *)"";
 	size_t n = sd->kb.len;
 	bool frames = pg_frames(sd, fe);
+
+	if (whole) { /* what pg_keep would have kept of it */
+		b = whole;
+		n = wn < sd->cap ? wn : sd->cap;
+		sd->cut = wn > sd->cap;
+	}
 
 	sd->in_body = false;
 	*kind = sd->type ? sd->type : sd->code == PG_CODE_CANCEL ? PG_K_CANCEL :
@@ -829,7 +850,6 @@ bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, int *kind,
 		pg_finish_fe(sd, bd, b, n);
 	else if (frames)
 		pg_finish_be(st, sd, bd, b, n);
-	sd->seen = true;
 	if (frames) {
 		if (sd->incomplete || sd->after_loss) {
 			*incomplete = true;
@@ -838,6 +858,7 @@ bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, int *kind,
 		bd->seq = ++sd->seq;
 		sd->rlen++;
 	}
+	sd->seen = true;
 	pg_keep_reset(sd);
 	pg_buf_trim(&sd->kb);
 	pg_buf_trim(&sd->vb);

@@ -69,7 +69,6 @@ void pg_stmt_unref(struct pg_stmt *s)
 {
 	if (!s || --s->n.ref)
 		return;
-	free(s->n.name);
 	pg_text_unref(s->sql);
 	free(s->oids);
 	pg_cols_unref(s->cols);
@@ -80,7 +79,6 @@ void pg_portal_unref(struct pg_portal *p)
 {
 	if (!p || --p->n.ref)
 		return;
-	free(p->n.name);
 	pg_stmt_unref(p->stmt);
 	free(p->vals);
 	free(p->fmts);
@@ -147,23 +145,27 @@ static void pg_named_put(struct pg_state *st, struct pg_named **v, unsigned *n, 
 }
 
 /* A new entry of `size` bytes (a struct pg_stmt or pg_portal, whose first
- * member is its struct pg_named) called name, with one reference. */
+ * member is its struct pg_named) called name, with one reference; the name
+ * lives in the same block, after it. */
 static struct pg_named *pg_named_new(size_t size, const char *name)
 {
-	struct pg_named *e = calloc(1, size);
+	size_t n = strlen(name);
+	struct pg_named *e = calloc(1, size + n + 1);
 
 	if (!e)
 		return NULL;
 	e->ref = 1;
-	e->name = strdup(name);
-	if (!e->name) {
-		free(e);
-		return NULL;
-	}
+	e->name = (char *)e + size;
+	memcpy(e->name, name, n + 1);
 	return e;
 }
 
 /* ---- statements ---- */
+
+struct pg_stmt *pg_stmt_new(const char *name)
+{
+	return (struct pg_stmt *)pg_named_new(sizeof(struct pg_stmt), name);
+}
 
 void pg_stmt_drop(struct pg_state *st, const char *name, const struct pg_stmt *only)
 {
@@ -184,10 +186,19 @@ struct pg_stmt *pg_stmt_get(struct pg_state *st, const char *name)
 		e->ref++;
 		return (struct pg_stmt *)e;
 	}
-	return (struct pg_stmt *)pg_named_new(sizeof(struct pg_stmt), name);
+	return pg_stmt_new(name);
 }
 
 /* ---- portals ---- */
+
+struct pg_portal *pg_portal_new(const char *name, uint64_t ts)
+{
+	struct pg_portal *p = (struct pg_portal *)pg_named_new(sizeof(struct pg_portal), name);
+
+	if (p)
+		p->ts_start = ts;
+	return p;
+}
 
 void pg_portal_drop(struct pg_state *st, const char *name, const struct pg_portal *only)
 {
@@ -204,16 +215,12 @@ void pg_portal_put(struct pg_state *st, struct pg_portal *p)
 struct pg_portal *pg_portal_get(struct pg_state *st, const char *name, uint64_t ts)
 {
 	struct pg_named *e = pg_named_find(st, st->portals, st->nportals, name);
-	struct pg_portal *p;
 
 	if (e) {
 		e->ref++;
 		return (struct pg_portal *)e;
 	}
-	p = (struct pg_portal *)pg_named_new(sizeof(struct pg_portal), name);
-	if (p)
-		p->ts_start = ts;
-	return p;
+	return pg_portal_new(name, ts);
 }
 
 void pg_named_clear(struct pg_state *st)

@@ -157,6 +157,7 @@ struct pg_side {
 	uint8_t type;          /* message type; 0 for a startup-phase message */
 	uint32_t code;         /* startup phase: the request code */
 	uint64_t left;
+	uint64_t blen;         /* the body's length */
 	uint8_t how;           /* enum pg_how */
 	uint32_t cap;          /* PGB_KEEP: bytes kept at most */
 	bool incomplete;       /* a gap fell inside the message */
@@ -182,11 +183,6 @@ struct pg_side {
 	/* kept bytes of the current field or message */
 	struct pg_buf kb;
 	bool cut;
-	/* what messages say: ring[(rhead + i) % PG_RING], i < rlen, FRAMEd;
-	 * the slot after them holds the message being read */
-	struct pg_body ring[PG_RING];
-	unsigned rhead, rlen;
-	uint64_t seq;          /* the last sequence number given */
 	/* a message a gap completed: FRAMEd by the next parse() call (its
 	 * body is the last of the ring) */
 	bool ready;
@@ -195,6 +191,12 @@ struct pg_side {
 	/* counters: DataRows since the last result boundary (backend), CopyData
 	 * since the last copy response (backend) or CopyDone (frontend) */
 	uint64_t rows, copy_bytes, copy_msgs;
+	/* what messages say: ring[(rhead + i) % PG_RING], i < rlen, FRAMEd;
+	 * the slot after them holds the message being read (last: the
+	 * fields above are read for every message) */
+	unsigned rhead, rlen;
+	uint64_t seq;          /* the last sequence number given */
+	struct pg_body ring[PG_RING];
 };
 
 /* ---- what stitch() knows of the connection ---- */
@@ -222,7 +224,7 @@ struct pg_cols {               /* a RowDescription, in one block */
  * await replies. */
 struct pg_named {
 	unsigned ref;
-	char *name;            /* "" for the unnamed one */
+	char *name;            /* "" for the unnamed one (in the entry's block) */
 	uint64_t lru;
 };
 
@@ -357,9 +359,10 @@ bool pg_frames_type(bool fe, uint8_t t, bool sampled);
 /* The message is whole (or ended by a gap / the end of the stream). true:
  * it is a FRAME, its body is in the ring under sd->seq, *kind is its
  * adi_msg.kind and *incomplete says bytes were lost; false: SKIP. The side
- * is ready for a header. */
-bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, int *kind,
-	       bool *incomplete);
+ * is ready for a header. whole: a body to keep that came in one piece,
+ * wn bytes, read in place (pg_body was not given it); else NULL. */
+bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, const uint8_t *whole,
+	       size_t wn, int *kind, bool *incomplete);
 /* Forget the message in progress, and one a gap completed that was not
  * FRAMEd yet. */
 void pg_side_reset(struct pg_side *sd);
@@ -410,6 +413,10 @@ void pg_text_unref(struct pg_text *t);
 struct pg_cols *pg_cols_new(uint32_t n, const uint32_t *pairs, const char *json,
 			    size_t json_len);
 void pg_cols_unref(struct pg_cols *c);
+/* A statement / portal (starting at ts) called name, with one reference
+ * and nothing else known; NULL: no memory. */
+struct pg_stmt *pg_stmt_new(const char *name);
+struct pg_portal *pg_portal_new(const char *name, uint64_t ts);
 void pg_stmt_unref(struct pg_stmt *s);
 void pg_portal_unref(struct pg_portal *p);
 /* Forget the statement / portal called name (only if it is `only`, when

@@ -128,13 +128,10 @@ static void pg_fe_startup(struct pg_state *st, struct adi_emit *em, const struct
 static void pg_fe_parse(struct pg_state *st, const struct adi_msg *m, struct pg_body *mb,
 			struct pg_op *op)
 {
-	struct pg_stmt *s = calloc(1, sizeof(*s));
+	struct pg_stmt *s = pg_stmt_new(mb->name);
 
-	if (!s || !(s->n.name = strdup(mb->name))) {
-		free(s);
+	if (!s)
 		return;
-	}
-	s->n.ref = 1;
 	/* a Parse cut before its text still has one: empty */
 	s->sql = mb->sql ? mb->sql : pg_text_new(NULL, 0, false);
 	mb->sql = NULL;
@@ -154,13 +151,10 @@ static void pg_fe_parse(struct pg_state *st, const struct adi_msg *m, struct pg_
 static void pg_fe_bind(struct pg_state *st, const struct adi_msg *m, struct pg_body *mb,
 		       struct pg_op *op)
 {
-	struct pg_portal *p = calloc(1, sizeof(*p));
+	struct pg_portal *p = pg_portal_new(mb->name, m->ts_first);
 
-	if (!p || !(p->n.name = strdup(mb->name))) {
-		free(p);
+	if (!p)
 		return;
-	}
-	p->n.ref = 1;
 	p->stmt = pg_stmt_get(st, mb->stmt);
 	p->bound = true;
 	p->vals = mb->vals;
