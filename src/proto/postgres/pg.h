@@ -6,11 +6,11 @@
  *
  * The folder, by concern:
  *   frame.c  framing: message headers, parse() / gap() / resync()
- *   body.c   message bodies into fields (kept bytes, field-by-field reads)
+ *   body.c   message bodies into typed bodies (struct pg_body), and their ring
  *   sniff.c  recognising a message start: sniff() and the resync probe
- *   values.c parameter and row values as text (binary by type OID)
+ *   values.c parameter and row values written as text (binary by type OID)
  *   named.c  statement texts, columns, the statement and portal tables
- *   event.c  sql_query events: building, holding until ReadyForQuery
+ *   event.c  sql_query events: writing, holding until ReadyForQuery
  *   split.c  a simple query cut into its statements
  *   stitch.c replaying the conversation: requests matched with replies
  *   table.c  start(), fini() and the adi_proto_postgres table
