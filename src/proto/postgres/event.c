@@ -66,17 +66,22 @@ void pg_w_base(struct adi_jw *w, const struct pg_state *st, const struct pg_body
  * MOVE n, FETCH n, COPY n, MERGE n. false for tags without a count. */
 static bool pg_tag_rows(const char *tag, int64_t *rows)
 {
-	static const char *const counted[] = {
-		"INSERT ", "UPDATE ", "DELETE ", "SELECT ", "MOVE ", "FETCH ",
-		"COPY ", "MERGE ",
-	};
-	const char *sp = strrchr(tag, ' ');
+	const char *sp;
 	int64_t v = 0;
-	bool ok = false;
+	bool ok;
 
-	for (size_t i = 0; i < sizeof(counted) / sizeof(*counted); i++)
-		ok |= !strncmp(tag, counted[i], strlen(counted[i]));
-	if (!ok || !sp || !sp[1])
+	switch (tag[0]) { /* the command names the tag starts with */
+	case 'I': ok = !strncmp(tag, "INSERT ", 7); break;
+	case 'U': ok = !strncmp(tag, "UPDATE ", 7); break;
+	case 'D': ok = !strncmp(tag, "DELETE ", 7); break;
+	case 'S': ok = !strncmp(tag, "SELECT ", 7); break;
+	case 'M': ok = !strncmp(tag, "MOVE ", 5) || !strncmp(tag, "MERGE ", 6); break;
+	case 'F': ok = !strncmp(tag, "FETCH ", 6); break;
+	case 'C': ok = !strncmp(tag, "COPY ", 5); break;
+	default: ok = false; break;
+	}
+	sp = ok ? strrchr(tag, ' ') : NULL;
+	if (!sp || !sp[1])
 		return false;
 	for (sp++; *sp; sp++) {
 		if (*sp < '0' || *sp > '9' || v > (INT64_MAX - 9) / 10)
