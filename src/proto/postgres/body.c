@@ -146,7 +146,9 @@ struct pg_body *pg_body_of(struct pg_state *st, const struct adi_msg *m)
 		if (b->seq > m->key)
 			break;
 		sd->rhead = (sd->rhead + 1) % PG_RING;
-		sd->rlen--;
+		if (!--sd->rlen && !sd->in_body)
+			sd->rhead = 0; /* nothing waits nor is read: the next
+					* message takes the slot still in cache */
 		if (b->seq == m->key)
 			return b;
 		/* an older body: its message was dropped by the engine */

@@ -55,7 +55,8 @@ void pg_op_pop(struct pg_state *st)
 	pg_text_unref(o->q);
 	memset(o, 0, sizeof(*o));
 	st->op_head = (st->op_head + 1) % PG_MAX_OPS;
-	st->op_len--;
+	if (!--st->op_len)
+		st->op_head = 0; /* empty: start again at the slots still in cache */
 	st->q_nres = 0;
 	st->q_err = -1;
 	st->q_syntax = false;
