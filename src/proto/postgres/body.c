@@ -114,7 +114,7 @@ void pg_body_clear(struct pg_body *b)
 	b->rows = b->copy_bytes = b->copy_msgs = 0;
 	b->pid = 0;
 	b->what = b->tx = 0;
-	b->syntax = b->bound = false;
+	b->syntax = false;
 	b->tag_len = 0;
 	b->name[0] = b->stmt[0] = b->tag[0] = '\0';
 }
@@ -737,7 +737,6 @@ static void pg_prog_fields(struct pg_side *sd, struct pg_body *bd)
 	}
 	if (sd->arr_on)
 		pg_arr_end(sd, bd);
-	bd->bound = sd->type == 'B';
 }
 
 /* A startup-phase packet kept whole (b[0..n)). */

@@ -121,7 +121,6 @@ struct pg_body {
 	uint8_t what;          /* D, C (frontend): 'S' or 'P' (0: none) */
 	uint8_t tx;            /* Z: the status byte (0: none) */
 	bool syntax;           /* E: SQLSTATE 42601 */
-	bool bound;            /* B */
 	uint16_t tag_len;
 	char name[PG_MAX_NAME + 1]; /* P: statement; B, E: portal; D, C (frontend):
 				     * the one named ("" when absent) */
