@@ -3,8 +3,10 @@
 # `git describe` says of HEAD, as semver build metadata:
 #   at the tag v<BASE>, clean      0.1.0
 #   N commits after a v* tag       0.1.0+N.g<hash>
-#   no v* tag reachable            0.1.0+g<hash>
+#   no v* tag: N commits in all    0.1.0+N.g<hash>
 #   uncommitted changes            ... .dirty
+# BASE is the release this build is or follows; N makes later builds of a
+# branch sort later, as Debian compares versions.
 # Writes OUT_H (ADI_VERSION for src/lib/version.c) and OUT_TXT (the bare
 # string, for CPack) only when their text changes: an unchanged version
 # rebuilds nothing. Not a checkout (a source tarball), or no git: BASE.
@@ -31,8 +33,17 @@ if(ADI_GIT)
         list(APPEND meta dirty)
       endif()
     elseif(rc EQUAL 0 AND desc MATCHES "^([0-9a-f]+)(-dirty)?$")
-      list(APPEND meta "g${CMAKE_MATCH_1}")
-      if(CMAKE_MATCH_2)
+      set(hash "${CMAKE_MATCH_1}")
+      set(dirty "${CMAKE_MATCH_2}")
+      # no tag: the commits since the start, so that later builds sort
+      # later (a Debian package's version; the hash alone would not)
+      execute_process(COMMAND ${ADI_GIT} -C "${SRC_DIR}" rev-list --count HEAD
+        OUTPUT_VARIABLE count OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+      if(count MATCHES "^[0-9]+$")
+        list(APPEND meta "${count}")
+      endif()
+      list(APPEND meta "g${hash}")
+      if(dirty)
         list(APPEND meta dirty)
       endif()
     endif()

@@ -5,9 +5,10 @@
 #ifndef ADI_VERSION_H
 #define ADI_VERSION_H
 
-/* "0.1.0", "0.1.0+g87c185e3a1b2" (a commit after the release's tag, or no
- * tag), "...dirty" (uncommitted changes); "unknown" when built without CMake
- * (fuzz/run.sh). A static string. */
+/* "0.1.0" (the release's tag), "0.1.0+168.g87c185ea288f" (168 commits
+ * after the tag, or in all when there is none), "....dirty" (uncommitted
+ * changes); "unknown" when built without CMake (fuzz/run.sh). A static
+ * string. */
 const char *adi_version(void);
 
 #endif
