@@ -28,8 +28,10 @@
 #include "json.h"
 
 /* Top-level members whose offsets a writer keeps; past that, adi_jw_get
- * scans the text (an event has about twenty). */
-#define ADI_JW_INDEX 40
+ * scans the text. Messages, which are read back, have a dozen at most;
+ * events, which have up to about twenty, are never read back. Small: a
+ * message carries one writer. */
+#define ADI_JW_INDEX 24
 
 struct adi_jw {
 	char *buf;            /* owned; NUL-terminated once anything is written */

@@ -74,6 +74,21 @@ struct adi_msg {
 	struct adi_msg *next;   /* queue link, the engine's */
 };
 
+/* An empty message, as parse() is given it (the writer's index is left
+ * as it is: only its first nmem entries are ever read, and a message is
+ * made per parse call). */
+static inline void adi_msg_init(struct adi_msg *m)
+{
+	m->dir = ADI_DIR_NONE;
+	m->kind = 0;
+	m->key = 0;
+	m->ts_first = m->ts_last = m->wire_bytes = 0;
+	m->fields = NULL;
+	adi_jw_init(&m->f);
+	m->incomplete = false;
+	m->next = NULL;
+}
+
 /* A FIFO of messages of one direction, owned by the engine. */
 struct adi_msgq {
 	struct adi_msg *head, *tail;
