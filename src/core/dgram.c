@@ -100,16 +100,20 @@ void adi_dgram_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw
 
 	/* a socket that no connect() named sends or receives first: that
 	 * tells its side better than the ports (a server's may be high) */
-	if (c->midlife && !c->s[0].first_ts && !c->s[1].first_ts)
+	if (c->midlife && !c->s[0].first_ts && !c->s[1].first_ts && c->role != (d ? 2 : 1)) {
 		c->role = d ? 2 : 1;
+		adi_conn_forget_member(c);
+	}
 	if (!s->first_ts)
 		s->first_ts = f->ts_ns;
 	s->last_ts = f->ts_ns;
 	s->bytes += f->size;
 	/* a unix datagram socket's own name comes with its datagrams (path) */
-	if (!c->local[0] && f->path_len && ev->path)
+	if (!c->local[0] && f->path_len && ev->path) {
 		adi_sockaddr_str((const uint8_t *)ev->path, f->path_len, c->local,
 				 sizeof(c->local));
+		adi_conn_forget_member(c);
+	}
 	if (e->o.no_net)
 		return;
 	dgram_peer(c, ev, &peer, ptxt, sizeof(ptxt));

@@ -125,6 +125,9 @@ struct adi_conn {
 	uint8_t late_tries;      /* chunks offered to the classifier since */
 	struct adi_pconn pc;     /* the decoder's streams (stream.h) */
 	struct adi_stream s[2];  /* [0] out (written by us), [1] in */
+	char *conn_json;         /* the conn member's value as written, owned;
+				  * NULL: write it again (its ends changed) */
+	uint32_t conn_json_len;
 	struct adi_conn *next, *prev; /* engine's open list */
 };
 
@@ -215,8 +218,11 @@ struct adi_conn_emit {
 	struct adi_conn *c;
 };
 void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi_conn *c);
-/* The conn member of a network event; remote NULL: the connection's. */
-void adi_conn_member(struct adi_jw *w, const struct adi_conn *c, const char *remote);
+/* The conn member of a network event; remote NULL: the connection's
+ * (written once, then copied: adi_conn_forget_member() when its role or
+ * ends change). */
+void adi_conn_member(struct adi_jw *w, struct adi_conn *c, const char *remote);
+void adi_conn_forget_member(struct adi_conn *c);
 /* A sockaddr as a task passed or got it: *ep for AF_INET/AF_INET6 (true),
  * and as text (inet as adi_endpoint_str, unix paths, "@name" abstract). */
 bool adi_sockaddr_ep(const uint8_t *sa, size_t len, struct adi_endpoint *ep);

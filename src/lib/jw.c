@@ -85,6 +85,16 @@ int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src)
 	return 0;
 }
 
+void adi_jw_truncate(struct adi_jw *w, size_t off)
+{
+	if (w->err || off >= w->len)
+		return;
+	w->len = off;
+	w->buf[off] = '\0';
+	while (w->nmem && w->nmem <= ADI_JW_INDEX && w->mem[w->nmem - 1].off >= off)
+		w->nmem--;
+}
+
 /* ---- commas ---- */
 
 /* Inside a container, an item after another one needs a comma: whatever
@@ -280,7 +290,7 @@ void adi_jw_double(struct adi_jw *w, double d)
 /* The length of the run at b[0..n) that needs no look: no control byte, no
  * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
  * x86-64 has), else 8 (bodies are mostly plain text). */
-static size_t adi_jw_plain_run(const uint8_t *b, size_t n)
+size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
 	size_t i = 0;
 
@@ -530,7 +540,8 @@ static bool adi_jv_key_is(const char *p, const char *q, const char *k, size_t kn
 
 struct adi_jv_it adi_jv_iter_list(struct adi_jv list)
 {
-	struct adi_jv_it it = { list.p, list.p + list.n, true };
+	/* an absent list has no pointer to add to (NULL + 0) */
+	struct adi_jv_it it = { list.p, list.p ? list.p + list.n : NULL, true };
 
 	return it;
 }
@@ -638,6 +649,22 @@ struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k)
 		return v;
 	}
 	return none;
+}
+
+struct adi_jv adi_jw_member_at(const struct adi_jw *w, uint32_t i)
+{
+	struct adi_jv v = { NULL, 0 };
+	const char *end;
+
+	if (w->err || i >= w->nmem || i >= ADI_JW_INDEX || w->mem[i].klen == UINT32_MAX)
+		return v;
+	end = i + 1 < w->nmem && i + 1 < ADI_JW_INDEX ? w->buf + w->mem[i + 1].off - 1
+						      : w->buf + w->len;
+	if (i + 1 < w->nmem && i + 1 >= ADI_JW_INDEX)
+		return v; /* its end is past what the index knows */
+	v.p = w->buf + w->mem[i].off + w->mem[i].klen + 3; /* past "key": */
+	v.n = (size_t)(end - v.p);
+	return v;
 }
 
 enum adi_jtype adi_jv_type(struct adi_jv v)

@@ -281,6 +281,7 @@ void adi_trace_in_close(struct adi_trace_in *r)
 		fclose(r->f);
 	sqlite3_finalize(r->q);
 	sqlite3_close(r->db);
+	adi_jw_fini(&r->fw);
 	free(r->line);
 	free(r->kind);
 	free(r);
