@@ -409,12 +409,13 @@ bool adi_pconn_datagram(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, i
 {
 	struct adi_pstream *s = &pc->d[d];
 	enum adi_dir dir = d ? ADI_DIR_IN : ADI_DIR_OUT;
-	struct adi_msg m = { 0 }, *q;
+	struct adi_msg m, *q;
 	size_t used = 0;
 	enum adi_parse r;
 
 	if (s->done)
 		return false;
+	adi_msg_init(&m);
 	m.incomplete = cut;
 	r = pc->proto->parse(pc->st, cfg, dir, n ? b : (const uint8_t *)"", n, &used, &m);
 	if (r != ADI_PARSE_FRAME || !(q = adi_msg_new())) {
