@@ -41,11 +41,11 @@ uint8_t my_pk_first(const struct my_side *sd)
 	return sd->pk_len ? sd->pk[0] : 0;
 }
 
-/* A new message starts on the side: its fields are an empty object. */
+/* A new message starts on the side: no fields written yet. */
 void my_side_msg(struct my_side *sd)
 {
-	adi_j_free(sd->f);
-	sd->f = adi_j_obj();
+	adi_jw_reset(&sd->mw);
+	sd->msg = true;
 	sd->incomplete = sd->cut = false;
 }
 
@@ -84,8 +84,8 @@ void my_side_reset(struct my_side *sd)
 	sd->hdr_len = 0;
 	sd->pk_len = 0;
 	sd->pk_cut = false;
-	adi_j_free(sd->f);
-	sd->f = NULL;
+	adi_jw_reset(&sd->mw);
+	sd->msg = false;
 	sd->incomplete = sd->cut = false;
 	my_walk_begin(&sd->w, W_TEXT_ROW, 0, false);
 }
@@ -96,7 +96,7 @@ static enum adi_parse my_cut_short(struct mysql_state *st, struct my_side *sd, b
 {
 	enum adi_parse r = ADI_PARSE_AGAIN;
 
-	if (!sd->f)
+	if (!sd->msg)
 		return r;
 	if (sd->held) {
 		/* bytes were held when the direction ended, or dropped by a
@@ -110,14 +110,10 @@ static enum adi_parse my_cut_short(struct mysql_state *st, struct my_side *sd, b
 		if (sd->in_pkt && sd->what == P_CMD)
 			r = my_cmd_end(st, sd, cfg, out);
 	} else if (st->rph == R_AUTH) {
-		r = my_auth_done(st, sd, out, NULL);
-		adi_j_set_null(out->fields, "command_tag");
+		r = my_auth_done(st, sd, out, NULL, true);
 	} else if (st->rph != R_IDLE || sd->in_pkt) {
-		if (adi_j_get(sd->f, "columns")) {
-			adi_j_set_int(sd->f, "rows", (int64_t)st->rows);
-			adi_j_set(sd->f, "rows_sample", st->rsample);
-			st->rsample = NULL;
-		}
+		if (st->cols_are != MY_COLS_NONE)
+			my_rows(st, &sd->mw); /* the rows read so far */
 		r = my_resp_frame(st, sd, out, false);
 	}
 	my_side_reset(sd);
@@ -265,7 +261,7 @@ bool mysql_gap(void *vst, enum adi_dir dir, uint64_t n)
  * had started, the place of every command awaiting a reply (see resync). */
 static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli)
 {
-	bool started = sd->in_pkt || sd->f || st->rph != R_IDLE;
+	bool started = sd->in_pkt || sd->msg || st->rph != R_IDLE;
 
 	sd->resyncing = true;
 	my_side_reset(sd);
@@ -277,8 +273,7 @@ static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli)
 		my_fifo_pop(st);
 	st->rph = R_IDLE;
 	st->maybe_eof = false;
-	adi_j_free(st->rsample);
-	st->rsample = NULL;
+	st->sampling = false;
 }
 
 /* resync(): client direction: the first offset where my_cmd_plausible()

@@ -14,7 +14,7 @@
 
 #include "../mysql.h"
 #include "../../lib/cursor.h"
-#include "../../lib/json.h"
+#include "../../lib/jw.h"
 
 /* Limits (docs/mysql.md, "Limits"). */
 #define MY_SQL_MAX (64 * 1024)    /* statement text kept; beyond: truncated */
@@ -91,8 +91,10 @@ struct my_pend {
 	uint64_t key;
 	uint8_t cmd;
 	uint32_t stmt;          /* EXECUTE, FETCH, RESET, BULK: statement id */
-	char *sql;              /* PREPARE: the text, for the statement map */
-	size_t sql_len;
+	char *sql;              /* PREPARE: the text as the JSON value the
+				 * events show, for the statement map */
+	size_t sql_json_len;    /* its length */
+	size_t sql_len;         /* the text's own length (the map's budget) */
 	bool sql_cut;
 	char *arg, *arg2;       /* INIT_DB: database; CHANGE_USER: user, database */
 };
@@ -102,8 +104,11 @@ struct my_stmt {
 	bool used;
 	uint32_t id;
 	uint64_t tick;          /* last use: the least recently used goes first */
-	char *sql;
-	size_t sql_len;
+	char *sql;              /* the text as a JSON value, written once at
+				 * PREPARE: every EXECUTE copies it as is */
+	size_t sql_json_len;
+	size_t sql_len;         /* the text's own length, counted against
+				 * MY_STMT_SQL_BUDGET */
 	bool sql_cut;
 	uint32_t nparams;
 	uint16_t *ptypes;       /* types the latest EXECUTE that bound them sent */
@@ -165,7 +170,10 @@ struct my_walk {
 	size_t v_len, v_alloc;
 	bool v_cut;
 	uint64_t raw_total;     /* WS_RAW: size of the raw block */
-	struct adi_jval *vals, *names;
+	/* the kept values and the parameter names, each written as a JSON
+	 * array while they are read (my_walk_vals, my_walk_names) */
+	struct adi_jw vals, names;
+	uint32_t nnames;
 };
 
 /* How the bytes of a packet are taken. */
@@ -204,10 +212,19 @@ struct my_side {
 	bool resyncing;         /* resync() was called, parse() not since */
 	bool held;              /* parse() left bytes unconsumed: the engine may
 				 * drop them (a gap) without telling */
-	struct adi_jval *f;     /* the message being built (owned) */
+	bool msg;               /* a message is being built */
+	struct adi_jw mw;       /* its fields, written as its packets say them
+				 * (a response's spans several packets; what
+				 * must wait for the last one is kept typed in
+				 * the state): copied into the message's f
+				 * (adi_jw_copy) when it is complete */
 	bool incomplete;        /* bytes of it were lost */
 	bool cut;               /* a value of it was cut */
 };
+
+/* What a response says of its columns: nothing (an OK, an ERR), null
+ * (metadata not sent: OPTIONAL_RESULTSET_METADATA), or their names. */
+enum my_cols { MY_COLS_NONE, MY_COLS_NULL, MY_COLS_LIST };
 
 /* Where the response being read is. */
 enum my_rph {
@@ -232,7 +249,8 @@ struct mysql_state {
 	int deprecate_eof;      /* EOF_UNKNOWN, EOF_SENT, EOF_DEPRECATED */
 	char *server_version, *auth_plugin, *user, *database;
 	uint32_t conn_id;
-	struct adi_jval *attrs; /* connection attributes of the login */
+	struct adi_jw attrs;    /* connection attributes of the login: a JSON
+				 * object, until the login's end takes it */
 	int tx;                 /* TX_UNKNOWN, TX_IDLE, TX_IN */
 	/* commands */
 	uint64_t next_key;      /* the latest command's ordinal */
@@ -250,7 +268,10 @@ struct mysql_state {
 	uint16_t *rtypes;
 	size_t rtypes_alloc;
 	bool rtypes_ok;         /* rtypes hold the types of the ncols columns */
-	struct adi_jval *rsample;
+	enum my_cols cols_are;  /* what the response says of its columns */
+	struct adi_jw cols;     /* ... their names, a JSON array (MY_COLS_LIST) */
+	bool sampling;          /* a response is being read: rows go to sample */
+	struct adi_jw sample;   /* the rows kept, a JSON array of arrays */
 	bool maybe_eof;         /* an EOF may still end the previous response */
 	/* prepared statements */
 	struct my_stmt *stmts;  /* MY_MAX_STMTS, allocated at the first */
@@ -304,7 +325,7 @@ enum my_ps my_greeting_plausible(const uint8_t *b, size_t n);
 enum adi_parse my_cli_login(struct mysql_state *st, struct my_side *sd,
 			    struct adi_msg *out);
 enum adi_parse my_auth_done(struct mysql_state *st, struct my_side *sd,
-			    struct adi_msg *out, struct adi_jval *err);
+			    struct adi_msg *out, struct adi_cur *err, bool no_tag);
 enum adi_parse my_srv_greeting(struct mysql_state *st, struct my_side *sd,
 			       struct adi_msg *out);
 enum adi_parse my_srv_auth(struct mysql_state *st, struct my_side *sd,
@@ -326,13 +347,14 @@ enum adi_parse my_cli_end(struct mysql_state *st, struct my_side *sd,
 enum my_ps my_resp_plausible(uint8_t cmd, const uint8_t *b, size_t n);
 void my_ok_parse(struct mysql_state *st, struct adi_cur *c, struct my_ok *o);
 void my_status(struct mysql_state *st, unsigned status);
-struct adi_jval *my_err(struct adi_cur *c);
+void my_err(struct adi_jw *w, struct adi_cur *c);
 enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 			const struct adi_proto_cfg *cfg,
 			const uint8_t *b, size_t n);
 enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 			  const struct adi_proto_cfg *cfg, struct adi_msg *out);
-void my_after(struct mysql_state *st, struct adi_jval *f);
+void my_after(struct mysql_state *st, struct adi_jw *w);
+void my_rows(struct mysql_state *st, struct adi_jw *w);
 enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 			     struct adi_msg *out, bool more);
 
@@ -340,16 +362,20 @@ enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null);
 bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len);
 const uint8_t *my_nulstr(struct adi_cur *c, size_t *len);
-struct adi_jval *my_jbytes(const uint8_t *b, size_t n, bool cut);
-struct adi_jval *my_jbase64(const uint8_t *b, size_t n);
-struct adi_jval *my_jfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void my_wbytes(struct adi_jw *w, const uint8_t *b, size_t n, bool cut);
+void my_wbase64(struct adi_jw *w, const uint8_t *b, size_t n);
+void my_wfmt(struct adi_jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void my_wdec(struct adi_jw *w, bool neg, uint64_t v);
 void my_walk_begin(struct my_walk *w, enum my_wmode mode, uint32_t n, bool keep);
+struct adi_jv my_walk_vals(struct my_walk *w);
+struct adi_jv my_walk_names(struct my_walk *w);
 void my_walk_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 		  struct my_walk *w, struct adi_cur *in);
 void my_walk_end(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 		 struct my_walk *w);
 void my_walk_fini(struct my_walk *w);
-struct adi_jval *my_coldef(struct adi_cur *c, bool field_list, uint16_t *type);
+bool my_coldef(struct adi_cur *c, bool field_list, uint16_t *type,
+	       const uint8_t **name, size_t *name_len);
 
 /* state.c: storage, prepared statements, long data, the command FIFO */
 char *my_strdup(const uint8_t *b, size_t n);
@@ -359,8 +385,7 @@ bool my_keep_capped(uint8_t **buf, size_t *len, size_t *alloc, size_t cap,
 		    const uint8_t *p, size_t k);
 struct my_stmt *my_stmt_find(struct mysql_state *st, uint32_t id);
 struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
-			    const char *sql, size_t len, bool cut,
-			    uint32_t nparams);
+			    const struct my_pend *pe, uint32_t nparams);
 void my_stmt_clear(struct mysql_state *st, struct my_stmt *s);
 void my_stmt_forget_all(struct mysql_state *st);
 struct my_long *my_long_find(struct mysql_state *st, uint32_t stmt,

@@ -104,13 +104,14 @@ static struct my_stmt *my_stmt_lru(struct mysql_state *st)
 	return old;
 }
 
-/* Remember a statement (its text is copied); the least recently used
- * ones are forgotten beyond MY_MAX_STMTS or MY_STMT_SQL_BUDGET bytes. */
+/* Remember a statement prepared by the command pe (its text, as JSON,
+ * is copied); the least recently used ones are forgotten beyond
+ * MY_MAX_STMTS or MY_STMT_SQL_BUDGET bytes of text. */
 struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
-			    const char *sql, size_t len, bool cut,
-			    uint32_t nparams)
+			    const struct my_pend *pe, uint32_t nparams)
 {
 	struct my_stmt *s = NULL, *old;
+	size_t len = pe->sql ? pe->sql_len : 0;
 
 	if (!st->stmts) {
 		st->stmts = calloc(MY_MAX_STMTS, sizeof(*st->stmts));
@@ -132,10 +133,11 @@ struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
 	s->id = id;
 	s->tick = ++st->tick;
 	s->nparams = nparams;
-	if (sql) {
-		s->sql = my_strdup((const uint8_t *)sql, len);
+	if (pe->sql) {
+		s->sql = my_strdup((const uint8_t *)pe->sql, pe->sql_json_len);
+		s->sql_json_len = pe->sql_json_len;
 		s->sql_len = s->sql ? len : 0;
-		s->sql_cut = cut;
+		s->sql_cut = pe->sql_cut;
 		st->sql_bytes += s->sql_len;
 	}
 	st->last_prepared = id;
@@ -270,6 +272,7 @@ void mysql_fini(void *vst)
 	for (int i = 0; i < 2; i++) {
 		my_side_reset(&st->side[i]);
 		my_walk_fini(&st->side[i].w);
+		adi_jw_fini(&st->side[i].mw);
 		free(st->side[i].pk);
 	}
 	while (st->fifo_len)
@@ -277,8 +280,9 @@ void mysql_fini(void *vst)
 	my_stmt_forget_all(st);
 	free(st->stmts);
 	free(st->rtypes);
-	adi_j_free(st->rsample);
-	adi_j_free(st->attrs);
+	adi_jw_fini(&st->cols);
+	adi_jw_fini(&st->sample);
+	adi_jw_fini(&st->attrs);
 	free(st->server_version);
 	free(st->auth_plugin);
 	free(st->user);
