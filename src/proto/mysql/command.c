@@ -424,7 +424,8 @@ static enum adi_parse my_cmd_frame(struct mysql_state *st, struct my_side *sd,
 	struct adi_jw *f = &sd->mw;
 
 	my_com_name(f, st->ccmd);
-	adi_jw_kbool(f, "truncated", cut || sd->cut);
+	if (cut || sd->cut) /* absent: false */
+		adi_jw_kbool(f, "truncated", true);
 	if (st->database)
 		adi_jw_kstr(f, "database", st->database);
 	if (st->user)

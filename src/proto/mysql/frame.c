@@ -32,13 +32,13 @@ struct adi_cur my_pk_cur(const struct my_side *sd)
 {
 	static const uint8_t none[1];
 
-	return adi_cur_make(sd->pk ? sd->pk : none, sd->pk_len);
+	return adi_cur_make(sd->pkb ? sd->pkb : none, sd->pk_len);
 }
 
 /* The first payload byte of the packet (0 when it is empty). */
 uint8_t my_pk_first(const struct my_side *sd)
 {
-	return sd->pk_len ? sd->pk[0] : 0;
+	return sd->pk_len ? sd->pkb[0] : 0;
 }
 
 /* A new message starts on the side: no fields written yet. */
@@ -49,27 +49,39 @@ void my_side_msg(struct my_side *sd)
 	sd->incomplete = sd->cut = false;
 }
 
-/* H_COPY: keep what fits in pk_cap of the rest of in (all consumed). */
-static void my_keep(struct my_side *sd, struct adi_cur *in)
+/* H_COPY: keep what fits in pk_cap of the rest of in (all consumed).
+ * last: in ends the payload. When it also holds all of what is kept (the
+ * usual packet, whole in one read), the bytes are read where they are
+ * rather than copied. */
+static void my_keep(struct my_side *sd, struct adi_cur *in, bool last)
 {
-	if (my_keep_capped(&sd->pk, &sd->pk_len, &sd->pk_alloc, sd->pk_cap,
-			   adi_cur_ptr(in), adi_cur_left(in)))
-		sd->pk_cut = true;
-	adi_cur_skip(in, adi_cur_left(in));
+	size_t k = adi_cur_left(in);
+
+	if (last && !sd->pk_len && !sd->pk_cut && k <= sd->pk_cap) {
+		sd->pkb = adi_cur_ptr(in);
+		sd->pk_len = k;
+	} else {
+		if (my_keep_capped(&sd->pk, &sd->pk_len, &sd->pk_alloc, sd->pk_cap,
+				   adi_cur_ptr(in), k))
+			sd->pk_cut = true;
+		sd->pkb = sd->pk;
+	}
+	adi_cur_skip(in, k);
 }
 
-/* Payload bytes of the packet in progress go to its handler. */
+/* Payload bytes of the packet in progress go to its handler (last: they
+ * end its payload). */
 static void my_feed(struct mysql_state *st, struct my_side *sd,
-		    const struct adi_proto_cfg *cfg, struct adi_cur *in)
+		    const struct adi_proto_cfg *cfg, struct adi_cur *in, bool last)
 {
 	switch (sd->h) {
 	case H_COPY:
-		my_keep(sd, in);
+		my_keep(sd, in, last);
 		break;
 	case H_WALK:
 		my_walk_feed(st, cfg, &sd->w, in);
 		if (adi_cur_left(in) && sd->w.mode == W_QATTR)
-			my_keep(sd, in); /* the statement text */
+			my_keep(sd, in, last); /* the statement text */
 		break;
 	case H_SKIP:
 		break;
@@ -83,6 +95,7 @@ void my_side_reset(struct my_side *sd)
 	sd->left = 0;
 	sd->hdr_len = 0;
 	sd->pk_len = 0;
+	sd->pkb = NULL;
 	sd->pk_cut = false;
 	adi_jw_reset(&sd->mw);
 	sd->msg = false;
@@ -133,6 +146,7 @@ static void my_pkt_begin(struct mysql_state *st, struct my_side *sd, struct adi_
 	sd->plen = 0;
 	sd->damaged = false;
 	sd->pk_len = 0;
+	sd->pkb = NULL;
 	sd->pk_cut = false;
 	sd->hdr_len = 0;
 	sd->strict = false;
@@ -193,7 +207,7 @@ enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 			if (!k)
 				break;
 			adi_cur_sub(&in, k, &chunk);
-			my_feed(st, sd, cfg, &chunk);
+			my_feed(st, sd, cfg, &chunk, k == sd->left && !sd->more);
 			sd->left -= (uint32_t)k;
 			sd->plen += k;
 			continue;

@@ -206,6 +206,10 @@ struct my_side {
 	bool nomsg;             /* the packet makes no message (SKIPped) */
 	uint8_t *pk;            /* H_COPY: the first pk_cap payload bytes */
 	size_t pk_len, pk_cap, pk_alloc;
+	const uint8_t *pkb;     /* where they are: pk, or the input itself when
+				 * one piece of it held them all (borrowed: the
+				 * packet's end handler runs in the same parse()
+				 * call; nothing reads it afterwards) */
 	bool pk_cut;            /* bytes beyond pk_cap were dropped */
 	struct my_walk w;
 	bool strict;            /* after resync: only what resync() accepts */

@@ -721,7 +721,7 @@ static enum adi_parse my_srv_stats(struct mysql_state *st, struct my_side *sd,
 				   struct adi_msg *out)
 {
 	adi_jw_key(&sd->mw, "info"); /* command_tag: null */
-	my_wbytes(&sd->mw, sd->pk, sd->pk_len, sd->pk_cut);
+	my_wbytes(&sd->mw, sd->pkb, sd->pk_len, sd->pk_cut);
 	return my_resp_frame(st, sd, out, false);
 }
 

@@ -106,9 +106,10 @@ static bool my_mit_next(struct my_mit *m, struct adi_jv *key, struct adi_jv *val
  * capabilities, attributes, compressed). */
 #define MY_EXTRAS 16
 
-/* A message's fields, read once: the known members (absent views for the
- * others) and the extras, in their order. */
+/* A message's fields, read once: the known members and the extras, in
+ * their order. */
 struct my_fields {
+	uint32_t has;            /* bit k: v[k] was read */
 	struct adi_jv v[K_N];
 	struct adi_jv xk[MY_EXTRAS], xv[MY_EXTRAS]; /* key tokens, values */
 	unsigned nx;
@@ -119,7 +120,7 @@ static void my_fields_read(struct my_fields *x, const struct adi_jw *f)
 	struct my_mit m;
 	struct adi_jv key, val;
 
-	memset(x->v, 0, sizeof(x->v));
+	x->has = 0;
 	x->nx = 0;
 	my_mit_init(&m, f);
 	while (my_mit_next(&m, &key, &val)) {
@@ -127,11 +128,20 @@ static void my_fields_read(struct my_fields *x, const struct adi_jw *f)
 
 		if (k < K_N) {
 			x->v[k] = val; /* a later one wins (none is written twice) */
+			x->has |= 1u << k;
 		} else if (x->nx < MY_EXTRAS) {
 			x->xk[x->nx] = key;
 			x->xv[x->nx++] = val;
 		}
 	}
+}
+
+/* Known member k of x, or an absent view. */
+static struct adi_jv my_v(const struct my_fields *x, enum my_k k)
+{
+	struct adi_jv none = { NULL, 0 };
+
+	return x->has >> k & 1 ? x->v[k] : none;
 }
 
 /* The extras of a message, into w, in its order. */
@@ -177,22 +187,22 @@ static void my_event(struct adi_emit *em, const struct my_fields *c,
 		     int result)
 {
 	struct adi_jw *w = adi_emit_begin(em);
-	bool inc = lost || my_true(c->v[K_INCOMPLETE]) || my_true(r->v[K_INCOMPLETE]);
+	bool inc = lost || my_true(my_v(c, K_INCOMPLETE)) || my_true(my_v(r, K_INCOMPLETE));
 
 	adi_jw_kstr(w, "db", "mysql");
-	adi_jw_kraw(w, "sql", c->v[K_SQL]);
-	my_kraw_or(w, "params", c->v[K_PARAMS], "[]");
-	adi_jw_kraw(w, "statement", my_pick(r->v[K_STATEMENT], c->v[K_STATEMENT]));
-	adi_jw_kraw(w, "columns", r->v[K_COLUMNS]);
-	my_kraw_or(w, "rows", r->v[K_ROWS], "0");
-	my_kraw_or(w, "rows_sample", r->v[K_ROWS_SAMPLE], "[]");
-	adi_jw_kraw(w, "command_tag", r->v[K_COMMAND_TAG]);
-	adi_jw_kraw(w, "error", r->v[K_ERROR]);
-	adi_jw_kraw(w, "tx", my_pick(r->v[K_TX], c->v[K_TX]));
-	adi_jw_kraw(w, "database", my_pick(r->v[K_DATABASE], c->v[K_DATABASE]));
-	adi_jw_kraw(w, "user", my_pick(r->v[K_USER], c->v[K_USER]));
-	adi_jw_kraw(w, "command", my_pick(r->v[K_COMMAND], c->v[K_COMMAND]));
-	adi_jw_kbool(w, "truncated", my_true(c->v[K_TRUNCATED]) || my_true(r->v[K_TRUNCATED]));
+	adi_jw_kraw(w, "sql", my_v(c, K_SQL));
+	my_kraw_or(w, "params", my_v(c, K_PARAMS), "[]");
+	adi_jw_kraw(w, "statement", my_pick(my_v(r, K_STATEMENT), my_v(c, K_STATEMENT)));
+	adi_jw_kraw(w, "columns", my_v(r, K_COLUMNS));
+	my_kraw_or(w, "rows", my_v(r, K_ROWS), "0");
+	my_kraw_or(w, "rows_sample", my_v(r, K_ROWS_SAMPLE), "[]");
+	adi_jw_kraw(w, "command_tag", my_v(r, K_COMMAND_TAG));
+	adi_jw_kraw(w, "error", my_v(r, K_ERROR));
+	adi_jw_kraw(w, "tx", my_pick(my_v(r, K_TX), my_v(c, K_TX)));
+	adi_jw_kraw(w, "database", my_pick(my_v(r, K_DATABASE), my_v(c, K_DATABASE)));
+	adi_jw_kraw(w, "user", my_pick(my_v(r, K_USER), my_v(c, K_USER)));
+	adi_jw_kraw(w, "command", my_pick(my_v(r, K_COMMAND), my_v(c, K_COMMAND)));
+	adi_jw_kbool(w, "truncated", my_true(my_v(c, K_TRUNCATED)) || my_true(my_v(r, K_TRUNCATED)));
 	if (result)
 		adi_jw_kint(w, "result", result);
 	my_extras(w, c);
@@ -222,22 +232,22 @@ static void my_connect_event(struct adi_emit *em, struct adi_msg *g,
 	adi_jw_kraw(w, "params", (struct adi_jv){ "[]", 2 });
 	adi_jw_knull(w, "statement");
 	adi_jw_knull(w, "columns");
-	my_kraw_or(w, "rows", af.v[K_ROWS], "0");
-	my_kraw_or(w, "rows_sample", af.v[K_ROWS_SAMPLE], "[]");
-	adi_jw_kraw(w, "command_tag", af.v[K_COMMAND_TAG]);
-	adi_jw_kraw(w, "error", af.v[K_ERROR]);
-	adi_jw_kraw(w, "tx", af.v[K_TX]);
-	adi_jw_kraw(w, "database", af.v[K_DATABASE]);
-	adi_jw_kraw(w, "user", af.v[K_USER]);
+	my_kraw_or(w, "rows", my_v(&af, K_ROWS), "0");
+	my_kraw_or(w, "rows_sample", my_v(&af, K_ROWS_SAMPLE), "[]");
+	adi_jw_kraw(w, "command_tag", my_v(&af, K_COMMAND_TAG));
+	adi_jw_kraw(w, "error", my_v(&af, K_ERROR));
+	adi_jw_kraw(w, "tx", my_v(&af, K_TX));
+	adi_jw_kraw(w, "database", my_v(&af, K_DATABASE));
+	adi_jw_kraw(w, "user", my_v(&af, K_USER));
 	adi_jw_kstr(w, "command", "CONNECT");
-	adi_jw_kbool(w, "truncated", my_true(af.v[K_TRUNCATED]));
+	adi_jw_kbool(w, "truncated", my_true(my_v(&af, K_TRUNCATED)));
 	my_extras(w, &gf);
 	my_extras(w, &af);
 	if (ssl) {
 		adi_jw_kraw(w, "capabilities", adi_jw_get(&ssl->f, "capabilities"));
 		adi_jw_kbool(w, "tls", true);
 	}
-	if ((g && g->incomplete) || (a && a->incomplete) || my_true(af.v[K_INCOMPLETE]))
+	if ((g && g->incomplete) || (a && a->incomplete) || my_true(my_v(&af, K_INCOMPLETE)))
 		adi_jw_kbool(w, "incomplete", true);
 	em->emit(em, "sql_query", t0, a ? (int64_t)a->ts_last : -1);
 }
@@ -296,7 +306,7 @@ void mysql_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 			y = adi_msgq_pop(sq);
 			my_fields_read(&cf, &c->f);
 			my_fields_read(&rf, &y->f);
-			more = my_true(rf.v[K_MORE]);
+			more = my_true(my_v(&rf, K_MORE));
 			if (st->res_key != c->key) {
 				st->res_key = c->key;
 				st->res_n = 0;
