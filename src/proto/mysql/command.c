@@ -10,17 +10,21 @@
 
 /* ---- command bytes ---- */
 
+/* The names as JSON strings, written as they are into every command. */
+#define Q(s) "\"" s "\""
 static const char *const my_com_names[0x20] = {
-	"COM_SLEEP", "COM_QUIT", "COM_INIT_DB", "COM_QUERY", "COM_FIELD_LIST",
-	"COM_CREATE_DB", "COM_DROP_DB", "COM_REFRESH", "COM_SHUTDOWN",
-	"COM_STATISTICS", "COM_PROCESS_INFO", "COM_CONNECT", "COM_PROCESS_KILL",
-	"COM_DEBUG", "COM_PING", "COM_TIME", "COM_DELAYED_INSERT",
-	"COM_CHANGE_USER", "COM_BINLOG_DUMP", "COM_TABLE_DUMP",
-	"COM_CONNECT_OUT", "COM_REGISTER_SLAVE", "COM_STMT_PREPARE",
-	"COM_STMT_EXECUTE", "COM_STMT_SEND_LONG_DATA", "COM_STMT_CLOSE",
-	"COM_STMT_RESET", "COM_SET_OPTION", "COM_STMT_FETCH", "COM_DAEMON",
-	"COM_BINLOG_DUMP_GTID", "COM_RESET_CONNECTION",
+	Q("COM_SLEEP"), Q("COM_QUIT"), Q("COM_INIT_DB"), Q("COM_QUERY"),
+	Q("COM_FIELD_LIST"), Q("COM_CREATE_DB"), Q("COM_DROP_DB"),
+	Q("COM_REFRESH"), Q("COM_SHUTDOWN"), Q("COM_STATISTICS"),
+	Q("COM_PROCESS_INFO"), Q("COM_CONNECT"), Q("COM_PROCESS_KILL"),
+	Q("COM_DEBUG"), Q("COM_PING"), Q("COM_TIME"), Q("COM_DELAYED_INSERT"),
+	Q("COM_CHANGE_USER"), Q("COM_BINLOG_DUMP"), Q("COM_TABLE_DUMP"),
+	Q("COM_CONNECT_OUT"), Q("COM_REGISTER_SLAVE"), Q("COM_STMT_PREPARE"),
+	Q("COM_STMT_EXECUTE"), Q("COM_STMT_SEND_LONG_DATA"), Q("COM_STMT_CLOSE"),
+	Q("COM_STMT_RESET"), Q("COM_SET_OPTION"), Q("COM_STMT_FETCH"),
+	Q("COM_DAEMON"), Q("COM_BINLOG_DUMP_GTID"), Q("COM_RESET_CONNECTION"),
 };
+#undef Q
 
 /* Member "command": the command's name ("COM_QUERY"; "COM_0x22"
  * unknown). */
@@ -28,7 +32,7 @@ static void my_com_name(struct adi_jw *w, uint8_t cmd)
 {
 	adi_jw_key(w, "command");
 	if (cmd < 0x20)
-		adi_jw_str(w, my_com_names[cmd]);
+		adi_jw_raw(w, my_com_names[cmd], strlen(my_com_names[cmd]));
 	else if (cmd == COM_STMT_BULK_EXECUTE)
 		adi_jw_str(w, "COM_STMT_BULK_EXECUTE");
 	else
@@ -426,12 +430,12 @@ static enum adi_parse my_cmd_frame(struct mysql_state *st, struct my_side *sd,
 	my_com_name(f, st->ccmd);
 	if (cut || sd->cut) /* absent: false */
 		adi_jw_kbool(f, "truncated", true);
-	if (st->database)
-		adi_jw_kstr(f, "database", st->database);
-	if (st->user)
-		adi_jw_kstr(f, "user", st->user);
+	if (st->database.s)
+		my_jstr_put(f, "database", &st->database);
+	if (st->user.s)
+		my_jstr_put(f, "user", &st->user);
 	if (st->tx != TX_UNKNOWN)
-		adi_jw_kstr(f, "tx", st->tx == TX_IN ? "in_tx" : "idle");
+		my_tx_put(f, st);
 	if (sd->damaged || sd->incomplete)
 		adi_jw_kbool(f, "incomplete", true);
 	pe->key = ++st->next_key;

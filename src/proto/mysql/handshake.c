@@ -216,7 +216,7 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 	if (!adi_cur_left(c) && (caps & CLIENT_SSL))
 		return true;
 	u = my_nulstr(c, &ul);
-	my_set_str(&st->user, u, ul);
+	my_jstr_set(&st->user, u, ul);
 	if (caps & CLIENT_PLUGIN_AUTH_LENENC) {
 		my_lenstr(c, &p, &pl);
 	} else if (caps & CLIENT_SECURE_CONNECTION) {
@@ -231,7 +231,7 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 	}
 	if ((caps & CLIENT_CONNECT_WITH_DB) && adi_cur_left(c)) {
 		p = my_nulstr(c, &pl);
-		my_set_str(&st->database, p, pl);
+		my_jstr_set(&st->database, p, pl);
 	}
 	if ((caps & CLIENT_PLUGIN_AUTH) && adi_cur_left(c)) {
 		p = my_nulstr(c, &pl);

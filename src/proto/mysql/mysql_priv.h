@@ -84,6 +84,14 @@ static inline size_t my_min(size_t a, uint64_t b)
 /* ---- state ---- */
 
 enum { EOF_UNKNOWN, EOF_SENT, EOF_DEPRECATED }; /* CLIENT_DEPRECATE_EOF in effect? */
+
+/* A string of the session (user, database) kept as the JSON value the
+ * events show: written once when it changes, copied as is into every
+ * message. s: the text (NUL-terminated), n its length; NULL: unknown. */
+struct my_jstr {
+	char *s;
+	size_t n;
+};
 enum { TX_UNKNOWN, TX_IDLE, TX_IN };
 
 /* A command awaiting its reply. */
@@ -251,7 +259,8 @@ struct mysql_state {
 	uint64_t srv_caps, cli_caps;
 	bool caps_known;        /* the login was seen */
 	int deprecate_eof;      /* EOF_UNKNOWN, EOF_SENT, EOF_DEPRECATED */
-	char *server_version, *auth_plugin, *user, *database;
+	char *server_version, *auth_plugin;
+	struct my_jstr user, database;
 	uint32_t conn_id;
 	struct adi_jw attrs;    /* connection attributes of the login: a JSON
 				 * object, until the login's end takes it */
@@ -357,14 +366,43 @@ enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 			const uint8_t *b, size_t n);
 enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 			  const struct adi_proto_cfg *cfg, struct adi_msg *out);
+void my_tx_put(struct adi_jw *w, const struct mysql_state *st);
 void my_after(struct mysql_state *st, struct adi_jw *w);
 void my_rows(struct mysql_state *st, struct adi_jw *w);
 enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 			     struct adi_msg *out, bool more);
 
 /* values.c: encodings, values, the value walker, column definitions */
-bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null);
-bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len);
+bool my_lenenc_any(struct adi_cur *c, uint64_t *v, bool *null);
+
+/* int<lenenc> (values.c, my_lenenc_any): the one-byte form, by far the
+ * most common (lengths of names and values), read inline. */
+static inline bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
+{
+	if (c->pos < c->n && c->p[c->pos] < 0xfb) {
+		*v = c->p[c->pos++];
+		if (null)
+			*null = false;
+		return true;
+	}
+	return my_lenenc_any(c, v, null);
+}
+bool my_lenstr_any(struct adi_cur *c, const uint8_t **s, size_t *len);
+
+/* string<lenenc> (values.c, my_lenstr_any): one shorter than 251 bytes
+ * and all there, the usual name or value, read inline. */
+static inline bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len)
+{
+	size_t left = c->n - c->pos;
+
+	if (!c->bad && left && c->p[c->pos] < 0xfb && c->p[c->pos] < left) {
+		*len = c->p[c->pos];
+		*s = c->p + c->pos + 1;
+		c->pos += 1 + *len;
+		return true;
+	}
+	return my_lenstr_any(c, s, len);
+}
 const uint8_t *my_nulstr(struct adi_cur *c, size_t *len);
 void my_wbytes(struct adi_jw *w, const uint8_t *b, size_t n, bool cut);
 void my_wbase64(struct adi_jw *w, const uint8_t *b, size_t n);
@@ -384,6 +422,8 @@ bool my_coldef(struct adi_cur *c, bool field_list, uint16_t *type,
 /* state.c: storage, prepared statements, long data, the command FIFO */
 char *my_strdup(const uint8_t *b, size_t n);
 void my_set_str(char **dst, const uint8_t *b, size_t n);
+void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n);
+void my_jstr_put(struct adi_jw *w, const char *k, const struct my_jstr *j);
 bool my_grow(void **buf, size_t *alloc, size_t want, size_t unit);
 bool my_keep_capped(uint8_t **buf, size_t *len, size_t *alloc, size_t cap,
 		    const uint8_t *p, size_t k);

@@ -129,7 +129,7 @@ static void my_session_state(struct mysql_state *st, const uint8_t *b, size_t n)
 
 			my_lenstr(&dc, &s, &sl);
 			if (!dc.bad)
-				my_set_str(&st->database, s, sl);
+				my_jstr_set(&st->database, s, sl);
 		}
 	}
 }
@@ -468,16 +468,25 @@ enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 
 /* ---- the response's message ---- */
 
+/* Member tx: "in_tx", "idle", or null when no OK / EOF was seen. */
+void my_tx_put(struct adi_jw *w, const struct mysql_state *st)
+{
+	adi_jw_key(w, "tx");
+	if (st->tx == TX_IN)
+		adi_jw_raw(w, "\"in_tx\"", 7);
+	else if (st->tx == TX_IDLE)
+		adi_jw_raw(w, "\"idle\"", 6);
+	else
+		adi_jw_null(w);
+}
+
 /* tx, database and user after the reply, into w (null when unknown: a
  * reply's null is not replaced by the command's value). */
 void my_after(struct mysql_state *st, struct adi_jw *w)
 {
-	if (st->tx != TX_UNKNOWN)
-		adi_jw_kstr(w, "tx", st->tx == TX_IN ? "in_tx" : "idle");
-	else
-		adi_jw_knull(w, "tx");
-	adi_jw_kstr(w, "database", st->database);
-	adi_jw_kstr(w, "user", st->user);
+	my_tx_put(w, st);
+	my_jstr_put(w, "database", &st->database);
+	my_jstr_put(w, "user", &st->user);
 }
 
 /* rows (those read) and rows_sample of a result set, into w; the sample
@@ -539,16 +548,14 @@ static void my_ok_effects(struct mysql_state *st)
 		return;
 	switch (pe->cmd) {
 	case COM_INIT_DB:
-		free(st->database);
-		st->database = pe->arg;
-		pe->arg = NULL;
+		my_jstr_set(&st->database, (const uint8_t *)pe->arg,
+			    pe->arg ? strlen(pe->arg) : 0);
 		break;
 	case COM_CHANGE_USER:
-		free(st->user);
-		free(st->database);
-		st->user = pe->arg;
-		st->database = pe->arg2;
-		pe->arg = pe->arg2 = NULL;
+		my_jstr_set(&st->user, (const uint8_t *)pe->arg,
+			    pe->arg ? strlen(pe->arg) : 0);
+		my_jstr_set(&st->database, (const uint8_t *)pe->arg2,
+			    pe->arg2 ? strlen(pe->arg2) : 0);
 		/* the session is reset too */
 		/* fall through */
 	case COM_RESET_CONNECTION:

@@ -29,6 +29,33 @@ void my_set_str(char **dst, const uint8_t *b, size_t n)
 	*dst = b ? my_strdup(b, n) : NULL;
 }
 
+/* j becomes the JSON string of b[0..n) up to its first NUL (a name, as
+ * a C string; bytes that are not UTF-8 become U+FFFD), or unknown when b
+ * is NULL. */
+void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n)
+{
+	const uint8_t *nul;
+	struct adi_jw w;
+
+	free(j->s);
+	j->s = NULL;
+	j->n = 0;
+	if (!b)
+		return;
+	if ((nul = memchr(b, 0, n)))
+		n = (size_t)(nul - b);
+	adi_jw_init(&w);
+	adi_jw_strn(&w, (const char *)b, n);
+	j->s = adi_jw_take(&w, &j->n);
+}
+
+/* Member k: the string j, or null when it is unknown. */
+void my_jstr_put(struct adi_jw *w, const char *k, const struct my_jstr *j)
+{
+	adi_jw_key(w, k);
+	adi_jw_raw(w, j->s, j->s ? j->n : 0);
+}
+
 /* Make *buf hold at least want items of unit bytes (doubling from 16);
  * false when memory ran out (*buf is then unchanged). */
 bool my_grow(void **buf, size_t *alloc, size_t want, size_t unit)
@@ -285,7 +312,7 @@ void mysql_fini(void *vst)
 	adi_jw_fini(&st->attrs);
 	free(st->server_version);
 	free(st->auth_plugin);
-	free(st->user);
-	free(st->database);
+	free(st->user.s);
+	free(st->database.s);
 	memset(st, 0, sizeof(*st));
 }

@@ -21,35 +21,56 @@ enum my_k {
 	K_TRUNCATED, K_INCOMPLETE, K_MORE, K_N
 };
 
-/* The known member a key token ("k", quotes included) names, or K_N.
- * By length first: every message member goes through here. */
-static enum my_k my_key(struct adi_jv key)
+/* The known member whose key starts a member at m ('"'; the member ends
+ * at end), or K_N; *vp: where its value starts. Known keys are matched
+ * where they stand (every member of a message goes through here). */
+static enum my_k my_key(const char *m, const char *end, const char **vp)
 {
-	const char *k = key.p + 1;
+	const char *k = m + 1;
+	size_t room = (size_t)(end - k);
 
-#define MY_IS(s) (!memcmp(k, s, sizeof(s) - 1))
-	switch (key.n - 2) {
-	case 2:
-		return MY_IS("tx") ? K_TX : K_N;
-	case 3:
-		return MY_IS("sql") ? K_SQL : K_N;
-	case 4:
-		return MY_IS("rows") ? K_ROWS : MY_IS("user") ? K_USER : K_N;
-	case 5:
-		return MY_IS("error") ? K_ERROR : MY_IS("_more") ? K_MORE : K_N;
-	case 6:
-		return MY_IS("params") ? K_PARAMS : K_N;
-	case 7:
-		return MY_IS("columns") ? K_COLUMNS : MY_IS("command") ? K_COMMAND : K_N;
-	case 8:
-		return MY_IS("database") ? K_DATABASE : K_N;
-	case 9:
-		return MY_IS("statement") ? K_STATEMENT : MY_IS("truncated") ? K_TRUNCATED : K_N;
-	case 10:
-		return MY_IS("incomplete") ? K_INCOMPLETE : K_N;
-	case 11:
-		return MY_IS("rows_sample") ? K_ROWS_SAMPLE :
-		       MY_IS("command_tag") ? K_COMMAND_TAG : K_N;
+#define MY_IS(s, e) do { \
+	if (room > sizeof(s) && !memcmp(k, s, sizeof(s) - 1) && k[sizeof(s) - 1] == '"') { \
+		*vp = k + sizeof(s) + 1; \
+		return e; \
+	} \
+} while (0)
+	switch (room ? k[0] : 0) {
+	case 'c':
+		MY_IS("columns", K_COLUMNS);
+		MY_IS("command_tag", K_COMMAND_TAG);
+		MY_IS("command", K_COMMAND);
+		break;
+	case 'd':
+		MY_IS("database", K_DATABASE);
+		break;
+	case 'e':
+		MY_IS("error", K_ERROR);
+		break;
+	case 'i':
+		MY_IS("incomplete", K_INCOMPLETE);
+		break;
+	case 'p':
+		MY_IS("params", K_PARAMS);
+		break;
+	case 'r':
+		MY_IS("rows", K_ROWS);
+		MY_IS("rows_sample", K_ROWS_SAMPLE);
+		break;
+	case 's':
+		MY_IS("sql", K_SQL);
+		MY_IS("statement", K_STATEMENT);
+		break;
+	case 't':
+		MY_IS("tx", K_TX);
+		MY_IS("truncated", K_TRUNCATED);
+		break;
+	case 'u':
+		MY_IS("user", K_USER);
+		break;
+	case '_':
+		MY_IS("_more", K_MORE);
+		break;
 	}
 #undef MY_IS
 	return K_N;
@@ -77,28 +98,41 @@ static void my_mit_init(struct my_mit *m, const struct adi_jw *f)
 		m->it = adi_jv_iter_list(adi_jw_text(f));
 }
 
-/* The next member: its key token and its value. */
-static bool my_mit_next(struct my_mit *m, struct adi_jv *key, struct adi_jv *val)
+/* A member: p[0..end), from its key's opening quote to its value's end;
+ * ok false after the last. (By value: it stays in registers.) */
+struct my_mem {
+	const char *p, *end;
+	bool ok;
+};
+
+static __attribute__((noinline)) struct my_mem my_mit_scan(struct my_mit *m)
 {
-	const char *p, *q, *end;
+	struct my_mem x = { NULL, NULL, false };
+	struct adi_jv key, val;
+
+	if (adi_jv_next(&m->it, &key, &val)) {
+		x.p = key.p;
+		x.end = val.p + val.n;
+		x.ok = true;
+	}
+	return x;
+}
+
+/* The next member. */
+static inline struct my_mem my_mit_next(struct my_mit *m)
+{
+	struct my_mem x = { NULL, NULL, false };
 
 	if (m->scan)
-		return adi_jv_next(&m->it, key, val);
+		return my_mit_scan(m);
 	if (m->i >= m->n)
-		return false;
-	p = m->f->buf + m->f->mem[m->i];
-	end = m->i + 1 < m->n ? m->f->buf + m->f->mem[m->i + 1] - 1 /* its comma */
-			      : m->f->buf + m->f->len;
+		return x;
+	x.p = m->f->buf + m->f->mem[m->i];
+	x.end = m->i + 1 < m->n ? m->f->buf + m->f->mem[m->i + 1] - 1 /* its comma */
+				: m->f->buf + m->f->len;
 	m->i++;
-	for (q = p + 1; q < end && *q != '"'; q += *q == '\\' ? 2 : 1)
-		;
-	if (q + 2 > end) /* not this writer's text: read nothing more */
-		return false;
-	key->p = p;
-	key->n = (size_t)(q + 1 - p);
-	val->p = q + 2; /* after the colon */
-	val->n = (size_t)(end - val->p);
-	return true;
+	x.ok = true;
+	return x;
 }
 
 /* Room for a message's extras: the decoder writes at most four in one
@@ -118,21 +152,31 @@ struct my_fields {
 static void my_fields_read(struct my_fields *x, const struct adi_jw *f)
 {
 	struct my_mit m;
-	struct adi_jv key, val;
+	struct my_mem e;
 
 	x->has = 0;
 	x->nx = 0;
 	my_mit_init(&m, f);
-	while (my_mit_next(&m, &key, &val)) {
-		enum my_k k = my_key(key);
+	while ((e = my_mit_next(&m)).ok) {
+		const char *v = NULL, *q;
+		enum my_k k = my_key(e.p, e.end, &v);
 
 		if (k < K_N) {
-			x->v[k] = val; /* a later one wins (none is written twice) */
+			/* a later one wins (none is written twice) */
+			x->v[k].p = v;
+			x->v[k].n = (size_t)(e.end - v);
 			x->has |= 1u << k;
-		} else if (x->nx < MY_EXTRAS) {
-			x->xk[x->nx] = key;
-			x->xv[x->nx++] = val;
+			continue;
 		}
+		/* an extra: its key ends at the next quote not escaped */
+		for (q = e.p + 1; q < e.end && *q != '"'; q += *q == '\\' ? 2 : 1)
+			;
+		if (q + 2 > e.end || x->nx == MY_EXTRAS)
+			continue; /* not this writer's text; no room */
+		x->xk[x->nx].p = e.p;
+		x->xk[x->nx].n = (size_t)(q + 1 - e.p);
+		x->xv[x->nx].p = q + 2; /* after the colon */
+		x->xv[x->nx++].n = (size_t)(e.end - (q + 2));
 	}
 }
 
@@ -189,7 +233,8 @@ static void my_event(struct adi_emit *em, const struct my_fields *c,
 	struct adi_jw *w = adi_emit_begin(em);
 	bool inc = lost || my_true(my_v(c, K_INCOMPLETE)) || my_true(my_v(r, K_INCOMPLETE));
 
-	adi_jw_kstr(w, "db", "mysql");
+	adi_jw_key(w, "db");
+	adi_jw_raw(w, "\"mysql\"", 7);
 	adi_jw_kraw(w, "sql", my_v(c, K_SQL));
 	my_kraw_or(w, "params", my_v(c, K_PARAMS), "[]");
 	adi_jw_kraw(w, "statement", my_pick(my_v(r, K_STATEMENT), my_v(c, K_STATEMENT)));
@@ -227,7 +272,8 @@ static void my_connect_event(struct adi_emit *em, struct adi_msg *g,
 	my_fields_read(&af, a ? &a->f : NULL);
 	my_fields_read(&gf, g ? &g->f : NULL);
 	w = adi_emit_begin(em);
-	adi_jw_kstr(w, "db", "mysql");
+	adi_jw_key(w, "db");
+	adi_jw_raw(w, "\"mysql\"", 7);
 	adi_jw_knull(w, "sql");
 	adi_jw_kraw(w, "params", (struct adi_jv){ "[]", 2 });
 	adi_jw_knull(w, "statement");

@@ -24,8 +24,9 @@
 /* int<lenenc> into *v; *null (may be NULL) for 0xfb, *v then 0. False,
  * with bad set, when short or on 0xff; on 0xff (unlike adi_cur's reads)
  * the position stays after that byte, so fixed fields after it still
- * read as they always did. */
-bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
+ * read as they always did. (my_lenenc in mysql_priv.h reads the one-byte
+ * form inline and calls this for the rest.) */
+bool my_lenenc_any(struct adi_cur *c, uint64_t *v, bool *null)
 {
 	uint8_t b;
 
@@ -51,8 +52,9 @@ bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
 }
 
 /* string<lenenc>: *s its bytes (borrowed), *len its length. Short, or
- * the cursor already bad: false, *s NULL, the position at the end. */
-bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len)
+ * the cursor already bad: false, *s NULL, the position at the end.
+ * (my_lenstr in mysql_priv.h reads a short one inline.) */
+bool my_lenstr_any(struct adi_cur *c, const uint8_t **s, size_t *len)
 {
 	uint64_t k;
 
