@@ -286,47 +286,34 @@ static void my_exec_fields(struct mysql_state *st, struct my_side *sd,
 	my_long_clear(st, s ? s->id : w->stmt, false);
 }
 
-/* The query attributes as {"name": value} into f: names[i] (JSON strings,
- * decoded: a name is a C string, a NUL ends it) with vals[i]; a name sent
- * twice keeps its first place and takes its last value, as a map would,
- * so no key is written twice. */
+/* Member query_attributes, {"name": value}: names[i] (JSON strings,
+ * decoded: a name is a C string, a NUL ends it) with vals[i]. */
 static void my_qattr_write(struct adi_jw *f, struct adi_jv names, struct adi_jv vals)
 {
-	size_t n = adi_jv_count(vals), k = 0;
-	char **key = calloc(n ? n : 1, sizeof(*key));
-	struct adi_jv *val = calloc(n ? n : 1, sizeof(*val));
+	size_t n = adi_jv_count(vals), k = 0, kl;
+	struct my_pair *p = calloc(n ? n : 1, sizeof(*p));
 	struct adi_jv_it in = adi_jv_iter(names), iv = adi_jv_iter(vals);
-	struct adi_jv x, y;
-	size_t kl;
+	struct adi_jv x, y, v;
+	char *name;
 
-	if (!key || !val)
-		goto out;
-	while (k < n && adi_jv_next(&iv, &x, &val[k])) {
-		key[k] = adi_jv_next(&in, &x, &y) ? adi_jv_strdup(y, &kl) : NULL;
-		if (!key[k] && !(key[k] = calloc(1, 1)))
+	if (!p)
+		return;
+	while (k < n && adi_jv_next(&iv, &x, &v)) {
+		name = adi_jv_next(&in, &x, &y) ? adi_jv_strdup(y, &kl) : NULL;
+		if (!name && !(name = calloc(1, 1)))
 			goto out;
-		k++;
+		p[k].k = name;
+		p[k].kn = strlen(name);
+		p[k].v = (const uint8_t *)v.p;
+		p[k].vn = v.n;
+		p[k++].json = true;
 	}
-	adi_jw_kobj(f, "query_attributes");
-	for (size_t i = 0; i < k; i++) {
-		size_t last = i, j;
-
-		for (j = 0; j < i && strcmp(key[i], key[j]); j++)
-			;
-		if (j < i)
-			continue; /* written at its first place */
-		for (j = i + 1; j < k; j++)
-			if (!strcmp(key[i], key[j]))
-				last = j;
-		adi_jw_key(f, key[i]);
-		adi_jw_raw(f, val[last].p, val[last].n);
-	}
-	adi_jw_obj_end(f);
+	adi_jw_key(f, "query_attributes");
+	my_wpairs(f, p, k);
 out:
-	for (size_t i = 0; key && i < k; i++)
-		free(key[i]);
-	free(key);
-	free(val);
+	for (size_t i = 0; i < k; i++)
+		free((char *)p[i].k);
+	free(p);
 }
 
 /* COM_QUERY with CLIENT_QUERY_ATTRIBUTES: {"name": value} of the
@@ -439,6 +426,8 @@ static enum adi_parse my_cmd_frame(struct mysql_state *st, struct my_side *sd,
 	if (sd->damaged || sd->incomplete)
 		adi_jw_kbool(f, "incomplete", true);
 	pe->key = ++st->next_key;
+	pe->tx = st->tx;
+	pe->sess = st->sess;
 	out->kind = reply ? MYSQL_CMD : MYSQL_CMD_NOREPLY;
 	out->key = pe->key;
 	adi_jw_copy(&out->f, f);

@@ -141,40 +141,6 @@ static void my_caps(struct adi_jw *w, uint64_t caps)
 	adi_jw_arr_end(w);
 }
 
-/* A connection attribute: its key (a C string: up to a NUL) and value. */
-struct my_attr {
-	const uint8_t *k, *v;
-	size_t kl, vl;
-};
-
-/* The key of a[i] is a[j]'s. */
-static bool my_attr_same(const struct my_attr *a, size_t i, size_t j)
-{
-	return a[i].kl == a[j].kl && !memcmp(a[i].k, a[j].k, a[i].kl);
-}
-
-/* The attributes as a JSON object into w. A key sent twice keeps its
- * first place and takes its last value (as a map would), so no key is
- * written twice. */
-static void my_attrs_write(struct adi_jw *w, const struct my_attr *a, size_t n)
-{
-	adi_jw_obj(w);
-	for (size_t i = 0; i < n; i++) {
-		size_t last = i, j;
-
-		for (j = 0; j < i && !my_attr_same(a, i, j); j++)
-			;
-		if (j < i)
-			continue; /* written at its first place */
-		for (j = i + 1; j < n; j++)
-			if (my_attr_same(a, i, j))
-				last = j;
-		adi_jw_keyn(w, (const char *)a[i].k, a[i].kl);
-		adi_jw_bytes(w, a[last].v, a[last].vl);
-	}
-	adi_jw_obj_end(w);
-}
-
 /* HandshakeResponse41 (page_protocol_connection_phase_packets_protocol_handshake_response):
  *   int<4> capabilities | int<4> max packet | int<1> charset |
  *   23 filler (MariaDB: 19 + int<4> extended capabilities) |
@@ -216,7 +182,7 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 	if (!adi_cur_left(c) && (caps & CLIENT_SSL))
 		return true;
 	u = my_nulstr(c, &ul);
-	my_jstr_set(&st->user, u, ul);
+	my_sess_set(st, &st->user, u, ul);
 	if (caps & CLIENT_PLUGIN_AUTH_LENENC) {
 		my_lenstr(c, &p, &pl);
 	} else if (caps & CLIENT_SECURE_CONNECTION) {
@@ -231,7 +197,7 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 	}
 	if ((caps & CLIENT_CONNECT_WITH_DB) && adi_cur_left(c)) {
 		p = my_nulstr(c, &pl);
-		my_jstr_set(&st->database, p, pl);
+		my_sess_set(st, &st->database, p, pl);
 	}
 	if ((caps & CLIENT_PLUGIN_AUTH) && adi_cur_left(c)) {
 		p = my_nulstr(c, &pl);
@@ -239,7 +205,7 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 			my_set_str(&st->auth_plugin, p, pl);
 	}
 	if ((caps & CLIENT_CONNECT_ATTRS) && adi_cur_left(c)) {
-		struct my_attr at[MY_MAX_ATTRS];
+		struct my_pair at[MY_MAX_ATTRS];
 		uint64_t total;
 		struct adi_cur a;
 		unsigned na = 0;
@@ -247,19 +213,21 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 		my_lenenc(c, &total, NULL);
 		a = adi_cur_make(adi_cur_ptr(c), my_min(adi_cur_left(c), total));
 		while (adi_cur_left(&a) && na < MY_MAX_ATTRS) {
-			struct my_attr *x = &at[na];
+			struct my_pair *x = &at[na];
+			const uint8_t *k, *nul;
 
-			my_lenstr(&a, &x->k, &x->kl);
-			my_lenstr(&a, &x->v, &x->vl);
+			my_lenstr(&a, &k, &x->kn);
+			my_lenstr(&a, &x->v, &x->vn);
 			if (a.bad)
 				break;
-			/* keys are names: a NUL ends one */
-			x->kl = x->k && memchr(x->k, 0, x->kl) ?
-				(size_t)((const uint8_t *)memchr(x->k, 0, x->kl) - x->k) : x->kl;
+			if ((nul = memchr(k, 0, x->kn))) /* keys are names: a NUL ends one */
+				x->kn = (size_t)(nul - k);
+			x->k = (const char *)k;
+			x->json = false;
 			na++;
 		}
 		adi_jw_reset(&st->attrs);
-		my_attrs_write(&st->attrs, at, na);
+		my_wpairs(&st->attrs, at, na);
 	}
 	return false;
 }
@@ -297,7 +265,7 @@ enum adi_parse my_auth_done(struct mysql_state *st, struct my_side *sd,
 	else
 		adi_jw_null(w);
 	adi_jw_kstr(w, "command_tag", err || no_tag ? NULL : "OK");
-	my_after(st, w);
+	my_after(st, w, NULL);
 	adi_jw_kstr(w, "auth_plugin", st->auth_plugin);
 	if (st->caps_known)
 		my_caps(w, st->greeted ? st->cli_caps & st->srv_caps : st->cli_caps);

@@ -84,6 +84,7 @@ static inline size_t my_min(size_t a, uint64_t b)
 /* ---- state ---- */
 
 enum { EOF_UNKNOWN, EOF_SENT, EOF_DEPRECATED }; /* CLIENT_DEPRECATE_EOF in effect? */
+enum { TX_UNKNOWN, TX_IDLE, TX_IN };
 
 /* A string of the session (user, database) kept as the JSON value the
  * events show: written once when it changes, copied as is into every
@@ -92,7 +93,6 @@ struct my_jstr {
 	char *s;
 	size_t n;
 };
-enum { TX_UNKNOWN, TX_IDLE, TX_IN };
 
 /* A command awaiting its reply. */
 struct my_pend {
@@ -105,6 +105,8 @@ struct my_pend {
 	size_t sql_len;         /* the text's own length (the map's budget) */
 	bool sql_cut;
 	char *arg, *arg2;       /* INIT_DB: database; CHANGE_USER: user, database */
+	int tx;                 /* the session its message showed (st->tx, */
+	uint64_t sess;          /* st->sess): its reply repeats only changes */
 };
 
 /* A prepared statement, known from its COM_STMT_PREPARE response. */
@@ -261,6 +263,7 @@ struct mysql_state {
 	int deprecate_eof;      /* EOF_UNKNOWN, EOF_SENT, EOF_DEPRECATED */
 	char *server_version, *auth_plugin;
 	struct my_jstr user, database;
+	uint64_t sess;          /* + 1 at every change of user or database */
 	uint32_t conn_id;
 	struct adi_jw attrs;    /* connection attributes of the login: a JSON
 				 * object, until the login's end takes it */
@@ -367,13 +370,14 @@ enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 			  const struct adi_proto_cfg *cfg, struct adi_msg *out);
 void my_tx_put(struct adi_jw *w, const struct mysql_state *st);
-void my_after(struct mysql_state *st, struct adi_jw *w);
+void my_after(struct mysql_state *st, struct adi_jw *w, const struct my_pend *pe);
 void my_rows(struct mysql_state *st, struct adi_jw *w);
 enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 			     struct adi_msg *out, bool more);
 
 /* values.c: encodings, values, the value walker, column definitions */
 bool my_lenenc_any(struct adi_cur *c, uint64_t *v, bool *null);
+bool my_lenstr_any(struct adi_cur *c, const uint8_t **s, size_t *len);
 
 /* int<lenenc> (values.c, my_lenenc_any): the one-byte form, by far the
  * most common (lengths of names and values), read inline. */
@@ -387,7 +391,6 @@ static inline bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
 	}
 	return my_lenenc_any(c, v, null);
 }
-bool my_lenstr_any(struct adi_cur *c, const uint8_t **s, size_t *len);
 
 /* string<lenenc> (values.c, my_lenstr_any): one shorter than 251 bytes
  * and all there, the usual name or value, read inline. */
@@ -403,11 +406,23 @@ static inline bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len)
 	}
 	return my_lenstr_any(c, s, len);
 }
+
 const uint8_t *my_nulstr(struct adi_cur *c, size_t *len);
 void my_wbytes(struct adi_jw *w, const uint8_t *b, size_t n, bool cut);
 void my_wbase64(struct adi_jw *w, const uint8_t *b, size_t n);
 void my_wfmt(struct adi_jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void my_wdec(struct adi_jw *w, bool neg, uint64_t v);
+
+/* A name and its value, for my_wpairs: the name's bytes; the value JSON
+ * text (json), or bytes written as payload. */
+struct my_pair {
+	const char *k;
+	size_t kn;
+	const uint8_t *v;
+	size_t vn;
+	bool json;
+};
+void my_wpairs(struct adi_jw *w, const struct my_pair *p, size_t n);
 void my_walk_begin(struct my_walk *w, enum my_wmode mode, uint32_t n, bool keep);
 struct adi_jv my_walk_vals(struct my_walk *w);
 struct adi_jv my_walk_names(struct my_walk *w);
@@ -422,8 +437,8 @@ bool my_coldef(struct adi_cur *c, bool field_list, uint16_t *type,
 /* state.c: storage, prepared statements, long data, the command FIFO */
 char *my_strdup(const uint8_t *b, size_t n);
 void my_set_str(char **dst, const uint8_t *b, size_t n);
-void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n);
 void my_jstr_put(struct adi_jw *w, const char *k, const struct my_jstr *j);
+void my_sess_set(struct mysql_state *st, struct my_jstr *j, const uint8_t *b, size_t n);
 bool my_grow(void **buf, size_t *alloc, size_t want, size_t unit);
 bool my_keep_capped(uint8_t **buf, size_t *len, size_t *alloc, size_t cap,
 		    const uint8_t *p, size_t k);

@@ -129,7 +129,7 @@ static void my_session_state(struct mysql_state *st, const uint8_t *b, size_t n)
 
 			my_lenstr(&dc, &s, &sl);
 			if (!dc.bad)
-				my_jstr_set(&st->database, s, sl);
+				my_sess_set(st, &st->database, s, sl);
 		}
 	}
 }
@@ -481,12 +481,17 @@ void my_tx_put(struct adi_jw *w, const struct mysql_state *st)
 }
 
 /* tx, database and user after the reply, into w (null when unknown: a
- * reply's null is not replaced by the command's value). */
-void my_after(struct mysql_state *st, struct adi_jw *w)
+ * reply's null is not replaced by the command's value). pe: the command
+ * answered, or NULL: what is as its message showed it is not repeated
+ * (the event takes the command's, the same). */
+void my_after(struct mysql_state *st, struct adi_jw *w, const struct my_pend *pe)
 {
-	my_tx_put(w, st);
-	my_jstr_put(w, "database", &st->database);
-	my_jstr_put(w, "user", &st->user);
+	if (!pe || pe->tx != st->tx)
+		my_tx_put(w, st);
+	if (!pe || pe->sess != st->sess) {
+		my_jstr_put(w, "database", &st->database);
+		my_jstr_put(w, "user", &st->user);
+	}
 }
 
 /* rows (those read) and rows_sample of a result set, into w; the sample
@@ -507,6 +512,7 @@ enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 			     struct adi_msg *out, bool more)
 {
 	struct adi_jw *w = &sd->mw;
+	struct my_pend *pe = my_fifo_head(st);
 
 	if (st->cols_are == MY_COLS_LIST) {
 		adi_jw_arr_end(&st->cols);
@@ -515,7 +521,7 @@ enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 		adi_jw_knull(w, "columns");
 	}
 	st->cols_are = MY_COLS_NONE;
-	my_after(st, w);
+	my_after(st, w, st->rkey && pe && pe->key == st->rkey ? pe : NULL);
 	if (sd->cut)
 		adi_jw_kbool(w, "truncated", true);
 	if (more)
@@ -527,7 +533,7 @@ enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 	adi_jw_copy(&out->f, w);
 	out->incomplete = sd->incomplete || sd->damaged;
 	sd->msg = false;
-	if (!more && st->rkey && my_fifo_head(st) && my_fifo_head(st)->key == st->rkey)
+	if (!more && st->rkey && pe && pe->key == st->rkey)
 		my_fifo_pop(st);
 	st->rph = R_IDLE;
 	st->sampling = false;
@@ -539,6 +545,14 @@ static const char *my_plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
+/* The command's arguments have taken effect: they are gone from it. */
+static void my_pend_take(struct my_pend *pe)
+{
+	free(pe->arg);
+	free(pe->arg2);
+	pe->arg = pe->arg2 = NULL;
+}
+
 /* What an OK packet changes, by the command it answers. */
 static void my_ok_effects(struct mysql_state *st)
 {
@@ -548,14 +562,16 @@ static void my_ok_effects(struct mysql_state *st)
 		return;
 	switch (pe->cmd) {
 	case COM_INIT_DB:
-		my_jstr_set(&st->database, (const uint8_t *)pe->arg,
+		my_sess_set(st, &st->database, (const uint8_t *)pe->arg,
 			    pe->arg ? strlen(pe->arg) : 0);
+		my_pend_take(pe); /* a further OK of it knows no database */
 		break;
 	case COM_CHANGE_USER:
-		my_jstr_set(&st->user, (const uint8_t *)pe->arg,
+		my_sess_set(st, &st->user, (const uint8_t *)pe->arg,
 			    pe->arg ? strlen(pe->arg) : 0);
-		my_jstr_set(&st->database, (const uint8_t *)pe->arg2,
+		my_sess_set(st, &st->database, (const uint8_t *)pe->arg2,
 			    pe->arg2 ? strlen(pe->arg2) : 0);
+		my_pend_take(pe);
 		/* the session is reset too */
 		/* fall through */
 	case COM_RESET_CONNECTION:

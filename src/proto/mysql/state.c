@@ -32,7 +32,7 @@ void my_set_str(char **dst, const uint8_t *b, size_t n)
 /* j becomes the JSON string of b[0..n) up to its first NUL (a name, as
  * a C string; bytes that are not UTF-8 become U+FFFD), or unknown when b
  * is NULL. */
-void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n)
+static void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n)
 {
 	const uint8_t *nul;
 	struct adi_jw w;
@@ -47,6 +47,14 @@ void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n)
 	adi_jw_init(&w);
 	adi_jw_strn(&w, (const char *)b, n);
 	j->s = adi_jw_take(&w, &j->n);
+}
+
+/* The session's user or database (j) changes to b[0..n) (NULL:
+ * unknown). */
+void my_sess_set(struct mysql_state *st, struct my_jstr *j, const uint8_t *b, size_t n)
+{
+	my_jstr_set(j, b, n);
+	st->sess++;
 }
 
 /* Member k: the string j, or null when it is unknown. */

@@ -129,6 +129,32 @@ void my_wbase64(struct adi_jw *w, const uint8_t *b, size_t n)
 	free(s);
 }
 
+/* The pairs as a JSON object. A name given twice keeps its first place
+ * and takes its last value, as a map would: no key is written twice.
+ * (Quadratic, as the json.h object it replaces was: at most
+ * MY_MAX_ATTRS attributes; query attributes are few.) */
+void my_wpairs(struct adi_jw *w, const struct my_pair *p, size_t n)
+{
+	adi_jw_obj(w);
+	for (size_t i = 0; i < n; i++) {
+		size_t last = i, j;
+
+		for (j = 0; j < i && !(p[i].kn == p[j].kn && !memcmp(p[i].k, p[j].k, p[i].kn)); j++)
+			;
+		if (j < i)
+			continue; /* written at its first place */
+		for (j = i + 1; j < n; j++)
+			if (p[i].kn == p[j].kn && !memcmp(p[i].k, p[j].k, p[i].kn))
+				last = j;
+		adi_jw_keyn(w, p[i].k, p[i].kn);
+		if (p[last].json)
+			adi_jw_raw(w, (const char *)p[last].v, p[last].vn);
+		else
+			adi_jw_bytes(w, p[last].v, p[last].vn);
+	}
+	adi_jw_obj_end(w);
+}
+
 /* A JSON string from a printf format (at most 95 bytes: dates, names). */
 void my_wfmt(struct adi_jw *w, const char *fmt, ...)
 {
