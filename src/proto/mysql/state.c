@@ -1,7 +1,8 @@
 /* state.c - the per-connection storage of the MySQL decoder: owned strings
- * and capped buffers, the prepared-statement map (least recently used
- * forgotten), long data awaiting its EXECUTE, the FIFO of commands awaiting
- * a reply, and freeing it all (fini). Limits: mysql_priv.h.
+ * and capped buffers, the session's user and database (as JSON text), the
+ * prepared-statement map (least recently used forgotten), long data
+ * awaiting its EXECUTE, the FIFO of commands awaiting a reply, and freeing
+ * it all (fini). Limits: mysql_priv.h.
  */
 #include <stdlib.h>
 #include <string.h>

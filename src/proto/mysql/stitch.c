@@ -105,6 +105,8 @@ struct my_mem {
 	bool ok;
 };
 
+/* The fallback: the next member found by scanning the text (out of line,
+ * so that the usual path keeps its views in registers). */
 static __attribute__((noinline)) struct my_mem my_mit_scan(struct my_mit *m)
 {
 	struct my_mem x = { NULL, NULL, false };
@@ -149,6 +151,7 @@ struct my_fields {
 	unsigned nx;
 };
 
+/* x: the fields of the message whose f is f (NULL: no message). */
 static void my_fields_read(struct my_fields *x, const struct adi_jw *f)
 {
 	struct my_mit m;
@@ -197,6 +200,7 @@ static void my_extras(struct adi_jw *w, const struct my_fields *x)
 	}
 }
 
+/* A flag member: true only when written true (absent reads false). */
 static bool my_true(struct adi_jv v)
 {
 	return adi_jv_bool(v, false);
