@@ -4,6 +4,9 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libbson-dev libzstd-dev libsnappy-dev libnghttp2-dev libsqlite3-dev libmimalloc-dev"
+# cpack -G DEB: dpkg-shlibdeps (Depends) and file; the -dev packages above
+# also ship the static archives -DADI_PORTABLE=ON links (docs/install.md)
+PKGS="$PKGS dpkg-dev file"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev libclang-rt-14-dev python3 curl util-linux iproute2 nginx"
 	# the Redis peer (the tests start private servers; attach traces one)
@@ -19,6 +22,8 @@ if [ "${1:-}" = "--test" ]; then
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+	# the generated zsh and fish completions are parsed (tests/ship)
+	PKGS="$PKGS zsh fish"
 fi
 missing=""
 for p in $PKGS; do

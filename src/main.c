@@ -1,13 +1,14 @@
 /* main.c - adi-profiler's verb table and option parsing (docs/cli.md): the
- * table below is the one list of verbs; dispatch and the usage text both
- * read it. The verbs' work lives in src/cli/. Exit status: the command's
- * for run, 0 for a trace that ended normally, 1 for a capture error, 2 for
- * a usage error. */
+ * table below is the one list of verbs; dispatch, the usage text and, at
+ * build time (--gen-doc), the man page and completions read it. The verbs'
+ * work lives in src/cli/. Exit status: the command's for run, 0 for a
+ * trace that ended normally, 1 for a capture error, 2 for a usage error. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/about.h"
 #include "cli/cli.h"
 #include "../abi/adi_abi.h"
 
@@ -218,6 +219,12 @@ static int help(struct adi_cli *c)
 	return 0;
 }
 
+static int version(struct adi_cli *c)
+{
+	(void)c;
+	return adi_about_version(stdout);
+}
+
 static const struct verb verbs[] = {
 	{ "run", "[OPTIONS] -- COMMAND [ARGS...]",
 	  "start COMMAND, trace it and what it starts; exits with its status",
@@ -237,6 +244,9 @@ static const struct verb verbs[] = {
 	{ "help", "",
 	  "this text (also -h, --help)",
 	  NULL, NULL, help },
+	{ "version", "",
+	  "the version, the libraries it runs with, the backends (also --version)",
+	  NULL, NULL, version },
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -246,11 +256,37 @@ static const struct verb *verb_find(const char *name)
 {
 	if (!strcmp(name, "-h") || !strcmp(name, "--help"))
 		name = "help";
+	else if (!strcmp(name, "--version"))
+		name = "version";
 	for (size_t i = 0; i < N_VERBS; i++)
 		if (!strcmp(verbs[i].name, name))
 			return &verbs[i];
 	return NULL;
 }
+
+/* The options, for the usage and the generated man page and completions
+ * (about.h reads the layout: "  -x, --name METAVAR  help", continued on
+ * lines indented further). */
+static const char options_help[] =
+	"  -o, --output FILE       where events go (- is standard output; a name ending\n"
+	"                          in .db or .sqlite writes an SQLite trace store)\n"
+	"  --format text|json      human timeline or JSON Lines (default: text on a terminal)\n"
+	"  --duration SECONDS      stop after this long\n"
+	"  --backend ebpf|ptrace|dtrace   capture backend (default: eBPF, else ptrace; dtrace on macOS)\n"
+	"  --no-net, --no-fs, --no-proc   leave a family of events out\n"
+	"  --body-bytes N          bytes of bodies / tcp previews kept (4096)\n"
+	"  --content-bytes N       bytes of file content sampled per event (256)\n"
+	"  --rows-sample N         rows kept per SQL result (5)\n"
+	"  --save-raw FILE         also save the raw syscall records for replay\n"
+	"  --capture-bytes N       payload bytes copied per syscall, 0..32768 (16384)\n"
+	"  --ringbuf-bytes N       kernel->user ring buffer size, power of two (64 MiB)\n"
+	"  --wakeup-bytes N        queued bytes that wake the reader early (1 MiB, <= ring/4)\n"
+	"  --hold-ms N             how long a pending event may hold back later ones\n"
+	"                          for ordering (2000)\n"
+	"  --show-secrets          do not redact credentials\n"
+	"  --dump                  replay: print the raw events, one per line\n"
+	"  --ui                    run, attach: show the trace live in the browser (URL on\n"
+	"                          stderr; the page stays up after the trace until Ctrl-C)\n";
 
 static void usage(FILE *f)
 {
@@ -260,26 +296,23 @@ static void usage(FILE *f)
 	fputs("verbs:\n", f);
 	for (size_t i = 0; i < N_VERBS; i++)
 		fprintf(f, "  %-8s%s\n", verbs[i].name, verbs[i].help);
-	fputs("options:\n"
-	      "  -o, --output FILE       where events go (- is standard output; a name ending\n"
-	      "                          in .db or .sqlite writes an SQLite trace store)\n"
-	      "  --format text|json      human timeline or JSON Lines (default: text on a terminal)\n"
-	      "  --duration SECONDS      stop after this long\n"
-	      "  --backend ebpf|ptrace|dtrace   capture backend (default: eBPF, else ptrace; dtrace on macOS)\n"
-	      "  --no-net, --no-fs, --no-proc   leave a family of events out\n"
-	      "  --body-bytes N          bytes of bodies / tcp previews kept (4096)\n"
-	      "  --content-bytes N       bytes of file content sampled per event (256)\n"
-	      "  --rows-sample N         rows kept per SQL result (5)\n"
-	      "  --save-raw FILE         also save the raw syscall records for replay\n"
-	      "  --capture-bytes N       payload bytes copied per syscall, 0..32768 (16384)\n"
-	      "  --ringbuf-bytes N       kernel->user ring buffer size, power of two (64 MiB)\n"
-	      "  --wakeup-bytes N        queued bytes that wake the reader early (1 MiB, <= ring/4)\n"
-	      "  --hold-ms N             how long a pending event may hold back later ones\n"
-	      "                          for ordering (2000)\n"
-	      "  --show-secrets          do not redact credentials\n"
-	      "  --dump                  replay: print the raw events, one per line\n"
-	      "  --ui                    run, attach: show the trace live in the browser (URL on\n"
-	      "                          stderr; the page stays up after the trace until Ctrl-C)\n", f);
+	fputs("options:\n", f);
+	fputs(options_help, f);
+}
+
+/* Build time (CMakeLists.txt): the man page or a shell's completions from
+ * the verb table and the options. Not a verb: no user needs it. */
+static int gen_doc(const char *what)
+{
+	struct adi_about_verb dv[N_VERBS];
+	int rc;
+
+	for (size_t i = 0; i < N_VERBS; i++)
+		dv[i] = (struct adi_about_verb){ verbs[i].name, verbs[i].synopsis, verbs[i].help };
+	rc = adi_about_doc(stdout, what, dv, N_VERBS, options_help, longopts);
+	if (rc)
+		fprintf(stderr, "adi-profiler: --gen-doc %s: %s\n", what, strerror(-rc));
+	return rc ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -294,6 +327,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage(stderr), 2;
+	if (argc == 3 && !strcmp(argv[1], "--gen-doc"))
+		return gen_doc(argv[2]);
 	v = verb_find(argv[1]);
 	if (!v)
 		return bad("unknown verb", argv[1]);

@@ -136,18 +136,34 @@ struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *
 	return c;
 }
 
-/* The conn member of a network event. */
-static void conn_member(struct adi_jw *w, const struct adi_conn *c)
+/* The conn member of a network event: its value is written once per
+ * connection and copied after that (every event of a busy connection
+ * carries it); set_ends() forgets it when the ends change. */
+static void conn_member(struct adi_jw *w, struct adi_conn *c)
 {
 	static const char *const tr[] = { "none", "tcp", "udp", "unix", "other" };
 
-	adi_jw_kobj(w, "conn");
-	adi_jw_kstr(w, "transport", tr[c->transport < 5 ? c->transport : 4]);
-	adi_jw_kstr(w, "local", c->local);
-	adi_jw_kstr(w, "remote", c->remote);
-	adi_jw_kstr(w, "role", c->role == 2 ? "server" : "client");
-	adi_jw_ku64(w, "id", c->id);
-	adi_jw_obj_end(w);
+	if (!c->conn_json) {
+		struct adi_jw o;
+		size_t n;
+
+		adi_jw_init(&o);
+		adi_jw_obj(&o);
+		adi_jw_kstr(&o, "transport", tr[c->transport < 5 ? c->transport : 4]);
+		adi_jw_kstr(&o, "local", c->local);
+		adi_jw_kstr(&o, "remote", c->remote);
+		adi_jw_kstr(&o, "role", c->role == 2 ? "server" : "client");
+		adi_jw_ku64(&o, "id", c->id);
+		adi_jw_obj_end(&o);
+		c->conn_json = adi_jw_take(&o, &n);
+		c->conn_json_len = (uint32_t)n;
+		if (!c->conn_json) { /* out of memory: the writer is told */
+			w->err = -ENOMEM;
+			return;
+		}
+	}
+	adi_jw_key(w, "conn");
+	adi_jw_raw(w, c->conn_json, c->conn_json_len);
 }
 
 static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
@@ -268,6 +284,7 @@ static void conn_free(struct adi_engine *e, struct adi_conn *c)
 	adi_map_del(&e->conns, c->ino);
 	free(c->s[0].preview);
 	free(c->s[1].preview);
+	free(c->conn_json);
 	free(c);
 }
 
@@ -306,6 +323,8 @@ static void set_ends(struct adi_conn *c, const struct adi_raw_event *ev, bool ac
 	const struct adi_raw_fixed *f = &ev->f;
 	char tmp[128];
 
+	free(c->conn_json); /* role and ends change here: written again */
+	c->conn_json = NULL;
 	adi_endpoint_str(&f->local, c->local, sizeof(c->local));
 	adi_endpoint_str(&f->remote, c->remote, sizeof(c->remote));
 	if (f->path2_len && ev->path2) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "engine_int.h"
 #include "../lib/util.h"
+#include "../lib/version.h"
 
 struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 				  struct adi_sink **sinks, int nsinks)
@@ -818,6 +819,7 @@ void adi_engine_finish(struct adi_engine *e)
 	adi_jw_kstr(w, "backend", e->o.backend);
 	adi_jw_kstr(w, "capture_backend",
 		    e->backend_name && *e->backend_name ? e->backend_name : e->o.backend);
+	adi_jw_kstr(w, "version", adi_version()); /* of the program writing this */
 	adi_jw_ku64(w, "total", total);
 	/* the kernel->user accounting: produced = delivered + dropped,
 	 * exactly (a failed output is counted) */

@@ -124,6 +124,9 @@ struct adi_conn {
 	uint8_t late_tries;      /* chunks offered to the classifier since */
 	struct adi_pconn pc;     /* the decoder's streams (stream.h) */
 	struct adi_stream s[2];  /* [0] out (written by us), [1] in */
+	char *conn_json;         /* the conn member's value as written, owned;
+				  * NULL: write it again (its ends changed) */
+	uint32_t conn_json_len;
 	struct adi_conn *next, *prev; /* engine's open list */
 };
 

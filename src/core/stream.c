@@ -23,7 +23,7 @@ int adi_pconn_init(struct adi_pconn *pc, const struct adi_proto *proto,
 
 uint64_t adi_pconn_pending_ts(const struct adi_pconn *pc)
 {
-	uint64_t ts = 0;
+	uint64_t ts = pc->proto && pc->proto->pending && pc->st ? pc->proto->pending(pc->st) : 0;
 
 	for (int d = 0; d < 2; d++) {
 		const struct adi_pstream *s = &pc->d[d];
@@ -137,10 +137,11 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 	int empty_frames = 0;
 
 	for (;;) {
-		struct adi_msg m = { 0 };
+		struct adi_msg m;
 		size_t used = 0, off;
 		enum adi_parse r;
 
+		adi_msg_init(&m);
 		if (s->done) {
 			consume(s, s->len);
 			return;
@@ -407,10 +408,11 @@ void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 {
 	for (int d = 0; d < 2; d++) {
 		struct adi_pstream *s = &pc->d[d];
-		struct adi_msg m = { 0 };
+		struct adi_msg m;
 		size_t used = 0;
 		enum adi_dir dir = d ? ADI_DIR_IN : ADI_DIR_OUT;
 
+		adi_msg_init(&m);
 		if (!pc->proto || s->done || !em)
 			continue;
 		/* the end of the direction: a message delimited by it (an

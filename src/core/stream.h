@@ -78,8 +78,9 @@ struct adi_pconn_stats {
 void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 		      uint64_t ts, struct adi_emit *em, struct adi_pconn_stats *out);
 
-/* The start time of the earliest message still in progress or waiting to
- * be stitched (what may still become an event), or 0 if none. */
+/* The start time of the earliest message still in progress, waiting to
+ * be stitched, or held by the decoder after stitch() (proto.h pending()):
+ * what may still become an event; 0 if none. */
 uint64_t adi_pconn_pending_ts(const struct adi_pconn *pc);
 
 /* The expected position of the next byte of direction d. */

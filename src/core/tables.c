@@ -160,6 +160,7 @@ void adi_tables_free(struct adi_engine *e)
 			adi_pconn_finish(&c->pc, &e->pcfg, 0, NULL, NULL);
 		free(c->s[0].preview);
 		free(c->s[1].preview);
+		free(c->conn_json);
 		free(c);
 	}
 }

@@ -736,7 +736,11 @@ static char *adi_jp_string(struct adi_jp *p, size_t *len)
 	char *out;
 
 	p->pos++; /* the opening quote */
-	for (end = p->pos; end < p->n && p->s[end] != '"'; end++) {
+	for (end = p->pos; end < p->n; end++) {
+		/* plain runs at once: strings are mostly text */
+		end += adi_jw_plain_run((const uint8_t *)p->s + end, p->n - end);
+		if (end >= p->n || p->s[end] == '"')
+			break;
 		if (p->s[end] == '\\')
 			end++; /* the escaped char cannot close the string */
 	}
@@ -750,10 +754,17 @@ static char *adi_jp_string(struct adi_jp *p, size_t *len)
 		return NULL;
 	}
 	while (p->pos < end) {
-		uint8_t c = (uint8_t)p->s[p->pos];
+		size_t run = adi_jw_plain_run((const uint8_t *)p->s + p->pos, end - p->pos);
+		uint8_t c;
 		uint32_t cp, lo;
 		size_t sl;
 
+		memcpy(out + o, p->s + p->pos, run);
+		o += run;
+		p->pos += run;
+		if (p->pos >= end)
+			break;
+		c = (uint8_t)p->s[p->pos];
 		if (c < 0x20)
 			goto bad; /* raw control characters must be escaped */
 		if (c >= 0x80) {

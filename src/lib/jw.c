@@ -85,6 +85,16 @@ int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src)
 	return 0;
 }
 
+void adi_jw_truncate(struct adi_jw *w, size_t off)
+{
+	if (w->err || off >= w->len)
+		return;
+	w->len = off;
+	w->buf[off] = '\0';
+	while (w->nmem && w->nmem <= ADI_JW_INDEX && w->mem[w->nmem - 1].off >= off)
+		w->nmem--;
+}
+
 /* ---- commas ---- */
 
 /* Inside a container, an item after another one needs a comma: whatever
@@ -103,19 +113,21 @@ static inline void adi_jw_item(struct adi_jw *w)
 /* Printable ASCII without '"' and '\\': written between quotes as is. */
 static bool adi_jw_plain_key(const char *k, size_t n)
 {
+	unsigned bad = 0;
+
+	/* no branch per byte: keys are short and nearly always plain */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)k[i];
 
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			return false;
+		bad |= (unsigned)(c - 0x20) >= 0x5f || c == '"' || c == '\\';
 	}
-	return true;
+	return !bad;
 }
 
-void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
+/* The comma before a member and its place in the index; plain: the key
+ * is written as it is (klen is only kept for those). */
+static void adi_jw_member(struct adi_jw *w, size_t n, bool plain)
 {
-	if (w->err)
-		return;
 	if (w->len) {
 		char c = w->buf[w->len - 1];
 
@@ -123,22 +135,47 @@ void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
 			adi_jw_put(w, ",", 1);
 	}
 	if (w->depth == 0) {
-		/* a member of the top-level list: remember where it starts */
-		if (w->nmem < ADI_JW_INDEX)
-			w->mem[w->nmem] = (uint32_t)w->len;
+		/* a member of the top-level list: remember where it starts;
+		 * an escaped key is never looked up (UINT32_MAX matches none) */
+		if (w->nmem < ADI_JW_INDEX) {
+			w->mem[w->nmem].off = (uint32_t)w->len;
+			w->mem[w->nmem].klen = plain ? (uint32_t)n : UINT32_MAX;
+		}
 		w->nmem++;
 	}
+}
+
+void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n)
+{
+	if (w->err)
+		return;
+#ifndef NDEBUG
+	/* a caller's promise, checked where tests and fuzzers run */
+	if (!adi_jw_plain_key(k, n)) {
+		fprintf(stderr, "adi_jw_keyn_plain: key needs escaping: %.*s\n", (int)n, k);
+		abort();
+	}
+#endif
+	adi_jw_member(w, n, true);
+	if (adi_jw_reserve(w, n + 3))
+		return;
+	w->buf[w->len++] = '"';
+	memcpy(w->buf + w->len, k, n);
+	w->len += n;
+	w->buf[w->len++] = '"';
+	w->buf[w->len++] = ':';
+	w->buf[w->len] = '\0';
+}
+
+void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
+{
+	if (w->err)
+		return;
 	if (adi_jw_plain_key(k, n)) {
-		if (adi_jw_reserve(w, n + 3))
-			return;
-		w->buf[w->len++] = '"';
-		memcpy(w->buf + w->len, k, n);
-		w->len += n;
-		w->buf[w->len++] = '"';
-		w->buf[w->len++] = ':';
-		w->buf[w->len] = '\0';
+		adi_jw_keyn_plain(w, k, n);
 		return;
 	}
+	adi_jw_member(w, n, false);
 	{
 		uint32_t d = w->depth;
 
@@ -253,7 +290,7 @@ void adi_jw_double(struct adi_jw *w, double d)
 /* The length of the run at b[0..n) that needs no look: no control byte, no
  * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
  * x86-64 has), else 8 (bodies are mostly plain text). */
-static size_t adi_jw_plain_run(const uint8_t *b, size_t n)
+size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
 	size_t i = 0;
 
@@ -503,7 +540,8 @@ static bool adi_jv_key_is(const char *p, const char *q, const char *k, size_t kn
 
 struct adi_jv_it adi_jv_iter_list(struct adi_jv list)
 {
-	struct adi_jv_it it = { list.p, list.p + list.n, true };
+	/* an absent list has no pointer to add to (NULL + 0) */
+	struct adi_jv_it it = { list.p, list.p ? list.p + list.n : NULL, true };
 
 	return it;
 }
@@ -598,19 +636,35 @@ struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k)
 	if (w->nmem > ADI_JW_INDEX)
 		return adi_jv_member(adi_jw_text(w), k);
 	for (uint32_t i = w->nmem; i-- > 0;) {
-		const char *p = w->buf + w->mem[i];
-		const char *end = i + 1 < w->nmem ? w->buf + w->mem[i + 1] - 1
+		const char *p = w->buf + w->mem[i].off;
+		const char *end = i + 1 < w->nmem ? w->buf + w->mem[i + 1].off - 1
 						  : w->buf + w->len;
-		const char *q = adi_jv_skip_str(p, end);
 		struct adi_jv v;
 
-		if (!q || !adi_jv_key_is(p, q, k, kn))
+		/* lengths first, from the index: no scan of the text */
+		if (w->mem[i].klen != kn || memcmp(p + 1, k, kn))
 			continue;
-		v.p = q + 1;
+		v.p = p + kn + 3; /* past "key": */
 		v.n = (size_t)(end - v.p);
 		return v;
 	}
 	return none;
+}
+
+struct adi_jv adi_jw_member_at(const struct adi_jw *w, uint32_t i)
+{
+	struct adi_jv v = { NULL, 0 };
+	const char *end;
+
+	if (w->err || i >= w->nmem || i >= ADI_JW_INDEX || w->mem[i].klen == UINT32_MAX)
+		return v;
+	end = i + 1 < w->nmem && i + 1 < ADI_JW_INDEX ? w->buf + w->mem[i + 1].off - 1
+						      : w->buf + w->len;
+	if (i + 1 < w->nmem && i + 1 >= ADI_JW_INDEX)
+		return v; /* its end is past what the index knows */
+	v.p = w->buf + w->mem[i].off + w->mem[i].klen + 3; /* past "key": */
+	v.n = (size_t)(end - v.p);
+	return v;
 }
 
 enum adi_jtype adi_jv_type(struct adi_jv v)

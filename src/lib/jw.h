@@ -28,8 +28,10 @@
 #include "json.h"
 
 /* Top-level members whose offsets a writer keeps; past that, adi_jw_get
- * scans the text (an event has about twenty). */
-#define ADI_JW_INDEX 40
+ * scans the text. Messages, which are read back, have a dozen at most;
+ * events, which have up to about twenty, are never read back. Small: a
+ * message carries one writer. */
+#define ADI_JW_INDEX 24
 
 struct adi_jw {
 	char *buf;            /* owned; NUL-terminated once anything is written */
@@ -38,7 +40,10 @@ struct adi_jw {
 			       * every later write is a no-op) */
 	uint32_t depth;       /* containers open */
 	uint32_t nmem;        /* top-level members written */
-	uint32_t mem[ADI_JW_INDEX]; /* offset of each one's opening '"' */
+	struct {
+		uint32_t off;     /* where the member starts (its key's '"') */
+		uint32_t klen;    /* the key as written, between its quotes */
+	} mem[ADI_JW_INDEX];
 };
 
 /* A JSON value inside a text: p[0..n), borrowed. n == 0: absent. */
@@ -90,11 +95,16 @@ static inline void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
 
 /* Starts a member `"k":` (an object's, or at depth 0 a member list's),
  * with the comma before it when one is due. k must be valid UTF-8; it is
- * escaped when it needs it. */
+ * escaped when it needs it (keys from the wire, from a document). */
 void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n);
+/* The same for a key known to need no escaping: printable ASCII without
+ * '"' or '\\' (a name the program chose, or one its parser already
+ * checked, such as an HTTP field name). Not checked in release builds. */
+void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n);
+/* A key the program chose (a literal): written as it is. */
 static inline void adi_jw_key(struct adi_jw *w, const char *k)
 {
-	adi_jw_keyn(w, k, strlen(k));
+	adi_jw_keyn_plain(w, k, strlen(k));
 }
 
 /* Values: each starts with the comma an array item needs. */
@@ -118,6 +128,12 @@ void adi_jw_bytes(struct adi_jw *w, const uint8_t *b, size_t n);
 void adi_jw_raw(struct adi_jw *w, const char *json, size_t n);
 /* A json.h tree (for values a decoder builds as a tree, e.g. from BSON). */
 void adi_jw_tree(struct adi_jw *w, const struct adi_jval *v);
+
+/* The length of the run at b[0..n) that a JSON string holds as it is, in
+ * both directions: no control byte, no '"', no '\\', no byte >= 0x80
+ * (those need a look). Fast (16 bytes at a time); json.c's parser uses it
+ * too. */
+size_t adi_jw_plain_run(const uint8_t *b, size_t n);
 
 /* Containers: begin writes the comma an item needs and the bracket. */
 void adi_jw_obj(struct adi_jw *w);
@@ -201,11 +217,22 @@ char *adi_jw_take(struct adi_jw *w, size_t *len);
  * writer wrote without keeping its capacity. 0 or -ENOMEM (dst empty). */
 int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src);
 
+/* The text cut back to off (<= len): what was written after it goes, and
+ * top-level members that started there leave the index. Containers
+ * opened after off must have been closed (depth is not changed): for
+ * undoing an item or member just written. */
+void adi_jw_truncate(struct adi_jw *w, size_t off);
+
 /* ---- reading back ---- */
 
 /* The value of the top-level member k (the last one of that name), or an
  * absent view. Valid until the writer writes again. */
 struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k);
+
+/* The value of the i-th top-level member (in the order written), or
+ * absent (i past the members, or past the index). No key compared: for a
+ * decoder that writes its messages' members in a fixed order. */
+struct adi_jv adi_jw_member_at(const struct adi_jw *w, uint32_t i);
 
 /* Member lists (a writer's text at depth 0) and objects: the value of
  * member k, or absent. adi_jv_get takes an object view ({...}). */

@@ -100,8 +100,10 @@ struct h1_side {
 	bool holding;             /* START waits on the bytes of a started head */
 	int hold_kind;            /* ... whose start line is complete: its kind */
 	bool strict;              /* after resync: registered methods only */
-	struct adi_jval *fields;  /* the message being built (owned) */
-	struct adi_jval *trailers;
+	bool building;            /* mw holds the message being built */
+	struct adi_jw mw;         /* ... its fields (reused message to message) */
+	bool trailing;            /* tw holds a chunked body's trailer fields */
+	struct adi_jw tw;         /* ... as an open object (reused) */
 	uint16_t interim[H1_MAX_INTERIM]; /* 1xx codes before the final response */
 	unsigned n_interim;
 	struct h1_body body;
@@ -442,11 +444,14 @@ static bool h1_same_name(const char *sc, const struct h1_field *a, const struct 
 	return a->name_len == b->name_len && !memcmp(sc + a->name, sc + b->name, a->name_len);
 }
 
-static bool h1_secret(const char *name)
+/* name[0..n) is the lower-case literal s (lengths first: most differ). */
+#define H1_NAME_IS(name, n, s) ((n) == sizeof(s) - 1 && !memcmp((name), (s), (n)))
+
+static bool h1_secret(const char *name, size_t n)
 {
-	return !strcmp(name, "authorization") ||
-	       !strcmp(name, "proxy-authorization") ||
-	       !strcmp(name, "cookie") || !strcmp(name, "set-cookie");
+	return H1_NAME_IS(name, n, "authorization") ||
+	       H1_NAME_IS(name, n, "proxy-authorization") ||
+	       H1_NAME_IS(name, n, "cookie") || H1_NAME_IS(name, n, "set-cookie");
 }
 
 /* Content-Length: 1*DIGIT, or a list of identical values ("5, 5", which
@@ -497,21 +502,21 @@ static void h1_last_token(const uint8_t *v, size_t n, const uint8_t **t, size_t 
 	*tn = e - s;
 }
 
-static void h1_framing_field(struct h1_framing *fr, const char *name,
+static void h1_framing_field(struct h1_framing *fr, const char *name, size_t nl,
 			     const uint8_t *v, size_t n)
 {
 	const uint8_t *t;
 	size_t tn;
 
-	if (!strcmp(name, "content-length")) {
+	if (H1_NAME_IS(name, nl, "content-length")) {
 		fr->has_cl = true;
 		if (!h1_content_length(v, n, &fr->cl))
 			fr->bad = true;
-	} else if (!strcmp(name, "transfer-encoding")) {
+	} else if (H1_NAME_IS(name, nl, "transfer-encoding")) {
 		fr->has_te = true;
 		h1_last_token(v, n, &t, &tn);
 		fr->chunked = h1_ieq(t, tn, "chunked");
-	} else if (!strcmp(name, "content-encoding")) {
+	} else if (H1_NAME_IS(name, nl, "content-encoding")) {
 		/* One coding only; a list ("gzip, br") is shown as sent. */
 		h1_last_token(v, n, &t, &tn);
 		if (memchr(v, ',', n))
@@ -522,7 +527,7 @@ static void h1_framing_field(struct h1_framing *fr, const char *name,
 			fr->enc = H1_ENC_DEFLATE;
 		else
 			fr->enc = H1_ENC_NONE;
-	} else if (!strcmp(name, "upgrade")) {
+	} else if (H1_NAME_IS(name, nl, "upgrade")) {
 		fr->upgrade = n > 0;
 		for (size_t i = 0; i < n;) {
 			size_t e = i;
@@ -538,12 +543,14 @@ static void h1_framing_field(struct h1_framing *fr, const char *name,
 }
 
 /* Parse the field lines b[0..n) (each ending in LF; n stops before the
- * empty line) into obj. fr (may be NULL) gets the framing fields. Returns
+ * empty line) into w, as the members of the object w has open (names
+ * lower case, repeated names joined in their first place). fr (may be
+ * NULL) gets the framing fields. Returns
  * 0, or -1 when a line is malformed, there are more than H1_MAX_FIELDS, or
  * memory ran out (the message is then not decoded). One scratch allocation
  * per section, none per byte. */
 static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg,
-		     struct adi_jval *obj, struct h1_framing *fr)
+		     struct adi_jw *w, struct h1_framing *fr)
 {
 	struct h1_field f[H1_MAX_FIELDS];
 	size_t nf = 0, sn = 0, i = 0;
@@ -625,11 +632,13 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 			jn += f[j].val_len;
 		}
 		if (fr)
-			h1_framing_field(fr, name, (const uint8_t *)jb, jn);
-		if (!cfg->show_secrets && h1_secret(name))
-			adi_j_set_str(obj, name, "<redacted>");
+			h1_framing_field(fr, name, f[k].name_len, (const uint8_t *)jb, jn);
+		/* tchars only (checked above): nothing to escape */
+		adi_jw_keyn_plain(w, name, f[k].name_len);
+		if (!cfg->show_secrets && h1_secret(name, f[k].name_len))
+			adi_jw_str(w, "<redacted>");
 		else
-			adi_j_set_bytes(obj, name, (const uint8_t *)jb, jn);
+			adi_jw_bytes(w, (const uint8_t *)jb, jn);
 	}
 	free(sc);
 	return 0;
@@ -805,8 +814,8 @@ static void h1_body_lost(struct h1_side *sd)
 		h1_z_end(&sd->body);
 }
 
-/* body, bytes, truncated (+ content_encoding / decode_error) into f. */
-static void h1_body_fields(const struct h1_side *sd, struct adi_jval *f)
+/* body, bytes, truncated (+ content_encoding / decode_error) into w. */
+static void h1_body_fields(const struct h1_side *sd, struct adi_jw *w)
 {
 	const struct h1_body *bd = &sd->body;
 	const uint8_t *show = bd->keep;
@@ -829,13 +838,13 @@ static void h1_body_fields(const struct h1_side *sd, struct adi_jval *f)
 				       "deflate: unexpected end of data";
 		}
 	}
-	adi_j_set_bytes(f, "body", show, show_len);
-	adi_j_set_int(f, "bytes", (int64_t)bd->total);
-	adi_j_set_bool(f, "truncated", trunc || sd->incomplete);
+	adi_jw_kbytes(w, "body", show, show_len);
+	adi_jw_kint(w, "bytes", (int64_t)bd->total);
+	adi_jw_kbool(w, "truncated", trunc || sd->incomplete);
 	if (ce)
-		adi_j_set_str(f, "content_encoding", ce);
+		adi_jw_kstr(w, "content_encoding", ce);
 	if (derr)
-		adi_j_set_str(f, "decode_error", derr);
+		adi_jw_kstr(w, "decode_error", derr);
 }
 
 /* ---- per-direction state ---- */
@@ -857,9 +866,7 @@ static void h1_side_reset(struct http1_state *st, struct h1_side *sd)
 {
 	if (sd->kind == HTTP1_REQ && sd->key && st->req_inprog == sd->key)
 		st->req_inprog = 0;
-	adi_j_free(sd->fields);
-	adi_j_free(sd->trailers);
-	sd->fields = sd->trailers = NULL;
+	sd->building = sd->trailing = false;
 	h1_z_end(&sd->body);
 	h1_set_phase(sd, H1_START);
 	sd->kind = 0;
@@ -869,24 +876,24 @@ static void h1_side_reset(struct http1_state *st, struct h1_side *sd)
 	sd->hold_kind = 0;
 }
 
-/* The message is complete: hand it over in out. */
+/* The message is complete: hand it over in out (an exact-size copy of its
+ * fields; the side's writers keep their buffers for the next message). */
 static void h1_finish(struct http1_state *st, struct h1_side *sd,
 		      struct adi_msg *out)
 {
-	struct adi_jval *f = sd->fields;
+	if (sd->building) {
+		struct adi_jw *w = &sd->mw;
 
-	if (f) {
-		h1_body_fields(sd, f);
-		if (sd->trailers && adi_j_len(sd->trailers)) {
-			adi_j_set(f, "trailers", sd->trailers);
-			sd->trailers = NULL;
+		h1_body_fields(sd, w);
+		if (sd->trailing && sd->tw.len > 1) { /* more than its '{' */
+			adi_jw_obj_end(&sd->tw);
+			adi_jw_kraw(w, "trailers", adi_jw_text(&sd->tw));
 		}
+		adi_jw_copy(&out->f, w);
 	}
 	out->kind = sd->kind;
 	out->key = sd->key;
-	out->fields = f;
 	out->incomplete = sd->incomplete;
-	sd->fields = NULL;
 	if (sd->switch_after)
 		st->done = true;
 	h1_side_reset(st, sd);
@@ -945,16 +952,30 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 			      const struct h1_line *l, int kind)
 {
 	struct h1_framing fr = { 0 };
-	struct adi_jval *f, *hdrs;
+	struct adi_jw *w = &sd->mw;
 	char ver[4] = { '1', '.', (char)l->minor, '\0' };
 	enum h1_phase body = H1_FINISHED;
 	struct h1_pending p = { 0 };
+	int rc;
 
-	hdrs = adi_j_obj();
-	if (!hdrs || h1_fields(b + l->len, empty - l->len, cfg, hdrs, &fr) < 0 ||
-	    fr.bad || (kind == HTTP1_REQ && fr.has_te && !fr.chunked)) {
+	/* the start line's fields, then the headers: the message is dropped
+	 * again below when it cannot be decoded or is an interim response */
+	adi_jw_reset(w);
+	if (kind == HTTP1_REQ) {
+		adi_jw_kstrn(w, "method", (const char *)b, l->m_len);
+		adi_jw_kbytes(w, "url", b + l->t_off, l->t_len);
+		adi_jw_kstr(w, "version", ver);
+	} else {
+		adi_jw_kstr(w, "version", ver);
+		adi_jw_kint(w, "status", l->status);
+		adi_jw_kbytes(w, "reason", b + l->r_off, l->r_len);
+	}
+	adi_jw_kobj(w, "headers");
+	rc = h1_fields(b + l->len, empty - l->len, cfg, w, &fr);
+	adi_jw_obj_end(w);
+	if (rc < 0 || w->err || fr.bad || (kind == HTTP1_REQ && fr.has_te && !fr.chunked)) {
 		/* a request whose length cannot be known (RFC 9112 6.3: 400) */
-		adi_j_free(hdrs);
+		adi_jw_reset(w);
 		return ADI_PARSE_BAD;
 	}
 	if (kind == HTTP1_RESP && l->status / 100 == 1 && l->status != 101) {
@@ -963,10 +984,9 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 			sd->interim[sd->n_interim++] = (uint16_t)l->status;
 		if (st->req_dir == ADI_DIR_NONE)
 			st->req_dir = h1_other(dir);
-		adi_j_free(hdrs);
+		adi_jw_reset(w);
 		return ADI_PARSE_SKIP;
 	}
-	f = adi_j_obj();
 	if (kind == HTTP1_REQ) {
 		if (st->req_dir == ADI_DIR_NONE)
 			st->req_dir = dir;
@@ -977,10 +997,6 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 		h1_fifo_push(st, &p);
 		st->req_inprog = p.key;
 		sd->key = p.key;
-		adi_j_set(f, "method", adi_j_strn((const char *)b, l->m_len));
-		adi_j_set_bytes(f, "url", b + l->t_off, l->t_len);
-		adi_j_set_str(f, "version", ver);
-		adi_j_set(f, "headers", hdrs);
 		if (fr.has_te)
 			body = H1_CHUNK_SIZE;
 		else if (fr.has_cl && fr.cl > 0)
@@ -991,16 +1007,11 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 		if (h1_fifo_pop(st, &p) && p.key > st->resp_key_max)
 			st->resp_key_max = p.key;
 		sd->key = p.key;
-		adi_j_set_str(f, "version", ver);
-		adi_j_set_int(f, "status", l->status);
-		adi_j_set_bytes(f, "reason", b + l->r_off, l->r_len);
-		adi_j_set(f, "headers", hdrs);
 		if (sd->n_interim) {
-			struct adi_jval *a = adi_j_arr();
-
+			adi_jw_karr(w, "interim");
 			for (unsigned i = 0; i < sd->n_interim; i++)
-				adi_j_push(a, adi_j_int(sd->interim[i]));
-			adi_j_set(f, "interim", a);
+				adi_jw_int(w, sd->interim[i]);
+			adi_jw_arr_end(w);
 			sd->n_interim = 0;
 		}
 		if (l->status == 101 && p.h2c && p.key) {
@@ -1023,13 +1034,16 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 			body = H1_BODY_CLOSE;
 	}
 	sd->kind = kind;
-	sd->fields = f;
+	sd->building = true;
 	sd->incomplete = false;
 	sd->remaining = fr.cl;
 	h1_body_begin(&sd->body, cfg, body == H1_FINISHED ? H1_ENC_NONE : fr.enc);
 	h1_set_phase(sd, body);
-	if (body == H1_CHUNK_SIZE)
-		sd->trailers = adi_j_obj();
+	if (body == H1_CHUNK_SIZE) {
+		adi_jw_reset(&sd->tw);
+		adi_jw_obj(&sd->tw);
+		sd->trailing = true;
+	}
 	return ADI_PARSE_FRAME;
 }
 
@@ -1275,7 +1289,7 @@ static enum adi_parse http1_parse(void *vst, const struct adi_proto_cfg *cfg,
 					goto error;
 				goto wait;
 			}
-			if (h1_fields(b + pos, empty, cfg, sd->trailers, NULL) < 0)
+			if (h1_fields(b + pos, empty, cfg, &sd->tw, NULL) < 0)
 				goto error;
 			pos += e;
 			h1_set_phase(sd, H1_FINISHED);
@@ -1424,77 +1438,75 @@ static int http1_sniff(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c
 	return 90;
 }
 
-/* Move the member k out of obj (the message dies after stitching, so its
- * fields need no copy); null when absent. */
-static struct adi_jval *h1_move(struct adi_jval *obj, const char *k)
+/* Member k of message m's fields (absent when m is NULL or lacks it). */
+static struct adi_jv h1_get(const struct adi_msg *m, const char *k)
 {
-	struct adi_jval *v = adi_j_take(obj, k);
+	struct adi_jv none = { NULL, 0 };
 
-	return v ? v : adi_j_null();
+	return m ? adi_jw_get(&m->f, k) : none;
 }
 
-/* The field of rq (the request) or, when it lacks it, of rs. */
-static const struct adi_jval *h1_either(const struct adi_jval *rq,
-					const struct adi_jval *rs, const char *k)
+/* Member k of a, or, when a lacks it, of b. */
+static struct adi_jv h1_either(struct adi_jv a, struct adi_jv b, const char *k)
 {
-	const struct adi_jval *v = adi_j_get(rs, k);
+	struct adi_jv v = adi_jv_get(a, k);
 
-	return v ? v : adi_j_get(rq, k);
+	return adi_jv_absent(v) ? adi_jv_get(b, k) : v;
+}
+
+/* One member list's member k, or when absent the other's. */
+static struct adi_jv h1_either_msg(const struct adi_msg *a, const struct adi_msg *b,
+				   const char *k)
+{
+	struct adi_jv v = h1_get(a, k);
+
+	return adi_jv_absent(v) ? h1_get(b, k) : v;
 }
 
 /* One http_request event from a request and / or a response (one may be
- * NULL); lost: the partner is known to be lost (incomplete exchange). */
+ * NULL); lost: the partner is known to be lost (incomplete exchange). The
+ * members are copied from the messages' fields as they were written. */
 static void h1_emit(struct adi_emit *em, struct adi_msg *req,
 		    struct adi_msg *resp, bool lost)
 {
-	struct adi_jval *rq = req ? req->fields : NULL;
-	struct adi_jval *rs = resp ? resp->fields : NULL;
-	const char *method = adi_j_get_str(rq, "method", NULL);
-	int64_t status = adi_j_get_int(rs, "status", 0);
-	const struct adi_jval *v;
-	struct adi_jval *ev = adi_j_obj();
+	struct adi_jv rq_h = h1_get(req, "headers"), rs_h = h1_get(resp, "headers"), v;
+	int64_t status = adi_jv_int(h1_get(resp, "status"), 0);
 	bool incomplete = lost || (req && req->incomplete) ||
 			  (resp && resp->incomplete);
+	struct adi_jw *w = adi_emit_begin(em);
 
-	if (!ev)
-		return;
-	/* method is read again below: copy it; the rest moves */
-	adi_j_set(ev, "method", adi_j_copy(adi_j_get(rq, "method")));
-	adi_j_set(ev, "url", h1_move(rq, "url"));
-	adi_j_set(ev, "host", adi_j_copy(adi_j_get(adi_j_get(rq, "headers"), "host")));
-	adi_j_set(ev, "version", rq ? h1_move(rq, "version") : h1_move(rs, "version"));
-	adi_j_set(ev, "status", adi_j_copy(adi_j_get(rs, "status")));
-	adi_j_set(ev, "req_headers", h1_move(rq, "headers"));
-	adi_j_set(ev, "resp_headers", h1_move(rs, "headers"));
-	adi_j_set(ev, "req_body", h1_move(rq, "body"));
-	adi_j_set(ev, "resp_body", h1_move(rs, "body"));
-	adi_j_set_int(ev, "req_bytes", adi_j_get_int(rq, "bytes", 0));
-	adi_j_set_int(ev, "resp_bytes", adi_j_get_int(rs, "bytes", 0));
-	adi_j_set_bool(ev, "truncated",
-		       adi_j_as_bool(adi_j_get(rq, "truncated"), false) ||
-		       adi_j_as_bool(adi_j_get(rs, "truncated"), false) ||
-		       incomplete);
-	if ((v = adi_j_get(rs, "interim")))
-		adi_j_set(ev, "interim", adi_j_copy(v));
-	if (status == 101) {
-		v = h1_either(adi_j_get(ev, "req_headers"), adi_j_get(ev, "resp_headers"),
-			      "upgrade");
-		adi_j_set(ev, "upgrade", adi_j_copy(v));
-	}
-	if (method && !strcmp(method, "CONNECT") && status / 100 == 2)
-		adi_j_set_bool(ev, "tunnel", true);
+	adi_jw_kraw(w, "method", h1_get(req, "method"));
+	adi_jw_kraw(w, "url", h1_get(req, "url"));
+	adi_jw_kraw(w, "host", adi_jv_get(rq_h, "host"));
+	adi_jw_kraw(w, "version", h1_get(req ? req : resp, "version"));
+	adi_jw_kraw(w, "status", h1_get(resp, "status"));
+	adi_jw_kraw(w, "req_headers", rq_h);
+	adi_jw_kraw(w, "resp_headers", rs_h);
+	adi_jw_kraw(w, "req_body", h1_get(req, "body"));
+	adi_jw_kraw(w, "resp_body", h1_get(resp, "body"));
+	adi_jw_kint(w, "req_bytes", adi_jv_int(h1_get(req, "bytes"), 0));
+	adi_jw_kint(w, "resp_bytes", adi_jv_int(h1_get(resp, "bytes"), 0));
+	adi_jw_kbool(w, "truncated", adi_jv_bool(h1_get(req, "truncated"), false) ||
+				     adi_jv_bool(h1_get(resp, "truncated"), false) ||
+				     incomplete);
+	if (!adi_jv_absent(v = h1_get(resp, "interim")))
+		adi_jw_kraw(w, "interim", v);
+	if (status == 101) /* the response's Upgrade, else the request's */
+		adi_jw_kraw(w, "upgrade", h1_either(rs_h, rq_h, "upgrade"));
+	if (status / 100 == 2 && adi_jv_streq(h1_get(req, "method"), "CONNECT"))
+		adi_jw_kbool(w, "tunnel", true);
 	if (incomplete)
-		adi_j_set_bool(ev, "incomplete", true);
-	if ((v = h1_either(rq, rs, "content_encoding")))
-		adi_j_set(ev, "content_encoding", adi_j_copy(v));
-	if ((v = h1_either(rq, rs, "decode_error")))
-		adi_j_set(ev, "decode_error", adi_j_copy(v));
-	if ((v = adi_j_get(rs, "trailers")))
-		adi_j_set(ev, "trailers", adi_j_copy(v));
-	if ((v = adi_j_get(rq, "trailers")))
-		adi_j_set(ev, "req_trailers", adi_j_copy(v));
-	em->event(em, "http_request", req ? req->ts_first : resp->ts_first,
-		  resp ? (int64_t)resp->ts_last : -1, ev);
+		adi_jw_kbool(w, "incomplete", true);
+	if (!adi_jv_absent(v = h1_either_msg(resp, req, "content_encoding")))
+		adi_jw_kraw(w, "content_encoding", v);
+	if (!adi_jv_absent(v = h1_either_msg(resp, req, "decode_error")))
+		adi_jw_kraw(w, "decode_error", v);
+	if (!adi_jv_absent(v = h1_get(resp, "trailers")))
+		adi_jw_kraw(w, "trailers", v);
+	if (!adi_jv_absent(v = h1_get(req, "trailers")))
+		adi_jw_kraw(w, "req_trailers", v);
+	em->emit(em, "http_request", req ? req->ts_first : resp->ts_first,
+		 resp ? (int64_t)resp->ts_last : -1);
 }
 
 /* Pop m from q, emit it alone (as what its kind says), free it. */
@@ -1597,6 +1609,8 @@ static void http1_fini(void *vst)
 		struct h1_side *sd = &st->side[i];
 
 		h1_side_reset(st, sd);
+		adi_jw_fini(&sd->mw);
+		adi_jw_fini(&sd->tw);
 		free(sd->body.keep);
 		free(sd->body.raw);
 		sd->body.keep = sd->body.raw = NULL;

@@ -2,6 +2,7 @@
  * parse() fills (through the engine) and stitch() drains; and the emitter's
  * tree form (adi_emit_tree). Owns nothing but the messages pushed into it. */
 #include <stdlib.h>
+#include <string.h>
 #include "proto.h"
 
 struct adi_msg *adi_msg_new(void)
@@ -57,7 +58,9 @@ void adi_emit_tree(struct adi_emit *em, const char *kind, uint64_t ts_start,
 	struct adi_jw *w = adi_emit_begin(em);
 
 	for (size_t i = 0; i < adi_j_len(fields) && adi_j_type(fields) == ADI_J_OBJ; i++) {
-		adi_jw_key(w, adi_j_key_at(fields, i));
+		const char *k = adi_j_key_at(fields, i);
+
+		adi_jw_keyn(w, k, strlen(k));
 		adi_jw_tree(w, adi_j_at(fields, i));
 	}
 	adi_j_free(fields);

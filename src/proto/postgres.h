@@ -12,7 +12,9 @@
 
 /* adi_msg.kind: the protocol's message type byte ('Q', 'P', 'T', 'Z'...),
  * or one of these for the untyped messages of the startup phase.
- * adi_msg.key is always 0: the protocol pairs by order. */
+ * adi_msg.key: the message's sequence number in its direction, which
+ * finds what it says in the decoder's state (the protocol pairs by
+ * order); adi_msg.fields and adi_msg.f stay empty. */
 enum pg_kind {
 	PG_K_STARTUP = 1,  /* StartupMessage (user, database, application_name) */
 	PG_K_CANCEL = 2,   /* CancelRequest (the backend's pid; never the key) */

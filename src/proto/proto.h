@@ -74,6 +74,21 @@ struct adi_msg {
 	struct adi_msg *next;   /* queue link, the engine's */
 };
 
+/* An empty message, as parse() is given it (the writer's index is left
+ * as it is: only its first nmem entries are ever read, and a message is
+ * made per parse call). */
+static inline void adi_msg_init(struct adi_msg *m)
+{
+	m->dir = ADI_DIR_NONE;
+	m->kind = 0;
+	m->key = 0;
+	m->ts_first = m->ts_last = m->wire_bytes = 0;
+	m->fields = NULL;
+	adi_jw_init(&m->f);
+	m->incomplete = false;
+	m->next = NULL;
+}
+
 /* A FIFO of messages of one direction, owned by the engine. */
 struct adi_msgq {
 	struct adi_msg *head, *tail;
@@ -175,6 +190,14 @@ struct adi_proto {
 	 * a decoder hands over only to one that knows its messages (HTTP/2
 	 * takes the h2c upgrade request as its stream 1). May be NULL. */
 	const struct adi_proto *(*next)(void *st, enum adi_dir dir);
+
+	/* The start (ts_first) of the earliest message stitch() took from the
+	 * queues but has not yet turned into an event (a request awaiting
+	 * its reply in the decoder's own state), or 0 when there is none.
+	 * The timeline holds later events back until it is written, so the
+	 * output stays in start order. May be NULL: the decoder leaves what
+	 * it waits on queued. */
+	uint64_t (*pending)(void *st);
 };
 
 /* Threshold a sniffer's score must reach to claim a connection. Below it the

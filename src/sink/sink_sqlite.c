@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../lib/util.h"
+#include "../lib/version.h"
 
 #define ADI_STORE_FORMAT "adi-profiler-trace"
 #define ADI_STORE_VERSION 1
@@ -307,7 +308,7 @@ struct adi_sink *adi_sink_sqlite_new(const char *path, const struct adi_sqlite_o
 				     char *errbuf, size_t errsz)
 {
 	struct adi_sink_sqlite *ss;
-	char sql[256], ts[40];
+	char sql[512], ts[40];
 	int rc, err;
 
 	if (errsz)
@@ -348,11 +349,14 @@ struct adi_sink *adi_sink_sqlite_new(const char *path, const struct adi_sqlite_o
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(ss->db, adi_store_schema, NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
+		/* the version is [0-9a-z.+] (cmake/version.cmake): nothing to quote */
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO meta VALUES('format','" ADI_STORE_FORMAT "'),"
-			 "('format_version','%d'),('events_version','%d'),('created','%s')",
+			 "('format_version','%d'),('events_version','%d'),('created','%s'),"
+			 "('version','%s')",
 			 ADI_STORE_VERSION, ADI_EVENT_VERSION,
-			 adi_rfc3339((uint64_t)time(NULL) * 1000000000ULL, ts, sizeof(ts)));
+			 adi_rfc3339((uint64_t)time(NULL) * 1000000000ULL, ts, sizeof(ts)),
+			 adi_version());
 		rc = sqlite3_exec(ss->db, sql, NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK)

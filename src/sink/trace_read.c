@@ -65,7 +65,7 @@ static int adi_trace_in_fields(struct adi_trace_in *r, const struct adi_jval *o,
 			common |= !strcmp(k, adi_common_keys[c]);
 		if (common)
 			continue;
-		adi_jw_key(&r->fw, k);
+		adi_jw_keyn(&r->fw, k, strlen(k));
 		adi_jw_tree(&r->fw, adi_j_at(o, i));
 	}
 	if (r->fw.err)
@@ -281,6 +281,7 @@ void adi_trace_in_close(struct adi_trace_in *r)
 		fclose(r->f);
 	sqlite3_finalize(r->q);
 	sqlite3_close(r->db);
+	adi_jw_fini(&r->fw);
 	free(r->line);
 	free(r->kind);
 	free(r);

@@ -18,7 +18,9 @@ static inline struct adi_event *ev_fields(struct adi_event *ev, struct adi_jval 
 	adi_jw_init(&w);
 	if (ev && adi_j_type(tree) == ADI_J_OBJ) {
 		for (size_t i = 0; i < adi_j_len(tree); i++) {
-			adi_jw_key(&w, adi_j_key_at(tree, i));
+			const char *k = adi_j_key_at(tree, i);
+
+			adi_jw_keyn(&w, k, strlen(k));
 			adi_jw_tree(&w, adi_j_at(tree, i));
 		}
 		if (!w.err)

@@ -1540,6 +1540,72 @@ static void test_fork_shares_connection(void **state)
 
 /* ---- timeline ---- */
 
+/* Binary payload of n bytes at TCP position seq on a socket. */
+static void sys_sock_bin(struct tst *t, uint64_t ts, uint32_t pid, int fd, enum adi_dir dir,
+			 const char *data, size_t n, uint32_t seq, const struct sockdesc *s)
+{
+	struct adi_raw_event ev = mk(ADI_RAW_IO, dir == ADI_DIR_OUT ? ADI_OP_SENDTO
+								  : ADI_OP_RECVFROM, ts, pid);
+
+	sk_fill(&ev.f, s);
+	ev.f.fd = fd;
+	set_data(&ev, dir, data, n);
+	ev.f.flags = ADI_RAW_HAS_SEQ;
+	ev.f.seq = seq;
+	feed(t, &ev);
+}
+
+#define BIN(s) (s), (sizeof(s) - 1)
+
+/* A decoder that keeps a request in its own state once stitched (the
+ * PostgreSQL decoder's FIFO of requests awaiting replies) still holds the
+ * timeline back (proto.h pending()): connection B's query, answered while
+ * A's earlier one waits, is written after A's, not before it. */
+static void test_decoder_held_request_holds_timeline(void **state)
+{
+	/* PostgreSQL protocol 3.0 (postgresql.org/docs/current/protocol-message-formats.html) */
+	static const char startup[] = "\0\0\0\x10\0\x03\0\0user\0u\0\0";
+	static const char ready[] = "R\0\0\0\x08\0\0\0\0Z\0\0\0\x05I";
+	static const char query[] = "Q\0\0\0\x0dSELECT 1\0";
+	static const char done[] = "C\0\0\0\x0dSELECT 0\0Z\0\0\0\x05I";
+	const struct sockdesc a = { 1001, "127.0.0.1", "127.0.0.1", 40001, 5432 };
+	const struct sockdesc b = { 1002, "127.0.0.1", "127.0.0.1", 40002, 5432 };
+	struct tst *t = *state;
+	uint32_t ao = 100, ai = 500, bo = 100, bi = 500;
+	size_t q = 0;
+
+	begin(t);
+	sys_socket(t, TS(1), ROOT, 5, a.ino);
+	sys_connect(t, TS(1), ROOT, 5, 0, &a);
+	sys_socket(t, TS(2), ROOT, 6, b.ino);
+	sys_connect(t, TS(2), ROOT, 6, 0, &b);
+	sys_sock_bin(t, TS(3), ROOT, 5, ADI_DIR_OUT, BIN(startup), ao, &a), ao += 16;
+	sys_sock_bin(t, TS(4), ROOT, 5, ADI_DIR_IN, BIN(ready), ai, &a), ai += 15;
+	sys_sock_bin(t, TS(5), ROOT, 6, ADI_DIR_OUT, BIN(startup), bo, &b), bo += 16;
+	sys_sock_bin(t, TS(6), ROOT, 6, ADI_DIR_IN, BIN(ready), bi, &b), bi += 15;
+	sys_sock_bin(t, TS(10), ROOT, 5, ADI_DIR_OUT, BIN(query), ao, &a), ao += 14;
+	sys_sock_bin(t, TS(11), ROOT, 6, ADI_DIR_OUT, BIN(query), bo, &b), bo += 14;
+	sys_sock_bin(t, TS(12), ROOT, 6, ADI_DIR_IN, BIN(done), bi, &b), bi += 20;
+	meta(t, ADI_META_TICK, TS(13));
+	/* B's query (11 ms) waits for A's (10 ms), which has no reply yet */
+	for (size_t i = 0; i < t->cap.n; i++)
+		assert_string_not_equal(adi_j_get_str(t->cap.ev[i], "kind", ""), "sql_query");
+	sys_sock_bin(t, TS(20), ROOT, 5, ADI_DIR_IN, BIN(done), ai, &a), ai += 20;
+	meta(t, ADI_META_TICK, TS(21));
+	end(t, TS(100), 0, 0);
+
+	expect_sorted(t);
+	for (size_t i = 0; i < t->cap.n; i++) {
+		if (strcmp(adi_j_get_str(t->cap.ev[i], "kind", ""), "sql_query"))
+			continue;
+		EXPECT_INT(t->cap.ev[i], "ts_ns", (int64_t)(q ? TS(11) : TS(10)));
+		EXPECT_STR(t->cap.ev[i], "sql", "SELECT 1");
+		q++;
+	}
+	assert_int_equal(q, 2);
+	EXPECT_ABSENT(t->cap.ev[t->cap.n - 1], "out_of_order");
+}
+
 static void test_output_in_ts_order(void **state)
 {
 	struct tst *t = *state;
@@ -2282,6 +2348,7 @@ int main(void)
 		T(test_accept_server),
 		T(test_fork_shares_connection),
 		T(test_output_in_ts_order),
+		T(test_decoder_held_request_holds_timeline),
 		T(test_order_many_events),
 		T(test_order_long_run_beyond_hold),
 		T(test_idle_run_flushed_after_window),

@@ -91,7 +91,8 @@ static void test_escaping(void **state)
 	adi_jw_kbytes(&w, "text", (const uint8_t *)"hi\n", 3);
 	adi_jw_kbytes(&w, "empty", NULL, 0);
 	adi_jw_kstrn(&w, "nul", "a\0b", 3);
-	adi_jw_kint(&w, "we\"ird", 1);
+	adi_jw_keyn(&w, "we\"ird", 6); /* a key from data: escaped */
+	adi_jw_int(&w, 1);
 	expect_text(&w, "\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9\","
 		    "\"bad\":\"x\xef\xbf\xbdy\",\"body\":\"base64:/wBh\","
 		    "\"text\":\"hi\\n\",\"empty\":\"\",\"nul\":\"a\\u0000b\","

@@ -13,23 +13,22 @@
 /* An emitter that only counts the events. */
 struct counter {
 	struct adi_emit em;     /* first: on_event casts back to this */
+	struct adi_jw w;
 	int events;
 };
 
-static void on_event(struct adi_emit *em, const char *kind, uint64_t a, int64_t b,
-		     struct adi_jval *fields)
+static void on_event(struct adi_emit *em, const char *kind, uint64_t a, int64_t b)
 {
 	(void)kind;
 	(void)a;
 	(void)b;
-	adi_j_free(fields);
 	((struct counter *)em)->events++;
 }
 
 static void test_budget_refuses_and_balances(void **state)
 {
 	struct adi_proto_cfg cfg = { .body_bytes = 64 };
-	struct counter cnt = { .em = { .event = on_event, .cfg = &cfg } };
+	struct counter cnt = { .em = { .emit = on_event, .event = adi_emit_tree, .cfg = &cfg } };
 	struct adi_emit *em = &cnt.em;
 	struct adi_budget budget = { .max = 8192 };
 	struct adi_pconn a, b;
@@ -37,6 +36,9 @@ static void test_budget_refuses_and_balances(void **state)
 	const char *req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
 	const char *part = "GET /x HTTP/1.1\r\nHo";
 	uint8_t two[64];
+
+	adi_jw_init(&cnt.w);
+	em->w = &cnt.w;
 
 	(void)state;
 	/* an unfinished header block: the decoder asks the engine to hold it */
@@ -73,6 +75,7 @@ static void test_budget_refuses_and_balances(void **state)
 	assert_int_equal(budget.used, 4096);
 	assert_int_equal(budget.refused, 2 * strlen(part));
 	adi_pconn_finish(&b, &cfg, 7, em, NULL);
+	adi_jw_fini(&cnt.w);
 	assert_int_equal(budget.used, 0);
 	assert_int_equal(cnt.events, 1);                 /* b's request, unanswered */
 }

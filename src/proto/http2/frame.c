@@ -149,14 +149,16 @@ static const char *const h2_errors[] = {
 };
 
 /* The name of an error code (7.), or "0x..." for another. */
-struct adi_jval *h2_error_name(uint32_t code)
+void h2_error_name(struct adi_jw *w, uint32_t code)
 {
 	char buf[16];
 
-	if (code < sizeof(h2_errors) / sizeof(h2_errors[0]))
-		return adi_j_str(h2_errors[code]);
+	if (code < sizeof(h2_errors) / sizeof(h2_errors[0])) {
+		adi_jw_str(w, h2_errors[code]);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "0x%x", code);
-	return adi_j_str(buf);
+	adi_jw_str(w, buf);
 }
 
 /* ---- SETTINGS, GOAWAY, RST_STREAM ---- */

@@ -1,9 +1,9 @@
 /* grpc.c - DATA content of the HTTP/2 decoder: a plain body keeps its
  * first --body-bytes; a gRPC one is cut into its length-prefixed messages,
- * the first H2_MAX_MSGS of each direction kept, and shown when the event
- * is built: gzip / deflate inflated (one zlib stream per connection,
- * reused), decoded as schema-less protobuf (protobuf.h), grpc-message
- * percent-decoded. Owns the zlib state of struct http2_state.
+ * the first H2_MAX_MSGS of each direction kept, and written into the event
+ * when it is built: gzip / deflate inflated (one zlib stream per
+ * connection, reused), decoded as schema-less protobuf (protobuf.h),
+ * grpc-message percent-decoded. Owns the zlib state of struct http2_state.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -178,78 +178,90 @@ static bool h2_gunzip(struct http2_state *st, const uint8_t *in, size_t n, bool 
 	return false;
 }
 
-/* The kept messages of h as a JSON array (each a protobuf object, or the
- * bytes when they are not one). *trunc: a message was cut or left out;
- * *err: why a compressed one could not be shown. */
-struct adi_jval *h2_messages(struct http2_state *st, const struct h2_half *h,
-			     size_t cap, bool *trunc, const char **err)
+char *h2_hdr_str(struct adi_jv hdrs, const char *k)
 {
-	struct adi_jval *arr = adi_j_arr();
-	const char *enc = adi_j_get_str(h->hdrs, "grpc-encoding", "identity");
+	size_t n;
 
-	for (unsigned i = 0; arr && i < h->nmsgs; i++) {
+	return adi_jv_strdup(adi_jv_get(hdrs, k), &n);
+}
+
+/* A compressed message can be shown: the sender's grpc-encoding is gzip
+ * or deflate (read as a C string, up to a NUL, as it always was). */
+static bool h2_inflatable(struct adi_jv hdrs)
+{
+	char *enc = h2_hdr_str(hdrs, "grpc-encoding");
+	bool ok = enc && (!strcmp(enc, "gzip") || !strcmp(enc, "deflate"));
+
+	free(enc);
+	return ok;
+}
+
+void h2_messages(struct http2_state *st, struct adi_jw *w, const struct h2_half *h,
+		 struct adi_jv hdrs, size_t cap, bool *trunc, const char **err)
+{
+	int inflatable = -1; /* not asked yet: only compressed messages do */
+
+	adi_jw_arr(w);
+	for (unsigned i = 0; i < h->nmsgs; i++) {
 		const struct h2_gmsg *m = &h->msgs[i];
 		const uint8_t *d = m->b;
 		size_t dn = m->n;
 		bool cut = m->cut;
 		uint8_t *tmp = NULL;
-		struct adi_jval *v;
 
 		if (m->comp) {
-			if (strcmp(enc, "gzip") && strcmp(enc, "deflate")) {
+			if (inflatable < 0)
+				inflatable = h2_inflatable(hdrs);
+			if (!inflatable) {
 				*err = "compressed message: grpc-encoding not decoded";
-				adi_j_push(arr, adi_j_bytes(d, dn));
+				adi_jw_bytes(w, d, dn);
 				continue;
 			}
 			cut = false;
 			if (!h2_gunzip(st, m->b, m->n, m->cut, cap, &tmp, &dn, &cut)) {
 				*err = "compressed message: inflate failed";
-				adi_j_push(arr, adi_j_bytes(m->b, m->n));
+				adi_jw_bytes(w, m->b, m->n);
 				free(tmp);
 				*trunc |= m->cut;
 				continue;
 			}
 			d = tmp;
 		}
-		v = adi_pb_decode(d, dn, cut);
-		adi_j_push(arr, v ? v : adi_j_bytes(d, dn));
+		if (!adi_pb_write(w, d, dn, cut))
+			adi_jw_bytes(w, d, dn);
 		*trunc |= cut;
 		free(tmp);
 	}
+	adi_jw_arr_end(w);
 	if (h->total_msgs > h->nmsgs)
 		*trunc = true;
-	return arr;
 }
 
 /* grpc-message, percent-decoded (PROTOCOL-HTTP2.md: "%" HEXDIG HEXDIG);
- * a malformed escape stays as sent. */
-struct adi_jval *h2_grpc_message(const struct adi_jval *v)
+ * a malformed escape stays as sent. Decoded in place: it only shrinks. */
+void h2_grpc_message(struct adi_jw *w, struct adi_jv v)
 {
-	const char *s = adi_j_as_str(v, NULL);
-	size_t n = adi_j_len(v), o = 0;
-	uint8_t *b;
-	struct adi_jval *r;
+	size_t n, o = 0;
+	char *s = adi_jv_strdup(v, &n);
 
-	if (!s)
-		return adi_j_null();
-	b = malloc(n + 1);
-	if (!b)
-		return adi_j_null();
+	if (!s) {
+		adi_jw_null(w);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
 
 		if (s[i] == '%' && i + 2 < n &&
 		    (hi = adi_hexval((unsigned char)s[i + 1])) >= 0 &&
 		    (lo = adi_hexval((unsigned char)s[i + 2])) >= 0) {
-			b[o++] = (uint8_t)(hi << 4 | lo);
+			s[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
-			b[o++] = (uint8_t)s[i];
+			s[o++] = s[i];
 		}
 	}
-	r = adi_j_bytes(b, o);
-	free(b);
-	return r;
+	adi_jw_bytes(w, (const uint8_t *)s, o);
+	free(s);
 }
 
 void h2_gzip_free(struct http2_state *st)

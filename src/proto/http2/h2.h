@@ -7,7 +7,7 @@
  *   frame.c   preface, frame headers, SETTINGS / GOAWAY / RST_STREAM, the
  *             parse(), gap(), resync() and sniff() callbacks
  *   hpack.c   header blocks: HPACK through libnghttp2, the walker for an
- *             unknown dynamic table, fields into a stream
+ *             unknown dynamic table, fields written into a stream's text
  *   grpc.c    DATA content: plain bodies, gRPC length-prefixed messages,
  *             their gzip, protobuf and grpc-message
  *   stitch.c  the stream table, marks, one event per stream, stitch()
@@ -22,6 +22,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "../http2.h"
+#include "../../lib/jw.h"
 
 /* Limits (docs/http2.md). */
 #define H2_HOLD_MAX 16384        /* payloads up to this are taken whole */
@@ -64,6 +65,13 @@ struct h2_nv {
 	size_t name, nlen, val, vlen;
 };
 
+/* A JSON value a stream keeps for its event: bytes [off, off + len) of
+ * the stream's text (struct h2_stream.txt); len 0: none. Offsets, not
+ * pointers: the text grows. */
+struct h2_val {
+	size_t off, len;
+};
+
 /* One gRPC message kept: its first body_bytes bytes as received
  * (compressed ones are inflated when the event is built). */
 struct h2_gmsg {
@@ -81,7 +89,7 @@ struct h2_half {
 	bool incomplete;          /* bytes of it were lost */
 	bool hdr_cut;             /* fields beyond H2_MAX_FIELD* not kept */
 	unsigned unknown;         /* fields not shown: dynamic table unknown */
-	struct adi_jval *hdrs, *trailers;
+	struct h2_val hdrs, trailers; /* header objects */
 	uint64_t bytes;           /* DATA content bytes */
 	/* a plain body: the first body_bytes */
 	uint8_t *body;
@@ -114,11 +122,16 @@ struct h2_stream {
 	bool goaway_ts;           /* ... its mark's time is still to take */
 	bool has_start;
 	uint64_t ts_start, ts_end;
-	struct adi_jval *method, *path, *authority; /* pseudo-headers (owned) */
-	struct adi_jval *h1_body; /* the request body of an h2c upgrade */
+	struct h2_val method, path, authority; /* pseudo-headers, strings */
+	struct h2_val h1_body;    /* the request body of an h2c upgrade */
 	int status;               /* :status of the final response, 0 none */
-	struct adi_jval *interim; /* 1xx statuses, an array, or NULL */
+	uint16_t *interim;        /* 1xx statuses, in order (owned) */
+	unsigned ninterim, interim_cap;
 	struct h2_half h[2];
+	/* The JSON text of the h2_val above, each written once when its
+	 * header block ends (or the h2c request is adopted) and copied as is
+	 * into the event: values one after the other, no separators. */
+	struct adi_jw txt;
 };
 
 /* The parse state of one direction. */
@@ -157,6 +170,9 @@ struct h2_side {
 	struct h2_nv nv[H2_MAX_FIELDS];
 	unsigned nnv, unknown;
 	bool nv_cut;
+	bool nv_nul;              /* a field name holds a NUL (hpack.c) */
+	char *jb;                 /* a repeated field's values joined */
+	size_t jb_cap;
 	nghttp2_hd_inflater *inf; /* the table of this direction (!lost) */
 	nghttp2_hd_inflater *one; /* decodes single fields for the walker */
 	/* SETTINGS this direction sent, unacknowledged: the header table
@@ -193,8 +209,9 @@ static inline enum adi_dir h2_other(enum adi_dir dir)
 
 /* ---- frame.c ---- */
 
-/* The name of an error code (RFC 9113 7.), or "0x..." for another. */
-struct adi_jval *h2_error_name(uint32_t code);
+/* The name of an error code (RFC 9113 7.), or "0x..." for another, as a
+ * string value. */
+void h2_error_name(struct adi_jw *w, uint32_t code);
 
 /* ---- hpack.c ---- */
 
@@ -219,10 +236,6 @@ uint32_t h2_block_done(struct http2_state *st, struct h2_side *sd, enum adi_dir 
 void h2_block_abort(struct http2_state *st, struct h2_side *sd, enum adi_dir dir);
 void h2_block_reset(struct h2_side *sd);
 
-/* Move the pseudo-header value v into *slot when it is not set yet (else
- * v is freed). */
-void h2_set_once(struct adi_jval **slot, struct adi_jval *v);
-
 /* ---- grpc.c ---- */
 
 /* DATA content p[0..n) for half h of s: a plain body keeps its first
@@ -230,14 +243,20 @@ void h2_set_once(struct adi_jval **slot, struct adi_jval *v);
 void h2_data(struct h2_stream *s, struct h2_half *h, const uint8_t *p, size_t n,
 	     const struct adi_proto_cfg *cfg);
 
-/* The kept messages of h as a JSON array (each a protobuf object, or the
- * bytes when they are not one). *trunc: a message was cut or left out;
- * *err: why a compressed one could not be shown. */
-struct adi_jval *h2_messages(struct http2_state *st, const struct h2_half *h,
-			     size_t cap, bool *trunc, const char **err);
+/* The kept messages of h written into w as a JSON array (each a protobuf
+ * object, or the bytes when they are not one); hdrs: h's header object
+ * (its grpc-encoding). *trunc: a message was cut or left out; *err: why a
+ * compressed one could not be shown. */
+void h2_messages(struct http2_state *st, struct adi_jw *w, const struct h2_half *h,
+		 struct adi_jv hdrs, size_t cap, bool *trunc, const char **err);
 
-/* grpc-message, percent-decoded; null when v is no string. */
-struct adi_jval *h2_grpc_message(const struct adi_jval *v);
+/* Member k of a header object as a C string (the caller frees), or NULL
+ * when it is absent or not a string. */
+char *h2_hdr_str(struct adi_jv hdrs, const char *k);
+
+/* grpc-message v, percent-decoded, written into w; null when v is no
+ * string. */
+void h2_grpc_message(struct adi_jw *w, struct adi_jv v);
 
 /* Free the gzip state of st (fini). */
 void h2_gzip_free(struct http2_state *st);
@@ -253,6 +272,39 @@ struct h2_stream *h2_find(struct http2_state *st, uint32_t sid);
 struct h2_stream *h2_get(struct http2_state *st, uint32_t sid, bool create,
 			 bool force, bool *created);
 void h2_stream_free(struct h2_stream *s);
+
+/* The value v of s (absent when none, or when its text ran out of
+ * memory). Valid until s->txt is written again. */
+static inline struct adi_jv h2_view(const struct h2_stream *s, struct h2_val v)
+{
+	struct adi_jv r = { NULL, 0 };
+
+	if (v.len && !s->txt.err) {
+		r.p = s->txt.buf + v.off;
+		r.n = v.len;
+	}
+	return r;
+}
+
+/* Writing a value of s: h2_val_begin before, h2_val_end after it gives
+ * its slot. */
+static inline size_t h2_val_begin(const struct h2_stream *s)
+{
+	return s->txt.len;
+}
+
+static inline struct h2_val h2_val_end(const struct h2_stream *s, size_t from)
+{
+	struct h2_val v = { from, s->txt.err ? 0 : s->txt.len - from };
+
+	return v;
+}
+
+/* Set *slot, when it is still empty, to a copy of the JSON value v (not
+ * in s->txt itself) / to the bytes p[0..n) (adi_jw_bytes). An absent v
+ * sets nothing. */
+void h2_keep_raw(struct h2_stream *s, struct h2_val *slot, struct adi_jv v);
+void h2_keep_bytes(struct h2_stream *s, struct h2_val *slot, const uint8_t *p, size_t n);
 
 /* The half of s that frames of direction dir carry. */
 struct h2_half *h2_half_of(struct http2_state *st, struct h2_stream *s, enum adi_dir dir);

@@ -1,9 +1,10 @@
 /* hpack.c - header blocks of the HTTP/2 decoder: a block (HEADERS or
  * PUSH_PROMISE and its CONTINUATIONs) decoded through libnghttp2's HPACK
  * inflater, or walked field by field when the dynamic table is unknown;
- * its fields (lower-case names, secrets redacted) given to their stream as
- * request, response, interim status or trailers. Owns the inflaters and
- * the block and field buffers of struct h2_side (freed by fini()).
+ * its fields (lower-case names, secrets redacted) written once as JSON into
+ * their stream's text (struct h2_stream.txt) as request, response or
+ * trailers, an interim status kept as a number. Owns the inflaters and the
+ * block, field and join buffers of struct h2_side (freed by fini()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,8 @@ static void *h2_grow(void *buf, size_t *cap, size_t need)
 static void h2_nv_add(struct h2_side *sd, const uint8_t *name, size_t nlen,
 		      const uint8_t *val, size_t vlen)
 {
-	size_t need = nlen + vlen;
+	size_t need = nlen + vlen, at;
+	uint8_t nul = 1;
 	char *fb;
 
 	if (sd->nnv == H2_MAX_FIELDS || sd->fb_len + need > H2_MAX_FIELD_BYTES) {
@@ -63,16 +65,22 @@ static void h2_nv_add(struct h2_side *sd, const uint8_t *name, size_t nlen,
 		return;
 	}
 	sd->fb = fb;
-	sd->nv[sd->nnv].name = sd->fb_len;
-	sd->nv[sd->nnv].nlen = nlen;
-	for (size_t i = 0; i < nlen; i++) /* HTTP/2 names are lower case (8.2.1) */
-		sd->fb[sd->fb_len++] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
-					      name[i] + 32 : name[i]);
-	sd->nv[sd->nnv].val = sd->fb_len;
-	sd->nv[sd->nnv].vlen = vlen;
+	at = sd->fb_len;
+	for (size_t i = 0; i < nlen; i++) {
+		uint8_t c = name[i];
+
+		nul &= c != 0; /* stays 1 while there is no NUL */
+		/* HTTP/2 names are lower case (8.2.1) */
+		fb[at + i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	sd->nv_nul |= !nul;
 	if (vlen)
-		memcpy(sd->fb + sd->fb_len, val, vlen);
-	sd->fb_len += vlen;
+		memcpy(fb + at + nlen, val, vlen);
+	sd->nv[sd->nnv].name = at;
+	sd->nv[sd->nnv].nlen = nlen;
+	sd->nv[sd->nnv].val = at + nlen;
+	sd->nv[sd->nnv].vlen = vlen;
+	sd->fb_len = at + need;
 	sd->nnv++;
 }
 
@@ -211,6 +219,7 @@ void h2_block_reset(struct h2_side *sd)
 	sd->nnv = 0;
 	sd->unknown = 0;
 	sd->nv_cut = false;
+	sd->nv_nul = false;
 }
 
 void h2_block_begin(struct h2_side *sd, const struct h2_fhdr *f, uint32_t promised)
@@ -267,12 +276,18 @@ void h2_block_feed(struct h2_side *sd, const uint8_t *p, size_t n)
 
 static bool h2_secret(const char *name, size_t n)
 {
-	static const char *const s[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie",
+#define H2_SECRET(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *s;
+		size_t n;
+	} sec[] = {
+		H2_SECRET("authorization"), H2_SECRET("proxy-authorization"),
+		H2_SECRET("cookie"), H2_SECRET("set-cookie"),
 	};
+#undef H2_SECRET
 
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		if (strlen(s[i]) == n && !memcmp(s[i], name, n))
+	for (size_t i = 0; i < sizeof(sec) / sizeof(sec[0]); i++)
+		if (sec[i].n == n && !memcmp(sec[i].s, name, n))
 			return true;
 	return false;
 }
@@ -282,60 +297,125 @@ static bool h2_name_is(const struct h2_side *sd, const struct h2_nv *v, const ch
 	return v->nlen == strlen(s) && !memcmp(sd->fb + v->name, s, v->nlen);
 }
 
-/* The regular fields of the block as an object: lower-case names, repeated
- * ones joined with ", " ("; " for cookie, 8.2.3), secrets redacted unless
- * show_secrets. */
-static struct adi_jval *h2_fields(const struct h2_side *sd, bool show_secrets)
+/* A regular field shown in the headers object: not a pseudo-header, a
+ * name of 1 to 255 bytes. */
+static bool h2_shown(const struct h2_side *sd, const struct h2_nv *v)
 {
-	struct adi_jval *obj = adi_j_obj();
-	char *jb = NULL, name[256];
-	size_t jcap = 0;
+	return v->nlen && sd->fb[v->name] != ':' && v->nlen < 256;
+}
 
-	for (unsigned k = 0; obj && k < sd->nnv; k++) {
-		const struct h2_nv *a = &sd->nv[k];
-		const char *an = sd->fb + a->name;
-		size_t jn = 0;
+static bool h2_same_name(const struct h2_side *sd, const struct h2_nv *a,
+			 const struct h2_nv *b)
+{
+	return a->nlen == b->nlen && !memcmp(sd->fb + a->name, sd->fb + b->name, a->nlen);
+}
+
+/* A field's key in the headers object: its name up to a NUL in it. The
+ * keys were C strings when the object was a json.h tree, and the output
+ * stays what it was: names alike up to a NUL share one key, at the place
+ * of the first, with the value of the last of them to come. */
+static size_t h2_key_len(const struct h2_side *sd, const struct h2_nv *v)
+{
+	const char *z = sd->nv_nul ? memchr(sd->fb + v->name, 0, v->nlen) : NULL;
+
+	return z ? (size_t)(z - (sd->fb + v->name)) : v->nlen;
+}
+
+static bool h2_same_key(const struct h2_side *sd, const struct h2_nv *a, size_t kl,
+			const struct h2_nv *b)
+{
+	return h2_shown(sd, b) && h2_key_len(sd, b) == kl &&
+	       !memcmp(sd->fb + a->name, sd->fb + b->name, kl);
+}
+
+/* The field whose value the key (kl bytes) of field k shows: k itself,
+ * or, with a NUL in a name, the first field of the last name after k to
+ * share the key (json.h replaced a key's value in place). */
+static unsigned h2_key_owner(const struct h2_side *sd, unsigned k, size_t kl)
+{
+	unsigned win = k;
+
+	if (!sd->nv_nul)
+		return k;
+	for (unsigned m = k + 1; m < sd->nnv; m++) {
 		unsigned j;
 
-		if (!a->nlen || an[0] == ':' || a->nlen >= sizeof(name))
+		if (!h2_same_key(sd, &sd->nv[k], kl, &sd->nv[m]))
 			continue;
-		for (j = 0; j < k; j++)
-			if (sd->nv[j].nlen == a->nlen &&
-			    !memcmp(sd->fb + sd->nv[j].name, an, a->nlen))
-				break;
-		if (j < k)
-			continue; /* joined with its first occurrence */
-		memcpy(name, an, a->nlen);
-		name[a->nlen] = '\0';
-		if (!show_secrets && h2_secret(an, a->nlen)) {
-			adi_j_set_str(obj, name, "<redacted>");
-			continue;
-		}
-		for (j = k; j < sd->nnv; j++) {
-			const struct h2_nv *b = &sd->nv[j];
-			size_t need = jn + b->vlen + 2;
-
-			if (b->nlen != a->nlen || memcmp(sd->fb + b->name, an, a->nlen))
-				continue;
-			if (need > jcap) {
-				char *t = realloc(jb, need * 2);
-
-				if (!t)
-					break;
-				jb = t;
-				jcap = need * 2;
-			}
-			if (j > k) {
-				jb[jn++] = strcmp(name, "cookie") ? ',' : ';';
-				jb[jn++] = ' ';
-			}
-			memcpy(jb + jn, sd->fb + b->val, b->vlen);
-			jn += b->vlen;
-		}
-		adi_j_set_bytes(obj, name, (const uint8_t *)jb, jn);
+		for (j = k; j < m && !h2_same_name(sd, &sd->nv[j], &sd->nv[m]); j++)
+			;
+		if (j == m)
+			win = m; /* the first field of that name */
 	}
-	free(jb);
-	return obj;
+	return win;
+}
+
+/* The value of the fields named like field k, from k on: one, or all
+ * joined with ", " ("; " for cookie, 8.2.3). */
+static void h2_field_value(struct h2_side *sd, struct adi_jw *w, unsigned k, bool cookie)
+{
+	const struct h2_nv *a = &sd->nv[k];
+	size_t jn = 0;
+	unsigned j;
+
+	for (j = k + 1; j < sd->nnv && !h2_same_name(sd, a, &sd->nv[j]); j++)
+		;
+	if (j == sd->nnv) {
+		/* the common case: named once, written from the field buffer */
+		adi_jw_bytes(w, (const uint8_t *)sd->fb + a->val, a->vlen);
+		return;
+	}
+	for (j = k; j < sd->nnv; j++) {
+		const struct h2_nv *b = &sd->nv[j];
+		size_t need = jn + b->vlen + 2;
+
+		if (!h2_same_name(sd, a, b))
+			continue;
+		if (need > sd->jb_cap) {
+			char *t = realloc(sd->jb, need * 2);
+
+			if (!t)
+				break;
+			sd->jb = t;
+			sd->jb_cap = need * 2;
+		}
+		if (j > k) {
+			sd->jb[jn++] = cookie ? ';' : ',';
+			sd->jb[jn++] = ' ';
+		}
+		memcpy(sd->jb + jn, sd->fb + b->val, b->vlen);
+		jn += b->vlen;
+	}
+	adi_jw_bytes(w, (const uint8_t *)sd->jb, jn);
+}
+
+/* The regular fields of the block written into w as an object:
+ * lower-case names, each once, at the place of its first field, repeated
+ * ones joined, secrets redacted unless show_secrets. */
+static void h2_fields(struct h2_side *sd, struct adi_jw *w, bool show_secrets)
+{
+	adi_jw_obj(w);
+	for (unsigned k = 0; k < sd->nnv; k++) {
+		const struct h2_nv *a = &sd->nv[k], *o;
+		size_t kl;
+		unsigned j;
+
+		if (!h2_shown(sd, a))
+			continue;
+		kl = h2_key_len(sd, a);
+		for (j = 0; j < k && !h2_same_key(sd, a, kl, &sd->nv[j]); j++)
+			;
+		if (j < k)
+			continue; /* its key is written already */
+		o = &sd->nv[h2_key_owner(sd, k, kl)];
+		adi_jw_keyn(w, sd->fb + a->name, kl);
+		if (!show_secrets && h2_secret(sd->fb + o->name, o->nlen))
+			adi_jw_str(w, "<redacted>");
+		else
+			h2_field_value(sd, w, (unsigned)(o - sd->nv),
+				       kl == 6 && !memcmp(sd->fb + a->name, "cookie", 6));
+	}
+	adi_jw_obj_end(w);
 }
 
 /* The value of field `name` in the block, or NULL. */
@@ -347,11 +427,40 @@ static const struct h2_nv *h2_nv_get(const struct h2_side *sd, const char *name)
 	return NULL;
 }
 
-static struct adi_jval *h2_nv_str(const struct h2_side *sd, const char *name)
+/* Pseudo-header `name` of the block into *slot of s, when it is there
+ * and the slot still empty. */
+static void h2_keep_nv(struct h2_stream *s, struct h2_val *slot, const struct h2_side *sd,
+		       const char *name)
 {
-	const struct h2_nv *v = h2_nv_get(sd, name);
+	const struct h2_nv *v;
 
-	return v ? adi_j_bytes((const uint8_t *)sd->fb + v->val, v->vlen) : NULL;
+	if (slot->len || !(v = h2_nv_get(sd, name)))
+		return;
+	h2_keep_bytes(s, slot, (const uint8_t *)sd->fb + v->val, v->vlen);
+}
+
+/* The headers object of the block, written into s's text. */
+static struct h2_val h2_fields_val(struct h2_side *sd, struct h2_stream *s, bool show_secrets)
+{
+	size_t from = h2_val_begin(s);
+
+	h2_fields(sd, &s->txt, show_secrets);
+	return h2_val_end(s, from);
+}
+
+/* An interim status (1xx) of s, after those before it. */
+static void h2_interim(struct h2_stream *s, int status)
+{
+	if (s->ninterim == s->interim_cap) {
+		unsigned cap = s->interim_cap ? s->interim_cap * 2 : 4;
+		uint16_t *a = realloc(s->interim, cap * sizeof(*a));
+
+		if (!a)
+			return;
+		s->interim = a;
+		s->interim_cap = cap;
+	}
+	s->interim[s->ninterim++] = (uint16_t)status;
 }
 
 static int h2_nv_status(const struct h2_side *sd)
@@ -376,15 +485,6 @@ static bool h2_is_grpc(const struct h2_side *sd)
 	const struct h2_nv *v = h2_nv_get(sd, "content-type");
 
 	return v && v->vlen >= 16 && !memcmp(sd->fb + v->val, "application/grpc", 16);
-}
-
-/* Move the pseudo-header value into *slot when it is not set yet. */
-void h2_set_once(struct adi_jval **slot, struct adi_jval *v)
-{
-	if (!*slot)
-		*slot = v;
-	else
-		adi_j_free(v);
 }
 
 /* The block of direction dir is complete: its fields go to their stream.
@@ -439,23 +539,21 @@ uint32_t h2_block_done(struct http2_state *st, struct h2_side *sd, enum adi_dir 
 	status = h2_nv_status(sd);
 	if (!h->headers && !req_block && status / 100 == 1 && status != 101) {
 		/* an interim response (8.1): its status only */
-		if (!s->interim)
-			s->interim = adi_j_arr();
-		adi_j_push(s->interim, adi_j_int(status));
+		h2_interim(s, status);
 	} else if (!h->headers) {
 		h->headers = true;
-		h->hdrs = h2_fields(sd, cfg->show_secrets);
+		h->hdrs = h2_fields_val(sd, s, cfg->show_secrets);
 		if (req_block) {
-			h2_set_once(&s->method, h2_nv_str(sd, ":method"));
-			h2_set_once(&s->path, h2_nv_str(sd, ":path"));
-			h2_set_once(&s->authority, h2_nv_str(sd, ":authority"));
+			h2_keep_nv(s, &s->method, sd, ":method");
+			h2_keep_nv(s, &s->path, sd, ":path");
+			h2_keep_nv(s, &s->authority, sd, ":authority");
 		} else {
 			s->status = status;
 		}
 		if (h2_is_grpc(sd))
 			s->grpc = true;
-	} else if (!h->trailers) {
-		h->trailers = h2_fields(sd, cfg->show_secrets);
+	} else if (!h->trailers.len) {
+		h->trailers = h2_fields_val(sd, s, cfg->show_secrets);
 	}
 	if (sd->block_end_stream)
 		h->ended = true;

@@ -43,6 +43,7 @@ static void http2_fini(void *vst)
 			nghttp2_hd_inflate_del(sd->one);
 		free(sd->hb);
 		free(sd->fb);
+		free(sd->jb);
 		memset(sd, 0, sizeof(*sd));
 	}
 	h2_gzip_free(st);

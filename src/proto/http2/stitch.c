@@ -1,9 +1,10 @@
 /* stitch.c - streams of the HTTP/2 decoder and their events: the bounded
- * table of open streams (creation, eviction, lookup), the time marks parse()
- * queues, the h2c upgrade request adopted as stream 1, and each finished
- * stream emitted as one `grpc_call` or `http_request` event (docs/events.md).
- * Owns the streams of struct http2_state; the queued messages are the
- * engine's until stitch() takes them.
+ * table of open streams (creation, eviction, lookup) and the JSON values
+ * they keep, the time marks parse() queues, the h2c upgrade request adopted
+ * as stream 1, and each finished stream written in one pass as one
+ * `grpc_call` or `http_request` event (docs/events.md). Owns the streams of
+ * struct http2_state; the queued messages are the engine's until stitch()
+ * takes them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,6 @@ struct h2_stream *h2_find(struct http2_state *st, uint32_t sid)
 
 static void h2_half_free(struct h2_half *h)
 {
-	adi_j_free(h->hdrs);
-	adi_j_free(h->trailers);
 	free(h->body);
 	free(h->m_buf);
 	for (unsigned i = 0; i < h->nmsgs; i++)
@@ -39,11 +38,8 @@ void h2_stream_free(struct h2_stream *s)
 		return;
 	for (int i = 0; i < 2; i++)
 		h2_half_free(&s->h[i]);
-	adi_j_free(s->method);
-	adi_j_free(s->path);
-	adi_j_free(s->authority);
-	adi_j_free(s->h1_body);
-	adi_j_free(s->interim);
+	free(s->interim);
+	adi_jw_fini(&s->txt);
 	free(s);
 }
 
@@ -84,6 +80,7 @@ struct h2_stream *h2_get(struct http2_state *st, uint32_t sid, bool create,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	adi_jw_init(&s->txt);
 	s->sid = sid;
 	s->order = st->next_order++;
 	s->reset = s->goaway = -1;
@@ -107,6 +104,28 @@ static void h2_remove(struct http2_state *st, struct h2_stream *s)
 	h2_stream_free(s);
 }
 
+void h2_keep_raw(struct h2_stream *s, struct h2_val *slot, struct adi_jv v)
+{
+	size_t from;
+
+	if (slot->len || adi_jv_absent(v))
+		return;
+	from = h2_val_begin(s);
+	adi_jw_raw(&s->txt, v.p, v.n);
+	*slot = h2_val_end(s, from);
+}
+
+void h2_keep_bytes(struct h2_stream *s, struct h2_val *slot, const uint8_t *p, size_t n)
+{
+	size_t from;
+
+	if (slot->len)
+		return;
+	from = h2_val_begin(s);
+	adi_jw_bytes(&s->txt, p, n);
+	*slot = h2_val_end(s, from);
+}
+
 /* The half of s that frames of direction dir carry. */
 struct h2_half *h2_half_of(struct http2_state *st, struct h2_stream *s, enum adi_dir dir)
 {
@@ -128,127 +147,142 @@ void h2_streams_lost(struct http2_state *st, enum adi_dir dir)
 
 
 
-/* The value (or null): the slot is emptied. */
-static struct adi_jval *h2_take(struct adi_jval **slot)
+/* Member k of a header object, when it is a string (else absent). */
+static struct adi_jv h2_hdr(struct adi_jv hdrs, const char *k)
 {
-	struct adi_jval *v = *slot;
+	struct adi_jv v = adi_jv_get(hdrs, k), none = { NULL, 0 };
 
-	*slot = NULL;
-	return v ? v : adi_j_null();
+	return adi_jv_type(v) == ADI_J_STR ? v : none;
 }
 
-static struct adi_jval *h2_copy_str(const struct adi_jval *v)
+/* The fields of a grpc_call (docs/events.md) up to its common tail. */
+static void h2_grpc_fields(struct http2_state *st, struct h2_stream *s, struct adi_jw *w,
+			   size_t body_bytes, bool incomplete)
 {
-	const char *s = adi_j_as_str(v, NULL);
+	const struct h2_half *rq = &s->h[0], *rs = &s->h[1];
+	/* a response ended by its one block is trailers-only (PROTOCOL-
+	 * HTTP2.md): that block holds the status */
+	bool tr_only = !rs->trailers.len && rs->ended && rs->hdrs.len;
+	struct adi_jv tr = h2_view(s, tr_only ? rs->hdrs : rs->trailers);
+	char *gs = h2_hdr_str(tr, "grpc-status"), *end = NULL;
+	long code = gs ? strtol(gs, &end, 10) : -1;
+	bool trunc = false;
+	const char *err = NULL;
 
-	return s ? adi_j_strn(s, adi_j_len(v)) : adi_j_null();
+	adi_jw_kraw(w, "method", h2_view(s, s->path));
+	adi_jw_kraw(w, "authority", h2_view(s, s->authority));
+	if (gs && end && !*end && *gs && code >= 0 && code <= 0x7fffffff)
+		adi_jw_kint(w, "status", code);
+	else
+		adi_jw_knull(w, "status");
+	free(gs);
+	adi_jw_key(w, "grpc_message");
+	h2_grpc_message(w, adi_jv_get(tr, "grpc-message"));
+	if (s->status)
+		adi_jw_kint(w, "http_status", s->status);
+	else
+		adi_jw_knull(w, "http_status");
+	adi_jw_kint(w, "stream_id", s->sid);
+	adi_jw_kraw(w, "req_headers", h2_view(s, rq->hdrs));
+	adi_jw_kraw(w, "resp_headers", h2_view(s, rs->hdrs));
+	if (tr_only) {
+		adi_jw_knull(w, "resp_trailers");
+		adi_jw_kbool(w, "trailers_only", true);
+	} else {
+		adi_jw_kraw(w, "resp_trailers", h2_view(s, rs->trailers));
+	}
+	adi_jw_key(w, "req_messages");
+	h2_messages(st, w, rq, h2_view(s, rq->hdrs), body_bytes, &trunc, &err);
+	adi_jw_key(w, "resp_messages");
+	h2_messages(st, w, rs, h2_view(s, rs->hdrs), body_bytes, &trunc, &err);
+	adi_jw_kint(w, "req_bytes", (int64_t)rq->bytes);
+	adi_jw_kint(w, "resp_bytes", (int64_t)rs->bytes);
+	adi_jw_kbool(w, "truncated", trunc || incomplete);
+	if (rq->total_msgs > rq->nmsgs)
+		adi_jw_kint(w, "req_message_count", (int64_t)rq->total_msgs);
+	if (rs->total_msgs > rs->nmsgs)
+		adi_jw_kint(w, "resp_message_count", (int64_t)rs->total_msgs);
+	if (err)
+		adi_jw_kstr(w, "decode_error", err);
 }
 
-/* A finished (or, with cut_short, abandoned) stream becomes its event. */
+/* The fields of an http_request of version "2" (docs/events.md) up to its
+ * common tail. */
+static void h2_http_fields(struct h2_stream *s, struct adi_jw *w, bool incomplete)
+{
+	const struct h2_half *rq = &s->h[0], *rs = &s->h[1];
+
+	adi_jw_kraw(w, "method", h2_view(s, s->method));
+	adi_jw_kraw(w, "url", h2_view(s, s->path));
+	if (s->authority.len)
+		adi_jw_kraw(w, "host", h2_view(s, s->authority));
+	else
+		adi_jw_kraw(w, "host", h2_hdr(h2_view(s, rq->hdrs), "host"));
+	adi_jw_kstr(w, "version", "2");
+	if (s->status)
+		adi_jw_kint(w, "status", s->status);
+	else
+		adi_jw_knull(w, "status");
+	adi_jw_kraw(w, "req_headers", h2_view(s, rq->hdrs));
+	adi_jw_kraw(w, "resp_headers", h2_view(s, rs->hdrs));
+	if (s->h1_body.len)
+		adi_jw_kraw(w, "req_body", h2_view(s, s->h1_body));
+	else
+		adi_jw_kbytes(w, "req_body", rq->body, rq->body_len);
+	adi_jw_kbytes(w, "resp_body", rs->body, rs->body_len);
+	adi_jw_kint(w, "req_bytes", (int64_t)rq->bytes);
+	adi_jw_kint(w, "resp_bytes", (int64_t)rs->bytes);
+	adi_jw_kbool(w, "truncated", rq->body_cut || rs->body_cut || incomplete);
+	adi_jw_kint(w, "stream_id", s->sid);
+	if (rs->trailers.len)
+		adi_jw_kraw(w, "trailers", h2_view(s, rs->trailers));
+	if (rq->trailers.len)
+		adi_jw_kraw(w, "req_trailers", h2_view(s, rq->trailers));
+}
+
+/* A finished (or, with cut_short, abandoned) stream becomes its event,
+ * written straight into the emitter's writer. */
 static void h2_emit(struct http2_state *st, struct h2_stream *s, struct adi_emit *em,
 		    bool cut_short)
 {
-	const struct adi_proto_cfg *cfg = em->cfg;
-	struct h2_half *rq = &s->h[0], *rs = &s->h[1];
-	struct adi_jval *ev = adi_j_obj();
-	bool trunc = false, incomplete = cut_short || rq->incomplete || rs->incomplete;
+	const struct h2_half *rq = &s->h[0], *rs = &s->h[1];
+	struct adi_jw *w = adi_emit_begin(em);
+	bool incomplete = cut_short || rq->incomplete || rs->incomplete;
 	bool answered = rs->seen || s->reset >= 0 || s->goaway >= 0;
 	unsigned unknown = rq->unknown + rs->unknown;
-	const char *err = NULL;
 
-	if (!ev)
-		return;
-	if (s->grpc) {
-		/* first: the messages read their half's grpc-encoding */
-		struct adi_jval *rqm = h2_messages(st, rq, cfg->body_bytes, &trunc, &err);
-		struct adi_jval *rsm = h2_messages(st, rs, cfg->body_bytes, &trunc, &err);
-		struct adi_jval *tr = rs->trailers ? rs->trailers : rs->ended ? rs->hdrs : NULL;
-		const char *gs = adi_j_get_str(tr, "grpc-status", NULL);
-		char *end = NULL;
-		long code = gs ? strtol(gs, &end, 10) : -1;
-
-		adi_j_set(ev, "method", h2_take(&s->path));
-		adi_j_set(ev, "authority", h2_take(&s->authority));
-		if (gs && end && !*end && *gs && code >= 0 && code <= 0x7fffffff)
-			adi_j_set_int(ev, "status", code);
-		else
-			adi_j_set_null(ev, "status");
-		adi_j_set(ev, "grpc_message", h2_grpc_message(adi_j_get(tr, "grpc-message")));
-		if (s->status)
-			adi_j_set_int(ev, "http_status", s->status);
-		else
-			adi_j_set_null(ev, "http_status");
-		adi_j_set_int(ev, "stream_id", s->sid);
-		adi_j_set(ev, "req_headers", h2_take(&rq->hdrs));
-		if (tr && tr == rs->hdrs) {
-			/* trailers-only (PROTOCOL-HTTP2.md): one block for both */
-			adi_j_set(ev, "resp_headers", h2_take(&rs->hdrs));
-			adi_j_set_null(ev, "resp_trailers");
-			adi_j_set_bool(ev, "trailers_only", true);
-		} else {
-			adi_j_set(ev, "resp_headers", h2_take(&rs->hdrs));
-			adi_j_set(ev, "resp_trailers", h2_take(&rs->trailers));
-		}
-		adi_j_set(ev, "req_messages", rqm);
-		adi_j_set(ev, "resp_messages", rsm);
-		adi_j_set_int(ev, "req_bytes", (int64_t)rq->bytes);
-		adi_j_set_int(ev, "resp_bytes", (int64_t)rs->bytes);
-		adi_j_set_bool(ev, "truncated", trunc || incomplete);
-		if (rq->total_msgs > rq->nmsgs)
-			adi_j_set_int(ev, "req_message_count", (int64_t)rq->total_msgs);
-		if (rs->total_msgs > rs->nmsgs)
-			adi_j_set_int(ev, "resp_message_count", (int64_t)rs->total_msgs);
-		if (err)
-			adi_j_set_str(ev, "decode_error", err);
-	} else {
-		adi_j_set(ev, "method", h2_take(&s->method));
-		adi_j_set(ev, "url", h2_take(&s->path));
-		if (s->authority)
-			adi_j_set(ev, "host", h2_take(&s->authority));
-		else
-			adi_j_set(ev, "host", h2_copy_str(adi_j_get(rq->hdrs, "host")));
-		adi_j_set_str(ev, "version", "2");
-		if (s->status)
-			adi_j_set_int(ev, "status", s->status);
-		else
-			adi_j_set_null(ev, "status");
-		adi_j_set(ev, "req_headers", h2_take(&rq->hdrs));
-		adi_j_set(ev, "resp_headers", h2_take(&rs->hdrs));
-		if (s->h1_body)
-			adi_j_set(ev, "req_body", h2_take(&s->h1_body));
-		else
-			adi_j_set_bytes(ev, "req_body", rq->body, rq->body_len);
-		adi_j_set_bytes(ev, "resp_body", rs->body, rs->body_len);
-		adi_j_set_int(ev, "req_bytes", (int64_t)rq->bytes);
-		adi_j_set_int(ev, "resp_bytes", (int64_t)rs->bytes);
-		adi_j_set_bool(ev, "truncated", rq->body_cut || rs->body_cut || incomplete);
-		adi_j_set_int(ev, "stream_id", s->sid);
-		if (rs->trailers)
-			adi_j_set(ev, "trailers", h2_take(&rs->trailers));
-		if (rq->trailers)
-			adi_j_set(ev, "req_trailers", h2_take(&rq->trailers));
+	if (s->grpc)
+		h2_grpc_fields(st, s, w, em->cfg->body_bytes, incomplete);
+	else
+		h2_http_fields(s, w, incomplete);
+	if (s->ninterim) {
+		adi_jw_karr(w, "interim");
+		for (unsigned i = 0; i < s->ninterim; i++)
+			adi_jw_int(w, s->interim[i]);
+		adi_jw_arr_end(w);
 	}
-	if (s->interim)
-		adi_j_set(ev, "interim", h2_take(&s->interim));
-	if (s->reset >= 0)
-		adi_j_set(ev, "reset", h2_error_name((uint32_t)s->reset));
-	if (s->goaway >= 0)
-		adi_j_set(ev, "goaway", h2_error_name((uint32_t)s->goaway));
+	if (s->reset >= 0) {
+		adi_jw_key(w, "reset");
+		h2_error_name(w, (uint32_t)s->reset);
+	}
+	if (s->goaway >= 0) {
+		adi_jw_key(w, "goaway");
+		h2_error_name(w, (uint32_t)s->goaway);
+	}
 	if (s->pushed)
-		adi_j_set_int(ev, "pushed_on", s->pushed_on);
+		adi_jw_kint(w, "pushed_on", s->pushed_on);
 	if (s->upgrade)
-		adi_j_set_str(ev, "upgrade", "h2c");
+		adi_jw_kstr(w, "upgrade", "h2c");
 	if (s->evicted)
-		adi_j_set_bool(ev, "evicted", true);
+		adi_jw_kbool(w, "evicted", true);
 	if (unknown)
-		adi_j_set_int(ev, "headers_unknown", unknown);
+		adi_jw_kint(w, "headers_unknown", unknown);
 	if (rq->hdr_cut || rs->hdr_cut)
-		adi_j_set_bool(ev, "headers_truncated", true);
+		adi_jw_kbool(w, "headers_truncated", true);
 	if (incomplete)
-		adi_j_set_bool(ev, "incomplete", true);
-	em->event(em, s->grpc ? "grpc_call" : "http_request", s->ts_start,
-		  answered ? (int64_t)(s->ts_end > s->ts_start ? s->ts_end : s->ts_start) : -1,
-		  ev);
+		adi_jw_kbool(w, "incomplete", true);
+	em->emit(em, s->grpc ? "grpc_call" : "http_request", s->ts_start,
+		 answered ? (int64_t)(s->ts_end > s->ts_start ? s->ts_end : s->ts_start) : -1);
 }
 
 /* ---- stitch() ---- */
@@ -264,12 +298,15 @@ static bool h2_finished(const struct h2_stream *s)
 }
 
 /* The h2c upgrade's HTTP/1.1 messages (http1.c leaves them queued): the
- * request is stream 1's (RFC 7540 3.2), the 101 marks the upgrade. True
- * when m becomes stream 1's open mark. */
+ * request is stream 1's (RFC 7540 3.2), the 101 marks the upgrade. Its
+ * method, url, headers and body are copied into stream 1 unless frames
+ * set them already; the host header stands for :authority. True when m
+ * becomes stream 1's open mark. */
 static bool h2_adopt(struct http2_state *st, struct adi_msg *m)
 {
 	struct h2_stream *s = h2_get(st, 1, true, true, NULL);
 	struct h2_half *h;
+	struct adi_jv f;
 
 	if (!s)
 		return false;
@@ -277,19 +314,17 @@ static bool h2_adopt(struct http2_state *st, struct adi_msg *m)
 	if (m->kind != HTTP1_REQ)
 		return false;
 	h = &s->h[0];
-	h2_set_once(&s->method, adi_j_take(m->fields, "method"));
-	h2_set_once(&s->path, adi_j_take(m->fields, "url"));
-	if (!h->hdrs) {
-		h->hdrs = adi_j_take(m->fields, "headers");
-		h2_set_once(&s->authority, h2_copy_str(adi_j_get(h->hdrs, "host")));
-		if (adi_j_is_null(s->authority)) {
-			adi_j_free(s->authority);
-			s->authority = NULL;
-		}
+	f = adi_jw_text(&m->f); /* http1.c's member list */
+	h2_keep_raw(s, &s->method, adi_jv_member(f, "method"));
+	h2_keep_raw(s, &s->path, adi_jv_member(f, "url"));
+	if (!h->hdrs.len) {
+		struct adi_jv hv = adi_jv_member(f, "headers");
+
+		h2_keep_raw(s, &h->hdrs, hv);
+		h2_keep_raw(s, &s->authority, h2_hdr(hv, "host"));
 	}
-	if (!s->h1_body)
-		s->h1_body = adi_j_take(m->fields, "body");
-	h->bytes = (uint64_t)adi_j_get_int(m->fields, "bytes", 0);
+	h2_keep_raw(s, &s->h1_body, adi_jv_member(f, "body"));
+	h->bytes = (uint64_t)adi_jv_int(adi_jv_member(f, "bytes"), 0);
 	h->seen = h->headers = h->ended = true;
 	h->incomplete |= m->incomplete;
 	m->key = 1;

@@ -21,68 +21,47 @@ enum my_k {
 	K_TRUNCATED, K_INCOMPLETE, K_MORE, K_N
 };
 
-/* The known member whose key starts a member at m ('"'; the member ends
- * at end), or K_N; *vp: where its value starts. Known keys are matched
- * where they stand (every member of a message goes through here). */
-static enum my_k my_key(const char *m, const char *end, const char **vp)
+/* The known member whose key is k[0..n), or K_N (every member of a
+ * message goes through here: by length, then one or two compares). */
+static enum my_k my_key(const char *k, size_t n)
 {
-	const char *k = m + 1;
-	size_t room = (size_t)(end - k);
-
-#define MY_IS(s, e) do { \
-	if (room > sizeof(s) && !memcmp(k, s, sizeof(s) - 1) && k[sizeof(s) - 1] == '"') { \
-		*vp = k + sizeof(s) + 1; \
-		return e; \
-	} \
-} while (0)
-	switch (room ? k[0] : 0) {
-	case 'c':
-		MY_IS("columns", K_COLUMNS);
-		MY_IS("command_tag", K_COMMAND_TAG);
-		MY_IS("command", K_COMMAND);
-		break;
-	case 'd':
-		MY_IS("database", K_DATABASE);
-		break;
-	case 'e':
-		MY_IS("error", K_ERROR);
-		break;
-	case 'i':
-		MY_IS("incomplete", K_INCOMPLETE);
-		break;
-	case 'p':
-		MY_IS("params", K_PARAMS);
-		break;
-	case 'r':
-		MY_IS("rows", K_ROWS);
-		MY_IS("rows_sample", K_ROWS_SAMPLE);
-		break;
-	case 's':
-		MY_IS("sql", K_SQL);
-		MY_IS("statement", K_STATEMENT);
-		break;
-	case 't':
-		MY_IS("tx", K_TX);
-		MY_IS("truncated", K_TRUNCATED);
-		break;
-	case 'u':
-		MY_IS("user", K_USER);
-		break;
-	case '_':
-		MY_IS("_more", K_MORE);
-		break;
+#define MY_IS(s) (n == sizeof(s) - 1 && !memcmp(k, s, sizeof(s) - 1))
+	switch (n) {
+	case 2:
+		return MY_IS("tx") ? K_TX : K_N;
+	case 3:
+		return MY_IS("sql") ? K_SQL : K_N;
+	case 4:
+		return MY_IS("rows") ? K_ROWS : MY_IS("user") ? K_USER : K_N;
+	case 5:
+		return MY_IS("error") ? K_ERROR : MY_IS("_more") ? K_MORE : K_N;
+	case 6:
+		return MY_IS("params") ? K_PARAMS : K_N;
+	case 7:
+		return MY_IS("columns") ? K_COLUMNS : MY_IS("command") ? K_COMMAND : K_N;
+	case 8:
+		return MY_IS("database") ? K_DATABASE : K_N;
+	case 9:
+		return MY_IS("statement") ? K_STATEMENT : MY_IS("truncated") ? K_TRUNCATED : K_N;
+	case 10:
+		return MY_IS("incomplete") ? K_INCOMPLETE : K_N;
+	case 11:
+		return MY_IS("rows_sample") ? K_ROWS_SAMPLE :
+		       MY_IS("command_tag") ? K_COMMAND_TAG : K_N;
 	}
 #undef MY_IS
 	return K_N;
 }
 
 /* Iteration over the members of a message's f, in the order they were
- * written. The writer's index of member offsets gives each member's end
- * without scanning its value (a statement's text, a rows sample); the
- * decoder's messages have far fewer members than the index holds, the
- * scan is only the fallback. */
+ * written. Member i's value comes from the writer's index
+ * (adi_jw_member_at: a statement's text or a rows sample is not scanned);
+ * its key is what lies between the previous member and that value. The
+ * decoder's messages have about a dozen members, all with plain keys:
+ * scanning the text, past the index, is only the fallback. */
 struct my_mit {
 	const struct adi_jw *f;
+	const char *at;          /* where member i starts (its key's '"') */
 	uint32_t i, n;
 	bool scan;
 	struct adi_jv_it it;
@@ -91,17 +70,18 @@ struct my_mit {
 static void my_mit_init(struct my_mit *m, const struct adi_jw *f)
 {
 	m->f = f;
+	m->at = f ? f->buf : NULL;
 	m->i = 0;
 	m->n = f && !f->err && f->len ? f->nmem : 0;
-	m->scan = m->n > ADI_JW_INDEX;
-	if (m->scan)
-		m->it = adi_jv_iter_list(adi_jw_text(f));
+	m->scan = false;
 }
 
-/* A member: p[0..end), from its key's opening quote to its value's end;
- * ok false after the last. (By value: it stays in registers.) */
+/* A member: its key k[0..kn) (between the quotes) and its value; ok
+ * false after the last. (By value: it stays in registers.) */
 struct my_mem {
-	const char *p, *end;
+	const char *k;
+	size_t kn;
+	struct adi_jv v;
 	bool ok;
 };
 
@@ -109,12 +89,18 @@ struct my_mem {
  * so that the usual path keeps its views in registers). */
 static __attribute__((noinline)) struct my_mem my_mit_scan(struct my_mit *m)
 {
-	struct my_mem x = { NULL, NULL, false };
-	struct adi_jv key, val;
+	struct my_mem x = { NULL, 0, { NULL, 0 }, false };
+	struct adi_jv key;
 
-	if (adi_jv_next(&m->it, &key, &val)) {
-		x.p = key.p;
-		x.end = val.p + val.n;
+	if (!m->scan) {
+		struct adi_jv rest = { m->at, (size_t)(m->f->buf + m->f->len - m->at) };
+
+		m->scan = true;
+		m->it = adi_jv_iter_list(rest);
+	}
+	if (adi_jv_next(&m->it, &key, &x.v) && key.n >= 2) {
+		x.k = key.p + 1;
+		x.kn = key.n - 2;
 		x.ok = true;
 	}
 	return x;
@@ -123,15 +109,18 @@ static __attribute__((noinline)) struct my_mem my_mit_scan(struct my_mit *m)
 /* The next member. */
 static inline struct my_mem my_mit_next(struct my_mit *m)
 {
-	struct my_mem x = { NULL, NULL, false };
+	struct my_mem x = { NULL, 0, { NULL, 0 }, false };
 
 	if (m->scan)
 		return my_mit_scan(m);
 	if (m->i >= m->n)
 		return x;
-	x.p = m->f->buf + m->f->mem[m->i];
-	x.end = m->i + 1 < m->n ? m->f->buf + m->f->mem[m->i + 1] - 1 /* its comma */
-				: m->f->buf + m->f->len;
+	x.v = adi_jw_member_at(m->f, m->i);
+	if (!x.v.n)
+		return my_mit_scan(m); /* past the index (or a key escaped) */
+	x.k = m->at + 1;
+	x.kn = (size_t)(x.v.p - 2 - x.k); /* before '":' */
+	m->at = x.v.p + x.v.n + 1;       /* past its comma */
 	m->i++;
 	x.ok = true;
 	return x;
@@ -147,7 +136,7 @@ static inline struct my_mem my_mit_next(struct my_mit *m)
 struct my_fields {
 	uint32_t has;            /* bit k: v[k] was read */
 	struct adi_jv v[K_N];
-	struct adi_jv xk[MY_EXTRAS], xv[MY_EXTRAS]; /* key tokens, values */
+	struct adi_jv xk[MY_EXTRAS], xv[MY_EXTRAS]; /* keys (unquoted), values */
 	unsigned nx;
 };
 
@@ -161,25 +150,16 @@ static void my_fields_read(struct my_fields *x, const struct adi_jw *f)
 	x->nx = 0;
 	my_mit_init(&m, f);
 	while ((e = my_mit_next(&m)).ok) {
-		const char *v = NULL, *q;
-		enum my_k k = my_key(e.p, e.end, &v);
+		enum my_k k = my_key(e.k, e.kn);
 
 		if (k < K_N) {
-			/* a later one wins (none is written twice) */
-			x->v[k].p = v;
-			x->v[k].n = (size_t)(e.end - v);
+			x->v[k] = e.v; /* a later one wins (none is written twice) */
 			x->has |= 1u << k;
-			continue;
+		} else if (x->nx < MY_EXTRAS) {
+			x->xk[x->nx].p = e.k;
+			x->xk[x->nx].n = e.kn;
+			x->xv[x->nx++] = e.v;
 		}
-		/* an extra: its key ends at the next quote not escaped */
-		for (q = e.p + 1; q < e.end && *q != '"'; q += *q == '\\' ? 2 : 1)
-			;
-		if (q + 2 > e.end || x->nx == MY_EXTRAS)
-			continue; /* not this writer's text; no room */
-		x->xk[x->nx].p = e.p;
-		x->xk[x->nx].n = (size_t)(q + 1 - e.p);
-		x->xv[x->nx].p = q + 2; /* after the colon */
-		x->xv[x->nx++].n = (size_t)(e.end - (q + 2));
 	}
 }
 
@@ -195,7 +175,7 @@ static struct adi_jv my_v(const struct my_fields *x, enum my_k k)
 static void my_extras(struct adi_jw *w, const struct my_fields *x)
 {
 	for (unsigned i = 0; i < x->nx; i++) {
-		adi_jw_keyn(w, x->xk[i].p + 1, x->xk[i].n - 2);
+		adi_jw_keyn(w, x->xk[i].p, x->xk[i].n);
 		adi_jw_raw(w, x->xv[i].p, x->xv[i].n);
 	}
 }

@@ -1,10 +1,10 @@
-/* body.c - message bodies into the fields of a FRAMEd message: how each
- * type's body is consumed (kept up to a cap, counted, or read field by
- * field as it streams in: Parse, Bind, a sampled DataRow), and what is
- * taken from it once whole (names, SQL text, raw values, error fields,
- * column descriptions, copy counters). Owns the kept bytes of a side
- * (struct pg_side buf). Does not own the framing (frame.c) nor what the
- * values mean (values.c).
+/* body.c - message bodies into what a FRAMEd message says (struct
+ * pg_body): how each type's body is consumed (kept up to a cap, counted,
+ * or read field by field as it streams in: Parse, Bind, a sampled
+ * DataRow), and what is taken from it once whole (names, SQL text, raw
+ * values, the error object, the columns, copy counters). Owns the kept
+ * bytes of a side and its ring of bodies, until stitch() takes them. Does
+ * not own the framing (frame.c) nor what the values mean (values.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,57 +18,155 @@ static uint32_t pg_u32min(uint64_t a, uint64_t b)
 
 /* ---- kept bytes ---- */
 
-/* Room for need bytes in the side's buffer (its size doubles, from 256);
- * false when memory is short. */
-static bool pg_reserve(struct pg_side *sd, size_t need)
+/* Room for need bytes in bf (its size doubles, from 256); false when
+ * memory is short. */
+static bool pg_reserve(struct pg_buf *bf, size_t need)
 {
-	size_t a = sd->alloc ? sd->alloc : 256;
+	size_t a = bf->alloc ? bf->alloc : 256;
 	uint8_t *nb;
 
-	if (need <= sd->alloc)
+	if (need <= bf->alloc)
 		return true;
 	while (a < need)
 		a *= 2;
-	nb = realloc(sd->buf, a);
+	nb = realloc(bf->b, a);
 	if (!nb)
 		return false;
-	sd->buf = nb;
-	sd->alloc = a;
+	bf->b = nb;
+	bf->alloc = a;
 	return true;
 }
 
-/* Append b[0..k) to the side's buffer, keeping at most cap bytes in all
- * (the rest is counted as cut). */
-static void pg_keep(struct pg_side *sd, const uint8_t *b, size_t k, size_t cap)
+/* Append b[0..k) to bf, at most room bytes of it; returns the bytes taken
+ * (fewer than k: the rest is cut, or memory was short). */
+static size_t pg_append(struct pg_buf *bf, const uint8_t *b, size_t k, size_t room)
 {
-	size_t room = cap > sd->len ? cap - sd->len : 0;
 	size_t take = k < room ? k : room;
 
-	if (take < k)
+	if (!take || !pg_reserve(bf, bf->len + take))
+		return 0;
+	memcpy(bf->b + bf->len, b, take);
+	bf->len += take;
+	return take;
+}
+
+/* Append b[0..k) to the side's kept bytes, keeping at most cap bytes in
+ * all (the rest is counted as cut). */
+static void pg_keep(struct pg_side *sd, const uint8_t *b, size_t k, size_t cap)
+{
+	size_t room = cap > sd->kb.len ? cap - sd->kb.len : 0;
+
+	if (pg_append(&sd->kb, b, k, room) < k)
 		sd->cut = true;
-	if (!take)
-		return;
-	if (!pg_reserve(sd, sd->len + take)) {
-		sd->cut = true;
-		return;
-	}
-	memcpy(sd->buf + sd->len, b, take);
-	sd->len += take;
 }
 
 static void pg_keep_reset(struct pg_side *sd)
 {
-	sd->len = 0;
+	sd->kb.len = 0;
 	sd->cut = false;
 }
 
-/* The kept bytes as a (raw, maybe not UTF-8) string; the buffer restarts. */
-static struct adi_jval *pg_take_str(struct pg_side *sd)
+/* A buffer grown for one huge message is given back. */
+static void pg_buf_trim(struct pg_buf *bf)
 {
-	struct adi_jval *v = adi_j_strn((const char *)sd->buf, sd->len);
+	if (bf->alloc > 2 * PG_KEEP_DESC) {
+		free(bf->b);
+		bf->b = NULL;
+		bf->alloc = 0;
+	}
+}
 
+/* The kept bytes as a NUL-terminated name (at most PG_MAX_NAME of them,
+ * which is all pg_rd_cstr keeps of a name); the buffer restarts. */
+static void pg_take_name(struct pg_side *sd, char *to)
+{
+	size_t n = sd->kb.len < PG_MAX_NAME ? sd->kb.len : PG_MAX_NAME;
+
+	if (n)
+		memcpy(to, sd->kb.b, n);
+	to[n] = '\0';
 	pg_keep_reset(sd);
-	return v;
+}
+
+/* ---- the ring of bodies ---- */
+
+/* Free *p and empty it (most bodies own nothing: no call then). */
+#define PG_FREE(p) do { if (p) { free(p); (p) = NULL; } } while (0)
+
+void pg_body_clear(struct pg_body *b)
+{
+	if (b->sql) {
+		pg_text_unref(b->sql);
+		b->sql = NULL;
+	}
+	if (b->cols) {
+		pg_cols_unref(b->cols);
+		b->cols = NULL;
+	}
+	PG_FREE(b->oids);
+	PG_FREE(b->fmts);
+	PG_FREE(b->rfmts);
+	PG_FREE(b->vals);
+	PG_FREE(b->err);
+	PG_FREE(b->user);
+	PG_FREE(b->database);
+	b->err_len = 0;
+	b->rows = b->copy_bytes = b->copy_msgs = 0;
+	b->pid = 0;
+	b->what = b->tx = 0;
+	b->syntax = false;
+	b->tag_len = 0;
+	b->name[0] = b->stmt[0] = b->tag[0] = '\0';
+}
+
+/* The slot after the FRAMEd bodies: the message being read. */
+static struct pg_body *pg_cur(struct pg_side *sd)
+{
+	return &sd->ring[(sd->rhead + sd->rlen) % PG_RING];
+}
+
+/* A new message: its slot, emptied. A full ring (stitch() was not called
+ * after a FRAME) forgets its oldest body. */
+static void pg_body_begin(struct pg_side *sd)
+{
+	if (sd->rlen == PG_RING) {
+		sd->rhead = (sd->rhead + 1) % PG_RING;
+		sd->rlen--;
+	}
+	pg_body_clear(pg_cur(sd));
+}
+
+struct pg_body *pg_body_of(struct pg_state *st, const struct adi_msg *m)
+{
+	struct pg_side *sd = &st->side[m->dir == ADI_DIR_IN ? 1 : 0];
+
+	while (sd->rlen) {
+		struct pg_body *b = &sd->ring[sd->rhead];
+
+		if (b->seq > m->key)
+			break;
+		sd->rhead = (sd->rhead + 1) % PG_RING;
+		if (!--sd->rlen && !sd->in_body)
+			sd->rhead = 0; /* nothing waits nor is read: the next
+					* message takes the slot still in cache */
+		if (b->seq == m->key)
+			return b;
+		/* an older body: its message was dropped by the engine */
+	}
+	pg_body_clear(&st->none);
+	return &st->none;
+}
+
+struct pg_list *pg_list_new(const uint32_t *v, uint32_t n)
+{
+	struct pg_list *l = malloc(sizeof(*l) + (size_t)n * sizeof(*v));
+
+	if (!l)
+		return NULL;
+	l->n = n;
+	if (n)
+		memcpy(l->v, v, (size_t)n * sizeof(*v));
+	return l;
 }
 
 /* ---- field-by-field readers (PGB_PROG) ----
@@ -78,6 +176,16 @@ static struct adi_jval *pg_take_str(struct pg_side *sd)
 
 static bool pg_rd_int(struct pg_side *sd, struct adi_cur *c, unsigned w, uint32_t *v)
 {
+	if (!sd->tmp_have && adi_cur_left(c) >= w) { /* the common case: all there */
+		if (w == 2) {
+			uint16_t v16;
+
+			adi_cur_be16(c, &v16);
+			*v = v16;
+			return true;
+		}
+		return adi_cur_be32(c, v);
+	}
 	while (sd->tmp_have < w && adi_cur_left(c))
 		adi_cur_u8(c, &sd->tmp[sd->tmp_have++]);
 	if (sd->tmp_have < w)
@@ -120,27 +228,97 @@ static bool pg_rd_value(struct pg_side *sd, struct adi_cur *c)
 
 	adi_cur_bytes(c, take, &p);
 	if (!sd->vgap) {
-		size_t before = sd->len;
+		size_t have = sd->vb.len - sd->vstart;
 
-		pg_keep(sd, p, take, sd->vcap);
-		sd->msg_keep += sd->len - before;
+		sd->msg_keep += pg_append(&sd->vb, p, take, sd->vcap > have ? sd->vcap - have : 0);
 	}
 	sd->vleft -= take;
 	return sd->vleft == 0;
 }
 
-/* The finished value: a string when whole, [prefix, true length] when cut
- * (by a cap or a gap). */
-static struct adi_jval *pg_take_value(struct pg_side *sd)
+/* Room for one more item in the list or the values being read; false when
+ * memory is short (the item is not kept). */
+static bool pg_grow(void **v, uint32_t *cap, uint32_t n, size_t size)
 {
-	struct adi_jval *v;
+	uint32_t nc;
+	void *p;
 
-	if (sd->len == sd->vtotal && !sd->vgap)
-		return pg_take_str(sd);
-	v = adi_j_arr();
-	adi_j_push(v, pg_take_str(sd));
-	adi_j_push(v, adi_j_int(sd->vtotal));
-	return v;
+	if (n < *cap)
+		return true;
+	nc = *cap ? *cap * 2 : 16;
+	p = realloc(*v, (size_t)nc * size);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = nc;
+	return true;
+}
+
+static void pg_push_num(struct pg_side *sd, uint32_t v)
+{
+	if (pg_grow((void **)&sd->lst, &sd->lst_cap, sd->nlst, sizeof(*sd->lst)))
+		sd->lst[sd->nlst++] = v;
+}
+
+static void pg_push_val(struct pg_side *sd, uint8_t vst, size_t off, size_t len)
+{
+	if (pg_grow((void **)&sd->vv, &sd->vv_cap, sd->nvv, sizeof(*sd->vv))) {
+		sd->vv[sd->nvv].off = (uint32_t)off;
+		sd->vv[sd->nvv].len = (uint32_t)len;
+		sd->vv[sd->nvv].st = vst;
+		sd->nvv++;
+	}
+}
+
+/* The finished value: whole, or a prefix when cut (by a cap or a gap). */
+static void pg_take_value(struct pg_side *sd)
+{
+	size_t len = sd->vb.len - sd->vstart;
+
+	pg_push_val(sd, len == sd->vtotal && !sd->vgap ? PGV_WHOLE : PGV_CUT, sd->vstart, len);
+}
+
+/* The values read into one block. */
+static struct pg_vals *pg_vals_take(struct pg_side *sd)
+{
+	size_t vsz = (size_t)sd->nvv * sizeof(struct pg_val);
+	struct pg_vals *vs = malloc(sizeof(*vs) + vsz + sd->vb.len);
+	struct pg_val *v;
+	uint8_t *b;
+
+	if (!vs)
+		return NULL;
+	v = (struct pg_val *)(vs + 1);
+	b = (uint8_t *)v + vsz;
+	if (vsz)
+		memcpy(v, sd->vv, vsz);
+	if (sd->vb.len)
+		memcpy(b, sd->vb.b, sd->vb.len);
+	vs->n = sd->nvv;
+	vs->v = v;
+	vs->b = b;
+	return vs;
+}
+
+/* The list or the values being read go into the body, by the step that
+ * reads them (a message that ends inside one keeps what was read). */
+static void pg_arr_end(struct pg_side *sd, struct pg_body *bd)
+{
+	switch (sd->step) {
+	case PS_OID:
+		bd->oids = pg_list_new(sd->lst, sd->nlst);
+		break;
+	case BS_FMT:
+		bd->fmts = pg_list_new(sd->lst, sd->nlst);
+		break;
+	case BS_RES:
+		bd->rfmts = pg_list_new(sd->lst, sd->nlst);
+		break;
+	default: /* BS_VLEN, BS_VDATA, DS_VLEN, DS_VDATA */
+		bd->vals = pg_vals_take(sd);
+		break;
+	}
+	sd->arr_on = false;
 }
 
 /* A value's length word: NULL (-1) pushes null, else the value starts. */
@@ -150,7 +328,7 @@ static void pg_value_start(struct pg_side *sd, const struct adi_proto_cfg *cfg,
 {
 	if (v == 0xffffffffu) {
 		if (sd->idx++ < maxv)
-			adi_j_push(sd->arr, adi_j_null());
+			pg_push_val(sd, PGV_NULL, 0, 0);
 		sd->step = next;
 		return;
 	}
@@ -160,8 +338,8 @@ static void pg_value_start(struct pg_side *sd, const struct adi_proto_cfg *cfg,
 	}
 	sd->vtotal = sd->vleft = v;
 	sd->vgap = false;
-	sd->vcap = sd->idx < maxv ? pg_vcap(sd, cfg) : 0;
-	pg_keep_reset(sd);
+	sd->vcap = sd->idx < maxv ? (uint32_t)pg_vcap(sd, cfg) : 0;
+	sd->vstart = sd->vb.len;
 	sd->step = data;
 }
 
@@ -173,6 +351,7 @@ static void pg_value_start(struct pg_side *sd, const struct adi_proto_cfg *cfg,
  *   DataRow: Int16 n, n x (Int32 len (-1: NULL), len bytes) */
 static void pg_prog(struct pg_side *sd, const struct adi_proto_cfg *cfg, struct adi_cur *c)
 {
+	struct pg_body *bd = pg_cur(sd);
 	uint32_t v;
 	unsigned maxv = sd->type == 'D' ? PG_MAX_COLS : PG_MAX_PARAMS;
 
@@ -183,18 +362,15 @@ static void pg_prog(struct pg_side *sd, const struct adi_proto_cfg *cfg, struct 
 		case BS_STMT:
 			if (!pg_rd_cstr(sd, c, PG_MAX_NAME))
 				return;
-			adi_j_set(sd->fields, sd->step == BS_STMT ? "stmt" :
-				  sd->step == BS_PORTAL ? "portal" : "name",
-				  pg_take_str(sd));
+			pg_take_name(sd, sd->step == BS_STMT ? bd->stmt : bd->name);
 			sd->step = sd->step == PS_NAME ? PS_QUERY :
 				   sd->step == BS_PORTAL ? BS_STMT : BS_NFMT;
 			break;
 		case PS_QUERY:
 			if (!pg_rd_cstr(sd, c, PG_MAX_SQL))
 				return;
-			if (sd->cut)
-				adi_j_set_bool(sd->fields, "cut", true);
-			adi_j_set(sd->fields, "sql", pg_take_str(sd));
+			bd->sql = pg_text_new(sd->kb.b, sd->kb.len, sd->cut);
+			pg_keep_reset(sd);
 			sd->step = PS_NPAR;
 			break;
 		case PS_NPAR:
@@ -206,7 +382,9 @@ static void pg_prog(struct pg_side *sd, const struct adi_proto_cfg *cfg, struct 
 				return;
 			sd->cnt = v;
 			sd->idx = 0;
-			sd->arr = adi_j_arr();
+			sd->arr_on = true;
+			sd->nlst = sd->nvv = 0;
+			sd->vb.len = 0;
 			sd->step = sd->step == PS_NPAR ? PS_OID :
 				   sd->step == BS_NFMT ? BS_FMT :
 				   sd->step == BS_NPAR ? BS_VLEN :
@@ -216,24 +394,20 @@ static void pg_prog(struct pg_side *sd, const struct adi_proto_cfg *cfg, struct 
 		case BS_FMT:
 		case BS_RES:
 			if (sd->idx == sd->cnt) {
-				adi_j_set(sd->fields, sd->step == PS_OID ? "oids" :
-					  sd->step == BS_FMT ? "f" : "r", sd->arr);
-				sd->arr = NULL;
-				sd->step = sd->step == PS_OID ? ST_END :
-					   sd->step == BS_FMT ? BS_NPAR : ST_END;
+				pg_arr_end(sd, bd);
+				sd->step = sd->step == BS_FMT ? BS_NPAR : ST_END;
 				break;
 			}
 			if (!pg_rd_int(sd, c, sd->step == PS_OID ? 4 : 2, &v))
 				return;
 			if (sd->idx++ < (sd->step == BS_RES ? PG_MAX_COLS : PG_MAX_PARAMS))
-				adi_j_push(sd->arr, adi_j_int(sd->step == PS_OID ? (int64_t)v :
-							       (int16_t)v));
+				/* a format is an Int16: -1 stays -1 */
+				pg_push_num(sd, sd->step == PS_OID ? v : (uint32_t)(int16_t)v);
 			break;
 		case BS_VLEN:
 		case DS_VLEN:
 			if (sd->idx == sd->cnt) {
-				adi_j_set(sd->fields, "v", sd->arr);
-				sd->arr = NULL;
+				pg_arr_end(sd, bd);
 				sd->step = sd->step == BS_VLEN ? BS_NRES : ST_END;
 				break;
 			}
@@ -249,9 +423,9 @@ static void pg_prog(struct pg_side *sd, const struct adi_proto_cfg *cfg, struct 
 			if (!pg_rd_value(sd, c))
 				return;
 			if (sd->idx++ < maxv)
-				adi_j_push(sd->arr, pg_take_value(sd));
+				pg_take_value(sd);
 			else
-				pg_keep_reset(sd);
+				sd->vb.len = sd->vstart;
 			sd->step = sd->step == BS_VDATA ? BS_VLEN : DS_VLEN;
 			break;
 		default:
@@ -336,7 +510,10 @@ void pg_setup(struct pg_side *sd, const struct adi_proto_cfg *cfg, bool fe)
 	sd->incomplete = sd->lost = false;
 	sd->tmp_have = 0;
 	sd->msg_keep = 0;
+	sd->arr_on = false;
+	sd->blen = sd->left;
 	pg_keep_reset(sd);
+	pg_body_begin(sd);
 	if (!sd->type) {
 		sd->cap = sd->code == PG_CODE_CANCEL ? 8 : PG_STARTUP_MAX;
 		return;
@@ -350,8 +527,6 @@ void pg_setup(struct pg_side *sd, const struct adi_proto_cfg *cfg, bool fe)
 	} else {
 		pg_setup_be(sd, cfg);
 	}
-	if (sd->how == PGB_PROG)
-		sd->fields = adi_j_obj();
 }
 
 void pg_body(struct pg_side *sd, const struct adi_proto_cfg *cfg, const uint8_t *b,
@@ -369,11 +544,22 @@ void pg_body(struct pg_side *sd, const struct adi_proto_cfg *cfg, const uint8_t 
 
 bool pg_frames_type(bool fe, uint8_t t, bool sampled)
 {
-	if (fe)
-		return t && strchr("QPBCDESFcf", t) != NULL;
-	if (t == 'D')
+	if (fe) {
+		switch (t) {
+		case 'Q': case 'P': case 'B': case 'C': case 'D': case 'E': case 'S':
+		case 'F': case 'c': case 'f':
+			return true;
+		}
+		return false;
+	}
+	switch (t) {
+	case 'D':
 		return sampled;
-	return t && strchr("123CEGHITWZnst", t) != NULL;
+	case '1': case '2': case '3': case 'C': case 'E': case 'G': case 'H': case 'I':
+	case 'T': case 'W': case 'Z': case 'n': case 's': case 't':
+		return true;
+	}
+	return false;
 }
 
 static bool pg_frames(const struct pg_side *sd, bool fe)
@@ -385,65 +571,106 @@ static bool pg_frames(const struct pg_side *sd, bool fe)
 
 /* ---- what is taken from a whole body ---- */
 
+/* A wire string (NUL-free) as a new C string; NULL: no memory. */
+static char *pg_strndup(const uint8_t *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
 /*   StartupMessage body after the code: ( key \0 value \0 )* \0
  * user, database (the server defaults it to the user) and
- * application_name; other parameters are not kept. */
-static void pg_startup_fields(struct adi_cur c, struct adi_jval *f)
+ * application_name (read, not kept); other parameters are not kept. */
+static void pg_startup_fields(struct adi_cur c, struct pg_body *bd)
 {
 	size_t kl, vl;
 	const uint8_t *k, *v;
 
 	while (adi_cur_cstr(&c, &k, &kl) && kl && adi_cur_cstr(&c, &v, &vl)) {
-		if (kl == 4 && !memcmp(k, "user", 4))
-			adi_j_set(f, "user", adi_j_bytes(v, vl));
-		else if (kl == 8 && !memcmp(k, "database", 8))
-			adi_j_set(f, "database", adi_j_bytes(v, vl));
-		else if (kl == 16 && !memcmp(k, "application_name", 16))
-			adi_j_set(f, "application_name", adi_j_bytes(v, vl));
+		if (kl == 4 && !memcmp(k, "user", 4)) {
+			free(bd->user);
+			bd->user = pg_strndup(v, vl);
+		} else if (kl == 8 && !memcmp(k, "database", 8)) {
+			free(bd->database);
+			bd->database = pg_strndup(v, vl);
+		}
 	}
-	if (!adi_j_get(f, "database") && adi_j_get(f, "user"))
-		adi_j_set_str(f, "database", adi_j_get_str(f, "user", ""));
+	if (!bd->database && bd->user)
+		bd->database = strdup(bd->user);
 }
 
 /*   ErrorResponse / NoticeResponse: ( Byte1 code, String value )* \0
  * Kept: C (SQLSTATE), M (message), V (severity, not localised; S when
- * absent), D (detail), H (hint). */
-static void pg_error_fields(struct adi_cur c, struct adi_jval *f)
+ * absent), D (detail), H (hint): the last of each, but the first S. The
+ * error object is written here, once: {"code", "message", then
+ * "severity", "detail", "hint" when sent}. */
+static void pg_error_fields(struct adi_jw *w, struct adi_cur c, struct pg_body *bd)
 {
+	static const char *const keys[] = { "code", "message", "severity", "detail", "hint" };
+	struct { const uint8_t *p; size_t n; bool on; } f[5] = { { 0 } };
 	size_t vl;
 	const uint8_t *v;
-	const char *key;
 	uint8_t code;
+	int i;
 
 	while (adi_cur_u8(&c, &code) && code) {
 		if (!adi_cur_cstr(&c, &v, &vl))
 			break;
 		switch (code) {
-		case 'C': key = "code"; break;
-		case 'M': key = "message"; break;
-		case 'V': key = "severity"; break;
-		case 'S': key = adi_j_get(f, "severity") ? NULL : "severity"; break;
-		case 'D': key = "detail"; break;
-		case 'H': key = "hint"; break;
-		default: key = NULL; break;
+		case 'C': i = 0; break;
+		case 'M': i = 1; break;
+		case 'V': i = 2; break;
+		case 'S': i = f[2].on ? -1 : 2; break;
+		case 'D': i = 3; break;
+		case 'H': i = 4; break;
+		default: i = -1; break;
 		}
-		if (key)
-			adi_j_set(f, key, adi_j_bytes(v, vl));
+		if (i >= 0) {
+			f[i].p = v;
+			f[i].n = vl;
+			f[i].on = true;
+		}
+	}
+	bd->syntax = f[0].on && f[0].n == 5 && !memcmp(f[0].p, "42601", 5);
+	adi_jw_reset(w);
+	adi_jw_obj(w);
+	for (i = 0; i < 5; i++) {
+		if (!f[i].on && i < 2) {
+			adi_jw_knull(w, keys[i]);
+		} else if (f[i].on) {
+			adi_jw_key(w, keys[i]);
+			adi_jw_bytes(w, f[i].p, f[i].n);
+		}
+	}
+	adi_jw_obj_end(w);
+	if (!w->err && (bd->err = malloc(w->len)) != NULL) {
+		memcpy(bd->err, w->buf, w->len);
+		bd->err_len = w->len;
 	}
 }
 
 /*   RowDescription: Int16 n, n x ( String name, Int32 table oid, Int16
- *   column, Int32 type oid, Int16 typlen, Int32 typmod, Int16 format ) */
-static void pg_rowdesc_fields(struct adi_cur c, struct adi_jval *f)
+ *   column, Int32 type oid, Int16 typlen, Int32 typmod, Int16 format )
+ * The names are written once, as the `columns` array of every event of
+ * the result. */
+static void pg_rowdesc_fields(struct pg_side *sd, struct adi_jw *w, struct adi_cur c,
+			      struct pg_body *bd)
 {
-	struct adi_jval *names = adi_j_arr(), *oids = adi_j_arr(), *fmts = adi_j_arr();
 	struct adi_cur col;
 	size_t nl;
 	const uint8_t *name;
 	uint16_t cnt, fmt;
-	uint32_t oid;
+	uint32_t oid, n = 0;
 
 	adi_cur_be16(&c, &cnt);
+	adi_jw_reset(w);
+	adi_jw_arr(w);
+	sd->nlst = 0;
 	for (unsigned i = 0; i < cnt && i < PG_MAX_COLS; i++) {
 		if (!adi_cur_cstr(&c, &name, &nl) || !adi_cur_sub(&c, 18, &col))
 			break;
@@ -451,84 +678,70 @@ static void pg_rowdesc_fields(struct adi_cur c, struct adi_jval *f)
 		adi_cur_be32(&col, &oid);
 		adi_cur_skip(&col, 2 + 4);      /* typlen, typmod */
 		adi_cur_be16(&col, &fmt);
-		adi_j_push(names, adi_j_strn((const char *)name, nl));
-		adi_j_push(oids, adi_j_int(oid));
-		adi_j_push(fmts, adi_j_int((int16_t)fmt));
+		adi_jw_bytes(w, name, nl);
+		/* OID and format side by side in the list builder */
+		pg_push_num(sd, oid);
+		pg_push_num(sd, (uint32_t)(int16_t)fmt);
+		n++;
 	}
-	adi_j_set(f, "names", names);
-	adi_j_set(f, "oids", oids);
-	adi_j_set(f, "fmts", fmts);
+	adi_jw_arr_end(w);
+	if (!w->err && sd->nlst == 2 * n)
+		bd->cols = pg_cols_new(n, sd->lst, w->buf, w->len);
 }
 
 /*   ParameterDescription: Int16 n, n x Int32 type oid */
-static void pg_paramdesc_fields(struct adi_cur c, struct adi_jval *f)
+static void pg_paramdesc_fields(struct pg_side *sd, struct adi_cur c, struct pg_body *bd)
 {
-	struct adi_jval *oids = adi_j_arr();
 	uint16_t cnt;
 	uint32_t oid;
 
 	adi_cur_be16(&c, &cnt);
+	sd->nlst = 0;
 	for (unsigned i = 0; i < cnt && i < PG_MAX_PARAMS && adi_cur_be32(&c, &oid); i++)
-		adi_j_push(oids, adi_j_int(oid));
-	adi_j_set(f, "oids", oids);
+		pg_push_num(sd, oid);
+	bd->oids = pg_list_new(sd->lst, sd->nlst);
 }
 
 /*   Describe / Close: Byte1 'S' | 'P', String name
- *   Execute: String portal, Int32 max rows */
-static void pg_named_fields(struct adi_cur c, bool exec, struct adi_jval *f)
+ *   Execute: String portal, Int32 max rows (not kept) */
+static void pg_named_fields(struct adi_cur c, bool exec, struct pg_body *bd)
 {
-	struct adi_cur at;
 	size_t nl;
 	const uint8_t *name;
 	uint8_t what;
-	uint32_t max;
 
 	if (!exec && adi_cur_u8(&c, &what))
-		adi_j_set(f, "what", adi_j_strn((const char *)&what, 1));
-	at = c;
-	if (adi_cur_cstr(&c, &name, &nl))
-		adi_j_set(f, exec ? "portal" : "name",
-			  adi_j_strn((const char *)name, nl < PG_MAX_NAME ? nl : PG_MAX_NAME));
-	else
-		c = at; /* no terminated name: nothing of it is taken */
-	if (exec && adi_cur_be32(&c, &max))
-		adi_j_set_int(f, "max", max);
+		bd->what = what;
+	if (adi_cur_cstr(&c, &name, &nl)) {
+		nl = nl < PG_MAX_NAME ? nl : PG_MAX_NAME;
+		memcpy(bd->name, name, nl);
+		bd->name[nl] = '\0';
+	}
 }
 
-/* Copy counters into a message (when any), then reset them. */
-static void pg_copy_fields(struct pg_side *sd, struct adi_jval *f)
+/* Copy counters into a message, then reset them. */
+static void pg_copy_fields(struct pg_side *sd, struct pg_body *bd)
 {
-	if (sd->copy_msgs || sd->copy_bytes) {
-		adi_j_set_int(f, "cb", (int64_t)sd->copy_bytes);
-		adi_j_set_int(f, "cm", (int64_t)sd->copy_msgs);
-	}
+	bd->copy_bytes = sd->copy_bytes;
+	bd->copy_msgs = sd->copy_msgs;
 	sd->copy_bytes = sd->copy_msgs = 0;
 }
 
-/* The fields a field-by-field read gathered (a value cut by the end of the
- * message or a gap ends there). */
-static struct adi_jval *pg_prog_fields(struct pg_side *sd)
+/* What a field-by-field read gathered (a value cut by the end of the
+ * message or a gap ends there, kept even past the values' cap). */
+static void pg_prog_fields(struct pg_side *sd, struct pg_body *bd)
 {
-	struct adi_jval *f;
-
-	if ((sd->step == BS_VDATA || sd->step == DS_VDATA) && sd->arr) {
+	if ((sd->step == BS_VDATA || sd->step == DS_VDATA) && sd->arr_on) {
 		sd->vgap = true;
-		adi_j_push(sd->arr, pg_take_value(sd));
+		pg_take_value(sd);
 	}
-	if (sd->arr)
-		adi_j_set(sd->fields, sd->type == 'P' ? "oids" :
-			  sd->step <= BS_FMT ? "f" : sd->step <= BS_VDATA ? "v" :
-			  sd->step <= BS_RES ? "r" : "v", sd->arr);
-	sd->arr = NULL;
-	f = sd->fields;
-	sd->fields = NULL;
-	return f;
+	if (sd->arr_on)
+		pg_arr_end(sd, bd);
 }
 
-/* A startup-phase packet kept whole (b[0..n)); f is NULL for SSLRequest
- * and GSSENCRequest. */
-static void pg_finish_startup(struct pg_state *st, struct pg_side *sd, struct adi_jval *f,
-			      const uint8_t *b, size_t n)
+/* A startup-phase packet kept whole (b[0..n)). */
+static void pg_finish_startup(struct pg_state *st, struct pg_side *sd, struct pg_body *bd,
+			      bool frames, const uint8_t *b, size_t n)
 {
 	struct adi_cur c = adi_cur_make(b, n);
 	uint32_t pid;
@@ -536,115 +749,143 @@ static void pg_finish_startup(struct pg_state *st, struct pg_side *sd, struct ad
 	if (sd->code == PG_CODE_SSL || sd->code == PG_CODE_GSSENC)
 		st->neg = (uint8_t)(sd->code == PG_CODE_SSL ? 'S' : 'G');
 	else if (sd->code == PG_CODE_CANCEL && adi_cur_be32(&c, &pid))
-		adi_j_set_int(f, "pid", pid); /* the key: never */
-	else if (f)
-		pg_startup_fields(adi_cur_make(b, n), f);
+		bd->pid = pid; /* the key: never */
+	else if (frames)
+		pg_startup_fields(adi_cur_make(b, n), bd);
 	if (sd->code >> 16 == 3)
 		sd->typed = true;
 }
 
 /* A FRAMEd frontend message kept whole (b[0..n)). */
-static void pg_finish_fe(struct pg_side *sd, struct adi_jval *f, const uint8_t *b, size_t n)
+static void pg_finish_fe(struct pg_side *sd, struct pg_body *bd, const uint8_t *b, size_t n)
 {
+	bool cut = false;
+
 	switch (sd->type) {
 	case 'Q':
 		if (sd->cut || !n || b[n - 1]) {
 			/* cut at PG_MAX_SQL (or by a gap / a missing NUL) */
 			if (n > PG_MAX_SQL)
 				n = PG_MAX_SQL;
-			adi_j_set_bool(f, "cut", true);
+			cut = true;
 		} else {
 			n--;
 		}
-		adi_j_set(f, "sql", adi_j_strn((const char *)b, n));
+		bd->sql = pg_text_new(b, n, cut);
 		break;
 	case 'D':
 	case 'C':
-		pg_named_fields(adi_cur_make(b, n), false, f);
+		pg_named_fields(adi_cur_make(b, n), false, bd);
 		break;
 	case 'E':
-		pg_named_fields(adi_cur_make(b, n), true, f);
+		pg_named_fields(adi_cur_make(b, n), true, bd);
 		break;
 	case 'c':
 	case 'f':
-		pg_copy_fields(sd, f);
+		pg_copy_fields(sd, bd);
 		break;
 	}
 }
 
 /* A FRAMEd backend message kept whole (b[0..n)); the row counter restarts
  * at a result boundary (anything but a DataRow). */
-static void pg_finish_be(struct pg_side *sd, struct adi_jval *f, const uint8_t *b, size_t n)
+static void pg_finish_be(struct pg_state *st, struct pg_side *sd, struct pg_body *bd,
+			 const uint8_t *b, size_t n)
 {
 	switch (sd->type) {
 	case 'C':
 		if (n && !b[n - 1])
 			n--;
-		adi_j_set(f, "tag", adi_j_strn((const char *)b, n));
+		n = n < PG_KEEP_TAG ? n : PG_KEEP_TAG;
+		if (n)
+			memcpy(bd->tag, b, n);
+		bd->tag[n] = '\0';
+		bd->tag_len = (uint16_t)n;
 		break;
 	case 'E':
-		pg_error_fields(adi_cur_make(b, n), f);
+		pg_error_fields(&st->scratch, adi_cur_make(b, n), bd);
 		break;
 	case 'T':
-		pg_rowdesc_fields(adi_cur_make(b, n), f);
+		pg_rowdesc_fields(sd, &st->scratch, adi_cur_make(b, n), bd);
 		break;
 	case 't':
-		pg_paramdesc_fields(adi_cur_make(b, n), f);
+		pg_paramdesc_fields(sd, adi_cur_make(b, n), bd);
 		break;
 	case 'Z':
 		if (n)
-			adi_j_set(f, "tx", adi_j_strn((const char *)b, 1));
+			bd->tx = b[0];
 		break;
 	}
 	if (sd->type == 'C' || sd->type == 'E' || sd->type == 'I' || sd->type == 's')
-		adi_j_set_int(f, "rows", (int64_t)sd->rows);
+		bd->rows = sd->rows;
 	if (sd->type == 'C' || sd->type == 'E')
-		pg_copy_fields(sd, f);
+		pg_copy_fields(sd, bd);
 	if (sd->type != 'D')
 		sd->rows = 0;
 }
 
-struct adi_jval *pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, int *kind)
+bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, const uint8_t *whole,
+	       size_t wn, int *kind, bool *incomplete)
 {
-	struct adi_jval *f = NULL;
+	struct pg_body *bd = pg_cur(sd);
 	/* the kept bytes ("" when none were: never a NULL pointer to read) */
-	const uint8_t *b = sd->buf ? sd->buf : (const uint8_t *)"";
-	size_t n = sd->len;
+	const uint8_t *b = sd->kb.b ? sd->kb.b : (const uint8_t *)"";
+	size_t n = sd->kb.len;
+	bool frames = pg_frames(sd, fe);
+
+	if (whole) { /* what pg_keep would have kept of it */
+		b = whole;
+		n = wn < sd->cap ? wn : sd->cap;
+		sd->cut = wn > sd->cap;
+	}
 
 	sd->in_body = false;
 	*kind = sd->type ? sd->type : sd->code == PG_CODE_CANCEL ? PG_K_CANCEL :
 								   PG_K_STARTUP;
+	*incomplete = false;
 	if (sd->how == PGB_PROG)
-		f = pg_prog_fields(sd);
-	else if (pg_frames(sd, fe))
-		f = adi_j_obj();
+		pg_prog_fields(sd, bd);
 	if (!sd->type)
-		pg_finish_startup(st, sd, f, b, n);
-	else if (fe && f)
-		pg_finish_fe(sd, f, b, n);
-	else if (f)
-		pg_finish_be(sd, f, b, n);
+		pg_finish_startup(st, sd, bd, frames, b, n);
+	else if (fe && frames)
+		pg_finish_fe(sd, bd, b, n);
+	else if (frames)
+		pg_finish_be(st, sd, bd, b, n);
+	if (frames) {
+		if (sd->incomplete || sd->after_loss) {
+			*incomplete = true;
+			sd->after_loss = false;
+		}
+		bd->seq = ++sd->seq;
+		sd->rlen++;
+	}
 	sd->seen = true;
-	if (f && (sd->incomplete || sd->after_loss)) {
-		adi_j_set_bool(f, "incomplete", true);
-		sd->after_loss = false;
-	}
 	pg_keep_reset(sd);
-	if (sd->alloc > 2 * PG_KEEP_DESC) { /* one huge message: give it back */
-		free(sd->buf);
-		sd->buf = NULL;
-		sd->alloc = 0;
-	}
-	return f;
+	pg_buf_trim(&sd->kb);
+	pg_buf_trim(&sd->vb);
+	return frames;
 }
 
 void pg_side_reset(struct pg_side *sd)
 {
-	adi_j_free(sd->fields);
-	adi_j_free(sd->arr);
-	adi_j_free(sd->ready);
-	sd->fields = sd->arr = sd->ready = NULL;
+	if (sd->ready) {
+		/* its body, the last FRAMEd, goes with it */
+		sd->rlen--;
+		sd->ready = false;
+	}
+	sd->arr_on = false;
 	sd->in_body = false;
 	sd->tmp_have = 0;
 	pg_keep_reset(sd);
+}
+
+void pg_side_fini(struct pg_side *sd)
+{
+	for (unsigned i = 0; i < PG_RING; i++)
+		pg_body_clear(&sd->ring[i]);
+	free(sd->kb.b);
+	free(sd->vb.b);
+	free(sd->lst);
+	free(sd->vv);
+	memset(sd, 0, sizeof(*sd));
 }

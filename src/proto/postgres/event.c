@@ -1,82 +1,87 @@
 /* event.c - the `sql_query` events of the PostgreSQL decoder
- * (docs/events.md, docs/postgres.md): one built per statement result from
- * the request, its statement and portal, the result's columns and sampled
- * rows and the message that ended it; then held until the ReadyForQuery
- * that gives its `tx` (struct pg_state held). Owns the held events until
- * they are emitted. Does not decide which reply ends which request
- * (stitch.c).
+ * (docs/events.md, docs/postgres.md): one written per statement result
+ * from the request, its statement and portal, the result's columns and
+ * sampled rows and the message that ended it, straight into a writer;
+ * then held, as text, until the ReadyForQuery that gives its `tx` (struct
+ * pg_state held). Owns the held events until they are emitted. Does not
+ * decide which reply ends which request (stitch.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg.h"
 
-void pg_emit(struct adi_emit *em, struct adi_jval *ev, uint64_t ts_start, int64_t ts_end)
+void pg_emit(struct adi_emit *em, uint64_t ts_start, int64_t ts_end)
 {
 	if (ts_end >= 0 && (uint64_t)ts_end < ts_start)
 		ts_end = (int64_t)ts_start; /* replies matched across a loss */
-	em->event(em, "sql_query", ts_start, ts_end, ev);
+	em->emit(em, "sql_query", ts_start, ts_end);
 }
 
-struct adi_jval *pg_ev_new(const struct pg_state *st)
+/* A raw wire string (the login facts, a statement name) or null. */
+static void pg_w_kname(struct adi_jw *w, const char *k, const char *s)
 {
-	struct adi_jval *ev = adi_j_obj();
-
-	if (!ev)
-		return NULL;
-	adi_j_set_str(ev, "db", "postgres");
-	adi_j_set_null(ev, "sql");
-	adi_j_set(ev, "params", adi_j_arr());
-	adi_j_set_null(ev, "statement");
-	adi_j_set_null(ev, "columns");
-	adi_j_set_int(ev, "rows", 0);
-	adi_j_set(ev, "rows_sample", adi_j_arr());
-	adi_j_set_null(ev, "command_tag");
-	adi_j_set_null(ev, "error");
-	adi_j_set_null(ev, "tx");
-	adi_j_set_str(ev, "database", st->database);
-	adi_j_set_str(ev, "user", st->user);
-	return ev;
+	adi_jw_key(w, k);
+	if (s)
+		adi_jw_bytes(w, (const uint8_t *)s, strlen(s));
+	else
+		adi_jw_null(w);
 }
 
-/* sql of an event: the text whole up to PG_MAX_SQL, else cut ("truncated"). */
-static void pg_set_sql(struct adi_jval *ev, const struct pg_text *t)
+/* The error object of an ErrorResponse (written by parse(); one whose body
+ * is gone says nothing but its two members). */
+static void pg_w_error(struct adi_jw *w, const char *err, size_t err_len)
 {
-	bool trunc = t->cut;
+	adi_jw_key(w, "error");
+	static const char none[] = "{\"code\":null,\"message\":null}";
 
-	adi_j_set(ev, "sql", pg_out_text(t->s, t->len, PG_MAX_SQL, &trunc));
-	if (trunc)
-		adi_j_set_bool(ev, "truncated", true);
+	if (err)
+		adi_jw_raw(w, err, err_len);
+	else
+		adi_jw_raw(w, none, sizeof(none) - 1);
 }
 
-struct adi_jval *pg_error_obj(const struct adi_jval *f)
+void pg_w_base(struct adi_jw *w, const struct pg_state *st, const struct pg_body *err)
 {
-	static const char *const extra[] = { "severity", "detail", "hint" };
-	struct adi_jval *e = adi_j_obj();
-
-	adi_j_set_str(e, "code", adi_j_get_str(f, "code", NULL));
-	adi_j_set_str(e, "message", adi_j_get_str(f, "message", NULL));
-	for (size_t i = 0; i < 3; i++)
-		if (adi_j_get(f, extra[i]))
-			adi_j_set_str(e, extra[i], adi_j_get_str(f, extra[i], NULL));
-	return e;
+	adi_jw_kstr(w, "db", "postgres");
+	adi_jw_knull(w, "sql");
+	adi_jw_karr(w, "params");
+	adi_jw_arr_end(w);
+	adi_jw_knull(w, "statement");
+	adi_jw_knull(w, "columns");
+	adi_jw_kint(w, "rows", 0);
+	adi_jw_karr(w, "rows_sample");
+	adi_jw_arr_end(w);
+	adi_jw_knull(w, "command_tag");
+	if (err)
+		pg_w_error(w, err->err, err->err_len);
+	else
+		adi_jw_knull(w, "error");
+	adi_jw_knull(w, "tx");
+	pg_w_kname(w, "database", st->database);
+	pg_w_kname(w, "user", st->user);
 }
 
 /* Rows from a command tag: INSERT oid n, UPDATE n, DELETE n, SELECT n,
  * MOVE n, FETCH n, COPY n, MERGE n. false for tags without a count. */
 static bool pg_tag_rows(const char *tag, int64_t *rows)
 {
-	static const char *const counted[] = {
-		"INSERT ", "UPDATE ", "DELETE ", "SELECT ", "MOVE ", "FETCH ",
-		"COPY ", "MERGE ",
-	};
-	const char *sp = strrchr(tag, ' ');
+	const char *sp;
 	int64_t v = 0;
-	bool ok = false;
+	bool ok;
 
-	for (size_t i = 0; i < sizeof(counted) / sizeof(*counted); i++)
-		ok |= !strncmp(tag, counted[i], strlen(counted[i]));
-	if (!ok || !sp || !sp[1])
+	switch (tag[0]) { /* the command names the tag starts with */
+	case 'I': ok = !strncmp(tag, "INSERT ", 7); break;
+	case 'U': ok = !strncmp(tag, "UPDATE ", 7); break;
+	case 'D': ok = !strncmp(tag, "DELETE ", 7); break;
+	case 'S': ok = !strncmp(tag, "SELECT ", 7); break;
+	case 'M': ok = !strncmp(tag, "MOVE ", 5) || !strncmp(tag, "MERGE ", 6); break;
+	case 'F': ok = !strncmp(tag, "FETCH ", 6); break;
+	case 'C': ok = !strncmp(tag, "COPY ", 5); break;
+	default: ok = false; break;
+	}
+	sp = ok ? strrchr(tag, ' ') : NULL;
+	if (!sp || !sp[1])
 		return false;
 	for (sp++; *sp; sp++) {
 		if (*sp < '0' || *sp > '9' || v > (INT64_MAX - 9) / 10)
@@ -87,27 +92,12 @@ static bool pg_tag_rows(const char *tag, int64_t *rows)
 	return true;
 }
 
-/* The bound values of a portal as event params. */
-static struct adi_jval *pg_params(const struct pg_portal *po, const struct pg_stmt *s,
-				  size_t max, bool *trunc)
-{
-	struct adi_jval *arr = adi_j_arr();
-
-	for (size_t i = 0; po && i < adi_j_len(po->vals); i++) {
-		uint32_t oid = (uint32_t)adi_j_as_int(adi_j_at(s ? s->oids : NULL, i), 0);
-
-		adi_j_push(arr, pg_value(adi_j_at(po->vals, i), oid, pg_fmt_at(po->fmts, i),
-					 max, trunc));
-	}
-	return arr;
-}
-
 /* The statement, portal and column description an op's result goes with. */
 struct pg_ctx {
 	struct pg_stmt *stmt;
 	struct pg_portal *portal;
 	struct pg_cols *cols;
-	const struct adi_jval *rfmts; /* result formats when cols lack them */
+	const struct pg_list *rfmts; /* result formats when cols lack them */
 	bool fmt_known;
 };
 
@@ -125,7 +115,7 @@ static struct pg_ctx pg_ctx_of(struct pg_state *st, const struct pg_op *op)
 	} else if (c.portal && c.portal->described) {
 		c.cols = c.portal->cols;
 		c.fmt_known = true;
-	} else if (c.portal && c.portal->vals) {
+	} else if (c.portal && c.portal->bound) {
 		/* a statement's Describe tells types, the Bind the formats */
 		c.cols = c.stmt ? c.stmt->cols : NULL;
 		c.rfmts = c.portal->rfmts;
@@ -136,110 +126,132 @@ static struct pg_ctx pg_ctx_of(struct pg_state *st, const struct pg_op *op)
 	return c;
 }
 
-/* columns: the names of the result's columns. */
-static struct adi_jval *pg_columns(const struct pg_cols *cols)
-{
-	struct adi_jval *arr = adi_j_arr();
-
-	for (size_t i = 0; i < adi_j_len(cols->names); i++) {
-		const struct adi_jval *nv = adi_j_at(cols->names, i);
-
-		adi_j_push(arr, adi_j_bytes((const uint8_t *)adi_j_as_str(nv, ""), adi_j_len(nv)));
-	}
-	return arr;
-}
-
 /* rows_sample: the sampled rows, each value as text by its column's type
  * and format. */
-static struct adi_jval *pg_rows_sample(const struct pg_state *st, const struct pg_ctx *c,
-				       size_t max, bool *trunc)
+static void pg_w_rows_sample(struct adi_jw *w, const struct pg_state *st,
+			     const struct pg_ctx *c, size_t max, bool *trunc)
 {
-	struct adi_jval *arr = adi_j_arr();
+	const struct pg_cols *cols = c->cols;
 
-	for (size_t r = 0; r < adi_j_len(st->res.sample); r++) {
-		const struct adi_jval *row = adi_j_at(st->res.sample, r);
-		struct adi_jval *out = adi_j_arr();
+	adi_jw_karr(w, "rows_sample");
+	for (unsigned r = 0; r < st->res.nrows; r++) {
+		const struct pg_vals *row = st->res.rows[r];
 
-		for (size_t i = 0; i < adi_j_len(row); i++) {
-			uint32_t oid = (uint32_t)adi_j_as_int(adi_j_at(c->cols ? c->cols->oids : NULL,
-								       i), 0);
+		adi_jw_arr(w);
+		for (size_t i = 0; i < row->n; i++) {
+			uint32_t oid = cols && i < cols->n ? cols->oids[i] : 0;
 			int fmt = !c->fmt_known ? -1 :
 				  c->rfmts ? pg_fmt_at(c->rfmts, i) :
-				  c->cols ? (int)adi_j_as_int(adi_j_at(c->cols->fmts, i), 0) : 0;
+				  cols && i < cols->n ? cols->fmts[i] : 0;
 
-			adi_j_push(out, pg_value(adi_j_at(row, i), oid, fmt, max, trunc));
+			pg_w_value(w, row, i, oid, fmt, max, trunc);
 		}
-		adi_j_push(arr, out);
+		adi_jw_arr_end(w);
 	}
-	return arr;
+	adi_jw_arr_end(w);
 }
 
 /* copy: the direction and what it moved (the backend's CopyData counted on
- * the ending message f, the frontend's on the connection). */
-static struct adi_jval *pg_copy_obj(struct pg_state *st, const struct adi_jval *f)
+ * the ending message's body mb, the frontend's on the connection). */
+static void pg_w_copy(struct adi_jw *w, struct pg_state *st, const struct pg_body *mb)
 {
-	struct adi_jval *cp = adi_j_obj();
-	int64_t bytes = adi_j_get_int(f, "cb", 0), msgs = adi_j_get_int(f, "cm", 0);
+	int64_t bytes = mb ? (int64_t)mb->copy_bytes : 0;
+	int64_t msgs = mb ? (int64_t)mb->copy_msgs : 0;
 
 	if (st->res.copy_dir != 'o') { /* in, both: what the frontend sent */
 		bytes += (int64_t)st->fe_copy_bytes;
 		msgs += (int64_t)st->fe_copy_msgs;
 		st->fe_copy_bytes = st->fe_copy_msgs = 0;
 	}
-	adi_j_set_str(cp, "direction", st->res.copy_dir == 'i' ? "in" :
-				       st->res.copy_dir == 'o' ? "out" : "both");
-	adi_j_set_int(cp, "bytes", bytes);
-	adi_j_set_int(cp, "messages", msgs);
-	return cp;
+	adi_jw_kobj(w, "copy");
+	adi_jw_kstr(w, "direction", st->res.copy_dir == 'i' ? "in" :
+				     st->res.copy_dir == 'o' ? "out" : "both");
+	adi_jw_kint(w, "bytes", bytes);
+	adi_jw_kint(w, "messages", msgs);
+	adi_jw_obj_end(w);
 }
 
-struct adi_jval *pg_op_event(struct pg_state *st, const struct adi_proto_cfg *cfg,
-			     const struct pg_op *op, const struct adi_msg *m)
-{
-	struct adi_jval *ev = pg_ev_new(st), *f = m ? m->fields : NULL;
-	struct pg_ctx c = pg_ctx_of(st, op);
-	size_t max = cfg->body_bytes;
-	bool trunc = false, incomplete = !m || m->incomplete || st->res.incomplete ||
-					 (op && op->incomplete);
-	const char *tag = NULL;
-	int64_t rows = adi_j_get_int(f, "rows", 0);
+/* Where the values of sql and tx lie in an event's text. */
+struct pg_at {
+	size_t sql_at, sql_end, tx_at, tx_end;
+};
 
-	if (!ev)
-		return NULL;
-	if (op && op->q)
-		pg_set_sql(ev, op->q);
-	else if (c.stmt && c.stmt->sql)
-		pg_set_sql(ev, c.stmt->sql);
-	if (c.portal && c.portal->vals)
-		adi_j_set(ev, "params", pg_params(c.portal, c.stmt, max, &trunc));
-	if (c.stmt && c.stmt->n.name[0])
-		adi_j_set(ev, "statement", adi_j_bytes((const uint8_t *)c.stmt->n.name,
-						       strlen(c.stmt->n.name)));
-	if (c.cols)
-		adi_j_set(ev, "columns", pg_columns(c.cols));
-	if (m && m->kind == 'C') {
-		tag = adi_j_get_str(f, "tag", "");
-		pg_tag_rows(tag, &rows);
+/* The event of an op's result into w, in the order of docs/events.md, then
+ * the extras of docs/postgres.md; *at says where sql and tx are. */
+static void pg_op_write(struct pg_state *st, const struct adi_proto_cfg *cfg,
+			const struct pg_op *op, const struct adi_msg *m,
+			const struct pg_body *mb, struct adi_jw *w, struct pg_at *at)
+{
+	struct pg_ctx c = pg_ctx_of(st, op);
+	const struct pg_text *sql = op && op->q ? op->q : c.stmt ? c.stmt->sql : NULL;
+	const struct pg_portal *po = c.portal;
+	size_t max = cfg->body_bytes;
+	bool trunc = false, sql_cut = false;
+	bool incomplete = !m || m->incomplete || st->res.incomplete || (op && op->incomplete) ||
+			  (po && po->incomplete);
+	int kind = m ? m->kind : 0;
+	int64_t rows = mb ? (int64_t)mb->rows : 0;
+
+	adi_jw_kstr(w, "db", "postgres");
+	adi_jw_key(w, "sql");
+	at->sql_at = w->len;
+	if (sql) {
+		/* the text whole up to PG_MAX_SQL, else cut ("truncated") */
+		sql_cut = sql->cut;
+		pg_w_text(w, sql->s, sql->len, PG_MAX_SQL, &sql_cut);
+	} else {
+		adi_jw_null(w);
 	}
-	adi_j_set_int(ev, "rows", rows);
-	adi_j_set(ev, "rows_sample", pg_rows_sample(st, &c, max, &trunc));
-	if (tag)
-		adi_j_set(ev, "command_tag", pg_out_text((const uint8_t *)tag,
-							 adi_j_len(adi_j_get(f, "tag")),
-							 PG_KEEP_TAG, &trunc));
-	if (m && m->kind == 'E')
-		adi_j_set(ev, "error", pg_error_obj(f));
-	if (m && m->kind == 's')
-		adi_j_set_bool(ev, "suspended", true);
+	at->sql_end = w->len;
+	adi_jw_karr(w, "params");
+	for (size_t i = 0; po && po->bound && po->vals && i < po->vals->n; i++)
+		pg_w_value(w, po->vals, i, pg_list_at(c.stmt ? c.stmt->oids : NULL, i),
+			   pg_fmt_at(po->fmts, i), max, &trunc);
+	adi_jw_arr_end(w);
+	pg_w_kname(w, "statement", c.stmt && c.stmt->n.name[0] ? c.stmt->n.name : NULL);
+	adi_jw_key(w, "columns");
+	if (c.cols)
+		adi_jw_raw(w, c.cols->json, c.cols->json_len);
+	else
+		adi_jw_null(w);
+	if (kind == 'C')
+		pg_tag_rows(mb->tag, &rows);
+	adi_jw_kint(w, "rows", rows);
+	pg_w_rows_sample(w, st, &c, max, &trunc);
+	adi_jw_key(w, "command_tag");
+	if (kind == 'C')
+		pg_w_text(w, (const uint8_t *)mb->tag, mb->tag_len, PG_KEEP_TAG, &trunc);
+	else
+		adi_jw_null(w);
+	if (kind == 'E')
+		pg_w_error(w, mb->err, mb->err_len);
+	else
+		adi_jw_knull(w, "error");
+	adi_jw_key(w, "tx");
+	at->tx_at = w->len;
+	adi_jw_null(w);
+	at->tx_end = w->len;
+	pg_w_kname(w, "database", st->database);
+	pg_w_kname(w, "user", st->user);
+	if (sql_cut)
+		adi_jw_kbool(w, "truncated", true); /* first of the extras */
+	if (kind == 's')
+		adi_jw_kbool(w, "suspended", true);
 	if (st->res.copy)
-		adi_j_set(ev, "copy", pg_copy_obj(st, f));
-	if (c.portal && c.portal->incomplete)
-		incomplete = true;
-	if (trunc)
-		adi_j_set_bool(ev, "truncated", true);
+		pg_w_copy(w, st, mb);
+	if (trunc && !sql_cut)
+		adi_jw_kbool(w, "truncated", true);
 	if (incomplete)
-		adi_j_set_bool(ev, "incomplete", true);
-	return ev;
+		adi_jw_kbool(w, "incomplete", true);
+}
+
+void pg_op_emit(struct pg_state *st, struct adi_emit *em, const struct pg_op *op,
+		uint64_t ts_start, int64_t ts_end)
+{
+	struct pg_at at;
+
+	pg_op_write(st, em->cfg, op, NULL, NULL, adi_emit_begin(em), &at);
+	pg_emit(em, ts_start, ts_end);
 }
 
 uint64_t pg_op_ts(const struct pg_state *st, const struct pg_op *op, const struct adi_msg *m)
@@ -251,38 +263,89 @@ uint64_t pg_op_ts(const struct pg_state *st, const struct pg_op *op, const struc
 
 /* ---- events held until ReadyForQuery ---- */
 
-/* pg_hold(): too many waiting, the oldest goes out now, with tx null. */
-void pg_hold(struct pg_state *st, struct adi_emit *em, struct adi_jval *ev,
-	     uint64_t ts_start, int64_t ts_end, struct pg_text *q, unsigned qi)
+/* A held event into em's writer, with tx (NULL: as written, null) and the
+ * split statement's text when it has one, then out. */
+static void pg_held_emit(struct adi_emit *em, const struct pg_held *h, const char *tx)
+{
+	struct adi_jw *w = adi_emit_begin(em);
+	const char *t = h->w.buf;
+
+	if (h->w.err || !t)
+		return; /* memory ran out while it was written */
+	/* the text is copied as is: the engine reads nothing back from an
+	 * event's writer, so its member index is not needed */
+	adi_jw_put(w, t, h->sql_at);
+	if (h->split) {
+		bool trunc = false;
+
+		pg_w_text(w, h->q->s + h->off, h->len, PG_MAX_SQL, &trunc);
+	} else {
+		adi_jw_put(w, t + h->sql_at, h->sql_end - h->sql_at);
+	}
+	adi_jw_put(w, t + h->sql_end, h->tx_at - h->sql_end);
+	if (tx)
+		adi_jw_str(w, tx);
+	else
+		adi_jw_put(w, t + h->tx_at, h->tx_end - h->tx_at);
+	adi_jw_put(w, t + h->tx_end, h->w.len - h->tx_end);
+	pg_emit(em, h->ts_start, h->ts_end);
+}
+
+/* The slot of the next held event (its writer emptied); PG_MAX_HELD
+ * waiting, the oldest goes out first with tx null. NULL: no memory. */
+static struct pg_held *pg_held_slot(struct pg_state *st, struct adi_emit *em)
 {
 	struct pg_held *h;
 
-	if (!ev)
-		return;
 	if (st->nheld == PG_MAX_HELD) {
-		pg_emit(em, st->held[0].ev, st->held[0].ts_start, st->held[0].ts_end);
+		struct adi_jw keep = st->held[0].w;
+
+		pg_held_emit(em, &st->held[0], NULL);
 		pg_text_unref(st->held[0].q);
 		memmove(st->held, st->held + 1, --st->nheld * sizeof(*st->held));
+		st->held[st->nheld].w = keep; /* its buffer serves the next */
 	}
 	if (st->nheld == st->held_cap) {
 		unsigned cap = st->held_cap ? st->held_cap * 2 : 16;
 		struct pg_held *nh = realloc(st->held, cap * sizeof(*nh));
 
-		if (!nh) {
-			pg_emit(em, ev, ts_start, ts_end);
-			return;
-		}
+		if (!nh)
+			return NULL;
+		for (unsigned i = st->held_cap; i < cap; i++)
+			adi_jw_init(&nh[i].w);
 		st->held = nh;
 		st->held_cap = cap;
 	}
-	h = &st->held[st->nheld++];
-	h->ev = ev;
+	h = &st->held[st->nheld];
+	adi_jw_reset(&h->w);
+	return h;
+}
+
+void pg_op_hold(struct pg_state *st, struct adi_emit *em, const struct pg_op *op,
+		const struct adi_msg *m, const struct pg_body *mb, uint64_t ts_start,
+		int64_t ts_end, struct pg_text *q, unsigned qi)
+{
+	struct pg_held *h = pg_held_slot(st, em);
+	struct pg_at at;
+
+	if (!h) { /* no room to hold it: out now, without tx */
+		pg_op_write(st, em->cfg, op, m, mb, adi_emit_begin(em), &at);
+		pg_emit(em, ts_start, ts_end);
+		return;
+	}
+	pg_op_write(st, em->cfg, op, m, mb, &h->w, &at);
+	h->sql_at = at.sql_at;
+	h->sql_end = at.sql_end;
+	h->tx_at = at.tx_at;
+	h->tx_end = at.tx_end;
 	h->ts_start = ts_start;
 	h->ts_end = ts_end;
 	h->q = q;
 	if (q)
 		q->ref++;
 	h->qi = qi;
+	h->split = false;
+	st->nheld++;
 }
 
 void pg_release(struct pg_state *st, struct adi_emit *em, const char *tx, int64_t ts_end)
@@ -290,22 +353,21 @@ void pg_release(struct pg_state *st, struct adi_emit *em, const char *tx, int64_
 	for (unsigned i = 0; i < st->nheld; i++) {
 		struct pg_held *h = &st->held[i];
 
-		if (tx)
-			adi_j_set_str(h->ev, "tx", tx);
 		if (ts_end >= 0 && i == st->nheld - 1)
 			h->ts_end = ts_end;
-		pg_emit(em, h->ev, h->ts_start, h->ts_end);
+		pg_held_emit(em, h, tx);
 		pg_text_unref(h->q);
+		h->q = NULL;
 	}
 	st->nheld = 0;
 }
 
 void pg_held_clear(struct pg_state *st)
 {
-	for (unsigned i = 0; i < st->nheld; i++) {
-		adi_j_free(st->held[i].ev);
+	for (unsigned i = 0; i < st->nheld; i++)
 		pg_text_unref(st->held[i].q);
-	}
+	for (unsigned i = 0; i < st->held_cap; i++)
+		adi_jw_fini(&st->held[i].w);
 	free(st->held);
 	st->held = NULL;
 	st->nheld = st->held_cap = 0;

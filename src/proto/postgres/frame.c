@@ -7,28 +7,30 @@
  */
 #include "pg.h"
 
+/* Length bounds of each message type, by direction ([1] the frontend's)
+ * and type byte; max 0: the direction sends no such type. */
 struct pg_type {
-	char type;
 	uint32_t min, max;
 };
 
-static const struct pg_type pg_fe_types[] = {
-	{ 'B', 12, PG_LARGE }, { 'C', 6, PG_SMALL }, { 'D', 6, PG_SMALL },
-	{ 'E', 9, PG_SMALL },  { 'F', 14, PG_LARGE }, { 'H', 4, 4 },
-	{ 'P', 8, PG_LARGE },  { 'Q', 5, PG_LARGE }, { 'S', 4, 4 },
-	{ 'X', 4, 4 },         { 'c', 4, 4 },        { 'd', 4, PG_LARGE },
-	{ 'f', 5, PG_SMALL },  { 'p', 4, 65535 + 4 },
-};
-
-static const struct pg_type pg_be_types[] = {
-	{ '1', 4, 4 },  { '2', 4, 4 },  { '3', 4, 4 },
-	{ 'A', 10, PG_LARGE }, { 'C', 5, PG_BE_SMALL }, { 'D', 6, PG_LARGE },
-	{ 'E', 5, PG_LARGE }, { 'G', 7, PG_BE_SMALL }, { 'H', 7, PG_BE_SMALL },
-	{ 'I', 4, 4 }, { 'K', 12, 264 }, { 'N', 5, PG_LARGE },
-	{ 'R', 8, PG_BE_SMALL }, { 'S', 6, PG_BE_SMALL }, { 'T', 6, PG_LARGE },
-	{ 'V', 8, PG_LARGE }, { 'W', 7, PG_BE_SMALL }, { 'Z', 5, 5 },
-	{ 'c', 4, 4 }, { 'd', 4, PG_LARGE }, { 'n', 4, 4 }, { 's', 4, 4 },
-	{ 't', 6, 4 + 2 + 4 * 65535 }, { 'v', 12, PG_BE_SMALL },
+static const struct pg_type pg_types[2][128] = {
+	[1] = {
+		['B'] = { 12, PG_LARGE }, ['C'] = { 6, PG_SMALL }, ['D'] = { 6, PG_SMALL },
+		['E'] = { 9, PG_SMALL },  ['F'] = { 14, PG_LARGE }, ['H'] = { 4, 4 },
+		['P'] = { 8, PG_LARGE },  ['Q'] = { 5, PG_LARGE }, ['S'] = { 4, 4 },
+		['X'] = { 4, 4 },         ['c'] = { 4, 4 },        ['d'] = { 4, PG_LARGE },
+		['f'] = { 5, PG_SMALL },  ['p'] = { 4, 65535 + 4 },
+	},
+	[0] = {
+		['1'] = { 4, 4 },  ['2'] = { 4, 4 },  ['3'] = { 4, 4 },
+		['A'] = { 10, PG_LARGE }, ['C'] = { 5, PG_BE_SMALL }, ['D'] = { 6, PG_LARGE },
+		['E'] = { 5, PG_LARGE }, ['G'] = { 7, PG_BE_SMALL }, ['H'] = { 7, PG_BE_SMALL },
+		['I'] = { 4, 4 }, ['K'] = { 12, 264 }, ['N'] = { 5, PG_LARGE },
+		['R'] = { 8, PG_BE_SMALL }, ['S'] = { 6, PG_BE_SMALL }, ['T'] = { 6, PG_LARGE },
+		['V'] = { 8, PG_LARGE }, ['W'] = { 7, PG_BE_SMALL }, ['Z'] = { 5, 5 },
+		['c'] = { 4, 4 }, ['d'] = { 4, PG_LARGE }, ['n'] = { 4, 4 }, ['s'] = { 4, 4 },
+		['t'] = { 6, 4 + 2 + 4 * 65535 }, ['v'] = { 12, PG_BE_SMALL },
+	},
 };
 
 static bool pg_is_fe(const struct pg_state *st, enum adi_dir dir)
@@ -43,14 +45,9 @@ static struct pg_side *pg_side_of(struct pg_state *st, enum adi_dir dir)
 
 static const struct pg_type *pg_type_of(bool fe, uint8_t t)
 {
-	const struct pg_type *tab = fe ? pg_fe_types : pg_be_types;
-	size_t n = fe ? sizeof(pg_fe_types) / sizeof(*pg_fe_types) :
-			sizeof(pg_be_types) / sizeof(*pg_be_types);
+	const struct pg_type *ty = t < 128 ? &pg_types[fe][t] : NULL;
 
-	for (size_t i = 0; i < n; i++)
-		if ((uint8_t)tab[i].type == t)
-			return &tab[i];
-	return NULL;
+	return ty && ty->max ? ty : NULL;
 }
 
 bool pg_type_known(bool fe, uint8_t t)
@@ -191,13 +188,14 @@ static enum pg_hr pg_header(struct pg_state *st, struct pg_side *sd,
 	return PG_H_OK;
 }
 
-static enum adi_parse pg_frame(struct adi_msg *out, struct adi_jval *f, int kind,
-			       size_t pos, size_t *used)
+/* A FRAME: the message's body waits in the side's ring under sd->seq,
+ * which the message carries as its key (stitch() finds it by that). */
+static enum adi_parse pg_frame(const struct pg_side *sd, struct adi_msg *out, int kind,
+			       bool incomplete, size_t pos, size_t *used)
 {
 	out->kind = kind;
-	out->key = 0;
-	out->fields = f;
-	out->incomplete = adi_j_as_bool(adi_j_get(f, "incomplete"), false);
+	out->key = sd->seq;
+	out->incomplete = incomplete;
 	*used = pos;
 	return ADI_PARSE_FRAME;
 }
@@ -247,16 +245,15 @@ enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg, enum adi_dir
 	struct pg_side *sd = pg_side_of(st, dir);
 	bool fe = pg_is_fe(st, dir);
 	struct adi_cur c;
-	struct adi_jval *f;
 	const uint8_t *p;
 	size_t pos = 0, k;
+	bool incomplete, whole;
 	int kind;
 
 	*used = 0;
 	if (sd->ready) {
-		f = sd->ready;
-		sd->ready = NULL;
-		return pg_frame(out, f, sd->ready_kind, 0, used);
+		sd->ready = false;
+		return pg_frame(sd, out, sd->ready_kind, sd->ready_incomplete, 0, used);
 	}
 	if (st->done)
 		return ADI_PARSE_DONE;
@@ -265,10 +262,9 @@ enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg, enum adi_dir
 		if (!sd->in_body)
 			return ADI_PARSE_AGAIN;
 		sd->incomplete = true;
-		f = pg_finish(st, sd, fe, &kind);
-		if (!f)
+		if (!pg_finish(st, sd, fe, NULL, 0, &kind, &incomplete))
 			return ADI_PARSE_AGAIN;
-		return pg_frame(out, f, kind, 0, used);
+		return pg_frame(sd, out, kind, incomplete, 0, used);
 	}
 	if (!sd->in_body) {
 		enum adi_parse r = pg_start_msg(st, sd, cfg, fe, b, n, &pos);
@@ -283,15 +279,17 @@ enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg, enum adi_dir
 	adi_cur_skip(&c, pos);
 	k = adi_cur_left(&c) < sd->left ? adi_cur_left(&c) : (size_t)sd->left;
 	adi_cur_bytes(&c, k, &p);
-	pg_body(sd, cfg, p, k);
+	/* a body to keep that is here whole is read in place, not copied */
+	whole = sd->how == PGB_KEEP && k == sd->blen;
+	if (!whole)
+		pg_body(sd, cfg, p, k);
 	pos = c.pos;
 	sd->left -= k;
 	*used = pos;
 	if (sd->left)
 		return ADI_PARSE_AGAIN;
-	f = pg_finish(st, sd, fe, &kind);
-	if (f)
-		return pg_frame(out, f, kind, pos, used);
+	if (pg_finish(st, sd, fe, whole ? p : NULL, k, &kind, &incomplete))
+		return pg_frame(sd, out, kind, incomplete, pos, used);
 	if (pos)
 		return ADI_PARSE_SKIP;
 	return ADI_PARSE_AGAIN;
@@ -308,8 +306,6 @@ bool pg_gap(void *vst, enum adi_dir dir, uint64_t n)
 	static const uint8_t none;
 	struct pg_state *st = vst;
 	struct pg_side *sd = pg_side_of(st, dir);
-	struct adi_jval *f;
-	int kind;
 
 	if (st->done)
 		return true;
@@ -328,11 +324,8 @@ bool pg_gap(void *vst, enum adi_dir dir, uint64_t n)
 		return true;
 	if (sd->how == PGB_PROG && !sd->lost)
 		pg_body(sd, NULL, &none, 0); /* the value ended with the gap */
-	f = pg_finish(st, sd, pg_is_fe(st, dir), &kind);
-	if (f) {
-		sd->ready = f;
-		sd->ready_kind = kind;
-	}
+	sd->ready = pg_finish(st, sd, pg_is_fe(st, dir), NULL, 0, &sd->ready_kind,
+			      &sd->ready_incomplete);
 	return true;
 }
 

@@ -10,7 +10,7 @@
 
 #include "pg.h"
 
-static struct pg_text *pg_text_new(const uint8_t *s, size_t n, bool cut)
+struct pg_text *pg_text_new(const uint8_t *s, size_t n, bool cut)
 {
 	struct pg_text *t = malloc(sizeof(*t) + n + 1);
 
@@ -25,49 +25,52 @@ static struct pg_text *pg_text_new(const uint8_t *s, size_t n, bool cut)
 	return t;
 }
 
-struct pg_text *pg_text_of(const struct adi_jval *f)
-{
-	return pg_text_new((const uint8_t *)adi_j_get_str(f, "sql", ""),
-			   adi_j_len(adi_j_get(f, "sql")),
-			   adi_j_as_bool(adi_j_get(f, "cut"), false));
-}
-
 void pg_text_unref(struct pg_text *t)
 {
 	if (t && !--t->ref)
 		free(t);
 }
 
-struct pg_cols *pg_cols_from(struct adi_jval *f)
+struct pg_cols *pg_cols_new(uint32_t n, const uint32_t *pairs, const char *json,
+			    size_t json_len)
 {
-	struct pg_cols *c = calloc(1, sizeof(*c));
+	struct pg_cols *c = malloc(sizeof(*c) + (size_t)n * (sizeof(uint32_t) + sizeof(int16_t)) +
+				   json_len);
+	uint32_t *oids;
+	int16_t *fmts;
+	char *j;
 
 	if (!c)
 		return NULL;
+	oids = (uint32_t *)(c + 1);
+	fmts = (int16_t *)(oids + n);
+	j = (char *)(fmts + n);
+	for (uint32_t i = 0; i < n; i++) {
+		oids[i] = pairs[2 * i];
+		fmts[i] = (int16_t)pairs[2 * i + 1];
+	}
+	memcpy(j, json, json_len);
 	c->ref = 1;
-	c->names = adi_j_take(f, "names");
-	c->oids = adi_j_take(f, "oids");
-	c->fmts = adi_j_take(f, "fmts");
+	c->n = n;
+	c->oids = oids;
+	c->fmts = fmts;
+	c->json = j;
+	c->json_len = json_len;
 	return c;
 }
 
 void pg_cols_unref(struct pg_cols *c)
 {
-	if (!c || --c->ref)
-		return;
-	adi_j_free(c->names);
-	adi_j_free(c->oids);
-	adi_j_free(c->fmts);
-	free(c);
+	if (c && !--c->ref)
+		free(c);
 }
 
 void pg_stmt_unref(struct pg_stmt *s)
 {
 	if (!s || --s->n.ref)
 		return;
-	free(s->n.name);
 	pg_text_unref(s->sql);
-	adi_j_free(s->oids);
+	free(s->oids);
 	pg_cols_unref(s->cols);
 	free(s);
 }
@@ -76,20 +79,12 @@ void pg_portal_unref(struct pg_portal *p)
 {
 	if (!p || --p->n.ref)
 		return;
-	free(p->n.name);
 	pg_stmt_unref(p->stmt);
-	adi_j_free(p->vals);
-	adi_j_free(p->fmts);
-	adi_j_free(p->rfmts);
+	free(p->vals);
+	free(p->fmts);
+	free(p->rfmts);
 	pg_cols_unref(p->cols);
 	free(p);
-}
-
-char *pg_name(const struct adi_jval *f, const char *key)
-{
-	const struct adi_jval *v = adi_j_get(f, key);
-
-	return strndup(adi_j_as_str(v, ""), adi_j_len(v));
 }
 
 /* ---- a table of named entries (statements or portals) ---- */
@@ -150,23 +145,27 @@ static void pg_named_put(struct pg_state *st, struct pg_named **v, unsigned *n, 
 }
 
 /* A new entry of `size` bytes (a struct pg_stmt or pg_portal, whose first
- * member is its struct pg_named) called name, with one reference. */
+ * member is its struct pg_named) called name, with one reference; the name
+ * lives in the same block, after it. */
 static struct pg_named *pg_named_new(size_t size, const char *name)
 {
-	struct pg_named *e = calloc(1, size);
+	size_t n = strlen(name);
+	struct pg_named *e = calloc(1, size + n + 1);
 
 	if (!e)
 		return NULL;
 	e->ref = 1;
-	e->name = strdup(name);
-	if (!e->name) {
-		free(e);
-		return NULL;
-	}
+	e->name = (char *)e + size;
+	memcpy(e->name, name, n + 1);
 	return e;
 }
 
 /* ---- statements ---- */
+
+struct pg_stmt *pg_stmt_new(const char *name)
+{
+	return (struct pg_stmt *)pg_named_new(sizeof(struct pg_stmt), name);
+}
 
 void pg_stmt_drop(struct pg_state *st, const char *name, const struct pg_stmt *only)
 {
@@ -187,10 +186,19 @@ struct pg_stmt *pg_stmt_get(struct pg_state *st, const char *name)
 		e->ref++;
 		return (struct pg_stmt *)e;
 	}
-	return (struct pg_stmt *)pg_named_new(sizeof(struct pg_stmt), name);
+	return pg_stmt_new(name);
 }
 
 /* ---- portals ---- */
+
+struct pg_portal *pg_portal_new(const char *name, uint64_t ts)
+{
+	struct pg_portal *p = (struct pg_portal *)pg_named_new(sizeof(struct pg_portal), name);
+
+	if (p)
+		p->ts_start = ts;
+	return p;
+}
 
 void pg_portal_drop(struct pg_state *st, const char *name, const struct pg_portal *only)
 {
@@ -207,16 +215,12 @@ void pg_portal_put(struct pg_state *st, struct pg_portal *p)
 struct pg_portal *pg_portal_get(struct pg_state *st, const char *name, uint64_t ts)
 {
 	struct pg_named *e = pg_named_find(st, st->portals, st->nportals, name);
-	struct pg_portal *p;
 
 	if (e) {
 		e->ref++;
 		return (struct pg_portal *)e;
 	}
-	p = (struct pg_portal *)pg_named_new(sizeof(struct pg_portal), name);
-	if (p)
-		p->ts_start = ts;
-	return p;
+	return pg_portal_new(name, ts);
 }
 
 void pg_named_clear(struct pg_state *st)

@@ -150,16 +150,18 @@ static size_t pg_split(const uint8_t *s, size_t n, struct pg_span *sp, size_t ma
  * anything runs. Else the events keep the whole text. */
 void pg_query_done(struct pg_state *st, const struct pg_op *op)
 {
-	struct pg_span *sp;
+	struct pg_span few[8], *sp = few;
+	/* only the spans of results can be used: a held event's index is
+	 * below q_nres */
+	size_t max = st->q_nres < PG_MAX_SPLIT ? st->q_nres : PG_MAX_SPLIT;
 	size_t cnt;
 	bool match;
 
 	if (!op->q || !st->q_nres)
 		return;
-	sp = malloc(PG_MAX_SPLIT * sizeof(*sp));
-	if (!sp)
+	if (max > sizeof(few) / sizeof(*few) && !(sp = malloc(max * sizeof(*sp))))
 		return;
-	cnt = pg_split(op->q->s, op->q->len, sp, PG_MAX_SPLIT);
+	cnt = pg_split(op->q->s, op->q->len, sp, max);
 	if (st->q_err < 0)
 		match = cnt == st->q_nres;
 	else
@@ -168,12 +170,12 @@ void pg_query_done(struct pg_state *st, const struct pg_op *op)
 	for (unsigned i = 0; match && i < st->nheld; i++) {
 		struct pg_held *h = &st->held[i];
 
-		if (h->q == op->q && h->qi < cnt) {
-			bool trunc = false;
-
-			adi_j_set(h->ev, "sql", pg_out_text(op->q->s + sp[h->qi].off,
-							    sp[h->qi].len, PG_MAX_SQL, &trunc));
+		if (h->q == op->q && h->qi < cnt && h->qi < max) {
+			h->split = true; /* written when the event goes out */
+			h->off = sp[h->qi].off;
+			h->len = sp[h->qi].len;
 		}
 	}
-	free(sp);
+	if (sp != few)
+		free(sp);
 }

@@ -55,7 +55,8 @@ void pg_op_pop(struct pg_state *st)
 	pg_text_unref(o->q);
 	memset(o, 0, sizeof(*o));
 	st->op_head = (st->op_head + 1) % PG_MAX_OPS;
-	st->op_len--;
+	if (!--st->op_len)
+		st->op_head = 0; /* empty: start again at the slots still in cache */
 	st->q_nres = 0;
 	st->q_err = -1;
 	st->q_syntax = false;
@@ -63,24 +64,31 @@ void pg_op_pop(struct pg_state *st)
 
 void pg_res_reset(struct pg_res *r)
 {
+	struct pg_vals **rows = r->rows;
+	unsigned cap = r->rows_cap;
+
 	pg_cols_unref(r->cols);
-	adi_j_free(r->sample);
+	for (unsigned i = 0; i < r->nrows; i++)
+		free(rows[i]);
 	memset(r, 0, sizeof(*r));
+	r->rows = rows; /* kept for the next result */
+	r->rows_cap = cap;
 }
 
-/* A result ended (m: C, I, s or E): its event is held until ReadyForQuery. */
+/* A result ended (m: C, I, s or E, its body mb): its event is held until
+ * ReadyForQuery. */
 static void pg_result_end(struct pg_state *st, struct adi_emit *em,
-			  const struct pg_op *op, const struct adi_msg *m)
+			  const struct pg_op *op, const struct adi_msg *m,
+			  const struct pg_body *mb)
 {
-	struct adi_jval *ev = pg_op_event(st, em->cfg, op, m);
 	bool q = op && op->kind == OP_QUERY;
 
-	pg_hold(st, em, ev, pg_op_ts(st, op, m), (int64_t)m->ts_last, q ? op->q : NULL,
-		st->q_nres);
+	pg_op_hold(st, em, op, m, mb, pg_op_ts(st, op, m), (int64_t)m->ts_last,
+		   q ? op->q : NULL, st->q_nres);
 	if (q) {
 		if (m->kind == 'E' && st->q_err < 0) {
 			st->q_err = (int)st->q_nres;
-			st->q_syntax = !strcmp(adi_j_get_str(m->fields, "code", ""), "42601");
+			st->q_syntax = mb->syntax;
 		}
 		st->q_nres++;
 	}
@@ -95,39 +103,41 @@ static void pg_result_end(struct pg_state *st, struct adi_emit *em,
 
 /* StartupMessage: who and where; CancelRequest: an event of its own. */
 static void pg_fe_startup(struct pg_state *st, struct adi_emit *em, const struct adi_msg *m,
-			  struct pg_op *op)
+			  struct pg_body *mb, struct pg_op *op)
 {
-	const struct adi_jval *f = m->fields;
-	struct adi_jval *ev;
+	struct adi_jw *w;
 
 	if (m->kind == PG_K_CANCEL) {
 		/* sent on a connection of its own, never answered */
-		ev = pg_ev_new(st);
-		adi_j_set_str(ev, "op", "cancel");
-		adi_j_set_int(ev, "backend_pid", adi_j_get_int(f, "pid", 0));
-		pg_emit(em, ev, m->ts_first, -1);
+		w = adi_emit_begin(em);
+		pg_w_base(w, st, NULL);
+		adi_jw_kstr(w, "op", "cancel");
+		adi_jw_kint(w, "backend_pid", mb->pid);
+		pg_emit(em, m->ts_first, -1);
 		return;
 	}
 	free(st->user);
 	free(st->database);
-	st->user = adi_j_get(f, "user") ? strdup(adi_j_get_str(f, "user", "")) : NULL;
-	st->database = adi_j_get(f, "database") ? strdup(adi_j_get_str(f, "database", "")) : NULL;
+	st->user = mb->user;
+	st->database = mb->database;
+	mb->user = mb->database = NULL;
 	op->kind = OP_STARTUP;
 	pg_op_push(st, op);
 }
 
 /* Parse: a statement (named, or the unnamed one) replaces its namesake. */
-static void pg_fe_parse(struct pg_state *st, const struct adi_msg *m, struct pg_op *op)
+static void pg_fe_parse(struct pg_state *st, const struct adi_msg *m, struct pg_body *mb,
+			struct pg_op *op)
 {
-	struct pg_stmt *s = calloc(1, sizeof(*s));
+	struct pg_stmt *s = pg_stmt_new(mb->name);
 
-	if (!s || !(s->n.name = pg_name(m->fields, "name"))) {
-		free(s);
+	if (!s)
 		return;
-	}
-	s->n.ref = 1;
-	s->sql = pg_text_of(m->fields);
-	s->oids = adi_j_take(m->fields, "oids");
+	/* a Parse cut before its text still has one: empty */
+	s->sql = mb->sql ? mb->sql : pg_text_new(NULL, 0, false);
+	mb->sql = NULL;
+	s->oids = mb->oids;
+	mb->oids = NULL;
 	s->parse_ts = m->ts_first;
 	s->batch = st->batch;
 	s->fresh = true;
@@ -139,25 +149,20 @@ static void pg_fe_parse(struct pg_state *st, const struct adi_msg *m, struct pg_
 }
 
 /* Bind: a portal over a statement (known, or a ghost) with its values. */
-static void pg_fe_bind(struct pg_state *st, const struct adi_msg *m, struct pg_op *op)
+static void pg_fe_bind(struct pg_state *st, const struct adi_msg *m, struct pg_body *mb,
+		       struct pg_op *op)
 {
-	struct adi_jval *f = m->fields;
-	struct pg_portal *p = calloc(1, sizeof(*p));
-	char *name;
+	struct pg_portal *p = pg_portal_new(mb->name, m->ts_first);
 
-	if (!p || !(p->n.name = pg_name(f, "portal"))) {
-		free(p);
+	if (!p)
 		return;
-	}
-	p->n.ref = 1;
-	name = pg_name(f, "stmt");
-	p->stmt = name ? pg_stmt_get(st, name) : NULL;
-	free(name);
-	p->vals = adi_j_take(f, "v");
-	if (!p->vals)
-		p->vals = adi_j_arr();
-	p->fmts = adi_j_take(f, "f");
-	p->rfmts = adi_j_take(f, "r");
+	p->stmt = pg_stmt_get(st, mb->stmt);
+	p->bound = true;
+	p->vals = mb->vals;
+	p->fmts = mb->fmts;
+	p->rfmts = mb->rfmts;
+	mb->vals = NULL;
+	mb->fmts = mb->rfmts = NULL;
 	p->incomplete = m->incomplete || (p->stmt && p->stmt->incomplete);
 	/* the statement's request starts at its Parse when that came
 	 * in this batch and no other Bind took it, else here */
@@ -175,38 +180,33 @@ static void pg_fe_bind(struct pg_state *st, const struct adi_msg *m, struct pg_o
 
 /* Describe / Close of a statement ('S') or a portal. */
 static void pg_fe_describe_close(struct pg_state *st, const struct adi_msg *m,
-				 struct pg_op *op)
+				 const struct pg_body *mb, struct pg_op *op)
 {
-	const char *what = adi_j_get_str(m->fields, "what", "");
-	char *name = pg_name(m->fields, "name");
+	uint8_t what = mb->what;
+	const char *name = mb->name;
 
-	if (!name)
-		return;
 	if (m->kind == 'C') {
-		if (*what == 'S')
+		if (what == 'S')
 			pg_stmt_drop(st, name, NULL);
 		else
 			pg_portal_drop(st, name, NULL);
 		op->kind = OP_CLOSE;
-	} else if (*what == 'S') {
+	} else if (what == 'S') {
 		op->kind = OP_DESC_S;
 		op->stmt = pg_stmt_get(st, name);
 	} else {
 		op->kind = OP_DESC_P;
 		op->portal = pg_portal_get(st, name, m->ts_first);
 	}
-	free(name);
 	pg_op_push(st, op);
 }
 
 /* Execute: a later Execute of the same portal starts at its own first
  * byte, the first one where the portal's statement started. */
-static void pg_fe_execute(struct pg_state *st, const struct adi_msg *m, struct pg_op *op)
+static void pg_fe_execute(struct pg_state *st, const struct adi_msg *m,
+			  const struct pg_body *mb, struct pg_op *op)
 {
-	char *name = pg_name(m->fields, "portal");
-
-	op->portal = name ? pg_portal_get(st, name, m->ts_first) : NULL;
-	free(name);
+	op->portal = pg_portal_get(st, mb->name, m->ts_first);
 	if (op->portal) {
 		op->ts = op->portal->executed ? m->ts_first : op->portal->ts_start;
 		op->portal->executed = true;
@@ -215,7 +215,8 @@ static void pg_fe_execute(struct pg_state *st, const struct adi_msg *m, struct p
 	pg_op_push(st, op);
 }
 
-static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *m)
+static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *m,
+		      struct pg_body *mb)
 {
 	struct pg_op op = { .ts = m->ts_first, .incomplete = m->incomplete };
 
@@ -224,28 +225,29 @@ static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 	switch (m->kind) {
 	case PG_K_STARTUP:
 	case PG_K_CANCEL:
-		pg_fe_startup(st, em, m, &op);
+		pg_fe_startup(st, em, m, mb, &op);
 		break;
 	case 'Q':
 		pg_stmt_drop(st, "", NULL); /* a simple query drops the unnamed one */
 		pg_portal_drop(st, "", NULL);
 		op.kind = OP_QUERY;
-		op.q = pg_text_of(m->fields);
+		op.q = mb->sql ? mb->sql : pg_text_new(NULL, 0, false);
+		mb->sql = NULL;
 		pg_op_push(st, &op);
 		st->batch++;
 		break;
 	case 'P':
-		pg_fe_parse(st, m, &op);
+		pg_fe_parse(st, m, mb, &op);
 		break;
 	case 'B':
-		pg_fe_bind(st, m, &op);
+		pg_fe_bind(st, m, mb, &op);
 		break;
 	case 'D':
 	case 'C':
-		pg_fe_describe_close(st, m, &op);
+		pg_fe_describe_close(st, m, mb, &op);
 		break;
 	case 'E':
-		pg_fe_execute(st, m, &op);
+		pg_fe_execute(st, m, mb, &op);
 		break;
 	case 'S':
 		st->fe_skip = false;
@@ -259,8 +261,8 @@ static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 		break;
 	case 'c':
 	case 'f':
-		st->fe_copy_bytes += (uint64_t)adi_j_get_int(m->fields, "cb", 0);
-		st->fe_copy_msgs += (uint64_t)adi_j_get_int(m->fields, "cm", 0);
+		st->fe_copy_bytes += mb->copy_bytes;
+		st->fe_copy_msgs += mb->copy_msgs;
 		break;
 	}
 }
@@ -289,17 +291,16 @@ static void pg_skip_to_sync(struct pg_state *st)
  * Requests still queued before the Sync got no reply (lost bytes): an
  * Execute or a simple query among them still makes an event, incomplete. */
 static void pg_ready(struct pg_state *st, struct adi_emit *em, const struct adi_msg *m,
-		     bool pop)
+		     const struct pg_body *mb, bool pop)
 {
-	const char *tx = adi_j_get_str(m->fields, "tx", "");
+	uint8_t tx = mb->tx;
 	struct pg_op *o;
 
 	while (pop && (o = pg_op_head(st))) {
 		uint8_t k = o->kind;
 
 		if ((k == OP_EXEC || (k == OP_QUERY && !st->q_nres)) && !o->lost) {
-			pg_hold(st, em, pg_op_event(st, em->cfg, o, NULL), o->ts,
-				(int64_t)m->ts_last, NULL, 0);
+			pg_op_hold(st, em, o, NULL, NULL, o->ts, (int64_t)m->ts_last, NULL, 0);
 			pg_res_reset(&st->res);
 		}
 		if (k == OP_QUERY)
@@ -308,36 +309,35 @@ static void pg_ready(struct pg_state *st, struct adi_emit *em, const struct adi_
 		if (k == OP_SYNC || k == OP_QUERY || k == OP_STARTUP || k == OP_FUNC)
 			break;
 	}
-	pg_release(st, em, *tx == 'I' ? "idle" : *tx == 'T' ? "in_tx" :
-		   *tx == 'E' ? "failed" : NULL, (int64_t)m->ts_last);
+	pg_release(st, em, tx == 'I' ? "idle" : tx == 'T' ? "in_tx" :
+		   tx == 'E' ? "failed" : NULL, (int64_t)m->ts_last);
 	pg_res_reset(&st->res);
 }
 
 /* ParameterDescription: the types the Parse left open (0) or did not give. */
-static void pg_be_paramdesc(struct pg_op *o, const struct adi_msg *m)
+static void pg_be_paramdesc(struct pg_op *o, struct pg_body *mb)
 {
-	struct adi_jval *oids = adi_j_get(m->fields, "oids");
-	struct adi_jval *have = o->stmt->oids, *n = adi_j_arr();
+	struct pg_list *have = o->stmt->oids, *n = mb->oids;
 
-	for (size_t i = 0; i < adi_j_len(oids); i++) {
-		int64_t v = adi_j_as_int(adi_j_at(have, i), 0);
-
-		adi_j_push(n, adi_j_int(v ? v : adi_j_as_int(adi_j_at(oids, i), 0)));
-	}
-	adi_j_free(o->stmt->oids);
-	o->stmt->oids = n;
+	for (uint32_t i = 0; n && i < n->n; i++)
+		if (pg_list_at(have, i))
+			n->v[i] = pg_list_at(have, i);
+	free(o->stmt->oids);
+	o->stmt->oids = n ? n : pg_list_new(NULL, 0);
+	mb->oids = NULL;
 }
 
 /* RowDescription / NoData: the answer to a Describe (kept with its
  * statement or portal), or the columns of the result in progress. */
 static void pg_be_rowdesc(struct pg_state *st, struct pg_op *o, const struct adi_msg *m,
-			  bool result_op)
+			  struct pg_body *mb, bool result_op)
 {
 	uint8_t k = o ? o->kind : 0xff;
 	struct pg_cols *c;
 
 	if (k == OP_DESC_S || k == OP_DESC_P) {
-		c = m->kind == 'T' ? pg_cols_from(m->fields) : NULL;
+		c = m->kind == 'T' ? mb->cols : NULL;
+		mb->cols = NULL;
 		if (k == OP_DESC_S && o->stmt) {
 			pg_cols_unref(o->stmt->cols);
 			o->stmt->cols = c;
@@ -352,35 +352,57 @@ static void pg_be_rowdesc(struct pg_state *st, struct pg_op *o, const struct adi
 		pg_res_reset(&st->res);
 	} else if (m->kind == 'T' && result_op) {
 		pg_cols_unref(st->res.cols);
-		st->res.cols = pg_cols_from(m->fields);
+		st->res.cols = mb->cols;
+		mb->cols = NULL;
 	}
 }
 
 /* ErrorResponse: a refused startup, the end of a result, or an error that
  * makes the server skip to the Sync. */
 static void pg_be_error(struct pg_state *st, struct adi_emit *em, struct pg_op *o,
-			const struct adi_msg *m)
+			const struct adi_msg *m, const struct pg_body *mb)
 {
 	uint8_t k = o ? o->kind : 0xff;
-	struct adi_jval *ev;
+	struct adi_jw *w;
 
 	if (k == OP_STARTUP) {
 		/* the server refused the connection (authentication...) */
-		ev = pg_ev_new(st);
-		adi_j_set(ev, "error", pg_error_obj(m->fields));
-		adi_j_set_str(ev, "op", "startup");
-		pg_emit(em, ev, o->ts, (int64_t)m->ts_last);
+		w = adi_emit_begin(em);
+		pg_w_base(w, st, mb);
+		adi_jw_kstr(w, "op", "startup");
+		pg_emit(em, o->ts, (int64_t)m->ts_last);
 		pg_op_pop(st);
 	} else if (!o || k == OP_QUERY || k == OP_SYNC || k == OP_FUNC) {
-		pg_result_end(st, em, k == OP_QUERY ? o : NULL, m);
+		pg_result_end(st, em, k == OP_QUERY ? o : NULL, m, mb);
 	} else {
-		pg_result_end(st, em, k == OP_CLOSE ? NULL : o, m);
+		pg_result_end(st, em, k == OP_CLOSE ? NULL : o, m, mb);
 		pg_skip_to_sync(st);
 	}
 }
 
 /* A reply of the backend, matched with the request at the head. */
-static void pg_be_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *m)
+/* A sampled DataRow of the result in progress (its values moved there). */
+static void pg_be_row(struct pg_state *st, const struct adi_proto_cfg *cfg, struct pg_body *mb)
+{
+	struct pg_res *r = &st->res;
+
+	if (!mb->vals || r->nrows >= cfg->rows_sample)
+		return;
+	if (r->nrows == r->rows_cap) {
+		unsigned cap = r->rows_cap ? r->rows_cap * 2 : 8;
+		struct pg_vals **nr = realloc(r->rows, cap * sizeof(*nr));
+
+		if (!nr)
+			return;
+		r->rows = nr;
+		r->rows_cap = cap;
+	}
+	r->rows[r->nrows++] = mb->vals;
+	mb->vals = NULL;
+}
+
+static void pg_be_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *m,
+		      struct pg_body *mb)
 {
 	struct pg_op *o = pg_op_head(st);
 	uint8_t k;
@@ -402,7 +424,7 @@ static void pg_be_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 	}
 	switch (m->kind) {
 	case 'Z':
-		pg_ready(st, em, m, pop);
+		pg_ready(st, em, m, mb, pop);
 		break;
 	case '1':
 	case '2':
@@ -413,18 +435,15 @@ static void pg_be_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 		break;
 	case 't':
 		if (k == OP_DESC_S && o->stmt)
-			pg_be_paramdesc(o, m);
+			pg_be_paramdesc(o, mb);
 		break;
 	case 'T':
 	case 'n':
-		pg_be_rowdesc(st, o, m, result_op);
+		pg_be_rowdesc(st, o, m, mb, result_op);
 		break;
 	case 'D':
 		if (result_op) {
-			if (!st->res.sample)
-				st->res.sample = adi_j_arr();
-			if (adi_j_len(st->res.sample) < em->cfg->rows_sample)
-				adi_j_push(st->res.sample, adi_j_take(m->fields, "v"));
+			pg_be_row(st, em->cfg, mb);
 			st->res.incomplete |= m->incomplete;
 		}
 		break;
@@ -443,12 +462,12 @@ static void pg_be_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 			o = NULL; /* not what the head awaits: a reply of its own */
 			k = 0xff;
 		}
-		pg_result_end(st, em, o, m);
+		pg_result_end(st, em, o, m, mb);
 		if (k == OP_EXEC)
 			pg_op_pop(st);
 		break;
 	case 'E':
-		pg_be_error(st, em, o, m);
+		pg_be_error(st, em, o, m, mb);
 		break;
 	}
 }
@@ -469,11 +488,11 @@ void pg_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 	struct pg_op *o;
 
 	while ((m = adi_msgq_pop(fe_q))) {
-		pg_fe_msg(st, em, m);
+		pg_fe_msg(st, em, m, pg_body_of(st, m));
 		adi_msg_free(m);
 	}
 	while ((m = adi_msgq_pop(be_q))) {
-		pg_be_msg(st, em, m);
+		pg_be_msg(st, em, m, pg_body_of(st, m));
 		adi_msg_free(m);
 	}
 	if (!final)
@@ -483,7 +502,7 @@ void pg_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 	pg_release(st, em, NULL, -1);
 	while ((o = pg_op_head(st))) {
 		if ((o->kind == OP_EXEC || (o->kind == OP_QUERY && !st->q_nres)) && !o->lost)
-			pg_emit(em, pg_op_event(st, em->cfg, o, NULL), o->ts, -1);
+			pg_op_emit(st, em, o, o->ts, -1);
 		pg_res_reset(&st->res);
 		pg_op_pop(st);
 	}

@@ -1,9 +1,9 @@
-/* values.c - parameter and row values as the text an event shows: text
- * format values as they are (cut on a UTF-8 boundary; not UTF-8: base64),
- * binary ones decoded by their type OID the way the server's output
- * functions write them (integers, floats, numeric, dates and times, uuid,
- * bytea as hex, text types, jsonb), anything else as base64. Keeps nothing:
- * every result is a new JSON value the caller owns.
+/* values.c - parameter and row values as the text an event shows, written
+ * straight into the event's writer: text format values as they are (cut
+ * on a UTF-8 boundary; not UTF-8: base64), binary ones decoded by their
+ * type OID the way the server's output functions write them (integers,
+ * floats, numeric, dates and times, uuid, bytea as hex, text types,
+ * jsonb), anything else as base64. Keeps nothing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -32,58 +32,64 @@ static size_t pg_utf8_cut(const uint8_t *b, size_t n, size_t max)
 	return max;
 }
 
-struct adi_jval *pg_out_text(const uint8_t *b, size_t n, size_t max, bool *trunc)
+void pg_w_text(struct adi_jw *w, const uint8_t *b, size_t n, size_t max, bool *trunc)
 {
 	size_t m = pg_utf8_cut(b, n, max);
 
 	if (m < n)
 		*trunc = true;
-	return adi_j_bytes(b, m);
+	adi_jw_bytes(w, b, m);
 }
 
+/* Base64 and hex are written through a small buffer, a piece at a time:
+ * a value may be as long as --body-bytes. */
+#define PG_PIECE 3072 /* input bytes per piece: a multiple of 3 */
+
 /* "base64:<data>" of the first max bytes. */
-static struct adi_jval *pg_out_base64(const uint8_t *b, size_t n, size_t max, bool *trunc)
+static void pg_w_base64(struct adi_jw *w, const uint8_t *b, size_t n, size_t max, bool *trunc)
 {
-	char *s;
-	struct adi_jval *v;
+	char out[PG_PIECE / 3 * 4 + 4];
 
 	if (n > max) {
 		n = max;
 		*trunc = true;
 	}
-	s = malloc(7 + adi_base64_len(n) + 1);
-	if (!s)
-		return NULL;
-	memcpy(s, "base64:", 7);
-	adi_base64_encode(b, n, s + 7);
-	v = adi_j_str(s);
-	free(s);
-	return v;
+	adi_jw_raw(w, "\"base64:", 8);
+	for (size_t i = 0; i < n; i += PG_PIECE) {
+		size_t k = n - i < PG_PIECE ? n - i : PG_PIECE;
+
+		adi_jw_put(w, out, adi_base64_encode(b + i, k, out));
+	}
+	adi_jw_put(w, "\"", 1);
 }
 
-/* bytea as the server writes it: "\x" and two hex digits per byte. */
-static struct adi_jval *pg_out_hex(const uint8_t *b, size_t n, size_t max, bool *trunc)
+/* bytea as the server writes it: "\x" and two hex digits per byte, the
+ * whole text cut to max characters (a JSON string: the backslash is
+ * escaped). */
+static void pg_w_hex(struct adi_jw *w, const uint8_t *b, size_t n, size_t max, bool *trunc)
 {
 	static const char hx[] = "0123456789abcdef";
-	size_t len = 2 + 2 * n;
-	char *s = malloc(len + 1);
-	struct adi_jval *v;
+	char out[2 * PG_PIECE];
+	size_t len = 2 + 2 * n, hexn;
 
-	if (!s)
-		return NULL;
-	s[0] = '\\';
-	s[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		s[2 + 2 * i] = hx[b[i] >> 4];
-		s[3 + 2 * i] = hx[b[i] & 15];
-	}
 	if (len > max) {
 		len = max;
 		*trunc = true;
 	}
-	v = adi_j_strn(s, len);
-	free(s);
-	return v;
+	adi_jw_raw(w, "\"", 1);
+	if (len >= 1)
+		adi_jw_put(w, "\\\\", 2);
+	if (len >= 2)
+		adi_jw_put(w, "x", 1);
+	hexn = len > 2 ? len - 2 : 0; /* hex digits written */
+	for (size_t i = 0; i < hexn;) {
+		size_t k = 0;
+
+		for (; k < sizeof(out) && i < hexn; k++, i++)
+			out[k] = i % 2 ? hx[b[i / 2] & 15] : hx[b[i / 2] >> 4];
+		adi_jw_put(w, out, k);
+	}
+	adi_jw_put(w, "\"", 1);
 }
 
 /* ---- binary values by type OID ----
@@ -388,30 +394,32 @@ static const struct pg_bin_type {
 	{ 1114, 8, pg_bin_timestamp }, { 1184, 8, pg_bin_timestamp },
 };
 
-/* A binary value of type oid as text; NULL when the type is not decoded
- * or the bytes do not fit it. */
-static struct adi_jval *pg_bin_value(uint32_t oid, const uint8_t *b, size_t n,
-				     size_t max, bool *trunc)
+/* A binary value of type oid as text; false (nothing written) when the
+ * type is not decoded or the bytes do not fit it. */
+static bool pg_w_bin(struct adi_jw *w, uint32_t oid, const uint8_t *b, size_t n, size_t max,
+		     bool *trunc)
 {
 	char t[128];
 	char *big;
-	struct adi_jval *v;
 
 	switch (oid) {
 	case 1700:
 		if (!(big = pg_numeric(b, n)))
-			return NULL;
-		v = pg_out_text((const uint8_t *)big, strlen(big), max, trunc);
+			return false;
+		pg_w_text(w, (const uint8_t *)big, strlen(big), max, trunc);
 		free(big);
-		return v;
+		return true;
 	case 25: case 1043: case 1042: case 19: case 705: case 18: case 114:
-		return pg_out_text(b, n, max, trunc);
+		pg_w_text(w, b, n, max, trunc);
+		return true;
 	case 3802:
 		if (n < 1 || b[0] != 1)
-			return NULL;
-		return pg_out_text(b + 1, n - 1, max, trunc);
+			return false;
+		pg_w_text(w, b + 1, n - 1, max, trunc);
+		return true;
 	case 17:
-		return pg_out_hex(b, n, max, trunc);
+		pg_w_hex(w, b, n, max, trunc);
+		return true;
 	}
 	for (size_t i = 0; i < sizeof(pg_bin_types) / sizeof(*pg_bin_types); i++) {
 		const struct pg_bin_type *ty = &pg_bin_types[i];
@@ -420,53 +428,62 @@ static struct adi_jval *pg_bin_value(uint32_t oid, const uint8_t *b, size_t n,
 			continue;
 		t[0] = '\0';
 		if (n != ty->size || !ty->text(oid, b, t, sizeof(t)))
-			return NULL;
-		return pg_out_text((const uint8_t *)t, strlen(t), max, trunc);
+			return false;
+		pg_w_text(w, (const uint8_t *)t, strlen(t), max, trunc);
+		return true;
 	}
-	return NULL;
+	return false;
 }
 
-/* pg_value(): fmt -1 (no Bind seen): the bytes as text when UTF-8, else
+/* pg_w_value(): fmt -1 (no Bind seen): the bytes as text when UTF-8, else
  * base64. */
-struct adi_jval *pg_value(const struct adi_jval *raw, uint32_t oid, int fmt, size_t max,
-			  bool *trunc)
+void pg_w_value(struct adi_jw *w, const struct pg_vals *vs, size_t i, uint32_t oid, int fmt,
+		size_t max, bool *trunc)
 {
-	const struct adi_jval *sv = raw;
+	const struct pg_val *v;
 	const uint8_t *b;
 	size_t n;
-	bool whole = true;
-	struct adi_jval *v;
+	bool whole;
 
-	if (adi_j_type(raw) == ADI_J_ARR) {
-		sv = adi_j_at(raw, 0);
-		whole = false;
+	if (!vs || i >= vs->n || vs->v[i].st == PGV_NULL) {
+		adi_jw_null(w);
+		return;
+	}
+	v = &vs->v[i];
+	b = vs->b + v->off;
+	n = v->len;
+	whole = v->st == PGV_WHOLE;
+	if (!whole)
 		*trunc = true;
+	if (fmt != 1) {
+		pg_w_text(w, b, n, max, trunc);
+		return;
 	}
-	if (adi_j_type(sv) != ADI_J_STR)
-		return adi_j_null();
-	b = (const uint8_t *)adi_j_as_str(sv, "");
-	n = adi_j_len(sv);
-	if (fmt != 1)
-		return pg_out_text(b, n, max, trunc);
-	if (whole && (v = pg_bin_value(oid, b, n, max, trunc)))
-		return v;
+	if (whole && pg_w_bin(w, oid, b, n, max, trunc))
+		return;
 	if (!whole) { /* cut: text types show their start, bytea its hex */
-		if (oid == 17)
-			return pg_out_hex(b, n, max, trunc);
-		if (oid == 3802 && n && b[0] == 1)
-			return pg_out_text(b + 1, n - 1, max, trunc);
+		if (oid == 17) {
+			pg_w_hex(w, b, n, max, trunc);
+			return;
+		}
+		if (oid == 3802 && n && b[0] == 1) {
+			pg_w_text(w, b + 1, n - 1, max, trunc);
+			return;
+		}
 		if (oid == 25 || oid == 1043 || oid == 1042 || oid == 19 || oid == 705 ||
-		    oid == 114)
-			return pg_out_text(b, n, max, trunc);
+		    oid == 114) {
+			pg_w_text(w, b, n, max, trunc);
+			return;
+		}
 	}
-	return pg_out_base64(b, n, max, trunc);
+	pg_w_base64(w, b, n, max, trunc);
 }
 
-int pg_fmt_at(const struct adi_jval *fmts, size_t i)
+int pg_fmt_at(const struct pg_list *fmts, size_t i)
 {
-	size_t n = adi_j_len(fmts);
+	size_t n = fmts ? fmts->n : 0;
 
-	if (!n)
+	if (n != 1 && i >= n)
 		return 0;
-	return (int)adi_j_as_int(adi_j_at(fmts, n == 1 ? 0 : i), 0) == 1 ? 1 : 0;
+	return (int32_t)fmts->v[n == 1 ? 0 : i] == 1 ? 1 : 0;
 }

@@ -80,13 +80,31 @@ static bool rd_arg_is(const struct rd_side *sd, size_t i, const char *s)
 
 /* ---- names, subcommands, secrets ---- */
 
+/* A word of a table below, with its length: names are compared length
+ * first, as most commands are none of those a table lists. */
+struct rd_word {
+	const char *s;
+	size_t n;
+};
+#define RD_W(s) { s, sizeof(s) - 1 }
+
+/* name[0..n) is the word w. */
+static bool rd_word_is(const char *name, size_t n, struct rd_word w)
+{
+	return n == w.n && !memcmp(name, w.s, n);
+}
+
+/* name[0..n) is the literal s. */
+#define RD_NAME_IS(name, n, s) rd_word_is((name), (n), (struct rd_word)RD_W(s))
+
 /* Commands whose first argument is a subcommand, shown as one command
  * ("CONFIG GET"): the container commands of Redis 7 (COMMAND DOCS lists
  * them with subcommands) and SENTINEL. */
-static const char *const rd_containers[] = {
-	"ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY",
-	"MEMORY", "MODULE", "OBJECT", "PUBSUB", "SCRIPT", "SENTINEL", "SLOWLOG",
-	"XGROUP", "XINFO",
+static const struct rd_word rd_containers[] = {
+	RD_W("ACL"), RD_W("CLIENT"), RD_W("CLUSTER"), RD_W("COMMAND"), RD_W("CONFIG"),
+	RD_W("FUNCTION"), RD_W("LATENCY"), RD_W("MEMORY"), RD_W("MODULE"), RD_W("OBJECT"),
+	RD_W("PUBSUB"), RD_W("SCRIPT"), RD_W("SENTINEL"), RD_W("SLOWLOG"), RD_W("XGROUP"),
+	RD_W("XINFO"),
 };
 #define RD_N_CONTAINERS (sizeof(rd_containers) / sizeof(rd_containers[0]))
 
@@ -104,15 +122,16 @@ bool rd_secret_param(const uint8_t *b, size_t n)
 	return false;
 }
 
-/* The command name in name[] (upper case, NUL terminated; "" when the
- * first argument is no word), with its subcommand folded in for a
- * container; returns how many arguments it took (1 or 2). */
-static size_t rd_cmd_name(const struct rd_side *sd, char *name, size_t cap)
+/* The command name in name[] (upper case, NUL terminated, *len bytes; ""
+ * when the first argument is no word), with its subcommand folded in for
+ * a container; returns how many arguments it took (1 or 2). */
+static size_t rd_cmd_name(const struct rd_side *sd, char *name, size_t cap, size_t *len)
 {
 	const struct rd_arg *a;
 	size_t n = 0;
 
 	name[0] = '\0';
+	*len = 0;
 	if (!sd->nargs)
 		return 1;
 	a = &sd->args[0];
@@ -124,12 +143,13 @@ static size_t rd_cmd_name(const struct rd_side *sd, char *name, size_t cap)
 	for (size_t i = 0; i < a->kept && n + 1 < cap; i++)
 		name[n++] = (char)rd_upper(sd->abuf[a->off + i]);
 	name[n] = '\0';
+	*len = n;
 	if (sd->nargs < 2)
 		return 1;
 	for (size_t i = 0; i < RD_N_CONTAINERS; i++) {
 		const struct rd_arg *s = &sd->args[1];
 
-		if (strcmp(name, rd_containers[i]))
+		if (!rd_word_is(name, n, rd_containers[i]))
 			continue;
 		if (s->kept != s->len || !s->len || s->len > RD_MAX_WORD)
 			return 1;
@@ -145,6 +165,7 @@ static size_t rd_cmd_name(const struct rd_side *sd, char *name, size_t cap)
 		for (size_t k = 0; k < s->kept; k++)
 			name[n++] = (char)rd_upper(sd->abuf[s->off + k]);
 		name[n] = '\0';
+		*len = n;
 		return 2;
 	}
 	return 1;
@@ -158,57 +179,57 @@ static size_t rd_cmd_name(const struct rd_side *sd, char *name, size_t cap)
  *   ACL SETUSER user rule ...        rules that set passwords or hashes
  *                                    (">pass", "<pass", "#hash", "!hash")
  *   SENTINEL SET master auth-pass v  the value */
-static void rd_secrets(const struct rd_side *sd, const char *name, size_t words,
-		       bool *red)
+static void rd_secrets(const struct rd_side *sd, const char *name, size_t nlen,
+		       size_t words, bool *red)
 {
 	size_t i;
 
-	if (!strcmp(name, "AUTH")) {
+	if (RD_NAME_IS(name, nlen, "AUTH")) {
 		for (i = words; i < sd->nargs; i++)
 			red[i] = !(sd->nargs - words == 2 && i == words); /* user stays */
-	} else if (!strcmp(name, "HELLO")) {
+	} else if (RD_NAME_IS(name, nlen, "HELLO")) {
 		for (i = words; i + 2 < sd->nargs; i++)
 			if (rd_arg_is(sd, i, "AUTH"))
 				red[i + 2] = true;
-	} else if (!strcmp(name, "MIGRATE")) {
+	} else if (RD_NAME_IS(name, nlen, "MIGRATE")) {
 		for (i = words; i < sd->nargs; i++) {
 			if (rd_arg_is(sd, i, "AUTH") && i + 1 < sd->nargs)
 				red[i + 1] = true;
 			if (rd_arg_is(sd, i, "AUTH2") && i + 2 < sd->nargs)
 				red[i + 2] = true;
 		}
-	} else if (!strcmp(name, "CONFIG SET")) {
+	} else if (RD_NAME_IS(name, nlen, "CONFIG SET")) {
 		for (i = words; i + 1 < sd->nargs; i += 2) {
 			const struct rd_arg *a = &sd->args[i];
 
 			if (rd_secret_param(sd->abuf + a->off, a->kept))
 				red[i + 1] = true;
 		}
-	} else if (!strcmp(name, "ACL SETUSER")) {
+	} else if (RD_NAME_IS(name, nlen, "ACL SETUSER")) {
 		for (i = words + 1; i < sd->nargs; i++) {
 			const struct rd_arg *a = &sd->args[i];
 
 			if (a->kept && strchr("<>#!", sd->abuf[a->off]))
 				red[i] = true;
 		}
-	} else if (!strcmp(name, "SENTINEL SET")) {
+	} else if (RD_NAME_IS(name, nlen, "SENTINEL SET")) {
 		for (i = words + 1; i + 1 < sd->nargs; i += 2)
 			if (rd_arg_is(sd, i, "AUTH-PASS"))
 				red[i + 1] = true;
 	}
 }
 
-static int rd_ctl_of(const struct rd_side *sd, const char *name, size_t words)
+static int rd_ctl_of(const struct rd_side *sd, const char *name, size_t nlen, size_t words)
 {
-	static const struct { const char *name; int ctl; } t[] = {
-		{ "SUBSCRIBE", RD_C_SUB }, { "PSUBSCRIBE", RD_C_PSUB },
-		{ "SSUBSCRIBE", RD_C_SSUB }, { "UNSUBSCRIBE", RD_C_UNSUB },
-		{ "PUNSUBSCRIBE", RD_C_PUNSUB }, { "SUNSUBSCRIBE", RD_C_SUNSUB },
-		{ "HELLO", RD_C_HELLO }, { "MONITOR", RD_C_MONITOR },
-		{ "RESET", RD_C_RESET }, { "CONFIG GET", RD_C_CONFIG_GET },
+	static const struct { struct rd_word w; int ctl; } t[] = {
+		{ RD_W("SUBSCRIBE"), RD_C_SUB }, { RD_W("PSUBSCRIBE"), RD_C_PSUB },
+		{ RD_W("SSUBSCRIBE"), RD_C_SSUB }, { RD_W("UNSUBSCRIBE"), RD_C_UNSUB },
+		{ RD_W("PUNSUBSCRIBE"), RD_C_PUNSUB }, { RD_W("SUNSUBSCRIBE"), RD_C_SUNSUB },
+		{ RD_W("HELLO"), RD_C_HELLO }, { RD_W("MONITOR"), RD_C_MONITOR },
+		{ RD_W("RESET"), RD_C_RESET }, { RD_W("CONFIG GET"), RD_C_CONFIG_GET },
 	};
 
-	if (!strcmp(name, "CLIENT REPLY") && sd->nargs == words + 1) {
+	if (RD_NAME_IS(name, nlen, "CLIENT REPLY") && sd->nargs == words + 1) {
 		if (rd_arg_is(sd, words, "ON"))
 			return RD_C_REPLY_ON;
 		if (rd_arg_is(sd, words, "OFF"))
@@ -218,58 +239,59 @@ static int rd_ctl_of(const struct rd_side *sd, const char *name, size_t words)
 		return RD_C_NONE;
 	}
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(name, t[i].name))
+		if (rd_word_is(name, nlen, t[i].w))
 			return t[i].ctl;
 	return RD_C_NONE;
 }
 
-/* The command message's fields: {"command", "args", "truncated", and for
- * stitch "nargs", "ctl", "lost"}. Arguments are cut to --body-bytes,
+/* The command message's f (enum rd_cmem): "command", "args", and "rd"
+ * (the numbers of struct rd_meta). Arguments are cut to --body-bytes,
  * secrets redacted unless show_secrets. */
-static struct adi_jval *rd_cmd_fields(struct rd_side *sd, const struct adi_proto_cfg *cfg)
+static void rd_cmd_write(struct rd_side *sd, const struct adi_proto_cfg *cfg,
+			 struct adi_jw *w)
 {
-	struct adi_jval *f = adi_j_obj(), *args = adi_j_arr();
-	bool red[RD_MAX_ITEMS] = { false };
+	bool red[RD_MAX_ITEMS];
 	char name[2 * RD_MAX_WORD + 2];
-	size_t words = rd_cmd_name(sd, name, sizeof(name));
+	size_t nlen, words = rd_cmd_name(sd, name, sizeof(name), &nlen);
 	const struct rd_arg *a0 = sd->nargs ? &sd->args[0] : NULL;
+	struct rd_meta meta;
 
-	if (!f || !args) {
-		adi_j_free(f);
-		adi_j_free(args);
-		return NULL;
-	}
+	/* room for it all at once: the kept bytes and a little per argument */
+	if (adi_jw_reserve(w, sd->alen + 8 * sd->nargs + 96))
+		return;
+	memset(red, 0, sd->nargs * sizeof(red[0]));
+	adi_jw_key(w, "command");
 	if (!a0)
-		adi_j_set_null(f, "command");
+		adi_jw_null(w);
 	else if (name[0])
-		adi_j_set_str(f, "command", name);
+		adi_jw_str(w, name);
 	else /* not a word: shown as sent (cut like any argument) */
-		adi_j_set_bytes(f, "command", sd->abuf + a0->off,
-				rd_min(a0->kept, RD_NAME_KEEP));
+		adi_jw_bytes(w, sd->abuf + a0->off, rd_min(a0->kept, RD_NAME_KEEP));
 	if (a0 && !name[0] && a0->len > rd_min(a0->kept, RD_NAME_KEEP))
 		sd->truncated = true;
 	if (words > sd->nargs)
 		words = sd->nargs;
 	if (!cfg->show_secrets)
-		rd_secrets(sd, name, words, red);
+		rd_secrets(sd, name, nlen, words, red);
+	adi_jw_karr(w, "args");
 	for (size_t i = words; i < sd->nargs; i++) {
 		const struct rd_arg *a = &sd->args[i];
 		size_t k = rd_min(a->kept, cfg->body_bytes);
 
 		if (red[i]) {
-			adi_j_push(args, adi_j_str("<redacted>"));
+			adi_jw_str(w, "<redacted>");
 			continue;
 		}
 		if (a->len > k)
 			sd->truncated = true;
-		adi_j_push(args, adi_j_bytes(sd->abuf + a->off, k));
+		adi_jw_bytes(w, sd->abuf + a->off, k);
 	}
-	adi_j_set(f, "args", args);
-	adi_j_set_bool(f, "truncated", sd->truncated);
-	adi_j_set_int(f, "nargs", (int64_t)(sd->argn > words ? sd->argn - words : 0));
-	adi_j_set_int(f, "ctl", rd_ctl_of(sd, name, words));
-	adi_j_set_int(f, "lost", sd->lost);
-	return f;
+	adi_jw_arr_end(w);
+	meta.truncated = sd->truncated;
+	meta.lost = sd->lost;
+	meta.ctl = (uint64_t)rd_ctl_of(sd, name, nlen, words);
+	meta.num = sd->argn > words ? sd->argn - words : 0;
+	rd_meta_write(w, &meta);
 }
 
 /* ---- parsing ---- */
@@ -286,7 +308,7 @@ void rd_cmd_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 			sd->truncated = true;
 	}
 	out->kind = REDIS_CMD;
-	out->fields = rd_cmd_fields(sd, cfg);
+	rd_cmd_write(sd, cfg, &out->f);
 	out->incomplete = cut;
 	sd->lost = 0;
 	rd_msg_reset(sd);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "../redis.h"
+#include "../../lib/jw.h"
 
 #define RD_MAX_LINE ADI_PROTO_LOOKAHEAD /* simple string, error, big number, inline */
 #define RD_NUM_LINE 64          /* a length / count / number / double line */
@@ -68,14 +69,30 @@ enum rd_ctl {
 	RD_C_CONFIG_GET,
 };
 
-/* An aggregate being received. */
+/* An aggregate being received. Its text is written into rd_side.vw as
+ * its elements come (resp.c): the bracket when its header is read, each
+ * element when complete. Offsets are into vw's text. */
 struct rd_frame {
-	struct adi_jval *v;   /* array or object being filled; NULL: not kept */
-	struct adi_jval *key; /* map / attribute: the key awaiting its value */
+	size_t start;         /* where its text begins (at the comma before it,
+			       * if any: cutting there removes it whole) */
+	size_t key;           /* map / attribute: where the member of the key
+			       * awaiting its value begins (at its comma) */
 	uint64_t left;        /* elements still to come (2 per map pair) */
+	size_t mk0;           /* map / attribute: its first rd_side.mk record */
 	uint8_t type;         /* '*', '~', '>', '%' or '|' */
+	bool keep;            /* its text is written (its parent's is, and the
+			       * item cap allowed it) */
 	bool has_key;
+	bool key_kept;        /* the key awaiting its value was written */
 	bool first;           /* no element yet */
+};
+
+/* A member already in a map being written (rd_side.vw), so that a key met
+ * again replaces its value in place, as an object's member would. */
+struct rd_mkey {
+	size_t off;           /* its key's opening quote in vw */
+	size_t klen;          /* the key's string token, quotes included */
+	uint32_t hash;        /* of that token */
 };
 
 /* A command argument in rd_side.abuf. */
@@ -108,17 +125,24 @@ struct rd_side {
 	/* server direction: the value */
 	struct rd_frame stack[RD_MAX_DEPTH];
 	unsigned depth;
-	struct adi_jval *root;
-	struct adi_jval *attrs;
+	struct adi_jw vw;     /* the value as JSON text, written as it comes */
+	struct adi_jw aw;     /* its attributes, a member list (no braces) */
+	struct rd_mkey *mk;   /* members of the maps open in vw */
+	size_t nmk, mk_alloc;
 	uint8_t top_type;     /* type byte of the top-level value */
 	char head[RD_HEAD_KEEP + 1]; /* its first element, lower case, when a string */
 	unsigned items;       /* values kept */
 };
 
-/* The part of an event a reply (or several subscribe confirmations) gives. */
+/* The part of an event a reply (or several subscribe confirmations) gives:
+ * views into the reply message's f, or into rd_sub.w, valid while that
+ * lives. */
 struct rd_rep {
 	bool have;
-	struct adi_jval *value, *error, *attrs;
+	struct adi_jv value;  /* absent: null */
+	struct adi_jv error;  /* absent: null */
+	struct adi_jv attrs;  /* absent: none */
+	bool redact;          /* CONFIG GET: secret values written "<redacted>" */
 	uint64_t ts_first, ts_last, bytes;
 	bool truncated, incomplete;
 };
@@ -129,7 +153,9 @@ struct rd_sub {
 	bool on;
 	int ctl;
 	uint64_t want;        /* confirmations expected; 0: until none is left */
-	struct rd_rep rep;    /* value: the array of confirmations */
+	uint64_t got;         /* confirmations collected */
+	struct adi_jw w;      /* their values: an array, open while on */
+	struct rd_rep rep;    /* value: w's text, once closed */
 };
 
 struct redis_state {
@@ -145,8 +171,48 @@ struct redis_state {
 			       * message (e.g. elements of a big array), not
 			       * replies, and are dropped */
 	struct rd_sub sub;
+	uint32_t lost_taken[2]; /* of the "lost" count of the head of the
+				 * command [0] / reply [1] queue, how much stitch
+				 * has matched (a message's f is written once) */
 	struct rd_side side[2]; /* [0] ADI_DIR_OUT, [1] ADI_DIR_IN */
 };
+
+/* What a message carries in adi_msg.f (parse() writes it at FRAME):
+ * members stitch.c finds by their place in the writer's index (no key
+ * looked up on its path) and copies into events as they are, and "rd",
+ * the numbers stitch decides by (struct rd_meta). A command
+ * (rd_cmd_finish): */
+enum rd_cmem {
+	RD_CM_COMMAND,        /* "command": the name, what was sent, or null */
+	RD_CM_ARGS,           /* "args": the arguments after the command words */
+	RD_CM_META,           /* "rd" */
+};
+/* A reply or push (rd_reply_finish); then "error" (the top-level error's
+ * text) when it is an error, "attributes" (an object) when it has some. */
+enum rd_rmem {
+	RD_RM_VALUE,          /* "value": the RESP value as JSON */
+	RD_RM_META,           /* "rd" */
+};
+
+/* The numbers of a message's "rd" member, an array [truncated, lost, ctl,
+ * num]: one member rather than four, as every member costs a key to write
+ * and find, for each message. */
+struct rd_meta {
+	bool truncated;       /* a value or argument was cut or not kept */
+	uint64_t lost;        /* messages of its direction lost to a resync
+			       * since the one before it */
+	uint64_t ctl;         /* a command: enum rd_ctl; a reply: rd_head_kind()
+			       * of its first element */
+	uint64_t num;         /* a command: arguments after the command words;
+			       * a reply: its top-level type byte */
+};
+
+/* Writes m as the member "rd" of w (resp.c). */
+void rd_meta_write(struct adi_jw *w, const struct rd_meta *m);
+
+/* rd_head_kind() of a message's first element that is no confirmation:
+ * "message", "pmessage" or "smessage". */
+#define RD_H_MESSAGE 16
 
 /* ---- small byte helpers ---- */
 
@@ -251,6 +317,11 @@ void rd_cmd_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 bool rd_secret_param(const uint8_t *b, size_t n);
 
 /* ---- stitch.c ---- */
+
+/* What the first element of a server message (lower case, RD_HEAD_KEEP
+ * bytes; "" when it is none) says: the rd_ctl of the (un)subscribe it
+ * confirms (RD_C_SUB .. RD_C_SUNSUB), RD_H_MESSAGE, or RD_C_NONE. */
+int rd_head_kind(const char *h);
 
 void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 		  struct adi_emit *em, bool final);

@@ -318,8 +318,12 @@ static void redis_fini(void *vst)
 		free(sd->keep);
 		free(sd->args);
 		free(sd->abuf);
+		free(sd->mk);
+		adi_jw_fini(&sd->vw);
+		adi_jw_fini(&sd->aw);
 		sd->keep = sd->abuf = NULL;
 		sd->args = NULL;
+		sd->mk = NULL;
 	}
 }
 

@@ -1,15 +1,17 @@
 /* resp.c - RESP on the wire for the Redis decoder: lines and counts, the
  * plausible message starts resync, the first message after a gap and
  * sniff judge by, bulks consumed as they come (their first bytes kept),
- * and the server direction's values, every RESP2 and RESP3 type built into
- * a JSON tree without recursion. Owns the bulk buffer and the value tree of
- * struct rd_side (freed by rd_msg_reset and fini()).
+ * and the server direction's values, every RESP2 and RESP3 type written
+ * as JSON text as it comes (no tree, no recursion). Owns the bulk buffer,
+ * the value and attribute writers and the map member records of struct
+ * rd_side (emptied by rd_msg_reset, freed by fini()).
  */
-#include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rd.h"
+#include "../../lib/util.h"
 
 /* A signed decimal of at most 19 digits: [+-]?[0-9]+ in s[0..n). */
 bool rd_int(const uint8_t *s, size_t n, int64_t *out)
@@ -257,19 +259,18 @@ enum rd_sl rd_plausible_reply(const uint8_t *b, size_t n)
 
 /* ---- per-message state ---- */
 
-/* Drop the message in progress (not the kept buffers' memory). */
+/* Drop the message in progress (not the kept buffers' memory, unless a
+ * big message left them big). */
 void rd_msg_reset(struct rd_side *sd)
 {
-	while (sd->depth) {
-		struct rd_frame *f = &sd->stack[--sd->depth];
-
-		adi_j_free(f->v);
-		adi_j_free(f->key);
-		memset(f, 0, sizeof(*f));
-	}
-	adi_j_free(sd->root);
-	adi_j_free(sd->attrs);
-	sd->root = sd->attrs = NULL;
+	sd->depth = 0;
+	sd->nmk = 0;
+	if (sd->vw.cap > RD_ABUF_SHRINK)
+		adi_jw_fini(&sd->vw);
+	if (sd->aw.cap > RD_ABUF_SHRINK)
+		adi_jw_fini(&sd->aw);
+	adi_jw_reset(&sd->vw);
+	adi_jw_reset(&sd->aw);
 	sd->phase = RD_HDR;
 	sd->started = sd->truncated = sd->gapped = false;
 	sd->blen = sd->remaining = 0;
@@ -349,110 +350,289 @@ enum adi_parse rd_stop(size_t pos, size_t *used, bool error)
 	return error && pos == 0 ? ADI_PARSE_BAD : ADI_PARSE_AGAIN;
 }
 
-/* ---- replies (server direction) ---- */
-
-/* A map key as an object member name: a string as it is, anything else
- * as its JSON text (an integer key 1 becomes "1"). */
-static void rd_map_set(struct adi_jval *obj, const struct adi_jval *key, struct adi_jval *v)
+void rd_meta_write(struct adi_jw *w, const struct rd_meta *m)
 {
-	char *txt;
+	char b[4 * 21 + 2], *p = b;
 
-	if (adi_j_type(key) == ADI_J_STR) {
-		adi_j_set(obj, adi_j_as_str(key, ""), v);
-		return;
-	}
-	txt = adi_j_to_string(key);
-	if (!txt) {
-		adi_j_free(v);
-		return;
-	}
-	adi_j_set(obj, txt, v);
-	free(txt);
+	*p++ = '[';
+	*p++ = m->truncated ? '1' : '0';
+	*p++ = ',';
+	p = adi_u64_dec(p, m->lost);
+	*p++ = ',';
+	p = adi_u64_dec(p, m->ctl);
+	*p++ = ',';
+	p = adi_u64_dec(p, m->num);
+	*p++ = ']';
+	adi_jw_key(w, "rd");
+	adi_jw_raw(w, b, (size_t)(p - b));
 }
 
-/* Attach a complete value v (NULL: not kept) to frame f. */
-static void rd_attach(struct rd_frame *f, struct adi_jval *v)
+/* ---- replies (server direction) ----
+ *
+ * The value is written as JSON text into sd->vw as it comes, without a
+ * tree: an aggregate's bracket when its header is read, each element when
+ * it is complete, the closing bracket after its last. What RESP allows
+ * beyond JSON is settled on the tail of the text, where it was just
+ * written:
+ *  - a map key becomes a member name: a string as it is, anything else as
+ *    its JSON text (an integer key 1 becomes "1") (rd_key_done);
+ *  - a key met again in a map replaces the earlier value where it stands,
+ *    as json.h's objects did (rd_pair_done);
+ *  - an attribute is no element of its parent: its text is cut out and
+ *    its members join sd->aw (rd_attr_done).
+ * A value not kept (the item cap, or its parent not kept) writes nothing.
+ */
+
+
+/* In w's text, the bytes [at, at + n) replaced by src[0..sn) (src not
+ * inside w's buffer). */
+static void rd_splice(struct adi_jw *w, size_t at, size_t n, const char *src, size_t sn)
 {
-	if (f->type == '%' || f->type == '|') {
-		if (!f->has_key) {
-			f->key = v;
-			f->has_key = true;
+	if (w->err || (sn > n && adi_jw_reserve(w, sn - n)))
+		return;
+	memmove(w->buf + at + sn, w->buf + at + n, w->len - at - n);
+	memcpy(w->buf + at, src, sn);
+	w->len = w->len - n + sn;
+	w->buf[w->len] = '\0';
+}
+
+/* The end (past its closing quote) of the string token at b[i], within
+ * b[0..end). */
+static size_t rd_str_end(const char *b, size_t i, size_t end)
+{
+	for (i++; i < end; i++) {
+		if (b[i] == '\\')
+			i++;
+		else if (b[i] == '"')
+			return i + 1;
+	}
+	return end;
+}
+
+/* The offset of the first escaped NUL ("\u0000") in the string token
+ * b[0..n), or 0 when there is none. */
+static size_t rd_str_nul(const char *b, size_t n)
+{
+	const char *e = memchr(b, '\\', n);
+
+	for (size_t i = e ? (size_t)(e - b) : n; i + 1 < n; i++) {
+		if (b[i] != '\\')
+			continue;
+		if (b[i + 1] == 'u' && i + 6 <= n && !memcmp(b + i + 2, "0000", 4))
+			return i;
+		i++; /* the escaped character */
+	}
+	return 0;
+}
+
+static uint32_t rd_hash(const char *b, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)b[i]) * 16777619u;
+	return h;
+}
+
+/* A map key is complete at vw[at..]: it becomes the member name. A string
+ * stays as written, as far as a NUL (json.h's member names were C
+ * strings); anything else becomes the string of its JSON text. */
+static void rd_key_done(struct adi_jw *w, size_t at)
+{
+	size_t s, n, nul;
+	char *t;
+
+	if (w->err || at >= w->len)
+		return;
+	s = at + (w->buf[at] == ',');
+	if (w->buf[s] == '"') {
+		nul = rd_str_nul(w->buf + s, w->len - s);
+		if (nul) {
+			adi_jw_truncate(w, s + nul);
+			adi_jw_put(w, "\"", 1);
+		}
+		adi_jw_put(w, ":", 1);
+		return;
+	}
+	n = w->len - s;
+	t = malloc(n);
+	if (!t) {
+		w->err = -ENOMEM;
+		return;
+	}
+	memcpy(t, w->buf + s, n);
+	adi_jw_truncate(w, at);
+	adi_jw_keyn(w, t, n); /* the comma again, the text escaped */
+	free(t);
+}
+
+/* A pair of the map f is complete: its member, from f->key to the end of
+ * vw. When an earlier member has the same name, the new value replaces
+ * the old one where it stands and the new member goes; else the member
+ * is recorded (sd->mk) for the pairs to come. */
+static void rd_pair_done(struct rd_side *sd, struct rd_frame *f)
+{
+	struct adi_jw *w = &sd->vw;
+	size_t s, q, klen;
+	uint32_t h;
+
+	if (w->err || f->key >= w->len)
+		return;
+	s = f->key + (w->buf[f->key] == ',');
+	q = rd_str_end(w->buf, s, w->len);
+	klen = q - s;
+	h = rd_hash(w->buf + s, klen);
+	for (size_t j = f->mk0; j < sd->nmk; j++) {
+		struct rd_mkey *m = &sd->mk[j];
+		size_t at, n, vn;
+		char *v;
+
+		if (m->hash != h || m->klen != klen || memcmp(w->buf + m->off, w->buf + s, klen))
+			continue;
+		at = m->off + klen + 1;
+		n = (j + 1 < sd->nmk ? sd->mk[j + 1].off - 1 : f->key) - at;
+		vn = w->len - (q + 1);
+		v = malloc(vn ? vn : 1);
+		if (!v) {
+			w->err = -ENOMEM;
 			return;
 		}
-		if (f->v && f->key && v)
-			rd_map_set(f->v, f->key, v);
-		else
-			adi_j_free(v);
-		adi_j_free(f->key);
-		f->key = NULL;
-		f->has_key = false;
+		memcpy(v, w->buf + q + 1, vn);
+		adi_jw_truncate(w, f->key);
+		rd_splice(w, at, n, v, vn);
+		free(v);
+		for (size_t k = j + 1; k < sd->nmk; k++)
+			sd->mk[k].off = sd->mk[k].off - n + vn;
 		return;
 	}
-	if (f->v && v)
-		adi_j_push(f->v, v);
-	else
-		adi_j_free(v);
+	if (sd->nmk == sd->mk_alloc) {
+		size_t cap = sd->mk_alloc ? sd->mk_alloc * 2 : 16;
+		struct rd_mkey *nm = realloc(sd->mk, cap * sizeof(*nm));
+
+		if (!nm)
+			return; /* a key met again later is then written twice */
+		sd->mk = nm;
+		sd->mk_alloc = cap;
+	}
+	sd->mk[sd->nmk].off = s;
+	sd->mk[sd->nmk].klen = klen;
+	sd->mk[sd->nmk].hash = h;
+	sd->nmk++;
 }
 
-/* The members of an attribute map join the message's attributes. */
-static void rd_attrs_merge(struct rd_side *sd, struct adi_jval *a)
+/* The member k: v set in the member list of w: the value of a member of
+ * that name replaced in place, else the member appended. A scan:
+ * attributes are rare (RESP3) and small. */
+static void rd_attr_set(struct adi_jw *w, struct adi_jv k, struct adi_jv v)
 {
-	if (!a)
-		return;
-	if (!sd->attrs) {
-		sd->attrs = a;
-		return;
-	}
-	while (adi_j_len(a)) {
-		const char *k = adi_j_key_at(a, 0);
-		char *kc = strdup(k ? k : "");
-		struct adi_jval *v = kc ? adi_j_take(a, kc) : NULL;
+	struct adi_jv_it it;
+	struct adi_jv mk, mv;
 
-		if (!v) {
-			free(kc);
-			break;
+	if (w->err)
+		return;
+	if (w->len) { /* (an empty writer may have no buffer to view) */
+		it = adi_jv_iter_list(adi_jw_text(w));
+		while (adi_jv_next(&it, &mk, &mv)) {
+			if (mk.n == k.n && !memcmp(mk.p, k.p, k.n)) {
+				rd_splice(w, (size_t)(mv.p - w->buf), mv.n, v.p, v.n);
+				return;
+			}
 		}
-		adi_j_set(sd->attrs, kc, v);
-		free(kc);
+		adi_jw_put(w, ",", 1);
 	}
-	adi_j_free(a);
+	adi_jw_put(w, k.p, k.n);
+	adi_jw_put(w, ":", 1);
+	adi_jw_put(w, v.p, v.n);
 }
 
-/* A value is complete: attach it where it belongs, completing the frames
- * it fills. Returns true when the top-level value is complete. An
- * attribute is no element of its parent: it joins sd->attrs and the value
- * it announces comes next. */
-static bool rd_put(struct rd_side *sd, struct adi_jval *v)
+/* The attribute f is complete (and closed): its members join the
+ * message's attributes (sd->aw) and its text leaves the value. */
+static void rd_attr_done(struct rd_side *sd, const struct rd_frame *f)
+{
+	struct adi_jw *w = &sd->vw;
+	struct adi_jv obj, k, v;
+	struct adi_jv_it it;
+	size_t s;
+
+	if (!f->keep || w->err || f->start >= w->len)
+		return;
+	s = f->start + (w->buf[f->start] == ',');
+	obj.p = w->buf + s;
+	obj.n = w->len - s;
+	it = adi_jv_iter(obj);
+	while (adi_jv_next(&it, &k, &v))
+		rd_attr_set(&sd->aw, k, v);
+	adi_jw_truncate(w, f->start);
+}
+
+/* A complete value (kept: its text is at vw[at..]) joins the frame f. */
+static void rd_attach(struct rd_side *sd, struct rd_frame *f, bool kept, size_t at)
+{
+	if (f->type != '%' && f->type != '|')
+		return; /* an array's item: in place already */
+	if (!f->has_key) {
+		f->has_key = true;
+		f->key = at;
+		f->key_kept = kept;
+		if (kept)
+			rd_key_done(&sd->vw, at);
+		return;
+	}
+	f->has_key = false;
+	if (f->keep && f->key_kept && kept)
+		rd_pair_done(sd, f);
+	else
+		adi_jw_truncate(&sd->vw, f->key); /* a pair missing its key or value goes */
+}
+
+/* The aggregate f is complete, or cut: its bracket closed (when it is
+ * written), its map members forgotten. */
+static void rd_close(struct rd_side *sd, const struct rd_frame *f)
+{
+	bool map = f->type == '%' || f->type == '|';
+
+	if (map)
+		sd->nmk = f->mk0;
+	if (!f->keep)
+		return;
+	if (map)
+		adi_jw_obj_end(&sd->vw);
+	else
+		adi_jw_arr_end(&sd->vw);
+}
+
+/* A value is complete (kept: its text is at vw[at..]): attach it where
+ * it belongs, completing the frames it fills. Returns true when the
+ * top-level value is complete (vw holds it; nothing written: null). An
+ * attribute is no element of its parent: it joins sd->aw and the value it
+ * announces comes next. */
+static bool rd_put(struct rd_side *sd, bool kept, size_t at)
 {
 	for (;;) {
 		struct rd_frame *f;
-		uint8_t type;
 
-		if (!sd->depth) {
-			adi_j_free(sd->root);
-			sd->root = v ? v : adi_j_null();
+		if (!sd->depth)
 			return true;
-		}
 		f = &sd->stack[sd->depth - 1];
-		rd_attach(f, v);
+		rd_attach(sd, f, kept, at);
 		f->first = false;
 		if (--f->left)
 			return false;
-		v = f->v;
-		type = f->type;
-		f->v = NULL;
 		sd->depth--;
-		if (type == '|') {
-			rd_attrs_merge(sd, v);
+		rd_close(sd, f);
+		if (f->type == '|') {
+			rd_attr_done(sd, f);
 			return false;
 		}
+		kept = f->keep;
+		at = f->start;
 	}
 }
 
 /* Is a new value kept (its parent is, and the item cap is not reached)? */
 static bool rd_keep_new(struct rd_side *sd)
 {
-	bool parent = !sd->depth || sd->stack[sd->depth - 1].v;
+	bool parent = !sd->depth || sd->stack[sd->depth - 1].keep;
 
 	if (!parent)
 		return false;
@@ -500,15 +680,24 @@ static size_t rd_bulk_lim(const struct rd_side *sd, const struct adi_proto_cfg *
 	return lim > RD_HEAD_KEEP ? lim : RD_HEAD_KEEP;
 }
 
-/* The value of the bulk just received (or cut). */
-static struct adi_jval *rd_bulk_value(struct rd_side *sd, const struct adi_proto_cfg *cfg)
+/* An error's text as its value: {"error": "..."}. */
+static void rd_error_value(struct adi_jw *w, const uint8_t *p, size_t n)
+{
+	adi_jw_obj(w);
+	adi_jw_kbytes(w, "error", p, n);
+	adi_jw_obj_end(w);
+}
+
+/* The value of the bulk just received (or cut), written when kept;
+ * returns whether it is. */
+static bool rd_bulk_value(struct rd_side *sd, const struct adi_proto_cfg *cfg)
 {
 	size_t show = sd->keep_len, off = 0;
-	struct adi_jval *v, *o;
+	const uint8_t *p;
 
 	rd_note_head(sd, sd->keep, sd->keep_len);
 	if (!rd_keep_new(sd))
-		return NULL;
+		return false;
 	if (sd->btype == '=' && sd->blen >= 4 && sd->keep_len >= 4 && sd->keep[3] == ':')
 		off = 4; /* "txt:" / "mkd:": the format, not the text */
 	if (sd->btype == '$' && !rd_is_key(sd))
@@ -517,50 +706,51 @@ static struct adi_jval *rd_bulk_value(struct rd_side *sd, const struct adi_proto
 		show = off + rd_min(show - off, cfg->body_bytes);
 	if (sd->bcut || sd->blen > show)
 		sd->truncated = true;
-	v = adi_j_bytes(sd->keep ? sd->keep + off : (const uint8_t *)"", show - off);
-	if (sd->btype != '!')
-		return v;
-	o = adi_j_obj();
-	if (o)
-		adi_j_set(o, "error", v);
+	p = sd->keep ? sd->keep + off : (const uint8_t *)"";
+	if (sd->btype == '!')
+		rd_error_value(&sd->vw, p, show - off);
 	else
-		adi_j_free(v);
-	return o;
+		adi_jw_bytes(&sd->vw, p, show - off);
+	return true;
 }
 
-/* A double (RESP3 ','): a JSON number, or "inf" / "-inf" / "nan" as a
- * string (JSON has none). NULL when malformed. */
-static struct adi_jval *rd_double(const uint8_t *p, size_t n)
+/* A double (RESP3 ','): true with *d, or with *txt pointing into buf at
+ * "inf" / "-inf" / "nan" / "-nan" (JSON has no such numbers: they are
+ * written as strings); false when malformed. */
+static bool rd_double(const uint8_t *p, size_t n, char buf[RD_NUM_LINE + 1], double *d,
+		      const char **txt)
 {
-	char buf[RD_NUM_LINE + 1], *end;
-	double d;
+	char *end;
 
+	*txt = NULL;
 	if (!n || n > RD_NUM_LINE)
-		return NULL;
+		return false;
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	if (!strcmp(buf, "inf") || !strcmp(buf, "+inf") || !strcmp(buf, "-inf") ||
-	    !strcmp(buf, "nan") || !strcmp(buf, "-nan"))
-		return adi_j_str(buf[0] == '+' ? buf + 1 : buf);
+	    !strcmp(buf, "nan") || !strcmp(buf, "-nan")) {
+		*txt = buf[0] == '+' ? buf + 1 : buf;
+		return true;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!strchr("0123456789.eE+-", buf[i]))
-			return NULL;
-	d = strtod(buf, &end);
-	if (*end || d != d || d - d != 0)
-		return NULL; /* overflowed to inf */
-	return adi_j_double(d);
+			return false;
+	*d = strtod(buf, &end);
+	return !*end && *d == *d && *d - *d == 0; /* not overflowed to inf */
 }
 
-/* A leaf value from a header line of type t with content p[0..n): the
- * value (NULL when not kept) in *v, or false when malformed. */
+/* A leaf value from a header line of type t with content p[0..n), written
+ * when kept (*kept); false when malformed (nothing written). */
 static bool rd_line_value(struct rd_side *sd, uint8_t t, const uint8_t *p, size_t n,
-			  struct adi_jval **v)
+			  bool *kept)
 {
-	struct adi_jval *o;
+	struct adi_jw *w = &sd->vw;
+	char dbuf[RD_NUM_LINE + 1];
+	const char *dtxt;
+	double d = 0;
 	int64_t x;
-	bool keep;
 
-	*v = NULL;
+	*kept = false;
 	switch (t) {
 	case '+':
 	case '-':
@@ -576,107 +766,104 @@ static bool rd_line_value(struct rd_side *sd, uint8_t t, const uint8_t *p, size_
 		}
 		if (t == '+')
 			rd_note_head(sd, p, n);
-		if (!rd_keep_new(sd))
+		if (!(*kept = rd_keep_new(sd)))
 			return true;
-		*v = adi_j_bytes(p, n);
-		if (t != '-')
-			return true;
-		o = adi_j_obj();
-		if (o)
-			adi_j_set(o, "error", *v);
+		if (t == '-')
+			rd_error_value(w, p, n);
 		else
-			adi_j_free(*v);
-		*v = o;
+			adi_jw_bytes(w, p, n);
 		return true;
 	case ':':
 		if (!rd_int(p, n, &x))
 			return false;
-		if (rd_keep_new(sd))
-			*v = adi_j_int(x);
+		if ((*kept = rd_keep_new(sd)))
+			adi_jw_int(w, x);
 		return true;
 	case '_':
 		if (n)
 			return false;
-		if (rd_keep_new(sd))
-			*v = adi_j_null();
+		if ((*kept = rd_keep_new(sd)))
+			adi_jw_null(w);
 		return true;
 	case '#':
 		if (n != 1 || (p[0] != 't' && p[0] != 'f'))
 			return false;
-		if (rd_keep_new(sd))
-			*v = adi_j_bool(p[0] == 't');
+		if ((*kept = rd_keep_new(sd)))
+			adi_jw_bool(w, p[0] == 't');
 		return true;
 	case ',':
-		o = rd_double(p, n);
-		if (!o)
+		if (!rd_double(p, n, dbuf, &d, &dtxt))
 			return false;
-		keep = rd_keep_new(sd);
-		if (keep)
-			*v = o;
+		if (!(*kept = rd_keep_new(sd)))
+			return true;
+		if (dtxt)
+			adi_jw_str(w, dtxt);
 		else
-			adi_j_free(o);
+			adi_jw_double(w, d);
 		return true;
 	}
 	return false;
 }
 
-/* The reply message's fields: {"value", "error" (top-level error text or
- * null), "truncated", and for stitch "t" (type byte), "h" (first element
- * of an aggregate, lower case), "lost", "attributes" when there were
- * some}. */
+/* The reply message's f (enum rd_rmem): "value", "rd" (the numbers of
+ * struct rd_meta), "error" (the top-level error's text) for an error,
+ * "attributes" when it has some. cut: bytes of it are missing (a gap, the
+ * end of the stream): what was received is closed as it stands (an
+ * attribute or a key without its value goes). */
 void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
-			    struct adi_msg *out, bool cut)
+		     struct adi_msg *out, bool cut)
 {
-	struct adi_jval *f = adi_j_obj(), *err;
+	struct adi_jw *f = &out->f;
+	struct adi_jv value;
+	struct rd_meta meta;
 
 	if (cut) {
-		/* what was received: the bulk in progress, the open frames */
 		if (sd->phase == RD_DATA || sd->phase == RD_CRLF) {
+			size_t at = sd->vw.len;
+
 			sd->bcut = true;
-			rd_put(sd, rd_bulk_value(sd, cfg));
+			rd_put(sd, rd_bulk_value(sd, cfg), at);
 		}
 		while (sd->depth) {
 			struct rd_frame *fr = &sd->stack[--sd->depth];
-			struct adi_jval *v = fr->v;
 
-			fr->v = NULL;
-			adi_j_free(fr->key);
-			fr->key = NULL;
+			if (fr->has_key)
+				adi_jw_truncate(&sd->vw, fr->key);
 			fr->has_key = false;
+			rd_close(sd, fr);
 			if (fr->type == '|') {
-				adi_j_free(v);
+				if (fr->keep)
+					adi_jw_truncate(&sd->vw, fr->start);
 				continue;
 			}
-			if (!sd->depth) {
-				adi_j_free(sd->root);
-				sd->root = v;
-			} else {
-				rd_attach(&sd->stack[sd->depth - 1], v);
-			}
+			if (sd->depth)
+				rd_attach(sd, &sd->stack[sd->depth - 1], fr->keep, fr->start);
 		}
 		sd->truncated = true;
 	}
 	out->kind = sd->top_type == '>' ? REDIS_PUSH : REDIS_REPLY;
 	out->incomplete = cut;
-	if (f) {
-		err = adi_j_get(sd->root, "error");
-		adi_j_set(f, "value", sd->root ? sd->root : adi_j_null());
-		sd->root = NULL;
-		if ((sd->top_type == '-' || sd->top_type == '!') && err)
-			adi_j_set(f, "error", adi_j_copy(err));
-		else
-			adi_j_set_null(f, "error");
-		adi_j_set_bool(f, "truncated", sd->truncated);
-		adi_j_set_int(f, "t", sd->top_type);
-		if (sd->head[0])
-			adi_j_set_str(f, "h", sd->head);
-		adi_j_set_int(f, "lost", sd->lost);
-		if (sd->attrs) {
-			adi_j_set(f, "attributes", sd->attrs);
-			sd->attrs = NULL;
-		}
+	value = adi_jw_text(&sd->vw);
+	if (adi_jw_reserve(f, value.n + sd->aw.len + 64))
+		goto done;
+	adi_jw_kraw(f, "value", value);
+	meta.truncated = sd->truncated;
+	meta.lost = sd->lost;
+	meta.ctl = (uint64_t)rd_head_kind(sd->head);
+	meta.num = sd->top_type;
+	rd_meta_write(f, &meta);
+	if (sd->top_type == '-' || sd->top_type == '!') {
+		struct adi_jv e = adi_jv_get(value, "error");
+
+		if (!adi_jv_absent(e))
+			adi_jw_kraw(f, "error", e);
 	}
-	out->fields = f;
+	if (sd->aw.len && !sd->aw.err) {
+		adi_jw_kobj(f, "attributes");
+		adi_jw_put(f, sd->aw.buf, sd->aw.len);
+		adi_jw_obj_end(f);
+	}
+done:
 	sd->lost = 0;
 	rd_msg_reset(sd);
 }
@@ -685,8 +872,8 @@ void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 enum adi_parse rd_parse_reply(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 			      const uint8_t *b, size_t n, size_t *used, struct adi_msg *out)
 {
-	size_t pos = 0, len;
-	struct adi_jval *v;
+	size_t pos = 0, len, at;
+	bool kept;
 	int64_t x;
 	uint8_t t;
 	enum rd_sl s;
@@ -707,19 +894,21 @@ enum adi_parse rd_parse_reply(struct rd_side *sd, const struct adi_proto_cfg *cf
 				goto error;
 			if (!sd->depth && t != '|')
 				sd->top_type = t;
+			at = sd->vw.len;
 			if (strchr("$!=*~%|>", t)) {
-				bool is_null;
+				bool map = t == '%' || t == '|';
 
 				if (!rd_int(b + pos + 1, len - 3, &x) || x < -1 ||
 				    (x == -1 && t != '$' && t != '*') || x > (int64_t)RD_MAX_LEN)
 					goto error;
-				is_null = x == -1;
-				if (!is_null && strchr("*~%|>", t) && sd->depth >= RD_MAX_DEPTH)
+				if (x != -1 && strchr("*~%|>", t) && sd->depth >= RD_MAX_DEPTH)
 					goto error; /* nested too deep: not believed */
 				sd->started = true;
 				pos += len;
-				if (is_null) {
-					if (rd_put(sd, rd_keep_new(sd) ? adi_j_null() : NULL))
+				if (x == -1) { /* a null bulk or array */
+					if ((kept = rd_keep_new(sd)))
+						adi_jw_null(&sd->vw);
+					if (rd_put(sd, kept, at))
 						goto frame;
 					break;
 				}
@@ -728,35 +917,43 @@ enum adi_parse rd_parse_reply(struct rd_side *sd, const struct adi_proto_cfg *cf
 					break;
 				}
 				/* an aggregate */
+				kept = rd_keep_new(sd);
 				if (!x) {
-					v = rd_keep_new(sd) ? (t == '%' ? adi_j_obj() : adi_j_arr()) : NULL;
-					if (t == '|') {
-						adi_j_free(v);
+					if (t == '|')
 						break; /* an empty attribute: nothing to attach */
+					if (kept && map) {
+						adi_jw_obj(&sd->vw);
+						adi_jw_obj_end(&sd->vw);
+					} else if (kept) {
+						adi_jw_arr(&sd->vw);
+						adi_jw_arr_end(&sd->vw);
 					}
-					if (rd_put(sd, v))
+					if (rd_put(sd, kept, at))
 						goto frame;
 					break;
 				}
 				{
-					struct rd_frame *f = &sd->stack[sd->depth];
-					bool keep = rd_keep_new(sd);
+					struct rd_frame *f = &sd->stack[sd->depth++];
 
 					memset(f, 0, sizeof(*f));
+					f->start = at;
 					f->type = t;
-					f->left = (uint64_t)x * (t == '%' || t == '|' ? 2 : 1);
+					f->left = (uint64_t)x * (map ? 2 : 1);
 					f->first = true;
-					if (keep)
-						f->v = t == '%' || t == '|' ? adi_j_obj() : adi_j_arr();
-					sd->depth++;
+					f->keep = kept;
+					f->mk0 = sd->nmk;
+					if (kept && map)
+						adi_jw_obj(&sd->vw);
+					else if (kept)
+						adi_jw_arr(&sd->vw);
 				}
 				break;
 			}
-			if (!rd_line_value(sd, t, b + pos + 1, len - 3, &v))
+			if (!rd_line_value(sd, t, b + pos + 1, len - 3, &kept))
 				goto error;
 			sd->started = true;
 			pos += len;
-			if (rd_put(sd, v))
+			if (rd_put(sd, kept, at))
 				goto frame;
 			break;
 		case RD_DATA:
@@ -766,7 +963,8 @@ enum adi_parse rd_parse_reply(struct rd_side *sd, const struct adi_proto_cfg *cf
 				goto wait;
 			if (s == RD_SL_BAD)
 				goto error;
-			if (rd_put(sd, rd_bulk_value(sd, cfg)))
+			at = sd->vw.len;
+			if (rd_put(sd, rd_bulk_value(sd, cfg), at))
 				goto frame;
 			break;
 		}
@@ -780,4 +978,3 @@ wait:
 error:
 	return rd_stop(pos, used, true);
 }
-
