@@ -293,35 +293,23 @@ static void my_fmt_fixed(struct adi_jw *w, uint16_t t, const uint8_t *b)
 
 	switch (t & 0xff) {
 	case T_TINY:
-		if (u)
-			my_wdec(w, false, b[0]);
-		else
-			my_wsdec(w, (int8_t)b[0]);
+		u ? my_wdec(w, false, b[0]) : my_wsdec(w, (int8_t)b[0]);
 		return;
 	case T_YEAR:
 		my_wdec(w, false, adi_ld_le16(b));
 		return;
 	case T_SHORT:
 		v = adi_ld_le16(b);
-		if (u)
-			my_wdec(w, false, v);
-		else
-			my_wsdec(w, (int16_t)v);
+		u ? my_wdec(w, false, v) : my_wsdec(w, (int16_t)v);
 		return;
 	case T_LONG:
 	case T_INT24:
 		v = adi_ld_le32(b);
-		if (u)
-			my_wdec(w, false, v);
-		else
-			my_wsdec(w, (int32_t)v);
+		u ? my_wdec(w, false, v) : my_wsdec(w, (int32_t)v);
 		return;
 	case T_LONGLONG:
 		v = adi_ld_le64(b);
-		if (u)
-			my_wdec(w, false, v);
-		else
-			my_wsdec(w, (int64_t)v);
+		u ? my_wdec(w, false, v) : my_wsdec(w, (int64_t)v);
 		return;
 	case T_FLOAT: {
 		uint32_t x = adi_ld_le32(b);
