@@ -18,7 +18,7 @@ ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-5}
 CONNS=${CONNS:-8}
 RATE=${RATE:-5000}            # paced.c requests/s
-REDIS_N=${REDIS_N:-}          # per test (SET, GET); empty: ~DUR/2 s each, untraced
+REDIS_N=${REDIS_N:-$((DUR * 30000))} # per test (SET, GET): 2-5 s each untraced here
 STRACE_DIV=${STRACE_DIV:-20}  # redis under strace runs REDIS_N / this (its speed)
 PG_SCALE=${PG_SCALE:-2}
 TCPDUMP_BUF=${TCPDUMP_BUF:-65536} # KiB of tcpdump's kernel buffer: adi-profiler's ring is 64 MiB
@@ -98,7 +98,7 @@ others() { ps -eo pid=,comm= | awk -v me="${TR_PID:-0}" \
 
 # ---- servers, started once, up for the whole run
 mkdir -p "$W/www" "$W/ngtmp"   # nginx chowns its temp paths to its user: not $W
-head -c 612 /dev/urandom | base64 -w 76 > "$W/www/index.html"   # 816 bytes
+head -c 612 /dev/urandom | base64 -w 76 > "$W/www/index.html"   # as bench/http.sh: 816 characters, 827 bytes
 NG_PORT=$(free_port)
 cat > "$W/nginx.conf" <<CONF
 daemon off; master_process off; worker_processes 1;
@@ -132,12 +132,6 @@ if [[ " $WORKLOADS " == *" pg "* ]]; then
 	[ -n "$PG_PID" ] && pgbench -i -q -s "$PG_SCALE" >/dev/null 2>&1 ||
 		{ echo "peers.sh: postgres or pgbench -i failed"; cat "$W/pg.log"; exit 1; }
 fi
-if [[ " $WORKLOADS " == *" redis "* && -z "$REDIS_N" ]]; then
-	r=$(redis-benchmark -h 127.0.0.1 -p "$RD_PORT" -c "$CONNS" -n 50000 -t get --csv 2>/dev/null |
-		awk -F'"' '$2 == "GET" {print int($4)}')
-	REDIS_N=$(( (${r:-40000} * DUR / 2 + 9999) / 10000 * 10000 ))
-fi
-REDIS_N=${REDIS_N:-100000}
 
 # ---- one load run on workload $1: sets RPS (requests/s) and NREQ (requests)
 load() {
@@ -273,7 +267,7 @@ sample() {
 	tracer_stop
 	local ov2; ov2=$(others)
 	[ -z "$ov" ] && [ -n "$ov2" ] && OVERLAP=$((OVERLAP + 1))
-	ov+=$ov2
+	[ "$ov2" = "$ov" ] || ov="${ov:+before: ${ov% }; }after: ${ov2:-none}"
 	[ "$NREQ" -gt 0 ] || return 0
 	tus=$(us_per $((c1 - c0)) "$NREQ"); sus=$(us_per $((s1 - s0)) "$NREQ")
 	tracer_check "$wl" "$t" "$sent" "$r"
@@ -302,7 +296,7 @@ echo "binary:   $ADI_BIN, sha256 $(sha256sum "$W/adi" | cut -c1-12)"
 echo "kernel:   $(uname -r); cpus: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tools:    $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(redis-server --version | cut -d' ' -f1-3);" \
 	"$("$PGBIN/postgres" --version); $(tcpdump --version 2>&1 | head -1); $(bpftrace --version); $(strace -V | head -1)"
-echo "loads:    wrk -t1 -c$CONNS -d${DUR}s (816-byte file, nginx 1 worker); redis-benchmark -c $CONNS -n $REDIS_N" \
+echo "loads:    wrk -t1 -c$CONNS -d${DUR}s (~816-byte file, nginx 1 worker, keep-alive); redis-benchmark -c $CONNS -n $REDIS_N" \
 	"-t set,get (strace: -n $((REDIS_N / STRACE_DIV))); pgbench -n -S -c $CONNS -T $DUR (scale $PG_SCALE);" \
 	"paced -r $RATE -d $DUR -c $CONNS; tcpdump -B $TCPDUMP_BUF"
 echo "servers:  nginx pid ${NG_PID:-} :$NG_PORT; redis pid ${RD_PID:-} :$RD_PORT; postgres pid ${PG_PID:-} :$PG_PORT"
