@@ -34,7 +34,7 @@ pkgs=()
 need() { command -v "$1" >/dev/null || pkgs+=("$2"); }
 need wrk wrk; need nginx nginx; need redis-server redis-server; need redis-benchmark redis-tools
 need pgbench postgresql-client; need tcpdump tcpdump; need bpftrace bpftrace; need strace strace
-need bc bc; need cc gcc; need cmake cmake
+need bc bc; need cc gcc; need cmake cmake; [ -x /usr/bin/time ] || pkgs+=(time)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 if [ ${#pkgs[@]} -gt 0 ]; then
 	echo "== installing: ${pkgs[*]}"
@@ -133,28 +133,32 @@ if [[ " $WORKLOADS " == *" pg "* ]]; then
 		{ echo "peers.sh: postgres or pgbench -i failed"; cat "$W/pg.log"; exit 1; }
 fi
 
-# ---- one load run on workload $1: sets RPS (requests/s) and NREQ (requests)
+# ---- one load run on workload $1: sets RPS (requests/s), NREQ (requests)
+# and CSEC (the client's CPU seconds: a tracer's kernel work on the packets
+# the client sends, tcpdump's copy included, runs on the client's time)
+CLI="/usr/bin/time -f %U+%S -o $W/ctime"
 load() {
 	local n
 	case $1 in
 	nginx)
-		wrk -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$NG_PORT/index.html" > "$W/load.txt" 2>&1
+		$CLI wrk -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$NG_PORT/index.html" > "$W/load.txt" 2>&1
 		read -r RPS NREQ < <(awk '/Requests\/sec/ {r=$2} /requests in/ {n=$1} END {print r+0, n+0}' "$W/load.txt") ;;
 	redis)
 		n=$REDIS_N; [ "$2" = strace ] && n=$((REDIS_N / STRACE_DIV))
-		redis-benchmark -h 127.0.0.1 -p "$RD_PORT" -c "$CONNS" -n "$n" -t set,get --csv > "$W/load.txt" 2>&1
+		$CLI redis-benchmark -h 127.0.0.1 -p "$RD_PORT" -c "$CONNS" -n "$n" -t set,get --csv > "$W/load.txt" 2>&1
 		# both tests' requests over both tests' time
 		RPS=$(awk -F'"' '$2 == "SET" {s=$4} $2 == "GET" {g=$4} END {if (s > 0 && g > 0) print 2 / (1/s + 1/g); else print 0}' "$W/load.txt")
 		NREQ=$((2 * n)) ;;
 	pg)
-		pgbench -n -S -c "$CONNS" -T "$DUR" > "$W/load.txt" 2>&1
+		$CLI pgbench -n -S -c "$CONNS" -T "$DUR" > "$W/load.txt" 2>&1
 		read -r RPS NREQ < <(awk '/^tps/ {t=$3} /number of transactions actually processed/ {split($NF,a,"/"); n=a[1]} END {print t+0, n+0}' "$W/load.txt") ;;
 	paced)
-		"$W/paced" -p "$NG_PORT" -u /index.html -r "$RATE" -d "$DUR" -c "$CONNS" > "$W/load.txt" 2>&1
+		$CLI "$W/paced" -p "$NG_PORT" -u /index.html -r "$RATE" -d "$DUR" -c "$CONNS" > "$W/load.txt" 2>&1
 		PACED=$(cat "$W/load.txt")
 		RPS=$(sed -n 's/.*achieved_rps=\([0-9.]*\).*/\1/p' "$W/load.txt"); RPS=${RPS:-0}
 		NREQ=$(sed -n 's/.* done=\([0-9]*\).*/\1/p' "$W/load.txt"); NREQ=${NREQ:-0} ;;
 	esac
+	CSEC=$(tail -1 "$W/ctime" | bc -l 2>/dev/null); CSEC=${CSEC:-0}
 	[ "${NREQ:-0}" -gt 0 ] 2>/dev/null || { fail "$1 load produced no requests: $(tail -3 "$W/load.txt" | tr '\n' ' ')"; NREQ=0; RPS=0; }
 }
 
@@ -249,9 +253,9 @@ tracer_check() {
 
 # ---- one sample: workload $1 (server pid $2, port $3) under tracer $4
 OVERLAP=0 SAMPLES=0
-declare -A RPSL RPSR RATIO TCPU SCPU SEEN DROPS LAT
+declare -A RPSL RPSR RATIO TCPU SCPU CCPU ALL SEEN DROPS LAT
 sample() {
-	local wl=$1 spid=$2 port=$3 t=$4 r=$5 c0 c1 s0 s1 tus sus ov
+	local wl=$1 spid=$2 port=$3 t=$4 r=$5 c0 c1 s0 s1 tus sus cus ov
 	ov=$(others)
 	[ -n "$ov" ] && OVERLAP=$((OVERLAP + 1))
 	tracer_start "$t" "$spid" "$port" || return 0
@@ -273,10 +277,12 @@ sample() {
 	tracer_check "$wl" "$t" "$sent" "$r"
 	SAMPLES=$((SAMPLES + 1))
 	RPSR[$wl,$t,$r]=$RPS
-	RPSL[$wl,$t]+="$RPS "; TCPU[$wl,$t]+="$tus "; SCPU[$wl,$t]+="$sus "
+	cus=$(calc "$CSEC * 1000000 / $NREQ")
+	RPSL[$wl,$t]+="$RPS "; TCPU[$wl,$t]+="$tus "; SCPU[$wl,$t]+="$sus "; CCPU[$wl,$t]+="$cus "
+	ALL[$wl,$t]+="$(calc "$tus + $sus + $cus") "
 	[ "$wl" = paced ] && LAT[$t]+="$PACED"$'\n'
-	printf "  %-6s %-9s %10.0f req/s  server %6.1f us/req  tracer %8.2f us/req  %s%s\n" "$wl" "$t" "$RPS" \
-		"$sus" "$tus" "$NOTE" "${ov:+  [other tracers: ${ov% }]}"
+	printf "  %-6s %-9s %8.0f req/s  us/req: server %5.1f client %5.1f tracer %6.2f  %s%s\n" "$wl" "$t" "$RPS" \
+		"$sus" "$cus" "$tus" "$NOTE" "${ov:+  [other tracers: ${ov% }]}"
 	[ "$wl" = paced ] && echo "         $PACED"
 	return 0
 }
@@ -344,19 +350,27 @@ for t in $TRACERS; do
 	printf " %s |\n" "$cpu"
 done
 echo
-echo "Server CPU per request, us (user + sys of the server process and its children over the load window;"
-echo "a tracer's in-kernel work runs on the server's time):"
+echo "CPU per request, us: server (the process and its children) / client (the load generator) / tracer,"
+echo "and in brackets what the three add together over the untraced run (medians). A tracer's kernel side"
+echo "runs on the time of the process whose syscall or packet it handles: the server's, and for tcpdump"
+echo "also the client's (every packet on lo is copied once, in the sender's context)."
 echo
 printf "| tracer on the server |"; for wl in $WORKLOADS; do printf " %s |" "$wl"; done; echo
 printf "|---|"; for wl in $WORKLOADS; do printf -- "---|"; done; echo
 for t in $TRACERS; do
 	printf "| %s |" "$(name "$t")"
-	for wl in $WORKLOADS; do printf " %s |" "$(fmt "$(med ${SCPU[$wl,$t]:-})" %.1f)"; done; echo
+	for wl in $WORKLOADS; do
+		printf " %s / %s / %s" "$(fmt "$(med ${SCPU[$wl,$t]:-})" %.1f)" "$(fmt "$(med ${CCPU[$wl,$t]:-})" %.1f)" \
+			"$(fmt "$(med ${TCPU[$wl,$t]:-})" %.1f)"
+		a=$(med ${ALL[$wl,$t]:-}); b=$(med ${ALL[$wl,none]:-})
+		[ "$t" = none ] || { [ "$a" = nan ] || [ "$b" = nan ] || printf " (%+.1f)" "$(calc "$a - $b")"; }
+		printf " |"
+	done; echo
 done
 echo
 echo "adi-profiler (full): requests seen / sent per round, and drops (trace_summary):"
 for wl in $WORKLOADS; do
-	echo "  $wl: seen/sent ${SEEN[$wl]:-none}; dropped: full ${DROPS[$wl,adi]:-?}, capture 0 ${DROPS[$wl,adi0]:-?}; tcpdump dropped by kernel ${DROPS[$wl,tcpdump]:-?}"
+	echo "  $wl: seen/sent ${SEEN[$wl]:-none}; dropped: full: ${DROPS[$wl,adi]:-?}; --capture-bytes 0: ${DROPS[$wl,adi0]:-?}; tcpdump dropped by kernel ${DROPS[$wl,tcpdump]:-?}"
 done
 [ -n "$PACED_TRACERS" ] && echo "  paced: seen/sent ${SEEN[paced]:-none}; dropped ${DROPS[paced,adi]:-?}; tcpdump dropped by kernel ${DROPS[paced,tcpdump]:-?}"
 if [ -n "$PACED_TRACERS" ]; then
