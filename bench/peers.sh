@@ -6,12 +6,13 @@
 # decoding; --capture-bytes 0), tcpdump -w (copies every packet, decodes
 # nothing), bpftrace counting the syscalls adi-profiler hooks, strace -f.
 # Per (workload, tracer): requests/s, the ratio to the same round's untraced
-# run, the tracer's own CPU per request and the server's; for adi-profiler
-# the requests it saw against those sent, and its drops. Then the latency a
-# tracer adds at a fixed rate (bench/paced.c against nginx). Medians of
-# ROUNDS rounds. Reports, never gates: exit 0 unless a tool failed to start.
+# run, the CPU per request of the tracer, the server and the client; for
+# adi-profiler the requests it saw against those sent, and its drops. Then
+# the latency a tracer adds at a fixed rate (bench/paced.c against nginx).
+# Medians of ROUNDS rounds. Reports, never gates: exit 0 unless a tool
+# failed to start or run. Figures and method: bench/README.md, "Peers".
 # Usage: sudo bash bench/peers.sh   (env: ROUNDS DUR CONNS RATE REDIS_N
-#        STRACE_DIV PG_SCALE WORKLOADS TRACERS PACED_TRACERS ADI_BIN)
+#        STRACE_DIV PG_SCALE TCPDUMP_BUF WORKLOADS TRACERS PACED_TRACERS ADI_BIN)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
