@@ -49,6 +49,7 @@ enum adi_rec_type {
 	ADI_REC_SOCK = 3, /* socket lifecycle: struct adi_rec_sock */
 	ADI_REC_FD = 4,   /* fd table changes: struct adi_rec_fd */
 	ADI_REC_PROC = 5, /* fork / exec / exit: struct adi_rec_proc */
+	ADI_REC_TLS = 6,  /* plaintext of a TLS library call: struct adi_rec_tls */
 };
 
 /* Operations (adi_rec_hdr.op): our own numbering, independent of the
@@ -77,6 +78,8 @@ enum adi_op {
 	ADI_OP_CLOSE_RANGE, ADI_OP_PIPE, ADI_OP_PIPE2,
 	/* ADI_REC_PROC */
 	ADI_OP_FORK, ADI_OP_EXEC, ADI_OP_EXIT,
+	/* ADI_REC_TLS: SSL_read / SSL_read_ex, SSL_write / SSL_write_ex */
+	ADI_OP_SSL_READ, ADI_OP_SSL_WRITE,
 	ADI_OP__COUNT
 };
 
@@ -227,6 +230,35 @@ struct adi_rec_proc {
 	adi_u32 pad;
 };
 
+/* Bytes of ciphertext an ADI_REC_TLS record of a session without a socket
+ * (a memory BIO) carries: the start of what the library handed its BIO
+ * inside the call, which user space finds again at the start of a socket
+ * write (docs/tls.md). */
+#define ADI_TLS_HEAD 16
+
+/* ADI_REC_TLS: the plaintext one SSL_read/SSL_write (or _ex) call of a
+ * hooked TLS library moved, recorded when the call returns. Followed by
+ * cap_len payload bytes, then head_len bytes of ciphertext head. fd is the
+ * socket the library's I/O went through (a read/write syscall the thread
+ * made inside this call or an earlier one of the session), -1 when none
+ * was ever seen (a memory BIO); fi/sk describe it at the return. */
+struct adi_rec_tls {
+	struct adi_rec_hdr h;
+	adi_u64 ssl;       /* the library's session object (SSL *): an opaque key */
+	adi_s64 ret;       /* the call's result */
+	adi_u64 size;      /* plaintext bytes the call moved */
+	adi_s32 fd;
+	adi_u32 flags;     /* ADI_F_OUT (SSL_write), ADI_F_TRUNC, ADI_F_HAS_SEQ */
+	adi_u32 cap_len;   /* payload bytes that follow */
+	adi_u32 seq;       /* plaintext position of the first byte in this
+			    * direction of the session, modulo 2^32 */
+	adi_u16 head_len;  /* ciphertext head bytes after the payload */
+	adi_u16 pad;
+	adi_u32 pad2;
+	struct adi_fdinfo fi;
+	struct adi_sockinfo sk;
+};
+
 /* Counters the kernel side keeps per CPU (map "counters"), summed by user
  * space. produced = delivered + dropped, exactly. */
 enum adi_counter {
@@ -247,5 +279,7 @@ _Static_assert(sizeof(struct adi_rec_path) == 48 + 56 + 24, "adi_rec_path");
 _Static_assert(sizeof(struct adi_rec_sock) == 48 + 32 + 24 + 48, "adi_rec_sock");
 _Static_assert(sizeof(struct adi_rec_fd) == 48 + 32 + 24 + 48, "adi_rec_fd");
 _Static_assert(sizeof(struct adi_rec_proc) == 48 + 24, "adi_rec_proc");
+_Static_assert(sizeof(struct adi_rec_tls) == 48 + 48 + 24 + 48, "adi_rec_tls");
+_Static_assert(__builtin_offsetof(struct adi_rec_tls, fi) == 96, "adi_rec_tls layout");
 
 #endif

@@ -207,6 +207,35 @@ int adi_normalize_record(const void *rec, size_t size, int64_t wall_off,
 		f->path2_len = r->filename_len;
 		return 0;
 	}
+	case ADI_REC_TLS: {
+		const struct adi_rec_tls *r = rec;
+
+		if (size < sizeof(*r) ||
+		    sizeof(*r) + (size_t)r->cap_len + r->head_len > size ||
+		    r->head_len > ADI_TLS_HEAD)
+			return -EINVAL;
+		f->family = ADI_RAW_TLS;
+		f->ret = r->ret;
+		f->fd = r->fd;
+		f->size = r->size;
+		f->length = r->ssl;
+		copy_fi(&r->fi, f);
+		copy_sk(&r->sk, f);
+		f->dir = r->flags & ADI_F_OUT ? ADI_DIR_OUT : ADI_DIR_IN;
+		if (r->flags & ADI_F_TRUNC)
+			f->flags |= ADI_RAW_TRUNC;
+		if (r->flags & ADI_F_HAS_SEQ) {
+			f->flags |= ADI_RAW_HAS_SEQ;
+			f->seq = r->seq;
+		}
+		f->data_len = r->cap_len;
+		ev->data = (const uint8_t *)rec + sizeof(*r);
+		if (r->head_len) {
+			ev->path2 = (const char *)ev->data + r->cap_len;
+			f->path2_len = r->head_len;
+		}
+		return 0;
+	}
 	}
 	return -EINVAL;
 }

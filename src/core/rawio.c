@@ -207,6 +207,7 @@ static const char *const op_names[ADI_OP__COUNT] = {
 	[ADI_OP_CLOSE_RANGE] = "close_range", [ADI_OP_PIPE] = "pipe",
 	[ADI_OP_PIPE2] = "pipe2",
 	[ADI_OP_FORK] = "fork", [ADI_OP_EXEC] = "exec", [ADI_OP_EXIT] = "exit",
+	[ADI_OP_SSL_READ] = "ssl_read", [ADI_OP_SSL_WRITE] = "ssl_write",
 };
 
 const char *adi_op_name(unsigned op)

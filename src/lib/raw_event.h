@@ -25,6 +25,15 @@ enum adi_raw_family {
 	ADI_RAW_FD = 4,   /* fd table change (ADI_OP_CLOSE, dup...) */
 	ADI_RAW_PROC = 5, /* fork / exec / exit */
 	ADI_RAW_META = 6, /* a fact from user space (enum adi_meta_op) */
+	ADI_RAW_TLS = 7,  /* plaintext of a TLS library call (ADI_OP_SSL_READ,
+			   * ADI_OP_SSL_WRITE): data is the plaintext, size its
+			   * true length, seq its position in the session's
+			   * direction (ADI_RAW_HAS_SEQ), length the session
+			   * (the library's SSL *, an opaque key), fd and the
+			   * inode/socket fields the socket its I/O went
+			   * through (fd -1: none seen, a memory BIO), path2
+			   * the start of the ciphertext the call handed a
+			   * memory BIO (docs/tls.md) */
 };
 
 /* ADI_RAW_META operations: facts the live backend learned outside the
@@ -46,6 +55,34 @@ enum adi_meta_op {
 	ADI_META_CGROUP,    /* pid runs in the cgroup at path (from
 			     * /proc/PID/cgroup; cgroup_id is its id): the
 			     * engine names the container from it */
+	ADI_META_TLS_LIB,   /* a TLS library was hooked for plaintext: path =
+			     * the file, path2 = its build id (hex), data =
+			     * its version text; arg = how (enum
+			     * adi_tls_probes), arg2 = functions hooked; pid =
+			     * the process it was found in (0: a system
+			     * library hooked at start) */
+	ADI_META_TLS_STATE, /* what TLS plaintext capture is in this trace:
+			     * arg = enum adi_tls_capture, path = why, in a
+			     * sentence (off, unavailable) */
+};
+
+/* ADI_META_TLS_LIB's arg: where the probes sit (docs/tls.md). */
+enum adi_tls_probes {
+	ADI_TLS_PROBES_ENTRY = 1,   /* at the exported functions' first
+				     * instruction, which the kernel emulates */
+	ADI_TLS_PROBES_INNER = 2,   /* at the internal function the exported
+				     * ones call (their own first instruction
+				     * would be single-stepped) */
+	ADI_TLS_PROBES_STEPPED = 3, /* at the exported functions' first
+				     * instruction, single-stepped: the costly
+				     * fallback */
+};
+
+/* ADI_META_TLS_STATE's arg. */
+enum adi_tls_capture {
+	ADI_TLS_CAPTURE_ON = 1,   /* libraries are hooked as they are found */
+	ADI_TLS_CAPTURE_OFF,      /* --no-tls-plaintext */
+	ADI_TLS_CAPTURE_NONE,     /* the backend cannot (ptrace, dtrace) */
 };
 
 enum adi_dir { ADI_DIR_NONE = 0, ADI_DIR_IN = 1, ADI_DIR_OUT = 2 };
