@@ -122,6 +122,12 @@ struct adi_emit {
 	 * peer of the exchange (a message's peer) before emit(), which writes
 	 * it as conn.remote and clears it. NULL: the connection's remote. */
 	const struct adi_endpoint *peer;
+	/* Facts about the connection itself rather than one exchange (TLS:
+	 * who it talks to, how): the member `key` with the JSON value
+	 * json[0..n) is added to every later event of the connection and to
+	 * its tcp_stream, after conn; a later call for the same key replaces
+	 * it. Copied. NULL when the emitter has no connection to tell. */
+	void (*annotate)(struct adi_emit *em, const char *key, const char *json, size_t n);
 };
 
 /* The writer of the next event, emptied. */

@@ -12,6 +12,7 @@
 #include "mysql.h"
 #include "postgres.h"
 #include "redis.h"
+#include "tls.h"
 
 static const struct adi_proto *const protos[] = {
 	&adi_proto_http1,
@@ -21,6 +22,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_mongo,
 	&adi_proto_http2,
 	&adi_proto_dns,
+	&adi_proto_tls,
 };
 
 size_t adi_proto_count(void)

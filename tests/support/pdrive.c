@@ -149,6 +149,19 @@ static void pd_emit(struct adi_emit *em, const char *kind, uint64_t ts_start, in
 	free(j);
 }
 
+/* What the decoder tells about the connection (proto.h, annotate): a
+ * line "@ key json" among the events; the value must be valid JSON. */
+static void pd_annotate(struct adi_emit *em, const char *key, const char *json, size_t n)
+{
+	struct pd_emit *e = (struct pd_emit *)em;
+	struct adi_jval *back = adi_json_parse(json, n);
+
+	CHECK(e->c, key && *key && !strpbrk(key, " \t\r\n\""), "an annotation's key is one word");
+	CHECK(e->c, back != NULL, "an annotation's value is valid JSON");
+	adi_j_free(back);
+	buf_add(&e->out, "@ %s %.*s\n", key, (int)n, json);
+}
+
 /* The emitter of a run: events become lines of e->out. */
 static void pd_emit_init(struct pd_emit *e, const struct pd_case *c)
 {
@@ -157,6 +170,7 @@ static void pd_emit_init(struct pd_emit *e, const struct pd_case *c)
 	e->em.w = &e->w;
 	e->em.emit = pd_emit;
 	e->em.event = adi_emit_tree;
+	e->em.annotate = pd_annotate;
 	e->em.server_side = c->server;
 	e->em.cfg = &c->cfg;
 	e->c = c;

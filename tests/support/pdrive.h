@@ -13,7 +13,8 @@
  * and incomplete (a gap absorbed inside) as the engine sets them. Every result is checked against the contract
  * in src/proto/proto.h; a broken promise calls the pd_fail hook.
  *
- * Output text: one line per event, "ts_start ts_end kind json\n", then, when
+ * Output text: one line per event, "ts_start ts_end kind json\n" (what the
+ * decoder tells about the connection, adi_emit.annotate: "@ key json\n"), then, when
  * bytes were skipped or a direction was DONE, one line
  * "# skipped out=N in=N done out=0|1 in=0|1\n".
  *

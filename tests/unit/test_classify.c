@@ -47,8 +47,12 @@ static const struct opening openings[] = {
 	  "\x08\x00\x00\x00" "abcdefgh\0" "\xfe\xf7\x2d\x02\x00\xff\x81\x15\x00\x00\x00\x00\x00\x00\x1d\x00\x00\x00"
 	  "ijklmnopqrst\0" "mysql_native_password\0",
 	  ADI_DIR_IN, "mysql", 3306),
-	/* TLS ClientHello record header */
-	O("tls client hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", ADI_DIR_OUT, NULL, 443),
+	/* TLS ClientHello record header; a ServerHello; protected data of a
+	 * connection joined after its handshake (RFC 8446 5.1) */
+	O("tls client hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", ADI_DIR_OUT, "tls", 443),
+	O("tls server hello", "\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03", ADI_DIR_IN, "tls", 443),
+	O("tls application data", "\x17\x03\x03\x00\x3b\x8c\x11\xe0\x27\x5d\x03", ADI_DIR_OUT,
+	  "tls", 443),
 	O("http2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", ADI_DIR_OUT, "http2", 80),
 	O("redis command", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", ADI_DIR_OUT, "redis", 6379),
 	/* a typed command: Redis only on its port (else any text "PING") */
