@@ -9,6 +9,7 @@
 #include "io.bpf.h"
 #include "files.bpf.h"
 #include "sockets.bpf.h"
+#include "ssl.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -49,6 +50,7 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	a.a[3] = r.r10;
 	a.a[4] = r.r8;
 	a.a[5] = r.r9;
+	ssl_note_syscall(&a, nr);
 	if (handle_io(&a, nr))
 		return 0;
 	if (handle_files(&a, nr))

@@ -39,7 +39,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 enum {
 	O_FORMAT = 256, O_DURATION, O_BACKEND, O_NO_NET, O_NO_FS, O_NO_PROC,
 	O_BODY, O_CONTENT, O_ROWS, O_SAVE, O_CAPTURE, O_RINGBUF, O_WAKEUP,
-	O_SECRETS, O_PID, O_CONTAINER, O_HOLD, O_DUMP, O_UI,
+	O_SECRETS, O_PID, O_CONTAINER, O_HOLD, O_DUMP, O_UI, O_NO_TLS_PT,
 };
 
 static const struct option longopts[] = {
@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{ "no-net", no_argument, NULL, O_NO_NET },
 	{ "no-fs", no_argument, NULL, O_NO_FS },
 	{ "no-proc", no_argument, NULL, O_NO_PROC },
+	{ "no-tls-plaintext", no_argument, NULL, O_NO_TLS_PT },
 	{ "body-bytes", required_argument, NULL, O_BODY },
 	{ "content-bytes", required_argument, NULL, O_CONTENT },
 	{ "rows-sample", required_argument, NULL, O_ROWS },
@@ -103,6 +104,7 @@ static int parse_options(int argc, char **argv, const char *shortopts, struct ad
 			c->backend = optarg;
 			break;
 		case O_NO_NET: c->no_net = true; break;
+		case O_NO_TLS_PT: c->no_tls_plaintext = true; break;
 		case O_NO_FS: c->no_fs = true; break;
 		case O_NO_PROC: c->no_proc = true; break;
 		case O_SECRETS: c->show_secrets = true; break;
@@ -274,6 +276,7 @@ static const char options_help[] =
 	"  --duration SECONDS      stop after this long\n"
 	"  --backend ebpf|ptrace|dtrace   capture backend (default: eBPF, else ptrace; dtrace on macOS)\n"
 	"  --no-net, --no-fs, --no-proc   leave a family of events out\n"
+	"  --no-tls-plaintext      do not hook TLS libraries (handshake metadata only)\n"
 	"  --body-bytes N          bytes of bodies / tcp previews kept (4096)\n"
 	"  --content-bytes N       bytes of file content sampled per event (256)\n"
 	"  --rows-sample N         rows kept per SQL result (5)\n"

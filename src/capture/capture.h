@@ -19,6 +19,7 @@ struct adi_capture_opts {
 	uint32_t wakeup_bytes;    /* queued bytes that wake the consumer; 0: auto */
 	int poll_ms;              /* consumer poll period */
 	bool no_fs, no_net;       /* do not produce those families' records */
+	bool no_tls_plaintext;    /* do not hook TLS libraries (--no-tls-plaintext) */
 };
 
 /* produced = delivered + dropped, exactly, for every backend. */

@@ -14,6 +14,7 @@ struct adi_cli {
 	double duration_s;         /* 0: none */
 	const char *backend;       /* NULL: best available */
 	bool no_net, no_fs, no_proc, show_secrets;
+	bool no_tls_plaintext;     /* --no-tls-plaintext: no TLS library uprobes */
 	unsigned body_bytes, content_bytes, rows_sample;
 	const char *save_raw;
 	uint32_t capture_bytes;    /* --capture-bytes: payload per syscall */

@@ -133,6 +133,7 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 		.ringbuf_bytes = c->ringbuf_bytes,
 		.wakeup_bytes = c->wakeup_bytes, .poll_ms = 50,
 		.no_fs = c->no_fs, .no_net = c->no_net,
+		.no_tls_plaintext = c->no_tls_plaintext,
 	};
 	if (adi_cli_open_sink(c, &s->sink, &s->outf))
 		return 1;

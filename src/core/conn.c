@@ -210,6 +210,8 @@ static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 	adi_jw_kstr(w, "op", op);
 	adi_conn_member(w, c, NULL);
 	adi_jw_kstr(w, "error", err ? adi_errno_name(err, eb, sizeof(eb)) : NULL);
+	if (c->tls)
+		adi_tls_member(w, c);
 	adi_ev_commit(e, "connection", ts, -1, who ? who->pid : c->pid,
 		      who ? who->tid : c->tid, who ? who->comm : c->comm,
 		      who ? who->cgroup_id : c->cgroup_id);
@@ -232,9 +234,21 @@ static void emit_event(struct adi_emit *em, const char *kind, uint64_t ts_start,
 	if (peer && (peer->family == AF_INET || peer->family == AF_INET6))
 		adi_endpoint_str(peer, remote, sizeof(remote));
 	adi_conn_member(em->w, c, peer && remote[0] ? remote : NULL);
+	if (c->tls)
+		adi_tls_member(em->w, c);
 	adi_ev_commit(ce->e, kind, ts_start,
 		      ts_end >= 0 && (uint64_t)ts_end >= ts_start ? (int64_t)(ts_end - ts_start) : -1,
 		      c->pid, c->tid, c->comm, c->cgroup_id);
+}
+
+/* A decoder tells what it learnt about the connection (proto.h): the
+ * engine keeps the TLS facts (tls.c); other keys have no place yet. */
+static void annotate(struct adi_emit *em, const char *key, const char *json, size_t n)
+{
+	struct adi_conn_emit *ce = (struct adi_conn_emit *)em;
+
+	if (!strcmp(key, "tls"))
+		adi_tls_annotate(ce->e, ce->c, json, n);
 }
 
 void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi_conn *c)
@@ -245,16 +259,22 @@ void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi
 	ce->em.server_side = c->role == 2;
 	ce->em.cfg = &e->pcfg;
 	ce->em.peer = NULL;
+	ce->em.annotate = annotate;
 	ce->e = e;
 	ce->c = c;
 }
 
 static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t decoded)
 {
+	/* what the previews show: a TLS connection's plaintext when a
+	 * library showed it (tls.c) */
+	const struct adi_stream *pv = c->tls ? adi_tls_previews(c) : c->s;
 	struct adi_jw *w;
 
 	/* a connection a decoder understood is told by its events; one it
-	 * claimed but could not decode at all is still shown raw */
+	 * claimed but could not decode at all is still shown raw. A TLS
+	 * connection counts only its plaintext's messages: the handshake
+	 * alone is told here, with its facts */
 	if (decoded)
 		return;
 	if (e->o.no_net || !c->stream || c->state == CONN_FAILED ||
@@ -268,14 +288,16 @@ static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t deco
 	adi_jw_ku64(w, "bytes_out", c->s[0].bytes);
 	adi_jw_ku64(w, "bytes_in", c->s[1].bytes);
 	/* the previews may hold more than is shown: see stream_add() */
-	adi_jw_kbytes(w, "preview_out", c->s[0].preview,
-		      c->s[0].plen < e->o.body_bytes ? c->s[0].plen : e->o.body_bytes);
-	adi_jw_kbytes(w, "preview_in", c->s[1].preview,
-		      c->s[1].plen < e->o.body_bytes ? c->s[1].plen : e->o.body_bytes);
+	adi_jw_kbytes(w, "preview_out", pv[0].preview,
+		      pv[0].plen < e->o.body_bytes ? pv[0].plen : e->o.body_bytes);
+	adi_jw_kbytes(w, "preview_in", pv[1].preview,
+		      pv[1].plen < e->o.body_bytes ? pv[1].plen : e->o.body_bytes);
 	if (c->s[0].gaps || c->s[1].gaps) {
 		adi_jw_ku64(w, "gaps", c->s[0].gaps + c->s[1].gaps);
 		adi_jw_ku64(w, "gap_bytes", c->s[0].gap_bytes + c->s[1].gap_bytes);
 	}
+	if (c->tls)
+		adi_tls_stream_member(e, w, c);
 	adi_ev_commit(e, "tcp_stream", c->start_ts, (int64_t)(c->last_ts - c->start_ts),
 		      c->pid, c->tid, c->comm, c->cgroup_id);
 }
@@ -318,6 +340,7 @@ static void conn_free(struct adi_engine *e, struct adi_conn *c)
 	free(c->s[0].preview);
 	free(c->s[1].preview);
 	free(c->conn_json);
+	adi_tls_conn_free(e, c);
 	free(c);
 }
 
@@ -335,7 +358,14 @@ static void conn_end(struct adi_engine *e, struct adi_conn *c, uint64_t ts, bool
 		c->last_ts = ts;
 	if (closed && c->state != CONN_FAILED && c->announced)
 		conn_event(e, c, "close", ts, 0, NULL);
-	stream_event(e, c, decode_finish(e, c, ts));
+	{
+		uint64_t decoded = decode_finish(e, c, ts);
+
+		/* TLS: what counts is what its plaintext made */
+		if (c->tls)
+			decoded = adi_tls_conn_end(e, c, ts);
+		stream_event(e, c, decoded);
+	}
 	conn_free(e, c);
 }
 
@@ -454,14 +484,11 @@ void adi_conn_sock_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 }
 
-/* Account a chunk in direction d; returns the chunk's stream position
- * (bytes before it, seen or missing), what decoders are fed. */
-static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
-			   const struct adi_raw_event *ev)
+uint64_t adi_stream_add(struct adi_engine *e, struct adi_stream *s, bool classified,
+			const struct adi_raw_event *ev)
 {
 	uint64_t pos;
 	const struct adi_raw_fixed *f = &ev->f;
-	struct adi_stream *s = &c->s[d];
 	uint32_t room, keep;
 
 	if (!s->first_ts)
@@ -485,14 +512,14 @@ static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 	}
 	pos = s->bytes + s->gap_bytes;
 	s->bytes += f->size;
-	if (f->size == 0 && d == 1)
+	if (f->size == 0 && f->dir == ADI_DIR_IN)
 		s->eof = true;
 	/* the first bytes are kept for the tcp_stream preview (body_bytes)
 	 * and, until the classifier has decided, as much as a decoder may
 	 * need to start from byte 0: a first write larger than the preview
 	 * would otherwise reach the decoder cut short */
 	keep = e->o.body_bytes;
-	if (!c->classified && keep < ADI_PROTO_LOOKAHEAD)
+	if (!classified && keep < ADI_PROTO_LOOKAHEAD)
 		keep = ADI_PROTO_LOOKAHEAD;
 	room = keep > s->plen ? keep - s->plen : 0;
 	if (room && f->data_len && !(f->flags & ADI_RAW_NOPAYLOAD) && ev->data) {
@@ -508,11 +535,18 @@ static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
 	return pos;
 }
 
-/* Once classified, the previews only serve tcp_stream: body_bytes. */
-static void trim_previews(struct adi_engine *e, struct adi_conn *c)
+/* Account a chunk in direction d; returns the chunk's stream position
+ * (bytes before it, seen or missing), what decoders are fed. */
+static uint64_t stream_add(struct adi_engine *e, struct adi_conn *c, int d,
+			   const struct adi_raw_event *ev)
+{
+	return adi_stream_add(e, &c->s[d], c->classified, ev);
+}
+
+void adi_stream_trim(struct adi_engine *e, struct adi_stream *sv)
 {
 	for (int d = 0; d < 2; d++) {
-		struct adi_stream *s = &c->s[d];
+		struct adi_stream *s = &sv[d];
 		uint8_t *p;
 
 		if (s->plen <= e->o.body_bytes)
@@ -522,6 +556,12 @@ static void trim_previews(struct adi_engine *e, struct adi_conn *c)
 		if (p)
 			s->preview = p;
 	}
+}
+
+/* Once classified, the previews only serve tcp_stream: body_bytes. */
+static void trim_previews(struct adi_engine *e, struct adi_conn *c)
+{
+	adi_stream_trim(e, c->s);
 }
 
 /* A decoder claimed c: give it what the previews hold of both directions
@@ -600,6 +640,8 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 		return;
 	}
 	pos = stream_add(e, c, d, ev);
+	if (adi_tls_cipher_only(e, c, ev))
+		return; /* its plaintext is decoded instead (tls.c) */
 	if (c->decoding) {
 		struct adi_conn_emit ce;
 

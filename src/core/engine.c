@@ -43,6 +43,7 @@ void adi_engine_free(struct adi_engine *e)
 	if (!e)
 		return;
 	adi_tables_free(e);
+	adi_tls_free(e);
 	for (size_t i = 0; i < e->nheap; i++)
 		adi_event_free(e->heap[i].ev);
 	free(e->heap);
@@ -249,6 +250,14 @@ static uint64_t watermark(struct adi_engine *e)
 		 * nothing decoded yet may still become a tcp_stream */
 		if (c->decoding && c->pc.messages)
 			t = adi_pconn_pending_ts(&c->pc);
+		if (c->tls) /* its plaintext decides (tls.c), not the handshake */
+			t = adi_tls_pending_ts(e, c);
+		if (t && t >= floor && t < wm)
+			wm = t;
+	}
+	if (e->tls) { /* plaintext waiting for its socket (memory BIOs) */
+		uint64_t t = adi_tls_pending_ts(e, NULL);
+
 		if (t && t >= floor && t < wm)
 			wm = t;
 	}
@@ -392,6 +401,10 @@ static void apply_meta(struct adi_engine *e, const struct adi_raw_event *ev)
 	case ADI_META_LISTEN:
 		e->listen_ports[f->local.port / 8] |= (uint8_t)(1u << (f->local.port % 8));
 		break;
+	case ADI_META_TLS_LIB:
+	case ADI_META_TLS_STATE:
+		adi_tls_meta(e, ev);
+		break;
 	case ADI_META_END:
 		e->have_end = true;
 		e->end_ts = f->ts_ns;
@@ -486,6 +499,28 @@ static void prefetch(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 }
 
+struct adi_conn *adi_sock_conn(struct adi_engine *e, struct adi_proc *p,
+			       const struct adi_raw_fixed *f)
+{
+	struct adi_fd *fd = adi_fd_get(e, f->pid, f->fd);
+	struct adi_conn *c;
+
+	if (fd && fd->ino != f->ino && f->ino) {
+		/* the fd we knew was closed unseen and reused */
+		adi_fd_close(e, fd, f->ts_ns, false, f);
+		fd = NULL;
+	}
+	if (!fd)
+		fd = adi_fd_install(e, p, f->fd, ADI_FD_SOCK, NULL, f->ts_ns);
+	if (!fd)
+		return NULL;
+	fd->ino = f->ino;
+	c = fd->conn ? fd->conn : adi_conn_for(e, f);
+	if (c && !fd->conn)
+		adi_fd_set_conn(e, fd, c);
+	return c;
+}
+
 static void on_io(struct adi_engine *e, const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
@@ -496,30 +531,17 @@ static void on_io(struct adi_engine *e, const struct adi_raw_event *ev)
 		return;
 	if (f->ret == -EAGAIN || f->ret == -EINTR)
 		return; /* nothing happened: non-blocking retry noise */
-	fd = adi_fd_get(e, f->pid, f->fd);
 	if (f->fd_kind == ADI_FD_SOCK) {
 		struct adi_conn *c;
 
 		if (e->o.no_net)
 			return;
-		if (fd && fd->ino != f->ino && f->ino) {
-			/* the fd we knew was closed unseen and reused */
-			adi_fd_close(e, fd, f->ts_ns, false, f);
-			fd = NULL;
-		}
-		if (!fd)
-			fd = adi_fd_install(e, p, f->fd, ADI_FD_SOCK, NULL, f->ts_ns);
-		if (!fd)
-			return;
-		fd->ino = f->ino;
-		c = fd->conn ? fd->conn : adi_conn_for(e, f);
-		if (!c)
-			return;
-		if (!fd->conn)
-			adi_fd_set_conn(e, fd, c);
-		adi_conn_io(e, c, ev);
+		c = adi_sock_conn(e, p, f);
+		if (c)
+			adi_conn_io(e, c, ev);
 		return;
 	}
+	fd = adi_fd_get(e, f->pid, f->fd);
 	if (e->o.no_fs)
 		return;
 	if (f->fd_kind != ADI_FD_REG && f->fd_kind != ADI_FD_BLK)
@@ -792,6 +814,9 @@ int adi_engine_feed(struct adi_engine *e, const struct adi_raw_event *in)
 	case ADI_RAW_PROC:
 		on_proc(e, ev);
 		break;
+	case ADI_RAW_TLS:
+		adi_tls_io(e, ev);
+		break;
 	}
 	/* facts (META) do not count towards a release: the live run makes
 	 * some of them on the side (the resolver's answers, saved but never
@@ -812,6 +837,7 @@ void adi_engine_finish(struct adi_engine *e)
 	/* everything pending ends with the trace */
 	while (e->aggs)
 		adi_file_agg_flush(e, e->aggs);
+	adi_tls_finish(e);
 	adi_conn_end_all(e);
 	while (e->nheap)
 		write_event(e, heap_pop(e));
@@ -846,6 +872,7 @@ void adi_engine_finish(struct adi_engine *e)
 	adi_jw_ku64(w, "evicted", e->st.evicted);
 	if (e->st.out_of_order) /* only when it happened, like the above */
 		adi_jw_ku64(w, "out_of_order", e->st.out_of_order);
+	adi_tls_summary(e, w);
 	{
 		struct adi_event *sum = w->err ? NULL
 					       : adi_event_new("trace_summary", end, w->buf, w->len);

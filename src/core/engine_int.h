@@ -128,6 +128,8 @@ struct adi_conn {
 	char *conn_json;         /* the conn member's value as written, owned;
 				  * NULL: write it again (its ends changed) */
 	uint32_t conn_json_len;
+	struct adi_tls_conn *tls; /* TLS: its handshake facts and plaintext
+				  * decoding (tls.c); NULL for cleartext */
 	struct adi_conn *next, *prev; /* engine's open list */
 };
 
@@ -177,6 +179,8 @@ struct adi_engine {
 	struct adi_proto_cfg pcfg; /* what decoders are told (from o) */
 	struct adi_jw w;           /* the fields of the event being written */
 	struct adi_budget budget;  /* decoder buffers of all connections */
+	struct adi_tls_eng *tls;   /* TLS libraries, sessions, summary (tls.c);
+				    * NULL until the trace has any */
 };
 
 /* The errno of a syscall result: -ret for -4095..-1 (the kernel's range),
@@ -233,6 +237,50 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 void adi_conn_unref(struct adi_engine *e, struct adi_conn *c, uint64_t ts);
 void adi_conn_end_all(struct adi_engine *e);
 void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n);
+
+/* A chunk of direction s (ev) accounted: positions (gaps from the
+ * sequence numbers), bytes, the preview (up to the lookahead until
+ * classified); returns its stream position. */
+uint64_t adi_stream_add(struct adi_engine *e, struct adi_stream *s, bool classified,
+			const struct adi_raw_event *ev);
+/* Previews of both directions cut back to body_bytes (classified). */
+void adi_stream_trim(struct adi_engine *e, struct adi_stream *s);
+
+/* engine.c: the connection of the socket a raw event names (fd, inode),
+ * its fd entry installed or refreshed as an IO would; NULL when untracked. */
+struct adi_conn *adi_sock_conn(struct adi_engine *e, struct adi_proc *p,
+			       const struct adi_raw_fixed *f);
+
+/* tls.c: TLS connections (docs/tls.md) */
+struct adi_tls_conn;
+struct adi_tls_eng;
+/* The handshake decoder's facts (a "tls" object), kept for c's events. */
+void adi_tls_annotate(struct adi_engine *e, struct adi_conn *c, const char *json, size_t n);
+/* The tls member of an event of c (c->tls set). */
+void adi_tls_member(struct adi_jw *w, const struct adi_conn *c);
+/* tcp_stream's tls member: the facts, whether plaintext was seen, why not. */
+void adi_tls_stream_member(struct adi_engine *e, struct adi_jw *w, struct adi_conn *c);
+/* The previews tcp_stream shows for c (c->tls set): plaintext if any. */
+const struct adi_stream *adi_tls_previews(const struct adi_conn *c);
+/* A ciphertext chunk of c (IO): true when it is only counted, its
+ * plaintext being decoded instead; matches memory-BIO sessions' heads. */
+bool adi_tls_cipher_only(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev);
+/* ADI_RAW_TLS: plaintext of a library call. */
+void adi_tls_io(struct adi_engine *e, const struct adi_raw_event *ev);
+/* META_TLS_LIB / META_TLS_STATE */
+void adi_tls_meta(struct adi_engine *e, const struct adi_raw_event *ev);
+/* The earliest start still pending in c's plaintext decoding, or in
+ * plaintext held for sessions not yet tied to a socket (c NULL); 0 none. */
+uint64_t adi_tls_pending_ts(const struct adi_engine *e, const struct adi_conn *c);
+/* c ends: its plaintext decoding finishes (last events); returns the
+ * messages its plaintext made over its life. */
+uint64_t adi_tls_conn_end(struct adi_engine *e, struct adi_conn *c, uint64_t ts);
+void adi_tls_conn_free(struct adi_engine *e, struct adi_conn *c); /* c->tls may be NULL */
+/* The trace ends: sessions never tied to a socket are told as unknown. */
+void adi_tls_finish(struct adi_engine *e);
+/* trace_summary's tls member (nothing when the trace had no TLS at all). */
+void adi_tls_summary(struct adi_engine *e, struct adi_jw *w);
+void adi_tls_free(struct adi_engine *e);
 
 /* dgram.c: one datagram (IO on a SOCK_DGRAM socket, ret >= 0) */
 void adi_dgram_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev);

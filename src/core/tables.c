@@ -161,6 +161,7 @@ void adi_tables_free(struct adi_engine *e)
 		free(c->s[0].preview);
 		free(c->s[1].preview);
 		free(c->conn_json);
+		adi_tls_conn_free(e, c);
 		free(c);
 	}
 }

@@ -18,6 +18,7 @@
 #include "adi.skel.h"
 #include "../procfs.h"
 #include "../normalize.h"
+#include "tls.h"
 
 struct adi_ebpf {
 	struct adi_bpf *skel;
@@ -27,6 +28,7 @@ struct adi_ebpf {
 	uint64_t delivered, bad;
 	int budget;             /* records left in this batch (see on_record) */
 	int ncpu;
+	struct adi_tls_hooks *tls; /* TLS library uprobes (tls.c), NULL: none */
 };
 
 static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -62,6 +64,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	b->delivered++;
+	if (b->tls)
+		adi_tls_hooks_event(b->tls, &ev); /* new files to hook: exec, open */
 	adi_engine_feed(b->eng, &ev);
 	/* libbpf consumes until the ring is empty, which never happens while
 	 * producers outpace us: stop after a batch (the record is consumed)
@@ -130,6 +134,16 @@ static uint32_t pid_max(void)
 	return v >= 301 && v <= 4194304 ? (uint32_t)v : 4194304;
 }
 
+/* The TLS library hooks (tls.c): the engine is told whether plaintext is
+ * captured, and the system's OpenSSL is hooked before anything runs. A
+ * failure leaves the trace without plaintext, never without the rest. */
+static void tls_open(struct adi_ebpf *b, const struct adi_capture_opts *o)
+{
+	b->tls = adi_tls_hooks_new(b->skel, b->eng, o->no_tls_plaintext);
+	if (b->tls)
+		adi_tls_hooks_start(b->tls);
+}
+
 struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 			       struct adi_engine *eng, char *err, size_t errsz)
 {
@@ -184,6 +198,7 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 		goto fail;
 	}
 	b->wall_off = clock_offset();
+	tls_open(b, o);
 	return b;
 fail:
 	adi_ebpf_close(b);
@@ -195,6 +210,7 @@ void adi_ebpf_close(struct adi_ebpf *b)
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
+	adi_tls_hooks_free(b->tls);
 	adi_bpf__destroy(b->skel);
 	free(b);
 }
@@ -206,6 +222,8 @@ int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
 	if (bpf_map__update_elem(b->skel->maps.traced, &pid, sizeof(pid), &one,
 				 sizeof(one), BPF_ANY))
 		return -errno;
+	if (b->tls) /* attach: the TLS libraries it has mapped already */
+		adi_tls_hooks_scan_pid(b->tls, pid);
 	return 0;
 }
 
@@ -247,6 +265,8 @@ int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms, int wake_fd)
 	rc = ring_buffer__consume(b->rb);
 	if (rc < 0 && rc != -EINTR && rc != BATCH_DONE)
 		return rc;
+	if (b->tls)
+		adi_tls_hooks_tick(b->tls);
 	return (int)(b->delivered - before);
 }
 
@@ -329,6 +349,11 @@ static int trace_spawned(struct adi_backend *b, pid_t pid, char *err, size_t err
 static int ops_spawn(struct adi_backend *b, char *const *cmd, adi_spawn_ready ready,
 		     void *arg, pid_t *pid, char *err, size_t errsz)
 {
+	struct adi_ebpf *e = (struct adi_ebpf *)b;
+
+	/* an executable with OpenSSL linked in (node) is hooked before it runs */
+	if (e->tls)
+		adi_tls_hooks_command(e->tls, cmd[0]);
 	return adi_spawn_traced(b, cmd, NULL, trace_spawned, ready, arg, pid, err, errsz);
 }
 

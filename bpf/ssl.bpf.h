@@ -1,0 +1,256 @@
+/* ssl.bpf.h - plaintext of TLS libraries (OpenSSL's API) through uprobes:
+ * a thread entering SSL_read/SSL_write (or _ex, or the internal function
+ * they call: src/capture/ebpf/tls.c chooses where each probe sits) is
+ * remembered with its arguments; a read/write syscall it makes on a socket
+ * meanwhile names the session's socket (handle_sys_exit calls
+ * ssl_note_syscall); at the return the plaintext is copied into an
+ * adi_rec_tls. SSL_do_handshake teaches the socket too (no record), SSL_free
+ * forgets the session. BIO_write inside SSL_write keeps the first bytes of
+ * ciphertext a memory BIO receives, which user space finds again in a
+ * socket write (docs/tls.md). */
+#ifndef ADI_SSL_BPF_H
+#define ADI_SSL_BPF_H
+
+#include "common.bpf.h"
+
+/* Set by user space once a probe is attached: until then the syscall
+ * hook does not even look. */
+volatile bool ssl_hooks_on;
+
+enum ssl_call_kind { SSL_CALL_READ = 1, SSL_CALL_WRITE, SSL_CALL_HANDSHAKE };
+
+struct ssl_call {
+	__u64 ssl;        /* the session (SSL *) */
+	__u64 buf;        /* the caller's plaintext buffer */
+	__u64 outlen;     /* size_t * of the _ex / internal form, 0 for the int form */
+	__s32 fd;         /* socket a syscall inside the call used, -1 none */
+	__u8 kind;        /* enum ssl_call_kind */
+	__u8 head_len;    /* ciphertext head kept (BIO_write inside SSL_write) */
+	__u8 pad[2];
+	__u8 head[ADI_TLS_HEAD];
+};
+
+/* ssl_calls: key pid_tgid (a thread), value struct ssl_call: the thread is
+ * inside a hooked call. Written by the entry programs (the fd and head by
+ * the syscall hook and BIO_write), deleted by the return program; LRU, so
+ * a thread that died inside a call cannot leak its entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ssl_call);
+} ssl_calls SEC(".maps");
+
+struct ssl_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 ssl;
+};
+
+struct ssl_session {
+	__s32 fd;         /* the session's socket, -1 not seen yet */
+	__u32 pos[2];     /* plaintext positions: [0] written, [1] read */
+	__u32 pad;
+};
+
+/* ssl_sessions: key (tgid, SSL *), value the session's socket and
+ * plaintext positions. Written by the return programs, deleted by the
+ * SSL_free program; LRU bounds what a process that never frees leaves. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ssl_key);
+	__type(value, struct ssl_session);
+} ssl_sessions SEC(".maps");
+
+/* From handle_sys_exit: a read/write-family syscall (nr) of a traced
+ * thread that is inside a hooked call names the session's socket. */
+static __always_inline void ssl_note_syscall(const struct sc_args *a, long nr)
+{
+	struct ssl_call *c;
+
+	if (!ssl_hooks_on)
+		return;
+	switch (nr) {
+	case 0: case 1: case 19: case 20: case 44: case 45: case 46: case 47:
+		break;
+	default:
+		return;
+	}
+	c = bpf_map_lookup_elem(&ssl_calls, &a->id);
+	if (c)
+		c->fd = (__s32)a->a[0];
+}
+
+static __always_inline int ssl_enter(struct pt_regs *ctx, __u8 kind, bool ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_call c = {};
+
+	if (!tgid_traced(id >> 32))
+		return 0;
+	c.ssl = PT_REGS_PARM1(ctx);
+	c.buf = PT_REGS_PARM2(ctx);
+	c.outlen = ex ? PT_REGS_PARM4(ctx) : 0;
+	c.fd = -1;
+	c.kind = kind;
+	bpf_map_update_elem(&ssl_calls, &id, &c, BPF_ANY);
+	return 0;
+}
+
+/* Entry programs: the int form (SSL_read(ssl, buf, int num)) and the _ex
+ * form, which the internal functions share (ssl, buf, size_t num,
+ * size_t *done). */
+SEC("uprobe")
+int handle_ssl_read_enter(struct pt_regs *ctx)
+{
+	return ssl_enter(ctx, SSL_CALL_READ, false);
+}
+
+SEC("uprobe")
+int handle_ssl_read_ex_enter(struct pt_regs *ctx)
+{
+	return ssl_enter(ctx, SSL_CALL_READ, true);
+}
+
+SEC("uprobe")
+int handle_ssl_write_enter(struct pt_regs *ctx)
+{
+	return ssl_enter(ctx, SSL_CALL_WRITE, false);
+}
+
+SEC("uprobe")
+int handle_ssl_write_ex_enter(struct pt_regs *ctx)
+{
+	return ssl_enter(ctx, SSL_CALL_WRITE, true);
+}
+
+SEC("uprobe")
+int handle_ssl_handshake_enter(struct pt_regs *ctx)
+{
+	return ssl_enter(ctx, SSL_CALL_HANDSHAKE, false);
+}
+
+/* SSL_free(ssl): the address may come back as another session. */
+SEC("uprobe")
+int handle_ssl_free(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_key k = { .tgid = id >> 32, .ssl = PT_REGS_PARM1(ctx) };
+
+	if (!tgid_traced(k.tgid))
+		return 0;
+	bpf_map_delete_elem(&ssl_sessions, &k);
+	return 0;
+}
+
+/* BIO_write(bio, data, dlen) inside SSL_write with no socket seen: the
+ * session writes into a memory BIO; its first bytes are the start of the
+ * TLS records that will leave by some socket write. */
+SEC("uprobe")
+int handle_bio_write(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_call *c;
+	__s64 n = (int)PT_REGS_PARM3(ctx);
+
+	if (!ssl_hooks_on)
+		return 0;
+	c = bpf_map_lookup_elem(&ssl_calls, &id);
+	if (!c || c->kind != SSL_CALL_WRITE || c->head_len || c->fd >= 0 || n < ADI_TLS_HEAD)
+		return 0;
+	if (!bpf_probe_read_user(c->head, ADI_TLS_HEAD, (void *)PT_REGS_PARM2(ctx)))
+		c->head_len = ADI_TLS_HEAD;
+	return 0;
+}
+
+/* The return of any hooked call: the plaintext it moved, as an
+ * adi_rec_tls (none for a handshake or a call that moved nothing; the
+ * socket it named is kept for the session either way). */
+SEC("uretprobe")
+int handle_ssl_return(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_session *ss, fresh = { .fd = -1 };
+	struct ssl_call c, *cp;
+	struct ssl_key k = {};
+	struct adi_rec_tls *r;
+	struct scratch *s;
+	__s64 ret = (int)PT_REGS_RC(ctx);
+	__u64 n = 0;
+	__u32 cap = cap_bytes, got = 0, head = 0;
+	bool out;
+	int d;
+
+	cp = bpf_map_lookup_elem(&ssl_calls, &id);
+	if (!cp)
+		return 0;
+	c = *cp;
+	bpf_map_delete_elem(&ssl_calls, &id);
+	k.tgid = id >> 32;
+	k.ssl = c.ssl;
+	ss = bpf_map_lookup_elem(&ssl_sessions, &k);
+	if (!ss) {
+		if (c.fd < 0 && (c.kind == SSL_CALL_HANDSHAKE || ret <= 0))
+			return 0; /* nothing learnt, nothing to say */
+		bpf_map_update_elem(&ssl_sessions, &k, &fresh, BPF_NOEXIST);
+		ss = bpf_map_lookup_elem(&ssl_sessions, &k);
+		if (!ss)
+			return 0;
+	}
+	if (c.fd >= 0)
+		ss->fd = c.fd;
+	if (c.kind == SSL_CALL_HANDSHAKE || ret <= 0 || stopped || !want_net)
+		return 0;
+	/* the _ex and internal forms return 1 and say how much in *outlen */
+	if (c.outlen) {
+		if (bpf_probe_read_user(&n, sizeof(n), (void *)c.outlen))
+			return 0;
+	} else {
+		n = ret;
+	}
+	if (!n)
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	out = c.kind == SSL_CALL_WRITE;
+	d = out ? 0 : 1;
+	r = (struct adi_rec_tls *)s->buf;
+	fill_hdr(&r->h, ADI_REC_TLS, out ? ADI_OP_SSL_WRITE : ADI_OP_SSL_READ, id);
+	r->ssl = c.ssl;
+	r->ret = ret;
+	r->size = n;
+	r->fd = ss->fd;
+	r->flags = (out ? ADI_F_OUT : 0) | ADI_F_HAS_SEQ;
+	r->seq = ss->pos[d & 1];
+	ss->pos[d & 1] += (__u32)n;
+	r->head_len = 0;
+	r->pad = 0;
+	r->pad2 = 0;
+	fd_describe(ss->fd, &r->fi, &r->sk);
+	if (cap > ADI_CAP_MAX)
+		cap = ADI_CAP_MAX;
+	got = n < cap ? n : cap;
+	ADI_BOUND(got, 2 * ADI_CAP_MAX - 1); /* got <= cap already */
+	if (got && bpf_probe_read_user(REC_DATA(s, *r), got, (void *)c.buf))
+		got = 0;
+	if (got < n && cap_bytes) {
+		r->flags |= ADI_F_TRUNC;
+		cnt_add(ADI_CNT_TRUNCATED, 1);
+	}
+	r->cap_len = got;
+	if (c.head_len == ADI_TLS_HEAD && ss->fd < 0) {
+		__u32 at = got;
+
+		ADI_BOUND(at, 2 * ADI_CAP_MAX - 1);
+		__builtin_memcpy(REC_DATA(s, *r) + at, c.head, ADI_TLS_HEAD);
+		head = ADI_TLS_HEAD;
+	}
+	r->head_len = head;
+	r->h.size = sizeof(*r) + got + head;
+	emit(r, sizeof(*r) + got + head);
+	return 0;
+}
+
+#endif
