@@ -78,8 +78,9 @@ enum adi_op {
 	ADI_OP_CLOSE_RANGE, ADI_OP_PIPE, ADI_OP_PIPE2,
 	/* ADI_REC_PROC */
 	ADI_OP_FORK, ADI_OP_EXEC, ADI_OP_EXIT,
-	/* ADI_REC_TLS: SSL_read / SSL_read_ex, SSL_write / SSL_write_ex */
-	ADI_OP_SSL_READ, ADI_OP_SSL_WRITE,
+	/* ADI_REC_TLS: SSL_read / SSL_read_ex, SSL_write / SSL_write_ex;
+	 * SSL_free of a session that had no socket (no payload) */
+	ADI_OP_SSL_READ, ADI_OP_SSL_WRITE, ADI_OP_SSL_FREE,
 	ADI_OP__COUNT
 };
 
@@ -117,6 +118,8 @@ static inline adi_u8 adi_mode_kind(adi_u32 mode)
  * buffer (recvmsg's MSG_TRUNC, or recvfrom(MSG_TRUNC) returning more than
  * its buffer): its tail never reached the task */
 #define ADI_F_MSG_TRUNC  0x20u
+/* IO: a receive with MSG_PEEK: the bytes stay queued and come again */
+#define ADI_F_PEEK       0x40u
 
 /* 48 bytes, at the start of every record. */
 struct adi_rec_hdr {

@@ -159,6 +159,8 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	}
 	if (pr && (pr->msg_flags & MSG_TRUNC))
 		r->flags |= ADI_F_MSG_TRUNC;
+	if (recv_flags & MSG_PEEK)
+		r->flags |= ADI_F_PEEK;
 	if (src == SRC_BUF)
 		n = copy_buf(REC_DATA(s, *r), ptr, avail, cap);
 	else if (src == SRC_IOV)

@@ -63,6 +63,19 @@ struct {
 	__type(value, struct ssl_session);
 } ssl_sessions SEC(".maps");
 
+/* fd is a socket (other I/O inside a call -- a runtime waking its event
+ * loop through an eventfd, a log write -- names nothing). */
+static __always_inline bool fd_is_sock(int fd)
+{
+	struct file *f = fd_file(fd);
+	struct inode *ino;
+
+	if (!f)
+		return false;
+	ino = BPF_CORE_READ(f, f_inode);
+	return ino && adi_mode_kind(BPF_CORE_READ(ino, i_mode)) == ADI_FD_SOCK;
+}
+
 /* From handle_sys_exit: a read/write-family syscall (nr) of a traced
  * thread that is inside a hooked call names the session's socket. */
 static __always_inline void ssl_note_syscall(const struct sc_args *a, long nr)
@@ -78,7 +91,7 @@ static __always_inline void ssl_note_syscall(const struct sc_args *a, long nr)
 		return;
 	}
 	c = bpf_map_lookup_elem(&ssl_calls, &a->id);
-	if (c)
+	if (c && c->fd != (__s32)a->a[0] && fd_is_sock((int)a->a[0]))
 		c->fd = (__s32)a->a[0];
 }
 
@@ -131,15 +144,32 @@ int handle_ssl_handshake_enter(struct pt_regs *ctx)
 	return ssl_enter(ctx, SSL_CALL_HANDSHAKE, false);
 }
 
-/* SSL_free(ssl): the address may come back as another session. */
+/* SSL_free(ssl): the address may come back as another session. User
+ * space is told when the session had no socket of its own: what it holds
+ * for it belongs to this session only. */
 SEC("uprobe")
 int handle_ssl_free(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ssl_key k = { .tgid = id >> 32, .ssl = PT_REGS_PARM1(ctx) };
+	struct ssl_session *ss;
+	struct adi_rec_tls *r;
+	struct scratch *s;
 
 	if (!tgid_traced(k.tgid))
 		return 0;
+	ss = bpf_map_lookup_elem(&ssl_sessions, &k);
+	if (!ss)
+		return 0;
+	if (ss->fd < 0 && !stopped && want_net && (s = scratch_get())) {
+		r = (struct adi_rec_tls *)s->buf;
+		__builtin_memset(r, 0, sizeof(*r));
+		fill_hdr(&r->h, ADI_REC_TLS, ADI_OP_SSL_FREE, id);
+		r->ssl = k.ssl;
+		r->fd = -1;
+		r->h.size = sizeof(*r);
+		emit(r, sizeof(*r));
+	}
 	bpf_map_delete_elem(&ssl_sessions, &k);
 	return 0;
 }

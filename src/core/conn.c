@@ -633,6 +633,9 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 		return;
 	if (c->state == CONN_PENDING)
 		settle_connect(e, c, 0);
+	if (f->flags & ADI_RAW_PEEK)
+		return; /* nothing consumed: the same bytes come again (nginx peeks
+			 * at a TLS connection's first byte) */
 	if (f->ts_ns > c->last_ts)
 		c->last_ts = f->ts_ns;
 	if (c->dgram) { /* messages, not a stream: dgram.c */

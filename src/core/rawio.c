@@ -208,6 +208,7 @@ static const char *const op_names[ADI_OP__COUNT] = {
 	[ADI_OP_PIPE2] = "pipe2",
 	[ADI_OP_FORK] = "fork", [ADI_OP_EXEC] = "exec", [ADI_OP_EXIT] = "exit",
 	[ADI_OP_SSL_READ] = "ssl_read", [ADI_OP_SSL_WRITE] = "ssl_write",
+	[ADI_OP_SSL_FREE] = "ssl_free",
 };
 
 const char *adi_op_name(unsigned op)

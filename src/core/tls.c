@@ -474,6 +474,10 @@ static void expire(struct adi_engine *e)
 	}
 }
 
+/* A socket write of the process carries a head a waiting session handed
+ * its BIO: that socket is the session's. Anywhere in the write: the runtime
+ * may send records the library wrote outside SSL_write (a TLS 1.3 server's
+ * session tickets) in front of them. */
 static void match_heads(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev)
 {
 	struct adi_tls_eng *t = e->tls;
@@ -484,11 +488,30 @@ static void match_heads(struct adi_engine *e, struct adi_conn *c, const struct a
 		if (s->pid != ev->f.pid)
 			continue;
 		for (unsigned k = 0; k < s->nheads; k++)
-			if (!memcmp(ev->data, s->heads[k], ADI_TLS_HEAD)) {
+			if (memmem(ev->data, ev->f.data_len, s->heads[k], ADI_TLS_HEAD)) {
 				tie(e, s, c);
 				return;
 			}
 	}
+}
+
+/* The library freed the session: what it still holds is told as on an
+ * unknown socket, and its address may come back as another session. */
+static void sess_end(struct adi_engine *e, uint64_t key)
+{
+	struct tls_sess *s = adi_map_get(&e->tls->sess, key);
+	struct adi_conn *c;
+
+	if (!s)
+		return;
+	if (!s->conn && s->head)
+		tie_unknown(e, s);
+	adi_map_del(&e->tls->sess, key);
+	wait_remove(e->tls, s);
+	if (s->conn && (c = adi_map_get(&e->conns, s->conn)) && c->tls && c->tls->sess == key)
+		c->tls->sess = 0;
+	sess_drop_held(s);
+	free(s);
 }
 
 bool adi_tls_cipher_only(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev)
@@ -514,6 +537,10 @@ void adi_tls_io(struct adi_engine *e, const struct adi_raw_event *ev)
 
 	if (e->o.no_net || f->ret < 0 || !(t = eng_tls(e)))
 		return;
+	if (f->op == ADI_OP_SSL_FREE) {
+		sess_end(e, sess_key(f->pid, f->length));
+		return;
+	}
 	t->records++;
 	proc_flag(t, f->pid, PROC_CALLS);
 	p = adi_proc_ensure(e, f);

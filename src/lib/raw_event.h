@@ -97,6 +97,7 @@ enum adi_transport {
 #define ADI_RAW_EOF       0x8u  /* a read returned 0: end of stream */
 #define ADI_RAW_MSG_TRUNC 0x10u /* a datagram longer than the receiver's buffer:
 				 * size is what the task got, not the datagram */
+#define ADI_RAW_PEEK      0x20u /* a receive with MSG_PEEK: nothing was consumed */
 
 struct adi_endpoint {
 	uint16_t family;   /* AF_INET, AF_INET6, AF_UNIX or 0 */

@@ -64,9 +64,10 @@ def _pg_bin():
 
 
 class Postgres:
-    """initdb + postgres as the `postgres` user (the server refuses root)."""
+    """initdb + postgres as the `postgres` user (the server refuses root).
+    extra: more server settings (`-c name=value` pairs), e.g. TLS."""
 
-    def __init__(self):
+    def __init__(self, extra=()):
         self.bin = _pg_bin()
         self.dir = tempfile.mkdtemp(prefix="adi-pg-")
         self.data = os.path.join(self.dir, "data")
@@ -83,7 +84,7 @@ class Postgres:
             ["runuser", "-u", "postgres", "--", os.path.join(self.bin, "postgres"),
              "-D", self.data, "-p", str(self.port), "-k", self.sockdir,
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-             "-c", "logging_collector=off"],
+             "-c", "logging_collector=off", *extra],
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         _wait(lambda: adi.port_open(self.port) and os.path.exists(self.socket),
               "postgres", log=self.log)

@@ -26,6 +26,7 @@
 #include "pdrive.h"
 #include "proto/proto.h"
 #include "proto/tls.h"
+#include "proto/postgres.h"
 #include "data/tls_fixtures.h"
 
 #define FIX(segs_, server_) \
@@ -192,6 +193,27 @@ static void test_resync(void **state)
 	pd_check_fixture(&c, AFTER_CH "# skipped out=5 in=0 done out=0 in=0\n");
 }
 
+/* PostgreSQL's SSLRequest answered 'S': the postgres decoder hands the
+ * connection over (proto.h, next()) and the handshake is read as on 443. */
+static void test_postgres_hand_over(void **state)
+{
+	static const struct pd_seg segs[] = {
+		PD_OUT(1000, "\x00\x00\x00\x08\x04\xd2\x16\x2f"),
+		PD_IN(2000, "S"),
+		SEG(ADI_DIR_OUT, 3000, tls13_0), SEG(ADI_DIR_IN, 4000, tls13_1),
+	};
+	struct pd_case c = { .name = __func__, .proto = &adi_proto_postgres, .segs = segs,
+			     .nsegs = PD_NSEG(segs),
+			     .cfg = { .body_bytes = 4096, .rows_sample = 5 } };
+
+	(void)state;
+	pd_check_fixture(&c, AFTER_CH
+		"@ tls {\"version\":\"TLSv1.3\",\"cipher\":\"TLS_AES_256_GCM_SHA384\","
+		"\"sni\":\"api.example.test\",\"alpn\":null,\"alpn_offered\":[\"h2\",\"http/1.1\"],"
+		"\"versions_offered\":[\"TLSv1.3\",\"TLSv1.2\"],\"certificate\":\"encrypted\","
+		"\"handshake\":\"seen\"}\n# skipped out=0 in=0 done out=0 in=1\n");
+}
+
 /* The first bytes of a direction: hellos claim it, protected data of a
  * connection joined later just above the claim, anything else not. */
 static void test_sniff(void **state)
@@ -230,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_unseen),
 		cmocka_unit_test(test_alert),
 		cmocka_unit_test(test_resync),
+		cmocka_unit_test(test_postgres_hand_over),
 		cmocka_unit_test(test_sniff),
 	};
 

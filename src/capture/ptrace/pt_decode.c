@@ -285,6 +285,7 @@ struct dg_peer {
 	uint64_t addr, len;
 	bool len_at;
 	uint32_t msg_flags;
+	bool peek;        /* a receive with MSG_PEEK: nothing consumed */
 };
 
 /* A unix datagram socket's own bound name (getsockname on a duplicate),
@@ -383,6 +384,8 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 	}
 	if (pr && (pr->msg_flags & MSG_TRUNC))
 		r->flags |= ADI_F_MSG_TRUNC;
+	if (pr && pr->peek)
+		r->flags |= ADI_F_PEEK;
 	if (src == SRC_BUF) {
 		n = (uint32_t)mem_read(t->tid, ptr, data, avail < cap ? avail : cap);
 	} else if (src == SRC_IOV) {
@@ -426,6 +429,7 @@ static void io_msg(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint1
 	pr.len = m.msg_namelen;
 	pr.len_at = false;
 	pr.msg_flags = out ? 0 : (uint32_t)m.msg_flags;
+	pr.peek = !out && (t->args[2] & MSG_PEEK);
 	io_emit(b, t, ret, op, (int)t->args[0], out, SRC_IOV,
 		(uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, (uint64_t)ret, 0, &pr);
 }
@@ -445,6 +449,7 @@ static void io_mmsg(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 		pr.len = m.msg_hdr.msg_namelen;
 		pr.len_at = false;
 		pr.msg_flags = out ? 0 : (uint32_t)m.msg_hdr.msg_flags;
+		pr.peek = !out && (t->args[3] & MSG_PEEK);
 		io_emit(b, t, ret, op, (int)t->args[0], out, SRC_IOV,
 			(uint64_t)(uintptr_t)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
 			m.msg_len, (uint32_t)i, &pr);
@@ -495,7 +500,8 @@ static bool handle_io(struct adi_pt *b, const struct pt_task *t, int64_t ret)
 		break;
 	}
 	case SYS_recvfrom: { /* recvfrom(fd, buf, len, flags, src_addr, addrlen *) */
-		struct dg_peer pr = { .addr = g[4], .len = g[5], .len_at = true };
+		struct dg_peer pr = { .addr = g[4], .len = g[5], .len_at = true,
+				      .peek = g[3] & MSG_PEEK };
 
 		io_emit(b, t, ret, ADI_OP_RECVFROM, fd, false, SRC_BUF, g[1], g[2], ret, 0, &pr);
 		break;

@@ -4,6 +4,18 @@
  * in mysql_priv.h; what is decoded and its limits: docs/mysql.md.
  */
 #include "mysql_priv.h"
+#include "../tls.h"
+
+/* next(): after the client's SSLRequest the connection is TLS: the TLS
+ * decoder takes it over (its handshake facts; the plaintext, when a library
+ * shows it, is decoded as MySQL again by the engine). */
+static const struct adi_proto *mysql_next(void *vst, enum adi_dir dir)
+{
+	const struct mysql_state *st = vst;
+
+	(void)dir;
+	return st->tls ? &adi_proto_tls : NULL;
+}
 
 const struct adi_proto adi_proto_mysql = {
 	.name = "mysql",
@@ -15,4 +27,5 @@ const struct adi_proto adi_proto_mysql = {
 	.resync = mysql_resync,
 	.stitch = mysql_stitch,
 	.fini = mysql_fini,
+	.next = mysql_next,
 };

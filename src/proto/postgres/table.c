@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pg.h"
+#include "../tls.h"
 
 /* fini(): see proto.h; st is left zeroed. */
 static void pg_fini(void *vst)
@@ -55,6 +56,18 @@ static uint64_t pg_pending(void *vst)
 	return ts;
 }
 
+/* next(): an SSLRequest answered 'S' (or a ClientHello sent right after
+ * it) switches the connection to TLS: the TLS decoder takes it over (its
+ * handshake facts; the plaintext, when a library shows it, is decoded as
+ * PostgreSQL again by the engine). GSS encryption has no successor. */
+static const struct adi_proto *pg_next(void *vst, enum adi_dir dir)
+{
+	const struct pg_state *st = vst;
+
+	(void)dir;
+	return st->done && st->neg == 'S' ? &adi_proto_tls : NULL;
+}
+
 const struct adi_proto adi_proto_postgres = {
 	.name = "postgres",
 	.state_size = sizeof(struct pg_state),
@@ -66,4 +79,5 @@ const struct adi_proto adi_proto_postgres = {
 	.stitch = pg_stitch,
 	.fini = pg_fini,
 	.pending = pg_pending,
+	.next = pg_next,
 };

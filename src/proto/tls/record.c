@@ -158,7 +158,12 @@ static enum adi_parse tls_parse(void *vst, const struct adi_proto_cfg *cfg, enum
 			changed = hs_messages(st, d);
 		break;
 	case TLS_CT_CCS:
-		d->done = true; /* what follows in this direction is encrypted */
+		/* what follows in this direction is encrypted -- except after a
+		 * HelloRetryRequest, which only TLS 1.3 has: there it is the
+		 * middlebox-compatibility dummy (RFC 8446 D.4) and the second
+		 * hellos still come in the clear */
+		if (!st->f.hrr)
+			d->done = true;
 		break;
 	case TLS_CT_ALERT:
 		/* two bytes in the clear; longer is an encrypted one (TLS 1.2) */
