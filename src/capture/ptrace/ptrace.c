@@ -338,6 +338,28 @@ static bool have_cap_sys_admin(void)
 	return d[0].effective & (1u << CAP_SYS_ADMIN);
 }
 
+/* TLS (docs/tls.md): the handshake's facts come from the wire as with any
+ * backend; the plaintext would need a breakpoint and two ptrace stops per
+ * SSL call (tens of microseconds each), which this backend does not do.
+ * The engine is told, so every TLS connection says why it has none. */
+static void tls_state(struct adi_pt *b)
+{
+	static const char why[] = "the ptrace backend does not hook TLS libraries "
+				  "(handshake metadata only; use the eBPF backend)";
+	struct adi_raw_event m = { 0 };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m.f.family = ADI_RAW_META;
+	m.f.op = ADI_META_TLS_STATE;
+	m.f.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	m.f.fd = m.f.fd2 = -1;
+	m.f.arg = ADI_TLS_CAPTURE_NONE;
+	m.path = why;
+	m.f.path_len = sizeof(why) - 1;
+	adi_engine_feed(b->eng, &m);
+}
+
 static struct adi_backend *pt_open(const struct adi_capture_opts *o,
 				   struct adi_engine *eng, char *err, size_t errsz)
 {
@@ -391,6 +413,7 @@ static struct adi_backend *pt_open(const struct adi_capture_opts *o,
 		snprintf(err, errsz, "signalfd: %s", strerror(errno));
 		goto fail;
 	}
+	tls_state(b);
 	return (struct adi_backend *)pb;
 fail:
 	if (masked)
