@@ -112,6 +112,29 @@ static void test_tls12_client(void **state)
 		DONE_BOTH);
 }
 
+/* A HelloRetryRequest (the server wants another key share): the
+ * ChangeCipherSpec each side sends after it is TLS 1.3's compatibility
+ * dummy, so the second hellos are still read; the second ClientHello says
+ * nothing new (not told again), the real ServerHello does. */
+static void test_hello_retry(void **state)
+{
+	static const struct pd_seg segs[] = {
+		SEG(ADI_DIR_OUT, 1000, hrr_0), SEG(ADI_DIR_IN, 2000, hrr_1),
+		SEG(ADI_DIR_OUT, 3000, hrr_2), SEG(ADI_DIR_IN, 4000, hrr_3),
+	};
+	struct pd_case c = FIX(segs, false);
+
+	(void)state;
+	pd_check_fixture(&c,
+		"@ tls {\"version\":null,\"cipher\":null,\"sni\":\"hrr.example.test\",\"alpn\":null,"
+		"\"alpn_offered\":[],\"versions_offered\":[\"TLSv1.3\",\"TLSv1.2\"],"
+		"\"handshake\":\"partial\"}\n"
+		"@ tls {\"version\":\"TLSv1.3\",\"cipher\":\"TLS_AES_256_GCM_SHA384\","
+		"\"sni\":\"hrr.example.test\",\"alpn\":null,\"alpn_offered\":[],"
+		"\"versions_offered\":[\"TLSv1.3\",\"TLSv1.2\"],\"certificate\":\"encrypted\","
+		"\"handshake\":\"seen\"}\n# skipped out=0 in=0 done out=0 in=1\n");
+}
+
 /* The ClientHello's 512-byte handshake message split over two records
  * (RFC 8446 5.1 allows any split): the same facts. */
 static void test_hello_across_records(void **state)
@@ -248,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_tls13_client),
 		cmocka_unit_test(test_tls13_server),
 		cmocka_unit_test(test_tls12_client),
+		cmocka_unit_test(test_hello_retry),
 		cmocka_unit_test(test_hello_across_records),
 		cmocka_unit_test(test_unseen),
 		cmocka_unit_test(test_alert),

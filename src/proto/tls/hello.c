@@ -188,7 +188,7 @@ bool tls_server_hello(struct tls_facts *f, struct adi_cur *c)
 		return false;
 	if (!memcmp(random, hrr_random, sizeof(hrr_random))) {
 		f->hrr = true;
-		return true;
+		return false; /* nothing shown changes: the real one follows */
 	}
 	f->server_hello = true;
 	f->version = legacy;

@@ -192,15 +192,14 @@ static enum adi_parse tls_parse(void *vst, const struct adi_proto_cfg *cfg, enum
 }
 
 /* gap(): bytes lost cannot be skipped over inside a record (its length is
- * what framing rests on): resync. A gap before anything was parsed is how
- * the engine says the decoder joined mid-stream. */
+ * what framing rests on): resync. (A gap before anything was parsed is how
+ * the engine says the decoder joined mid-stream: protected records then
+ * say the handshake was unseen.) */
 static bool tls_gap(void *vst, enum adi_dir dir, uint64_t n)
 {
-	struct tls_state *st = vst;
-
+	(void)vst;
 	(void)dir;
 	(void)n;
-	st->gap = true;
 	return false;
 }
 
@@ -240,12 +239,16 @@ static void tls_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 		adi_msg_free(m);
 	while ((m = adi_msgq_pop(in_q)))
 		adi_msg_free(m);
+	struct adi_jw *w = &st->w[!st->cur], *last = &st->w[st->cur];
+
 	if (st->told == st->changed || !em->annotate)
 		return;
 	st->told = st->changed;
-	tls_facts_write(&st->f, &st->w);
-	if (!st->w.err)
-		em->annotate(em, "tls", st->w.buf, st->w.len);
+	tls_facts_write(&st->f, w);
+	if (w->err || (w->len == last->len && last->len && !memcmp(w->buf, last->buf, w->len)))
+		return;
+	st->cur = !st->cur;
+	em->annotate(em, "tls", w->buf, w->len);
 }
 
 static void tls_fini(void *vst)
@@ -254,7 +257,8 @@ static void tls_fini(void *vst)
 
 	for (int i = 0; i < 2; i++)
 		free(st->d[i].hs);
-	adi_jw_fini(&st->w);
+	adi_jw_fini(&st->w[0]);
+	adi_jw_fini(&st->w[1]);
 	memset(st, 0, sizeof(*st));
 }
 

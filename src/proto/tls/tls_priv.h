@@ -92,9 +92,12 @@ struct tls_dir {
 struct tls_state {
 	struct tls_dir d[2];         /* [0] out, [1] in (from the traced task) */
 	struct tls_facts f;
-	bool gap;                    /* bytes were lost (or came before us) */
 	unsigned changed, told;      /* facts versions: written once each */
-	struct adi_jw w;             /* the "tls" object, rewritten when told */
+	struct adi_jw w[2];          /* the "tls" object as last told, and the
+				      * one being written (told only when it
+				      * differs: a second ClientHello after a
+				      * HelloRetryRequest says the same) */
+	int cur;                     /* which of w was told last */
 };
 
 /* hello.c: decode a handshake message's body into f; true when it changed
