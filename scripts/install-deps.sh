@@ -24,6 +24,10 @@ if [ "${1:-}" = "--test" ]; then
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+	# TLS peers (tests/integration/test_tls.py): the test CA and certificates
+	# are made by openssl; bench/tls.sh builds its SSL_write loop against
+	# libssl (nginx, curl, redis-server, node and PostgreSQL are above)
+	PKGS="$PKGS openssl libssl-dev"
 	# the generated zsh and fish completions are parsed (tests/ship)
 	PKGS="$PKGS zsh fish"
 fi

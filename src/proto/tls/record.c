@@ -197,10 +197,9 @@ static enum adi_parse tls_parse(void *vst, const struct adi_proto_cfg *cfg, enum
  * say the handshake was unseen.) */
 static bool tls_gap(void *vst, enum adi_dir dir, uint64_t n)
 {
-	(void)vst;
-	(void)dir;
 	(void)n;
-	return false;
+	/* a protected direction reads nothing more: lost bytes change nothing */
+	return dir_of(vst, dir)->done;
 }
 
 /* resync(): the next plausible record header (a header cut by the end of
@@ -209,13 +208,16 @@ static size_t tls_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n
 {
 	struct tls_dir *d = dir_of(vst, dir);
 
+	if (d->done)
+		return 0; /* parse() says DONE there */
 	d->hs_len = 0;
 	d->hs_lost = false;
 	for (size_t i = 0; i < n; i++) {
 		if (b[i] < TLS_CT_CCS || b[i] > TLS_CT_HEARTBEAT)
 			continue;
 		if (n - i < 5) {
-			if ((n - i < 2 || b[i + 1] == 3) && (n - i < 3 || b[i + 2] <= 4))
+			if ((n - i < 2 || b[i + 1] == 3) && (n - i < 3 || b[i + 2] <= 4) &&
+			    (n - i < 4 || b[i + 3] <= TLS_REC_MAX >> 8))
 				return i;
 			continue;
 		}
