@@ -1032,6 +1032,55 @@ static void test_named_reuse(void **state)
 #undef SQL
 }
 
+/* PgJDBC from the 5th execution of a PreparedStatement on: a named
+ * statement parsed once and its portal described (binary result formats),
+ * then executions that only Bind and Execute. They take the columns the
+ * portal's Describe gave (remembered with the statement) and decode their
+ * binary rows by those types and their own Bind's formats. */
+static void test_named_columns_remembered(void **state)
+{
+	static const uint32_t int4[] = { 23 }, types[] = { 23, 701 };
+	static const char *const names[] = { "id", "score" };
+	static const uint16_t bin[] = { 1 }, bin2[] = { 1, 1 };
+	static const struct val five[] = { VS("\x00\x00\x00\x05") };
+	static const struct val six[] = { VS("\x00\x00\x00\x06") };
+	static const struct val row1[] = { VS("\x00\x00\x00\x01"),
+					   VS("\x3f\xf8\x00\x00\x00\x00\x00\x00") };
+	static const struct val row2[] = { VS("\x00\x00\x00\x02"), VNULL };
+	struct fx f = FX(__func__);
+	struct mb *m;
+
+	(void)state;
+	m = fe(&f, 1000);
+	m_parse(m, "S_1", "SELECT id, score FROM t WHERE id <= $1", 1, int4);
+	m_bind(m, "", "S_1", 1, bin, 1, five, 2, bin2);
+	m_named(m, 'D', 'P', "");
+	m_execute(m, "", 0);
+	m_empty(m, "S");
+	m = be(&f, 2000);
+	m_empty(m, "12");
+	m_rowdesc(m, 2, names, types, bin2);
+	m_datarow(m, 2, row1);
+	m_done(m, "SELECT 1", 'I');
+	m = fe(&f, 3000);
+	m_bind(m, "", "S_1", 1, bin, 1, six, 2, bin2);
+	m_execute(m, "", 0);
+	m_empty(m, "S");
+	m = be(&f, 4000);
+	m_empty(m, "2");
+	m_datarow(m, 2, row1);
+	m_datarow(m, 2, row2);
+	m_done(m, "SELECT 2", 'I');
+#define SQL S("SELECT id, score FROM t WHERE id <= $1")
+	fx_check(&f,
+		 EV("1000 2000", SQL, "[\"5\"]", S("S_1"), "[\"id\",\"score\"]", "1",
+		    "[[\"1\",\"1.5\"]]", S("SELECT 1"), "null", S("idle"), NOUSER)
+		 EV("3000 4000", SQL, "[\"6\"]", S("S_1"), "[\"id\",\"score\"]", "2",
+		    "[[\"1\",\"1.5\"],[\"2\",null]]", S("SELECT 2"), "null", S("idle"),
+		    NOUSER));
+#undef SQL
+}
+
 /* Several Executes before one Sync: one event each; the first starts at
  * the Parse and ends at its CommandComplete, the last ends at
  * ReadyForQuery. An error in a pipeline: the server skips to the Sync,
@@ -1499,6 +1548,7 @@ int main(void)
 		T(test_query_errors),
 		T(test_extended_binary),
 		T(test_named_reuse),
+		T(test_named_columns_remembered),
 		T(test_pipeline),
 		T(test_portal_suspended),
 		T(test_copy),

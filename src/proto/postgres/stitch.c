@@ -327,6 +327,21 @@ static void pg_be_paramdesc(struct pg_op *o, struct pg_body *mb)
 	mb->oids = NULL;
 }
 
+/* A portal's Describe answered with columns c: its statement remembers
+ * them when it has none, so that later executions that bind the same
+ * statement without describing it (PgJDBC from the 5th use of a named
+ * statement on) still get them; the server would describe them the same
+ * (a prepared statement keeps its result shape: a change fails the
+ * execution). Their formats are that portal's: an execution takes its own
+ * Bind's result formats. */
+static void pg_stmt_learn(struct pg_stmt *s, struct pg_cols *c)
+{
+	if (!s || !c || s->cols)
+		return;
+	c->ref++;
+	s->cols = c;
+}
+
 /* RowDescription / NoData: the answer to a Describe (kept with its
  * statement or portal), or the columns of the result in progress. */
 static void pg_be_rowdesc(struct pg_state *st, struct pg_op *o, const struct adi_msg *m,
@@ -345,6 +360,7 @@ static void pg_be_rowdesc(struct pg_state *st, struct pg_op *o, const struct adi
 			pg_cols_unref(o->portal->cols);
 			o->portal->cols = c;
 			o->portal->described = true;
+			pg_stmt_learn(o->portal->stmt, c);
 		} else {
 			pg_cols_unref(c);
 		}
