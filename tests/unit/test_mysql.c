@@ -178,6 +178,7 @@ static void mb_free(struct mb *m)
 #define COM_STMT_CLOSE 0x19
 #define COM_STMT_RESET 0x1a
 #define COM_SET_OPTION 0x1b
+#define COM_STMT_FETCH 0x1c
 #define COM_RESET_CONNECTION 0x1f
 
 enum { T_DECIMAL = 0, T_TINY = 1, T_SHORT = 2, T_LONG = 3, T_FLOAT = 4,
@@ -833,6 +834,39 @@ static void exch(struct fx *f, uint64_t t)
 	"\"tx\":\"idle\",\"database\":\"shop\",\"user\":\"app\",\"command\":\"COM_QUIT\"," \
 	"\"truncated\":false}\n"
 
+#define EXPECT_METADATA_CACHE \
+	"1000 2000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, name FROM t WHERE id > ?\"," \
+	"\"params\":[],\"statement\":\"3\",\"columns\":[\"id\",\"name\"],\"rows\":0," \
+	"\"rows_sample\":[],\"command_tag\":\"OK, 1 param, 2 columns\",\"error\":null," \
+	"\"tx\":null,\"database\":null,\"user\":null,\"command\":\"COM_STMT_PREPARE\"," \
+	"\"truncated\":false,\"num_params\":1}\n" \
+	"3000 4000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, name FROM t WHERE id > ?\"," \
+	"\"params\":[\"0\"],\"statement\":\"3\",\"columns\":[\"id\",\"name\"],\"rows\":2," \
+	"\"rows_sample\":[[\"1\",\"a\"],[\"2\",null]],\"command_tag\":\"SELECT 2 rows\"," \
+	"\"error\":null,\"tx\":\"idle\",\"database\":null,\"user\":null," \
+	"\"command\":\"COM_STMT_EXECUTE\",\"truncated\":false}\n" \
+	"5000 6000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, name FROM t WHERE id > ?\"," \
+	"\"params\":[\"1\"],\"statement\":\"3\",\"columns\":[\"id\",\"name\"],\"rows\":1," \
+	"\"rows_sample\":[[\"2\",null]],\"command_tag\":\"SELECT 1 row\"," \
+	"\"error\":null,\"tx\":\"idle\",\"database\":null,\"user\":null," \
+	"\"command\":\"COM_STMT_EXECUTE\",\"truncated\":false}\n"
+#define EXPECT_CURSOR_FETCH \
+	"1000 2000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT v FROM big\",\"params\":[]," \
+	"\"statement\":\"5\",\"columns\":[\"v\"],\"rows\":0,\"rows_sample\":[]," \
+	"\"command_tag\":\"OK, 0 params, 1 column\",\"error\":null,\"tx\":null," \
+	"\"database\":null,\"user\":null,\"command\":\"COM_STMT_PREPARE\"," \
+	"\"truncated\":false,\"num_params\":0}\n" \
+	"3000 4000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT v FROM big\",\"params\":[]," \
+	"\"statement\":\"5\",\"columns\":[\"v\"],\"rows\":0,\"rows_sample\":[]," \
+	"\"command_tag\":\"SELECT 0 rows\",\"error\":null,\"tx\":\"idle\"," \
+	"\"database\":null,\"user\":null,\"command\":\"COM_STMT_EXECUTE\"," \
+	"\"truncated\":false,\"cursor\":\"read_only\",\"cursor_open\":true}\n" \
+	"5000 6000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT v FROM big\",\"params\":[]," \
+	"\"statement\":\"5\",\"columns\":[\"v\"],\"rows\":2,\"rows_sample\":[[\"7\"],[\"8\"]]," \
+	"\"command_tag\":\"SELECT 2 rows\",\"error\":null,\"tx\":\"idle\"," \
+	"\"database\":null,\"user\":null,\"command\":\"COM_STMT_FETCH\"," \
+	"\"truncated\":false,\"fetch_rows\":2}\n"
+
 /* ---- the fixtures ---- */
 
 static const char *const attrs1[] = { "_client_name", "libmariadb", "_pid", "123", NULL };
@@ -1247,6 +1281,67 @@ static void fx_query_attributes(struct fx *f)
 	exch(f, 4000);
 }
 
+/* MariaDB's metadata cache (MARIADB_CLIENT_CACHE_METADATA), as
+ * DBD::MariaDB meets it: the PREPARE response defines the columns, then
+ * each EXECUTE's column count says metadata_follows = 0 and no definition
+ * follows. The EXECUTE events show the columns the statement remembers,
+ * its binary rows decoded by the types the PREPARE gave; the second
+ * EXECUTE binds no types (the first one's). Mid-session, without EOF
+ * packets (CLIENT_DEPRECATE_EOF, learnt). */
+static void fx_metadata_cache(struct fx *f)
+{
+	static const struct col q = { "?", T_LONG, 0 };
+	static const struct pv zero[] = { V(T_LONG, "\x00\x00\x00\x00") };
+	static const struct pv one[] = { V(T_LONG, "\x01\x00\x00\x00") };
+
+	cmd_text(f->c, COM_STMT_PREPARE, "SELECT id, name FROM t WHERE id > ?");
+	prep_ok(f->s, 3, 2, 1);
+	coldefs(f->s, coldefs(f->s, 2, 1, &q), 2, c_id_name);
+	exch(f, 1000);
+	exec_pkt(f->c, 3, zero, 1, true);
+	PL(f->s, 1, { mb_lenenc(p, 2); mb_u8(p, 0); }); /* metadata_follows 0 */
+	PL(f->s, 2, { mb_u8(p, 0); mb_u8(p, 0); mb_int(p, 1, 4); mb_lstr(p, "a"); });
+	PL(f->s, 3, { mb_u8(p, 0); mb_u8(p, 1u << (1 + 2)); mb_int(p, 2, 4); });
+	ok_end(f->s, 4);
+	exch(f, 3000);
+	exec_pkt(f->c, 3, one, 1, false);
+	PL(f->s, 1, { mb_lenenc(p, 2); mb_u8(p, 0); });
+	PL(f->s, 2, { mb_u8(p, 0); mb_u8(p, 1u << (1 + 2)); mb_int(p, 2, 4); });
+	ok_end(f->s, 3);
+	exch(f, 5000);
+}
+
+/* A cursor (CURSOR_TYPE_READ_ONLY): the EXECUTE's result set ends after
+ * its definitions (EOF with SERVER_STATUS_CURSOR_EXISTS); the rows come
+ * with COM_STMT_FETCH, whose response names no columns: its event shows
+ * the statement's and decodes the binary rows by their types. Mid-session,
+ * with EOF packets (learnt from the one after the PREPARE response). */
+static void fx_cursor_fetch(struct fx *f)
+{
+	static const struct col cv = { "v", T_LONG, 0 };
+
+	cmd_text(f->c, COM_STMT_PREPARE, "SELECT v FROM big");
+	prep_ok(f->s, 5, 1, 0);
+	coldef(f->s, 2, &cv);
+	eof_pkt(f->s, 3, 0, 0x0002);
+	exch(f, 1000);
+	PL(f->c, 0, {
+		mb_u8(p, COM_STMT_EXECUTE);
+		mb_int(p, 5, 4);
+		mb_u8(p, 0x01);          /* CURSOR_TYPE_READ_ONLY */
+		mb_int(p, 1, 4);
+	});
+	colcount(f->s, 1, 1);
+	coldef(f->s, 2, &cv);
+	eof_pkt(f->s, 3, 0, 0x0042); /* CURSOR_EXISTS | AUTOCOMMIT */
+	exch(f, 3000);
+	PL(f->c, 0, { mb_u8(p, COM_STMT_FETCH); mb_int(p, 5, 4); mb_int(p, 2, 4); });
+	PL(f->s, 1, { mb_u8(p, 0); mb_u8(p, 0); mb_int(p, 7, 4); });
+	PL(f->s, 2, { mb_u8(p, 0); mb_u8(p, 0); mb_int(p, 8, 4); });
+	eof_pkt(f->s, 3, 0, 0x0042);
+	exch(f, 5000);
+}
+
 /* A fixture: the test's name (and seed file's), what builds its bytes,
  * the traced side, and the events expected (body_bytes 64, rows_sample
  * 5). driver_only: not through the real engine (a gap completes a
@@ -1274,6 +1369,8 @@ static const struct fixture fixtures[] = {
 	{ "test_infile_change_user_field_list", fx_infile_change_user_field_list, false, false,
 	  EXPECT_INFILE },
 	{ "test_query_attributes", fx_query_attributes, false, false, EXPECT_QATTR },
+	{ "test_metadata_cache", fx_metadata_cache, false, false, EXPECT_METADATA_CACHE },
+	{ "test_cursor_fetch", fx_cursor_fetch, false, false, EXPECT_CURSOR_FETCH },
 };
 
 /* One fixture (the cmocka state): whole, in pieces, split at every
