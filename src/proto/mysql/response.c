@@ -336,7 +336,7 @@ static enum my_ps my_srv_idle(struct mysql_state *st, struct my_side *sd,
 		*what = P_GREETING;
 		return PS_OK;
 	}
-	if (st->maybe_eof && c0 == 0xfe && len == 5) {
+	if (st->maybe_eof && !sd->strict && c0 == 0xfe && len == 5) {
 		st->maybe_eof = false;
 		*what = P_SSKIP;
 		return PS_OK;
