@@ -186,16 +186,141 @@ static size_t ej_wrap_str(struct mg_ej *e, const char *key, const char *s, size_
 
 /* ---- scalars ---- */
 
+/* 5^0 .. 5^27 (5^27 < 2^63). */
+static const uint64_t ej_pow5[28] = {
+	1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull, 390625ull,
+	1953125ull, 9765625ull, 48828125ull, 244140625ull, 1220703125ull,
+	6103515625ull, 30517578125ull, 152587890625ull, 762939453125ull,
+	3814697265625ull, 19073486328125ull, 95367431640625ull, 476837158203125ull,
+	2384185791015625ull, 11920928955078125ull, 59604644775390625ull,
+	298023223876953125ull, 1490116119384765625ull, 7450580596923828125ull,
+};
+
+/* |d| (finite, not 0) rounded to 20 significant digits, as printf does:
+ * *hi * 10^10 + *lo in [10^19, 10^20) and the decimal exponent *x of its
+ * first digit. Exact integer arithmetic: |d| = m * 2^q, times 10^k =
+ * m * 5^k * 2^(q+k), rounded at the binary point. False where that does
+ * not fit 128 bits (|d| below about 1e-8 or from 1e20) and on an exact tie
+ * (printf has its own rule for those): the caller asks printf. */
+static bool ej_d20(double d, uint64_t *hi, uint64_t *lo, int *x)
+{
+	const unsigned __int128 e19 = (unsigned __int128)10000000000000000000ull;
+	int b, q, xx;
+	uint64_t m = (uint64_t)ldexp(frexp(fabs(d), &b), 53);
+
+	q = b - 53;
+	/* 2^(b-1) <= |d| < 2^b: x is this or one more */
+	xx = (int)floor((b - 1) * 0.30102999566398119521);
+	for (int tries = 0; tries < 3; tries++) {
+		int k = 19 - xx, s = q + k;
+		unsigned __int128 p, n;
+
+		if (k < 0 || k > 27)
+			return false;
+		p = (unsigned __int128)m * ej_pow5[k];
+		if (s >= 0) {
+			if (s > 8)
+				return false;
+			n = p << s;
+		} else {
+			unsigned __int128 rem, half;
+
+			s = -s;
+			if (s > 120)
+				return false;
+			n = p >> s;
+			rem = p - (n << s);
+			half = (unsigned __int128)1 << (s - 1);
+			if (rem == half)
+				return false;
+			if (rem > half)
+				n++;
+		}
+		if (n >= e19 * 10) {
+			xx++;
+			continue;
+		}
+		if (n < e19) {
+			xx--;
+			continue;
+		}
+		*hi = (uint64_t)(n / 10000000000ull);
+		*lo = (uint64_t)(n % 10000000000ull);
+		*x = xx;
+		return true;
+	}
+	return false;
+}
+
+/* Trailing zeros of v (not 0) in decimal. */
+static int ej_tz(uint64_t v)
+{
+	int n = 0;
+
+	while (v % 10 == 0) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
 /* The length of printf's "%.20g" of a finite d, plus the ".0" libbson
- * adds when that has no '.' or exponent. */
+ * adds when that has no '.' or exponent. By hand (ej_d20, then %g's
+ * layout: fixed for exponents -4..19, trailing zeros dropped), else
+ * printf itself. */
 static size_t ej_g20_len(double d)
 {
 	char b[48];
-	int k = snprintf(b, sizeof(b), "%.20g", d);
+	uint64_t hi, lo;
+	size_t neg = signbit(d) ? 1 : 0;
+	int k, x, sd;
 
+	if (d == 0)
+		return neg + 3; /* "0.0" */
+	if (ej_d20(d, &hi, &lo, &x)) {
+		sd = 20 - (lo ? ej_tz(lo) : 10 + ej_tz(hi)); /* significant digits */
+		if (x < -4 || x >= 20) /* d[.ddd]e-0X */
+			return neg + 1 + (sd > 1 ? (size_t)sd : 0) + 4;
+		if (x < 0) /* 0.000ddd */
+			return neg + 2 + (size_t)(-x - 1) + (size_t)sd;
+		/* ddd[.ddd], or ddd and libbson's ".0" */
+		return neg + (size_t)x + 1 + (sd > x + 1 ? 1 + (size_t)(sd - x - 1) : 2);
+	}
+	k = snprintf(b, sizeof(b), "%.20g", d);
 	if (k < 0)
 		return 0;
 	return (size_t)k + (strspn(b, "0123456789-") == (size_t)k ? 2 : 0);
+}
+
+/* Whether the event writer's text t of a finite, non-integer d reads back
+ * as d (strtod(t) == d). Its usual form "[-]ddd.d[d[d]]" is the decimal
+ * m/1000: while m fits 53 bits, m / 1000.0 rounds it as strtod does (both
+ * correctly), without the strtod; any other text goes through strtod. */
+static bool ej_reads_back(const char *t, double d)
+{
+	const char *p = t + (*t == '-');
+	uint64_t m = 0;
+	int nd = 0, fd = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++, nd++) {
+		if (nd == 15)
+			return strtod(t, NULL) == d;
+		m = m * 10 + (uint64_t)(*p - '0');
+	}
+	if (!nd || *p++ != '.')
+		return strtod(t, NULL) == d;
+	for (; *p >= '0' && *p <= '9'; p++, fd++) {
+		if (fd == 3)
+			return strtod(t, NULL) == d;
+		m = m * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p || !fd)
+		return strtod(t, NULL) == d;
+	for (; fd < 3; fd++)
+		m *= 10;
+	if (m > (1ull << 53))
+		return strtod(t, NULL) == d;
+	return (*t == '-' ? -(double)m : (double)m) / 1000.0 == d;
 }
 
 /* A double. Non-finite: {"$numberDouble": "NaN" | "Infinity" |
@@ -219,7 +344,7 @@ static void ej_double(struct mg_ej *e, double d)
 	m = ej_mark(e);
 	at = w->len + ej_comma(w);
 	adi_jw_double(w, d);
-	if (d != trunc(d) && !w->err && strtod(w->buf + at, NULL) != d) {
+	if (d != trunc(d) && !w->err && !ej_reads_back(w->buf + at, d)) {
 		char s[40];
 
 		for (int p = 15; p <= 17; p++) {
