@@ -15,9 +15,9 @@
 /* ---- BSON documents as JSON ----
  *
  * Every document is checked before it is shown: nesting at most
- * MG_MAX_DEPTH levels (walked here with libbson's iterator, so libbson's own
- * recursion stays bounded), then bson_validate (UTF-8, NULs allowed in
- * strings). ejson.c writes it as the relaxed Extended JSON libbson gives, as json.c
+ * MG_MAX_DEPTH levels, and what bson_validate (UTF-8, NULs allowed in
+ * strings) accepts, in one walk with libbson's iterator (mg_check).
+ * ejson.c writes it as the relaxed Extended JSON libbson gives, as json.c
  * read it back and wrote it compact.
  *
  * Bound: a document is shown whole when libbson's text of it is under
@@ -38,9 +38,26 @@
  * survive that is written as {"$numberDouble": "<shortest exact text>"},
  * the canonical Extended JSON form, so no value is silently rounded. */
 
+/* s[0..n) is UTF-8 as bson_utf8_validate reads it (nul: NULs allowed;
+ * keys, checked without, hold none). ASCII without a call. */
+static bool mg_utf8_ok(const char *s, size_t n, bool nul)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((uint8_t)s[i] & 0x80)
+			return bson_utf8_validate(s, n, nul);
+	return true;
+}
+
 /* The deepest nesting of doc (0: no sub-document), or -1 when deeper than
- * MG_MAX_DEPTH or malformed. */
-static int mg_depth(const bson_t *doc, int depth)
+ * MG_MAX_DEPTH, malformed, or refused by libbson 1.23's bson_validate
+ * (UTF-8, NULs allowed), which is done along the same walk: check says
+ * it reads this document. It reads the members in turn and refuses the
+ * document at corrupt bytes or a key that is not UTF-8; a string (code,
+ * symbol, regex, DBPointer collection) that is not UTF-8, or code with
+ * scope once its scope is checked, ends its reading of that document
+ * without a word: the members after are not checked (libbson's visitor
+ * stops there). */
+static int mg_check(const bson_t *doc, int depth, bool check)
 {
 	bson_iter_t it;
 	int deepest = depth;
@@ -49,41 +66,76 @@ static int mg_depth(const bson_t *doc, int depth)
 		return -1;
 	while (bson_iter_next(&it)) {
 		const uint8_t *data = NULL;
-		uint32_t len = 0, code_len;
-		const char *code;
+		uint32_t len = 0, n = 0;
+		const char *str = NULL;
+		const bson_oid_t *oid;
+		bool sub_check = check, scope = false;
 		bson_t sub;
 		int d;
 
-		if (BSON_ITER_HOLDS_DOCUMENT(&it))
-			bson_iter_document(&it, &len, &data);
-		else if (BSON_ITER_HOLDS_ARRAY(&it))
-			bson_iter_array(&it, &len, &data);
-		else if (BSON_ITER_HOLDS_CODEWSCOPE(&it))
-			code = bson_iter_codewscope(&it, &code_len, &len, &data);
-		else
-			continue;
-		(void)code;
-		if (!data || !bson_init_static(&sub, data, len))
+		if (check && *bson_iter_key(&it) &&
+		    !mg_utf8_ok(bson_iter_key(&it), it.d1 - it.key - 1, false))
 			return -1;
-		d = mg_depth(&sub, depth + 1);
+		switch (bson_iter_type(&it)) {
+		case BSON_TYPE_DOCUMENT:
+			bson_iter_document(&it, &len, &data);
+			break;
+		case BSON_TYPE_ARRAY:
+			bson_iter_array(&it, &len, &data);
+			break;
+		case BSON_TYPE_CODEWSCOPE:
+			str = bson_iter_codewscope(&it, &n, &len, &data);
+			scope = check = check && mg_utf8_ok(str, n, true);
+			sub_check = check; /* the scope, whole, if the code passed */
+			break;
+		case BSON_TYPE_UTF8:
+			str = bson_iter_utf8(&it, &n);
+			break;
+		case BSON_TYPE_CODE:
+			str = bson_iter_code(&it, &n);
+			break;
+		case BSON_TYPE_SYMBOL:
+			str = bson_iter_symbol(&it, &n);
+			break;
+		case BSON_TYPE_REGEX:
+			str = bson_iter_regex(&it, NULL);
+			n = (uint32_t)strlen(str);
+			break;
+		case BSON_TYPE_DBPOINTER:
+			bson_iter_dbpointer(&it, &n, &str, &oid);
+			break;
+		default:
+			break;
+		}
+		if (!data) {
+			if (check && str && !mg_utf8_ok(str, n, true))
+				check = false;
+			continue;
+		}
+		if (!bson_init_static(&sub, data, len))
+			return -1;
+		d = mg_check(&sub, depth + 1, sub_check);
 		if (d < 0)
 			return -1;
 		if (d > deepest)
 			deepest = d;
+		if (scope)
+			check = false;
 	}
+	if (check && it.err_off)
+		return -1; /* corrupt where bson_validate reads */
 	return deepest;
 }
 
 /* mg_doc_ok(): see mg.h. */
 bool mg_doc_ok(const bson_t *doc, bool *deep)
 {
-	size_t off;
-	int d = mg_depth(doc, 0);
+	int d = mg_check(doc, 0, true);
 
 	if (d < 0)
 		return false;
 	*deep = d >= MG_JSON_DEPTH;
-	return bson_validate(doc, BSON_VALIDATE_UTF8 | BSON_VALIDATE_UTF8_ALLOW_NULL, &off);
+	return true;
 }
 
 /* The size of the current member as libbson writes it (`"key" : value, `),
