@@ -19,7 +19,7 @@
  * document nested deeper never parsed, so it was never shown. */
 #define EJ_PARSE_DEPTH 64
 
-/* Keys of an object kept for the repeated-key check (struct ej_keys). */
+/* Keys of an object kept on the stack for the repeated-key check. */
 #define EJ_KEYS 16
 
 /* The length of a literal: libbson's templates are written out below as
@@ -182,6 +182,21 @@ static size_t ej_wrap_str(struct mg_ej *e, const char *key, const char *s, size_
 	k = ej_str(e, s, n);
 	ej_unwrap(e);
 	return k;
+}
+
+/* A string value, or one wrapped {"<key>":"..."} ($code, $symbol): its
+ * bytes checked as libbson and json.c take them, nothing written when
+ * libbson's text passes the limit with it. */
+static void ej_string(struct mg_ej *e, const char *key, const char *s, size_t n)
+{
+	ej_text(e, s, n, true);
+	if (!ej_room(e, n))
+		return;
+	if (!key)
+		ej_add(e, ej_str(e, s, n) + 2);
+	else
+		ej_add(e, EJ_LIT("{ \"") + strlen(key) + EJ_LIT("\" : \"") +
+			  ej_wrap_str(e, key, s, n) + EJ_LIT("\" }"));
 }
 
 /* ---- scalars ---- */
@@ -661,9 +676,7 @@ static void ej_value(struct mg_ej *e, const bson_iter_t *it, const char *const *
 		break;
 	case BSON_TYPE_UTF8:
 		s = bson_iter_utf8(it, &n);
-		ej_text(e, s, n, true);
-		if (ej_room(e, n))
-			ej_add(e, ej_str(e, s, n) + 2);
+		ej_string(e, NULL, s, n);
 		break;
 	case BSON_TYPE_DOCUMENT:
 	case BSON_TYPE_ARRAY:
@@ -698,17 +711,11 @@ static void ej_value(struct mg_ej *e, const bson_iter_t *it, const char *const *
 		break;
 	case BSON_TYPE_CODE:
 		s = bson_iter_code(it, &n);
-		ej_text(e, s, n, true);
-		if (ej_room(e, n))
-			ej_add(e, EJ_LIT("{ \"$code\" : \"") + ej_wrap_str(e, "$code", s, n) +
-				  EJ_LIT("\" }"));
+		ej_string(e, "$code", s, n);
 		break;
 	case BSON_TYPE_SYMBOL:
 		s = bson_iter_symbol(it, &n);
-		ej_text(e, s, n, true);
-		if (ej_room(e, n))
-			ej_add(e, EJ_LIT("{ \"$symbol\" : \"") + ej_wrap_str(e, "$symbol", s, n) +
-				  EJ_LIT("\" }"));
+		ej_string(e, "$symbol", s, n);
 		break;
 	case BSON_TYPE_CODEWSCOPE:
 		ej_codewscope(e, it);
@@ -852,47 +859,70 @@ static void ej_member_dup(struct mg_ej *e, const bson_t *doc, const bson_iter_t 
 	e->len = len;
 }
 
-static unsigned ej_hash(const char *k, size_t n)
+/* FNV-1a of a key. */
+static uint32_t ej_hash(const char *k, size_t n)
 {
-	unsigned h = (unsigned)n * 31u;
+	uint32_t h = 2166136261u;
 
-	if (n)
-		h += (uint8_t)k[0] * 7u + (uint8_t)k[n / 2] * 131u + (uint8_t)k[n - 1];
-	return (h ^ h >> 8) & 255;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)k[i]) * 16777619u;
+	return h;
 }
 
-/* The keys of an object so far: a 256-bit filter, and the first EJ_KEYS
- * of them to confirm a hit against (past those, the BSON is read again). */
+struct ej_key {
+	const char *k;
+	uint32_t klen, h;
+};
+
+/* The keys of an object so far, for the repeated-key check: a 256-bit
+ * filter of their hashes, the first EJ_KEYS on the stack, the others on
+ * the heap (a wide object is checked in linear time, not quadratic). */
 struct ej_keys {
 	uint64_t seen[4];
-	const char *k[EJ_KEYS];
-	size_t klen[EJ_KEYS];
-	size_t n;
+	struct ej_key in[EJ_KEYS];
+	struct ej_key *more;
+	size_t n, cap;  /* keys noted; room in more */
+	bool lost;      /* out of memory: later keys are looked for in the BSON */
 };
+
+static struct ej_key *ej_key_at(struct ej_keys *ks, size_t i)
+{
+	return i < EJ_KEYS ? &ks->in[i] : &ks->more[i - EJ_KEYS];
+}
 
 /* The key of the member at it was seen before in doc; else it is noted. */
 static bool ej_repeats(struct ej_keys *ks, const bson_t *doc, const bson_iter_t *it)
 {
-	const char *k = bson_iter_key(it);
-	size_t klen = it->d1 - it->key - 1;
-	unsigned h = ej_hash(k, klen);
+	struct ej_key key = { bson_iter_key(it), it->d1 - it->key - 1, 0 };
+	unsigned b;
 
-	if (ks->seen[h >> 6] >> (h & 63) & 1) {
-		if (ks->n > EJ_KEYS) {
-			if (ej_earlier(doc, it, k, klen))
+	key.h = ej_hash(key.k, key.klen);
+	b = key.h & 255;
+	if (ks->seen[b >> 6] >> (b & 63) & 1) {
+		if (ks->lost && ej_earlier(doc, it, key.k, key.klen))
+			return true;
+		for (size_t i = 0; i < ks->n; i++) {
+			const struct ej_key *o = ej_key_at(ks, i);
+
+			if (o->h == key.h && o->klen == key.klen && !memcmp(o->k, key.k, key.klen))
 				return true;
-		} else {
-			for (size_t i = 0; i < ks->n; i++)
-				if (ks->klen[i] == klen && !memcmp(ks->k[i], k, klen))
-					return true;
 		}
 	}
-	ks->seen[h >> 6] |= 1ull << (h & 63);
-	if (ks->n < EJ_KEYS) {
-		ks->k[ks->n] = k;
-		ks->klen[ks->n] = klen;
+	ks->seen[b >> 6] |= 1ull << (b & 63);
+	if (ks->lost)
+		return false;
+	if (ks->n >= EJ_KEYS && ks->n - EJ_KEYS == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 64;
+		struct ej_key *more = realloc(ks->more, cap * sizeof(*more));
+
+		if (!more) {
+			ks->lost = true;
+			return false;
+		}
+		ks->more = more;
+		ks->cap = cap;
 	}
-	ks->n++;
+	*ej_key_at(ks, ks->n++) = key;
 	return false;
 }
 
@@ -911,8 +941,10 @@ static bool ej_members(struct mg_ej *e, const bson_t *doc, bool top, const char 
 		e->unparsable = true;
 		return true;
 	}
-	ks.n = 0;
 	memset(ks.seen, 0, sizeof(ks.seen));
+	ks.more = NULL;
+	ks.n = ks.cap = 0;
+	ks.lost = false;
 	ej_open(e);
 	adi_jw_obj(e->w);
 	while (!ej_over(e) && bson_iter_next(&it)) {
@@ -924,6 +956,7 @@ static bool ej_members(struct mg_ej *e, const bson_t *doc, bool top, const char 
 			continue;
 		}
 		if (ej_repeats(&ks, doc, &it)) {
+			free(ks.more);
 			ej_drop(e, m0);
 			e->len = len0;
 			return false;
@@ -931,6 +964,7 @@ static bool ej_members(struct mg_ej *e, const bson_t *doc, bool top, const char 
 		ej_key(e, k, klen, n++);
 		ej_shown(e, &it, k, klen, rk, sak);
 	}
+	free(ks.more);
 	if (it.err_off)
 		e->fail = true;
 	adi_jw_obj_end(e->w);
