@@ -338,6 +338,126 @@ static bool ej_reads_back(const char *t, double d)
 	return (*t == '-' ? -(double)m : (double)m) / 1000.0 == d;
 }
 
+/* The sign of a * 2^ea - b * 2^eb (a, b below 2^112): the side that
+ * would not fit 128 bits once shifted is the larger. */
+static int ej_cmp(unsigned __int128 a, int ea, unsigned __int128 b, int eb)
+{
+	const unsigned __int128 max = ~(unsigned __int128)0;
+
+	if (ea > eb) {
+		int s = ea - eb;
+
+		if (a && (s >= 112 || a > max >> s))
+			return 1;
+		a <<= s;
+	} else if (eb > ea) {
+		int s = eb - ea;
+
+		if (b && (s >= 112 || b > max >> s))
+			return -1;
+		b <<= s;
+	}
+	return a > b ? 1 : a < b ? -1 : 0;
+}
+
+/* The decimal q * 10^j reads back (round to nearest, ties to even) as
+ * the normal double d: it lies between the midpoints to d's neighbours.
+ * Both sides times 10^-j when j < 0, so all stays integer. */
+static bool ej_nearest(double d, uint64_t q, int j)
+{
+	int b, k = j < 0 ? -j : 0, t;
+	uint64_t m = (uint64_t)ldexp(frexp(fabs(d), &b), 53);
+	unsigned __int128 da = q, p5 = ej_pow5[k], up = 2 * (unsigned __int128)m + 1, lo;
+	int de = 0, lo_t, c;
+
+	if (j > 0) {
+		da *= ej_pow5[j];
+		de = j;
+	}
+	t = b - 53 - 1 + k;         /* the midpoints' power of 2 */
+	if (m == 1ull << 52) {      /* a binade's first: the neighbour below is nearer */
+		lo = 4 * (unsigned __int128)m - 1;
+		lo_t = t - 1;
+	} else {
+		lo = 2 * (unsigned __int128)m - 1;
+		lo_t = t;
+	}
+	c = ej_cmp(da, de, up * p5, t);
+	if (c > 0 || (c == 0 && (m & 1)))
+		return false;
+	c = ej_cmp(da, de, lo * p5, lo_t);
+	return c > 0 || (c == 0 && !(m & 1));
+}
+
+/* printf's "%.<p>g" of d for the first p of 15, 16, 17 whose text reads
+ * back as d (the canonical form of a double the writer would round), by
+ * hand: each p-digit rounding from the exact 20-digit one (exact unless
+ * its dropped digits are exactly a half), read back by ej_nearest, laid
+ * out as %g does (fixed for exponents -4..p-1, trailing zeros dropped).
+ * False (printf decides) where ej_d20 cannot help, or on that half. */
+static bool ej_shortest(double d, char *out)
+{
+	static const uint64_t p10[] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull };
+	uint64_t hi, lo;
+	int x;
+
+	if (fabs(d) < 0x1p-1022 || !ej_d20(d, &hi, &lo, &x))
+		return false;
+	for (int p = 15; p <= 17; p++) {
+		unsigned __int128 n = (unsigned __int128)hi * 10000000000ull + lo;
+		uint64_t div = p10[20 - p], q = (uint64_t)(n / div), r = (uint64_t)(n % div);
+		uint64_t top = 1;
+		int xp = x, sd;
+		char dig[24], *o = out;
+
+		if (r == div / 2)
+			return false;
+		if (r > div / 2)
+			q++;
+		for (int i = 0; i < p; i++)
+			top *= 10;
+		if (q == top) { /* 9.99... rounded up to 10.0 */
+			q /= 10;
+			xp++;
+		}
+		if (!ej_nearest(d, q, xp - (p - 1)))
+			continue;
+		for (int i = p - 1; i >= 0; i--, q /= 10)
+			dig[i] = (char)('0' + q % 10);
+		for (sd = p; dig[sd - 1] == '0'; sd--)
+			;
+		if (signbit(d))
+			*o++ = '-';
+		if (xp < -4 || xp >= p) {
+			*o++ = dig[0];
+			if (sd > 1) {
+				*o++ = '.';
+				memcpy(o, dig + 1, (size_t)sd - 1);
+				o += sd - 1;
+			}
+			o += sprintf(o, "e%c%02d", xp < 0 ? '-' : '+', xp < 0 ? -xp : xp);
+		} else if (xp >= 0) {
+			memcpy(o, dig, (size_t)xp + 1);
+			o += xp + 1;
+			if (sd > xp + 1) {
+				*o++ = '.';
+				memcpy(o, dig + xp + 1, (size_t)(sd - xp - 1));
+				o += sd - xp - 1;
+			}
+		} else {
+			*o++ = '0';
+			*o++ = '.';
+			for (int i = 0; i < -xp - 1; i++)
+				*o++ = '0';
+			memcpy(o, dig, (size_t)sd);
+			o += sd;
+		}
+		*o = '\0';
+		return true;
+	}
+	return false;
+}
+
 /* A double. Non-finite: {"$numberDouble": "NaN" | "Infinity" |
  * "-Infinity"} (libbson's relaxed form). Finite: libbson's "%.20g" read
  * back is d itself; the event writer keeps 3 decimals, so a d that does
@@ -362,10 +482,12 @@ static void ej_double(struct mg_ej *e, double d)
 	if (d != trunc(d) && !w->err && !ej_reads_back(w->buf + at, d)) {
 		char s[40];
 
-		for (int p = 15; p <= 17; p++) {
-			snprintf(s, sizeof(s), "%.*g", p, d);
-			if (strtod(s, NULL) == d)
-				break;
+		if (!ej_shortest(d, s)) {
+			for (int p = 15; p <= 17; p++) {
+				snprintf(s, sizeof(s), "%.*g", p, d);
+				if (strtod(s, NULL) == d)
+					break;
+			}
 		}
 		/* after json.c's parse: not a level the parser saw */
 		mg_jw_back(w, m.len, m.depth);
