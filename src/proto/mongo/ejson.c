@@ -338,8 +338,8 @@ static bool ej_reads_back(const char *t, double d)
 	return (*t == '-' ? -(double)m : (double)m) / 1000.0 == d;
 }
 
-/* The sign of a * 2^ea - b * 2^eb (a, b below 2^112): the side that
- * would not fit 128 bits once shifted is the larger. */
+/* The sign of a * 2^ea - b * 2^eb: both brought to the smaller exponent;
+ * a side that would not fit 128 bits then is the larger. */
 static int ej_cmp(unsigned __int128 a, int ea, unsigned __int128 b, int eb)
 {
 	const unsigned __int128 max = ~(unsigned __int128)0;
@@ -347,13 +347,13 @@ static int ej_cmp(unsigned __int128 a, int ea, unsigned __int128 b, int eb)
 	if (ea > eb) {
 		int s = ea - eb;
 
-		if (a && (s >= 112 || a > max >> s))
+		if (a && (s >= 128 || a > max >> s))
 			return 1;
 		a <<= s;
 	} else if (eb > ea) {
 		int s = eb - ea;
 
-		if (b && (s >= 112 || b > max >> s))
+		if (b && (s >= 128 || b > max >> s))
 			return -1;
 		b <<= s;
 	}
@@ -362,7 +362,8 @@ static int ej_cmp(unsigned __int128 a, int ea, unsigned __int128 b, int eb)
 
 /* The decimal q * 10^j reads back (round to nearest, ties to even) as
  * the normal double d: it lies between the midpoints to d's neighbours.
- * Both sides times 10^-j when j < 0, so all stays integer. */
+ * Both sides times 10^-j when j < 0, so all stays integer (|j| <= 27:
+ * ej_pow5; below 2^117 before the shifts). */
 static bool ej_nearest(double d, uint64_t q, int j)
 {
 	int b, k = j < 0 ? -j : 0, t;
@@ -401,7 +402,9 @@ static bool ej_shortest(double d, char *out)
 	uint64_t hi, lo;
 	int x;
 
-	if (fabs(d) < 0x1p-1022 || !ej_d20(d, &hi, &lo, &x))
+	/* normal doubles only; ej_d20's exponents (-8..19) keep each try's
+	 * power of ten within ej_nearest's */
+	if (fabs(d) < 0x1p-1022 || !ej_d20(d, &hi, &lo, &x) || x < -8)
 		return false;
 	for (int p = 15; p <= 17; p++) {
 		unsigned __int128 n = (unsigned __int128)hi * 10000000000ull + lo;
