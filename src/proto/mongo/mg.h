@@ -15,6 +15,7 @@
  *             redacted: a message's fields
  *   ejson.c   a BSON document written as JSON (libbson's relaxed Extended
  *             JSON, as the decoder has always shown it) in one pass
+ *   decimal.c doubles' decimal texts (printf's, computed exactly)
  *   stitch.c  pairing by requestID / responseTo, exhaust streams, the
  *             mongo_command event, stitch()
  *
@@ -150,6 +151,21 @@ void mg_req_fields(const struct adi_proto_cfg *cfg, const struct mg_side *sd,
 		   const struct mg_dec *d, struct adi_jw *w, struct adi_jw *tmp);
 void mg_reply_fields(const struct adi_proto_cfg *cfg, const struct mg_side *sd,
 		     const struct mg_dec *d, struct adi_jw *w, struct adi_jw *tmp);
+
+/* ---- decimal.c ---- */
+
+/* Room for the texts below. */
+#define MG_DBL_TEXT 40
+
+/* The length of libbson's relaxed text of a finite double: printf's
+ * "%.20g", plus ".0" when that is all digits. */
+size_t mg_dbl_g20_len(double d);
+/* The text t (the event writer's, of a finite non-integer d) reads back
+ * as d: strtod(t) == d. */
+bool mg_dbl_reads_back(const char *t, double d);
+/* Into out (MG_DBL_TEXT bytes): printf's "%.<p>g" of the finite d for the
+ * first p of 15, 16, 17 whose text reads back as d ("%.17g" always does). */
+void mg_dbl_canonical(double d, char *out);
 
 /* ---- ejson.c ---- */
 
