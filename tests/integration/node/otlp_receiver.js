@@ -5,7 +5,9 @@
 // bodies with decode(), OTLP/JSON bodies with verify() + fromObject() after
 // the hex ids are turned into bytes, as the OTLP/JSON spec defines them.
 //
-// usage: node otlp_receiver.js PORT OUT.jsonl [ok|503-then-200|hang]
+// usage: node otlp_receiver.js PORT OUT.jsonl [ok|503-then-200|hang|discard]
+// (discard: answers 200 without decoding and writes one line per request
+// with its size only: bench/export.sh)
 // Prints "listening PORT" once ready. Each request is one line of OUT:
 // {path, status, encoding, gzip, items: [span or log, flattened]} or
 // {path, status, error} when the body could not be decoded.
@@ -136,6 +138,12 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     count++;
     if (mode === 'hang') return; // never answers
+    if (mode === 'discard') {
+      res.writeHead(200);
+      res.end();
+      fs.writeSync(out, JSON.stringify({ path: req.url, bytes: chunks.reduce((a, c) => a + c.length, 0) }) + '\n');
+      return;
+    }
     let body = Buffer.concat(chunks);
     const rec = { path: req.url, n: count, gzip: req.headers['content-encoding'] === 'gzip',
       encoding: req.headers['content-type'], header: req.headers['x-adi-test'] || null };
