@@ -36,6 +36,7 @@ cat > "$TMP/work.py" <<PY
 import http.client, http.server, os, threading
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each exchange waits for a delayed ACK
     def do_GET(self):
         b = b'{"ok":true,"items":[1,2,3]}'
         self.send_response(200); self.send_header("Content-Type", "application/json")
