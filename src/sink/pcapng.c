@@ -268,12 +268,39 @@ static int ep_cmp(const struct adi_endpoint *x, const struct adi_endpoint *y)
 	return c ? c : (int)x->port - (int)y->port;
 }
 
-static bool ep_usable(const struct adi_endpoint *e)
+/* any_addr: a UDP socket bound to the wildcard address sends from it as
+ * far as the records know */
+static bool ep_usable(const struct adi_endpoint *e, bool any_addr)
 {
 	static const uint8_t zero[16];
 
 	return (e->family == AF_INET || e->family == AF_INET6) && e->port &&
-	       memcmp(e->addr, zero, e->family == AF_INET ? 4 : 16);
+	       (any_addr || memcmp(e->addr, zero, e->family == AF_INET ? 4 : 16));
+}
+
+/* A datagram's peer as its call named it (sendto's dest_addr, recvfrom's
+ * src_addr, a msghdr's msg_name): a sockaddr in path2 (raw_event.h);
+ * false when the call named none (a connected socket: sk has it). */
+static bool dgram_peer(const struct adi_raw_event *ev, struct adi_endpoint *ep)
+{
+	const uint8_t *sa = (const uint8_t *)ev->path2;
+	size_t n = ev->f.path2_len;
+	uint16_t fam;
+
+	if (!sa || n < 2)
+		return false;
+	memcpy(&fam, sa, 2);
+	memset(ep, 0, sizeof(*ep));
+	ep->port = (uint16_t)(sa[2] << 8 | sa[3]);
+	if (fam == AF_INET && n >= 8) {
+		memcpy(ep->addr, sa + 4, 4);
+	} else if (fam == AF_INET6 && n >= 24) {
+		memcpy(ep->addr, sa + 8, 16);
+	} else {
+		return false;
+	}
+	ep->family = fam;
+	return true;
 }
 
 /* The flow of a socket event (created when create), and the direction of
@@ -287,7 +314,8 @@ static struct flow *flow_of(struct adi_pcapng *p, const struct adi_raw_fixed *f,
 	struct flow *fl;
 	int c;
 
-	if (!ep_usable(lo) || !ep_usable(re) || lo->family != re->family)
+	if (!ep_usable(lo, f->transport == ADI_TR_UDP) || !ep_usable(re, false) ||
+	    lo->family != re->family)
 		return NULL;
 	c = ep_cmp(lo, re);
 	a = c <= 0 ? lo : re;
@@ -383,10 +411,25 @@ static uint64_t bytes_hash(const uint8_t *b, size_t n, uint64_t size)
 
 static void io(struct adi_pcapng *p, const struct adi_raw_event *ev)
 {
-	const struct adi_raw_fixed *f = &ev->f;
+	struct adi_raw_fixed fx = ev->f;
+	const struct adi_raw_fixed *f = &fx;
 	bool out = f->dir == ADI_DIR_OUT;
 	int lo_dir, dir;
-	struct flow *fl = flow_of(p, f, true, &lo_dir);
+	struct flow *fl;
+
+	if (fx.transport == ADI_TR_UDP) {
+		static const uint8_t zero[16], lo6[16] = { [15] = 1 };
+
+		dgram_peer(ev, &fx.remote);
+		/* a wildcard-bound socket talking to loopback sends from the
+		 * loopback address: the other end's view of the same flow */
+		if (fx.local.family == fx.remote.family &&
+		    !memcmp(fx.local.addr, zero, sizeof(zero)) &&
+		    (fx.remote.family == AF_INET ? fx.remote.addr[0] == 127
+						 : !memcmp(fx.remote.addr, lo6, 16)))
+			memcpy(fx.local.addr, fx.remote.addr, sizeof(fx.local.addr));
+	}
+	fl = flow_of(p, f, true, &lo_dir);
 	struct dirst *d;
 	struct who w = who_of(f, out);
 	const uint8_t *data = (f->flags & ADI_RAW_NOPAYLOAD) ? NULL : ev->data;

@@ -1,6 +1,7 @@
 """Exports (docs/export.md) of a real traced workload: curl against nginx, psql
 against PostgreSQL, the mariadb client against MariaDB, redis-cli against
-redis-server, all private servers on loopback, traced once with
+redis-server, dig against dnsmasq, all private servers on loopback, traced
+once with
 --otlp (a receiver decoding protobuf with the official OpenTelemetry proto
 definitions, tests/integration/node/otlp_receiver.js), --save-raw and
 --pcapng. Then: the spans against the events (attributes by the semantic
@@ -8,8 +9,8 @@ conventions, resource, parent ids from a W3C traceparent and from
 parent_id when events carry one); the same trace exported as OTLP/JSON; a
 receiver answering 503 then 200 (retried) and one that never answers (no
 hang, counted loss); the pcapng read by tshark, whose own dissectors must
-find the same HTTP requests, PostgreSQL and MySQL queries and Redis
-commands as our events, and capinfos; the Perfetto JSON checked against the
+find the same HTTP requests, PostgreSQL and MySQL queries, Redis
+commands and DNS queries as our events, and capinfos; the Perfetto JSON checked against the
 trace-event format's structure."""
 import collections
 import json
@@ -28,6 +29,7 @@ import adi  # noqa: E402
 import dbservers  # noqa: E402
 from test_http import Nginx  # noqa: E402
 from test_redis import RedisServer  # noqa: E402
+from test_dns import free_udp_tcp_port, write_zone  # noqa: E402
 
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
 RECEIVER = os.path.join(NODE_DIR, "otlp_receiver.js")
@@ -82,6 +84,12 @@ class Workload:
         self.pg = dbservers.Postgres()
         self.my = dbservers.MariaDB()
         self.redis = RedisServer()
+        self.dns_port = free_udp_tcp_port()
+        os.makedirs(os.path.join(self.dir, "dns"))
+        self.dnsmasq = subprocess.Popen(
+            ["dnsmasq", "-C", write_zone(os.path.join(self.dir, "dns"), self.dns_port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        adi.wait_port(self.dns_port)
         self.recv = Receiver()
         self.trace = os.path.join(self.dir, "trace.jsonl")
         self.raw = os.path.join(self.dir, "trace.raw")
@@ -96,6 +104,8 @@ class Workload:
             shlex.join(self.redis.cli_argv("set", "exportkey", "v1")) + " >/dev/null",
             shlex.join(self.redis.cli_argv("get", "exportkey")) + " >/dev/null",
             shlex.join(self.redis.cli_argv("incr", "exportkey")) + " >/dev/null 2>&1",
+            f"dig @127.0.0.1 -p {self.dns_port} +tries=1 +time=5 host.example.test A >/dev/null",
+            f"dig @127.0.0.1 -p {self.dns_port} +tries=1 +time=5 nope.example.test A >/dev/null",
             "true",
         ])
         argv = [adi.BIN, "run", "--format", "json", "-o", self.trace, "--backend", adi.BACKEND,
@@ -113,6 +123,8 @@ class Workload:
             except Exception:  # noqa: BLE001 - the others still stop
                 pass
         self.nginx.stop()
+        self.dnsmasq.terminate()
+        self.dnsmasq.wait(10)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def proto_events(self, kind=None):
@@ -254,12 +266,33 @@ class Otlp(adi.TraceTest):
         self.assertEqual(incr["status"]["code"], 2)
         self.assertEqual(incr["attributes"]["db.response.status_code"], "ERR")
 
+    def test_dns_spans(self):
+        ev = [e for e in W.proto_events("dns_query") if e["conn"]["role"] == "client"]
+        self.assertEqual([(e["name"], e["qtype"], e["rcode"]) for e in ev],
+                         [("host.example.test", "A", "NOERROR"),
+                          ("nope.example.test", "A", "NXDOMAIN")])
+        ok, nx = (self.span_of(e) for e in ev)
+        for s, e in ((ok, ev[0]), (nx, ev[1])):
+            a = s["attributes"]
+            self.assertEqual(s["name"], "DNS A")
+            self.assertEqual(s["kind"], 3)
+            self.assertEqual(a["dns.question.name"], e["name"])
+            self.assertEqual(a["dns.question.type"], "A")
+            self.assertEqual(a["network.transport"], "udp")
+            self.assertEqual(a["server.port"], W.dns_port)
+            self.assertEqual(a["adi.dns.id"], e["id"])
+        self.assertEqual(ok["attributes"]["dns.answers"], ["127.0.0.1"])
+        self.assertEqual(ok["status"]["code"], 0)
+        self.assertEqual(nx["status"]["code"], 2)
+        self.assertEqual(nx["attributes"]["error.type"], "NXDOMAIN")
+
     def test_parent_ids(self):
         """Spans are roots of their own trace, unless a traceparent said
         otherwise or (request trees) the event names its parent_id: then the
         span is the child of its parent's span, in its parent's trace."""
         spans = by_start(W.recv.items("span"))
-        by_id = {e["id"]: e for e in W.events if "id" in e}
+        # dns_query's "id" is its transaction id, not an event id
+        by_id = {e["id"]: e for e in W.events if "id" in e and e["kind"] != "dns_query"}
         for e in W.proto_events():
             s = self.span_of(e, spans)
             self.assertRegex(s["traceId"], "^[0-9a-f]{32}$")
@@ -355,7 +388,8 @@ class Otlp(adi.TraceTest):
 
 def tshark(pcap, *args):
     ports = ["-d", f"tcp.port=={W.nginx.port},http", "-d", f"tcp.port=={W.pg.port},pgsql",
-             "-d", f"tcp.port=={W.my.port},mysql", "-d", f"tcp.port=={W.redis.port},resp"]
+             "-d", f"tcp.port=={W.my.port},mysql", "-d", f"tcp.port=={W.redis.port},resp",
+             "-d", f"udp.port=={W.dns_port},dns"]
     p = subprocess.run(["tshark", "-r", pcap, *ports, *args], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=120)
     if p.returncode:
@@ -440,6 +474,18 @@ class Pcapng(adi.TraceTest):
                   for r in rows]
         self.assertEqual(theirs, ours)
         self.assertIn("set exportkey v1", ours)
+
+
+    def test_dns_queries(self):
+        ours = [(e["name"], 0 if e["rcode"] == "NOERROR" else 3)
+                for e in W.events if e["kind"] == "dns_query" and e["conn"]["role"] == "client"]
+        self.assertEqual(len(ours), 2)
+        for f in (self.pcap, W.live_pcap):
+            q = tshark(f, "-Y", "dns.flags.response == 0", "-T", "fields", "-e", "dns.qry.name")
+            r = tshark(f, "-Y", "dns.flags.response == 1", "-T", "fields", "-e", "dns.qry.name",
+                       "-e", "dns.flags.rcode")
+            self.assertEqual([x[0] for x in q], [n for n, _ in ours], f)
+            self.assertEqual([(x[0], int(x[1])) for x in r], ours, f)
 
 
 class Perfetto(adi.TraceTest):

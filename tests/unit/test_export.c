@@ -353,6 +353,45 @@ static void test_pcapng_both_ends(void **state)
 	free(buf);
 }
 
+/* A DNS query over UDP seen from both ends: the client's socket bound to
+ * the wildcard address names its peer in sendto, the server's recvfrom
+ * names the client: one datagram in the capture. */
+static void test_pcapng_udp_both_ends(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct adi_pcapng *p = adi_pcapng_new(f);
+	struct adi_pcapng_stats st;
+	uint8_t to53[16] = { AF_INET, 0, 0, 53, 127, 0, 0, 1 };
+	uint8_t from5555[16] = { AF_INET, 0, 0x15, 0xb3, 127, 0, 0, 1 };
+	struct adi_raw_event ev;
+
+	(void)state;
+	ev = io(5555, 0, ADI_DIR_OUT, 0, "query", 1);
+	ev.f.transport = ADI_TR_UDP;
+	ev.f.flags = 0;
+	memset(ev.f.local.addr, 0, 4);   /* bound to 0.0.0.0 */
+	memset(ev.f.remote.addr, 0, 4);  /* not connected */
+	ev.path2 = (const char *)to53;
+	ev.f.path2_len = sizeof(to53);
+	assert_int_equal(adi_pcapng_feed(p, &ev), 0);
+	ev = io(53, 0, ADI_DIR_IN, 0, "query", 2);
+	ev.f.transport = ADI_TR_UDP;
+	ev.f.flags = 0;
+	memset(ev.f.remote.addr, 0, 4);
+	ev.path2 = (const char *)from5555;
+	ev.f.path2_len = sizeof(from5555);
+	assert_int_equal(adi_pcapng_feed(p, &ev), 0);
+	adi_pcapng_stats(p, &st);
+	assert_int_equal(st.packets, 1);
+	assert_int_equal(st.dup_bytes, 5);
+	assert_int_equal(st.other_skipped, 0);
+	adi_pcapng_free(p);
+	fclose(f);
+	free(buf);
+}
+
 /* ---- Perfetto ---- */
 
 static void test_perfetto_lanes_and_flows(void **state)
@@ -413,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_otlp_encodings),
 		cmocka_unit_test(test_otlp_parent_id),
 		cmocka_unit_test(test_pcapng_both_ends),
+		cmocka_unit_test(test_pcapng_udp_both_ends),
 		cmocka_unit_test(test_perfetto_lanes_and_flows),
 	};
 
