@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "../lib/hashmap.h"
+#include "../lib/util.h"
 #include "../lib/version.h"
 
 #define SEG_MAX 65000u    /* payload per packet: an IP packet holds 64 KiB */
@@ -64,6 +65,7 @@ struct flow {
 struct adi_pcapng {
 	FILE *f;
 	struct adi_map flows;      /* hash of the endpoints (probed) -> flow */
+	struct adi_map containers; /* cgroup id (or pid | 1 << 63) -> char[65] */
 	uint16_t ip_id;
 	uint8_t *pkt;              /* one packet being built */
 	size_t pkt_cap;
@@ -170,6 +172,7 @@ struct who {
 	uint64_t ts;
 	uint32_t pid, tid;
 	const char *comm;
+	const char *container; /* NULL: none known */
 	bool out;          /* the traced task sent it */
 };
 
@@ -238,8 +241,11 @@ static void packet(struct adi_pcapng *p, const struct flow *fl, int dir, const s
 	}
 	if (cap)
 		memcpy(p->pkt + hdr, data, cap);
-	cn = (size_t)snprintf(comment, sizeof(comment), "pid %u tid %u comm %.16s", w->pid,
-			      w->tid, w->comm);
+	cn = (size_t)snprintf(comment, sizeof(comment), "pid %u tid %u comm %.16s%s%.12s", w->pid,
+			      w->tid, w->comm, w->container ? " container " : "",
+			      w->container ? w->container : "");
+	if (cn >= sizeof(comment))
+		cn = sizeof(comment) - 1;
 	pad = ((total + 3) & ~(size_t)3) - total;
 	blen = (uint32_t)(28 + total + pad + opt_len(cn) + opt_len(4) + 4 + 4);
 	w_u32(p, 6);
@@ -346,10 +352,34 @@ static struct flow *flow_of(struct adi_pcapng *p, const struct adi_raw_fixed *f,
 	return fl;
 }
 
-static struct who who_of(const struct adi_raw_fixed *f, bool out)
+/* Where the engine finds a task's container: by its cgroup, or on a
+ * hybrid host (cgroup id 0 or 1) by its pid. */
+static uint64_t container_key(uint64_t cgroup_id, uint32_t pid)
 {
-	struct who w = { f->ts_ns, f->pid, f->tid, f->comm, out };
+	return cgroup_id > 1 ? cgroup_id : (uint64_t)pid | 1ULL << 63;
+}
 
+/* ADI_META_CGROUP: the task's cgroup path names its container, if any */
+static void learn_container(struct adi_pcapng *p, const struct adi_raw_event *ev)
+{
+	char path[4096], *id;
+	size_t n = ev->f.path_len < sizeof(path) - 1 ? ev->f.path_len : sizeof(path) - 1;
+	uint64_t key = container_key(ev->f.cgroup_id, ev->f.pid);
+
+	if (!ev->path || adi_map_get(&p->containers, key))
+		return;
+	memcpy(path, ev->path, n);
+	path[n] = '\0';
+	id = malloc(65);
+	if (id && (!adi_container_id(path, id) || adi_map_put(&p->containers, key, id)))
+		free(id);
+}
+
+static struct who who_of(struct adi_pcapng *p, const struct adi_raw_fixed *f, bool out)
+{
+	struct who w = { f->ts_ns, f->pid, f->tid, f->comm, NULL, out };
+
+	w.container = adi_map_get(&p->containers, container_key(f->cgroup_id, f->pid));
 	return w;
 }
 
@@ -431,7 +461,7 @@ static void io(struct adi_pcapng *p, const struct adi_raw_event *ev)
 	}
 	fl = flow_of(p, f, true, &lo_dir);
 	struct dirst *d;
-	struct who w = who_of(f, out);
+	struct who w = who_of(p, f, out);
 	const uint8_t *data = (f->flags & ADI_RAW_NOPAYLOAD) ? NULL : ev->data;
 	size_t cap = data ? f->data_len : 0, len = f->size;
 	uint32_t seq;
@@ -518,6 +548,10 @@ int adi_pcapng_feed(struct adi_pcapng *p, const struct adi_raw_event *ev)
 	struct flow *fl;
 	int lo_dir;
 
+	if (f->family == ADI_RAW_META && f->op == ADI_META_CGROUP) {
+		learn_container(p, ev);
+		return p->st.err;
+	}
 	if (f->transport == ADI_TR_UNIX) {
 		if (f->family == ADI_RAW_IO && f->size)
 			p->st.unix_skipped++;
@@ -532,7 +566,7 @@ int adi_pcapng_feed(struct adi_pcapng *p, const struct adi_raw_event *ev)
 		if (f->size)
 			io(p, ev);
 		else if ((f->flags & ADI_RAW_EOF) && (fl = flow_of(p, f, false, &lo_dir))) {
-			struct who w = who_of(f, false);
+			struct who w = who_of(p, f, false);
 
 			fin(p, fl, !lo_dir, &w); /* the peer closed its side */
 		}
@@ -546,7 +580,7 @@ int adi_pcapng_feed(struct adi_pcapng *p, const struct adi_raw_event *ev)
 		fl = flow_of(p, f, true, &lo_dir);
 		if (fl && !fl->opened) {
 			bool conn = f->op == ADI_OP_CONNECT;
-			struct who w = who_of(f, conn);
+			struct who w = who_of(p, f, conn);
 
 			/* the client's direction: local -> remote for connect */
 			handshake(p, fl, conn ? lo_dir : !lo_dir, &w);
@@ -554,7 +588,7 @@ int adi_pcapng_feed(struct adi_pcapng *p, const struct adi_raw_event *ev)
 		break;
 	case ADI_RAW_FD:
 		if (f->op == ADI_OP_CLOSE && f->ret == 0 && (fl = flow_of(p, f, false, &lo_dir))) {
-			struct who w = who_of(f, true);
+			struct who w = who_of(p, f, true);
 
 			fin(p, fl, lo_dir, &w);
 		}
@@ -588,7 +622,9 @@ struct adi_pcapng *adi_pcapng_new(FILE *f)
 {
 	struct adi_pcapng *p = calloc(1, sizeof(*p));
 
-	if (!p || adi_map_init(&p->flows)) {
+	if (!p || adi_map_init(&p->flows) || adi_map_init(&p->containers)) {
+		if (p)
+			adi_map_fini(&p->flows);
 		free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -609,6 +645,10 @@ void adi_pcapng_free(struct adi_pcapng *p)
 	while (adi_map_next(&p->flows, &i, &k, &v))
 		free(v);
 	adi_map_fini(&p->flows);
+	i = 0;
+	while (adi_map_next(&p->containers, &i, &k, &v))
+		free(v);
+	adi_map_fini(&p->containers);
 	free(p->pkt);
 	free(p);
 }

@@ -310,7 +310,17 @@ static void test_pcapng_both_ends(void **state)
 
 	(void)state;
 	assert_non_null(p);
+	/* the client runs in a container: named from its cgroup's path */
+	memset(&ev, 0, sizeof(ev));
+	ev.f.family = ADI_RAW_META;
+	ev.f.op = ADI_META_CGROUP;
+	ev.f.pid = 1;
+	ev.f.cgroup_id = 77;
+	ev.path = "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
+	ev.f.path_len = (uint32_t)strlen(ev.path);
+	assert_int_equal(adi_pcapng_feed(p, &ev), 0);
 	ev = io(40000, 80, ADI_DIR_OUT, 1000, req, 1);   /* the client writes */
+	ev.f.cgroup_id = 77;
 	assert_int_equal(adi_pcapng_feed(p, &ev), 0);
 	ev = io(80, 40000, ADI_DIR_IN, 1000, req, 2);    /* the server reads it */
 	assert_int_equal(adi_pcapng_feed(p, &ev), 0);
@@ -350,6 +360,15 @@ static void test_pcapng_both_ends(void **state)
 	assert_int_equal(pkt[36] << 8 | pkt[37], 80);
 	assert_int_equal(pkt[38] << 24 | pkt[39] << 16 | pkt[40] << 8 | pkt[41], 1000);
 	assert_memory_equal(pkt + 54, req, strlen(req));
+	/* its comment: the first option after the padded packet */
+	{
+		size_t cap = le32(pkt - 8), at = (cap + 3) & ~(size_t)3;
+		const char *want = "pid 1 tid 1 comm t container 0123456789ab";
+
+		assert_int_equal(pkt[at] | pkt[at + 1] << 8, 1); /* opt_comment */
+		assert_int_equal(pkt[at + 2] | pkt[at + 3] << 8, strlen(want));
+		assert_memory_equal(pkt + at + 4, want, strlen(want));
+	}
 	free(buf);
 }
 
