@@ -258,7 +258,15 @@ static void enqueue(struct adi_sink_otlp *s, bool logs, uint8_t *body, size_t le
 		while (s->thread_up && !s->abort &&
 		       (s->queued >= s->o.queue_max || s->queued_bytes + len > QUEUE_BYTES_MAX))
 			pthread_cond_wait(&s->room, &s->lock);
-	if (!r || !s->thread_up || s->queued >= s->o.queue_max ||
+	if (s->abort || !r) {
+		/* given up (an export whose receiver stayed away), or ENOMEM */
+		s->st.lost_failed += items;
+		pthread_mutex_unlock(&s->lock);
+		free(r);
+		free(body);
+		return;
+	}
+	if (!s->thread_up || s->queued >= s->o.queue_max ||
 	    s->queued_bytes + len > QUEUE_BYTES_MAX) {
 		s->st.lost_queue += items;
 		pthread_mutex_unlock(&s->lock);
@@ -439,6 +447,15 @@ static void send_req(struct adi_sink_otlp *s, CURL *h, struct curl_slist *hdrs,
 				 curl_easy_strerror(rc));
 		if (!retry || attempt >= s->o.retry_max) {
 			fail(s, r, (int)code, why);
+			/* an export of a saved trace waits for the receiver: when
+			 * it stays away through all the retries, the rest is
+			 * given up at once rather than retried request by request */
+			if (retry && s->o.sync) {
+				pthread_mutex_lock(&s->lock);
+				s->abort = true;
+				pthread_cond_broadcast(&s->room);
+				pthread_mutex_unlock(&s->lock);
+			}
 			break;
 		}
 		/* Retry-After in seconds, when the receiver gives one (capped) */
@@ -612,7 +629,7 @@ void adi_sink_otlp_close(struct adi_sink *base)
 		t.tv_sec++;
 		t.tv_nsec -= 1000000000L;
 	}
-	while (s->thread_up && (s->head || s->busy))
+	while (s->thread_up && !s->abort && (s->head || s->busy))
 		if (pthread_cond_timedwait(&s->idle, &s->lock, &t) == ETIMEDOUT)
 			break;
 	/* what is still queued or in flight now is given up */
