@@ -782,6 +782,34 @@ static void map_sql(struct otlp_item *it, const struct fields *f)
 	db_error(it, fget(f, "error"));
 }
 
+/* db_session: a step of the session that is not a statement (login,
+ * quit, ping, reset...): a span named by the step, no query text */
+static void map_db_session(struct otlp_item *it, const struct fields *f)
+{
+	const char *op = NULL, *ns = NULL, *sys = "mysql";
+	size_t on = 0, nn = 0;
+
+	if (adi_jv_streq(fget(f, "db"), "postgres"))
+		sys = "postgresql";
+	a_cstr(&it->at, "db.system", sys);
+	if (sv(it, fget(f, "database"), &ns, &nn))
+		a_str(&it->at, "db.namespace", ns, nn);
+	else
+		ns = NULL;
+	if (sv(it, fget(f, "op"), &op, &on))
+		a_str(&it->at, "db.operation.name", op, on);
+	else
+		op = NULL;
+	a_jstr(it, "db.user", fget(f, "user"));
+	a_jstr(it, "adi.db.application_name", fget(f, "application_name"));
+	a_jtrue(it, "adi.db.tls", fget(f, "tls"));
+	if (op || ns)
+		name2(it, op, on, ns, nn);
+	else
+		set_name(it, sys, strlen(sys));
+	db_error(it, fget(f, "error"));
+}
+
 static void map_redis(struct otlp_item *it, const struct fields *f)
 {
 	const char *cmd;
@@ -948,8 +976,9 @@ int otlp_map_event(struct otlp_mapper *m, const struct adi_event *ev, struct otl
 	it->t0 = ev->ts_ns;
 	it->t1 = ev->ts_ns + (ev->duration_ns > 0 ? (uint64_t)ev->duration_ns : 0);
 	it->is_span = !strcmp(k, "http_request") || !strcmp(k, "grpc_call") ||
-		      !strcmp(k, "sql_query") || !strcmp(k, "redis_command") ||
-		      !strcmp(k, "mongo_command") || !strcmp(k, "dns_query");
+		      !strcmp(k, "sql_query") || !strcmp(k, "db_session") ||
+		      !strcmp(k, "redis_command") || !strcmp(k, "mongo_command") ||
+		      !strcmp(k, "dns_query");
 	if (!it->is_span) {
 		map_log(it, ev, &f);
 		log_ids(m, it, &f);
@@ -964,6 +993,8 @@ int otlp_map_event(struct otlp_mapper *m, const struct adi_event *ev, struct otl
 		map_grpc(it, &f, kind);
 	else if (!strcmp(k, "sql_query"))
 		map_sql(it, &f);
+	else if (!strcmp(k, "db_session"))
+		map_db_session(it, &f);
 	else if (!strcmp(k, "redis_command"))
 		map_redis(it, &f);
 	else if (!strcmp(k, "mongo_command"))

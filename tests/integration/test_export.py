@@ -35,7 +35,7 @@ NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
 RECEIVER = os.path.join(NODE_DIR, "otlp_receiver.js")
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
-PROTOCOL_KINDS = ("http_request", "grpc_call", "sql_query", "redis_command",
+PROTOCOL_KINDS = ("http_request", "grpc_call", "sql_query", "db_session", "redis_command",
                   "mongo_command", "dns_query")
 
 W = None  # the one traced workload (setUpModule)
@@ -250,6 +250,21 @@ class Otlp(adi.TraceTest):
         self.assertEqual(bad["events"][0]["attributes"]["exception.type"], "42703")
         self.assertIn("nosuchcolumn", bad["events"][0]["attributes"]["exception.message"])
         self.assertIn("nosuchcolumn", bad["status"]["message"])
+
+    def test_db_session_spans(self):
+        """psql's login: a span of its own, not a statement"""
+        ev = [e for e in W.proto_events("db_session")
+              if e["db"] == "postgres" and e["op"] == "login"]
+        self.assertEqual(len(ev), 2)  # one per psql
+        for e in ev:
+            s = self.span_of(e)
+            a = s["attributes"]
+            self.assertEqual(s["name"], "login " + e["database"])
+            self.assertEqual(a["db.system"], "postgresql")
+            self.assertEqual(a["db.operation.name"], "login")
+            self.assertEqual(a["db.user"], e["user"])
+            self.assertNotIn("db.query.text", a)
+            self.assertEqual(s["status"]["code"], 0)
 
     def test_redis_spans(self):
         ev = [e for e in W.proto_events("redis_command") if e["args"][:1] == ["exportkey"]]
