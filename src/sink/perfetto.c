@@ -155,6 +155,7 @@ static void slice_name(struct adi_jw *w, const struct adi_event *ev)
 		{ "http_request", "method", "url" },
 		{ "grpc_call", "method", NULL },
 		{ "sql_query", "sql", "command" },
+		{ "db_session", "op", "database" },
 		{ "redis_command", "command", NULL },
 		{ "mongo_command", "op", "collection" },
 		{ "dns_query", "qtype", "name" },
@@ -162,6 +163,7 @@ static void slice_name(struct adi_jw *w, const struct adi_event *ev)
 		{ "process", "op", "filename" },
 		{ "connection", "op", NULL },
 		{ "tcp_stream", "protocol", NULL },
+		{ "udp_datagram", "direction", NULL },
 	};
 	char b[160];
 	size_t n = 0;
