@@ -26,6 +26,15 @@ struct adi_cli {
 	const char *container;     /* attach --container */
 	bool dump;                 /* replay --dump */
 	bool ui;                   /* run/attach --ui: serve the trace live */
+	/* exports (docs/export.md): --otlp URL (export: --endpoint), its
+	 * encoding (0 protobuf, 1 json) and headers "K=V"; --pcapng FILE;
+	 * export's format (otlp, pcapng, perfetto) */
+	const char *otlp_url;
+	int otlp_encoding;
+	const char *otlp_headers[16];
+	unsigned n_otlp_headers;
+	const char *pcapng;
+	const char *export_format;
 };
 
 /* Each returns the process exit status (docs/cli.md). */
@@ -35,6 +44,7 @@ int adi_verb_attach_container(struct adi_cli *c);
 int adi_verb_replay(struct adi_cli *c);
 int adi_verb_view(struct adi_cli *c);
 int adi_verb_ui(struct adi_cli *c);
+int adi_verb_export(struct adi_cli *c);
 
 /* Shared by the verbs: open the sink for -o/--format. Returns 0 or 1 with a
  * message on stderr. *f is the output file to close with adi_cli_close_output
