@@ -508,6 +508,8 @@ static void on_io(struct adi_engine *e, const struct adi_raw_event *ev)
 			return;
 		if (!fd->conn)
 			adi_fd_set_conn(e, fd, c);
+		p->act_ts = f->ts_ns; /* ends the process's merged file runs */
+		p->act_gen = 0;
 		adi_conn_io(e, c, ev);
 		return;
 	}
