@@ -1253,6 +1253,66 @@ static void test_exec_drops_cloexec(void **state)
 	assert_int_equal(count_kind(t, "file"), 3 /* opens */ + 3 /* closes */ + 4 /* reads */);
 }
 
+/* exec of a script: argv is the caller's (the file executed in argv[0]'s
+ * place), the interpreter apart; running the interpreter by hand is no
+ * script exec. */
+static void exec_with(struct tst *t, uint64_t ts, const char *argvb, size_t n,
+		      const char *file)
+{
+	struct adi_raw_event ev = mk(ADI_RAW_PROC, ADI_OP_EXEC, ts, ROOT);
+
+	ev.f.ppid = 1;
+	ev.data = (const uint8_t *)argvb;
+	ev.f.data_len = n;
+	set_path2(&ev, file, strlen(file));
+	feed(t, &ev);
+}
+
+static void expect_words(struct adi_jval *v, const char *key, const char *const *want)
+{
+	struct adi_jval *a = adi_j_get(v, key);
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	assert_int_equal(adi_j_type(a), ADI_J_ARR);
+	assert_int_equal(adi_j_len(a), n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(adi_j_as_str(adi_j_at(a, i), ""), want[i]);
+}
+
+static void test_exec_script_interpreter(void **state)
+{
+	static const char perl[] = "/usr/bin/perl\0/usr/bin/psql\0-h\0db\0";
+	static const char env[] = "/usr/bin/env\0python3\0./tool.py\0x\0";
+	static const char byhand[] = "perl\0/usr/bin/psql\0";
+	static const char plain[] = "ls\0-l\0";
+	static const char *const a1[] = { "/usr/bin/psql", "-h", "db", NULL };
+	static const char *const i1[] = { "/usr/bin/perl", NULL };
+	static const char *const a2[] = { "./tool.py", "x", NULL };
+	static const char *const i2[] = { "/usr/bin/env", "python3", NULL };
+	static const char *const a3[] = { "perl", "/usr/bin/psql", NULL };
+	static const char *const a4[] = { "ls", "-l", NULL };
+	struct tst *t = *state;
+
+	begin(t);
+	exec_with(t, TS(1), perl, sizeof(perl) - 1, "/usr/bin/psql");
+	exec_with(t, TS(2), env, sizeof(env) - 1, "./tool.py");
+	exec_with(t, TS(3), byhand, sizeof(byhand) - 1, "/usr/bin/perl");
+	exec_with(t, TS(4), plain, sizeof(plain) - 1, "/bin/ls");
+	end(t, TS(100), 0, 0);
+
+	expect_words(FIND(t, "process", "exec", 0), "argv", a1);
+	expect_words(FIND(t, "process", "exec", 0), "interpreter", i1);
+	EXPECT_STR(FIND(t, "process", "exec", 0), "filename", "/usr/bin/psql");
+	expect_words(FIND(t, "process", "exec", 1), "argv", a2);
+	expect_words(FIND(t, "process", "exec", 1), "interpreter", i2);
+	expect_words(FIND(t, "process", "exec", 2), "argv", a3);
+	EXPECT_ABSENT(FIND(t, "process", "exec", 2), "interpreter");
+	expect_words(FIND(t, "process", "exec", 3), "argv", a4);
+	EXPECT_ABSENT(FIND(t, "process", "exec", 3), "interpreter");
+}
+
 static void test_fork_keeps_cloexec_for_child_exec(void **state)
 {
 	struct tst *t = *state;
@@ -2416,6 +2476,7 @@ int main(void)
 		T(test_chdir_relative_open),
 		T(test_fork_inherits_cwd_and_fds),
 		T(test_exec_drops_cloexec),
+		T(test_exec_script_interpreter),
 		T(test_fork_keeps_cloexec_for_child_exec),
 		T(test_exit_status),
 		T(test_exit_closes_before_exit_event),
