@@ -125,13 +125,17 @@ static const char *runtime_class(const char *path, uint32_t pid)
 		"/usr/lib/locale", /* the directory itself, probed first */
 	};
 	static const char *const module_dirs[] = {
-		"/usr/lib/python", "/usr/local/lib/python", "/usr/lib64/python",
 		"/usr/share/perl", "/usr/lib/x86_64-linux-gnu/perl", "/usr/lib/aarch64-linux-gnu/perl",
 		"/etc/perl/", "/usr/lib/ruby/", "/usr/share/rubygems",
 	};
 	static const char *const module_parts[] = {
-		"/node_modules/", "/__pycache__", "/site-packages/", "/dist-packages/",
+		"/node_modules/", "/__pycache__", "/site-packages", "/dist-packages",
 	};
+	/* what Python probes for next to its binary as it starts */
+	static const char *const python_start[] = {
+		"pyvenv.cfg", "pybuilddir.txt", "._pth",
+	};
+	const char *py;
 	const char *base;
 	size_t n, bl;
 
@@ -152,6 +156,16 @@ static const char *runtime_class(const char *path, uint32_t pid)
 	if (strstr(path, "/gconv/") || ends_with(path, n, "/gconv"))
 		return "locale";
 	if (ends_with(base, bl, ".pyc"))
+		return "module";
+	for (size_t i = 0; i < sizeof(python_start) / sizeof(python_start[0]); i++)
+		if (ends_with(base, bl, python_start[i]))
+			return "module";
+	/* a Python's library wherever it is installed: /usr/lib/python3.11,
+	 * /usr/local/lib/python3.11, a venv's or pyenv's lib/python3.11 */
+	for (py = strstr(path, "/lib/python"); py; py = strstr(py + 1, "/lib/python"))
+		if (py[11] >= '2' && py[11] <= '3')
+			return "module";
+	if (has_prefix(path, "/usr/lib64/python"))
 		return "module";
 	for (size_t i = 0; i < sizeof(module_dirs) / sizeof(module_dirs[0]); i++)
 		if (has_prefix(path, module_dirs[i]))
