@@ -29,12 +29,14 @@ static const struct {
 	{ "redis_command", "redis_command", FAM_NET }, { "redis", "redis_command", FAM_NET },
 	{ "mongo_command", "mongo_command", FAM_NET }, { "mongo", "mongo_command", FAM_NET },
 	{ "dns_query", "dns_query", FAM_NET }, { "dns", "dns_query", FAM_NET },
+	{ "udp_datagram", "udp_datagram", FAM_NET }, { "udp", "udp_datagram", FAM_NET },
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 const char adi_filter_kinds_help[] =
 	"file, process, connection, tcp_stream (tcp), http_request (http), grpc_call (grpc), "
-	"sql_query (sql), redis_command (redis), mongo_command (mongo), dns_query (dns)";
+	"sql_query (sql), redis_command (redis), mongo_command (mongo), dns_query (dns), "
+	"udp_datagram (udp)";
 
 static const char *const protocols[] = {
 	"http", "http2", "grpc", "postgres", "mysql", "redis", "mongo", "dns",

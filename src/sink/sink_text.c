@@ -28,6 +28,8 @@
 #define ADI_TEXT_INDENT "    "
 /* members of an event read in one pass; events have about twenty */
 #define ADI_TEXT_FIELDS 48
+/* answers a DNS line shows before "+N more" */
+#define ADI_TEXT_DNS_ANSWERS 4
 
 /* ANSI SGR codes, used only when the sink was asked for colour. */
 #define ADI_C_RESET "\033[0m"
@@ -1204,38 +1206,85 @@ static void adi_tx_mongo_docs(struct adi_tx *t, const struct adi_tfields *f)
 	adi_tx_json_preview(t, "\n" ADI_TEXT_INDENT "< ", adi_tf(f, "reply"));
 }
 
-/* One DNS question: "DNS A example.com -> NOERROR 93.184.216.34". */
+/* One DNS exchange: "DNS A example.test -> 127.0.0.1, ::1 (NOERROR)";
+ * "-> no response" when none came, "(TC)" when the answer was cut for
+ * UDP, "retries N" when the query was sent again. */
 static void adi_tx_dns(struct adi_tx *t, const struct adi_tfields *f)
 {
-	struct adi_jv rcode = adi_tf(f, "rcode"), k, a;
-	struct adi_jv_it it = adi_jv_iter(adi_tf(f, "answers"));
-	size_t used = 0;
-	bool cut = false, first = true;
+	struct adi_jv ans = adi_tf(f, "answers"), rcode = adi_tf(f, "rcode"), k, a;
+	struct adi_jv name = adi_tf(f, "name");
+	struct adi_jv_it it = adi_jv_iter(adi_tf(f, "flags"));
+	bool tc = false;
 
-	adi_tx_tag_s(t, ADI_C_PROTO, "DNS");
+	while (adi_jv_next(&it, &k, &a))
+		tc |= adi_jv_is(a, "TC");
+	adi_tx_tag(t, ADI_C_PROTO, "DNS ", adi_tf(f, "qtype"));
 	adi_tx_c(t, ' ');
-	adi_tx_val(t, adi_tf(f, "qtype"));
-	adi_tx_c(t, ' ');
-	adi_tx_str_lim(t, adi_tf(f, "name"), t->preview * 2);
+	if (adi_jv_is_str(name))
+		adi_tx_jstr(t, name, t->preview * 2, 0);
+	else
+		adi_tx_c(t, '?');
 	adi_tx_s(t, " -> ");
-	if (adi_jv_null_or_absent(rcode)) {
-		adi_tx_red(t, "no answer");
+	if (!adi_jv_is_str(rcode)) {
+		adi_tx_red(t, "no response");
 	} else {
-		adi_tx_color(t, adi_jv_is(rcode, "NOERROR") || adi_jv_int(rcode, -1) == 0
-			     ? ADI_C_PROTO : ADI_C_RED);
-		adi_tx_val(t, rcode);
+		size_t na = 0;
+
+		/* a line, not a zone dump: the first few, then how many more */
+		it = adi_jv_iter(ans);
+		while (adi_jv_next(&it, &k, &a)) {
+			if (na < ADI_TEXT_DNS_ANSWERS) {
+				size_t used = 0;
+
+				if (na)
+					adi_tx_s(t, ", ");
+				if (adi_jv_is_str(a))
+					adi_tx_jstr(t, a, t->preview, 0);
+				else
+					adi_tx_esc(t, a.p, a.n, &used, t->preview, 0);
+			}
+			na++;
+		}
+		if (na > ADI_TEXT_DNS_ANSWERS) {
+			adi_tx_s(t, " +");
+			adi_tx_u64(t, na - ADI_TEXT_DNS_ANSWERS);
+			adi_tx_s(t, " more");
+		}
+		if (na)
+			adi_tx_c(t, ' ');
+		adi_tx_color(t, adi_jv_is(rcode, "NOERROR") ? ADI_C_PROTO : ADI_C_RED);
+		adi_tx_c(t, '(');
+		adi_tx_jstr(t, rcode, SIZE_MAX, 0);
+		adi_tx_c(t, ')');
 		adi_tx_color(t, ADI_C_RESET);
 	}
-	while (!cut && adi_jv_next(&it, &k, &a)) {
-		adi_tx_s(t, first ? " " : ", ");
-		first = false;
-		if (adi_tx_arg(t, a, &used, t->preview * 2) || used >= t->preview * 2) {
-			cut = true;
-			if (adi_jv_next(&it, &k, &a))
-				adi_tx_put(t, "...", 3);
-		}
+	if (tc)
+		adi_tx_s(t, " (TC)");
+	if (adi_tf_int(f, "retries", 0) > 0) {
+		adi_tx_s(t, " retries ");
+		adi_tx_val(t, adi_tf(f, "retries"));
 	}
-	adi_tx_flags(t, f);
+	if (adi_tf_true(f, "truncated"))
+		adi_tx_s(t, " truncated");
+}
+
+/* One datagram no decoder took: "UDP out 127.0.0.1:5000 -> 127.0.0.1:9 (12 B)";
+ * its preview follows on a continuation line. */
+static void adi_tx_udp(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv c = adi_tf(f, "conn");
+	bool in = adi_jv_is(adi_tf(f, "direction"), "in");
+
+	adi_tx_tag_s(t, ADI_C_NET, adi_jv_is(adi_jv_get(c, "transport"), "udp") ? "UDP" : "DGRAM");
+	adi_tx_s(t, in ? " in " : " out ");
+	adi_tx_val(t, adi_jv_get(c, "local"));
+	adi_tx_s(t, in ? " <- " : " -> ");
+	adi_tx_val(t, adi_jv_get(c, "remote"));
+	adi_tx_s(t, " (");
+	adi_tx_size(t, adi_tf(f, "bytes"));
+	adi_tx_c(t, ')');
+	if (adi_tf_true(f, "truncated"))
+		adi_tx_s(t, " truncated");
 }
 
 static void adi_tx_summary(struct adi_tx *t, const struct adi_tfields *f, int64_t dur_ns)
@@ -1435,6 +1484,8 @@ static void adi_tx_event(struct adi_sink_text *ts, const struct adi_event *ev,
 		adi_tx_mongo(t, f);
 	else if (adi_kind_is(kind, "dns_query"))
 		adi_tx_dns(t, f);
+	else if (adi_kind_is(kind, "udp_datagram"))
+		adi_tx_udp(t, f);
 	else if (summary)
 		adi_tx_summary(t, f, ev->duration_ns);
 	else
@@ -1455,6 +1506,8 @@ static void adi_tx_event(struct adi_sink_text *ts, const struct adi_event *ev,
 		adi_tx_grpc_messages(t, f);
 	else if (adi_kind_is(kind, "mongo_command"))
 		adi_tx_mongo_docs(t, f);
+	else if (adi_kind_is(kind, "udp_datagram"))
+		adi_tx_payload(t, "\n" ADI_TEXT_INDENT "| ", adi_tf(f, "preview"), false);
 	adi_tx_c(t, '\n');
 }
 

@@ -1,7 +1,8 @@
 /* state.c - the per-connection storage of the MySQL decoder: owned strings
- * and capped buffers, the prepared-statement map (least recently used
- * forgotten), long data awaiting its EXECUTE, the FIFO of commands awaiting
- * a reply, and freeing it all (fini). Limits: mysql_priv.h.
+ * and capped buffers, the session's user and database (as JSON text), the
+ * prepared-statement map (least recently used forgotten), long data
+ * awaiting its EXECUTE, the FIFO of commands awaiting a reply, and freeing
+ * it all (fini). Limits: mysql_priv.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,41 @@ void my_set_str(char **dst, const uint8_t *b, size_t n)
 {
 	free(*dst);
 	*dst = b ? my_strdup(b, n) : NULL;
+}
+
+/* j becomes the JSON string of b[0..n) up to its first NUL (a name, as
+ * a C string; bytes that are not UTF-8 become U+FFFD), or unknown when b
+ * is NULL. */
+static void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n)
+{
+	const uint8_t *nul;
+	struct adi_jw w;
+
+	free(j->s);
+	j->s = NULL;
+	j->n = 0;
+	if (!b)
+		return;
+	if ((nul = memchr(b, 0, n)))
+		n = (size_t)(nul - b);
+	adi_jw_init(&w);
+	adi_jw_strn(&w, (const char *)b, n);
+	j->s = adi_jw_take(&w, &j->n);
+}
+
+/* The session's user or database (j) changes to b[0..n) (NULL:
+ * unknown). */
+void my_sess_set(struct mysql_state *st, struct my_jstr *j, const uint8_t *b, size_t n)
+{
+	my_jstr_set(j, b, n);
+	st->sess++;
+}
+
+/* Member k: the string j, or null when it is unknown. */
+void my_jstr_put(struct adi_jw *w, const char *k, const struct my_jstr *j)
+{
+	adi_jw_key(w, k);
+	adi_jw_raw(w, j->s, j->s ? j->n : 0);
 }
 
 /* Make *buf hold at least want items of unit bytes (doubling from 16);
@@ -104,13 +140,14 @@ static struct my_stmt *my_stmt_lru(struct mysql_state *st)
 	return old;
 }
 
-/* Remember a statement (its text is copied); the least recently used
- * ones are forgotten beyond MY_MAX_STMTS or MY_STMT_SQL_BUDGET bytes. */
+/* Remember a statement prepared by the command pe (its text, as JSON,
+ * is copied); the least recently used ones are forgotten beyond
+ * MY_MAX_STMTS or MY_STMT_SQL_BUDGET bytes of text. */
 struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
-			    const char *sql, size_t len, bool cut,
-			    uint32_t nparams)
+			    const struct my_pend *pe, uint32_t nparams)
 {
 	struct my_stmt *s = NULL, *old;
+	size_t len = pe->sql ? pe->sql_len : 0;
 
 	if (!st->stmts) {
 		st->stmts = calloc(MY_MAX_STMTS, sizeof(*st->stmts));
@@ -132,10 +169,11 @@ struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
 	s->id = id;
 	s->tick = ++st->tick;
 	s->nparams = nparams;
-	if (sql) {
-		s->sql = my_strdup((const uint8_t *)sql, len);
+	if (pe->sql) {
+		s->sql = my_strdup((const uint8_t *)pe->sql, pe->sql_json_len);
+		s->sql_json_len = pe->sql_json_len;
 		s->sql_len = s->sql ? len : 0;
-		s->sql_cut = cut;
+		s->sql_cut = pe->sql_cut;
 		st->sql_bytes += s->sql_len;
 	}
 	st->last_prepared = id;
@@ -270,6 +308,7 @@ void mysql_fini(void *vst)
 	for (int i = 0; i < 2; i++) {
 		my_side_reset(&st->side[i]);
 		my_walk_fini(&st->side[i].w);
+		adi_jw_fini(&st->side[i].mw);
 		free(st->side[i].pk);
 	}
 	while (st->fifo_len)
@@ -277,11 +316,12 @@ void mysql_fini(void *vst)
 	my_stmt_forget_all(st);
 	free(st->stmts);
 	free(st->rtypes);
-	adi_j_free(st->rsample);
-	adi_j_free(st->attrs);
+	adi_jw_fini(&st->cols);
+	adi_jw_fini(&st->sample);
+	adi_jw_fini(&st->attrs);
 	free(st->server_version);
 	free(st->auth_plugin);
-	free(st->user);
-	free(st->database);
+	free(st->user.s);
+	free(st->database.s);
 	memset(st, 0, sizeof(*st));
 }
