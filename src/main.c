@@ -64,8 +64,8 @@ static const struct opt opts[] = {
 	  "locale, modules, /proc/self), else counted in a line" },
 	{ "kind", 0, "KIND[,KIND]", V_READ, O_KIND,
 	  "only events of these kinds: file, process,\n"
-	  "connection, tcp, http, grpc, sql, redis, mongo, dns,\n"
-	  "udp (or the kinds' full names)" },
+	  "connection, tcp, http, grpc, sql, db_session, redis,\n"
+	  "mongo, dns, udp (or the kinds' full names)" },
 	{ "path", 0, "GLOB", V_READ, O_PATH,
 	  "only file events whose path (or new path) matches\n"
 	  "the glob (* spans /; repeat for more)" },

@@ -293,7 +293,7 @@
     switch (ev.kind) {
       case 'http_request': return [ev.version === '2' ? 'http2' : 'http', isStr(ev.host) ? ev.host : ''];
       case 'grpc_call': return ['grpc', isStr(ev.authority) ? ev.authority : ''];
-      case 'sql_query': return [ev.db || 'sql', isStr(ev.database) ? ev.database : ''];
+      case 'sql_query': case 'db_session': return [ev.db || 'sql', isStr(ev.database) ? ev.database : ''];
       case 'redis_command': return ['redis', ''];
       case 'mongo_command': return ['mongo', isStr(ev.database) ? ev.database : ''];
       case 'dns_query': return ['dns', ''];

@@ -26,6 +26,7 @@ static const struct {
 	{ "http_request", "http_request", FAM_NET }, { "http", "http_request", FAM_NET },
 	{ "grpc_call", "grpc_call", FAM_NET }, { "grpc", "grpc_call", FAM_NET },
 	{ "sql_query", "sql_query", FAM_NET }, { "sql", "sql_query", FAM_NET },
+	{ "db_session", "db_session", FAM_NET },
 	{ "redis_command", "redis_command", FAM_NET }, { "redis", "redis_command", FAM_NET },
 	{ "mongo_command", "mongo_command", FAM_NET }, { "mongo", "mongo_command", FAM_NET },
 	{ "dns_query", "dns_query", FAM_NET }, { "dns", "dns_query", FAM_NET },
@@ -35,7 +36,7 @@ static const struct {
 
 const char adi_filter_kinds_help[] =
 	"file, process, connection, tcp_stream (tcp), http_request (http), grpc_call (grpc), "
-	"sql_query (sql), redis_command (redis), mongo_command (mongo), dns_query (dns), "
+	"sql_query (sql), db_session, redis_command (redis), mongo_command (mongo), dns_query (dns), "
 	"udp_datagram (udp)";
 
 static const char *const protocols[] = {
@@ -329,7 +330,8 @@ static bool of_protocol(const char *p, size_t n, const char *kind, struct adi_jv
 	if (!strcmp(name, "grpc"))
 		return !strcmp(kind, "grpc_call");
 	if (!strcmp(name, "postgres") || !strcmp(name, "mysql"))
-		return !strcmp(kind, "sql_query") && is(adi_jv_member(fields, "db"), name);
+		return (!strcmp(kind, "sql_query") || !strcmp(kind, "db_session")) &&
+		       is(adi_jv_member(fields, "db"), name);
 	if (!strcmp(name, "redis"))
 		return !strcmp(kind, "redis_command");
 	if (!strcmp(name, "mongo"))

@@ -1040,6 +1040,42 @@ static void adi_tx_sql(struct adi_tx *t, const struct adi_tfields *f)
 	adi_tx_flags(t, f);
 }
 
+/* One step of a database session that is no statement (db_session):
+ * "DB POSTGRES LOGIN app@shop -> ok"; an error in red; quit and cancel
+ * have no reply to show. */
+static void adi_tx_db_session(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv op = adi_tf(f, "op"), user = adi_tf(f, "user"), db = adi_tf(f, "database");
+	struct adi_jv err = adi_tf(f, "error");
+
+	adi_tx_tag(t, ADI_C_PROTO, "DB ", adi_tf(f, "db"));
+	adi_tx_c(t, ' ');
+	adi_tx_color(t, ADI_C_PROTO);
+	adi_tx_upper_v(t, op);
+	adi_tx_color(t, ADI_C_RESET);
+	if (adi_jv_is_str(user) || adi_jv_is_str(db)) {
+		adi_tx_c(t, ' ');
+		if (adi_jv_is_str(user))
+			adi_tx_jstr(t, user, t->preview, 0);
+		if (adi_jv_is_str(db)) {
+			adi_tx_c(t, '@');
+			adi_tx_jstr(t, db, t->preview, 0);
+		}
+	}
+	if (!adi_jv_null_or_absent(err)) {
+		adi_tx_s(t, " -> ");
+		adi_tx_color(t, ADI_C_RED);
+		adi_tx_s(t, "error ");
+		adi_tx_val(t, adi_jv_get(err, "code"));
+		adi_tx_c(t, ' ');
+		adi_tx_val(t, adi_jv_get(err, "message"));
+		adi_tx_color(t, ADI_C_RESET);
+	} else if (!adi_jv_is(op, "quit") && !adi_jv_is(op, "cancel")) {
+		adi_tx_s(t, " -> ok");
+	}
+	adi_tx_flags(t, f);
+}
+
 static void adi_tx_sql_params(struct adi_tx *t, const struct adi_tfields *f)
 {
 	struct adi_jv p = adi_tf(f, "params");
@@ -1472,6 +1508,8 @@ static void adi_tx_event(struct adi_sink_text *ts, const struct adi_event *ev,
 		adi_tx_sql(t, f);
 	else if (adi_kind_is(kind, "redis_command"))
 		adi_tx_redis(t, f);
+	else if (adi_kind_is(kind, "db_session"))
+		adi_tx_db_session(t, f);
 	else if (adi_kind_is(kind, "process") && adi_tx_process(t, f))
 		;
 	else if (adi_kind_is(kind, "connection"))

@@ -551,6 +551,14 @@ static void test_text_grpc(void **state)
 static void test_text_unix_and_exec(void **state)
 {
 	(void)state;
+	text_line_with(NULL, 3000000, "db_session", "{\"db\":\"postgres\",\"op\":\"login\","
+		       "\"database\":\"shop\",\"user\":\"app\",\"error\":null}",
+		       "DB POSTGRES LOGIN app@shop -> ok [3 ms]");
+	text_line("db_session", "{\"db\":\"mysql\",\"op\":\"login\",\"database\":null,"
+		  "\"user\":\"bob\",\"error\":{\"code\":\"1045\",\"message\":\"denied\"}}",
+		  "DB MYSQL LOGIN bob -> error 1045 denied");
+	text_line("db_session", "{\"db\":\"postgres\",\"op\":\"quit\",\"database\":null,"
+		  "\"user\":null,\"error\":null}", "DB POSTGRES QUIT");
 	text_line("tcp_stream", "{\"conn\":{\"transport\":\"unix\",\"local\":\"\","
 		  "\"remote\":\"/run/x.sock\"},\"bytes_out\":1,\"bytes_in\":2}",
 		  "UNIX \"\" -> /run/x.sock out 1 B in 2 B");
