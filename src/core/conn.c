@@ -241,7 +241,6 @@ void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi
 {
 	ce->em.w = &e->w;
 	ce->em.emit = emit_event;
-	ce->em.event = adi_emit_tree;
 	ce->em.server_side = c->role == 2;
 	ce->em.cfg = &e->pcfg;
 	ce->em.peer = NULL;

@@ -43,9 +43,6 @@ static inline struct adi_jv adi_event_fields(const struct adi_event *ev)
 	return v;
 }
 
-/* The fields parsed into a json.h object (the caller frees), for readers
- * that walk them (the text timeline); NULL on ENOMEM or bad text. */
-struct adi_jval *adi_event_fields_tree(const struct adi_event *ev);
 
 /* Where semantic events go. The engine hands each event, in timestamp
  * order, to every sink; a sink formats and writes it (src/sink/, src/ui/).
