@@ -164,7 +164,8 @@ struct verb {
 	const char *help;      /* one line for the usage text */
 	/* getopt's short options; run's '+' stops at the first non-option, so
 	 * the command's own options after -- (or after its name) are left
-	 * alone. NULL: no options, no check (help). */
+	 * alone. NULL: no check here; the verb reads its own options from
+	 * c->args, if any (help, report, diff, deps). */
 	const char *shortopts;
 	/* what the verb needs of the options and operands (argc/argv: what
 	 * the options left), checked into *c: 0, or the usage error's exit
@@ -241,6 +242,15 @@ static const struct verb verbs[] = {
 	{ "ui", "FILE",
 	  "a saved trace in the browser (prints its URL)",
 	  "o:h", need_file, adi_verb_ui },
+	{ "report", "FILE [--format text|json] [--n1-min N] [--top N] [-o OUT]",
+	  "endpoints, queries, N+1 findings, errors, slowest operations of a trace",
+	  NULL, NULL, adi_verb_report },
+	{ "diff", "A B [--fail-on LIST] [--format text|json] [-o OUT]",
+	  "what changed between two traces; exit 1 when --fail-on says so",
+	  NULL, NULL, adi_verb_diff },
+	{ "deps", "FILE [--format text|json] [-o OUT]",
+	  "the services, tables, files and programs a trace shows it needs",
+	  NULL, NULL, adi_verb_deps },
 	{ "help", "",
 	  "this text (also -h, --help)",
 	  NULL, NULL, help },
@@ -332,6 +342,7 @@ int main(int argc, char **argv)
 	v = verb_find(argv[1]);
 	if (!v)
 		return bad("unknown verb", argv[1]);
+	c.args = argv + 1; /* the verbs without shortopts read their own */
 	if (!v->shortopts)
 		return v->run(&c);
 	rc = parse_options(argc - 1, argv + 1, v->shortopts, &c);

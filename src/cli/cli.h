@@ -26,6 +26,9 @@ struct adi_cli {
 	const char *container;     /* attach --container */
 	bool dump;                 /* replay --dump */
 	bool ui;                   /* run/attach --ui: serve the trace live */
+	char **args;               /* report, deps, diff: the verb and what
+				    * follows it (NULL-terminated); they
+				    * parse their own options */
 };
 
 /* Each returns the process exit status (docs/cli.md). */
@@ -35,6 +38,9 @@ int adi_verb_attach_container(struct adi_cli *c);
 int adi_verb_replay(struct adi_cli *c);
 int adi_verb_view(struct adi_cli *c);
 int adi_verb_ui(struct adi_cli *c);
+int adi_verb_report(struct adi_cli *c);  /* report.c (docs/insight.md) */
+int adi_verb_deps(struct adi_cli *c);    /* report.c */
+int adi_verb_diff(struct adi_cli *c);    /* diff.c */
 
 /* Shared by the verbs: open the sink for -o/--format. Returns 0 or 1 with a
  * message on stderr. *f is the output file to close with adi_cli_close_output
