@@ -466,7 +466,8 @@ int adi_insight_diff(struct adi_insight *a, struct adi_insight *b, const char *n
 		rc = c.err;
 		goto out;
 	}
-	qsort(c.v, c.n, sizeof(*c.v), chg_order);
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), chg_order);
 	for (size_t i = 0; i < c.n; i++)
 		failed |= c.v[i].fails;
 	if (json)

@@ -192,7 +192,8 @@ void **adi_tab_sorted(const struct adi_tab *t, int (*cmp)(const void *, const vo
 
 	if (!v)
 		return NULL;
-	memcpy(v, t->v, t->n * sizeof(*v));
+	if (t->n)
+		memcpy(v, t->v, t->n * sizeof(*v));
 	if (cmp)
 		qsort(v, t->n, sizeof(*v), cmp);
 	return v;
