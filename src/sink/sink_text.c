@@ -584,6 +584,33 @@ static void adi_tx_generic(struct adi_tx *t, const struct adi_event *ev)
 	fputc('}', t->m);
 }
 
+/* Request trees (docs/engine.md): a request the task served ends with its
+ * id ("#12"), the work naming it with "(in #12)" -- "(in #12 or #13?)"
+ * when the trace cannot tell -- so a reader can follow the tree. */
+static void adi_tx_tree(struct adi_tx *t, const struct adi_event *ev,
+			const struct adi_jval *f)
+{
+	const struct adi_jval *p = adi_j_get(f, "parent_id");
+	const struct adi_jval *c = adi_j_get(f, "parent_candidates");
+	static const char *const requests[] = {
+		"http_request", "grpc_call", "sql_query", "redis_command", "mongo_command",
+	};
+
+	if (p) {
+		fprintf(t->m, " (in #%lld)", (long long)adi_j_as_int(p, 0));
+	} else if (c) {
+		fputs(" (in ", t->m);
+		for (size_t i = 0; i < adi_j_len(c); i++)
+			fprintf(t->m, "%s#%lld", i ? " or " : "",
+				(long long)adi_j_as_int(adi_j_at(c, i), 0));
+		fputs("?)", t->m);
+	} else if (ev->id && adi_streq(adi_j_get_str(adi_j_get(f, "conn"), "role", ""), "server")) {
+		for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+			if (adi_streq(ev->kind, requests[i]))
+				fprintf(t->m, " #%llu", (unsigned long long)ev->id);
+	}
+}
+
 /* f: the event's fields as a tree (the timeline picks what it shows). */
 static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 			 const struct adi_jval *f)
@@ -595,6 +622,9 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 	adi_tx_color(t, ADI_C_DIM);
 	fputs(adi_clock_str(ev->ts_ns, clock, sizeof(clock)), t->m);
 	adi_tx_color(t, ADI_C_RESET);
+	/* a request's work, indented under it */
+	if (adi_j_get(f, "parent_id") || adi_j_get(f, "parent"))
+		fputs(ADI_TEXT_INDENT, t->m);
 	fprintf(t->m, " [PID %" PRIu32, ev->pid);
 	/* tid 0 means unknown, not a thread */
 	if (ev->tid != ev->pid && ev->tid != 0)
@@ -627,6 +657,7 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 		adi_tx_ms(t, ev->duration_ns);
 		fputs(" ms]", t->m);
 	}
+	adi_tx_tree(t, ev, f);
 	if (adi_streq(kind, "tcp_stream"))
 		adi_tx_tcp_previews(t, f);
 	else if (adi_streq(kind, "http_request"))
