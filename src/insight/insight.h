@@ -40,6 +40,10 @@ void adi_insight_finish(struct adi_insight *in);
 /* The report (docs/insight.md "report"): text, or one JSON object.
  * 0, or -errno when writing failed. */
 int adi_insight_report(struct adi_insight *in, FILE *f, bool json);
+/* The same for a trace still running (the web UI, live): the model is not
+ * finished, so requests still open are not in the breakdowns and
+ * findings yet; more events may be added afterwards. */
+int adi_insight_report_now(struct adi_insight *in, FILE *f, bool json);
 
 /* The dependencies (docs/insight.md "deps"): text, or one JSON object. */
 int adi_insight_deps(struct adi_insight *in, FILE *f, bool json);

@@ -586,10 +586,15 @@ static void processes_text(const struct adi_insight *in, FILE *f)
 
 int adi_insight_report(struct adi_insight *in, FILE *f, bool json)
 {
+	adi_insight_finish(in);
+	return adi_insight_report_now(in, f, json);
+}
+
+int adi_insight_report_now(struct adi_insight *in, FILE *f, bool json)
+{
 	struct adi_sb tmp = { 0 };
 	int rc = 0;
 
-	adi_insight_finish(in);
 	if (json) {
 		struct adi_jw w;
 
