@@ -241,6 +241,37 @@ class Insight(adi.TraceTest):
         self.assertEqual(r.returncode, 0)
         self.assertIn(b"calls  tcp 127.0.0.1:%d postgres" % PG.port, r.stdout)
 
+    # --- the web UI: a request's waterfall, the Insights tab ---
+
+    def test_ui_waterfall_and_insights(self):
+        path, events = self.app(lambda port: get(port, "/authors/1/books-n1"))
+        req = [e for e in events if e["kind"] == "http_request"
+               and e["url"] == "/authors/1/books-n1"][0]
+        index = events.index(req)
+        ui = subprocess.Popen([adi.BIN, "ui", path], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+        try:
+            url = ui.stdout.readline().strip()
+            self.assertTrue(url.startswith("http://127.0.0.1:"), url)
+            shot = os.path.join(os.environ.get("ADI_ARTIFACTS") or self.dir, "insight-ui.png")
+            p = subprocess.run(["node", "insight_ui.js", url, str(index), shot],
+                               cwd=dbservers.NODE_DIR, stdout=subprocess.PIPE, timeout=120)
+        finally:
+            ui.send_signal(2)
+            ui.wait(10)
+            ui.stdout.close()
+        got = json.loads(p.stdout)
+        self.assertNotIn("fatal", got, got)
+        self.assertEqual(got["errors"], [])
+        # the request, its connect, 11 queries and the close of its connection
+        self.assertEqual(len(got["rows"]), 1 + 1 + 11 + 1, got["rows"])
+        self.assertIn("/authors/1/books-n1", got["rows"][0])
+        self.assertIn("SELECT id FROM books WHERE author_id = 1", got["rows"][2])
+        self.assertTrue(got["partOf"])
+        self.assertIn("postgres", got["selected"])
+        self.assertIn("n_plus_one: GET /authors/:id/books-n1 runs postgres "
+                      "SELECT title FROM books WHERE id = ? 10 times", got["insights"])
+
     # --- diff ---
 
     def drive_report(self, port):
