@@ -16,8 +16,10 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCK_STREAM 1
+#define SOCK_DGRAM 2
 #define IPPROTO_TCP 6
 #define MSG_PEEK 2
+#define MSG_TRUNC 0x20
 
 /* Make v provably < mask + 1 for the verifier. clang 14 drops range checks
  * it can prove redundant and the verifier then sees an unbounded length

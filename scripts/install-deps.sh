@@ -15,8 +15,14 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS chromium"
 	# database peers: private instances started by the tests themselves
 	PKGS="$PKGS postgresql postgresql-contrib mariadb-server mariadb-client python3-psycopg2"
+	# real SQL drivers (tests/integration/test_sql_drivers.py): Java with
+	# PgJDBC and MariaDB Connector/J, Perl DBI with DBD::Pg and DBD::MariaDB
+	PKGS="$PKGS default-jdk-headless libpostgresql-jdbc-java libmariadb-java"
+	PKGS="$PKGS libdbi-perl libdbd-pg-perl libdbd-mariadb-perl"
 	# MongoDB drivers (no server: the test answers the wire protocol itself)
 	PKGS="$PKGS python3-pymongo libmongoc-dev"
+	# DNS peers: a private dnsmasq serving the test's zone; dig as a client
+	PKGS="$PKGS dnsmasq-base bind9-dnsutils"
 	# HTTP/2 and gRPC peers: nghttpd, nghttpx (h2c upgrade), nghttp, h2load, grpcio
 	PKGS="$PKGS nghttp2-server nghttp2-proxy nghttp2-client python3-grpcio python3-protobuf python3-grpc-tools"
 	# the machine image ships Node.js 20; Debian's is the fallback

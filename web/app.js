@@ -92,7 +92,7 @@
   const KIND_COLOR = {
     process: '#b58cff', file: '#4fc3d9', connection: '#6b8cff', tcp_stream: '#8796b0',
     http_request: '#6fdc8c', grpc_call: '#41c9a3', sql_query: '#ffb347', redis_command: '#ff7a6b',
-    mongo_command: '#9ccc65', dns_query: '#e3d36b', trace_summary: '#ffffff',
+    mongo_command: '#9ccc65', dns_query: '#e3d36b', udp_datagram: '#a0a8c0', trace_summary: '#ffffff',
   };
   function kindColor(k) {
     if (KIND_COLOR[k]) return KIND_COLOR[k];
@@ -107,6 +107,8 @@
     if (ev.kind === 'http_request' && typeof ev.status === 'number' && ev.status >= 500) return true;
     if (ev.kind === 'grpc_call' && typeof ev.status === 'number' && ev.status !== 0) return true;
     if (ev.kind === 'mongo_command' && ev.ok === false) return true;
+    // an answer that says the name does not exist is still an answer
+    if (ev.kind === 'dns_query' && (ev.unanswered || (ev.rcode && ev.rcode !== 'NOERROR' && ev.rcode !== 'NXDOMAIN'))) return true;
     if (ev.kind === 'process' && ev.op === 'exit' && (ev.signal != null || (ev.exit_code || 0) !== 0)) return true;
     return false;
   }
@@ -134,8 +136,15 @@
         return (ev.op || '?') + ' ' + (ev.database || '') + (ev.collection ? '.' + ev.collection : '') + (ev.error ? '  ✖ ' + ev.error : '');
       case 'grpc_call':
         return (ev.method || '?') + ' → ' + (ev.status == null ? 'no status' : 'status ' + ev.status);
-      case 'dns_query':
-        return (ev.name || '?') + ' ' + (ev.qtype || '') + ' → ' + (ev.rcode || '') + ' ' + (Array.isArray(ev.answers) ? ev.answers.join(', ') : '');
+      case 'dns_query': {
+        const a = Array.isArray(ev.answers) ? ev.answers : [];
+        return (ev.qtype || '?') + ' ' + (ev.name || '?') + ' → ' +
+          (ev.rcode == null ? 'no response' : (a.length ? a.slice(0, 4).join(', ') + (a.length > 4 ? ' +' + (a.length - 4) + ' more' : '') + ' ' : '') + '(' + ev.rcode + ')') +
+          (Array.isArray(ev.flags) && ev.flags.includes('TC') ? ' (TC)' : '') + (ev.retries ? ' retries ' + ev.retries : '');
+      }
+      case 'udp_datagram':
+        return (ev.direction === 'in' ? 'in ' : 'out ') + connText(ev.conn) + ' (' + fmtBytes(ev.bytes) + ')' +
+          (ev.truncated ? ' truncated' : '');
       case 'file': {
         let s = (ev.op || '?') + ' ' + (ev.path == null ? '(fd ' + ev.fd + ')' : ev.path);
         if (ev.new_path) s += ' → ' + ev.new_path;
@@ -690,8 +699,34 @@
         ...section('command', pretty(ev.command)), ...section('reply', pretty(ev.reply))];
     },
     dns_query(ev) {
-      return [h('h2', { text: (ev.name || '?') + ' ' + (ev.qtype || '') }),
-        kv([['rcode', ev.rcode], ['answers', Array.isArray(ev.answers) ? ev.answers.join('\n') : ev.answers]])];
+      const ok = ev.rcode === 'NOERROR';
+      const recs = (list) => {
+        if (!Array.isArray(list) || !list.length) return h('span', { class: 'bin', text: 'none' });
+        const t = h('table', { class: 'grid' });
+        t.appendChild(h('tr', null, ...['name', 'type', 'ttl', 'data'].map((c) => h('th', { text: c }))));
+        for (const r of list) {
+          t.appendChild(h('tr', null, h('td', { text: String(r.name) }), h('td', { text: String(r.type) + (r.class ? ' ' + r.class : '') }),
+            h('td', { text: String(r.ttl) }), h('td', { class: r.data == null ? 'null' : '', text: r.data == null ? r.rdlength + ' bytes' : r.data })));
+        }
+        return t;
+      };
+      const r = ev.records || {};
+      return [h('h2', null, (ev.qtype || '?') + ' ' + (ev.name || '?') + ' → ',
+        h('span', { class: ok ? 'ok' : 'bad', text: ev.rcode == null ? 'no response' : ev.rcode })),
+        ev.unanswered ? errorBox('no response before ' + (ev.retries ? (ev.retries + 1) + ' sends ended' : 'the end')) : null,
+        kv([['id', ev.id], ['class', ev.qclass], ['opcode', ev.opcode], ['flags', Array.isArray(ev.flags) ? ev.flags.join(' ') : ev.flags],
+          ['query flags', Array.isArray(ev.query_flags) ? ev.query_flags.join(' ') : ev.query_flags],
+          ['query bytes', ev.req_bytes], ['response bytes', ev.resp_bytes], ['retries', ev.retries], ['truncated', ev.truncated],
+          ['unsolicited', ev.unsolicited], ['variant', ev.variant], ['decode error', ev.decode_error]]),
+        ...section('answers', recs(r.answer)),
+        ...section('authority', recs(r.authority)),
+        ...section('additional', recs(r.additional)),
+        ...(ev.edns || ev.resp_edns ? section('EDNS', kv([['query', ev.edns], ['response', ev.resp_edns]])) : [])];
+    },
+    udp_datagram(ev) {
+      return [h('h2', { text: summaryLine(ev) }),
+        kv([['direction', ev.direction], ['bytes', ev.bytes], ['truncated', ev.truncated], ['protocol', ev.protocol]]),
+        ...section('payload', payload(ev.preview))];
     },
     file(ev) {
       return [h('h2', { text: (ev.op || '?') + ' ' + (ev.path == null ? '(unknown path)' : ev.path) }), errorBox(ev.error),

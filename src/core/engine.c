@@ -236,6 +236,15 @@ static uint64_t watermark(struct adi_engine *e)
 	for (struct adi_conn *c = e->open_conns; c; c = c->next) {
 		uint64_t t = c->start_ts;
 
+		/* a datagram socket's events are its datagrams: only a
+		 * decoded exchange in flight (a query awaiting its answer)
+		 * may still become an event of an earlier start */
+		if (c->dgram && c->decoding && !e->o.no_net) {
+			t = adi_pconn_pending_ts(&c->pc);
+			if (t && t >= floor && t < wm)
+				wm = t;
+			continue;
+		}
 		/* only what may still become an event of its start time
 		 * holds: not without network capture (no tcp_stream then) */
 		if (!c->stream || c->state == CONN_FAILED || e->o.no_net)

@@ -109,6 +109,7 @@ struct adi_conn {
 	uint8_t transport;       /* enum adi_transport */
 	uint8_t role;            /* 0 unknown, 1 client, 2 server */
 	bool stream;             /* SOCK_STREAM */
+	bool dgram;              /* SOCK_DGRAM: datagrams, each a message (dgram.c) */
 	char local[128], remote[128];
 	uint32_t pid, tid;
 	char comm[16];
@@ -251,12 +252,31 @@ void adi_fd_set_conn(struct adi_engine *e, struct adi_fd *f, struct adi_conn *c)
 void adi_tables_free(struct adi_engine *e);
 
 /* conn.c */
+/* The emitter a connection's decoder stitches through (proto.h). */
+struct adi_conn_emit {
+	struct adi_emit em;
+	struct adi_engine *e;
+	struct adi_conn *c;
+};
+void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi_conn *c);
+/* The conn member of a network event; remote NULL: the connection's
+ * (written once, then copied: adi_conn_forget_member() when its role or
+ * ends change). */
+void adi_conn_member(struct adi_jw *w, struct adi_conn *c, const char *remote);
+void adi_conn_forget_member(struct adi_conn *c);
+/* A sockaddr as a task passed or got it: *ep for AF_INET/AF_INET6 (true),
+ * and as text (inet as adi_endpoint_str, unix paths, "@name" abstract). */
+bool adi_sockaddr_ep(const uint8_t *sa, size_t len, struct adi_endpoint *ep);
+void adi_sockaddr_str(const uint8_t *sa, size_t len, char *buf, size_t n);
 struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *f);
 void adi_conn_sock_event(struct adi_engine *e, const struct adi_raw_event *ev);
 void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev);
 void adi_conn_unref(struct adi_engine *e, struct adi_conn *c, uint64_t ts);
 void adi_conn_end_all(struct adi_engine *e);
 void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n);
+
+/* dgram.c: one datagram (IO on a SOCK_DGRAM socket, ret >= 0) */
+void adi_dgram_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev);
 
 /* tree.c */
 int adi_tree_init(struct adi_tree *t);   /* 0 or -ENOMEM */

@@ -344,8 +344,8 @@ static const char *protocol_of(enum adi_kid kid, const struct adi_fields *f, str
 	case ADI_K_REDIS: return "redis";
 	case ADI_K_MONGO: return "mongo";
 	case ADI_K_DNS: return "dns";
-	case ADI_K_SQL: case ADI_K_TCP:
-		p = adi_ins_str(adi_fget(f, kid == ADI_K_SQL ? "db" : "protocol"), tmp, &n);
+	case ADI_K_SQL: case ADI_K_DBSESS: case ADI_K_TCP:
+		p = adi_ins_str(adi_fget(f, kid == ADI_K_TCP ? "protocol" : "db"), tmp, &n);
 		return p && strcmp(p, "unknown") ? p : NULL;
 	default:
 		return NULL;
@@ -393,7 +393,7 @@ void adi_deps_add(struct adi_deps *d, enum adi_kid kid, const struct adi_fields 
 	proto = protocol_of(kid, f, tmp);
 	if (proto)
 		add_protocol(s, proto);
-	if (kid == ADI_K_SQL)
+	if (kid == ADI_K_SQL || kid == ADI_K_DBSESS)
 		sql_deps(s, f, op);
 	else if (kid == ADI_K_REDIS)
 		redis_deps(s, f, op);

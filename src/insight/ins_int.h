@@ -83,7 +83,7 @@ void **adi_tab_sorted(const struct adi_tab *t, int (*cmp)(const void *, const vo
 /* The kinds the model tells apart. */
 enum adi_kid {
 	ADI_K_HTTP, ADI_K_GRPC, ADI_K_SQL, ADI_K_REDIS, ADI_K_MONGO, ADI_K_DNS, ADI_K_FILE,
-	ADI_K_CONN, ADI_K_PROC, ADI_K_TCP, ADI_K_SUMMARY, ADI_K_OTHER,
+	ADI_K_CONN, ADI_K_PROC, ADI_K_TCP, ADI_K_SUMMARY, ADI_K_DBSESS, ADI_K_OTHER,
 };
 enum adi_kid adi_kind_id(const char *kind);
 

@@ -319,7 +319,7 @@ static struct adi_op *mongo_op(struct adi_insight *in, const struct adi_fields *
 static enum adi_fam fam_of(enum adi_kid kid)
 {
 	switch (kid) {
-	case ADI_K_SQL: return ADI_FAM_SQL;
+	case ADI_K_SQL: case ADI_K_DBSESS: return ADI_FAM_SQL; /* a login is database time */
 	case ADI_K_REDIS: return ADI_FAM_REDIS;
 	case ADI_K_MONGO: return ADI_FAM_MONGO;
 	case ADI_K_HTTP: return ADI_FAM_HTTP;
@@ -776,6 +776,29 @@ static void other_event(struct adi_insight *in, const struct adi_event *ev, enum
 			error_add(in, "exit", in->tmp.p, NULL, ev->id);
 		}
 		free(op_s);
+	} else if (kid == ADI_K_DBSESS) {
+		/* a refused login (or change of user...): an error of the session,
+		 * not of a statement */
+		struct adi_jv e = adi_fget(f, "error");
+		char *db, *code, *msg;
+
+		if (adi_jv_type(e) != ADI_J_OBJ)
+			return;
+		db = str_dup(f, "db");
+		op_s = str_dup(f, "op");
+		code = adi_jv_strdup(adi_jv_get(e, "code"), &(size_t){ 0 });
+		msg = adi_jv_strdup(adi_jv_get(e, "message"), &(size_t){ 0 });
+		adi_sb_reset(&in->tmp);
+		adi_sb_puts(&in->tmp, db ? db : "?");
+		adi_sb_putc(&in->tmp, ' ');
+		adi_sb_puts(&in->tmp, op_s ? op_s : "?");
+		adi_sb_putc(&in->tmp, ' ');
+		adi_sb_puts(&in->tmp, code ? code : "?");
+		error_add(in, "db_session", in->tmp.p, msg, ev->id);
+		free(db);
+		free(op_s);
+		free(code);
+		free(msg);
 	} else if (kid == ADI_K_DNS) {
 		char *name = str_dup(f, "name");
 

@@ -265,6 +265,7 @@ enum adi_kid adi_kind_id(const char *kind)
 		{ "mongo_command", ADI_K_MONGO }, { "dns_query", ADI_K_DNS },
 		{ "file", ADI_K_FILE }, { "connection", ADI_K_CONN }, { "process", ADI_K_PROC },
 		{ "tcp_stream", ADI_K_TCP }, { "trace_summary", ADI_K_SUMMARY },
+		{ "db_session", ADI_K_DBSESS },
 	};
 
 	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)

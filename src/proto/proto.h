@@ -63,14 +63,19 @@ struct adi_msg {
 	uint64_t key;           /* pairing key (stream id, request id), 0 if by order */
 	uint64_t ts_first;      /* time of the syscall holding the first byte */
 	uint64_t ts_last;       /* ... and the last byte */
-	uint64_t wire_bytes;    /* bytes of the stream the message spans */
+	uint64_t wire_bytes;    /* bytes of the stream the message spans (a
+				 * datagram: its true size) */
+	struct adi_endpoint peer; /* a datagram's peer (engine-filled; zero on
+				 * streams, whose peer is the connection's) */
 	struct adi_jval *fields;/* decoded content as a tree (owned); being
 				 * retired for f */
 	struct adi_jw f;        /* decoded content written once (jw.h), as a
 				 * member list: stitch() reads it back with
 				 * adi_jw_get and copies members into the event
 				 * with adi_jw_kraw (owned) */
-	bool incomplete;        /* a gap fell inside it: bytes are missing */
+	bool incomplete;        /* a gap fell inside it: bytes are missing (a
+				 * datagram: set before parse() when the capture
+				 * or the receiver's buffer cut it) */
 	struct adi_msg *next;   /* queue link, the engine's */
 };
 
@@ -83,6 +88,7 @@ static inline void adi_msg_init(struct adi_msg *m)
 	m->kind = 0;
 	m->key = 0;
 	m->ts_first = m->ts_last = m->wire_bytes = 0;
+	memset(&m->peer, 0, sizeof(m->peer));
 	m->fields = NULL;
 	adi_jw_init(&m->f);
 	m->incomplete = false;
@@ -112,6 +118,10 @@ struct adi_emit {
 		      int64_t ts_end, struct adi_jval *fields);
 	bool server_side;       /* the traced task accepted this connection */
 	const struct adi_proto_cfg *cfg;
+	/* Datagram sockets talk to many peers: stitch() points this at the
+	 * peer of the exchange (a message's peer) before emit(), which writes
+	 * it as conn.remote and clears it. NULL: the connection's remote. */
+	const struct adi_endpoint *peer;
 };
 
 /* The writer of the next event, emptied. */
@@ -131,6 +141,8 @@ struct adi_sniff_ctx {
 	enum adi_dir dir;       /* direction of the bytes, from the traced task */
 	int server_side;        /* the traced task accepted this connection */
 	uint16_t local_port, remote_port; /* hints only, never decisive alone */
+	bool datagram;          /* b is one whole datagram (UDP, unix datagram),
+				 * not the start of a byte stream */
 };
 
 struct adi_proto {
@@ -198,6 +210,12 @@ struct adi_proto {
 	 * output stays in start order. May be NULL: the decoder leaves what
 	 * it waits on queued. */
 	uint64_t (*pending)(void *st);
+
+	/* Also decodes datagram sockets. Only such decoders are asked to
+	 * sniff a datagram; on a datagram socket parse() gets one whole
+	 * datagram per call (never a piece, never two) and must make its
+	 * message of it, or BAD; gap() and resync() are never called. */
+	bool datagrams;
 };
 
 /* Threshold a sniffer's score must reach to claim a connection. Below it the

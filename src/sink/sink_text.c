@@ -21,6 +21,8 @@
 
 #define ADI_TEXT_PREVIEW_DEFAULT 64
 #define ADI_TEXT_INDENT "    "
+/* answers a DNS line shows before "+N more" */
+#define ADI_TEXT_DNS_ANSWERS 4
 
 /* ANSI SGR codes, used only when the sink was asked for colour. */
 #define ADI_C_RESET "\033[0m"
@@ -397,6 +399,78 @@ static void adi_tx_tcp_stream(struct adi_tx *t, const struct adi_jval *f)
 	}
 }
 
+/* One datagram no decoder took: "udp out 127.0.0.1:5000 -> 127.0.0.1:9 (12 B)";
+ * its preview follows on a continuation line. */
+static void adi_tx_udp(struct adi_tx *t, const struct adi_jval *f)
+{
+	const struct adi_jval *c = adi_j_get(f, "conn");
+	bool in = adi_streq(adi_j_get_str(f, "direction", NULL), "in");
+
+	adi_tx_tag(t, ADI_C_NET, "", adi_streq(adi_j_get_str(c, "transport", NULL), "udp")
+					 ? "udp" : "dgram");
+	fputs(in ? " in " : " out ", t->m);
+	adi_tx_field(t, c, "local");
+	fputs(in ? " <- " : " -> ", t->m);
+	adi_tx_field(t, c, "remote");
+	fputs(" (", t->m);
+	adi_tx_size(t, adi_j_get(f, "bytes"));
+	fputc(')', t->m);
+	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
+		fputs(" truncated", t->m);
+}
+
+/* One DNS exchange: "DNS A example.test -> 127.0.0.1, ::1 (NOERROR)";
+ * "-> no response" when none came, "(TC)" when the answer was cut for
+ * UDP, "retries N" when the query was sent again. */
+static void adi_tx_dns(struct adi_tx *t, const struct adi_jval *f)
+{
+	const struct adi_jval *ans = adi_j_get(f, "answers"), *fl = adi_j_get(f, "flags");
+	const char *name = adi_j_get_str(f, "name", NULL);
+	const char *rcode = adi_j_get_str(f, "rcode", NULL);
+	bool tc = false;
+
+	for (size_t i = 0; i < adi_j_len(fl) && adi_j_type(fl) == ADI_J_ARR; i++)
+		tc |= adi_streq(adi_j_as_str(adi_j_at(fl, i), NULL), "TC");
+	adi_tx_tag(t, ADI_C_PROTO, "DNS ", adi_j_get_str(f, "qtype", NULL));
+	fputc(' ', t->m);
+	if (name)
+		adi_tx_esc(t, name, strlen(name), t->preview * 2, 0);
+	else
+		fputc('?', t->m);
+	fputs(" -> ", t->m);
+	if (!rcode) {
+		adi_tx_color(t, ADI_C_RED);
+		fputs("no response", t->m);
+		adi_tx_color(t, ADI_C_RESET);
+	} else {
+		size_t na = adi_j_type(ans) == ADI_J_ARR ? adi_j_len(ans) : 0;
+
+		/* a line, not a zone dump: the first few, then how many more */
+		for (size_t i = 0; i < na && i < ADI_TEXT_DNS_ANSWERS; i++) {
+			const struct adi_jval *a = adi_j_at(ans, i);
+
+			if (i)
+				fputs(", ", t->m);
+			adi_tx_esc(t, adi_j_as_str(a, ""), adi_j_len(a), t->preview, 0);
+		}
+		if (na > ADI_TEXT_DNS_ANSWERS)
+			fprintf(t->m, " +%zu more", na - ADI_TEXT_DNS_ANSWERS);
+		if (adi_j_len(ans))
+			fputc(' ', t->m);
+		adi_tx_color(t, strcmp(rcode, "NOERROR") ? ADI_C_RED : ADI_C_PROTO);
+		fprintf(t->m, "(%s)", rcode);
+		adi_tx_color(t, ADI_C_RESET);
+	}
+	if (tc)
+		fputs(" (TC)", t->m);
+	if (adi_j_get_int(f, "retries", 0) > 0) {
+		fputs(" retries ", t->m);
+		adi_tx_field(t, f, "retries");
+	}
+	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
+		fputs(" truncated", t->m);
+}
+
 /* The previews go on continuation lines, after the duration. */
 static void adi_tx_tcp_previews(struct adi_tx *t, const struct adi_jval *f)
 {
@@ -649,6 +723,10 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 		adi_tx_http(t, f);
 	else if (adi_streq(kind, "sql_query"))
 		adi_tx_sql(t, f);
+	else if (adi_streq(kind, "dns_query"))
+		adi_tx_dns(t, f);
+	else if (adi_streq(kind, "udp_datagram"))
+		adi_tx_udp(t, f);
 	else
 		adi_tx_generic(t, ev);
 
@@ -664,6 +742,8 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 		adi_tx_http_bodies(t, f);
 	else if (adi_streq(kind, "sql_query"))
 		adi_tx_sql_params(t, f);
+	else if (adi_streq(kind, "udp_datagram"))
+		adi_tx_payload(t, "\n" ADI_TEXT_INDENT "| ", adi_j_get(f, "preview"), false);
 	fputc('\n', t->m);
 }
 

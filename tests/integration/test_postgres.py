@@ -72,6 +72,19 @@ class PostgresTest(adi.TraceTest):
                 self.assertTrue(e["error"]["message"], sql)
             else:
                 self.assertIsNone(e["error"], sql)
+        # the session model (docs/events.md): the login (psql names itself)
+        # and the Terminate are db_session events around the statements
+        sess = [e for e in t.kind("db_session") if e["comm"] == "psql"]
+        self.assertEqual([(e["db"], e["op"]) for e in sess],
+                         [("postgres", "login"), ("postgres", "quit")])
+        for e in sess:
+            self.assertEqual((e["user"], e["database"], e["error"]),
+                             ("postgres", "postgres", None))
+        self.assertEqual(sess[0]["application_name"], "psql")
+        self.assertGreater(sess[0]["duration_ms"], 0)
+        self.assertIsNone(sess[1]["duration_ms"])
+        self.assertLess(sess[0]["ts_ns"], ev[0]["ts_ns"])
+        self.assertGreater(sess[1]["ts_ns"], ev[-1]["ts_ns"])
         sel = ev[2]
         self.assertEqual(sel["columns"], ["id", "name"])
         self.assertEqual(sel["rows_sample"], [["1", "a"], ["2", "b"], ["3", None]])

@@ -368,6 +368,34 @@ static void test_text_tcp_stream(void **state)
 	text_line("tcp_stream", "{}", "TCP ? -> ? out ? in ?");
 }
 
+/* DNS: the issue's line; no response; four answers then "+N more", TC and
+ * retries. A datagram: its direction, ends and size, its preview below. */
+static void test_text_dns_udp(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 400000, "dns_query",
+		       "{\"name\":\"example.test\",\"qtype\":\"A\",\"rcode\":\"NOERROR\","
+		       "\"answers\":[\"127.0.0.1\",\"::1\"],\"flags\":[\"RD\",\"RA\"]}",
+		       "DNS A example.test -> 127.0.0.1, ::1 (NOERROR) [0.4 ms]");
+	text_line("dns_query", "{\"name\":\"slow.test\",\"qtype\":\"AAAA\",\"rcode\":null,"
+		  "\"answers\":null,\"flags\":null,\"retries\":2,\"unanswered\":true}",
+		  "DNS AAAA slow.test -> no response retries 2");
+	text_line("dns_query", "{\"name\":\"big.test\",\"qtype\":\"A\",\"rcode\":\"NOERROR\","
+		  "\"answers\":[\"1.0.0.1\",\"1.0.0.2\",\"1.0.0.3\",\"1.0.0.4\",\"1.0.0.5\",\"1.0.0.6\"],"
+		  "\"flags\":[\"TC\",\"RD\"]}",
+		  "DNS A big.test -> 1.0.0.1, 1.0.0.2, 1.0.0.3, 1.0.0.4 +2 more (NOERROR) (TC)");
+	text_line("dns_query", "{\"name\":\"nope.test\",\"qtype\":\"MX\",\"rcode\":\"NXDOMAIN\","
+		  "\"answers\":[]}", "DNS MX nope.test -> (NXDOMAIN)");
+	text_line("udp_datagram", "{\"conn\":{\"transport\":\"udp\",\"local\":\"127.0.0.1:5000\","
+		  "\"remote\":\"127.0.0.1:9\"},\"direction\":\"out\",\"bytes\":4,"
+		  "\"preview\":\"ping\"}",
+		  "UDP out 127.0.0.1:5000 -> 127.0.0.1:9 (4 B)\n    | ping");
+	text_line("udp_datagram", "{\"conn\":{\"transport\":\"other\",\"local\":\"/dev/log\","
+		  "\"remote\":\"\"},\"direction\":\"in\",\"bytes\":4,\"preview\":\"<13>\","
+		  "\"truncated\":true}",
+		  "DGRAM in /dev/log <- \"\" (4 B) truncated\n    | <13>");
+}
+
 static void test_text_summary(void **state)
 {
 	(void)state;
@@ -535,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_text_other_kinds),
 		cmocka_unit_test(test_text_http),
 		cmocka_unit_test(test_text_sql),
+		cmocka_unit_test(test_text_dns_udp),
 		cmocka_unit_test(test_text_color),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_wrappers),
