@@ -329,12 +329,24 @@ static enum adi_fam fam_of(enum adi_kid kid)
 	}
 }
 
+/* An exchange that ended with status st: grouped as "<label> -> st". */
+static void status_error(struct adi_insight *in, const char *category, const struct adi_op *op,
+			 int64_t st, const char *msg, uint64_t id)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), " -> %lld", (long long)st);
+	adi_sb_reset(&in->tmp);
+	adi_sb_puts(&in->tmp, op->label);
+	adi_sb_puts(&in->tmp, what);
+	error_add(in, category, in->tmp.p, msg, id);
+}
+
 /* Outcome of an exchange: its errors, counted and grouped. */
 static void outcome(struct adi_insight *in, const struct adi_event *ev, const struct adi_fields *f,
 		    struct adi_op *op)
 {
 	bool served = op->cls == ADI_OPC_SERVED || op->served_side;
-	char what[64];
 	char *msg = NULL;
 
 	if (op->fam == ADI_FAM_HTTP) {
@@ -347,20 +359,12 @@ static void outcome(struct adi_insight *in, const struct adi_event *ev, const st
 				  op->label, NULL, ev->id);
 		} else if (s >= 500) {
 			op->errors++;
-			snprintf(what, sizeof(what), " -> %lld", (long long)s);
-			adi_sb_reset(&in->tmp);
-			adi_sb_puts(&in->tmp, op->label);
-			adi_sb_puts(&in->tmp, what);
-			error_add(in, served ? "http_5xx_served" : "http_5xx_called", in->tmp.p,
-				  NULL, ev->id);
+			status_error(in, served ? "http_5xx_served" : "http_5xx_called", op, s, NULL,
+				     ev->id);
 		} else if (s >= 400) {
 			op->client_errors++;
-			snprintf(what, sizeof(what), " -> %lld", (long long)s);
-			adi_sb_reset(&in->tmp);
-			adi_sb_puts(&in->tmp, op->label);
-			adi_sb_puts(&in->tmp, what);
-			error_add(in, served ? "http_4xx_served" : "http_4xx_called", in->tmp.p,
-				  NULL, ev->id);
+			status_error(in, served ? "http_4xx_served" : "http_4xx_called", op, s, NULL,
+				     ev->id);
 		}
 		return;
 	}
@@ -372,11 +376,7 @@ static void outcome(struct adi_insight *in, const struct adi_event *ev, const st
 		} else if (adi_jv_int(st, 0) != 0) {
 			op->errors++;
 			msg = str_dup(f, "grpc_message");
-			snprintf(what, sizeof(what), " -> %lld", (long long)adi_jv_int(st, 0));
-			adi_sb_reset(&in->tmp);
-			adi_sb_puts(&in->tmp, op->label);
-			adi_sb_puts(&in->tmp, what);
-			error_add(in, "grpc", in->tmp.p, msg, ev->id);
+			status_error(in, "grpc", op, adi_jv_int(st, 0), msg, ev->id);
 		}
 		free(msg);
 		return;

@@ -170,7 +170,9 @@ class Insight(adi.TraceTest):
         per = {p["operation"]: p["count"] for p in eps["GET /authors/:id/books-n1"]["per_request"]}
         self.assertEqual(per["SELECT title FROM books WHERE id = ?"], 42 / 5)
         self.assertGreater(eps["GET /authors/:id/books-n1"]["breakdown"]["sql_ms"], 0)
-        self.assertEqual(eps["GET /authors/:id/books"]["breakdown"]["sql_count"], 1.0)
+        # its database work: the login, the query, the quit (db_session and
+        # sql_query are both database time)
+        self.assertEqual(eps["GET /authors/:id/books"]["breakdown"]["sql_count"], 3.0)
 
         # text too
         r = adi_cli("report", path)
@@ -263,10 +265,10 @@ class Insight(adi.TraceTest):
         got = json.loads(p.stdout)
         self.assertNotIn("fatal", got, got)
         self.assertEqual(got["errors"], [])
-        # the request, its connect, 11 queries and the close of its connection
-        self.assertEqual(len(got["rows"]), 1 + 1 + 11 + 1, got["rows"])
+        # the request, its connect, login, 11 queries, quit and close
+        self.assertEqual(len(got["rows"]), 1 + 1 + 1 + 11 + 1 + 1, got["rows"])
         self.assertIn("/authors/1/books-n1", got["rows"][0])
-        self.assertIn("SELECT id FROM books WHERE author_id = 1", got["rows"][2])
+        self.assertIn("SELECT id FROM books WHERE author_id = 1", got["rows"][3])
         self.assertTrue(got["partOf"])
         self.assertIn("postgres", got["selected"])
         self.assertIn("n_plus_one: GET /authors/:id/books-n1 runs postgres "
@@ -305,7 +307,9 @@ class Insight(adi.TraceTest):
                        % PG.port), fails)
 
         # the same change, failing only on what --fail-on names
-        r = adi_cli("diff", "--fail-on", "errors,slower", before, after)
+        # (not "slower": timing on a shared machine is noise, which is why
+        # it is not failed on by default)
+        r = adi_cli("diff", "--fail-on", "errors,removed", before, after)
         self.assertEqual(r.returncode, 0, r.stdout.decode())
         r = adi_cli("diff", "--fail-on", "n+1", before, after)
         self.assertEqual(r.returncode, 1)

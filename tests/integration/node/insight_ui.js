@@ -20,7 +20,8 @@ const [url, index, shot] = process.argv.slice(2);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
     await page.evaluate((i) => window.__adi.select(i), Number(index));
     out.rows = await page.$$eval('#waterfall .wf-row', (rs) => rs.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
-    // a row is a link: the first query's row selects that query
+    // a row is a link: the first query's row (after the request, its
+    // connect and login) selects that query
     await page.click('#waterfall .wf-row:nth-child(4)');
     out.selected = await page.$eval('#details h2', (e) => e.textContent);
     out.partOf = await page.$eval('#details', (e) => /part of request/i.test(e.innerText));
