@@ -17,9 +17,9 @@ struct adi_ins_args {
 	struct adi_insight_opts o; /* --n1-min, --top */
 };
 
-/* Every event of the trace at path into in (then finished). 0, or 1 with
- * a message on stderr when the trace could not be read whole (what was
- * read is in the model). */
+/* Every event of the trace at path into in (then finished). 0; 1 with a
+ * message on stderr when the trace could not be read whole (what was read
+ * is in the model); -1 with a message when it could not be opened. */
 int adi_ins_load(const char *path, struct adi_insight *in);
 /* The output named by -o (standard output for NULL or "-"), or NULL with
  * a message; closed (and its write errors told) by adi_ins_close_output,

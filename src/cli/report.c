@@ -25,7 +25,7 @@ int adi_ins_load(const char *path, struct adi_insight *in)
 	r = adi_trace_in_open(path, err, sizeof(err));
 	if (!r) {
 		fprintf(stderr, "adi-profiler: %s\n", err);
-		return 1;
+		return -1;
 	}
 	while ((got = adi_trace_in_next(r, &ev)) != 0) {
 		if (got == -EINVAL) {
@@ -172,7 +172,7 @@ static int report_or_deps(struct adi_cli *c, bool deps)
 		return 1;
 	}
 	rc = adi_ins_load(c->args[optind], in);
-	f = adi_ins_output(a.output);
+	f = rc < 0 ? NULL : adi_ins_output(a.output); /* nothing read: no report */
 	if (!f) {
 		adi_insight_free(in);
 		return 1;
