@@ -4,6 +4,8 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libbson-dev libzstd-dev libsnappy-dev libnghttp2-dev libsqlite3-dev libmimalloc-dev"
+# OTLP export over HTTP (docs/export.md)
+PKGS="$PKGS libcurl4-openssl-dev"
 # cpack -G DEB: dpkg-shlibdeps (Depends) and file; the -dev packages above
 # also ship the static archives -DADI_PORTABLE=ON links (docs/install.md)
 PKGS="$PKGS dpkg-dev file"
@@ -28,6 +30,9 @@ if [ "${1:-}" = "--test" ]; then
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+	# exports (test_export): tshark's dissectors read our pcapng, capinfos
+	# checks it (wireshark-common, a dependency of tshark)
+	PKGS="$PKGS tshark"
 	# the generated zsh and fish completions are parsed (tests/ship)
 	PKGS="$PKGS zsh fish"
 fi

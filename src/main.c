@@ -40,6 +40,7 @@ enum {
 	O_FORMAT = 256, O_DURATION, O_BACKEND, O_NO_NET, O_NO_FS, O_NO_PROC,
 	O_BODY, O_CONTENT, O_ROWS, O_SAVE, O_CAPTURE, O_RINGBUF, O_WAKEUP,
 	O_SECRETS, O_PID, O_CONTAINER, O_HOLD, O_DUMP, O_UI,
+	O_OTLP, O_OTLP_ENC, O_OTLP_HDR, O_PCAPNG,
 };
 
 static const struct option longopts[] = {
@@ -63,6 +64,11 @@ static const struct option longopts[] = {
 	{ "container", required_argument, NULL, O_CONTAINER },
 	{ "dump", no_argument, NULL, O_DUMP },
 	{ "ui", no_argument, NULL, O_UI },
+	{ "otlp", required_argument, NULL, O_OTLP },
+	{ "endpoint", required_argument, NULL, O_OTLP },
+	{ "otlp-encoding", required_argument, NULL, O_OTLP_ENC },
+	{ "otlp-header", required_argument, NULL, O_OTLP_HDR },
+	{ "pcapng", required_argument, NULL, O_PCAPNG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -150,6 +156,22 @@ static int parse_options(int argc, char **argv, const char *shortopts, struct ad
 		case O_CONTAINER: c->container = optarg; break;
 		case O_DUMP: c->dump = true; break;
 		case O_UI: c->ui = true; break;
+		case O_OTLP: c->otlp_url = optarg; break;
+		case O_OTLP_ENC:
+			if (strcmp(optarg, "protobuf") && strcmp(optarg, "json"))
+				return bad("--otlp-encoding takes protobuf or json, not", optarg);
+			c->otlp_encoding = !strcmp(optarg, "json");
+			break;
+		case O_OTLP_HDR:
+			/* a name without ':' and no line breaks: one header line */
+			if (!strchr(optarg, '=') || *optarg == '=' || strpbrk(optarg, "\r\n") ||
+			    strcspn(optarg, ":") < strcspn(optarg, "="))
+				return bad("--otlp-header takes NAME=VALUE, not", optarg);
+			if (c->n_otlp_headers == sizeof(c->otlp_headers) / sizeof(c->otlp_headers[0]))
+				return bad("too many --otlp-header, at most 16; this one is", optarg);
+			c->otlp_headers[c->n_otlp_headers++] = optarg;
+			break;
+		case O_PCAPNG: c->pcapng = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: return bad("bad option", NULL);
 		}
@@ -208,6 +230,23 @@ static int need_file(const struct verb *v, struct adi_cli *c, int argc, char **a
 	return 0;
 }
 
+/* export FORMAT FILE (src/cli/export.c; docs/export.md) */
+static int need_export(const struct verb *v, struct adi_cli *c, int argc, char **argv)
+{
+	(void)v;
+	if (c->ui || c->pcapng)
+		return bad("--ui and --pcapng go with run or attach; export pcapng FILE -o OUT", NULL);
+	if (argc != 2)
+		return bad("export needs a format (otlp, pcapng, perfetto) and one FILE", NULL);
+	if (strcmp(argv[0], "otlp") && strcmp(argv[0], "pcapng") && strcmp(argv[0], "perfetto"))
+		return bad("export takes otlp, pcapng or perfetto, not", argv[0]);
+	if (!strcmp(argv[0], "otlp") && !c->otlp_url)
+		return bad("export otlp needs --endpoint URL", NULL);
+	c->export_format = argv[0];
+	c->file = argv[1];
+	return 0;
+}
+
 static int attach(struct adi_cli *c)
 {
 	return c->pid > 0 ? adi_verb_attach_pid(c) : adi_verb_attach_container(c);
@@ -242,6 +281,9 @@ static const struct verb verbs[] = {
 	{ "ui", "FILE",
 	  "a saved trace in the browser (prints its URL)",
 	  "o:h", need_file, adi_verb_ui },
+	{ "export", "otlp|pcapng|perfetto FILE [OPTIONS]",
+	  "a saved trace to OpenTelemetry, Wireshark (a raw capture) or Perfetto",
+	  "o:h", need_export, adi_verb_export },
 	{ "report", "FILE [--format text|json] [--n1-min N] [--top N] [-o OUT]",
 	  "endpoints, queries, N+1 findings, errors, slowest operations of a trace",
 	  NULL, NULL, adi_verb_report },
@@ -296,7 +338,12 @@ static const char options_help[] =
 	"  --show-secrets          do not redact credentials\n"
 	"  --dump                  replay: print the raw events, one per line\n"
 	"  --ui                    run, attach: show the trace live in the browser (URL on\n"
-	"                          stderr; the page stays up after the trace until Ctrl-C)\n";
+	"                          stderr; the page stays up after the trace until Ctrl-C)\n"
+	"  --otlp, --endpoint URL  run, attach: also send spans and logs to an OpenTelemetry\n"
+	"                          receiver over OTLP/HTTP; export otlp: where to send\n"
+	"  --otlp-encoding protobuf|json   OTLP body encoding (protobuf)\n"
+	"  --otlp-header NAME=VALUE   an HTTP header on every OTLP request (repeatable)\n"
+	"  --pcapng FILE           run, attach: also write the TCP/UDP traffic as pcapng\n";
 
 static void usage(FILE *f)
 {

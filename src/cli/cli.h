@@ -26,6 +26,15 @@ struct adi_cli {
 	const char *container;     /* attach --container */
 	bool dump;                 /* replay --dump */
 	bool ui;                   /* run/attach --ui: serve the trace live */
+	/* exports (docs/export.md): --otlp URL (export: --endpoint), its
+	 * encoding (0 protobuf, 1 json) and headers "K=V"; --pcapng FILE;
+	 * export's format (otlp, pcapng, perfetto) */
+	const char *otlp_url;
+	int otlp_encoding;
+	const char *otlp_headers[16];
+	unsigned n_otlp_headers;
+	const char *pcapng;
+	const char *export_format;
 	char **args;               /* report, deps, diff: the verb and what
 				    * follows it (NULL-terminated); they
 				    * parse their own options */
@@ -38,6 +47,7 @@ int adi_verb_attach_container(struct adi_cli *c);
 int adi_verb_replay(struct adi_cli *c);
 int adi_verb_view(struct adi_cli *c);
 int adi_verb_ui(struct adi_cli *c);
+int adi_verb_export(struct adi_cli *c);
 int adi_verb_report(struct adi_cli *c);  /* report.c (docs/insight.md) */
 int adi_verb_deps(struct adi_cli *c);    /* report.c */
 int adi_verb_diff(struct adi_cli *c);    /* diff.c */

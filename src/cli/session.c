@@ -146,6 +146,8 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 			return 1;
 		}
 	}
+	if (adi_session_export_open(s))
+		return 1;
 	return open_backend(s);
 }
 
@@ -232,6 +234,8 @@ bool adi_session_finish(struct adi_session *s)
 	adi_engine_finish(s->eng);
 	if (adi_cli_report(s->c, s->eng, s->sink))
 		lost = true;
+	if (adi_session_export_finish(s))
+		lost = true;
 	if (s->ui)
 		adi_session_ui_linger(s);
 	return lost;
@@ -246,6 +250,7 @@ int adi_session_close(struct adi_session *s, int rc)
 	adi_ui_free(s->ui);
 	if (s->save && fclose(s->save))
 		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->save_raw, strerror(errno));
+	adi_session_export_free(s);
 	if (adi_cli_close_output(s->outf)) {
 		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->output, strerror(errno));
 		if (!rc)

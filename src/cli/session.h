@@ -15,6 +15,7 @@
 struct adi_engine;
 struct adi_sink;
 struct adi_ui;
+struct adi_session_export;
 
 struct adi_session {
 	struct adi_cli *c;
@@ -27,6 +28,7 @@ struct adi_session {
 	void *outf;
 	uint64_t t0;             /* monotonic start of the loop */
 	struct adi_ui *ui;       /* --ui: the page's server (session_ui.c) */
+	struct adi_session_export *ex; /* --otlp, --pcapng (export.c) */
 };
 
 /* Sink, engine, --save-raw and the backend; 0, or 1 with one message on
@@ -59,6 +61,14 @@ bool adi_session_finish(struct adi_session *s);
  * linger serves the page until a new Ctrl-C or a SIGTERM. */
 int adi_session_ui_open(struct adi_session *s);
 void adi_session_ui_linger(struct adi_session *s);
+
+/* --otlp, --pcapng (export.c): open adds the OTLP sink to s->sink and
+ * puts the pcapng tap in place of s->save (0, or 1 with a message);
+ * finish sends what is left and reports losses (true when output was
+ * lost); free closes the pcapng file, after s->save is closed. */
+int adi_session_export_open(struct adi_session *s);
+bool adi_session_export_finish(struct adi_session *s);
+void adi_session_export_free(struct adi_session *s);
 
 /* Free everything; returns rc, or 1 when closing the output failed. */
 int adi_session_close(struct adi_session *s, int rc);
