@@ -714,7 +714,7 @@
       return [h('h2', null, (ev.qtype || '?') + ' ' + (ev.name || '?') + ' → ',
         h('span', { class: ok ? 'ok' : 'bad', text: ev.rcode == null ? 'no response' : ev.rcode })),
         ev.unanswered ? errorBox('no response before ' + (ev.retries ? (ev.retries + 1) + ' sends ended' : 'the end')) : null,
-        kv([['id', ev.id], ['class', ev.qclass], ['opcode', ev.opcode], ['flags', Array.isArray(ev.flags) ? ev.flags.join(' ') : ev.flags],
+        kv([['transaction id', ev.txid], ['class', ev.qclass], ['opcode', ev.opcode], ['flags', Array.isArray(ev.flags) ? ev.flags.join(' ') : ev.flags],
           ['query flags', Array.isArray(ev.query_flags) ? ev.query_flags.join(' ') : ev.query_flags],
           ['query bytes', ev.req_bytes], ['response bytes', ev.resp_bytes], ['retries', ev.retries], ['truncated', ev.truncated],
           ['unsolicited', ev.unsolicited], ['variant', ev.variant], ['decode error', ev.decode_error]]),
