@@ -26,6 +26,10 @@
     kinds: new Map(),  // kind -> count
     off: new Set(),    // kinds switched off
     pids: null,        // Set of pids, or null
+    showRuntime: false, // the runtime's own file events (events.md `runtime`)
+    runtime: 0,        // how many there are
+    baseSecMs: 0,      // wall clock of the first event: its second (ms since
+    baseFrac: 0,       // the epoch) and the ns past it, from its timestamp
     text: '',
     t0: 0, t1: 1,      // trace extent (ns relative to base), for Fit
     base: null,        // ts_ns of the first event (Number)
@@ -41,7 +45,7 @@
     follow: true,
     dirty: true,
   };
-  const stats = { total: 0, shown: 0, drawn: 0, loadMs: null, ready: false };
+  const stats = { total: 0, shown: 0, drawn: 0, loadMs: null, ready: false, axis: [] };
   window.__adi = stats;
 
   const $ = (id) => document.getElementById(id);
@@ -71,13 +75,6 @@
     if (ms >= 1000) return (ms / 1000).toFixed(2) + ' s';
     if (ms >= 10) return ms.toFixed(1);
     return ms.toFixed(3);
-  }
-  function fmtSpan(ns) {
-    const a = Math.abs(ns);
-    if (a >= 1e9) return (ns / 1e9).toFixed(a >= 1e10 ? 1 : 2) + ' s';
-    if (a >= 1e6) return (ns / 1e6).toFixed(a >= 1e7 ? 0 : 1) + ' ms';
-    if (a >= 1e3) return (ns / 1e3).toFixed(0) + ' µs';
-    return ns.toFixed(0) + ' ns';
   }
   function fmtBytes(n) {
     if (typeof n !== 'number') return String(n);
@@ -153,7 +150,8 @@
         return s;
       }
       case 'process':
-        if (ev.op === 'exec') return 'exec ' + (Array.isArray(ev.argv) ? ev.argv.join(' ') : '');
+        if (ev.op === 'exec') return 'exec ' + (Array.isArray(ev.argv) ? ev.argv.join(' ') : '') +
+          (Array.isArray(ev.interpreter) ? ' (via ' + ev.interpreter.join(' ') + ')' : '');
         if (ev.op === 'fork') return 'fork from ' + ev.ppid;
         if (ev.op === 'exit') return 'exit ' + (ev.signal != null ? 'signal ' + ev.signal : ev.exit_code);
         return ev.op || '';
@@ -193,7 +191,20 @@
   function addEvent(ev) {
     const i = S.events.length;
     ev._i = i;
-    if (S.base === null && typeof ev.ts_ns === 'number') S.base = ev.ts_ns;
+    if (S.base === null && typeof ev.ts_ns === 'number') {
+      S.base = ev.ts_ns;
+      // the wall clock exactly, from the text (ts_ns as a Number is
+      // rounded to 256 ns): the axis shows real times
+      const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(ev.timestamp || '');
+      if (m) {
+        S.baseSecMs = Date.parse(m[1] + 'Z');
+        S.baseFrac = m[2] ? Number(m[2].padEnd(9, '0')) : 0;
+      } else {
+        S.baseSecMs = Math.floor(ev.ts_ns / 1e9) * 1000;
+        S.baseFrac = ev.ts_ns % 1e9;
+      }
+    }
+    if (isRuntime(ev)) S.runtime++;
     ev._t = (ev.ts_ns || 0) - (S.base || 0);
     S.events.push(ev);
     S.kinds.set(ev.kind, (S.kinds.get(ev.kind) || 0) + 1);
@@ -207,8 +218,12 @@
   }
 
   // ---- filters, lanes ----
+  // the runtime's own file work (loader, locale, modules, /proc/self):
+  // hidden unless asked for, as in the text timeline
+  function isRuntime(ev) { return ev.kind === 'file' && !!ev.runtime; }
   function passes(ev) {
     if (S.off.has(ev.kind)) return false;
+    if (!S.showRuntime && isRuntime(ev)) return false;
     if (S.pids && !S.pids.has(ev.pid)) return false;
     if (S.text && searchText(ev).indexOf(S.text) < 0) return false;
     return true;
@@ -233,6 +248,10 @@
         order.push(L);
       }
       if (!L.conn && ev.kind === 'process' && ev.op === 'exec') L.comm = ev.comm;
+      if (L.conn && !L.proto) {
+        const p = protoOf(ev);
+        if (p) { L.proto = p[0]; L.detail = p[1]; }
+      }
       L.ev.push(ev._i);
       const d = ev.duration_ms > 0 ? ev.duration_ms * 1e6 : 0;
       if (d > L.maxDur) L.maxDur = d;
@@ -256,7 +275,9 @@
       // events sorted by start inside a lane (the trace is; a live one too)
       L.ev.sort((a, b) => S.events[a]._t - S.events[b]._t || a - b);
       if (L.conn) {
-        L.label = 'conn ' + L.conn.id + ' ' + (L.conn.role === 'server' ? '⇠ ' : '⇢ ') + (L.conn.role === 'server' ? L.conn.remote : L.conn.remote || '');
+        // what it is before where it goes: "postgres shop @127.0.0.1:5432"
+        L.label = (L.proto || L.conn.transport || 'conn') + (L.detail ? ' ' + L.detail : '') +
+          (L.conn.role === 'server' ? ' from ' : ' @') + (L.conn.remote || '?');
         L.sub = true;
       } else {
         L.label = 'PID ' + L.pid + ' ' + (L.comm || '');
@@ -274,6 +295,22 @@
     buildKindChips();
     renderList(true);
     updateStatus();
+  }
+
+  // A connection lane's protocol and what it talks to (a database, a
+  // host), from one of its events; null for events that do not say.
+  function protoOf(ev) {
+    switch (ev.kind) {
+      case 'http_request': return [ev.version === '2' ? 'http2' : 'http', isStr(ev.host) ? ev.host : ''];
+      case 'grpc_call': return ['grpc', isStr(ev.authority) ? ev.authority : ''];
+      case 'sql_query': case 'db_session': return [ev.db || 'sql', isStr(ev.database) ? ev.database : ''];
+      case 'redis_command': return ['redis', ''];
+      case 'mongo_command': return ['mongo', isStr(ev.database) ? ev.database : ''];
+      case 'dns_query': return ['dns', ''];
+      case 'udp_datagram': return [ev.conn && ev.conn.transport === 'udp' ? 'udp' : 'dgram', ''];
+      case 'tcp_stream': return ev.protocol && ev.protocol !== 'unknown' ? [ev.protocol, ''] : null;
+      default: return null;
+    }
   }
 
   // ---- kind chips ----
@@ -336,6 +373,16 @@
     }
     return lo;
   }
+  const pad2 = (n) => (n < 10 ? '0' : '') + n;
+  // The wall clock (local time) at t, to the precision the step needs.
+  function wallLabel(t, step) {
+    const ns = S.baseFrac + t, sec = Math.floor(ns / 1e9);
+    const d = new Date(S.baseSecMs + sec * 1000);
+    let s = pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds());
+    const digits = step >= 1e9 ? 0 : step >= 1e6 ? 3 : step >= 1e3 ? 6 : 9;
+    if (digits) s += '.' + String(Math.floor(ns - sec * 1e9)).padStart(9, '0').slice(0, digits);
+    return s;
+  }
   function niceStep(span, px) {
     const raw = span / Math.max(1, px / 110);
     const p = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -363,12 +410,20 @@
     ctx.strokeStyle = '#262b35';
     ctx.fillStyle = '#8a93a6';
     ctx.beginPath();
-    for (let t = Math.ceil(S.v0 / step) * step; t <= S.v1; t += step) {
+    // ticks on round wall-clock times (aligned within the hour), labelled
+    // with the local time; the day in the gutter's corner
+    const off = (S.baseSecMs / 1000 % 3600) * 1e9 + S.baseFrac;
+    const labels = [];
+    for (let t = Math.ceil((S.v0 + off) / step) * step - off; t <= S.v1; t += step) {
       const x = Math.round(xOf(t)) + 0.5;
+      if (x < GUTTER) continue;
       ctx.moveTo(x, AXIS_H); ctx.lineTo(x, H);
-      ctx.fillText('+' + fmtSpan(t), x + 3, AXIS_H / 2);
+      const label = wallLabel(t, step);
+      labels.push(label);
+      ctx.fillText(label, x + 3, AXIS_H / 2);
     }
     ctx.stroke();
+    stats.axis = labels;
     // lanes
     let drawn = 0;
     const first = Math.floor(S.scrollY / LANE_H);
@@ -420,6 +475,12 @@
       ctx.fillStyle = L.conn ? '#8a93a6' : '#d9dde5';
       const label = (L.sub ? '   ' : '') + L.label;
       ctx.fillText(label.length > 36 ? label.slice(0, 35) + '…' : label, 6, y);
+    }
+    if (S.base !== null) {
+      const day = new Date(S.baseSecMs);
+      ctx.fillStyle = '#8a93a6';
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.fillText(day.getFullYear() + '-' + pad2(day.getMonth() + 1) + '-' + pad2(day.getDate()) + ' (local time)', 6, AXIS_H / 2);
     }
     ctx.strokeStyle = '#2c313c';
     ctx.beginPath(); ctx.moveTo(GUTTER + 0.5, 0); ctx.lineTo(GUTTER + 0.5, H); ctx.stroke();
@@ -854,20 +915,22 @@
     for (const k of [...S.kinds.keys()].sort()) counts.appendChild(h('tr', null, h('td', { text: k }), h('td', { text: String(S.kinds.get(k)) })));
     d.appendChild(h('h3', { text: 'events per kind' }));
     d.appendChild(counts);
+    // a duration and a kind are never broken mid-word (class nw)
     const link = (i) => {
       const ev = S.events[i];
-      return h('tr', { class: isError(ev) ? 'bad' : '' }, h('td', { text: fmtMs(ev.duration_ms) }), h('td', { text: ev.kind }),
+      return h('tr', { class: isError(ev) ? 'bad' : '' }, h('td', { class: 'nw', text: fmtMs(ev.duration_ms) }), h('td', { class: 'nw', text: ev.kind }),
         h('td', null, h('span', { class: 'link', text: summaryLine(ev).slice(0, 160), on: { click: () => select(i, false) } })));
     };
+    const hidden = (ev) => !S.showRuntime && isRuntime(ev);
     const slow = [];
-    for (const ev of S.events) if (ev.duration_ms != null && ev.kind !== 'trace_summary' && ev.kind !== 'process') slow.push(ev);
+    for (const ev of S.events) if (ev.duration_ms != null && ev.kind !== 'trace_summary' && ev.kind !== 'process' && !hidden(ev)) slow.push(ev);
     slow.sort((a, b) => b.duration_ms - a.duration_ms);
-    const st = h('table', { class: 'grid' });
+    const st = h('table', { class: 'grid', id: 'slowest' });
     st.appendChild(h('tr', null, h('th', { text: 'ms' }), h('th', { text: 'kind' }), h('th', { text: 'what' })));
     for (const ev of slow.slice(0, 15)) st.appendChild(link(ev._i));
     d.appendChild(h('h3', { text: 'slowest operations' }));
     d.appendChild(st);
-    const errs = S.events.filter(isError);
+    const errs = S.events.filter((ev) => isError(ev) && !hidden(ev));
     d.appendChild(h('h3', { text: 'errors (' + errs.length + ')' }));
     if (errs.length) {
       const et = h('table', { class: 'grid' });
@@ -940,6 +1003,7 @@
     let s = S.events.length + ' events';
     if (stats.shown !== S.events.length) s = stats.shown + ' of ' + s;
     if (S.live && !S.ended) s += ' · live';
+    if (S.runtime && !S.showRuntime) s += ' · ' + S.runtime + ' runtime file events hidden';
     if (S.summary && S.summary.dropped > 0) s += ' · ' + S.summary.dropped + ' DROPPED';
     st.textContent = s;
     st.className = 'status' + (S.summary && S.summary.dropped > 0 ? ' bad' : S.live && !S.ended ? ' live' : '');
@@ -958,8 +1022,16 @@
     clearTimeout(filterTimer);
     filterTimer = setTimeout(applyFilters, 120);
   });
+  $('f-runtime').addEventListener('change', (e) => {
+    S.showRuntime = e.target.checked;
+    rebuild();
+    draw();
+    if (!$('summary').hidden) renderSummary();
+  });
   // tests and scripts: apply the typed filters now
   stats.applyFilters = applyFilters;
+  stats.lanes = () => S.lanes.map((L) => L.label);
+  stats.runtime = () => S.runtime;
   stats.locate = locate;
   stats.select = (i) => select(i, false);
   stats.find = (kind, n) => { // the n-th shown event of a kind

@@ -522,6 +522,8 @@ static void on_io(struct adi_engine *e, const struct adi_raw_event *ev)
 			return;
 		if (!fd->conn)
 			adi_fd_set_conn(e, fd, c);
+		p->act_ts = f->ts_ns; /* ends the process's merged file runs */
+		p->act_gen = 0;
 		adi_conn_io(e, c, ev);
 		return;
 	}
@@ -626,6 +628,36 @@ static const char *signal_name(int sig)
 	return sig > 0 && sig < 32 ? names[sig] : NULL;
 }
 
+/* How many of argv's first words (a[0..n), NUL-separated) the kernel put
+ * before a script's path when it ran the script's interpreter: 1 or 2
+ * (the "#!" line's path and its one argument) when argv[1] or argv[2] is
+ * the file executed and argv[0] is an absolute path other than it; else 0.
+ * *skip: where the script's path starts in a. The caller's argv[0] is not
+ * kept by the kernel for a script: the file executed stands in its place
+ * (docs/events.md). */
+static size_t interp_words(const uint8_t *a, size_t n, const char *file, size_t fl,
+			   size_t *skip)
+{
+	size_t off[3], len[3], w = 0, i = 0;
+
+	while (i < n && w < 3) {
+		size_t l = strnlen((const char *)a + i, n - i);
+
+		off[w] = i;
+		len[w++] = l;
+		i += l + 1;
+	}
+	if (!fl || w < 2 || len[0] == 0 || a[0] != '/' ||
+	    (len[0] == fl && !memcmp(a, file, fl)))
+		return 0;
+	for (size_t k = 1; k < w && k <= 2; k++)
+		if (len[k] == fl && !memcmp(a + off[k], file, fl)) {
+			*skip = off[k];
+			return k;
+		}
+	return 0;
+}
+
 /* A process event's fields up to argv (op, ppid); the caller writes
  * argv, exit_code and signal, in that order, and commits. */
 static struct adi_jw *proc_begin(struct adi_engine *e, const char *op, uint32_t ppid)
@@ -693,7 +725,7 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 		}
 		return;
 	case ADI_OP_EXEC: {
-		size_t i = 0;
+		size_t i = 0, ninterp;
 
 		p = adi_proc_ensure(e, f);
 		if (!p)
@@ -709,13 +741,16 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 		if (e->o.no_proc)
 			return;
 		w = proc_begin(e, "exec", f->ppid);
+		/* a script: argv from the script's path on, the interpreter
+		 * the kernel put before it apart */
+		ninterp = interp_words(ev->data, f->data_len, ev->path2, f->path2_len, &i);
 		adi_jw_karr(w, "argv");
-		while (i < f->data_len) {
-			const uint8_t *s = ev->data + i;
-			size_t l = strnlen((const char *)s, f->data_len - i);
+		for (size_t j = i; j < f->data_len;) {
+			const uint8_t *s = ev->data + j;
+			size_t l = strnlen((const char *)s, f->data_len - j);
 
 			adi_jw_bytes(w, s, l);
-			i += l + 1;
+			j += l + 1;
 		}
 		adi_jw_arr_end(w);
 		adi_jw_knull(w, "exit_code");
@@ -727,6 +762,16 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 			adi_jw_bytes(w, (const uint8_t *)ev->path2, f->path2_len);
 		else
 			adi_jw_null(w);
+		if (ninterp) {
+			adi_jw_karr(w, "interpreter");
+			for (size_t j = 0, k = 0; k < ninterp; k++) {
+				size_t l = strnlen((const char *)ev->data + j, f->data_len - j);
+
+				adi_jw_bytes(w, ev->data + j, l);
+				j += l + 1;
+			}
+			adi_jw_arr_end(w);
+		}
 		proc_commit(e, f);
 		return;
 	}

@@ -21,6 +21,10 @@
 #define ADI_DECODE_BUDGET (256u << 20)
 /* events between two timeline releases */
 #define ADI_RELEASE_EVERY 64
+/* a merged run of reads or writes also ends at a pause longer than this
+ * in which the process did something else (a socket, another file): one
+ * "write" of a log should not span the requests it logs (docs/events.md) */
+#define ADI_RUN_SPLIT_NS (1000000ull)
 /* a merged run of reads or writes lasts at most this long (or --hold-ms
  * when shorter; docs/engine.md): an open run holds every later event back,
  * and a server pread()ing one cached fd for every request made a single
@@ -87,6 +91,10 @@ struct adi_proc {
 	char container[65];      /* container id, "" when none */
 	bool cg_known;           /* container learnt (META_CGROUP or parent) */
 	bool cwd_tried, cg_tried;/* asked the resolver once already */
+	/* the latest activity of the process that may end a merged run of
+	 * reads or writes (fileops.c): its time, and the generation of the
+	 * fd when it was a file read or write (0: anything else) */
+	uint64_t act_ts, act_gen;
 };
 
 enum adi_conn_state { CONN_NEW, CONN_PENDING, CONN_OPEN, CONN_FAILED };

@@ -141,7 +141,8 @@ static int adi_trace_in_next_row(struct adi_trace_in *r)
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+		return rc == SQLITE_NOMEM ? -ENOMEM :
+		       rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
 	r->where = (unsigned long)sqlite3_column_int64(q, 0);
 	r->ev.id = (uint64_t)sqlite3_column_int64(q, 0); /* store.md: the event's id */
 	kind = (const char *)sqlite3_column_text(q, 3);
@@ -206,9 +207,20 @@ static int adi_trace_in_open_store(struct adi_trace_in *r, const char *path, cha
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key='format_version'",
 					-1, &m, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(m) == SQLITE_ROW)
-		version = sqlite3_column_int(m, 0);
+	if (rc == SQLITE_OK) {
+		int st = sqlite3_step(m);
+
+		if (st == SQLITE_ROW)
+			version = sqlite3_column_int(m, 0);
+		else if (st == SQLITE_CORRUPT || st == SQLITE_NOTADB)
+			rc = st;
+	}
 	sqlite3_finalize(m);
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		snprintf(err, errsz, "%s is a damaged trace store (%s)", path,
+			 r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
+		return -EBADMSG;
+	}
 	if (rc != SQLITE_OK || version < 0) {
 		snprintf(err, errsz, "%s is an SQLite database but not an adi-profiler trace "
 			 "store (%s)", path, r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
@@ -231,6 +243,7 @@ struct adi_trace_in *adi_trace_in_open(const char *path, char *err, size_t errsz
 {
 	struct adi_trace_in *r = calloc(1, sizeof(*r));
 	char head[16];
+	size_t got;
 	int e;
 
 	if (errsz)
@@ -253,8 +266,8 @@ struct adi_trace_in *adi_trace_in_open(const char *path, char *err, size_t errsz
 		errno = e;
 		return NULL;
 	}
-	if (fread(head, 1, sizeof(head), r->f) == sizeof(head) &&
-	    !memcmp(head, adi_sqlite_magic, sizeof(head))) {
+	got = fread(head, 1, sizeof(head), r->f);
+	if (got == sizeof(head) && !memcmp(head, adi_sqlite_magic, sizeof(head))) {
 		fclose(r->f);
 		r->f = NULL;
 		e = adi_trace_in_open_store(r, path, err, errsz);
@@ -264,6 +277,22 @@ struct adi_trace_in *adi_trace_in_open(const char *path, char *err, size_t errsz
 			return NULL;
 		}
 		return r;
+	}
+	/* by content, not by name: JSON Lines start with an object (an
+	 * empty file is no trace either) */
+	while (got && (head[0] == ' ' || head[0] == '\n' || head[0] == '\r' || head[0] == '\t')) {
+		memmove(head, head + 1, --got);
+		if (!got)
+			got = fread(head, 1, 1, r->f);
+	}
+	if (!got || head[0] != '{') {
+		snprintf(err, errsz, ferror(r->f) ? "cannot read %s" :
+			 !got ? "%s is empty: not a trace" :
+			 "%s is not a trace (neither JSON Lines events nor an adi-profiler "
+			 "store)", path);
+		adi_trace_in_close(r);
+		errno = EINVAL;
+		return NULL;
 	}
 	rewind(r->f);
 	return r;

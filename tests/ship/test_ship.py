@@ -152,7 +152,8 @@ class Docs(unittest.TestCase):
                 stdout=subprocess.PIPE, text=True, timeout=30).stdout.splitlines())
             self.assertEqual(got("adi-profiler re"), ["replay"])
             self.assertEqual(got("adi-profiler run --format "), ["json", "text"])
-            self.assertEqual(got("adi-profiler attach --co"), ["--container", "--content-bytes"])
+            self.assertEqual(got("adi-profiler attach --co"),
+                             ["--color", "--comm", "--container", "--content-bytes"])
 
 
 class Install(unittest.TestCase):

@@ -851,6 +851,87 @@ static void test_write_splits_read_run(void **state)
 	EXPECT_STR(t->cap.ev[4], "op", "close");
 }
 
+/* A run of writes ends at a pause of more than 1 ms in which the process
+ * did something else (here: a request on a socket), not at a short one,
+ * and not at a long one with nothing else in it. */
+static void test_run_split_by_other_activity(void **state)
+{
+	static const struct sockdesc s = {
+		.ino = 900, .lip = "127.0.0.1", .rip = "127.0.0.1", .lport = 80, .rport = 4000,
+	};
+	struct tst *t = *state;
+
+	begin(t);
+	sys_open(t, TS(1), ROOT, "access.log", O_WRONLY, 3);
+	sys_socket(t, TS(1), ROOT, 5, 900);
+	sys_write(t, TS(10), ROOT, 3, "a\n");
+	sys_sock_io(t, TS(10) + 100000, ROOT, 5, ADI_DIR_IN, "x", 1, &s);
+	sys_write(t, TS(10) + 200000, ROOT, 3, "b\n");  /* 0.2 ms later: same run */
+	sys_sock_io(t, TS(12), ROOT, 5, ADI_DIR_IN, "y", 2, &s);
+	sys_write(t, TS(15), ROOT, 3, "c\n");            /* 4.8 ms, a request: new run */
+	sys_write(t, TS(40), ROOT, 3, "d\n");            /* 25 ms, nothing else: same */
+	sys_close(t, TS(50), ROOT, 3);
+	end(t, TS(100), 0, 0);
+
+	EXPECT_EV(FIND(t, "file", "write", 0), INT("ts_ns", TS(10)), INT("ops", 2),
+		  STR("content", "a\nb\n"), MSEC("duration_ms", 0.2));
+	EXPECT_EV(FIND(t, "file", "write", 1), INT("ts_ns", TS(15)), INT("ops", 2),
+		  STR("content", "c\nd\n"), MSEC("duration_ms", 25.0));
+	assert_int_equal(count_where(t, "file", "ops", 2), 2);
+}
+
+/* The runtime's own file work is marked with its class (docs/events.md):
+ * the loader (its cache, libraries found or not), locale and time zone
+ * data, modules, the process's own /proc entry; the program's files and
+ * another process's /proc entry are not. */
+static void test_runtime_class(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *cls; /* NULL: not runtime */
+	} cases[] = {
+		{ "/etc/ld.so.cache", "loader" },
+		{ "/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1", "loader" },
+		{ "/usr/lib/x86_64-linux-gnu/libpcre2-8.so.0.11.2", "loader" },
+		{ "/opt/app/plugin.so", "loader" },
+		{ "/usr/lib/locale/locale-archive", "locale" },
+		{ "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache", "locale" },
+		{ "/etc/localtime", "locale" },
+		{ "/usr/lib/python3.11/encodings/__pycache__/utf_8.cpython-311.pyc", "module" },
+		{ "/usr/lib/python3.11/os.py", "module" },
+		{ "/home/u/venv/lib/python3.11/site-packages/x/__init__.py", "module" },
+		{ "/home/u/app/node_modules/left-pad/index.js", "module" },
+		{ "/root/.pyenv/versions/3.11.7/lib/python3.11/encodings", "module" },
+		{ "/root/.pyenv/versions/3.11.7/bin/pyvenv.cfg", "module" },
+		{ "/home/u/lib/pythonic/notes.txt", NULL },
+		{ "/proc/self/maps", "proc" },
+		{ "/proc/100/status", "proc" },
+		{ "/sys/devices/system/cpu/online", "proc" },
+		{ "/proc/101/status", NULL },
+		{ "/home/u/app/main.py", NULL },
+		{ "/home/u/libso.txt", NULL },
+		{ "/home/u/x.so.txt", NULL },
+		{ "/etc/passwd", NULL },
+	};
+	struct tst *t = *state;
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+
+	begin(t);
+	for (size_t i = 0; i < n; i++)
+		sys_openat(t, TS(1 + i), ROOT, AT_FDCWD_, cases[i].path, O_RDONLY, 0, -ENOENT,
+			   ADI_FD_REG);
+	end(t, TS(100), 0, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct adi_jval *v = FIND(t, "file", "open", i);
+
+		EXPECT_STR(v, "path", cases[i].path);
+		if (cases[i].cls)
+			EXPECT_STR(v, "runtime", cases[i].cls);
+		else
+			EXPECT_ABSENT(v, "runtime");
+	}
+}
+
 static void test_content_bytes_cap(void **state)
 {
 	struct tst *t = *state;
@@ -1180,6 +1261,66 @@ static void test_exec_drops_cloexec(void **state)
 	v = FIND_WHERE(t, "file", "close", "fd", 6);
 	EXPECT_STR(v, "path", "/home/u/keep.txt");
 	assert_int_equal(count_kind(t, "file"), 3 /* opens */ + 3 /* closes */ + 4 /* reads */);
+}
+
+/* exec of a script: argv is the caller's (the file executed in argv[0]'s
+ * place), the interpreter apart; running the interpreter by hand is no
+ * script exec. */
+static void exec_with(struct tst *t, uint64_t ts, const char *argvb, size_t n,
+		      const char *file)
+{
+	struct adi_raw_event ev = mk(ADI_RAW_PROC, ADI_OP_EXEC, ts, ROOT);
+
+	ev.f.ppid = 1;
+	ev.data = (const uint8_t *)argvb;
+	ev.f.data_len = n;
+	set_path2(&ev, file, strlen(file));
+	feed(t, &ev);
+}
+
+static void expect_words(struct adi_jval *v, const char *key, const char *const *want)
+{
+	struct adi_jval *a = adi_j_get(v, key);
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	assert_int_equal(adi_j_type(a), ADI_J_ARR);
+	assert_int_equal(adi_j_len(a), n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(adi_j_as_str(adi_j_at(a, i), ""), want[i]);
+}
+
+static void test_exec_script_interpreter(void **state)
+{
+	static const char perl[] = "/usr/bin/perl\0/usr/bin/psql\0-h\0db\0";
+	static const char env[] = "/usr/bin/env\0python3\0./tool.py\0x\0";
+	static const char byhand[] = "perl\0/usr/bin/psql\0";
+	static const char plain[] = "ls\0-l\0";
+	static const char *const a1[] = { "/usr/bin/psql", "-h", "db", NULL };
+	static const char *const i1[] = { "/usr/bin/perl", NULL };
+	static const char *const a2[] = { "./tool.py", "x", NULL };
+	static const char *const i2[] = { "/usr/bin/env", "python3", NULL };
+	static const char *const a3[] = { "perl", "/usr/bin/psql", NULL };
+	static const char *const a4[] = { "ls", "-l", NULL };
+	struct tst *t = *state;
+
+	begin(t);
+	exec_with(t, TS(1), perl, sizeof(perl) - 1, "/usr/bin/psql");
+	exec_with(t, TS(2), env, sizeof(env) - 1, "./tool.py");
+	exec_with(t, TS(3), byhand, sizeof(byhand) - 1, "/usr/bin/perl");
+	exec_with(t, TS(4), plain, sizeof(plain) - 1, "/bin/ls");
+	end(t, TS(100), 0, 0);
+
+	expect_words(FIND(t, "process", "exec", 0), "argv", a1);
+	expect_words(FIND(t, "process", "exec", 0), "interpreter", i1);
+	EXPECT_STR(FIND(t, "process", "exec", 0), "filename", "/usr/bin/psql");
+	expect_words(FIND(t, "process", "exec", 1), "argv", a2);
+	expect_words(FIND(t, "process", "exec", 1), "interpreter", i2);
+	expect_words(FIND(t, "process", "exec", 2), "argv", a3);
+	EXPECT_ABSENT(FIND(t, "process", "exec", 2), "interpreter");
+	expect_words(FIND(t, "process", "exec", 3), "argv", a4);
+	EXPECT_ABSENT(FIND(t, "process", "exec", 3), "interpreter");
 }
 
 static void test_fork_keeps_cloexec_for_child_exec(void **state)
@@ -1623,26 +1764,28 @@ static void test_output_in_ts_order(void **state)
 	sys_open(t, TS(3), ROOT, "b.txt", O_RDONLY, 4);
 	sys_read(t, TS(4), ROOT, 3, "2");
 	meta(t, ADI_META_TICK, TS(5));
-	/* the run on fd 3 (started at 2 ms) holds back everything after it */
-	assert_int_equal(t->cap.n, 1);
-	EXPECT_INT(t->cap.ev[0], "ts_ns", (int64_t)TS(1));
+	/* the open between the reads, 2 ms apart, ended the first run
+	 * (ADI_RUN_SPLIT_NS); the second (started at 4 ms) holds back
+	 * everything after it */
+	assert_int_equal(t->cap.n, 3);
+	EXPECT_INT(t->cap.ev[2], "ts_ns", (int64_t)TS(3));
 	sys_close(t, TS(6), ROOT, 4);
 	sys_close(t, TS(7), ROOT, 3);
 	meta(t, ADI_META_TICK, TS(8));
 	/* nothing pending any more: all of it is released, in order */
-	assert_int_equal(t->cap.n, 5);
+	assert_int_equal(t->cap.n, 6);
 	end(t, TS(100), 0, 0);
 
-	assert_int_equal(t->cap.n, 6);
+	assert_int_equal(t->cap.n, 7);
 	expect_sorted(t);
 	EXPECT_STR(t->cap.ev[0], "path", "/home/u/a.txt");
-	EXPECT_EV(t->cap.ev[1], STR("op", "read"),
-		  /* flushed at 7 ms, written 2nd */
-		  INT("ts_ns", TS(2)),
-		  INT("ops", 2));
+	EXPECT_EV(t->cap.ev[1], STR("op", "read"), INT("ts_ns", TS(2)), INT("ops", 1));
 	EXPECT_STR(t->cap.ev[2], "path", "/home/u/b.txt");
-	EXPECT_EV(t->cap.ev[3], STR("op", "close"), INT("fd", 4));
-	EXPECT_EV(t->cap.ev[4], STR("op", "close"), INT("fd", 3));
+	EXPECT_EV(t->cap.ev[3], STR("op", "read"),
+		  /* flushed at 7 ms, written 4th */
+		  INT("ts_ns", TS(4)), INT("ops", 1));
+	EXPECT_EV(t->cap.ev[4], STR("op", "close"), INT("fd", 4));
+	EXPECT_EV(t->cap.ev[5], STR("op", "close"), INT("fd", 3));
 }
 
 static void test_order_many_events(void **state)
@@ -1656,8 +1799,8 @@ static void test_order_many_events(void **state)
 	for (int i = 0; i < 300; i++) {
 		if (i % 10 == 0)
 			sys_read(t, TS(2 + i), ROOT, 3, "r");
-		else
-			sys_path(t, TS(2 + i), ROOT, ADI_OP_MKDIR, "d", NULL, 0, -EEXIST);
+		else /* another process: its work does not end ROOT's run */
+			sys_path(t, TS(2 + i), ROOT + 1, ADI_OP_MKDIR, "/d", NULL, 0, -EEXIST);
 	}
 	sys_close(t, TS(400), ROOT, 3);
 	end(t, TS(1000), 0, 0);
@@ -2507,6 +2650,8 @@ int main(void)
 		T(test_unresolved_relative_path),
 		T(test_reads_merge),
 		T(test_write_splits_read_run),
+		T(test_run_split_by_other_activity),
+		T(test_runtime_class),
 		T(test_content_bytes_cap),
 		T(test_failed_read_is_own_event),
 		T(test_eagain_is_noise),
@@ -2521,6 +2666,7 @@ int main(void)
 		T(test_chdir_relative_open),
 		T(test_fork_inherits_cwd_and_fds),
 		T(test_exec_drops_cloexec),
+		T(test_exec_script_interpreter),
 		T(test_fork_keeps_cloexec_for_child_exec),
 		T(test_exit_status),
 		T(test_exit_closes_before_exit_event),

@@ -811,11 +811,27 @@ static void test_simple_multi(void **state)
 	m_result1(be(&f, 4000), "v", 25, rows, "SELECT 1");
 	m_ready(be(&f, 5000), 'I');
 	fx_check(&f,
-		 QEV("1000 2000", S("INSERT INTO t VALUES (1)"), "null", "1", "[]",
+		 QEV("1000 2000", S("INSERT INTO t VALUES (1);"), "null", "1", "[]",
 		     S("INSERT 0 1"), "null", S("idle"))
-		 QEV("1000 3000", S("UPDATE t SET a = 2 /* ; */ WHERE b = ';' -- x;"), "null",
+		 QEV("1000 3000", S("UPDATE t SET a = 2 /* ; */ WHERE b = ';' -- x;\\n;"), "null",
 		     "3", "[]", S("UPDATE 3"), "null", S("idle"))
-		 QEV("1000 5000", S("SELECT $$x;y$$ AS v"), "[\"v\"]", "1", "[[\"x;y\"]]",
+		 QEV("1000 5000", S("SELECT $$x;y$$ AS v;"), "[\"v\"]", "1", "[[\"x;y\"]]",
+		     S("SELECT 1"), "null", S("idle")));
+}
+
+/* psql sends "SELECT 1;": one statement, its text exactly as sent (issue
+ * 21: the trailing semicolon was dropped when the query was split). */
+static void test_simple_one_statement_exact(void **state)
+{
+	static const char *const rows[] = { "1", NULL };
+	struct fx f = FX(__func__);
+
+	(void)state;
+	m_query(fe(&f, 1000), "SELECT 1;");
+	m_result1(be(&f, 2000), "?column?", 23, rows, "SELECT 1");
+	m_ready(be(&f, 3000), 'I');
+	fx_check(&f,
+		 QEV("1000 3000", S("SELECT 1;"), "[\"?column?\"]", "1", "[[\"1\"]]",
 		     S("SELECT 1"), "null", S("idle")));
 }
 
@@ -844,9 +860,9 @@ static void test_query_errors(void **state)
 		"Key (a)=(1) already exists.", "Pick another key.");
 	m_ready(m, 'I');
 	fx_check(&f,
-		 QEV("1000 2000", S("SELECT 1"), "[\"?column?\"]", "1", "[[\"1\"]]",
+		 QEV("1000 2000", S("SELECT 1;"), "[\"?column?\"]", "1", "[[\"1\"]]",
 		     S("SELECT 1"), "null", S("idle"))
-		 QEV("1000 3000", S("SELECT 1/0"), "null", "0", "[]", "null",
+		 QEV("1000 3000", S("SELECT 1/0;"), "null", "0", "[]", "null",
 		     ERR("22012", "division by zero", "ERROR"), S("idle"))
 		 QEV("4000 5000", S("SELECT 1; SELEC 2"), "null", "0", "[]", "null",
 		     ERR("42601", "syntax error at or near \\\"SELEC\\\"", "ERROR"), S("idle"))
@@ -1614,6 +1630,7 @@ int main(void)
 		T(test_terminate),
 		T(test_login_unanswered),
 		T(test_simple_multi),
+		T(test_simple_one_statement_exact),
 		T(test_query_errors),
 		T(test_extended_binary),
 		T(test_named_reuse),
