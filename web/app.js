@@ -886,8 +886,8 @@
       if (e0 > s0 && e0 > until) { covered += e0 - Math.max(s0, until); until = e0; }
     }
     for (const i of maybe) box.appendChild(row(S.events[i], 'maybe'));
-    const pairs = [['self time', fmtSpan(Math.max(0, span - covered))]];
-    for (const [k, d] of [...fam.entries()].sort((a, b) => b[1] - a[1])) pairs.push([k, fmtSpan(d)]);
+    const pairs = [['self time', fmtMs(Math.max(0, span - covered) / 1e6) + ' ms']];
+    for (const [k, d] of [...fam.entries()].sort((a, b) => b[1] - a[1])) pairs.push([k, fmtMs(d / 1e6) + ' ms']);
     if (maybe.length) pairs.push(['ambiguous work', maybe.length + ' (marked ?, not counted)']);
     return h('div', null, kv(pairs), box);
   }
