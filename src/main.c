@@ -146,7 +146,9 @@ static const struct opt opts[] = {
 /* One verb: the table below is the one list of them. */
 struct verb {
 	const char *name;
-	unsigned bit;          /* V_*; 0: takes no options */
+	unsigned bit;          /* V_*; 0: none of these options (help, version),
+				* or its own, read from c->args (report,
+				* diff, deps: docs/insight.md) */
 	const char *synopsis;  /* what follows the name in the usage lines */
 	const char *help;      /* one line for the usage text */
 	/* what the verb needs of the options and operands (argc/argv: what
@@ -183,6 +185,15 @@ static const struct verb verbs[] = {
 	{ "export", V_EXPORT, "otlp|pcapng|perfetto FILE [OPTIONS]",
 	  "a saved trace to OpenTelemetry, pcapng (raw capture) or Perfetto",
 	  need_export, adi_verb_export },
+	{ "report", 0, "FILE [--format text|json] [--n1-min N] [--top N] [-o OUT]",
+	  "endpoints, queries, N+1 findings, errors, slowest operations of a trace",
+	  NULL, adi_verb_report },
+	{ "diff", 0, "A B [--fail-on LIST] [--format text|json] [-o OUT]",
+	  "what changed between two traces; exit 1 when --fail-on says so",
+	  NULL, adi_verb_diff },
+	{ "deps", 0, "FILE [--format text|json] [-o OUT]",
+	  "the services, tables, files and programs a trace shows it needs",
+	  NULL, adi_verb_deps },
 	{ "help", 0, "[VERB]",
 	  "this text, or a verb's usage and options (also -h, --help)",
 	  NULL, help },
@@ -743,6 +754,7 @@ int main(int argc, char **argv)
 		usage_verb(stdout, w);
 		return 0;
 	}
+	c.args = argv + 1; /* report, diff, deps read their own options */
 	if (!v->bit)
 		return v->run(&c);
 	rc = parse_options(v, argc - 1, argv + 1, &c);
