@@ -69,6 +69,8 @@ struct adi_fd {
 	bool cloexec;
 	bool from_open;          /* opened under trace (we saw the open) */
 	char *path;              /* absolute path, or NULL when unknown */
+	const char *runtime;     /* its runtime-noise class (static), once known */
+	bool runtime_known;
 	uint64_t ino;
 	struct adi_conn *conn;   /* sockets: a counted reference */
 	struct adi_fagg agg;
