@@ -19,6 +19,9 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS python3-pymongo libmongoc-dev"
 	# HTTP/2 and gRPC peers: nghttpd, nghttpx (h2c upgrade), nghttp, h2load, grpcio
 	PKGS="$PKGS nghttp2-server nghttp2-proxy nghttp2-client python3-grpcio python3-protobuf python3-grpc-tools"
+	# cache and broker peers (private servers started by the tests): memcached
+	# and libmemcached's command-line clients
+	PKGS="$PKGS memcached libmemcached-tools"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

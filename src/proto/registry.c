@@ -7,6 +7,7 @@
 #include "proto.h"
 #include "http1.h"
 #include "http2.h"
+#include "memcached.h"
 #include "mongo.h"
 #include "mysql.h"
 #include "postgres.h"
@@ -19,6 +20,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_redis,
 	&adi_proto_mongo,
 	&adi_proto_http2,
+	&adi_proto_memcached,
 };
 
 size_t adi_proto_count(void)

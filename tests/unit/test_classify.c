@@ -59,6 +59,18 @@ static const struct opening openings[] = {
 	/* DNS over TCP: length 0x1d, id, flags, 1 question */
 	O("dns over tcp", "\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
 	  "\x07" "example\x03" "com\x00\x00\x01\x00\x01", ADI_DIR_OUT, NULL, 53),
+	/* memcached text: a storage command (its numbers checked), a get */
+	O("memcached set", "set k 0 0 5\r\nhello\r\n", ADI_DIR_OUT, "memcached", 11211),
+	O("memcached get", "get foo bar\r\n", ADI_DIR_OUT, "memcached", 11211),
+	/* an admin word and a reply: memcached only on its port */
+	OP("memcached stats", "stats\r\n", ADI_DIR_OUT, "memcached", 11211),
+	OP("memcached reply", "VALUE k 0 1\r\nx\r\nEND\r\n", ADI_DIR_IN, "memcached", 11211),
+	/* memcached binary GetK: magic 0x80, opcode 0x0c, key length 1, total 1 */
+	O("memcached binary", "\x80\x0c\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01"
+	  "\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x00k", ADI_DIR_OUT, "memcached", 11211),
+	O("memcached binary reply", "\x81\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x06"
+	  "\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x09\x00\x00\x00\x00hi",
+	  ADI_DIR_IN, "memcached", 11211),
 	O("zeros", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 	  ADI_DIR_OUT, NULL, 9999),
 	O("text line", "hello world, this is just text\n", ADI_DIR_OUT, NULL, 9999),
@@ -108,7 +120,7 @@ static void test_openings(void **state)
 static void test_port_is_only_a_hint(void **state)
 {
 	static const uint8_t junk[24] = { 0 };
-	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Replay speed of the cache and broker decoders (issue 20): for each
+# protocol a private server on loopback and a load written here (pipelined
+# requests on one connection, so the capture is mostly protocol bytes), the
+# client traced with --save-raw; then the engine alone replays that capture
+# to /dev/null on one core, min CPU (user + sys) of ROUNDS runs: MB/s of
+# capture and events/s. Reports, never gates.
+# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin ...]   (default: all)
+#        ADI_BIN=... to use another build; N=... requests per capture
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-5}
+N=${N:-50000}
+BIN=${ADI_BIN:-build/adi-profiler}
+[ -n "${ADI_BIN:-}" ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target adi-profiler >/dev/null; }
+W=$(mktemp -d /tmp/adi-brokers-bench.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
+cp "$BIN" "$W/adi"
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# replay NAME KIND: min CPU of ROUNDS replays of $W/NAME.raw; prints the figures
+replay() {
+	local cap=$W/$1.raw kind=$2 best="" bytes events
+	bytes=$(stat -c %s "$cap")
+	"$W/adi" replay --format json -o "$W/$1.jsonl" "$cap"
+	events=$(grep -c "\"kind\":\"$kind\"" "$W/$1.jsonl")
+	for _ in $(seq "$ROUNDS"); do
+		t=$( { /usr/bin/time -f "%U %S" taskset -c 0 "$W/adi" replay --format json -o /dev/null "$cap" ; } 2>&1 |
+			tail -1 | awk '{print $1 + $2}')
+		best=$(echo "$t $best" | awk '{print ($2 == "" || $1 < $2) ? $1 : $2}')
+	done
+	printf "%-14s capture %6.1f MB, %7d %s; replay CPU %.2f s: %5.0f MB/s, %7.0f events/s\n" \
+		"$1" "$(echo "$bytes / 1000000" | bc -l)" "$events" "$kind" "$best" \
+		"$(echo "$bytes / 1000000 / $best" | bc -l)" "$(echo "$events / $best" | bc -l)"
+}
+
+# memcached: N sets then N gets (text: 16 per write; binary: getkq x15 +
+# getk per write), values of 32 bytes
+MC_LOAD=$(cat <<'EOF'
+import socket, struct, sys
+port, n, binary = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+s = socket.create_connection(("127.0.0.1", port))
+v = b"v" * 32
+def drain(want, count=1):
+    got = b""
+    while got.count(want) < count:
+        got += s.recv(1 << 20)
+def bhdr(op, key, ext=b"", val=b"", opaque=0):
+    return struct.pack(">BBHBBHIIQ", 0x80, op, len(key), len(ext), 0, 0,
+                       len(ext) + len(key) + len(val), opaque, 0) + ext + key + val
+for base in range(0, n, 16):
+    if binary:
+        s.sendall(b"".join(bhdr(0x11, b"key:%d" % (base + i), struct.pack(">II", 0, 0), v)
+                           for i in range(15)) + bhdr(0x0a, b"", opaque=1))
+        drain(struct.pack(">I", 1) + b"\0" * 8)
+    else:
+        s.sendall(b"".join(b"set key:%d 0 0 32\r\n%s\r\n" % (base + i, v) for i in range(16)))
+        drain(b"STORED\r\n", 16)
+for base in range(0, n, 16):
+    if binary:
+        s.sendall(b"".join(bhdr(0x0d, b"key:%d" % (base + i)) for i in range(15)) +
+                  bhdr(0x0c, b"key:%d" % (base + 15), opaque=2))
+        drain(v)
+    else:
+        s.sendall(b"".join(b"get key:%d\r\n" % (base + i) for i in range(16)))
+        drain(b"END\r\n", 16)
+s.close()
+EOF
+)
+
+bench_memcached() {
+	local name=$1 binary=$2 p
+	command -v memcached >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached >/dev/null
+	p=$(port)
+	memcached -u root -l 127.0.0.1 -p "$p" -U 0 -m 256 & local mp=$!
+	wait_port "$p"
+	"$W/adi" run --save-raw "$W/$name.raw" --format json -o /dev/null -- \
+		python3 -c "$MC_LOAD" "$p" "$N" "$binary"
+	kill "$mp"; wait "$mp" 2>/dev/null
+	replay "$name" memcached_command
+}
+
+for what in ${@:-memcached memcached-bin}; do
+	case $what in
+	memcached) bench_memcached memcached 0 ;;
+	memcached-bin) bench_memcached memcached-bin 1 ;;
+	*) echo "unknown: $what" >&2 ;;
+	esac
+done
