@@ -5,7 +5,7 @@
 # client traced with --save-raw; then the engine alone replays that capture
 # to /dev/null on one core, min CPU (user + sys) of ROUNDS runs: MB/s of
 # capture and events/s. Reports, never gates.
-# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin ...]   (default: all)
+# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin|nats ...]   (default: all)
 #        ADI_BIN=... to use another build; N=... requests per capture
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +69,35 @@ s.close()
 EOF
 )
 
+# NATS: one connection subscribed to bench.> publishing N messages of 32
+# bytes, 16 per write, each batch's echoes awaited (PING / PONG)
+NATS_LOAD=$(cat <<'EOF'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+f = s.makefile("rb")
+f.readline()
+s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"name":"bench"}\r\nSUB bench.> 1\r\n')
+v = b"v" * 32
+for base in range(0, n, 16):
+    s.sendall(b"".join(b"PUB bench.%d 32\r\n%s\r\n" % (base + i, v) for i in range(16)) + b"PING\r\n")
+    while f.readline() != b"PONG\r\n":
+        pass
+s.close()
+EOF
+)
+
+bench_nats() {
+	local p
+	command -v nats-server >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+	p=$(port)
+	nats-server -a 127.0.0.1 -p "$p" >/dev/null 2>&1 & local np=$!
+	wait_port "$p"
+	"$W/adi" run --save-raw "$W/nats.raw" --format json -o /dev/null -- python3 -c "$NATS_LOAD" "$p" "$N"
+	kill "$np"; wait "$np" 2>/dev/null
+	replay nats message_op
+}
+
 bench_memcached() {
 	local name=$1 binary=$2 p
 	command -v memcached >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached >/dev/null
@@ -81,10 +110,11 @@ bench_memcached() {
 	replay "$name" memcached_command
 }
 
-for what in ${@:-memcached memcached-bin}; do
+for what in ${@:-memcached memcached-bin nats}; do
 	case $what in
 	memcached) bench_memcached memcached 0 ;;
 	memcached-bin) bench_memcached memcached-bin 1 ;;
+	nats) bench_nats ;;
 	*) echo "unknown: $what" >&2 ;;
 	esac
 done

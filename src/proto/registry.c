@@ -10,6 +10,7 @@
 #include "memcached.h"
 #include "mongo.h"
 #include "mysql.h"
+#include "nats.h"
 #include "postgres.h"
 #include "redis.h"
 
@@ -21,6 +22,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_mongo,
 	&adi_proto_http2,
 	&adi_proto_memcached,
+	&adi_proto_nats,
 };
 
 size_t adi_proto_count(void)

@@ -71,6 +71,15 @@ static const struct opening openings[] = {
 	O("memcached binary reply", "\x81\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x06"
 	  "\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x09\x00\x00\x00\x00hi",
 	  ADI_DIR_IN, "memcached", 11211),
+	/* NATS: the server speaks first (INFO), the client answers CONNECT */
+	O("nats info", "INFO {\"server_id\":\"NBX\",\"version\":\"2.9.10\",\"proto\":1,"
+	  "\"headers\":true,\"max_payload\":1048576}\r\n", ADI_DIR_IN, "nats", 4222),
+	O("nats connect", "CONNECT {\"verbose\":false,\"pedantic\":false}\r\n", ADI_DIR_OUT,
+	  "nats", 4222),
+	O("nats pub", "PUB greet 5\r\nhello\r\n", ADI_DIR_OUT, "nats", 4222),
+	OP("nats pong", "PONG\r\n", ADI_DIR_IN, "nats", 4222),
+	O("http connect", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+	  ADI_DIR_OUT, "http", 80),
 	O("zeros", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 	  ADI_DIR_OUT, NULL, 9999),
 	O("text line", "hello world, this is just text\n", ADI_DIR_OUT, NULL, 9999),
@@ -120,7 +129,7 @@ static void test_openings(void **state)
 static void test_port_is_only_a_hint(void **state)
 {
 	static const uint8_t junk[24] = { 0 };
-	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
