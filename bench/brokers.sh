@@ -5,7 +5,7 @@
 # client traced with --save-raw; then the engine alone replays that capture
 # to /dev/null on one core, min CPU (user + sys) of ROUNDS runs: MB/s of
 # capture and events/s. Reports, never gates.
-# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin|nats ...]   (default: all)
+# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin|nats|mqtt ...]   (default: all)
 #        ADI_BIN=... to use another build; N=... requests per capture
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -98,6 +98,63 @@ bench_nats() {
 	replay nats message_op
 }
 
+# MQTT 3.1.1: one connection subscribed to b/# at QoS 0 publishing N QoS 1
+# messages of 32 bytes, 16 per write, each batch's PUBACKs awaited (the
+# broker delivers them back at QoS 0)
+MQTT_LOAD=$(cat <<'EOF'
+import socket, struct, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+def pkt(b0, body):
+    rl, out = len(body), b""
+    while True:
+        d, rl = rl % 128, rl // 128
+        out += bytes([d | (0x80 if rl else 0)])
+        if not rl:
+            return bytes([b0]) + out + body
+def s16(b):
+    return struct.pack(">H", len(b)) + b
+s.sendall(pkt(0x10, s16(b"MQTT") + b"\x04\x02\x00\x3c" + s16(b"bench")))
+s.recv(4)
+s.sendall(pkt(0x82, b"\x00\x01" + s16(b"b/#") + b"\x00"))
+s.recv(5)
+v, buf = b"v" * 32, b""
+def packet():
+    global buf
+    while True:
+        if len(buf) >= 2:
+            rl, mul, i = 0, 1, 1
+            while i < len(buf) and buf[i] & 0x80:
+                rl += (buf[i] & 0x7f) * mul; mul *= 128; i += 1
+            if i < len(buf):
+                rl += buf[i] * mul
+                if len(buf) >= i + 1 + rl:
+                    t, buf = buf[0] >> 4, buf[i + 1 + rl:]
+                    return t
+        buf += s.recv(1 << 16)
+for base in range(0, n, 16):
+    s.sendall(b"".join(pkt(0x32, s16(b"b/%d" % (base + i)) + struct.pack(">H", (base + i) % 65535 + 1) + v)
+                       for i in range(16)))
+    acks = 0
+    while acks < 16:
+        acks += packet() == 4
+s.sendall(b"\xe0\x00")
+s.close()
+EOF
+)
+
+bench_mqtt() {
+	local p
+	command -v mosquitto >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
+	p=$(port)
+	printf "listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nset_tcp_nodelay true\n" "$p" >"$W/mq.conf"
+	mosquitto -c "$W/mq.conf" & local mp=$!
+	wait_port "$p"
+	"$W/adi" run --save-raw "$W/mqtt.raw" --format json -o /dev/null -- python3 -c "$MQTT_LOAD" "$p" "$N"
+	kill "$mp"; wait "$mp" 2>/dev/null
+	replay mqtt message_op
+}
+
 bench_memcached() {
 	local name=$1 binary=$2 p
 	command -v memcached >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached >/dev/null
@@ -110,11 +167,12 @@ bench_memcached() {
 	replay "$name" memcached_command
 }
 
-for what in ${@:-memcached memcached-bin nats}; do
+for what in ${@:-memcached memcached-bin nats mqtt}; do
 	case $what in
 	memcached) bench_memcached memcached 0 ;;
 	memcached-bin) bench_memcached memcached-bin 1 ;;
 	nats) bench_nats ;;
+	mqtt) bench_mqtt ;;
 	*) echo "unknown: $what" >&2 ;;
 	esac
 done

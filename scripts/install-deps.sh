@@ -22,8 +22,8 @@ if [ "${1:-}" = "--test" ]; then
 	# cache and broker peers (private servers started by the tests): memcached
 	# and libmemcached's command-line clients
 	PKGS="$PKGS memcached libmemcached-tools"
-	# NATS
-	PKGS="$PKGS nats-server"
+	# NATS; MQTT (the mosquitto broker and its command-line clients)
+	PKGS="$PKGS nats-server mosquitto mosquitto-clients"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

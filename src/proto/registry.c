@@ -9,6 +9,7 @@
 #include "http2.h"
 #include "memcached.h"
 #include "mongo.h"
+#include "mqtt.h"
 #include "mysql.h"
 #include "nats.h"
 #include "postgres.h"
@@ -23,6 +24,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_http2,
 	&adi_proto_memcached,
 	&adi_proto_nats,
+	&adi_proto_mqtt,
 };
 
 size_t adi_proto_count(void)

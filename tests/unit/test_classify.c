@@ -80,6 +80,13 @@ static const struct opening openings[] = {
 	OP("nats pong", "PONG\r\n", ADI_DIR_IN, "nats", 4222),
 	O("http connect", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n",
 	  ADI_DIR_OUT, "http", 80),
+	/* MQTT CONNECT 3.1.1 and 5.0 (fixed header 0x10, "MQTT", level), a
+	 * PUBLISH mid-session only on 1883 */
+	O("mqtt connect 3.1.1", "\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04" "adi1",
+	  ADI_DIR_OUT, "mqtt", 1883),
+	O("mqtt connect 5", "\x10\x11\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x04" "adi5",
+	  ADI_DIR_OUT, "mqtt", 1883),
+	OP("mqtt publish", "\x30\x0a\x00\x03" "a/bhello", ADI_DIR_OUT, "mqtt", 1883),
 	O("zeros", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 	  ADI_DIR_OUT, NULL, 9999),
 	O("text line", "hello world, this is just text\n", ADI_DIR_OUT, NULL, 9999),
@@ -129,7 +136,7 @@ static void test_openings(void **state)
 static void test_port_is_only_a_hint(void **state)
 {
 	static const uint8_t junk[24] = { 0 };
-	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222, 1883 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
