@@ -5,7 +5,7 @@
 # client traced with --save-raw; then the engine alone replays that capture
 # to /dev/null on one core, min CPU (user + sys) of ROUNDS runs: MB/s of
 # capture and events/s. Reports, never gates.
-# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin|nats|mqtt ...]   (default: all)
+# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin|nats|mqtt|amqp ...]   (default: all)
 #        ADI_BIN=... to use another build; N=... requests per capture
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -155,6 +155,79 @@ bench_mqtt() {
 	replay mqtt message_op
 }
 
+# AMQP 0-9-1: one connection, one channel: a queue declared, consumed with
+# no_ack, N messages of 32 bytes published to it by the default exchange, 16
+# per write, until all N deliveries came back
+AMQP_LOAD=$(cat <<'EOF'
+import socket, struct, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+buf = b""
+def frame():
+    global buf
+    while True:
+        if len(buf) >= 7:
+            t, ch, size = struct.unpack(">BHI", buf[:7])
+            if len(buf) >= size + 8:
+                p, buf = buf[7:7 + size], buf[size + 8:]
+                return t, p
+        buf += s.recv(1 << 20)
+def method(cls, mid):
+    while True:
+        t, p = frame()
+        if t == 1 and struct.unpack(">HH", p[:4]) == (cls, mid):
+            return p
+def f(t, ch, p):
+    return struct.pack(">BHI", t, ch, len(p)) + p + b"\xce"
+def m(ch, cls, mid, a=b""):
+    return f(1, ch, struct.pack(">HH", cls, mid) + a)
+ss = lambda b: bytes([len(b)]) + b
+ls = lambda b: struct.pack(">I", len(b)) + b
+s.sendall(b"AMQP\x00\x00\x09\x01"); method(10, 10)
+s.sendall(m(0, 10, 11, ls(b"") + ss(b"PLAIN") + ls(b"\0guest\0guest") + ss(b"en_US")))
+t = method(10, 30)
+s.sendall(m(0, 10, 31, t[4:]) + m(0, 10, 40, ss(b"/") + ss(b"") + b"\x00")); method(10, 41)
+s.sendall(m(1, 20, 10, ss(b""))); method(20, 11)
+s.sendall(m(1, 50, 10, b"\x00\x00" + ss(b"bench") + b"\x08" + ls(b""))); method(50, 11)
+s.sendall(m(1, 60, 20, b"\x00\x00" + ss(b"bench") + ss(b"c") + b"\x02" + ls(b""))); method(60, 21)
+v = b"v" * 32
+one = m(1, 60, 40, b"\x00\x00" + ss(b"") + ss(b"bench") + b"\x00") + \
+      f(2, 1, struct.pack(">HHQH", 60, 0, len(v), 0)) + f(3, 1, v)
+got = 0
+for base in range(0, n, 16):
+    s.sendall(one * 16)
+    while got < base + 16:
+        t, p = frame()
+        got += t == 3
+s.sendall(m(0, 10, 50, struct.pack(">H", 200) + ss(b"bye") + struct.pack(">HH", 0, 0)))
+method(10, 51)
+EOF
+)
+
+bench_amqp() {
+	local p d node
+	command -v rabbitmq-server >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+	p=$(port)
+	d="$W/rmq"
+	node="adibench$p@localhost"
+	chmod 711 "$W" # the broker runs as the rabbitmq user
+	mkdir -p "$d/conf.d"
+	echo "[]." >"$d/enabled_plugins"
+	chown -R rabbitmq:rabbitmq "$d"
+	local env=(HOME="$d" RABBITMQ_NODENAME="$node" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+		RABBITMQ_NODE_PORT="$p" RABBITMQ_DIST_PORT="$(port)" ERL_EPMD_PORT="$(port)"
+		RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log"
+		RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" RABBITMQ_PID_FILE="$d/pid"
+		RABBITMQ_CONFIG_FILES="$d/conf.d")
+	(cd "$d" && env "${env[@]}" rabbitmq-server >"$d/out.log" 2>&1) &
+	for _ in $(seq 90); do (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null && break; sleep 1; done
+	"$W/adi" run --save-raw "$W/amqp.raw" --format json -o /dev/null -- python3 -c "$AMQP_LOAD" "$p" "$N"
+	env "${env[@]}" rabbitmqctl -n "$node" stop >/dev/null 2>&1
+	env "${env[@]}" epmd -kill >/dev/null 2>&1
+	wait
+	replay amqp message_op
+}
+
 bench_memcached() {
 	local name=$1 binary=$2 p
 	command -v memcached >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached >/dev/null
@@ -167,12 +240,13 @@ bench_memcached() {
 	replay "$name" memcached_command
 }
 
-for what in ${@:-memcached memcached-bin nats mqtt}; do
+for what in ${@:-memcached memcached-bin nats mqtt amqp}; do
 	case $what in
 	memcached) bench_memcached memcached 0 ;;
 	memcached-bin) bench_memcached memcached-bin 1 ;;
 	nats) bench_nats ;;
 	mqtt) bench_mqtt ;;
+	amqp) bench_amqp ;;
 	*) echo "unknown: $what" >&2 ;;
 	esac
 done

@@ -24,6 +24,8 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS memcached libmemcached-tools"
 	# NATS; MQTT (the mosquitto broker and its command-line clients)
 	PKGS="$PKGS nats-server mosquitto mosquitto-clients"
+	# AMQP 0-9-1: RabbitMQ (the tests start private nodes of their own)
+	PKGS="$PKGS rabbitmq-server"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "proto.h"
+#include "amqp.h"
 #include "http1.h"
 #include "http2.h"
 #include "memcached.h"
@@ -25,6 +26,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_memcached,
 	&adi_proto_nats,
 	&adi_proto_mqtt,
+	&adi_proto_amqp,
 };
 
 size_t adi_proto_count(void)

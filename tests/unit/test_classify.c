@@ -87,6 +87,11 @@ static const struct opening openings[] = {
 	O("mqtt connect 5", "\x10\x11\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x04" "adi5",
 	  ADI_DIR_OUT, "mqtt", 1883),
 	OP("mqtt publish", "\x30\x0a\x00\x03" "a/bhello", ADI_DIR_OUT, "mqtt", 1883),
+	/* AMQP 0-9-1: the client's protocol header; the server's first frame
+	 * (connection.start on channel 0) */
+	O("amqp header", "AMQP\x00\x00\x09\x01", ADI_DIR_OUT, "amqp", 5672),
+	O("amqp connection.start", "\x01\x00\x00\x00\x00\x01\x9c\x00\x0a\x00\x0a\x00\x09"
+	  "\x00\x00\x01\x77\x0c" "capabilities", ADI_DIR_IN, "amqp", 5672),
 	O("zeros", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 	  ADI_DIR_OUT, NULL, 9999),
 	O("text line", "hello world, this is just text\n", ADI_DIR_OUT, NULL, 9999),
@@ -136,7 +141,7 @@ static void test_openings(void **state)
 static void test_port_is_only_a_hint(void **state)
 {
 	static const uint8_t junk[24] = { 0 };
-	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222, 1883 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222, 1883, 5672 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
