@@ -5,7 +5,7 @@
 # client traced with --save-raw; then the engine alone replays that capture
 # to /dev/null on one core, min CPU (user + sys) of ROUNDS runs: MB/s of
 # capture and events/s. Reports, never gates.
-# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin|nats|mqtt|amqp ...]   (default: all)
+# Usage: sudo bash bench/brokers.sh [memcached|memcached-bin|nats|mqtt|amqp|kafka ...]   (default: all)
 #        ADI_BIN=... to use another build; N=... requests per capture
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -228,6 +228,62 @@ bench_amqp() {
 	replay amqp message_op
 }
 
+# Kafka: Produce v7 requests of 16 records (32-byte values, keys), each
+# answered, to the tests' responder (no broker in Debian), then Fetch v11
+# requests reading them back, 16 records per batch
+KAFKA_LOAD=$(cat <<'EOF'
+import socket, struct, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+def uv(x):
+    out = b""
+    while True:
+        b, x = x & 0x7f, x >> 7
+        if not x:
+            return out + bytes([b])
+        out += bytes([b | 0x80])
+zz = lambda x: (x << 1) ^ (x >> 63)
+def rec(i, k, v):
+    body = b"\x00" + uv(0) + uv(zz(i)) + uv(zz(len(k))) + k + uv(zz(len(v))) + v + uv(0)
+    return uv(zz(len(body))) + body
+def batch(base):
+    recs = b"".join(rec(i, b"key:%d" % (base + i), b"v" * 32) for i in range(16))
+    tail = struct.pack(">ibIhiqqqhii", 0, 2, 0, 0, 15, 0, 0, -1, -1, -1, 16) + recs
+    return struct.pack(">qi", 0, len(tail)) + tail
+s16 = lambda b: struct.pack(">h", len(b)) + b
+buf = b""
+def call(api, ver, corr, body):
+    global buf
+    m = struct.pack(">hhi", api, ver, corr) + s16(b"bench") + body
+    s.sendall(struct.pack(">i", len(m)) + m)
+    while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
+        buf += s.recv(1 << 20)
+    size = struct.unpack(">i", buf[:4])[0]
+    buf = buf[4 + size:]
+corr = 0
+for base in range(0, n, 16):
+    b = batch(base)
+    corr += 1
+    call(0, 7, corr, struct.pack(">hhi", -1, 1, 30000) + struct.pack(">i", 1) + s16(b"bench") +
+         struct.pack(">ii", 1, 0) + struct.pack(">i", len(b)) + b)
+for off in range(0, n, 16):
+    corr += 1
+    call(1, 11, corr, struct.pack(">iiiibii", -1, 0, 1, 1 << 20, 0, 0, -1) + struct.pack(">i", 1) +
+         s16(b"bench") + struct.pack(">i", 1) + struct.pack(">iiqqi", 0, -1, off, -1, 1 << 12) +
+         struct.pack(">i", 0) + s16(b""))
+EOF
+)
+
+bench_kafka() {
+	local p
+	p=$(port)
+	python3 tests/integration/kafka_responder.py "$p" & local kp=$!
+	wait_port "$p"
+	"$W/adi" run --save-raw "$W/kafka.raw" --format json -o /dev/null -- python3 -c "$KAFKA_LOAD" "$p" "$N"
+	kill "$kp"; wait "$kp" 2>/dev/null
+	replay kafka message_op
+}
+
 bench_memcached() {
 	local name=$1 binary=$2 p
 	command -v memcached >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached >/dev/null
@@ -240,13 +296,14 @@ bench_memcached() {
 	replay "$name" memcached_command
 }
 
-for what in ${@:-memcached memcached-bin nats mqtt amqp}; do
+for what in ${@:-memcached memcached-bin nats mqtt amqp kafka}; do
 	case $what in
 	memcached) bench_memcached memcached 0 ;;
 	memcached-bin) bench_memcached memcached-bin 1 ;;
 	nats) bench_nats ;;
 	mqtt) bench_mqtt ;;
 	amqp) bench_amqp ;;
+	kafka) bench_kafka ;;
 	*) echo "unknown: $what" >&2 ;;
 	esac
 done

@@ -26,6 +26,9 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS nats-server mosquitto mosquitto-clients"
 	# AMQP 0-9-1: RabbitMQ (the tests start private nodes of their own)
 	PKGS="$PKGS rabbitmq-server"
+	# Kafka clients (librdkafka's kcat; no broker in Debian: the tests answer
+	# the protocol themselves, tests/integration/kafka_responder.py)
+	PKGS="$PKGS kcat"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -8,6 +8,7 @@
 #include "amqp.h"
 #include "http1.h"
 #include "http2.h"
+#include "kafka.h"
 #include "memcached.h"
 #include "mongo.h"
 #include "mqtt.h"
@@ -27,6 +28,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_nats,
 	&adi_proto_mqtt,
 	&adi_proto_amqp,
+	&adi_proto_kafka,
 };
 
 size_t adi_proto_count(void)

@@ -92,6 +92,9 @@ static const struct opening openings[] = {
 	O("amqp header", "AMQP\x00\x00\x09\x01", ADI_DIR_OUT, "amqp", 5672),
 	O("amqp connection.start", "\x01\x00\x00\x00\x00\x01\x9c\x00\x0a\x00\x0a\x00\x09"
 	  "\x00\x00\x01\x77\x0c" "capabilities", ADI_DIR_IN, "amqp", 5672),
+	/* Kafka: a request header (ApiVersions v3, client id "adi") */
+	O("kafka apiversions", "\x00\x00\x00\x18\x00\x12\x00\x03\x00\x00\x00\x01\x00\x03" "adi"
+	  "\x00\x05kcat\x04" "1.7\x00", ADI_DIR_OUT, "kafka", 9092),
 	O("zeros", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 	  ADI_DIR_OUT, NULL, 9999),
 	O("text line", "hello world, this is just text\n", ADI_DIR_OUT, NULL, 9999),
@@ -141,7 +144,7 @@ static void test_openings(void **state)
 static void test_port_is_only_a_hint(void **state)
 {
 	static const uint8_t junk[24] = { 0 };
-	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222, 1883, 5672 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222, 1883, 5672, 9092 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
