@@ -542,60 +542,6 @@ static bool kf_throttle(struct kf_rd *r, struct adi_jw *w)
 	return true;
 }
 
-static bool kf_produce_resp(struct kf_w *k, int ver, struct kf_rd *r, int *err)
-{
-	struct adi_jw *w = k->w;
-	int32_t nt, np, idx, x;
-	int16_t ec;
-	int64_t off, l;
-	unsigned items = 0;
-
-	if (!kf_arr(r, &nt))
-		return false;
-	adi_jw_key(w, "partitions");
-	kf_arr_open(k);
-	for (int32_t t = 0; t < nt; t++) {
-		const uint8_t *tp, *p;
-		size_t tn, n;
-
-		if (!kf_str(r, &tp, &tn) || !kf_arr(r, &np))
-			return false;
-		for (int32_t i = 0; i < np; i++) {
-			int32_t ne;
-
-			if (!kf_i32(r, &idx) || !kf_i16(r, &ec) || !kf_i64(r, &off) ||
-			    (ver >= 2 && !kf_i64(r, &l)) || (ver >= 5 && !kf_i64(r, &l)))
-				return false;
-			if (ver >= 8) {
-				if (!kf_arr(r, &ne))
-					return false;
-				for (int32_t j = 0; j < ne; j++)
-					if (!kf_i32(r, &x) || !kf_str(r, &p, &n) || !kf_tags(r))
-						return false;
-				if (!kf_str(r, &p, &n))
-					return false;
-			}
-			if (!kf_tags(r))
-				return false;
-			if (items++ >= KF_MAX_ITEMS) {
-				if (ec && !*err)
-					*err = ec;
-				continue;
-			}
-			kf_obj(k);
-			kf_kstr(w, "topic", tp, tn);
-			adi_jw_kint(w, "partition", idx);
-			kf_kerr(w, ec, err);
-			adi_jw_kint(w, "base_offset", off);
-			kf_end(k);
-		}
-		if (!kf_tags(r))
-			return false;
-	}
-	kf_end(k);
-	return ver < 1 || kf_throttle(r, w);
-}
-
 static bool kf_fetch_resp(struct kf_w *k, int ver, struct kf_rd *r, int *err,
 			  struct kf_preview *pv, size_t body_bytes)
 {
@@ -790,8 +736,9 @@ static bool kf_metadata_resp(struct kf_w *k, int ver, struct kf_rd *r, int *err)
 	return true;
 }
 
-/* Topics with partitions and an error per partition (OffsetCommit,
- * OffsetFetch, ListOffsets responses). what: 'c', 'f', 'l'. */
+/* Topics with partitions and an error per partition (Produce,
+ * OffsetCommit, OffsetFetch, ListOffsets responses). what: 'p', 'c', 'f',
+ * 'l'. */
 static bool kf_topic_parts_resp(struct kf_w *k, int ver, struct kf_rd *r, char what, int *err)
 {
 	struct adi_jw *w = k->w;
@@ -815,6 +762,22 @@ static bool kf_topic_parts_resp(struct kf_w *k, int ver, struct kf_rd *r, char w
 				return false;
 			if (what == 'c' && !kf_i16(r, &ec))
 				return false;
+			if (what == 'p') {
+				int32_t ne;
+
+				if (!kf_i16(r, &ec) || !kf_i64(r, &off) || (ver >= 2 && !kf_i64(r, &l)) ||
+				    (ver >= 5 && !kf_i64(r, &l)))
+					return false;
+				if (ver >= 8) {
+					if (!kf_arr(r, &ne))
+						return false;
+					for (int32_t j = 0; j < ne; j++)
+						if (!kf_i32(r, &x) || !kf_str(r, &p, &n) || !kf_tags(r))
+							return false;
+					if (!kf_str(r, &p, &n))
+						return false;
+				}
+			}
 			if (what == 'f' && (!kf_i64(r, &off) || (ver >= 5 && !kf_i32(r, &x)) ||
 					    !kf_str(r, &p, &n) || !kf_i16(r, &ec)))
 				return false;
@@ -844,7 +807,7 @@ static bool kf_topic_parts_resp(struct kf_w *k, int ver, struct kf_rd *r, char w
 			adi_jw_kint(w, "partition", idx);
 			kf_kerr(w, ec, err);
 			if (what != 'c')
-				adi_jw_kint(w, "offset", off);
+				adi_jw_kint(w, what == 'p' ? "base_offset" : "offset", off);
 			kf_end(k);
 		}
 		if (!kf_tags(r))
@@ -865,7 +828,7 @@ bool kf_response_body(struct kf_w *k, int api, int ver, struct kf_rd *r, int *er
 
 	switch (api) {
 	case 0:
-		return kf_produce_resp(k, ver, r, err);
+		return kf_topic_parts_resp(k, ver, r, 'p', err) && (ver < 1 || kf_throttle(r, w));
 	case 1:
 		return kf_fetch_resp(k, ver, r, err, pv, body_bytes);
 	case 2:
