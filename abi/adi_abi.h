@@ -110,6 +110,10 @@ static inline adi_u8 adi_mode_kind(adi_u32 mode)
 #define ADI_F_COMPAT     0x4u /* 32-bit syscall ABI: arguments not decoded */
 #define ADI_F_PATH2_TRUNC 0x8u
 #define ADI_F_OUT        0x10u /* IO: bytes went out of the task (write side) */
+/* IO on a datagram socket: the datagram was longer than the receiver's
+ * buffer (recvmsg's MSG_TRUNC, or recvfrom(MSG_TRUNC) returning more than
+ * its buffer): its tail never reached the task */
+#define ADI_F_MSG_TRUNC  0x20u
 
 /* 48 bytes, at the start of every record. */
 struct adi_rec_hdr {
@@ -144,7 +148,11 @@ struct adi_sockinfo {
 	adi_u8 laddr[16], raddr[16]; /* IPv4 in the first 4 bytes */
 };
 
-/* ADI_REC_IO: data moved through an fd. Followed by cap_len payload bytes. */
+/* ADI_REC_IO: data moved through an fd. Followed by cap_len payload bytes,
+ * then, on datagram sockets only, addr_len bytes of the datagram's peer as a
+ * sockaddr (sendto's dest_addr, recvfrom's src_addr, a msghdr's msg_name;
+ * 0 when the call named none: a connected socket's peer is in sk), then
+ * name_len bytes of a unix datagram socket's own bound sockaddr_un. */
 struct adi_rec_io {
 	struct adi_rec_hdr h;
 	adi_s64 ret;       /* syscall result: bytes, messages (mmsg) or -errno */
@@ -154,7 +162,8 @@ struct adi_rec_io {
 	adi_u32 cap_len;   /* payload bytes that follow */
 	adi_u32 seq;       /* TCP sequence number of the first byte (ADI_F_HAS_SEQ) */
 	adi_u32 msg_index; /* sendmmsg/recvmmsg: which message; else 0 */
-	adi_u32 pad;
+	adi_u16 addr_len;  /* peer sockaddr bytes after the payload (<= ADI_SOCKADDR_MAX) */
+	adi_u16 name_len;  /* own unix sockaddr bytes after those (<= ADI_SOCKADDR_MAX) */
 	struct adi_fdinfo fi;
 	struct adi_sockinfo sk;
 };
@@ -232,6 +241,8 @@ _Static_assert(sizeof(struct adi_rec_hdr) == 48, "adi_rec_hdr");
 _Static_assert(sizeof(struct adi_fdinfo) == 24, "adi_fdinfo");
 _Static_assert(sizeof(struct adi_sockinfo) == 48, "adi_sockinfo");
 _Static_assert(sizeof(struct adi_rec_io) == 48 + 40 + 24 + 48, "adi_rec_io");
+_Static_assert(__builtin_offsetof(struct adi_rec_io, addr_len) == 84 &&
+	       __builtin_offsetof(struct adi_rec_io, fi) == 88, "adi_rec_io layout");
 _Static_assert(sizeof(struct adi_rec_path) == 48 + 56 + 24, "adi_rec_path");
 _Static_assert(sizeof(struct adi_rec_sock) == 48 + 32 + 24 + 48, "adi_rec_sock");
 _Static_assert(sizeof(struct adi_rec_fd) == 48 + 32 + 24 + 48, "adi_rec_fd");

@@ -16,8 +16,10 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCK_STREAM 1
+#define SOCK_DGRAM 2
 #define IPPROTO_TCP 6
 #define MSG_PEEK 2
+#define MSG_TRUNC 0x20
 
 /* Make v provably < mask + 1 for the verifier. clang 14 drops range checks
  * it can prove redundant and the verifier then sees an unbounded length
@@ -45,7 +47,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 } events SEC(".maps");
 
-/* traced: index tgid, value 1 while the process is traced. An ARRAY sized
+/* traced: index tgid, value 1 while the process is traced (2: never, set
+ * by user space for its own tgid). An ARRAY sized
  * to the kernel's pid_max (set by user space), not a hash: the lookup is
  * inlined by the verifier into a bounds check and a load, and this is what
  * every syscall of every untraced process pays. Set by user space (the
@@ -114,8 +117,10 @@ static __always_inline bool tgid_traced(__u32 tgid)
 
 	if (!v || stopped)
 		return false;
+	/* 1: traced; 2: never (the profiler itself, which a container or a
+	 * traced tree may hold: it must not trace its own work) */
 	if (*v)
-		return true;
+		return *v == 1;
 	if (cg_on && bpf_current_task_under_cgroup(&cg_filter, 0) == 1) {
 		*v = 1;
 		return true;

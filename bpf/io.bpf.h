@@ -1,7 +1,8 @@
 /* io.bpf.h - bytes moved through an fd: the read/write family, vectored and
  * message forms, mmsg, and the byte-count-only sendfile/splice/copy_file_range.
  * Payload is copied at sys_exit, when the kernel has faulted the pages in
- * (PLATFORM.md: copying at sys_enter fails for untouched pages). */
+ * (PLATFORM.md: copying at sys_enter fails for untouched pages). On datagram
+ * sockets each record is one datagram and carries its peer's address. */
 #ifndef ADI_IO_BPF_H
 #define ADI_IO_BPF_H
 
@@ -56,16 +57,130 @@ static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u64 total, __u32 
 
 enum io_src { SRC_NONE, SRC_BUF, SRC_IOV, SRC_MSG };
 
-/* Build and emit one IO record. */
-static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
-				    __u16 op, int fd, bool out, int src,
-				    __u64 ptr, __u64 cnt, __u64 size,
-				    __u32 msg_index, __u32 recv_flags, __u32 after)
+/* Where a call keeps a datagram's peer in the task's memory: the sockaddr
+ * and its length, a value (sendto's addrlen, a msghdr's msg_namelen, which
+ * recvmsg rewrote before we look) or, for recvfrom, the address of the
+ * length the kernel wrote (len_at). msg_flags: recvmsg's, after the call. */
+struct dg_peer {
+	__u64 addr;
+	__u64 len;
+	bool len_at;
+	__u32 msg_flags;
+};
+
+/* The datagram's addresses after its n payload bytes: the peer the call
+ * named (none for a connected socket's read/write/send/recv: the socket's
+ * own peer is in r->sk), then, for a unix socket, its own bound name, which
+ * no call carries. Sets r->addr_len/name_len; returns the bytes added. */
+static __always_inline __u32 dg_addrs(struct scratch *s, struct adi_rec_io *r,
+				      struct sock *sk, __u32 n,
+				      const struct dg_peer *pr)
 {
-	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
+	__u32 off = n, al = 0, nl = 0;
+
+	ADI_BOUND(off, 2 * ADI_CAP_MAX - 1); /* n <= cap already */
+	if (pr && pr->addr) {
+		__u64 len = pr->len;
+
+		if (pr->len_at) {
+			__u32 l = 0;
+
+			bpf_probe_read_user(&l, sizeof(l), (void *)pr->len);
+			len = l;
+		}
+		if (len > ADI_SOCKADDR_MAX)
+			len = ADI_SOCKADDR_MAX;
+		al = len;
+		ADI_BOUND(al, 127);
+		if (al && bpf_probe_read_user(REC_DATA(s, *r) + off, al, (void *)pr->addr))
+			al = 0;
+	}
+	if (r->sk.family == AF_UNIX) {
+		struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
+		int len = ua ? BPF_CORE_READ(ua, len) : 0;
+		__u32 at = off + al;
+
+		if (len > 0) {
+			nl = len > ADI_SOCKADDR_MAX ? ADI_SOCKADDR_MAX : len;
+			ADI_BOUND(nl, 127);
+			ADI_BOUND(at, 2 * ADI_CAP_MAX - 1);
+			if (bpf_probe_read_kernel(REC_DATA(s, *r) + at, nl, &ua->name))
+				nl = 0;
+		}
+	}
+	r->addr_len = al;
+	r->name_len = nl;
+	return al + nl;
+}
+
+/* One IO record to build: what io_emit's callers say, handed to
+ * io_emit_one through this per-CPU slot (a BPF function takes five
+ * scalars at most, and pointer arguments to a global function need a
+ * newer kernel than the ring buffer does). */
+struct io_req {
+	__u64 ptr, cnt, size;
+	__u32 msg_index, recv_flags, after;
+	int fd, src;
+	__u16 op;
+	bool out, has_peer;
+	struct dg_peer peer;
+};
+
+/* io_req_map: index 0, the request being built on this CPU. Written by
+ * io_emit just before it calls io_emit_one, read there; never deleted
+ * (one entry per CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct io_req);
+} io_req_map SEC(".maps");
+
+/* Build and emit one IO record: the request in io_req_map, the syscall's
+ * pid/tid (id) and result (ret). For SRC_BUF, cnt (when not 0) is the
+ * buffer's length: recvfrom(MSG_TRUNC) returns more than it holds; the
+ * peer, when has_peer: the datagram peer's whereabouts.
+ *
+ * A global (not inlined) function: the verifier checks it once, on its
+ * own, instead of once per call site -- and there were two dozen, eight of
+ * them in the sendmmsg/recvmmsg loop around a 16-step iovec loop. That
+ * made handle_sys_exit 600,000 verified instructions and a second of CPU
+ * at every start (bench/startup.sh: `run -- true` took 1.1 s of system
+ * time before the first event); as a function, the whole object verifies
+ * in about 60 ms. */
+__noinline int io_emit_one(__u64 id, __s64 ret)
+{
+	__u32 zero = 0;
+	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
+	struct scratch *s = scratch_get();
+	struct adi_rec_io *r;
 	struct sock *sk;
-	__u32 n = 0, cap = cap_bytes;
-	bool sample;
+	__u32 n = 0, cap = cap_bytes, tail = 0, msg_index, recv_flags, after;
+	__u64 avail, ptr, cnt, size;
+	struct dg_peer peer;
+	const struct dg_peer *pr = NULL;
+	bool sample, out;
+	int fd, src;
+	__u16 op;
+
+	if (!q || !s)
+		return 0;
+	r = (struct adi_rec_io *)s->buf;
+	op = q->op;
+	fd = q->fd;
+	out = q->out;
+	src = q->src;
+	ptr = q->ptr;
+	cnt = q->cnt;
+	size = q->size;
+	msg_index = q->msg_index;
+	recv_flags = q->recv_flags;
+	after = q->after;
+	avail = size;
+	if (q->has_peer) {
+		peer = q->peer;
+		pr = &peer;
+	}
 
 	/* what the fd is decides whether anything is sent: look first, and
 	 * pay for the header only for records that go out */
@@ -73,32 +188,42 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	/* bytes to terminals, pipes, /dev/null, eventfds are not reported:
 	 * do not ship them (failed calls still are: their errno matters) */
 	if (r->fi.kind != ADI_FD_SOCK && r->fi.kind != ADI_FD_REG &&
-	    r->fi.kind != ADI_FD_BLK && r->fi.kind != ADI_FD_UNKNOWN && a->ret >= 0)
-		return;
+	    r->fi.kind != ADI_FD_BLK && r->fi.kind != ADI_FD_UNKNOWN && ret >= 0)
+		return 0;
 	if (r->fi.kind == ADI_FD_SOCK ? !want_net : !want_fs)
-		return;
-	fill_hdr(&r->h, ADI_REC_IO, op, a->id);
-	r->ret = a->ret;
+		return 0;
+	fill_hdr(&r->h, ADI_REC_IO, op, id);
+	r->ret = ret;
 	r->size = size;
 	r->fd = fd;
 	r->flags = out ? ADI_F_OUT : 0;
 	r->seq = 0;
 	r->msg_index = msg_index;
-	r->pad = 0;
+	r->addr_len = r->name_len = 0;
 	/* a file's bytes are only sampled: cut to the sample, which is not a
 	 * loss (sockets, and fds not known to be files, are decoded: whole) */
 	sample = r->fi.kind == ADI_FD_REG || r->fi.kind == ADI_FD_BLK;
 	if (sample && file_cap_bytes < cap)
 		cap = file_cap_bytes;
+	/* a datagram longer than the receiver's buffer: what it got is all
+	 * there is to copy, and that is not a capture loss */
+	if (src == SRC_BUF && cnt && cnt < size) {
+		avail = cnt;
+		r->flags |= ADI_F_MSG_TRUNC;
+	}
+	if (pr && (pr->msg_flags & MSG_TRUNC))
+		r->flags |= ADI_F_MSG_TRUNC;
 	if (src == SRC_BUF)
-		n = copy_buf(REC_DATA(s, *r), ptr, size, cap);
+		n = copy_buf(REC_DATA(s, *r), ptr, avail, cap);
 	else if (src == SRC_IOV)
 		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size, cap);
 	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
-	if (src != SRC_NONE && n < size && cap_bytes && !sample) {
+	if (src != SRC_NONE && n < avail && cap_bytes && !sample) {
 		r->flags |= ADI_F_TRUNC;
 		cnt_add(ADI_CNT_TRUNCATED, 1);
 	}
+	if (sk && r->sk.type == SOCK_DGRAM)
+		tail = dg_addrs(s, r, sk, n, pr);
 	if (sk && r->sk.protocol == IPPROTO_TCP && r->sk.type == SOCK_STREAM &&
 	    !(recv_flags & MSG_PEEK)) {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
@@ -118,8 +243,40 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 		r->flags |= ADI_F_HAS_SEQ;
 	}
 	r->cap_len = n;
-	r->h.size = sizeof(*r) + n;
-	emit(r, sizeof(*r) + n);
+	r->h.size = sizeof(*r) + n + tail;
+	emit(r, sizeof(*r) + n + tail);
+	return 0;
+}
+
+/* Build and emit one IO record (io_emit_one does; s is the caller's
+ * scratch, which it looks up again). pr: the datagram peer's whereabouts
+ * (NULL: the call names none). */
+static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
+				    __u16 op, int fd, bool out, int src,
+				    __u64 ptr, __u64 cnt, __u64 size,
+				    __u32 msg_index, __u32 recv_flags, __u32 after,
+				    const struct dg_peer *pr)
+{
+	__u32 zero = 0;
+	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
+
+	(void)s;
+	if (!q)
+		return;
+	q->ptr = ptr;
+	q->cnt = cnt;
+	q->size = size;
+	q->msg_index = msg_index;
+	q->recv_flags = recv_flags;
+	q->after = after;
+	q->fd = fd;
+	q->src = src;
+	q->op = op;
+	q->out = out;
+	q->has_peer = pr != NULL;
+	if (pr)
+		q->peer = *pr;
+	io_emit_one(a->id, a->ret);
 }
 
 /* sendmsg/recvmsg: the iovecs are behind a user msghdr. */
@@ -128,10 +285,16 @@ static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
 {
 	struct user_msghdr m;
 
+	struct dg_peer pr;
+
 	if (bpf_probe_read_user(&m, sizeof(m), (void *)a->a[1]))
 		__builtin_memset(&m, 0, sizeof(m));
+	pr.addr = (__u64)m.msg_name;
+	pr.len = m.msg_namelen;
+	pr.len_at = false;
+	pr.msg_flags = out ? 0 : m.msg_flags;
 	io_emit(a, s, op, (int)a->a[0], out, SRC_IOV, (__u64)m.msg_iov,
-		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0);
+		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0, &pr);
 }
 
 /* sendmmsg/recvmmsg: ret messages, each with its own length; one record
@@ -156,6 +319,7 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 	}
 	for (int i = 0; i < ADI_MMSG_MAX; i++) {
 		struct mmsghdr m;
+		struct dg_peer pr;
 
 		if (i >= nmsg)
 			break;
@@ -163,9 +327,13 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 					(void *)(a->a[1] + i * sizeof(m))))
 			break;
 		done += m.msg_len;
+		pr.addr = (__u64)m.msg_hdr.msg_name;
+		pr.len = m.msg_hdr.msg_namelen;
+		pr.len_at = false;
+		pr.msg_flags = out ? 0 : m.msg_hdr.msg_flags;
 		io_emit(a, s, op, (int)a->a[0], out, SRC_IOV,
 			(__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
-			m.msg_len, i, 0, total - done);
+			m.msg_len, i, 0, total - done, &pr);
 	}
 	if (nmsg > ADI_MMSG_MAX)
 		cnt_add(ADI_CNT_TRUNCATED, nmsg - ADI_MMSG_MAX);
@@ -191,37 +359,48 @@ static __always_inline bool handle_io(struct sc_args *a, long nr)
 		return true;
 	if (a->ret < 0) {
 		io_emit(a, s, nr == 0 ? ADI_OP_READ : ADI_OP_WRITE, (int)a->a[0],
-			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0);
+			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0, NULL);
 		return true;
 	}
 	switch (nr) {
-	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
-	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
-	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
-	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
-	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
-	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
-	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
-	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
-	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
-	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0); break;
-	case 44: io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0); break;
-	case 45: io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, (__u32)a->a[3], 0); break;
+	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
+	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
+	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
+	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
+	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
+	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
+	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
+	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
+	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
+	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
+	case 44: { /* sendto(fd, buf, len, flags, dest_addr, addrlen) */
+		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5] };
+
+		io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, &pr);
+		break;
+	}
+	case 45: { /* recvfrom(fd, buf, len, flags, src_addr, addrlen *) */
+		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5], .len_at = true };
+
+		io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], a->a[2],
+			a->ret, 0, (__u32)a->a[3], 0, &pr);
+		break;
+	}
 	case 46: io_msg(a, s, ADI_OP_SENDMSG, true); break;
 	case 47: io_msg(a, s, ADI_OP_RECVMSG, false); break;
 	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true); break;
 	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false); break;
 	case 40: /* sendfile(out, in, off, count): bytes only, both fds */
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
 		break;
 	case 326: /* copy_file_range(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
 		break;
 	case 275: /* splice(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
-		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
 		break;
 	}
 	return true;

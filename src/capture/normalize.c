@@ -74,7 +74,8 @@ int adi_normalize_record(const void *rec, size_t size, int64_t wall_off,
 	case ADI_REC_IO: {
 		const struct adi_rec_io *r = rec;
 
-		if (size < sizeof(*r) || sizeof(*r) + (size_t)r->cap_len > size)
+		if (size < sizeof(*r) ||
+		    sizeof(*r) + (size_t)r->cap_len + r->addr_len + r->name_len > size)
 			return -EINVAL;
 		f->family = ADI_RAW_IO;
 		f->ret = r->ret;
@@ -90,6 +91,8 @@ int adi_normalize_record(const void *rec, size_t size, int64_t wall_off,
 			f->flags |= ADI_RAW_NOPAYLOAD;
 		if (r->flags & ADI_F_TRUNC)
 			f->flags |= ADI_RAW_TRUNC;
+		if (r->flags & ADI_F_MSG_TRUNC)
+			f->flags |= ADI_RAW_MSG_TRUNC;
 		if (r->flags & ADI_F_HAS_SEQ) {
 			f->flags |= ADI_RAW_HAS_SEQ;
 			f->seq = r->seq;
@@ -98,6 +101,17 @@ int adi_normalize_record(const void *rec, size_t size, int64_t wall_off,
 			f->flags |= ADI_RAW_EOF;
 		f->data_len = r->cap_len;
 		ev->data = (const uint8_t *)rec + sizeof(*r);
+		/* a datagram's peer as the call named it, and a unix datagram
+		 * socket's own name: sockaddrs, as path2 and path (raw_event.h) */
+		tail = ev->data + r->cap_len;
+		if (r->addr_len) {
+			ev->path2 = (const char *)tail;
+			f->path2_len = r->addr_len;
+		}
+		if (r->name_len) {
+			ev->path = (const char *)tail + r->addr_len;
+			f->path_len = r->name_len;
+		}
 		return 0;
 	}
 	case ADI_REC_PATH: {

@@ -29,25 +29,39 @@ void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n)
 	}
 }
 
-/* A sockaddr as the task passed it (connect) or got it (accept), as text. */
-static void sockaddr_str(const uint8_t *sa, size_t len, char *buf, size_t n)
+bool adi_sockaddr_ep(const uint8_t *sa, size_t len, struct adi_endpoint *ep)
 {
-	struct adi_endpoint ep = { 0 };
+	uint16_t fam;
+
+	memset(ep, 0, sizeof(*ep));
+	if (len < 2)
+		return false;
+	memcpy(&fam, sa, 2);
+	if (fam == AF_INET && len >= 8) {
+		ep->family = AF_INET;
+		ep->port = sa[2] << 8 | sa[3];
+		memcpy(ep->addr, sa + 4, 4);
+		return true;
+	}
+	if (fam == AF_INET6 && len >= 24) {
+		ep->family = AF_INET6;
+		ep->port = sa[2] << 8 | sa[3];
+		memcpy(ep->addr, sa + 8, 16);
+		return true;
+	}
+	return false;
+}
+
+void adi_sockaddr_str(const uint8_t *sa, size_t len, char *buf, size_t n)
+{
+	struct adi_endpoint ep;
 	uint16_t fam;
 
 	buf[0] = 0;
 	if (len < 2)
 		return;
 	memcpy(&fam, sa, 2);
-	if (fam == AF_INET && len >= 8) {
-		ep.family = AF_INET;
-		ep.port = sa[2] << 8 | sa[3];
-		memcpy(ep.addr, sa + 4, 4);
-		adi_endpoint_str(&ep, buf, n);
-	} else if (fam == AF_INET6 && len >= 24) {
-		ep.family = AF_INET6;
-		ep.port = sa[2] << 8 | sa[3];
-		memcpy(ep.addr, sa + 8, 16);
+	if (adi_sockaddr_ep(sa, len, &ep)) {
 		adi_endpoint_str(&ep, buf, n);
 	} else if (fam == AF_UNIX && len > 2) {
 		size_t pl = len - 2;
@@ -106,6 +120,7 @@ struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *
 	c->ino = f->ino ? f->ino : (1ULL << 63) | c->id; /* no inode: private key */
 	c->transport = transport_of(f);
 	c->stream = f->sock_type == 1 /* SOCK_STREAM */;
+	c->dgram = f->sock_type == 2 /* SOCK_DGRAM */;
 	adi_endpoint_str(&f->local, c->local, sizeof(c->local));
 	adi_endpoint_str(&f->remote, c->remote, sizeof(c->remote));
 	/* A socket first seen in the middle of its life: the server side when
@@ -138,11 +153,22 @@ struct adi_conn *adi_conn_for(struct adi_engine *e, const struct adi_raw_fixed *
 
 /* The conn member of a network event: its value is written once per
  * connection and copied after that (every event of a busy connection
- * carries it); set_ends() forgets it when the ends change. */
-static void conn_member(struct adi_jw *w, struct adi_conn *c)
+ * carries it); set_ends() and adi_conn_forget_member() forget it when what
+ * it says changes. A datagram's own peer (remote) is written each time. */
+void adi_conn_member(struct adi_jw *w, struct adi_conn *c, const char *remote)
 {
 	static const char *const tr[] = { "none", "tcp", "udp", "unix", "other" };
 
+	if (remote) {
+		adi_jw_kobj(w, "conn");
+		adi_jw_kstr(w, "transport", tr[c->transport < 5 ? c->transport : 4]);
+		adi_jw_kstr(w, "local", c->local);
+		adi_jw_kstr(w, "remote", remote);
+		adi_jw_kstr(w, "role", c->role == 2 ? "server" : "client");
+		adi_jw_ku64(w, "id", c->id);
+		adi_jw_obj_end(w);
+		return;
+	}
 	if (!c->conn_json) {
 		struct adi_jw o;
 		size_t n;
@@ -166,9 +192,16 @@ static void conn_member(struct adi_jw *w, struct adi_conn *c)
 	adi_jw_raw(w, c->conn_json, c->conn_json_len);
 }
 
+void adi_conn_forget_member(struct adi_conn *c)
+{
+	free(c->conn_json);
+	c->conn_json = NULL;
+}
+
 static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 		       uint64_t ts, int err, const struct adi_raw_fixed *who)
 {
+	struct adi_event *ev;
 	struct adi_jw *w;
 	char eb[24];
 
@@ -176,48 +209,64 @@ static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 		return;
 	w = adi_ev_begin(e);
 	adi_jw_kstr(w, "op", op);
-	conn_member(w, c);
+	adi_conn_member(w, c, NULL);
 	adi_jw_kstr(w, "error", err ? adi_errno_name(err, eb, sizeof(eb)) : NULL);
-	adi_ev_commit(e, "connection", ts, -1, who ? who->pid : c->pid,
-		      who ? who->tid : c->tid, who ? who->comm : c->comm,
-		      who ? who->cgroup_id : c->cgroup_id);
+	ev = adi_ev_commit(e, "connection", ts, -1, who ? who->pid : c->pid,
+			   who ? who->tid : c->tid, who ? who->comm : c->comm,
+			   who ? who->cgroup_id : c->cgroup_id);
+	if (ev && c->role == 2) /* the served side: never work of a request */
+		ev->role = ADI_EV_INBOUND;
 }
 
 /* The emitter decoders stitch through: an event on this connection, its
- * fields written into the engine's writer. */
-struct conn_emit {
-	struct adi_emit em;
-	struct adi_engine *e;
-	struct adi_conn *c;
-};
-
+ * fields written into the engine's writer; on a datagram socket, conn.remote
+ * is the exchange's peer when the decoder names one (em->peer). */
 static void emit_event(struct adi_emit *em, const char *kind, uint64_t ts_start,
 		       int64_t ts_end)
 {
-	struct conn_emit *ce = (struct conn_emit *)em;
+	struct adi_conn_emit *ce = (struct adi_conn_emit *)em;
 	struct adi_conn *c = ce->c;
+	const struct adi_endpoint *peer = em->peer;
+	struct adi_event *ev;
+	char remote[128];
 
+	em->peer = NULL;
 	if (ce->e->o.no_net)
 		return;
-	conn_member(em->w, c);
-	adi_ev_commit(ce->e, kind, ts_start,
-		      ts_end >= 0 && (uint64_t)ts_end >= ts_start ? (int64_t)(ts_end - ts_start) : -1,
-		      c->pid, c->tid, c->comm, c->cgroup_id);
+	if (peer && (peer->family == AF_INET || peer->family == AF_INET6))
+		adi_endpoint_str(peer, remote, sizeof(remote));
+	adi_conn_member(em->w, c, peer && remote[0] ? remote : NULL);
+	ev = adi_ev_commit(ce->e, kind, ts_start,
+			   ts_end >= 0 && (uint64_t)ts_end >= ts_start ?
+			   (int64_t)(ts_end - ts_start) : -1,
+			   c->pid, c->tid, c->comm, c->cgroup_id);
+	if (!ev)
+		return;
+	/* a decoder stitches when the bytes that end an exchange arrive: the
+	 * thread that moved them did the work (it answered the request, or
+	 * read the reply to its query) -- which need not be the thread that
+	 * opened the connection, the event's tid */
+	if (c->io_pid) {
+		ev->io_pid = c->io_pid;
+		ev->io_tid = c->io_tid;
+	}
+	ev->role = c->role == 2 ? ADI_EV_SERVED : ADI_EV_PLAIN;
 }
 
-static void emitter(struct conn_emit *ce, struct adi_engine *e, struct adi_conn *c)
+void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi_conn *c)
 {
 	ce->em.w = &e->w;
 	ce->em.emit = emit_event;
-	ce->em.event = adi_emit_tree;
 	ce->em.server_side = c->role == 2;
 	ce->em.cfg = &e->pcfg;
+	ce->em.peer = NULL;
 	ce->e = e;
 	ce->c = c;
 }
 
 static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t decoded)
 {
+	struct adi_event *ev;
 	struct adi_jw *w;
 
 	/* a connection a decoder understood is told by its events; one it
@@ -230,7 +279,7 @@ static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t deco
 	if (c->transport == ADI_TR_UNIX && !c->s[0].bytes && !c->s[1].bytes)
 		return; /* an idle local socket says nothing */
 	w = adi_ev_begin(e);
-	conn_member(w, c);
+	adi_conn_member(w, c, NULL);
 	adi_jw_kstr(w, "protocol", c->proto ? c->proto->name : "unknown");
 	adi_jw_ku64(w, "bytes_out", c->s[0].bytes);
 	adi_jw_ku64(w, "bytes_in", c->s[1].bytes);
@@ -243,8 +292,10 @@ static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t deco
 		adi_jw_ku64(w, "gaps", c->s[0].gaps + c->s[1].gaps);
 		adi_jw_ku64(w, "gap_bytes", c->s[0].gap_bytes + c->s[1].gap_bytes);
 	}
-	adi_ev_commit(e, "tcp_stream", c->start_ts, (int64_t)(c->last_ts - c->start_ts),
-		      c->pid, c->tid, c->comm, c->cgroup_id);
+	ev = adi_ev_commit(e, "tcp_stream", c->start_ts, (int64_t)(c->last_ts - c->start_ts),
+			   c->pid, c->tid, c->comm, c->cgroup_id);
+	if (ev && c->role == 2)
+		ev->role = ADI_EV_INBOUND;
 }
 
 /* A non-blocking connect's outcome becomes known (SO_ERROR, or the first
@@ -264,11 +315,11 @@ static void settle_connect(struct adi_engine *e, struct adi_conn *c, int err)
 static uint64_t decode_finish(struct adi_engine *e, struct adi_conn *c, uint64_t ts)
 {
 	struct adi_pconn_stats ps = { 0 };
-	struct conn_emit ce;
+	struct adi_conn_emit ce;
 
 	if (!c->decoding)
 		return 0;
-	emitter(&ce, e, c);
+	adi_conn_emitter(&ce, e, c);
 	adi_pconn_finish(&c->pc, &e->pcfg, ts, &ce.em, &ps);
 	c->decoding = false;
 	e->st.decoded += ps.messages;
@@ -328,7 +379,7 @@ static void set_ends(struct adi_conn *c, const struct adi_raw_event *ev, bool ac
 	adi_endpoint_str(&f->local, c->local, sizeof(c->local));
 	adi_endpoint_str(&f->remote, c->remote, sizeof(c->remote));
 	if (f->path2_len && ev->path2) {
-		sockaddr_str((const uint8_t *)ev->path2, f->path2_len, tmp, sizeof(tmp));
+		adi_sockaddr_str((const uint8_t *)ev->path2, f->path2_len, tmp, sizeof(tmp));
 		if (c->transport == ADI_TR_UNIX) {
 			/* connect names the peer's path; accept carries our own */
 			snprintf(accept ? c->local : c->remote, sizeof(c->local), "%s", tmp);
@@ -496,13 +547,13 @@ static void trim_previews(struct adi_engine *e, struct adi_conn *c)
 static void decode_start(struct adi_engine *e, struct adi_conn *c,
 			 const struct adi_sniff_ctx *sc)
 {
-	struct conn_emit ce;
+	struct adi_conn_emit ce;
 
 	if (adi_pconn_init(&c->pc, c->proto, sc))
 		return;
 	c->pc.budget = &e->budget;
 	c->decoding = true;
-	emitter(&ce, e, c);
+	adi_conn_emitter(&ce, e, c);
 	for (int d = 0; d < 2; d++) {
 		struct adi_stream *s = &c->s[d];
 
@@ -524,7 +575,7 @@ static void late_classify(struct adi_engine *e, struct adi_conn *c, int d, uint6
 	const struct adi_raw_fixed *f = &ev->f;
 	uint32_t have = (f->flags & ADI_RAW_NOPAYLOAD) || !ev->data ? 0 : f->data_len;
 	const struct adi_proto *p;
-	struct conn_emit ce;
+	struct adi_conn_emit ce;
 	int more = 0;
 
 	if (!have || c->late_tries >= ADI_LATE_TRIES)
@@ -544,7 +595,7 @@ static void late_classify(struct adi_engine *e, struct adi_conn *c, int d, uint6
 		adi_pconn_gap(&c->pc, k, end);
 		c->pc.skipped += end;
 	}
-	emitter(&ce, e, c);
+	adi_conn_emitter(&ce, e, c);
 	adi_pconn_feed(&c->pc, &e->pcfg, d, pos, ev->data, have, f->ts_ns, &ce.em);
 	if (f->size > have)
 		adi_pconn_gap(&c->pc, d, f->size - have);
@@ -558,17 +609,23 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 
 	if (f->ret < 0)
 		return;
+	c->io_pid = f->pid;
+	c->io_tid = f->tid;
 	if (c->state == CONN_PENDING)
 		settle_connect(e, c, 0);
 	if (f->ts_ns > c->last_ts)
 		c->last_ts = f->ts_ns;
+	if (c->dgram) { /* messages, not a stream: dgram.c */
+		adi_dgram_io(e, c, ev);
+		return;
+	}
 	pos = stream_add(e, c, d, ev);
 	if (c->decoding) {
-		struct conn_emit ce;
+		struct adi_conn_emit ce;
 
 		uint32_t have = (f->flags & ADI_RAW_NOPAYLOAD) || !ev->data ? 0 : f->data_len;
 
-		emitter(&ce, e, c);
+		adi_conn_emitter(&ce, e, c);
 		if (have)
 			adi_pconn_feed(&c->pc, &e->pcfg, d, pos, ev->data, have, f->ts_ns,
 				       &ce.em);

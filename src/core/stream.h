@@ -65,6 +65,16 @@ void adi_pconn_feed(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d
 		    uint64_t pos, const uint8_t *b, size_t n, uint64_t ts,
 		    struct adi_emit *em);
 
+/* One whole datagram of direction d from peer: n bytes captured of its size
+ * (cut: the capture or the receiver's buffer cut it), at ts. parse() sees it
+ * alone, once: datagrams are messages, so there is no reassembly, no byte
+ * position and no gap. Returns true when the decoder made a message of it
+ * (queued, then stitched through em); false when it could not (BAD, or no
+ * message): counted as an error, its bytes as skipped. */
+bool adi_pconn_datagram(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
+			const uint8_t *b, size_t n, uint64_t size, bool cut, uint64_t ts,
+			const struct adi_endpoint *peer, struct adi_emit *em);
+
 /* n bytes of direction d are missing at the current end (a payload cut to
  * the capture cap, a dropped record). */
 void adi_pconn_gap(struct adi_pconn *pc, int d, uint64_t n);

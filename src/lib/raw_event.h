@@ -58,6 +58,8 @@ enum adi_transport {
 #define ADI_RAW_HAS_SEQ   0x2u  /* seq is the byte position of data[0] */
 #define ADI_RAW_NOPAYLOAD 0x4u  /* the syscall moved bytes we cannot see */
 #define ADI_RAW_EOF       0x8u  /* a read returned 0: end of stream */
+#define ADI_RAW_MSG_TRUNC 0x10u /* a datagram longer than the receiver's buffer:
+				 * size is what the task got, not the datagram */
 
 struct adi_endpoint {
 	uint16_t family;   /* AF_INET, AF_INET6, AF_UNIX or 0 */
@@ -103,8 +105,11 @@ struct adi_raw_fixed {
 struct adi_raw_event {
 	struct adi_raw_fixed f;
 	const uint8_t *data;  /* payload, or exec's NUL separated argv */
-	const char *path;     /* path argument (not NUL terminated) */
-	const char *path2;    /* second path, exec filename, or a sockaddr */
+	const char *path;     /* path argument (not NUL terminated); IO on a
+			       * unix datagram socket: its own bound sockaddr */
+	const char *path2;    /* second path, exec filename, or a sockaddr: the
+			       * peer of connect/accept, and of a datagram when
+			       * its call named one (sendto, recvfrom, msghdr) */
 };
 
 /* --save-raw files: "ADIRAW1\n", then for each event a little-endian u32

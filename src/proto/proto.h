@@ -52,8 +52,8 @@ struct adi_proto_cfg {
 	bool show_secrets;      /* do not redact credentials */
 };
 
-/* A decoded message. The decoder fills kind, key, fields or f and flags in
- * parse() (f and fields only on FRAME); the engine fills dir, the
+/* A decoded message. The decoder fills kind, key, f and flags in parse()
+ * (f only on FRAME); the engine fills dir, the
  * timestamps and wire_bytes, and owns the message (and its fields) from
  * then on, until stitch() takes it. A decoder may instead keep what a
  * message says in its own state (typed), when that reads better. */
@@ -63,14 +63,17 @@ struct adi_msg {
 	uint64_t key;           /* pairing key (stream id, request id), 0 if by order */
 	uint64_t ts_first;      /* time of the syscall holding the first byte */
 	uint64_t ts_last;       /* ... and the last byte */
-	uint64_t wire_bytes;    /* bytes of the stream the message spans */
-	struct adi_jval *fields;/* decoded content as a tree (owned); being
-				 * retired for f */
+	uint64_t wire_bytes;    /* bytes of the stream the message spans (a
+				 * datagram: its true size) */
+	struct adi_endpoint peer; /* a datagram's peer (engine-filled; zero on
+				 * streams, whose peer is the connection's) */
 	struct adi_jw f;        /* decoded content written once (jw.h), as a
 				 * member list: stitch() reads it back with
 				 * adi_jw_get and copies members into the event
 				 * with adi_jw_kraw (owned) */
-	bool incomplete;        /* a gap fell inside it: bytes are missing */
+	bool incomplete;        /* a gap fell inside it: bytes are missing (a
+				 * datagram: set before parse() when the capture
+				 * or the receiver's buffer cut it) */
 	struct adi_msg *next;   /* queue link, the engine's */
 };
 
@@ -83,7 +86,7 @@ static inline void adi_msg_init(struct adi_msg *m)
 	m->kind = 0;
 	m->key = 0;
 	m->ts_first = m->ts_last = m->wire_bytes = 0;
-	m->fields = NULL;
+	memset(&m->peer, 0, sizeof(m->peer));
 	adi_jw_init(&m->f);
 	m->incomplete = false;
 	m->next = NULL;
@@ -106,12 +109,12 @@ struct adi_emit {
 	struct adi_jw *w;       /* the fields of the event being written */
 	void (*emit)(struct adi_emit *em, const char *kind, uint64_t ts_start,
 		     int64_t ts_end);
-	/* The same from a json.h object (taken over, freed): decoders not yet
-	 * writing through w. Emitters set it to adi_emit_tree. */
-	void (*event)(struct adi_emit *em, const char *kind, uint64_t ts_start,
-		      int64_t ts_end, struct adi_jval *fields);
 	bool server_side;       /* the traced task accepted this connection */
 	const struct adi_proto_cfg *cfg;
+	/* Datagram sockets talk to many peers: stitch() points this at the
+	 * peer of the exchange (a message's peer) before emit(), which writes
+	 * it as conn.remote and clears it. NULL: the connection's remote. */
+	const struct adi_endpoint *peer;
 };
 
 /* The writer of the next event, emptied. */
@@ -121,16 +124,14 @@ static inline struct adi_jw *adi_emit_begin(struct adi_emit *em)
 	return em->w;
 }
 
-/* em->event for a fields object: its members written through em->w, then
- * em->emit (proto/msg.c). */
-void adi_emit_tree(struct adi_emit *em, const char *kind, uint64_t ts_start,
-		   int64_t ts_end, struct adi_jval *fields);
 
 /* Sniffer context: what is known besides the bytes. */
 struct adi_sniff_ctx {
 	enum adi_dir dir;       /* direction of the bytes, from the traced task */
 	int server_side;        /* the traced task accepted this connection */
 	uint16_t local_port, remote_port; /* hints only, never decisive alone */
+	bool datagram;          /* b is one whole datagram (UDP, unix datagram),
+				 * not the start of a byte stream */
 };
 
 struct adi_proto {
@@ -148,7 +149,7 @@ struct adi_proto {
 	int (*sniff)(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c);
 
 	/* Decode from b[0..n) of direction dir (see enum adi_parse). On FRAME
-	 * the decoder fills out->kind/key/fields/incomplete. b is borrowed:
+	 * the decoder fills out->kind/key/f/incomplete. b is borrowed:
 	 * whatever must outlive the call is copied into st.
 	 * b == NULL, n == 0: the direction ended (EOF, close, end of trace): a
 	 * message delimited by the end of the stream (an HTTP/1.0 body) is
@@ -198,6 +199,12 @@ struct adi_proto {
 	 * output stays in start order. May be NULL: the decoder leaves what
 	 * it waits on queued. */
 	uint64_t (*pending)(void *st);
+
+	/* Also decodes datagram sockets. Only such decoders are asked to
+	 * sniff a datagram; on a datagram socket parse() gets one whole
+	 * datagram per call (never a piece, never two) and must make its
+	 * message of it, or BAD; gap() and resync() are never called. */
+	bool datagrams;
 };
 
 /* Threshold a sniffer's score must reach to claim a connection. Below it the
@@ -216,7 +223,7 @@ const struct adi_proto *adi_proto_find(const char *name);
 
 /* Message queue helpers (proto/msg.c). */
 struct adi_msg *adi_msg_new(void);
-void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees fields */
+void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees f */
 void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m);
 struct adi_msg *adi_msgq_pop(struct adi_msgq *q); /* NULL when empty */
 void adi_msgq_clear(struct adi_msgq *q);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "proto.h"
 #include "amqp.h"
+#include "dns.h"
 #include "http1.h"
 #include "http2.h"
 #include "kafka.h"
@@ -29,6 +30,7 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_mqtt,
 	&adi_proto_amqp,
 	&adi_proto_kafka,
+	&adi_proto_dns,
 };
 
 size_t adi_proto_count(void)
@@ -58,7 +60,11 @@ const struct adi_proto *adi_proto_classify(const uint8_t *b, size_t n,
 
 	*need_more = 0;
 	for (size_t i = 0; i < adi_proto_count(); i++) {
-		int s = protos[i]->sniff(b, n, c);
+		int s;
+
+		if (c->datagram && !protos[i]->datagrams)
+			continue; /* a stream decoder would take a datagram for a piece */
+		s = protos[i]->sniff(b, n, c);
 
 		if (s < 0)
 			*need_more = 1;

@@ -139,7 +139,13 @@ static void pd_emit(struct adi_emit *em, const char *kind, uint64_t ts_start, in
 	adi_j_free(back);
 	CHECK(e->c, ts_end == -1 || (ts_end >= 0 && (uint64_t)ts_end >= ts_start),
 	      "an event ends after it starts (or -1: no end)");
-	buf_add(&e->out, "%" PRIu64 " %" PRId64 " %s %s\n", ts_start, ts_end, kind, j);
+	CHECK(e->c, !em->peer || e->c->datagram, "only a datagram exchange names its peer");
+	if (em->peer)
+		buf_add(&e->out, "%" PRIu64 " %" PRId64 " %s peer=%u %s\n", ts_start, ts_end,
+			kind, em->peer->port, j);
+	else
+		buf_add(&e->out, "%" PRIu64 " %" PRId64 " %s %s\n", ts_start, ts_end, kind, j);
+	em->peer = NULL; /* as the engine's emitter: for one event */
 	free(j);
 }
 
@@ -150,7 +156,6 @@ static void pd_emit_init(struct pd_emit *e, const struct pd_case *c)
 	adi_jw_init(&e->w);
 	e->em.w = &e->w;
 	e->em.emit = pd_emit;
-	e->em.event = adi_emit_tree;
 	e->em.server_side = c->server;
 	e->em.cfg = &c->cfg;
 	e->c = c;
@@ -158,9 +163,23 @@ static void pd_emit_init(struct pd_emit *e, const struct pd_case *c)
 
 static struct adi_sniff_ctx case_ctx(const struct pd_case *c)
 {
-	struct adi_sniff_ctx sc = { .dir = ADI_DIR_OUT, .server_side = c->server };
+	struct adi_sniff_ctx sc = { .dir = ADI_DIR_OUT, .server_side = c->server,
+				    .datagram = c->datagram };
 
 	return sc;
+}
+
+/* A datagram segment's peer: port on 127.0.0.1, or none (family 0). */
+static void peer_ep(uint16_t port, struct adi_endpoint *ep)
+{
+	static const uint8_t lo[4] = { 127, 0, 0, 1 };
+
+	memset(ep, 0, sizeof(*ep));
+	if (!port)
+		return;
+	ep->family = 2; /* AF_INET */
+	ep->port = port;
+	memcpy(ep->addr, lo, sizeof(lo));
 }
 
 /* ---- the driver: what the engine does with a decoder ---- */
@@ -311,7 +330,7 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 				p->stitch(v->st, &v->q[0], &v->q[1], &v->e.em, false);
 			continue;
 		case ADI_PARSE_AGAIN:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			consume(s, used, true);
 			if (!used) {
 				/* parse() itself says BAD before this */
@@ -322,14 +341,14 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			s->after_gap = false;
 			continue;
 		case ADI_PARSE_SKIP:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			CHECK(c, used > 0, "SKIP consumes bytes");
 			consume(s, used, false);
 			/* as stream.c: what follows starts a new message */
 			msg_reset(s);
 			continue;
 		case ADI_PARSE_BAD:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			CHECK(c, used == 0, "BAD consumes nothing");
 			CHECK(c, !eof, "no BAD at the end of a direction");
 			/* as stream.c: never resync to where it just failed */
@@ -339,7 +358,7 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			msg_reset(s);
 			continue;
 		case ADI_PARSE_DONE:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			consume(s, used, false);
 			if (hand_over(v, dir)) {
 				/* as stream.c: the successor takes both directions
@@ -422,6 +441,7 @@ static size_t cut(enum pd_mode mode, size_t arg, uint32_t *rnd, size_t off,
 
 	switch (mode) {
 	case PD_WHOLE:
+	case PD_TRUNC: /* datagrams are never cut into pieces */
 		break;
 	case PD_BYTES:
 		piece = 1;
@@ -444,6 +464,59 @@ static size_t cut(enum pd_mode mode, size_t arg, uint32_t *rnd, size_t off,
 	return piece < left ? piece : left;
 }
 
+/* Datagram cases: one datagram (n bytes, of which `have` are given) is
+ * parse()d once, alone, as core/stream.c's adi_pconn_datagram does. */
+static void drv_datagram(struct pd_drv *v, int di, size_t seg, size_t have)
+{
+	const struct pd_seg *g = &v->c->segs[seg];
+	struct pd_dir *s = &v->s[di];
+	enum adi_dir dir = di ? ADI_DIR_IN : ADI_DIR_OUT;
+	const struct pd_case *c = v->c;
+	struct adi_msg m, *mm;
+	size_t used = 12345;
+	enum adi_parse r;
+	uint8_t *view;
+
+	if (s->done)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.incomplete = have < g->n;
+	view = pd_alloc(NULL, have); /* exact size: ASan sees reads past it */
+	if (have)
+		memcpy(view, g->b, have);
+	r = v->p->parse(v->st, &c->cfg, dir, view, have, &used, &m);
+	free(view);
+	switch (r) {
+	case ADI_PARSE_FRAME:
+		CHECK(c, used == have, "a datagram's FRAME takes the whole datagram");
+		mm = adi_msg_new();
+		if (!mm)
+			pd_fail("pdrive: out of memory");
+		*mm = m;
+		mm->dir = dir;
+		mm->ts_first = mm->ts_last = g->ts;
+		mm->wire_bytes = g->n;
+		mm->incomplete = m.incomplete || have < g->n;
+		peer_ep(c->peers ? c->peers[seg] : 0, &mm->peer);
+		adi_msgq_push(&v->q[di], mm);
+		if (v->p->stitch)
+			v->p->stitch(v->st, &v->q[0], &v->q[1], &v->e.em, false);
+		return;
+	case ADI_PARSE_BAD:
+		CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
+		CHECK(c, used == 0, "BAD consumes nothing");
+		s->skipped += g->n;
+		return;
+	case ADI_PARSE_DONE:
+		CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
+		s->done = true;
+		return;
+	default:
+		pd_fail("%s: %s: parse() of a whole datagram returned %d (FRAME, BAD or DONE)",
+			v->p->name, case_name(c), (int)r);
+	}
+}
+
 char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg)
 {
 	struct adi_sniff_ctx sc = case_ctx(c);
@@ -464,11 +537,19 @@ char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg)
 		int di = g->dir == ADI_DIR_IN;
 
 		if (g->op == PD_GAP) {
-			drv_gap(&v, di, g->n);
+			if (!c->datagram)
+				drv_gap(&v, di, g->n);
 			continue;
 		}
 		if (g->op == PD_EOF) {
 			drv_eof(&v, di);
+			continue;
+		}
+		if (c->datagram) {
+			bool here = mode == PD_TRUNC && arg >= off && arg < off + g->n;
+
+			drv_datagram(&v, di, i, here ? arg - off : g->n);
+			off += g->n;
 			continue;
 		}
 		for (size_t k = 0; k < g->n;) {
@@ -515,8 +596,16 @@ char *pd_run_engine(const struct pd_case *c, bool bytes)
 		const struct pd_seg *g = &c->segs[i];
 		int d = g->dir == ADI_DIR_IN;
 
-		if (g->op == PD_GAP) {
-			adi_pconn_gap(&pc, d, g->n);
+		if (c->datagram && g->op == PD_DATA) {
+			struct adi_endpoint ep;
+
+			peer_ep(c->peers ? c->peers[i] : 0, &ep);
+			adi_pconn_datagram(&pc, &c->cfg, d, g->b, g->n, g->n, false, g->ts, &ep,
+					   &e.em);
+			last_ts = g->ts;
+		} else if (g->op == PD_GAP) {
+			if (!c->datagram)
+				adi_pconn_gap(&pc, d, g->n);
 			pos[d] += g->n;
 		} else if (g->op == PD_DATA) {
 			for (size_t k = 0; k < g->n; k += bytes ? 1 : g->n)
@@ -603,6 +692,13 @@ char *pd_check(const struct pd_case *c, const char *expect)
 	free(events);
 	if (!d)
 		d = compare(c, "whole", expect, pd_run(c, PD_WHOLE, 0));
+	if (c->datagram) {
+		/* every datagram cut at every length: the contract holds
+		 * (the events differ, by design) */
+		for (size_t k = 0; k < total && !d; k++)
+			free(pd_run(c, PD_TRUNC, k));
+		return d;
+	}
 	if (!d)
 		d = compare(c, "fed in 1-byte pieces", expect, pd_run(c, PD_BYTES, 0));
 	for (size_t k = 1; k < total && !d; k++) {
@@ -717,7 +813,10 @@ cleanup:
 static void sniff_one(const struct pd_case *c, const struct pd_seg *g, size_t n)
 {
 	const struct adi_proto *p = c->proto, *got;
-	struct adi_sniff_ctx sc = { .dir = g->dir, .server_side = c->server };
+	struct adi_sniff_ctx sc = { .dir = g->dir, .server_side = c->server,
+				    .datagram = c->datagram,
+				    .remote_port = c->datagram && c->peers ?
+						   c->peers[g - c->segs] : 0 };
 	uint8_t *b = pd_alloc(NULL, n); /* exact size: ASan sees reads past n */
 	int score, more = 7;
 	bool known = false;
@@ -729,6 +828,7 @@ static void sniff_one(const struct pd_case *c, const struct pd_seg *g, size_t n)
 	score = p->sniff(b, n, &sc);
 	CHECK(c, score >= -1 && score <= 100, "sniff() scores -1..100");
 	CHECK(c, score != -1 || n < PD_SNIFF_SHORT, "sniff() asks for more only when short");
+	CHECK(c, score != -1 || !c->datagram, "a datagram is all there is: no -1");
 	got = adi_proto_classify(b, n, &sc, &more);
 	free(b);
 	CHECK(c, more == 0 || more == 1, "adi_proto_classify sets *need_more");
@@ -764,4 +864,28 @@ void pd_fuzz_one(const struct adi_proto *p, const uint8_t *data, size_t size)
 		sniff_one(&c, g, g->n);
 	}
 	pd_script_free(&c);
+}
+
+void pd_fuzz_dgram(const struct adi_proto *p, const uint8_t *data, size_t size)
+{
+	struct pd_case c;
+	uint16_t *peers;
+	size_t total;
+
+	pd_script_parse(data, size, p, &c);
+	c.datagram = true;
+	peers = pd_alloc(NULL, (c.nsegs + 1) * sizeof(*peers));
+	for (size_t i = 0; i < c.nsegs; i++)
+		peers[i] = i & 1 ? 53 : 5353;
+	c.peers = peers;
+	free(pd_run(&c, PD_WHOLE, 0));
+	total = pd_case_bytes(&c);
+	if (total)
+		free(pd_run(&c, PD_TRUNC, size % total));
+	free(pd_run_engine(&c, false));
+	for (size_t i = 0; i < c.nsegs; i++)
+		if (c.segs[i].op == PD_DATA)
+			sniff_one(&c, &c.segs[i], c.segs[i].n);
+	pd_script_free(&c);
+	free(peers);
 }

@@ -56,6 +56,14 @@ struct pd_case {
 	bool driver_only;               /* skip the run through core/stream.c
 					 * (a gap completes a message: the
 					 * engine times it differently) */
+	bool datagram;                  /* a datagram socket: each data
+					 * segment is one whole datagram
+					 * (proto.h, adi_proto.datagrams);
+					 * gaps do not exist */
+	const uint16_t *peers;          /* datagram cases: per segment, its
+					 * datagram's peer, a port on
+					 * 127.0.0.1 (0, or no array: none
+					 * named, a connected socket) */
 };
 
 /* How data segments are cut before they are fed. */
@@ -66,6 +74,10 @@ enum pd_mode {
 	PD_RANDOM,  /* pseudo-random pieces of 1..17 bytes, seeded by `arg` */
 	PD_THREES,  /* 3-byte pieces */
 	PD_HALVES,  /* each segment in two halves */
+	PD_TRUNC,   /* datagram cases: the datagram holding byte offset `arg`
+		     * of the script is cut there (its true size kept, the
+		     * message marked incomplete before parse(), as the
+		     * engine does for a capture cut) */
 };
 
 /* The failure hook, called with why a promise was broken. pdrive.c has a
@@ -78,7 +90,10 @@ void pd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
 char *pd_run(const struct pd_case *c, enum pd_mode mode, size_t arg);
 
 /* Run it through the real engine (adi_pconn_* of core/stream.c), whole
- * segments or 1-byte pieces; returns the event lines only (no "#" line). */
+ * segments or 1-byte pieces (datagram cases: adi_pconn_datagram, whole);
+ * returns the event lines only (no "#" line).
+ * Event lines of datagram cases name the peer the decoder gave the event
+ * (adi_emit.peer): "ts_start ts_end kind peer=PORT json". */
 char *pd_run_engine(const struct pd_case *c, bool bytes);
 
 /* Data bytes in the script (the offsets PD_SPLIT can cut at are 1..n-1). */
@@ -88,7 +103,9 @@ size_t pd_case_bytes(const struct pd_case *c);
  * optionally followed by the "#" line: the first line starting "# ") must
  * come out whole, in 1-byte pieces, split at every offset, and, unless
  * driver_only, through the real engine whole and in 1-byte pieces (events
- * only). Returns NULL when all agree, else a description of the first
+ * only). Datagram cases: whole, through the engine, and every datagram cut
+ * at every length (PD_TRUNC; only the contract is checked then, the events
+ * differ). Returns NULL when all agree, else a description of the first
  * difference, with both texts (caller frees).
  * With $ADI_SEED_DIR set, also writes the case there as a fuzzer seed named
  * "<proto name>-<case name>". */
@@ -126,5 +143,11 @@ int pd_script_write(const struct pd_case *c, const char *path);
  * PD_SNIFF_SHORT bytes) and through adi_proto_classify (NULL or a
  * registered decoder). Calls pd_fail on a broken promise. */
 void pd_fuzz_one(const struct adi_proto *p, const uint8_t *data, size_t size);
+
+/* The same for a decoder of datagrams (adi_proto.datagrams): each data
+ * record of the script is one datagram (peer 53 for odd records, 5353 for
+ * even ones), run whole, cut (PD_TRUNC at a place the input picks) and
+ * through the engine, and each record through sniff() as a datagram. */
+void pd_fuzz_dgram(const struct adi_proto *p, const uint8_t *data, size_t size);
 
 #endif

@@ -4,7 +4,8 @@
  * must pick exactly the decoder written for them, or none (a generic
  * tcp_stream) for protocols we do not decode. Also every sniffer alone must
  * score the foreign openings below the claim threshold. The openings are
- * written from the protocols' specifications, byte by byte. */
+ * written from the protocols' specifications, byte by byte; datagrams (UDP)
+ * are offered only to the decoders that take datagrams. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,10 +23,12 @@ struct opening {
 	const char *proto;     /* the decoder that must claim it, or NULL */
 	uint16_t port;         /* the server port (a hint only) */
 	bool needs_port;       /* claimed only with the port hint (weak evidence) */
+	bool dgram;            /* one whole datagram (UDP), not a stream's start */
 };
 
-#define O(w, s, d, p, port) { (w), (const uint8_t *)(s), sizeof(s) - 1, (d), (p), (port), false }
-#define OP(w, s, d, p, port) { (w), (const uint8_t *)(s), sizeof(s) - 1, (d), (p), (port), true }
+#define O(w, s, d, p, port) { (w), (const uint8_t *)(s), sizeof(s) - 1, (d), (p), (port), false, false }
+#define OP(w, s, d, p, port) { (w), (const uint8_t *)(s), sizeof(s) - 1, (d), (p), (port), true, false }
+#define OD(w, s, d, p, port) { (w), (const uint8_t *)(s), sizeof(s) - 1, (d), (p), (port), false, true }
 
 static const struct opening openings[] = {
 	O("http request", "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n", ADI_DIR_OUT, "http", 80),
@@ -56,9 +59,35 @@ static const struct opening openings[] = {
 	  "\x00\x00\x00\x00\x00", ADI_DIR_OUT, "mongo", 27017),
 	O("ssh banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", ADI_DIR_IN, NULL, 22),
 	O("smtp greeting", "220 mail.example.com ESMTP Postfix\r\n", ADI_DIR_IN, NULL, 25),
-	/* DNS over TCP: length 0x1d, id, flags, 1 question */
+	/* DNS over TCP: length 0x1d, id, flags RD, 1 question: example.com A IN */
 	O("dns over tcp", "\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
-	  "\x07" "example\x03" "com\x00\x00\x01\x00\x01", ADI_DIR_OUT, NULL, 53),
+	  "\x07" "example\x03" "com\x00\x00\x01\x00\x01", ADI_DIR_OUT, "dns", 53),
+	/* the same query as a UDP datagram, and its response: QR AA RD RA, one
+	 * answer (a pointer to the question's name, A IN, TTL 60, 10.0.0.1) */
+	OD("dns query datagram", "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	   "\x07" "example\x03" "com\x00\x00\x01\x00\x01", ADI_DIR_OUT, "dns", 53),
+	OD("dns response datagram", "\x12\x34\x85\x80\x00\x01\x00\x01\x00\x00\x00\x00"
+	   "\x07" "example\x03" "com\x00\x00\x01\x00\x01"
+	   "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x00\x00\x01",
+	   ADI_DIR_IN, "dns", 53),
+	/* an mDNS announcement: id 0, QR AA, no question, one answer
+	 * host.local A with the cache-flush bit, TTL 120 */
+	OD("mdns announcement", "\x00\x00\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+	   "\x04" "host\x05" "local\x00\x00\x01\x80\x01\x00\x00\x00\x78\x00\x04\xc0\xa8\x01\x02",
+	   ADI_DIR_IN, "dns", 5353),
+	/* an NTP client request (mode 3, version 4): 48 bytes, mostly zero */
+	OD("ntp request", "\x23\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+	   "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+	   "\x00\x00\x00\x00\x00\x00\x00\x00\xe9\x1c\x7f\x4a\x00\x00\x00\x00", ADI_DIR_OUT, NULL, 123),
+	/* syslog over a datagram (RFC 3164), and HTTP text sent as a datagram:
+	 * a stream decoder never takes a datagram */
+	OD("syslog datagram", "<13>Dec  7 10:00:00 host app: hello\n", ADI_DIR_OUT, NULL, 514),
+	OD("http text datagram", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", ADI_DIR_OUT, NULL, 80),
+	/* a QUIC Initial's first bytes: long header, version 1 */
+	OD("quic initial", "\xc3\x00\x00\x00\x01\x08\x01\x02\x03\x04\x05\x06\x07\x08\x00\x00"
+	   "\x44\xe6\x00\x11\x22\x33", ADI_DIR_OUT, NULL, 443),
+	OD("zeros datagram", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+	   ADI_DIR_OUT, NULL, 53),
 	/* memcached text: a storage command (its numbers checked), a get */
 	O("memcached set", "set k 0 0 5\r\nhello\r\n", ADI_DIR_OUT, "memcached", 11211),
 	O("memcached get", "get foo bar\r\n", ADI_DIR_OUT, "memcached", 11211),
@@ -108,6 +137,7 @@ static const char *claim(const struct opening *o, bool server, uint16_t port, in
 		.server_side = server,
 		.local_port = server ? port : 40000,
 		.remote_port = server ? 40000 : port,
+		.datagram = o->dgram,
 	};
 	const struct adi_proto *p = adi_proto_classify(o->b, o->n, &c, more);
 
@@ -144,14 +174,18 @@ static void test_openings(void **state)
 static void test_port_is_only_a_hint(void **state)
 {
 	static const uint8_t junk[24] = { 0 };
-	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 11211, 4222, 1883, 5672, 9092 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 53, 5353, 11211, 4222, 1883,
+					  5672, 9092 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
-		struct adi_sniff_ctx c = { .dir = ADI_DIR_OUT, .remote_port = ports[i] };
-		int more = 0;
+		for (int dg = 0; dg < 2; dg++) {
+			struct adi_sniff_ctx c = { .dir = ADI_DIR_OUT, .remote_port = ports[i],
+						   .datagram = dg };
+			int more = 0;
 
-		assert_null(adi_proto_classify(junk, sizeof(junk), &c, &more));
+			assert_null(adi_proto_classify(junk, sizeof(junk), &c, &more));
+		}
 	}
 }
 
@@ -166,9 +200,15 @@ static void test_each_sniffer(void **state)
 
 		for (size_t i = 0; i < sizeof(openings) / sizeof(openings[0]); i++) {
 			const struct opening *o = &openings[i];
-			struct adi_sniff_ctx c = { .dir = o->dir, .remote_port = o->port };
+			struct adi_sniff_ctx c = { .dir = o->dir, .remote_port = o->port,
+						   .datagram = o->dgram };
 			bool mine = o->proto && !strcmp(o->proto, p->name);
-			int s = p->sniff(o->b, o->n, &c);
+			int s;
+
+			/* only decoders of datagrams are asked about one */
+			if (o->dgram && !p->datagrams)
+				continue;
+			s = p->sniff(o->b, o->n, &c);
 
 			/* with its port hint a row's own decoder claims it */
 			if (mine ? s < ADI_SNIFF_CLAIM : s >= ADI_SNIFF_CLAIM) {

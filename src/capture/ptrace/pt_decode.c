@@ -278,13 +278,81 @@ static uint32_t cap_of(const struct adi_pt *b)
 
 enum io_src { SRC_NONE, SRC_BUF, SRC_IOV };
 
+/* Where a call keeps a datagram's peer in the tracee (bpf/io.bpf.h's
+ * struct dg_peer): the sockaddr and its length, a value or (len_at) the
+ * address of the length the kernel wrote; recvmsg's msg_flags. */
+struct dg_peer {
+	uint64_t addr, len;
+	bool len_at;
+	uint32_t msg_flags;
+};
+
+/* A unix datagram socket's own bound name (getsockname on a duplicate),
+ * cached once it has one. Returns its length in buf (0: unnamed). */
+static uint16_t unix_name(struct adi_pt *b, const struct pt_task *t, int fd, uint8_t *buf)
+{
+	struct pt_fd *c = adi_map_get(&b->socks, (uint64_t)(uint32_t)t->tgid << 32 | (uint32_t)fd);
+	struct sockaddr_storage ss;
+	socklen_t l = sizeof(ss);
+	uint16_t n = 0;
+	int me;
+
+	if (c && c->name_ok) {
+		memcpy(buf, c->name, c->name_len);
+		return c->name_len;
+	}
+	me = grab_fd(b, t, fd);
+	if (me < 0)
+		return 0;
+	if (!getsockname(me, (struct sockaddr *)&ss, &l) && l > sizeof(sa_family_t)) {
+		n = l < ADI_SOCKADDR_MAX ? (uint16_t)l : ADI_SOCKADDR_MAX;
+		memcpy(buf, &ss, n);
+		if (c) {
+			memcpy(c->name, buf, n);
+			c->name_len = n;
+			c->name_ok = true;
+		}
+	}
+	close(me);
+	return n;
+}
+
+/* The datagram's addresses after its payload at tail (bpf/io.bpf.h's
+ * dg_addrs): the peer the call named, then a unix socket's own name. */
+static uint32_t dg_addrs(struct adi_pt *b, const struct pt_task *t, int fd,
+			 struct adi_rec_io *r, uint8_t *tail, const struct dg_peer *pr)
+{
+	uint32_t al = 0;
+
+	if (pr && pr->addr) {
+		uint64_t len = pr->len;
+
+		if (pr->len_at) {
+			uint32_t l = 0;
+
+			mem_read(t->tid, pr->len, &l, sizeof(l));
+			len = l;
+		}
+		if (len > ADI_SOCKADDR_MAX)
+			len = ADI_SOCKADDR_MAX;
+		al = (uint32_t)mem_read(t->tid, pr->addr, tail, len);
+	}
+	r->addr_len = (uint16_t)al;
+	r->name_len = r->sk.family == AF_UNIX ? unix_name(b, t, fd, tail + al) : 0;
+	return al + r->name_len;
+}
+
+/* One IO record. For SRC_BUF, cnt (when not 0) is the buffer's length:
+ * recvfrom(MSG_TRUNC) returns more than it holds. pr: the datagram peer's
+ * whereabouts (NULL: the call names none). */
 static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint16_t op,
 		    int fd, bool out, int src, uint64_t ptr, uint64_t cnt, uint64_t size,
-		    uint32_t msg_index)
+		    uint32_t msg_index, const struct dg_peer *pr)
 {
 	struct adi_rec_io *r = (struct adi_rec_io *)b->rec;
 	uint8_t *data = b->rec + sizeof(*r);
-	uint32_t cap = cap_of(b), n = 0;
+	uint32_t cap = cap_of(b), n = 0, tail = 0;
+	uint64_t avail = size;
 	bool sample;
 
 	memset(r, 0, sizeof(*r));
@@ -307,8 +375,16 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 	sample = r->fi.kind == ADI_FD_REG || r->fi.kind == ADI_FD_BLK;
 	if (sample && b->o.content_bytes < cap)
 		cap = b->o.content_bytes;
+	/* a datagram longer than the receiver's buffer: what it got is all
+	 * there is to copy, and that is not a capture loss */
+	if (src == SRC_BUF && cnt && cnt < size) {
+		avail = cnt;
+		r->flags |= ADI_F_MSG_TRUNC;
+	}
+	if (pr && (pr->msg_flags & MSG_TRUNC))
+		r->flags |= ADI_F_MSG_TRUNC;
 	if (src == SRC_BUF) {
-		n = (uint32_t)mem_read(t->tid, ptr, data, size < cap ? size : cap);
+		n = (uint32_t)mem_read(t->tid, ptr, data, avail < cap ? avail : cap);
 	} else if (src == SRC_IOV) {
 		struct iovec iov[ADI_IOV_MAX];
 		size_t k = cnt < ADI_IOV_MAX ? cnt : ADI_IOV_MAX;
@@ -328,23 +404,30 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 		}
 	}
 	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
-	if (src != SRC_NONE && n < size && cap_of(b) && !sample) {
+	if (src != SRC_NONE && n < avail && cap_of(b) && !sample) {
 		r->flags |= ADI_F_TRUNC;
 		b->truncated++;
 	}
+	if (r->fi.kind == ADI_FD_SOCK && r->sk.type == SOCK_DGRAM)
+		tail = dg_addrs(b, t, fd, r, data + n, pr);
 	r->cap_len = n;
-	emit(b, sizeof(*r) + n);
+	emit(b, sizeof(*r) + n + tail);
 }
 
 static void io_msg(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint16_t op,
 		   bool out)
 {
 	struct msghdr m;
+	struct dg_peer pr;
 
 	if (mem_read(t->tid, t->args[1], &m, sizeof(m)) != sizeof(m))
 		memset(&m, 0, sizeof(m));
+	pr.addr = (uint64_t)(uintptr_t)m.msg_name;
+	pr.len = m.msg_namelen;
+	pr.len_at = false;
+	pr.msg_flags = out ? 0 : (uint32_t)m.msg_flags;
 	io_emit(b, t, ret, op, (int)t->args[0], out, SRC_IOV,
-		(uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, (uint64_t)ret, 0);
+		(uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, (uint64_t)ret, 0, &pr);
 }
 
 /* sendmmsg/recvmmsg: one record per message, up to ADI_MMSG_MAX (the rest
@@ -354,12 +437,17 @@ static void io_mmsg(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 {
 	for (int64_t i = 0; i < ret && i < ADI_MMSG_MAX; i++) {
 		struct mmsghdr m;
+		struct dg_peer pr;
 
 		if (mem_read(t->tid, t->args[1] + i * sizeof(m), &m, sizeof(m)) != sizeof(m))
 			break;
+		pr.addr = (uint64_t)(uintptr_t)m.msg_hdr.msg_name;
+		pr.len = m.msg_hdr.msg_namelen;
+		pr.len_at = false;
+		pr.msg_flags = out ? 0 : (uint32_t)m.msg_hdr.msg_flags;
 		io_emit(b, t, ret, op, (int)t->args[0], out, SRC_IOV,
 			(uint64_t)(uintptr_t)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
-			m.msg_len, (uint32_t)i);
+			m.msg_len, (uint32_t)i, &pr);
 	}
 	if (ret > ADI_MMSG_MAX)
 		b->truncated += (uint64_t)ret - ADI_MMSG_MAX;
@@ -386,37 +474,47 @@ static bool handle_io(struct adi_pt *b, const struct pt_task *t, int64_t ret)
 		 * errors are recorded */
 		if (nr == SYS_read || nr == SYS_write)
 			io_emit(b, t, ret, nr == SYS_read ? ADI_OP_READ : ADI_OP_WRITE, fd,
-				nr == SYS_write, SRC_NONE, 0, 0, 0, 0);
+				nr == SYS_write, SRC_NONE, 0, 0, 0, 0, NULL);
 		return true;
 	}
 	switch (nr) {
-	case SYS_read: io_emit(b, t, ret, ADI_OP_READ, fd, false, SRC_BUF, g[1], 0, ret, 0); break;
-	case SYS_write: io_emit(b, t, ret, ADI_OP_WRITE, fd, true, SRC_BUF, g[1], 0, ret, 0); break;
-	case SYS_pread64: io_emit(b, t, ret, ADI_OP_PREAD64, fd, false, SRC_BUF, g[1], 0, ret, 0); break;
-	case SYS_pwrite64: io_emit(b, t, ret, ADI_OP_PWRITE64, fd, true, SRC_BUF, g[1], 0, ret, 0); break;
-	case SYS_readv: io_emit(b, t, ret, ADI_OP_READV, fd, false, SRC_IOV, g[1], g[2], ret, 0); break;
-	case SYS_writev: io_emit(b, t, ret, ADI_OP_WRITEV, fd, true, SRC_IOV, g[1], g[2], ret, 0); break;
-	case SYS_preadv: io_emit(b, t, ret, ADI_OP_PREADV, fd, false, SRC_IOV, g[1], g[2], ret, 0); break;
-	case SYS_pwritev: io_emit(b, t, ret, ADI_OP_PWRITEV, fd, true, SRC_IOV, g[1], g[2], ret, 0); break;
-	case SYS_preadv2: io_emit(b, t, ret, ADI_OP_PREADV2, fd, false, SRC_IOV, g[1], g[2], ret, 0); break;
-	case SYS_pwritev2: io_emit(b, t, ret, ADI_OP_PWRITEV2, fd, true, SRC_IOV, g[1], g[2], ret, 0); break;
-	case SYS_sendto: io_emit(b, t, ret, ADI_OP_SENDTO, fd, true, SRC_BUF, g[1], 0, ret, 0); break;
-	case SYS_recvfrom: io_emit(b, t, ret, ADI_OP_RECVFROM, fd, false, SRC_BUF, g[1], 0, ret, 0); break;
+	case SYS_read: io_emit(b, t, ret, ADI_OP_READ, fd, false, SRC_BUF, g[1], 0, ret, 0, NULL); break;
+	case SYS_write: io_emit(b, t, ret, ADI_OP_WRITE, fd, true, SRC_BUF, g[1], 0, ret, 0, NULL); break;
+	case SYS_pread64: io_emit(b, t, ret, ADI_OP_PREAD64, fd, false, SRC_BUF, g[1], 0, ret, 0, NULL); break;
+	case SYS_pwrite64: io_emit(b, t, ret, ADI_OP_PWRITE64, fd, true, SRC_BUF, g[1], 0, ret, 0, NULL); break;
+	case SYS_readv: io_emit(b, t, ret, ADI_OP_READV, fd, false, SRC_IOV, g[1], g[2], ret, 0, NULL); break;
+	case SYS_writev: io_emit(b, t, ret, ADI_OP_WRITEV, fd, true, SRC_IOV, g[1], g[2], ret, 0, NULL); break;
+	case SYS_preadv: io_emit(b, t, ret, ADI_OP_PREADV, fd, false, SRC_IOV, g[1], g[2], ret, 0, NULL); break;
+	case SYS_pwritev: io_emit(b, t, ret, ADI_OP_PWRITEV, fd, true, SRC_IOV, g[1], g[2], ret, 0, NULL); break;
+	case SYS_preadv2: io_emit(b, t, ret, ADI_OP_PREADV2, fd, false, SRC_IOV, g[1], g[2], ret, 0, NULL); break;
+	case SYS_pwritev2: io_emit(b, t, ret, ADI_OP_PWRITEV2, fd, true, SRC_IOV, g[1], g[2], ret, 0, NULL); break;
+	case SYS_sendto: { /* sendto(fd, buf, len, flags, dest_addr, addrlen) */
+		struct dg_peer pr = { .addr = g[4], .len = g[5] };
+
+		io_emit(b, t, ret, ADI_OP_SENDTO, fd, true, SRC_BUF, g[1], 0, ret, 0, &pr);
+		break;
+	}
+	case SYS_recvfrom: { /* recvfrom(fd, buf, len, flags, src_addr, addrlen *) */
+		struct dg_peer pr = { .addr = g[4], .len = g[5], .len_at = true };
+
+		io_emit(b, t, ret, ADI_OP_RECVFROM, fd, false, SRC_BUF, g[1], g[2], ret, 0, &pr);
+		break;
+	}
 	case SYS_sendmsg: io_msg(b, t, ret, ADI_OP_SENDMSG, true); break;
 	case SYS_recvmsg: io_msg(b, t, ret, ADI_OP_RECVMSG, false); break;
 	case SYS_sendmmsg: io_mmsg(b, t, ret, ADI_OP_SENDMMSG, true); break;
 	case SYS_recvmmsg: io_mmsg(b, t, ret, ADI_OP_RECVMMSG, false); break;
 	case SYS_sendfile: /* sendfile(out, in, off, count): bytes only, both fds */
-		io_emit(b, t, ret, ADI_OP_SENDFILE, (int)g[1], false, SRC_NONE, 0, 0, ret, 0);
-		io_emit(b, t, ret, ADI_OP_SENDFILE, (int)g[0], true, SRC_NONE, 0, 0, ret, 0);
+		io_emit(b, t, ret, ADI_OP_SENDFILE, (int)g[1], false, SRC_NONE, 0, 0, ret, 0, NULL);
+		io_emit(b, t, ret, ADI_OP_SENDFILE, (int)g[0], true, SRC_NONE, 0, 0, ret, 0, NULL);
 		break;
 	case SYS_copy_file_range:
-		io_emit(b, t, ret, ADI_OP_COPY_FILE_RANGE, (int)g[0], false, SRC_NONE, 0, 0, ret, 0);
-		io_emit(b, t, ret, ADI_OP_COPY_FILE_RANGE, (int)g[2], true, SRC_NONE, 0, 0, ret, 0);
+		io_emit(b, t, ret, ADI_OP_COPY_FILE_RANGE, (int)g[0], false, SRC_NONE, 0, 0, ret, 0, NULL);
+		io_emit(b, t, ret, ADI_OP_COPY_FILE_RANGE, (int)g[2], true, SRC_NONE, 0, 0, ret, 0, NULL);
 		break;
 	case SYS_splice:
-		io_emit(b, t, ret, ADI_OP_SPLICE, (int)g[0], false, SRC_NONE, 0, 0, ret, 0);
-		io_emit(b, t, ret, ADI_OP_SPLICE, (int)g[2], true, SRC_NONE, 0, 0, ret, 0);
+		io_emit(b, t, ret, ADI_OP_SPLICE, (int)g[0], false, SRC_NONE, 0, 0, ret, 0, NULL);
+		io_emit(b, t, ret, ADI_OP_SPLICE, (int)g[2], true, SRC_NONE, 0, 0, ret, 0, NULL);
 		break;
 	}
 	return true;

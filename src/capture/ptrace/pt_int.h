@@ -40,6 +40,9 @@ struct pt_fd {
 	struct adi_fdinfo fi;
 	bool sk_ok;
 	struct adi_sockinfo sk;
+	bool name_ok;           /* a unix datagram socket's own name, once bound */
+	uint16_t name_len;
+	uint8_t name[ADI_SOCKADDR_MAX];
 };
 
 struct adi_pt {

@@ -10,26 +10,49 @@
 
 /* ---- command bytes ---- */
 
+/* The names as JSON strings, written as they are into every command. */
+#define Q(s) "\"" s "\""
 static const char *const my_com_names[0x20] = {
-	"COM_SLEEP", "COM_QUIT", "COM_INIT_DB", "COM_QUERY", "COM_FIELD_LIST",
-	"COM_CREATE_DB", "COM_DROP_DB", "COM_REFRESH", "COM_SHUTDOWN",
-	"COM_STATISTICS", "COM_PROCESS_INFO", "COM_CONNECT", "COM_PROCESS_KILL",
-	"COM_DEBUG", "COM_PING", "COM_TIME", "COM_DELAYED_INSERT",
-	"COM_CHANGE_USER", "COM_BINLOG_DUMP", "COM_TABLE_DUMP",
-	"COM_CONNECT_OUT", "COM_REGISTER_SLAVE", "COM_STMT_PREPARE",
-	"COM_STMT_EXECUTE", "COM_STMT_SEND_LONG_DATA", "COM_STMT_CLOSE",
-	"COM_STMT_RESET", "COM_SET_OPTION", "COM_STMT_FETCH", "COM_DAEMON",
-	"COM_BINLOG_DUMP_GTID", "COM_RESET_CONNECTION",
+	Q("COM_SLEEP"), Q("COM_QUIT"), Q("COM_INIT_DB"), Q("COM_QUERY"),
+	Q("COM_FIELD_LIST"), Q("COM_CREATE_DB"), Q("COM_DROP_DB"),
+	Q("COM_REFRESH"), Q("COM_SHUTDOWN"), Q("COM_STATISTICS"),
+	Q("COM_PROCESS_INFO"), Q("COM_CONNECT"), Q("COM_PROCESS_KILL"),
+	Q("COM_DEBUG"), Q("COM_PING"), Q("COM_TIME"), Q("COM_DELAYED_INSERT"),
+	Q("COM_CHANGE_USER"), Q("COM_BINLOG_DUMP"), Q("COM_TABLE_DUMP"),
+	Q("COM_CONNECT_OUT"), Q("COM_REGISTER_SLAVE"), Q("COM_STMT_PREPARE"),
+	Q("COM_STMT_EXECUTE"), Q("COM_STMT_SEND_LONG_DATA"), Q("COM_STMT_CLOSE"),
+	Q("COM_STMT_RESET"), Q("COM_SET_OPTION"), Q("COM_STMT_FETCH"),
+	Q("COM_DAEMON"), Q("COM_BINLOG_DUMP_GTID"), Q("COM_RESET_CONNECTION"),
 };
+#undef Q
 
-/* The command's name for the event ("COM_QUERY"; "COM_0x22" unknown). */
-static struct adi_jval *my_com_json(uint8_t cmd)
+/* Member "command": the command's name ("COM_QUERY"; "COM_0x22"
+ * unknown). */
+static void my_com_name(struct adi_jw *w, uint8_t cmd)
 {
+	adi_jw_key(w, "command");
 	if (cmd < 0x20)
-		return adi_j_str(my_com_names[cmd]);
-	if (cmd == COM_STMT_BULK_EXECUTE)
-		return adi_j_str("COM_STMT_BULK_EXECUTE");
-	return my_jfmt("COM_0x%02x", cmd);
+		adi_jw_raw(w, my_com_names[cmd], strlen(my_com_names[cmd]));
+	else if (cmd == COM_STMT_BULK_EXECUTE)
+		adi_jw_str(w, "COM_STMT_BULK_EXECUTE");
+	else
+		my_wfmt(w, "COM_0x%02x", cmd);
+}
+
+/* The db_session op (as JSON) of a command about the session itself
+ * rather than its data, or NULL: its events are sql_query ones
+ * (docs/events.md, "The session model"). */
+static const char *my_session_op(uint8_t cmd)
+{
+	switch (cmd) {
+	case COM_QUIT: return "\"quit\"";
+	case COM_PING: return "\"ping\"";
+	case COM_CHANGE_USER: return "\"change_user\"";
+	case COM_RESET_CONNECTION: return "\"reset\"";
+	case COM_SET_OPTION: return "\"set_option\"";
+	case COM_PROCESS_KILL: return "\"kill\"";
+	}
+	return NULL;
 }
 
 /* ---- is this a command? (sniff, resync) ---- */
@@ -187,15 +210,17 @@ enum my_ps my_cli_start(struct mysql_state *st, struct my_side *sd,
 	return PS_OK;
 }
 
-/* "USE `db`" with backticks doubled, for COM_INIT_DB's sql. */
-static struct adi_jval *my_use_sql(const uint8_t *db, size_t n)
+/* Member sql of COM_INIT_DB: "USE `db`" with backticks doubled. */
+static void my_use_sql(struct adi_jw *w, const uint8_t *db, size_t n)
 {
 	uint8_t *s = malloc(2 * n + 8);
 	size_t k = 0;
-	struct adi_jval *v;
 
-	if (!s)
-		return NULL;
+	adi_jw_key(w, "sql");
+	if (!s) {
+		adi_jw_null(w);
+		return;
+	}
 	memcpy(s, "USE `", 5);
 	k = 5;
 	for (size_t i = 0; i < n; i++) {
@@ -204,64 +229,67 @@ static struct adi_jval *my_use_sql(const uint8_t *db, size_t n)
 		s[k++] = db[i];
 	}
 	s[k++] = '`';
-	v = my_jbytes(s, k, false);
+	adi_jw_bytes(w, s, k);
 	free(s);
-	return v;
 }
 
-/* sql and the statement of a prepared statement into f. */
-static void my_stmt_fields(struct mysql_state *st, struct adi_jval *f, uint32_t id,
+/* sql and the statement of a prepared statement into w (the text as
+ * PREPARE wrote it). */
+static void my_stmt_fields(struct mysql_state *st, struct adi_jw *w, uint32_t id,
 			   bool *cut)
 {
 	struct my_stmt *s = my_stmt_find(st, id);
 
+	adi_jw_key(w, "sql");
 	if (s && s->sql) {
-		adi_j_set(f, "sql", my_jbytes((const uint8_t *)s->sql, s->sql_len, s->sql_cut));
+		adi_jw_raw(w, s->sql, s->sql_json_len);
 		*cut |= s->sql_cut;
 	} else {
-		adi_j_set_null(f, "sql");
+		adi_jw_null(w);
 	}
 	if (id == MY_NO_STMT && s)
 		id = s->id;
-	adi_j_set(f, "statement", id == MY_NO_STMT ? adi_j_str("-1") : my_jfmt("%u", id));
+	adi_jw_key(w, "statement");
+	if (id == MY_NO_STMT)
+		adi_jw_raw(w, "\"-1\"", 4);
+	else
+		my_wdec(w, false, id);
 }
 
 /* COM_STMT_EXECUTE: what the walker read. */
 static void my_exec_fields(struct mysql_state *st, struct my_side *sd,
-			   const struct adi_proto_cfg *cfg, struct adi_jval *f, bool *cut)
+			   const struct adi_proto_cfg *cfg, struct adi_jw *f, bool *cut)
 {
 	struct my_walk *w = &sd->w;
 	struct my_stmt *s;
 
 	my_walk_end(st, cfg, w);
 	if (w->step == WS_HEAD) { /* shorter than its header */
-		adi_j_set_null(f, "sql");
-		adi_j_set_null(f, "params");
-		adi_j_set_null(f, "statement");
+		adi_jw_knull(f, "sql");
+		adi_jw_knull(f, "params");
+		adi_jw_knull(f, "statement");
 		sd->incomplete = true;
 		return;
 	}
 	my_stmt_fields(st, f, w->stmt, cut);
 	if (w->unknown) {
-		adi_j_set_null(f, "params");
+		adi_jw_knull(f, "params");
 		if (w->raw_total) {
-			adi_j_set(f, "params_raw", my_jbase64(w->v, w->v_len));
+			adi_jw_key(f, "params_raw");
+			my_wbase64(f, w->v, w->v_len);
 			*cut |= w->raw_total > w->v_len;
 		}
 	} else {
-		adi_j_set(f, "params", w->vals);
-		w->vals = NULL;
+		adi_jw_kraw(f, "params", my_walk_vals(w));
 		*cut |= w->cut;
 		if (w->step != WS_DONE)
 			sd->incomplete = true;
 	}
 	if (w->flags & 0x07)
-		adi_j_set_str(f, "cursor", w->flags & 0x04 ? "scrollable" :
-			      w->flags & 0x02 ? "for_update" : "read_only");
-	if (w->names && adi_j_len(w->names)) {
-		adi_j_set(f, "param_names", w->names);
-		w->names = NULL;
-	}
+		adi_jw_kstr(f, "cursor", w->flags & 0x04 ? "scrollable" :
+			    w->flags & 0x02 ? "for_update" : "read_only");
+	if (w->nnames)
+		adi_jw_kraw(f, "param_names", my_walk_names(w));
 	s = my_stmt_find(st, w->stmt);
 	if (s && w->bound && w->step == WS_DONE && w->n == s->nparams && w->n) {
 		uint16_t *t = realloc(s->ptypes, w->n * sizeof(*t));
@@ -274,33 +302,55 @@ static void my_exec_fields(struct mysql_state *st, struct my_side *sd,
 	my_long_clear(st, s ? s->id : w->stmt, false);
 }
 
+/* Member query_attributes, {"name": value}: names[i] (JSON strings,
+ * decoded: a name is a C string, a NUL ends it) with vals[i]. */
+static void my_qattr_write(struct adi_jw *f, struct adi_jv names, struct adi_jv vals)
+{
+	size_t n = adi_jv_count(vals), k = 0, kl;
+	struct my_pair *p = calloc(n ? n : 1, sizeof(*p));
+	struct adi_jv_it in = adi_jv_iter(names), iv = adi_jv_iter(vals);
+	struct adi_jv x, y, v;
+	char *name;
+
+	if (!p)
+		return;
+	while (k < n && adi_jv_next(&iv, &x, &v)) {
+		name = adi_jv_next(&in, &x, &y) ? adi_jv_strdup(y, &kl) : NULL;
+		if (!name && !(name = calloc(1, 1)))
+			goto out;
+		p[k].k = name;
+		p[k].kn = strlen(name);
+		p[k].v = (const uint8_t *)v.p;
+		p[k].vn = v.n;
+		p[k++].json = true;
+	}
+	adi_jw_key(f, "query_attributes");
+	my_wpairs(f, p, k);
+out:
+	for (size_t i = 0; i < k; i++)
+		free((char *)p[i].k);
+	free(p);
+}
+
 /* COM_QUERY with CLIENT_QUERY_ATTRIBUTES: {"name": value} of the
  * attributes, then the text in pk. */
 static void my_qattr_fields(struct mysql_state *st, struct my_side *sd,
-			    const struct adi_proto_cfg *cfg, struct adi_jval *f)
+			    const struct adi_proto_cfg *cfg, struct adi_jw *f)
 {
 	struct my_walk *w = &sd->w;
 
 	my_walk_end(st, cfg, w);
-	if (w->n && w->step == WS_DONE) {
-		struct adi_jval *o = adi_j_obj();
-
-		for (size_t i = 0; i < adi_j_len(w->vals); i++) {
-			const char *k = adi_j_as_str(adi_j_at(w->names, i), "");
-
-			adi_j_set(o, k, adi_j_copy(adi_j_at(w->vals, i)));
-		}
-		adi_j_set(f, "query_attributes", o);
-	} else if (w->step != WS_DONE) {
+	if (w->n && w->step == WS_DONE)
+		my_qattr_write(f, my_walk_names(w), my_walk_vals(w));
+	else if (w->step != WS_DONE)
 		sd->incomplete = true;
-	}
 }
 
 /* COM_STMT_FETCH, CLOSE, RESET, BULK_EXECUTE: int<4> statement id
  * [FETCH: + int<4> rows]. CLOSE forgets the statement, RESET its long
  * data. False for CLOSE: it has no reply. */
 static bool my_stmt_cmd_fields(struct mysql_state *st, struct adi_cur *c,
-			       struct adi_jval *f, struct my_pend *pe, bool *cut)
+			       struct adi_jw *f, struct my_pend *pe, bool *cut)
 {
 	struct my_stmt *ps;
 	uint32_t id, rows;
@@ -311,10 +361,10 @@ static bool my_stmt_cmd_fields(struct mysql_state *st, struct adi_cur *c,
 	switch (pe->cmd) {
 	case COM_STMT_FETCH:
 		adi_cur_le32(c, &rows);
-		adi_j_set_int(f, "fetch_rows", rows);
+		adi_jw_kint(f, "fetch_rows", rows);
 		break;
 	case COM_STMT_BULK_EXECUTE:
-		adi_j_set_null(f, "params"); /* bulk parameters are not decoded */
+		adi_jw_knull(f, "params"); /* bulk parameters are not decoded */
 		break;
 	case COM_STMT_CLOSE:
 		ps = my_stmt_find(st, id);
@@ -333,7 +383,7 @@ static bool my_stmt_cmd_fields(struct mysql_state *st, struct adi_cur *c,
  * bytes with SECURE_CONNECTION, else string<NUL>; skipped) |
  * string<NUL> database | ... The user and database take effect on OK. */
 static void my_change_user_fields(struct mysql_state *st, struct adi_cur *c,
-				  struct adi_jval *f, struct my_pend *pe)
+				  struct adi_jw *f, struct my_pend *pe)
 {
 	const uint8_t *s;
 	size_t sl;
@@ -351,7 +401,7 @@ static void my_change_user_fields(struct mysql_state *st, struct adi_cur *c,
 		s = my_nulstr(c, &sl);
 		pe->arg2 = my_strdup(s, sl);
 	}
-	adi_j_set_null(f, "sql");
+	adi_jw_knull(f, "sql");
 }
 
 /* COM_STMT_SEND_LONG_DATA: int<4> statement id | int<2> parameter |
@@ -367,36 +417,44 @@ static enum adi_parse my_long_data(struct mysql_state *st, struct my_side *sd,
 	if (!c->bad)
 		my_long_add(st, id, param, adi_cur_ptr(c), adi_cur_left(c),
 			    sd->plen - 7, cfg->body_bytes);
-	adi_j_free(sd->f);
-	sd->f = NULL;
+	sd->msg = false;
 	return ADI_PARSE_SKIP;
 }
 
 /* The command's message: its fields with the session's facts, its
  * ordinal; one that is answered awaits its reply in the FIFO (which takes
- * over *pe), else *pe is freed. */
+ * over *pe), else *pe is freed. A command about the session says its op
+ * in the member "_session" (stitch() makes it a db_session event). */
 static enum adi_parse my_cmd_frame(struct mysql_state *st, struct my_side *sd,
 				   struct adi_msg *out, struct my_pend *pe,
 				   bool reply, bool cut)
 {
-	struct adi_jval *f = sd->f;
+	struct adi_jw *f = &sd->mw;
+	const char *op = my_session_op(st->ccmd);
 
-	adi_j_set(f, "command", my_com_json(st->ccmd));
-	adi_j_set_bool(f, "truncated", cut || sd->cut);
-	if (st->database)
-		adi_j_set_str(f, "database", st->database);
-	if (st->user)
-		adi_j_set_str(f, "user", st->user);
+	my_com_name(f, st->ccmd);
+	if (op) {
+		adi_jw_key(f, "_session");
+		adi_jw_raw(f, op, strlen(op));
+	}
+	if (cut || sd->cut) /* absent: false */
+		adi_jw_kbool(f, "truncated", true);
+	if (st->database.s)
+		my_jstr_put(f, "database", &st->database);
+	if (st->user.s)
+		my_jstr_put(f, "user", &st->user);
 	if (st->tx != TX_UNKNOWN)
-		adi_j_set_str(f, "tx", st->tx == TX_IN ? "in_tx" : "idle");
+		my_tx_put(f, st);
 	if (sd->damaged || sd->incomplete)
-		adi_j_set_bool(f, "incomplete", true);
+		adi_jw_kbool(f, "incomplete", true);
 	pe->key = ++st->next_key;
+	pe->tx = st->tx;
+	pe->sess = st->sess;
 	out->kind = reply ? MYSQL_CMD : MYSQL_CMD_NOREPLY;
 	out->key = pe->key;
-	out->fields = f;
+	adi_jw_copy(&out->f, f);
 	out->incomplete = sd->damaged || sd->incomplete;
-	sd->f = NULL;
+	sd->msg = false;
 	if (reply)
 		my_fifo_push(st, pe);
 	else
@@ -409,7 +467,7 @@ enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 			  const struct adi_proto_cfg *cfg, struct adi_msg *out)
 {
 	struct adi_cur c = my_pk_cur(sd);
-	struct adi_jval *f = sd->f;
+	struct adi_jw *f = &sd->mw;
 	struct my_pend pe = { .cmd = st->ccmd };
 	bool reply = true, cut = false;
 	const uint8_t *s;
@@ -429,9 +487,14 @@ enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 		sl = adi_cur_left(&c);
 		adi_cur_bytes(&c, sl, &s);
 		cut = sd->pk_cut;
-		adi_j_set(f, "sql", my_jbytes(s, sl, cut));
+		adi_jw_key(f, "sql");
+		my_wbytes(f, s, sl, cut);
 		if (st->ccmd == COM_STMT_PREPARE) {
-			pe.sql = my_strdup(s, sl);
+			/* the statement map keeps the text as written here */
+			struct adi_jv v = adi_jw_get(f, "sql");
+
+			pe.sql = v.n ? my_strdup((const uint8_t *)v.p, v.n) : NULL;
+			pe.sql_json_len = pe.sql ? v.n : 0;
 			pe.sql_len = pe.sql ? sl : 0;
 			pe.sql_cut = cut;
 		}
@@ -439,16 +502,16 @@ enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 	case COM_INIT_DB:
 		sl = adi_cur_left(&c);
 		adi_cur_bytes(&c, sl, &s);
-		adi_j_set(f, "sql", my_use_sql(s, sl));
+		my_use_sql(f, s, sl);
 		pe.arg = my_strdup(s, sl);
 		break;
 	case COM_FIELD_LIST:
 		s = my_nulstr(&c, &sl);
-		adi_j_set(f, "table", my_jbytes(s, sl, false));
+		adi_jw_kbytes(f, "table", s, sl);
 		sl = adi_cur_left(&c);
 		adi_cur_bytes(&c, sl, &s);
 		if (sl)
-			adi_j_set(f, "wildcard", my_jbytes(s, sl, false));
+			adi_jw_kbytes(f, "wildcard", s, sl);
 		break;
 	case COM_STMT_EXECUTE:
 		my_exec_fields(st, sd, cfg, f, &cut);
@@ -467,12 +530,12 @@ enum adi_parse my_cmd_end(struct mysql_state *st, struct my_side *sd,
 		break;
 	case COM_SET_OPTION:
 		adi_cur_le16(&c, &opt);
-		adi_j_set_str(f, "option", opt ? "MYSQL_OPTION_MULTI_STATEMENTS_OFF" :
-			      "MYSQL_OPTION_MULTI_STATEMENTS_ON");
+		adi_jw_kstr(f, "option", opt ? "MYSQL_OPTION_MULTI_STATEMENTS_OFF" :
+			    "MYSQL_OPTION_MULTI_STATEMENTS_ON");
 		break;
 	case COM_PROCESS_KILL:
 		adi_cur_le32(&c, &id);
-		adi_j_set_int(f, "connection_id", id);
+		adi_jw_kint(f, "connection_id", id);
 		break;
 	case COM_QUIT:
 		reply = false;

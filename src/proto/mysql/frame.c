@@ -32,44 +32,56 @@ struct adi_cur my_pk_cur(const struct my_side *sd)
 {
 	static const uint8_t none[1];
 
-	return adi_cur_make(sd->pk ? sd->pk : none, sd->pk_len);
+	return adi_cur_make(sd->pkb ? sd->pkb : none, sd->pk_len);
 }
 
 /* The first payload byte of the packet (0 when it is empty). */
 uint8_t my_pk_first(const struct my_side *sd)
 {
-	return sd->pk_len ? sd->pk[0] : 0;
+	return sd->pk_len ? sd->pkb[0] : 0;
 }
 
-/* A new message starts on the side: its fields are an empty object. */
+/* A new message starts on the side: no fields written yet. */
 void my_side_msg(struct my_side *sd)
 {
-	adi_j_free(sd->f);
-	sd->f = adi_j_obj();
+	adi_jw_reset(&sd->mw);
+	sd->msg = true;
 	sd->incomplete = sd->cut = false;
 }
 
-/* H_COPY: keep what fits in pk_cap of the rest of in (all consumed). */
-static void my_keep(struct my_side *sd, struct adi_cur *in)
+/* H_COPY: keep what fits in pk_cap of the rest of in (all consumed).
+ * last: in ends the payload. When it also holds all of what is kept (the
+ * usual packet, whole in one read), the bytes are read where they are
+ * rather than copied. */
+static void my_keep(struct my_side *sd, struct adi_cur *in, bool last)
 {
-	if (my_keep_capped(&sd->pk, &sd->pk_len, &sd->pk_alloc, sd->pk_cap,
-			   adi_cur_ptr(in), adi_cur_left(in)))
-		sd->pk_cut = true;
-	adi_cur_skip(in, adi_cur_left(in));
+	size_t k = adi_cur_left(in);
+
+	if (last && !sd->pk_len && !sd->pk_cut && k <= sd->pk_cap) {
+		sd->pkb = adi_cur_ptr(in);
+		sd->pk_len = k;
+	} else {
+		if (my_keep_capped(&sd->pk, &sd->pk_len, &sd->pk_alloc, sd->pk_cap,
+				   adi_cur_ptr(in), k))
+			sd->pk_cut = true;
+		sd->pkb = sd->pk;
+	}
+	adi_cur_skip(in, k);
 }
 
-/* Payload bytes of the packet in progress go to its handler. */
+/* Payload bytes of the packet in progress go to its handler (last: they
+ * end its payload). */
 static void my_feed(struct mysql_state *st, struct my_side *sd,
-		    const struct adi_proto_cfg *cfg, struct adi_cur *in)
+		    const struct adi_proto_cfg *cfg, struct adi_cur *in, bool last)
 {
 	switch (sd->h) {
 	case H_COPY:
-		my_keep(sd, in);
+		my_keep(sd, in, last);
 		break;
 	case H_WALK:
 		my_walk_feed(st, cfg, &sd->w, in);
 		if (adi_cur_left(in) && sd->w.mode == W_QATTR)
-			my_keep(sd, in); /* the statement text */
+			my_keep(sd, in, last); /* the statement text */
 		break;
 	case H_SKIP:
 		break;
@@ -83,9 +95,10 @@ void my_side_reset(struct my_side *sd)
 	sd->left = 0;
 	sd->hdr_len = 0;
 	sd->pk_len = 0;
+	sd->pkb = NULL;
 	sd->pk_cut = false;
-	adi_j_free(sd->f);
-	sd->f = NULL;
+	adi_jw_reset(&sd->mw);
+	sd->msg = false;
 	sd->incomplete = sd->cut = false;
 	my_walk_begin(&sd->w, W_TEXT_ROW, 0, false);
 }
@@ -96,7 +109,7 @@ static enum adi_parse my_cut_short(struct mysql_state *st, struct my_side *sd, b
 {
 	enum adi_parse r = ADI_PARSE_AGAIN;
 
-	if (!sd->f)
+	if (!sd->msg)
 		return r;
 	if (sd->held) {
 		/* bytes were held when the direction ended, or dropped by a
@@ -110,14 +123,10 @@ static enum adi_parse my_cut_short(struct mysql_state *st, struct my_side *sd, b
 		if (sd->in_pkt && sd->what == P_CMD)
 			r = my_cmd_end(st, sd, cfg, out);
 	} else if (st->rph == R_AUTH) {
-		r = my_auth_done(st, sd, out, NULL);
-		adi_j_set_null(out->fields, "command_tag");
+		r = my_auth_done(st, sd, out, NULL, true);
 	} else if (st->rph != R_IDLE || sd->in_pkt) {
-		if (adi_j_get(sd->f, "columns")) {
-			adi_j_set_int(sd->f, "rows", (int64_t)st->rows);
-			adi_j_set(sd->f, "rows_sample", st->rsample);
-			st->rsample = NULL;
-		}
+		if (st->cols_are != MY_COLS_NONE)
+			my_rows(st, &sd->mw); /* the rows read so far */
 		r = my_resp_frame(st, sd, out, false);
 	}
 	my_side_reset(sd);
@@ -137,6 +146,7 @@ static void my_pkt_begin(struct mysql_state *st, struct my_side *sd, struct adi_
 	sd->plen = 0;
 	sd->damaged = false;
 	sd->pk_len = 0;
+	sd->pkb = NULL;
 	sd->pk_cut = false;
 	sd->hdr_len = 0;
 	sd->strict = false;
@@ -197,7 +207,7 @@ enum adi_parse mysql_parse(void *vst, const struct adi_proto_cfg *cfg,
 			if (!k)
 				break;
 			adi_cur_sub(&in, k, &chunk);
-			my_feed(st, sd, cfg, &chunk);
+			my_feed(st, sd, cfg, &chunk, k == sd->left && !sd->more);
 			sd->left -= (uint32_t)k;
 			sd->plen += k;
 			continue;
@@ -265,10 +275,12 @@ bool mysql_gap(void *vst, enum adi_dir dir, uint64_t n)
  * had started, the place of every command awaiting a reply (see resync). */
 static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli)
 {
-	bool started = sd->in_pkt || sd->f || st->rph != R_IDLE;
+	bool started = sd->in_pkt || sd->msg || st->rph != R_IDLE;
 
 	sd->resyncing = true;
 	my_side_reset(sd);
+	if (!cli)
+		st->maybe_eof = false; /* whatever follows is not that EOF */
 	if (cli || !started)
 		return;
 	if (st->next_key > st->lost_upto)
@@ -276,9 +288,7 @@ static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli)
 	while (st->fifo_len)
 		my_fifo_pop(st);
 	st->rph = R_IDLE;
-	st->maybe_eof = false;
-	adi_j_free(st->rsample);
-	st->rsample = NULL;
+	st->sampling = false;
 }
 
 /* resync(): client direction: the first offset where my_cmd_plausible()

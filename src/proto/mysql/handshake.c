@@ -56,10 +56,10 @@ enum my_ps my_greeting_plausible(const uint8_t *b, size_t n)
  *   10 reserved (MariaDB: 6 + int<4> extended capabilities) |
  *   scramble part 2 (SECURE_CONNECTION) | string<NUL> auth plugin (PLUGIN_AUTH)
  * The scramble is never shown. MariaDB 10.x prefixes its version with
- * "5.5.5-" for old clients: the prefix is dropped. */
-static struct adi_jval *my_greeting(struct mysql_state *st, struct adi_cur *c)
+ * "5.5.5-" for old clients: the prefix is dropped. The version and the
+ * connection id are written into f. */
+static void my_greeting(struct mysql_state *st, struct adi_cur *c, struct adi_jw *f)
 {
-	struct adi_jval *f = adi_j_obj();
 	const uint8_t *ver, *pl = NULL;
 	size_t vl, pll = 0;
 	uint16_t lo;
@@ -97,9 +97,8 @@ static struct adi_jval *my_greeting(struct mysql_state *st, struct adi_cur *c)
 	my_set_str(&st->server_version, ver, vl);
 	if (pl)
 		my_set_str(&st->auth_plugin, pl, pll);
-	adi_j_set(f, "server_version", my_jbytes(ver, vl, false));
-	adi_j_set_int(f, "connection_id", st->conn_id);
-	return f;
+	adi_jw_kbytes(f, "server_version", ver, vl);
+	adi_jw_kint(f, "connection_id", st->conn_id);
 }
 
 /* ---- capabilities and the client's login ---- */
@@ -124,21 +123,22 @@ static const char *const my_cap_names[] = {
 	"MARIADB_CLIENT_CACHE_METADATA", "MARIADB_CLIENT_BULK_UNIT_RESULTS",
 };
 
-/* The names of the flags set in caps (unnamed ones as "0x..."). */
-static struct adi_jval *my_caps_json(uint64_t caps)
+/* Member "capabilities": the names of the flags set in caps (unnamed
+ * ones as "0x..."). */
+static void my_caps(struct adi_jw *w, uint64_t caps)
 {
-	struct adi_jval *a = adi_j_arr();
 	size_t nn = sizeof(my_cap_names) / sizeof(my_cap_names[0]);
 
+	adi_jw_karr(w, "capabilities");
 	for (unsigned i = 0; i < 64; i++) {
 		if (!(caps >> i & 1))
 			continue;
 		if (i < nn)
-			adi_j_push(a, adi_j_str(my_cap_names[i]));
+			adi_jw_str(w, my_cap_names[i]);
 		else
-			adi_j_push(a, my_jfmt("0x%llx", 1ull << i));
+			my_wfmt(w, "0x%llx", 1ull << i);
 	}
-	return a;
+	adi_jw_arr_end(w);
 }
 
 /* HandshakeResponse41 (page_protocol_connection_phase_packets_protocol_handshake_response):
@@ -182,7 +182,7 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 	if (!adi_cur_left(c) && (caps & CLIENT_SSL))
 		return true;
 	u = my_nulstr(c, &ul);
-	my_set_str(&st->user, u, ul);
+	my_sess_set(st, &st->user, u, ul);
 	if (caps & CLIENT_PLUGIN_AUTH_LENENC) {
 		my_lenstr(c, &p, &pl);
 	} else if (caps & CLIENT_SECURE_CONNECTION) {
@@ -197,7 +197,7 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 	}
 	if ((caps & CLIENT_CONNECT_WITH_DB) && adi_cur_left(c)) {
 		p = my_nulstr(c, &pl);
-		my_set_str(&st->database, p, pl);
+		my_sess_set(st, &st->database, p, pl);
 	}
 	if ((caps & CLIENT_PLUGIN_AUTH) && adi_cur_left(c)) {
 		p = my_nulstr(c, &pl);
@@ -205,27 +205,29 @@ static bool my_login(struct mysql_state *st, struct adi_cur *c)
 			my_set_str(&st->auth_plugin, p, pl);
 	}
 	if ((caps & CLIENT_CONNECT_ATTRS) && adi_cur_left(c)) {
+		struct my_pair at[MY_MAX_ATTRS];
 		uint64_t total;
 		struct adi_cur a;
 		unsigned na = 0;
 
 		my_lenenc(c, &total, NULL);
 		a = adi_cur_make(adi_cur_ptr(c), my_min(adi_cur_left(c), total));
-		adi_j_free(st->attrs);
-		st->attrs = adi_j_obj();
-		while (adi_cur_left(&a) && na++ < MY_MAX_ATTRS) {
-			const uint8_t *k, *v;
-			char *key;
+		while (adi_cur_left(&a) && na < MY_MAX_ATTRS) {
+			struct my_pair *x = &at[na];
+			const uint8_t *k, *nul;
 
-			my_lenstr(&a, &k, &ul);
-			my_lenstr(&a, &v, &pl);
+			my_lenstr(&a, &k, &x->kn);
+			my_lenstr(&a, &x->v, &x->vn);
 			if (a.bad)
 				break;
-			key = my_strdup(k, ul);
-			if (key)
-				adi_j_set(st->attrs, key, my_jbytes(v, pl, false));
-			free(key);
+			if ((nul = memchr(k, 0, x->kn))) /* keys are names: a NUL ends one */
+				x->kn = (size_t)(nul - k);
+			x->k = (const char *)k;
+			x->json = false;
+			na++;
 		}
+		adi_jw_reset(&st->attrs);
+		my_wpairs(&st->attrs, at, na);
 	}
 	return false;
 }
@@ -236,51 +238,52 @@ enum adi_parse my_cli_login(struct mysql_state *st, struct my_side *sd,
 			    struct adi_msg *out)
 {
 	struct adi_cur c = my_pk_cur(sd);
-	struct adi_jval *f;
 
 	if (!my_login(st, &c) || sd->plen != 32)
 		return ADI_PARSE_SKIP;
-	f = adi_j_obj();
 	st->tls = true;
-	adi_j_set(f, "capabilities", my_caps_json(st->cli_caps));
+	my_caps(&out->f, st->cli_caps);
 	out->kind = MYSQL_SSL;
-	out->fields = f;
 	return ADI_PARSE_FRAME;
 }
 
 /* ---- the auth exchange and its end ---- */
 
 /* The end of the connection phase (OK or ERR after the login): the
- * MYSQL_AUTH message, with the session's facts (err: the ERR's error, or
- * NULL). */
+ * MYSQL_AUTH message, with the session's facts. err: a cursor on the
+ * ERR packet, or NULL (an OK); no_tag: command_tag null even without an
+ * ERR (the direction ended before the answer). */
 enum adi_parse my_auth_done(struct mysql_state *st, struct my_side *sd,
-			    struct adi_msg *out, struct adi_jval *err)
+			    struct adi_msg *out, struct adi_cur *err, bool no_tag)
 {
-	struct adi_jval *f = sd->f;
+	struct adi_jw *w = &sd->mw;
 
 	st->rph = R_IDLE;
-	adi_j_set(f, "error", err ? err : adi_j_null());
-	adi_j_set(f, "command_tag", err ? adi_j_null() : adi_j_str("OK"));
-	my_after(st, f);
-	adi_j_set(f, "auth_plugin", st->auth_plugin ? adi_j_str(st->auth_plugin) : adi_j_null());
+	adi_jw_key(w, "error");
+	if (err)
+		my_err(w, err);
+	else
+		adi_jw_null(w);
+	adi_jw_kstr(w, "command_tag", err || no_tag ? NULL : "OK");
+	my_after(st, w, NULL);
+	adi_jw_kstr(w, "auth_plugin", st->auth_plugin);
 	if (st->caps_known)
-		adi_j_set(f, "capabilities", my_caps_json(st->greeted ?
-			  st->cli_caps & st->srv_caps : st->cli_caps));
-	if (st->attrs) {
-		adi_j_set(f, "connect_attrs", st->attrs);
-		st->attrs = NULL;
+		my_caps(w, st->greeted ? st->cli_caps & st->srv_caps : st->cli_caps);
+	if (st->attrs.len) {
+		adi_jw_kraw(w, "connect_attrs", adi_jw_text(&st->attrs));
+		adi_jw_fini(&st->attrs);
 	}
 	if (!err && my_cap(st, CLIENT_COMPRESS, false)) {
 		st->compress = true;
-		adi_j_set_bool(f, "compressed", true);
+		adi_jw_kbool(w, "compressed", true);
 	}
 	if (sd->incomplete || sd->damaged)
-		adi_j_set_bool(f, "incomplete", true);
+		adi_jw_kbool(w, "incomplete", true);
 	out->kind = MYSQL_AUTH;
 	out->key = 0;
-	out->fields = f;
+	adi_jw_copy(&out->f, w);
 	out->incomplete = sd->incomplete || sd->damaged;
-	sd->f = NULL;
+	sd->msg = false;
 	return ADI_PARSE_FRAME;
 }
 
@@ -303,10 +306,9 @@ enum adi_parse my_srv_greeting(struct mysql_state *st, struct my_side *sd,
 {
 	struct adi_cur c = my_pk_cur(sd);
 
-	adi_j_free(sd->f);
-	sd->f = NULL;
+	sd->msg = false;
 	out->kind = MYSQL_GREETING;
-	out->fields = my_greeting(st, &c);
+	my_greeting(st, &c, &out->f);
 	out->incomplete = sd->damaged;
 	st->rph = R_AUTH;
 	return ADI_PARSE_FRAME;
@@ -322,7 +324,7 @@ enum adi_parse my_srv_auth(struct mysql_state *st, struct my_side *sd,
 	struct my_ok o;
 	size_t pl;
 
-	if (!sd->f)
+	if (!sd->msg)
 		my_side_msg(sd);
 	switch (my_pk_first(sd)) {
 	case 0x00:
@@ -332,22 +334,26 @@ enum adi_parse my_srv_auth(struct mysql_state *st, struct my_side *sd,
 		if (st->caps_known)
 			st->deprecate_eof = my_cap(st, CLIENT_DEPRECATE_EOF, false) ?
 					    EOF_DEPRECATED : EOF_SENT;
-		return my_auth_done(st, sd, out, NULL);
+		return my_auth_done(st, sd, out, NULL, false);
 	case 0xff:
-		return my_auth_done(st, sd, out, my_err(&c));
+		return my_auth_done(st, sd, out, &c, false);
 	}
 	if (my_switch_plugin(sd, &p, &pl))
 		my_set_str(&st->auth_plugin, p, pl);
 	return ADI_PARSE_AGAIN;
 }
 
-/* COM_CHANGE_USER's auth exchange: the plugin it switches to. */
+/* COM_CHANGE_USER's auth exchange: the plugin it switches to. Nothing
+ * else of the response is written before its OK or ERR, so a second
+ * switch rewrites the message (the latest plugin is the one in effect). */
 enum adi_parse my_srv_authsw(struct my_side *sd)
 {
 	const uint8_t *p;
 	size_t pl;
 
-	if (my_switch_plugin(sd, &p, &pl))
-		adi_j_set(sd->f, "auth_plugin", my_jbytes(p, pl, false));
+	if (my_switch_plugin(sd, &p, &pl)) {
+		adi_jw_reset(&sd->mw);
+		adi_jw_kbytes(&sd->mw, "auth_plugin", p, pl);
+	}
 	return ADI_PARSE_AGAIN;
 }

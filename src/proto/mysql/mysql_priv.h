@@ -14,14 +14,14 @@
 
 #include "../mysql.h"
 #include "../../lib/cursor.h"
-#include "../../lib/json.h"
+#include "../../lib/jw.h"
 
 /* Limits (docs/mysql.md, "Limits"). */
 #define MY_SQL_MAX (64 * 1024)    /* statement text kept; beyond: truncated */
 #define MY_PK_MAX (64 * 1024)     /* bytes of any other packet kept */
 #define MY_FIFO_CAP 64            /* commands awaiting a reply (pipelining) */
 #define MY_MAX_STMTS 256          /* prepared statements remembered */
-#define MY_STMT_SQL_BUDGET (1024 * 1024) /* their texts together */
+#define MY_STMT_SQL_BUDGET (1024 * 1024) /* their texts and column names */
 #define MY_MAX_LONG 32            /* parameters holding SEND_LONG_DATA */
 #define MY_MAX_ATTRS 64           /* connection attributes kept */
 #define MY_MAX_COLS 65535         /* columns / parameters believed */
@@ -86,15 +86,27 @@ static inline size_t my_min(size_t a, uint64_t b)
 enum { EOF_UNKNOWN, EOF_SENT, EOF_DEPRECATED }; /* CLIENT_DEPRECATE_EOF in effect? */
 enum { TX_UNKNOWN, TX_IDLE, TX_IN };
 
+/* A string of the session (user, database) kept as the JSON value the
+ * events show: written once when it changes, copied as is into every
+ * message. s: the text (NUL-terminated), n its length; NULL: unknown. */
+struct my_jstr {
+	char *s;
+	size_t n;
+};
+
 /* A command awaiting its reply. */
 struct my_pend {
 	uint64_t key;
 	uint8_t cmd;
 	uint32_t stmt;          /* EXECUTE, FETCH, RESET, BULK: statement id */
-	char *sql;              /* PREPARE: the text, for the statement map */
-	size_t sql_len;
+	char *sql;              /* PREPARE: the text as the JSON value the
+				 * events show, for the statement map */
+	size_t sql_json_len;    /* its length */
+	size_t sql_len;         /* the text's own length (the map's budget) */
 	bool sql_cut;
 	char *arg, *arg2;       /* INIT_DB: database; CHANGE_USER: user, database */
+	int tx;                 /* the session its message showed (st->tx, */
+	uint64_t sess;          /* st->sess): its reply repeats only changes */
 };
 
 /* A prepared statement, known from its COM_STMT_PREPARE response. */
@@ -102,13 +114,21 @@ struct my_stmt {
 	bool used;
 	uint32_t id;
 	uint64_t tick;          /* last use: the least recently used goes first */
-	char *sql;
-	size_t sql_len;
+	char *sql;              /* the text as a JSON value, written once at
+				 * PREPARE: every EXECUTE copies it as is */
+	size_t sql_json_len;
+	size_t sql_len;         /* the text's own length, counted against
+				 * MY_STMT_SQL_BUDGET */
 	bool sql_cut;
 	uint32_t nparams;
 	uint16_t *ptypes;       /* types the latest EXECUTE that bound them sent */
 	uint32_t nctypes;
 	uint16_t *ctypes;       /* result column types (for FETCH, no metadata) */
+	char *cols;             /* result column names, the JSON array of the
+				 * PREPARE or latest EXECUTE that sent them: a
+				 * result without definitions (MariaDB's metadata
+				 * cache, FETCH) shows them; NULL: none kept */
+	size_t cols_len;        /* its length, counted against the budget */
 };
 
 /* COM_STMT_SEND_LONG_DATA of one parameter, until the EXECUTE. */
@@ -165,7 +185,10 @@ struct my_walk {
 	size_t v_len, v_alloc;
 	bool v_cut;
 	uint64_t raw_total;     /* WS_RAW: size of the raw block */
-	struct adi_jval *vals, *names;
+	/* the kept values and the parameter names, each written as a JSON
+	 * array while they are read (my_walk_vals, my_walk_names) */
+	struct adi_jw vals, names;
+	uint32_t nnames;
 };
 
 /* How the bytes of a packet are taken. */
@@ -198,16 +221,29 @@ struct my_side {
 	bool nomsg;             /* the packet makes no message (SKIPped) */
 	uint8_t *pk;            /* H_COPY: the first pk_cap payload bytes */
 	size_t pk_len, pk_cap, pk_alloc;
+	const uint8_t *pkb;     /* where they are: pk, or the input itself when
+				 * one piece of it held them all (borrowed: the
+				 * packet's end handler runs in the same parse()
+				 * call; nothing reads it afterwards) */
 	bool pk_cut;            /* bytes beyond pk_cap were dropped */
 	struct my_walk w;
 	bool strict;            /* after resync: only what resync() accepts */
 	bool resyncing;         /* resync() was called, parse() not since */
 	bool held;              /* parse() left bytes unconsumed: the engine may
 				 * drop them (a gap) without telling */
-	struct adi_jval *f;     /* the message being built (owned) */
+	bool msg;               /* a message is being built */
+	struct adi_jw mw;       /* its fields, written as its packets say them
+				 * (a response's spans several packets; what
+				 * must wait for the last one is kept typed in
+				 * the state): copied into the message's f
+				 * (adi_jw_copy) when it is complete */
 	bool incomplete;        /* bytes of it were lost */
 	bool cut;               /* a value of it was cut */
 };
+
+/* What a response says of its columns: nothing (an OK, an ERR), null
+ * (metadata not sent: OPTIONAL_RESULTSET_METADATA), or their names. */
+enum my_cols { MY_COLS_NONE, MY_COLS_NULL, MY_COLS_LIST };
 
 /* Where the response being read is. */
 enum my_rph {
@@ -230,9 +266,12 @@ struct mysql_state {
 	uint64_t srv_caps, cli_caps;
 	bool caps_known;        /* the login was seen */
 	int deprecate_eof;      /* EOF_UNKNOWN, EOF_SENT, EOF_DEPRECATED */
-	char *server_version, *auth_plugin, *user, *database;
+	char *server_version, *auth_plugin;
+	struct my_jstr user, database;
+	uint64_t sess;          /* + 1 at every change of user or database */
 	uint32_t conn_id;
-	struct adi_jval *attrs; /* connection attributes of the login */
+	struct adi_jw attrs;    /* connection attributes of the login: a JSON
+				 * object, until the login's end takes it */
 	int tx;                 /* TX_UNKNOWN, TX_IDLE, TX_IN */
 	/* commands */
 	uint64_t next_key;      /* the latest command's ordinal */
@@ -250,7 +289,10 @@ struct mysql_state {
 	uint16_t *rtypes;
 	size_t rtypes_alloc;
 	bool rtypes_ok;         /* rtypes hold the types of the ncols columns */
-	struct adi_jval *rsample;
+	enum my_cols cols_are;  /* what the response says of its columns */
+	struct adi_jw cols;     /* ... their names, a JSON array (MY_COLS_LIST) */
+	bool sampling;          /* a response is being read: rows go to sample */
+	struct adi_jw sample;   /* the rows kept, a JSON array of arrays */
 	bool maybe_eof;         /* an EOF may still end the previous response */
 	/* prepared statements */
 	struct my_stmt *stmts;  /* MY_MAX_STMTS, allocated at the first */
@@ -304,7 +346,7 @@ enum my_ps my_greeting_plausible(const uint8_t *b, size_t n);
 enum adi_parse my_cli_login(struct mysql_state *st, struct my_side *sd,
 			    struct adi_msg *out);
 enum adi_parse my_auth_done(struct mysql_state *st, struct my_side *sd,
-			    struct adi_msg *out, struct adi_jval *err);
+			    struct adi_msg *out, struct adi_cur *err, bool no_tag);
 enum adi_parse my_srv_greeting(struct mysql_state *st, struct my_side *sd,
 			       struct adi_msg *out);
 enum adi_parse my_srv_auth(struct mysql_state *st, struct my_side *sd,
@@ -326,42 +368,90 @@ enum adi_parse my_cli_end(struct mysql_state *st, struct my_side *sd,
 enum my_ps my_resp_plausible(uint8_t cmd, const uint8_t *b, size_t n);
 void my_ok_parse(struct mysql_state *st, struct adi_cur *c, struct my_ok *o);
 void my_status(struct mysql_state *st, unsigned status);
-struct adi_jval *my_err(struct adi_cur *c);
+void my_err(struct adi_jw *w, struct adi_cur *c);
 enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 			const struct adi_proto_cfg *cfg,
 			const uint8_t *b, size_t n);
 enum adi_parse my_srv_end(struct mysql_state *st, struct my_side *sd,
 			  const struct adi_proto_cfg *cfg, struct adi_msg *out);
-void my_after(struct mysql_state *st, struct adi_jval *f);
+void my_tx_put(struct adi_jw *w, const struct mysql_state *st);
+void my_after(struct mysql_state *st, struct adi_jw *w, const struct my_pend *pe);
+void my_rows(struct mysql_state *st, struct adi_jw *w);
 enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 			     struct adi_msg *out, bool more);
 
 /* values.c: encodings, values, the value walker, column definitions */
-bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null);
-bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len);
+bool my_lenenc_any(struct adi_cur *c, uint64_t *v, bool *null);
+bool my_lenstr_any(struct adi_cur *c, const uint8_t **s, size_t *len);
+
+/* int<lenenc> (values.c, my_lenenc_any): the one-byte form, by far the
+ * most common (lengths of names and values), read inline. */
+static inline bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
+{
+	if (c->pos < c->n && c->p[c->pos] < 0xfb) {
+		*v = c->p[c->pos++];
+		if (null)
+			*null = false;
+		return true;
+	}
+	return my_lenenc_any(c, v, null);
+}
+
+/* string<lenenc> (values.c, my_lenstr_any): one shorter than 251 bytes
+ * and all there, the usual name or value, read inline. */
+static inline bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len)
+{
+	size_t left = c->n - c->pos;
+
+	if (!c->bad && left && c->p[c->pos] < 0xfb && c->p[c->pos] < left) {
+		*len = c->p[c->pos];
+		*s = c->p + c->pos + 1;
+		c->pos += 1 + *len;
+		return true;
+	}
+	return my_lenstr_any(c, s, len);
+}
+
 const uint8_t *my_nulstr(struct adi_cur *c, size_t *len);
-struct adi_jval *my_jbytes(const uint8_t *b, size_t n, bool cut);
-struct adi_jval *my_jbase64(const uint8_t *b, size_t n);
-struct adi_jval *my_jfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void my_wbytes(struct adi_jw *w, const uint8_t *b, size_t n, bool cut);
+void my_wbase64(struct adi_jw *w, const uint8_t *b, size_t n);
+void my_wfmt(struct adi_jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void my_wdec(struct adi_jw *w, bool neg, uint64_t v);
+
+/* A name and its value, for my_wpairs: the name's bytes; the value JSON
+ * text (json), or bytes written as payload. */
+struct my_pair {
+	const char *k;
+	size_t kn;
+	const uint8_t *v;
+	size_t vn;
+	bool json;
+};
+void my_wpairs(struct adi_jw *w, const struct my_pair *p, size_t n);
 void my_walk_begin(struct my_walk *w, enum my_wmode mode, uint32_t n, bool keep);
+struct adi_jv my_walk_vals(struct my_walk *w);
+struct adi_jv my_walk_names(struct my_walk *w);
 void my_walk_feed(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 		  struct my_walk *w, struct adi_cur *in);
 void my_walk_end(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 		 struct my_walk *w);
 void my_walk_fini(struct my_walk *w);
-struct adi_jval *my_coldef(struct adi_cur *c, bool field_list, uint16_t *type);
+bool my_coldef(struct adi_cur *c, bool field_list, uint16_t *type,
+	       const uint8_t **name, size_t *name_len);
 
 /* state.c: storage, prepared statements, long data, the command FIFO */
 char *my_strdup(const uint8_t *b, size_t n);
 void my_set_str(char **dst, const uint8_t *b, size_t n);
+void my_jstr_put(struct adi_jw *w, const char *k, const struct my_jstr *j);
+void my_sess_set(struct mysql_state *st, struct my_jstr *j, const uint8_t *b, size_t n);
 bool my_grow(void **buf, size_t *alloc, size_t want, size_t unit);
 bool my_keep_capped(uint8_t **buf, size_t *len, size_t *alloc, size_t cap,
 		    const uint8_t *p, size_t k);
 struct my_stmt *my_stmt_find(struct mysql_state *st, uint32_t id);
 struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
-			    const char *sql, size_t len, bool cut,
-			    uint32_t nparams);
+			    const struct my_pend *pe, uint32_t nparams);
 void my_stmt_clear(struct mysql_state *st, struct my_stmt *s);
+void my_stmt_set_cols(struct mysql_state *st, struct my_stmt *s, const char *json, size_t n);
 void my_stmt_forget_all(struct mysql_state *st);
 struct my_long *my_long_find(struct mysql_state *st, uint32_t stmt,
 			     uint16_t param);

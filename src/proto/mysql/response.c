@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mysql_priv.h"
+#include "../../lib/util.h"
 
 /* ---- is this the start of a reply? (resync) ---- */
 
@@ -128,7 +129,7 @@ static void my_session_state(struct mysql_state *st, const uint8_t *b, size_t n)
 
 			my_lenstr(&dc, &s, &sl);
 			if (!dc.bad)
-				my_set_str(&st->database, s, sl);
+				my_sess_set(st, &st->database, s, sl);
 		}
 	}
 }
@@ -195,10 +196,10 @@ void my_status(struct mysql_state *st, unsigned status)
 
 /* ERR_Packet (page_protocol_basic_err_packet):
  *   0xff | int<2> code | '#' + string[5] SQLSTATE (PROTOCOL_41) | string<EOF> message
- * As the event's error: {"code": "1064", "message": ..., "sqlstate": "42000"}. */
-struct adi_jval *my_err(struct adi_cur *c)
+ * Written as the event's error value:
+ * {"code": "1064", "message": ..., "sqlstate": "42000"}. */
+void my_err(struct adi_jw *w, struct adi_cur *c)
 {
-	struct adi_jval *e = adi_j_obj();
 	const uint8_t *state = NULL, *msg;
 	uint16_t code;
 	size_t ml;
@@ -211,13 +212,15 @@ struct adi_jval *my_err(struct adi_cur *c)
 	}
 	ml = adi_cur_left(c);
 	adi_cur_bytes(c, ml, &msg);
-	adi_j_set(e, "code", my_jfmt("%u", (unsigned)code));
-	adi_j_set(e, "message", my_jbytes(msg, ml, false));
+	adi_jw_obj(w);
+	adi_jw_key(w, "code");
+	my_wdec(w, false, code);
+	adi_jw_kbytes(w, "message", msg, ml);
 	if (state)
-		adi_j_set(e, "sqlstate", my_jbytes(state, 5, false));
+		adi_jw_kbytes(w, "sqlstate", state, 5);
 	else
-		adi_j_set_null(e, "sqlstate");
-	return e;
+		adi_jw_knull(w, "sqlstate");
+	adi_jw_obj_end(w);
 }
 
 /* ---- what a server packet is, from its first bytes ---- */
@@ -234,8 +237,18 @@ static void my_resp_begin(struct mysql_state *st, struct my_side *sd,
 			  pe->cmd == COM_STMT_BULK_EXECUTE);
 	st->ncols = st->col_i = st->nparams = st->param_i = st->rows = 0;
 	st->rtypes_ok = false;
-	adi_j_free(st->rsample);
-	st->rsample = adi_j_arr();
+	st->cols_are = MY_COLS_NONE;
+	adi_jw_reset(&st->sample);
+	adi_jw_arr(&st->sample);
+	st->sampling = true;
+}
+
+/* The response's columns are a list of names, none yet. */
+static void my_cols_list(struct mysql_state *st)
+{
+	st->cols_are = MY_COLS_LIST;
+	adi_jw_reset(&st->cols);
+	adi_jw_arr(&st->cols);
 }
 
 /* Column types of a binary result whose metadata is not sent: those the
@@ -271,8 +284,8 @@ static void my_types_to_stmt(struct mysql_state *st)
 
 /* The kind of the first packet of the response to pe (first byte c0,
  * length len); the response's phase follows from it. */
-static enum my_pkt my_resp_first(struct mysql_state *st, struct my_side *sd,
-				 const struct my_pend *pe, uint8_t c0, uint32_t len)
+static enum my_pkt my_resp_first(struct mysql_state *st, const struct my_pend *pe,
+				 uint8_t c0, uint32_t len)
 {
 	if (c0 == 0xff)
 		return P_ERR;
@@ -289,11 +302,12 @@ static enum my_pkt my_resp_first(struct mysql_state *st, struct my_side *sd,
 		return c0 == 0x00 ? P_PREP_OK : P_OK;
 	case COM_STMT_FETCH:
 		my_types_from_stmt(st);
+		st->cols_are = MY_COLS_NULL; /* the statement's, when known */
 		st->rph = R_ROWS;
 		return c0 == 0xfe && len < 0xffffff ? P_TERM : P_ROW;
 	case COM_FIELD_LIST:
 		st->rph = R_FIELDS;
-		adi_j_set(sd->f, "columns", adi_j_arr());
+		my_cols_list(st);
 		return c0 == 0xfe && len < 0xffffff ? P_TERM : P_COLDEF;
 	case COM_STATISTICS:
 		return P_STATS;
@@ -322,7 +336,7 @@ static enum my_ps my_srv_idle(struct mysql_state *st, struct my_side *sd,
 		*what = P_GREETING;
 		return PS_OK;
 	}
-	if (st->maybe_eof && c0 == 0xfe && len == 5) {
+	if (st->maybe_eof && !sd->strict && c0 == 0xfe && len == 5) {
 		st->maybe_eof = false;
 		*what = P_SSKIP;
 		return PS_OK;
@@ -342,7 +356,7 @@ static enum my_ps my_srv_idle(struct mysql_state *st, struct my_side *sd,
 	if (sd->strict && (r = my_resp_plausible(pe->cmd, b, n)) != PS_OK)
 		return r;
 	my_resp_begin(st, sd, pe);
-	*what = my_resp_first(st, sd, pe, c0, len);
+	*what = my_resp_first(st, pe, c0, len);
 	return PS_OK;
 }
 
@@ -443,7 +457,8 @@ enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 	if (what == P_ROW) {
 		sd->h = H_WALK;
 		my_walk_begin(&sd->w, st->rbin ? W_BIN_ROW : W_TEXT_ROW, (uint32_t)st->ncols,
-			st->rows < cfg->rows_sample && (!st->rbin || st->rtypes_ok));
+			st->rows < cfg->rows_sample && (!st->rbin || st->rtypes_ok) &&
+			st->sampling);
 		sd->w.rt = st->rtypes;
 		if (st->rbin && !st->rtypes_ok)
 			sd->w.step = WS_DEAD; /* types unknown: counted only */
@@ -454,15 +469,72 @@ enum my_ps my_srv_start(struct mysql_state *st, struct my_side *sd,
 
 /* ---- the response's message ---- */
 
-/* tx, database and user after the reply, into f. */
-void my_after(struct mysql_state *st, struct adi_jval *f)
+/* Member tx: "in_tx", "idle", or null when no OK / EOF was seen. */
+void my_tx_put(struct adi_jw *w, const struct mysql_state *st)
 {
-	if (st->tx != TX_UNKNOWN)
-		adi_j_set_str(f, "tx", st->tx == TX_IN ? "in_tx" : "idle");
+	adi_jw_key(w, "tx");
+	if (st->tx == TX_IN)
+		adi_jw_raw(w, "\"in_tx\"", 7);
+	else if (st->tx == TX_IDLE)
+		adi_jw_raw(w, "\"idle\"", 6);
 	else
-		adi_j_set_null(f, "tx");
-	adi_j_set(f, "database", st->database ? adi_j_str(st->database) : adi_j_null());
-	adi_j_set(f, "user", st->user ? adi_j_str(st->user) : adi_j_null());
+		adi_jw_null(w);
+}
+
+/* tx, database and user after the reply, into w (null when unknown: a
+ * reply's null is not replaced by the command's value). pe: the command
+ * answered, or NULL: what is as its message showed it is not repeated
+ * (the event takes the command's, the same). */
+void my_after(struct mysql_state *st, struct adi_jw *w, const struct my_pend *pe)
+{
+	if (!pe || pe->tx != st->tx)
+		my_tx_put(w, st);
+	if (!pe || pe->sess != st->sess) {
+		my_jstr_put(w, "database", &st->database);
+		my_jstr_put(w, "user", &st->user);
+	}
+}
+
+/* rows (those read) and rows_sample of a result set, into w; the sample
+ * is taken. */
+void my_rows(struct mysql_state *st, struct adi_jw *w)
+{
+	adi_jw_kint(w, "rows", (int64_t)st->rows);
+	if (st->sampling) {
+		adi_jw_arr_end(&st->sample);
+		adi_jw_kraw(w, "rows_sample", adi_jw_text(&st->sample));
+		st->sampling = false;
+	}
+}
+
+/* Member columns of the response, into w: the names its definitions
+ * gave, which a prepared statement's response (PREPARE, EXECUTE) also
+ * leaves with the statement; or, when the definitions were not sent
+ * (MariaDB's metadata cache, MySQL's optional metadata, the rows of a
+ * FETCH), the names the statement remembers: the server leaves them out
+ * only when they are unchanged. Else null; nothing for a response that is
+ * no result set. */
+static void my_resp_columns(struct mysql_state *st, struct adi_jw *w)
+{
+	bool stmt = st->rbin || st->rcmd == COM_STMT_PREPARE;
+	struct my_stmt *s;
+	struct adi_jv v;
+
+	if (st->cols_are == MY_COLS_LIST) {
+		adi_jw_arr_end(&st->cols);
+		v = adi_jw_text(&st->cols);
+		adi_jw_kraw(w, "columns", v);
+		if (stmt && !st->cols.err && (s = my_stmt_find(st, st->rstmt)))
+			my_stmt_set_cols(st, s, v.p, v.n);
+	} else if (st->cols_are == MY_COLS_NULL) {
+		s = stmt ? my_stmt_find(st, st->rstmt) : NULL;
+		adi_jw_key(w, "columns");
+		if (s && s->cols)
+			adi_jw_raw(w, s->cols, s->cols_len);
+		else
+			adi_jw_null(w);
+	}
+	st->cols_are = MY_COLS_NONE;
 }
 
 /* The response (or one result of it) is complete: hand it over. more: a
@@ -470,31 +542,40 @@ void my_after(struct mysql_state *st, struct adi_jval *f)
 enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 			     struct adi_msg *out, bool more)
 {
-	struct adi_jval *f = sd->f;
+	struct adi_jw *w = &sd->mw;
+	struct my_pend *pe = my_fifo_head(st);
 
-	my_after(st, f);
+	my_resp_columns(st, w);
+	my_after(st, w, st->rkey && pe && pe->key == st->rkey ? pe : NULL);
 	if (sd->cut)
-		adi_j_set_bool(f, "truncated", true);
+		adi_jw_kbool(w, "truncated", true);
 	if (more)
-		adi_j_set_bool(f, "_more", true);
+		adi_jw_kbool(w, "_more", true);
 	if (sd->incomplete || sd->damaged)
-		adi_j_set_bool(f, "incomplete", true);
+		adi_jw_kbool(w, "incomplete", true);
 	out->kind = MYSQL_RESP;
 	out->key = st->rkey;
-	out->fields = f;
+	adi_jw_copy(&out->f, w);
 	out->incomplete = sd->incomplete || sd->damaged;
-	sd->f = NULL;
-	if (!more && st->rkey && my_fifo_head(st) && my_fifo_head(st)->key == st->rkey)
+	sd->msg = false;
+	if (!more && st->rkey && pe && pe->key == st->rkey)
 		my_fifo_pop(st);
 	st->rph = R_IDLE;
-	adi_j_free(st->rsample);
-	st->rsample = NULL;
+	st->sampling = false;
 	return ADI_PARSE_FRAME;
 }
 
 static const char *my_plural(uint64_t n)
 {
 	return n == 1 ? "" : "s";
+}
+
+/* The command's arguments have taken effect: they are gone from it. */
+static void my_pend_take(struct my_pend *pe)
+{
+	free(pe->arg);
+	free(pe->arg2);
+	pe->arg = pe->arg2 = NULL;
 }
 
 /* What an OK packet changes, by the command it answers. */
@@ -506,16 +587,16 @@ static void my_ok_effects(struct mysql_state *st)
 		return;
 	switch (pe->cmd) {
 	case COM_INIT_DB:
-		free(st->database);
-		st->database = pe->arg;
-		pe->arg = NULL;
+		my_sess_set(st, &st->database, (const uint8_t *)pe->arg,
+			    pe->arg ? strlen(pe->arg) : 0);
+		my_pend_take(pe); /* a further OK of it knows no database */
 		break;
 	case COM_CHANGE_USER:
-		free(st->user);
-		free(st->database);
-		st->user = pe->arg;
-		st->database = pe->arg2;
-		pe->arg = pe->arg2 = NULL;
+		my_sess_set(st, &st->user, (const uint8_t *)pe->arg,
+			    pe->arg ? strlen(pe->arg) : 0);
+		my_sess_set(st, &st->database, (const uint8_t *)pe->arg2,
+			    pe->arg2 ? strlen(pe->arg2) : 0);
+		my_pend_take(pe);
 		/* the session is reset too */
 		/* fall through */
 	case COM_RESET_CONNECTION:
@@ -524,35 +605,65 @@ static void my_ok_effects(struct mysql_state *st)
 	}
 }
 
+/* Appends the text s and the decimal digits of v at p; returns the end
+ * (the tags below are built by hand: one is written for every reply). */
+static char *my_tag_num(char *p, const char *s, uint64_t v)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return adi_u64_dec(p + n, v);
+}
+
+/* Appends " row" / " rows" (word, plural when n != 1) at p. */
+static char *my_tag_word(char *p, const char *word, uint64_t n)
+{
+	size_t k = strlen(word);
+
+	*p++ = ' ';
+	memcpy(p, word, k);
+	p += k;
+	if (n != 1)
+		*p++ = 's';
+	return p;
+}
+
 /* command_tag of an OK: "OK, 1 row affected, last insert id 5, 1 warning"
  * for statements (QUERY, EXECUTE, BULK; the insert id and warnings only
  * when not 0), "OK" for every other command. */
-static struct adi_jval *my_ok_tag(const struct mysql_state *st, const struct my_ok *o)
+static void my_ok_tag(struct adi_jw *w, const struct mysql_state *st, const struct my_ok *o)
 {
-	char buf[128];
-	int k;
+	char buf[128], *p = buf;
 
+	adi_jw_key(w, "command_tag");
 	if (st->rcmd != COM_QUERY && st->rcmd != COM_STMT_EXECUTE &&
-	    st->rcmd != COM_STMT_BULK_EXECUTE)
-		return adi_j_str("OK");
-	k = snprintf(buf, sizeof(buf), "OK, %llu row%s affected",
-		     (unsigned long long)o->affected, my_plural(o->affected));
+	    st->rcmd != COM_STMT_BULK_EXECUTE) {
+		adi_jw_raw(w, "\"OK\"", 4);
+		return;
+	}
+	*p++ = '"';
+	p = my_tag_num(p, "OK, ", o->affected);
+	p = my_tag_word(p, "row", o->affected);
+	memcpy(p, " affected", 9);
+	p += 9;
 	if (o->insert_id)
-		k += snprintf(buf + k, sizeof(buf) - (size_t)k, ", last insert id %llu",
-			      (unsigned long long)o->insert_id);
-	if (o->warnings)
-		snprintf(buf + k, sizeof(buf) - (size_t)k, ", %u warning%s", o->warnings,
-			 my_plural(o->warnings));
-	return adi_j_str(buf);
+		p = my_tag_num(p, ", last insert id ", o->insert_id);
+	if (o->warnings) {
+		p = my_tag_num(p, ", ", o->warnings);
+		p = my_tag_word(p, "warning", o->warnings);
+	}
+	*p++ = '"';
+	adi_jw_raw(w, buf, (size_t)(p - buf));
 }
 
 /* The end of a COM_STMT_PREPARE response. */
 static enum adi_parse my_prep_done(struct mysql_state *st, struct my_side *sd,
 				   struct adi_msg *out)
 {
-	adi_j_set(sd->f, "command_tag", my_jfmt("OK, %llu param%s, %llu column%s",
-		  (unsigned long long)st->nparams, my_plural(st->nparams),
-		  (unsigned long long)st->ncols, my_plural(st->ncols)));
+	adi_jw_key(&sd->mw, "command_tag");
+	my_wfmt(&sd->mw, "OK, %llu param%s, %llu column%s",
+		(unsigned long long)st->nparams, my_plural(st->nparams),
+		(unsigned long long)st->ncols, my_plural(st->ncols));
 	st->rtypes_ok = true;
 	my_types_to_stmt(st);
 	return my_resp_frame(st, sd, out, false);
@@ -581,19 +692,22 @@ static enum adi_parse my_result_done(struct mysql_state *st, struct my_side *sd,
 				     struct adi_msg *out, unsigned status,
 				     unsigned warnings)
 {
-	struct adi_jval *f = sd->f;
+	struct adi_jw *w = &sd->mw;
 
 	my_status(st, status);
-	adi_j_set_int(f, "rows", (int64_t)st->rows);
-	adi_j_set(f, "rows_sample", st->rsample);
-	st->rsample = NULL;
-	if (st->rcmd == COM_FIELD_LIST)
-		adi_j_set_null(f, "command_tag");
-	else
-		adi_j_set(f, "command_tag", my_jfmt("SELECT %llu row%s",
-			  (unsigned long long)st->rows, my_plural(st->rows)));
+	my_rows(st, w);
+	if (st->rcmd != COM_FIELD_LIST) { /* its command_tag is null */
+		char buf[48], *p = buf;
+
+		*p++ = '"';
+		p = my_tag_num(p, "SELECT ", st->rows);
+		p = my_tag_word(p, "row", st->rows);
+		*p++ = '"';
+		adi_jw_key(w, "command_tag");
+		adi_jw_raw(w, buf, (size_t)(p - buf));
+	}
 	if (warnings)
-		adi_j_set_int(f, "warnings", warnings);
+		adi_jw_kint(w, "warnings", warnings);
 	return my_resp_frame(st, sd, out, (status & SERVER_MORE_RESULTS_EXISTS) != 0);
 }
 
@@ -606,7 +720,7 @@ static enum adi_parse my_srv_ok(struct mysql_state *st, struct my_side *sd,
 				struct adi_msg *out)
 {
 	struct adi_cur c = my_pk_cur(sd);
-	struct adi_jval *f = sd->f;
+	struct adi_jw *w = &sd->mw;
 	struct my_ok o;
 
 	if (my_pk_first(sd) == 0xfe && sd->pk_len < 9) /* an EOF (old SET_OPTION) */
@@ -615,15 +729,16 @@ static enum adi_parse my_srv_ok(struct mysql_state *st, struct my_side *sd,
 		my_ok_parse(st, &c, &o);
 	my_status(st, o.status);
 	my_ok_effects(st);
-	adi_j_set_int(f, "rows", (int64_t)o.affected);
-	adi_j_set(f, "command_tag", my_ok_tag(st, &o));
-	adi_j_set_null(f, "error");
+	adi_jw_kint(w, "rows", (int64_t)o.affected);
+	my_ok_tag(w, st, &o);
 	if (o.insert_id)
-		adi_j_set_int(f, "last_insert_id", (int64_t)o.insert_id);
+		adi_jw_kint(w, "last_insert_id", (int64_t)o.insert_id);
 	if (o.warnings)
-		adi_j_set_int(f, "warnings", o.warnings);
-	if (o.info_len)
-		adi_j_set(f, "info", my_jbytes(o.info, o.info_len, sd->pk_cut));
+		adi_jw_kint(w, "warnings", o.warnings);
+	if (o.info_len) {
+		adi_jw_key(w, "info");
+		my_wbytes(w, o.info, o.info_len, sd->pk_cut);
+	}
 	return my_resp_frame(st, sd, out, (o.status & SERVER_MORE_RESULTS_EXISTS) != 0);
 }
 
@@ -632,8 +747,8 @@ static enum adi_parse my_srv_err(struct mysql_state *st, struct my_side *sd,
 {
 	struct adi_cur c = my_pk_cur(sd);
 
-	adi_j_set(sd->f, "error", my_err(&c));
-	adi_j_set_null(sd->f, "command_tag");
+	adi_jw_key(&sd->mw, "error");
+	my_err(&sd->mw, &c); /* command_tag: null */
 	return my_resp_frame(st, sd, out, false);
 }
 
@@ -643,7 +758,8 @@ static enum adi_parse my_srv_infile(struct mysql_state *st, struct my_side *sd)
 	struct adi_cur c = my_pk_cur(sd);
 
 	adi_cur_skip(&c, 1);
-	adi_j_set(sd->f, "infile", my_jbytes(adi_cur_ptr(&c), adi_cur_left(&c), sd->pk_cut));
+	adi_jw_key(&sd->mw, "infile");
+	my_wbytes(&sd->mw, adi_cur_ptr(&c), adi_cur_left(&c), sd->pk_cut);
 	st->rph = R_INFILE;
 	return ADI_PARSE_AGAIN;
 }
@@ -652,8 +768,8 @@ static enum adi_parse my_srv_infile(struct mysql_state *st, struct my_side *sd)
 static enum adi_parse my_srv_stats(struct mysql_state *st, struct my_side *sd,
 				   struct adi_msg *out)
 {
-	adi_j_set(sd->f, "info", my_jbytes(sd->pk, sd->pk_len, sd->pk_cut));
-	adi_j_set_null(sd->f, "command_tag");
+	adi_jw_key(&sd->mw, "info"); /* command_tag: null */
+	my_wbytes(&sd->mw, sd->pkb, sd->pk_len, sd->pk_cut);
 	return my_resp_frame(st, sd, out, false);
 }
 
@@ -676,12 +792,12 @@ static enum adi_parse my_srv_colcount(struct mysql_state *st, struct my_side *sd
 	if (adi_cur_u8(&c, &meta) && !meta) {
 		/* metadata_follows = 0 (OPTIONAL_RESULTSET_METADATA,
 		 * MariaDB CACHE_METADATA): types as last time */
-		adi_j_set_null(sd->f, "columns");
+		st->cols_are = MY_COLS_NULL;
 		if (st->rbin)
 			my_types_from_stmt(st);
 		st->rph = R_AFTER_DEFS;
 	} else {
-		adi_j_set(sd->f, "columns", adi_j_arr());
+		my_cols_list(st);
 		st->rph = R_COLS;
 	}
 	return ADI_PARSE_AGAIN;
@@ -693,9 +809,17 @@ static enum adi_parse my_srv_coldef(struct mysql_state *st, struct my_side *sd,
 				    struct adi_msg *out)
 {
 	struct adi_cur c = my_pk_cur(sd);
+	const uint8_t *name;
+	size_t nl;
 	uint16_t type;
+	bool named = my_coldef(&c, st->rph == R_FIELDS, &type, &name, &nl);
 
-	adi_j_push(adi_j_get(sd->f, "columns"), my_coldef(&c, st->rph == R_FIELDS, &type));
+	if (st->cols_are == MY_COLS_LIST) {
+		if (named)
+			adi_jw_bytes(&st->cols, name, nl);
+		else
+			adi_jw_null(&st->cols);
+	}
 	if (st->rph == R_FIELDS)
 		return ADI_PARSE_AGAIN;
 	if (st->col_i < st->ncols)
@@ -722,7 +846,7 @@ static enum adi_parse my_srv_eof_defs(struct mysql_state *st, struct my_side *sd
 	st->deprecate_eof = EOF_SENT;
 	if (st->rbin && (o.status & SERVER_STATUS_CURSOR_EXISTS)) {
 		/* rows come with COM_STMT_FETCH */
-		adi_j_set_bool(sd->f, "cursor_open", true);
+		adi_jw_kbool(&sd->mw, "cursor_open", true);
 		return my_result_done(st, sd, out, o.status, o.warnings);
 	}
 	st->rph = R_ROWS;
@@ -736,9 +860,10 @@ static enum adi_parse my_srv_row(struct mysql_state *st, struct my_side *sd,
 	my_walk_end(st, cfg, &sd->w);
 	if (sd->w.step != WS_DONE && sd->w.keep)
 		sd->incomplete = true;
-	if (sd->w.keep && st->rsample) {
-		adi_j_push(st->rsample, sd->w.vals);
-		sd->w.vals = NULL;
+	if (sd->w.keep && st->sampling) {
+		struct adi_jv row = my_walk_vals(&sd->w);
+
+		adi_jw_raw(&st->sample, row.p, row.n);
 	}
 	sd->cut |= sd->w.cut;
 	st->rows++;
@@ -757,8 +882,10 @@ static enum adi_parse my_srv_term(struct mysql_state *st, struct my_side *sd,
 		my_ok_parse(st, &c, &o);
 		if (st->deprecate_eof == EOF_UNKNOWN)
 			st->deprecate_eof = EOF_DEPRECATED;
-		if (o.info_len)
-			adi_j_set(sd->f, "info", my_jbytes(o.info, o.info_len, sd->pk_cut));
+		if (o.info_len) {
+			adi_jw_key(&sd->mw, "info");
+			my_wbytes(&sd->mw, o.info, o.info_len, sd->pk_cut);
+		}
 		return my_result_done(st, sd, out, o.status, o.warnings);
 	}
 	if (st->deprecate_eof == EOF_UNKNOWN && st->rph == R_AFTER_DEFS)
@@ -776,7 +903,7 @@ static enum adi_parse my_srv_prep_ok(struct mysql_state *st, struct my_side *sd,
 {
 	struct adi_cur c = my_pk_cur(sd);
 	struct my_pend *pe = my_fifo_head(st);
-	struct adi_jval *f = sd->f;
+	struct adi_jw *w = &sd->mw;
 	uint16_t ncols, nparams, warnings;
 	uint32_t id;
 
@@ -790,14 +917,16 @@ static enum adi_parse my_srv_prep_ok(struct mysql_state *st, struct my_side *sd,
 	st->nparams = nparams;
 	st->col_i = st->param_i = 0;
 	if (pe && pe->key == st->rkey)
-		my_stmt_add(st, id, pe->sql, pe->sql_len, pe->sql_cut, (uint32_t)st->nparams);
+		my_stmt_add(st, id, pe, (uint32_t)st->nparams);
 	st->rstmt = id;
-	adi_j_set(f, "statement", my_jfmt("%u", id));
-	adi_j_set_int(f, "num_params", (int64_t)st->nparams);
-	adi_j_set(f, "columns", adi_j_arr());
-	adi_j_set_null(f, "error");
+	/* written now, in this order, ahead of what ends the response (its
+	 * column names, the tag, or an ERR) */
+	adi_jw_key(w, "statement");
+	my_wdec(w, false, id);
+	adi_jw_kint(w, "num_params", (int64_t)st->nparams);
+	my_cols_list(st);
 	if (warnings)
-		adi_j_set_int(f, "warnings", warnings);
+		adi_jw_kint(w, "warnings", warnings);
 	if (!my_grow((void **)&st->rtypes, &st->rtypes_alloc, st->ncols ? st->ncols : 1,
 		     sizeof(*st->rtypes)))
 		st->ncols = 0;

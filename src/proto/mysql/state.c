@@ -1,7 +1,8 @@
 /* state.c - the per-connection storage of the MySQL decoder: owned strings
- * and capped buffers, the prepared-statement map (least recently used
- * forgotten), long data awaiting its EXECUTE, the FIFO of commands awaiting
- * a reply, and freeing it all (fini). Limits: mysql_priv.h.
+ * and capped buffers, the session's user and database (as JSON text), the
+ * prepared-statement map (least recently used forgotten), long data
+ * awaiting its EXECUTE, the FIFO of commands awaiting a reply, and freeing
+ * it all (fini). Limits: mysql_priv.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,41 @@ void my_set_str(char **dst, const uint8_t *b, size_t n)
 {
 	free(*dst);
 	*dst = b ? my_strdup(b, n) : NULL;
+}
+
+/* j becomes the JSON string of b[0..n) up to its first NUL (a name, as
+ * a C string; bytes that are not UTF-8 become U+FFFD), or unknown when b
+ * is NULL. */
+static void my_jstr_set(struct my_jstr *j, const uint8_t *b, size_t n)
+{
+	const uint8_t *nul;
+	struct adi_jw w;
+
+	free(j->s);
+	j->s = NULL;
+	j->n = 0;
+	if (!b)
+		return;
+	if ((nul = memchr(b, 0, n)))
+		n = (size_t)(nul - b);
+	adi_jw_init(&w);
+	adi_jw_strn(&w, (const char *)b, n);
+	j->s = adi_jw_take(&w, &j->n);
+}
+
+/* The session's user or database (j) changes to b[0..n) (NULL:
+ * unknown). */
+void my_sess_set(struct mysql_state *st, struct my_jstr *j, const uint8_t *b, size_t n)
+{
+	my_jstr_set(j, b, n);
+	st->sess++;
+}
+
+/* Member k: the string j, or null when it is unknown. */
+void my_jstr_put(struct adi_jw *w, const char *k, const struct my_jstr *j)
+{
+	adi_jw_key(w, k);
+	adi_jw_raw(w, j->s, j->s ? j->n : 0);
 }
 
 /* Make *buf hold at least want items of unit bytes (doubling from 16);
@@ -70,10 +106,11 @@ bool my_keep_capped(uint8_t **buf, size_t *len, size_t *alloc, size_t cap,
 /* Forget one statement: its slot is free again. */
 void my_stmt_clear(struct mysql_state *st, struct my_stmt *s)
 {
-	st->sql_bytes -= s->sql_len;
+	st->sql_bytes -= s->sql_len + s->cols_len;
 	free(s->sql);
 	free(s->ptypes);
 	free(s->ctypes);
+	free(s->cols);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -104,13 +141,50 @@ static struct my_stmt *my_stmt_lru(struct mysql_state *st)
 	return old;
 }
 
-/* Remember a statement (its text is copied); the least recently used
- * ones are forgotten beyond MY_MAX_STMTS or MY_STMT_SQL_BUDGET bytes. */
+/* The least recently used statement other than keep (NULL when none). */
+static struct my_stmt *my_stmt_lru_but(struct mysql_state *st, const struct my_stmt *keep)
+{
+	struct my_stmt *old = NULL;
+
+	for (size_t i = 0; i < MY_MAX_STMTS; i++)
+		if (st->stmts[i].used && &st->stmts[i] != keep &&
+		    (!old || st->stmts[i].tick < old->tick))
+			old = &st->stmts[i];
+	return old;
+}
+
+/* Statement s remembers the column names json[0..n) (a JSON array) in
+ * place of those it had; other statements, least recently used first,
+ * are forgotten while the budget is exceeded. Names longer than MY_SQL_MAX
+ * are not kept (a result without definitions then shows null). */
+void my_stmt_set_cols(struct mysql_state *st, struct my_stmt *s, const char *json, size_t n)
+{
+	struct my_stmt *old;
+
+	if (s->cols && s->cols_len == n && !memcmp(s->cols, json, n))
+		return; /* the usual case: the same names again */
+	st->sql_bytes -= s->cols_len;
+	free(s->cols);
+	s->cols = NULL;
+	s->cols_len = 0;
+	if (n > MY_SQL_MAX)
+		return;
+	while (st->sql_bytes + n > MY_STMT_SQL_BUDGET && (old = my_stmt_lru_but(st, s)))
+		my_stmt_clear(st, old);
+	if (!(s->cols = my_strdup((const uint8_t *)json, n)))
+		return;
+	s->cols_len = n;
+	st->sql_bytes += n;
+}
+
+/* Remember a statement prepared by the command pe (its text, as JSON,
+ * is copied); the least recently used ones are forgotten beyond
+ * MY_MAX_STMTS or MY_STMT_SQL_BUDGET bytes of text. */
 struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
-			    const char *sql, size_t len, bool cut,
-			    uint32_t nparams)
+			    const struct my_pend *pe, uint32_t nparams)
 {
 	struct my_stmt *s = NULL, *old;
+	size_t len = pe->sql ? pe->sql_len : 0;
 
 	if (!st->stmts) {
 		st->stmts = calloc(MY_MAX_STMTS, sizeof(*st->stmts));
@@ -132,10 +206,11 @@ struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
 	s->id = id;
 	s->tick = ++st->tick;
 	s->nparams = nparams;
-	if (sql) {
-		s->sql = my_strdup((const uint8_t *)sql, len);
+	if (pe->sql) {
+		s->sql = my_strdup((const uint8_t *)pe->sql, pe->sql_json_len);
+		s->sql_json_len = pe->sql_json_len;
 		s->sql_len = s->sql ? len : 0;
-		s->sql_cut = cut;
+		s->sql_cut = pe->sql_cut;
 		st->sql_bytes += s->sql_len;
 	}
 	st->last_prepared = id;
@@ -270,6 +345,7 @@ void mysql_fini(void *vst)
 	for (int i = 0; i < 2; i++) {
 		my_side_reset(&st->side[i]);
 		my_walk_fini(&st->side[i].w);
+		adi_jw_fini(&st->side[i].mw);
 		free(st->side[i].pk);
 	}
 	while (st->fifo_len)
@@ -277,11 +353,12 @@ void mysql_fini(void *vst)
 	my_stmt_forget_all(st);
 	free(st->stmts);
 	free(st->rtypes);
-	adi_j_free(st->rsample);
-	adi_j_free(st->attrs);
+	adi_jw_fini(&st->cols);
+	adi_jw_fini(&st->sample);
+	adi_jw_fini(&st->attrs);
 	free(st->server_version);
 	free(st->auth_plugin);
-	free(st->user);
-	free(st->database);
+	free(st->user.s);
+	free(st->database.s);
 	memset(st, 0, sizeof(*st));
 }

@@ -1,8 +1,9 @@
 /* values.c - MySQL values: the wire encodings (int<lenenc>,
  * string<lenenc>, string<NUL>) read through adi_cur, binary protocol
  * values as text, the value walker that reads parameters, query attributes
- * and text / binary rows as their bytes arrive, column definitions, and
- * bytes as JSON. Owns nothing beyond a walker's buffers.
+ * and text / binary rows as their bytes arrive (writing the kept values as
+ * JSON, jw.h), column definitions, and bytes as JSON. Owns nothing beyond
+ * a walker's buffers and writers.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,8 +24,9 @@
 /* int<lenenc> into *v; *null (may be NULL) for 0xfb, *v then 0. False,
  * with bad set, when short or on 0xff; on 0xff (unlike adi_cur's reads)
  * the position stays after that byte, so fixed fields after it still
- * read as they always did. */
-bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
+ * read as they always did. (my_lenenc in mysql_priv.h reads the one-byte
+ * form inline and calls this for the rest.) */
+bool my_lenenc_any(struct adi_cur *c, uint64_t *v, bool *null)
 {
 	uint8_t b;
 
@@ -50,8 +52,9 @@ bool my_lenenc(struct adi_cur *c, uint64_t *v, bool *null)
 }
 
 /* string<lenenc>: *s its bytes (borrowed), *len its length. Short, or
- * the cursor already bad: false, *s NULL, the position at the end. */
-bool my_lenstr(struct adi_cur *c, const uint8_t **s, size_t *len)
+ * the cursor already bad: false, *s NULL, the position at the end.
+ * (my_lenstr in mysql_priv.h reads a short one inline.) */
+bool my_lenstr_any(struct adi_cur *c, const uint8_t **s, size_t *len)
 {
 	uint64_t k;
 
@@ -101,32 +104,59 @@ static size_t my_utf8_trim(const uint8_t *b, size_t n)
 	return n;
 }
 
-/* Payload bytes as JSON: a string when valid UTF-8, else "base64:...";
- * cut: the bytes are a prefix (a split character at the end is dropped). */
-struct adi_jval *my_jbytes(const uint8_t *b, size_t n, bool cut)
+/* Payload bytes as a JSON value: a string when valid UTF-8, else
+ * "base64:..."; cut: the bytes are a prefix (a split character at the end
+ * is dropped, so a value cut to its cap stays text). */
+void my_wbytes(struct adi_jw *w, const uint8_t *b, size_t n, bool cut)
 {
 	if (cut)
 		n = my_utf8_trim(b, n);
-	return adi_j_bytes(b, n);
+	adi_jw_bytes(w, b, n);
 }
 
 /* Always "base64:<data>" (a raw block that is not text). */
-struct adi_jval *my_jbase64(const uint8_t *b, size_t n)
+void my_wbase64(struct adi_jw *w, const uint8_t *b, size_t n)
 {
 	char *s = malloc(adi_base64_len(n) + 8);
-	struct adi_jval *v;
 
-	if (!s)
-		return NULL;
+	if (!s) {
+		adi_jw_null(w);
+		return;
+	}
 	memcpy(s, "base64:", 7);
 	adi_base64_encode(b, n, s + 7);
-	v = adi_j_str(s);
+	adi_jw_str(w, s);
 	free(s);
-	return v;
 }
 
-/* A JSON string from a printf format (at most 95 bytes: numbers, dates). */
-struct adi_jval *my_jfmt(const char *fmt, ...)
+/* The pairs as a JSON object. A name given twice keeps its first place
+ * and takes its last value, as a map would: no key is written twice.
+ * (Quadratic, as the json.h object it replaces was: at most
+ * MY_MAX_ATTRS attributes; query attributes are few.) */
+void my_wpairs(struct adi_jw *w, const struct my_pair *p, size_t n)
+{
+	adi_jw_obj(w);
+	for (size_t i = 0; i < n; i++) {
+		size_t last = i, j;
+
+		for (j = 0; j < i && !(p[i].kn == p[j].kn && !memcmp(p[i].k, p[j].k, p[i].kn)); j++)
+			;
+		if (j < i)
+			continue; /* written at its first place */
+		for (j = i + 1; j < n; j++)
+			if (p[i].kn == p[j].kn && !memcmp(p[i].k, p[j].k, p[i].kn))
+				last = j;
+		adi_jw_keyn(w, p[i].k, p[i].kn);
+		if (p[last].json)
+			adi_jw_raw(w, (const char *)p[last].v, p[last].vn);
+		else
+			adi_jw_bytes(w, p[last].v, p[last].vn);
+	}
+	adi_jw_obj_end(w);
+}
+
+/* A JSON string from a printf format (at most 95 bytes: dates, names). */
+void my_wfmt(struct adi_jw *w, const char *fmt, ...)
 {
 	char buf[96];
 	va_list ap;
@@ -134,7 +164,27 @@ struct adi_jval *my_jfmt(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return adi_j_str(buf);
+	adi_jw_str(w, buf);
+}
+
+/* An integer as a JSON string ("-5", "7": ids, codes and binary values
+ * are strings in the events), without printf. */
+void my_wdec(struct adi_jw *w, bool neg, uint64_t v)
+{
+	char buf[24], *p = buf;
+
+	*p++ = '"';
+	if (neg)
+		*p++ = '-';
+	p = adi_u64_dec(p, v);
+	*p++ = '"';
+	adi_jw_raw(w, buf, (size_t)(p - buf));
+}
+
+/* A signed integer as a JSON string. */
+static void my_wsdec(struct adi_jw *w, int64_t v)
+{
+	my_wdec(w, v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 /* ---- binary protocol values as text ----
@@ -234,8 +284,8 @@ static void my_fmt_real(char *buf, size_t sz, double d, bool single)
 	}
 }
 
-/* A fixed-size value (my_fixed_size(t) bytes at b) as text. */
-static struct adi_jval *my_fmt_fixed(uint16_t t, const uint8_t *b)
+/* A fixed-size value (my_fixed_size(t) bytes at b) as a JSON string. */
+static void my_fmt_fixed(struct adi_jw *w, uint16_t t, const uint8_t *b)
 {
 	bool u = (t & MY_UNSIGNED) != 0;
 	uint64_t v;
@@ -243,27 +293,32 @@ static struct adi_jval *my_fmt_fixed(uint16_t t, const uint8_t *b)
 
 	switch (t & 0xff) {
 	case T_TINY:
-		return u ? my_jfmt("%u", b[0]) : my_jfmt("%d", (int8_t)b[0]);
+		u ? my_wdec(w, false, b[0]) : my_wsdec(w, (int8_t)b[0]);
+		return;
 	case T_YEAR:
-		return my_jfmt("%u", (unsigned)adi_ld_le16(b));
+		my_wdec(w, false, adi_ld_le16(b));
+		return;
 	case T_SHORT:
 		v = adi_ld_le16(b);
-		return u ? my_jfmt("%u", (unsigned)v) : my_jfmt("%d", (int16_t)v);
+		u ? my_wdec(w, false, v) : my_wsdec(w, (int16_t)v);
+		return;
 	case T_LONG:
 	case T_INT24:
 		v = adi_ld_le32(b);
-		return u ? my_jfmt("%u", (unsigned)v) : my_jfmt("%d", (int32_t)v);
+		u ? my_wdec(w, false, v) : my_wsdec(w, (int32_t)v);
+		return;
 	case T_LONGLONG:
 		v = adi_ld_le64(b);
-		return u ? my_jfmt("%llu", (unsigned long long)v) :
-			   my_jfmt("%lld", (long long)(int64_t)v);
+		u ? my_wdec(w, false, v) : my_wsdec(w, (int64_t)v);
+		return;
 	case T_FLOAT: {
 		uint32_t x = adi_ld_le32(b);
 		float f;
 
 		memcpy(&f, &x, 4);
 		my_fmt_real(buf, sizeof(buf), f, true);
-		return adi_j_str(buf);
+		adi_jw_str(w, buf);
+		return;
 	}
 	case T_DOUBLE: {
 		double d;
@@ -271,14 +326,15 @@ static struct adi_jval *my_fmt_fixed(uint16_t t, const uint8_t *b)
 		v = adi_ld_le64(b);
 		memcpy(&d, &v, 8);
 		my_fmt_real(buf, sizeof(buf), d, false);
-		return adi_j_str(buf);
+		adi_jw_str(w, buf);
+		return;
 	}
 	}
-	return adi_j_null();
+	adi_jw_null(w);
 }
 
-/* A date or time of len (0..12) bytes at b as text. */
-static struct adi_jval *my_fmt_temporal(uint16_t t, const uint8_t *b, size_t len)
+/* A date or time of len (0..12) bytes at b as a JSON string. */
+static void my_fmt_temporal(struct adi_jw *w, uint16_t t, const uint8_t *b, size_t len)
 {
 	char us[16] = "";
 
@@ -289,30 +345,34 @@ static struct adi_jval *my_fmt_temporal(uint16_t t, const uint8_t *b, size_t len
 
 		if (len >= 12)
 			snprintf(us, sizeof(us), ".%06u", adi_ld_le32(b + 8));
-		return my_jfmt("%s%02llu:%02u:%02u%s", neg ? "-" : "", h,
-			       len >= 8 ? b[6] : 0, len >= 8 ? b[7] : 0, us);
+		my_wfmt(w, "%s%02llu:%02u:%02u%s", neg ? "-" : "", h,
+			len >= 8 ? b[6] : 0, len >= 8 ? b[7] : 0, us);
+		return;
 	}
 	unsigned y = len >= 4 ? adi_ld_le16(b) : 0;
 	unsigned mo = len >= 4 ? b[2] : 0, d = len >= 4 ? b[3] : 0;
 
-	if (t == T_DATE || t == T_NEWDATE)
-		return my_jfmt("%04u-%02u-%02u", y, mo, d);
+	if (t == T_DATE || t == T_NEWDATE) {
+		my_wfmt(w, "%04u-%02u-%02u", y, mo, d);
+		return;
+	}
 	if (len >= 11)
 		snprintf(us, sizeof(us), ".%06u", adi_ld_le32(b + 7));
-	return my_jfmt("%04u-%02u-%02u %02u:%02u:%02u%s", y, mo, d,
-		       len >= 7 ? b[4] : 0, len >= 7 ? b[5] : 0, len >= 7 ? b[6] : 0, us);
+	my_wfmt(w, "%04u-%02u-%02u %02u:%02u:%02u%s", y, mo, d,
+		len >= 7 ? b[4] : 0, len >= 7 ? b[5] : 0, len >= 7 ? b[6] : 0, us);
 }
 
 /* ---- the value walker ---- */
 
 /* (Re)start w on a packet of `mode` holding n values (rows: the column
  * count; EXEC and query attributes learn theirs from the bytes); keep:
- * the values are kept (w->vals), else only framed. */
+ * the values are kept (written into w->vals as a JSON array, read with
+ * my_walk_vals), else only framed. */
 void my_walk_begin(struct my_walk *w, enum my_wmode mode, uint32_t n, bool keep)
 {
-	adi_j_free(w->vals);
-	adi_j_free(w->names);
-	w->vals = w->names = NULL;
+	adi_jw_reset(&w->vals);
+	adi_jw_reset(&w->names);
+	w->nnames = 0;
 	w->mode = (uint8_t)mode;
 	w->step = mode == W_TEXT_ROW ? WS_VAL : WS_HEAD;
 	w->vstep = VS_START;
@@ -329,7 +389,30 @@ void my_walk_begin(struct my_walk *w, enum my_wmode mode, uint32_t n, bool keep)
 	w->v_cut = false;
 	w->raw_total = 0;
 	if (keep)
-		w->vals = adi_j_arr();
+		adi_jw_arr(&w->vals);
+}
+
+/* A writer's array, closed if it is still open: its text (absent when
+ * nothing was written). */
+static struct adi_jv my_walk_close(struct adi_jw *a)
+{
+	if (a->depth)
+		adi_jw_arr_end(a);
+	return adi_jw_text(a);
+}
+
+/* The kept values as a JSON array ("[...]"; absent when not kept). Ends
+ * the array: call once the packet is walked. */
+struct adi_jv my_walk_vals(struct my_walk *w)
+{
+	return my_walk_close(&w->vals);
+}
+
+/* The parameter names (query attributes) as a JSON array, absent when
+ * there were none. Ends the array, like my_walk_vals. */
+struct adi_jv my_walk_names(struct my_walk *w)
+{
+	return my_walk_close(&w->names);
 }
 
 /* Gather `want` bytes into the token; true when it holds them (tk_len is
@@ -380,18 +463,16 @@ static int my_walk_lenenc(struct my_walk *w, struct adi_cur *in, uint64_t *v, bo
 	return 1;
 }
 
-/* The value just read goes to the names or the values (when kept). */
-static void my_walk_deliver(struct my_walk *w, struct adi_jval *v)
+/* Where the value being read goes: the names, the values (when kept),
+ * or nowhere (NULL: only framed). */
+static struct adi_jw *my_walk_out(struct my_walk *w)
 {
 	if (w->to_names) {
-		if (!w->names)
-			w->names = adi_j_arr();
-		adi_j_push(w->names, v);
-	} else if (w->keep) {
-		adi_j_push(w->vals, v);
-	} else {
-		adi_j_free(v);
+		if (!w->nnames++)
+			adi_jw_arr(&w->names);
+		return &w->names;
 	}
+	return w->keep ? &w->vals : NULL;
 }
 
 /* Read one value of type w->vtype: 1 when complete (delivered), 0 when
@@ -400,6 +481,7 @@ static void my_walk_deliver(struct my_walk *w, struct adi_jval *v)
 static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 {
 	bool keep = w->keep || w->to_names;
+	struct adi_jw *out;
 	uint64_t len;
 	bool null;
 	int r;
@@ -417,7 +499,8 @@ static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 			else if (my_temporal(w->vtype))
 				w->vstep = VS_TLEN;
 			else if ((w->vtype & 0xff) == T_NULL) {
-				my_walk_deliver(w, keep ? adi_j_null() : NULL);
+				if ((out = my_walk_out(w)))
+					adi_jw_null(out);
 				return 1;
 			} else {
 				return -1; /* a type whose size is unknown */
@@ -430,7 +513,8 @@ static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 				if (!(w->vtype & MY_TEXT))
 					return -1;
 				w->vstep = VS_START;
-				my_walk_deliver(w, keep ? adi_j_null() : NULL);
+				if ((out = my_walk_out(w)))
+					adi_jw_null(out);
 				return 1;
 			}
 			w->need = len;
@@ -439,6 +523,18 @@ static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 		case VS_DATA: {
 			size_t t = my_min(adi_cur_left(in), w->need);
 
+			if (keep && t == w->need && !w->v_len && !w->v_cut) {
+				/* the whole value is here (the usual case): written
+				 * from the input, not gathered first */
+				bool cut = w->need > cap;
+
+				w->vstep = VS_START;
+				w->cut |= cut;
+				my_wbytes(my_walk_out(w), adi_cur_ptr(in), my_min(cap, w->need), cut);
+				adi_cur_skip(in, t);
+				w->need = 0;
+				return 1;
+			}
 			if (keep && my_keep_capped(&w->v, &w->v_len, &w->v_alloc, cap,
 						   adi_cur_ptr(in), t))
 				w->v_cut = true;
@@ -449,7 +545,7 @@ static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 			w->vstep = VS_START;
 			if (keep) {
 				w->cut |= w->v_cut;
-				my_walk_deliver(w, my_jbytes(w->v, w->v_len, w->v_cut));
+				my_wbytes(my_walk_out(w), w->v, w->v_len, w->v_cut);
 			}
 			return 1;
 		}
@@ -457,7 +553,8 @@ static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 			if (!my_walk_tok(w, in, my_fixed_size(w->vtype)))
 				return 0;
 			w->vstep = VS_START;
-			my_walk_deliver(w, keep ? my_fmt_fixed(w->vtype, w->tk) : NULL);
+			if ((out = my_walk_out(w)))
+				my_fmt_fixed(out, w->vtype, w->tk);
 			return 1;
 		case VS_TLEN: {
 			uint8_t tlen;
@@ -471,7 +568,8 @@ static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 			w->vstep = VS_TBODY;
 			if (!w->need) {
 				w->vstep = VS_START;
-				my_walk_deliver(w, keep ? my_fmt_temporal(w->vtype, w->tk, 0) : NULL);
+				if ((out = my_walk_out(w)))
+					my_fmt_temporal(out, w->vtype, w->tk, 0);
 				return 1;
 			}
 			break;
@@ -480,7 +578,8 @@ static int my_walk_value(struct my_walk *w, size_t cap, struct adi_cur *in)
 			if (!my_walk_tok(w, in, (unsigned)w->need))
 				return 0;
 			w->vstep = VS_START;
-			my_walk_deliver(w, keep ? my_fmt_temporal(w->vtype, w->tk, (size_t)w->need) : NULL);
+			if ((out = my_walk_out(w)))
+				my_fmt_temporal(out, w->vtype, w->tk, (size_t)w->need);
 			return 1;
 		}
 	}
@@ -560,7 +659,8 @@ static bool my_walk_next_value(struct mysql_state *st, struct my_walk *w)
 		return false;
 	}
 	if (w->mode != W_TEXT_ROW && my_walk_is_null(w, w->i)) {
-		my_walk_deliver(w, w->keep ? adi_j_null() : NULL);
+		if (w->keep)
+			adi_jw_null(&w->vals);
 		w->i++;
 		return false;
 	}
@@ -569,7 +669,7 @@ static bool my_walk_next_value(struct mysql_state *st, struct my_walk *w)
 			bool cut = l->total > l->len;
 
 			w->cut |= cut;
-			my_walk_deliver(w, my_jbytes(l->keep, l->len, cut));
+			my_wbytes(&w->vals, l->keep, l->len, cut);
 		}
 		w->i++;
 		return false;
@@ -731,8 +831,8 @@ void my_walk_end(struct mysql_state *st, const struct adi_proto_cfg *cfg,
 /* Free what the walker owns; it is zeroed. */
 void my_walk_fini(struct my_walk *w)
 {
-	adi_j_free(w->vals);
-	adi_j_free(w->names);
+	adi_jw_fini(&w->vals);
+	adi_jw_fini(&w->names);
 	free(w->bm);
 	free(w->types);
 	free(w->v);
@@ -744,8 +844,10 @@ void my_walk_fini(struct my_walk *w)
  *   [MariaDB extended metadata string<lenenc>] | int<lenenc> 0x0c |
  *   int<2> charset | int<4> length | int<1> type | int<2> flags | int<1> decimals
  *   [COM_FIELD_LIST: default value]
- * Gives the name, and the type with MY_UNSIGNED for UNSIGNED_FLAG (32). */
-struct adi_jval *my_coldef(struct adi_cur *c, bool field_list, uint16_t *type)
+ * Gives the type with MY_UNSIGNED for UNSIGNED_FLAG (32), and the name
+ * (borrowed; false when the definition is too short to hold one). */
+bool my_coldef(struct adi_cur *c, bool field_list, uint16_t *type,
+	       const uint8_t **name_out, size_t *name_len)
 {
 	const uint8_t *name = NULL, *s;
 	size_t nl = 0, l;
@@ -771,5 +873,7 @@ struct adi_jval *my_coldef(struct adi_cur *c, bool field_list, uint16_t *type)
 		adi_cur_le16(c, &flags);
 		*type = (uint16_t)(t | (flags & 32 ? MY_UNSIGNED : 0));
 	}
-	return name ? my_jbytes(name, nl, false) : adi_j_null();
+	*name_out = name;
+	*name_len = nl;
+	return name != NULL;
 }
