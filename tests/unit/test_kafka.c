@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -192,13 +193,29 @@ static void test_big_message(void **state)
 	big[1] = (uint8_t)(size >> 16);
 	big[2] = (uint8_t)(size >> 8);
 	big[3] = (uint8_t)size;
-	pd_check_fixture(&c,
+	static const char want[] =
 		EV(1000, 2000, HEAD("Produce", "\"t\"", 7, 3) "\"acks\":-1,\"timeout_ms\":30000,"
 		   "\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"records\":1,"
 		   "\"compression\":\"none\",\"key\":\"k1\",\"value\":\"one\"}],\"payload_bytes\":73,"
 		   "\"payload\":\"one\",\"error\":null,\"reply\":{\"partitions\":[{\"topic\":\"t\","
 		   "\"partition\":0,\"error\":null,\"base_offset\":5}],\"throttle_time_ms\":0},"
-		   "\"req_bytes\":80000,\"resp_bytes\":53,\"truncated\":true,\"incomplete\":true}"));
+		   "\"req_bytes\":80000,\"resp_bytes\":53,\"truncated\":true,\"incomplete\":true}");
+	static const enum pd_mode modes[] = { PD_WHOLE, PD_BYTES, PD_THREES, PD_HALVES, PD_RANDOM };
+	char *got;
+
+	/* 80 KB split at every offset is 6 GB of parsing: whole, in pieces of
+	 * 1 and 3 bytes, halves, random pieces, and through the engine */
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		got = pd_run(&c, modes[i], 7);
+		if (strcmp(got, want)) {
+			print_error("mode %d:\n%s\nwant:\n%s\n", (int)modes[i], got, want);
+			fail();
+		}
+		free(got);
+	}
+	got = pd_run_engine(&c, false);
+	assert_string_equal(got, want);
+	free(got);
 }
 
 struct sniff_case {
