@@ -47,7 +47,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 } events SEC(".maps");
 
-/* traced: index tgid, value 1 while the process is traced. An ARRAY sized
+/* traced: index tgid, value 1 while the process is traced (2: never, set
+ * by user space for its own tgid). An ARRAY sized
  * to the kernel's pid_max (set by user space), not a hash: the lookup is
  * inlined by the verifier into a bounds check and a load, and this is what
  * every syscall of every untraced process pays. Set by user space (the
@@ -116,8 +117,10 @@ static __always_inline bool tgid_traced(__u32 tgid)
 
 	if (!v || stopped)
 		return false;
+	/* 1: traced; 2: never (the profiler itself, which a container or a
+	 * traced tree may hold: it must not trace its own work) */
 	if (*v)
-		return true;
+		return *v == 1;
 	if (cg_on && bpf_current_task_under_cgroup(&cg_filter, 0) == 1) {
 		*v = 1;
 		return true;

@@ -292,6 +292,10 @@ static void feed(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 	}
 	if (f->ts_ns > c->last_ts)
 		c->last_ts = f->ts_ns;
+	/* the thread of the library call moved these bytes (tree.c: the
+	 * thread that ends an exchange did its work) */
+	c->io_pid = f->pid;
+	c->io_tid = f->tid;
 	pos = adi_stream_add(e, &ct->s[d], ct->classified, ev);
 	adi_conn_emitter(&ce, e, c);
 	if (ct->decoding) {

@@ -216,8 +216,9 @@ static void test_resync(void **state)
 	pd_check_fixture(&c, AFTER_CH "# skipped out=5 in=0 done out=0 in=0\n");
 }
 
-/* PostgreSQL's SSLRequest answered 'S': the postgres decoder hands the
- * connection over (proto.h, next()) and the handshake is read as on 443. */
+/* PostgreSQL's SSLRequest answered 'S': the postgres decoder tells the
+ * login went on under TLS (its db_session event), hands the connection over
+ * (proto.h, next()) and the handshake is read as on 443. */
 static void test_postgres_hand_over(void **state)
 {
 	static const struct pd_seg segs[] = {
@@ -230,7 +231,8 @@ static void test_postgres_hand_over(void **state)
 			     .cfg = { .body_bytes = 4096, .rows_sample = 5 } };
 
 	(void)state;
-	pd_check_fixture(&c, AFTER_CH
+	pd_check_fixture(&c, "1000 2000 db_session {\"db\":\"postgres\",\"op\":\"login\","
+		"\"database\":null,\"user\":null,\"error\":null,\"tls\":true}\n" AFTER_CH
 		"@ tls {\"version\":\"TLSv1.3\",\"cipher\":\"TLS_AES_256_GCM_SHA384\","
 		"\"sni\":\"api.example.test\",\"alpn\":null,\"alpn_offered\":[\"h2\",\"http/1.1\"],"
 		"\"versions_offered\":[\"TLSv1.3\",\"TLSv1.2\"],\"certificate\":\"encrypted\","
