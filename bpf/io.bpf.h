@@ -57,6 +57,111 @@ static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u64 total, __u32 
 
 enum io_src { SRC_NONE, SRC_BUF, SRC_IOV, SRC_MSG };
 
+/* A stream socket's call handed over whole: its bytes, up to the per-call
+ * limit, go out as consecutive records of at most ADI_CAP_MAX payload
+ * bytes each (pieces), all with the call's header, each with the TCP
+ * position of its first byte, so the engine's reassembly sees them
+ * contiguous. The scratch record's header is built once; each piece
+ * rewrites its payload and its own fields. Kept in the scratch map
+ * (scratch.pieces) and walked by io_piece (bpf_loop's callback). */
+struct io_pieces {
+	__u64 ptr;      /* SRC_BUF: the buffer; SRC_IOV: the iovec array */
+	__u64 iovcnt;   /* SRC_IOV: its length */
+	__u64 want;     /* bytes to copy in all (<= avail) */
+	__u64 avail;    /* bytes of the call there are to copy */
+	__u64 size;     /* the call's true bytes (this message's, for mmsg) */
+	__u64 done;     /* bytes copied so far: the next piece's offset */
+	__u32 iov_off;  /* SRC_IOV: offset in the current iovec (< want) */
+	__u32 iov_i;    /* ... and its index */
+	__u32 seq;      /* TCP position of the call's first byte, if known */
+	bool iov;
+	bool finished;  /* the piece that ends the call went out */
+};
+_Static_assert(sizeof(struct io_pieces) <= sizeof(((struct scratch *)0)->pieces),
+	       "scratch.pieces holds struct io_pieces");
+
+/* Out with the current piece of n payload bytes (in the scratch record's
+ * data already). The piece that ends the call -- the bytes wanted are in,
+ * or the task's memory could not be read -- stands for the rest of the
+ * call too, and is flagged truncated when that rest was not copied. */
+static __always_inline void piece_out(struct scratch *s, struct io_pieces *p, __u32 n,
+				      bool last)
+{
+	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
+
+	r->flags &= ~(ADI_F_TRUNC | ADI_F_CONT);
+	if (p->done)
+		r->flags |= ADI_F_CONT;
+	if (last && p->done + n < p->avail) {
+		r->flags |= ADI_F_TRUNC;
+		cnt_add(ADI_CNT_TRUNCATED, 1);
+	}
+	r->size = last ? p->size - p->done : n;
+	if (r->flags & ADI_F_HAS_SEQ)
+		r->seq = p->seq + (__u32)p->done;
+	r->cap_len = n;
+	r->h.size = sizeof(*r) + n;
+	ADI_BOUND(n, 2 * ADI_CAP_MAX - 1); /* n <= ADI_CAP_MAX already */
+	emit(r, sizeof(*r) + n);
+	p->done += n;
+	p->finished = last;
+}
+
+/* One round of the copy (bpf_loop's callback; index and ctx unused: the
+ * position is in the CPU's scratch.pieces): the next piece, at most
+ * ADI_CAP_MAX bytes and never across an iovec's end, so that a round is
+ * straight-line code the verifier walks once. A round that meets an empty
+ * iovec only steps over it. Returns 1 to stop the loop. */
+static long io_piece(__u32 index, void *ctx)
+{
+	struct scratch *s = scratch_get();
+	struct io_pieces *p;
+	__u64 len, src, iov_len = 0;
+	__u32 n = 0;
+
+	if (!s)
+		return 1;
+	p = (struct io_pieces *)s->pieces;
+	if (p->finished)
+		return 1;
+	len = p->want - p->done;
+	if (len > ADI_CAP_MAX)
+		len = ADI_CAP_MAX;
+	src = p->ptr + p->done;
+	if (p->iov) {
+		struct iovec iov;
+
+		/* past the iovecs we follow, or unreadable: the call ends */
+		if (p->iov_i >= p->iovcnt || p->iov_i >= ADI_IOV_MAX ||
+		    bpf_probe_read_user(&iov, sizeof(iov),
+					(void *)(p->ptr + p->iov_i * sizeof(iov)))) {
+			piece_out(s, p, 0, true);
+			return 1;
+		}
+		iov_len = iov.iov_len;
+		if (iov_len <= p->iov_off) {
+			p->iov_i++;
+			p->iov_off = 0;
+			return 0;
+		}
+		if (len > iov_len - p->iov_off)
+			len = iov_len - p->iov_off;
+		src = (__u64)iov.iov_base + p->iov_off;
+	}
+	ADI_BOUND(len, 2 * ADI_CAP_MAX - 1); /* len <= ADI_CAP_MAX already */
+	if (!bpf_probe_read_user(REC_DATA(s, struct adi_rec_io), len, (void *)src))
+		n = len;
+	if (p->iov) {
+		p->iov_off += n;
+		if (p->iov_off >= iov_len) {
+			p->iov_i++;
+			p->iov_off = 0;
+		}
+	}
+	piece_out(s, p, n, p->done + n >= p->want || !n);
+	return p->finished;
+}
+
 /* Where a call keeps a datagram's peer in the task's memory: the sockaddr
  * and its length, a value (sendto's addrlen, a msghdr's msg_namelen, which
  * recvmsg rewrote before we look) or, for recvfrom, the address of the
@@ -113,38 +218,60 @@ static __always_inline __u32 dg_addrs(struct scratch *s, struct adi_rec_io *r,
 	return al + nl;
 }
 
-/* Build and emit one IO record. For SRC_BUF, cnt (when not 0) is the
- * buffer's length: recvfrom(MSG_TRUNC) returns more than it holds. pr: the
- * datagram peer's whereabouts (NULL: the call names none). */
-static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
-				    __u16 op, int fd, bool out, int src,
-				    __u64 ptr, __u64 cnt, __u64 size,
-				    __u32 msg_index, __u32 recv_flags, __u32 after,
-				    const struct dg_peer *pr)
+/* One data call (or one message of an mmsg call), as io_emit takes it.
+ * For SRC_BUF, cnt (when not 0) is the buffer's length: recvfrom(MSG_TRUNC)
+ * returns more than it holds; for SRC_IOV the iovec count. pr: the datagram
+ * peer's whereabouts, when has_peer (else the call names none). */
+struct io_call {
+	__u64 id;          /* bpf_get_current_pid_tgid() */
+	__s64 ret;
+	__u64 ptr, cnt, size;
+	struct dg_peer pr;
+	__u32 msg_index, recv_flags, after;
+	__s32 fd;
+	__u16 op;
+	__u8 src;          /* enum io_src */
+	bool out, has_peer;
+};
+_Static_assert(sizeof(struct io_call) <= sizeof(((struct scratch *)0)->call),
+	       "scratch.call holds struct io_call");
+
+/* Build and emit one IO record -- or, for a stream socket, as many as its
+ * bytes take (struct io_pieces). loop: bpf_loop may be called (Linux
+ * 5.17+); without it a call keeps one record's worth. */
+static __always_inline void io_emit(const struct io_call *c, bool loop)
 {
-	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
+	struct scratch *s = scratch_get();
+	const struct dg_peer *pr = c->has_peer ? &c->pr : NULL;
+	__u64 ptr = c->ptr, cnt = c->cnt, size = c->size;
+	int src = c->src, fd = c->fd;
+	bool out = c->out;
+	struct adi_rec_io *r;
 	struct sock *sk;
 	__u32 n = 0, cap = cap_bytes, tail = 0;
 	__u64 avail = size;
 	bool sample;
 
+	if (!s)
+		return;
+	r = (struct adi_rec_io *)s->buf;
 	/* what the fd is decides whether anything is sent: look first, and
 	 * pay for the header only for records that go out */
 	sk = fd_describe(fd, &r->fi, &r->sk);
 	/* bytes to terminals, pipes, /dev/null, eventfds are not reported:
 	 * do not ship them (failed calls still are: their errno matters) */
 	if (r->fi.kind != ADI_FD_SOCK && r->fi.kind != ADI_FD_REG &&
-	    r->fi.kind != ADI_FD_BLK && r->fi.kind != ADI_FD_UNKNOWN && a->ret >= 0)
+	    r->fi.kind != ADI_FD_BLK && r->fi.kind != ADI_FD_UNKNOWN && c->ret >= 0)
 		return;
 	if (r->fi.kind == ADI_FD_SOCK ? !want_net : !want_fs)
 		return;
-	fill_hdr(&r->h, ADI_REC_IO, op, a->id);
-	r->ret = a->ret;
+	fill_hdr(&r->h, ADI_REC_IO, c->op, c->id);
+	r->ret = c->ret;
 	r->size = size;
 	r->fd = fd;
 	r->flags = out ? ADI_F_OUT : 0;
 	r->seq = 0;
-	r->msg_index = msg_index;
+	r->msg_index = c->msg_index;
 	r->addr_len = r->name_len = 0;
 	/* a file's bytes are only sampled: cut to the sample, which is not a
 	 * loss (sockets, and fds not known to be files, are decoded: whole) */
@@ -159,19 +286,8 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	}
 	if (pr && (pr->msg_flags & MSG_TRUNC))
 		r->flags |= ADI_F_MSG_TRUNC;
-	if (src == SRC_BUF)
-		n = copy_buf(REC_DATA(s, *r), ptr, avail, cap);
-	else if (src == SRC_IOV)
-		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size, cap);
-	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
-	if (src != SRC_NONE && n < avail && cap_bytes && !sample) {
-		r->flags |= ADI_F_TRUNC;
-		cnt_add(ADI_CNT_TRUNCATED, 1);
-	}
-	if (sk && r->sk.type == SOCK_DGRAM)
-		tail = dg_addrs(s, r, sk, n, pr);
 	if (sk && r->sk.protocol == IPPROTO_TCP && r->sk.type == SOCK_STREAM &&
-	    !(recv_flags & MSG_PEEK)) {
+	    !(c->recv_flags & MSG_PEEK)) {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
 		__u32 end = out ? BPF_CORE_READ(tp, write_seq)
 				: BPF_CORE_READ(tp, copied_seq);
@@ -185,36 +301,113 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 			end--;
 		/* the counters already moved past this syscall's bytes (and,
 		 * for mmsg, past the messages after this one: `after`) */
-		r->seq = end - (__u32)size - after;
+		r->seq = end - (__u32)size - c->after;
 		r->flags |= ADI_F_HAS_SEQ;
 	}
+	/* a stream's bytes are decoded: the whole call, in pieces (with
+	 * --capture-bytes 0, sizes only, and without bpf_loop: the one record
+	 * below) */
+	if (loop && sk && r->sk.type == SOCK_STREAM && src != SRC_NONE && cap_bytes && avail) {
+		struct io_pieces *p = (struct io_pieces *)s->pieces;
+
+		p->ptr = ptr;
+		p->iovcnt = cnt;
+		p->avail = avail;
+		p->size = size;
+		p->done = p->iov_off = 0;
+		p->iov_i = 0;
+		p->seq = r->seq;
+		p->iov = src == SRC_IOV;
+		p->finished = false;
+		p->want = avail < cap_bytes ? avail : cap_bytes;
+		/* a round per piece, and one per iovec boundary (or empty
+		 * iovec) met on the way */
+		bpf_loop(p->want / ADI_CAP_MAX + 1 + (p->iov ? ADI_IOV_MAX : 0), io_piece,
+			 NULL, 0);
+		if (!p->finished) /* never expected: the rounds ran out */
+			piece_out(s, p, 0, true);
+		return;
+	}
+	if (src == SRC_BUF)
+		n = copy_buf(REC_DATA(s, *r), ptr, avail, cap);
+	else if (src == SRC_IOV)
+		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size, cap);
+	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
+	if (src != SRC_NONE && n < avail && cap_bytes && !sample) {
+		r->flags |= ADI_F_TRUNC;
+		cnt_add(ADI_CNT_TRUNCATED, 1);
+	}
+	if (sk && r->sk.type == SOCK_DGRAM)
+		tail = dg_addrs(s, r, sk, n, pr);
 	r->cap_len = n;
 	r->h.size = sizeof(*r) + n + tail;
 	emit(r, sizeof(*r) + n + tail);
 }
 
+/* io_emit verified once, not once per caller: these are global functions
+ * (the verifier checks each on its own, for any argument), which keeps
+ * sys_exit well under the verifier's 1M instruction budget. One with
+ * bpf_loop, one without: a program references only the one it calls, so
+ * the program for kernels without bpf_loop never names it. */
+__noinline int io_call_loop(struct io_call *c)
+{
+	if (c)
+		io_emit(c, true);
+	return 0;
+}
+
+__noinline int io_call_one(struct io_call *c)
+{
+	if (c)
+		io_emit(c, false);
+	return 0;
+}
+
+static __always_inline void io_call(struct io_call *c, bool loop)
+{
+	if (loop)
+		io_call_loop(c);
+	else
+		io_call_one(c);
+}
+
+/* The fields of an io_call every caller sets alike. */
+static __always_inline void io_call_init(struct io_call *c, const struct sc_args *a,
+					 __u16 op, int fd, bool out, int src)
+{
+	__builtin_memset(c, 0, sizeof(*c));
+	c->id = a->id;
+	c->ret = a->ret;
+	c->size = a->ret;
+	c->op = op;
+	c->fd = fd;
+	c->out = out;
+	c->src = src;
+}
+
 /* sendmsg/recvmsg: the iovecs are behind a user msghdr. */
-static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
-				   __u16 op, bool out)
+static __always_inline void io_msg(struct sc_args *a, struct io_call *c, __u16 op,
+				   bool out, bool loop)
 {
 	struct user_msghdr m;
 
-	struct dg_peer pr;
-
 	if (bpf_probe_read_user(&m, sizeof(m), (void *)a->a[1]))
 		__builtin_memset(&m, 0, sizeof(m));
-	pr.addr = (__u64)m.msg_name;
-	pr.len = m.msg_namelen;
-	pr.len_at = false;
-	pr.msg_flags = out ? 0 : m.msg_flags;
-	io_emit(a, s, op, (int)a->a[0], out, SRC_IOV, (__u64)m.msg_iov,
-		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0, &pr);
+	io_call_init(c, a, op, (int)a->a[0], out, SRC_IOV);
+	c->ptr = (__u64)m.msg_iov;
+	c->cnt = m.msg_iovlen;
+	c->recv_flags = out ? 0 : (__u32)a->a[2];
+	c->has_peer = true;
+	c->pr.addr = (__u64)m.msg_name;
+	c->pr.len = m.msg_namelen;
+	c->pr.msg_flags = out ? 0 : m.msg_flags;
+	io_call(c, loop);
 }
 
 /* sendmmsg/recvmmsg: ret messages, each with its own length; one record
  * per message, up to ADI_MMSG_MAX (the rest counted as truncated). */
-static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
-				    __u16 op, bool out)
+static __always_inline void io_mmsg(struct sc_args *a, struct io_call *c, __u16 op,
+				    bool out, bool loop)
 {
 	__u64 nmsg = a->ret;
 	__u32 total = 0, done = 0;
@@ -233,7 +426,6 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 	}
 	for (int i = 0; i < ADI_MMSG_MAX; i++) {
 		struct mmsghdr m;
-		struct dg_peer pr;
 
 		if (i >= nmsg)
 			break;
@@ -241,81 +433,95 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 					(void *)(a->a[1] + i * sizeof(m))))
 			break;
 		done += m.msg_len;
-		pr.addr = (__u64)m.msg_hdr.msg_name;
-		pr.len = m.msg_hdr.msg_namelen;
-		pr.len_at = false;
-		pr.msg_flags = out ? 0 : m.msg_hdr.msg_flags;
-		io_emit(a, s, op, (int)a->a[0], out, SRC_IOV,
-			(__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
-			m.msg_len, i, 0, total - done, &pr);
+		io_call_init(c, a, op, (int)a->a[0], out, SRC_IOV);
+		c->ptr = (__u64)m.msg_hdr.msg_iov;
+		c->cnt = m.msg_hdr.msg_iovlen;
+		c->size = m.msg_len;
+		c->msg_index = i;
+		c->after = total - done;
+		c->has_peer = true;
+		c->pr.addr = (__u64)m.msg_hdr.msg_name;
+		c->pr.len = m.msg_hdr.msg_namelen;
+		c->pr.msg_flags = out ? 0 : m.msg_hdr.msg_flags;
+		io_call(c, loop);
 	}
 	if (nmsg > ADI_MMSG_MAX)
 		cnt_add(ADI_CNT_TRUNCATED, nmsg - ADI_MMSG_MAX);
 }
 
 /* Dispatch the IO syscalls; returns false for any other number. */
-static __always_inline bool handle_io(struct sc_args *a, long nr)
+static __always_inline bool handle_io(struct sc_args *a, long nr, bool loop)
 {
 	struct scratch *s;
+	struct io_call *c;
+	int src = SRC_BUF, fd = (int)a->a[0], fd2 = -1;
+	__u16 op;
+	bool out = false;
 
 	switch (nr) {
-	case 0: case 1: case 17: case 18: case 19: case 20: case 44: case 45:
-	case 46: case 47: case 295: case 296: case 299: case 307: case 327:
-	case 328: case 40: case 326: case 275:
-		break;
+	case 0: op = ADI_OP_READ; break;
+	case 1: op = ADI_OP_WRITE; out = true; break;
+	case 17: op = ADI_OP_PREAD64; break;
+	case 18: op = ADI_OP_PWRITE64; out = true; break;
+	case 19: op = ADI_OP_READV; src = SRC_IOV; break;
+	case 20: op = ADI_OP_WRITEV; out = true; src = SRC_IOV; break;
+	case 295: op = ADI_OP_PREADV; src = SRC_IOV; break;
+	case 296: op = ADI_OP_PWRITEV; out = true; src = SRC_IOV; break;
+	case 327: op = ADI_OP_PREADV2; src = SRC_IOV; break;
+	case 328: op = ADI_OP_PWRITEV2; out = true; src = SRC_IOV; break;
+	case 44: op = ADI_OP_SENDTO; out = true; break;
+	case 45: op = ADI_OP_RECVFROM; break;
+	case 46: op = ADI_OP_SENDMSG; out = true; break;
+	case 47: op = ADI_OP_RECVMSG; break;
+	case 307: op = ADI_OP_SENDMMSG; out = true; break;
+	case 299: op = ADI_OP_RECVMMSG; break;
+	/* bytes moved between two fds that we cannot see, counted on both:
+	 * sendfile(out, in, off, count) */
+	case 40: op = ADI_OP_SENDFILE; src = SRC_NONE; fd = a->a[1]; fd2 = a->a[0]; break;
+	/* copy_file_range(in, off_in, out, off_out, len, flags),
+	 * splice(in, off_in, out, off_out, len, flags) */
+	case 326: op = ADI_OP_COPY_FILE_RANGE; src = SRC_NONE; fd2 = a->a[2]; break;
+	case 275: op = ADI_OP_SPLICE; src = SRC_NONE; fd2 = a->a[2]; break;
 	default:
 		return false;
 	}
+	/* failed data syscalls carry nothing to show; read/write errors are
+	 * recorded */
 	if (a->ret < 0 && nr != 0 && nr != 1)
-		return true; /* failed data syscalls carry nothing to show; read/write errors are recorded */
+		return true;
 	s = scratch_get();
 	if (!s)
 		return true;
+	c = (struct io_call *)s->call;
 	if (a->ret < 0) {
-		io_emit(a, s, nr == 0 ? ADI_OP_READ : ADI_OP_WRITE, (int)a->a[0],
-			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0, NULL);
+		io_call_init(c, a, op, fd, out, SRC_NONE);
+		c->size = 0;
+		io_call(c, loop);
 		return true;
 	}
 	switch (nr) {
-	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 44: { /* sendto(fd, buf, len, flags, dest_addr, addrlen) */
-		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5] };
-
-		io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, &pr);
-		break;
+	case 46: case 47: io_msg(a, c, op, out, loop); return true;
+	case 307: case 299: io_mmsg(a, c, op, out, loop); return true;
 	}
-	case 45: { /* recvfrom(fd, buf, len, flags, src_addr, addrlen *) */
-		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5], .len_at = true };
-
-		io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], a->a[2],
-			a->ret, 0, (__u32)a->a[3], 0, &pr);
-		break;
+	io_call_init(c, a, op, fd, out, src);
+	if (src != SRC_NONE)
+		c->ptr = a->a[1];
+	if (src == SRC_IOV)
+		c->cnt = a->a[2];
+	if (nr == 44 || nr == 45) { /* sendto/recvfrom(fd, buf, len, flags, addr, addrlen) */
+		c->has_peer = true;
+		c->pr.addr = a->a[4];
+		c->pr.len = a->a[5];
+		if (nr == 45) { /* recvfrom's addrlen is a pointer; its buffer's length counts */
+			c->pr.len_at = true;
+			c->cnt = a->a[2];
+			c->recv_flags = (__u32)a->a[3];
+		}
 	}
-	case 46: io_msg(a, s, ADI_OP_SENDMSG, true); break;
-	case 47: io_msg(a, s, ADI_OP_RECVMSG, false); break;
-	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true); break;
-	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false); break;
-	case 40: /* sendfile(out, in, off, count): bytes only, both fds */
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		break;
-	case 326: /* copy_file_range(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		break;
-	case 275: /* splice(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		break;
+	io_call(c, loop);
+	if (fd2 >= 0) { /* the other fd of sendfile/copy_file_range/splice */
+		io_call_init(c, a, op, fd2, true, SRC_NONE);
+		io_call(c, loop);
 	}
 	return true;
 }

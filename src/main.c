@@ -123,8 +123,8 @@ static int parse_options(int argc, char **argv, const char *shortopts, struct ad
 			break;
 		case O_SAVE: c->save_raw = optarg; break;
 		case O_CAPTURE:
-			if (parse_uint(optarg, ADI_CAP_MAX, &v))
-				return bad("--capture-bytes takes 0..32768, not", optarg);
+			if (parse_uint(optarg, ADI_PAYLOAD_MAX, &v))
+				return bad("--capture-bytes takes 0..268435456, not", optarg);
 			c->capture_bytes = v;
 			break;
 		case O_RINGBUF:
@@ -278,7 +278,8 @@ static const char options_help[] =
 	"  --content-bytes N       bytes of file content sampled per event (256)\n"
 	"  --rows-sample N         rows kept per SQL result (5)\n"
 	"  --save-raw FILE         also save the raw syscall records for replay\n"
-	"  --capture-bytes N       payload bytes copied per syscall, 0..32768 (16384)\n"
+	"  --capture-bytes N       payload bytes kept per socket call, 0..268435456\n"
+	"                          (4194304; files keep --content-bytes)\n"
 	"  --ringbuf-bytes N       kernel->user ring buffer size, power of two (64 MiB)\n"
 	"  --wakeup-bytes N        queued bytes that wake the reader early (1 MiB, <= ring/4)\n"
 	"  --hold-ms N             how long a pending event may hold back later ones\n"
@@ -319,7 +320,7 @@ int main(int argc, char **argv)
 {
 	struct adi_cli c = {
 		.body_bytes = 4096, .content_bytes = 256, .rows_sample = 5,
-		.capture_bytes = ADI_CAP_DEFAULT, .ringbuf_bytes = 64u << 20,
+		.capture_bytes = ADI_PAYLOAD_DEFAULT, .ringbuf_bytes = 64u << 20,
 		.wakeup_bytes = 0 /* auto */, .hold_ms = 2000, .pid = -1,
 	};
 	const struct verb *v;
