@@ -460,6 +460,125 @@ static void h2_start_lost(struct http2_state *st, struct h2_side *sd, enum adi_d
 	h2_side_lose(sd);
 }
 
+/* A frame header at b[0..n), n < 9, that may still become one resync
+ * accepts. */
+static bool h2_fhdr_prefix_ok(const uint8_t *b, size_t n, uint32_t max)
+{
+	if (n >= 3 && adi_ld_be24(b) > max)
+		return false;
+	if (n >= 4 && b[3] >= H2_CONTINUATION)
+		return false;
+	if (n >= 5 && (b[4] & ~h2_flags_defined[b[3]]))
+		return false;
+	if (n >= 6 && (b[5] & 0x80))
+		return false;
+	return true;
+}
+
+/* ---- lost framing ----
+ *
+ * A gap past the end of the frame in progress (or between two frames)
+ * loses the framing: the engine drops what it holds and resync() looks for
+ * the next frame header (below). The bytes in between, the region, are
+ * counted (gap_lost: the gap's bytes past the last known frame end, then
+ * what resync() skips). When the region is a whole number of frames as long
+ * as the last DATA frame of this direction, it is taken to be DATA frames
+ * of that frame's stream -- what a sender of large bodies writes -- so no
+ * header block was lost: the HPACK table of the direction is kept and the
+ * stream's bytes counted. Any other region, one not counted (bytes the
+ * engine dropped without gap()), or a header block the gap cut, and the
+ * table is unknown from then on (headers_unknown). Either way every stream
+ * receiving in this direction is incomplete (the region may hold DATA of
+ * any of them), and one that ended reports the content-length it declared
+ * (stitch.c, h2_body_size).
+ */
+
+/* The gap() that broke the framing: n bytes past the last frame's end,
+ * the frame before them DATA of stream sid (or the last DATA's). */
+static void h2_lost_from(struct h2_side *sd, uint64_t n, uint32_t sid)
+{
+	sd->gap_known = !sd->in_block;
+	sd->cand = false;
+	sd->gap_lost = n;
+	sd->gap_sid = sid;
+}
+
+/* parse() takes the frame resync() named: the region is over. */
+static void h2_regain(struct http2_state *st, struct h2_side *sd, enum adi_dir dir)
+{
+	uint64_t per = 9 + (uint64_t)sd->last_data;
+	struct h2_stream *s;
+
+	sd->cand = false;
+	if (!sd->gap_known)
+		return;
+	sd->gap_known = false;
+	/* whichever way: what a stream of this direction was receiving may
+	 * miss bytes (multiplexed streams take turns in DATA frames) */
+	h2_streams_lost(st, dir);
+	if (sd->last_data && sd->gap_lost % per == 0) {
+		s = h2_find(st, sd->gap_sid);
+		if (s) {
+			struct h2_half *h = h2_half_of(st, s, dir);
+
+			h->bytes += sd->gap_lost / per * sd->last_data;
+			h->incomplete = true;
+		}
+		return;
+	}
+	h2_side_lose(sd);
+}
+
+/* Could a frame on stream f->sid come in direction dir now? Stream 0 is
+ * checked by the frame's own rules; any other id must not be far above the
+ * highest of its parity seen (random bytes are), once any is known. */
+static bool h2_sid_plausible(const struct http2_state *st, const struct h2_fhdr *f)
+{
+	uint32_t top = st->max_sid[f->sid & 1];
+
+	if (!f->sid || (!st->max_sid[0] && !st->max_sid[1]))
+		return true;
+	return f->sid <= top + H2_SID_WINDOW;
+}
+
+/* Would resync take a frame header at b[0..n)? The strict rules of
+ * h2_fhdr_ok (not CONTINUATION: its block's start is lost) and a plausible
+ * stream id; a header cut by the end of b that still may: yes (parse()
+ * waits for the rest, and checks the chain, h2_chain_ok). */
+static bool h2_resync_at(const struct http2_state *st, const struct h2_side *sd,
+			 const uint8_t *b, size_t n)
+{
+	struct h2_fhdr f;
+
+	if (n < 9)
+		return h2_fhdr_prefix_ok(b, n, sd->max_frame);
+	h2_fhdr_read(b, &f);
+	return f.type != H2_CONTINUATION && h2_fhdr_ok(&f, sd->max_frame, true) &&
+	       h2_sid_plausible(st, &f);
+}
+
+/* The first frame after a resync, f at b[0..n): a chain of frames. When f
+ * is short (its end and the next header within H2_CHAIN_MAX bytes), the
+ * header after it must pass the same rules, or the bytes end exactly where
+ * f does (a sender writes whole frames: a call ends at a frame's end, and
+ * the next one may come much later): 1 yes, 0 not yet known (parse()
+ * waits), -1 no. A longer frame is taken on its header alone: a sender's
+ * large frames are what a gap usually falls in, and waiting for their end
+ * would meet the next gap first. */
+static int h2_chain_ok(const struct http2_state *st, const struct h2_side *sd,
+		       const struct h2_fhdr *f, const uint8_t *b, size_t n)
+{
+	size_t e = 9 + (size_t)f->len;
+	struct h2_fhdr g;
+
+	if (e + 9 > H2_CHAIN_MAX || n == e)
+		return 1;
+	if (n < e + 9)
+		return 0;
+	h2_fhdr_read(b + e, &g);
+	return h2_fhdr_ok(&g, sd->max_frame, true) && h2_sid_plausible(st, &g) ? 1 : -1;
+}
+
 /* ---- the adi_proto callbacks: parsing ---- */
 
 /* parse(): see proto.h. One frame per call. Payloads up to H2_HOLD_MAX are
@@ -491,7 +610,17 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 	if (!h2_fhdr_ok(&f, sd->max_frame, sd->strict) ||
 	    (sd->strict && f.type == H2_CONTINUATION))
 		goto bad;
-	if (f.len <= H2_HOLD_MAX && n - 9 < f.len)
+	if (sd->strict) {
+		int c = h2_chain_ok(st, sd, &f, b, n);
+
+		if (c < 0)
+			goto bad;
+		if (!c)
+			return ADI_PARSE_AGAIN;
+	}
+	/* DATA is never held: its content goes to its stream piecewise, so a
+	 * gap inside it is absorbed (its length is known) */
+	if (f.len <= H2_HOLD_MAX && n - 9 < f.len && f.type != H2_DATA)
 		return ADI_PARSE_AGAIN;
 	if (f.len && n < 10)
 		return ADI_PARSE_AGAIN; /* the pad length decides the layout */
@@ -499,7 +628,13 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 		goto bad;
 	if (n - 9 < pre)
 		return ADI_PARSE_AGAIN;
+	if (sd->strict)
+		h2_regain(st, sd, dir);
 	sd->strict = false;
+	if (f.type == H2_DATA) {
+		sd->last_data = f.len;
+		sd->last_data_sid = f.sid;
+	}
 	sd->f = f;
 	sd->left = f.len - pre - pad;
 	sd->pad = pad;
@@ -508,6 +643,9 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 	return h2_payload(st, sd, dir, cfg, b, n, 9 + pre, used, out);
 bad:
 	sd->pend = false; /* the engine drops the message in progress */
+	if (sd->cand && sd->gap_known)
+		sd->gap_lost++; /* the engine drops the byte, then resyncs */
+	sd->cand = false;
 	return ADI_PARSE_BAD;
 }
 
@@ -526,8 +664,10 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 		h2_start_lost(st, sd, dir);
 		return false;
 	}
-	if (sd->phase != H2_PH_PAYLOAD)
+	if (sd->phase != H2_PH_PAYLOAD) {
+		h2_lost_from(sd, n, sd->last_data_sid); /* between two frames */
 		return false;
+	}
 	s = sd->f.type == H2_DATA && !sd->ignore ? h2_find(st, sd->f.sid) : NULL;
 	if (s) {
 		struct h2_half *h = h2_half_of(st, s, dir);
@@ -542,6 +682,8 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 		sd->phase = H2_PH_FRAME;
 		if (s && (sd->f.flags & H2_F_END_STREAM))
 			h2_half_of(st, s, dir)->ended = true;
+		h2_lost_from(sd, n - sd->left - sd->pad,
+			     sd->f.type == H2_DATA ? sd->f.sid : sd->last_data_sid);
 		return false;
 	}
 	k = n < sd->left ? n : sd->left;
@@ -556,21 +698,6 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 	return true;
 }
 
-/* A frame header at b[0..n), n < 9, that may still become one resync
- * accepts. */
-static bool h2_fhdr_prefix_ok(const uint8_t *b, size_t n, uint32_t max)
-{
-	if (n >= 3 && adi_ld_be24(b) > max)
-		return false;
-	if (n >= 4 && b[3] >= H2_CONTINUATION)
-		return false;
-	if (n >= 5 && (b[4] & ~h2_flags_defined[b[3]]))
-		return false;
-	if (n >= 6 && (b[5] & 0x80))
-		return false;
-	return true;
-}
-
 /* resync(): the first offset holding a frame header a receiver would take
  * (known type other than CONTINUATION, defined flags, sizes and stream id
  * rules of 6.1-6.10, within the allowed frame size), or one cut short by
@@ -581,29 +708,31 @@ size_t http2_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 {
 	struct http2_state *st = vst;
 	struct h2_side *sd = h2_side_of(st, dir);
+	size_t i;
 
 	if (sd->phase == H2_PH_START)
 		h2_start_lost(st, sd, dir);
+	/* bytes were dropped without gap() (the engine held some for a frame
+	 * named before, or garbage, or a block was cut): what was lost is not
+	 * known, nor then the table */
+	if (!sd->gap_known || sd->cand || sd->in_block) {
+		sd->gap_known = false;
+		h2_side_lose(sd);
+		h2_streams_lost(st, dir);
+	}
 	h2_block_abort(st, sd, dir);
-	h2_side_lose(sd);
-	h2_streams_lost(st, dir);
 	sd->phase = H2_PH_FRAME;
 	sd->pend = false;
 	sd->mark = false;
 	sd->strict = true;
-	for (size_t i = 0; i < n; i++) {
-		struct h2_fhdr f;
-
-		if (n - i < 9) {
-			if (h2_fhdr_prefix_ok(b + i, n - i, sd->max_frame))
-				return i;
-			continue;
-		}
-		h2_fhdr_read(b + i, &f);
-		if (f.type != H2_CONTINUATION && h2_fhdr_ok(&f, sd->max_frame, true))
-			return i;
+	for (i = 0; i < n; i++) {
+		if (h2_resync_at(st, sd, b + i, n - i))
+			break;
 	}
-	return n;
+	sd->cand = i < n;
+	if (sd->gap_known)
+		sd->gap_lost += i;
+	return i;
 }
 
 /* A chunk made of whole frames only, exactly, that a receiver would take

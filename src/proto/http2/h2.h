@@ -35,6 +35,8 @@
 #define H2_DEFAULT_FRAME 16384   /* SETTINGS_MAX_FRAME_SIZE initial value */
 #define H2_DEFAULT_TABLE 4096    /* SETTINGS_HEADER_TABLE_SIZE initial value */
 #define H2_STATIC_LAST 61        /* last index of the HPACK static table */
+#define H2_SID_WINDOW 256        /* resync: stream ids believed above the highest seen */
+#define H2_CHAIN_MAX 4096        /* resync: a first frame this short shows the next header */
 
 /* Frame types (RFC 9113 6.1-6.10; the diagram is in frame.c). */
 enum h2_type {
@@ -156,6 +158,13 @@ struct h2_side {
 	/* the frame taken piecewise */
 	struct h2_fhdr f;
 	uint32_t left, pad;       /* content, then padding bytes to come */
+	/* a gap that broke the framing (frame.c, "lost framing"): */
+	bool gap_known;           /* the bytes since the last frame's end are counted */
+	bool cand;                /* resync() named a frame parse() has not taken */
+	uint64_t gap_lost;        /* ... those bytes so far */
+	uint32_t gap_sid;         /* the stream whose DATA was the last frame */
+	uint32_t last_data;       /* length of the last DATA frame of this direction */
+	uint32_t last_data_sid;   /* ... and its stream */
 	/* the header block in progress */
 	bool in_block;
 	bool block_end_stream;    /* its HEADERS had END_STREAM */
