@@ -1328,7 +1328,11 @@ static void h1_lose_chunks(struct h1_side *sd, int64_t lost)
 }
 
 /* Bytes of the region were lost again (a gap of n): a place whose data
- * holds them goes on, any other is forgotten. */
+ * holds them goes on, and so does one whose data and CRLF end within the
+ * gap's last two bytes or exactly at its end (where the next chunk-size
+ * line must then start: a sender writes a chunk's end and the next line
+ * in different calls, and a gap is often a call's rest); any other is
+ * forgotten. */
 static void h1_lost_gap(struct h1_side *sd, uint64_t n)
 {
 	unsigned k = 0;
@@ -1336,10 +1340,12 @@ static void h1_lost_gap(struct h1_side *sd, uint64_t n)
 	for (unsigned i = 0; i < sd->ncand; i++) {
 		struct h1_cand *c = &sd->cand[i];
 
-		if (c->st == H1_C_DATA && c->left > n) {
-			c->left -= n;
-			sd->cand[k++] = *c;
-		}
+		if (c->st != H1_C_DATA || n > c->left + 2)
+			continue;
+		c->st = n < c->left ? H1_C_DATA : n == c->left ? H1_C_CR :
+			n == c->left + 1 ? H1_C_LF : H1_C_NEXT;
+		c->left -= n < c->left ? n : c->left;
+		sd->cand[k++] = *c;
 	}
 	sd->ncand = (uint8_t)k;
 	sd->lost += (int64_t)n;

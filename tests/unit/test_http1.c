@@ -460,6 +460,25 @@ static const struct h1_fixture fixtures[] = {
 	  "\"truncated\":false}\n",
 	  .driver_only = true /* the next message ends the body: timed at the gap */ },
 
+	/* Each chunk written by a call of its own, each call cut after 8 bytes
+	 * (as by --capture-bytes 8): the 14 bytes lost from each are the rest of
+	 * its data and its CRLF. The second chunk's line comes right where the
+	 * first one ended; its data and CRLF end exactly with the next gap, and
+	 * the third chunk's line comes right after: it proves itself. The last
+	 * chunk likewise. Every chunk counted: 48 bytes, exact. */
+	{ "test_chunks_cut_per_call", 64, SEGS(
+		PD_OUT(1000, "GET /c HTTP/1.1\r\n\r\n"),
+		PD_IN(2000, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+		PD_IN(3000, "10\r\naaaa"), PD_GAP_(ADI_DIR_IN, 14),
+		PD_IN(4000, "10\r\nbbbb"), PD_GAP_(ADI_DIR_IN, 14),
+		PD_IN(5000, "10\r\ncccc"), PD_GAP_(ADI_DIR_IN, 14),
+		PD_IN(6000, "0\r\n\r\n")),
+	  "1000 6000 http_request {\"method\":\"GET\",\"url\":\"/c\",\"host\":null,"
+	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
+	  "\"resp_headers\":{\"transfer-encoding\":\"chunked\"},\"req_body\":\"\","
+	  "\"resp_body\":\"aaaacccc\",\"req_bytes\":0,"
+	  "\"resp_bytes\":48,\"truncated\":true,\"incomplete\":true}\n" },
+
 	/* A gap inside a request head: that request is lost (its 19 held bytes
 	 * are dropped, resync skips 9 more to the next request line), but it keeps
 	 * its place, so its response is emitted alone (incomplete) and the next
