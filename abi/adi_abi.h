@@ -42,8 +42,11 @@ typedef __s64 adi_s64;
 /* Bytes of the exec'd argv block kept (NUL separated). */
 #define ADI_ARGV_MAX 2048
 /* iovecs copied per readv/writev/sendmsg/recvmsg; bytes of further iovecs
- * are still counted in size, and the record is flagged truncated. */
+ * are still counted in size, and the record is flagged truncated. A stream
+ * socket's call, handed over whole, follows up to ADI_IOV_STREAM_MAX
+ * (UIO_MAXIOV: all a call may have); other calls ADI_IOV_MAX. */
 #define ADI_IOV_MAX 16
+#define ADI_IOV_STREAM_MAX 1024
 /* messages of one sendmmsg/recvmmsg described, one record each */
 #define ADI_MMSG_MAX 8
 #define ADI_SOCKADDR_MAX 112

@@ -70,24 +70,25 @@ struct io_pieces {
 	__u64 want;     /* bytes to copy in all (<= avail) */
 	__u64 avail;    /* bytes of the call there are to copy */
 	__u64 size;     /* the call's true bytes (this message's, for mmsg) */
-	__u64 done;     /* bytes copied so far: the next piece's offset */
+	__u64 done;     /* bytes of the pieces out so far: the next one's offset */
+	__u32 fill;     /* bytes in the piece being filled (< ADI_CAP_MAX) */
 	__u32 iov_off;  /* SRC_IOV: offset in the current iovec (< want) */
-	__u32 iov_i;    /* ... and its index */
 	__u32 seq;      /* TCP position of the call's first byte, if known */
+	__u16 iov_i;    /* SRC_IOV: the current iovec (<= ADI_IOV_STREAM_MAX) */
 	bool iov;
 	bool finished;  /* the piece that ends the call went out */
 };
 _Static_assert(sizeof(struct io_pieces) <= sizeof(((struct scratch *)0)->pieces),
 	       "scratch.pieces holds struct io_pieces");
 
-/* Out with the current piece of n payload bytes (in the scratch record's
+/* Out with the piece filled so far (p->fill bytes, in the scratch record's
  * data already). The piece that ends the call -- the bytes wanted are in,
  * or the task's memory could not be read -- stands for the rest of the
  * call too, and is flagged truncated when that rest was not copied. */
-static __always_inline void piece_out(struct scratch *s, struct io_pieces *p, __u32 n,
-				      bool last)
+static __always_inline void piece_out(struct scratch *s, struct io_pieces *p, bool last)
 {
 	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
+	__u32 n = p->fill;
 
 	r->flags &= ~(ADI_F_TRUNC | ADI_F_CONT);
 	if (p->done)
@@ -104,38 +105,43 @@ static __always_inline void piece_out(struct scratch *s, struct io_pieces *p, __
 	ADI_BOUND(n, 2 * ADI_CAP_MAX - 1); /* n <= ADI_CAP_MAX already */
 	emit(r, sizeof(*r) + n);
 	p->done += n;
+	p->fill = 0;
 	p->finished = last;
 }
 
 /* One round of the copy (bpf_loop's callback; index and ctx unused: the
- * position is in the CPU's scratch.pieces): the next piece, at most
- * ADI_CAP_MAX bytes and never across an iovec's end, so that a round is
- * straight-line code the verifier walks once. A round that meets an empty
- * iovec only steps over it. Returns 1 to stop the loop. */
+ * position is in the CPU's scratch.pieces): the bytes of one buffer or
+ * iovec that fit in the piece being filled, which goes out when full or
+ * when the call's bytes end. One copy a round: straight-line code the
+ * verifier walks once. A round that meets the end of an iovec (or an
+ * empty one) only steps to the next. Returns 1 to stop the loop. */
 static long io_piece(__u32 index, void *ctx)
 {
 	struct scratch *s = scratch_get();
 	struct io_pieces *p;
-	__u64 len, src, iov_len = 0;
-	__u32 n = 0;
+	__u64 len, src, pos, iov_len = 0;
+	__u32 fill;
 
 	if (!s)
 		return 1;
 	p = (struct io_pieces *)s->pieces;
 	if (p->finished)
 		return 1;
-	len = p->want - p->done;
-	if (len > ADI_CAP_MAX)
-		len = ADI_CAP_MAX;
-	src = p->ptr + p->done;
+	fill = p->fill;
+	ADI_BOUND(fill, ADI_CAP_MAX - 1); /* fill < ADI_CAP_MAX already */
+	pos = p->done + fill;
+	len = p->want - pos;
+	if (len > ADI_CAP_MAX - fill)
+		len = ADI_CAP_MAX - fill;
+	src = p->ptr + pos;
 	if (p->iov) {
 		struct iovec iov;
 
 		/* past the iovecs we follow, or unreadable: the call ends */
-		if (p->iov_i >= p->iovcnt || p->iov_i >= ADI_IOV_MAX ||
+		if (p->iov_i >= p->iovcnt || p->iov_i >= ADI_IOV_STREAM_MAX ||
 		    bpf_probe_read_user(&iov, sizeof(iov),
 					(void *)(p->ptr + p->iov_i * sizeof(iov)))) {
-			piece_out(s, p, 0, true);
+			piece_out(s, p, true);
 			return 1;
 		}
 		iov_len = iov.iov_len;
@@ -148,18 +154,26 @@ static long io_piece(__u32 index, void *ctx)
 			len = iov_len - p->iov_off;
 		src = (__u64)iov.iov_base + p->iov_off;
 	}
-	ADI_BOUND(len, 2 * ADI_CAP_MAX - 1); /* len <= ADI_CAP_MAX already */
-	if (!bpf_probe_read_user(REC_DATA(s, struct adi_rec_io), len, (void *)src))
-		n = len;
+	ADI_BOUND(len, 2 * ADI_CAP_MAX - 1); /* len <= ADI_CAP_MAX - fill already */
+	if (bpf_probe_read_user(REC_DATA(s, struct adi_rec_io) + fill, len, (void *)src)) {
+		piece_out(s, p, true); /* unreadable: the call ends here */
+		return 1;
+	}
+	p->fill = fill + len;
 	if (p->iov) {
-		p->iov_off += n;
+		p->iov_off += len;
 		if (p->iov_off >= iov_len) {
 			p->iov_i++;
 			p->iov_off = 0;
 		}
 	}
-	piece_out(s, p, n, p->done + n >= p->want || !n);
-	return p->finished;
+	if (pos + len >= p->want)
+		piece_out(s, p, true);
+	else if (p->fill >= ADI_CAP_MAX)
+		piece_out(s, p, false);
+	len = p->finished;
+	ADI_BOUND(len, 1); /* the verifier wants 0 or 1; a bool loaded from a map is 0..255 to it */
+	return len;
 }
 
 /* Where a call keeps a datagram's peer in the task's memory: the sockaddr
@@ -314,18 +328,18 @@ static __always_inline void io_emit(const struct io_call *c, bool loop)
 		p->iovcnt = cnt;
 		p->avail = avail;
 		p->size = size;
-		p->done = p->iov_off = 0;
-		p->iov_i = 0;
+		p->done = 0;
+		p->fill = p->iov_off = p->iov_i = 0;
 		p->seq = r->seq;
 		p->iov = src == SRC_IOV;
 		p->finished = false;
 		p->want = avail < cap_bytes ? avail : cap_bytes;
-		/* a round per piece, and one per iovec boundary (or empty
-		 * iovec) met on the way */
-		bpf_loop(p->want / ADI_CAP_MAX + 1 + (p->iov ? ADI_IOV_MAX : 0), io_piece,
-			 NULL, 0);
+		/* a round per piece, and two per iovec (its bytes, its end) */
+		bpf_loop(p->want / ADI_CAP_MAX + 1 +
+			 (p->iov ? 2 * (cnt < ADI_IOV_STREAM_MAX ? cnt : ADI_IOV_STREAM_MAX) : 0),
+			 io_piece, NULL, 0);
 		if (!p->finished) /* never expected: the rounds ran out */
-			piece_out(s, p, 0, true);
+			piece_out(s, p, true);
 		return;
 	}
 	if (src == SRC_BUF)

@@ -379,12 +379,16 @@ static void io_pieces(struct adi_pt *b, const struct pt_task *t, struct adi_rec_
 {
 	uint8_t *data = b->rec + sizeof(*r);
 	uint64_t want = avail < b->o.capture_bytes ? avail : b->o.capture_bytes, done = 0;
-	struct iovec iov[ADI_IOV_MAX];
+	struct iovec few[ADI_IOV_MAX], *iov = few;
 	size_t k = 0;
 	bool last = false;
 
 	if (src == SRC_IOV) {
-		k = cnt < ADI_IOV_MAX ? cnt : ADI_IOV_MAX;
+		k = cnt < ADI_IOV_STREAM_MAX ? cnt : ADI_IOV_STREAM_MAX;
+		if (k > ADI_IOV_MAX && !(iov = malloc(k * sizeof(*iov)))) {
+			iov = few; /* out of memory: the first ones only */
+			k = ADI_IOV_MAX;
+		}
 		k = mem_read(t->tid, ptr, iov, k * sizeof(iov[0])) / sizeof(iov[0]);
 	}
 	while (!last) {
@@ -404,6 +408,8 @@ static void io_pieces(struct adi_pt *b, const struct pt_task *t, struct adi_rec_
 		emit(b, sizeof(*r) + n);
 		done += n;
 	}
+	if (iov != few)
+		free(iov);
 }
 
 /* One IO record -- or, for a stream socket, as many as its bytes take
