@@ -493,42 +493,6 @@ static bool h2_fhdr_prefix_ok(const uint8_t *b, size_t n, uint32_t max)
  * (stitch.c, h2_body_size).
  */
 
-/* The gap() that broke the framing: n bytes past the last frame's end,
- * the frame before them DATA of stream sid (or the last DATA's). */
-static void h2_lost_from(struct h2_side *sd, uint64_t n, uint32_t sid)
-{
-	sd->gap_known = !sd->in_block;
-	sd->cand = false;
-	sd->gap_lost = n;
-	sd->gap_sid = sid;
-}
-
-/* parse() takes the frame resync() named: the region is over. */
-static void h2_regain(struct http2_state *st, struct h2_side *sd, enum adi_dir dir)
-{
-	uint64_t per = 9 + (uint64_t)sd->last_data;
-	struct h2_stream *s;
-
-	sd->cand = false;
-	if (!sd->gap_known)
-		return;
-	sd->gap_known = false;
-	/* whichever way: what a stream of this direction was receiving may
-	 * miss bytes (multiplexed streams take turns in DATA frames) */
-	h2_streams_lost(st, dir);
-	if (sd->last_data && sd->gap_lost % per == 0) {
-		s = h2_find(st, sd->gap_sid);
-		if (s) {
-			struct h2_half *h = h2_half_of(st, s, dir);
-
-			h->bytes += sd->gap_lost / per * sd->last_data;
-			h->incomplete = true;
-		}
-		return;
-	}
-	h2_side_lose(sd);
-}
-
 /* Could a frame on stream f->sid come in direction dir now? Stream 0 is
  * checked by the frame's own rules; any other id must not be far above the
  * highest of its parity seen (random bytes are), once any is known. */
@@ -579,6 +543,136 @@ static int h2_chain_ok(const struct http2_state *st, const struct h2_side *sd,
 	return h2_fhdr_ok(&g, sd->max_frame, true) && h2_sid_plausible(st, &g) ? 1 : -1;
 }
 
+/* The gap() that broke the framing: n bytes past the last frame's end,
+ * the frame before them DATA of stream sid (or the last DATA's). From here
+ * on parse() looks for the next frame (H2_PH_LOST): the region is counted
+ * through every gap that follows, which resync() could not do (the engine
+ * does not call gap() while it resyncs). A header block the gap cut is
+ * lost, and with it the table. */
+static void h2_lose_framing(struct http2_state *st, struct h2_side *sd, enum adi_dir dir,
+			    uint64_t n, uint32_t sid)
+{
+	h2_block_abort(st, sd, dir);
+	sd->phase = H2_PH_LOST;
+	sd->pend = false;
+	sd->mark = false;
+	sd->gap_known = true;
+	sd->cand = false;
+	sd->gap_lost = n;
+	sd->gap_sid = sid;
+}
+
+/* H2_PH_LOST: where in b[0..n) is the next frame header resync would take
+ * (h2_resync_at)? The bytes before it are region (counted, SKIP); one cut
+ * by the end of b that still may be a header is held (AGAIN); found at
+ * b[0]: false, parse() goes on with it as the first frame after a resync
+ * (strict, its chain checked). */
+static bool h2_lost_scan(struct http2_state *st, struct h2_side *sd, const uint8_t *b,
+			 size_t n, size_t *used, enum adi_parse *r)
+{
+	size_t i = 0;
+
+	while (i < n && !h2_resync_at(st, sd, b + i, n - i))
+		i++;
+	if (i) {
+		sd->gap_lost += i;
+		*used = i;
+		*r = ADI_PARSE_SKIP;
+		return true;
+	}
+	if (n < 9) {
+		*r = ADI_PARSE_AGAIN;
+		return true;
+	}
+	sd->phase = H2_PH_FRAME;
+	sd->strict = true;
+	sd->cand = true;
+	return false;
+}
+
+/* The explanation h2_regain found: the streams of set (of the n in last,
+ * rest) got their last frame, the rest of the region (after their sum of
+ * bytes) is whole frames of the stream that was receiving. */
+static void h2_region_take(struct http2_state *st, struct h2_side *sd, enum adi_dir dir,
+			   unsigned set, struct h2_half *const *last, const uint64_t *rest,
+			   unsigned n, uint64_t sum)
+{
+	struct h2_stream *s = h2_find(st, sd->gap_sid);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (set & (1u << i)) {
+			last[i]->bytes += rest[i];
+			last[i]->ended = true;
+		}
+	}
+	if (s && sd->last_data)
+		h2_half_of(st, s, dir)->bytes += (sd->gap_lost - sum) / (9 + sd->last_data) *
+						 sd->last_data;
+}
+
+/* parse() takes the frame resync() named: the region is over. It is
+ * explained as k DATA frames as long as the last one, of the stream that
+ * was receiving, and the last frames of some other streams receiving in
+ * this direction: those whose declared length lacks no more than a frame
+ * (their rest, one frame each), but not the stream of f, the frame taken
+ * now, when that is DATA (more of it comes: it had not ended). The first
+ * set of such streams (the most streams, then table order) that makes the
+ * region's length exactly is taken: they are counted complete, the stream
+ * receiving gets k frames, and the HPACK table stays (no header block is
+ * in such a region). No such explanation: the table is unknown from here
+ * on. */
+static void h2_regain(struct http2_state *st, struct h2_side *sd, enum adi_dir dir,
+		      const struct h2_fhdr *f)
+{
+	uint64_t per = 9 + (uint64_t)sd->last_data, rest[H2_REGION_STREAMS];
+	struct h2_half *last[H2_REGION_STREAMS], *h;
+	struct h2_stream *s;
+	unsigned n = 0;
+
+	sd->cand = false;
+	if (!sd->gap_known)
+		return;
+	sd->gap_known = false;
+	/* whichever way: what a stream of this direction was receiving may
+	 * miss bytes (multiplexed streams take turns in DATA frames) */
+	h2_streams_lost(st, dir);
+	for (size_t i = 0; i < st->nstreams && n < H2_REGION_STREAMS; i++) {
+		uint64_t cl;
+
+		s = st->streams[i];
+		h = h2_half_of(st, s, dir);
+		/* not the stream whose DATA comes now: it did not end */
+		if (f->type == H2_DATA && f->len && s->sid == f->sid)
+			continue;
+		if (h->seen && !h->ended && s->reset < 0 && h2_declared_len(s, h, &cl) &&
+		    cl > h->bytes && cl - h->bytes <= sd->last_data) {
+			last[n] = h;
+			rest[n++] = cl - h->bytes;
+		}
+	}
+	/* the sets of more streams first: a stream completed by a region
+	 * that also divides into whole frames of the receiving one is the
+	 * likelier (its last frame is shorter than a full one) */
+	for (int want = (int)n; want >= 0; want--) {
+		for (unsigned set = 0; set < (1u << n); set++) {
+			uint64_t sum = 0;
+
+			if (__builtin_popcount(set) != want)
+				continue;
+			for (unsigned i = 0; i < n; i++)
+				if (set & (1u << i))
+					sum += 9 + rest[i];
+			if (sum > sd->gap_lost || (sd->last_data ? (sd->gap_lost - sum) % per :
+							    sd->gap_lost - sum))
+				continue;
+			h2_region_take(st, sd, dir, set, last, rest, n, sum);
+			return;
+		}
+	}
+	h2_side_lose(sd);
+}
+
+
 /* ---- the adi_proto callbacks: parsing ---- */
 
 /* parse(): see proto.h. One frame per call. Payloads up to H2_HOLD_MAX are
@@ -604,6 +698,8 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 		return r;
 	if (sd->phase == H2_PH_PAYLOAD)
 		return h2_payload(st, sd, dir, cfg, b, n, 0, used, out);
+	if (sd->phase == H2_PH_LOST && h2_lost_scan(st, sd, b, n, used, &r))
+		return r;
 	if (n < 9)
 		return ADI_PARSE_AGAIN;
 	h2_fhdr_read(b, &f);
@@ -629,7 +725,7 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 	if (n - 9 < pre)
 		return ADI_PARSE_AGAIN;
 	if (sd->strict)
-		h2_regain(st, sd, dir);
+		h2_regain(st, sd, dir, &f);
 	sd->strict = false;
 	if (f.type == H2_DATA) {
 		sd->last_data = f.len;
@@ -664,9 +760,13 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 		h2_start_lost(st, sd, dir);
 		return false;
 	}
+	if (sd->phase == H2_PH_LOST) {
+		sd->gap_lost += n;
+		return true;
+	}
 	if (sd->phase != H2_PH_PAYLOAD) {
-		h2_lost_from(sd, n, sd->last_data_sid); /* between two frames */
-		return false;
+		h2_lose_framing(st, sd, dir, n, sd->last_data_sid); /* between two frames */
+		return true;
 	}
 	s = sd->f.type == H2_DATA && !sd->ignore ? h2_find(st, sd->f.sid) : NULL;
 	if (s) {
@@ -679,12 +779,11 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 	if (sd->in_block && sd->f.type != H2_DATA)
 		h2_block_abort(st, sd, dir);
 	if (n > (uint64_t)sd->left + sd->pad) {
-		sd->phase = H2_PH_FRAME;
 		if (s && (sd->f.flags & H2_F_END_STREAM))
 			h2_half_of(st, s, dir)->ended = true;
-		h2_lost_from(sd, n - sd->left - sd->pad,
-			     sd->f.type == H2_DATA ? sd->f.sid : sd->last_data_sid);
-		return false;
+		h2_lose_framing(st, sd, dir, n - sd->left - sd->pad,
+				sd->f.type == H2_DATA ? sd->f.sid : sd->last_data_sid);
+		return true;
 	}
 	k = n < sd->left ? n : sd->left;
 	sd->left -= (uint32_t)k;
@@ -712,14 +811,18 @@ size_t http2_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 
 	if (sd->phase == H2_PH_START)
 		h2_start_lost(st, sd, dir);
-	/* bytes were dropped without gap() (the engine held some for a frame
-	 * named before, or garbage, or a block was cut): what was lost is not
-	 * known, nor then the table */
-	if (!sd->gap_known || sd->cand || sd->in_block) {
-		sd->gap_known = false;
-		h2_side_lose(sd);
-		h2_streams_lost(st, dir);
+	/* the first frame after lost framing was refused (one byte dropped,
+	 * counted): parse() goes on looking, counting the region */
+	if (sd->gap_known && !sd->cand && !sd->in_block) {
+		sd->phase = H2_PH_LOST;
+		return 0;
 	}
+	/* bytes were dropped without gap() (the engine held some for a frame
+	 * named before, or garbage): what was lost is not known, nor then
+	 * the table */
+	sd->gap_known = false;
+	h2_side_lose(sd);
+	h2_streams_lost(st, dir);
 	h2_block_abort(st, sd, dir);
 	sd->phase = H2_PH_FRAME;
 	sd->pend = false;
@@ -729,9 +832,7 @@ size_t http2_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 		if (h2_resync_at(st, sd, b + i, n - i))
 			break;
 	}
-	sd->cand = i < n;
-	if (sd->gap_known)
-		sd->gap_lost += i;
+	sd->cand = false;
 	return i;
 }
 

@@ -37,6 +37,7 @@
 #define H2_STATIC_LAST 61        /* last index of the HPACK static table */
 #define H2_SID_WINDOW 256        /* resync: stream ids believed above the highest seen */
 #define H2_CHAIN_MAX 4096        /* resync: a first frame this short shows the next header */
+#define H2_REGION_STREAMS 8      /* resync: streams whose last frame a lost region may hold */
 
 /* Frame types (RFC 9113 6.1-6.10; the diagram is in frame.c). */
 enum h2_type {
@@ -141,6 +142,7 @@ enum h2_phase {
 	H2_PH_START,              /* nothing seen: a preface may come */
 	H2_PH_FRAME,              /* at a frame header */
 	H2_PH_PAYLOAD,            /* inside a frame taken piecewise */
+	H2_PH_LOST,               /* a gap lost the framing: looking for it (frame.c) */
 };
 
 struct h2_side {
@@ -321,6 +323,11 @@ struct h2_half *h2_half_of(struct http2_state *st, struct h2_stream *s, enum adi
 /* Bytes of direction dir were lost: what an open stream was receiving in
  * it may miss some. */
 void h2_streams_lost(struct http2_state *st, enum adi_dir dir);
+
+/* The body length half h of s declared (content-length) in *cl: false when
+ * it declared none (or one that is no decimal), or when it is no body's
+ * (the response to HEAD, a 204 / 304). */
+bool h2_declared_len(const struct h2_stream *s, const struct h2_half *h, uint64_t *cl);
 
 /* ---- the adi_proto callbacks (http2.c lists them) ---- */
 

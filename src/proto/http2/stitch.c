@@ -206,31 +206,36 @@ static void h2_grpc_fields(struct http2_state *st, struct h2_stream *s, struct a
 		adi_jw_kstr(w, "decode_error", err);
 }
 
-/* The body bytes of half h of s: as counted, or, when bytes of it were lost
- * (a gap's region is counted as frames of one stream, which multiplexed
- * streams may not be) and it ended, the content-length its headers
- * declared, which a peer must send exactly (RFC 9113 8.1.1). Not for a
- * response to HEAD, nor a 204 / 304: their content-length is not a body. */
-static uint64_t h2_body_size(const struct h2_stream *s, const struct h2_half *h)
+bool h2_declared_len(const struct h2_stream *s, const struct h2_half *h, uint64_t *cl)
 {
 	struct adi_jv v;
-	uint64_t cl = 0;
-	size_t i;
 
-	if (!h->incomplete || !h->ended || s->reset >= 0)
-		return h->bytes;
 	if (h == &s->h[1] && (adi_jv_streq(h2_view(s, s->method), "HEAD") ||
 			      s->status == 204 || s->status == 304))
-		return h->bytes;
+		return false;
 	v = h2_hdr(h2_view(s, h->hdrs), "content-length");
 	/* a JSON string of 1 to 18 digits, nothing else (no escapes) */
 	if (adi_jv_absent(v) || v.n < 3 || v.n > 20)
-		return h->bytes;
-	for (i = 1; i + 1 < v.n; i++) {
+		return false;
+	*cl = 0;
+	for (size_t i = 1; i + 1 < v.n; i++) {
 		if (v.p[i] < '0' || v.p[i] > '9')
-			return h->bytes;
-		cl = cl * 10 + (uint64_t)(v.p[i] - '0');
+			return false;
+		*cl = *cl * 10 + (uint64_t)(v.p[i] - '0');
 	}
+	return true;
+}
+
+/* The body bytes of half h of s: as counted, or, when bytes of it were lost
+ * (a gap's region is counted as frames of one stream, which multiplexed
+ * streams may not be) and it ended, the content-length its headers
+ * declared, which a peer must send exactly (RFC 9113 8.1.1). */
+static uint64_t h2_body_size(const struct h2_stream *s, const struct h2_half *h)
+{
+	uint64_t cl;
+
+	if (!h->incomplete || !h->ended || s->reset >= 0 || !h2_declared_len(s, h, &cl))
+		return h->bytes;
 	return cl;
 }
 
