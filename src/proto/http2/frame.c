@@ -358,9 +358,12 @@ static void h2_frame_end(struct http2_state *st, struct h2_side *sd, enum adi_di
 	}
 }
 
-/* How a frame that ended here is reported: a FRAME when it marks a stream
- * or closes bytes taken piecewise, AGAIN inside a header block (its FRAME
- * comes with END_HEADERS, timed from the HEADERS), else SKIP. */
+/* How a frame that ended here is reported: a FRAME when it marks a stream,
+ * AGAIN inside a header block (its FRAME comes with END_HEADERS, timed from
+ * the HEADERS), else SKIP -- also for a frame taken piecewise: were it a
+ * FRAME, whether the bytes came in one call or several would decide when
+ * stitch() runs, and with it when a stream that ended without a mark (a
+ * gap took its end) is written. */
 static enum adi_parse h2_result(struct h2_side *sd, size_t pos, size_t *used,
 				struct adi_msg *out)
 {
@@ -369,18 +372,10 @@ static enum adi_parse h2_result(struct h2_side *sd, size_t pos, size_t *used,
 		out->kind = HTTP2_MARK;
 		out->key = sd->mark_sid;
 		sd->mark = false;
-		sd->pend = false;
 		return ADI_PARSE_FRAME;
 	}
-	if (sd->in_block) {
-		sd->pend = true;
+	if (sd->in_block)
 		return ADI_PARSE_AGAIN;
-	}
-	if (sd->pend) {
-		out->kind = HTTP2_NONE;
-		sd->pend = false;
-		return ADI_PARSE_FRAME;
-	}
 	return ADI_PARSE_SKIP;
 }
 
@@ -402,7 +397,6 @@ static enum adi_parse h2_payload(struct http2_state *st, struct h2_side *sd, enu
 	}
 	if (sd->left || sd->pad) {
 		*used = pos;
-		sd->pend = true;
 		return ADI_PARSE_AGAIN;
 	}
 	sd->phase = H2_PH_FRAME;
@@ -508,7 +502,8 @@ static bool h2_sid_plausible(const struct http2_state *st, const struct h2_fhdr 
 /* Would resync take a frame header at b[0..n)? The strict rules of
  * h2_fhdr_ok (not CONTINUATION: its block's start is lost) and a plausible
  * stream id; a header cut by the end of b that still may: yes (parse()
- * waits for the rest, and checks the chain, h2_chain_ok). */
+ * waits for the rest). parse() then checks it and the frame after it as a
+ * chain (sd->strict). */
 static bool h2_resync_at(const struct http2_state *st, const struct h2_side *sd,
 			 const uint8_t *b, size_t n)
 {
@@ -519,28 +514,6 @@ static bool h2_resync_at(const struct http2_state *st, const struct h2_side *sd,
 	h2_fhdr_read(b, &f);
 	return f.type != H2_CONTINUATION && h2_fhdr_ok(&f, sd->max_frame, true) &&
 	       h2_sid_plausible(st, &f);
-}
-
-/* The first frame after a resync, f at b[0..n): a chain of frames. When f
- * is short (its end and the next header within H2_CHAIN_MAX bytes), the
- * header after it must pass the same rules, or the bytes end exactly where
- * f does (a sender writes whole frames: a call ends at a frame's end, and
- * the next one may come much later): 1 yes, 0 not yet known (parse()
- * waits), -1 no. A longer frame is taken on its header alone: a sender's
- * large frames are what a gap usually falls in, and waiting for their end
- * would meet the next gap first. */
-static int h2_chain_ok(const struct http2_state *st, const struct h2_side *sd,
-		       const struct h2_fhdr *f, const uint8_t *b, size_t n)
-{
-	size_t e = 9 + (size_t)f->len;
-	struct h2_fhdr g;
-
-	if (e + 9 > H2_CHAIN_MAX || n == e)
-		return 1;
-	if (n < e + 9)
-		return 0;
-	h2_fhdr_read(b + e, &g);
-	return h2_fhdr_ok(&g, sd->max_frame, true) && h2_sid_plausible(st, &g) ? 1 : -1;
 }
 
 /* The gap() that broke the framing: n bytes past the last frame's end,
@@ -554,7 +527,6 @@ static void h2_lose_framing(struct http2_state *st, struct h2_side *sd, enum adi
 {
 	h2_block_abort(st, sd, dir);
 	sd->phase = H2_PH_LOST;
-	sd->pend = false;
 	sd->mark = false;
 	sd->gap_known = true;
 	sd->cand = false;
@@ -585,7 +557,7 @@ static bool h2_lost_scan(struct http2_state *st, struct h2_side *sd, const uint8
 		return true;
 	}
 	sd->phase = H2_PH_FRAME;
-	sd->strict = true;
+	sd->strict = 2;
 	sd->cand = true;
 	return false;
 }
@@ -599,12 +571,12 @@ static void h2_region_take(struct http2_state *st, struct h2_side *sd, enum adi_
 {
 	struct h2_stream *s = h2_find(st, sd->gap_sid);
 
-	for (unsigned i = 0; i < n; i++) {
-		if (set & (1u << i)) {
+	/* counted complete, not ended: its END_STREAM was not seen (a frame
+	 * of it that comes later proves the guess wrong, and is counted too),
+	 * so it is written when the connection ends, incomplete */
+	for (unsigned i = 0; i < n; i++)
+		if (set & (1u << i))
 			last[i]->bytes += rest[i];
-			last[i]->ended = true;
-		}
-	}
 	if (s && sd->last_data)
 		h2_half_of(st, s, dir)->bytes += (sd->gap_lost - sum) / (9 + sd->last_data) *
 						 sd->last_data;
@@ -617,10 +589,10 @@ static void h2_region_take(struct http2_state *st, struct h2_side *sd, enum adi_
  * (their rest, one frame each), but not the stream of f, the frame taken
  * now, when that is DATA (more of it comes: it had not ended). The first
  * set of such streams (the most streams, then table order) that makes the
- * region's length exactly is taken: they are counted complete, the stream
- * receiving gets k frames, and the HPACK table stays (no header block is
- * in such a region). No such explanation: the table is unknown from here
- * on. */
+ * region's length exactly is taken: they are counted complete (their
+ * declared length), the stream receiving gets k frames, and the HPACK table
+ * stays (no header block is in such a region). No such explanation: the
+ * table is unknown from here on. */
 static void h2_regain(struct http2_state *st, struct h2_side *sd, enum adi_dir dir,
 		      const struct h2_fhdr *f)
 {
@@ -703,17 +675,13 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 	if (n < 9)
 		return ADI_PARSE_AGAIN;
 	h2_fhdr_read(b, &f);
+	/* the two frames after a resync are a chain that must pass the
+	 * strict rules, a plausible stream id, and the first one may not be
+	 * a CONTINUATION (its block's start is lost) */
 	if (!h2_fhdr_ok(&f, sd->max_frame, sd->strict) ||
-	    (sd->strict && f.type == H2_CONTINUATION))
+	    (sd->strict && !h2_sid_plausible(st, &f)) ||
+	    (sd->strict == 2 && f.type == H2_CONTINUATION))
 		goto bad;
-	if (sd->strict) {
-		int c = h2_chain_ok(st, sd, &f, b, n);
-
-		if (c < 0)
-			goto bad;
-		if (!c)
-			return ADI_PARSE_AGAIN;
-	}
 	/* DATA is never held: its content goes to its stream piecewise, so a
 	 * gap inside it is absorbed (its length is known) */
 	if (f.len <= H2_HOLD_MAX && n - 9 < f.len && f.type != H2_DATA)
@@ -724,9 +692,10 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 		goto bad;
 	if (n - 9 < pre)
 		return ADI_PARSE_AGAIN;
-	if (sd->strict)
+	if (sd->strict == 2)
 		h2_regain(st, sd, dir, &f);
-	sd->strict = false;
+	if (sd->strict)
+		sd->strict--;
 	if (f.type == H2_DATA) {
 		sd->last_data = f.len;
 		sd->last_data_sid = f.sid;
@@ -738,7 +707,6 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 	h2_frame_start(st, sd, dir, &f, b + 9, pre);
 	return h2_payload(st, sd, dir, cfg, b, n, 9 + pre, used, out);
 bad:
-	sd->pend = false; /* the engine drops the message in progress */
 	if (sd->cand && sd->gap_known)
 		sd->gap_lost++; /* the engine drops the byte, then resyncs */
 	sd->cand = false;
@@ -825,9 +793,8 @@ size_t http2_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 	h2_streams_lost(st, dir);
 	h2_block_abort(st, sd, dir);
 	sd->phase = H2_PH_FRAME;
-	sd->pend = false;
 	sd->mark = false;
-	sd->strict = true;
+	sd->strict = 2;
 	for (i = 0; i < n; i++) {
 		if (h2_resync_at(st, sd, b + i, n - i))
 			break;

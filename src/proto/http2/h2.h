@@ -36,7 +36,6 @@
 #define H2_DEFAULT_TABLE 4096    /* SETTINGS_HEADER_TABLE_SIZE initial value */
 #define H2_STATIC_LAST 61        /* last index of the HPACK static table */
 #define H2_SID_WINDOW 256        /* resync: stream ids believed above the highest seen */
-#define H2_CHAIN_MAX 4096        /* resync: a first frame this short shows the next header */
 #define H2_REGION_STREAMS 8      /* resync: streams whose last frame a lost region may hold */
 
 /* Frame types (RFC 9113 6.1-6.10; the diagram is in frame.c). */
@@ -149,8 +148,9 @@ struct h2_side {
 	enum h2_phase phase;
 	bool start_ok;            /* began with its preface, no gap before */
 	bool lost;                /* the HPACK dynamic table is unknown */
-	bool strict;              /* the first frame after a resync */
-	bool pend;                /* bytes consumed (AGAIN) since the last FRAME */
+	uint8_t strict;           /* frames after a resync still checked as a
+				   * chain (frame.c, "lost framing"): 2 at the
+				   * resync, 0 once two frames passed */
 	bool mark;                /* the frame ending marks stream mark_sid */
 	uint32_t mark_sid;
 	bool ignore;              /* the current frame's content is not used */
