@@ -47,7 +47,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 } events SEC(".maps");
 
-/* traced: index tgid, value 1 while the process is traced. An ARRAY sized
+/* traced: index tgid, value 1 while the process is traced (2: never, set
+ * by user space for its own tgid). An ARRAY sized
  * to the kernel's pid_max (set by user space), not a hash: the lookup is
  * inlined by the verifier into a bounds check and a load, and this is what
  * every syscall of every untraced process pays. Set by user space (the
@@ -99,11 +100,6 @@ struct scratch {
 	 * loaded from a map are not tracked, stack values are: a position on
 	 * the stack made every round a new state, past the 1M insn limit) */
 	__u8 pieces[64];
-	/* the data call being recorded (io.bpf.h's struct io_call), handed
-	 * to the function that records it: here rather than on the stack,
-	 * which sys_exit, that function and bpf_loop's callback share (512
-	 * bytes in all) */
-	__u8 call[96];
 };
 #define REC_DATA(s, type) ((s)->buf + sizeof(type))
 struct {
@@ -127,8 +123,10 @@ static __always_inline bool tgid_traced(__u32 tgid)
 
 	if (!v || stopped)
 		return false;
+	/* 1: traced; 2: never (the profiler itself, which a container or a
+	 * traced tree may hold: it must not trace its own work) */
 	if (*v)
-		return true;
+		return *v == 1;
 	if (cg_on && bpf_current_task_under_cgroup(&cg_filter, 0) == 1) {
 		*v = 1;
 		return true;

@@ -176,6 +176,7 @@ static long io_piece(__u32 index, void *ctx)
 	return len;
 }
 
+
 /* Where a call keeps a datagram's peer in the task's memory: the sockaddr
  * and its length, a value (sendto's addrlen, a msghdr's msg_namelen, which
  * recvmsg rewrote before we look) or, for recvfrom, the address of the
@@ -232,60 +233,92 @@ static __always_inline __u32 dg_addrs(struct scratch *s, struct adi_rec_io *r,
 	return al + nl;
 }
 
-/* One data call (or one message of an mmsg call), as io_emit takes it.
- * For SRC_BUF, cnt (when not 0) is the buffer's length: recvfrom(MSG_TRUNC)
- * returns more than it holds; for SRC_IOV the iovec count. pr: the datagram
- * peer's whereabouts, when has_peer (else the call names none). */
-struct io_call {
-	__u64 id;          /* bpf_get_current_pid_tgid() */
-	__s64 ret;
+/* One IO record to build: what io_emit's callers say, handed to
+ * io_emit_one through this per-CPU slot (a BPF function takes five
+ * scalars at most, and pointer arguments to a global function need a
+ * newer kernel than the ring buffer does). */
+struct io_req {
 	__u64 ptr, cnt, size;
-	struct dg_peer pr;
 	__u32 msg_index, recv_flags, after;
-	__s32 fd;
+	int fd, src;
 	__u16 op;
-	__u8 src;          /* enum io_src */
 	bool out, has_peer;
+	struct dg_peer peer;
 };
-_Static_assert(sizeof(struct io_call) <= sizeof(((struct scratch *)0)->call),
-	       "scratch.call holds struct io_call");
 
-/* Build and emit one IO record -- or, for a stream socket, as many as its
- * bytes take (struct io_pieces). loop: bpf_loop may be called (Linux
- * 5.17+); without it a call keeps one record's worth. */
-static __always_inline void io_emit(const struct io_call *c, bool loop)
+/* io_req_map: index 0, the request being built on this CPU. Written by
+ * io_emit just before it calls io_emit_one, read there; never deleted
+ * (one entry per CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct io_req);
+} io_req_map SEC(".maps");
+
+/* Build and emit one IO record: the request in io_req_map, the syscall's
+ * pid/tid (id) and result (ret). For SRC_BUF, cnt (when not 0) is the
+ * buffer's length: recvfrom(MSG_TRUNC) returns more than it holds; the
+ * peer, when has_peer: the datagram peer's whereabouts.
+ *
+ * A global (not inlined) function: the verifier checks it once, on its
+ * own, instead of once per call site -- and there were two dozen, eight of
+ * them in the sendmmsg/recvmmsg loop around a 16-step iovec loop. That
+ * made handle_sys_exit 600,000 verified instructions and a second of CPU
+ * at every start (bench/startup.sh: `run -- true` took 1.1 s of system
+ * time before the first event); as a function, the whole object verifies
+ * in about 60 ms. */
+static __always_inline int io_build(__u64 id, __s64 ret, bool loop)
 {
+	__u32 zero = 0;
+	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
 	struct scratch *s = scratch_get();
-	const struct dg_peer *pr = c->has_peer ? &c->pr : NULL;
-	__u64 ptr = c->ptr, cnt = c->cnt, size = c->size;
-	int src = c->src, fd = c->fd;
-	bool out = c->out;
 	struct adi_rec_io *r;
 	struct sock *sk;
-	__u32 n = 0, cap = cap_bytes, tail = 0;
-	__u64 avail = size;
-	bool sample;
+	__u32 n = 0, cap = cap_bytes, tail = 0, msg_index, recv_flags, after;
+	__u64 avail, ptr, cnt, size;
+	struct dg_peer peer;
+	const struct dg_peer *pr = NULL;
+	bool sample, out;
+	int fd, src;
+	__u16 op;
 
-	if (!s)
-		return;
+	if (!q || !s)
+		return 0;
 	r = (struct adi_rec_io *)s->buf;
+	op = q->op;
+	fd = q->fd;
+	out = q->out;
+	src = q->src;
+	ptr = q->ptr;
+	cnt = q->cnt;
+	size = q->size;
+	msg_index = q->msg_index;
+	recv_flags = q->recv_flags;
+	after = q->after;
+	avail = size;
+	if (q->has_peer) {
+		peer = q->peer;
+		pr = &peer;
+	}
+
 	/* what the fd is decides whether anything is sent: look first, and
 	 * pay for the header only for records that go out */
 	sk = fd_describe(fd, &r->fi, &r->sk);
 	/* bytes to terminals, pipes, /dev/null, eventfds are not reported:
 	 * do not ship them (failed calls still are: their errno matters) */
 	if (r->fi.kind != ADI_FD_SOCK && r->fi.kind != ADI_FD_REG &&
-	    r->fi.kind != ADI_FD_BLK && r->fi.kind != ADI_FD_UNKNOWN && c->ret >= 0)
-		return;
+	    r->fi.kind != ADI_FD_BLK && r->fi.kind != ADI_FD_UNKNOWN && ret >= 0)
+		return 0;
 	if (r->fi.kind == ADI_FD_SOCK ? !want_net : !want_fs)
-		return;
-	fill_hdr(&r->h, ADI_REC_IO, c->op, c->id);
-	r->ret = c->ret;
+		return 0;
+	fill_hdr(&r->h, ADI_REC_IO, op, id);
+	r->ret = ret;
 	r->size = size;
 	r->fd = fd;
 	r->flags = out ? ADI_F_OUT : 0;
 	r->seq = 0;
-	r->msg_index = c->msg_index;
+	r->msg_index = msg_index;
 	r->addr_len = r->name_len = 0;
 	/* a file's bytes are only sampled: cut to the sample, which is not a
 	 * loss (sockets, and fds not known to be files, are decoded: whole) */
@@ -301,7 +334,7 @@ static __always_inline void io_emit(const struct io_call *c, bool loop)
 	if (pr && (pr->msg_flags & MSG_TRUNC))
 		r->flags |= ADI_F_MSG_TRUNC;
 	if (sk && r->sk.protocol == IPPROTO_TCP && r->sk.type == SOCK_STREAM &&
-	    !(c->recv_flags & MSG_PEEK)) {
+	    !(recv_flags & MSG_PEEK)) {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
 		__u32 end = out ? BPF_CORE_READ(tp, write_seq)
 				: BPF_CORE_READ(tp, copied_seq);
@@ -315,7 +348,7 @@ static __always_inline void io_emit(const struct io_call *c, bool loop)
 			end--;
 		/* the counters already moved past this syscall's bytes (and,
 		 * for mmsg, past the messages after this one: `after`) */
-		r->seq = end - (__u32)size - c->after;
+		r->seq = end - (__u32)size - after;
 		r->flags |= ADI_F_HAS_SEQ;
 	}
 	/* a stream's bytes are decoded: the whole call, in pieces (with
@@ -340,7 +373,7 @@ static __always_inline void io_emit(const struct io_call *c, bool loop)
 			 io_piece, NULL, 0);
 		if (!p->finished) /* never expected: the rounds ran out */
 			piece_out(s, p, true);
-		return;
+		return 0;
 	}
 	if (src == SRC_BUF)
 		n = copy_buf(REC_DATA(s, *r), ptr, avail, cap);
@@ -356,72 +389,80 @@ static __always_inline void io_emit(const struct io_call *c, bool loop)
 	r->cap_len = n;
 	r->h.size = sizeof(*r) + n + tail;
 	emit(r, sizeof(*r) + n + tail);
-}
-
-/* io_emit verified once, not once per caller: these are global functions
- * (the verifier checks each on its own, for any argument), which keeps
- * sys_exit well under the verifier's 1M instruction budget. One with
- * bpf_loop, one without: a program references only the one it calls, so
- * the program for kernels without bpf_loop never names it. */
-__noinline int io_call_loop(struct io_call *c)
-{
-	if (c)
-		io_emit(c, true);
 	return 0;
 }
 
-__noinline int io_call_one(struct io_call *c)
+/* io_build as global functions: one with bpf_loop (a stream socket's call
+ * goes out whole, in pieces), one without (kernels before 5.17: one record
+ * of it). A program references only the one it calls, so the program for
+ * kernels without bpf_loop never names the helper. */
+__noinline int io_emit_loop(__u64 id, __s64 ret)
 {
-	if (c)
-		io_emit(c, false);
-	return 0;
+	return io_build(id, ret, true);
 }
 
-static __always_inline void io_call(struct io_call *c, bool loop)
+__noinline int io_emit_one(__u64 id, __s64 ret)
 {
+	return io_build(id, ret, false);
+}
+
+/* Build and emit one IO record -- or, for a stream socket with loop (the
+ * kernel has bpf_loop), as many as its bytes take (io_emit_loop /
+ * io_emit_one do; s is the caller's scratch, which they look up again).
+ * pr: the datagram peer's whereabouts (NULL: the call names none). */
+static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
+				    __u16 op, int fd, bool out, int src,
+				    __u64 ptr, __u64 cnt, __u64 size,
+				    __u32 msg_index, __u32 recv_flags, __u32 after,
+				    const struct dg_peer *pr, bool loop)
+{
+	__u32 zero = 0;
+	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
+
+	(void)s;
+	if (!q)
+		return;
+	q->ptr = ptr;
+	q->cnt = cnt;
+	q->size = size;
+	q->msg_index = msg_index;
+	q->recv_flags = recv_flags;
+	q->after = after;
+	q->fd = fd;
+	q->src = src;
+	q->op = op;
+	q->out = out;
+	q->has_peer = pr != NULL;
+	if (pr)
+		q->peer = *pr;
 	if (loop)
-		io_call_loop(c);
+		io_emit_loop(a->id, a->ret);
 	else
-		io_call_one(c);
-}
-
-/* The fields of an io_call every caller sets alike. */
-static __always_inline void io_call_init(struct io_call *c, const struct sc_args *a,
-					 __u16 op, int fd, bool out, int src)
-{
-	__builtin_memset(c, 0, sizeof(*c));
-	c->id = a->id;
-	c->ret = a->ret;
-	c->size = a->ret;
-	c->op = op;
-	c->fd = fd;
-	c->out = out;
-	c->src = src;
+		io_emit_one(a->id, a->ret);
 }
 
 /* sendmsg/recvmsg: the iovecs are behind a user msghdr. */
-static __always_inline void io_msg(struct sc_args *a, struct io_call *c, __u16 op,
-				   bool out, bool loop)
+static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
+				   __u16 op, bool out, bool loop)
 {
 	struct user_msghdr m;
 
+	struct dg_peer pr;
+
 	if (bpf_probe_read_user(&m, sizeof(m), (void *)a->a[1]))
 		__builtin_memset(&m, 0, sizeof(m));
-	io_call_init(c, a, op, (int)a->a[0], out, SRC_IOV);
-	c->ptr = (__u64)m.msg_iov;
-	c->cnt = m.msg_iovlen;
-	c->recv_flags = out ? 0 : (__u32)a->a[2];
-	c->has_peer = true;
-	c->pr.addr = (__u64)m.msg_name;
-	c->pr.len = m.msg_namelen;
-	c->pr.msg_flags = out ? 0 : m.msg_flags;
-	io_call(c, loop);
+	pr.addr = (__u64)m.msg_name;
+	pr.len = m.msg_namelen;
+	pr.len_at = false;
+	pr.msg_flags = out ? 0 : m.msg_flags;
+	io_emit(a, s, op, (int)a->a[0], out, SRC_IOV, (__u64)m.msg_iov,
+		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0, &pr, loop);
 }
 
 /* sendmmsg/recvmmsg: ret messages, each with its own length; one record
  * per message, up to ADI_MMSG_MAX (the rest counted as truncated). */
-static __always_inline void io_mmsg(struct sc_args *a, struct io_call *c, __u16 op,
-				    bool out, bool loop)
+static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
+				    __u16 op, bool out, bool loop)
 {
 	__u64 nmsg = a->ret;
 	__u32 total = 0, done = 0;
@@ -440,6 +481,7 @@ static __always_inline void io_mmsg(struct sc_args *a, struct io_call *c, __u16 
 	}
 	for (int i = 0; i < ADI_MMSG_MAX; i++) {
 		struct mmsghdr m;
+		struct dg_peer pr;
 
 		if (i >= nmsg)
 			break;
@@ -447,17 +489,13 @@ static __always_inline void io_mmsg(struct sc_args *a, struct io_call *c, __u16 
 					(void *)(a->a[1] + i * sizeof(m))))
 			break;
 		done += m.msg_len;
-		io_call_init(c, a, op, (int)a->a[0], out, SRC_IOV);
-		c->ptr = (__u64)m.msg_hdr.msg_iov;
-		c->cnt = m.msg_hdr.msg_iovlen;
-		c->size = m.msg_len;
-		c->msg_index = i;
-		c->after = total - done;
-		c->has_peer = true;
-		c->pr.addr = (__u64)m.msg_hdr.msg_name;
-		c->pr.len = m.msg_hdr.msg_namelen;
-		c->pr.msg_flags = out ? 0 : m.msg_hdr.msg_flags;
-		io_call(c, loop);
+		pr.addr = (__u64)m.msg_hdr.msg_name;
+		pr.len = m.msg_hdr.msg_namelen;
+		pr.len_at = false;
+		pr.msg_flags = out ? 0 : m.msg_hdr.msg_flags;
+		io_emit(a, s, op, (int)a->a[0], out, SRC_IOV,
+			(__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
+			m.msg_len, i, 0, total - done, &pr, loop);
 	}
 	if (nmsg > ADI_MMSG_MAX)
 		cnt_add(ADI_CNT_TRUNCATED, nmsg - ADI_MMSG_MAX);
@@ -467,75 +505,65 @@ static __always_inline void io_mmsg(struct sc_args *a, struct io_call *c, __u16 
 static __always_inline bool handle_io(struct sc_args *a, long nr, bool loop)
 {
 	struct scratch *s;
-	struct io_call *c;
-	int src = SRC_BUF, fd = (int)a->a[0], fd2 = -1;
-	__u16 op;
-	bool out = false;
 
 	switch (nr) {
-	case 0: op = ADI_OP_READ; break;
-	case 1: op = ADI_OP_WRITE; out = true; break;
-	case 17: op = ADI_OP_PREAD64; break;
-	case 18: op = ADI_OP_PWRITE64; out = true; break;
-	case 19: op = ADI_OP_READV; src = SRC_IOV; break;
-	case 20: op = ADI_OP_WRITEV; out = true; src = SRC_IOV; break;
-	case 295: op = ADI_OP_PREADV; src = SRC_IOV; break;
-	case 296: op = ADI_OP_PWRITEV; out = true; src = SRC_IOV; break;
-	case 327: op = ADI_OP_PREADV2; src = SRC_IOV; break;
-	case 328: op = ADI_OP_PWRITEV2; out = true; src = SRC_IOV; break;
-	case 44: op = ADI_OP_SENDTO; out = true; break;
-	case 45: op = ADI_OP_RECVFROM; break;
-	case 46: op = ADI_OP_SENDMSG; out = true; break;
-	case 47: op = ADI_OP_RECVMSG; break;
-	case 307: op = ADI_OP_SENDMMSG; out = true; break;
-	case 299: op = ADI_OP_RECVMMSG; break;
-	/* bytes moved between two fds that we cannot see, counted on both:
-	 * sendfile(out, in, off, count) */
-	case 40: op = ADI_OP_SENDFILE; src = SRC_NONE; fd = a->a[1]; fd2 = a->a[0]; break;
-	/* copy_file_range(in, off_in, out, off_out, len, flags),
-	 * splice(in, off_in, out, off_out, len, flags) */
-	case 326: op = ADI_OP_COPY_FILE_RANGE; src = SRC_NONE; fd2 = a->a[2]; break;
-	case 275: op = ADI_OP_SPLICE; src = SRC_NONE; fd2 = a->a[2]; break;
+	case 0: case 1: case 17: case 18: case 19: case 20: case 44: case 45:
+	case 46: case 47: case 295: case 296: case 299: case 307: case 327:
+	case 328: case 40: case 326: case 275:
+		break;
 	default:
 		return false;
 	}
-	/* failed data syscalls carry nothing to show; read/write errors are
-	 * recorded */
 	if (a->ret < 0 && nr != 0 && nr != 1)
-		return true;
+		return true; /* failed data syscalls carry nothing to show; read/write errors are recorded */
 	s = scratch_get();
 	if (!s)
 		return true;
-	c = (struct io_call *)s->call;
 	if (a->ret < 0) {
-		io_call_init(c, a, op, fd, out, SRC_NONE);
-		c->size = 0;
-		io_call(c, loop);
+		io_emit(a, s, nr == 0 ? ADI_OP_READ : ADI_OP_WRITE, (int)a->a[0],
+			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0, NULL, loop);
 		return true;
 	}
 	switch (nr) {
-	case 46: case 47: io_msg(a, c, op, out, loop); return true;
-	case 307: case 299: io_mmsg(a, c, op, out, loop); return true;
+	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 44: { /* sendto(fd, buf, len, flags, dest_addr, addrlen) */
+		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5] };
+
+		io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, &pr, loop);
+		break;
 	}
-	io_call_init(c, a, op, fd, out, src);
-	if (src != SRC_NONE)
-		c->ptr = a->a[1];
-	if (src == SRC_IOV)
-		c->cnt = a->a[2];
-	if (nr == 44 || nr == 45) { /* sendto/recvfrom(fd, buf, len, flags, addr, addrlen) */
-		c->has_peer = true;
-		c->pr.addr = a->a[4];
-		c->pr.len = a->a[5];
-		if (nr == 45) { /* recvfrom's addrlen is a pointer; its buffer's length counts */
-			c->pr.len_at = true;
-			c->cnt = a->a[2];
-			c->recv_flags = (__u32)a->a[3];
-		}
+	case 45: { /* recvfrom(fd, buf, len, flags, src_addr, addrlen *) */
+		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5], .len_at = true };
+
+		io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], a->a[2],
+			a->ret, 0, (__u32)a->a[3], 0, &pr, loop);
+		break;
 	}
-	io_call(c, loop);
-	if (fd2 >= 0) { /* the other fd of sendfile/copy_file_range/splice */
-		io_call_init(c, a, op, fd2, true, SRC_NONE);
-		io_call(c, loop);
+	case 46: io_msg(a, s, ADI_OP_SENDMSG, true, loop); break;
+	case 47: io_msg(a, s, ADI_OP_RECVMSG, false, loop); break;
+	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true, loop); break;
+	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false, loop); break;
+	case 40: /* sendfile(out, in, off, count): bytes only, both fds */
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		break;
+	case 326: /* copy_file_range(in, off_in, out, off_out, len, flags) */
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		break;
+	case 275: /* splice(in, off_in, out, off_out, len, flags) */
+		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		break;
 	}
 	return true;
 }

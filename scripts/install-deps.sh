@@ -4,6 +4,8 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libbson-dev libzstd-dev libsnappy-dev libnghttp2-dev libsqlite3-dev libmimalloc-dev"
+# OTLP export over HTTP (docs/export.md)
+PKGS="$PKGS libcurl4-openssl-dev"
 # cpack -G DEB: dpkg-shlibdeps (Depends) and file; the -dev packages above
 # also ship the static archives -DADI_PORTABLE=ON links (docs/install.md)
 PKGS="$PKGS dpkg-dev file"
@@ -15,15 +17,32 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS chromium"
 	# database peers: private instances started by the tests themselves
 	PKGS="$PKGS postgresql postgresql-contrib mariadb-server mariadb-client python3-psycopg2"
+	# real SQL drivers (tests/integration/test_sql_drivers.py): Java with
+	# PgJDBC and MariaDB Connector/J, Perl DBI with DBD::Pg and DBD::MariaDB
+	PKGS="$PKGS default-jdk-headless libpostgresql-jdbc-java libmariadb-java"
+	PKGS="$PKGS libdbi-perl libdbd-pg-perl libdbd-mariadb-perl"
 	# MongoDB drivers (no server: the test answers the wire protocol itself)
 	PKGS="$PKGS python3-pymongo libmongoc-dev"
 	# DNS peers: a private dnsmasq serving the test's zone; dig as a client
 	PKGS="$PKGS dnsmasq-base bind9-dnsutils"
 	# HTTP/2 and gRPC peers: nghttpd, nghttpx (h2c upgrade), nghttp, h2load, grpcio
 	PKGS="$PKGS nghttp2-server nghttp2-proxy nghttp2-client python3-grpcio python3-protobuf python3-grpc-tools"
+	# cache and broker peers (private servers started by the tests): memcached
+	# and libmemcached's command-line clients
+	PKGS="$PKGS memcached libmemcached-tools"
+	# NATS; MQTT (the mosquitto broker and its command-line clients)
+	PKGS="$PKGS nats-server mosquitto mosquitto-clients"
+	# AMQP 0-9-1: RabbitMQ (the tests start private nodes of their own)
+	PKGS="$PKGS rabbitmq-server"
+	# Kafka clients (librdkafka's kcat; no broker in Debian: the tests answer
+	# the protocol themselves, tests/integration/kafka_responder.py)
+	PKGS="$PKGS kcat"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+	# exports (test_export): tshark's dissectors read our pcapng, capinfos
+	# checks it (wireshark-common, a dependency of tshark)
+	PKGS="$PKGS tshark"
 	# the generated zsh and fish completions are parsed (tests/ship)
 	PKGS="$PKGS zsh fish"
 fi

@@ -1,7 +1,9 @@
 /* adi-profiler web UI (docs/ui.md): one page over the events of one trace
  * (docs/events.md). A canvas timeline (a lane per process and per connection,
  * zoom and pan), a virtualized list, filters, a details pane with a
- * renderer per kind (any other kind is shown as JSON), and a summary.
+ * renderer per kind (any other kind is shown as JSON) with a request's
+ * waterfall (its work, by parent_id), a summary, and the server's insight
+ * report (endpoints, queries, N+1 findings, errors).
  * Event data is untrusted (it is what programs sent): it only ever reaches
  * the page as textContent, never as markup.
  * For tests and benchmarks, window.__adi holds the counts (events loaded,
@@ -24,6 +26,10 @@
     kinds: new Map(),  // kind -> count
     off: new Set(),    // kinds switched off
     pids: null,        // Set of pids, or null
+    showRuntime: false, // the runtime's own file events (events.md `runtime`)
+    runtime: 0,        // how many there are
+    baseSecMs: 0,      // wall clock of the first event: its second (ms since
+    baseFrac: 0,       // the epoch) and the ns past it, from its timestamp
     text: '',
     t0: 0, t1: 1,      // trace extent (ns relative to base), for Fit
     base: null,        // ts_ns of the first event (Number)
@@ -31,12 +37,15 @@
     scrollY: 0,        // lanes scrolled (px)
     sel: -1,
     summary: null,     // the trace_summary event
+    byId: new Map(),   // event id -> index
+    kids: new Map(),   // request id -> indices of the work naming it (parent_id)
+    maybe: new Map(),  // request id -> indices of work that may be its ("ambiguous")
     info: {},
     live: false, ended: false,
     follow: true,
     dirty: true,
   };
-  const stats = { total: 0, shown: 0, drawn: 0, loadMs: null, ready: false };
+  const stats = { total: 0, shown: 0, drawn: 0, loadMs: null, ready: false, axis: [] };
   window.__adi = stats;
 
   const $ = (id) => document.getElementById(id);
@@ -66,13 +75,6 @@
     if (ms >= 1000) return (ms / 1000).toFixed(2) + ' s';
     if (ms >= 10) return ms.toFixed(1);
     return ms.toFixed(3);
-  }
-  function fmtSpan(ns) {
-    const a = Math.abs(ns);
-    if (a >= 1e9) return (ns / 1e9).toFixed(a >= 1e10 ? 1 : 2) + ' s';
-    if (a >= 1e6) return (ns / 1e6).toFixed(a >= 1e7 ? 0 : 1) + ' ms';
-    if (a >= 1e3) return (ns / 1e3).toFixed(0) + ' µs';
-    return ns.toFixed(0) + ' ns';
   }
   function fmtBytes(n) {
     if (typeof n !== 'number') return String(n);
@@ -148,7 +150,8 @@
         return s;
       }
       case 'process':
-        if (ev.op === 'exec') return 'exec ' + (Array.isArray(ev.argv) ? ev.argv.join(' ') : '');
+        if (ev.op === 'exec') return 'exec ' + (Array.isArray(ev.argv) ? ev.argv.join(' ') : '') +
+          (Array.isArray(ev.interpreter) ? ' (via ' + ev.interpreter.join(' ') + ')' : '');
         if (ev.op === 'fork') return 'fork from ' + ev.ppid;
         if (ev.op === 'exit') return 'exit ' + (ev.signal != null ? 'signal ' + ev.signal : ev.exit_code);
         return ev.op || '';
@@ -188,17 +191,39 @@
   function addEvent(ev) {
     const i = S.events.length;
     ev._i = i;
-    if (S.base === null && typeof ev.ts_ns === 'number') S.base = ev.ts_ns;
+    if (S.base === null && typeof ev.ts_ns === 'number') {
+      S.base = ev.ts_ns;
+      // the wall clock exactly, from the text (ts_ns as a Number is
+      // rounded to 256 ns): the axis shows real times
+      const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(ev.timestamp || '');
+      if (m) {
+        S.baseSecMs = Date.parse(m[1] + 'Z');
+        S.baseFrac = m[2] ? Number(m[2].padEnd(9, '0')) : 0;
+      } else {
+        S.baseSecMs = Math.floor(ev.ts_ns / 1e9) * 1000;
+        S.baseFrac = ev.ts_ns % 1e9;
+      }
+    }
+    if (isRuntime(ev)) S.runtime++;
     ev._t = (ev.ts_ns || 0) - (S.base || 0);
     S.events.push(ev);
     S.kinds.set(ev.kind, (S.kinds.get(ev.kind) || 0) + 1);
     if (ev.kind === 'trace_summary') S.summary = ev;
+    // request trees (docs/engine.md): the waterfall of a request is its work
+    if (typeof ev.id === 'number') S.byId.set(ev.id, i);
+    const put = (m, k) => { let a = m.get(k); if (!a) m.set(k, a = []); a.push(i); };
+    if (typeof ev.parent_id === 'number') put(S.kids, ev.parent_id);
+    else if (Array.isArray(ev.parent_candidates)) for (const c of ev.parent_candidates) put(S.maybe, c);
     S.dirty = true;
   }
 
   // ---- filters, lanes ----
+  // the runtime's own file work (loader, locale, modules, /proc/self):
+  // hidden unless asked for, as in the text timeline
+  function isRuntime(ev) { return ev.kind === 'file' && !!ev.runtime; }
   function passes(ev) {
     if (S.off.has(ev.kind)) return false;
+    if (!S.showRuntime && isRuntime(ev)) return false;
     if (S.pids && !S.pids.has(ev.pid)) return false;
     if (S.text && searchText(ev).indexOf(S.text) < 0) return false;
     return true;
@@ -223,6 +248,10 @@
         order.push(L);
       }
       if (!L.conn && ev.kind === 'process' && ev.op === 'exec') L.comm = ev.comm;
+      if (L.conn && !L.proto) {
+        const p = protoOf(ev);
+        if (p) { L.proto = p[0]; L.detail = p[1]; }
+      }
       L.ev.push(ev._i);
       const d = ev.duration_ms > 0 ? ev.duration_ms * 1e6 : 0;
       if (d > L.maxDur) L.maxDur = d;
@@ -246,7 +275,9 @@
       // events sorted by start inside a lane (the trace is; a live one too)
       L.ev.sort((a, b) => S.events[a]._t - S.events[b]._t || a - b);
       if (L.conn) {
-        L.label = 'conn ' + L.conn.id + ' ' + (L.conn.role === 'server' ? '⇠ ' : '⇢ ') + (L.conn.role === 'server' ? L.conn.remote : L.conn.remote || '');
+        // what it is before where it goes: "postgres shop @127.0.0.1:5432"
+        L.label = (L.proto || L.conn.transport || 'conn') + (L.detail ? ' ' + L.detail : '') +
+          (L.conn.role === 'server' ? ' from ' : ' @') + (L.conn.remote || '?');
         L.sub = true;
       } else {
         L.label = 'PID ' + L.pid + ' ' + (L.comm || '');
@@ -264,6 +295,22 @@
     buildKindChips();
     renderList(true);
     updateStatus();
+  }
+
+  // A connection lane's protocol and what it talks to (a database, a
+  // host), from one of its events; null for events that do not say.
+  function protoOf(ev) {
+    switch (ev.kind) {
+      case 'http_request': return [ev.version === '2' ? 'http2' : 'http', isStr(ev.host) ? ev.host : ''];
+      case 'grpc_call': return ['grpc', isStr(ev.authority) ? ev.authority : ''];
+      case 'sql_query': case 'db_session': return [ev.db || 'sql', isStr(ev.database) ? ev.database : ''];
+      case 'redis_command': return ['redis', ''];
+      case 'mongo_command': return ['mongo', isStr(ev.database) ? ev.database : ''];
+      case 'dns_query': return ['dns', ''];
+      case 'udp_datagram': return [ev.conn && ev.conn.transport === 'udp' ? 'udp' : 'dgram', ''];
+      case 'tcp_stream': return ev.protocol && ev.protocol !== 'unknown' ? [ev.protocol, ''] : null;
+      default: return null;
+    }
   }
 
   // ---- kind chips ----
@@ -326,6 +373,16 @@
     }
     return lo;
   }
+  const pad2 = (n) => (n < 10 ? '0' : '') + n;
+  // The wall clock (local time) at t, to the precision the step needs.
+  function wallLabel(t, step) {
+    const ns = S.baseFrac + t, sec = Math.floor(ns / 1e9);
+    const d = new Date(S.baseSecMs + sec * 1000);
+    let s = pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds());
+    const digits = step >= 1e9 ? 0 : step >= 1e6 ? 3 : step >= 1e3 ? 6 : 9;
+    if (digits) s += '.' + String(Math.floor(ns - sec * 1e9)).padStart(9, '0').slice(0, digits);
+    return s;
+  }
   function niceStep(span, px) {
     const raw = span / Math.max(1, px / 110);
     const p = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -353,12 +410,20 @@
     ctx.strokeStyle = '#262b35';
     ctx.fillStyle = '#8a93a6';
     ctx.beginPath();
-    for (let t = Math.ceil(S.v0 / step) * step; t <= S.v1; t += step) {
+    // ticks on round wall-clock times (aligned within the hour), labelled
+    // with the local time; the day in the gutter's corner
+    const off = (S.baseSecMs / 1000 % 3600) * 1e9 + S.baseFrac;
+    const labels = [];
+    for (let t = Math.ceil((S.v0 + off) / step) * step - off; t <= S.v1; t += step) {
       const x = Math.round(xOf(t)) + 0.5;
+      if (x < GUTTER) continue;
       ctx.moveTo(x, AXIS_H); ctx.lineTo(x, H);
-      ctx.fillText('+' + fmtSpan(t), x + 3, AXIS_H / 2);
+      const label = wallLabel(t, step);
+      labels.push(label);
+      ctx.fillText(label, x + 3, AXIS_H / 2);
     }
     ctx.stroke();
+    stats.axis = labels;
     // lanes
     let drawn = 0;
     const first = Math.floor(S.scrollY / LANE_H);
@@ -410,6 +475,12 @@
       ctx.fillStyle = L.conn ? '#8a93a6' : '#d9dde5';
       const label = (L.sub ? '   ' : '') + L.label;
       ctx.fillText(label.length > 36 ? label.slice(0, 35) + '…' : label, 6, y);
+    }
+    if (S.base !== null) {
+      const day = new Date(S.baseSecMs);
+      ctx.fillStyle = '#8a93a6';
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.fillText(day.getFullYear() + '-' + pad2(day.getMonth() + 1) + '-' + pad2(day.getDate()) + ' (local time)', 6, AXIS_H / 2);
     }
     ctx.strokeStyle = '#2c313c';
     ctx.beginPath(); ctx.moveTo(GUTTER + 0.5, 0); ctx.lineTo(GUTTER + 0.5, H); ctx.stroke();
@@ -704,7 +775,7 @@
       return [h('h2', null, (ev.qtype || '?') + ' ' + (ev.name || '?') + ' → ',
         h('span', { class: ok ? 'ok' : 'bad', text: ev.rcode == null ? 'no response' : ev.rcode })),
         ev.unanswered ? errorBox('no response before ' + (ev.retries ? (ev.retries + 1) + ' sends ended' : 'the end')) : null,
-        kv([['id', ev.id], ['class', ev.qclass], ['opcode', ev.opcode], ['flags', Array.isArray(ev.flags) ? ev.flags.join(' ') : ev.flags],
+        kv([['transaction id', ev.txid], ['class', ev.qclass], ['opcode', ev.opcode], ['flags', Array.isArray(ev.flags) ? ev.flags.join(' ') : ev.flags],
           ['query flags', Array.isArray(ev.query_flags) ? ev.query_flags.join(' ') : ev.query_flags],
           ['query bytes', ev.req_bytes], ['response bytes', ev.resp_bytes], ['retries', ev.retries], ['truncated', ev.truncated],
           ['unsolicited', ev.unsolicited], ['variant', ev.variant], ['decode error', ev.decode_error]]),
@@ -762,9 +833,63 @@
     }
     d.appendChild(body[0]);
     d.appendChild(kv(common));
+    for (const n of treeOf(ev)) d.appendChild(n); // the request tree first: what it did
     for (const n of body.slice(1)) if (n) d.appendChild(n);
     const all = h('details', null, h('summary', { text: 'all fields (JSON)' }), pretty(fieldsOf(ev)));
     d.appendChild(all);
+  }
+
+  // ---- request trees: whose work an event is, a request's waterfall ----
+  // short: "#12" alone (in a table), else with what the event is
+  function evLink(id, short) {
+    const i = S.byId.get(id);
+    if (i === undefined) return h('span', { class: 'hint', text: '#' + id + ' (not loaded)' });
+    return h('span', { class: 'link', text: '#' + id + (short ? '' : ' ' + summaryLine(S.events[i]).slice(0, 100)),
+      on: { click: () => select(i, false) } });
+  }
+  function treeOf(ev) {
+    const out = [];
+    if (typeof ev.parent_id === 'number') {
+      out.push(...section('part of request', kv([['request', evLink(ev.parent_id)], ['found by', ev.parent_by]])));
+    } else if (Array.isArray(ev.parent_candidates)) {
+      out.push(...section('part of one of these requests (the trace cannot tell which)',
+        h('div', null, ...ev.parent_candidates.map((c) => h('div', null, evLink(c))))));
+    }
+    const kids = S.kids.get(ev.id) || [], maybe = S.maybe.get(ev.id) || [];
+    if (kids.length || maybe.length) out.push(...section('waterfall', waterfall(ev, kids, maybe)));
+    return out;
+  }
+  // The request's bar, its work's bars under it (by start), its self time:
+  // the request's span less the union of its work's spans.
+  function waterfall(req, kids, maybe) {
+    const t0 = req.ts_ns, span = Math.max((req.duration_ms || 0) * 1e6, 1);
+    const box = h('div', { class: 'wf', id: 'waterfall' });
+    const row = (ev, cls) => {
+      const d = (ev.duration_ms || 0) * 1e6, x = Math.max(0, (ev.ts_ns - t0) / span);
+      const bar = h('span', { class: 'wf-bar ' + (cls || '') });
+      bar.style.left = Math.min(100, x * 100) + '%';
+      bar.style.width = Math.max(0.3, Math.min(100 - x * 100, d / span * 100)) + '%';
+      bar.style.background = isError(ev) ? 'var(--err)' : kindColor(ev.kind);
+      return h('div', { class: 'wf-row', title: summaryLine(ev).slice(0, 300), on: { click: () => select(ev._i, false) } },
+        h('span', { class: 'wf-ms', text: fmtMs(ev.duration_ms) }),
+        h('span', { class: 'wf-label', text: (cls ? '? ' : '') + summaryLine(ev).slice(0, 120) }),
+        h('span', { class: 'wf-track' }, bar));
+    };
+    box.appendChild(row(req));
+    const fam = new Map();
+    let covered = 0, until = t0;
+    for (const i of kids) {
+      const ev = S.events[i], d = (ev.duration_ms || 0) * 1e6;
+      box.appendChild(row(ev));
+      fam.set(ev.kind, (fam.get(ev.kind) || 0) + d);
+      const s0 = Math.max(ev.ts_ns, t0), e0 = Math.min(ev.ts_ns + d, t0 + span);
+      if (e0 > s0 && e0 > until) { covered += e0 - Math.max(s0, until); until = e0; }
+    }
+    for (const i of maybe) box.appendChild(row(S.events[i], 'maybe'));
+    const pairs = [['self time', fmtMs(Math.max(0, span - covered) / 1e6) + ' ms']];
+    for (const [k, d] of [...fam.entries()].sort((a, b) => b[1] - a[1])) pairs.push([k, fmtMs(d / 1e6) + ' ms']);
+    if (maybe.length) pairs.push(['ambiguous work', maybe.length + ' (marked ?, not counted)']);
+    return h('div', null, kv(pairs), box);
   }
 
   // ---- summary ----
@@ -790,20 +915,22 @@
     for (const k of [...S.kinds.keys()].sort()) counts.appendChild(h('tr', null, h('td', { text: k }), h('td', { text: String(S.kinds.get(k)) })));
     d.appendChild(h('h3', { text: 'events per kind' }));
     d.appendChild(counts);
+    // a duration and a kind are never broken mid-word (class nw)
     const link = (i) => {
       const ev = S.events[i];
-      return h('tr', { class: isError(ev) ? 'bad' : '' }, h('td', { text: fmtMs(ev.duration_ms) }), h('td', { text: ev.kind }),
+      return h('tr', { class: isError(ev) ? 'bad' : '' }, h('td', { class: 'nw', text: fmtMs(ev.duration_ms) }), h('td', { class: 'nw', text: ev.kind }),
         h('td', null, h('span', { class: 'link', text: summaryLine(ev).slice(0, 160), on: { click: () => select(i, false) } })));
     };
+    const hidden = (ev) => !S.showRuntime && isRuntime(ev);
     const slow = [];
-    for (const ev of S.events) if (ev.duration_ms != null && ev.kind !== 'trace_summary' && ev.kind !== 'process') slow.push(ev);
+    for (const ev of S.events) if (ev.duration_ms != null && ev.kind !== 'trace_summary' && ev.kind !== 'process' && !hidden(ev)) slow.push(ev);
     slow.sort((a, b) => b.duration_ms - a.duration_ms);
-    const st = h('table', { class: 'grid' });
+    const st = h('table', { class: 'grid', id: 'slowest' });
     st.appendChild(h('tr', null, h('th', { text: 'ms' }), h('th', { text: 'kind' }), h('th', { text: 'what' })));
     for (const ev of slow.slice(0, 15)) st.appendChild(link(ev._i));
     d.appendChild(h('h3', { text: 'slowest operations' }));
     d.appendChild(st);
-    const errs = S.events.filter(isError);
+    const errs = S.events.filter((ev) => isError(ev) && !hidden(ev));
     d.appendChild(h('h3', { text: 'errors (' + errs.length + ')' }));
     if (errs.length) {
       const et = h('table', { class: 'grid' });
@@ -812,21 +939,71 @@
       if (errs.length > 100) d.appendChild(h('p', { class: 'hint', text: '… and ' + (errs.length - 100) + ' more (filter the list)' }));
     } else d.appendChild(h('p', { class: 'hint', text: 'none' }));
   }
+  // ---- insights: the report the server makes (/api/report, docs/insight.md) ----
+  async function renderInsights() {
+    const d = $('insights');
+    d.textContent = '';
+    d.appendChild(h('p', { class: 'hint', text: 'computing…' }));
+    let r;
+    try { r = await getJSON(api('/api/report')); } catch (e) {
+      d.textContent = '';
+      d.appendChild(errorBox(String(e.message || e)));
+      return;
+    }
+    d.textContent = '';
+    const link = (id, short) => (id ? evLink(id, short) : '');
+    // wide: the column of text (endpoint, fingerprint...); numbers never wrap
+    const grid = (head, rows, wide) => {
+      const t = h('table', { class: 'grid ins' });
+      t.appendChild(h('tr', null, ...head.map((x) => h('th', { text: x }))));
+      for (const cells of rows) t.appendChild(h('tr', null, ...cells.map((c, k) =>
+        h('td', { class: k === wide ? 'wide' : '' }, c instanceof Node ? c : String(c == null ? '' : c)))));
+      return t;
+    };
+    const tr = r.trace || {};
+    d.appendChild(h('h2', { text: 'Insights' + (S.live && !S.ended ? ' (so far)' : '') }));
+    d.appendChild(kv([['requests served', tr.requests], ['work with a parent', tr.with_parent], ['ambiguous work', tr.ambiguous]]));
+    d.appendChild(h('h3', { text: 'N+1 and repeated work (' + r.findings.length + ')' }));
+    if (!r.findings.length) d.appendChild(h('p', { class: 'hint', text: 'none' }));
+    for (const f of r.findings) {
+      d.appendChild(h('div', { class: 'error' }, f.type + ': ' + (f.endpoint || '(a request)') + ' runs ' + f.system + ' ' + f.operation +
+        ' ' + f.executions + ' times in one request (' + fmtMs(f.time_ms) + ' ms), in ' + f.requests + ' request(s)' +
+        (f.suggestion ? '; as one: ' + f.suggestion : '')));
+      d.appendChild(kv([['request', link(f.parent_id)], ['first', link(f.source_id)]]));
+    }
+    d.appendChild(h('h3', { text: 'endpoints' }));
+    d.appendChild(grid(['side', 'endpoint', 'count', '5xx', '4xx', 'p50', 'p95', 'max', 'self/req'],
+      r.endpoints.map((e) => [e.side, h('span', { class: 'link', text: e.endpoint, on: { click: () => e.example_id && select(S.byId.get(e.example_id), false) } }),
+        e.count, e.errors, e.client_errors, fmtMs(e.p50_ms), fmtMs(e.p95_ms), fmtMs(e.max_ms), e.breakdown ? fmtMs(e.breakdown.self_ms) : '']), 1));
+    d.appendChild(h('h3', { text: 'queries' }));
+    d.appendChild(grid(['system', 'fingerprint', 'count', 'errors', 'total ms', 'p95', 'rows'],
+      r.queries.map((q) => [q.system, q.fingerprint, q.count, q.errors, fmtMs(q.total_ms), fmtMs(q.p95_ms), q.rows]), 1));
+    d.appendChild(h('h3', { text: 'errors' }));
+    d.appendChild(r.errors.length ? grid(['category', 'what', 'count', 'first'],
+      r.errors.map((e) => [e.category, e.what + (e.message ? ': ' + e.message : ''), e.count, link(e.example_id, true)]), 1)
+      : h('p', { class: 'hint', text: 'none' }));
+    d.appendChild(h('h3', { text: 'slowest operations' }));
+    d.appendChild(grid(['ms', 'operation', 'event'], r.slowest.map((x) => [fmtMs(x.duration_ms), x.operation, link(x.id, true)]), 1));
+  }
+
   function showTab(which) {
-    $('tab-details').classList.toggle('on', which === 'details');
-    $('tab-summary').classList.toggle('on', which === 'summary');
-    $('details').hidden = which !== 'details';
-    $('summary').hidden = which !== 'summary';
+    for (const t of ['details', 'summary', 'insights']) {
+      $('tab-' + t).classList.toggle('on', which === t);
+      $(t).hidden = which !== t;
+    }
     if (which === 'summary') renderSummary();
+    if (which === 'insights') renderInsights();
   }
   $('tab-details').addEventListener('click', () => showTab('details'));
   $('tab-summary').addEventListener('click', () => showTab('summary'));
+  $('tab-insights').addEventListener('click', () => showTab('insights'));
 
   function updateStatus() {
     const st = $('status');
     let s = S.events.length + ' events';
     if (stats.shown !== S.events.length) s = stats.shown + ' of ' + s;
     if (S.live && !S.ended) s += ' · live';
+    if (S.runtime && !S.showRuntime) s += ' · ' + S.runtime + ' runtime file events hidden';
     if (S.summary && S.summary.dropped > 0) s += ' · ' + S.summary.dropped + ' DROPPED';
     st.textContent = s;
     st.className = 'status' + (S.summary && S.summary.dropped > 0 ? ' bad' : S.live && !S.ended ? ' live' : '');
@@ -845,8 +1022,16 @@
     clearTimeout(filterTimer);
     filterTimer = setTimeout(applyFilters, 120);
   });
+  $('f-runtime').addEventListener('change', (e) => {
+    S.showRuntime = e.target.checked;
+    rebuild();
+    draw();
+    if (!$('summary').hidden) renderSummary();
+  });
   // tests and scripts: apply the typed filters now
   stats.applyFilters = applyFilters;
+  stats.lanes = () => S.lanes.map((L) => L.label);
+  stats.runtime = () => S.runtime;
   stats.locate = locate;
   stats.select = (i) => select(i, false);
   stats.find = (kind, n) => { // the n-th shown event of a kind

@@ -34,34 +34,49 @@ const struct adi_backend_ops *adi_backend_find(const char *name)
 }
 
 /* The child: wait for the go byte, let the backend prepare (ptrace: the
- * seccomp filter), exec. */
-static void child(int go, char *const *cmd, int (*prep)(void *), void *arg)
+ * seccomp filter), exec. It is traced already: what went wrong goes to the
+ * parent through status (close-on-exec), never to a file of its own. */
+static void child(int go, int status, char *const *cmd, int (*prep)(void *), void *arg)
 {
+	struct adi_spawn_failure why = { 0, 0 };
 	char b;
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	if (read(go, &b, 1) != 1)
 		_exit(127); /* the profiler failed before tracing began */
 	close(go);
 	if (prep && prep(arg)) {
-		fprintf(stderr, "adi-profiler: cannot prepare %s for tracing: %s\n", cmd[0],
-			strerror(errno));
+		why.stage = 1;
+		why.err = errno;
+		if (write(status, &why, sizeof(why)) < 0)
+			_exit(127);
 		_exit(127);
 	}
 	execvp(cmd[0], cmd);
-	fprintf(stderr, "adi-profiler: cannot run %s: %s\n", cmd[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	why.err = errno;
+	if (write(status, &why, sizeof(why)) < 0)
+		_exit(127);
+	_exit(why.err == ENOENT ? 127 : 126);
 }
 
-/* Fork the child; *go is the write end of its pipe. 0 or -errno. */
+/* Fork the child; *go is the write end of its pipe, *status the read end
+ * of the one it reports on. 0 or -errno. */
 static int spawn_fork(char *const *cmd, int (*prep)(void *arg), void *arg,
-		      pid_t *pid, int *go)
+		      pid_t *pid, int *go, int *status)
 {
-	int p[2];
+	int p[2], st[2];
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	if (pipe2(st, O_CLOEXEC)) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
 	fflush(NULL);
 	*pid = fork();
 	if (*pid < 0) {
@@ -69,14 +84,19 @@ static int spawn_fork(char *const *cmd, int (*prep)(void *arg), void *arg,
 
 		close(p[0]);
 		close(p[1]);
+		close(st[0]);
+		close(st[1]);
 		return -e;
 	}
 	if (*pid == 0) {
 		close(p[1]);
-		child(p[0], cmd, prep, arg);
+		close(st[0]);
+		child(p[0], st[1], cmd, prep, arg);
 	}
 	close(p[0]);
+	close(st[1]);
 	*go = p[1];
+	*status = st[0];
 	return 0;
 }
 
@@ -94,9 +114,9 @@ int adi_spawn_traced(struct adi_backend *b, char *const *cmd, int (*prep)(void *
 		     int (*trace)(struct adi_backend *b, pid_t pid, char *err, size_t errsz),
 		     adi_spawn_ready ready, void *arg, pid_t *pid, char *err, size_t errsz)
 {
-	int go = -1, rc;
+	int go = -1, status = -1, rc;
 
-	rc = spawn_fork(cmd, prep, b, pid, &go);
+	rc = spawn_fork(cmd, prep, b, pid, &go, &status);
 	if (rc) {
 		snprintf(err, errsz, "fork: %s", strerror(-rc));
 		return rc;
@@ -104,10 +124,11 @@ int adi_spawn_traced(struct adi_backend *b, char *const *cmd, int (*prep)(void *
 	rc = trace(b, *pid, err, errsz);
 	if (rc) {
 		close(go); /* the child exits 127 without running anything */
+		close(status);
 		waitpid(*pid, NULL, 0);
 		return rc;
 	}
-	ready(arg, *pid);
+	ready(arg, *pid, status);
 	rc = spawn_go(&go);
 	if (rc)
 		snprintf(err, errsz, "cannot start the command: %s", strerror(-rc));

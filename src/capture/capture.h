@@ -31,8 +31,18 @@ struct adi_backend;
 
 /* spawn calls this once the new process is traced and before it execs (it
  * waits, so its fds cannot change): the session says START and names the
- * fds it inherited. */
-typedef void (*adi_spawn_ready)(void *arg, pid_t pid);
+ * fds it inherited. status_fd (now the callee's to close; -1 when none) is
+ * the read end of a close-on-exec pipe: it reads end-of-file once the
+ * command runs, or a struct adi_spawn_failure when it could not (the child
+ * then exits 127 or 126 without a word: the profiler says it, so its
+ * message is never an event of the trace). */
+typedef void (*adi_spawn_ready)(void *arg, pid_t pid, int status_fd);
+
+/* What the spawned child could not do. */
+struct adi_spawn_failure {
+	int stage;  /* 0: exec the command, 1: prepare it for tracing */
+	int err;    /* errno */
+};
 
 struct adi_backend_ops {
 	const char *name; /* "ebpf", "ptrace", "dtrace": trace_summary.backend */
@@ -70,6 +80,11 @@ struct adi_backend_ops {
 	 * they carry run's seccomp filter, and without a tracer its traced
 	 * calls would fail with ENOSYS). NULL: none ever. */
 	size_t (*filtered_left)(struct adi_backend *b);
+	/* Processes the trace follows that still run, the command's included
+	 * until it is reaped (eBPF: learnt from fork and exit records and
+	 * checked against the system now and then). NULL: not known. run
+	 * keeps tracing what its command left running until this is 0. */
+	size_t (*running)(struct adi_backend *b);
 	/* Stop tracing (ptrace: detach, leaving processes running); what is
 	 * queued can still be drained, and the counters then balance. */
 	void (*stop)(struct adi_backend *b);

@@ -269,9 +269,12 @@ static void cgroup_walk(const char *dir, uint32_t *out, size_t max, size_t *foun
 	struct dirent *de;
 	FILE *f;
 	DIR *d;
+	int n;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
+	/* a path that does not fit is not opened cut short (and gcc's
+	 * -Wformat-truncation, -O3's, sees the result is checked) */
+	n = snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = n > 0 && (size_t)n < sizeof(path) ? fopen(path, "re") : NULL;
 	if (f) {
 		unsigned pid;
 
@@ -287,8 +290,9 @@ static void cgroup_walk(const char *dir, uint32_t *out, size_t max, size_t *foun
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		cgroup_walk(path, out, max, found, depth + 1);
+		n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (n > 0 && (size_t)n < sizeof(path))
+			cgroup_walk(path, out, max, found, depth + 1);
 	}
 	closedir(d);
 }

@@ -122,7 +122,13 @@ static int add_tree(struct adi_session *s, uint32_t root, uint32_t *pids, int *n
 		if (n > ATTACH_MAX_PIDS)
 			n = ATTACH_MAX_PIDS;
 		for (int i = 0; i < n; i++) {
-			int rc = s->ops->trace_pid(s->b, pids[i]);
+			int rc;
+
+			/* attach to our own shell: its tree holds the profiler,
+			 * which never traces itself */
+			if (pids[i] == (uint32_t)getpid())
+				continue;
+			rc = s->ops->trace_pid(s->b, pids[i]);
 
 			/* a descendant that ended between the scan and now (a
 			 * shell's short `sleep`) has nothing left to trace; only

@@ -5,8 +5,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "filter.h"
+#include "../sink/sink.h"
 
 enum adi_format { ADI_FMT_AUTO, ADI_FMT_TEXT, ADI_FMT_JSON };
+enum adi_color { ADI_COLOR_AUTO, ADI_COLOR_ALWAYS, ADI_COLOR_NEVER };
 
 struct adi_cli {
 	const char *output;        /* -o; NULL or "-" for stdout */
@@ -26,6 +29,26 @@ struct adi_cli {
 	const char *container;     /* attach --container */
 	bool dump;                 /* replay --dump */
 	bool ui;                   /* run/attach --ui: serve the trace live */
+	/* exports (docs/export.md): --otlp URL (export: --endpoint), its
+	 * encoding (0 protobuf, 1 json) and headers "K=V"; --pcapng FILE;
+	 * export's format (otlp, pcapng, perfetto) */
+	const char *otlp_url;
+	int otlp_encoding;
+	const char *otlp_headers[16];
+	unsigned n_otlp_headers;
+	const char *pcapng;
+	const char *export_format;
+	bool live;                 /* run, attach: the timeline goes to stderr
+				    * by default (the command owns stdout) */
+	enum adi_color color;      /* --color */
+	enum adi_text_time time;   /* --time, -r */
+	bool all;                  /* --all: the runtime's file events too */
+	bool content_bytes_set;    /* --content-bytes given: the text previews
+				    * show that many bytes */
+	struct adi_filter filter;  /* --kind, --path, --port... (filter.h) */
+	char **args;               /* report, deps, diff: the verb and what
+				    * follows it (NULL-terminated); they
+				    * parse their own options */
 };
 
 /* Each returns the process exit status (docs/cli.md). */
@@ -35,10 +58,18 @@ int adi_verb_attach_container(struct adi_cli *c);
 int adi_verb_replay(struct adi_cli *c);
 int adi_verb_view(struct adi_cli *c);
 int adi_verb_ui(struct adi_cli *c);
+int adi_verb_export(struct adi_cli *c);
+int adi_verb_report(struct adi_cli *c);  /* report.c (docs/insight.md) */
+int adi_verb_deps(struct adi_cli *c);    /* report.c */
+int adi_verb_diff(struct adi_cli *c);    /* diff.c */
 
-/* Shared by the verbs: open the sink for -o/--format. Returns 0 or 1 with a
- * message on stderr. *f is the output file to close with adi_cli_close_output
- * after the sink is freed (NULL for stdout). */
+/* Shared by the verbs: open the sink for -o/--format (text unless --format
+ * or a name ending in .jsonl/.json/.db/.sqlite says otherwise; standard
+ * error for run and attach, standard output for the others, "-" standard
+ * output), wrapped in the filters when any were given. Returns 0 or 1 with
+ * a message on stderr. *f is the output file to close with
+ * adi_cli_close_output after the sink is freed (NULL for a standard
+ * stream). */
 struct adi_sink;
 struct adi_engine_opts;
 int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **f);
@@ -46,6 +77,9 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **f);
  * 0, or -1 with errno set (the last buffered events could not be written). */
 int adi_cli_close_output(void *f);
 void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o);
+/* The families left out: --no-fs/--no-net/--no-proc, and those no event
+ * of which can pass the filters (the kernel then produces none). */
+void adi_cli_families(const struct adi_cli *c, bool *no_fs, bool *no_net, bool *no_proc);
 /* After the trace: report sink/save errors on stderr (sink: the one the
  * engine wrote to, for its count of events lost after emit); returns true
  * when output was lost. */

@@ -32,10 +32,57 @@ int adi_cli_close_output(void *fp)
 	return rc;
 }
 
+/* A name that says JSON Lines: .jsonl, .ndjson, .json. */
+static bool json_name(const char *path)
+{
+	static const char *const ext[] = { ".jsonl", ".ndjson", ".json" };
+	size_t n = path ? strlen(path) : 0;
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t l = strlen(ext[i]);
+
+		if (n > l && !strcmp(path + n - l, ext[i]))
+			return true;
+	}
+	return false;
+}
+
+/* --color: auto is a terminal, without $NO_COLOR, whose TERM is not
+ * "dumb" (a dumb terminal shows escape codes as they are). */
+static int want_color(const struct adi_cli *c, FILE *f)
+{
+	const char *term = getenv("TERM");
+
+	if (c->color != ADI_COLOR_AUTO)
+		return c->color == ADI_COLOR_ALWAYS;
+	return isatty(fileno(f)) && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
+}
+
+/* The sink wrapped in the filters, when any were given (the wrapper owns
+ * it). 0, or 1 with a message (the sink is then freed). */
+static int wrap_filters(const struct adi_cli *c, struct adi_sink **s)
+{
+	struct adi_sink *w;
+
+	if (!c->filter.active)
+		return 0;
+	w = adi_filter_sink_new(*s, &c->filter);
+	if (!w) {
+		fprintf(stderr, "adi-profiler: out of memory\n");
+		adi_sink_free(*s);
+		*s = NULL;
+		return 1;
+	}
+	*s = w;
+	return 0;
+}
+
 int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 {
 	struct adi_cli_out *out = NULL;
-	FILE *f = stdout;
+	/* the command of run and attach owns standard output: the timeline
+	 * goes to standard error, as strace's does */
+	FILE *f = c->live && !c->output ? stderr : stdout;
 	enum adi_format fmt = c->format;
 	struct adi_sink_opts so = { 0 };
 
@@ -49,7 +96,7 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 			fprintf(stderr, "adi-profiler: %s\n", err);
 			return 1;
 		}
-		return 0;
+		return wrap_filters(c, s);
 	}
 	if (c->output && strcmp(c->output, "-")) {
 		out = malloc(sizeof(*out));
@@ -66,10 +113,14 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 		out->f = f;
 		*fp = out;
 	}
+	/* the format never depends on where the output goes, only on what
+	 * was asked: --format, else the file's name */
 	if (fmt == ADI_FMT_AUTO)
-		fmt = isatty(fileno(f)) ? ADI_FMT_TEXT : ADI_FMT_JSON;
-	so.color = fmt == ADI_FMT_TEXT && isatty(fileno(f)) && !getenv("NO_COLOR");
-	so.content_preview = 64;
+		fmt = json_name(c->output) ? ADI_FMT_JSON : ADI_FMT_TEXT;
+	so.color = fmt == ADI_FMT_TEXT && want_color(c, f);
+	so.content_preview = c->content_bytes_set ? (c->content_bytes ? c->content_bytes : 1) : 0;
+	so.show_runtime = c->all;
+	so.time = c->time;
 	*s = fmt == ADI_FMT_JSON ? adi_sink_json_new(f) : adi_sink_text_new(f, &so);
 	if (!*s) {
 		fprintf(stderr, "adi-profiler: out of memory\n");
@@ -77,7 +128,20 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 		*fp = NULL;
 		return 1;
 	}
+	if (wrap_filters(c, s)) {
+		adi_cli_close_output(*fp);
+		*fp = NULL;
+		return 1;
+	}
 	return 0;
+}
+
+void adi_cli_families(const struct adi_cli *c, bool *no_fs, bool *no_net, bool *no_proc)
+{
+	*no_fs = c->no_fs;
+	*no_net = c->no_net;
+	*no_proc = c->no_proc;
+	adi_filter_kernel(&c->filter, no_fs, no_net, no_proc);
 }
 
 void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o)
@@ -86,9 +150,7 @@ void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o)
 	o->body_bytes = c->body_bytes;
 	o->content_bytes = c->content_bytes;
 	o->rows_sample = c->rows_sample;
-	o->no_net = c->no_net;
-	o->no_fs = c->no_fs;
-	o->no_proc = c->no_proc;
+	adi_cli_families(c, &o->no_fs, &o->no_net, &o->no_proc);
 	o->show_secrets = c->show_secrets;
 	o->hold_ns = (uint64_t)c->hold_ms * 1000000ULL;
 }

@@ -1,6 +1,14 @@
 /* run.c - `adi-profiler run -- COMMAND`: the backend starts COMMAND traced
  * (held before exec until it is, so its first syscalls are seen), events
- * are drained until it exits, and we exit with its status. */
+ * are drained until it and whatever it left running have exited, and we
+ * exit with its status.
+ *
+ * Signals (docs/cli.md): SIGINT, SIGTERM and SIGHUP mean the same. The
+ * first one reaches the command once -- from the terminal it already has
+ * (its process group got it), sent to the profiler alone it is passed on --
+ * and the trace goes on until the command exits, so its end is seen. A
+ * second one stops tracing at once, as strace does: what was captured is
+ * written, and the command is left running, untraced. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,51 +21,99 @@
 #include "session.h"
 
 struct run_state {
+	struct adi_session *s;
 	pid_t pid;
 	int status;
-	bool exited, sent_term, waiting_left;
-	int ints_at_exit;
+	int status_fd;           /* the child's report of a failed exec */
+	bool exited, sent_term, waiting_left, told;
+	int sigs_seen;           /* signals handled so far */
+	int sigs_at_exit;
+	int stop_sig;            /* the signal that stopped the trace early */
+	double first_sig_at;
 };
+
+static const char *sig_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+	       sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+/* Tasks the command left running that the trace follows. */
+static size_t left_running(struct adi_session *s)
+{
+	if (s->ops->filtered_left)
+		return s->ops->filtered_left(s->b);
+	return s->ops->running ? s->ops->running(s->b) : 0;
+}
+
+static enum adi_loop_end after_exit(struct adi_session *s, struct run_state *r,
+				    double elapsed, int sigs)
+{
+	size_t left = left_running(s);
+
+	/* processes the command left running are followed until they end,
+	 * as strace -f and the ptrace backend do; a signal, or --duration,
+	 * ends the wait */
+	if (!left || sigs > r->sigs_at_exit ||
+	    (s->c->duration_s > 0 && elapsed >= s->c->duration_s)) {
+		/* under ptrace they keep its seccomp filter */
+		if (left && s->ops->filtered_left)
+			fprintf(stderr, "adi-profiler: warning: %zu task%s started by the "
+				"command still run%s and keep%s the ptrace backend's seccomp "
+				"filter: %s traced calls now fail with ENOSYS\n", left,
+				left == 1 ? "" : "s", left == 1 ? "s" : "",
+				left == 1 ? "s" : "", left == 1 ? "its" : "their");
+		else if (left)
+			fprintf(stderr, "adi-profiler: %zu process%s started by the command "
+				"still run%s, untraced\n", left, left == 1 ? "" : "es",
+				left == 1 ? "s" : "");
+		return ADI_LOOP_STOP;
+	}
+	if (!r->waiting_left) {
+		fprintf(stderr, "adi-profiler: the command exited; waiting for %zu process%s "
+			"it started (Ctrl-C stops)\n", left, left == 1 ? "" : "es");
+		r->waiting_left = true;
+	}
+	return ADI_LOOP_GO;
+}
 
 static enum adi_loop_end run_check(struct adi_session *s, double elapsed, void *arg)
 {
 	struct run_state *r = arg;
-	size_t left;
-	int ints, terms;
+	int ints, terms, sigs;
 
 	adi_session_signals(&ints, &terms);
+	sigs = ints + terms;
 	if (!r->exited && s->ops->reap(s->b, r->pid, &r->status) == 1) {
 		r->exited = true;
-		r->ints_at_exit = ints;
+		r->sigs_at_exit = sigs;
 	}
-	if (r->exited) {
-		/* processes the command left running still carry the ptrace
-		 * backend's seccomp filter: detached, their traced calls would
-		 * fail (ENOSYS), so they are followed until they end, as
-		 * strace -f does; a Ctrl-C (or SIGTERM) from here stops anyway */
-		left = s->ops->filtered_left ? s->ops->filtered_left(s->b) : 0;
-		if (!left || terms || ints > r->ints_at_exit) {
-			if (left)
-				fprintf(stderr, "adi-profiler: warning: %zu task%s started by the "
-					"command still run%s and keep%s the ptrace backend's seccomp "
-					"filter: %s traced calls now fail with ENOSYS\n", left,
-					left == 1 ? "" : "s", left == 1 ? "s" : "",
-					left == 1 ? "s" : "", left == 1 ? "its" : "their");
+	if (r->exited)
+		return after_exit(s, r, elapsed, sigs);
+	if (sigs > r->sigs_seen) {
+		int alone = adi_session_signal_alone();
+
+		if (r->sigs_seen) {
+			/* a second signal: stop tracing now */
+			r->stop_sig = alone ? alone : ints ? SIGINT : SIGTERM;
+			fprintf(stderr, "adi-profiler: stopped tracing; the command (pid %d) "
+				"keeps running\n", (int)r->pid);
 			return ADI_LOOP_STOP;
 		}
-		if (!r->waiting_left) {
-			fprintf(stderr, "adi-profiler: the command exited; %zu task%s it started "
-				"still run%s: tracing until they end (Ctrl-C stops)\n", left,
-				left == 1 ? "" : "s", left == 1 ? "s" : "");
-			r->waiting_left = true;
-		}
-		return ADI_LOOP_GO;
+		/* the first: the command gets it once */
+		if (alone)
+			kill(r->pid, alone);
+		r->sigs_seen = sigs;
+		r->first_sig_at = elapsed;
 	}
-	/* SIGTERM/SIGHUP to us, a second Ctrl-C (the first went to the
-	 * command too: same process group), or --duration: ask the command
-	 * to end, and keep tracing until it does */
-	if (!r->sent_term && (terms || ints >= 2 ||
-	    (s->c->duration_s > 0 && elapsed >= s->c->duration_s))) {
+	if (r->sigs_seen && !r->told && elapsed - r->first_sig_at > 1.0) {
+		fprintf(stderr, "adi-profiler: %s: waiting for the command to exit; again "
+			"stops tracing now\n", sig_name(adi_session_signal_alone() ?
+			adi_session_signal_alone() : ints ? SIGINT : SIGTERM));
+		r->told = true;
+	}
+	/* --duration: ask the command to end, and keep tracing until it does */
+	if (!r->sent_term && s->c->duration_s > 0 && elapsed >= s->c->duration_s) {
 		kill(r->pid, SIGTERM);
 		r->sent_term = true;
 	}
@@ -67,27 +123,44 @@ static enum adi_loop_end run_check(struct adi_session *s, double elapsed, void *
 /* The command is traced and waits to exec: say where the trace starts and
  * name the fds it inherits (stdout may be a file), since the records that
  * use them may be read after the command is gone. */
-static void ready(void *arg, pid_t pid)
+static void ready(void *arg, pid_t pid, int status_fd)
 {
-	struct adi_session *s = arg;
+	struct run_state *r = arg;
+	struct adi_session *s = r->s;
 	char cwd[4096];
 
+	r->status_fd = status_fd;
 	adi_session_meta(s, ADI_META_START, (uint32_t)pid,
 			 getcwd(cwd, sizeof(cwd)) ? cwd : NULL, s->ops->name);
 	s->ops->snapshot(s->b, (uint32_t)pid, adi_now_wall());
 }
 
+/* The command exited 127 or 126: what its child side reported, if it
+ * could not run it (said here: the child is traced, the profiler not). */
+static void report_failure(struct run_state *r, const char *cmd)
+{
+	struct adi_spawn_failure why;
+
+	if (r->status_fd < 0 || read(r->status_fd, &why, sizeof(why)) != sizeof(why))
+		return;
+	if (why.stage == 1)
+		fprintf(stderr, "adi-profiler: cannot prepare %s for tracing: %s\n", cmd,
+			strerror(why.err));
+	else
+		fprintf(stderr, "adi-profiler: cannot run %s: %s\n", cmd, strerror(why.err));
+}
+
 int adi_verb_run(struct adi_cli *c)
 {
 	struct adi_session s;
-	struct run_state r = { .pid = -1 };
+	struct run_state r = { .s = &s, .pid = -1, .status_fd = -1 };
 	char err[512];
 	int rc = 1, pidfd = -1;
 
 	if (adi_session_open(&s, c))
 		goto out;
 	adi_session_catch_signals();
-	if (s.ops->spawn(s.b, c->cmd, ready, &s, &r.pid, err, sizeof(err))) {
+	if (s.ops->spawn(s.b, c->cmd, ready, &r, &r.pid, err, sizeof(err))) {
 		fprintf(stderr, "adi-profiler: %s\n", err);
 		goto out;
 	}
@@ -96,8 +169,11 @@ int adi_verb_run(struct adi_cli *c)
 	pidfd = (int)syscall(SYS_pidfd_open, r.pid, 0);
 	adi_session_loop(&s, pidfd, run_check, &r);
 	adi_session_finish(&s);
+	if (r.exited && WIFEXITED(r.status) &&
+	    (WEXITSTATUS(r.status) == 127 || WEXITSTATUS(r.status) == 126))
+		report_failure(&r, c->cmd[0]);
 	if (!r.exited)
-		rc = 1;
+		rc = r.stop_sig ? 128 + r.stop_sig : 1;
 	else if (WIFEXITED(r.status))
 		rc = WEXITSTATUS(r.status);
 	else if (WIFSIGNALED(r.status))
@@ -105,5 +181,7 @@ int adi_verb_run(struct adi_cli *c)
 out:
 	if (pidfd >= 0)
 		close(pidfd);
+	if (r.status_fd >= 0)
+		close(r.status_fd);
 	return adi_session_close(&s, rc);
 }

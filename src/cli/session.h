@@ -15,6 +15,7 @@
 struct adi_engine;
 struct adi_sink;
 struct adi_ui;
+struct adi_session_export;
 
 struct adi_session {
 	struct adi_cli *c;
@@ -26,7 +27,10 @@ struct adi_session {
 	FILE *save;
 	void *outf;
 	uint64_t t0;             /* monotonic start of the loop */
+	uint64_t progress_t, progress_n; /* the last progress line's time, events */
+	bool progress_shown;     /* a progress line is on standard error */
 	struct adi_ui *ui;       /* --ui: the page's server (session_ui.c) */
+	struct adi_session_export *ex; /* --otlp, --pcapng (export.c) */
 };
 
 /* Sink, engine, --save-raw and the backend; 0, or 1 with one message on
@@ -46,7 +50,9 @@ typedef enum adi_loop_end (*adi_loop_check)(struct adi_session *s, double elapse
 					    void *arg);
 
 /* Consume records until check says stop (or the ring fails: -errno);
- * wake_fd (a pidfd, or -1) ends a wait early. */
+ * wake_fd (a pidfd, or -1) ends a wait early. While the events go to a
+ * file and standard error is a terminal, a progress line there (events,
+ * their rate, drops, time), cleared at the end. */
 int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, void *arg);
 
 /* Stop the capture, drain, write the counters and trace_summary, report
@@ -60,12 +66,23 @@ bool adi_session_finish(struct adi_session *s);
 int adi_session_ui_open(struct adi_session *s);
 void adi_session_ui_linger(struct adi_session *s);
 
+/* --otlp, --pcapng (export.c): open adds the OTLP sink to s->sink and
+ * puts the pcapng tap in place of s->save (0, or 1 with a message);
+ * finish sends what is left and reports losses (true when output was
+ * lost); free closes the pcapng file, after s->save is closed. */
+int adi_session_export_open(struct adi_session *s);
+bool adi_session_export_finish(struct adi_session *s);
+void adi_session_export_free(struct adi_session *s);
+
 /* Free everything; returns rc, or 1 when closing the output failed. */
 int adi_session_close(struct adi_session *s, int rc);
 
-/* SIGINT/SIGTERM/SIGHUP set flags (counts of Ctrl-C, any term/hup). */
+/* SIGINT/SIGTERM/SIGHUP set flags (counts of Ctrl-C, of term/hup). */
 void adi_session_catch_signals(void);
 void adi_session_signals(int *ints, int *terms);
+/* The first of them sent to the profiler alone (kill, not the terminal:
+ * the command did not get it), or 0. */
+int adi_session_signal_alone(void);
 
 uint64_t adi_now_wall(void);
 uint64_t adi_now_mono(void);

@@ -1,6 +1,8 @@
 /* ui.c - `adi-profiler ui TRACE`: a saved trace (JSON Lines or an SQLite
- * store) served to the web page (docs/ui.md) until Ctrl-C or SIGTERM. The
- * URL, with its token, is the one line on standard output. */
+ * store), through the filters, served to the web page (docs/ui.md) until
+ * Ctrl-C or SIGTERM. The URL, with its token, is the one line on standard
+ * output. A trace that cannot be read (empty, not a trace, damaged) is
+ * refused, not served. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +28,11 @@ int adi_verb_ui(struct adi_cli *c)
 	struct adi_ui *u;
 	const struct adi_event *ev;
 	const char *base = strrchr(c->file, '/');
-	unsigned long bad = 0;
+	unsigned long bad = 0, read = 0;
 	uint64_t held, refused;
 	char *line = NULL, err[512];
 	size_t len = 0, cap = 0;
-	int got, rc = 0;
+	int got, rc = 0, failed = 0;
 
 	in = adi_trace_in_open(c->file, err, sizeof(err));
 	if (!in) {
@@ -51,17 +53,19 @@ int adi_verb_ui(struct adi_cli *c)
 			continue;
 		}
 		if (got < 0) {
-			fprintf(stderr, "adi-profiler: reading %s failed: %s; showing what "
-				"was read\n", c->file, strerror(-got));
-			rc = 1;
+			failed = got;
 			break;
 		}
+		read++;
+		if (!adi_filter_match(&c->filter, ev))
+			continue;
 		if (adi_event_json_line(ev, &line, &len, &cap)) {
 			fprintf(stderr, "adi-profiler: out of memory\n");
 			rc = 1;
 			break;
 		}
 		adi_ui_add(u, line, len - 1);
+		adi_ui_note(u, ev);
 	}
 	free(line);
 	adi_trace_in_close(in);
@@ -70,6 +74,20 @@ int adi_verb_ui(struct adi_cli *c)
 	if (bad) {
 		fprintf(stderr, "adi-profiler: %lu entries of %s were not events\n", bad, c->file);
 		rc = 1;
+	}
+	/* what cannot be read is not served: a page of a trace that stops
+	 * short without saying so would mislead */
+	if (failed || !read) {
+		if (failed == -EBADMSG)
+			fprintf(stderr, "adi-profiler: %s is damaged after %lu events; not "
+				"serving it (view shows what can be read)\n", c->file, read);
+		else if (failed)
+			fprintf(stderr, "adi-profiler: reading %s failed: %s; not serving it\n",
+				c->file, strerror(-failed));
+		else
+			fprintf(stderr, "adi-profiler: %s holds no event: not a trace\n", c->file);
+		adi_ui_free(u);
+		return 1;
 	}
 	if (refused)
 		fprintf(stderr, "adi-profiler: %llu events left out (over the UI's memory "

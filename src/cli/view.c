@@ -1,7 +1,8 @@
 /* view.c - `adi-profiler view FILE`: a saved trace (JSON Lines or an SQLite
- * store) printed as the text timeline. Lines or rows that are not events
- * are reported with their number and skipped; the exit status then says
- * the file was damaged. */
+ * store) printed as the text timeline, through the filters. A file that is
+ * empty or not a trace (by its content) is an error; lines or rows that are
+ * not events are reported with their number and skipped, and the exit
+ * status then says the file was damaged. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ int adi_verb_view(struct adi_cli *c)
 	struct adi_sink *sink = NULL;
 	const struct adi_event *ev;
 	void *outf = NULL;
-	unsigned long bad = 0;
+	unsigned long bad = 0, n = 0;
 	char err[512];
 	int rc = 0, got;
 	struct adi_cli tc = *c;
@@ -41,13 +42,22 @@ int adi_verb_view(struct adi_cli *c)
 			continue;
 		}
 		if (got < 0) {
-			fprintf(stderr, "adi-profiler: reading %s failed: %s\n", c->file,
-				strerror(-got));
+			if (got == -EBADMSG)
+				fprintf(stderr, "adi-profiler: %s is damaged after %lu events; "
+					"those are shown\n", c->file, n);
+			else
+				fprintf(stderr, "adi-profiler: reading %s failed: %s\n", c->file,
+					strerror(-got));
 			rc = 1;
 			break;
 		}
+		n++;
 		if (adi_sink_emit(sink, ev))
 			rc = 1;
+	}
+	if (!n && !bad && rc == 0) {
+		fprintf(stderr, "adi-profiler: %s holds no event: not a trace\n", c->file);
+		rc = 1;
 	}
 	if (bad) {
 		fprintf(stderr, "adi-profiler: %lu %s of %s were not events\n", bad,

@@ -1,6 +1,8 @@
 /* fileops.c - `file` events: path operations resolved to absolute paths
- * (against the task's cwd or the *at call's directory fd), and reads/writes
- * merged per fd into one event per consecutive run with sampled content. */
+ * (against the task's cwd or the *at call's directory fd), reads/writes
+ * merged per fd into one event per consecutive run with sampled content,
+ * and the runtime-noise class of each (the `runtime` field: the loader,
+ * locale data, module loading, /proc/self; docs/events.md). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,8 @@ struct fev {
 	size_t clen;
 	bool content_partial;
 	int64_t ret;             /* < 0: the error */
+	struct adi_fd *of;       /* the fd the event is about, when path is its
+				  * path: its runtime class is kept there */
 };
 
 static void fev_init(struct fev *v, const char *op)
@@ -72,6 +76,116 @@ static void fev_init(struct fev *v, const char *op)
 	memset(v, 0, sizeof(*v));
 	v->op = op;
 	v->uid = v->gid = v->ops = -1;
+}
+
+/* ---- runtime noise (docs/events.md, `runtime`) ---- */
+
+static bool has_prefix(const char *s, const char *pre)
+{
+	return !strncmp(s, pre, strlen(pre));
+}
+
+static bool ends_with(const char *s, size_t n, const char *suf)
+{
+	size_t l = strlen(suf);
+
+	return n >= l && !memcmp(s + n - l, suf, l);
+}
+
+/* A shared object's name: "x.so", or "x.so." and a version of digits and
+ * dots ("libc.so.6", "libpcre2-8.so.0.11.2"). */
+static bool is_shared_object(const char *base, size_t n)
+{
+	const char *so;
+
+	if (ends_with(base, n, ".so"))
+		return true;
+	for (so = strstr(base, ".so."); so; so = strstr(so + 1, ".so.")) {
+		const char *v = so + 4;
+
+		while (*v && ((*v >= '0' && *v <= '9') || *v == '.'))
+			v++;
+		if (!*v && v > so + 4)
+			return true;
+	}
+	return false;
+}
+
+/* The class of runtime noise path belongs to, or NULL: what the dynamic
+ * loader, the C library's locale and time zone code, an interpreter
+ * loading its modules, or a runtime reading its own /proc entry does on
+ * the program's behalf. pid: the process (its own /proc/<pid>/ counts as
+ * /proc/self/). The rule is docs/events.md's; keep them together. */
+static const char *runtime_class(const char *path, uint32_t pid)
+{
+	static const char *const loader[] = {
+		"/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/ld.so.conf",
+	};
+	static const char *const locale[] = {
+		"/usr/lib/locale/", "/usr/share/locale/", "/usr/share/locale-langpack/",
+		"/usr/share/i18n/", "/usr/share/zoneinfo/", "/etc/localtime",
+		"/usr/lib/locale", /* the directory itself, probed first */
+	};
+	static const char *const module_dirs[] = {
+		"/usr/share/perl", "/usr/lib/x86_64-linux-gnu/perl", "/usr/lib/aarch64-linux-gnu/perl",
+		"/etc/perl/", "/usr/lib/ruby/", "/usr/share/rubygems",
+	};
+	static const char *const module_parts[] = {
+		"/node_modules/", "/__pycache__", "/site-packages", "/dist-packages",
+	};
+	/* what Python probes for next to its binary as it starts */
+	static const char *const python_start[] = {
+		"pyvenv.cfg", "pybuilddir.txt", "._pth",
+	};
+	const char *py;
+	const char *base;
+	size_t n, bl;
+
+	if (!path || !*path)
+		return NULL;
+	n = strlen(path);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	bl = (size_t)(path + n - base);
+	for (size_t i = 0; i < sizeof(loader) / sizeof(loader[0]); i++)
+		if (has_prefix(path, loader[i]))
+			return "loader";
+	if (is_shared_object(base, bl) || strstr(path, "/glibc-hwcaps/"))
+		return "loader";
+	for (size_t i = 0; i < sizeof(locale) / sizeof(locale[0]); i++)
+		if (has_prefix(path, locale[i]))
+			return "locale";
+	if (strstr(path, "/gconv/") || ends_with(path, n, "/gconv"))
+		return "locale";
+	if (ends_with(base, bl, ".pyc"))
+		return "module";
+	for (size_t i = 0; i < sizeof(python_start) / sizeof(python_start[0]); i++)
+		if (ends_with(base, bl, python_start[i]))
+			return "module";
+	/* a Python's library wherever it is installed: /usr/lib/python3.11,
+	 * /usr/local/lib/python3.11, a venv's or pyenv's lib/python3.11 */
+	for (py = strstr(path, "/lib/python"); py; py = strstr(py + 1, "/lib/python"))
+		if (py[11] >= '2' && py[11] <= '3')
+			return "module";
+	if (has_prefix(path, "/usr/lib64/python"))
+		return "module";
+	for (size_t i = 0; i < sizeof(module_dirs) / sizeof(module_dirs[0]); i++)
+		if (has_prefix(path, module_dirs[i]))
+			return "module";
+	for (size_t i = 0; i < sizeof(module_parts) / sizeof(module_parts[0]); i++)
+		if (strstr(path, module_parts[i]))
+			return "module";
+	if (has_prefix(path, "/proc/self/") || has_prefix(path, "/proc/thread-self/") ||
+	    has_prefix(path, "/sys/devices/system/cpu/"))
+		return "proc";
+	if (has_prefix(path, "/proc/")) {
+		char own[32];
+
+		snprintf(own, sizeof(own), "/proc/%u/", pid);
+		if (has_prefix(path, own))
+			return "proc";
+	}
+	return NULL;
 }
 
 static void kint_or_null(struct adi_jw *w, const char *k, int64_t v)
@@ -87,6 +201,7 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 		       const struct fev *v, uint64_t ts, int64_t duration)
 {
 	struct adi_jw *w = adi_ev_begin(e);
+	const char *cls;
 	char b[24];
 
 	adi_jw_kstr(w, "op", v->op);
@@ -118,6 +233,20 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 		adi_jw_kbool(w, "path_unresolved", true);
 	if (v->content_partial)
 		adi_jw_kbool(w, "content_partial", true);
+	if (v->of && v->path == v->of->path) {
+		/* an fd's reads, writes and close name the same path: its
+		 * class is worked out once (every request of a server that
+		 * serves a file would repeat it) */
+		if (!v->of->runtime_known) {
+			v->of->runtime = runtime_class(v->path, who->pid);
+			v->of->runtime_known = true;
+		}
+		cls = v->of->runtime;
+	} else {
+		cls = runtime_class(v->path_raw ? NULL : v->path, who->pid);
+	}
+	if (cls)
+		adi_jw_kstr(w, "runtime", cls);
 	adi_ev_commit(e, "file", ts, duration, who->pid, who->tid, who->comm, who->cgroup_id);
 }
 
@@ -142,6 +271,7 @@ static void rename_fds(struct adi_engine *e, const char *from, const char *to)
 		if ((np = strdup(buf))) {
 			free(f->path);
 			f->path = np;
+			f->runtime_known = false;
 		}
 	}
 }
@@ -212,6 +342,10 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 			r1 = 1;
 	}
 
+	if (p) { /* another operation: it ends the process's merged runs */
+		p->act_ts = f->ts_ns;
+		p->act_gen = 0;
+	}
 	if (!strcmp(op, "open") && ok && p) {
 		/* a successful open installs the fd even with --no-fs */
 		struct adi_fd *nf = adi_fd_install(e, p, (int)f->ret,
@@ -320,6 +454,7 @@ void adi_file_agg_flush(struct adi_engine *e, struct adi_fd *f)
 	who.cgroup_id = a->cgroup_id;
 	fev_init(&v, a->write ? "write" : "read");
 	v.path = f->path;
+	v.of = f;
 	v.has_fd = true;
 	v.fd = f->fd;
 	v.has_mode = true;
@@ -344,6 +479,7 @@ void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_ev
 	const struct adi_raw_fixed *r = &ev->f;
 	struct adi_fagg *a = &f->agg;
 	bool write = r->dir == ADI_DIR_OUT;
+	struct adi_proc *p;
 	uint32_t room;
 
 	if (r->ret < 0) {
@@ -353,6 +489,7 @@ void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_ev
 		adi_file_agg_flush(e, f);
 		fev_init(&v, write ? "write" : "read");
 		v.path = f->path;
+		v.of = f;
 		v.has_fd = true;
 		v.fd = f->fd;
 		v.has_bytes = true;
@@ -362,8 +499,18 @@ void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_ev
 		file_event(e, r, &v, r->ts_ns, -1);
 		return;
 	}
+	p = adi_proc_get(e, f->pid);
 	if (a->active && a->write != write)
 		adi_file_agg_flush(e, f);
+	/* the process did something else since the run's last call, and the
+	 * run paused for longer than ADI_RUN_SPLIT_NS: a new run */
+	if (a->active && p && p->act_ts > a->last_ts && p->act_gen != f->gen &&
+	    r->ts_ns - a->last_ts > ADI_RUN_SPLIT_NS)
+		adi_file_agg_flush(e, f);
+	if (p) {
+		p->act_ts = r->ts_ns;
+		p->act_gen = f->gen;
+	}
 	if (!a->active) {
 		memset(a, 0, sizeof(*a));
 		a->active = true;
@@ -423,6 +570,7 @@ void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
 	who.pid = f->pid;
 	fev_init(&v, "close");
 	v.path = f->path;
+	v.of = f;
 	v.has_fd = true;
 	v.fd = f->fd;
 	file_event(e, &who, &v, ts, -1);

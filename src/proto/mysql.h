@@ -1,7 +1,8 @@
 /* mysql.h - the MySQL / MariaDB client/server protocol decoder: the
  * connection phase (greeting, login, auth switch, TLS), text queries, the
  * binary prepared-statement protocol and the small commands of one
- * connection, paired into `sql_query` events with db "mysql" (docs/events.md).
+ * connection, paired into `sql_query` events (statements) and `db_session`
+ * events (login, quit, ping...) with db "mysql" (docs/events.md).
  * The decoder is used only through adi_proto_mysql (proto.h); the message
  * kinds below are what its messages carry in adi_msg.kind. docs/mysql.md
  * lists the fields, formats, limits and what is not decoded.

@@ -10,14 +10,23 @@
 #include "../lib/event.h"
 
 
+/* The text timeline's time column: the local clock, seconds since the
+ * first event, or since the event before (strace -r). */
+enum adi_text_time { ADI_TEXT_TIME_CLOCK, ADI_TEXT_TIME_REL, ADI_TEXT_TIME_DELTA };
+
 struct adi_sink_opts {
 	int color;          /* text: 1 to use ANSI colours */
 	unsigned content_preview; /* text: bytes of content/previews shown, default 64 */
+	bool show_runtime;  /* text: also the runtime's own file events (the
+			     * `runtime` field, docs/events.md); else they are
+			     * counted in one line before the summary */
+	enum adi_text_time time; /* text: the time column */
 };
 
 /* JSON Lines per docs/events.md: one object per line, keys in this order:
  * v, kind, timestamp, ts_ns, duration_ms, pid, tid, comm, cgroup_id,
- * container, then the event's fields in their order. duration_ms is a
+ * container, id (when the event has one), then the event's fields in
+ * their order. duration_ms is a
  * number with up to 3 decimals (ns / 1e6) or null.
  * The sink writes to f and does not close it. */
 struct adi_sink *adi_sink_json_new(FILE *f);

@@ -3,12 +3,15 @@
  *   15:10:41.123456 [PID 4213 sh] FS WRITE /tmp/a.txt (3 B) "hi\n"
  * Owns only the formatting; the FILE belongs to the caller. Every field is
  * optional: a missing one prints as "?", never crashes. Kinds it has no
- * layout for print their fields as compact JSON, so nothing is hidden.
+ * layout for print their fields as compact JSON, so nothing is hidden --
+ * but the runtime's own file events (docs/events.md `runtime`), which are
+ * counted and named in one line before the summary unless asked for.
+ *
+ * The event's fields are read where they lie (lib/jw.h views: one pass
+ * over the member list, then lookups in a small table) and each line is
+ * built in one buffer kept from event to event, then written with one
+ * fwrite: no tree, no allocation per event.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* open_memstream */
-#endif
-
 #include "sink.h"
 
 #include <errno.h>
@@ -16,11 +19,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "../lib/cursor.h"
 #include "../lib/util.h"
 
 #define ADI_TEXT_PREVIEW_DEFAULT 64
 #define ADI_TEXT_INDENT "    "
+/* members of an event read in one pass; events have about twenty */
+#define ADI_TEXT_FIELDS 48
 /* answers a DNS line shows before "+N more" */
 #define ADI_TEXT_DNS_ANSWERS 4
 
@@ -35,38 +42,130 @@
 #define ADI_C_NET "\033[34m"
 #define ADI_C_PROTO "\033[32m"
 
+/* The line being built: a buffer kept by the sink (grown, never shrunk). */
+struct adi_tx {
+	char *b;
+	size_t n, cap;
+	bool oom;           /* a grow failed: the line is dropped, -ENOMEM */
+	int color;
+	size_t preview;     /* payload bytes shown */
+};
+
+/* The event's top-level members, found in one pass (keys without their
+ * quotes; keys written with escapes never match a name we look up). */
+struct adi_tfields {
+	struct adi_jv list;  /* the whole member list, for what does not fit */
+	unsigned n;
+	bool full;
+	struct {
+		const char *k;
+		size_t kl;
+		struct adi_jv v;
+	} m[ADI_TEXT_FIELDS];
+};
+
 struct adi_sink_text {
 	struct adi_sink base; /* first: the sink methods cast back to this */
 	FILE *f;
-	int color;
-	size_t preview;
+	struct adi_sink_opts o;
+	struct adi_tx t;
+	uint64_t hidden;      /* runtime file events not shown */
+	uint64_t first_ts, prev_ts; /* --time rel / delta */
+	bool seen;
+	/* the clock of the last second printed: localtime once a second */
+	int64_t clock_sec;
+	char clock[16];
 };
 
-/* The line being built: an in-memory stream, written out in one piece. */
-struct adi_tx {
-	FILE *m;
-	int color;
-	size_t preview;
-};
+/* ---- the line buffer ---- */
+
+static bool adi_tx_grow(struct adi_tx *t, size_t more)
+{
+	size_t cap = t->cap ? t->cap : 256;
+	char *nb;
+
+	if (t->oom)
+		return false;
+	while (cap - t->n < more) {
+		if (cap > SIZE_MAX / 2) {
+			t->oom = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	nb = realloc(t->b, cap);
+	if (!nb) {
+		t->oom = true;
+		return false;
+	}
+	t->b = nb;
+	t->cap = cap;
+	return true;
+}
+
+static inline void adi_tx_put(struct adi_tx *t, const void *s, size_t n)
+{
+	if (t->cap - t->n < n && !adi_tx_grow(t, n))
+		return;
+	memcpy(t->b + t->n, s, n);
+	t->n += n;
+}
+
+static inline void adi_tx_c(struct adi_tx *t, char c)
+{
+	if (t->cap == t->n && !adi_tx_grow(t, 1))
+		return;
+	t->b[t->n++] = c;
+}
+
+static inline void adi_tx_s(struct adi_tx *t, const char *s)
+{
+	adi_tx_put(t, s, strlen(s));
+}
+
+static void adi_tx_u64(struct adi_tx *t, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	adi_tx_put(t, d + i, sizeof(d) - i);
+}
+
+static void adi_tx_i64(struct adi_tx *t, int64_t v)
+{
+	if (v < 0) {
+		adi_tx_c(t, '-');
+		adi_tx_u64(t, (uint64_t)0 - (uint64_t)v);
+	} else {
+		adi_tx_u64(t, (uint64_t)v);
+	}
+}
+
+static void adi_tx_color(struct adi_tx *t, const char *code)
+{
+	if (t->color)
+		adi_tx_s(t, code);
+}
+
+/* ---- escaping ---- */
 
 /* Escaping modes of adi_tx_esc. */
 #define ADI_ESC_QUOTE 1 /* inside "...": escape '"' */
 #define ADI_ESC_BSLASH 2 /* escape '\' so that escapes are unambiguous */
 
-static void adi_tx_color(struct adi_tx *t, const char *code)
+/* Print bytes s[0..n) C-escaped: \n \t \r, \\ and \" as asked by mode,
+ * \xNN for control bytes and bytes that are not UTF-8. Valid UTF-8 is
+ * printed as is, except the C1 controls U+0080..U+009F that some terminals
+ * obey. *used counts the bytes taken so far against limit; a character is
+ * never split at the limit. Returns true when bytes were left out. */
+static bool adi_tx_esc(struct adi_tx *t, const char *s, size_t n, size_t *used,
+		       size_t limit, int mode)
 {
-	if (t->color)
-		fputs(code, t->m);
-}
-
-/* Print at most limit bytes of s[0..n) C-escaped: \n \t \r, \\ and \" as
- * asked by mode, \xNN for control bytes and bytes that are not UTF-8.
- * Valid UTF-8 is printed as is, except the C1 controls U+0080..U+009F that
- * some terminals obey. A character is never split at the limit. Returns
- * true when bytes were left out. */
-static bool adi_tx_esc(struct adi_tx *t, const char *s, size_t n, size_t limit,
-		       int mode)
-{
+	static const char hex[] = "0123456789abcdef";
 	const uint8_t *b = (const uint8_t *)s;
 	size_t i = 0;
 
@@ -74,32 +173,372 @@ static bool adi_tx_esc(struct adi_tx *t, const char *s, size_t n, size_t limit,
 		uint8_t c = b[i];
 		size_t len = 1;
 
+		/* printable ASCII, the common case, in one run */
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			size_t j = i + 1, room = limit - *used;
+
+			while (j < n && b[j] >= 0x20 && b[j] < 0x7f && b[j] != '\\' &&
+			       b[j] != '"')
+				j++;
+			if (j - i > room) {
+				adi_tx_put(t, b + i, room);
+				*used += room;
+				return true;
+			}
+			adi_tx_put(t, b + i, j - i);
+			*used += j - i;
+			i = j;
+			continue;
+		}
 		if (c >= 0x80)
 			len = adi_utf8_seq(b + i, n - i);
-		if (i + (len ? len : 1) > limit)
+		if ((len ? len : 1) > limit - *used)
 			return true;
 		if (len > 1 && !(c == 0xc2 && b[i + 1] < 0xa0)) {
-			fwrite(b + i, 1, len, t->m);
+			adi_tx_put(t, b + i, len);
+			*used += len;
 			i += len;
 			continue;
 		}
 		if (c == '\n')
-			fputs("\\n", t->m);
+			adi_tx_put(t, "\\n", 2);
 		else if (c == '\t')
-			fputs("\\t", t->m);
+			adi_tx_put(t, "\\t", 2);
 		else if (c == '\r')
-			fputs("\\r", t->m);
+			adi_tx_put(t, "\\r", 2);
 		else if (c == '\\' && (mode & ADI_ESC_BSLASH))
-			fputs("\\\\", t->m);
+			adi_tx_put(t, "\\\\", 2);
 		else if (c == '"' && (mode & ADI_ESC_QUOTE))
-			fputs("\\\"", t->m);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(t->m, "\\x%02x", c);
-		else
-			fputc(c, t->m);
+			adi_tx_put(t, "\\\"", 2);
+		else if (c < 0x20 || c >= 0x7f) {
+			char x[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+			adi_tx_put(t, x, 4);
+		} else
+			adi_tx_c(t, (char)c);
+		*used += 1;
 		i++;
 	}
 	return false;
+}
+
+static unsigned adi_hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int h = adi_hexval((unsigned char)p[i]);
+
+		if (h < 0)
+			return UINT32_MAX;
+		v = v << 4 | (unsigned)h;
+	}
+	return v;
+}
+
+/* One JSON escape at p (p[0] == '\\', before end): its bytes (UTF-8) into
+ * out, their count in *n; returns where the text goes on. A broken escape
+ * reads as U+FFFD. */
+static const char *adi_json_unescape(const char *p, const char *end, char out[4],
+				     size_t *n)
+{
+	unsigned cp;
+
+	*n = 1;
+	if (end - p < 2) {
+		out[0] = '\\';
+		return end;
+	}
+	switch (p[1]) {
+	case 'n': out[0] = '\n'; return p + 2;
+	case 't': out[0] = '\t'; return p + 2;
+	case 'r': out[0] = '\r'; return p + 2;
+	case 'b': out[0] = '\b'; return p + 2;
+	case 'f': out[0] = '\f'; return p + 2;
+	case 'u': break;
+	default: out[0] = p[1]; return p + 2; /* \" \\ \/ */
+	}
+	cp = end - p >= 6 ? adi_hex4(p + 2) : UINT32_MAX;
+	p += end - p >= 6 ? 6 : end - p;
+	if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+		unsigned lo = adi_hex4(p + 2);
+
+		if (lo >= 0xdc00 && lo < 0xe000) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			p += 6;
+		}
+	}
+	if (cp == UINT32_MAX || (cp >= 0xd800 && cp < 0xe000))
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+	} else if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		*n = 2;
+	} else if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		*n = 3;
+	} else {
+		out[0] = (char)(0xf0 | cp >> 18);
+		out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[3] = (char)(0x80 | (cp & 0x3f));
+		*n = 4;
+	}
+	return p;
+}
+
+/* The string token v (with its quotes), its JSON escapes decoded, printed
+ * through adi_tx_esc: at most limit bytes of the string. Returns true
+ * when bytes were left out. */
+static bool adi_tx_jstr(struct adi_tx *t, struct adi_jv v, size_t limit, int mode)
+{
+	const char *p = v.p + 1, *end = v.p + v.n - 1;
+	size_t used = 0;
+
+	while (p < end) {
+		const char *bs = memchr(p, '\\', (size_t)(end - p));
+		char u[4];
+		size_t un;
+
+		if (!bs)
+			return adi_tx_esc(t, p, (size_t)(end - p), &used, limit, mode);
+		if (bs > p && adi_tx_esc(t, p, (size_t)(bs - p), &used, limit, mode))
+			return true;
+		p = adi_json_unescape(bs, end, u, &un);
+		if (adi_tx_esc(t, u, un, &used, limit, mode))
+			return true;
+	}
+	return false;
+}
+
+/* ---- reading the fields ---- */
+
+static bool adi_jv_is_str(struct adi_jv v)
+{
+	return v.n >= 2 && v.p[0] == '"' && v.p[v.n - 1] == '"';
+}
+
+static bool adi_jv_null_or_absent(struct adi_jv v)
+{
+	return v.n == 0 || (v.n == 4 && v.p[0] == 'n');
+}
+
+/* true when v is the string s, written without escapes (the engine's
+ * names: ops, roles, kinds) */
+static bool adi_jv_is(struct adi_jv v, const char *s)
+{
+	size_t n = strlen(s);
+
+	return v.n == n + 2 && v.p[0] == '"' && !memcmp(v.p + 1, s, n);
+}
+
+/* The end of the string token at p ('"'), or NULL when it is not closed
+ * before end: memchr to each quote, which counts when an even number of
+ * backslashes comes before it (headers and bodies are long strings). */
+static const char *adi_tf_skip_str(const char *p, const char *end)
+{
+	const char *from = ++p;
+
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p)), *b;
+
+		if (!q)
+			return NULL;
+		for (b = q; b > from && b[-1] == '\\';)
+			b--;
+		if (!((q - b) & 1))
+			return q + 1;
+		p = q + 1;
+	}
+}
+
+/* The end of the value at p, or NULL when it runs past end. */
+static const char *adi_tf_skip(const char *p, const char *end)
+{
+	int depth = 0;
+
+	if (*p == '"')
+		return adi_tf_skip_str(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']')
+			p++;
+		return p;
+	}
+	while (p < end) {
+		switch (*p) {
+		case '"':
+			if (!(p = adi_tf_skip_str(p, end)))
+				return NULL;
+			continue;
+		case '{': case '[':
+			depth++;
+			break;
+		case '}': case ']':
+			if (--depth == 0)
+				return p + 1;
+			break;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* One pass over the member list (our compact JSON: "k":v,"k":v). What
+ * does not read as that ends the table there. */
+static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
+{
+	const char *p = list.p, *end = list.p ? list.p + list.n : NULL;
+
+	fs->list = list;
+	fs->n = 0;
+	fs->full = false;
+	while (p && p < end) {
+		const char *k = p, *q;
+
+		if (*k != '"' || !(q = adi_tf_skip_str(k, end)) || q >= end || *q != ':')
+			return;
+		if (fs->n == ADI_TEXT_FIELDS) {
+			fs->full = true;
+			return;
+		}
+		p = q + 1;
+		if (p >= end || !(q = adi_tf_skip(p, end)) || q == p)
+			return;
+		fs->m[fs->n].k = k + 1;
+		fs->m[fs->n].kl = (size_t)(p - k - 3);
+		fs->m[fs->n].v.p = p;
+		fs->m[fs->n].v.n = (size_t)(q - p);
+		fs->n++;
+		p = q < end && *q == ',' ? q + 1 : q;
+	}
+}
+
+/* member name's value (the last of that name), or absent */
+static struct adi_jv adi_tf(const struct adi_tfields *fs, const char *name)
+{
+	size_t n = strlen(name);
+	struct adi_jv none = { NULL, 0 };
+
+	if (fs->full)
+		return adi_jv_member(fs->list, name);
+	for (unsigned i = fs->n; i-- > 0;)
+		if (fs->m[i].kl == n && !memcmp(fs->m[i].k, name, n))
+			return fs->m[i].v;
+	return none;
+}
+
+static int64_t adi_tf_int(const struct adi_tfields *fs, const char *name, int64_t dflt)
+{
+	return adi_jv_int(adi_tf(fs, name), dflt);
+}
+
+static bool adi_tf_true(const struct adi_tfields *fs, const char *name)
+{
+	return adi_jv_bool(adi_tf(fs, name), false);
+}
+
+/* ---- values ---- */
+
+/* A field value as text: "?" when missing or null, strings escaped
+ * ("" when empty), numbers and booleans as written, objects and arrays
+ * as compact JSON. */
+static void adi_tx_val(struct adi_tx *t, struct adi_jv v)
+{
+	if (adi_jv_null_or_absent(v)) {
+		adi_tx_c(t, '?');
+	} else if (adi_jv_is_str(v)) {
+		if (v.n == 2)
+			adi_tx_put(t, "\"\"", 2);
+		else
+			adi_tx_jstr(t, v, SIZE_MAX, 0);
+	} else {
+		size_t used = 0;
+
+		/* numbers, booleans, compact JSON: escaped all the same, as a
+		 * file written by someone else may hold anything */
+		adi_tx_esc(t, v.p, v.n, &used, SIZE_MAX, 0);
+	}
+}
+
+/* A string value escaped, cut to limit bytes (with "..."); else as
+ * adi_tx_val. */
+static void adi_tx_str_lim(struct adi_tx *t, struct adi_jv v, size_t limit)
+{
+	if (adi_jv_is_str(v) && v.n > 2) {
+		if (adi_tx_jstr(t, v, limit, 0))
+			adi_tx_put(t, "...", 3);
+	} else {
+		adi_tx_val(t, v);
+	}
+}
+
+/* An op or kind name in upper case, for the tag that starts the body. */
+static void adi_tx_upper_n(struct adi_tx *t, const char *s, size_t n)
+{
+	if (!s || !n) {
+		adi_tx_c(t, '?');
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (unsigned char)(c - 'a' + 'A');
+		adi_tx_c(t, c >= 0x20 && c < 0x7f ? (char)c : '?');
+	}
+}
+
+static void adi_tx_upper_v(struct adi_tx *t, struct adi_jv v)
+{
+	size_t n;
+	const char *s = adi_jv_plain(v, &n);
+
+	if (!s && adi_jv_is_str(v)) {
+		char *d = adi_jv_strdup(v, &n); /* escaped: rare */
+
+		adi_tx_upper_n(t, d, d ? n : 0);
+		free(d);
+		return;
+	}
+	adi_tx_upper_n(t, s, n);
+}
+
+/* The coloured tag: prefix ("FS ", "NET "...) and the upper-cased name. */
+static void adi_tx_tag(struct adi_tx *t, const char *color, const char *prefix,
+		       struct adi_jv name)
+{
+	adi_tx_color(t, color);
+	adi_tx_s(t, prefix);
+	adi_tx_upper_v(t, name);
+	adi_tx_color(t, ADI_C_RESET);
+}
+
+/* A tag without a name part ("REDIS", "GRPC"). */
+static void adi_tx_tag_s(struct adi_tx *t, const char *color, const char *tag)
+{
+	adi_tx_color(t, color);
+	adi_tx_s(t, tag);
+	adi_tx_color(t, ADI_C_RESET);
+}
+
+/* A byte count as "2.1 KiB"; anything else through adi_tx_val. */
+static void adi_tx_size(struct adi_tx *t, struct adi_jv v)
+{
+	int64_t n = adi_jv_int(v, -1);
+	char buf[32];
+
+	if (n < 0) {
+		adi_tx_val(t, v);
+	} else if (n < 1024) {
+		adi_tx_u64(t, (uint64_t)n);
+		adi_tx_put(t, " B", 2);
+	} else {
+		adi_tx_s(t, adi_size_str((uint64_t)n, buf, sizeof(buf)));
+	}
 }
 
 /* Milliseconds from nanoseconds, up to 3 decimals without trailing zeros:
@@ -109,246 +548,247 @@ static void adi_tx_ms(struct adi_tx *t, int64_t ns)
 {
 	int64_t us = ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000);
 	int64_t whole = us / 1000, frac = us % 1000;
-	char fr[8];
-	int l;
+	char fr[3];
+	int l = 3;
 
 	if (frac < 0)
 		frac = -frac;
-	fprintf(t->m, "%s%" PRId64, us < 0 && whole == 0 ? "-" : "", whole);
+	if (us < 0 && whole == 0)
+		adi_tx_c(t, '-');
+	adi_tx_i64(t, whole);
 	if (frac == 0)
 		return;
-	l = snprintf(fr, sizeof(fr), "%03" PRId64, frac);
+	fr[0] = (char)('0' + frac / 100);
+	fr[1] = (char)('0' + frac / 10 % 10);
+	fr[2] = (char)('0' + frac % 10);
 	while (l > 0 && fr[l - 1] == '0')
-		fr[--l] = '\0';
-	fprintf(t->m, ".%s", fr);
+		l--;
+	adi_tx_c(t, '.');
+	adi_tx_put(t, fr, (size_t)l);
 }
 
-/* A field value as text: "?" when missing or null, strings escaped
- * ("" when empty), numbers plain, anything else as compact JSON. */
-static void adi_tx_val(struct adi_tx *t, const struct adi_jval *v)
+/* Payload text (content, previews, bodies): "<binary N B>" for base64
+ * payload, else at most t->preview bytes escaped, with "..." when cut.
+ * Prints nothing for a missing, empty or non-string value; returns
+ * whether it printed. */
+static bool adi_tx_payload(struct adi_tx *t, const char *lead, struct adi_jv v, bool quoted)
 {
-	switch (adi_j_type(v)) {
-	case ADI_J_NULL:
-		fputc('?', t->m);
-		break;
-	case ADI_J_STR:
-		if (adi_j_len(v) == 0)
-			fputs("\"\"", t->m);
-		else
-			adi_tx_esc(t, adi_j_as_str(v, ""), adi_j_len(v), SIZE_MAX, 0);
-		break;
-	case ADI_J_INT:
-		fprintf(t->m, "%" PRId64, adi_j_as_int(v, 0));
-		break;
-	case ADI_J_BOOL:
-		fputs(adi_j_as_bool(v, false) ? "true" : "false", t->m);
-		break;
-	default:
-		adi_j_write(v, t->m);
-		break;
-	}
-}
-
-static void adi_tx_field(struct adi_tx *t, const struct adi_jval *obj, const char *key)
-{
-	adi_tx_val(t, adi_j_get(obj, key));
-}
-
-/* An op or kind name in upper case, for the tag that starts the body. */
-static void adi_tx_upper(struct adi_tx *t, const char *s)
-{
-	if (!s || !*s) {
-		fputc('?', t->m);
-		return;
-	}
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 'a' && c <= 'z')
-			c = (unsigned char)(c - 'a' + 'A');
-		fputc(c >= 0x20 && c < 0x7f ? c : '?', t->m);
-	}
-}
-
-/* The coloured tag: prefix ("FS ", "NET "...) and the upper-cased name. */
-static void adi_tx_tag(struct adi_tx *t, const char *color, const char *prefix,
-		       const char *name)
-{
-	adi_tx_color(t, color);
-	fputs(prefix, t->m);
-	adi_tx_upper(t, name);
-	adi_tx_color(t, ADI_C_RESET);
-}
-
-/* A byte count as "2.1 KiB"; non-integers through adi_tx_val. */
-static void adi_tx_size(struct adi_tx *t, const struct adi_jval *v)
-{
-	char buf[32];
-
-	if (adi_j_type(v) == ADI_J_INT && adi_j_as_int(v, 0) >= 0)
-		fputs(adi_size_str((uint64_t)adi_j_as_int(v, 0), buf, sizeof(buf)), t->m);
-	else
-		adi_tx_val(t, v);
-}
-
-/* Payload text (content, previews): "<binary N B>" for base64 payload,
- * else at most t->preview bytes escaped, with "..." when cut. Prints
- * nothing for a missing or empty value; returns whether it printed. */
-static bool adi_tx_payload(struct adi_tx *t, const char *lead,
-			   const struct adi_jval *v, bool quoted)
-{
-	static const char b64[] = "base64:";
-	const char *s = adi_j_as_str(v, NULL);
-	size_t n = adi_j_len(v), l, pad = 0;
+	static const char b64[] = "\"base64:";
 	bool cut;
 
-	if (adi_j_type(v) != ADI_J_STR || n == 0)
+	if (!adi_jv_is_str(v) || v.n == 2)
 		return false;
-	fputs(lead, t->m);
-	if (n >= sizeof(b64) - 1 && memcmp(s, b64, sizeof(b64) - 1) == 0) {
-		l = n - (sizeof(b64) - 1);
-		while (pad < 2 && pad < l && s[n - 1 - pad] == '=')
+	adi_tx_s(t, lead);
+	if (v.n >= sizeof(b64) && !memcmp(v.p, b64, sizeof(b64) - 1)) {
+		size_t l = v.n - sizeof(b64), pad = 0; /* the base64 digits */
+
+		while (pad < 2 && pad < l && v.p[v.n - 2 - pad] == '=')
 			pad++;
-		fprintf(t->m, "<binary %zu B>", l % 4 ? l * 3 / 4 : l / 4 * 3 - pad);
+		adi_tx_put(t, "<binary ", 8);
+		adi_tx_u64(t, l % 4 ? l * 3 / 4 : l / 4 * 3 - pad);
+		adi_tx_put(t, " B>", 3);
 		return true;
 	}
 	if (quoted)
-		fputc('"', t->m);
-	cut = adi_tx_esc(t, s, n, t->preview,
-			 ADI_ESC_BSLASH | (quoted ? ADI_ESC_QUOTE : 0));
+		adi_tx_c(t, '"');
+	cut = adi_tx_jstr(t, v, t->preview, ADI_ESC_BSLASH | (quoted ? ADI_ESC_QUOTE : 0));
 	if (quoted)
-		fputc('"', t->m);
+		adi_tx_c(t, '"');
 	if (cut)
-		fputs("...", t->m);
+		adi_tx_put(t, "...", 3);
 	return true;
 }
 
-static void adi_tx_error(struct adi_tx *t, const struct adi_jval *fields)
+/* A JSON value as compact JSON (its escapes kept: they are JSON's),
+ * cut at the preview with "..."; returns true when cut. */
+static bool adi_tx_json(struct adi_tx *t, struct adi_jv v)
 {
-	const struct adi_jval *e = adi_j_get(fields, "error");
+	size_t used = 0;
 
-	if (adi_j_is_null(e))
+	if (!adi_tx_esc(t, v.p, v.n, &used, t->preview, 0))
+		return false;
+	adi_tx_put(t, "...", 3);
+	return true;
+}
+
+/* A JSON value (an object, an array) shown as a payload after lead;
+ * nothing for null. */
+static bool adi_tx_json_preview(struct adi_tx *t, const char *lead, struct adi_jv v)
+{
+	if (adi_jv_null_or_absent(v))
+		return false;
+	adi_tx_s(t, lead);
+	adi_tx_json(t, v);
+	return true;
+}
+
+static void adi_tx_error(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv e = adi_tf(f, "error");
+
+	if (adi_jv_null_or_absent(e))
 		return;
-	fputc(' ', t->m);
+	adi_tx_c(t, ' ');
 	adi_tx_color(t, ADI_C_RED);
-	fputs("! ", t->m);
+	adi_tx_put(t, "! ", 2);
 	adi_tx_val(t, e);
 	adi_tx_color(t, ADI_C_RESET);
 }
 
-static bool adi_streq(const char *a, const char *b)
+/* " truncated", " incomplete" when those flags are set */
+static void adi_tx_flags(struct adi_tx *t, const struct adi_tfields *f)
 {
-	return a && strcmp(a, b) == 0;
+	if (adi_tf_true(f, "truncated"))
+		adi_tx_s(t, " truncated");
+	if (adi_tf_true(f, "incomplete"))
+		adi_tx_s(t, " incomplete");
 }
 
-static void adi_tx_file(struct adi_tx *t, const struct adi_jval *f)
+/* ---- files and processes ---- */
+
+static void adi_tx_file(struct adi_tx *t, const struct adi_tfields *f)
 {
-	const char *op = adi_j_get_str(f, "op", NULL);
-	const struct adi_jval *v;
+	struct adi_jv op = adi_tf(f, "op"), path = adi_tf(f, "path");
 
 	adi_tx_tag(t, ADI_C_FILE, "FS ", op);
 	/* close is about the descriptor: the path is shown only if known */
-	if (!adi_streq(op, "close") || !adi_j_is_null(adi_j_get(f, "path"))) {
-		fputc(' ', t->m);
-		adi_tx_field(t, f, "path");
+	if (!adi_jv_is(op, "close") || !adi_jv_null_or_absent(path)) {
+		adi_tx_c(t, ' ');
+		adi_tx_val(t, path);
 	}
-	if (adi_streq(op, "open")) {
-		if (!adi_j_is_null(adi_j_get(f, "flags"))) {
-			fputc(' ', t->m);
-			adi_tx_field(t, f, "flags");
+	if (adi_jv_is(op, "open")) {
+		struct adi_jv v;
+
+		if (!adi_jv_null_or_absent(v = adi_tf(f, "flags"))) {
+			adi_tx_c(t, ' ');
+			adi_tx_val(t, v);
 		}
-		if (!adi_j_is_null(adi_j_get(f, "mode"))) {
-			fputs(" mode ", t->m);
-			adi_tx_field(t, f, "mode");
+		if (!adi_jv_null_or_absent(v = adi_tf(f, "mode"))) {
+			adi_tx_s(t, " mode ");
+			adi_tx_val(t, v);
 		}
-		if (!adi_j_is_null(adi_j_get(f, "fd"))) {
-			fputs(" = fd ", t->m);
-			adi_tx_field(t, f, "fd");
+		if (!adi_jv_null_or_absent(v = adi_tf(f, "fd"))) {
+			adi_tx_s(t, " = fd ");
+			adi_tx_val(t, v);
 		}
-	} else if (adi_streq(op, "read") || adi_streq(op, "write")) {
-		fputs(" (", t->m);
-		adi_tx_size(t, adi_j_get(f, "bytes"));
-		v = adi_j_get(f, "ops");
-		if (adi_j_as_int(v, 1) > 1)
-			fprintf(t->m, ", %" PRId64 " calls", adi_j_as_int(v, 1));
-		fputc(')', t->m);
-		adi_tx_payload(t, " ", adi_j_get(f, "content"), true);
-	} else if (adi_streq(op, "rename") || adi_streq(op, "link") ||
-		   adi_streq(op, "symlink")) {
-		fputs(" -> ", t->m);
-		adi_tx_field(t, f, "new_path");
-	} else if (adi_streq(op, "chmod") ||
-		   (adi_streq(op, "mkdir") && !adi_j_is_null(adi_j_get(f, "mode")))) {
-		fputs(" mode ", t->m);
-		adi_tx_field(t, f, "mode");
-	} else if (adi_streq(op, "chown")) {
-		fputs(" owner ", t->m);
-		adi_tx_field(t, f, "uid");
-		fputc(':', t->m);
-		adi_tx_field(t, f, "gid");
-	} else if (adi_streq(op, "close")) {
-		fputs(" (fd ", t->m);
-		adi_tx_field(t, f, "fd");
-		fputc(')', t->m);
+	} else if (adi_jv_is(op, "read") || adi_jv_is(op, "write")) {
+		int64_t ops = adi_tf_int(f, "ops", 1);
+
+		adi_tx_s(t, " (");
+		adi_tx_size(t, adi_tf(f, "bytes"));
+		if (ops > 1) {
+			adi_tx_s(t, ", ");
+			adi_tx_i64(t, ops);
+			adi_tx_s(t, " calls");
+		}
+		adi_tx_c(t, ')');
+		adi_tx_payload(t, " ", adi_tf(f, "content"), true);
+	} else if (adi_jv_is(op, "rename") || adi_jv_is(op, "link") ||
+		   adi_jv_is(op, "symlink")) {
+		adi_tx_s(t, " -> ");
+		adi_tx_val(t, adi_tf(f, "new_path"));
+	} else if (adi_jv_is(op, "chmod") ||
+		   (adi_jv_is(op, "mkdir") && !adi_jv_null_or_absent(adi_tf(f, "mode")))) {
+		adi_tx_s(t, " mode ");
+		adi_tx_val(t, adi_tf(f, "mode"));
+	} else if (adi_jv_is(op, "chown")) {
+		adi_tx_s(t, " owner ");
+		adi_tx_val(t, adi_tf(f, "uid"));
+		adi_tx_c(t, ':');
+		adi_tx_val(t, adi_tf(f, "gid"));
+	} else if (adi_jv_is(op, "close")) {
+		adi_tx_s(t, " (fd ");
+		adi_tx_val(t, adi_tf(f, "fd"));
+		adi_tx_c(t, ')');
 	}
 	adi_tx_error(t, f);
 }
 
-/* One exec argument, quoted only when it could be misread unquoted. */
-static void adi_tx_arg(struct adi_tx *t, const struct adi_jval *a)
+/* One word of a command line (exec's argv, Redis arguments), quoted only
+ * when it could be misread unquoted; *used counts the bytes shown against
+ * limit. Returns true when cut. */
+static bool adi_tx_arg(struct adi_tx *t, struct adi_jv a, size_t *used, size_t limit)
 {
-	const char *s = adi_j_as_str(a, NULL);
-	size_t n = adi_j_len(a);
-	bool quote = n == 0;
+	size_t n;
+	const char *s = adi_jv_plain(a, &n);
+	bool quote, cut;
+	size_t before;
 
-	if (!s) {
+	if (!adi_jv_is_str(a)) {
 		adi_tx_val(t, a);
-		return;
+		return false;
 	}
-	for (size_t i = 0; i < n && !quote; i++) {
+	/* escapes in the JSON (a quote, a control byte) mean quoting */
+	quote = !s || n == 0;
+	for (size_t i = 0; s && i < n && !quote; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		quote = c == ' ' || c == '"' || c == '\'' || c == '\\' ||
-			c < 0x20 || c == 0x7f;
+		quote = c == ' ' || c == '\'' || c == 0x7f;
 	}
 	if (quote)
-		fputc('"', t->m);
-	adi_tx_esc(t, s, n, SIZE_MAX, quote ? ADI_ESC_QUOTE | ADI_ESC_BSLASH : 0);
+		adi_tx_c(t, '"');
+	before = t->n;
+	cut = adi_tx_jstr(t, a, limit > *used ? limit - *used : 0,
+			  quote ? ADI_ESC_QUOTE | ADI_ESC_BSLASH : 0);
+	*used += t->n - before;
 	if (quote)
-		fputc('"', t->m);
+		adi_tx_c(t, '"');
+	return cut;
 }
 
 /* Returns false for an op it has no layout for. */
-static bool adi_tx_process(struct adi_tx *t, const struct adi_jval *f)
+static bool adi_tx_process(struct adi_tx *t, const struct adi_tfields *f)
 {
-	const char *op = adi_j_get_str(f, "op", NULL);
-	const struct adi_jval *argv, *sig;
+	struct adi_jv op = adi_tf(f, "op");
 
-	if (adi_streq(op, "exec")) {
+	if (adi_jv_is(op, "exec")) {
+		struct adi_jv argv = adi_tf(f, "argv"), a, k, interp;
+		struct adi_jv_it it;
+		size_t used = 0;
+
 		adi_tx_tag(t, ADI_C_PROC, "", op);
-		argv = adi_j_get(f, "argv");
-		if (adi_j_type(argv) != ADI_J_ARR) {
-			fputs(" ?", t->m);
+		if (adi_jv_type(argv) != ADI_J_ARR) {
+			adi_tx_s(t, " ?");
 			return true;
 		}
-		for (size_t i = 0; i < adi_j_len(argv); i++) {
-			fputc(' ', t->m);
-			adi_tx_arg(t, adi_j_at(argv, i));
+		it = adi_jv_iter(argv);
+		while (adi_jv_next(&it, &k, &a)) {
+			adi_tx_c(t, ' ');
+			adi_tx_arg(t, a, &used, SIZE_MAX);
 		}
-	} else if (adi_streq(op, "fork")) {
+		/* a script: the kernel ran its interpreter */
+		interp = adi_tf(f, "interpreter");
+		if (adi_jv_type(interp) == ADI_J_ARR) {
+			bool first = true;
+
+			adi_tx_s(t, " (via");
+			it = adi_jv_iter(interp);
+			while (adi_jv_next(&it, &k, &a)) {
+				adi_tx_c(t, ' ');
+				adi_tx_arg(t, a, &used, SIZE_MAX);
+				first = false;
+			}
+			if (first)
+				adi_tx_s(t, " ?");
+			adi_tx_c(t, ')');
+		}
+	} else if (adi_jv_is(op, "fork")) {
 		/* The event belongs to the new child; ppid is who forked it. */
 		adi_tx_tag(t, ADI_C_PROC, "", op);
-		fputs(" from ", t->m);
-		adi_tx_field(t, f, "ppid");
-	} else if (adi_streq(op, "exit")) {
+		adi_tx_s(t, " from ");
+		adi_tx_val(t, adi_tf(f, "ppid"));
+	} else if (adi_jv_is(op, "exit")) {
+		struct adi_jv sig = adi_tf(f, "signal");
+
 		adi_tx_tag(t, ADI_C_PROC, "", op);
-		sig = adi_j_get(f, "signal");
-		if (!adi_j_is_null(sig)) {
-			fputs(" signal ", t->m);
+		if (!adi_jv_null_or_absent(sig)) {
+			adi_tx_s(t, " signal ");
 			adi_tx_val(t, sig);
+			if (adi_tf_true(f, "core_dumped"))
+				adi_tx_s(t, " (core dumped)");
 		} else {
-			fputc(' ', t->m);
-			adi_tx_field(t, f, "exit_code");
+			adi_tx_c(t, ' ');
+			adi_tx_val(t, adi_tf(f, "exit_code"));
 		}
 	} else {
 		return false;
@@ -356,285 +796,586 @@ static bool adi_tx_process(struct adi_tx *t, const struct adi_jval *f)
 	return true;
 }
 
-static void adi_tx_connection(struct adi_tx *t, const struct adi_jval *f)
+/* ---- connections ---- */
+
+static void adi_tx_ends(struct adi_tx *t, struct adi_jv conn)
 {
-	const struct adi_jval *c = adi_j_get(f, "conn");
+	adi_tx_val(t, adi_jv_get(conn, "local"));
+	adi_tx_s(t, " -> ");
+	adi_tx_val(t, adi_jv_get(conn, "remote"));
+}
+
+static void adi_tx_connection(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv c = adi_tf(f, "conn");
 
 	/* accept keeps local -> remote: the arrow is the socket's view,
 	 * the role is in the op */
-	adi_tx_tag(t, ADI_C_NET, "NET ", adi_j_get_str(f, "op", NULL));
-	fputc(' ', t->m);
-	adi_tx_field(t, c, "transport");
-	fputc(' ', t->m);
-	adi_tx_field(t, c, "local");
-	fputs(" -> ", t->m);
-	adi_tx_field(t, c, "remote");
+	adi_tx_tag(t, ADI_C_NET, "NET ", adi_tf(f, "op"));
+	adi_tx_c(t, ' ');
+	adi_tx_val(t, adi_jv_get(c, "transport"));
+	adi_tx_c(t, ' ');
+	adi_tx_ends(t, c);
 	adi_tx_error(t, f);
 }
 
-static void adi_tx_tcp_stream(struct adi_tx *t, const struct adi_jval *f)
+static void adi_tx_tcp_stream(struct adi_tx *t, const struct adi_tfields *f)
 {
-	const struct adi_jval *c = adi_j_get(f, "conn");
-	const char *proto = adi_j_get_str(f, "protocol", NULL);
+	struct adi_jv c = adi_tf(f, "conn"), proto = adi_tf(f, "protocol");
 
-	adi_tx_tag(t, ADI_C_NET, "", "tcp");
-	fputc(' ', t->m);
-	adi_tx_field(t, c, "local");
-	fputs(" -> ", t->m);
-	adi_tx_field(t, c, "remote");
-	fputs(" out ", t->m);
-	adi_tx_size(t, adi_j_get(f, "bytes_out"));
-	fputs(" in ", t->m);
-	adi_tx_size(t, adi_j_get(f, "bytes_in"));
+	/* a unix stream socket is not TCP: say which it is */
+	adi_tx_tag_s(t, ADI_C_NET,
+		     adi_jv_is(adi_jv_get(c, "transport"), "unix") ? "UNIX" : "TCP");
+	adi_tx_c(t, ' ');
+	adi_tx_ends(t, c);
+	adi_tx_s(t, " out ");
+	adi_tx_size(t, adi_tf(f, "bytes_out"));
+	adi_tx_s(t, " in ");
+	adi_tx_size(t, adi_tf(f, "bytes_in"));
 	/* holes in the captured stream make the previews partial */
-	if (adi_j_get_int(f, "gaps", 0) > 0) {
-		fputs(" gaps ", t->m);
-		adi_tx_field(t, f, "gaps");
+	if (adi_tf_int(f, "gaps", 0) > 0) {
+		adi_tx_s(t, " gaps ");
+		adi_tx_val(t, adi_tf(f, "gaps"));
 	}
 	/* a classified but unparsed protocol is worth knowing */
-	if (proto && *proto && strcmp(proto, "unknown") != 0) {
-		fputs(" (", t->m);
-		adi_tx_field(t, f, "protocol");
-		fputc(')', t->m);
+	if (adi_jv_is_str(proto) && proto.n > 2 && !adi_jv_is(proto, "unknown")) {
+		adi_tx_s(t, " (");
+		adi_tx_val(t, proto);
+		adi_tx_c(t, ')');
 	}
-}
-
-/* One datagram no decoder took: "udp out 127.0.0.1:5000 -> 127.0.0.1:9 (12 B)";
- * its preview follows on a continuation line. */
-static void adi_tx_udp(struct adi_tx *t, const struct adi_jval *f)
-{
-	const struct adi_jval *c = adi_j_get(f, "conn");
-	bool in = adi_streq(adi_j_get_str(f, "direction", NULL), "in");
-
-	adi_tx_tag(t, ADI_C_NET, "", adi_streq(adi_j_get_str(c, "transport", NULL), "udp")
-					 ? "udp" : "dgram");
-	fputs(in ? " in " : " out ", t->m);
-	adi_tx_field(t, c, "local");
-	fputs(in ? " <- " : " -> ", t->m);
-	adi_tx_field(t, c, "remote");
-	fputs(" (", t->m);
-	adi_tx_size(t, adi_j_get(f, "bytes"));
-	fputc(')', t->m);
-	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
-		fputs(" truncated", t->m);
-}
-
-/* One DNS exchange: "DNS A example.test -> 127.0.0.1, ::1 (NOERROR)";
- * "-> no response" when none came, "(TC)" when the answer was cut for
- * UDP, "retries N" when the query was sent again. */
-static void adi_tx_dns(struct adi_tx *t, const struct adi_jval *f)
-{
-	const struct adi_jval *ans = adi_j_get(f, "answers"), *fl = adi_j_get(f, "flags");
-	const char *name = adi_j_get_str(f, "name", NULL);
-	const char *rcode = adi_j_get_str(f, "rcode", NULL);
-	bool tc = false;
-
-	for (size_t i = 0; i < adi_j_len(fl) && adi_j_type(fl) == ADI_J_ARR; i++)
-		tc |= adi_streq(adi_j_as_str(adi_j_at(fl, i), NULL), "TC");
-	adi_tx_tag(t, ADI_C_PROTO, "DNS ", adi_j_get_str(f, "qtype", NULL));
-	fputc(' ', t->m);
-	if (name)
-		adi_tx_esc(t, name, strlen(name), t->preview * 2, 0);
-	else
-		fputc('?', t->m);
-	fputs(" -> ", t->m);
-	if (!rcode) {
-		adi_tx_color(t, ADI_C_RED);
-		fputs("no response", t->m);
-		adi_tx_color(t, ADI_C_RESET);
-	} else {
-		size_t na = adi_j_type(ans) == ADI_J_ARR ? adi_j_len(ans) : 0;
-
-		/* a line, not a zone dump: the first few, then how many more */
-		for (size_t i = 0; i < na && i < ADI_TEXT_DNS_ANSWERS; i++) {
-			const struct adi_jval *a = adi_j_at(ans, i);
-
-			if (i)
-				fputs(", ", t->m);
-			adi_tx_esc(t, adi_j_as_str(a, ""), adi_j_len(a), t->preview, 0);
-		}
-		if (na > ADI_TEXT_DNS_ANSWERS)
-			fprintf(t->m, " +%zu more", na - ADI_TEXT_DNS_ANSWERS);
-		if (adi_j_len(ans))
-			fputc(' ', t->m);
-		adi_tx_color(t, strcmp(rcode, "NOERROR") ? ADI_C_RED : ADI_C_PROTO);
-		fprintf(t->m, "(%s)", rcode);
-		adi_tx_color(t, ADI_C_RESET);
-	}
-	if (tc)
-		fputs(" (TC)", t->m);
-	if (adi_j_get_int(f, "retries", 0) > 0) {
-		fputs(" retries ", t->m);
-		adi_tx_field(t, f, "retries");
-	}
-	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
-		fputs(" truncated", t->m);
 }
 
 /* The previews go on continuation lines, after the duration. */
-static void adi_tx_tcp_previews(struct adi_tx *t, const struct adi_jval *f)
+static void adi_tx_tcp_previews(struct adi_tx *t, const struct adi_tfields *f)
 {
-	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "> ", adi_j_get(f, "preview_out"), false);
-	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_j_get(f, "preview_in"), false);
+	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "> ", adi_tf(f, "preview_out"), false);
+	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_tf(f, "preview_in"), false);
+}
+
+/* ---- protocols ---- */
+
+/* An HTTP-like status: red from 400 (or the caller's threshold). */
+static void adi_tx_status(struct adi_tx *t, int64_t st, bool bad)
+{
+	adi_tx_color(t, bad ? ADI_C_RED : ADI_C_PROTO);
+	adi_tx_i64(t, st);
+	adi_tx_color(t, ADI_C_RESET);
+}
+
+static void adi_tx_red(struct adi_tx *t, const char *s)
+{
+	adi_tx_color(t, ADI_C_RED);
+	adi_tx_s(t, s);
+	adi_tx_color(t, ADI_C_RESET);
+}
+
+/* " (req SIZE, resp SIZE)" */
+static void adi_tx_req_resp(struct adi_tx *t, const struct adi_tfields *f)
+{
+	adi_tx_s(t, " (req ");
+	adi_tx_size(t, adi_tf(f, "req_bytes"));
+	adi_tx_s(t, ", resp ");
+	adi_tx_size(t, adi_tf(f, "resp_bytes"));
+	adi_tx_c(t, ')');
 }
 
 /* One HTTP exchange: "HTTP GET host/url -> 200 (req 12 B, resp 2.1 KiB)";
  * a served request (the traced task answered) says "HTTP SERVED". */
-static void adi_tx_http(struct adi_tx *t, const struct adi_jval *f)
+static void adi_tx_http(struct adi_tx *t, const struct adi_tfields *f)
 {
-	const struct adi_jval *c = adi_j_get(f, "conn");
-	const char *host = adi_j_get_str(f, "host", NULL);
-	const char *url = adi_j_get_str(f, "url", NULL);
-	bool served = adi_streq(adi_j_get_str(c, "role", NULL), "server");
+	struct adi_jv c = adi_tf(f, "conn"), host = adi_tf(f, "host"), url = adi_tf(f, "url");
+	struct adi_jv st = adi_tf(f, "status"), v;
+	bool served = adi_jv_is(adi_jv_get(c, "role"), "server");
 
-	adi_tx_tag(t, ADI_C_PROTO, served ? "HTTP SERVED " : "HTTP ",
-		   adi_j_get_str(f, "method", NULL));
-	fputc(' ', t->m);
-	if (host && !served)
-		adi_tx_esc(t, host, strlen(host), t->preview, 0);
-	if (url)
-		adi_tx_esc(t, url, strlen(url), t->preview * 2, 0);
+	adi_tx_tag(t, ADI_C_PROTO, served ? "HTTP SERVED " : "HTTP ", adi_tf(f, "method"));
+	adi_tx_c(t, ' ');
+	if (adi_jv_is_str(host) && !served)
+		adi_tx_jstr(t, host, t->preview, 0);
+	if (adi_jv_is_str(url))
+		adi_tx_jstr(t, url, t->preview * 2, 0);
 	else
-		fputc('?', t->m);
-	fputs(" -> ", t->m);
-	if (adi_j_is_null(adi_j_get(f, "status"))) {
-		adi_tx_color(t, ADI_C_RED);
-		fputs("no response", t->m);
-		adi_tx_color(t, ADI_C_RESET);
+		adi_tx_c(t, '?');
+	adi_tx_s(t, " -> ");
+	if (adi_jv_null_or_absent(st)) {
+		adi_tx_red(t, "no response");
 	} else {
-		int64_t st = adi_j_get_int(f, "status", 0);
+		int64_t s = adi_jv_int(st, 0);
 
-		adi_tx_color(t, st >= 400 ? ADI_C_RED : ADI_C_PROTO);
-		fprintf(t->m, "%" PRId64, st);
-		adi_tx_color(t, ADI_C_RESET);
+		adi_tx_status(t, s, s >= 400);
 	}
-	fputs(" (req ", t->m);
-	adi_tx_size(t, adi_j_get(f, "req_bytes"));
-	fputs(", resp ", t->m);
-	adi_tx_size(t, adi_j_get(f, "resp_bytes"));
-	fputc(')', t->m);
-	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
-		fputs(" truncated", t->m);
-	if (adi_j_as_bool(adi_j_get(f, "incomplete"), false))
-		fputs(" incomplete", t->m);
-	if (!adi_j_is_null(adi_j_get(f, "upgrade"))) {
-		fputs(" upgrade ", t->m);
-		adi_tx_field(t, f, "upgrade");
+	adi_tx_req_resp(t, f);
+	adi_tx_flags(t, f);
+	if (!adi_jv_null_or_absent(v = adi_tf(f, "upgrade"))) {
+		adi_tx_s(t, " upgrade ");
+		adi_tx_val(t, v);
 	}
-	if (adi_j_as_bool(adi_j_get(f, "tunnel"), false))
-		fputs(" tunnel", t->m);
+	if (adi_tf_true(f, "tunnel"))
+		adi_tx_s(t, " tunnel");
+	if (!adi_jv_null_or_absent(v = adi_tf(f, "reset"))) {
+		adi_tx_s(t, " reset ");
+		adi_tx_val(t, v);
+	}
 }
 
 /* Bodies on continuation lines, like tcp previews. */
-static void adi_tx_http_bodies(struct adi_tx *t, const struct adi_jval *f)
+static void adi_tx_http_bodies(struct adi_tx *t, const struct adi_tfields *f)
 {
-	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "> ", adi_j_get(f, "req_body"), false);
-	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_j_get(f, "resp_body"), false);
+	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "> ", adi_tf(f, "req_body"), false);
+	adi_tx_payload(t, "\n" ADI_TEXT_INDENT "< ", adi_tf(f, "resp_body"), false);
+}
+
+/* gRPC status codes (grpc/doc/statuscodes.md) */
+static const char *adi_grpc_code(int64_t c)
+{
+	static const char *const names[] = {
+		"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+		"NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+		"FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+		"INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+	};
+	return c >= 0 && c < (int64_t)(sizeof(names) / sizeof(names[0])) ? names[c] : NULL;
+}
+
+/* One gRPC call: "GRPC /pkg.Svc/Method -> OK (req 12 B, resp 30 B)"; an
+ * error status in red with its message. */
+static void adi_tx_grpc(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv st = adi_tf(f, "status"), msg = adi_tf(f, "grpc_message");
+	bool served = adi_jv_is(adi_jv_get(adi_tf(f, "conn"), "role"), "server");
+
+	adi_tx_tag_s(t, ADI_C_PROTO, served ? "GRPC SERVED" : "GRPC");
+	adi_tx_c(t, ' ');
+	adi_tx_str_lim(t, adi_tf(f, "method"), t->preview * 2);
+	adi_tx_s(t, " -> ");
+	if (adi_jv_null_or_absent(st)) {
+		struct adi_jv hs = adi_tf(f, "http_status");
+
+		if (adi_jv_null_or_absent(hs)) {
+			adi_tx_red(t, "no response");
+		} else {
+			adi_tx_s(t, "no status, HTTP ");
+			adi_tx_status(t, adi_jv_int(hs, 0), adi_jv_int(hs, 0) != 200);
+		}
+	} else {
+		int64_t c = adi_jv_int(st, -1);
+		const char *name = adi_grpc_code(c);
+
+		adi_tx_color(t, c ? ADI_C_RED : ADI_C_PROTO);
+		if (name)
+			adi_tx_s(t, name);
+		else
+			adi_tx_val(t, st);
+		if (c && !adi_jv_null_or_absent(msg)) {
+			adi_tx_s(t, ": ");
+			adi_tx_str_lim(t, msg, t->preview);
+		}
+		adi_tx_color(t, ADI_C_RESET);
+	}
+	adi_tx_req_resp(t, f);
+	adi_tx_flags(t, f);
+	if (!adi_jv_null_or_absent(adi_tf(f, "reset"))) {
+		adi_tx_s(t, " reset ");
+		adi_tx_val(t, adi_tf(f, "reset"));
+	}
+}
+
+/* The first message of each direction, on continuation lines. */
+static void adi_tx_grpc_messages(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv k, m;
+	struct adi_jv_it it = adi_jv_iter(adi_tf(f, "req_messages"));
+
+	if (adi_jv_next(&it, &k, &m))
+		adi_tx_json_preview(t, "\n" ADI_TEXT_INDENT "> ", m);
+	it = adi_jv_iter(adi_tf(f, "resp_messages"));
+	if (adi_jv_next(&it, &k, &m))
+		adi_tx_json_preview(t, "\n" ADI_TEXT_INDENT "< ", m);
 }
 
 /* One SQL round trip: "SQL POSTGRES select ... -> SELECT 3 (3 rows) in_tx";
  * an error in red instead of the tag. Parameters follow on a continuation
  * line (after the duration), like HTTP bodies. */
-static void adi_tx_sql(struct adi_tx *t, const struct adi_jval *f)
+static void adi_tx_sql(struct adi_tx *t, const struct adi_tfields *f)
 {
-	const struct adi_jval *sql = adi_j_get(f, "sql");
-	const struct adi_jval *err = adi_j_get(f, "error");
-	const char *tag = adi_j_get_str(f, "command_tag", NULL);
-	const char *tx = adi_j_get_str(f, "tx", NULL);
-	const char *cmd = adi_j_get_str(f, "command", NULL);
+	struct adi_jv sql = adi_tf(f, "sql"), err = adi_tf(f, "error");
+	struct adi_jv tag = adi_tf(f, "command_tag"), tx = adi_tf(f, "tx");
+	struct adi_jv cmd = adi_tf(f, "command"), stmt = adi_tf(f, "statement");
 
-	adi_tx_tag(t, ADI_C_PROTO, "SQL ", adi_j_get_str(f, "db", NULL));
-	fputc(' ', t->m);
-	if (adi_j_type(sql) == ADI_J_STR)
-		adi_tx_esc(t, adi_j_as_str(sql, ""), adi_j_len(sql), t->preview * 2, 0);
-	else if (cmd)
-		fputs(cmd, t->m);
-	else if (!adi_j_is_null(adi_j_get(f, "statement"))) {
-		fputs("EXECUTE ", t->m);
-		adi_tx_field(t, f, "statement");
-	} else
-		fputc('?', t->m);
-	fputs(" -> ", t->m);
-	if (!adi_j_is_null(err)) {
-		adi_tx_color(t, ADI_C_RED);
-		fputs("error ", t->m);
-		adi_tx_field(t, err, "code");
-		fputc(' ', t->m);
-		adi_tx_field(t, err, "message");
-		adi_tx_color(t, ADI_C_RESET);
-	} else if (tag) {
-		adi_tx_esc(t, tag, strlen(tag), t->preview, 0);
-	} else if (adi_j_is_null(adi_j_get(f, "tx"))) {
-		adi_tx_color(t, ADI_C_RED);
-		fputs("no reply", t->m);
-		adi_tx_color(t, ADI_C_RESET);
-	} else
-		fputs("ok", t->m);
-	if (adi_j_type(adi_j_get(f, "columns")) == ADI_J_ARR) {
-		fputs(" (", t->m);
-		adi_tx_field(t, f, "rows");
-		fputs(" rows)", t->m);
+	adi_tx_tag(t, ADI_C_PROTO, "SQL ", adi_tf(f, "db"));
+	adi_tx_c(t, ' ');
+	if (adi_jv_is_str(sql)) {
+		adi_tx_jstr(t, sql, t->preview * 2, 0);
+	} else if (adi_jv_is_str(cmd)) {
+		adi_tx_val(t, cmd);
+	} else if (!adi_jv_null_or_absent(stmt)) {
+		adi_tx_s(t, "EXECUTE ");
+		adi_tx_val(t, stmt);
+	} else {
+		adi_tx_c(t, '?');
 	}
-	if (tx && strcmp(tx, "idle") != 0)
-		fprintf(t->m, " %s", tx);
-	if (adi_j_as_bool(adi_j_get(f, "truncated"), false))
-		fputs(" truncated", t->m);
-	if (adi_j_as_bool(adi_j_get(f, "incomplete"), false))
-		fputs(" incomplete", t->m);
+	adi_tx_s(t, " -> ");
+	if (!adi_jv_null_or_absent(err)) {
+		adi_tx_color(t, ADI_C_RED);
+		adi_tx_s(t, "error ");
+		adi_tx_val(t, adi_jv_get(err, "code"));
+		adi_tx_c(t, ' ');
+		adi_tx_val(t, adi_jv_get(err, "message"));
+		adi_tx_color(t, ADI_C_RESET);
+	} else if (adi_jv_is_str(tag)) {
+		adi_tx_jstr(t, tag, t->preview, 0);
+	} else if (adi_jv_null_or_absent(tx)) {
+		adi_tx_red(t, "no reply");
+	} else {
+		adi_tx_s(t, "ok");
+	}
+	if (adi_jv_type(adi_tf(f, "columns")) == ADI_J_ARR) {
+		adi_tx_s(t, " (");
+		adi_tx_val(t, adi_tf(f, "rows"));
+		adi_tx_s(t, " rows)");
+	}
+	if (adi_jv_is_str(tx) && !adi_jv_is(tx, "idle")) {
+		adi_tx_c(t, ' ');
+		adi_tx_val(t, tx);
+	}
+	adi_tx_flags(t, f);
 }
 
-static void adi_tx_sql_params(struct adi_tx *t, const struct adi_jval *f)
+/* One step of a database session that is no statement (db_session):
+ * "DB POSTGRES LOGIN app@shop -> ok"; an error in red; quit and cancel
+ * have no reply to show. */
+static void adi_tx_db_session(struct adi_tx *t, const struct adi_tfields *f)
 {
-	const struct adi_jval *p = adi_j_get(f, "params");
+	struct adi_jv op = adi_tf(f, "op"), user = adi_tf(f, "user"), db = adi_tf(f, "database");
+	struct adi_jv err = adi_tf(f, "error");
 
-	if (adi_j_type(p) != ADI_J_ARR || adi_j_len(p) == 0)
-		return;
-	fputs("\n" ADI_TEXT_INDENT "params ", t->m);
-	adi_j_write(p, t->m);
-}
-
-static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f, int64_t dur_ns)
-{
-	const struct adi_jval *ev = adi_j_get(f, "events"), *d;
-	int64_t total = 0;
-
-	for (size_t i = 0; i < adi_j_len(ev) && adi_j_type(ev) == ADI_J_OBJ; i++)
-		total += adi_j_as_int(adi_j_at(ev, i), 0);
-	adi_tx_tag(t, ADI_C_BOLD, "", "summary");
-	fprintf(t->m, " %" PRId64 " events", total);
-	if (adi_j_type(ev) == ADI_J_OBJ && adi_j_len(ev) > 0) {
-		fputs(" (", t->m);
-		for (size_t i = 0; i < adi_j_len(ev); i++) {
-			if (i)
-				fputc(' ', t->m);
-			adi_tx_esc(t, adi_j_key_at(ev, i), strlen(adi_j_key_at(ev, i)),
-				   SIZE_MAX, 0);
-			fputc('=', t->m);
-			adi_tx_val(t, adi_j_at(ev, i));
+	adi_tx_tag(t, ADI_C_PROTO, "DB ", adi_tf(f, "db"));
+	adi_tx_c(t, ' ');
+	adi_tx_color(t, ADI_C_PROTO);
+	adi_tx_upper_v(t, op);
+	adi_tx_color(t, ADI_C_RESET);
+	if (adi_jv_is_str(user) || adi_jv_is_str(db)) {
+		adi_tx_c(t, ' ');
+		if (adi_jv_is_str(user))
+			adi_tx_jstr(t, user, t->preview, 0);
+		if (adi_jv_is_str(db)) {
+			adi_tx_c(t, '@');
+			adi_tx_jstr(t, db, t->preview, 0);
 		}
-		fputc(')', t->m);
 	}
-	d = adi_j_get(f, "dropped");
-	fputs(", ", t->m);
-	if (adi_j_as_int(d, 0) > 0) {
-		/* lost events make the whole trace suspect: say it loudly */
-		adi_tx_color(t, ADI_C_ALERT);
-		fprintf(t->m, "DROPPED %" PRId64 " EVENTS", adi_j_as_int(d, 0));
+	if (!adi_jv_null_or_absent(err)) {
+		adi_tx_s(t, " -> ");
+		adi_tx_color(t, ADI_C_RED);
+		adi_tx_s(t, "error ");
+		adi_tx_val(t, adi_jv_get(err, "code"));
+		adi_tx_c(t, ' ');
+		adi_tx_val(t, adi_jv_get(err, "message"));
+		adi_tx_color(t, ADI_C_RESET);
+	} else if (!adi_jv_is(op, "quit") && !adi_jv_is(op, "cancel")) {
+		adi_tx_s(t, " -> ok");
+	}
+	adi_tx_flags(t, f);
+}
+
+static void adi_tx_sql_params(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv p = adi_tf(f, "params");
+	size_t used = 0;
+
+	if (adi_jv_type(p) != ADI_J_ARR || p.n <= 2)
+		return;
+	adi_tx_s(t, "\n" ADI_TEXT_INDENT "params ");
+	adi_tx_esc(t, p.p, p.n, &used, SIZE_MAX, 0);
+}
+
+/* One Redis command: "REDIS SET k v -> OK". Arguments as a shell would
+ * need them, their bytes together cut at the preview; the reply as
+ * redis-cli shows it: strings quoted, (nil), (integer) N, [N items], an
+ * error in red. */
+static void adi_tx_redis(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv cmd = adi_tf(f, "command"), args = adi_tf(f, "args");
+	struct adi_jv reply = adi_tf(f, "reply"), err = adi_tf(f, "error"), k, a;
+	struct adi_jv_it it = adi_jv_iter(args);
+	bool push = adi_tf_true(f, "push");
+	size_t used = 0, left = 0;
+
+	adi_tx_tag_s(t, ADI_C_PROTO, push ? "REDIS PUSH" : "REDIS");
+	if (!adi_jv_null_or_absent(cmd)) {
+		adi_tx_c(t, ' ');
+		adi_tx_color(t, ADI_C_PROTO);
+		adi_tx_upper_v(t, cmd);
+		adi_tx_color(t, ADI_C_RESET);
+	} else if (!push) {
+		adi_tx_s(t, " ?");
+	}
+	while (adi_jv_next(&it, &k, &a)) {
+		if (used >= t->preview * 2) {
+			left++;
+			continue;
+		}
+		adi_tx_c(t, ' ');
+		if (adi_tx_arg(t, a, &used, t->preview * 2))
+			adi_tx_put(t, "...", 3);
+	}
+	if (left) {
+		adi_tx_s(t, " ...(+");
+		adi_tx_u64(t, left);
+		adi_tx_c(t, ')');
+	}
+	adi_tx_s(t, push ? ": " : " -> ");
+	if (!adi_jv_null_or_absent(err)) {
+		adi_tx_color(t, ADI_C_RED);
+		adi_tx_str_lim(t, err, t->preview);
 		adi_tx_color(t, ADI_C_RESET);
 	} else {
-		fputs("dropped ", t->m);
+		switch (adi_jv_type(reply)) {
+		case ADI_J_NULL:
+			if (adi_jv_absent(reply) || adi_tf(f, "resp_bytes").n == 0 ||
+			    adi_tf_int(f, "resp_bytes", 0) == 0)
+				adi_tx_red(t, "no reply");
+			else
+				adi_tx_s(t, "(nil)");
+			break;
+		case ADI_J_STR:
+			adi_tx_c(t, '"');
+			if (adi_tx_jstr(t, reply, t->preview, ADI_ESC_QUOTE | ADI_ESC_BSLASH)) {
+				adi_tx_c(t, '"');
+				adi_tx_put(t, "...", 3);
+			} else {
+				adi_tx_c(t, '"');
+			}
+			break;
+		case ADI_J_INT: case ADI_J_DOUBLE:
+			adi_tx_s(t, "(integer) ");
+			adi_tx_val(t, reply);
+			break;
+		case ADI_J_ARR:
+			/* the items themselves; how many when they do not fit */
+			if (adi_tx_json(t, reply)) {
+				adi_tx_s(t, " (");
+				adi_tx_u64(t, adi_jv_count(reply));
+				adi_tx_s(t, " items)");
+			}
+			break;
+		default:
+			if (!adi_jv_absent(adi_jv_get(reply, "error"))) {
+				adi_tx_color(t, ADI_C_RED);
+				adi_tx_str_lim(t, adi_jv_get(reply, "error"), t->preview);
+				adi_tx_color(t, ADI_C_RESET);
+			} else {
+				adi_tx_json(t, reply);
+			}
+		}
+	}
+	adi_tx_flags(t, f);
+}
+
+/* A Mongo reply's document count: cursor.firstBatch / nextBatch items,
+ * else "n" (insert, update, delete); -1 when it says none. */
+static int64_t adi_mongo_count(struct adi_jv reply, const char **what)
+{
+	struct adi_jv cur = adi_jv_get(reply, "cursor"), b;
+
+	*what = " docs";
+	b = adi_jv_get(cur, "firstBatch");
+	if (adi_jv_absent(b))
+		b = adi_jv_get(cur, "nextBatch");
+	if (adi_jv_type(b) == ADI_J_ARR)
+		return (int64_t)adi_jv_count(b);
+	*what = NULL;
+	return adi_jv_int(adi_jv_get(reply, "n"), -1);
+}
+
+/* One Mongo command: "MONGO find shop.orders -> ok (3 docs)"; the command
+ * document and the reply on continuation lines. */
+static void adi_tx_mongo(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv db = adi_tf(f, "database"), coll = adi_tf(f, "collection");
+	struct adi_jv ok = adi_tf(f, "ok"), err = adi_tf(f, "error"), reply = adi_tf(f, "reply");
+	const char *what;
+	int64_t n;
+
+	adi_tx_tag_s(t, ADI_C_PROTO, "MONGO");
+	adi_tx_c(t, ' ');
+	adi_tx_str_lim(t, adi_tf(f, "op"), t->preview);
+	if (!adi_jv_null_or_absent(db) || !adi_jv_null_or_absent(coll)) {
+		adi_tx_c(t, ' ');
+		if (!adi_jv_null_or_absent(db))
+			adi_tx_str_lim(t, db, t->preview);
+		if (!adi_jv_null_or_absent(coll)) {
+			if (!adi_jv_null_or_absent(db))
+				adi_tx_c(t, '.');
+			adi_tx_str_lim(t, coll, t->preview);
+		}
+	}
+	adi_tx_s(t, " -> ");
+	if (!adi_jv_null_or_absent(err)) {
+		adi_tx_color(t, ADI_C_RED);
+		adi_tx_s(t, "error ");
+		adi_tx_str_lim(t, err, t->preview);
+		adi_tx_color(t, ADI_C_RESET);
+	} else if (adi_tf_true(f, "unacknowledged")) {
+		adi_tx_s(t, "unacknowledged");
+	} else if (adi_jv_null_or_absent(ok)) {
+		adi_tx_red(t, "no reply");
+	} else if (!adi_jv_bool(ok, false)) {
+		adi_tx_red(t, "not ok");
+	} else {
+		adi_tx_s(t, "ok");
+		n = adi_mongo_count(reply, &what);
+		if (n >= 0) {
+			adi_tx_s(t, " (");
+			if (!what)
+				adi_tx_s(t, "n=");
+			adi_tx_i64(t, n);
+			if (what)
+				adi_tx_s(t, n == 1 ? " doc" : what);
+			adi_tx_c(t, ')');
+		}
+	}
+	adi_tx_flags(t, f);
+}
+
+static void adi_tx_mongo_docs(struct adi_tx *t, const struct adi_tfields *f)
+{
+	adi_tx_json_preview(t, "\n" ADI_TEXT_INDENT "> ", adi_tf(f, "command"));
+	adi_tx_json_preview(t, "\n" ADI_TEXT_INDENT "< ", adi_tf(f, "reply"));
+}
+
+/* One DNS exchange: "DNS A example.test -> 127.0.0.1, ::1 (NOERROR)";
+ * "-> no response" when none came, "(TC)" when the answer was cut for
+ * UDP, "retries N" when the query was sent again. */
+static void adi_tx_dns(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv ans = adi_tf(f, "answers"), rcode = adi_tf(f, "rcode"), k, a;
+	struct adi_jv name = adi_tf(f, "name");
+	struct adi_jv_it it = adi_jv_iter(adi_tf(f, "flags"));
+	bool tc = false;
+
+	while (adi_jv_next(&it, &k, &a))
+		tc |= adi_jv_is(a, "TC");
+	adi_tx_tag(t, ADI_C_PROTO, "DNS ", adi_tf(f, "qtype"));
+	adi_tx_c(t, ' ');
+	if (adi_jv_is_str(name))
+		adi_tx_jstr(t, name, t->preview * 2, 0);
+	else
+		adi_tx_c(t, '?');
+	adi_tx_s(t, " -> ");
+	if (!adi_jv_is_str(rcode)) {
+		adi_tx_red(t, "no response");
+	} else {
+		size_t na = 0;
+
+		/* a line, not a zone dump: the first few, then how many more */
+		it = adi_jv_iter(ans);
+		while (adi_jv_next(&it, &k, &a)) {
+			if (na < ADI_TEXT_DNS_ANSWERS) {
+				size_t used = 0;
+
+				if (na)
+					adi_tx_s(t, ", ");
+				if (adi_jv_is_str(a))
+					adi_tx_jstr(t, a, t->preview, 0);
+				else
+					adi_tx_esc(t, a.p, a.n, &used, t->preview, 0);
+			}
+			na++;
+		}
+		if (na > ADI_TEXT_DNS_ANSWERS) {
+			adi_tx_s(t, " +");
+			adi_tx_u64(t, na - ADI_TEXT_DNS_ANSWERS);
+			adi_tx_s(t, " more");
+		}
+		if (na)
+			adi_tx_c(t, ' ');
+		adi_tx_color(t, adi_jv_is(rcode, "NOERROR") ? ADI_C_PROTO : ADI_C_RED);
+		adi_tx_c(t, '(');
+		adi_tx_jstr(t, rcode, SIZE_MAX, 0);
+		adi_tx_c(t, ')');
+		adi_tx_color(t, ADI_C_RESET);
+	}
+	if (tc)
+		adi_tx_s(t, " (TC)");
+	if (adi_tf_int(f, "retries", 0) > 0) {
+		adi_tx_s(t, " retries ");
+		adi_tx_val(t, adi_tf(f, "retries"));
+	}
+	if (adi_tf_true(f, "truncated"))
+		adi_tx_s(t, " truncated");
+}
+
+/* One datagram no decoder took: "UDP out 127.0.0.1:5000 -> 127.0.0.1:9 (12 B)";
+ * its preview follows on a continuation line. */
+static void adi_tx_udp(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv c = adi_tf(f, "conn");
+	bool in = adi_jv_is(adi_tf(f, "direction"), "in");
+
+	adi_tx_tag_s(t, ADI_C_NET, adi_jv_is(adi_jv_get(c, "transport"), "udp") ? "UDP" : "DGRAM");
+	adi_tx_s(t, in ? " in " : " out ");
+	adi_tx_val(t, adi_jv_get(c, "local"));
+	adi_tx_s(t, in ? " <- " : " -> ");
+	adi_tx_val(t, adi_jv_get(c, "remote"));
+	adi_tx_s(t, " (");
+	adi_tx_size(t, adi_tf(f, "bytes"));
+	adi_tx_c(t, ')');
+	if (adi_tf_true(f, "truncated"))
+		adi_tx_s(t, " truncated");
+}
+
+static void adi_tx_summary(struct adi_tx *t, const struct adi_tfields *f, int64_t dur_ns)
+{
+	struct adi_jv ev = adi_tf(f, "events"), d, k, v;
+	struct adi_jv_it it;
+	int64_t total = 0;
+	bool first = true;
+	static const struct adi_jv summary = { "\"summary\"", 9 };
+
+	if (adi_jv_type(ev) == ADI_J_OBJ) {
+		it = adi_jv_iter(ev);
+		while (adi_jv_next(&it, &k, &v))
+			total += adi_jv_int(v, 0);
+	}
+	adi_tx_tag(t, ADI_C_BOLD, "", summary);
+	adi_tx_c(t, ' ');
+	adi_tx_i64(t, total);
+	adi_tx_s(t, " events");
+	if (adi_jv_type(ev) == ADI_J_OBJ && adi_jv_count(ev) > 0) {
+		adi_tx_s(t, " (");
+		it = adi_jv_iter(ev);
+		while (adi_jv_next(&it, &k, &v)) {
+			if (!first)
+				adi_tx_c(t, ' ');
+			first = false;
+			adi_tx_jstr(t, k, SIZE_MAX, 0);
+			adi_tx_c(t, '=');
+			adi_tx_val(t, v);
+		}
+		adi_tx_c(t, ')');
+	}
+	d = adi_tf(f, "dropped");
+	adi_tx_s(t, ", ");
+	if (adi_jv_int(d, 0) > 0) {
+		/* lost events make the whole trace suspect: say it loudly */
+		adi_tx_color(t, ADI_C_ALERT);
+		adi_tx_s(t, "DROPPED ");
+		adi_tx_i64(t, adi_jv_int(d, 0));
+		adi_tx_s(t, " EVENTS");
+		adi_tx_color(t, ADI_C_RESET);
+	} else {
+		adi_tx_s(t, "dropped ");
 		adi_tx_val(t, d);
 	}
-	fputs(", truncated ", t->m);
-	adi_tx_field(t, f, "truncated");
-	fputs(", ", t->m);
+	adi_tx_s(t, ", truncated ");
+	adi_tx_val(t, adi_tf(f, "truncated"));
+	adi_tx_s(t, ", ");
 	/* the trace's length is the event's own duration (docs/events.md); a
 	 * duration_ms field is honoured for traces written by others */
-	d = adi_j_get(f, "duration_ms");
+	d = adi_tf(f, "duration_ms");
 	if (dur_ns >= 0) {
 		adi_tx_ms(t, dur_ns);
-	} else if (adi_j_type(d) == ADI_J_INT || adi_j_type(d) == ADI_J_DOUBLE) {
-		double ms = adi_j_as_double(d, 0);
+	} else if (adi_jv_type(d) == ADI_J_INT || adi_jv_type(d) == ADI_J_DOUBLE) {
+		double ms = adi_jv_double(d, 0);
 
 		/* in range for int64 ns; rounded by hand so no libm is needed */
 		if (isfinite(ms) && ms < 9e12 && ms > -9e12)
@@ -644,115 +1385,267 @@ static void adi_tx_summary(struct adi_tx *t, const struct adi_jval *f, int64_t d
 	} else {
 		adi_tx_val(t, d);
 	}
-	fputs(" ms, backend ", t->m);
-	adi_tx_field(t, f, "backend");
+	adi_tx_s(t, " ms, backend ");
+	adi_tx_val(t, adi_tf(f, "backend"));
 }
 
 /* Any other kind: its name and all its fields as JSON. */
 static void adi_tx_generic(struct adi_tx *t, const struct adi_event *ev)
 {
-	adi_tx_tag(t, ADI_C_PROTO, "", ev->kind);
-	fputs(" {", t->m);
+	size_t used = 0;
+
+	adi_tx_color(t, ADI_C_PROTO);
+	adi_tx_upper_n(t, ev->kind, ev->kind ? strlen(ev->kind) : 0);
+	adi_tx_color(t, ADI_C_RESET);
+	adi_tx_put(t, " {", 2);
 	if (ev->fields_len)
-		fwrite(ev->fields, 1, ev->fields_len, t->m);
-	fputc('}', t->m);
+		adi_tx_esc(t, ev->fields, ev->fields_len, &used, SIZE_MAX, 0);
+	adi_tx_c(t, '}');
 }
 
-/* f: the event's fields as a tree (the timeline picks what it shows). */
-static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
-			 const struct adi_jval *f)
+/* ---- the line ---- */
+
+/* "HH:MM:SS.uuuuuu" in local time (truncated, not rounded: rounding could
+ * print 60 seconds); localtime once per second of events. */
+static void adi_tx_clock(struct adi_sink_text *ts, uint64_t ns)
 {
-	const char *kind = ev->kind;
-	size_t cl = strnlen(ev->comm, sizeof(ev->comm));
-	char clock[32];
+	struct adi_tx *t = &ts->t;
+	int64_t sec = (int64_t)(ns / 1000000000u);
+	uint32_t us = (uint32_t)(ns % 1000000000u / 1000u);
+	char frac[7];
 
-	adi_tx_color(t, ADI_C_DIM);
-	fputs(adi_clock_str(ev->ts_ns, clock, sizeof(clock)), t->m);
-	adi_tx_color(t, ADI_C_RESET);
-	fprintf(t->m, " [PID %" PRIu32, ev->pid);
-	/* tid 0 means unknown, not a thread */
-	if (ev->tid != ev->pid && ev->tid != 0)
-		fprintf(t->m, "/%" PRIu32, ev->tid);
-	if (cl) {
-		fputc(' ', t->m);
-		adi_tx_esc(t, ev->comm, cl, SIZE_MAX, 0);
+	if (sec != ts->clock_sec || !ts->clock[0]) {
+		time_t s = (time_t)sec;
+		struct tm tm;
+
+		if (!localtime_r(&s, &tm)) {
+			ts->clock[0] = '\0';
+			return;
+		}
+		snprintf(ts->clock, sizeof(ts->clock), "%02d:%02d:%02d", tm.tm_hour % 100,
+			 tm.tm_min % 100, tm.tm_sec % 100);
+		ts->clock_sec = sec;
 	}
-	fputs("] ", t->m);
+	adi_tx_s(t, ts->clock);
+	for (int i = 6; i-- > 0; us /= 10)
+		frac[i] = (char)('0' + us % 10);
+	frac[6] = '.';
+	adi_tx_c(t, '.');
+	adi_tx_put(t, frac, 6);
+}
 
-	if (adi_streq(kind, "file"))
-		adi_tx_file(t, f);
-	else if (adi_streq(kind, "process") && adi_tx_process(t, f))
-		;
-	else if (adi_streq(kind, "connection"))
-		adi_tx_connection(t, f);
-	else if (adi_streq(kind, "tcp_stream"))
-		adi_tx_tcp_stream(t, f);
-	else if (adi_streq(kind, "trace_summary"))
-		adi_tx_summary(t, f, ev->duration_ns);
-	else if (adi_streq(kind, "http_request"))
+/* Seconds with microseconds, "+S.uuuuuu" (--time rel / delta). */
+static void adi_tx_secs(struct adi_tx *t, uint64_t ns)
+{
+	uint64_t us = ns / 1000u;
+	char frac[6];
+
+	adi_tx_c(t, '+');
+	adi_tx_u64(t, us / 1000000u);
+	us %= 1000000u;
+	for (int i = 6; i-- > 0; us /= 10)
+		frac[i] = (char)('0' + us % 10);
+	adi_tx_c(t, '.');
+	adi_tx_put(t, frac, 6);
+}
+
+static void adi_tx_when(struct adi_sink_text *ts, const struct adi_event *ev)
+{
+	struct adi_tx *t = &ts->t;
+
+	if (!ts->seen) {
+		ts->first_ts = ts->prev_ts = ev->ts_ns;
+		ts->seen = true;
+	}
+	adi_tx_color(t, ADI_C_DIM);
+	switch (ts->o.time) {
+	case ADI_TEXT_TIME_REL:
+		adi_tx_secs(t, ev->ts_ns > ts->first_ts ? ev->ts_ns - ts->first_ts : 0);
+		break;
+	case ADI_TEXT_TIME_DELTA:
+		adi_tx_secs(t, ev->ts_ns > ts->prev_ts ? ev->ts_ns - ts->prev_ts : 0);
+		break;
+	default:
+		adi_tx_clock(ts, ev->ts_ns);
+	}
+	adi_tx_color(t, ADI_C_RESET);
+	if (ev->ts_ns > ts->prev_ts)
+		ts->prev_ts = ev->ts_ns;
+}
+
+static bool adi_kind_is(const char *kind, const char *name)
+{
+	return kind && !strcmp(kind, name);
+}
+
+/* Request trees (docs/engine.md): a request the task served ends with its
+ * id ("#12"), the work naming it with "(in #12)" -- "(in #12 or #13?)"
+ * when the trace cannot tell -- so a reader can follow the tree. */
+static void adi_tx_tree(struct adi_tx *t, const struct adi_event *ev,
+			const struct adi_tfields *f)
+{
+	static const char *const requests[] = {
+		"http_request", "grpc_call", "sql_query", "redis_command", "mongo_command",
+	};
+	struct adi_jv p = adi_tf(f, "parent_id"), c = adi_tf(f, "parent_candidates");
+
+	if (!adi_jv_absent(p)) {
+		adi_tx_s(t, " (in #");
+		adi_tx_i64(t, adi_jv_int(p, 0));
+		adi_tx_c(t, ')');
+	} else if (!adi_jv_absent(c)) {
+		struct adi_jv_it it = adi_jv_iter(c);
+		struct adi_jv k, v;
+		bool first = true;
+
+		adi_tx_s(t, " (in ");
+		while (adi_jv_next(&it, &k, &v)) {
+			adi_tx_s(t, first ? "#" : " or #");
+			adi_tx_i64(t, adi_jv_int(v, 0));
+			first = false;
+		}
+		adi_tx_s(t, "?)");
+	} else if (ev->id && adi_jv_is(adi_jv_get(adi_tf(f, "conn"), "role"), "server")) {
+		for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+			if (!strcmp(ev->kind, requests[i])) {
+				adi_tx_s(t, " #");
+				adi_tx_u64(t, ev->id);
+			}
+	}
+}
+
+static void adi_tx_event(struct adi_sink_text *ts, const struct adi_event *ev,
+			 const struct adi_tfields *f)
+{
+	struct adi_tx *t = &ts->t;
+	const char *kind = ev->kind;
+	size_t cl = strnlen(ev->comm, sizeof(ev->comm)), used = 0;
+	bool summary = adi_kind_is(kind, "trace_summary");
+
+	adi_tx_when(ts, ev);
+	/* a request's work, indented under it */
+	if (!adi_jv_absent(adi_tf(f, "parent_id")) || !adi_jv_absent(adi_tf(f, "parent")))
+		adi_tx_s(t, ADI_TEXT_INDENT);
+	adi_tx_put(t, " [PID ", 6);
+	adi_tx_u64(t, ev->pid);
+	/* tid 0 means unknown, not a thread */
+	if (ev->tid != ev->pid && ev->tid != 0) {
+		adi_tx_c(t, '/');
+		adi_tx_u64(t, ev->tid);
+	}
+	if (cl) {
+		adi_tx_c(t, ' ');
+		adi_tx_esc(t, ev->comm, cl, &used, SIZE_MAX, 0);
+	}
+	adi_tx_put(t, "] ", 2);
+
+	if (adi_kind_is(kind, "http_request"))
 		adi_tx_http(t, f);
-	else if (adi_streq(kind, "sql_query"))
+	else if (adi_kind_is(kind, "file"))
+		adi_tx_file(t, f);
+	else if (adi_kind_is(kind, "sql_query"))
 		adi_tx_sql(t, f);
-	else if (adi_streq(kind, "dns_query"))
+	else if (adi_kind_is(kind, "redis_command"))
+		adi_tx_redis(t, f);
+	else if (adi_kind_is(kind, "db_session"))
+		adi_tx_db_session(t, f);
+	else if (adi_kind_is(kind, "process") && adi_tx_process(t, f))
+		;
+	else if (adi_kind_is(kind, "connection"))
+		adi_tx_connection(t, f);
+	else if (adi_kind_is(kind, "tcp_stream"))
+		adi_tx_tcp_stream(t, f);
+	else if (adi_kind_is(kind, "grpc_call"))
+		adi_tx_grpc(t, f);
+	else if (adi_kind_is(kind, "mongo_command"))
+		adi_tx_mongo(t, f);
+	else if (adi_kind_is(kind, "dns_query"))
 		adi_tx_dns(t, f);
-	else if (adi_streq(kind, "udp_datagram"))
+	else if (adi_kind_is(kind, "udp_datagram"))
 		adi_tx_udp(t, f);
+	else if (summary)
+		adi_tx_summary(t, f, ev->duration_ns);
 	else
 		adi_tx_generic(t, ev);
 
-	if (ev->duration_ns >= 0 && !adi_streq(kind, "trace_summary")) {
-		fputs(" [", t->m);
+	if (ev->duration_ns >= 0 && !summary) {
+		adi_tx_put(t, " [", 2);
 		adi_tx_ms(t, ev->duration_ns);
-		fputs(" ms]", t->m);
+		adi_tx_put(t, " ms]", 4);
 	}
-	if (adi_streq(kind, "tcp_stream"))
-		adi_tx_tcp_previews(t, f);
-	else if (adi_streq(kind, "http_request"))
+	adi_tx_tree(t, ev, f);
+	if (adi_kind_is(kind, "http_request"))
 		adi_tx_http_bodies(t, f);
-	else if (adi_streq(kind, "sql_query"))
+	else if (adi_kind_is(kind, "sql_query"))
 		adi_tx_sql_params(t, f);
-	else if (adi_streq(kind, "udp_datagram"))
-		adi_tx_payload(t, "\n" ADI_TEXT_INDENT "| ", adi_j_get(f, "preview"), false);
-	fputc('\n', t->m);
+	else if (adi_kind_is(kind, "tcp_stream"))
+		adi_tx_tcp_previews(t, f);
+	else if (adi_kind_is(kind, "grpc_call"))
+		adi_tx_grpc_messages(t, f);
+	else if (adi_kind_is(kind, "mongo_command"))
+		adi_tx_mongo_docs(t, f);
+	else if (adi_kind_is(kind, "udp_datagram"))
+		adi_tx_payload(t, "\n" ADI_TEXT_INDENT "| ", adi_tf(f, "preview"), false);
+	adi_tx_c(t, '\n');
 }
 
-/* Write the whole line; 0 or -errno. The stream's error flag is cleared
+/* Write the whole buffer; 0 or -errno. The stream's error flag is cleared
  * once reported, so the engine can count the loss and keep going. */
-static int adi_text_put_line(FILE *f, const char *line, size_t len)
+static int adi_text_put(FILE *f, const char *s, size_t len)
 {
 	int err = 0;
 
 	errno = 0;
-	if (fwrite(line, 1, len, f) != len || ferror(f))
+	if (fwrite(s, 1, len, f) != len || ferror(f))
 		err = errno ? -errno : -EIO;
 	if (err)
 		clearerr(f);
 	return err;
 }
 
+/* The line that stands for the runtime's hidden file events. */
+static void adi_tx_hidden(struct adi_sink_text *ts)
+{
+	struct adi_tx *t = &ts->t;
+
+	if (!ts->hidden)
+		return;
+	adi_tx_color(t, ADI_C_DIM);
+	adi_tx_u64(t, ts->hidden);
+	adi_tx_s(t, ts->hidden == 1 ? " runtime file event hidden"
+			: " runtime file events hidden");
+	adi_tx_s(t, " (loader, locale, modules, /proc/self) -- --all shows them");
+	adi_tx_color(t, ADI_C_RESET);
+	adi_tx_c(t, '\n');
+	ts->hidden = 0;
+}
+
+/* A file event's runtime member says it is the runtime's own (a class
+ * name; true from other writers). */
+static bool adi_is_runtime(struct adi_jv v)
+{
+	return (adi_jv_is_str(v) && v.n > 2) || adi_jv_bool(v, false);
+}
+
 static int adi_sink_text_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_text *ts = (struct adi_sink_text *)s;
-	struct adi_tx t = { .color = ts->color, .preview = ts->preview };
-	struct adi_jval *f = adi_event_fields_tree(ev);
-	char *line = NULL;
-	size_t len = 0;
-	int err;
+	struct adi_tfields f;
 
-	t.m = open_memstream(&line, &len);
-	if (!t.m) {
-		adi_j_free(f);
-		return -ENOMEM;
+	adi_tf_load(&f, adi_event_fields(ev));
+	if (!ts->o.show_runtime && adi_kind_is(ev->kind, "file") &&
+	    adi_is_runtime(adi_tf(&f, "runtime"))) {
+		ts->hidden++;
+		return 0;
 	}
-	adi_tx_event(&t, ev, f);
-	adi_j_free(f);
-	err = ferror(t.m) ? -ENOMEM : 0;
-	if (fclose(t.m) != 0)
-		err = -ENOMEM;
-	if (!err)
-		err = adi_text_put_line(ts->f, line, len);
-	free(line);
-	return err;
+	ts->t.n = 0;
+	ts->t.oom = false;
+	if (adi_kind_is(ev->kind, "trace_summary"))
+		adi_tx_hidden(ts);
+	adi_tx_event(ts, ev, &f);
+	if (ts->t.oom)
+		return -ENOMEM;
+	return adi_text_put(ts->f, ts->t.b, ts->t.n);
 }
 
 static int adi_sink_text_flush(struct adi_sink *s)
@@ -770,7 +1663,18 @@ static int adi_sink_text_flush(struct adi_sink *s)
 
 static void adi_sink_text_free(struct adi_sink *s)
 {
-	free(s);
+	struct adi_sink_text *ts = (struct adi_sink_text *)s;
+
+	/* a trace without its summary (cut short) still says what it hid */
+	ts->t.n = 0;
+	ts->t.oom = false;
+	adi_tx_hidden(ts);
+	if (ts->t.n && !ts->t.oom) {
+		adi_text_put(ts->f, ts->t.b, ts->t.n);
+		fflush(ts->f);
+	}
+	free(ts->t.b);
+	free(ts);
 }
 
 /* A new text timeline sink writing to f (borrowed, never closed). o may be
@@ -793,8 +1697,10 @@ struct adi_sink *adi_sink_text_new(FILE *f, const struct adi_sink_opts *o)
 	ts->base.flush = adi_sink_text_flush;
 	ts->base.free = adi_sink_text_free;
 	ts->f = f;
-	ts->color = o ? o->color : 0;
-	ts->preview = o && o->content_preview ? o->content_preview :
-						 ADI_TEXT_PREVIEW_DEFAULT;
+	if (o)
+		ts->o = *o;
+	ts->t.color = ts->o.color;
+	ts->t.preview = ts->o.content_preview ? ts->o.content_preview : ADI_TEXT_PREVIEW_DEFAULT;
+	ts->clock_sec = -1;
 	return &ts->base;
 }

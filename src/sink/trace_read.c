@@ -23,6 +23,7 @@ struct adi_trace_in {
 	char *line;
 	size_t cap;
 	unsigned long where;
+	unsigned long nev;       /* events lent out so far */
 	struct adi_event ev;     /* the event lent out */
 	struct adi_jval *kind_v; /* JSON Lines: owns ev.kind's text */
 	struct adi_jw fw;        /* owns ev.fields' text */
@@ -34,7 +35,7 @@ struct adi_trace_in {
  * line in JSON Lines; every other member is the kind's own. */
 static const char *const adi_common_keys[] = {
 	"v", "timestamp", "ts_ns", "duration_ms", "pid", "tid", "comm",
-	"cgroup_id", "container",
+	"cgroup_id", "container", "id",
 };
 
 static void adi_trace_in_reset(struct adi_trace_in *r)
@@ -96,6 +97,9 @@ static int adi_trace_in_line(struct adi_trace_in *r, char *line, size_t n)
 	r->ev.cgroup_id = (uint64_t)adi_j_get_int(o, "cgroup_id", 0);
 	snprintf(r->ev.container, sizeof(r->ev.container), "%s",
 		 adi_j_get_str(o, "container", ""));
+	/* a trace written before events had ids: numbered in trace order, as
+	 * a store numbers its rows */
+	r->ev.id = (uint64_t)adi_j_get_int(o, "id", (int64_t)r->nev + 1);
 	rc = adi_trace_in_fields(r, o, true);
 	adi_j_free(o);
 	return rc;
@@ -137,8 +141,10 @@ static int adi_trace_in_next_row(struct adi_trace_in *r)
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+		return rc == SQLITE_NOMEM ? -ENOMEM :
+		       rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
 	r->where = (unsigned long)sqlite3_column_int64(q, 0);
+	r->ev.id = (uint64_t)sqlite3_column_int64(q, 0); /* store.md: the event's id */
 	kind = (const char *)sqlite3_column_text(q, 3);
 	fields = (const char *)sqlite3_column_text(q, 9);
 	if (!kind || !fields)
@@ -179,8 +185,10 @@ int adi_trace_in_next(struct adi_trace_in *r, const struct adi_event **ev)
 
 	adi_trace_in_reset(r);
 	rc = r->db ? adi_trace_in_next_row(r) : adi_trace_in_next_line(r);
-	if (rc == 1)
+	if (rc == 1) {
+		r->nev++;
 		*ev = &r->ev;
+	}
 	return rc;
 }
 
@@ -199,9 +207,20 @@ static int adi_trace_in_open_store(struct adi_trace_in *r, const char *path, cha
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key='format_version'",
 					-1, &m, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(m) == SQLITE_ROW)
-		version = sqlite3_column_int(m, 0);
+	if (rc == SQLITE_OK) {
+		int st = sqlite3_step(m);
+
+		if (st == SQLITE_ROW)
+			version = sqlite3_column_int(m, 0);
+		else if (st == SQLITE_CORRUPT || st == SQLITE_NOTADB)
+			rc = st;
+	}
 	sqlite3_finalize(m);
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		snprintf(err, errsz, "%s is a damaged trace store (%s)", path,
+			 r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
+		return -EBADMSG;
+	}
 	if (rc != SQLITE_OK || version < 0) {
 		snprintf(err, errsz, "%s is an SQLite database but not an adi-profiler trace "
 			 "store (%s)", path, r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
@@ -224,6 +243,7 @@ struct adi_trace_in *adi_trace_in_open(const char *path, char *err, size_t errsz
 {
 	struct adi_trace_in *r = calloc(1, sizeof(*r));
 	char head[16];
+	size_t got;
 	int e;
 
 	if (errsz)
@@ -246,8 +266,8 @@ struct adi_trace_in *adi_trace_in_open(const char *path, char *err, size_t errsz
 		errno = e;
 		return NULL;
 	}
-	if (fread(head, 1, sizeof(head), r->f) == sizeof(head) &&
-	    !memcmp(head, adi_sqlite_magic, sizeof(head))) {
+	got = fread(head, 1, sizeof(head), r->f);
+	if (got == sizeof(head) && !memcmp(head, adi_sqlite_magic, sizeof(head))) {
 		fclose(r->f);
 		r->f = NULL;
 		e = adi_trace_in_open_store(r, path, err, errsz);
@@ -257,6 +277,22 @@ struct adi_trace_in *adi_trace_in_open(const char *path, char *err, size_t errsz
 			return NULL;
 		}
 		return r;
+	}
+	/* by content, not by name: JSON Lines start with an object (an
+	 * empty file is no trace either) */
+	while (got && (head[0] == ' ' || head[0] == '\n' || head[0] == '\r' || head[0] == '\t')) {
+		memmove(head, head + 1, --got);
+		if (!got)
+			got = fread(head, 1, 1, r->f);
+	}
+	if (!got || head[0] != '{') {
+		snprintf(err, errsz, ferror(r->f) ? "cannot read %s" :
+			 !got ? "%s is empty: not a trace" :
+			 "%s is not a trace (neither JSON Lines events nor an adi-profiler "
+			 "store)", path);
+		adi_trace_in_close(r);
+		errno = EINVAL;
+		return NULL;
 	}
 	rewind(r->f);
 	return r;

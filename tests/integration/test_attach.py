@@ -346,8 +346,9 @@ class AttachPidTest(adi.TraceTest):
     def test_duration(self):
         srv, port = keepalive_server(self, "server.py")
         t0 = time.time()
+        # the timeline of attach goes to stderr unless -o says otherwise
         p = subprocess.run([adi.BIN, "attach", "--pid", str(srv.pid), "--duration", "1",
-                            "--format", "json"], capture_output=True, timeout=20)
+                            "--format", "json", "-o", "-"], capture_output=True, timeout=20)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertLess(time.time() - t0, 5)
         self.assertIn(b'"kind":"trace_summary"', p.stdout)

@@ -103,8 +103,9 @@ class Checker(unittest.TestCase):
     def test_every_kind_has_fields(self):
         common, kinds = adi.contract()
         self.assertTrue({"v", "kind", "ts_ns", "duration_ms", "container"} <= common)
-        for k in ("http_request", "grpc_call", "sql_query", "redis_command", "mongo_command",
-                  "tcp_stream", "connection", "file", "process", "trace_summary"):
+        for k in ("http_request", "grpc_call", "sql_query", "db_session", "redis_command",
+                  "mongo_command", "tcp_stream", "connection", "file", "process",
+                  "trace_summary"):
             self.assertIn(k, kinds)
             self.assertTrue(kinds[k], k)
 

@@ -44,10 +44,9 @@ class Server:
             time.sleep(0.3)  # let the tracer see the listening socket settle
 
     def stop(self):
+        # traced: a signal sent to adi-profiler alone reaches the command
+        # once, and the trace goes on until it exits (docs/cli.md)
         self.proc.send_signal(signal.SIGINT)
-        if self.traced:
-            time.sleep(0.3)
-            self.proc.send_signal(signal.SIGINT)
         self.proc.wait(30)
         if self.traced:
             return adi.load(self.trace_path)

@@ -95,16 +95,23 @@ class MySQLTest(adi.TraceTest):
         # `use` is COM_INIT_DB; it changes the database of later events
         t = adi.run(MY.cli_argv() + ["-e", "SELECT 1; USE test; SELECT DATABASE() AS d"])
         self.assertEqual(t.rc, 0, t.stderr)
-        # the CLI itself asks SELECT DATABASE() after USE; COM_QUIT ends it
+        # the session model (docs/events.md): the login and COM_QUIT are
+        # db_session events, the statements between them sql_query ones
+        sess = [e for e in t.kind("db_session") if e["comm"] == "mariadb"]
+        self.assertEqual([(e["db"], e["op"]) for e in sess], [("mysql", "login"), ("mysql", "quit")])
+        self.assertEqual(sess[0]["user"], "root")
+        self.assertIsNone(sess[0]["error"])
+        self.assertTrue(sess[0]["server_version"])
+        self.assertIsNone(sess[1]["duration_ms"])  # no reply to a QUIT
+        self.assertEqual(sess[1]["database"], "test")
+        # the CLI itself asks SELECT DATABASE() after USE
         ev = [e for e in t.kind("sql_query") if e["comm"] == "mariadb"]
         self.assertEqual([e["command"] for e in ev],
-                         ["CONNECT", "COM_QUERY", "COM_QUERY", "COM_INIT_DB", "COM_QUERY",
-                          "COM_QUIT"])
-        self.assertEqual(ev[0]["user"], "root")
-        self.assertIsNone(ev[0]["error"])
-        self.assertEqual(ev[3]["sql"], "USE `test`")
-        self.assertEqual(ev[3]["database"], "test")
-        self.assertIsNone(ev[5]["duration_ms"])  # no reply to a QUIT
+                         ["COM_QUERY", "COM_QUERY", "COM_INIT_DB", "COM_QUERY"])
+        self.assertLess(sess[0]["ts_ns"], ev[0]["ts_ns"])
+        self.assertGreater(sess[1]["ts_ns"], ev[-1]["ts_ns"])
+        self.assertEqual(ev[2]["sql"], "USE `test`")
+        self.assertEqual(ev[2]["database"], "test")
         ev = [e for e in ev if e["sql"]]
         last = ev[-1]
         self.assertEqual(last["sql"], "SELECT DATABASE() AS d")

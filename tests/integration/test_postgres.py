@@ -59,7 +59,8 @@ class PostgresTest(adi.TraceTest):
         self.assertEqual(t.rc, 0, t.stderr)
         self.assertWellFormed(t)
         ev = self.sql_events(t, "psql")
-        self.assertEqual([e["sql"] for e in ev], [s[0].rstrip(";") for s in SCRIPT])
+        # the text as psql sent it, its semicolon included (issue 21)
+        self.assertEqual([e["sql"] for e in ev], [s[0] for s in SCRIPT])
         for e, (sql, tag, rows, code, tx) in zip(ev, SCRIPT):
             self.check_common(e, "unix" if unix else "tcp")
             self.assertEqual(e["command_tag"], tag, sql)
@@ -72,6 +73,19 @@ class PostgresTest(adi.TraceTest):
                 self.assertTrue(e["error"]["message"], sql)
             else:
                 self.assertIsNone(e["error"], sql)
+        # the session model (docs/events.md): the login (psql names itself)
+        # and the Terminate are db_session events around the statements
+        sess = [e for e in t.kind("db_session") if e["comm"] == "psql"]
+        self.assertEqual([(e["db"], e["op"]) for e in sess],
+                         [("postgres", "login"), ("postgres", "quit")])
+        for e in sess:
+            self.assertEqual((e["user"], e["database"], e["error"]),
+                             ("postgres", "postgres", None))
+        self.assertEqual(sess[0]["application_name"], "psql")
+        self.assertGreater(sess[0]["duration_ms"], 0)
+        self.assertIsNone(sess[1]["duration_ms"])
+        self.assertLess(sess[0]["ts_ns"], ev[0]["ts_ns"])
+        self.assertGreater(sess[1]["ts_ns"], ev[-1]["ts_ns"])
         sel = ev[2]
         self.assertEqual(sel["columns"], ["id", "name"])
         self.assertEqual(sel["rows_sample"], [["1", "a"], ["2", "b"], ["3", None]])
@@ -94,8 +108,9 @@ class PostgresTest(adi.TraceTest):
             "SELECT 1 AS one; SELECT 'two' AS two, 2 AS n; VALUES (1), (2), (3)"))
         self.assertEqual(t.rc, 0, t.stderr)
         ev = self.sql_events(t, "psql")
+        # each piece as sent, through the semicolon that ends it
         self.assertEqual([e["sql"] for e in ev],
-                         ["SELECT 1 AS one", "SELECT 'two' AS two, 2 AS n",
+                         ["SELECT 1 AS one;", "SELECT 'two' AS two, 2 AS n;",
                           "VALUES (1), (2), (3)"])
         self.assertEqual([e["command_tag"] for e in ev], ["SELECT 1", "SELECT 1", "SELECT 3"])
         self.assertEqual(ev[1]["columns"], ["two", "n"])
@@ -103,7 +118,7 @@ class PostgresTest(adi.TraceTest):
         self.assertEqual(ev[2]["rows_sample"], [["1"], ["2"], ["3"]])
         t = adi.run(PG.psql_argv("SELECT 1; SELECT 1/0; SELECT 3"))
         ev = self.sql_events(t, "psql")
-        self.assertEqual([e["sql"] for e in ev], ["SELECT 1", "SELECT 1/0"])
+        self.assertEqual([e["sql"] for e in ev], ["SELECT 1;", "SELECT 1/0;"])
         self.assertEqual(ev[1]["error"]["code"], "22012")
         self.assertEqual(ev[1]["command_tag"], None)
 

@@ -53,9 +53,9 @@ def conn(cid, remote, local="127.0.0.1:40000"):
 
 
 def hand_trace():
-    """A small trace in docs/events.md's shapes: processes, files, connections,
-    three SQL statements (one with an error), Redis, HTTP, a kind no
-    renderer knows, and the summary."""
+    """A small trace in docs/events.md's shapes: processes, files (two of
+    them the runtime's), connections, three SQL statements (one with an
+    error), Redis, HTTP, a kind no renderer knows, and the summary."""
     pg, rd, web = conn(1, "127.0.0.1:5432"), conn(2, "127.0.0.1:6379"), conn(3, "127.0.0.1:8080")
     evs = [
         ev(0, "process", 100, "app", op="exec", ppid=1, argv=["app", "--serve"], exit_code=None, signal=None),
@@ -64,6 +64,12 @@ def hand_trace():
         ev(2, "file", 100, "app", 0.05, op="read", path="/etc/app.conf", fd=3, bytes=10, ops=1,
            content="port=8080\n", error=None),
         ev(3, "connection", 100, "app", op="connect", conn=pg, error=None),
+        # the runtime's own file work: hidden in the page until asked for
+        ev(5, "file", 100, "app", op="open", path="/etc/ld.so.cache", fd=4, new_path=None,
+           flags="O_RDONLY|O_CLOEXEC", mode="0644", error=None, runtime="loader"),
+        ev(7, "file", 100, "app", op="open", path="/usr/lib/glibc-hwcaps/x86-64-v3/libz.so.1",
+           fd=None, new_path=None, flags="O_RDONLY|O_CLOEXEC", mode=None, error="ENOENT",
+           runtime="loader"),
         ev(4, "sql_query", 100, "app", 1.25, conn=pg, db="postgres",
            sql="SELECT id, total FROM orders WHERE customer = $1 AND status = $2",
            params=["42", "shipped"], statement=None, columns=["id", "total"], rows=2,
@@ -99,6 +105,8 @@ def hand_trace():
         counts[e["kind"]] = counts.get(e["kind"], 0) + 1
     evs.append(ev(24, "trace_summary", 0, "", 24.0, events=counts, dropped=0, truncated=0,
                   backend="ebpf", records={"produced": 80, "delivered": 80, "dropped": 0}))
+    for n, e in enumerate(evs, 1):
+        e["id"] = n  # docs/events.md: every event's place in the trace
     return evs
 
 
@@ -271,9 +279,15 @@ class Store(adi.TraceTest):
         p = sh([adi.BIN, "view", "-o", f"{d}/h.db", f"{d}/h.jsonl"])
         self.assertEqual(p.returncode, 0, p.stderr)
         shot = os.path.join(artifacts_dir(), "ui-e2e.png")
+        runtime = sum(1 for e in evs if e.get("runtime"))
         want = {
             "total": len(evs),
-            "drawn": len(evs) - 1,  # all but trace_summary, which is the summary tab
+            # all but trace_summary (the summary tab) and the runtime's
+            # file events (hidden until the "runtime files" box is ticked)
+            "drawn": len(evs) - 1 - runtime,
+            "runtime": runtime, "drawnAll": len(evs) - 1,
+            "lanes": ["postgres shop @127.0.0.1:5432", "redis @127.0.0.1:6379",
+                      "http 127.0.0.1:8080 @127.0.0.1:8080"],
             "filter": "orders",     # two statements on orders and the HTTP request
             "filterShown": 3, "filterDrawn": 3,
             "params": ["42", "shipped"],

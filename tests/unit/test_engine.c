@@ -113,6 +113,9 @@ struct tst {
 	FILE *save;
 	adi_resolve_fn resolve;
 	void *resolve_arg;
+	/* not 0: the thread of every event fed from now on (the builders
+	 * below give each process its main thread, tid = pid) */
+	uint32_t tid;
 };
 
 static int setup(void **state)
@@ -190,7 +193,11 @@ static void set_data(struct adi_raw_event *ev, enum adi_dir dir, const char *dat
 
 static void feed(struct tst *t, const struct adi_raw_event *ev)
 {
-	if (adi_engine_feed(t->e, ev) != 0)
+	struct adi_raw_event by = *ev;
+
+	if (t->tid && ev->f.family != ADI_RAW_META)
+		by.f.tid = t->tid;
+	if (adi_engine_feed(t->e, &by) != 0)
 		t->feed_errors++;
 }
 
@@ -844,6 +851,87 @@ static void test_write_splits_read_run(void **state)
 	EXPECT_STR(t->cap.ev[4], "op", "close");
 }
 
+/* A run of writes ends at a pause of more than 1 ms in which the process
+ * did something else (here: a request on a socket), not at a short one,
+ * and not at a long one with nothing else in it. */
+static void test_run_split_by_other_activity(void **state)
+{
+	static const struct sockdesc s = {
+		.ino = 900, .lip = "127.0.0.1", .rip = "127.0.0.1", .lport = 80, .rport = 4000,
+	};
+	struct tst *t = *state;
+
+	begin(t);
+	sys_open(t, TS(1), ROOT, "access.log", O_WRONLY, 3);
+	sys_socket(t, TS(1), ROOT, 5, 900);
+	sys_write(t, TS(10), ROOT, 3, "a\n");
+	sys_sock_io(t, TS(10) + 100000, ROOT, 5, ADI_DIR_IN, "x", 1, &s);
+	sys_write(t, TS(10) + 200000, ROOT, 3, "b\n");  /* 0.2 ms later: same run */
+	sys_sock_io(t, TS(12), ROOT, 5, ADI_DIR_IN, "y", 2, &s);
+	sys_write(t, TS(15), ROOT, 3, "c\n");            /* 4.8 ms, a request: new run */
+	sys_write(t, TS(40), ROOT, 3, "d\n");            /* 25 ms, nothing else: same */
+	sys_close(t, TS(50), ROOT, 3);
+	end(t, TS(100), 0, 0);
+
+	EXPECT_EV(FIND(t, "file", "write", 0), INT("ts_ns", TS(10)), INT("ops", 2),
+		  STR("content", "a\nb\n"), MSEC("duration_ms", 0.2));
+	EXPECT_EV(FIND(t, "file", "write", 1), INT("ts_ns", TS(15)), INT("ops", 2),
+		  STR("content", "c\nd\n"), MSEC("duration_ms", 25.0));
+	assert_int_equal(count_where(t, "file", "ops", 2), 2);
+}
+
+/* The runtime's own file work is marked with its class (docs/events.md):
+ * the loader (its cache, libraries found or not), locale and time zone
+ * data, modules, the process's own /proc entry; the program's files and
+ * another process's /proc entry are not. */
+static void test_runtime_class(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *cls; /* NULL: not runtime */
+	} cases[] = {
+		{ "/etc/ld.so.cache", "loader" },
+		{ "/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1", "loader" },
+		{ "/usr/lib/x86_64-linux-gnu/libpcre2-8.so.0.11.2", "loader" },
+		{ "/opt/app/plugin.so", "loader" },
+		{ "/usr/lib/locale/locale-archive", "locale" },
+		{ "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache", "locale" },
+		{ "/etc/localtime", "locale" },
+		{ "/usr/lib/python3.11/encodings/__pycache__/utf_8.cpython-311.pyc", "module" },
+		{ "/usr/lib/python3.11/os.py", "module" },
+		{ "/home/u/venv/lib/python3.11/site-packages/x/__init__.py", "module" },
+		{ "/home/u/app/node_modules/left-pad/index.js", "module" },
+		{ "/root/.pyenv/versions/3.11.7/lib/python3.11/encodings", "module" },
+		{ "/root/.pyenv/versions/3.11.7/bin/pyvenv.cfg", "module" },
+		{ "/home/u/lib/pythonic/notes.txt", NULL },
+		{ "/proc/self/maps", "proc" },
+		{ "/proc/100/status", "proc" },
+		{ "/sys/devices/system/cpu/online", "proc" },
+		{ "/proc/101/status", NULL },
+		{ "/home/u/app/main.py", NULL },
+		{ "/home/u/libso.txt", NULL },
+		{ "/home/u/x.so.txt", NULL },
+		{ "/etc/passwd", NULL },
+	};
+	struct tst *t = *state;
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+
+	begin(t);
+	for (size_t i = 0; i < n; i++)
+		sys_openat(t, TS(1 + i), ROOT, AT_FDCWD_, cases[i].path, O_RDONLY, 0, -ENOENT,
+			   ADI_FD_REG);
+	end(t, TS(100), 0, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct adi_jval *v = FIND(t, "file", "open", i);
+
+		EXPECT_STR(v, "path", cases[i].path);
+		if (cases[i].cls)
+			EXPECT_STR(v, "runtime", cases[i].cls);
+		else
+			EXPECT_ABSENT(v, "runtime");
+	}
+}
+
 static void test_content_bytes_cap(void **state)
 {
 	struct tst *t = *state;
@@ -1173,6 +1261,66 @@ static void test_exec_drops_cloexec(void **state)
 	v = FIND_WHERE(t, "file", "close", "fd", 6);
 	EXPECT_STR(v, "path", "/home/u/keep.txt");
 	assert_int_equal(count_kind(t, "file"), 3 /* opens */ + 3 /* closes */ + 4 /* reads */);
+}
+
+/* exec of a script: argv is the caller's (the file executed in argv[0]'s
+ * place), the interpreter apart; running the interpreter by hand is no
+ * script exec. */
+static void exec_with(struct tst *t, uint64_t ts, const char *argvb, size_t n,
+		      const char *file)
+{
+	struct adi_raw_event ev = mk(ADI_RAW_PROC, ADI_OP_EXEC, ts, ROOT);
+
+	ev.f.ppid = 1;
+	ev.data = (const uint8_t *)argvb;
+	ev.f.data_len = n;
+	set_path2(&ev, file, strlen(file));
+	feed(t, &ev);
+}
+
+static void expect_words(struct adi_jval *v, const char *key, const char *const *want)
+{
+	struct adi_jval *a = adi_j_get(v, key);
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	assert_int_equal(adi_j_type(a), ADI_J_ARR);
+	assert_int_equal(adi_j_len(a), n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(adi_j_as_str(adi_j_at(a, i), ""), want[i]);
+}
+
+static void test_exec_script_interpreter(void **state)
+{
+	static const char perl[] = "/usr/bin/perl\0/usr/bin/psql\0-h\0db\0";
+	static const char env[] = "/usr/bin/env\0python3\0./tool.py\0x\0";
+	static const char byhand[] = "perl\0/usr/bin/psql\0";
+	static const char plain[] = "ls\0-l\0";
+	static const char *const a1[] = { "/usr/bin/psql", "-h", "db", NULL };
+	static const char *const i1[] = { "/usr/bin/perl", NULL };
+	static const char *const a2[] = { "./tool.py", "x", NULL };
+	static const char *const i2[] = { "/usr/bin/env", "python3", NULL };
+	static const char *const a3[] = { "perl", "/usr/bin/psql", NULL };
+	static const char *const a4[] = { "ls", "-l", NULL };
+	struct tst *t = *state;
+
+	begin(t);
+	exec_with(t, TS(1), perl, sizeof(perl) - 1, "/usr/bin/psql");
+	exec_with(t, TS(2), env, sizeof(env) - 1, "./tool.py");
+	exec_with(t, TS(3), byhand, sizeof(byhand) - 1, "/usr/bin/perl");
+	exec_with(t, TS(4), plain, sizeof(plain) - 1, "/bin/ls");
+	end(t, TS(100), 0, 0);
+
+	expect_words(FIND(t, "process", "exec", 0), "argv", a1);
+	expect_words(FIND(t, "process", "exec", 0), "interpreter", i1);
+	EXPECT_STR(FIND(t, "process", "exec", 0), "filename", "/usr/bin/psql");
+	expect_words(FIND(t, "process", "exec", 1), "argv", a2);
+	expect_words(FIND(t, "process", "exec", 1), "interpreter", i2);
+	expect_words(FIND(t, "process", "exec", 2), "argv", a3);
+	EXPECT_ABSENT(FIND(t, "process", "exec", 2), "interpreter");
+	expect_words(FIND(t, "process", "exec", 3), "argv", a4);
+	EXPECT_ABSENT(FIND(t, "process", "exec", 3), "interpreter");
 }
 
 static void test_fork_keeps_cloexec_for_child_exec(void **state)
@@ -1616,26 +1764,28 @@ static void test_output_in_ts_order(void **state)
 	sys_open(t, TS(3), ROOT, "b.txt", O_RDONLY, 4);
 	sys_read(t, TS(4), ROOT, 3, "2");
 	meta(t, ADI_META_TICK, TS(5));
-	/* the run on fd 3 (started at 2 ms) holds back everything after it */
-	assert_int_equal(t->cap.n, 1);
-	EXPECT_INT(t->cap.ev[0], "ts_ns", (int64_t)TS(1));
+	/* the open between the reads, 2 ms apart, ended the first run
+	 * (ADI_RUN_SPLIT_NS); the second (started at 4 ms) holds back
+	 * everything after it */
+	assert_int_equal(t->cap.n, 3);
+	EXPECT_INT(t->cap.ev[2], "ts_ns", (int64_t)TS(3));
 	sys_close(t, TS(6), ROOT, 4);
 	sys_close(t, TS(7), ROOT, 3);
 	meta(t, ADI_META_TICK, TS(8));
 	/* nothing pending any more: all of it is released, in order */
-	assert_int_equal(t->cap.n, 5);
+	assert_int_equal(t->cap.n, 6);
 	end(t, TS(100), 0, 0);
 
-	assert_int_equal(t->cap.n, 6);
+	assert_int_equal(t->cap.n, 7);
 	expect_sorted(t);
 	EXPECT_STR(t->cap.ev[0], "path", "/home/u/a.txt");
-	EXPECT_EV(t->cap.ev[1], STR("op", "read"),
-		  /* flushed at 7 ms, written 2nd */
-		  INT("ts_ns", TS(2)),
-		  INT("ops", 2));
+	EXPECT_EV(t->cap.ev[1], STR("op", "read"), INT("ts_ns", TS(2)), INT("ops", 1));
 	EXPECT_STR(t->cap.ev[2], "path", "/home/u/b.txt");
-	EXPECT_EV(t->cap.ev[3], STR("op", "close"), INT("fd", 4));
-	EXPECT_EV(t->cap.ev[4], STR("op", "close"), INT("fd", 3));
+	EXPECT_EV(t->cap.ev[3], STR("op", "read"),
+		  /* flushed at 7 ms, written 4th */
+		  INT("ts_ns", TS(4)), INT("ops", 1));
+	EXPECT_EV(t->cap.ev[4], STR("op", "close"), INT("fd", 4));
+	EXPECT_EV(t->cap.ev[5], STR("op", "close"), INT("fd", 3));
 }
 
 static void test_order_many_events(void **state)
@@ -1649,8 +1799,8 @@ static void test_order_many_events(void **state)
 	for (int i = 0; i < 300; i++) {
 		if (i % 10 == 0)
 			sys_read(t, TS(2 + i), ROOT, 3, "r");
-		else
-			sys_path(t, TS(2 + i), ROOT, ADI_OP_MKDIR, "d", NULL, 0, -EEXIST);
+		else /* another process: its work does not end ROOT's run */
+			sys_path(t, TS(2 + i), ROOT + 1, ADI_OP_MKDIR, "/d", NULL, 0, -EEXIST);
 	}
 	sys_close(t, TS(400), ROOT, 3);
 	end(t, TS(1000), 0, 0);
@@ -2310,6 +2460,186 @@ static void test_absurd_return_value(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* ---- request trees (docs/engine.md "Request trees") ---- */
+
+/* A server process, the two connections it accepts and the two it opens
+ * (to an HTTP service on port 9000). */
+#define SRV 300
+static const struct sockdesc in1 = {
+	.ino = 9101, .lip = "127.0.0.1", .lport = 8080, .rip = "127.0.0.1", .rport = 52001,
+};
+static const struct sockdesc in2 = {
+	.ino = 9102, .lip = "127.0.0.1", .lport = 8080, .rip = "127.0.0.1", .rport = 52002,
+};
+static const struct sockdesc out1 = {
+	.ino = 9103, .lip = "127.0.0.1", .lport = 53001, .rip = "127.0.0.1", .rport = 9000,
+};
+static const struct sockdesc out2 = {
+	.ino = 9104, .lip = "127.0.0.1", .lport = 53002, .rip = "127.0.0.1", .rport = 9000,
+};
+#define REQ(path) "GET " path " HTTP/1.1\r\nHost: x\r\n\r\n"
+#define RESP "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+/* Thread tid reads a request (or, for a connection it opened, sends one)
+ * at ms a and the other side's bytes move at ms b. */
+static void h1_request(struct tst *t, uint32_t tid, uint64_t ms, int fd,
+		       const struct sockdesc *s, bool served, const char *req)
+{
+	t->tid = tid;
+	sys_sock_io(t, TS(ms), SRV, fd, served ? ADI_DIR_IN : ADI_DIR_OUT, req, 0, s);
+}
+
+static void h1_reply(struct tst *t, uint32_t tid, uint64_t ms, int fd,
+		     const struct sockdesc *s, bool served)
+{
+	t->tid = tid;
+	sys_sock_io(t, TS(ms), SRV, fd, served ? ADI_DIR_OUT : ADI_DIR_IN, RESP, 0, s);
+}
+
+/* The http_request for url; fails the test when there is none. */
+static struct adi_jval *find_url_at(const struct tst *t, const char *url, const char *file,
+				    int line)
+{
+	for (size_t i = 0; i < t->cap.n; i++)
+		if (!strcmp(adi_j_get_str(t->cap.ev[i], "kind", ""), "http_request") &&
+		    !strcmp(adi_j_get_str(t->cap.ev[i], "url", ""), url))
+			return t->cap.ev[i];
+	print_error("%s:%d: no http_request for %s\n", file, line, url);
+	_fail(file, line);
+	return NULL;
+}
+#define FIND_URL(t, url) find_url_at(t, url, __FILE__, __LINE__)
+
+static int64_t id_of(const struct adi_jval *v)
+{
+	return adi_j_get_int(v, "id", -1);
+}
+
+/* Every event has its id: 1, 2, 3... in line order. */
+static void expect_ids(const struct tst *t)
+{
+	for (size_t i = 0; i < t->cap.n; i++)
+		EXPECT_INT(t->cap.ev[i], "id", (int64_t)i + 1);
+}
+
+/* Thread per request: the worker's outbound call, its connect and a file
+ * a helper thread opens belong to the request it serves; the main
+ * thread's accept, work after the response, and work of a request thread
+ * between its requests belong to none. */
+static void test_tree_thread_per_request(void **state)
+{
+	struct tst *t = *state;
+	int64_t r1, r2;
+	struct adi_jval *v;
+
+	begin(t);
+	t->tid = SRV;
+	sys_accept(t, TS(10), SRV, 8, 3, &in1);
+	h1_request(t, 301, 11, 8, &in1, true, REQ("/in1"));
+	sys_connect(t, TS(12), SRV, 9, 0, &out1);
+	h1_request(t, 301, 13, 9, &out1, false, REQ("/out1"));
+	h1_reply(t, 301, 14, 9, &out1, false);
+	t->tid = 302; /* a helper: never served a request */
+	sys_open(t, TS(15), SRV, "/etc/app.conf", O_RDONLY, 10);
+	t->tid = SRV;
+	sys_accept(t, TS(15), SRV, 11, 3, &in2); /* the served side: never work */
+	h1_reply(t, 301, 16, 8, &in1, true);
+	t->tid = 301;
+	sys_sock_close(t, TS(17), SRV, 9, &out1); /* after the response */
+	h1_request(t, 303, 21, 11, &in2, true, REQ("/in2"));
+	t->tid = 301; /* a request thread, between its requests */
+	sys_open(t, TS(22), SRV, "/etc/idle.conf", O_RDONLY, 12);
+	t->tid = 302;
+	sys_open(t, TS(23), SRV, "/etc/helper.conf", O_RDONLY, 13);
+	h1_reply(t, 303, 24, 11, &in2, true);
+	t->tid = 0;
+	end(t, TS(100), 0, 0);
+
+	expect_ids(t);
+	r1 = id_of(FIND_URL(t, "/in1"));
+	r2 = id_of(FIND_URL(t, "/in2"));
+	EXPECT_EV(FIND_URL(t, "/in1"), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND_URL(t, "/out1"), INT("parent_id", r1), STR("parent_by", "thread"));
+	EXPECT_EV(FIND(t, "connection", "connect", 0), INT("parent_id", r1),
+		  STR("parent_by", "thread"));
+	v = FIND_WHERE(t, "file", "open", "fd", 10);
+	EXPECT_EV(v, INT("parent_id", r1), STR("parent_by", "time"), STR("path", "/etc/app.conf"));
+	EXPECT_EV(FIND(t, "connection", "accept", 1), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND(t, "connection", "close", 0), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND_WHERE(t, "file", "open", "fd", 12), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND_WHERE(t, "file", "open", "fd", 13), INT("parent_id", r2),
+		  STR("parent_by", "time"));
+}
+
+/* An event loop: one thread serves two requests at once; a call made
+ * while both are open is ambiguous (both listed), one made after the
+ * first was answered belongs to the second. */
+static void test_tree_event_loop_ambiguous(void **state)
+{
+	struct tst *t = *state;
+	struct adi_jval *v, *c;
+
+	begin(t);
+	t->tid = SRV;
+	sys_accept(t, TS(10), SRV, 8, 3, &in1);
+	h1_request(t, SRV, 11, 8, &in1, true, REQ("/a"));
+	sys_accept(t, TS(12), SRV, 11, 3, &in2);
+	h1_request(t, SRV, 13, 11, &in2, true, REQ("/b"));
+	sys_connect(t, TS(14), SRV, 9, 0, &out1);
+	h1_request(t, SRV, 15, 9, &out1, false, REQ("/q1"));
+	h1_reply(t, SRV, 16, 9, &out1, false);
+	h1_reply(t, SRV, 17, 8, &in1, true);
+	sys_connect(t, TS(18), SRV, 10, 0, &out2);
+	h1_request(t, SRV, 19, 10, &out2, false, REQ("/q2"));
+	h1_reply(t, SRV, 20, 10, &out2, false);
+	h1_reply(t, SRV, 21, 11, &in2, true);
+	t->tid = 0;
+	end(t, TS(100), 0, 0);
+
+	expect_ids(t);
+	v = FIND_URL(t, "/q1");
+	EXPECT_EV(v, STR("parent", "ambiguous"), ABSENT("parent_id"));
+	c = adi_j_get(v, "parent_candidates");
+	assert_int_equal(adi_j_len(c), 2);
+	assert_int_equal(adi_j_as_int(adi_j_at(c, 0), 0), id_of(FIND_URL(t, "/a")));
+	assert_int_equal(adi_j_as_int(adi_j_at(c, 1), 0), id_of(FIND_URL(t, "/b")));
+	EXPECT_EV(FIND_URL(t, "/q2"), INT("parent_id", id_of(FIND_URL(t, "/b"))),
+		  STR("parent_by", "thread"));
+	/* the parent members come first among the kind's fields */
+	assert_string_equal(adi_j_key_at(v, 11), "parent");
+	assert_string_equal(adi_j_key_at(v, 12), "parent_candidates");
+	assert_string_equal(adi_j_key_at(v, 13), "method");
+}
+
+/* A pre-forked server: each worker process serves one request at a time;
+ * a worker's file read is its own request's, never the other worker's
+ * (parents are found within the process). The fork itself, made by the
+ * parent, is no request's (the parent serves none). */
+static void test_tree_by_process(void **state)
+{
+	struct tst *t = *state;
+
+	begin(t);
+	sys_fork(t, TS(5), 301, ROOT);
+	sys_fork(t, TS(6), 302, ROOT);
+	sys_accept(t, TS(10), 301, 8, 3, &in1);
+	sys_sock_io(t, TS(11), 301, 8, ADI_DIR_IN, REQ("/w1"), 0, &in1);
+	sys_accept(t, TS(12), 302, 8, 3, &in2);
+	sys_sock_io(t, TS(13), 302, 8, ADI_DIR_IN, REQ("/w2"), 0, &in2);
+	sys_open(t, TS(14), 302, "/srv/w2.html", O_RDONLY, 9);
+	sys_open(t, TS(15), 301, "/srv/w1.html", O_RDONLY, 9);
+	sys_sock_io(t, TS(16), 301, 8, ADI_DIR_OUT, RESP, 0, &in1);
+	sys_sock_io(t, TS(17), 302, 8, ADI_DIR_OUT, RESP, 0, &in2);
+	end(t, TS(100), 0, 0);
+
+	expect_ids(t);
+	EXPECT_EV(FIND(t, "file", "open", 0), STR("path", "/srv/w2.html"),
+		  INT("parent_id", id_of(FIND_URL(t, "/w2"))), STR("parent_by", "thread"));
+	EXPECT_EV(FIND(t, "file", "open", 1), STR("path", "/srv/w1.html"),
+		  INT("parent_id", id_of(FIND_URL(t, "/w1"))), STR("parent_by", "thread"));
+	EXPECT_EV(FIND(t, "process", "fork", 0), ABSENT("parent_id"), ABSENT("parent"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2320,6 +2650,8 @@ int main(void)
 		T(test_unresolved_relative_path),
 		T(test_reads_merge),
 		T(test_write_splits_read_run),
+		T(test_run_split_by_other_activity),
+		T(test_runtime_class),
 		T(test_content_bytes_cap),
 		T(test_failed_read_is_own_event),
 		T(test_eagain_is_noise),
@@ -2334,6 +2666,7 @@ int main(void)
 		T(test_chdir_relative_open),
 		T(test_fork_inherits_cwd_and_fds),
 		T(test_exec_drops_cloexec),
+		T(test_exec_script_interpreter),
 		T(test_fork_keeps_cloexec_for_child_exec),
 		T(test_exit_status),
 		T(test_exit_closes_before_exit_event),
@@ -2363,6 +2696,9 @@ int main(void)
 		T(test_random_stream),
 		T(test_null_pointer_with_length),
 		T(test_absurd_return_value),
+		T(test_tree_thread_per_request),
+		T(test_tree_event_loop_ambiguous),
+		T(test_tree_by_process),
 #undef T
 	};
 

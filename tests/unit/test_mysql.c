@@ -170,6 +170,7 @@ static void mb_free(struct mb *m)
 #define COM_QUERY 0x03
 #define COM_FIELD_LIST 0x04
 #define COM_STATISTICS 0x09
+#define COM_PROCESS_KILL 0x0c
 #define COM_PING 0x0e
 #define COM_CHANGE_USER 0x11
 #define COM_STMT_PREPARE 0x16
@@ -178,6 +179,7 @@ static void mb_free(struct mb *m)
 #define COM_STMT_CLOSE 0x19
 #define COM_STMT_RESET 0x1a
 #define COM_SET_OPTION 0x1b
+#define COM_STMT_FETCH 0x1c
 #define COM_RESET_CONNECTION 0x1f
 
 enum { T_DECIMAL = 0, T_TINY = 1, T_SHORT = 2, T_LONG = 3, T_FLOAT = 4,
@@ -625,10 +627,8 @@ static void exch(struct fx *f, uint64_t t)
 	"nt\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":null,\"" \
 	"error\":null,\"tx\":\"idle\",\"database\":null,\"user\":null,\"command\":\"COM_Q" \
 	"UERY\",\"truncated\":false,\"incomplete\":true}\n" \
-	"8000 9000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
-	"r\":null,\"tx\":\"idle\",\"database\":null,\"user\":null,\"command\":\"COM_PING" \
-	"\",\"truncated\":false}\n" \
+	"8000 9000 db_session {\"db\":\"mysql\",\"op\":\"ping\",\"database\":null,\"u" \
+	"ser\":null,\"error\":null}\n" \
 	"# skipped out=0 in=6 done out=0 in=0\n"
 #define EXPECT_GARBAGE \
 	"1000 2000 sql_query {\"db\":\"mysql\",\"sql\":\"DELETE FROM t\",\"params\":[],\"" \
@@ -637,13 +637,11 @@ static void exch(struct fx *f, uint64_t t)
 	"\":null,\"command\":\"COM_QUERY\",\"truncated\":false}\n" \
 	"# skipped out=15 in=11 done out=0 in=0\n"
 #define EXPECT_TLS \
-	"1000 -1 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":nul" \
-	"l,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":null,\"error\":" \
-	"null,\"tx\":null,\"database\":null,\"user\":null,\"command\":\"CONNECT\",\"trunc" \
-	"ated\":false,\"server_version\":\"8.0.36\",\"connection_id\":5,\"capabilities\":" \
-	"[\"CLIENT_LONG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_SSL\",\"CLIENT_TRANSAC" \
-	"TIONS\",\"CLIENT_SECURE_CONNECTION\",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_" \
-	"RESULTS\",\"CLIENT_PLUGIN_AUTH\"],\"tls\":true}\n" \
+	"1000 -1 db_session {\"db\":\"mysql\",\"op\":\"login\",\"database\":null,\"us" \
+	"er\":null,\"error\":null,\"server_version\":\"8.0.36\",\"connection_id\":5," \
+	"\"capabilities\":[\"CLIENT_LONG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_S" \
+	"SL\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\",\"CLIENT_MULTI_STA" \
+	"TEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\"],\"tls\":true}\n" \
 	"# skipped out=0 in=0 done out=1 in=1\n"
 #define EXPECT_INFILE \
 	"1000 4000 sql_query {\"db\":\"mysql\",\"sql\":\"LOAD DATA LOCAL INFILE '/tmp/x.c" \
@@ -652,36 +650,32 @@ static void exch(struct fx *f, uint64_t t)
 	":\"idle\",\"database\":null,\"user\":null,\"command\":\"COM_QUERY\",\"truncated" \
 	"\":false,\"infile\":\"/tmp/x.csv\",\"info\":\"Records: 2  Deleted: 0  Skipped: 0" \
 	"  Warnings: 0\"}\n" \
-	"5000 8000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
-	"r\":null,\"tx\":\"idle\",\"database\":\"other\",\"user\":\"bob\",\"command\":\"C" \
-	"OM_CHANGE_USER\",\"truncated\":false,\"auth_plugin\":\"mysql_native_password\"}\n" \
+	"5000 8000 db_session {\"db\":\"mysql\",\"op\":\"change_user\",\"database\":" \
+	"\"other\",\"user\":\"bob\",\"error\":null,\"auth_plugin\":\"mysql_native_pas" \
+	"sword\"}\n" \
 	"9000 10000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":" \
 	"null,\"columns\":[\"id\",\"name\"],\"rows\":0,\"rows_sample\":[],\"command_tag\"" \
 	":null,\"error\":null,\"tx\":\"idle\",\"database\":\"other\",\"user\":\"bob\",\"c" \
 	"ommand\":\"COM_FIELD_LIST\",\"truncated\":false,\"table\":\"t\"}\n"
 #define EXPECT_QATTR \
-	"1000 3000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
-	"r\":null,\"tx\":\"idle\",\"database\":null,\"user\":\"app\",\"command\":\"CONNEC" \
-	"T\",\"truncated\":false,\"server_version\":\"8.0.36\",\"connection_id\":13,\"aut" \
-	"h_plugin\":\"caching_sha2_password\",\"capabilities\":[\"CLIENT_LONG_PASSWORD\"," \
-	"\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\",\"CL" \
-	"IENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\",\"CLIENT" \
-	"_DEPRECATE_EOF\",\"CLIENT_QUERY_ATTRIBUTES\"]}\n" \
+	"1000 3000 db_session {\"db\":\"mysql\",\"op\":\"login\",\"database\":null,\"" \
+	"user\":\"app\",\"error\":null,\"server_version\":\"8.0.36\",\"connection_id" \
+	"\":13,\"auth_plugin\":\"caching_sha2_password\",\"capabilities\":[\"CLIENT_L" \
+	"ONG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECUR" \
+	"E_CONNECTION\",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT" \
+	"_PLUGIN_AUTH\",\"CLIENT_DEPRECATE_EOF\",\"CLIENT_QUERY_ATTRIBUTES\"]}\n" \
 	"4000 5000 sql_query {\"db\":\"mysql\",\"sql\":\"DELETE FROM t WHERE id = 1\",\"p" \
 	"arams\":[],\"statement\":null,\"columns\":null,\"rows\":1,\"rows_sample\":[],\"c" \
 	"ommand_tag\":\"OK, 1 row affected\",\"error\":null,\"tx\":\"idle\",\"database\":" \
 	"null,\"user\":\"app\",\"command\":\"COM_QUERY\",\"truncated\":false,\"query_attr" \
 	"ibutes\":{\"trace_id\":\"abc123\",\"n\":null}}\n"
 #define EXPECT_CLASSIC \
-	"1000 3000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
-	"r\":null,\"tx\":\"idle\",\"database\":null,\"user\":\"root\",\"command\":\"CONNE" \
-	"CT\",\"truncated\":false,\"server_version\":\"8.0.36\",\"connection_id\":7,\"aut" \
-	"h_plugin\":\"caching_sha2_password\",\"capabilities\":[\"CLIENT_LONG_PASSWORD\"," \
-	"\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\",\"CL" \
-	"IENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\"]}\n" \
+	"1000 3000 db_session {\"db\":\"mysql\",\"op\":\"login\",\"database\":null,\"" \
+	"user\":\"root\",\"error\":null,\"server_version\":\"8.0.36\",\"connection_id" \
+	"\":7,\"auth_plugin\":\"caching_sha2_password\",\"capabilities\":[\"CLIENT_LO" \
+	"NG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE" \
+	"_CONNECTION\",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_" \
+	"PLUGIN_AUTH\"]}\n" \
 	"4000 5000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT 1; SELECT 'x'\",\"params" \
 	"\":[],\"statement\":null,\"columns\":[\"1\"],\"rows\":1,\"rows_sample\":[[\"1\"]" \
 	"],\"command_tag\":\"SELECT 1 row\",\"error\":null,\"tx\":\"idle\",\"database\":n" \
@@ -706,50 +700,39 @@ static void exch(struct fx *f, uint64_t t)
 	"\"statement\":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag" \
 	"\":\"OK\",\"error\":null,\"tx\":\"idle\",\"database\":\"sh`op\",\"user\":\"root" \
 	"\",\"command\":\"COM_INIT_DB\",\"truncated\":false}\n" \
-	"13000 14000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\"" \
-	":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"er" \
-	"ror\":null,\"tx\":\"idle\",\"database\":\"sh`op\",\"user\":\"root\",\"command\":" \
-	"\"COM_PING\",\"truncated\":false}\n" \
+	"13000 14000 db_session {\"db\":\"mysql\",\"op\":\"ping\",\"database\":\"sh`o" \
+	"p\",\"user\":\"root\",\"error\":null}\n" \
 	"15000 16000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\"" \
 	":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":null,\"erro" \
 	"r\":null,\"tx\":\"idle\",\"database\":\"sh`op\",\"user\":\"root\",\"command\":\"" \
 	"COM_STATISTICS\",\"truncated\":false,\"info\":\"Uptime: 5  Threads: 1\"}\n" \
-	"17000 18000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\"" \
-	":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"er" \
-	"ror\":null,\"tx\":\"idle\",\"database\":\"sh`op\",\"user\":\"root\",\"command\":" \
-	"\"COM_SET_OPTION\",\"truncated\":false,\"option\":\"MYSQL_OPTION_MULTI_STATEMENT" \
-	"S_ON\"}\n" \
-	"19000 20000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\"" \
-	":null,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"er" \
-	"ror\":null,\"tx\":\"idle\",\"database\":\"sh`op\",\"user\":\"root\",\"command\":" \
-	"\"COM_RESET_CONNECTION\",\"truncated\":false}\n"
+	"17000 18000 db_session {\"db\":\"mysql\",\"op\":\"set_option\",\"database\":" \
+	"\"sh`op\",\"user\":\"root\",\"error\":null,\"option\":\"MYSQL_OPTION_MULTI_S" \
+	"TATEMENTS_ON\"}\n" \
+	"19000 20000 db_session {\"db\":\"mysql\",\"op\":\"reset\",\"database\":\"sh`" \
+	"op\",\"user\":\"root\",\"error\":null}\n"
 #define EXPECT_AUTH_SWITCH \
-	"1000 5000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
-	"r\":null,\"tx\":\"idle\",\"database\":null,\"user\":\"app\",\"command\":\"CONNEC" \
-	"T\",\"truncated\":false,\"server_version\":\"8.0.36\",\"connection_id\":9,\"auth" \
-	"_plugin\":\"mysql_native_password\",\"capabilities\":[\"CLIENT_LONG_PASSWORD\"," \
-	"\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\",\"CL" \
-	"IENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\",\"CLIENT" \
-	"_DEPRECATE_EOF\"]}\n"
+	"1000 5000 db_session {\"db\":\"mysql\",\"op\":\"login\",\"database\":null,\"" \
+	"user\":\"app\",\"error\":null,\"server_version\":\"8.0.36\",\"connection_id" \
+	"\":9,\"auth_plugin\":\"mysql_native_password\",\"capabilities\":[\"CLIENT_LO" \
+	"NG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE" \
+	"_CONNECTION\",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_" \
+	"PLUGIN_AUTH\",\"CLIENT_DEPRECATE_EOF\"]}\n"
 #define EXPECT_AUTH_FAILURE \
-	"1000 3000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":null,\"error" \
-	"\":{\"code\":\"1045\",\"message\":\"Access denied for user 'bob'@'localhost' (us" \
-	"ing password: YES)\",\"sqlstate\":\"28000\"},\"tx\":null,\"database\":null,\"use" \
-	"r\":\"bob\",\"command\":\"CONNECT\",\"truncated\":false,\"server_version\":\"8.0" \
-	".36\",\"connection_id\":10,\"auth_plugin\":\"mysql_native_password\",\"capabilit" \
-	"ies\":[\"CLIENT_LONG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\"," \
-	"\"CLIENT_SECURE_CONNECTION\",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS" \
-	"\",\"CLIENT_PLUGIN_AUTH\"]}\n"
+	"1000 3000 db_session {\"db\":\"mysql\",\"op\":\"login\",\"database\":null,\"" \
+	"user\":\"bob\",\"error\":{\"code\":\"1045\",\"message\":\"Access denied for " \
+	"user 'bob'@'localhost' (using password: YES)\",\"sqlstate\":\"28000\"},\"ser" \
+	"ver_version\":\"8.0.36\",\"connection_id\":10,\"auth_plugin\":\"mysql_native" \
+	"_password\",\"capabilities\":[\"CLIENT_LONG_PASSWORD\",\"CLIENT_PROTOCOL_41" \
+	"\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\",\"CLIENT_MULTI_STATE" \
+	"MENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\"]}\n"
 #define EXPECT_PREPARE_EXECUTE \
-	"1000 1000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
-	"r\":null,\"tx\":\"idle\",\"database\":\"shop\",\"user\":\"app\",\"command\":\"CO" \
-	"NNECT\",\"truncated\":false,\"server_version\":\"8.0.36\",\"connection_id\":11," \
-	"\"auth_plugin\":\"mysql_native_password\",\"capabilities\":[\"CLIENT_LONG_PASSWO" \
-	"RD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\"" \
-	",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\"]}\n" \
+	"1000 1000 db_session {\"db\":\"mysql\",\"op\":\"login\",\"database\":\"shop" \
+	"\",\"user\":\"app\",\"error\":null,\"server_version\":\"8.0.36\",\"connectio" \
+	"n_id\":11,\"auth_plugin\":\"mysql_native_password\",\"capabilities\":[\"CLIE" \
+	"NT_LONG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_S" \
+	"ECURE_CONNECTION\",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CL" \
+	"IENT_PLUGIN_AUTH\"]}\n" \
 	"2000 3000 sql_query {\"db\":\"mysql\",\"sql\":\"INSERT INTO t VALUES (?,?,?,?,?," \
 	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)\",\"params\":[],\"statement\":\"1\",\"columns\":[" \
 	"],\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK, 20 params, 0 columns\",\"e" \
@@ -788,14 +771,12 @@ static void exch(struct fx *f, uint64_t t)
 	"\":\"shop\",\"user\":\"app\",\"command\":\"COM_STMT_EXECUTE\",\"truncated\":fals" \
 	"e,\"params_raw\":\"base64:AAABAg==\"}\n"
 #define EXPECT_BINARY_ROWS \
-	"1000 1000 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":n" \
-	"ull,\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"erro" \
-	"r\":null,\"tx\":\"idle\",\"database\":null,\"user\":\"app\",\"command\":\"CONNEC" \
-	"T\",\"truncated\":false,\"server_version\":\"8.0.36\",\"connection_id\":12,\"aut" \
-	"h_plugin\":\"mysql_native_password\",\"capabilities\":[\"CLIENT_LONG_PASSWORD\"," \
-	"\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECURE_CONNECTION\",\"CL" \
-	"IENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT_PLUGIN_AUTH\",\"CLIENT" \
-	"_DEPRECATE_EOF\"]}\n" \
+	"1000 1000 db_session {\"db\":\"mysql\",\"op\":\"login\",\"database\":null,\"" \
+	"user\":\"app\",\"error\":null,\"server_version\":\"8.0.36\",\"connection_id" \
+	"\":12,\"auth_plugin\":\"mysql_native_password\",\"capabilities\":[\"CLIENT_L" \
+	"ONG_PASSWORD\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\",\"CLIENT_SECUR" \
+	"E_CONNECTION\",\"CLIENT_MULTI_STATEMENTS\",\"CLIENT_MULTI_RESULTS\",\"CLIENT" \
+	"_PLUGIN_AUTH\",\"CLIENT_DEPRECATE_EOF\"]}\n" \
 	"2000 3000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, price, created, note " \
 	"FROM t WHERE id > ? AND note <> ?\",\"params\":[],\"statement\":\"7\",\"columns" \
 	"\":[\"id\",\"price\",\"created\",\"note\"],\"rows\":0,\"rows_sample\":[],\"comma" \
@@ -811,9 +792,8 @@ static void exch(struct fx *f, uint64_t t)
 	"TE\",\"truncated\":false}\n"
 
 #define CONNECT_DEPRECATE \
-	"{\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":null,\"columns\":null," \
-	"\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK\",\"error\":null,\"tx\":\"idle\"," \
-	"\"database\":\"shop\",\"user\":\"app\",\"command\":\"CONNECT\",\"truncated\":false," \
+	"{\"db\":\"mysql\",\"op\":\"login\",\"database\":\"shop\",\"user\":\"app\"," \
+	"\"error\":null," \
 	"\"server_version\":\"10.11.6-MariaDB\",\"connection_id\":42," \
 	"\"auth_plugin\":\"mysql_native_password\",\"capabilities\":[\"CLIENT_LONG_PASSWORD\"," \
 	"\"CLIENT_CONNECT_WITH_DB\",\"CLIENT_PROTOCOL_41\",\"CLIENT_TRANSACTIONS\"," \
@@ -822,16 +802,58 @@ static void exch(struct fx *f, uint64_t t)
 	"\"connect_attrs\":{\"_client_name\":\"libmariadb\",\"_pid\":\"123\"}}"
 
 #define EXPECT_DEPRECATE \
-	"1000 3000 sql_query " CONNECT_DEPRECATE "\n" \
+	"1000 3000 db_session " CONNECT_DEPRECATE "\n" \
 	"4000 5000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, name FROM t\"," \
 	"\"params\":[],\"statement\":null,\"columns\":[\"id\",\"name\"],\"rows\":2," \
 	"\"rows_sample\":[[\"1\",\"a\"],[\"2\",null]],\"command_tag\":\"SELECT 2 rows\"," \
 	"\"error\":null,\"tx\":\"idle\",\"database\":\"shop\",\"user\":\"app\"," \
 	"\"command\":\"COM_QUERY\",\"truncated\":false}\n" \
-	"6000 -1 sql_query {\"db\":\"mysql\",\"sql\":null,\"params\":[],\"statement\":null," \
-	"\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":null,\"error\":null," \
-	"\"tx\":\"idle\",\"database\":\"shop\",\"user\":\"app\",\"command\":\"COM_QUIT\"," \
-	"\"truncated\":false}\n"
+	"6000 -1 db_session {\"db\":\"mysql\",\"op\":\"quit\",\"database\":\"shop\"," \
+	"\"user\":\"app\",\"error\":null}\n"
+
+#define EXPECT_METADATA_CACHE \
+	"1000 2000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, name FROM t WHERE id > ?\"," \
+	"\"params\":[],\"statement\":\"3\",\"columns\":[\"id\",\"name\"],\"rows\":0," \
+	"\"rows_sample\":[],\"command_tag\":\"OK, 1 param, 2 columns\",\"error\":null," \
+	"\"tx\":null,\"database\":null,\"user\":null,\"command\":\"COM_STMT_PREPARE\"," \
+	"\"truncated\":false,\"num_params\":1}\n" \
+	"3000 4000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, name FROM t WHERE id > ?\"," \
+	"\"params\":[\"0\"],\"statement\":\"3\",\"columns\":[\"id\",\"name\"],\"rows\":2," \
+	"\"rows_sample\":[[\"1\",\"a\"],[\"2\",null]],\"command_tag\":\"SELECT 2 rows\"," \
+	"\"error\":null,\"tx\":\"idle\",\"database\":null,\"user\":null," \
+	"\"command\":\"COM_STMT_EXECUTE\",\"truncated\":false}\n" \
+	"5000 6000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT id, name FROM t WHERE id > ?\"," \
+	"\"params\":[\"1\"],\"statement\":\"3\",\"columns\":[\"id\",\"name\"],\"rows\":1," \
+	"\"rows_sample\":[[\"2\",null]],\"command_tag\":\"SELECT 1 row\"," \
+	"\"error\":null,\"tx\":\"idle\",\"database\":null,\"user\":null," \
+	"\"command\":\"COM_STMT_EXECUTE\",\"truncated\":false}\n"
+#define EXPECT_CURSOR_FETCH \
+	"1000 2000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT v FROM big\",\"params\":[]," \
+	"\"statement\":\"5\",\"columns\":[\"v\"],\"rows\":0,\"rows_sample\":[]," \
+	"\"command_tag\":\"OK, 0 params, 1 column\",\"error\":null,\"tx\":null," \
+	"\"database\":null,\"user\":null,\"command\":\"COM_STMT_PREPARE\"," \
+	"\"truncated\":false,\"num_params\":0}\n" \
+	"3000 4000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT v FROM big\",\"params\":[]," \
+	"\"statement\":\"5\",\"columns\":[\"v\"],\"rows\":0,\"rows_sample\":[]," \
+	"\"command_tag\":\"SELECT 0 rows\",\"error\":null,\"tx\":\"idle\"," \
+	"\"database\":null,\"user\":null,\"command\":\"COM_STMT_EXECUTE\"," \
+	"\"truncated\":false,\"cursor\":\"read_only\",\"cursor_open\":true}\n" \
+	"5000 6000 sql_query {\"db\":\"mysql\",\"sql\":\"SELECT v FROM big\",\"params\":[]," \
+	"\"statement\":\"5\",\"columns\":[\"v\"],\"rows\":2,\"rows_sample\":[[\"7\"],[\"8\"]]," \
+	"\"command_tag\":\"SELECT 2 rows\",\"error\":null,\"tx\":\"idle\"," \
+	"\"database\":null,\"user\":null,\"command\":\"COM_STMT_FETCH\"," \
+	"\"truncated\":false,\"fetch_rows\":2}\n"
+
+#define EXPECT_SESSION_COMMANDS \
+	"1000 2000 sql_query {\"db\":\"mysql\",\"sql\":\"DO 1\",\"params\":[],\"statement\":null," \
+	"\"columns\":null,\"rows\":0,\"rows_sample\":[],\"command_tag\":\"OK, 0 rows affected\"," \
+	"\"error\":null,\"tx\":\"idle\",\"database\":null,\"user\":null,\"command\":\"COM_QUERY\"," \
+	"\"truncated\":false}\n" \
+	"3000 4000 db_session {\"db\":\"mysql\",\"op\":\"kill\",\"database\":null,\"user\":null," \
+	"\"error\":null,\"connection_id\":77}\n" \
+	"5000 6000 db_session {\"db\":\"mysql\",\"op\":\"change_user\",\"database\":null," \
+	"\"user\":null,\"error\":{\"code\":\"1045\",\"message\":\"Access denied for user 'eve'\"," \
+	"\"sqlstate\":\"28000\"}}\n"
 
 /* ---- the fixtures ---- */
 
@@ -839,8 +861,9 @@ static const char *const attrs1[] = { "_client_name", "libmariadb", "_pid", "123
 static const struct col c_id_name[] = { { "id", T_LONG, 0 }, { "name", T_VAR_STRING, 0 } };
 
 /* The connection phase (CLIENT_DEPRECATE_EOF on), a SELECT whose result
- * set ends with an OK packet of header 0xfe, then COM_QUIT. Traced from
- * the server's side (the client's bytes IN) it gives the same events. */
+ * set ends with an OK packet of header 0xfe, then COM_QUIT (db_session
+ * "quit", no reply). Traced from the server's side (the client's bytes
+ * IN) it gives the same events. */
 static void fx_deprecate_eof(struct fx *f)
 {
 	static const struct conn k = {
@@ -864,8 +887,10 @@ static void fx_deprecate_eof(struct fx *f)
 /* A result set without CLIENT_DEPRECATE_EOF (EOF after the definitions
  * and after the rows), a multi-result (SERVER_MORE_RESULTS_EXISTS: one
  * event per result, the same sql), OK with affected rows / insert id /
- * warnings / IN_TRANS, ERR, and the small commands. The login goes
- * through caching_sha2's AuthMoreData (fast auth success). */
+ * warnings / IN_TRANS, ERR, and the small commands (PING, SET_OPTION and
+ * RESET_CONNECTION are db_session events, STATISTICS an sql_query one).
+ * The login goes through caching_sha2's AuthMoreData (fast auth
+ * success). */
 static void fx_classic_eof_commands(struct fx *f)
 {
 	static const struct conn k = {
@@ -924,7 +949,8 @@ static void fx_auth_switch(struct fx *f)
 	exch(f, 4000);
 }
 
-/* A wrong password: the ERR ending the connection phase is an event. */
+/* A wrong password: the ERR ending the connection phase is in the
+ * login's db_session event. */
 static void fx_auth_failure(struct fx *f)
 {
 	static const struct conn k = {
@@ -1171,7 +1197,7 @@ static void fx_garbage_resync(struct fx *f)
 }
 
 /* SSLRequest: the connection phase continues under TLS, not decoded:
- * one CONNECT event (tls), both directions DONE. */
+ * one db_session login event (tls), both directions DONE. */
 static void fx_tls(struct fx *f)
 {
 	greeting(f->s, "8.0.36", 5, CAPS_BASE | CLIENT_SSL, "caching_sha2_password");
@@ -1247,6 +1273,90 @@ static void fx_query_attributes(struct fx *f)
 	exch(f, 4000);
 }
 
+/* MariaDB's metadata cache (MARIADB_CLIENT_CACHE_METADATA), as
+ * DBD::MariaDB meets it: the PREPARE response defines the columns, then
+ * each EXECUTE's column count says metadata_follows = 0 and no definition
+ * follows. The EXECUTE events show the columns the statement remembers,
+ * its binary rows decoded by the types the PREPARE gave; the second
+ * EXECUTE binds no types (the first one's). Mid-session, without EOF
+ * packets (CLIENT_DEPRECATE_EOF, learnt). */
+static void fx_metadata_cache(struct fx *f)
+{
+	static const struct col q = { "?", T_LONG, 0 };
+	static const struct pv zero[] = { V(T_LONG, "\x00\x00\x00\x00") };
+	static const struct pv one[] = { V(T_LONG, "\x01\x00\x00\x00") };
+
+	cmd_text(f->c, COM_STMT_PREPARE, "SELECT id, name FROM t WHERE id > ?");
+	prep_ok(f->s, 3, 2, 1);
+	coldefs(f->s, coldefs(f->s, 2, 1, &q), 2, c_id_name);
+	exch(f, 1000);
+	exec_pkt(f->c, 3, zero, 1, true);
+	PL(f->s, 1, { mb_lenenc(p, 2); mb_u8(p, 0); }); /* metadata_follows 0 */
+	PL(f->s, 2, { mb_u8(p, 0); mb_u8(p, 0); mb_int(p, 1, 4); mb_lstr(p, "a"); });
+	PL(f->s, 3, { mb_u8(p, 0); mb_u8(p, 1u << (1 + 2)); mb_int(p, 2, 4); });
+	ok_end(f->s, 4);
+	exch(f, 3000);
+	exec_pkt(f->c, 3, one, 1, false);
+	PL(f->s, 1, { mb_lenenc(p, 2); mb_u8(p, 0); });
+	PL(f->s, 2, { mb_u8(p, 0); mb_u8(p, 1u << (1 + 2)); mb_int(p, 2, 4); });
+	ok_end(f->s, 3);
+	exch(f, 5000);
+}
+
+/* A cursor (CURSOR_TYPE_READ_ONLY): the EXECUTE's result set ends after
+ * its definitions (EOF with SERVER_STATUS_CURSOR_EXISTS); the rows come
+ * with COM_STMT_FETCH, whose response names no columns: its event shows
+ * the statement's and decodes the binary rows by their types. Mid-session,
+ * with EOF packets (learnt from the one after the PREPARE response). */
+static void fx_cursor_fetch(struct fx *f)
+{
+	static const struct col cv = { "v", T_LONG, 0 };
+
+	cmd_text(f->c, COM_STMT_PREPARE, "SELECT v FROM big");
+	prep_ok(f->s, 5, 1, 0);
+	coldef(f->s, 2, &cv);
+	eof_pkt(f->s, 3, 0, 0x0002);
+	exch(f, 1000);
+	PL(f->c, 0, {
+		mb_u8(p, COM_STMT_EXECUTE);
+		mb_int(p, 5, 4);
+		mb_u8(p, 0x01);          /* CURSOR_TYPE_READ_ONLY */
+		mb_int(p, 1, 4);
+	});
+	colcount(f->s, 1, 1);
+	coldef(f->s, 2, &cv);
+	eof_pkt(f->s, 3, 0, 0x0042); /* CURSOR_EXISTS | AUTOCOMMIT */
+	exch(f, 3000);
+	PL(f->c, 0, { mb_u8(p, COM_STMT_FETCH); mb_int(p, 5, 4); mb_int(p, 2, 4); });
+	PL(f->s, 1, { mb_u8(p, 0); mb_u8(p, 0); mb_int(p, 7, 4); });
+	PL(f->s, 2, { mb_u8(p, 0); mb_u8(p, 0); mb_int(p, 8, 4); });
+	eof_pkt(f->s, 3, 0, 0x0042);
+	exch(f, 5000);
+}
+
+/* Commands about the session, mid-session after a statement: PROCESS_KILL
+ * (the connection it names) and a COM_CHANGE_USER the server refuses
+ * (user and database stay as they were: unknown). Both db_session events;
+ * the statement before them an sql_query one. */
+static void fx_session_commands(struct fx *f)
+{
+	cmd_text(f->c, COM_QUERY, "DO 1");
+	ok0(f->s, 1);
+	exch(f, 1000);
+	PL(f->c, 0, { mb_u8(p, COM_PROCESS_KILL); mb_int(p, 77, 4); });
+	ok0(f->s, 1);
+	exch(f, 3000);
+	PL(f->c, 0, {
+		mb_u8(p, COM_CHANGE_USER);
+		mb_zstr(p, "eve");
+		mb_u8(p, 20);
+		mb_put(p, AUTH_RESPONSE, 20);
+		mb_zstr(p, "");
+	});
+	err_pkt(f->s, 1, 1045, "28000", "Access denied for user 'eve'");
+	exch(f, 5000);
+}
+
 /* A fixture: the test's name (and seed file's), what builds its bytes,
  * the traced side, and the events expected (body_bytes 64, rows_sample
  * 5). driver_only: not through the real engine (a gap completes a
@@ -1274,6 +1384,9 @@ static const struct fixture fixtures[] = {
 	{ "test_infile_change_user_field_list", fx_infile_change_user_field_list, false, false,
 	  EXPECT_INFILE },
 	{ "test_query_attributes", fx_query_attributes, false, false, EXPECT_QATTR },
+	{ "test_metadata_cache", fx_metadata_cache, false, false, EXPECT_METADATA_CACHE },
+	{ "test_cursor_fetch", fx_cursor_fetch, false, false, EXPECT_CURSOR_FETCH },
+	{ "test_session_commands", fx_session_commands, false, false, EXPECT_SESSION_COMMANDS },
 };
 
 /* One fixture (the cmocka state): whole, in pieces, split at every

@@ -534,6 +534,13 @@ static void check_big(struct fx *f, const char *expect)
 #define QEV(ts, sql, cols, rows, sample, tag, err, tx) \
 	EV(ts, sql, "[]", "null", cols, rows, sample, tag, err, tx, NOUSER)
 
+/* SEV: one line "ts_start ts_end db_session {...}\n": a session step op
+ * with the session's database and user (db_user), its error (JSON), then
+ * `more` (",\"k\":v..." extras, or ""). */
+#define SEV(ts, op, db_user, err, more) \
+	ts " db_session {\"db\":\"postgres\",\"op\":\"" op "\"," db_user ",\"error\":" \
+	err more "}\n"
+
 /* An error object without detail or hint. */
 #define ERR(code, msg, sev) \
 	"{\"code\":\"" code "\",\"message\":\"" msg "\",\"severity\":\"" sev "\"}"
@@ -561,7 +568,8 @@ static void select1(struct fx *f, uint64_t ts)
 	   S("SELECT 1"), "null", S("idle"), db_user)
 
 /* Startup, MD5 authentication (the password never appears, even with
- * show_secrets), parameter status and key data, then a query. */
+ * show_secrets), parameter status and key data: the login's event runs
+ * from the StartupMessage to the first ReadyForQuery; then a query. */
 static void startup_md5(const char *name, bool secrets)
 {
 	static const char *const kv[] = { "user", "alice", "database", "shop",
@@ -581,7 +589,9 @@ static void startup_md5(const char *name, bool secrets)
 	m_key_data(m, 4242, 0x5ec2e7);
 	m_ready(m, 'I');
 	select1(&f, 5000);
-	fx_check(&f, EV_SELECT1("5000 6000", "\"database\":\"shop\",\"user\":\"alice\""));
+	fx_check(&f, SEV("1000 4000", "login", "\"database\":\"shop\",\"user\":\"alice\"", "null",
+			 ",\"application_name\":\"psql\"")
+		     EV_SELECT1("5000 6000", "\"database\":\"shop\",\"user\":\"alice\""));
 }
 
 static void test_startup_md5(void **state)
@@ -623,12 +633,14 @@ static void test_startup_scram(void **state)
 	m_ready(m, 'I');
 	m_query(fe(&f, 7000), "BEGIN");
 	m_done(be(&f, 8000), "BEGIN", 'T');
-	fx_check(&f, EV("7000 8000", S("BEGIN"), "[]", "null", "null", "0", "[]", S("BEGIN"),
+	fx_check(&f, SEV("1000 6000", "login", "\"database\":\"bob\",\"user\":\"bob\"", "null", "")
+		     EV("7000 8000", S("BEGIN"), "[]", "null", "null", "0", "[]", S("BEGIN"),
 			"null", S("in_tx"), "\"database\":\"bob\",\"user\":\"bob\""));
 }
 
 /* An SSLRequest or GSSENCRequest (request) answered 'N': the startup (kv)
- * follows in clear, then "SELECT 1". */
+ * follows in clear (the login's event starts at the request), then
+ * "SELECT 1". */
 static void refused_encryption(const char *name, const char *request,
 			       const char *const *kv, const char *expect)
 {
@@ -651,6 +663,8 @@ static void test_ssl_refused(void **state)
 
 	(void)state;
 	refused_encryption(__func__, "\x00\x00\x00\x08\x04\xd2\x16\x2f", kv,
+			   SEV("1000 4000", "login", "\"database\":\"db1\",\"user\":\"carol\"",
+			       "null", "")
 			   EV_SELECT1("5000 6000", "\"database\":\"db1\",\"user\":\"carol\""));
 }
 
@@ -661,11 +675,13 @@ static void test_gssenc_refused(void **state)
 
 	(void)state;
 	refused_encryption(__func__, "\x00\x00\x00\x08\x04\xd2\x16\x30", kv,
+			   SEV("1000 4000", "login", "\"database\":\"dave\",\"user\":\"dave\"",
+			       "null", "")
 			   EV_SELECT1("5000 6000", "\"database\":\"dave\",\"user\":\"dave\""));
 }
 
 /* SSLRequest answered 'S': TLS follows, nothing more is decoded (both
- * directions DONE). */
+ * directions DONE); the login's event says tls, who logs in is not seen. */
 static void test_ssl_accepted(void **state)
 {
 	struct fx f = FX(__func__);
@@ -675,22 +691,36 @@ static void test_ssl_accepted(void **state)
 	PUT(be(&f, 2000), "S");
 	PUT(fe(&f, 3000), "\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00");
 	PUT(be(&f, 4000), "\x16\x03\x03\x00\x02\x02\x00");
-	fx_check(&f, "# skipped out=0 in=0 done out=1 in=1\n");
+	fx_check(&f, SEV("1000 2000", "login", NOUSER, "null", ",\"tls\":true")
+		     "# skipped out=0 in=0 done out=1 in=1\n");
 }
 
-/* CancelRequest: an event of its own (op "cancel", the backend's pid; the
- * secret key never written), without a reply. */
+/* GSSENCRequest answered 'G': GSSAPI encryption follows, nothing more is
+ * decoded; the login's event says gssenc. */
+static void test_gssenc_accepted(void **state)
+{
+	struct fx f = FX(__func__);
+
+	(void)state;
+	PUT(fe(&f, 1000), "\x00\x00\x00\x08\x04\xd2\x16\x30");
+	PUT(be(&f, 2000), "G");
+	PUT(fe(&f, 3000), "\x00\x00\x00\x40\x60\x3e\x06\x09");
+	fx_check(&f, SEV("1000 2000", "login", NOUSER, "null", ",\"gssenc\":true")
+		     "# skipped out=0 in=0 done out=1 in=1\n");
+}
+
+/* CancelRequest: a db_session event of its own (op "cancel", the
+ * backend's pid; the secret key never written), without a reply. */
 static void test_cancel(void **state)
 {
 	struct fx f = FX(__func__);
 
 	(void)state;
 	PUT(fe(&f, 1000), "\x00\x00\x00\x10\x04\xd2\x16\x2e\x00\x00\x10\x92\xde\xad\xbe\xef");
-	fx_check(&f, EV("1000 -1", "null", "[]", "null", "null", "0", "[]", "null", "null",
-			"null", NOUSER ",\"op\":\"cancel\",\"backend_pid\":4242"));
+	fx_check(&f, SEV("1000 -1", "cancel", NOUSER, "null", ",\"backend_pid\":4242"));
 }
 
-/* The server refuses the startup: an event with the error (op "startup"). */
+/* The server refuses the startup: the login's event has the error. */
 static void test_startup_refused(void **state)
 {
 	static const char *const kv[] = { "user", "mallory", "database", "x", NULL };
@@ -703,10 +733,45 @@ static void test_startup_refused(void **state)
 	m_pass(fe(&f, 3000), "hunter2", 8);
 	m_error(be(&f, 4000), 'E', "FATAL", "28P01",
 		"password authentication failed for user \"mallory\"", NULL, NULL);
-	fx_check(&f, EV("1000 4000", "null", "[]", "null", "null", "0", "[]", "null",
-			ERR("28P01", "password authentication failed for user \\\"mallory\\\"",
-			    "FATAL"),
-			"null", "\"database\":\"x\",\"user\":\"mallory\",\"op\":\"startup\""));
+	fx_check(&f, SEV("1000 4000", "login", "\"database\":\"x\",\"user\":\"mallory\"",
+			 ERR("28P01", "password authentication failed for user \\\"mallory\\\"",
+			     "FATAL"), ""));
+}
+
+/* Terminate ends the session: a db_session event (op "quit") without a
+ * reply, after the login's and the query's. */
+static void test_terminate(void **state)
+{
+	static const char *const kv[] = { "user", "uma", NULL };
+	struct fx f = FX(__func__);
+	struct mb *m;
+
+	(void)state;
+	m_startup(fe(&f, 1000), kv);
+	m = be(&f, 2000);
+	m_auth(m, 0, NULL, 0);
+	m_ready(m, 'I');
+	select1(&f, 3000);
+	m_empty(fe(&f, 5000), "X");
+#define UMA "\"database\":\"uma\",\"user\":\"uma\""
+	fx_check(&f, SEV("1000 2000", "login", UMA, "null", "")
+		     EV_SELECT1("3000 4000", UMA)
+		     SEV("5000 -1", "quit", UMA, "null", ""));
+#undef UMA
+}
+
+/* The connection ends in the middle of the authentication: the login's
+ * event has no end and says so (incomplete). */
+static void test_login_unanswered(void **state)
+{
+	static const char *const kv[] = { "user", "vic", "database", "d", NULL };
+	struct fx f = FX(__func__);
+
+	(void)state;
+	m_startup(fe(&f, 1000), kv);
+	m_auth(be(&f, 2000), 5, "\x01\x02\x03\x04", 4);
+	fx_check(&f, SEV("1000 -1", "login", "\"database\":\"d\",\"user\":\"vic\"", "null",
+			 ",\"incomplete\":true"));
 }
 
 /* The traced task is the server: the frontend's bytes come IN. */
@@ -724,7 +789,8 @@ static void test_server_side(void **state)
 	m_key_data(m, 1, 2);
 	m_ready(m, 'I');
 	select1(&f, 3000);
-	fx_check(&f, EV_SELECT1("3000 4000", "\"database\":\"app\",\"user\":\"erin\""));
+	fx_check(&f, SEV("1000 2000", "login", "\"database\":\"app\",\"user\":\"erin\"", "null", "")
+		     EV_SELECT1("3000 4000", "\"database\":\"app\",\"user\":\"erin\""));
 }
 
 /* ---- simple query ---- */
@@ -745,11 +811,27 @@ static void test_simple_multi(void **state)
 	m_result1(be(&f, 4000), "v", 25, rows, "SELECT 1");
 	m_ready(be(&f, 5000), 'I');
 	fx_check(&f,
-		 QEV("1000 2000", S("INSERT INTO t VALUES (1)"), "null", "1", "[]",
+		 QEV("1000 2000", S("INSERT INTO t VALUES (1);"), "null", "1", "[]",
 		     S("INSERT 0 1"), "null", S("idle"))
-		 QEV("1000 3000", S("UPDATE t SET a = 2 /* ; */ WHERE b = ';' -- x;"), "null",
+		 QEV("1000 3000", S("UPDATE t SET a = 2 /* ; */ WHERE b = ';' -- x;\\n;"), "null",
 		     "3", "[]", S("UPDATE 3"), "null", S("idle"))
-		 QEV("1000 5000", S("SELECT $$x;y$$ AS v"), "[\"v\"]", "1", "[[\"x;y\"]]",
+		 QEV("1000 5000", S("SELECT $$x;y$$ AS v;"), "[\"v\"]", "1", "[[\"x;y\"]]",
+		     S("SELECT 1"), "null", S("idle")));
+}
+
+/* psql sends "SELECT 1;": one statement, its text exactly as sent (issue
+ * 21: the trailing semicolon was dropped when the query was split). */
+static void test_simple_one_statement_exact(void **state)
+{
+	static const char *const rows[] = { "1", NULL };
+	struct fx f = FX(__func__);
+
+	(void)state;
+	m_query(fe(&f, 1000), "SELECT 1;");
+	m_result1(be(&f, 2000), "?column?", 23, rows, "SELECT 1");
+	m_ready(be(&f, 3000), 'I');
+	fx_check(&f,
+		 QEV("1000 3000", S("SELECT 1;"), "[\"?column?\"]", "1", "[[\"1\"]]",
 		     S("SELECT 1"), "null", S("idle")));
 }
 
@@ -778,9 +860,9 @@ static void test_query_errors(void **state)
 		"Key (a)=(1) already exists.", "Pick another key.");
 	m_ready(m, 'I');
 	fx_check(&f,
-		 QEV("1000 2000", S("SELECT 1"), "[\"?column?\"]", "1", "[[\"1\"]]",
+		 QEV("1000 2000", S("SELECT 1;"), "[\"?column?\"]", "1", "[[\"1\"]]",
 		     S("SELECT 1"), "null", S("idle"))
-		 QEV("1000 3000", S("SELECT 1/0"), "null", "0", "[]", "null",
+		 QEV("1000 3000", S("SELECT 1/0;"), "null", "0", "[]", "null",
 		     ERR("22012", "division by zero", "ERROR"), S("idle"))
 		 QEV("4000 5000", S("SELECT 1; SELEC 2"), "null", "0", "[]", "null",
 		     ERR("42601", "syntax error at or near \\\"SELEC\\\"", "ERROR"), S("idle"))
@@ -1029,6 +1111,55 @@ static void test_named_reuse(void **state)
 		 EV("9000 10000", "null", "[\"9\"]", S("s1"), "null", "0", "[]", "null",
 		    ERR("26000", "prepared statement \\\"s1\\\" does not exist", "ERROR"),
 		    S("idle"), NOUSER));
+#undef SQL
+}
+
+/* PgJDBC from the 5th execution of a PreparedStatement on: a named
+ * statement parsed once and its portal described (binary result formats),
+ * then executions that only Bind and Execute. They take the columns the
+ * portal's Describe gave (remembered with the statement) and decode their
+ * binary rows by those types and their own Bind's formats. */
+static void test_named_columns_remembered(void **state)
+{
+	static const uint32_t int4[] = { 23 }, types[] = { 23, 701 };
+	static const char *const names[] = { "id", "score" };
+	static const uint16_t bin[] = { 1 }, bin2[] = { 1, 1 };
+	static const struct val five[] = { VS("\x00\x00\x00\x05") };
+	static const struct val six[] = { VS("\x00\x00\x00\x06") };
+	static const struct val row1[] = { VS("\x00\x00\x00\x01"),
+					   VS("\x3f\xf8\x00\x00\x00\x00\x00\x00") };
+	static const struct val row2[] = { VS("\x00\x00\x00\x02"), VNULL };
+	struct fx f = FX(__func__);
+	struct mb *m;
+
+	(void)state;
+	m = fe(&f, 1000);
+	m_parse(m, "S_1", "SELECT id, score FROM t WHERE id <= $1", 1, int4);
+	m_bind(m, "", "S_1", 1, bin, 1, five, 2, bin2);
+	m_named(m, 'D', 'P', "");
+	m_execute(m, "", 0);
+	m_empty(m, "S");
+	m = be(&f, 2000);
+	m_empty(m, "12");
+	m_rowdesc(m, 2, names, types, bin2);
+	m_datarow(m, 2, row1);
+	m_done(m, "SELECT 1", 'I');
+	m = fe(&f, 3000);
+	m_bind(m, "", "S_1", 1, bin, 1, six, 2, bin2);
+	m_execute(m, "", 0);
+	m_empty(m, "S");
+	m = be(&f, 4000);
+	m_empty(m, "2");
+	m_datarow(m, 2, row1);
+	m_datarow(m, 2, row2);
+	m_done(m, "SELECT 2", 'I');
+#define SQL S("SELECT id, score FROM t WHERE id <= $1")
+	fx_check(&f,
+		 EV("1000 2000", SQL, "[\"5\"]", S("S_1"), "[\"id\",\"score\"]", "1",
+		    "[[\"1\",\"1.5\"]]", S("SELECT 1"), "null", S("idle"), NOUSER)
+		 EV("3000 4000", SQL, "[\"6\"]", S("S_1"), "[\"id\",\"score\"]", "2",
+		    "[[\"1\",\"1.5\"],[\"2\",null]]", S("SELECT 2"), "null", S("idle"),
+		    NOUSER));
 #undef SQL
 }
 
@@ -1492,13 +1623,18 @@ int main(void)
 		T(test_startup_scram),
 		T(test_ssl_refused),
 		T(test_ssl_accepted),
+		T(test_gssenc_accepted),
 		T(test_gssenc_refused),
 		T(test_cancel),
 		T(test_startup_refused),
+		T(test_terminate),
+		T(test_login_unanswered),
 		T(test_simple_multi),
+		T(test_simple_one_statement_exact),
 		T(test_query_errors),
 		T(test_extended_binary),
 		T(test_named_reuse),
+		T(test_named_columns_remembered),
 		T(test_pipeline),
 		T(test_portal_suspended),
 		T(test_copy),

@@ -418,10 +418,9 @@ static void test_text_other_kinds(void **state)
 	struct adi_event *ev;
 
 	(void)state;
-	text_line_with(NULL, 1500000, "redis_command",
-		       "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null}",
-		       "REDIS_COMMAND {\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null} [1.5 ms]");
-	text_line("mongo_command", "{}", "MONGO_COMMAND {}");
+	/* a kind this build has no layout for: its fields as JSON */
+	text_line_with(NULL, 1500000, "kafka_produce", "{\"topic\":\"t\",\"n\":1}",
+		       "KAFKA_PRODUCE {\"topic\":\"t\",\"n\":1} [1.5 ms]");
 	/* no kind at all */
 	ev = mk_text("x", "{}");
 	ev->kind = NULL;
@@ -468,6 +467,183 @@ static void test_text_sql(void **state)
 		  "SQL POSTGRES EXECUTE s1 -> no reply truncated");
 	text_line("sql_query", "{\"db\":\"mysql\",\"sql\":null,\"command\":\"COM_PING\","
 		  "\"tx\":\"idle\"}", "SQL MYSQL COM_PING -> ok");
+}
+
+/* Redis as redis-cli shows it (issue 21: a command printed as a JSON blob). */
+static void test_text_redis(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 1500000, "redis_command",
+		       "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null,\"error\":null,"
+		       "\"req_bytes\":20,\"resp_bytes\":5,\"truncated\":false}",
+		       "REDIS GET k -> (nil) [1.5 ms]");
+	text_line("redis_command", "{\"command\":\"SET\",\"args\":[\"user:1\",\"a b\"],"
+		  "\"reply\":\"OK\",\"error\":null}", "REDIS SET user:1 \"a b\" -> \"OK\"");
+	text_line("redis_command", "{\"command\":\"INCR\",\"args\":[\"s\"],"
+		  "\"reply\":{\"error\":\"ERR not an integer\"},\"error\":\"ERR not an integer\"}",
+		  "REDIS INCR s -> ERR not an integer");
+	text_line("redis_command", "{\"command\":\"INCR\",\"args\":[\"n\"],\"reply\":5}",
+		  "REDIS INCR n -> (integer) 5");
+	text_line("redis_command", "{\"command\":\"LRANGE\",\"args\":[\"l\",\"0\",\"-1\"],"
+		  "\"reply\":[\"a\",\"b\"]}", "REDIS LRANGE l 0 -1 -> [\"a\",\"b\"]");
+	text_line("redis_command", "{\"command\":null,\"args\":[],"
+		  "\"reply\":[\"message\",\"ch\",\"hi\"],\"push\":true}",
+		  "REDIS PUSH: [\"message\",\"ch\",\"hi\"]");
+	text_line("redis_command", "{\"command\":\"CLIENT SETNAME\",\"args\":[\"x\"],"
+		  "\"reply\":\"OK\",\"incomplete\":true}",
+		  "REDIS CLIENT SETNAME x -> \"OK\" incomplete");
+	text_line("redis_command", "{}", "REDIS ? -> no reply");
+}
+
+/* A long argument list and a long reply stop at the preview. */
+static void test_text_redis_preview(void **state)
+{
+	struct adi_sink_opts o = { .content_preview = 4 };
+
+	(void)state;
+	text_line_with(&o, -1, "redis_command", "{\"command\":\"MSET\",\"args\":[\"a\",\"1\","
+		       "\"bcdefgh\",\"2\",\"c\",\"3\"],\"reply\":\"abcdefgh\"}",
+		       "REDIS MSET a 1 bcdefg... ...(+3) -> \"abcd\"...");
+	text_line_with(&o, -1, "redis_command", "{\"command\":\"KEYS\",\"args\":[\"*\"],"
+		       "\"reply\":[\"aaaa\",\"b\"]}",
+		       "REDIS KEYS * -> [\"aa... (2 items)");
+}
+
+static void test_text_mongo(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 2000000, "mongo_command",
+		       "{\"op\":\"find\",\"database\":\"shop\",\"collection\":\"orders\","
+		       "\"command\":{\"find\":\"orders\",\"filter\":{\"a\":1}},"
+		       "\"reply\":{\"cursor\":{\"firstBatch\":[{\"a\":1},{\"a\":1}]},\"ok\":1.0},"
+		       "\"ok\":true,\"error\":null,\"request_id\":7,\"truncated\":false}",
+		       "MONGO find shop.orders -> ok (2 docs) [2 ms]\n"
+		       "    > {\"find\":\"orders\",\"filter\":{\"a\":1}}\n"
+		       "    < {\"cursor\":{\"firstBatch\":[{\"a\":1},{\"a\":1}]},\"ok\":1.0}");
+	text_line("mongo_command", "{\"op\":\"insert\",\"database\":\"shop\","
+		  "\"collection\":\"orders\",\"reply\":{\"n\":1,\"ok\":1.0},\"ok\":true}",
+		  "MONGO insert shop.orders -> ok (n=1)\n    < {\"n\":1,\"ok\":1.0}");
+	text_line("mongo_command", "{\"op\":\"find\",\"database\":\"db\",\"collection\":null,"
+		  "\"ok\":false,\"error\":\"bad\"}", "MONGO find db -> error bad");
+	text_line("mongo_command", "{\"op\":\"insert\",\"database\":\"d\",\"collection\":\"c\","
+		  "\"ok\":null,\"unacknowledged\":true}", "MONGO insert d.c -> unacknowledged");
+	text_line("mongo_command", "{}", "MONGO ? -> no reply");
+}
+
+static void test_text_grpc(void **state)
+{
+	(void)state;
+	text_line("grpc_call", "{\"method\":\"/pkg.Greeter/SayHello\",\"status\":0,"
+		  "\"grpc_message\":null,\"http_status\":200,\"req_messages\":[{\"1\":\"world\"}],"
+		  "\"resp_messages\":[{\"1\":\"Hello world\"}],\"req_bytes\":12,\"resp_bytes\":18,"
+		  "\"truncated\":false,\"conn\":{\"role\":\"client\"}}",
+		  "GRPC /pkg.Greeter/SayHello -> OK (req 12 B, resp 18 B)\n"
+		  "    > {\"1\":\"world\"}\n    < {\"1\":\"Hello world\"}");
+	text_line("grpc_call", "{\"method\":\"/p.S/M\",\"status\":5,\"grpc_message\":\"no such user\","
+		  "\"req_bytes\":1,\"resp_bytes\":0,\"conn\":{\"role\":\"server\"}}",
+		  "GRPC SERVED /p.S/M -> NOT_FOUND: no such user (req 1 B, resp 0 B)");
+	text_line("grpc_call", "{\"method\":\"/p.S/M\",\"status\":null,\"http_status\":503}",
+		  "GRPC /p.S/M -> no status, HTTP 503 (req ?, resp ?)");
+	text_line("grpc_call", "{}", "GRPC ? -> no response (req ?, resp ?)");
+}
+
+/* (DNS and datagram lines: test_text_dns_udp) */
+static void test_text_unix_and_exec(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 3000000, "db_session", "{\"db\":\"postgres\",\"op\":\"login\","
+		       "\"database\":\"shop\",\"user\":\"app\",\"error\":null}",
+		       "DB POSTGRES LOGIN app@shop -> ok [3 ms]");
+	text_line("db_session", "{\"db\":\"mysql\",\"op\":\"login\",\"database\":null,"
+		  "\"user\":\"bob\",\"error\":{\"code\":\"1045\",\"message\":\"denied\"}}",
+		  "DB MYSQL LOGIN bob -> error 1045 denied");
+	text_line("db_session", "{\"db\":\"postgres\",\"op\":\"quit\",\"database\":null,"
+		  "\"user\":null,\"error\":null}", "DB POSTGRES QUIT");
+	text_line("tcp_stream", "{\"conn\":{\"transport\":\"unix\",\"local\":\"\","
+		  "\"remote\":\"/run/x.sock\"},\"bytes_out\":1,\"bytes_in\":2}",
+		  "UNIX \"\" -> /run/x.sock out 1 B in 2 B");
+	text_line("process", "{\"op\":\"exec\",\"argv\":[\"psql\",\"-h\",\"x\"],"
+		  "\"interpreter\":[\"/usr/bin/perl\"]}", "EXEC psql -h x (via /usr/bin/perl)");
+	text_line("process", "{\"op\":\"exit\",\"signal\":\"SIGSEGV\",\"core_dumped\":true}",
+		  "EXIT signal SIGSEGV (core dumped)");
+}
+
+/* Emit the events in turn into one sink; what came out. */
+static char *render_all(const struct adi_sink_opts *o, struct adi_event **evs, int n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct adi_sink *s;
+
+	assert_non_null(f);
+	s = adi_sink_text_new(f, o);
+	assert_non_null(s);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(adi_sink_emit(s, evs[i]), 0);
+	adi_sink_free(s);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/* The runtime's own file events are counted, not shown, unless asked. */
+static void test_text_runtime_hidden(void **state)
+{
+	struct adi_event *ev[3];
+	struct adi_sink_opts all = { .show_runtime = true };
+	char *got;
+
+	(void)state;
+	ev[0] = mk_text("file", "{\"op\":\"open\",\"path\":\"/etc/ld.so.cache\",\"fd\":3,"
+			"\"runtime\":\"loader\"}");
+	ev[1] = mk_text("file", "{\"op\":\"unlink\",\"path\":\"/a\"}");
+	ev[2] = mk_text("trace_summary", "{\"events\":{\"file\":2},\"dropped\":0,"
+			"\"truncated\":0,\"duration_ms\":1,\"backend\":\"ebpf\"}");
+	got = render_all(NULL, ev, 3);
+	assert_string_equal(got, "15:10:41.123456 [PID 4213 sh] FS UNLINK /a\n"
+		"1 runtime file event hidden (loader, locale, modules, /proc/self) -- "
+		"--all shows them\n"
+		"15:10:41.123456 [PID 4213 sh] SUMMARY 2 events (file=2), dropped 0, "
+		"truncated 0, 1 ms, backend ebpf\n");
+	free(got);
+	got = render_all(&all, ev, 2);
+	assert_string_equal(got, "15:10:41.123456 [PID 4213 sh] FS OPEN /etc/ld.so.cache = fd 3\n"
+		"15:10:41.123456 [PID 4213 sh] FS UNLINK /a\n");
+	free(got);
+	/* no summary (a trace cut short): the count comes at the end */
+	got = render_all(NULL, ev, 1);
+	assert_string_equal(got, "1 runtime file event hidden (loader, locale, modules, "
+		"/proc/self) -- --all shows them\n");
+	free(got);
+	for (int i = 0; i < 3; i++)
+		adi_event_free(ev[i]);
+}
+
+/* -r (delta, as strace -r) and --time rel: seconds with microseconds. */
+static void test_text_time_modes(void **state)
+{
+	struct adi_sink_opts rel = { .time = ADI_TEXT_TIME_REL };
+	struct adi_sink_opts delta = { .time = ADI_TEXT_TIME_DELTA };
+	struct adi_event *ev[3];
+	char *got;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		ev[i] = mk_text("file", "{\"op\":\"unlink\",\"path\":\"/a\"}");
+	ev[1]->ts_ns += 1500000;      /* +1.5 ms */
+	ev[2]->ts_ns += 2001500000;   /* +2.0015 s */
+	got = render_all(&rel, ev, 3);
+	assert_string_equal(got, "+0.000000 [PID 4213 sh] FS UNLINK /a\n"
+		"+0.001500 [PID 4213 sh] FS UNLINK /a\n"
+		"+2.001500 [PID 4213 sh] FS UNLINK /a\n");
+	free(got);
+	got = render_all(&delta, ev, 3);
+	assert_string_equal(got, "+0.000000 [PID 4213 sh] FS UNLINK /a\n"
+		"+0.001500 [PID 4213 sh] FS UNLINK /a\n"
+		"+2.000000 [PID 4213 sh] FS UNLINK /a\n");
+	free(got);
+	for (int i = 0; i < 3; i++)
+		adi_event_free(ev[i]);
 }
 
 static void test_text_color(void **state)
@@ -564,6 +740,13 @@ int main(void)
 		cmocka_unit_test(test_text_http),
 		cmocka_unit_test(test_text_sql),
 		cmocka_unit_test(test_text_dns_udp),
+		cmocka_unit_test(test_text_redis),
+		cmocka_unit_test(test_text_redis_preview),
+		cmocka_unit_test(test_text_mongo),
+		cmocka_unit_test(test_text_grpc),
+		cmocka_unit_test(test_text_unix_and_exec),
+		cmocka_unit_test(test_text_runtime_hidden),
+		cmocka_unit_test(test_text_time_modes),
 		cmocka_unit_test(test_text_color),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_wrappers),

@@ -19,8 +19,16 @@
 #include "../procfs.h"
 #include "../normalize.h"
 
+/* The processes the trace follows, for run to wait on what its command
+ * left running: a small set, bounded (past it, run stops waiting as
+ * before). */
+#define ADI_EBPF_MAX_LIVE 65536
+
 struct adi_ebpf {
 	struct adi_bpf *skel;
+	uint32_t *live;         /* tgids traced and not seen to exit */
+	size_t nlive, caplive;
+	uint64_t live_checked;  /* monotonic ns of the last /proc check */
 	struct ring_buffer *rb;
 	struct adi_engine *eng;
 	int64_t wall_off;       /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
@@ -50,6 +58,32 @@ static int64_t clock_offset(void)
 #define BATCH 16384
 #define BATCH_DONE (-EALREADY) /* our own "stop here", never libbpf's */
 
+static void live_add(struct adi_ebpf *b, uint32_t pid)
+{
+	for (size_t i = 0; i < b->nlive; i++)
+		if (b->live[i] == pid)
+			return;
+	if (b->nlive == b->caplive) {
+		size_t cap = b->caplive ? b->caplive * 2 : 64;
+		uint32_t *n;
+
+		if (cap > ADI_EBPF_MAX_LIVE || !(n = realloc(b->live, cap * sizeof(*n))))
+			return;
+		b->live = n;
+		b->caplive = cap;
+	}
+	b->live[b->nlive++] = pid;
+}
+
+static void live_del(struct adi_ebpf *b, uint32_t pid)
+{
+	for (size_t i = 0; i < b->nlive; i++)
+		if (b->live[i] == pid) {
+			b->live[i] = b->live[--b->nlive];
+			return;
+		}
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct adi_ebpf *b = ctx;
@@ -62,6 +96,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	b->delivered++;
+	if (ev.f.family == ADI_RAW_PROC && ev.f.op == ADI_OP_FORK)
+		live_add(b, ev.f.pid);
+	else if (ev.f.family == ADI_RAW_PROC && ev.f.op == ADI_OP_EXIT)
+		live_del(b, ev.f.pid);
 	adi_engine_feed(b->eng, &ev);
 	/* libbpf consumes until the ring is empty, which never happens while
 	 * producers outpace us: stop after a batch (the record is consumed)
@@ -199,6 +237,14 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 			 "tracepoints", strerror(-rc));
 		goto fail;
 	}
+	/* never this process: a container or a traced tree may hold it */
+	{
+		__u32 self = (__u32)getpid();
+		__u8 never = 2;
+
+		bpf_map__update_elem(b->skel->maps.traced, &self, sizeof(self), &never,
+				     sizeof(never), BPF_ANY);
+	}
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
 	if (!b->rb) {
 		snprintf(err, errsz, "cannot map the BPF ring buffer: %s", strerror(errno));
@@ -217,6 +263,7 @@ void adi_ebpf_close(struct adi_ebpf *b)
 		return;
 	ring_buffer__free(b->rb);
 	adi_bpf__destroy(b->skel);
+	free(b->live);
 	free(b);
 }
 
@@ -224,10 +271,47 @@ int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
 {
 	__u8 one = 1;
 
+	if (pid == (uint32_t)getpid())
+		return -EPERM; /* the profiler never traces itself */
 	if (bpf_map__update_elem(b->skel->maps.traced, &pid, sizeof(pid), &one,
 				 sizeof(one), BPF_ANY))
 		return -errno;
+	live_add(b, pid);
 	return 0;
+}
+
+size_t adi_ebpf_running(struct adi_ebpf *b)
+{
+	struct timespec t;
+	uint64_t now;
+
+	/* an exit record lost in a full ring would make us wait forever,
+	 * and the command may be reaped before its record is read: what
+	 * /proc says of each wins (at each call while they are few) */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+	if (b->nlive <= 64 || now - b->live_checked >= 1000000000u) {
+		b->live_checked = now;
+		for (size_t i = 0; i < b->nlive;) {
+			char path[32], state = 0, line[256];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%u/stat", b->live[i]);
+			f = fopen(path, "re");
+			if (f) {
+				char *paren = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+
+				state = paren && paren[1] ? paren[2] : 0;
+				fclose(f);
+			}
+			/* gone, or a zombie whose parent has yet to reap it */
+			if (!f || state == 'Z' || state == 'X')
+				b->live[i] = b->live[--b->nlive];
+			else
+				i++;
+		}
+	}
+	return b->nlive;
 }
 
 int adi_ebpf_trace_cgroup(struct adi_ebpf *b, int cgfd)
@@ -363,6 +447,11 @@ static int ops_reap(struct adi_backend *b, pid_t pid, int *status)
 	return r == pid;
 }
 
+static size_t ops_running(struct adi_backend *b)
+{
+	return adi_ebpf_running((struct adi_ebpf *)b);
+}
+
 static int ops_poll(struct adi_backend *b, int timeout_ms, int wake_fd)
 {
 	return adi_ebpf_poll((struct adi_ebpf *)b, timeout_ms, wake_fd);
@@ -398,6 +487,7 @@ const struct adi_backend_ops adi_backend_ebpf = {
 	.reap = ops_reap,
 	.poll = ops_poll,
 	.drain = ops_drain,
+	.running = ops_running,
 	.stop = ops_stop,
 	.stats = ops_stats,
 	.snapshot = ops_snapshot,

@@ -20,6 +20,12 @@ void adi_ebpf_close(struct adi_ebpf *b); /* accepts NULL */
 /* Start tracing pid and (through fork) its descendants. 0 or -errno. */
 int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid);
 
+/* The processes traced (by trace_pid and through fork) that have not
+ * exited: from the fork and exit records, and /proc for those whose exit
+ * record was lost (checked at each call while they are few, else once a
+ * second). */
+size_t adi_ebpf_running(struct adi_ebpf *b);
+
 /* Also trace every task of the cgroup v2 directory open at cgfd and of
  * the cgroups below it: a task there that is not traced yet joins on its
  * first syscall (so a process moved in from outside, as `docker exec`

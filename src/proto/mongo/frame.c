@@ -4,9 +4,10 @@
  * to MG_MAX_KEEP bytes: BSON needs whole documents and the engine holds at
  * most ADI_PROTO_LOOKAHEAD; beyond, only the first MG_PEEK bytes), gaps
  * absorbed inside a known length; a message complete (or cut) is decoded
- * (body.c) into its fields (values.c). Owns struct mongo_state's message
- * buffers; the stream bytes are borrowed per call. Also the decoder's
- * adi_proto table.
+ * (body.c) into its fields (values.c), written once into a reused writer
+ * and handed to the message as an exact-size copy. Owns struct
+ * mongo_state's message buffers and writers; the stream bytes are
+ * borrowed per call. Also the decoder's adi_proto table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -219,7 +220,12 @@ static void mg_finish(struct mongo_state *st, struct mg_side *sd,
 	mg_decode(sd, &d);
 	out->kind = req ? MONGO_REQ : MONGO_REPLY;
 	out->key = (uint32_t)(req ? sd->rid : sd->rto);
-	out->fields = req ? mg_req_fields(cfg, sd, &d) : mg_reply_fields(cfg, sd, &d);
+	adi_jw_reset(&st->fw);
+	if (req)
+		mg_req_fields(cfg, sd, &d, &st->fw, &st->tmp);
+	else
+		mg_reply_fields(cfg, sd, &d, &st->fw, &st->tmp);
+	adi_jw_copy(&out->f, &st->fw);
 	out->incomplete = sd->lost_at != UINT64_MAX;
 	mg_dec_free(&d);
 	if (req)
@@ -398,6 +404,8 @@ static void mongo_fini(void *vst)
 	}
 	for (unsigned i = 0; i < MG_STREAMS; i++)
 		mg_stream_end(&st->streams[i]);
+	adi_jw_fini(&st->fw);
+	adi_jw_fini(&st->tmp);
 }
 
 const struct adi_proto adi_proto_mongo = {

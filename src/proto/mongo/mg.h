@@ -11,8 +11,11 @@
  *   body.c    message bodies: OP_MSG sections, OP_QUERY, OP_REPLY, the
  *             legacy opcodes, OP_COMPRESSED (snappy, zlib, zstd), the
  *             OP_MSG checksum, the peek at a message over the cap
- *   values.c  BSON documents as bounded JSON (libbson's relaxed Extended
- *             JSON), errors, redaction: a message's fields
+ *   values.c  BSON documents bounded to --body-bytes, errors, what is
+ *             redacted: a message's fields
+ *   ejson.c   a BSON document written as JSON (libbson's relaxed Extended
+ *             JSON, as the decoder has always shown it) in one pass
+ *   decimal.c doubles' decimal texts (printf's, computed exactly)
  *   stitch.c  pairing by requestID / responseTo, exhaust streams, the
  *             mongo_command event, stitch()
  *
@@ -26,6 +29,7 @@
 #include <stdint.h>
 #include <bson/bson.h>
 
+#include "../../lib/jw.h"
 #include "../mongo.h"
 
 /* Limits (docs/mongo.md). */
@@ -93,7 +97,7 @@ struct mg_stream {
 	uint32_t next_rto;     /* the responseTo the next reply carries */
 	int32_t request_id;    /* of the request that started it */
 	unsigned seq;          /* replies so far */
-	struct adi_jval *req;  /* a copy of the request's fields */
+	struct adi_jw req;     /* a copy of the request's fields */
 };
 
 struct mongo_state {
@@ -103,6 +107,9 @@ struct mongo_state {
 	struct mg_side side[2];/* [0] ADI_DIR_OUT, [1] ADI_DIR_IN */
 	struct mg_stream streams[MG_STREAMS];
 	unsigned next_stream;  /* round robin eviction */
+	struct adi_jw fw;      /* a message's fields, written here and handed
+				* over as an exact-size copy (reused) */
+	struct adi_jw tmp;     /* scratch of the bound's measures (reused) */
 };
 
 /* What one message yields, before it becomes a message's fields. */
@@ -135,14 +142,68 @@ void mg_dec_free(struct mg_dec *d);
  * bson_validate passes. *deep: nested deeper than MG_JSON_DEPTH. */
 bool mg_doc_ok(const bson_t *doc, bool *deep);
 
-/* A request's / a reply's fields (a new JSON object, the caller's) from
- * what its message decoded to: op, database, collection, command (or
- * reply, ok, error), truncated, and the members stitch() reads (_rid,
- * _more, compressor, decode_error, checksum_error, exhaust_allowed). */
-struct adi_jval *mg_req_fields(const struct adi_proto_cfg *cfg,
-			       const struct mg_side *sd, struct mg_dec *d);
-struct adi_jval *mg_reply_fields(const struct adi_proto_cfg *cfg,
-				 const struct mg_side *sd, struct mg_dec *d);
+/* A request's / a reply's fields written into w (a member list): op,
+ * database, collection, command (or reply, ok, error), truncated, and the
+ * members stitch() reads (_rid, _more, compressor, decode_error,
+ * checksum_error, exhaust_allowed), from what its message decoded to.
+ * tmp: scratch for the bound's measures. */
+void mg_req_fields(const struct adi_proto_cfg *cfg, const struct mg_side *sd,
+		   const struct mg_dec *d, struct adi_jw *w, struct adi_jw *tmp);
+void mg_reply_fields(const struct adi_proto_cfg *cfg, const struct mg_side *sd,
+		     const struct mg_dec *d, struct adi_jw *w, struct adi_jw *tmp);
+
+/* ---- decimal.c ---- */
+
+/* Room for the texts below. */
+#define MG_DBL_TEXT 40
+
+/* The length of libbson's relaxed text of a finite double: printf's
+ * "%.20g", plus ".0" when that is all digits. */
+size_t mg_dbl_g20_len(double d);
+/* The text t (the event writer's, of a finite non-integer d) reads back
+ * as d: strtod(t) == d. */
+bool mg_dbl_reads_back(const char *t, double d);
+/* Into out (MG_DBL_TEXT bytes): printf's "%.<p>g" of the finite d for the
+ * first p of 15, 16, 17 whose text reads back as d ("%.17g" always does). */
+void mg_dbl_canonical(double d, char *out);
+
+/* ---- ejson.c ---- */
+
+/* The members a shown document replaces by "<redacted>" (values.c picks
+ * them, the walk applies them). */
+struct mg_redact {
+	const char *top[2];  /* the document's own (NULL-ended) */
+	const char *sa[3];   /* those of its speculativeAuthenticate document */
+};
+
+/* One walk of a document: where it writes, and what it finds out about
+ * the text libbson would write for it (bson_as_json_with_opts, relaxed),
+ * which the bound is defined by. */
+struct mg_ej {
+	struct adi_jw *w;           /* the JSON shown goes here */
+	const struct mg_redact *rd; /* NULL: nothing redacted */
+	size_t limit;               /* stop once libbson's text is longer */
+	size_t len;                 /* libbson's text so far */
+	ptrdiff_t hidden;           /* compact bytes redaction took out (may be
+				     * < 0: "<redacted>" is longer than 1) */
+	bool over;                  /* stopped: len passed the limit */
+	bool fail;                  /* libbson refuses the document (NULL) */
+	bool unparsable;            /* json.c refused libbson's text */
+	unsigned jdepth;            /* JSON containers open */
+};
+
+/* A walk writing into w, stopping once libbson's text is longer than
+ * limit. */
+void mg_ej_start(struct mg_ej *e, struct adi_jw *w, size_t limit, const struct mg_redact *rd);
+/* doc (checked by mg_doc_ok, or built from such) written as the next
+ * value of e->w: the JSON the decoder shows, which is only complete when
+ * the walk is not over and neither fail nor unparsable is set. */
+void mg_ej_doc(struct mg_ej *e, const bson_t *doc);
+/* The length of libbson's text of doc when at most limit (measured by a
+ * walk into tmp, which is emptied); SIZE_MAX when longer or refused. */
+size_t mg_ej_len(struct adi_jw *tmp, const bson_t *doc, size_t limit);
+/* Drop what w holds past len, back at depth (jw.h has no rewind). */
+void mg_jw_back(struct adi_jw *w, size_t len, uint32_t depth);
 
 /* ---- stitch.c ---- */
 

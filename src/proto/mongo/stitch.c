@@ -2,77 +2,79 @@
  * request whose requestID its responseTo names, exhaust streams (replies
  * with moreToCome) are followed reply by reply, unacknowledged requests
  * (moreToCome from the client) are emitted alone; each pairing becomes one
- * `mongo_command` event (docs/events.md). Owns the exhaust streams of
- * struct mongo_state (their copies of the request's fields); the queued
- * messages are the engine's until popped here.
+ * `mongo_command` event (docs/events.md), written by copying the members
+ * the messages' fields hold (values.c wrote them) in the contract's order.
+ * Owns the exhaust streams of struct mongo_state (their copies of the
+ * request's fields); the queued messages are the engine's until popped
+ * here.
  */
 #include <string.h>
 
 #include "mg.h"
 
-static const char *mg_jstr(const struct adi_jval *o, const char *k)
+/* Member k of a message's fields (absent when there are none). */
+static struct adi_jv mg_get(const struct adi_jw *f, const char *k)
 {
-	return adi_j_get_str(o, k, NULL);
+	struct adi_jv none = { NULL, 0 };
+
+	return f ? adi_jw_get(f, k) : none;
 }
 
-static bool mg_jtrue(const struct adi_jval *o, const char *k)
+static bool mg_jtrue(const struct adi_jw *f, const char *k)
 {
-	return adi_j_as_bool(adi_j_get(o, k), false);
+	return adi_jv_bool(mg_get(f, k), false);
 }
 
-/* Move member k out of o (null when absent). */
-static struct adi_jval *mg_take(struct adi_jval *o, const char *k)
+static int64_t mg_rid(const struct adi_jw *f)
 {
-	struct adi_jval *v = adi_j_take(o, k);
-
-	return v ? v : adi_j_null();
+	return adi_jv_int(mg_get(f, "_rid"), 0);
 }
 
 /* One mongo_command event: the request's fields rq (borrowed, or NULL when
  * it was not seen) and the reply rs (or NULL: none, or not seen). idx > 0:
- * the idx-th further reply of an exhaust stream. */
-static void mg_emit(struct adi_emit *em, const struct adi_jval *rq, bool rq_incomplete,
-		    struct adi_msg *rs, uint64_t ts0, int64_t ts1, int64_t request_id,
+ * the idx-th further reply of an exhaust stream. Members missing from
+ * either are null. */
+static void mg_emit(struct adi_emit *em, const struct adi_jw *rq, bool rq_incomplete,
+		    const struct adi_msg *rs, uint64_t ts0, int64_t ts1, int64_t request_id,
 		    unsigned idx)
 {
-	struct adi_jval *f = rs ? rs->fields : NULL, *ev = adi_j_obj(), *cz;
-	const char *rc = mg_jstr(rq, "compressor"), *sc = mg_jstr(f, "compressor");
-	const char *err = mg_jstr(rq, "decode_error");
+	const struct adi_jw *f = rs ? &rs->f : NULL;
+	struct adi_jv rc = mg_get(rq, "compressor"), sc = mg_get(f, "compressor");
+	struct adi_jv err = mg_get(rq, "decode_error");
+	struct adi_jw *w = adi_emit_begin(em);
 
-	if (!ev)
-		return;
-	adi_j_set(ev, "op", adi_j_copy(adi_j_get(rq, "op")));
-	adi_j_set(ev, "database", adi_j_copy(adi_j_get(rq, "database")));
-	adi_j_set(ev, "collection", adi_j_copy(adi_j_get(rq, "collection")));
-	adi_j_set(ev, "command", adi_j_copy(adi_j_get(rq, "command")));
-	adi_j_set(ev, "reply", mg_take(f, "reply"));
-	adi_j_set(ev, "ok", mg_take(f, "ok"));
-	adi_j_set(ev, "error", mg_take(f, "error"));
-	adi_j_set_int(ev, "request_id", request_id);
-	adi_j_set_bool(ev, "truncated", mg_jtrue(rq, "truncated") || mg_jtrue(f, "truncated"));
+	adi_jw_kraw(w, "op", mg_get(rq, "op"));
+	adi_jw_kraw(w, "database", mg_get(rq, "database"));
+	adi_jw_kraw(w, "collection", mg_get(rq, "collection"));
+	adi_jw_kraw(w, "command", mg_get(rq, "command"));
+	adi_jw_kraw(w, "reply", mg_get(f, "reply"));
+	adi_jw_kraw(w, "ok", mg_get(f, "ok"));
+	adi_jw_kraw(w, "error", mg_get(f, "error"));
+	adi_jw_kint(w, "request_id", request_id);
+	adi_jw_kbool(w, "truncated", mg_jtrue(rq, "truncated") || mg_jtrue(f, "truncated"));
 	if (rq_incomplete || (rs && rs->incomplete))
-		adi_j_set_bool(ev, "incomplete", true);
-	if (rc || sc) {
-		cz = adi_j_obj();
-		adi_j_set_str(cz, "request", rc);
-		adi_j_set_str(cz, "reply", sc);
-		adi_j_set(ev, "compressed", cz);
+		adi_jw_kbool(w, "incomplete", true);
+	if (!adi_jv_absent(rc) || !adi_jv_absent(sc)) {
+		adi_jw_kobj(w, "compressed");
+		adi_jw_kraw(w, "request", rc);
+		adi_jw_kraw(w, "reply", sc);
+		adi_jw_obj_end(w);
 	}
 	if (mg_jtrue(rq, "_more"))
-		adi_j_set_bool(ev, "unacknowledged", true);
+		adi_jw_kbool(w, "unacknowledged", true);
 	if (mg_jtrue(rq, "exhaust_allowed"))
-		adi_j_set_bool(ev, "exhaust_allowed", true);
+		adi_jw_kbool(w, "exhaust_allowed", true);
 	if (mg_jtrue(f, "_more"))
-		adi_j_set_bool(ev, "more_to_come", true);
+		adi_jw_kbool(w, "more_to_come", true);
 	if (idx)
-		adi_j_set_int(ev, "reply_index", idx);
-	if (!err)
-		err = mg_jstr(f, "decode_error");
-	if (err)
-		adi_j_set_str(ev, "decode_error", err);
+		adi_jw_kint(w, "reply_index", idx);
+	if (adi_jv_absent(err))
+		err = mg_get(f, "decode_error");
+	if (!adi_jv_absent(err))
+		adi_jw_kraw(w, "decode_error", err);
 	if (mg_jtrue(rq, "checksum_error") || mg_jtrue(f, "checksum_error"))
-		adi_j_set_bool(ev, "checksum_error", true);
-	em->event(em, "mongo_command", ts0, ts1, ev);
+		adi_jw_kbool(w, "checksum_error", true);
+	em->emit(em, "mongo_command", ts0, ts1);
 }
 
 /* Pop the head request and emit it with no reply. */
@@ -80,15 +82,14 @@ static void mg_emit_request(struct adi_emit *em, struct adi_msgq *q)
 {
 	struct adi_msg *m = adi_msgq_pop(q);
 
-	mg_emit(em, m->fields, m->incomplete, NULL, m->ts_first, -1,
-		adi_j_get_int(m->fields, "_rid", 0), 0);
+	mg_emit(em, &m->f, m->incomplete, NULL, m->ts_first, -1, mg_rid(&m->f), 0);
 	adi_msg_free(m);
 }
 
 /* mg_stream_end(): see mg.h. */
 void mg_stream_end(struct mg_stream *s)
 {
-	adi_j_free(s->req);
+	adi_jw_fini(&s->req);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -106,10 +107,10 @@ static void mg_stream_start(struct mongo_state *st, const struct adi_msg *rq,
 		mg_stream_end(s);
 	}
 	s->on = true;
-	s->next_rto = (uint32_t)adi_j_get_int(rs->fields, "_rid", 0);
-	s->request_id = (int32_t)adi_j_get_int(rq->fields, "_rid", 0);
+	s->next_rto = (uint32_t)mg_rid(&rs->f);
+	s->request_id = (int32_t)mg_rid(&rq->f);
 	s->seq = 0;
-	s->req = adi_j_copy(rq->fields);
+	adi_jw_copy(&s->req, &rq->f);
 }
 
 static struct mg_stream *mg_stream_find(struct mongo_state *st, uint64_t key)
@@ -142,7 +143,7 @@ void mg_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 		struct adi_msg *rs = rs_q->head, *rq;
 		struct mg_stream *s;
 
-		if (rq_q->head && mg_jtrue(rq_q->head->fields, "_more")) {
+		if (rq_q->head && mg_jtrue(&rq_q->head->f, "_more")) {
 			mg_emit_request(em, rq_q);
 			continue;
 		}
@@ -162,20 +163,20 @@ void mg_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 				mg_emit_request(em, rq_q);
 			rq = adi_msgq_pop(rq_q);
 			rs = adi_msgq_pop(rs_q);
-			if (mg_jtrue(rs->fields, "_more"))
+			if (mg_jtrue(&rs->f, "_more"))
 				mg_stream_start(st, rq, rs);
-			mg_emit(em, rq->fields, rq->incomplete, rs, rq->ts_first,
-				(int64_t)rs->ts_last, adi_j_get_int(rq->fields, "_rid", 0), 0);
+			mg_emit(em, &rq->f, rq->incomplete, rs, rq->ts_first,
+				(int64_t)rs->ts_last, mg_rid(&rq->f), 0);
 			adi_msg_free(rq);
 			adi_msg_free(rs);
 			continue;
 		}
 		if ((s = mg_stream_find(st, rs->key))) {
 			rs = adi_msgq_pop(rs_q);
-			mg_emit(em, s->req, false, rs, rs->ts_first, (int64_t)rs->ts_last,
+			mg_emit(em, &s->req, false, rs, rs->ts_first, (int64_t)rs->ts_last,
 				s->request_id, ++s->seq);
-			if (mg_jtrue(rs->fields, "_more"))
-				s->next_rto = (uint32_t)adi_j_get_int(rs->fields, "_rid", 0);
+			if (mg_jtrue(&rs->f, "_more"))
+				s->next_rto = (uint32_t)mg_rid(&rs->f);
 			else
 				mg_stream_end(s);
 			adi_msg_free(rs);

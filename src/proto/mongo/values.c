@@ -1,8 +1,9 @@
 /* values.c - what the MongoDB decoder shows of a message: its BSON
- * document checked and written as relaxed Extended JSON by libbson, cut to
- * --body-bytes at the BSON level, lossy doubles kept exact; the error of a
- * reply; credentials redacted; the request's and the reply's fields that
- * stitch.c turns into a mongo_command event. Owns nothing beyond the call.
+ * document checked, and bounded to --body-bytes at the BSON level (then
+ * written by ejson.c as relaxed Extended JSON, lossy doubles kept exact);
+ * the error of a reply; which credentials are redacted; the request's and
+ * the reply's fields that stitch.c turns into a mongo_command event. Owns
+ * nothing beyond the call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,30 +15,49 @@
 /* ---- BSON documents as JSON ----
  *
  * Every document is checked before it is shown: nesting at most
- * MG_MAX_DEPTH levels (walked here with libbson's iterator, so libbson's own
- * recursion stays bounded), then bson_validate (UTF-8, NULs allowed in
- * strings). libbson writes it as relaxed Extended JSON, which becomes a JSON
- * tree (adi_json_parse).
+ * MG_MAX_DEPTH levels, and what bson_validate (UTF-8, NULs allowed in
+ * strings) accepts, in one walk with libbson's iterator (mg_check).
+ * ejson.c writes it as the relaxed Extended JSON libbson gives, as json.c
+ * read it back and wrote it compact.
  *
- * Bound: a document whose compact JSON is longer than body_bytes is cut at
- * the BSON level before it is written: members are kept in order while they
- * fit (their size measured by libbson, whose spaced output over-estimates
- * the compact one); an object or array that does not fit is cut the same way
+ * Bound: a document is shown whole when libbson's text of it is under
+ * 2 * body_bytes + 64 bytes (its spaced form is under twice the compact
+ * one) and the compact JSON is at most body_bytes. Else it is cut at the
+ * BSON level before it is written: members are kept in order while they
+ * fit (their size measured as libbson's text, which over-estimates the
+ * compact one); an object or array that does not fit is cut the same way
  * inside what is left; a scalar that does not fit becomes the string
- * "<truncated N bytes>" (N: the value's size in BSON); once nothing is left,
- * the rest is summarised by one last member, "$truncated": "<K more fields,
- * N bytes>" (in an array, one last item "<K more items, N bytes>"). The
- * result is valid JSON of about body_bytes plus these short markers, and
- * the event says "truncated": true. Nesting deeper than MG_JSON_DEPTH is
- * cut the same way (a marker in place of the deeper container).
+ * "<truncated N bytes>" (N: the value's size in BSON); once nothing is
+ * left, the rest is summarised by one last member, "$truncated": "<K more
+ * fields, N bytes>" (in an array, one last item "<K more items, N bytes>").
+ * The result is valid JSON of about body_bytes plus these short markers,
+ * and the event says "truncated": true. Nesting deeper than MG_JSON_DEPTH
+ * is cut the same way (a marker in place of the deeper container).
  *
  * Doubles: the event writer keeps 3 decimals; a double that would not
  * survive that is written as {"$numberDouble": "<shortest exact text>"},
  * the canonical Extended JSON form, so no value is silently rounded. */
 
+/* s[0..n) is UTF-8 as bson_utf8_validate reads it (nul: NULs allowed;
+ * keys, checked without, hold none). ASCII without a call. */
+static bool mg_utf8_ok(const char *s, size_t n, bool nul)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((uint8_t)s[i] & 0x80)
+			return bson_utf8_validate(s, n, nul);
+	return true;
+}
+
 /* The deepest nesting of doc (0: no sub-document), or -1 when deeper than
- * MG_MAX_DEPTH or malformed. */
-static int mg_depth(const bson_t *doc, int depth)
+ * MG_MAX_DEPTH, malformed, or refused by libbson 1.23's bson_validate
+ * (UTF-8, NULs allowed), which is done along the same walk: check says
+ * it reads this document. It reads the members in turn and refuses the
+ * document at corrupt bytes or a key that is not UTF-8; a string (code,
+ * symbol, regex, DBPointer collection) that is not UTF-8, or code with
+ * scope once its scope is checked, ends its reading of that document
+ * without a word: the members after are not checked (libbson's visitor
+ * stops there). */
+static int mg_check(const bson_t *doc, int depth, bool check)
 {
 	bson_iter_t it;
 	int deepest = depth;
@@ -46,79 +66,94 @@ static int mg_depth(const bson_t *doc, int depth)
 		return -1;
 	while (bson_iter_next(&it)) {
 		const uint8_t *data = NULL;
-		uint32_t len = 0, code_len;
-		const char *code;
+		uint32_t len = 0, n = 0;
+		const char *str = NULL;
+		const bson_oid_t *oid;
+		bool sub_check = check, scope = false;
 		bson_t sub;
 		int d;
 
-		if (BSON_ITER_HOLDS_DOCUMENT(&it))
-			bson_iter_document(&it, &len, &data);
-		else if (BSON_ITER_HOLDS_ARRAY(&it))
-			bson_iter_array(&it, &len, &data);
-		else if (BSON_ITER_HOLDS_CODEWSCOPE(&it))
-			code = bson_iter_codewscope(&it, &code_len, &len, &data);
-		else
-			continue;
-		(void)code;
-		if (!data || !bson_init_static(&sub, data, len))
+		if (check && *bson_iter_key(&it) &&
+		    !mg_utf8_ok(bson_iter_key(&it), it.d1 - it.key - 1, false))
 			return -1;
-		d = mg_depth(&sub, depth + 1);
+		switch (bson_iter_type(&it)) {
+		case BSON_TYPE_DOCUMENT:
+			bson_iter_document(&it, &len, &data);
+			break;
+		case BSON_TYPE_ARRAY:
+			bson_iter_array(&it, &len, &data);
+			break;
+		case BSON_TYPE_CODEWSCOPE:
+			str = bson_iter_codewscope(&it, &n, &len, &data);
+			scope = check = check && mg_utf8_ok(str, n, true);
+			sub_check = check; /* the scope, whole, if the code passed */
+			break;
+		case BSON_TYPE_UTF8:
+			str = bson_iter_utf8(&it, &n);
+			break;
+		case BSON_TYPE_CODE:
+			str = bson_iter_code(&it, &n);
+			break;
+		case BSON_TYPE_SYMBOL:
+			str = bson_iter_symbol(&it, &n);
+			break;
+		case BSON_TYPE_REGEX:
+			str = bson_iter_regex(&it, NULL);
+			n = (uint32_t)strlen(str);
+			break;
+		case BSON_TYPE_DBPOINTER:
+			bson_iter_dbpointer(&it, &n, &str, &oid);
+			break;
+		default:
+			break;
+		}
+		if (!data) {
+			if (check && str && !mg_utf8_ok(str, n, true))
+				check = false;
+			continue;
+		}
+		if (!bson_init_static(&sub, data, len))
+			return -1;
+		d = mg_check(&sub, depth + 1, sub_check);
 		if (d < 0)
 			return -1;
 		if (d > deepest)
 			deepest = d;
+		if (scope)
+			check = false;
 	}
+	if (check && it.err_off)
+		return -1; /* corrupt where bson_validate reads */
 	return deepest;
 }
 
 /* mg_doc_ok(): see mg.h. */
 bool mg_doc_ok(const bson_t *doc, bool *deep)
 {
-	size_t off;
-	int d = mg_depth(doc, 0);
+	int d = mg_check(doc, 0, true);
 
 	if (d < 0)
 		return false;
 	*deep = d >= MG_JSON_DEPTH;
-	return bson_validate(doc, BSON_VALIDATE_UTF8 | BSON_VALIDATE_UTF8_ALLOW_NULL, &off);
-}
-
-/* libbson's relaxed Extended JSON of doc, at most max_len bytes (then cut:
- * not valid JSON any more). Caller bson_free()s. */
-static char *mg_as_json(const bson_t *doc, size_t max_len, size_t *len)
-{
-	bson_json_opts_t *o;
-	char *s;
-
-	if (max_len > INT32_MAX - 1)
-		max_len = INT32_MAX - 1;
-	o = bson_json_opts_new(BSON_JSON_MODE_RELAXED, (int32_t)max_len);
-	if (!o)
-		return NULL;
-	s = bson_as_json_with_opts(doc, len, o);
-	bson_json_opts_destroy(o);
-	return s;
+	return true;
 }
 
 /* The size of the current member as libbson writes it (`"key" : value, `),
- * or more than `limit` when larger (counted no further). */
-static size_t mg_member_size(const bson_iter_t *it, size_t limit)
+ * or more than `limit` when larger or refused. Measured on a copy, as
+ * libbson measured it (a copy can differ: code is copied as a C string). */
+static size_t mg_member_size(struct adi_jw *tmp, const bson_iter_t *it, size_t limit)
 {
 	bson_t one = BSON_INITIALIZER;
-	size_t len = 0;
-	char *s;
+	size_t len;
 
 	if (!bson_append_iter(&one, bson_iter_key(it), -1, it)) {
 		bson_destroy(&one);
 		return limit + 1;
 	}
-	s = mg_as_json(&one, limit + 8, &len);
-	bson_destroy(&one);
-	bson_free(s);
-	if (!s)
-		return limit + 1;
 	/* "{ " + member + " }" for ", " + member */
-	return len >= 4 ? len - 2 : len;
+	len = mg_ej_len(tmp, &one, limit + 2);
+	bson_destroy(&one);
+	return len == SIZE_MAX ? limit + 1 : len - 2;
 }
 
 /* The value's size in BSON bytes (what a marker reports). bson_iter_t's
@@ -137,9 +172,9 @@ static void mg_marker(bson_t *dst, const char *key, int klen, const char *text)
  * `budget` bytes of JSON, as the comment above says. arr: src is an array
  * (items keep their indexes; the summary is one more item). deep: the
  * document nests deeper than MG_JSON_DEPTH, so containers are always
- * descended into rather than copied whole. */
-static void mg_trim(const bson_t *src, size_t budget, int depth, bool arr,
-		    bool deep, bson_t *dst)
+ * descended into rather than copied whole. tmp: the measures' scratch. */
+static void mg_trim(struct adi_jw *tmp, const bson_t *src, size_t budget, int depth,
+		    bool arr, bool deep, bson_t *dst)
 {
 	bson_iter_t it;
 	size_t left = budget, rest_k = 0, rest_n = 0;
@@ -162,7 +197,7 @@ static void mg_trim(const bson_t *src, size_t budget, int depth, bool arr,
 		} else if (vsize > 2 * left + 64 || (box && deep)) {
 			sz = left + 1; /* JSON is never under half the BSON size */
 		} else {
-			sz = mg_member_size(&it, left);
+			sz = mg_member_size(tmp, &it, left);
 		}
 		if (sz <= left) {
 			bson_append_iter(dst, key, (int)klen, &it);
@@ -176,21 +211,22 @@ static void mg_trim(const bson_t *src, size_t budget, int depth, bool arr,
 			uint32_t len;
 			bson_t sub, part = BSON_INITIALIZER;
 			bool sub_arr = BSON_ITER_HOLDS_ARRAY(&it);
-			size_t used = 0;
-			char *js;
+			size_t used;
 
 			if (sub_arr)
 				bson_iter_array(&it, &len, &data);
 			else
 				bson_iter_document(&it, &len, &data);
 			if (bson_init_static(&sub, data, len))
-				mg_trim(&sub, left - klen - 8, depth + 1, sub_arr, deep, &part);
+				mg_trim(tmp, &sub, left - klen - 8, depth + 1, sub_arr, deep, &part);
 			if (sub_arr)
 				bson_append_array(dst, key, (int)klen, &part);
 			else
 				bson_append_document(dst, key, (int)klen, &part);
-			js = mg_as_json(&part, (size_t)INT32_MAX - 1, &used);
-			bson_free(js);
+			/* libbson's text of the part as a document (0 if refused) */
+			used = mg_ej_len(tmp, &part, SIZE_MAX - 1);
+			if (used == SIZE_MAX)
+				used = 0;
 			bson_destroy(&part);
 			used += klen + 6;
 			left = used < left ? left - used : 0;
@@ -225,136 +261,39 @@ static void mg_trim(const bson_t *src, size_t budget, int depth, bool arr,
 	}
 }
 
-/* A double the event writer (3 decimals) would change. */
-static bool mg_lossy(double d)
+/* The document written into w as the value of the member begun there,
+ * within `budget` bytes (*cut set when it had to be cut), redacted as rd
+ * says. doc must have passed mg_doc_ok (deep: its answer). */
+static void mg_doc_show(struct adi_jw *w, struct adi_jw *tmp, const bson_t *doc,
+			size_t budget, bool deep, const struct mg_redact *rd, bool *cut)
 {
-	char *s = NULL;
-	size_t len = 0, cap = 0;
-	bool lossy = true;
-
-	if (adi_j_append_double(d, &s, &len, &cap) == 0 && s)
-		lossy = strtod(s, NULL) != d;
-	free(s);
-	return lossy;
-}
-
-static bool mg_has_lossy(const struct adi_jval *v)
-{
-	switch (adi_j_type(v)) {
-	case ADI_J_DOUBLE:
-		return mg_lossy(adi_j_as_double(v, 0));
-	case ADI_J_ARR:
-	case ADI_J_OBJ:
-		for (size_t i = 0; i < adi_j_len(v); i++)
-			if (mg_has_lossy(adi_j_at(v, i)))
-				return true;
-		return false;
-	default:
-		return false;
-	}
-}
-
-/* A deep copy of v (adi_j_copy) in which lossy doubles become
- * {"$numberDouble": s}, s the shortest text that reads back exactly. */
-static struct adi_jval *mg_jcopy_fixed(const struct adi_jval *v)
-{
-	struct adi_jval *c;
-	double d;
-
-	switch (adi_j_type(v)) {
-	case ADI_J_DOUBLE:
-		d = adi_j_as_double(v, 0);
-		if (mg_lossy(d)) {
-			char s[40];
-
-			for (int p = 15; p <= 17; p++) {
-				snprintf(s, sizeof(s), "%.*g", p, d);
-				if (strtod(s, NULL) == d)
-					break;
-			}
-			c = adi_j_obj();
-			adi_j_set_str(c, "$numberDouble", s);
-			return c;
-		}
-		break;
-	case ADI_J_ARR:
-		c = adi_j_arr();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_push(c, mg_jcopy_fixed(adi_j_at(v, i)));
-		return c;
-	case ADI_J_OBJ:
-		c = adi_j_obj();
-		for (size_t i = 0; c && i < adi_j_len(v); i++)
-			adi_j_set(c, adi_j_key_at(v, i), mg_jcopy_fixed(adi_j_at(v, i)));
-		return c;
-	default:
-		break;
-	}
-	return adi_j_copy(v);
-}
-
-/* JSON text -> tree, doubles fixed. NULL when it does not parse. */
-static struct adi_jval *mg_parse_json(const char *s, size_t len)
-{
-	struct adi_jval *t = s ? adi_json_parse(s, len) : NULL, *f;
-
-	if (t && mg_has_lossy(t)) {
-		f = mg_jcopy_fixed(t);
-		adi_j_free(t);
-		t = f;
-	}
-	return t;
-}
-
-/* Compact JSON size of a tree. */
-static size_t mg_jsize(const struct adi_jval *v)
-{
-	char *s = NULL;
-	size_t len = 0, cap = 0;
-
-	adi_j_append(v, &s, &len, &cap);
-	free(s);
-	return len;
-}
-
-/* The document as a JSON tree within `budget` bytes (*cut set when it had
- * to be cut). doc must have passed mg_doc_ok (deep: its answer). */
-static struct adi_jval *mg_doc_json(const bson_t *doc, size_t budget, bool deep,
-				    bool *cut)
-{
-	struct adi_jval *t = NULL;
-	size_t len = 0;
-	char *s;
+	size_t start = w->len, max = 2 * budget + 64;
+	uint32_t depth = w->depth;
+	struct mg_ej e;
 	bson_t small;
 
 	if (!deep) {
 		/* libbson's spaced text is under twice the compact one */
-		s = mg_as_json(doc, 2 * budget + 64, &len);
-		if (s && len < 2 * budget + 64) {
-			t = mg_parse_json(s, len);
-			if (t && mg_jsize(t) > budget) {
-				adi_j_free(t);
-				t = NULL;
-			}
-		}
-		bson_free(s);
-		if (t)
-			return t;
+		mg_ej_start(&e, w, max - 1, rd);
+		mg_ej_doc(&e, doc);
+		if (!e.over && !e.fail && !e.unparsable &&
+		    (ptrdiff_t)(w->len - start) + e.hidden <= (ptrdiff_t)budget)
+			return;
+		mg_jw_back(w, start, depth);
 	}
 	*cut = true;
 	bson_init(&small);
-	mg_trim(doc, budget, 0, false, deep, &small);
-	s = mg_as_json(&small, (size_t)INT32_MAX - 1, &len);
+	mg_trim(tmp, doc, budget, 0, false, deep, &small);
+	mg_ej_start(&e, w, SIZE_MAX - 1, rd);
+	mg_ej_doc(&e, &small);
 	bson_destroy(&small);
-	t = mg_parse_json(s, len);
-	bson_free(s);
-	if (!t) {
+	if (e.fail || e.unparsable) {
 		char m[64];
 
+		mg_jw_back(w, start, depth);
 		snprintf(m, sizeof(m), "<undecodable %u bytes>", doc->len);
-		t = adi_j_str(m);
+		adi_jw_str(w, m);
 	}
-	return t;
 }
 
 /* ---- a message's fields ---- */
@@ -369,11 +308,11 @@ static size_t mg_utf8_cut(const char *s, size_t n, size_t max)
 	return max;
 }
 
-/* The error of a reply document: "code: errmsg" when ok is 0 (or the
- * legacy QueryFailure flag / $err), else the first write error ("code:
- * errmsg (+N more write errors)"), else a write concern error
- * ("writeConcernError code: errmsg"); NULL when none. */
-static struct adi_jval *mg_error_of(const bson_t *doc, bool failed)
+/* The error of a reply document, written into w: "code: errmsg" when ok
+ * is 0 (or the legacy QueryFailure flag / $err), else the first write
+ * error ("code: errmsg (+N more write errors)"), else a write concern error
+ * ("writeConcernError code: errmsg"); null when none. */
+static void mg_error_of(struct adi_jw *w, const bson_t *doc, bool failed)
 {
 	bson_iter_t it, sub;
 	const bson_t *src = doc;
@@ -383,7 +322,6 @@ static struct adi_jval *mg_error_of(const bson_t *doc, bool failed)
 	int64_t code = 0;
 	bool has_code = false;
 	char *text;
-	struct adi_jval *v;
 	size_t k;
 
 	if (!failed && bson_iter_init_find(&it, doc, "$err"))
@@ -410,8 +348,10 @@ static struct adi_jval *mg_error_of(const bson_t *doc, bool failed)
 				src = &one;
 			prefix = "writeConcernError ";
 		}
-		if (!src)
-			return NULL;
+		if (!src) {
+			adi_jw_null(w);
+			return;
+		}
 	}
 	if (bson_iter_init_find(&it, src, "code") && BSON_ITER_HOLDS_NUMBER(&it)) {
 		code = bson_iter_as_int64(&it);
@@ -422,8 +362,10 @@ static struct adi_jval *mg_error_of(const bson_t *doc, bool failed)
 		msg = bson_iter_utf8(&it, &mlen);
 	k = msg ? mg_utf8_cut(msg, mlen, MG_MAX_ERR) : 0;
 	text = malloc(k + 96);
-	if (!text)
-		return NULL;
+	if (!text) {
+		adi_jw_null(w);
+		return;
+	}
 	if (has_code && msg)
 		snprintf(text, k + 96, "%s%lld: %.*s", prefix, (long long)code, (int)k, msg);
 	else if (msg)
@@ -434,51 +376,33 @@ static struct adi_jval *mg_error_of(const bson_t *doc, bool failed)
 		snprintf(text, k + 96, "%scommand failed", prefix);
 	if (nerr > 1)
 		snprintf(text + strlen(text), 48, " (+%u more write errors)", nerr - 1);
-	v = adi_j_str(text);
+	adi_jw_str(w, text);
 	free(text);
-	return v;
-}
-
-static void mg_redact(struct adi_jval *o, const char *key)
-{
-	if (adi_j_get(o, key))
-		adi_j_set_str(o, key, "<redacted>");
 }
 
 /* Credentials in a command: SASL payloads (saslStart, saslContinue,
  * copydbsaslstart, and a hello's speculativeAuthenticate), the MONGODB-CR
  * key (authenticate, copydb), passwords of createUser / updateUser. */
-static void mg_redact_cmd(struct adi_jval *cmd, const char *op)
+static void mg_redact_cmd(struct mg_redact *rd, const char *op)
 {
-	struct adi_jval *sa = adi_j_get(cmd, "speculativeAuthenticate");
-
-	if (adi_j_type(cmd) != ADI_J_OBJ)
-		return;
+	memset(rd, 0, sizeof(*rd));
 	if (op && (!strcmp(op, "saslStart") || !strcmp(op, "saslContinue") ||
 		   !strcasecmp(op, "copydbsaslstart")))
-		mg_redact(cmd, "payload");
-	if (op && (!strcmp(op, "authenticate") || !strcasecmp(op, "copydb")))
-		mg_redact(cmd, "key");
-	if (op && (!strcmp(op, "createUser") || !strcmp(op, "updateUser")))
-		mg_redact(cmd, "pwd");
-	if (adi_j_type(sa) == ADI_J_OBJ) {
-		mg_redact(sa, "payload");
-		mg_redact(sa, "key");
-	}
+		rd->top[0] = "payload";
+	else if (op && (!strcmp(op, "authenticate") || !strcasecmp(op, "copydb")))
+		rd->top[0] = "key";
+	else if (op && (!strcmp(op, "createUser") || !strcmp(op, "updateUser")))
+		rd->top[0] = "pwd";
+	rd->sa[0] = "payload";
+	rd->sa[1] = "key";
 }
 
 /* ... and in a reply: the server's SASL payload, also inside a hello
  * reply's speculativeAuthenticate. */
-static void mg_redact_reply(struct adi_jval *r)
-{
-	struct adi_jval *sa = adi_j_get(r, "speculativeAuthenticate");
-
-	if (adi_j_type(r) != ADI_J_OBJ)
-		return;
-	mg_redact(r, "payload");
-	if (adi_j_type(sa) == ADI_J_OBJ)
-		mg_redact(sa, "payload");
-}
+static const struct mg_redact mg_redact_reply = {
+	.top = { "payload", NULL },
+	.sa = { "payload", NULL, NULL },
+};
 
 /* The string value of key in doc, or NULL (borrowed from doc). */
 static const char *mg_get_utf8(const bson_t *doc, const char *key)
@@ -490,41 +414,44 @@ static const char *mg_get_utf8(const bson_t *doc, const char *key)
 	return NULL;
 }
 
-/* The message's document as shown (bounded); *cut when cut. */
-static struct adi_jval *mg_shown(const struct mg_dec *d, const struct adi_proto_cfg *cfg,
-				 bool *cut)
+/* The member k: the message's document as shown (bounded, redacted as rd
+ * says unless secrets are shown), or null; *cut when cut. */
+static void mg_shown(struct adi_jw *w, struct adi_jw *tmp, const char *k,
+		     const struct mg_dec *d, const struct adi_proto_cfg *cfg,
+		     const struct mg_redact *rd, bool *cut)
 {
+	adi_jw_key(w, k);
 	if (!d->doc)
-		return adi_j_null();
-	return mg_doc_json(d->doc, cfg->body_bytes, d->deep, cut);
+		adi_jw_null(w);
+	else
+		mg_doc_show(w, tmp, d->doc, cfg->body_bytes, d->deep,
+			    cfg->show_secrets ? NULL : rd, cut);
 }
 
 /* The fields every message carries besides its own: the sender's
  * requestID (`_rid`) and moreToCome (`_more`), which stitch() uses and
  * does not show, and what went wrong. */
-static void mg_common(struct adi_jval *f, const struct mg_side *sd, const struct mg_dec *d)
+static void mg_common(struct adi_jw *w, const struct mg_side *sd, const struct mg_dec *d)
 {
 	if (d->compressor)
-		adi_j_set_str(f, "compressor", d->compressor);
+		adi_jw_kstr(w, "compressor", d->compressor);
 	if (d->err[0])
-		adi_j_set_str(f, "decode_error", d->err);
+		adi_jw_kstr(w, "decode_error", d->err);
 	if (d->checksum_bad)
-		adi_j_set_bool(f, "checksum_error", true);
-	adi_j_set_int(f, "_rid", sd->rid);
-	adi_j_set_bool(f, "_more", d->more);
+		adi_jw_kbool(w, "checksum_error", true);
+	adi_jw_kint(w, "_rid", sd->rid);
+	adi_jw_kbool(w, "_more", d->more);
 }
 
 /* mg_req_fields(), mg_reply_fields(): see mg.h. */
-struct adi_jval *mg_req_fields(const struct adi_proto_cfg *cfg,
-			       const struct mg_side *sd, struct mg_dec *d)
+void mg_req_fields(const struct adi_proto_cfg *cfg, const struct mg_side *sd,
+		   const struct mg_dec *d, struct adi_jw *w, struct adi_jw *tmp)
 {
-	struct adi_jval *f = adi_j_obj(), *cmd;
 	const char *op = d->op, *db = d->db, *coll = d->coll;
+	struct mg_redact rd;
 	bson_iter_t it;
 	bool cut = d->cut;
 
-	if (!f)
-		return NULL;
 	if (d->query && !d->cmd_query) {
 		op = "query"; /* a legacy find on db.coll */
 	} else if (d->doc && bson_iter_init(&it, d->doc) && bson_iter_next(&it)) {
@@ -535,46 +462,39 @@ struct adi_jval *mg_req_fields(const struct adi_proto_cfg *cfg,
 		if (mg_get_utf8(d->doc, "$db"))
 			db = mg_get_utf8(d->doc, "$db");
 	}
-	adi_j_set_str(f, "op", op);
-	adi_j_set_str(f, "database", db);
-	adi_j_set_str(f, "collection", coll);
-	cmd = mg_shown(d, cfg, &cut);
-	if (!cfg->show_secrets)
-		mg_redact_cmd(cmd, op);
-	adi_j_set(f, "command", cmd);
-	adi_j_set_bool(f, "truncated", cut);
+	adi_jw_kstr(w, "op", op);
+	adi_jw_kstr(w, "database", db);
+	adi_jw_kstr(w, "collection", coll);
+	mg_redact_cmd(&rd, op);
+	mg_shown(w, tmp, "command", d, cfg, &rd, &cut);
+	adi_jw_kbool(w, "truncated", cut);
 	if (d->exhaust)
-		adi_j_set_bool(f, "exhaust_allowed", true);
-	mg_common(f, sd, d);
-	return f;
+		adi_jw_kbool(w, "exhaust_allowed", true);
+	mg_common(w, sd, d);
 }
 
-struct adi_jval *mg_reply_fields(const struct adi_proto_cfg *cfg,
-				 const struct mg_side *sd, struct mg_dec *d)
+void mg_reply_fields(const struct adi_proto_cfg *cfg, const struct mg_side *sd,
+		     const struct mg_dec *d, struct adi_jw *w, struct adi_jw *tmp)
 {
-	struct adi_jval *f = adi_j_obj(), *r, *err = NULL;
 	bool cut = d->cut, failed = d->rflags & MG_QUERY_FAILURE;
 	bson_iter_t it;
 
-	if (!f)
-		return NULL;
-	r = mg_shown(d, cfg, &cut);
-	if (!cfg->show_secrets)
-		mg_redact_reply(r);
-	adi_j_set(f, "reply", r);
+	mg_shown(w, tmp, "reply", d, cfg, &mg_redact_reply, &cut);
+	adi_jw_key(w, "ok");
 	if (d->doc && bson_iter_init_find(&it, d->doc, "ok")) {
 		failed |= !bson_iter_as_bool(&it);
-		adi_j_set_bool(f, "ok", !failed);
+		adi_jw_bool(w, !failed);
 	} else if (d->doc || failed) {
 		/* no ok member (a legacy query's results): ok unless failed */
-		adi_j_set_bool(f, "ok", !failed && !(d->doc && mg_get_utf8(d->doc, "$err")));
+		adi_jw_bool(w, !failed && !(d->doc && mg_get_utf8(d->doc, "$err")));
 	} else {
-		adi_j_set_null(f, "ok");
+		adi_jw_null(w);
 	}
+	adi_jw_key(w, "error");
 	if (d->doc)
-		err = mg_error_of(d->doc, failed);
-	adi_j_set(f, "error", err ? err : adi_j_null());
-	adi_j_set_bool(f, "truncated", cut);
-	mg_common(f, sd, d);
-	return f;
+		mg_error_of(w, d->doc, failed);
+	else
+		adi_jw_null(w);
+	adi_jw_kbool(w, "truncated", cut);
+	mg_common(w, sd, d);
 }

@@ -39,6 +39,22 @@ static void my_com_name(struct adi_jw *w, uint8_t cmd)
 		my_wfmt(w, "COM_0x%02x", cmd);
 }
 
+/* The db_session op (as JSON) of a command about the session itself
+ * rather than its data, or NULL: its events are sql_query ones
+ * (docs/events.md, "The session model"). */
+static const char *my_session_op(uint8_t cmd)
+{
+	switch (cmd) {
+	case COM_QUIT: return "\"quit\"";
+	case COM_PING: return "\"ping\"";
+	case COM_CHANGE_USER: return "\"change_user\"";
+	case COM_RESET_CONNECTION: return "\"reset\"";
+	case COM_SET_OPTION: return "\"set_option\"";
+	case COM_PROCESS_KILL: return "\"kill\"";
+	}
+	return NULL;
+}
+
 /* ---- is this a command? (sniff, resync) ---- */
 
 /* Bytes a statement text may start with / hold: printable ASCII, TAB, CR,
@@ -407,14 +423,20 @@ static enum adi_parse my_long_data(struct mysql_state *st, struct my_side *sd,
 
 /* The command's message: its fields with the session's facts, its
  * ordinal; one that is answered awaits its reply in the FIFO (which takes
- * over *pe), else *pe is freed. */
+ * over *pe), else *pe is freed. A command about the session says its op
+ * in the member "_session" (stitch() makes it a db_session event). */
 static enum adi_parse my_cmd_frame(struct mysql_state *st, struct my_side *sd,
 				   struct adi_msg *out, struct my_pend *pe,
 				   bool reply, bool cut)
 {
 	struct adi_jw *f = &sd->mw;
+	const char *op = my_session_op(st->ccmd);
 
 	my_com_name(f, st->ccmd);
+	if (op) {
+		adi_jw_key(f, "_session");
+		adi_jw_raw(f, op, strlen(op));
+	}
 	if (cut || sd->cut) /* absent: false */
 		adi_jw_kbool(f, "truncated", true);
 	if (st->database.s)

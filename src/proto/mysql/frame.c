@@ -279,6 +279,8 @@ static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli)
 
 	sd->resyncing = true;
 	my_side_reset(sd);
+	if (!cli)
+		st->maybe_eof = false; /* whatever follows is not that EOF */
 	if (cli || !started)
 		return;
 	if (st->next_key > st->lost_upto)
@@ -286,7 +288,6 @@ static void my_lose(struct mysql_state *st, struct my_side *sd, bool cli)
 	while (st->fifo_len)
 		my_fifo_pop(st);
 	st->rph = R_IDLE;
-	st->maybe_eof = false;
 	st->sampling = false;
 }
 

@@ -21,7 +21,7 @@
 #define MY_PK_MAX (64 * 1024)     /* bytes of any other packet kept */
 #define MY_FIFO_CAP 64            /* commands awaiting a reply (pipelining) */
 #define MY_MAX_STMTS 256          /* prepared statements remembered */
-#define MY_STMT_SQL_BUDGET (1024 * 1024) /* their texts together */
+#define MY_STMT_SQL_BUDGET (1024 * 1024) /* their texts and column names */
 #define MY_MAX_LONG 32            /* parameters holding SEND_LONG_DATA */
 #define MY_MAX_ATTRS 64           /* connection attributes kept */
 #define MY_MAX_COLS 65535         /* columns / parameters believed */
@@ -124,6 +124,11 @@ struct my_stmt {
 	uint16_t *ptypes;       /* types the latest EXECUTE that bound them sent */
 	uint32_t nctypes;
 	uint16_t *ctypes;       /* result column types (for FETCH, no metadata) */
+	char *cols;             /* result column names, the JSON array of the
+				 * PREPARE or latest EXECUTE that sent them: a
+				 * result without definitions (MariaDB's metadata
+				 * cache, FETCH) shows them; NULL: none kept */
+	size_t cols_len;        /* its length, counted against the budget */
 };
 
 /* COM_STMT_SEND_LONG_DATA of one parameter, until the EXECUTE. */
@@ -446,6 +451,7 @@ struct my_stmt *my_stmt_find(struct mysql_state *st, uint32_t id);
 struct my_stmt *my_stmt_add(struct mysql_state *st, uint32_t id,
 			    const struct my_pend *pe, uint32_t nparams);
 void my_stmt_clear(struct mysql_state *st, struct my_stmt *s);
+void my_stmt_set_cols(struct mysql_state *st, struct my_stmt *s, const char *json, size_t n);
 void my_stmt_forget_all(struct mysql_state *st);
 struct my_long *my_long_find(struct mysql_state *st, uint32_t stmt,
 			     uint16_t param);

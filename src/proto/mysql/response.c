@@ -302,6 +302,7 @@ static enum my_pkt my_resp_first(struct mysql_state *st, const struct my_pend *p
 		return c0 == 0x00 ? P_PREP_OK : P_OK;
 	case COM_STMT_FETCH:
 		my_types_from_stmt(st);
+		st->cols_are = MY_COLS_NULL; /* the statement's, when known */
 		st->rph = R_ROWS;
 		return c0 == 0xfe && len < 0xffffff ? P_TERM : P_ROW;
 	case COM_FIELD_LIST:
@@ -335,7 +336,7 @@ static enum my_ps my_srv_idle(struct mysql_state *st, struct my_side *sd,
 		*what = P_GREETING;
 		return PS_OK;
 	}
-	if (st->maybe_eof && c0 == 0xfe && len == 5) {
+	if (st->maybe_eof && !sd->strict && c0 == 0xfe && len == 5) {
 		st->maybe_eof = false;
 		*what = P_SSKIP;
 		return PS_OK;
@@ -506,6 +507,36 @@ void my_rows(struct mysql_state *st, struct adi_jw *w)
 	}
 }
 
+/* Member columns of the response, into w: the names its definitions
+ * gave, which a prepared statement's response (PREPARE, EXECUTE) also
+ * leaves with the statement; or, when the definitions were not sent
+ * (MariaDB's metadata cache, MySQL's optional metadata, the rows of a
+ * FETCH), the names the statement remembers: the server leaves them out
+ * only when they are unchanged. Else null; nothing for a response that is
+ * no result set. */
+static void my_resp_columns(struct mysql_state *st, struct adi_jw *w)
+{
+	bool stmt = st->rbin || st->rcmd == COM_STMT_PREPARE;
+	struct my_stmt *s;
+	struct adi_jv v;
+
+	if (st->cols_are == MY_COLS_LIST) {
+		adi_jw_arr_end(&st->cols);
+		v = adi_jw_text(&st->cols);
+		adi_jw_kraw(w, "columns", v);
+		if (stmt && !st->cols.err && (s = my_stmt_find(st, st->rstmt)))
+			my_stmt_set_cols(st, s, v.p, v.n);
+	} else if (st->cols_are == MY_COLS_NULL) {
+		s = stmt ? my_stmt_find(st, st->rstmt) : NULL;
+		adi_jw_key(w, "columns");
+		if (s && s->cols)
+			adi_jw_raw(w, s->cols, s->cols_len);
+		else
+			adi_jw_null(w);
+	}
+	st->cols_are = MY_COLS_NONE;
+}
+
 /* The response (or one result of it) is complete: hand it over. more: a
  * further result of the same command follows. */
 enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
@@ -514,13 +545,7 @@ enum adi_parse my_resp_frame(struct mysql_state *st, struct my_side *sd,
 	struct adi_jw *w = &sd->mw;
 	struct my_pend *pe = my_fifo_head(st);
 
-	if (st->cols_are == MY_COLS_LIST) {
-		adi_jw_arr_end(&st->cols);
-		adi_jw_kraw(w, "columns", adi_jw_text(&st->cols));
-	} else if (st->cols_are == MY_COLS_NULL) {
-		adi_jw_knull(w, "columns");
-	}
-	st->cols_are = MY_COLS_NONE;
+	my_resp_columns(st, w);
 	my_after(st, w, st->rkey && pe && pe->key == st->rkey ? pe : NULL);
 	if (sd->cut)
 		adi_jw_kbool(w, "truncated", true);

@@ -106,10 +106,11 @@ bool my_keep_capped(uint8_t **buf, size_t *len, size_t *alloc, size_t cap,
 /* Forget one statement: its slot is free again. */
 void my_stmt_clear(struct mysql_state *st, struct my_stmt *s)
 {
-	st->sql_bytes -= s->sql_len;
+	st->sql_bytes -= s->sql_len + s->cols_len;
 	free(s->sql);
 	free(s->ptypes);
 	free(s->ctypes);
+	free(s->cols);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -138,6 +139,42 @@ static struct my_stmt *my_stmt_lru(struct mysql_state *st)
 		if (st->stmts[i].used && (!old || st->stmts[i].tick < old->tick))
 			old = &st->stmts[i];
 	return old;
+}
+
+/* The least recently used statement other than keep (NULL when none). */
+static struct my_stmt *my_stmt_lru_but(struct mysql_state *st, const struct my_stmt *keep)
+{
+	struct my_stmt *old = NULL;
+
+	for (size_t i = 0; i < MY_MAX_STMTS; i++)
+		if (st->stmts[i].used && &st->stmts[i] != keep &&
+		    (!old || st->stmts[i].tick < old->tick))
+			old = &st->stmts[i];
+	return old;
+}
+
+/* Statement s remembers the column names json[0..n) (a JSON array) in
+ * place of those it had; other statements, least recently used first,
+ * are forgotten while the budget is exceeded. Names longer than MY_SQL_MAX
+ * are not kept (a result without definitions then shows null). */
+void my_stmt_set_cols(struct mysql_state *st, struct my_stmt *s, const char *json, size_t n)
+{
+	struct my_stmt *old;
+
+	if (s->cols && s->cols_len == n && !memcmp(s->cols, json, n))
+		return; /* the usual case: the same names again */
+	st->sql_bytes -= s->cols_len;
+	free(s->cols);
+	s->cols = NULL;
+	s->cols_len = 0;
+	if (n > MY_SQL_MAX)
+		return;
+	while (st->sql_bytes + n > MY_STMT_SQL_BUDGET && (old = my_stmt_lru_but(st, s)))
+		my_stmt_clear(st, old);
+	if (!(s->cols = my_strdup((const uint8_t *)json, n)))
+		return;
+	s->cols_len = n;
+	st->sql_bytes += n;
 }
 
 /* Remember a statement prepared by the command pe (its text, as JSON,

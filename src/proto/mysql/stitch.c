@@ -1,10 +1,11 @@
-/* stitch.c - pairs the MySQL decoder's messages into `sql_query` events:
- * commands with their responses by ordinal (one event per result), the
- * connection phase as one CONNECT event, commands without a reply or whose
- * reply was lost. Reads what the messages wrote (their f, a member list)
- * and writes each event once through the emitter. Takes the messages from
- * the engine's queues and frees them. Fields and their order:
- * docs/mysql.md.
+/* stitch.c - pairs the MySQL decoder's messages into events: commands
+ * with their responses by ordinal (one `sql_query` event per result; one
+ * `db_session` event for a command about the session), the connection
+ * phase as one `db_session` login event, commands without a reply or
+ * whose reply was lost. Reads what the messages wrote (their f, a member
+ * list) and writes each event once through the emitter. Takes the
+ * messages from the engine's queues and frees them. Fields and their
+ * order: docs/mysql.md.
  */
 #include <string.h>
 
@@ -18,7 +19,7 @@
 enum my_k {
 	K_SQL, K_PARAMS, K_STATEMENT, K_COLUMNS, K_ROWS, K_ROWS_SAMPLE,
 	K_COMMAND_TAG, K_ERROR, K_TX, K_DATABASE, K_USER, K_COMMAND,
-	K_TRUNCATED, K_INCOMPLETE, K_MORE, K_N
+	K_TRUNCATED, K_INCOMPLETE, K_MORE, K_SESSION, K_N
 };
 
 /* The known member whose key is k[0..n), or K_N (every member of a
@@ -40,7 +41,7 @@ static enum my_k my_key(const char *k, size_t n)
 	case 7:
 		return MY_IS("columns") ? K_COLUMNS : MY_IS("command") ? K_COMMAND : K_N;
 	case 8:
-		return MY_IS("database") ? K_DATABASE : K_N;
+		return MY_IS("database") ? K_DATABASE : MY_IS("_session") ? K_SESSION : K_N;
 	case 9:
 		return MY_IS("statement") ? K_STATEMENT : MY_IS("truncated") ? K_TRUNCATED : K_N;
 	case 10:
@@ -205,6 +206,29 @@ static void my_kraw_or(struct adi_jw *w, const char *k, struct adi_jv v, const c
 
 /* ---- events ---- */
 
+/* The db_session event of a command about the session (its fields c, its
+ * response's r): the fields of docs/events.md, then the extras of the
+ * command, of the response, `truncated` and `incomplete` when true. */
+static void my_session_event(struct adi_emit *em, const struct my_fields *c,
+			     const struct my_fields *r, uint64_t t0, int64_t t1, bool inc)
+{
+	struct adi_jw *w = adi_emit_begin(em);
+
+	adi_jw_key(w, "db");
+	adi_jw_raw(w, "\"mysql\"", 7);
+	adi_jw_kraw(w, "op", my_v(c, K_SESSION));
+	adi_jw_kraw(w, "database", my_pick(my_v(r, K_DATABASE), my_v(c, K_DATABASE)));
+	adi_jw_kraw(w, "user", my_pick(my_v(r, K_USER), my_v(c, K_USER)));
+	adi_jw_kraw(w, "error", my_v(r, K_ERROR));
+	my_extras(w, c);
+	my_extras(w, r);
+	if (my_true(my_v(c, K_TRUNCATED)) || my_true(my_v(r, K_TRUNCATED)))
+		adi_jw_kbool(w, "truncated", true);
+	if (inc)
+		adi_jw_kbool(w, "incomplete", true);
+	em->emit(em, "db_session", t0, t1);
+}
+
 /* One sql_query event from a command's fields c and a response's r (a
  * multi-result command serves several events; either may be of no
  * message). The fields of docs/events.md first, in its order, then
@@ -214,9 +238,14 @@ static void my_event(struct adi_emit *em, const struct my_fields *c,
 		     const struct my_fields *r, uint64_t t0, int64_t t1, bool lost,
 		     int result)
 {
-	struct adi_jw *w = adi_emit_begin(em);
+	struct adi_jw *w;
 	bool inc = lost || my_true(my_v(c, K_INCOMPLETE)) || my_true(my_v(r, K_INCOMPLETE));
 
+	if (c->has >> K_SESSION & 1) {
+		my_session_event(em, c, r, t0, t1, inc);
+		return;
+	}
+	w = adi_emit_begin(em);
 	adi_jw_key(w, "db");
 	adi_jw_raw(w, "\"mysql\"", 7);
 	adi_jw_kraw(w, "sql", my_v(c, K_SQL));
@@ -241,11 +270,11 @@ static void my_event(struct adi_emit *em, const struct my_fields *c,
 	em->emit(em, "sql_query", t0, t1);
 }
 
-/* The connection phase as one event (command "CONNECT"): greeting g, the
- * OK/ERR that ended it a, or the client's SSLRequest ssl (any may be
- * NULL, not all; ssl and a never both). The response's fields are the
- * greeting's facts, then the login's outcome, then the SSLRequest's
- * capabilities and tls. */
+/* The connection phase as one db_session event (op "login"): greeting g,
+ * the OK/ERR that ended it a, or the client's SSLRequest ssl (any may be
+ * NULL, not all; ssl and a never both). The fields of docs/events.md, then
+ * the greeting's facts, the login's, the SSLRequest's capabilities and
+ * tls. */
 static void my_connect_event(struct adi_emit *em, struct adi_msg *g,
 			     struct adi_msg *a, struct adi_msg *ssl)
 {
@@ -258,35 +287,28 @@ static void my_connect_event(struct adi_emit *em, struct adi_msg *g,
 	w = adi_emit_begin(em);
 	adi_jw_key(w, "db");
 	adi_jw_raw(w, "\"mysql\"", 7);
-	adi_jw_knull(w, "sql");
-	adi_jw_kraw(w, "params", (struct adi_jv){ "[]", 2 });
-	adi_jw_knull(w, "statement");
-	adi_jw_knull(w, "columns");
-	my_kraw_or(w, "rows", my_v(&af, K_ROWS), "0");
-	my_kraw_or(w, "rows_sample", my_v(&af, K_ROWS_SAMPLE), "[]");
-	adi_jw_kraw(w, "command_tag", my_v(&af, K_COMMAND_TAG));
-	adi_jw_kraw(w, "error", my_v(&af, K_ERROR));
-	adi_jw_kraw(w, "tx", my_v(&af, K_TX));
+	adi_jw_kstr(w, "op", "login");
 	adi_jw_kraw(w, "database", my_v(&af, K_DATABASE));
 	adi_jw_kraw(w, "user", my_v(&af, K_USER));
-	adi_jw_kstr(w, "command", "CONNECT");
-	adi_jw_kbool(w, "truncated", my_true(my_v(&af, K_TRUNCATED)));
+	adi_jw_kraw(w, "error", my_v(&af, K_ERROR));
 	my_extras(w, &gf);
 	my_extras(w, &af);
 	if (ssl) {
 		adi_jw_kraw(w, "capabilities", adi_jw_get(&ssl->f, "capabilities"));
 		adi_jw_kbool(w, "tls", true);
 	}
+	if (my_true(my_v(&af, K_TRUNCATED)))
+		adi_jw_kbool(w, "truncated", true);
 	if ((g && g->incomplete) || (a && a->incomplete) || my_true(my_v(&af, K_INCOMPLETE)))
 		adi_jw_kbool(w, "incomplete", true);
-	em->emit(em, "sql_query", t0, a ? (int64_t)a->ts_last : -1);
+	em->emit(em, "db_session", t0, a ? (int64_t)a->ts_last : -1);
 }
 
 /* stitch(): MySQL answers commands in order, one reply each (several
  * results for multi-statements and CALL), so commands and replies pair by
  * order, through the command's ordinal that the response took from the
  * FIFO. The greeting and the OK/ERR ending the connection phase (or the
- * SSLRequest) make the CONNECT event. A command the server does not
+ * SSLRequest) make the login's db_session event. A command the server does not
  * answer (COM_QUIT, COM_STMT_CLOSE) is an event at once with no reply
  * (ts_end -1); a command whose reply was lost (resync) is emitted alone,
  * incomplete; an unanswered one waits until final. */

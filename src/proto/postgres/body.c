@@ -110,6 +110,7 @@ void pg_body_clear(struct pg_body *b)
 	PG_FREE(b->err);
 	PG_FREE(b->user);
 	PG_FREE(b->database);
+	PG_FREE(b->app);
 	b->err_len = 0;
 	b->rows = b->copy_bytes = b->copy_msgs = 0;
 	b->pid = 0;
@@ -547,7 +548,7 @@ bool pg_frames_type(bool fe, uint8_t t, bool sampled)
 	if (fe) {
 		switch (t) {
 		case 'Q': case 'P': case 'B': case 'C': case 'D': case 'E': case 'S':
-		case 'F': case 'c': case 'f':
+		case 'F': case 'c': case 'f': case 'X':
 			return true;
 		}
 		return false;
@@ -564,8 +565,9 @@ bool pg_frames_type(bool fe, uint8_t t, bool sampled)
 
 static bool pg_frames(const struct pg_side *sd, bool fe)
 {
-	if (!sd->type)
-		return sd->code == PG_CODE_CANCEL || sd->code >> 16 == 3;
+	if (!sd->type) /* all of the startup phase (its event needs them) */
+		return sd->code == PG_CODE_CANCEL || sd->code == PG_CODE_SSL ||
+		       sd->code == PG_CODE_GSSENC || sd->code >> 16 == 3;
 	return pg_frames_type(fe, sd->type, sd->how == PGB_PROG);
 }
 
@@ -585,7 +587,7 @@ static char *pg_strndup(const uint8_t *s, size_t n)
 
 /*   StartupMessage body after the code: ( key \0 value \0 )* \0
  * user, database (the server defaults it to the user) and
- * application_name (read, not kept); other parameters are not kept. */
+ * application_name; other parameters are not kept. */
 static void pg_startup_fields(struct adi_cur c, struct pg_body *bd)
 {
 	size_t kl, vl;
@@ -598,6 +600,9 @@ static void pg_startup_fields(struct adi_cur c, struct pg_body *bd)
 		} else if (kl == 8 && !memcmp(k, "database", 8)) {
 			free(bd->database);
 			bd->database = pg_strndup(v, vl);
+		} else if (kl == 16 && !memcmp(k, "application_name", 16)) {
+			free(bd->app);
+			bd->app = pg_strndup(v, vl);
 		}
 	}
 	if (!bd->database && bd->user)
@@ -841,7 +846,8 @@ bool pg_finish(struct pg_state *st, struct pg_side *sd, bool fe, const uint8_t *
 
 	sd->in_body = false;
 	*kind = sd->type ? sd->type : sd->code == PG_CODE_CANCEL ? PG_K_CANCEL :
-								   PG_K_STARTUP;
+		sd->code == PG_CODE_SSL ? PG_K_SSL : sd->code == PG_CODE_GSSENC ? PG_K_GSSENC :
+		PG_K_STARTUP;
 	*incomplete = false;
 	if (sd->how == PGB_PROG)
 		pg_prog_fields(sd, bd);

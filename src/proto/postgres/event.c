@@ -1,21 +1,27 @@
-/* event.c - the `sql_query` events of the PostgreSQL decoder
- * (docs/events.md, docs/postgres.md): one written per statement result
- * from the request, its statement and portal, the result's columns and
- * sampled rows and the message that ended it, straight into a writer;
- * then held, as text, until the ReadyForQuery that gives its `tx` (struct
- * pg_state held). Owns the held events until they are emitted. Does not
- * decide which reply ends which request (stitch.c).
+/* event.c - the events of the PostgreSQL decoder (docs/events.md,
+ * docs/postgres.md). `sql_query`: one written per statement result from
+ * the request, its statement and portal, the result's columns and sampled
+ * rows and the message that ended it, straight into a writer; then held,
+ * as text, until the ReadyForQuery that gives its `tx` (struct pg_state
+ * held). `db_session`: the head of one, written at once. Owns the held
+ * events until they are emitted. Does not decide which reply ends which
+ * request (stitch.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg.h"
 
-void pg_emit(struct adi_emit *em, uint64_t ts_start, int64_t ts_end)
+void pg_emit_kind(struct adi_emit *em, const char *kind, uint64_t ts_start, int64_t ts_end)
 {
 	if (ts_end >= 0 && (uint64_t)ts_end < ts_start)
 		ts_end = (int64_t)ts_start; /* replies matched across a loss */
-	em->emit(em, "sql_query", ts_start, ts_end);
+	em->emit(em, kind, ts_start, ts_end);
+}
+
+void pg_emit(struct adi_emit *em, uint64_t ts_start, int64_t ts_end)
+{
+	pg_emit_kind(em, "sql_query", ts_start, ts_end);
 }
 
 /* A raw wire string (the login facts, a statement name) or null. */
@@ -41,25 +47,20 @@ static void pg_w_error(struct adi_jw *w, const char *err, size_t err_len)
 		adi_jw_raw(w, none, sizeof(none) - 1);
 }
 
-void pg_w_base(struct adi_jw *w, const struct pg_state *st, const struct pg_body *err)
+struct adi_jw *pg_session_begin(struct adi_emit *em, const struct pg_state *st,
+				const char *op, const struct pg_body *err)
 {
+	struct adi_jw *w = adi_emit_begin(em);
+
 	adi_jw_kstr(w, "db", "postgres");
-	adi_jw_knull(w, "sql");
-	adi_jw_karr(w, "params");
-	adi_jw_arr_end(w);
-	adi_jw_knull(w, "statement");
-	adi_jw_knull(w, "columns");
-	adi_jw_kint(w, "rows", 0);
-	adi_jw_karr(w, "rows_sample");
-	adi_jw_arr_end(w);
-	adi_jw_knull(w, "command_tag");
+	adi_jw_kstr(w, "op", op);
+	pg_w_kname(w, "database", st->database);
+	pg_w_kname(w, "user", st->user);
 	if (err)
 		pg_w_error(w, err->err, err->err_len);
 	else
 		adi_jw_knull(w, "error");
-	adi_jw_knull(w, "tx");
-	pg_w_kname(w, "database", st->database);
-	pg_w_kname(w, "user", st->user);
+	return w;
 }
 
 /* Rows from a command tag: INSERT oid n, UPDATE n, DELETE n, SELECT n,

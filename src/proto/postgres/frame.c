@@ -113,11 +113,13 @@ static bool pg_wait_whole(const struct pg_state *st, const struct pg_side *sd,
  *   | Byte1  | Int32 len | body: len - 4 bytes      |   len counts itself
  *   +--------+-----------+--------------------------+
  * SSLRequest / GSSENCRequest are answered by one untyped byte: 'S' / 'G'
- * (encryption follows: not decodable) or 'N' (go on in clear).
+ * (encryption follows: not decodable; the byte is a message of its own,
+ * PG_K_ENCRYPTED, so that the session's event says so) or 'N' (go on in
+ * clear).
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 
-enum pg_hr { PG_H_OK, PG_H_AGAIN, PG_H_BAD, PG_H_DONE, PG_H_SKIP };
+enum pg_hr { PG_H_OK, PG_H_AGAIN, PG_H_BAD, PG_H_DONE, PG_H_SKIP, PG_H_ENC };
 
 /* The header of a startup-phase packet at c (8 bytes). */
 static enum pg_hr pg_startup_header(struct pg_side *sd, const struct adi_proto_cfg *cfg,
@@ -152,9 +154,9 @@ static enum pg_hr pg_header(struct pg_state *st, struct pg_side *sd,
 	if (!fe && st->neg) {
 		/* the one-byte answer to SSLRequest / GSSENCRequest */
 		if (b[0] == 'S' || b[0] == 'G') {
-			st->done = true;
+			st->done = true; /* after this answer */
 			*pos = 1;
-			return PG_H_DONE;
+			return PG_H_ENC;
 		}
 		st->neg = 0;
 		if (b[0] == 'N') {
@@ -202,10 +204,12 @@ static enum adi_parse pg_frame(const struct pg_side *sd, struct adi_msg *out, in
 
 /* No message is being read: the header at b[0..n) (the first after a
  * resync must pass pg_probe). ADI_PARSE_FRAME means "go on with the
- * body" (*pos bytes of header taken); anything else is parse()'s answer. */
+ * body" (*pos bytes of header taken); anything else is parse()'s answer,
+ * FRAMEd in out for the answer that accepts encryption. */
 static enum adi_parse pg_start_msg(struct pg_state *st, struct pg_side *sd,
 				   const struct adi_proto_cfg *cfg, bool fe,
-				   const uint8_t *b, size_t n, size_t *pos)
+				   const uint8_t *b, size_t n, size_t *pos,
+				   struct adi_msg *out)
 {
 	if (sd->probe) {
 		int r = pg_probe(fe, b, n);
@@ -229,6 +233,11 @@ static enum adi_parse pg_start_msg(struct pg_state *st, struct pg_side *sd,
 		return ADI_PARSE_DONE;
 	case PG_H_SKIP:
 		return ADI_PARSE_SKIP;
+	case PG_H_ENC:
+		/* no body: key 0 finds none (sequence numbers start at 1) */
+		out->kind = PG_K_ENCRYPTED;
+		out->key = 0;
+		return ADI_PARSE_FRAME;
 	}
 	return ADI_PARSE_AGAIN;
 }
@@ -267,10 +276,10 @@ enum adi_parse pg_parse(void *vst, const struct adi_proto_cfg *cfg, enum adi_dir
 		return pg_frame(sd, out, kind, incomplete, 0, used);
 	}
 	if (!sd->in_body) {
-		enum adi_parse r = pg_start_msg(st, sd, cfg, fe, b, n, &pos);
+		enum adi_parse r = pg_start_msg(st, sd, cfg, fe, b, n, &pos, out);
 
-		if (r != ADI_PARSE_FRAME) {
-			if (r == ADI_PARSE_DONE || r == ADI_PARSE_SKIP)
+		if (r != ADI_PARSE_FRAME || !sd->in_body) { /* not a body to read */
+			if (r == ADI_PARSE_DONE || r == ADI_PARSE_SKIP || r == ADI_PARSE_FRAME)
 				*used = pos;
 			return r;
 		}

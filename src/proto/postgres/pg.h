@@ -115,6 +115,7 @@ struct pg_body {
 	char *err;             /* E (backend): the error object as JSON text */
 	size_t err_len;
 	char *user, *database; /* StartupMessage: raw values (NULL: absent) */
+	char *app;             /* ... its application_name (NULL: absent) */
 	uint64_t rows;         /* C, E, I, s: DataRows since the last result */
 	uint64_t copy_bytes, copy_msgs; /* C, E (backend), c, f (frontend) */
 	uint32_t pid;          /* CancelRequest */
@@ -255,6 +256,7 @@ struct pg_portal {             /* a portal (Bind) */
 enum pg_opk {
 	OP_STARTUP, OP_QUERY, OP_PARSE, OP_BIND, OP_DESC_S, OP_DESC_P,
 	OP_EXEC, OP_CLOSE, OP_SYNC, OP_FUNC,
+	OP_SSL, OP_GSSENC,     /* an encryption request awaiting its answer */
 };
 
 struct pg_op {
@@ -302,6 +304,7 @@ struct pg_state {
 	struct pg_body none;   /* a message whose body is gone (stitch) */
 	/* what stitch() knows of the connection */
 	char *user, *database; /* raw, from the StartupMessage */
+	char *app;             /* ... its application_name */
 	struct pg_named *stmts[PG_MAX_STMTS];     /* struct pg_stmt */
 	unsigned nstmts;
 	struct pg_named *portals[PG_MAX_PORTALS]; /* struct pg_portal */
@@ -437,11 +440,15 @@ void pg_named_clear(struct pg_state *st);
 
 /* ---- event.c ---- */
 
-/* The fields every event has, in the order of docs/events.md, as a new
- * event's defaults (what is not known: null, [], 0); err: the body of an
- * ErrorResponse whose error object goes in, or NULL. */
-void pg_w_base(struct adi_jw *w, const struct pg_state *st, const struct pg_body *err);
-/* Hand the event written in em->w to the engine (ts_end -1: no end). */
+/* A db_session event of op ("login", "quit", "cancel") begun in em's
+ * writer: the fields of docs/events.md up to `error` (err: the body of the
+ * ErrorResponse whose error object goes in, or NULL); the caller writes
+ * the extras, then emits it with pg_emit_kind(..., "db_session"). */
+struct adi_jw *pg_session_begin(struct adi_emit *em, const struct pg_state *st,
+				const char *op, const struct pg_body *err);
+/* Hand the event written in em->w to the engine (ts_end -1: no end): an
+ * sql_query (pg_emit), or another kind. */
+void pg_emit_kind(struct adi_emit *em, const char *kind, uint64_t ts_start, int64_t ts_end);
 void pg_emit(struct adi_emit *em, uint64_t ts_start, int64_t ts_end);
 /* The event of an op that got no reply (the connection ended: ts_end -1),
  * written into em's writer and emitted at once. */

@@ -1,8 +1,12 @@
 /* split.c - a simple query holding several statements ("INSERT ...;
  * SELECT ...") answered with one result each: its text cut at the
  * semicolons that end statements, so that each held event gets its own
- * statement's text when the count matches the results. Keeps nothing
- * beyond one call.
+ * statement's text when the count matches the results. A piece is the
+ * text as sent from the statement's first byte that is not white space
+ * through the semicolon that ends it (the last one: to its last byte that
+ * is not white space); a query of one statement is never cut, so its
+ * event has the text exactly as sent, "SELECT 1;" included (docs/postgres.md).
+ * Keeps nothing beyond one call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -124,8 +128,9 @@ static size_t pg_split(const uint8_t *s, size_t n, struct pg_span *sp, size_t ma
 			continue;
 		}
 		if (c == ';') {
+			/* the piece keeps its semicolon: the text as sent */
 			if (content)
-				cnt = pg_span_add(s, start, i, sp, cnt, max);
+				cnt = pg_span_add(s, start, i + 1, sp, cnt, max);
 			start = ++i;
 			content = false;
 			continue;
@@ -162,6 +167,11 @@ void pg_query_done(struct pg_state *st, const struct pg_op *op)
 	if (max > sizeof(few) / sizeof(*few) && !(sp = malloc(max * sizeof(*sp))))
 		return;
 	cnt = pg_split(op->q->s, op->q->len, sp, max);
+	if (cnt == 1) { /* one statement: the whole text, exact */
+		if (sp != few)
+			free(sp);
+		return;
+	}
 	if (st->q_err < 0)
 		match = cnt == st->q_nres;
 	else

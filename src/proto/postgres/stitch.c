@@ -2,9 +2,10 @@
  * in order. Frontend requests change the statement and portal tables as
  * the server does and queue what awaits a reply (struct pg_state ops, a
  * bounded FIFO); backend replies are matched with the request at its
- * head, results gathered (struct pg_res) and ended into events (event.c),
- * which ReadyForQuery releases. Owns the FIFO and the result in progress;
- * takes and frees the queued messages it is given.
+ * head, results gathered (struct pg_res) and ended into sql_query events
+ * (event.c), which ReadyForQuery releases. The session's steps (login,
+ * Terminate, CancelRequest) are db_session events. Owns the FIFO and the
+ * result in progress; takes and frees the queued messages it is given.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -95,32 +96,69 @@ static void pg_result_end(struct pg_state *st, struct adi_emit *em,
 	pg_res_reset(&st->res);
 }
 
+/* ---- the session (db_session events) ---- */
+
+/* The login at the head (OP_STARTUP, or an encryption request whose
+ * answer m accepted it: `tls` / `gssenc`) is over: its db_session event,
+ * from the request's first byte to m, the ReadyForQuery or ErrorResponse
+ * (body mb: the refusal) that ended it; m NULL: the connection ended first
+ * (no end, incomplete). The request is popped. */
+static void pg_login_done(struct pg_state *st, struct adi_emit *em, const struct pg_op *o,
+			  const struct adi_msg *m, const struct pg_body *mb)
+{
+	struct adi_jw *w = pg_session_begin(em, st, "login", m && m->kind == 'E' ? mb : NULL);
+
+	if (st->app) {
+		adi_jw_key(w, "application_name");
+		adi_jw_bytes(w, (const uint8_t *)st->app, strlen(st->app));
+	}
+	if (o->kind == OP_SSL || o->kind == OP_GSSENC)
+		adi_jw_kbool(w, o->kind == OP_SSL ? "tls" : "gssenc", true);
+	if (!m || m->incomplete || o->incomplete)
+		adi_jw_kbool(w, "incomplete", true);
+	pg_emit_kind(em, "db_session", o->ts, m ? (int64_t)m->ts_last : -1);
+	pg_op_pop(st);
+}
+
 /* ---- the frontend's requests ----
  *
  * Each changes the statement and portal tables as the server changes them
  * (in order) and queues op (prefilled with the request's time) when it
  * awaits a reply. */
 
-/* StartupMessage: who and where; CancelRequest: an event of its own. */
+/* StartupMessage: who and where, awaiting the login's outcome;
+ * SSLRequest / GSSENCRequest: awaiting the answer; CancelRequest: an event
+ * of its own. */
 static void pg_fe_startup(struct pg_state *st, struct adi_emit *em, const struct adi_msg *m,
 			  struct pg_body *mb, struct pg_op *op)
 {
-	struct adi_jw *w;
+	struct pg_op *o;
 
 	if (m->kind == PG_K_CANCEL) {
 		/* sent on a connection of its own, never answered */
-		w = adi_emit_begin(em);
-		pg_w_base(w, st, NULL);
-		adi_jw_kstr(w, "op", "cancel");
-		adi_jw_kint(w, "backend_pid", mb->pid);
-		pg_emit(em, m->ts_first, -1);
+		adi_jw_kint(pg_session_begin(em, st, "cancel", NULL), "backend_pid", mb->pid);
+		pg_emit_kind(em, "db_session", m->ts_first, -1);
 		return;
+	}
+	if (m->kind == PG_K_SSL || m->kind == PG_K_GSSENC) {
+		op->kind = m->kind == PG_K_SSL ? OP_SSL : OP_GSSENC;
+		pg_op_push(st, op);
+		return;
+	}
+	/* a startup in clear: the encryption asked for was refused ('N'); the
+	 * login started with that request */
+	while ((o = pg_op_head(st)) && (o->kind == OP_SSL || o->kind == OP_GSSENC)) {
+		if (o->ts < op->ts)
+			op->ts = o->ts;
+		pg_op_pop(st);
 	}
 	free(st->user);
 	free(st->database);
+	free(st->app);
 	st->user = mb->user;
 	st->database = mb->database;
-	mb->user = mb->database = NULL;
+	st->app = mb->app;
+	mb->user = mb->database = mb->app = NULL;
 	op->kind = OP_STARTUP;
 	pg_op_push(st, op);
 }
@@ -215,6 +253,16 @@ static void pg_fe_execute(struct pg_state *st, const struct adi_msg *m,
 	pg_op_push(st, op);
 }
 
+/* Terminate: the session ends; nothing answers it. */
+static void pg_fe_terminate(struct pg_state *st, struct adi_emit *em, const struct adi_msg *m)
+{
+	struct adi_jw *w = pg_session_begin(em, st, "quit", NULL);
+
+	if (m->incomplete)
+		adi_jw_kbool(w, "incomplete", true);
+	pg_emit_kind(em, "db_session", m->ts_first, -1);
+}
+
 static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *m,
 		      struct pg_body *mb)
 {
@@ -225,7 +273,12 @@ static void pg_fe_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 	switch (m->kind) {
 	case PG_K_STARTUP:
 	case PG_K_CANCEL:
+	case PG_K_SSL:
+	case PG_K_GSSENC:
 		pg_fe_startup(st, em, m, mb, &op);
+		break;
+	case 'X':
+		pg_fe_terminate(st, em, m);
 		break;
 	case 'Q':
 		pg_stmt_drop(st, "", NULL); /* a simple query drops the unnamed one */
@@ -299,6 +352,10 @@ static void pg_ready(struct pg_state *st, struct adi_emit *em, const struct adi_
 	while (pop && (o = pg_op_head(st))) {
 		uint8_t k = o->kind;
 
+		if (k == OP_STARTUP) {
+			pg_login_done(st, em, o, m, mb);
+			break;
+		}
 		if ((k == OP_EXEC || (k == OP_QUERY && !st->q_nres)) && !o->lost) {
 			pg_op_hold(st, em, o, NULL, NULL, o->ts, (int64_t)m->ts_last, NULL, 0);
 			pg_res_reset(&st->res);
@@ -306,7 +363,7 @@ static void pg_ready(struct pg_state *st, struct adi_emit *em, const struct adi_
 		if (k == OP_QUERY)
 			pg_query_done(st, o);
 		pg_op_pop(st);
-		if (k == OP_SYNC || k == OP_QUERY || k == OP_STARTUP || k == OP_FUNC)
+		if (k == OP_SYNC || k == OP_QUERY || k == OP_FUNC)
 			break;
 	}
 	pg_release(st, em, tx == 'I' ? "idle" : tx == 'T' ? "in_tx" :
@@ -327,6 +384,21 @@ static void pg_be_paramdesc(struct pg_op *o, struct pg_body *mb)
 	mb->oids = NULL;
 }
 
+/* A portal's Describe answered with columns c: its statement remembers
+ * them when it has none, so that later executions that bind the same
+ * statement without describing it (PgJDBC from the 5th use of a named
+ * statement on) still get them; the server would describe them the same
+ * (a prepared statement keeps its result shape: a change fails the
+ * execution). Their formats are that portal's: an execution takes its own
+ * Bind's result formats. */
+static void pg_stmt_learn(struct pg_stmt *s, struct pg_cols *c)
+{
+	if (!s || !c || s->cols)
+		return;
+	c->ref++;
+	s->cols = c;
+}
+
 /* RowDescription / NoData: the answer to a Describe (kept with its
  * statement or portal), or the columns of the result in progress. */
 static void pg_be_rowdesc(struct pg_state *st, struct pg_op *o, const struct adi_msg *m,
@@ -345,6 +417,7 @@ static void pg_be_rowdesc(struct pg_state *st, struct pg_op *o, const struct adi
 			pg_cols_unref(o->portal->cols);
 			o->portal->cols = c;
 			o->portal->described = true;
+			pg_stmt_learn(o->portal->stmt, c);
 		} else {
 			pg_cols_unref(c);
 		}
@@ -363,15 +436,10 @@ static void pg_be_error(struct pg_state *st, struct adi_emit *em, struct pg_op *
 			const struct adi_msg *m, const struct pg_body *mb)
 {
 	uint8_t k = o ? o->kind : 0xff;
-	struct adi_jw *w;
 
 	if (k == OP_STARTUP) {
 		/* the server refused the connection (authentication...) */
-		w = adi_emit_begin(em);
-		pg_w_base(w, st, mb);
-		adi_jw_kstr(w, "op", "startup");
-		pg_emit(em, o->ts, (int64_t)m->ts_last);
-		pg_op_pop(st);
+		pg_login_done(st, em, o, m, mb);
 	} else if (!o || k == OP_QUERY || k == OP_SYNC || k == OP_FUNC) {
 		pg_result_end(st, em, k == OP_QUERY ? o : NULL, m, mb);
 	} else {
@@ -423,6 +491,10 @@ static void pg_be_msg(struct pg_state *st, struct adi_emit *em, struct adi_msg *
 		st->res.ts_first = m->ts_first;
 	}
 	switch (m->kind) {
+	case PG_K_ENCRYPTED:
+		if (k == OP_SSL || k == OP_GSSENC)
+			pg_login_done(st, em, o, m, mb);
+		break;
 	case 'Z':
 		pg_ready(st, em, m, mb, pop);
 		break;
@@ -501,6 +573,13 @@ void pg_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 		pg_query_done(st, o);
 	pg_release(st, em, NULL, -1);
 	while ((o = pg_op_head(st))) {
+		if (o->kind == OP_STARTUP || ((o->kind == OP_SSL || o->kind == OP_GSSENC) && st->done)) {
+			/* a login without its outcome (an encryption request
+			 * whose acceptance was not seen: the client went on in
+			 * TLS) */
+			pg_login_done(st, em, o, NULL, NULL);
+			continue;
+		}
 		if ((o->kind == OP_EXEC || (o->kind == OP_QUERY && !st->q_nres)) && !o->lost)
 			pg_op_emit(st, em, o, o->ts, -1);
 		pg_res_reset(&st->res);

@@ -26,6 +26,7 @@ static void pg_fini(void *vst)
 	free(st->res.rows);
 	free(st->user);
 	free(st->database);
+	free(st->app);
 	memset(st, 0, sizeof(*st));
 }
 

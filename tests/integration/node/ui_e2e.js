@@ -3,7 +3,8 @@
 // Run by tests/integration/test_ui.py:
 //   node ui_e2e.js URL EXPECT_JSON SCREENSHOT_PATH
 // EXPECT_JSON: {"total": n, "drawn": n, "filter": "text", "filterShown": n,
-//               "filterDrawn": n, "params": ["..."], "errorText": "..."}
+//               "filterDrawn": n, "params": ["..."], "errorText": "...",
+//               "runtime": n, "drawnAll": n, "lanes": ["..."]}
 // Prints one JSON line of what it measured; exits 1 on the first mismatch.
 'use strict';
 const { chromium } = require('playwright-core');
@@ -55,6 +56,39 @@ function check(cond, what, got) {
     check(st.drawn === want.drawn, 'events drawn on the canvas', st.drawn);
     check(Number(attr) === st.drawn, 'canvas data-drawn matches', attr);
 
+    // issue 21: connection lanes say the protocol and what they talk to
+    if (want.lanes) {
+      const lanes = await page.evaluate(() => __adi.lanes());
+      out.lanes = lanes;
+      for (const l of want.lanes) check(lanes.includes(l), 'a lane labelled ' + l, lanes);
+    }
+    // the time axis shows real (local) times, not offsets from the start
+    {
+      const axis = await page.evaluate(() => __adi.axis);
+      const hm = await page.evaluate(() => {
+        const d = new Date(1795800705000); // the trace's T0 (test_ui.py)
+        const p = (n) => (n < 10 ? '0' : '') + n;
+        return p(d.getHours()) + ':' + p(d.getMinutes()) + ':';
+      });
+      out.axis = axis.slice(0, 3);
+      check(axis.length > 1, 'axis ticks are labelled', axis);
+      for (const a of axis) check(/^\d\d:\d\d:\d\d(\.\d+)?$/.test(a) && a.startsWith(hm),
+        'an axis label is a clock time of the trace', a);
+    }
+    // the runtime's own file events: hidden and counted, shown on demand
+    if (want.runtime) {
+      const status = await page.locator('#status').innerText();
+      check(status.includes(want.runtime + ' runtime file events hidden'), 'hidden runtime events counted', status);
+      await page.check('#f-runtime');
+      await page.waitForFunction((n) => window.__adi.shown === n, want.total, { timeout: 5000 });
+      await nextFrame();
+      const d = await page.evaluate(() => __adi.drawn);
+      check(d === want.drawnAll, 'runtime events drawn once asked for', d);
+      await page.uncheck('#f-runtime');
+      await page.waitForFunction((n) => window.__adi.shown === n, want.total - want.runtime, { timeout: 5000 });
+      await nextFrame();
+    }
+
     // a filter: the text box (URL, SQL, path...)
     await page.fill('#f-text', want.filter);
     await page.waitForFunction((n) => window.__adi.shown === n, want.filterShown, { timeout: 5000 });
@@ -79,9 +113,9 @@ function check(cond, what, got) {
     check(sql.includes(want.sql), 'SQL text in the details pane', sql);
     await page.screenshot({ path: shot, fullPage: false });
 
-    // back to every event
+    // back to every event (but the hidden runtime ones)
     await page.fill('#f-text', '');
-    await page.waitForFunction((n) => window.__adi.shown === n, want.total, { timeout: 5000 });
+    await page.waitForFunction((n) => window.__adi.shown === n, want.total - (want.runtime || 0), { timeout: 5000 });
 
     // an SQL error is shown in red (the .error box)
     if (want.errorText) {
@@ -105,6 +139,20 @@ function check(cond, what, got) {
     const counts = await page.locator('#kind-counts').innerText();
     out.summary = counts.split('\n').length;
     check(counts.includes('sql_query'), 'summary counts per kind', counts);
+    // slowest operations: durations and kinds are never broken mid-word,
+    // even in a narrow window where the "what" column squeezes them
+    await page.setViewportSize({ width: 900, height: 900 });
+    await nextFrame();
+    const cells = await page.locator('#slowest tr td.nw').evaluateAll((tds) => tds.map((td) => ({
+      text: td.textContent, ws: getComputedStyle(td).whiteSpace,
+      lines: (() => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; })(),
+    })));
+    out.slowest = cells.length;
+    check(cells.length >= 4, 'slowest operations listed', cells);
+    for (const c of cells) check(c.ws === 'nowrap' && c.lines <= 1, 'a duration or kind on one line', c);
+    // the runtime's failed open is no error of the program's
+    const errs = await page.locator('#summary').innerText();
+    check(!errs.includes('libz.so.1'), 'hidden runtime events are not among the errors', errs.slice(0, 300));
     check(errors.length === 0, 'no script errors on the page', errors);
     out.screenshot = shot;
     console.log(JSON.stringify(out));
