@@ -654,6 +654,33 @@ static const struct h2_fixture fx_midsession = {
 	"\"truncated\":false,\"stream_id\":3,\"headers_unknown\":4}\n",
 };
 
+/* What the gap fixtures share: the client's preface, SETTINGS and a GET of
+ * each path (streams 1, 3, 5...) at 1000; the server's SETTINGS and stream
+ * 1's response headers rs1 at 2000, the segment returned for the fixture
+ * to go on. */
+static struct wb *gap_start(struct h2_build *b, nghttp2_hd_deflater *cd,
+			    nghttp2_hd_deflater *sdf, const char *const *paths,
+			    const char *const *rs1)
+{
+	struct wb *c = seg(b, ADI_DIR_OUT, 1000), *s = seg(b, ADI_DIR_IN, 2000);
+
+	put(c, preface, 24);
+	settings(c, 0, 0);
+	for (uint32_t i = 0; paths[i]; i++)
+		get(c, cd, 2 * i + 1, paths[i]);
+	settings(s, 0, 0);
+	headers(s, sdf, 1, 0, rs1);
+	return s;
+}
+
+/* 8 bytes of stream 1's DATA, then 5 of the next 8: a gap comes there. */
+static void data_then_cut(struct wb *s)
+{
+	frame(s, F_DATA, 0, 1, "aaaaaaaa", 8);
+	frame(s, F_DATA, 0, 1, "bbbbbbbb", 8);
+	s->n -= 3;
+}
+
 /* A gap loses the rest of a DATA frame and two more, 8-byte DATA frames
  * of the same stream (37 bytes: 3 of the second frame's data, then 2 x 17).
  * The region after the second frame's end is a whole number of frames as
@@ -667,19 +694,10 @@ static void build_gap_loses_data_frames(struct h2_build *b, nghttp2_hd_deflater 
 	static const char *const rs1[] = { ":status", "200", "content-length", "40",
 		"server", "srv", NULL };
 	static const char *const rs3[] = { ":status", "200", "server", "srv", NULL };
-	struct wb *c = seg(b, ADI_DIR_OUT, 1000);
-	struct wb *s1 = seg(b, ADI_DIR_IN, 2000);
+	static const char *const paths[] = { "/a", "/b", NULL };
 	struct wb *s2;
 
-	put(c, preface, 24);
-	settings(c, 0, 0);
-	get(c, cd, 1, "/a");
-	get(c, cd, 3, "/b");
-	settings(s1, 0, 0);
-	headers(s1, sdf, 1, 0, rs1);
-	frame(s1, F_DATA, 0, 1, "aaaaaaaa", 8);
-	frame(s1, F_DATA, 0, 1, "bbbbbbbb", 8);
-	s1->n -= 3;
+	data_then_cut(gap_start(b, cd, sdf, paths, rs1));
 	gap(b, ADI_DIR_IN, 3 + 2 * 17);
 	s2 = seg(b, ADI_DIR_IN, 3000);
 	frame(s2, F_DATA, END_STREAM, 1, "eeeeeeee", 8);
@@ -714,21 +732,11 @@ static void build_gap_loses_headers(struct h2_build *b, nghttp2_hd_deflater *cd,
 	static const char *const rs1[] = { ":status", "200", "content-length", "24",
 		"server", "srv", NULL };
 	static const char *const rs3[] = { ":status", "200", "server", "srv", NULL };
+	static const char *const paths[] = { "/a", "/b", "/c", NULL };
 	static struct wb lost;
-	struct wb *c = seg(b, ADI_DIR_OUT, 1000);
-	struct wb *s1 = seg(b, ADI_DIR_IN, 2000);
 	struct wb *s2;
 
-	put(c, preface, 24);
-	settings(c, 0, 0);
-	get(c, cd, 1, "/a");
-	get(c, cd, 3, "/b");
-	get(c, cd, 5, "/c");
-	settings(s1, 0, 0);
-	headers(s1, sdf, 1, 0, rs1);
-	frame(s1, F_DATA, 0, 1, "aaaaaaaa", 8);
-	frame(s1, F_DATA, 0, 1, "bbbbbbbb", 8);
-	s1->n -= 3;
+	data_then_cut(gap_start(b, cd, sdf, paths, rs1));
 	lost.n = 0;
 	headers(&lost, sdf, 3, 0, rs3); /* lost, but it went through the table */
 	frame(&lost, F_DATA, END_STREAM, 3, "no", 2);
@@ -775,16 +783,9 @@ static void build_gap_interleaved(struct h2_build *b, nghttp2_hd_deflater *cd,
 		"server", "srv", NULL };
 	static const char *const rs3[] = { ":status", "200", "content-length", "16",
 		"server", "srv", NULL };
-	struct wb *c = seg(b, ADI_DIR_OUT, 1000);
-	struct wb *s1 = seg(b, ADI_DIR_IN, 2000);
-	struct wb *s2;
+	static const char *const paths[] = { "/a", "/b", NULL };
+	struct wb *s1 = gap_start(b, cd, sdf, paths, rs1), *s2;
 
-	put(c, preface, 24);
-	settings(c, 0, 0);
-	get(c, cd, 1, "/a");
-	get(c, cd, 3, "/b");
-	settings(s1, 0, 0);
-	headers(s1, sdf, 1, 0, rs1);
 	headers(s1, sdf, 3, 0, rs3);
 	frame(s1, F_DATA, 0, 1, "aaaaaaaa", 8);
 	frame(s1, F_DATA, 0, 3, "xxxxxxxx", 8);
@@ -880,18 +881,10 @@ static void build_resync_chain(struct h2_build *b, nghttp2_hd_deflater *cd,
 	static const char *const ok[] = { ":status", "200", NULL };
 	static const uint8_t fake[] = "\x00\x00\x04\x00\x00\x00\x00\x00\x01" "FAKE"
 				      "\xff\xff\xff\xff\xff\xff\xff\xff\xff";
-	struct wb *c = seg(b, ADI_DIR_OUT, 1000);
-	struct wb *s1 = seg(b, ADI_DIR_IN, 2000);
+	static const char *const paths[] = { "/a", NULL };
 	struct wb *s2;
 
-	put(c, preface, 24);
-	settings(c, 0, 0);
-	get(c, cd, 1, "/a");
-	settings(s1, 0, 0);
-	headers(s1, sdf, 1, 0, ok);
-	frame(s1, F_DATA, 0, 1, "aaaaaaaa", 8);
-	frame(s1, F_DATA, 0, 1, "bbbbbbbb", 8);
-	s1->n -= 3;
+	data_then_cut(gap_start(b, cd, sdf, paths, ok));
 	gap(b, ADI_DIR_IN, 8);
 	s2 = seg(b, ADI_DIR_IN, 3000);
 	put(s2, "zzzzz", 5);
