@@ -121,6 +121,7 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 	so.content_preview = c->content_bytes_set ? (c->content_bytes ? c->content_bytes : 1) : 0;
 	so.show_runtime = c->all;
 	so.time = c->time;
+	adi_cli_focus(c, &so);
 	*s = fmt == ADI_FMT_JSON ? adi_sink_json_new(f) : adi_sink_text_new(f, &so);
 	if (!*s) {
 		fprintf(stderr, "adi-profiler: out of memory\n");
@@ -134,6 +135,20 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 		return 1;
 	}
 	return 0;
+}
+
+void adi_cli_focus(const struct adi_cli *c, struct adi_sink_opts *so)
+{
+	so->focus_globs = c->focus;
+	so->n_focus_globs = c->n_focus;
+	so->live = c->live;
+	if (c->all)
+		so->focus = ADI_TEXT_FOCUS_OFF;
+	else if (c->n_focus || c->focus_net || c->focus_above == 0)
+		so->focus = ADI_TEXT_FOCUS_ON;
+	else
+		so->focus = ADI_TEXT_FOCUS_AUTO;
+	so->focus_above = c->focus_above > 0 ? (uint64_t)c->focus_above : 0;
 }
 
 void adi_cli_families(const struct adi_cli *c, bool *no_fs, bool *no_net, bool *no_proc)
