@@ -65,15 +65,16 @@ static const struct opt opts[] = {
 	  "(loader, locale, modules, /proc/self), else counted in\n"
 	  "a line, and no focus (ui: the page's switches start so)" },
 	{ "focus", 0, "GLOB", V_READ, O_FOCUS,
-	  "text: fold the file events of every process but those\n"
-	  "whose command or executable matches (and their\n"
-	  "children) or that used the network (repeatable)" },
+	  "text (ui: the page's switch): fold the file events of\n"
+	  "processes out of focus; in focus: those that used the\n"
+	  "network, and those whose command or executable matches\n"
+	  "and what they start (repeatable)" },
 	{ "focus-net", 0, NULL, V_READ, O_FOCUS_NET,
-	  "text: fold the file events of the processes that did\n"
-	  "no network I/O, whatever the trace's size" },
+	  "the same without a glob: only the processes that used\n"
+	  "the network show their file events, whatever the size" },
 	{ "focus-above", 0, "N", V_READ, O_FOCUS_ABOVE,
-	  "text: focus (as --focus-net) when the timeline would\n"
-	  "show more than N events (1000; 0: always)" },
+	  "focus by itself when the timeline would show more\n"
+	  "than N events (1000; 0: always)" },
 	{ "kind", 0, "KIND[,KIND]", V_READ, O_KIND,
 	  "only events of these kinds: file, process,\n"
 	  "connection, tcp, http, grpc, sql, db_session, redis,\n"

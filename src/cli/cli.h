@@ -81,6 +81,10 @@ void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o);
 /* The text timeline's focus from --focus, --focus-net, --focus-above and
  * --all into so (docs/cli.md "Focus"); the web page's from the same. */
 void adi_cli_focus(const struct adi_cli *c, struct adi_sink_opts *so);
+/* The same for the web page's focus switch (ui.h adi_ui_set_focus). 0 or
+ * 1 with a message on stderr. */
+struct adi_ui;
+int adi_cli_ui_focus(const struct adi_cli *c, struct adi_ui *u);
 /* The families left out: --no-fs/--no-net/--no-proc, and those no event
  * of which can pass the filters (the kernel then produces none). */
 void adi_cli_families(const struct adi_cli *c, bool *no_fs, bool *no_net, bool *no_proc);

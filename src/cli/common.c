@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "../core/engine.h"
 #include "../sink/sink.h"
+#include "../ui/ui.h"
 
 /* A trace file and the stdio buffer it writes through: glibc ignores the
  * size given to setvbuf without a buffer (it uses 4 KiB), and 4 KiB writes
@@ -149,6 +150,24 @@ void adi_cli_focus(const struct adi_cli *c, struct adi_sink_opts *so)
 	else
 		so->focus = ADI_TEXT_FOCUS_AUTO;
 	so->focus_above = c->focus_above > 0 ? (uint64_t)c->focus_above : 0;
+}
+
+int adi_cli_ui_focus(const struct adi_cli *c, struct adi_ui *u)
+{
+	static const char *const modes[] = {
+		[ADI_TEXT_FOCUS_AUTO] = "auto", [ADI_TEXT_FOCUS_ON] = "on",
+		[ADI_TEXT_FOCUS_OFF] = "off",
+	};
+	struct adi_sink_opts so = { 0 };
+
+	adi_cli_focus(c, &so);
+	if (adi_ui_set_focus(u, modes[so.focus],
+			     so.focus_above ? so.focus_above : ADI_TEXT_FOCUS_ABOVE,
+			     so.focus_globs, so.n_focus_globs)) {
+		fprintf(stderr, "adi-profiler: out of memory\n");
+		return 1;
+	}
+	return 0;
 }
 
 void adi_cli_families(const struct adi_cli *c, bool *no_fs, bool *no_net, bool *no_proc)
