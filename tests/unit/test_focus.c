@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "lib/event.h"
+#include "sink/hold.h"
 #include "sink/proctree.h"
 #include "sink/sink.h"
 
@@ -447,6 +448,54 @@ static void test_counts_words(void **state)
 	assert_false(adi_event_failed("http_request", v));
 }
 
+/* The hold is a FIFO whatever the mix of pushes and pops: its ring wraps
+ * and grows, its text moves to the front and grows, each item keeps its
+ * own text. */
+static void test_hold_fifo(void **state)
+{
+	struct adi_hold h;
+	uint64_t next_in = 0, next_out = 0;
+	char line[300];
+
+	(void)state;
+	adi_hold_init(&h);
+	assert_null(adi_hold_front(&h));
+	for (int round = 0; round < 2000; round++) {
+		int pushes = 1 + (round * 7) % 13;
+		/* growing, then shrinking: the text moves back to the front */
+		int pops = round < 1000 ? (round * 5) % 12 : pushes + 1;
+
+		for (int i = 0; i < pushes; i++, next_in++) {
+			struct adi_hold_item it = { .ts = next_in };
+			int n = snprintf(line, sizeof(line), "%llu:%.*s",
+					 (unsigned long long)next_in, (int)(next_in % 250),
+					 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+					 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+					 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+					 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+					 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+
+			assert_int_equal(adi_hold_push(&h, &it, line, (size_t)n), 0);
+		}
+		for (int i = 0; i < pops && adi_hold_front(&h); i++, next_out++) {
+			struct adi_hold_item *it = adi_hold_front(&h);
+			int n = snprintf(line, sizeof(line), "%llu:", (unsigned long long)next_out);
+
+			assert_int_equal(it->ts, next_out);
+			assert_int_equal(it->len, (size_t)n + next_out % 250);
+			assert_memory_equal(adi_hold_text(&h, it), line, (size_t)n);
+			adi_hold_pop(&h);
+		}
+	}
+	while (adi_hold_front(&h)) {
+		assert_int_equal(adi_hold_front(&h)->ts, next_out++);
+		adi_hold_pop(&h);
+	}
+	assert_int_equal(next_out, next_in);
+	assert_int_equal(adi_hold_bytes(&h), 0);
+	adi_hold_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_focus_late_large),
 		cmocka_unit_test(test_tree_folds),
 		cmocka_unit_test(test_counts_words),
+		cmocka_unit_test(test_hold_fifo),
 	};
 	return cmocka_run_group_tests(tests, setup_utc, NULL);
 }
