@@ -2,7 +2,7 @@
  * (proctree.h, docs/output.md "The process tree"). The table is built from
  * the events as they come (fork, exec and exit events give the tree); the
  * summary is written once, at the end, folding the children of one parent
- * that repeat a command (`[vet x132]`). Owns its records; never prints
+ * that repeat a command (`vet x132`). Owns its records; never prints
  * unless asked to write the summary.
  */
 #include "proctree.h"
@@ -728,9 +728,10 @@ static int text_line(struct walk *w, const struct entry *e, int depth)
 	if (e->n == 1) {
 		const struct adi_proc *p = t->v[e->members[0]];
 
-		fprintf(f, "[PID %" PRIu32 " ", p->pid);
+		/* comm(pid), as pstree writes it: not "[PID ...]", so that the
+		 * timeline's event lines are the only ones that start so */
 		put_esc(f, p->comm, sizeof(p->comm));
-		fputc(']', f);
+		fprintf(f, "(%" PRIu32 ")", p->pid);
 		if (p->cmd) {
 			fputc(' ', f);
 			fputs(p->cmd, f);
@@ -743,9 +744,8 @@ static int text_line(struct walk *w, const struct entry *e, int depth)
 		struct fold fo;
 
 		fold_of(t, e, &fo);
-		fputc('[', f);
 		put_esc(f, t->v[e->members[0]]->comm, sizeof(t->v[0]->comm));
-		fprintf(f, " x%" PRIu32 "] -> %s", e->n, w->color && fo.bad ? C_RED : "");
+		fprintf(f, " x%" PRIu32 " -> %s", e->n, w->color && fo.bad ? C_RED : "");
 		for (unsigned k = 0; k < fo.nstatus; k++)
 			if (fo.nstatus == 1 && !fo.more)
 				fputs(fo.status[k], f);

@@ -123,10 +123,10 @@ char *adi_proc_counts_str(const struct adi_proc_counts *c, char *buf, size_t buf
 
 /* The process tree summary as text lines (docs/output.md): a header line,
  * then each process under its parent, indented two spaces a level:
- *   [PID 26304 fetch.test] fetch.test -test.v -> exit 0 [31 ms]: COUNTS
+ *   fetch.test(26304) fetch.test -test.v -> exit 0 [31 ms]: COUNTS
  * children of one parent that share a command name, and used no network
  * and match no --focus glob, folded into one line:
- *   [vet x132] -> exit 0 [3210 ms in all]: COUNTS
+ *   vet x132 -> exit 0 [3210 ms in all]: COUNTS
  * color: ANSI colours (the header bold, a failure red). Nothing when the
  * table is empty. 0, or -errno when writing failed. */
 int adi_proctree_write_text(const struct adi_proctree *t, FILE *f, int color);

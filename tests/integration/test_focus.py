@@ -159,9 +159,9 @@ def per_pid(events, runtime=True):
 
 LINE = re.compile(r"^\S+ \[PID (\d+)(?:/\d+)? (.*?)\] (\S+)")
 FOLDED = re.compile(r"^\S+ \[PID (\d+) [^\]]*\] FOLDED (.*) -- --focus .* or --all shows them$")
-SINGLE = re.compile(r"^(\s+)\[PID (\d+) (.*?)\](.*) -> (exit -?\d+|killed by \S+|running) "
+SINGLE = re.compile(r"^(\s+)(.*?)\((\d+)\)(.*) -> (exit -?\d+|killed by \S+|running) "
                     r"\[([\d.]+) ms\](?:: (.*))?$")
-GROUP = re.compile(r"^(\s+)\[(.+) x(\d+)\] -> (.*) \[([\d.]+) ms in all\](?:: (.*))?$")
+GROUP = re.compile(r"^(\s+)(.+) x(\d+) -> (.*) \[([\d.]+) ms in all\](?:: (.*))?$")
 
 
 class Text:
@@ -184,7 +184,7 @@ class Text:
             if tree:
                 m = SINGLE.match(ln)
                 if m:
-                    self.singles[int(m.group(2))] = m.group(7) or ""
+                    self.singles[int(m.group(3))] = m.group(7) or ""
                     continue
                 m = GROUP.match(ln)
                 if m:

@@ -129,9 +129,9 @@ static const struct step go_test[] = {
 	"15:10:41.134456 [PID 102 fetch.test] EXIT 0\n"
 #define GO_TREE \
 	"PROCESSES 3\n" \
-	"  [PID 100 go] go test -> exit 0 [12 ms]: 1 file event (1 read 10 B)\n" \
-	"    [PID 101 compile] compile -V -> exit 0 [3 ms]: 1 file event (1 read 20 B)\n" \
-	"    [PID 102 fetch.test] fetch.test -> exit 0 [5 ms]: 2 file events (1 write 3 B), " \
+	"  go(100) go test -> exit 0 [12 ms]: 1 file event (1 read 10 B)\n" \
+	"    compile(101) compile -V -> exit 0 [3 ms]: 1 file event (1 read 20 B)\n" \
+	"    fetch.test(102) fetch.test -> exit 0 [5 ms]: 2 file events (1 write 3 B), " \
 	"1 connection\n"
 #define GO_SUMMARY \
 	"15:10:41.136456 [PID 0] SUMMARY 13 events (process=7 file=5 connection=1), " \
@@ -260,9 +260,9 @@ static void test_focus_glob(void **state)
 		"1 file event of 1 process folded (focus: files are shown for processes that "
 		"used the network or match --focus) -- --all shows them\n"
 		"PROCESSES 3\n"
-		"  [PID 100 make] make -> exit 0 [9 ms]: 1 file event\n"
-		"    [PID 101 cc1] cc1 -> exit 0 [6 ms]\n"
-		"      [PID 102 as] as -> exit 0 [3 ms]: 1 file event\n"
+		"  make(100) make -> exit 0 [9 ms]: 1 file event\n"
+		"    cc1(101) cc1 -> exit 0 [6 ms]\n"
+		"      as(102) as -> exit 0 [3 ms]: 1 file event\n"
 		"15:10:41.133456 [PID 0] SUMMARY 0 events, dropped 0, truncated 0, 10 ms, "
 		"backend ebpf\n");
 	free(got);
@@ -298,9 +298,9 @@ static void test_focus_hold_limit(void **state)
 		"2 file events of 2 processes folded (focus: files are shown for processes that "
 		"used the network or match --focus) -- --all shows them\n"
 		"PROCESSES 2\n"
-		"  [PID 200 srv] -> exit 1 [2502 ms]: 2 file events (1 read 5 B), 1 connection, "
+		"  srv(200) -> exit 1 [2502 ms]: 2 file events (1 read 5 B), 1 connection, "
 		"2 errors\n"
-		"  [PID 300 tick] -> running [0 ms]: 1 file event (1 read 7 B)\n"
+		"  tick(300) -> running [0 ms]: 1 file event (1 read 7 B)\n"
 		"15:10:43.626456 [PID 0] SUMMARY 0 events, dropped 0, truncated 0, 2503 ms, "
 		"backend ebpf\n");
 	free(got);
@@ -376,11 +376,11 @@ static void test_tree_folds(void **state)
 	fclose(f);
 	assert_string_equal(buf,
 		"PROCESSES 6\n"
-		"  [PID 10 make] make -j2 -> exit 1 [18 ms]: 1 error\n"
-		"    [gcc x2] -> exit 0 x1, killed by SIGKILL x1 [12 ms in all]: 1 error\n"
-		"      [cc1 x2] -> exit 0 x1, exit 1 x1 [6 ms in all]: 2 file events (1 read 100 B), "
+		"  make(10) make -j2 -> exit 1 [18 ms]: 1 error\n"
+		"    gcc x2 -> exit 0 x1, killed by SIGKILL x1 [12 ms in all]: 1 error\n"
+		"      cc1 x2 -> exit 0 x1, exit 1 x1 [6 ms in all]: 2 file events (1 read 100 B), "
 		"2 errors\n"
-		"    [PID 14 ./t] ./t a\\x01 -> running [2 ms]: 1 http_request, 1 error\n");
+		"    ./t(14) ./t a\\x01 -> running [2 ms]: 1 http_request, 1 error\n");
 	free(buf);
 
 	adi_jw_init(&w);

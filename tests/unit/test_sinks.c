@@ -604,7 +604,7 @@ static void test_text_runtime_hidden(void **state)
 		"1 runtime file event hidden (loader, locale, modules, /proc/self) -- "
 		"--all shows them\n"
 		"PROCESSES 1\n"
-		"  [PID 4213 sh] -> running [0 ms]: 2 file events\n"
+		"  sh(4213) -> running [0 ms]: 2 file events\n"
 		"15:10:41.123456 [PID 4213 sh] SUMMARY 2 events (file=2), dropped 0, "
 		"truncated 0, 1 ms, backend ebpf\n");
 	free(got);
