@@ -19,7 +19,9 @@
 
 /* A command line kept for the summary is cut here ("..." after). */
 #define ADI_PROC_CMD_MAX 160
-/* Deeper levels of the tree are not indented further. */
+/* Deeper levels of the tree are not indented further: a process that deep
+ * has its whole subtree listed at that level (and the walk recurses no
+ * deeper, whatever a fork chain does). */
 #define ADI_PROC_DEPTH_MAX 32
 /* Distinct exit statuses a fold line names before "...". */
 #define ADI_PROC_STATUSES 4
@@ -32,6 +34,8 @@ struct adi_proctree {
 	struct adi_map cur;          /* pid -> its current record */
 	struct adi_proc **v;         /* every record, in creation order */
 	uint32_t n, cap;
+	/* past ADI_PROC_MAX records: the events of processes not kept */
+	struct adi_proc_counts over;
 	const char *const *globs;    /* --focus, borrowed */
 	unsigned nglobs;
 };
@@ -178,6 +182,10 @@ static struct adi_proc *proc_new(struct adi_proctree *t, const struct adi_event 
 {
 	struct adi_proc *p, *parent = ppid ? adi_map_get(&t->cur, ppid) : NULL;
 
+	if (t->n == ADI_PROC_MAX) {
+		errno = ENOSPC;
+		return NULL;
+	}
 	if (t->n == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 64;
 		struct adi_proc **nv = realloc(t->v, cap * sizeof(*nv));
@@ -334,6 +342,27 @@ static struct adi_proc *on_process(struct adi_proctree *t, const struct adi_even
 	return p;
 }
 
+/* One event into c. */
+static void count(struct adi_proc_counts *c, const struct adi_event *ev, enum adi_pk k,
+		  const struct adi_fields_get *g)
+{
+	c->n[k]++;
+	if (k == ADI_PK_FILE) {
+		struct adi_jv op = g->get(g->ctx, "op");
+		int64_t b = adi_jv_int(g->get(g->ctx, "bytes"), 0);
+
+		if (jv_is(op, "read")) {
+			c->reads++;
+			c->read_bytes += b > 0 ? (uint64_t)b : 0;
+		} else if (jv_is(op, "write")) {
+			c->writes++;
+			c->write_bytes += b > 0 ? (uint64_t)b : 0;
+		}
+	}
+	if (adi_event_failed_get(ev->kind, g))
+		c->errors++;
+}
+
 struct adi_proc *adi_proctree_add_get(struct adi_proctree *t, const struct adi_event *ev,
 				      const struct adi_fields_get *g)
 {
@@ -342,35 +371,26 @@ struct adi_proc *adi_proctree_add_get(struct adi_proctree *t, const struct adi_e
 
 	if (!ev->pid || (ev->kind && !strcmp(ev->kind, "trace_summary")))
 		return NULL;
+	errno = 0;
 	if (k == ADI_PK_PROCESS)
 		p = on_process(t, ev, g);
 	else if (!(p = adi_map_get(&t->cur, ev->pid)))
 		p = proc_new(t, ev, 0);
-	if (!p)
+	if (!p) {
+		/* the table is full: still counted, as "more processes" */
+		if (errno == ENOSPC)
+			count(&t->over, ev, k, g);
 		return NULL;
+	}
 	if (!p->exited) {
 		uint64_t end = ev->ts_ns + (ev->duration_ns > 0 ? (uint64_t)ev->duration_ns : 0);
 
 		if (end > p->t1)
 			p->t1 = end;
 	}
-	p->all.n[k]++;
-	if (k == ADI_PK_FILE) {
-		struct adi_jv op = g->get(g->ctx, "op");
-		int64_t b = adi_jv_int(g->get(g->ctx, "bytes"), 0);
-
-		if (jv_is(op, "read")) {
-			p->all.reads++;
-			p->all.read_bytes += b > 0 ? (uint64_t)b : 0;
-		} else if (jv_is(op, "write")) {
-			p->all.writes++;
-			p->all.write_bytes += b > 0 ? (uint64_t)b : 0;
-		}
-	} else if (!p->net && adi_event_is_net_get(ev->kind, g)) {
+	count(&p->all, ev, k, g);
+	if (k != ADI_PK_FILE && !p->net && adi_event_is_net_get(ev->kind, g))
 		p->net = true;
-	}
-	if (adi_event_failed_get(ev->kind, g))
-		p->all.errors++;
 	return p;
 }
 
@@ -633,21 +653,53 @@ struct walk {
 	int color;
 };
 
+/* ids and all their descendants, in a new array (*n in and out). */
+static uint32_t *subtree(const struct shape *s, const uint32_t *ids, uint32_t *n)
+{
+	uint32_t total = *n, k;
+	uint32_t *out;
+
+	/* a tree: the subtree holds each process once, at most all of them;
+	 * filled level by level, each member's children after it */
+	out = malloc((size_t)s->t->n * sizeof(*out));
+	if (!out)
+		return NULL;
+	memcpy(out, ids, (size_t)*n * sizeof(*out));
+	for (k = 0; k < total; k++)
+		for (uint32_t c = s->off[out[k]]; c < s->off[out[k] + 1]; c++)
+			out[total++] = s->kids[c];
+	*n = total;
+	return out;
+}
+
 static int walk_set(struct walk *w, const uint32_t *ids, uint32_t n, int depth)
 {
 	struct entry *e;
-	uint32_t *order;
-	long ne = entries_of(w->s->t, ids, n, &e, &order);
+	uint32_t *order, *flat = NULL;
+	long ne;
 	int rc = 0;
 
+	if (depth >= ADI_PROC_DEPTH_MAX) {
+		flat = subtree(w->s, ids, &n);
+		if (!flat)
+			return -ENOMEM;
+		ids = flat;
+	}
+	ne = entries_of(w->s->t, ids, n, &e, &order);
+	free(flat);
 	if (ne < 0)
 		return (int)ne;
 	for (long i = 0; i < ne && !rc; i++) {
-		uint32_t nk, *kids;
+		uint32_t nk = 0, *kids = NULL;
 
 		rc = w->line(w, &e[i], depth);
 		if (rc)
 			break;
+		if (depth >= ADI_PROC_DEPTH_MAX) { /* listed already, flat */
+			if (w->end)
+				w->end(w, &e[i], depth);
+			continue;
+		}
 		kids = children_of(w->s, &e[i], &nk);
 		if (!kids) {
 			rc = -ENOMEM;
@@ -779,6 +831,12 @@ int adi_proctree_write_text(const struct adi_proctree *t, FILE *f, int color)
 		t->n);
 	rc = walk_set(&w, s.roots, s.nroots, 0);
 	shape_free(&s);
+	if (!rc && t->n == ADI_PROC_MAX) {
+		char counts[512];
+
+		fprintf(f, "  more processes, not kept (the table holds %u): %s\n",
+			ADI_PROC_MAX, adi_proc_counts_str(&t->over, counts, sizeof(counts)));
+	}
 	if (!rc && ferror(f)) {
 		rc = errno ? -errno : -EIO;
 		clearerr(f);
@@ -889,5 +947,11 @@ void adi_proctree_write_json(const struct adi_proctree *t, struct adi_jw *w)
 	}
 	if (t && t->n)
 		shape_free(&s);
+	if (t && t->n == ADI_PROC_MAX) {
+		adi_jw_obj(w);
+		adi_jw_kstr(w, "more", "processes not kept (the table's cap)");
+		json_counts(w, &t->over);
+		adi_jw_obj_end(w);
+	}
 	adi_jw_arr_end(w);
 }

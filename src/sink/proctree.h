@@ -38,6 +38,9 @@ struct adi_proc_counts {
 };
 
 #define ADI_PROC_NONE UINT32_MAX
+/* Processes kept one by one; the events of those that come after are
+ * counted together (one "more processes" line) and are not focused. */
+#define ADI_PROC_MAX 65536u
 
 /* One process: a pid from its fork (or first event) to its exit. A pid
  * seen again after its exit is a new record. */
@@ -75,8 +78,8 @@ void adi_proctree_free(struct adi_proctree *t); /* accepts NULL */
 
 /* Account one event to its process (created when new). Returns that
  * process (valid until the table is freed), or NULL for an event of no
- * process (pid 0, trace_summary) or when out of memory (the event is then
- * not counted). */
+ * process (pid 0, trace_summary), of a process past ADI_PROC_MAX (then
+ * counted with the other such), or when out of memory (then not counted). */
 struct adi_proc *adi_proctree_add(struct adi_proctree *t, const struct adi_event *ev);
 
 /* How an event's members are looked up: adi_jv_member over its fields by
@@ -127,8 +130,9 @@ char *adi_proc_counts_str(const struct adi_proc_counts *c, char *buf, size_t buf
  * children of one parent that share a command name, and used no network
  * and match no --focus glob, folded into one line:
  *   vet x132 -> exit 0 [3210 ms in all]: COUNTS
- * color: ANSI colours (the header bold, a failure red). Nothing when the
- * table is empty. 0, or -errno when writing failed. */
+ * and past ADI_PROC_MAX processes, a last line with the counts of the
+ * others. color: ANSI colours (the header bold, a failure red). Nothing
+ * when the table is empty. 0, or -errno when writing failed. */
 int adi_proctree_write_text(const struct adi_proctree *t, FILE *f, int color);
 
 /* The same tree as a JSON array into w (at its current position: a value),
@@ -136,7 +140,8 @@ int adi_proctree_write_text(const struct adi_proctree *t, FILE *f, int color);
  * "running", "duration_ms", "net", "focus", "counts", "children"}, a fold
  * {"comm", "processes", "pids", "exits", "duration_ms", "counts",
  * "children"}; counts {"file", "reads", "read_bytes", "writes",
- * "write_bytes", "connection", ..., "errors"}. */
+ * "write_bytes", "connection", ..., "errors"}; past ADI_PROC_MAX, a last
+ * item {"more", "counts"}. */
 void adi_proctree_write_json(const struct adi_proctree *t, struct adi_jw *w);
 
 #endif

@@ -1617,8 +1617,10 @@ static bool adi_is_runtime(struct adi_jv v)
  * (and, below the threshold, for the trace to turn out large): the
  * trace's own time, so that view and replay fold what the live run did. */
 #define ADI_TEXT_HOLD_NS 2000000000ull
-/* Held text beyond which the oldest lines are decided at once. */
+/* Held text, and held lines, beyond which the oldest lines are decided at
+ * once (as if their time had passed). */
 #define ADI_TEXT_HOLD_MAX (64u << 20)
+#define ADI_TEXT_HOLD_LINES (1u << 20)
 
 enum adi_fate { ADI_WAIT, ADI_WRITE, ADI_FOLD };
 
@@ -1655,6 +1657,40 @@ static void adi_fold(struct adi_sink_text *ts, const struct adi_hold_item *i)
 	c->errors += i->failed;
 }
 
+/* A command name as a word to paste after --focus: in single quotes when
+ * a shell would split it or expand it ('npm test'), control bytes as
+ * \xNN either way. */
+static void adi_tx_shell_word(struct adi_tx *t, const char *s, size_t n)
+{
+	size_t used = 0;
+	bool plain = n > 0;
+
+	for (size_t i = 0; i < n && plain; i++) {
+		char c = s[i];
+
+		plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+			c == '/' || c == '+' || c == ':' || c == '@' || c == ',';
+	}
+	if (plain) {
+		adi_tx_put(t, s, n);
+		return;
+	}
+	adi_tx_c(t, '\'');
+	for (size_t i = 0; i < n;) {
+		const char *q = memchr(s + i, '\'', n - i);
+		size_t run = q ? (size_t)(q - (s + i)) : n - i;
+
+		adi_tx_esc(t, s + i, run, &used, SIZE_MAX, 0);
+		i += run;
+		if (q) {
+			adi_tx_s(t, "'\\''"); /* a quote: out, escaped, back in */
+			i++;
+		}
+	}
+	adi_tx_c(t, '\'');
+}
+
 /* "TIME [PID p comm] FOLDED 412 file events (...) -- --focus comm or --all
  * shows them" for what p folded since its last such line. */
 static void adi_tx_fold_line(struct adi_sink_text *ts, struct adi_proc *p, uint64_t ns)
@@ -1662,7 +1698,7 @@ static void adi_tx_fold_line(struct adi_sink_text *ts, struct adi_proc *p, uint6
 	struct adi_tx *t = &ts->t;
 	struct adi_proc_counts d = p->folded;
 	char words[512];
-	size_t cl = strnlen(p->comm, sizeof(p->comm)), used = 0;
+	size_t cl = strnlen(p->comm, sizeof(p->comm));
 
 	if (p->folded.n[ADI_PK_FILE] <= p->said.n[ADI_PK_FILE])
 		return;
@@ -1679,7 +1715,7 @@ static void adi_tx_fold_line(struct adi_sink_text *ts, struct adi_proc *p, uint6
 	adi_tx_s(t, "FOLDED ");
 	adi_tx_s(t, adi_proc_counts_str(&d, words, sizeof(words)));
 	adi_tx_s(t, " -- --focus ");
-	adi_tx_esc(t, p->comm, cl, &used, SIZE_MAX, 0);
+	adi_tx_shell_word(t, p->comm, cl);
 	adi_tx_s(t, " or --all shows them");
 	adi_tx_color(t, ADI_C_RESET);
 	adi_tx_c(t, '\n');
@@ -1712,7 +1748,8 @@ static int adi_release(struct adi_sink_text *ts, uint64_t now, bool final)
 	int rc = 0;
 
 	while ((i = adi_hold_front(&ts->hold))) {
-		bool full = adi_hold_bytes(&ts->hold) > ADI_TEXT_HOLD_MAX;
+		bool full = adi_hold_bytes(&ts->hold) > ADI_TEXT_HOLD_MAX ||
+			    ts->hold.n > ADI_TEXT_HOLD_LINES;
 		enum adi_fate fate = adi_fate(ts, i, now, final || full);
 
 		if (fate == ADI_WAIT)

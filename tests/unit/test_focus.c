@@ -448,6 +448,87 @@ static void test_counts_words(void **state)
 	assert_false(adi_event_failed("http_request", v));
 }
 
+/* A command name a shell would split is quoted in the hint. */
+static void test_focus_hint_quoted(void **state)
+{
+	struct adi_sink_opts o = { .focus = ADI_TEXT_FOCUS_ON };
+	static const struct step s[] = {
+		{ 0, 300, "npm test", "file", "\"op\":\"unlink\",\"path\":\"/x\",\"error\":null" },
+		{ 1, 300, "it's", "process", EXIT0 },
+	};
+	char *got;
+
+	(void)state;
+	got = timeline(&o, s, N(s));
+	assert_string_equal(got,
+		"15:10:41.124456 [PID 300 npm test] FOLDED 1 file event -- --focus 'npm test' or "
+		"--all shows them\n"
+		"15:10:41.124456 [PID 300 it's] EXIT 0\n"
+		"1 file event of 1 process folded (focus: files are shown for processes that "
+		"used the network or match --focus) -- --all shows them\n");
+	free(got);
+}
+
+/* Bounds: a fork chain deeper than 32 levels lists the rest of its
+ * subtree at the 32nd (folded as any siblings are); past 65536 processes
+ * the others' events are counted together on one last line. */
+static void test_tree_limits(void **state)
+{
+	struct adi_proctree *t = adi_proctree_new(NULL, 0);
+	char *buf = NULL, fields[128], ind[80];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const char *last;
+
+	(void)state;
+	for (uint32_t i = 0; i < 40; i++) {
+		struct step st = { i, 1000 + i, "p", "process", fields };
+		struct adi_event *ev;
+
+		snprintf(fields, sizeof(fields), "\"op\":\"fork\",\"ppid\":%u", 999 + i);
+		ev = mk(&st);
+		adi_proctree_add(t, ev);
+		adi_event_free(ev);
+	}
+	assert_int_equal(adi_proctree_write_text(t, f, 0), 0);
+	fclose(f);
+	/* the header, 32 lines one level deeper each, then the 8 deepest */
+	memset(ind, ' ', 66);
+	ind[66] = '\0';
+	last = strrchr(buf, '\n');
+	assert_non_null(last);
+	while (last > buf && last[-1] != '\n')
+		last--;
+	assert_int_equal(strncmp(last, ind, 66), 0);
+	assert_string_equal(last + 66, "p x8 -> running [0 ms in all]\n");
+	assert_non_null(strstr(buf, "\n                                                                "
+				    "p(1031) -> running [0 ms]\n"));
+	free(buf);
+	adi_proctree_free(t);
+
+	t = adi_proctree_new(NULL, 0);
+	for (uint32_t i = 0; i < ADI_PROC_MAX + 10; i++) {
+		struct step st = { 0, 1 + i, "w", "file",
+				   "\"op\":\"write\",\"path\":\"/w\",\"bytes\":2,\"error\":null" };
+		struct adi_event *ev = mk(&st);
+
+		assert_true((adi_proctree_add(t, ev) != NULL) == (i < ADI_PROC_MAX));
+		adi_event_free(ev);
+	}
+	assert_int_equal(adi_proctree_count(t), ADI_PROC_MAX);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(adi_proctree_write_text(t, f, 0), 0);
+	fclose(f);
+	last = buf + len - 1;
+	while (last > buf && last[-1] != '\n')
+		last--;
+	assert_string_equal(last, "  more processes, not kept (the table holds 65536): "
+			    "10 file events (10 writes 20 B)\n");
+	free(buf);
+	adi_proctree_free(t);
+}
+
 /* The hold is a FIFO whatever the mix of pushes and pops: its ring wraps
  * and grows, its text moves to the front and grows, each item keeps its
  * own text. */
@@ -508,6 +589,8 @@ int main(void)
 		cmocka_unit_test(test_tree_folds),
 		cmocka_unit_test(test_counts_words),
 		cmocka_unit_test(test_hold_fifo),
+		cmocka_unit_test(test_focus_hint_quoted),
+		cmocka_unit_test(test_tree_limits),
 	};
 	return cmocka_run_group_tests(tests, setup_utc, NULL);
 }
