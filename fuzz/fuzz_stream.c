@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct adi_proto_cfg cfg = { .body_bytes = 64, .rows_sample = 2 };
 	struct adi_jw w;
-	struct adi_emit em = { .w = &w, .emit = ev, .event = adi_emit_tree, .cfg = &cfg };
+	struct adi_emit em = { .w = &w, .emit = ev, .cfg = &cfg };
 	struct adi_pconn pc;
 	uint64_t pos[2] = { 0, 0 }, ts = 1;
 	size_t i = 1;

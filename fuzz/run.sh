@@ -13,7 +13,7 @@ mkdir -p "$OUT" "$OBJ"
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fno-sanitize-recover=undefined -Isrc -I. -Itests/support
 	$(pkg-config --cflags libbson-1.0 libzstd)"
 LIBS="-lz -lnghttp2 -lsqlite3 $(pkg-config --libs libbson-1.0 libzstd) -lsnappy -lm"
-SRC=$(ls src/lib/*.c src/core/*.c src/sink/*.c src/proto/*.c $(ls src/proto/*/*.c 2>/dev/null) src/capture/normalize.c tests/support/pdrive.c)
+SRC=$(ls src/lib/*.c src/core/*.c src/sink/*.c src/insight/*.c src/proto/*.c $(ls src/proto/*/*.c 2>/dev/null) src/capture/normalize.c tests/support/pdrive.c)
 JOBS=$(nproc)
 
 echo "-- building the engine for the fuzzers"

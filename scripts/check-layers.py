@@ -2,7 +2,7 @@
 """check-layers.py - fails when an #include climbs the layer stack.
 
 The stack, lowest first (docs/architecture.md):
-    abi -> lib -> proto -> core -> sink, ui -> capture -> cli -> main.c
+    abi -> lib -> proto -> core -> sink, ui, insight -> capture -> cli -> main.c
 A file may include headers of its own layer or of any layer below it, never
 one above. Every quoted #include in abi/ and src/ is resolved (relative to
 the including file, then to src/ and the repository root) and checked; an
@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-RANK = {"abi": 0, "lib": 1, "proto": 2, "core": 3, "sink": 4, "ui": 4,
+RANK = {"abi": 0, "lib": 1, "proto": 2, "core": 3, "sink": 4, "ui": 4, "insight": 4,
         "capture": 5, "cli": 6, "main": 7}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

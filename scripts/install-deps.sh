@@ -27,6 +27,16 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS dnsmasq-base bind9-dnsutils"
 	# HTTP/2 and gRPC peers: nghttpd, nghttpx (h2c upgrade), nghttp, h2load, grpcio
 	PKGS="$PKGS nghttp2-server nghttp2-proxy nghttp2-client python3-grpcio python3-protobuf python3-grpc-tools"
+	# cache and broker peers (private servers started by the tests): memcached
+	# and libmemcached's command-line clients
+	PKGS="$PKGS memcached libmemcached-tools"
+	# NATS; MQTT (the mosquitto broker and its command-line clients)
+	PKGS="$PKGS nats-server mosquitto mosquitto-clients"
+	# AMQP 0-9-1: RabbitMQ (the tests start private nodes of their own)
+	PKGS="$PKGS rabbitmq-server"
+	# Kafka clients (librdkafka's kcat; no broker in Debian: the tests answer
+	# the protocol themselves, tests/integration/kafka_responder.py)
+	PKGS="$PKGS kcat"
 	# the machine image ships Node.js 20; Debian's is the fallback
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -127,7 +127,8 @@ static const struct opt opts[] = {
 	{ "save-raw", 0, "FILE", V_LIVE, O_SAVE,
 	  "also save the raw syscall records for replay" },
 	{ "capture-bytes", 0, "N", V_LIVE, O_CAPTURE,
-	  "payload bytes copied per syscall, 0..32768 (16384)" },
+	  "payload bytes kept per socket call, 0..268435456\n"
+	  "(4194304; files keep --content-bytes)" },
 	{ "ringbuf-bytes", 0, "N", V_LIVE, O_RINGBUF,
 	  "kernel->user ring buffer size, power of two (64 MiB)" },
 	{ "wakeup-bytes", 0, "N", V_LIVE, O_WAKEUP,
@@ -159,7 +160,9 @@ static const struct opt opts[] = {
 /* One verb: the table below is the one list of them. */
 struct verb {
 	const char *name;
-	unsigned bit;          /* V_*; 0: takes no options */
+	unsigned bit;          /* V_*; 0: none of these options (help, version),
+				* or its own, read from c->args (report,
+				* diff, deps: docs/insight.md) */
 	const char *synopsis;  /* what follows the name in the usage lines */
 	const char *help;      /* one line for the usage text */
 	/* what the verb needs of the options and operands (argc/argv: what
@@ -196,6 +199,15 @@ static const struct verb verbs[] = {
 	{ "export", V_EXPORT, "otlp|pcapng|perfetto FILE [OPTIONS]",
 	  "a saved trace to OpenTelemetry, pcapng (raw capture) or Perfetto",
 	  need_export, adi_verb_export },
+	{ "report", 0, "FILE [--format text|json] [--n1-min N] [--top N] [-o OUT]",
+	  "endpoints, queries, N+1 findings, errors, slowest operations of a trace",
+	  NULL, adi_verb_report },
+	{ "diff", 0, "A B [--fail-on LIST] [--format text|json] [-o OUT]",
+	  "what changed between two traces; exit 1 when --fail-on says so",
+	  NULL, adi_verb_diff },
+	{ "deps", 0, "FILE [--format text|json] [-o OUT]",
+	  "the services, tables, files and programs a trace shows it needs",
+	  NULL, adi_verb_deps },
 	{ "help", 0, "[VERB]",
 	  "this text, or a verb's usage and options (also -h, --help)",
 	  NULL, help },
@@ -516,8 +528,8 @@ static int take(const struct verb *v, struct adi_cli *c, int opt, const char *ar
 		break;
 	case O_SAVE: c->save_raw = arg; break;
 	case O_CAPTURE:
-		if (parse_uint(arg, ADI_CAP_MAX, &u))
-			return bad("--capture-bytes takes 0..32768, not", arg);
+		if (parse_uint(arg, ADI_PAYLOAD_MAX, &u))
+			return bad("--capture-bytes takes 0..268435456, not", arg);
 		c->capture_bytes = u;
 		break;
 	case O_RINGBUF:
@@ -747,7 +759,7 @@ int main(int argc, char **argv)
 {
 	struct adi_cli c = {
 		.body_bytes = 4096, .content_bytes = 256, .rows_sample = 5,
-		.capture_bytes = ADI_CAP_DEFAULT, .ringbuf_bytes = 64u << 20,
+		.capture_bytes = ADI_PAYLOAD_DEFAULT, .ringbuf_bytes = 64u << 20,
 		.wakeup_bytes = 0 /* auto */, .hold_ms = 2000, .pid = -1,
 		.focus_above = -1,
 	};
@@ -770,6 +782,7 @@ int main(int argc, char **argv)
 		usage_verb(stdout, w);
 		return 0;
 	}
+	c.args = argv + 1; /* report, diff, deps read their own options */
 	if (!v->bit)
 		return v->run(&c);
 	rc = parse_options(v, argc - 1, argv + 1, &c);

@@ -1,7 +1,9 @@
 /* adi-profiler web UI (docs/ui.md): one page over the events of one trace
  * (docs/events.md). A canvas timeline (a lane per process and per connection,
  * zoom and pan), a virtualized list, filters, a details pane with a
- * renderer per kind (any other kind is shown as JSON), and a summary.
+ * renderer per kind (any other kind is shown as JSON) with a request's
+ * waterfall (its work, by parent_id), a summary, and the server's insight
+ * report (endpoints, queries, N+1 findings, errors).
  * Event data is untrusted (it is what programs sent): it only ever reaches
  * the page as textContent, never as markup.
  * For tests and benchmarks, window.__adi holds the counts (events loaded,
@@ -40,6 +42,9 @@
     scrollY: 0,        // lanes scrolled (px)
     sel: -1,
     summary: null,     // the trace_summary event
+    byId: new Map(),   // event id -> index
+    kids: new Map(),   // request id -> indices of the work naming it (parent_id)
+    maybe: new Map(),  // request id -> indices of work that may be its ("ambiguous")
     info: {},
     live: false, ended: false,
     follow: true,
@@ -210,6 +215,11 @@
     S.events.push(ev);
     S.kinds.set(ev.kind, (S.kinds.get(ev.kind) || 0) + 1);
     if (ev.kind === 'trace_summary') S.summary = ev;
+    // request trees (docs/engine.md): the waterfall of a request is its work
+    if (typeof ev.id === 'number') S.byId.set(ev.id, i);
+    const put = (m, k) => { let a = m.get(k); if (!a) m.set(k, a = []); a.push(i); };
+    if (typeof ev.parent_id === 'number') put(S.kids, ev.parent_id);
+    else if (Array.isArray(ev.parent_candidates)) for (const c of ev.parent_candidates) put(S.maybe, c);
     S.dirty = true;
   }
 
@@ -842,7 +852,7 @@
       return [h('h2', null, (ev.qtype || '?') + ' ' + (ev.name || '?') + ' → ',
         h('span', { class: ok ? 'ok' : 'bad', text: ev.rcode == null ? 'no response' : ev.rcode })),
         ev.unanswered ? errorBox('no response before ' + (ev.retries ? (ev.retries + 1) + ' sends ended' : 'the end')) : null,
-        kv([['id', ev.id], ['class', ev.qclass], ['opcode', ev.opcode], ['flags', Array.isArray(ev.flags) ? ev.flags.join(' ') : ev.flags],
+        kv([['transaction id', ev.txid], ['class', ev.qclass], ['opcode', ev.opcode], ['flags', Array.isArray(ev.flags) ? ev.flags.join(' ') : ev.flags],
           ['query flags', Array.isArray(ev.query_flags) ? ev.query_flags.join(' ') : ev.query_flags],
           ['query bytes', ev.req_bytes], ['response bytes', ev.resp_bytes], ['retries', ev.retries], ['truncated', ev.truncated],
           ['unsolicited', ev.unsolicited], ['variant', ev.variant], ['decode error', ev.decode_error]]),
@@ -900,9 +910,63 @@
     }
     d.appendChild(body[0]);
     d.appendChild(kv(common));
+    for (const n of treeOf(ev)) d.appendChild(n); // the request tree first: what it did
     for (const n of body.slice(1)) if (n) d.appendChild(n);
     const all = h('details', null, h('summary', { text: 'all fields (JSON)' }), pretty(fieldsOf(ev)));
     d.appendChild(all);
+  }
+
+  // ---- request trees: whose work an event is, a request's waterfall ----
+  // short: "#12" alone (in a table), else with what the event is
+  function evLink(id, short) {
+    const i = S.byId.get(id);
+    if (i === undefined) return h('span', { class: 'hint', text: '#' + id + ' (not loaded)' });
+    return h('span', { class: 'link', text: '#' + id + (short ? '' : ' ' + summaryLine(S.events[i]).slice(0, 100)),
+      on: { click: () => select(i, false) } });
+  }
+  function treeOf(ev) {
+    const out = [];
+    if (typeof ev.parent_id === 'number') {
+      out.push(...section('part of request', kv([['request', evLink(ev.parent_id)], ['found by', ev.parent_by]])));
+    } else if (Array.isArray(ev.parent_candidates)) {
+      out.push(...section('part of one of these requests (the trace cannot tell which)',
+        h('div', null, ...ev.parent_candidates.map((c) => h('div', null, evLink(c))))));
+    }
+    const kids = S.kids.get(ev.id) || [], maybe = S.maybe.get(ev.id) || [];
+    if (kids.length || maybe.length) out.push(...section('waterfall', waterfall(ev, kids, maybe)));
+    return out;
+  }
+  // The request's bar, its work's bars under it (by start), its self time:
+  // the request's span less the union of its work's spans.
+  function waterfall(req, kids, maybe) {
+    const t0 = req.ts_ns, span = Math.max((req.duration_ms || 0) * 1e6, 1);
+    const box = h('div', { class: 'wf', id: 'waterfall' });
+    const row = (ev, cls) => {
+      const d = (ev.duration_ms || 0) * 1e6, x = Math.max(0, (ev.ts_ns - t0) / span);
+      const bar = h('span', { class: 'wf-bar ' + (cls || '') });
+      bar.style.left = Math.min(100, x * 100) + '%';
+      bar.style.width = Math.max(0.3, Math.min(100 - x * 100, d / span * 100)) + '%';
+      bar.style.background = isError(ev) ? 'var(--err)' : kindColor(ev.kind);
+      return h('div', { class: 'wf-row', title: summaryLine(ev).slice(0, 300), on: { click: () => select(ev._i, false) } },
+        h('span', { class: 'wf-ms', text: fmtMs(ev.duration_ms) }),
+        h('span', { class: 'wf-label', text: (cls ? '? ' : '') + summaryLine(ev).slice(0, 120) }),
+        h('span', { class: 'wf-track' }, bar));
+    };
+    box.appendChild(row(req));
+    const fam = new Map();
+    let covered = 0, until = t0;
+    for (const i of kids) {
+      const ev = S.events[i], d = (ev.duration_ms || 0) * 1e6;
+      box.appendChild(row(ev));
+      fam.set(ev.kind, (fam.get(ev.kind) || 0) + d);
+      const s0 = Math.max(ev.ts_ns, t0), e0 = Math.min(ev.ts_ns + d, t0 + span);
+      if (e0 > s0 && e0 > until) { covered += e0 - Math.max(s0, until); until = e0; }
+    }
+    for (const i of maybe) box.appendChild(row(S.events[i], 'maybe'));
+    const pairs = [['self time', fmtMs(Math.max(0, span - covered) / 1e6) + ' ms']];
+    for (const [k, d] of [...fam.entries()].sort((a, b) => b[1] - a[1])) pairs.push([k, fmtMs(d / 1e6) + ' ms']);
+    if (maybe.length) pairs.push(['ambiguous work', maybe.length + ' (marked ?, not counted)']);
+    return h('div', null, kv(pairs), box);
   }
 
   // ---- summary ----
@@ -952,15 +1016,64 @@
       if (errs.length > 100) d.appendChild(h('p', { class: 'hint', text: '… and ' + (errs.length - 100) + ' more (filter the list)' }));
     } else d.appendChild(h('p', { class: 'hint', text: 'none' }));
   }
+  // ---- insights: the report the server makes (/api/report, docs/insight.md) ----
+  async function renderInsights() {
+    const d = $('insights');
+    d.textContent = '';
+    d.appendChild(h('p', { class: 'hint', text: 'computing…' }));
+    let r;
+    try { r = await getJSON(api('/api/report')); } catch (e) {
+      d.textContent = '';
+      d.appendChild(errorBox(String(e.message || e)));
+      return;
+    }
+    d.textContent = '';
+    const link = (id, short) => (id ? evLink(id, short) : '');
+    // wide: the column of text (endpoint, fingerprint...); numbers never wrap
+    const grid = (head, rows, wide) => {
+      const t = h('table', { class: 'grid ins' });
+      t.appendChild(h('tr', null, ...head.map((x) => h('th', { text: x }))));
+      for (const cells of rows) t.appendChild(h('tr', null, ...cells.map((c, k) =>
+        h('td', { class: k === wide ? 'wide' : '' }, c instanceof Node ? c : String(c == null ? '' : c)))));
+      return t;
+    };
+    const tr = r.trace || {};
+    d.appendChild(h('h2', { text: 'Insights' + (S.live && !S.ended ? ' (so far)' : '') }));
+    d.appendChild(kv([['requests served', tr.requests], ['work with a parent', tr.with_parent], ['ambiguous work', tr.ambiguous]]));
+    d.appendChild(h('h3', { text: 'N+1 and repeated work (' + r.findings.length + ')' }));
+    if (!r.findings.length) d.appendChild(h('p', { class: 'hint', text: 'none' }));
+    for (const f of r.findings) {
+      d.appendChild(h('div', { class: 'error' }, f.type + ': ' + (f.endpoint || '(a request)') + ' runs ' + f.system + ' ' + f.operation +
+        ' ' + f.executions + ' times in one request (' + fmtMs(f.time_ms) + ' ms), in ' + f.requests + ' request(s)' +
+        (f.suggestion ? '; as one: ' + f.suggestion : '')));
+      d.appendChild(kv([['request', link(f.parent_id)], ['first', link(f.source_id)]]));
+    }
+    d.appendChild(h('h3', { text: 'endpoints' }));
+    d.appendChild(grid(['side', 'endpoint', 'count', '5xx', '4xx', 'p50', 'p95', 'max', 'self/req'],
+      r.endpoints.map((e) => [e.side, h('span', { class: 'link', text: e.endpoint, on: { click: () => e.example_id && select(S.byId.get(e.example_id), false) } }),
+        e.count, e.errors, e.client_errors, fmtMs(e.p50_ms), fmtMs(e.p95_ms), fmtMs(e.max_ms), e.breakdown ? fmtMs(e.breakdown.self_ms) : '']), 1));
+    d.appendChild(h('h3', { text: 'queries' }));
+    d.appendChild(grid(['system', 'fingerprint', 'count', 'errors', 'total ms', 'p95', 'rows'],
+      r.queries.map((q) => [q.system, q.fingerprint, q.count, q.errors, fmtMs(q.total_ms), fmtMs(q.p95_ms), q.rows]), 1));
+    d.appendChild(h('h3', { text: 'errors' }));
+    d.appendChild(r.errors.length ? grid(['category', 'what', 'count', 'first'],
+      r.errors.map((e) => [e.category, e.what + (e.message ? ': ' + e.message : ''), e.count, link(e.example_id, true)]), 1)
+      : h('p', { class: 'hint', text: 'none' }));
+    d.appendChild(h('h3', { text: 'slowest operations' }));
+    d.appendChild(grid(['ms', 'operation', 'event'], r.slowest.map((x) => [fmtMs(x.duration_ms), x.operation, link(x.id, true)]), 1));
+  }
+
   function showTab(which) {
-    $('tab-details').classList.toggle('on', which === 'details');
-    $('tab-summary').classList.toggle('on', which === 'summary');
-    $('details').hidden = which !== 'details';
-    $('summary').hidden = which !== 'summary';
+    for (const t of ['details', 'summary', 'insights']) {
+      $('tab-' + t).classList.toggle('on', which === t);
+      $(t).hidden = which !== t;
+    }
     if (which === 'summary') renderSummary();
+    if (which === 'insights') renderInsights();
   }
   $('tab-details').addEventListener('click', () => showTab('details'));
   $('tab-summary').addEventListener('click', () => showTab('summary'));
+  $('tab-insights').addEventListener('click', () => showTab('insights'));
 
   function updateStatus() {
     const st = $('status');

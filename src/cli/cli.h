@@ -53,6 +53,9 @@ struct adi_cli {
 	bool content_bytes_set;    /* --content-bytes given: the text previews
 				    * show that many bytes */
 	struct adi_filter filter;  /* --kind, --path, --port... (filter.h) */
+	char **args;               /* report, deps, diff: the verb and what
+				    * follows it (NULL-terminated); they
+				    * parse their own options */
 };
 
 /* Each returns the process exit status (docs/cli.md). */
@@ -63,6 +66,9 @@ int adi_verb_replay(struct adi_cli *c);
 int adi_verb_view(struct adi_cli *c);
 int adi_verb_ui(struct adi_cli *c);
 int adi_verb_export(struct adi_cli *c);
+int adi_verb_report(struct adi_cli *c);  /* report.c (docs/insight.md) */
+int adi_verb_deps(struct adi_cli *c);    /* report.c */
+int adi_verb_diff(struct adi_cli *c);    /* diff.c */
 
 /* Shared by the verbs: open the sink for -o/--format (text unless --format
  * or a name ending in .jsonl/.json/.db/.sqlite says otherwise; standard

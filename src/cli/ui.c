@@ -70,6 +70,7 @@ int adi_verb_ui(struct adi_cli *c)
 			break;
 		}
 		adi_ui_add(u, line, len - 1);
+		adi_ui_note(u, ev);
 	}
 	free(line);
 	adi_trace_in_close(in);

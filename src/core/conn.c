@@ -201,6 +201,7 @@ void adi_conn_forget_member(struct adi_conn *c)
 static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 		       uint64_t ts, int err, const struct adi_raw_fixed *who)
 {
+	struct adi_event *ev;
 	struct adi_jw *w;
 	char eb[24];
 
@@ -210,9 +211,11 @@ static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 	adi_jw_kstr(w, "op", op);
 	adi_conn_member(w, c, NULL);
 	adi_jw_kstr(w, "error", err ? adi_errno_name(err, eb, sizeof(eb)) : NULL);
-	adi_ev_commit(e, "connection", ts, -1, who ? who->pid : c->pid,
-		      who ? who->tid : c->tid, who ? who->comm : c->comm,
-		      who ? who->cgroup_id : c->cgroup_id);
+	ev = adi_ev_commit(e, "connection", ts, -1, who ? who->pid : c->pid,
+			   who ? who->tid : c->tid, who ? who->comm : c->comm,
+			   who ? who->cgroup_id : c->cgroup_id);
+	if (ev && c->role == 2) /* the served side: never work of a request */
+		ev->role = ADI_EV_INBOUND;
 }
 
 /* The emitter decoders stitch through: an event on this connection, its
@@ -224,6 +227,7 @@ static void emit_event(struct adi_emit *em, const char *kind, uint64_t ts_start,
 	struct adi_conn_emit *ce = (struct adi_conn_emit *)em;
 	struct adi_conn *c = ce->c;
 	const struct adi_endpoint *peer = em->peer;
+	struct adi_event *ev;
 	char remote[128];
 
 	em->peer = NULL;
@@ -232,16 +236,27 @@ static void emit_event(struct adi_emit *em, const char *kind, uint64_t ts_start,
 	if (peer && (peer->family == AF_INET || peer->family == AF_INET6))
 		adi_endpoint_str(peer, remote, sizeof(remote));
 	adi_conn_member(em->w, c, peer && remote[0] ? remote : NULL);
-	adi_ev_commit(ce->e, kind, ts_start,
-		      ts_end >= 0 && (uint64_t)ts_end >= ts_start ? (int64_t)(ts_end - ts_start) : -1,
-		      c->pid, c->tid, c->comm, c->cgroup_id);
+	ev = adi_ev_commit(ce->e, kind, ts_start,
+			   ts_end >= 0 && (uint64_t)ts_end >= ts_start ?
+			   (int64_t)(ts_end - ts_start) : -1,
+			   c->pid, c->tid, c->comm, c->cgroup_id);
+	if (!ev)
+		return;
+	/* a decoder stitches when the bytes that end an exchange arrive: the
+	 * thread that moved them did the work (it answered the request, or
+	 * read the reply to its query) -- which need not be the thread that
+	 * opened the connection, the event's tid */
+	if (c->io_pid) {
+		ev->io_pid = c->io_pid;
+		ev->io_tid = c->io_tid;
+	}
+	ev->role = c->role == 2 ? ADI_EV_SERVED : ADI_EV_PLAIN;
 }
 
 void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi_conn *c)
 {
 	ce->em.w = &e->w;
 	ce->em.emit = emit_event;
-	ce->em.event = adi_emit_tree;
 	ce->em.server_side = c->role == 2;
 	ce->em.cfg = &e->pcfg;
 	ce->em.peer = NULL;
@@ -251,6 +266,7 @@ void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi
 
 static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t decoded)
 {
+	struct adi_event *ev;
 	struct adi_jw *w;
 
 	/* a connection a decoder understood is told by its events; one it
@@ -276,8 +292,10 @@ static void stream_event(struct adi_engine *e, struct adi_conn *c, uint64_t deco
 		adi_jw_ku64(w, "gaps", c->s[0].gaps + c->s[1].gaps);
 		adi_jw_ku64(w, "gap_bytes", c->s[0].gap_bytes + c->s[1].gap_bytes);
 	}
-	adi_ev_commit(e, "tcp_stream", c->start_ts, (int64_t)(c->last_ts - c->start_ts),
-		      c->pid, c->tid, c->comm, c->cgroup_id);
+	ev = adi_ev_commit(e, "tcp_stream", c->start_ts, (int64_t)(c->last_ts - c->start_ts),
+			   c->pid, c->tid, c->comm, c->cgroup_id);
+	if (ev && c->role == 2)
+		ev->role = ADI_EV_INBOUND;
 }
 
 /* A non-blocking connect's outcome becomes known (SO_ERROR, or the first
@@ -591,6 +609,8 @@ void adi_conn_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_
 
 	if (f->ret < 0)
 		return;
+	c->io_pid = f->pid;
+	c->io_tid = f->tid;
 	if (c->state == CONN_PENDING)
 		settle_connect(e, c, 0);
 	if (f->ts_ns > c->last_ts)

@@ -76,6 +76,7 @@ static void dgram_event(struct adi_engine *e, struct adi_conn *c, int d,
 	const struct adi_raw_fixed *f = &ev->f;
 	uint32_t have = (f->flags & ADI_RAW_NOPAYLOAD) || !ev->data ? 0 : f->data_len;
 	struct adi_jw *w = adi_ev_begin(e);
+	struct adi_event *out;
 
 	adi_conn_member(w, c, peer);
 	adi_jw_kstr(w, "direction", d ? "in" : "out");
@@ -85,7 +86,10 @@ static void dgram_event(struct adi_engine *e, struct adi_conn *c, int d,
 		adi_jw_kbool(w, "truncated", true);
 	if (c->proto)
 		adi_jw_kstr(w, "protocol", c->proto->name);
-	adi_ev_commit(e, "udp_datagram", f->ts_ns, -1, f->pid, f->tid, f->comm, f->cgroup_id);
+	out = adi_ev_commit(e, "udp_datagram", f->ts_ns, -1, f->pid, f->tid, f->comm,
+			    f->cgroup_id);
+	if (out && c->role == 2) /* what a server is sent: never work of a request */
+		out->role = ADI_EV_INBOUND;
 }
 
 void adi_dgram_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev)

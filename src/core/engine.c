@@ -30,7 +30,8 @@ struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 	e->next_gen = 1;
 	e->next_conn_id = 1;
 	if (adi_map_init(&e->procs) || adi_map_init(&e->fds) ||
-	    adi_map_init(&e->conns) || adi_map_init(&e->cgroups)) {
+	    adi_map_init(&e->conns) || adi_map_init(&e->cgroups) ||
+	    adi_tree_init(&e->tree)) {
 		adi_engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -47,6 +48,7 @@ void adi_engine_free(struct adi_engine *e)
 		adi_event_free(e->heap[i].ev);
 	free(e->heap);
 	adi_jw_fini(&e->w);
+	adi_tree_fini(&e->tree);
 	free(e->backend_name);
 	adi_map_fini(&e->procs);
 	adi_map_fini(&e->fds);
@@ -88,22 +90,22 @@ struct adi_jw *adi_ev_begin(struct adi_engine *e)
 	return &e->w;
 }
 
-static void heap_push(struct adi_engine *e, struct adi_event *ev);
+static int heap_push(struct adi_engine *e, struct adi_event *ev);
 
-void adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
-		   int64_t duration_ns, uint32_t pid, uint32_t tid,
-		   const char *comm, uint64_t cgroup_id)
+struct adi_event *adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
+				int64_t duration_ns, uint32_t pid, uint32_t tid,
+				const char *comm, uint64_t cgroup_id)
 {
 	struct adi_event *ev = e->w.err ? NULL
 					: adi_event_new(kind, ts, e->w.buf, e->w.len);
 
 	if (!ev) { /* out of memory: the event is lost, and counted */
 		e->st.sink_errors++;
-		return;
+		return NULL;
 	}
 	ev->duration_ns = duration_ns;
-	ev->pid = pid;
-	ev->tid = tid;
+	ev->pid = ev->io_pid = pid;
+	ev->tid = ev->io_tid = tid;
 	if (comm) { /* at most 15 bytes and a NUL (snprintf was a hot spot) */
 		size_t n = strnlen(comm, sizeof(ev->comm) - 1);
 
@@ -122,7 +124,7 @@ void adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
 		else if (p)
 			memcpy(ev->container, p->container, sizeof(ev->container));
 	}
-	heap_push(e, ev);
+	return heap_push(e, ev) ? NULL : ev;
 }
 
 static void count_kind(struct adi_engine *e, const char *kind)
@@ -144,7 +146,8 @@ static bool ent_before(const struct adi_heap_ent *a, const struct adi_heap_ent *
 	return a->ts != b->ts ? a->ts < b->ts : a->seq < b->seq;
 }
 
-static void heap_push(struct adi_engine *e, struct adi_event *ev)
+/* 0, or -ENOMEM: ev was freed and counted lost. */
+static int heap_push(struct adi_engine *e, struct adi_event *ev)
 {
 	struct adi_heap_ent ent;
 	size_t i;
@@ -156,7 +159,7 @@ static void heap_push(struct adi_engine *e, struct adi_event *ev)
 		if (!h) {
 			adi_event_free(ev);
 			e->st.sink_errors++;
-			return;
+			return -ENOMEM;
 		}
 		e->heap = h;
 		e->capheap = cap;
@@ -170,6 +173,7 @@ static void heap_push(struct adi_engine *e, struct adi_event *ev)
 		i = (i - 1) / 2;
 	}
 	e->heap[i] = ent;
+	return 0;
 }
 
 static struct adi_event *heap_pop(struct adi_engine *e)
@@ -203,6 +207,7 @@ static void write_event(struct adi_engine *e, struct adi_event *ev)
 		e->st.out_of_order++;
 	else
 		e->last_out_ts = ev->ts_ns;
+	ev = adi_tree_place(&e->tree, ev); /* its id, and its parent */
 	count_kind(e, ev->kind);
 	e->st.events_out++;
 	for (int i = 0; i < e->nsinks; i++) {
@@ -664,15 +669,16 @@ static struct adi_jw *proc_begin(struct adi_engine *e, const char *op, uint32_t 
 	return w;
 }
 
-static void proc_commit(struct adi_engine *e, const struct adi_raw_fixed *f)
+static struct adi_event *proc_commit(struct adi_engine *e, const struct adi_raw_fixed *f)
 {
-	adi_ev_commit(e, "process", f->ts_ns, -1, f->pid, f->tid, f->comm, f->cgroup_id);
+	return adi_ev_commit(e, "process", f->ts_ns, -1, f->pid, f->tid, f->comm, f->cgroup_id);
 }
 
 static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
 	struct adi_proc *p, *parent;
+	struct adi_event *out;
 	struct adi_jw *w;
 
 	switch (f->op) {
@@ -711,7 +717,11 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 			adi_jw_knull(w, "argv");
 			adi_jw_knull(w, "exit_code");
 			adi_jw_knull(w, "signal");
-			proc_commit(e, f);
+			out = proc_commit(e, f);
+			if (out) { /* the parent forked (which thread is not said) */
+				out->io_pid = f->ppid;
+				out->io_tid = 0;
+			}
 		}
 		return;
 	case ADI_OP_EXEC: {

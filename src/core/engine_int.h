@@ -69,6 +69,8 @@ struct adi_fd {
 	bool cloexec;
 	bool from_open;          /* opened under trace (we saw the open) */
 	char *path;              /* absolute path, or NULL when unknown */
+	const char *runtime;     /* its runtime-noise class (static), once known */
+	bool runtime_known;
 	uint64_t ino;
 	struct adi_conn *conn;   /* sockets: a counted reference */
 	struct adi_fagg agg;
@@ -122,6 +124,9 @@ struct adi_conn {
 	uint32_t pid, tid;
 	char comm[16];
 	uint64_t cgroup_id;
+	uint32_t io_pid, io_tid; /* who moved its latest bytes (0: none yet):
+				  * the thread an exchange's event is said to
+				  * be the work of (request trees, tree.c) */
 	enum adi_conn_state state;
 	int connect_err;         /* errno of a failed connect */
 	uint64_t start_ts, last_ts;
@@ -137,6 +142,40 @@ struct adi_conn {
 				  * NULL: write it again (its ends changed) */
 	uint32_t conn_json_len;
 	struct adi_conn *next, *prev; /* engine's open list */
+};
+
+/* Request trees (tree.c, docs/engine.md): the requests a process is serving
+ * that later events may belong to, as the timeline writes them. */
+#define ADI_TREE_OPEN_MAX 65536   /* requests held open, all processes */
+#define ADI_TREE_THREADS_MAX 65536 /* threads remembered as request threads */
+#define ADI_TREE_CANDIDATES 16    /* candidates listed when ambiguous */
+
+struct adi_openreq {
+	uint64_t id;
+	uint64_t start, end;     /* the request's span (ts_ns, + duration) */
+	uint32_t tid;            /* the thread that served it (its io_tid) */
+};
+
+/* The open requests of one process, in the order written (= id order). */
+struct adi_reqset {
+	struct adi_openreq *v;
+	uint32_t n, cap;
+	uint64_t blind_until;    /* a request was not held (ADI_TREE_OPEN_MAX):
+				  * until it ends, nothing is attributed */
+};
+
+struct adi_tree {
+	uint64_t next_id;        /* the id of the next event written */
+	uint64_t latest;         /* the latest start written */
+	struct adi_map procs;    /* io pid -> struct adi_reqset */
+	struct adi_map threads;  /* pid << 32 | tid of every thread that served
+				  * a request -> (void *)1 */
+	bool threads_full;       /* ADI_TREE_THREADS_MAX reached: the "time"
+				  * rule is off (a request thread could no
+				  * longer be told from a helper) */
+	size_t open;             /* requests held, all processes */
+	unsigned since_sweep;
+	struct adi_jw w;         /* a child's members, written before its own */
 };
 
 struct adi_kind_count {
@@ -185,6 +224,7 @@ struct adi_engine {
 	struct adi_proto_cfg pcfg; /* what decoders are told (from o) */
 	struct adi_jw w;           /* the fields of the event being written */
 	struct adi_budget budget;  /* decoder buffers of all connections */
+	struct adi_tree tree;      /* ids and parents of the events written */
 };
 
 /* The errno of a syscall result: -ret for -4095..-1 (the kernel's range),
@@ -200,10 +240,13 @@ static inline int adi_err_of(int64_t ret)
  * nothing may begin another before this one is committed). */
 struct adi_jw *adi_ev_begin(struct adi_engine *e);
 /* The event whose fields are in e->w: given its common fields, held for
- * ordering and written in start order. duration_ns -1: null. */
-void adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
-		   int64_t duration_ns, uint32_t pid, uint32_t tid,
-		   const char *comm, uint64_t cgroup_id);
+ * ordering and written in start order. duration_ns -1: null. Returns the
+ * held event, whose io_pid/io_tid (pid and tid until then) and role (plain)
+ * the caller may still set for request trees; NULL when it was lost
+ * (ENOMEM, counted). */
+struct adi_event *adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
+				int64_t duration_ns, uint32_t pid, uint32_t tid,
+				const char *comm, uint64_t cgroup_id);
 
 /* tables.c */
 struct adi_proc *adi_proc_get(struct adi_engine *e, uint32_t pid);
@@ -244,6 +287,16 @@ void adi_endpoint_str(const struct adi_endpoint *ep, char *buf, size_t n);
 
 /* dgram.c: one datagram (IO on a SOCK_DGRAM socket, ret >= 0) */
 void adi_dgram_io(struct adi_engine *e, struct adi_conn *c, const struct adi_raw_event *ev);
+
+/* tree.c */
+int adi_tree_init(struct adi_tree *t);   /* 0 or -ENOMEM */
+void adi_tree_fini(struct adi_tree *t);
+/* ev is about to be written: it gets its id and, when it is work a
+ * process did while serving a request, its parent members (parent_id and
+ * parent_by, or parent "ambiguous" and parent_candidates) before its own.
+ * Returns the event to write: ev, or a copy with the members that replaces
+ * it (ev is then freed). Never NULL. */
+struct adi_event *adi_tree_place(struct adi_tree *t, struct adi_event *ev);
 
 /* fileops.c */
 void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev);

@@ -67,6 +67,8 @@ struct fev {
 	size_t clen;
 	bool content_partial;
 	int64_t ret;             /* < 0: the error */
+	struct adi_fd *of;       /* the fd the event is about, when path is its
+				  * path: its runtime class is kept there */
 };
 
 static void fev_init(struct fev *v, const char *op)
@@ -231,7 +233,19 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 		adi_jw_kbool(w, "path_unresolved", true);
 	if (v->content_partial)
 		adi_jw_kbool(w, "content_partial", true);
-	if ((cls = runtime_class(v->path_raw ? NULL : v->path, who->pid)))
+	if (v->of && v->path == v->of->path) {
+		/* an fd's reads, writes and close name the same path: its
+		 * class is worked out once (every request of a server that
+		 * serves a file would repeat it) */
+		if (!v->of->runtime_known) {
+			v->of->runtime = runtime_class(v->path, who->pid);
+			v->of->runtime_known = true;
+		}
+		cls = v->of->runtime;
+	} else {
+		cls = runtime_class(v->path_raw ? NULL : v->path, who->pid);
+	}
+	if (cls)
 		adi_jw_kstr(w, "runtime", cls);
 	adi_ev_commit(e, "file", ts, duration, who->pid, who->tid, who->comm, who->cgroup_id);
 }
@@ -257,6 +271,7 @@ static void rename_fds(struct adi_engine *e, const char *from, const char *to)
 		if ((np = strdup(buf))) {
 			free(f->path);
 			f->path = np;
+			f->runtime_known = false;
 		}
 	}
 }
@@ -439,6 +454,7 @@ void adi_file_agg_flush(struct adi_engine *e, struct adi_fd *f)
 	who.cgroup_id = a->cgroup_id;
 	fev_init(&v, a->write ? "write" : "read");
 	v.path = f->path;
+	v.of = f;
 	v.has_fd = true;
 	v.fd = f->fd;
 	v.has_mode = true;
@@ -473,6 +489,7 @@ void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_ev
 		adi_file_agg_flush(e, f);
 		fev_init(&v, write ? "write" : "read");
 		v.path = f->path;
+		v.of = f;
 		v.has_fd = true;
 		v.fd = f->fd;
 		v.has_bytes = true;
@@ -553,6 +570,7 @@ void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
 	who.pid = f->pid;
 	fev_init(&v, "close");
 	v.path = f->path;
+	v.of = f;
 	v.has_fd = true;
 	v.fd = f->fd;
 	file_event(e, &who, &v, ts, -1);

@@ -172,7 +172,6 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			uint64_t end = s->pos + used - 1;
 
 			if (!q) {
-				adi_j_free(m.fields);
 				adi_jw_fini(&m.f);
 			} else {
 				*q = m;
@@ -195,7 +194,6 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			break;
 		}
 		case ADI_PARSE_AGAIN:
-			adi_j_free(m.fields);
 			adi_jw_fini(&m.f);
 			if (!used) {
 				if (s->len > ADI_PROTO_LOOKAHEAD) {
@@ -211,7 +209,6 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			consume(s, used);
 			break;
 		case ADI_PARSE_SKIP:
-			adi_j_free(m.fields);
 			adi_jw_fini(&m.f);
 			if (!used) {
 				pc->errors++;
@@ -222,7 +219,6 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			consume(s, used);
 			break;
 		case ADI_PARSE_BAD:
-			adi_j_free(m.fields);
 			adi_jw_fini(&m.f);
 			pc->errors++;
 			s->in_msg = false;
@@ -232,7 +228,6 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			s->resync = true;
 			break;
 		case ADI_PARSE_DONE:
-			adi_j_free(m.fields);
 			adi_jw_fini(&m.f);
 			consume(s, used);
 			if (hand_over(pc, dir)) {
@@ -247,7 +242,6 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			consume(s, s->len);
 			return;
 		default:
-			adi_j_free(m.fields);
 			adi_jw_fini(&m.f);
 			drop_all(pc, s);
 			s->resync = true;
@@ -419,7 +413,6 @@ bool adi_pconn_datagram(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, i
 	m.incomplete = cut;
 	r = pc->proto->parse(pc->st, cfg, dir, n ? b : (const uint8_t *)"", n, &used, &m);
 	if (r != ADI_PARSE_FRAME || !(q = adi_msg_new())) {
-		adi_j_free(m.fields);
 		adi_jw_fini(&m.f);
 		if (r == ADI_PARSE_DONE) {
 			s->done = true; /* the protocol ended: later ones are not its */
@@ -473,11 +466,9 @@ void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 				adi_msgq_push(&s->q, q);
 				pc->messages++;
 			} else {
-				adi_j_free(m.fields);
 				adi_jw_fini(&m.f);
 			}
 		} else {
-			adi_j_free(m.fields);
 			adi_jw_fini(&m.f);
 		}
 		pc->skipped += s->len;

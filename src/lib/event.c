@@ -37,24 +37,6 @@ void adi_event_free(struct adi_event *ev)
 	free(ev);
 }
 
-struct adi_jval *adi_event_fields_tree(const struct adi_event *ev)
-{
-	size_t n = ev->fields ? ev->fields_len : 0;
-	char small[1024], *b = n + 2 <= sizeof(small) ? small : malloc(n + 2);
-	struct adi_jval *o;
-
-	if (!b)
-		return NULL;
-	b[0] = '{';
-	if (n)
-		memcpy(b + 1, ev->fields, n);
-	b[n + 1] = '}';
-	o = adi_json_parse(b, n + 2);
-	if (b != small)
-		free(b);
-	return o;
-}
-
 /* -EINVAL when there is no sink or no event, else what the sink returns. */
 int adi_sink_emit(struct adi_sink *s, const struct adi_event *ev)
 {

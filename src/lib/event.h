@@ -14,6 +14,15 @@
 
 #define ADI_EVENT_VERSION 1
 
+/* What an event is to a request tree (docs/engine.md "Request trees"). */
+enum adi_ev_role {
+	ADI_EV_PLAIN = 0,   /* may be the child of a request its process serves */
+	ADI_EV_SERVED,      /* a request the traced task served (a decoded
+			     * exchange on a connection it accepted): a parent */
+	ADI_EV_INBOUND,     /* another event of an accepted connection (its
+			     * accept, close, tcp_stream): never a child */
+};
+
 struct adi_event {
 	const char *kind;      /* static string: "file", "process", ... */
 	uint64_t ts_ns;        /* wall clock ns of the start of the event */
@@ -23,8 +32,19 @@ struct adi_event {
 	uint64_t cgroup_id;
 	char container[65];    /* "" : null */
 	uint64_t seq;          /* creation order: ties on ts_ns keep it */
+	uint64_t id;           /* docs/events.md `id`: 1, 2, 3... in the order
+				* written, given when the engine writes it; 0:
+				* none (a trace read back that had none) */
+	/* For request trees, set by the engine and never written out: who
+	 * did the work (the process and thread that moved an exchange's last
+	 * bytes, made a file call...; io_tid 0: the thread is not known) and
+	 * the event's role (enum adi_ev_role). */
+	uint32_t io_pid, io_tid;
+	uint8_t role;
 	const char *fields;    /* the kind's members: `"op":"open",...` (no
-				* braces; "" for none), fields_len bytes */
+				* braces; "" for none), fields_len bytes;
+				* the engine puts a child's parent members
+				* (parent_id...) first */
 	size_t fields_len;
 };
 
@@ -43,9 +63,6 @@ static inline struct adi_jv adi_event_fields(const struct adi_event *ev)
 	return v;
 }
 
-/* The fields parsed into a json.h object (the caller frees), for readers
- * that walk them (the text timeline); NULL on ENOMEM or bad text. */
-struct adi_jval *adi_event_fields_tree(const struct adi_event *ev);
 
 /* Where semantic events go. The engine hands each event, in timestamp
  * order, to every sink; a sink formats and writes it (src/sink/, src/ui/).

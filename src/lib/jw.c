@@ -145,7 +145,7 @@ static void adi_jw_member(struct adi_jw *w, size_t n, bool plain)
 	}
 }
 
-void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n)
+void adi_jw_keyn_plain_slow(struct adi_jw *w, const char *k, size_t n)
 {
 	if (w->err)
 		return;
@@ -172,7 +172,7 @@ void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
 	if (w->err)
 		return;
 	if (adi_jw_plain_key(k, n)) {
-		adi_jw_keyn_plain(w, k, n);
+		adi_jw_keyn_plain_slow(w, k, n);
 		return;
 	}
 	adi_jw_member(w, n, false);

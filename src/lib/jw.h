@@ -99,8 +99,40 @@ static inline void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
 void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n);
 /* The same for a key known to need no escaping: printable ASCII without
  * '"' or '\\' (a name the program chose, or one its parser already
- * checked, such as an HTTP field name). Not checked in release builds. */
-void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n);
+ * checked, such as an HTTP field name). Not checked in release builds.
+ * Inline: every event writes a dozen or more keys, nearly all literals, so
+ * the common case (room in the buffer, a plain key) is a few stores and a
+ * memcpy of a length the compiler knows. */
+void adi_jw_keyn_plain_slow(struct adi_jw *w, const char *k, size_t n);
+static inline void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n)
+{
+	char *p;
+
+#ifndef NDEBUG
+	adi_jw_keyn_plain_slow(w, k, n); /* checks the promise */
+	return;
+#endif
+	if (w->err || w->cap - w->len <= n + 4 ||
+	    (w->depth == 0 && w->nmem >= ADI_JW_INDEX)) {
+		adi_jw_keyn_plain_slow(w, k, n);
+		return;
+	}
+	p = w->buf + w->len;
+	if (w->len && p[-1] != '{' && p[-1] != '[')
+		*p++ = ',';
+	if (w->depth == 0) {
+		w->mem[w->nmem].off = (uint32_t)(p - w->buf);
+		w->mem[w->nmem].klen = (uint32_t)n;
+		w->nmem++;
+	}
+	*p++ = '"';
+	memcpy(p, k, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	w->len = (size_t)(p - w->buf);
+}
 /* A key the program chose (a literal): written as it is. */
 static inline void adi_jw_key(struct adi_jw *w, const char *k)
 {
@@ -145,12 +177,16 @@ void adi_jw_arr_end(struct adi_jw *w);
 static inline void adi_jw_knull(struct adi_jw *w, const char *k)
 {
 	adi_jw_key(w, k);
-	adi_jw_null(w);
+	/* after a key no comma is due: the literal straight in */
+	adi_jw_put(w, "null", 4);
 }
 static inline void adi_jw_kbool(struct adi_jw *w, const char *k, bool b)
 {
 	adi_jw_key(w, k);
-	adi_jw_bool(w, b);
+	if (b)
+		adi_jw_put(w, "true", 4);
+	else
+		adi_jw_put(w, "false", 5);
 }
 static inline void adi_jw_kint(struct adi_jw *w, const char *k, int64_t v)
 {

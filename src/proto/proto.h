@@ -52,8 +52,8 @@ struct adi_proto_cfg {
 	bool show_secrets;      /* do not redact credentials */
 };
 
-/* A decoded message. The decoder fills kind, key, fields or f and flags in
- * parse() (f and fields only on FRAME); the engine fills dir, the
+/* A decoded message. The decoder fills kind, key, f and flags in parse()
+ * (f only on FRAME); the engine fills dir, the
  * timestamps and wire_bytes, and owns the message (and its fields) from
  * then on, until stitch() takes it. A decoder may instead keep what a
  * message says in its own state (typed), when that reads better. */
@@ -67,8 +67,6 @@ struct adi_msg {
 				 * datagram: its true size) */
 	struct adi_endpoint peer; /* a datagram's peer (engine-filled; zero on
 				 * streams, whose peer is the connection's) */
-	struct adi_jval *fields;/* decoded content as a tree (owned); being
-				 * retired for f */
 	struct adi_jw f;        /* decoded content written once (jw.h), as a
 				 * member list: stitch() reads it back with
 				 * adi_jw_get and copies members into the event
@@ -89,7 +87,6 @@ static inline void adi_msg_init(struct adi_msg *m)
 	m->key = 0;
 	m->ts_first = m->ts_last = m->wire_bytes = 0;
 	memset(&m->peer, 0, sizeof(m->peer));
-	m->fields = NULL;
 	adi_jw_init(&m->f);
 	m->incomplete = false;
 	m->next = NULL;
@@ -112,10 +109,6 @@ struct adi_emit {
 	struct adi_jw *w;       /* the fields of the event being written */
 	void (*emit)(struct adi_emit *em, const char *kind, uint64_t ts_start,
 		     int64_t ts_end);
-	/* The same from a json.h object (taken over, freed): decoders not yet
-	 * writing through w. Emitters set it to adi_emit_tree. */
-	void (*event)(struct adi_emit *em, const char *kind, uint64_t ts_start,
-		      int64_t ts_end, struct adi_jval *fields);
 	bool server_side;       /* the traced task accepted this connection */
 	const struct adi_proto_cfg *cfg;
 	/* Datagram sockets talk to many peers: stitch() points this at the
@@ -131,10 +124,6 @@ static inline struct adi_jw *adi_emit_begin(struct adi_emit *em)
 	return em->w;
 }
 
-/* em->event for a fields object: its members written through em->w, then
- * em->emit (proto/msg.c). */
-void adi_emit_tree(struct adi_emit *em, const char *kind, uint64_t ts_start,
-		   int64_t ts_end, struct adi_jval *fields);
 
 /* Sniffer context: what is known besides the bytes. */
 struct adi_sniff_ctx {
@@ -160,7 +149,7 @@ struct adi_proto {
 	int (*sniff)(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c);
 
 	/* Decode from b[0..n) of direction dir (see enum adi_parse). On FRAME
-	 * the decoder fills out->kind/key/fields/incomplete. b is borrowed:
+	 * the decoder fills out->kind/key/f/incomplete. b is borrowed:
 	 * whatever must outlive the call is copied into st.
 	 * b == NULL, n == 0: the direction ended (EOF, close, end of trace): a
 	 * message delimited by the end of the stream (an HTTP/1.0 body) is
@@ -234,7 +223,7 @@ const struct adi_proto *adi_proto_find(const char *name);
 
 /* Message queue helpers (proto/msg.c). */
 struct adi_msg *adi_msg_new(void);
-void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees fields */
+void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees f */
 void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m);
 struct adi_msg *adi_msgq_pop(struct adi_msgq *q); /* NULL when empty */
 void adi_msgq_clear(struct adi_msgq *q);

@@ -5,11 +5,16 @@
 #include <stddef.h>
 #include <string.h>
 #include "proto.h"
+#include "amqp.h"
 #include "dns.h"
 #include "http1.h"
 #include "http2.h"
+#include "kafka.h"
+#include "memcached.h"
 #include "mongo.h"
+#include "mqtt.h"
 #include "mysql.h"
+#include "nats.h"
 #include "postgres.h"
 #include "redis.h"
 
@@ -20,6 +25,11 @@ static const struct adi_proto *const protos[] = {
 	&adi_proto_redis,
 	&adi_proto_mongo,
 	&adi_proto_http2,
+	&adi_proto_memcached,
+	&adi_proto_nats,
+	&adi_proto_mqtt,
+	&adi_proto_amqp,
+	&adi_proto_kafka,
 	&adi_proto_dns,
 };
 

@@ -378,14 +378,14 @@ struct otlp_spanref {
 	uint8_t trace[16], span[8];
 };
 
-/* The item's ids: its own from "id" (or random; own_id false: the kind's
- * "id" is something else, a DNS transaction id), its parent's from
- * "parent_id" (request trees: the child joins its parent's trace) or
- * from traceparent (done by the caller before); a root starts a trace. */
+/* The item's ids: its own from the event's id (events.md: a field of every
+ * event; 0 for none: random), its parent's from "parent_id" (request
+ * trees: the child joins its parent's trace) or from traceparent (done by
+ * the caller before); a root starts a trace. */
 static void item_ids(struct otlp_mapper *m, struct otlp_item *it, const struct fields *f,
-		     bool own_id)
+		     uint64_t ev_id)
 {
-	uint64_t id = own_id ? id_of(fget(f, "id")) : 0, pid = id_of(fget(f, "parent_id"));
+	uint64_t id = ev_id ? ev_id + 1 : 0, pid = id_of(fget(f, "parent_id"));
 	struct otlp_spanref *ref;
 
 	if (id)
@@ -877,7 +877,7 @@ static void map_dns(struct otlp_item *it, const struct fields *f)
 	struct adi_jv ans = fget(f, "answers");
 
 	a_jstr(it, "dns.question.name", fget(f, "name"));
-	a_jint(it, "adi.dns.id", fget(f, "id"));
+	a_jint(it, "adi.dns.id", fget(f, "txid"));
 	if (sv(it, fget(f, "qtype"), &qt, &qn))
 		a_str(&it->at, "dns.question.type", qt, qn);
 	else
@@ -1007,8 +1007,7 @@ int otlp_map_event(struct otlp_mapper *m, const struct adi_event *ev, struct otl
 	a_jtrue(it, "adi.incomplete", fget(&f, "incomplete"));
 	if (ev->duration_ns < 0)
 		a_bool(&it->at, "adi.no_reply", true);
-	/* dns_query's "id" is the query's transaction id (events.md) */
-	item_ids(m, it, &f, strcmp(k, "dns_query") != 0);
+	item_ids(m, it, &f, ev->id); /* id_of's numbering: an id n is n + 1 */
 	return 0;
 }
 

@@ -212,8 +212,7 @@ static void flow(struct adi_sink_perfetto *p, const struct adi_event *ev, uint32
 		 uint32_t tid, uint64_t ts)
 {
 	struct adi_jv f = adi_event_fields(ev);
-	/* dns_query's "id" is its transaction id, not an event id */
-	uint64_t id = strcmp(ev->kind, "dns_query") ? id_of(adi_jv_member(f, "id")) : 0;
+	uint64_t id = ev->id ? ev->id + 1 : 0; /* id_of's numbering: n is n + 1 */
 	uint64_t par = id_of(adi_jv_member(f, "parent_id"));
 	struct flowref *ref = par ? adi_map_get(&p->ids, par) : NULL;
 

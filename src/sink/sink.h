@@ -43,7 +43,8 @@ struct adi_sink_opts {
 
 /* JSON Lines per docs/events.md: one object per line, keys in this order:
  * v, kind, timestamp, ts_ns, duration_ms, pid, tid, comm, cgroup_id,
- * container, then the event's fields in their order. duration_ms is a
+ * container, id (when the event has one), then the event's fields in
+ * their order. duration_ms is a
  * number with up to 3 decimals (ns / 1e6) or null.
  * The sink writes to f and does not close it. */
 struct adi_sink *adi_sink_json_new(FILE *f);

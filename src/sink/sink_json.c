@@ -76,16 +76,22 @@ int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, siz
 	PUT_LIT(",\"cgroup_id\":");
 	p = adi_u64_dec(p, ev->cgroup_id);
 	PUT_LIT(",\"container\":");
-#undef PUT_LIT
 	adi_jw_put(&w, head, (size_t)(p - head));
 	if (ev->container[0] == '\0')
 		adi_jw_put(&w, "null", 4);
 	else
 		adi_jw_strn(&w, ev->container, strnlen(ev->container, sizeof(ev->container)));
+	if (ev->id) { /* 0: a trace read back that had none */
+		p = head;
+		PUT_LIT(",\"id\":");
+		p = adi_u64_dec(p, ev->id);
+		adi_jw_put(&w, head, (size_t)(p - head));
+	}
 	if (ev->fields && ev->fields_len) { /* the member list, as written */
 		adi_jw_put(&w, ",", 1);
 		adi_jw_put(&w, ev->fields, ev->fields_len);
 	}
+#undef PUT_LIT
 	adi_jw_put(&w, "}\n", 2);
 	*buf = w.buf;
 	*len = w.len;

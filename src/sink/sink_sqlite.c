@@ -57,7 +57,7 @@ static const char adi_store_indexes[] =
 
 static const char adi_store_insert[] =
 	"INSERT INTO events(ts_ns, timestamp, duration_ms, kind, pid, tid, comm,"
-	" cgroup_id, container, conn_id, fields) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+	" cgroup_id, container, conn_id, fields, id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
 
 struct adi_sink_sqlite {
 	struct adi_sink base; /* first: the sink methods cast back to this */
@@ -206,6 +206,13 @@ static int adi_sink_sqlite_emit(struct adi_sink *s, const struct adi_event *ev)
 		return -ENOMEM;
 	}
 	sqlite3_bind_text(q, 11, ss->buf, (int)ss->len, SQLITE_STATIC);
+	/* the event's id (events.md) is the row's: the two agree even where
+	 * a sink lost events; none (a trace read back without ids): the next
+	 * row number, the trace order */
+	if (ev->id)
+		sqlite3_bind_int64(q, 12, (sqlite3_int64)ev->id);
+	else
+		sqlite3_bind_null(q, 12);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);

@@ -1495,6 +1495,42 @@ static bool adi_kind_is(const char *kind, const char *name)
 	return kind && !strcmp(kind, name);
 }
 
+/* Request trees (docs/engine.md): a request the task served ends with its
+ * id ("#12"), the work naming it with "(in #12)" -- "(in #12 or #13?)"
+ * when the trace cannot tell -- so a reader can follow the tree. */
+static void adi_tx_tree(struct adi_tx *t, const struct adi_event *ev,
+			const struct adi_tfields *f)
+{
+	static const char *const requests[] = {
+		"http_request", "grpc_call", "sql_query", "redis_command", "mongo_command",
+	};
+	struct adi_jv p = adi_tf(f, "parent_id"), c = adi_tf(f, "parent_candidates");
+
+	if (!adi_jv_absent(p)) {
+		adi_tx_s(t, " (in #");
+		adi_tx_i64(t, adi_jv_int(p, 0));
+		adi_tx_c(t, ')');
+	} else if (!adi_jv_absent(c)) {
+		struct adi_jv_it it = adi_jv_iter(c);
+		struct adi_jv k, v;
+		bool first = true;
+
+		adi_tx_s(t, " (in ");
+		while (adi_jv_next(&it, &k, &v)) {
+			adi_tx_s(t, first ? "#" : " or #");
+			adi_tx_i64(t, adi_jv_int(v, 0));
+			first = false;
+		}
+		adi_tx_s(t, "?)");
+	} else if (ev->id && adi_jv_is(adi_jv_get(adi_tf(f, "conn"), "role"), "server")) {
+		for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+			if (!strcmp(ev->kind, requests[i])) {
+				adi_tx_s(t, " #");
+				adi_tx_u64(t, ev->id);
+			}
+	}
+}
+
 /* " [PID pid[/tid] comm] " */
 static void adi_tx_who(struct adi_tx *t, uint32_t pid, uint32_t tid, const char *comm,
 		       size_t commsz)
@@ -1523,6 +1559,9 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 	const char *kind = ev->kind;
 	bool summary = adi_kind_is(kind, "trace_summary");
 
+	/* a request's work, indented under it */
+	if (!adi_jv_absent(adi_tf(f, "parent_id")) || !adi_jv_absent(adi_tf(f, "parent")))
+		adi_tx_s(t, ADI_TEXT_INDENT);
 	adi_tx_who(t, ev->pid, ev->tid, ev->comm, sizeof(ev->comm));
 	if (adi_kind_is(kind, "http_request"))
 		adi_tx_http(t, f);
@@ -1558,6 +1597,7 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 		adi_tx_ms(t, ev->duration_ns);
 		adi_tx_put(t, " ms]", 4);
 	}
+	adi_tx_tree(t, ev, f);
 	if (adi_kind_is(kind, "http_request"))
 		adi_tx_http_bodies(t, f);
 	else if (adi_kind_is(kind, "sql_query"))

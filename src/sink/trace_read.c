@@ -23,6 +23,7 @@ struct adi_trace_in {
 	char *line;
 	size_t cap;
 	unsigned long where;
+	unsigned long nev;       /* events lent out so far */
 	struct adi_event ev;     /* the event lent out */
 	struct adi_jval *kind_v; /* JSON Lines: owns ev.kind's text */
 	struct adi_jw fw;        /* owns ev.fields' text */
@@ -34,7 +35,7 @@ struct adi_trace_in {
  * line in JSON Lines; every other member is the kind's own. */
 static const char *const adi_common_keys[] = {
 	"v", "timestamp", "ts_ns", "duration_ms", "pid", "tid", "comm",
-	"cgroup_id", "container",
+	"cgroup_id", "container", "id",
 };
 
 static void adi_trace_in_reset(struct adi_trace_in *r)
@@ -96,6 +97,9 @@ static int adi_trace_in_line(struct adi_trace_in *r, char *line, size_t n)
 	r->ev.cgroup_id = (uint64_t)adi_j_get_int(o, "cgroup_id", 0);
 	snprintf(r->ev.container, sizeof(r->ev.container), "%s",
 		 adi_j_get_str(o, "container", ""));
+	/* a trace written before events had ids: numbered in trace order, as
+	 * a store numbers its rows */
+	r->ev.id = (uint64_t)adi_j_get_int(o, "id", (int64_t)r->nev + 1);
 	rc = adi_trace_in_fields(r, o, true);
 	adi_j_free(o);
 	return rc;
@@ -140,6 +144,7 @@ static int adi_trace_in_next_row(struct adi_trace_in *r)
 		return rc == SQLITE_NOMEM ? -ENOMEM :
 		       rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
 	r->where = (unsigned long)sqlite3_column_int64(q, 0);
+	r->ev.id = (uint64_t)sqlite3_column_int64(q, 0); /* store.md: the event's id */
 	kind = (const char *)sqlite3_column_text(q, 3);
 	fields = (const char *)sqlite3_column_text(q, 9);
 	if (!kind || !fields)
@@ -180,8 +185,10 @@ int adi_trace_in_next(struct adi_trace_in *r, const struct adi_event **ev)
 
 	adi_trace_in_reset(r);
 	rc = r->db ? adi_trace_in_next_row(r) : adi_trace_in_next_line(r);
-	if (rc == 1)
+	if (rc == 1) {
+		r->nev++;
 		*ev = &r->ev;
+	}
 	return rc;
 }
 

@@ -15,7 +15,9 @@ struct adi_trace_in;
  * message naming the problem in err (errsz bytes). */
 struct adi_trace_in *adi_trace_in_open(const char *path, char *err, size_t errsz);
 
-/* The next event in trace order, borrowed until the next call or close:
+/* The next event in trace order, borrowed until the next call or close
+ * (its id: as written, or for a trace written before events had ids, its
+ * place in the trace, 1, 2, 3...):
  * returns 1 with *ev set; 0 at the end; -EINVAL for a line or row that is
  * not an event (skipped: call again; adi_trace_in_where says which); any
  * other -errno when reading failed (stop there). */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "../insight/insight.h"
 #include "../lib/json.h"
 
 #define ADI_UI_PAGE_DEFAULT 10000  /* events per /api/events answer */
@@ -76,6 +77,7 @@ struct adi_ui {
 	size_t n, cap;
 	uint64_t bytes, refused;
 	bool ended;
+	struct adi_insight *ins; /* the report of the events (/api/report) */
 
 	struct adi_ui_client cl[ADI_UI_MAX_CLIENTS]; /* the serving thread's */
 };
@@ -137,10 +139,18 @@ out:
 	return err;
 }
 
+void adi_ui_note(struct adi_ui *u, const struct adi_event *ev)
+{
+	pthread_mutex_lock(&u->mu);
+	adi_insight_add(u->ins, ev);
+	pthread_mutex_unlock(&u->mu);
+}
+
 void adi_ui_end(struct adi_ui *u)
 {
 	pthread_mutex_lock(&u->mu);
 	u->ended = true;
+	adi_insight_finish(u->ins);
 	pthread_mutex_unlock(&u->mu);
 	adi_ui_wake(u);
 }
@@ -298,6 +308,28 @@ static void adi_ui_events(struct adi_ui *u, struct adi_ui_client *c,
 	free(b);
 }
 
+/* /api/report: the report of the events so far, as `report --format
+ * json` writes it (docs/insight.md). */
+static void adi_ui_report(struct adi_ui *u, struct adi_ui_client *c, bool head_only)
+{
+	char *b = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&b, &len);
+	int err = m ? 0 : -ENOMEM;
+
+	pthread_mutex_lock(&u->mu);
+	if (!err)
+		err = adi_insight_report_now(u->ins, m, true);
+	pthread_mutex_unlock(&u->mu);
+	if (m && fclose(m))
+		err = -ENOMEM;
+	if (err)
+		adi_ui_error(c, 503, "out of memory");
+	else
+		adi_ui_reply(c, 200, "application/json", NULL, b, len, head_only);
+	free(b);
+}
+
 /* /api/stream?from=N: Server-Sent Events, one `id: i` + `data: {event}`
  * per event from N (or after Last-Event-ID when the browser reconnects),
  * then `event: end` once the trace is complete. */
@@ -386,6 +418,10 @@ static void adi_ui_handle(struct adi_ui *u, struct adi_ui_client *c, size_t head
 	}
 	if (adi_ui_path_is(r.path, "/api/info")) {
 		adi_ui_info(u, c, head_only);
+		return;
+	}
+	if (adi_ui_path_is(r.path, "/api/report")) {
+		adi_ui_report(u, c, head_only);
 		return;
 	}
 	if (adi_ui_path_is(r.path, "/api/stream")) {
@@ -611,7 +647,8 @@ struct adi_ui *adi_ui_new(bool live, const char *title, char *err, size_t errsz)
 	pthread_mutex_init(&u->mu, NULL);
 	u->live = live;
 	u->title = strdup(title ? title : "");
-	if (!u->title) {
+	u->ins = adi_insight_new(NULL);
+	if (!u->title || !u->ins) {
 		e = ENOMEM;
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -669,6 +706,7 @@ void adi_ui_free(struct adi_ui *u)
 	free(u->ev);
 	free(u->title);
 	free(u->focus);
+	adi_insight_free(u->ins);
 	pthread_mutex_destroy(&u->mu);
 	free(u);
 }

@@ -25,6 +25,7 @@ static int adi_sink_ui_emit(struct adi_sink *s, const struct adi_event *ev)
 	if (err)
 		return err;
 	adi_ui_add(us->u, us->buf, us->len - 1); /* without the '\n' */
+	adi_ui_note(us->u, ev);
 	if (ev->kind && !strcmp(ev->kind, "trace_summary"))
 		adi_ui_end(us->u);
 	return 0;

@@ -1,7 +1,8 @@
 /* ui.h - the web UI (docs/ui.md): a small HTTP server on 127.0.0.1 that
  * serves the page built into the binary (web/), the events it holds as
  * JSON (/api/events) and, as they arrive, as Server-Sent Events
- * (/api/stream). Every request needs the random token of the URL.
+ * (/api/stream), and their report (/api/report, src/insight/). Every
+ * request needs the random token of the URL.
  *
  * Owns: the listening socket, its clients, and a copy of every event as its
  * JSON Lines text (bounded by ADI_UI_MAX_BYTES; beyond it events are counted
@@ -20,6 +21,7 @@
 
 struct adi_ui;
 struct adi_sink;
+struct adi_event;
 
 /* A server listening on 127.0.0.1 at a free port with a fresh token from
  * getrandom(). live: events keep arriving while the page is open. title:
@@ -42,6 +44,10 @@ const char *adi_ui_url(const struct adi_ui *u);
  * Thread-safe. 0, or -E2BIG when the memory bound is reached (the event
  * is counted, not kept), -ENOMEM. */
 int adi_ui_add(struct adi_ui *u, const char *json, size_t len);
+
+/* The same event into the report the page's Insights tab shows
+ * (/api/report, docs/insight.md). Thread-safe. */
+void adi_ui_note(struct adi_ui *u, const struct adi_event *ev);
 
 /* The trace is complete: streams get an end event once they caught up.
  * Thread-safe. */

@@ -127,7 +127,7 @@ class DNSTest(adi.TraceTest):
             self.assertIsNotNone(e["rcode"], e)
             self.assertIsNotNone(e["duration_ms"], e)
             self.assertNotIn("unanswered", e)
-            twins = [s for s in srv if s["id"] == e["id"] and s["name"] == e["name"] and
+            twins = [s for s in srv if s["txid"] == e["txid"] and s["name"] == e["name"] and
                      s["qtype"] == e["qtype"] and
                      s["conn"]["remote"] == e["conn"]["local"]]
             self.assertEqual(len(twins), 1, f"server side of {e!r}: {twins!r}")

@@ -295,7 +295,7 @@ class Otlp(adi.TraceTest):
             self.assertEqual(a["dns.question.type"], "A")
             self.assertEqual(a["network.transport"], "udp")
             self.assertEqual(a["server.port"], W.dns_port)
-            self.assertEqual(a["adi.dns.id"], e["id"])
+            self.assertEqual(a["adi.dns.id"], e["txid"])
         self.assertEqual(ok["attributes"]["dns.answers"], ["127.0.0.1"])
         self.assertEqual(ok["status"]["code"], 0)
         self.assertEqual(nx["status"]["code"], 2)
@@ -306,8 +306,8 @@ class Otlp(adi.TraceTest):
         otherwise or (request trees) the event names its parent_id: then the
         span is the child of its parent's span, in its parent's trace."""
         spans = by_start(W.recv.items("span"))
-        # dns_query's "id" is its transaction id, not an event id
-        by_id = {e["id"]: e for e in W.events if "id" in e and e["kind"] != "dns_query"}
+        # every event has its id (a common field; dns_query's transaction id is txid)
+        by_id = {e["id"]: e for e in W.events if "id" in e}
         for e in W.proto_events():
             s = self.span_of(e, spans)
             self.assertRegex(s["traceId"], "^[0-9a-f]{32}$")

@@ -105,6 +105,8 @@ def hand_trace():
         counts[e["kind"]] = counts.get(e["kind"], 0) + 1
     evs.append(ev(24, "trace_summary", 0, "", 24.0, events=counts, dropped=0, truncated=0,
                   backend="ebpf", records={"produced": 80, "delivered": 80, "dropped": 0}))
+    for n, e in enumerate(evs, 1):
+        e["id"] = n  # docs/events.md: every event's place in the trace
     return evs
 
 

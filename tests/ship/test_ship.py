@@ -120,7 +120,7 @@ class Docs(unittest.TestCase):
             c = lambda *w: self.bash_complete(f.name, *w)  # noqa: E731
             verbs, opts = verbs_and_options()
             self.assertEqual(c(""), sorted(verbs))
-            self.assertEqual(c("re"), ["replay"])
+            self.assertEqual(c("re"), ["replay", "report"])
             self.assertEqual(c("run", "--"), sorted(opts | {"--pid", "--container", "--help"}))
             self.assertEqual(c("run", "--format", ""), ["json", "text"])
             self.assertEqual(c("attach", "--backend", "p"), ["ptrace"])
@@ -150,7 +150,7 @@ class Docs(unittest.TestCase):
             got = lambda line: sorted(l.split("\t")[0] for l in subprocess.run(  # noqa: E731
                 ["fish", "-c", "source $argv[1]; complete -C$argv[2]", f.name, line],
                 stdout=subprocess.PIPE, text=True, timeout=30).stdout.splitlines())
-            self.assertEqual(got("adi-profiler re"), ["replay"])
+            self.assertEqual(got("adi-profiler re"), ["replay", "report"])
             self.assertEqual(got("adi-profiler run --format "), ["json", "text"])
             self.assertEqual(got("adi-profiler attach --co"),
                              ["--color", "--comm", "--container", "--content-bytes"])

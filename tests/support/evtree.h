@@ -34,6 +34,7 @@ static inline struct adi_event *ev_fields(struct adi_event *ev, struct adi_jval 
 		n->cgroup_id = ev->cgroup_id;
 		memcpy(n->container, ev->container, sizeof(n->container));
 		n->seq = ev->seq;
+		n->id = ev->id;
 	}
 	adi_jw_fini(&w);
 	adi_event_free(ev);

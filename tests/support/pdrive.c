@@ -156,7 +156,6 @@ static void pd_emit_init(struct pd_emit *e, const struct pd_case *c)
 	adi_jw_init(&e->w);
 	e->em.w = &e->w;
 	e->em.emit = pd_emit;
-	e->em.event = adi_emit_tree;
 	e->em.server_side = c->server;
 	e->em.cfg = &c->cfg;
 	e->c = c;
@@ -331,7 +330,7 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 				p->stitch(v->st, &v->q[0], &v->q[1], &v->e.em, false);
 			continue;
 		case ADI_PARSE_AGAIN:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			consume(s, used, true);
 			if (!used) {
 				/* parse() itself says BAD before this */
@@ -342,14 +341,14 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			s->after_gap = false;
 			continue;
 		case ADI_PARSE_SKIP:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			CHECK(c, used > 0, "SKIP consumes bytes");
 			consume(s, used, false);
 			/* as stream.c: what follows starts a new message */
 			msg_reset(s);
 			continue;
 		case ADI_PARSE_BAD:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			CHECK(c, used == 0, "BAD consumes nothing");
 			CHECK(c, !eof, "no BAD at the end of a direction");
 			/* as stream.c: never resync to where it just failed */
@@ -359,7 +358,7 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			msg_reset(s);
 			continue;
 		case ADI_PARSE_DONE:
-			CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+			CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 			consume(s, used, false);
 			if (hand_over(v, dir)) {
 				/* as stream.c: the successor takes both directions
@@ -504,12 +503,12 @@ static void drv_datagram(struct pd_drv *v, int di, size_t seg, size_t have)
 			v->p->stitch(v->st, &v->q[0], &v->q[1], &v->e.em, false);
 		return;
 	case ADI_PARSE_BAD:
-		CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+		CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 		CHECK(c, used == 0, "BAD consumes nothing");
 		s->skipped += g->n;
 		return;
 	case ADI_PARSE_DONE:
-		CHECK(c, m.fields == NULL && m.f.buf == NULL, "no fields unless FRAME");
+		CHECK(c, m.f.buf == NULL, "no fields unless FRAME");
 		s->done = true;
 		return;
 	default:

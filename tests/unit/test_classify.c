@@ -88,6 +88,42 @@ static const struct opening openings[] = {
 	   "\x44\xe6\x00\x11\x22\x33", ADI_DIR_OUT, NULL, 443),
 	OD("zeros datagram", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 	   ADI_DIR_OUT, NULL, 53),
+	/* memcached text: a storage command (its numbers checked), a get */
+	O("memcached set", "set k 0 0 5\r\nhello\r\n", ADI_DIR_OUT, "memcached", 11211),
+	O("memcached get", "get foo bar\r\n", ADI_DIR_OUT, "memcached", 11211),
+	/* an admin word and a reply: memcached only on its port */
+	OP("memcached stats", "stats\r\n", ADI_DIR_OUT, "memcached", 11211),
+	OP("memcached reply", "VALUE k 0 1\r\nx\r\nEND\r\n", ADI_DIR_IN, "memcached", 11211),
+	/* memcached binary GetK: magic 0x80, opcode 0x0c, key length 1, total 1 */
+	O("memcached binary", "\x80\x0c\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01"
+	  "\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x00k", ADI_DIR_OUT, "memcached", 11211),
+	O("memcached binary reply", "\x81\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x06"
+	  "\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x09\x00\x00\x00\x00hi",
+	  ADI_DIR_IN, "memcached", 11211),
+	/* NATS: the server speaks first (INFO), the client answers CONNECT */
+	O("nats info", "INFO {\"server_id\":\"NBX\",\"version\":\"2.9.10\",\"proto\":1,"
+	  "\"headers\":true,\"max_payload\":1048576}\r\n", ADI_DIR_IN, "nats", 4222),
+	O("nats connect", "CONNECT {\"verbose\":false,\"pedantic\":false}\r\n", ADI_DIR_OUT,
+	  "nats", 4222),
+	O("nats pub", "PUB greet 5\r\nhello\r\n", ADI_DIR_OUT, "nats", 4222),
+	OP("nats pong", "PONG\r\n", ADI_DIR_IN, "nats", 4222),
+	O("http connect", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+	  ADI_DIR_OUT, "http", 80),
+	/* MQTT CONNECT 3.1.1 and 5.0 (fixed header 0x10, "MQTT", level), a
+	 * PUBLISH mid-session only on 1883 */
+	O("mqtt connect 3.1.1", "\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04" "adi1",
+	  ADI_DIR_OUT, "mqtt", 1883),
+	O("mqtt connect 5", "\x10\x11\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x04" "adi5",
+	  ADI_DIR_OUT, "mqtt", 1883),
+	OP("mqtt publish", "\x30\x0a\x00\x03" "a/bhello", ADI_DIR_OUT, "mqtt", 1883),
+	/* AMQP 0-9-1: the client's protocol header; the server's first frame
+	 * (connection.start on channel 0) */
+	O("amqp header", "AMQP\x00\x00\x09\x01", ADI_DIR_OUT, "amqp", 5672),
+	O("amqp connection.start", "\x01\x00\x00\x00\x00\x01\x9c\x00\x0a\x00\x0a\x00\x09"
+	  "\x00\x00\x01\x77\x0c" "capabilities", ADI_DIR_IN, "amqp", 5672),
+	/* Kafka: a request header (ApiVersions v3, client id "adi") */
+	O("kafka apiversions", "\x00\x00\x00\x18\x00\x12\x00\x03\x00\x00\x00\x01\x00\x03" "adi"
+	  "\x00\x05kcat\x04" "1.7\x00", ADI_DIR_OUT, "kafka", 9092),
 	O("zeros", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 	  ADI_DIR_OUT, NULL, 9999),
 	O("text line", "hello world, this is just text\n", ADI_DIR_OUT, NULL, 9999),
@@ -138,7 +174,8 @@ static void test_openings(void **state)
 static void test_port_is_only_a_hint(void **state)
 {
 	static const uint8_t junk[24] = { 0 };
-	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 53, 5353 };
+	static const uint16_t ports[] = { 80, 5432, 3306, 6379, 27017, 53, 5353, 11211, 4222, 1883,
+					  5672, 9092 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {

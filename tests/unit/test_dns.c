@@ -186,7 +186,7 @@ static void test_udp_a(void **state)
 		check(__func__, segs, PD_NSEG(segs), peers, true,
 		      "1000 1400 dns_query peer=53 {\"name\":\"example.test\",\"qtype\":\"A\","
 		      "\"qclass\":\"IN\",\"rcode\":\"NOERROR\",\"answers\":[\"127.0.0.1\",\"127.0.0.2\"],"
-		      "\"id\":4660,\"flags\":[\"AA\",\"RD\",\"RA\"],\"query_flags\":[\"RD\"],"
+		      "\"txid\":4660,\"flags\":[\"AA\",\"RD\",\"RA\"],\"query_flags\":[\"RD\"],"
 		      "\"records\":{\"answer\":[{\"name\":\"example.test\",\"type\":\"A\",\"ttl\":60,"
 		      "\"data\":\"127.0.0.1\"},{\"name\":\"example.test\",\"type\":\"A\",\"ttl\":60,"
 		      "\"data\":\"127.0.0.2\"}]," EMPTY_SECTIONS "},"
@@ -261,7 +261,7 @@ static void test_udp_types(void **state)
 		      "\"qclass\":\"IN\",\"rcode\":\"NOERROR\",\"answers\":[\"alias.example.test\","
 		      "\"host.example.test\",\"::1\",\"10 mail.example.test\","
 		      "\"\\\"hello world\\\" \\\"v=spf1 -all\\\"\",\"10 5 5060 sip.example.test\"],"
-		      "\"id\":7,\"flags\":[\"RD\",\"RA\"],\"query_flags\":[\"RD\"],"
+		      "\"txid\":7,\"flags\":[\"RD\",\"RA\"],\"query_flags\":[\"RD\"],"
 		      "\"records\":{\"answer\":["
 		      "{\"name\":\"www.example.test\",\"type\":\"CNAME\",\"ttl\":300,\"data\":\"alias.example.test\"},"
 		      "{\"name\":\"alias.example.test\",\"type\":\"CNAME\",\"ttl\":300,\"data\":\"host.example.test\"},"
@@ -315,12 +315,12 @@ static void test_udp_nxdomain_tc(void **state)
 
 		check(__func__, segs, PD_NSEG(segs), peers, true,
 		      "100 200 dns_query peer=53 {\"name\":\"nope.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NXDOMAIN\",\"answers\":[],\"id\":257,\"flags\":[\"AA\",\"RD\",\"RA\"],"
+		      "\"rcode\":\"NXDOMAIN\",\"answers\":[],\"txid\":257,\"flags\":[\"AA\",\"RD\",\"RA\"],"
 		      "\"query_flags\":[\"RD\"],\"records\":{\"answer\":[],\"authority\":[{\"name\":\"test\","
 		      "\"type\":\"SOA\",\"ttl\":300,\"data\":\"ns.test test 1 2 3 4 5\"}],\"additional\":[]},"
 		      "\"edns\":null,\"resp_edns\":null,\"req_bytes\":27,\"resp_bytes\":66}\n"
 		      "300 500 dns_query peer=53 {\"name\":\"big.test\",\"qtype\":\"TXT\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NOERROR\",\"answers\":[],\"id\":514,\"flags\":[\"AA\",\"TC\",\"RD\",\"RA\"],"
+		      "\"rcode\":\"NOERROR\",\"answers\":[],\"txid\":514,\"flags\":[\"AA\",\"TC\",\"RD\",\"RA\"],"
 		      "\"query_flags\":[\"RD\"],\"records\":{\"answer\":[]," EMPTY_SECTIONS "},"
 		      "\"edns\":null,\"resp_edns\":null,\"req_bytes\":26,\"resp_bytes\":26}\n");
 	}
@@ -366,12 +366,12 @@ static void test_tcp_out_of_order(void **state)
 
 		check(__func__, segs, PD_NSEG(segs), NULL, false,
 		      "10 20 dns_query {\"name\":\"b.test\",\"qtype\":\"AAAA\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NOERROR\",\"answers\":[\"2001:db8::2\"],\"id\":2,\"flags\":[\"RD\",\"RA\"],"
+		      "\"rcode\":\"NOERROR\",\"answers\":[\"2001:db8::2\"],\"txid\":2,\"flags\":[\"RD\",\"RA\"],"
 		      "\"query_flags\":[\"RD\"],\"records\":{\"answer\":[{\"name\":\"b.test\",\"type\":\"AAAA\","
 		      "\"ttl\":5,\"data\":\"2001:db8::2\"}]," EMPTY_SECTIONS "},\"edns\":null,"
 		      "\"resp_edns\":null,\"req_bytes\":26,\"resp_bytes\":54}\n"
 		      "10 30 dns_query {\"name\":\"a.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NOERROR\",\"answers\":[\"10.0.0.1\"],\"id\":1,\"flags\":[\"RD\",\"RA\"],"
+		      "\"rcode\":\"NOERROR\",\"answers\":[\"10.0.0.1\"],\"txid\":1,\"flags\":[\"RD\",\"RA\"],"
 		      "\"query_flags\":[\"RD\"],\"records\":{\"answer\":[{\"name\":\"a.test\",\"type\":\"A\","
 		      "\"ttl\":5,\"data\":\"10.0.0.1\"}]," EMPTY_SECTIONS "},\"edns\":null,"
 		      "\"resp_edns\":null,\"req_bytes\":26,\"resp_bytes\":42}\n");
@@ -412,16 +412,16 @@ static void test_udp_retry_unanswered(void **state)
 
 		check(__func__, segs, PD_NSEG(segs), peers, true,
 		      "2500 2600 dns_query peer=53 {\"name\":\"fast.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NOERROR\",\"answers\":[\"10.0.0.8\"],\"id\":8,\"flags\":[\"RD\",\"RA\"],"
+		      "\"rcode\":\"NOERROR\",\"answers\":[\"10.0.0.8\"],\"txid\":8,\"flags\":[\"RD\",\"RA\"],"
 		      "\"query_flags\":[\"RD\"],\"records\":{\"answer\":[{\"name\":\"fast.test\",\"type\":\"A\","
 		      "\"ttl\":1,\"data\":\"10.0.0.8\"}]," EMPTY_SECTIONS "},\"edns\":null,"
 		      "\"resp_edns\":null,\"req_bytes\":27,\"resp_bytes\":43}\n"
 		      "2700 -1 dns_query peer=53 {\"name\":\"late.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":\"SERVFAIL\",\"answers\":[],\"id\":9,\"flags\":[\"RD\",\"RA\"],"
+		      "\"rcode\":\"SERVFAIL\",\"answers\":[],\"txid\":9,\"flags\":[\"RD\",\"RA\"],"
 		      "\"query_flags\":null,\"records\":{\"answer\":[]," EMPTY_SECTIONS "},\"edns\":null,"
 		      "\"resp_edns\":null,\"req_bytes\":null,\"resp_bytes\":27,\"unsolicited\":true}\n"
 		      "1000 -1 dns_query peer=53 {\"name\":\"slow.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":null,\"answers\":null,\"id\":7,\"flags\":null,\"query_flags\":[\"RD\"],"
+		      "\"rcode\":null,\"answers\":null,\"txid\":7,\"flags\":null,\"query_flags\":[\"RD\"],"
 		      "\"records\":null,\"edns\":null,\"resp_edns\":null,\"req_bytes\":27,"
 		      "\"resp_bytes\":null,\"retries\":1,\"unanswered\":true}\n");
 	}
@@ -456,12 +456,12 @@ static void test_udp_server_two_peers(void **state)
 
 		check(__func__, segs, PD_NSEG(segs), peers, true,
 		      "110 120 dns_query peer=40002 {\"name\":\"svc.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NOERROR\",\"answers\":[\"192.0.2.2\"],\"id\":16962,"
+		      "\"rcode\":\"NOERROR\",\"answers\":[\"192.0.2.2\"],\"txid\":16962,"
 		      "\"flags\":[\"AA\",\"RD\",\"RA\"],\"query_flags\":[\"RD\"],\"records\":{\"answer\":"
 		      "[{\"name\":\"svc.test\",\"type\":\"A\",\"ttl\":9,\"data\":\"192.0.2.2\"}],"
 		      EMPTY_SECTIONS "},\"edns\":null,\"resp_edns\":null,\"req_bytes\":26,\"resp_bytes\":42}\n"
 		      "100 130 dns_query peer=40001 {\"name\":\"svc.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NOERROR\",\"answers\":[\"192.0.2.1\"],\"id\":16962,"
+		      "\"rcode\":\"NOERROR\",\"answers\":[\"192.0.2.1\"],\"txid\":16962,"
 		      "\"flags\":[\"AA\",\"RD\",\"RA\"],\"query_flags\":[\"RD\"],\"records\":{\"answer\":"
 		      "[{\"name\":\"svc.test\",\"type\":\"A\",\"ttl\":9,\"data\":\"192.0.2.1\"}],"
 		      EMPTY_SECTIONS "},\"edns\":null,\"resp_edns\":null,\"req_bytes\":26,\"resp_bytes\":42}\n");
@@ -498,7 +498,7 @@ static void test_compression_loop(void **state)
 		};
 		static const uint16_t peers[] = { 53, 53, 53, 53 };
 #define LOOP_EV(t0, t1, rb) #t0 " " #t1 " dns_query peer=53 {\"name\":\"loop.test\",\"qtype\":\"A\"," \
-	"\"qclass\":\"IN\",\"rcode\":\"NOERROR\",\"answers\":[],\"id\":3,\"flags\":[\"RD\",\"RA\"]," \
+	"\"qclass\":\"IN\",\"rcode\":\"NOERROR\",\"answers\":[],\"txid\":3,\"flags\":[\"RD\",\"RA\"]," \
 	"\"query_flags\":[\"RD\"],\"records\":{\"answer\":[]," EMPTY_SECTIONS "},\"edns\":null," \
 	"\"resp_edns\":null,\"req_bytes\":27,\"resp_bytes\":" #rb ",\"decode_error\":\"answer section\"}\n"
 
@@ -567,7 +567,7 @@ static void test_edns_https(void **state)
 		check(__func__, segs, PD_NSEG(segs), peers, true,
 		      "5 9 dns_query peer=853 {\"name\":\"svc.test\",\"qtype\":\"HTTPS\",\"qclass\":\"IN\","
 		      "\"rcode\":\"NOERROR\",\"answers\":[\"1 . alpn=h2,h3 port=443 ipv4hint=192.0.2.1\","
-		      "\"RRSIG (20 bytes)\"],\"id\":153,\"flags\":[\"RD\",\"RA\",\"AD\"],"
+		      "\"RRSIG (20 bytes)\"],\"txid\":153,\"flags\":[\"RD\",\"RA\",\"AD\"],"
 		      "\"query_flags\":[\"RD\",\"AD\"],\"records\":{\"answer\":[{\"name\":\"svc.test\","
 		      "\"type\":\"HTTPS\",\"ttl\":300,\"data\":\"1 . alpn=h2,h3 port=443 ipv4hint=192.0.2.1\"},"
 		      "{\"name\":\"svc.test\",\"type\":\"RRSIG\",\"ttl\":300,\"data\":null,\"rdlength\":20}],"
@@ -596,7 +596,7 @@ static void test_udp_not_dns(void **state)
 
 		check(__func__, segs, PD_NSEG(segs), peers, true,
 		      "1 -1 dns_query peer=53 {\"name\":\"x.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":null,\"answers\":null,\"id\":5,\"flags\":null,\"query_flags\":[\"RD\"],"
+		      "\"rcode\":null,\"answers\":null,\"txid\":5,\"flags\":null,\"query_flags\":[\"RD\"],"
 		      "\"records\":null,\"edns\":null,\"resp_edns\":null,\"req_bytes\":24,"
 		      "\"resp_bytes\":null,\"unanswered\":true}\n"
 		      "# skipped out=0 in=14 done out=0 in=0\n");
@@ -640,7 +640,7 @@ static void test_udp_cut(void **state)
 		got = pd_run(&c, PD_TRUNC, q.n + r.n - 3);
 		assert_string_equal(got,
 		      "1 2 dns_query peer=53 {\"name\":\"cut.test\",\"qtype\":\"A\",\"qclass\":\"IN\","
-		      "\"rcode\":\"NOERROR\",\"answers\":[\"10.0.0.11\"],\"id\":11,\"flags\":[\"RD\",\"RA\"],"
+		      "\"rcode\":\"NOERROR\",\"answers\":[\"10.0.0.11\"],\"txid\":11,\"flags\":[\"RD\",\"RA\"],"
 		      "\"query_flags\":[\"RD\"],\"records\":{\"answer\":[{\"name\":\"cut.test\",\"type\":\"A\","
 		      "\"ttl\":7,\"data\":\"10.0.0.11\"}]," EMPTY_SECTIONS "},\"edns\":null,"
 		      "\"resp_edns\":null,\"req_bytes\":26,\"resp_bytes\":58,\"truncated\":true}\n");

@@ -113,6 +113,9 @@ struct tst {
 	FILE *save;
 	adi_resolve_fn resolve;
 	void *resolve_arg;
+	/* not 0: the thread of every event fed from now on (the builders
+	 * below give each process its main thread, tid = pid) */
+	uint32_t tid;
 };
 
 static int setup(void **state)
@@ -190,7 +193,11 @@ static void set_data(struct adi_raw_event *ev, enum adi_dir dir, const char *dat
 
 static void feed(struct tst *t, const struct adi_raw_event *ev)
 {
-	if (adi_engine_feed(t->e, ev) != 0)
+	struct adi_raw_event by = *ev;
+
+	if (t->tid && ev->f.family != ADI_RAW_META)
+		by.f.tid = t->tid;
+	if (adi_engine_feed(t->e, &by) != 0)
 		t->feed_errors++;
 }
 
@@ -2453,6 +2460,186 @@ static void test_absurd_return_value(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* ---- request trees (docs/engine.md "Request trees") ---- */
+
+/* A server process, the two connections it accepts and the two it opens
+ * (to an HTTP service on port 9000). */
+#define SRV 300
+static const struct sockdesc in1 = {
+	.ino = 9101, .lip = "127.0.0.1", .lport = 8080, .rip = "127.0.0.1", .rport = 52001,
+};
+static const struct sockdesc in2 = {
+	.ino = 9102, .lip = "127.0.0.1", .lport = 8080, .rip = "127.0.0.1", .rport = 52002,
+};
+static const struct sockdesc out1 = {
+	.ino = 9103, .lip = "127.0.0.1", .lport = 53001, .rip = "127.0.0.1", .rport = 9000,
+};
+static const struct sockdesc out2 = {
+	.ino = 9104, .lip = "127.0.0.1", .lport = 53002, .rip = "127.0.0.1", .rport = 9000,
+};
+#define REQ(path) "GET " path " HTTP/1.1\r\nHost: x\r\n\r\n"
+#define RESP "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+/* Thread tid reads a request (or, for a connection it opened, sends one)
+ * at ms a and the other side's bytes move at ms b. */
+static void h1_request(struct tst *t, uint32_t tid, uint64_t ms, int fd,
+		       const struct sockdesc *s, bool served, const char *req)
+{
+	t->tid = tid;
+	sys_sock_io(t, TS(ms), SRV, fd, served ? ADI_DIR_IN : ADI_DIR_OUT, req, 0, s);
+}
+
+static void h1_reply(struct tst *t, uint32_t tid, uint64_t ms, int fd,
+		     const struct sockdesc *s, bool served)
+{
+	t->tid = tid;
+	sys_sock_io(t, TS(ms), SRV, fd, served ? ADI_DIR_OUT : ADI_DIR_IN, RESP, 0, s);
+}
+
+/* The http_request for url; fails the test when there is none. */
+static struct adi_jval *find_url_at(const struct tst *t, const char *url, const char *file,
+				    int line)
+{
+	for (size_t i = 0; i < t->cap.n; i++)
+		if (!strcmp(adi_j_get_str(t->cap.ev[i], "kind", ""), "http_request") &&
+		    !strcmp(adi_j_get_str(t->cap.ev[i], "url", ""), url))
+			return t->cap.ev[i];
+	print_error("%s:%d: no http_request for %s\n", file, line, url);
+	_fail(file, line);
+	return NULL;
+}
+#define FIND_URL(t, url) find_url_at(t, url, __FILE__, __LINE__)
+
+static int64_t id_of(const struct adi_jval *v)
+{
+	return adi_j_get_int(v, "id", -1);
+}
+
+/* Every event has its id: 1, 2, 3... in line order. */
+static void expect_ids(const struct tst *t)
+{
+	for (size_t i = 0; i < t->cap.n; i++)
+		EXPECT_INT(t->cap.ev[i], "id", (int64_t)i + 1);
+}
+
+/* Thread per request: the worker's outbound call, its connect and a file
+ * a helper thread opens belong to the request it serves; the main
+ * thread's accept, work after the response, and work of a request thread
+ * between its requests belong to none. */
+static void test_tree_thread_per_request(void **state)
+{
+	struct tst *t = *state;
+	int64_t r1, r2;
+	struct adi_jval *v;
+
+	begin(t);
+	t->tid = SRV;
+	sys_accept(t, TS(10), SRV, 8, 3, &in1);
+	h1_request(t, 301, 11, 8, &in1, true, REQ("/in1"));
+	sys_connect(t, TS(12), SRV, 9, 0, &out1);
+	h1_request(t, 301, 13, 9, &out1, false, REQ("/out1"));
+	h1_reply(t, 301, 14, 9, &out1, false);
+	t->tid = 302; /* a helper: never served a request */
+	sys_open(t, TS(15), SRV, "/etc/app.conf", O_RDONLY, 10);
+	t->tid = SRV;
+	sys_accept(t, TS(15), SRV, 11, 3, &in2); /* the served side: never work */
+	h1_reply(t, 301, 16, 8, &in1, true);
+	t->tid = 301;
+	sys_sock_close(t, TS(17), SRV, 9, &out1); /* after the response */
+	h1_request(t, 303, 21, 11, &in2, true, REQ("/in2"));
+	t->tid = 301; /* a request thread, between its requests */
+	sys_open(t, TS(22), SRV, "/etc/idle.conf", O_RDONLY, 12);
+	t->tid = 302;
+	sys_open(t, TS(23), SRV, "/etc/helper.conf", O_RDONLY, 13);
+	h1_reply(t, 303, 24, 11, &in2, true);
+	t->tid = 0;
+	end(t, TS(100), 0, 0);
+
+	expect_ids(t);
+	r1 = id_of(FIND_URL(t, "/in1"));
+	r2 = id_of(FIND_URL(t, "/in2"));
+	EXPECT_EV(FIND_URL(t, "/in1"), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND_URL(t, "/out1"), INT("parent_id", r1), STR("parent_by", "thread"));
+	EXPECT_EV(FIND(t, "connection", "connect", 0), INT("parent_id", r1),
+		  STR("parent_by", "thread"));
+	v = FIND_WHERE(t, "file", "open", "fd", 10);
+	EXPECT_EV(v, INT("parent_id", r1), STR("parent_by", "time"), STR("path", "/etc/app.conf"));
+	EXPECT_EV(FIND(t, "connection", "accept", 1), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND(t, "connection", "close", 0), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND_WHERE(t, "file", "open", "fd", 12), ABSENT("parent_id"), ABSENT("parent"));
+	EXPECT_EV(FIND_WHERE(t, "file", "open", "fd", 13), INT("parent_id", r2),
+		  STR("parent_by", "time"));
+}
+
+/* An event loop: one thread serves two requests at once; a call made
+ * while both are open is ambiguous (both listed), one made after the
+ * first was answered belongs to the second. */
+static void test_tree_event_loop_ambiguous(void **state)
+{
+	struct tst *t = *state;
+	struct adi_jval *v, *c;
+
+	begin(t);
+	t->tid = SRV;
+	sys_accept(t, TS(10), SRV, 8, 3, &in1);
+	h1_request(t, SRV, 11, 8, &in1, true, REQ("/a"));
+	sys_accept(t, TS(12), SRV, 11, 3, &in2);
+	h1_request(t, SRV, 13, 11, &in2, true, REQ("/b"));
+	sys_connect(t, TS(14), SRV, 9, 0, &out1);
+	h1_request(t, SRV, 15, 9, &out1, false, REQ("/q1"));
+	h1_reply(t, SRV, 16, 9, &out1, false);
+	h1_reply(t, SRV, 17, 8, &in1, true);
+	sys_connect(t, TS(18), SRV, 10, 0, &out2);
+	h1_request(t, SRV, 19, 10, &out2, false, REQ("/q2"));
+	h1_reply(t, SRV, 20, 10, &out2, false);
+	h1_reply(t, SRV, 21, 11, &in2, true);
+	t->tid = 0;
+	end(t, TS(100), 0, 0);
+
+	expect_ids(t);
+	v = FIND_URL(t, "/q1");
+	EXPECT_EV(v, STR("parent", "ambiguous"), ABSENT("parent_id"));
+	c = adi_j_get(v, "parent_candidates");
+	assert_int_equal(adi_j_len(c), 2);
+	assert_int_equal(adi_j_as_int(adi_j_at(c, 0), 0), id_of(FIND_URL(t, "/a")));
+	assert_int_equal(adi_j_as_int(adi_j_at(c, 1), 0), id_of(FIND_URL(t, "/b")));
+	EXPECT_EV(FIND_URL(t, "/q2"), INT("parent_id", id_of(FIND_URL(t, "/b"))),
+		  STR("parent_by", "thread"));
+	/* the parent members come first among the kind's fields */
+	assert_string_equal(adi_j_key_at(v, 11), "parent");
+	assert_string_equal(adi_j_key_at(v, 12), "parent_candidates");
+	assert_string_equal(adi_j_key_at(v, 13), "method");
+}
+
+/* A pre-forked server: each worker process serves one request at a time;
+ * a worker's file read is its own request's, never the other worker's
+ * (parents are found within the process). The fork itself, made by the
+ * parent, is no request's (the parent serves none). */
+static void test_tree_by_process(void **state)
+{
+	struct tst *t = *state;
+
+	begin(t);
+	sys_fork(t, TS(5), 301, ROOT);
+	sys_fork(t, TS(6), 302, ROOT);
+	sys_accept(t, TS(10), 301, 8, 3, &in1);
+	sys_sock_io(t, TS(11), 301, 8, ADI_DIR_IN, REQ("/w1"), 0, &in1);
+	sys_accept(t, TS(12), 302, 8, 3, &in2);
+	sys_sock_io(t, TS(13), 302, 8, ADI_DIR_IN, REQ("/w2"), 0, &in2);
+	sys_open(t, TS(14), 302, "/srv/w2.html", O_RDONLY, 9);
+	sys_open(t, TS(15), 301, "/srv/w1.html", O_RDONLY, 9);
+	sys_sock_io(t, TS(16), 301, 8, ADI_DIR_OUT, RESP, 0, &in1);
+	sys_sock_io(t, TS(17), 302, 8, ADI_DIR_OUT, RESP, 0, &in2);
+	end(t, TS(100), 0, 0);
+
+	expect_ids(t);
+	EXPECT_EV(FIND(t, "file", "open", 0), STR("path", "/srv/w2.html"),
+		  INT("parent_id", id_of(FIND_URL(t, "/w2"))), STR("parent_by", "thread"));
+	EXPECT_EV(FIND(t, "file", "open", 1), STR("path", "/srv/w1.html"),
+		  INT("parent_id", id_of(FIND_URL(t, "/w1"))), STR("parent_by", "thread"));
+	EXPECT_EV(FIND(t, "process", "fork", 0), ABSENT("parent_id"), ABSENT("parent"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2509,6 +2696,9 @@ int main(void)
 		T(test_random_stream),
 		T(test_null_pointer_with_length),
 		T(test_absurd_return_value),
+		T(test_tree_thread_per_request),
+		T(test_tree_event_loop_ambiguous),
+		T(test_tree_by_process),
 #undef T
 	};
 

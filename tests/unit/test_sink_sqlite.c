@@ -69,6 +69,7 @@ static struct adi_event *mk(int i)
 	struct adi_jval *conn, *arr, *f = adi_j_obj();
 
 	assert_non_null(ev);
+	ev->id = (uint64_t)i + 1; /* as the engine numbers what it writes */
 	ev->pid = 4213 + (uint32_t)(i % 3);
 	ev->tid = ev->pid + (i == 4);
 	snprintf(ev->comm, sizeof(ev->comm), "%s", i == 6 ? "wörker" : "app");

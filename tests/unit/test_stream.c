@@ -28,7 +28,7 @@ static void on_event(struct adi_emit *em, const char *kind, uint64_t a, int64_t 
 static void test_budget_refuses_and_balances(void **state)
 {
 	struct adi_proto_cfg cfg = { .body_bytes = 64 };
-	struct counter cnt = { .em = { .emit = on_event, .event = adi_emit_tree, .cfg = &cfg } };
+	struct counter cnt = { .em = { .emit = on_event, .cfg = &cfg } };
 	struct adi_emit *em = &cnt.em;
 	struct adi_budget budget = { .max = 8192 };
 	struct adi_pconn a, b;

@@ -103,7 +103,9 @@ static void dns_emit(struct adi_emit *em, const struct dns_state *st,
 	dns_copy(w, "qclass", src);
 	dns_copy(w, "rcode", r);
 	dns_copy(w, "answers", r);
-	dns_copy(w, "id", src);
+	/* the message's "id" is written "txid": "id" is the event's own
+	 * (events.md, a field of every event) */
+	adi_jw_kraw(w, "txid", src ? adi_jw_get(&src->f, "id") : (struct adi_jv){ NULL, 0 });
 	dns_copy_opt(w, "opcode", q, r);
 	dns_copy(w, "flags", r);
 	adi_jw_kraw(w, "query_flags", q ? adi_jw_get(&q->f, "flags") : (struct adi_jv){ NULL, 0 });
