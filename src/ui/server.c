@@ -66,6 +66,7 @@ struct adi_ui {
 	char cookie[32];         /* cookie name: adi_ui_<port> */
 	char url[96];
 	char *title;
+	char *focus;             /* /api/info's "focus" member: `,"focus":{...}` */
 	pthread_t th;
 	bool th_started;
 	atomic_int stop;
@@ -255,6 +256,8 @@ static void adi_ui_info(struct adi_ui *u, struct adi_ui_client *c, bool head_onl
 	pthread_mutex_unlock(&u->mu);
 	err = adi_j_append_raw(num, (size_t)n, &b, &len, &cap);
 	err |= adi_j_append_str(u->title, strlen(u->title), &b, &len, &cap);
+	if (u->focus)
+		err |= adi_j_append_raw(u->focus, strlen(u->focus), &b, &len, &cap);
 	err |= adi_j_append_raw("}", 1, &b, &len, &cap);
 	if (err)
 		adi_ui_error(c, 503, "out of memory");
@@ -600,6 +603,31 @@ int adi_ui_start(struct adi_ui *u)
 
 /* ---- life ---- */
 
+int adi_ui_set_focus(struct adi_ui *u, const char *mode, uint64_t above,
+		     const char *const *globs, unsigned n)
+{
+	char *b = NULL, num[96];
+	size_t len = 0, cap = 0;
+	int err, k;
+
+	k = snprintf(num, sizeof(num), ",\"focus\":{\"mode\":\"%s\",\"above\":%" PRIu64
+		     ",\"globs\":[", mode, above);
+	err = adi_j_append_raw(num, (size_t)k, &b, &len, &cap);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			err |= adi_j_append_raw(",", 1, &b, &len, &cap);
+		err |= adi_j_append_str(globs[i], strlen(globs[i]), &b, &len, &cap);
+	}
+	err |= adi_j_append_raw("]}", 2, &b, &len, &cap); /* the writer ends it with a NUL */
+	if (err) {
+		free(b);
+		return -ENOMEM;
+	}
+	free(u->focus);
+	u->focus = b;
+	return 0;
+}
+
 struct adi_ui *adi_ui_new(bool live, const char *title, char *err, size_t errsz)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -677,6 +705,7 @@ void adi_ui_free(struct adi_ui *u)
 		free(u->ev[i].s);
 	free(u->ev);
 	free(u->title);
+	free(u->focus);
 	adi_insight_free(u->ins);
 	pthread_mutex_destroy(&u->mu);
 	free(u);
