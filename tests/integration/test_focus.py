@@ -347,6 +347,40 @@ class Focus(adi.TraceTest):
         self.assertEqual(sum(at.fs.values()), sum(1 for e in events if e["kind"] == "file"))
         self.assertFalse(at.folded)
         self.page_switch(events, own={pid})
+        self.report_tree(events, pid, links)
+
+    def report_tree(self, events, pid, links):
+        """report's process tree (docs/insight.md): each process's counts
+        are its events', folds add up, --focus marks the linker and the
+        test binary used the network"""
+        r = sh([adi.BIN, "report", "--format", "json", "--focus", "li?k",
+                f"{self.dir}/t.jsonl"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tree = json.loads(r.stdout)["process_tree"]
+        allc = per_pid(events)
+        seen, total = {}, new_counts()
+
+        def walk(nodes):
+            for n in nodes:
+                c = n["counts"]
+                for k in total:
+                    total[k] += c.get(k, 0)
+                if "pid" in n:
+                    seen[n["pid"]] = n
+                    want = allc.get(n["pid"], new_counts())
+                    self.assertEqual({k: c.get(k, 0) for k in want}, want, n["comm"])
+                walk(n.get("children", []))
+        walk(tree)
+        want = new_counts()
+        for c in allc.values():
+            for k, v in c.items():
+                want[k] += v
+        self.assertEqual(total, want)
+        self.assertTrue(seen[pid]["net"])
+        for lp in links:
+            self.assertTrue(seen[lp]["focus"], lp)
+        t = sh([adi.BIN, "report", f"{self.dir}/t.jsonl"]).stdout.decode(errors="replace")
+        self.assertRegex(t, r"\n  +fetch\.test\(%d\)" % pid)
 
     def test_make_check(self):
         src = f"{self.dir}/c"
