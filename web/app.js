@@ -1061,6 +1061,30 @@
       : h('p', { class: 'hint', text: 'none' }));
     d.appendChild(h('h3', { text: 'slowest operations' }));
     d.appendChild(grid(['ms', 'operation', 'event'], r.slowest.map((x) => [fmtMs(x.duration_ms), x.operation, link(x.id, true)]), 1));
+    // the process tree (docs/output.md): each process under its parent,
+    // repeated children folded ('vet x132'), what each did
+    const procs = [];
+    const walk = (nodes, depth) => {
+      for (const n of nodes || []) {
+        const c = n.counts || {};
+        const did = [];
+        if (c.file) did.push(c.file + ' file (' + c.reads + ' reads ' + fmtBytes(c.read_bytes) + ', ' + c.writes + ' writes ' + fmtBytes(c.write_bytes) + ')');
+        for (const [k, v] of Object.entries(c)) {
+          if (v && !['file', 'reads', 'read_bytes', 'writes', 'write_bytes', 'process', 'errors'].includes(k)) did.push(v + ' ' + k);
+        }
+        if (c.errors) did.push(c.errors + ' errors');
+        const name = n.more ? 'more processes (not kept)'
+          : n.processes ? n.comm + ' \u00d7' + n.processes
+            : n.comm + '(' + n.pid + ')' + (n.command ? ' ' + n.command : '');
+        const status = n.more ? '' : n.processes ? Object.entries(n.exits || {}).map(([k, v]) => k + ' \u00d7' + v).join(', ')
+          : n.running ? 'running' : n.signal ? 'killed by ' + n.signal : 'exit ' + n.exit_code;
+        procs.push(['\u00a0\u00a0'.repeat(depth) + name, status, fmtMs(n.duration_ms), did.join(', ')]);
+        walk(n.children, depth + 1);
+      }
+    };
+    walk(r.process_tree, 0);
+    d.appendChild(h('h3', { text: 'processes (' + procs.length + (procs.length === 1 ? ' line)' : ' lines)') }));
+    d.appendChild(procs.length ? grid(['process', 'status', 'ms', 'did'], procs, 0) : h('p', { class: 'hint', text: 'none' }));
   }
 
   function showTab(which) {

@@ -30,6 +30,8 @@
 
 #include "http.h"
 #include "../insight/insight.h"
+#include "../lib/jw.h"
+#include "../sink/proctree.h"
 #include "../lib/json.h"
 
 #define ADI_UI_PAGE_DEFAULT 10000  /* events per /api/events answer */
@@ -78,6 +80,7 @@ struct adi_ui {
 	uint64_t bytes, refused;
 	bool ended;
 	struct adi_insight *ins; /* the report of the events (/api/report) */
+	struct adi_proctree *tree; /* its process_tree member */
 
 	struct adi_ui_client cl[ADI_UI_MAX_CLIENTS]; /* the serving thread's */
 };
@@ -139,10 +142,18 @@ out:
 	return err;
 }
 
+/* The report's process tree (docs/insight.md), for the Insights tab. */
+static void ui_tree_json(void *ctx, struct adi_jw *w)
+{
+	adi_jw_key(w, "process_tree");
+	adi_proctree_write_json(ctx, w);
+}
+
 void adi_ui_note(struct adi_ui *u, const struct adi_event *ev)
 {
 	pthread_mutex_lock(&u->mu);
 	adi_insight_add(u->ins, ev);
+	(void)adi_proctree_add(u->tree, ev); /* NULL: not a process's, or past the cap */
 	pthread_mutex_unlock(&u->mu);
 }
 
@@ -647,8 +658,13 @@ struct adi_ui *adi_ui_new(bool live, const char *title, char *err, size_t errsz)
 	pthread_mutex_init(&u->mu, NULL);
 	u->live = live;
 	u->title = strdup(title ? title : "");
-	u->ins = adi_insight_new(NULL);
-	if (!u->title || !u->ins) {
+	u->tree = adi_proctree_new(NULL, 0);
+	{
+		struct adi_insight_opts o = { .more_json = ui_tree_json, .more_ctx = u->tree };
+
+		u->ins = adi_insight_new(&o);
+	}
+	if (!u->title || !u->ins || !u->tree) {
 		e = ENOMEM;
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -707,6 +723,7 @@ void adi_ui_free(struct adi_ui *u)
 	free(u->title);
 	free(u->focus);
 	adi_insight_free(u->ins);
+	adi_proctree_free(u->tree);
 	pthread_mutex_destroy(&u->mu);
 	free(u);
 }
