@@ -29,15 +29,24 @@ typedef __s64 adi_s64;
 #define ADI_COMM_LEN 16
 /* Bytes kept of each path argument; longer paths are flagged truncated. */
 #define ADI_PATH_MAX 1024
-/* Upper bound of the per-syscall payload cap (--capture-bytes). The scratch
- * buffer is twice this so the verifier can prove every copy in bounds. */
+/* Payload bytes one record carries at most. A socket call that moved more
+ * is handed over as consecutive records of at most this much each (the
+ * first one, then ADI_F_CONT ones), up to the per-call limit below. The
+ * scratch buffer is three times this so the verifier can prove every copy
+ * in bounds. */
 #define ADI_CAP_MAX 32768
-#define ADI_CAP_DEFAULT 16384
+/* Payload kept per socket call (--capture-bytes): the default and the
+ * largest value taken. Files keep only their content sample. */
+#define ADI_PAYLOAD_DEFAULT (4u << 20)
+#define ADI_PAYLOAD_MAX (256u << 20)
 /* Bytes of the exec'd argv block kept (NUL separated). */
 #define ADI_ARGV_MAX 2048
 /* iovecs copied per readv/writev/sendmsg/recvmsg; bytes of further iovecs
- * are still counted in size, and the record is flagged truncated. */
+ * are still counted in size, and the record is flagged truncated. A stream
+ * socket's call, handed over whole, follows up to ADI_IOV_STREAM_MAX
+ * (UIO_MAXIOV: all a call may have); other calls ADI_IOV_MAX. */
 #define ADI_IOV_MAX 16
+#define ADI_IOV_STREAM_MAX 1024
 /* messages of one sendmmsg/recvmmsg described, one record each */
 #define ADI_MMSG_MAX 8
 #define ADI_SOCKADDR_MAX 112
@@ -118,8 +127,13 @@ static inline adi_u8 adi_mode_kind(adi_u32 mode)
  * buffer (recvmsg's MSG_TRUNC, or recvfrom(MSG_TRUNC) returning more than
  * its buffer): its tail never reached the task */
 #define ADI_F_MSG_TRUNC  0x20u
+/* IO: a further piece of the call the previous record of this thread
+ * began: same call, header and result; its payload continues that one's
+ * (seq counts on), size counts only its own bytes (the last piece's also
+ * what the per-call limit left out) */
+#define ADI_F_CONT       0x40u
 /* IO: a receive with MSG_PEEK: the bytes stay queued and come again */
-#define ADI_F_PEEK       0x40u
+#define ADI_F_PEEK       0x80u
 
 /* 48 bytes, at the start of every record. */
 struct adi_rec_hdr {
@@ -162,7 +176,9 @@ struct adi_sockinfo {
 struct adi_rec_io {
 	struct adi_rec_hdr h;
 	adi_s64 ret;       /* syscall result: bytes, messages (mmsg) or -errno */
-	adi_u64 size;      /* true bytes of this record's message (<= ret) */
+	adi_u64 size;      /* true bytes of this record's message (<= ret); of
+			    * a call handed over in pieces (ADI_F_CONT), the
+			    * bytes this piece stands for */
 	adi_s32 fd;
 	adi_u32 flags;     /* ADI_F_* */
 	adi_u32 cap_len;   /* payload bytes that follow */

@@ -22,8 +22,11 @@ struct user_regs_tail {
 	__u64 r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs;
 };
 
-SEC("raw_tp/sys_exit")
-int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+/* Every syscall's exit. loop: the kernel has bpf_loop (Linux 5.17+), so a
+ * socket call's whole payload goes out in pieces (io.bpf.h); the two
+ * programs below are this body with and without it, and user space loads
+ * the one the kernel takes. */
+static __always_inline int sys_exit(struct bpf_raw_tracepoint_args *ctx, bool loop)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pt_regs *regs;
@@ -51,12 +54,26 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	a.a[4] = r.r8;
 	a.a[5] = r.r9;
 	ssl_note_syscall(&a, nr);
-	if (handle_io(&a, nr))
+	if (handle_io(&a, nr, loop))
 		return 0;
 	if (handle_files(&a, nr))
 		return 0;
 	handle_sockets(&a, nr);
 	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return sys_exit(ctx, true);
+}
+
+/* Kernels without bpf_loop: a call's payload is cut to one record
+ * (ADI_CAP_MAX). Not loaded unless the start-up probe finds no bpf_loop. */
+SEC("raw_tp/sys_exit")
+int handle_sys_exit_one(struct bpf_raw_tracepoint_args *ctx)
+{
+	return sys_exit(ctx, false);
 }
 
 SEC("tracepoint/syscalls/sys_enter_close")

@@ -32,7 +32,7 @@
 	} while (0)
 
 /* Set by user space before load (rodata). */
-const volatile __u32 cap_bytes = ADI_CAP_DEFAULT; /* payload kept per syscall */
+const volatile __u32 cap_bytes = ADI_PAYLOAD_DEFAULT; /* payload kept per socket call */
 /* payload kept per file read/write: only the content sample (--content-bytes)
  * of a file is ever shown, so more would be copied for nothing */
 const volatile __u32 file_cap_bytes = 256;
@@ -90,10 +90,16 @@ struct {
  * (so that offset + length of every copy is provably in bounds: offsets
  * are masked below ADI_CAP_MAX, lengths below 2 * ADI_CAP_MAX).
  * max_entries is set to the number of possible CPUs by user space. */
+struct io_pieces;
 struct scratch {
 	/* a record's fixed part at offset 0, its variable bytes right after
 	 * it (at sizeof the record: see REC_DATA) */
 	__u8 buf[sizeof(struct adi_rec_io) + 3 * ADI_CAP_MAX];
+	/* a call being handed over in pieces (io.bpf.h): kept here, not on
+	 * the stack, so the verifier sees each bpf_loop round alike (values
+	 * loaded from a map are not tracked, stack values are: a position on
+	 * the stack made every round a new state, past the 1M insn limit) */
+	__u8 pieces[64];
 };
 #define REC_DATA(s, type) ((s)->buf + sizeof(type))
 struct {

@@ -57,6 +57,126 @@ static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u64 total, __u32 
 
 enum io_src { SRC_NONE, SRC_BUF, SRC_IOV, SRC_MSG };
 
+/* A stream socket's call handed over whole: its bytes, up to the per-call
+ * limit, go out as consecutive records of at most ADI_CAP_MAX payload
+ * bytes each (pieces), all with the call's header, each with the TCP
+ * position of its first byte, so the engine's reassembly sees them
+ * contiguous. The scratch record's header is built once; each piece
+ * rewrites its payload and its own fields. Kept in the scratch map
+ * (scratch.pieces) and walked by io_piece (bpf_loop's callback). */
+struct io_pieces {
+	__u64 ptr;      /* SRC_BUF: the buffer; SRC_IOV: the iovec array */
+	__u64 iovcnt;   /* SRC_IOV: its length */
+	__u64 want;     /* bytes to copy in all (<= avail) */
+	__u64 avail;    /* bytes of the call there are to copy */
+	__u64 size;     /* the call's true bytes (this message's, for mmsg) */
+	__u64 done;     /* bytes of the pieces out so far: the next one's offset */
+	__u32 fill;     /* bytes in the piece being filled (< ADI_CAP_MAX) */
+	__u32 iov_off;  /* SRC_IOV: offset in the current iovec (< want) */
+	__u32 seq;      /* TCP position of the call's first byte, if known */
+	__u16 iov_i;    /* SRC_IOV: the current iovec (<= ADI_IOV_STREAM_MAX) */
+	bool iov;
+	bool finished;  /* the piece that ends the call went out */
+};
+_Static_assert(sizeof(struct io_pieces) <= sizeof(((struct scratch *)0)->pieces),
+	       "scratch.pieces holds struct io_pieces");
+
+/* Out with the piece filled so far (p->fill bytes, in the scratch record's
+ * data already). The piece that ends the call -- the bytes wanted are in,
+ * or the task's memory could not be read -- stands for the rest of the
+ * call too, and is flagged truncated when that rest was not copied. */
+static __always_inline void piece_out(struct scratch *s, struct io_pieces *p, bool last)
+{
+	struct adi_rec_io *r = (struct adi_rec_io *)s->buf;
+	__u32 n = p->fill;
+
+	r->flags &= ~(ADI_F_TRUNC | ADI_F_CONT);
+	if (p->done)
+		r->flags |= ADI_F_CONT;
+	if (last && p->done + n < p->avail) {
+		r->flags |= ADI_F_TRUNC;
+		cnt_add(ADI_CNT_TRUNCATED, 1);
+	}
+	r->size = last ? p->size - p->done : n;
+	if (r->flags & ADI_F_HAS_SEQ)
+		r->seq = p->seq + (__u32)p->done;
+	r->cap_len = n;
+	r->h.size = sizeof(*r) + n;
+	ADI_BOUND(n, 2 * ADI_CAP_MAX - 1); /* n <= ADI_CAP_MAX already */
+	emit(r, sizeof(*r) + n);
+	p->done += n;
+	p->fill = 0;
+	p->finished = last;
+}
+
+/* One round of the copy (bpf_loop's callback; index and ctx unused: the
+ * position is in the CPU's scratch.pieces): the bytes of one buffer or
+ * iovec that fit in the piece being filled, which goes out when full or
+ * when the call's bytes end. One copy a round: straight-line code the
+ * verifier walks once. A round that meets the end of an iovec (or an
+ * empty one) only steps to the next. Returns 1 to stop the loop. */
+static long io_piece(__u32 index, void *ctx)
+{
+	struct scratch *s = scratch_get();
+	struct io_pieces *p;
+	__u64 len, src, pos, iov_len = 0;
+	__u32 fill;
+
+	if (!s)
+		return 1;
+	p = (struct io_pieces *)s->pieces;
+	if (p->finished)
+		return 1;
+	fill = p->fill;
+	ADI_BOUND(fill, ADI_CAP_MAX - 1); /* fill < ADI_CAP_MAX already */
+	pos = p->done + fill;
+	len = p->want - pos;
+	if (len > ADI_CAP_MAX - fill)
+		len = ADI_CAP_MAX - fill;
+	src = p->ptr + pos;
+	if (p->iov) {
+		struct iovec iov;
+
+		/* past the iovecs we follow, or unreadable: the call ends */
+		if (p->iov_i >= p->iovcnt || p->iov_i >= ADI_IOV_STREAM_MAX ||
+		    bpf_probe_read_user(&iov, sizeof(iov),
+					(void *)(p->ptr + p->iov_i * sizeof(iov)))) {
+			piece_out(s, p, true);
+			return 1;
+		}
+		iov_len = iov.iov_len;
+		if (iov_len <= p->iov_off) {
+			p->iov_i++;
+			p->iov_off = 0;
+			return 0;
+		}
+		if (len > iov_len - p->iov_off)
+			len = iov_len - p->iov_off;
+		src = (__u64)iov.iov_base + p->iov_off;
+	}
+	ADI_BOUND(len, 2 * ADI_CAP_MAX - 1); /* len <= ADI_CAP_MAX - fill already */
+	if (bpf_probe_read_user(REC_DATA(s, struct adi_rec_io) + fill, len, (void *)src)) {
+		piece_out(s, p, true); /* unreadable: the call ends here */
+		return 1;
+	}
+	p->fill = fill + len;
+	if (p->iov) {
+		p->iov_off += len;
+		if (p->iov_off >= iov_len) {
+			p->iov_i++;
+			p->iov_off = 0;
+		}
+	}
+	if (pos + len >= p->want)
+		piece_out(s, p, true);
+	else if (p->fill >= ADI_CAP_MAX)
+		piece_out(s, p, false);
+	len = p->finished;
+	ADI_BOUND(len, 1); /* the verifier wants 0 or 1; a bool loaded from a map is 0..255 to it */
+	return len;
+}
+
+
 /* Where a call keeps a datagram's peer in the task's memory: the sockaddr
  * and its length, a value (sendto's addrlen, a msghdr's msg_namelen, which
  * recvmsg rewrote before we look) or, for recvfrom, the address of the
@@ -148,7 +268,7 @@ struct {
  * at every start (bench/startup.sh: `run -- true` took 1.1 s of system
  * time before the first event); as a function, the whole object verifies
  * in about 60 ms. */
-__noinline int io_emit_one(__u64 id, __s64 ret)
+static __always_inline int io_build(__u64 id, __s64 ret, bool loop)
 {
 	__u32 zero = 0;
 	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
@@ -215,17 +335,6 @@ __noinline int io_emit_one(__u64 id, __s64 ret)
 		r->flags |= ADI_F_MSG_TRUNC;
 	if (recv_flags & MSG_PEEK)
 		r->flags |= ADI_F_PEEK;
-	if (src == SRC_BUF)
-		n = copy_buf(REC_DATA(s, *r), ptr, avail, cap);
-	else if (src == SRC_IOV)
-		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size, cap);
-	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
-	if (src != SRC_NONE && n < avail && cap_bytes && !sample) {
-		r->flags |= ADI_F_TRUNC;
-		cnt_add(ADI_CNT_TRUNCATED, 1);
-	}
-	if (sk && r->sk.type == SOCK_DGRAM)
-		tail = dg_addrs(s, r, sk, n, pr);
 	if (sk && r->sk.protocol == IPPROTO_TCP && r->sk.type == SOCK_STREAM &&
 	    !(recv_flags & MSG_PEEK)) {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
@@ -244,20 +353,70 @@ __noinline int io_emit_one(__u64 id, __s64 ret)
 		r->seq = end - (__u32)size - after;
 		r->flags |= ADI_F_HAS_SEQ;
 	}
+	/* a stream's bytes are decoded: the whole call, in pieces (with
+	 * --capture-bytes 0, sizes only, and without bpf_loop: the one record
+	 * below) */
+	if (loop && sk && r->sk.type == SOCK_STREAM && src != SRC_NONE && cap_bytes && avail) {
+		struct io_pieces *p = (struct io_pieces *)s->pieces;
+
+		p->ptr = ptr;
+		p->iovcnt = cnt;
+		p->avail = avail;
+		p->size = size;
+		p->done = 0;
+		p->fill = p->iov_off = p->iov_i = 0;
+		p->seq = r->seq;
+		p->iov = src == SRC_IOV;
+		p->finished = false;
+		p->want = avail < cap_bytes ? avail : cap_bytes;
+		/* a round per piece, and two per iovec (its bytes, its end) */
+		bpf_loop(p->want / ADI_CAP_MAX + 1 +
+			 (p->iov ? 2 * (cnt < ADI_IOV_STREAM_MAX ? cnt : ADI_IOV_STREAM_MAX) : 0),
+			 io_piece, NULL, 0);
+		if (!p->finished) /* never expected: the rounds ran out */
+			piece_out(s, p, true);
+		return 0;
+	}
+	if (src == SRC_BUF)
+		n = copy_buf(REC_DATA(s, *r), ptr, avail, cap);
+	else if (src == SRC_IOV)
+		n = copy_iov(REC_DATA(s, *r), ptr, cnt, size, cap);
+	/* with --capture-bytes 0 (sizes only) nothing is "cut" */
+	if (src != SRC_NONE && n < avail && cap_bytes && !sample) {
+		r->flags |= ADI_F_TRUNC;
+		cnt_add(ADI_CNT_TRUNCATED, 1);
+	}
+	if (sk && r->sk.type == SOCK_DGRAM)
+		tail = dg_addrs(s, r, sk, n, pr);
 	r->cap_len = n;
 	r->h.size = sizeof(*r) + n + tail;
 	emit(r, sizeof(*r) + n + tail);
 	return 0;
 }
 
-/* Build and emit one IO record (io_emit_one does; s is the caller's
- * scratch, which it looks up again). pr: the datagram peer's whereabouts
- * (NULL: the call names none). */
+/* io_build as global functions: one with bpf_loop (a stream socket's call
+ * goes out whole, in pieces), one without (kernels before 5.17: one record
+ * of it). A program references only the one it calls, so the program for
+ * kernels without bpf_loop never names the helper. */
+__noinline int io_emit_loop(__u64 id, __s64 ret)
+{
+	return io_build(id, ret, true);
+}
+
+__noinline int io_emit_one(__u64 id, __s64 ret)
+{
+	return io_build(id, ret, false);
+}
+
+/* Build and emit one IO record -- or, for a stream socket with loop (the
+ * kernel has bpf_loop), as many as its bytes take (io_emit_loop /
+ * io_emit_one do; s is the caller's scratch, which they look up again).
+ * pr: the datagram peer's whereabouts (NULL: the call names none). */
 static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 				    __u16 op, int fd, bool out, int src,
 				    __u64 ptr, __u64 cnt, __u64 size,
 				    __u32 msg_index, __u32 recv_flags, __u32 after,
-				    const struct dg_peer *pr)
+				    const struct dg_peer *pr, bool loop)
 {
 	__u32 zero = 0;
 	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
@@ -278,12 +437,15 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	q->has_peer = pr != NULL;
 	if (pr)
 		q->peer = *pr;
-	io_emit_one(a->id, a->ret);
+	if (loop)
+		io_emit_loop(a->id, a->ret);
+	else
+		io_emit_one(a->id, a->ret);
 }
 
 /* sendmsg/recvmsg: the iovecs are behind a user msghdr. */
 static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
-				   __u16 op, bool out)
+				   __u16 op, bool out, bool loop)
 {
 	struct user_msghdr m;
 
@@ -296,13 +458,13 @@ static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
 	pr.len_at = false;
 	pr.msg_flags = out ? 0 : m.msg_flags;
 	io_emit(a, s, op, (int)a->a[0], out, SRC_IOV, (__u64)m.msg_iov,
-		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0, &pr);
+		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0, &pr, loop);
 }
 
 /* sendmmsg/recvmmsg: ret messages, each with its own length; one record
  * per message, up to ADI_MMSG_MAX (the rest counted as truncated). */
 static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
-				    __u16 op, bool out)
+				    __u16 op, bool out, bool loop)
 {
 	__u64 nmsg = a->ret;
 	__u32 total = 0, done = 0;
@@ -335,14 +497,14 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 		pr.msg_flags = out ? 0 : m.msg_hdr.msg_flags;
 		io_emit(a, s, op, (int)a->a[0], out, SRC_IOV,
 			(__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
-			m.msg_len, i, 0, total - done, &pr);
+			m.msg_len, i, 0, total - done, &pr, loop);
 	}
 	if (nmsg > ADI_MMSG_MAX)
 		cnt_add(ADI_CNT_TRUNCATED, nmsg - ADI_MMSG_MAX);
 }
 
 /* Dispatch the IO syscalls; returns false for any other number. */
-static __always_inline bool handle_io(struct sc_args *a, long nr)
+static __always_inline bool handle_io(struct sc_args *a, long nr, bool loop)
 {
 	struct scratch *s;
 
@@ -361,48 +523,48 @@ static __always_inline bool handle_io(struct sc_args *a, long nr)
 		return true;
 	if (a->ret < 0) {
 		io_emit(a, s, nr == 0 ? ADI_OP_READ : ADI_OP_WRITE, (int)a->a[0],
-			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0, NULL);
+			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0, NULL, loop);
 		return true;
 	}
 	switch (nr) {
-	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL); break;
-	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
-	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL); break;
+	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
+	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
 	case 44: { /* sendto(fd, buf, len, flags, dest_addr, addrlen) */
 		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5] };
 
-		io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, &pr);
+		io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, &pr, loop);
 		break;
 	}
 	case 45: { /* recvfrom(fd, buf, len, flags, src_addr, addrlen *) */
 		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5], .len_at = true };
 
 		io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], a->a[2],
-			a->ret, 0, (__u32)a->a[3], 0, &pr);
+			a->ret, 0, (__u32)a->a[3], 0, &pr, loop);
 		break;
 	}
-	case 46: io_msg(a, s, ADI_OP_SENDMSG, true); break;
-	case 47: io_msg(a, s, ADI_OP_RECVMSG, false); break;
-	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true); break;
-	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false); break;
+	case 46: io_msg(a, s, ADI_OP_SENDMSG, true, loop); break;
+	case 47: io_msg(a, s, ADI_OP_RECVMSG, false, loop); break;
+	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true, loop); break;
+	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false, loop); break;
 	case 40: /* sendfile(out, in, off, count): bytes only, both fds */
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
 		break;
 	case 326: /* copy_file_range(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
 		break;
 	case 275: /* splice(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
-		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
 		break;
 	}
 	return true;

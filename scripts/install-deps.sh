@@ -49,6 +49,9 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS tshark"
 	# the generated zsh and fish completions are parsed (tests/ship)
 	PKGS="$PKGS zsh fish"
+	# toolchains traced whole (test_focus): go test, make with gcc
+	# (build-essential), npm test, python3 -m pytest
+	PKGS="$PKGS golang-go python3-pytest"
 fi
 missing=""
 for p in $PKGS; do
@@ -66,4 +69,6 @@ if [ "${1:-}" = "--test" ]; then
 	# by the lock file
 	here=$(cd "$(dirname "$0")/.." && pwd)
 	(cd "$here/tests/integration/node" && npm ci --no-audit --no-fund --loglevel=error)
+	# the npm package test_focus runs `npm test` in (its one dependency)
+	(cd "$here/tests/integration/toolchains/npm" && npm ci --no-audit --no-fund --loglevel=error)
 fi

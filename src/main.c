@@ -29,6 +29,7 @@ enum {
 	O_SECRETS, O_PID, O_CONTAINER, O_HOLD, O_DUMP, O_UI, O_COLOR, O_TIME, O_ALL,
 	O_KIND, O_PATH, O_XPATH, O_PORT, O_HOST, O_PROTO, O_COMM, O_GREP, O_ERRORS,
 	O_SLOWER, O_OTLP, O_ENDPOINT, O_OTLP_ENC, O_OTLP_HDR, O_PCAPNG, O_NO_TLS_PT,
+	O_FOCUS, O_FOCUS_NET, O_FOCUS_ABOVE,
 };
 
 /* One option: the one place it is described. help: its text for the
@@ -59,9 +60,21 @@ static const struct opt opts[] = {
 	  "the text timeline's time: local clock, seconds since\n"
 	  "the first event, or since the event before" },
 	{ NULL, 'r', NULL, V_WRITE, 'r', "the same as --time delta (strace -r)" },
-	{ "all", 0, NULL, V_WRITE, O_ALL,
-	  "text: also the runtime's own file events (loader,\n"
-	  "locale, modules, /proc/self), else counted in a line" },
+	{ "all", 0, NULL, V_READ, O_ALL,
+	  "text: every event: also the runtime's own file events\n"
+	  "(loader, locale, modules, /proc/self), else counted in\n"
+	  "a line, and no focus (ui: the page's switches start so)" },
+	{ "focus", 0, "GLOB", V_READ, O_FOCUS,
+	  "text (ui: the page's switch): fold the file events of\n"
+	  "processes out of focus; in focus: those that used the\n"
+	  "network, and those whose command or executable matches\n"
+	  "and what they start (repeatable)" },
+	{ "focus-net", 0, NULL, V_READ, O_FOCUS_NET,
+	  "the same without a glob: only the processes that used\n"
+	  "the network show their file events, whatever the size" },
+	{ "focus-above", 0, "N", V_READ, O_FOCUS_ABOVE,
+	  "focus by itself when the timeline would show more\n"
+	  "than N events (1000; 0: always)" },
 	{ "kind", 0, "KIND[,KIND]", V_READ, O_KIND,
 	  "only events of these kinds: file, process,\n"
 	  "connection, tcp, http, grpc, sql, db_session, redis,\n"
@@ -117,7 +130,8 @@ static const struct opt opts[] = {
 	{ "save-raw", 0, "FILE", V_LIVE, O_SAVE,
 	  "also save the raw syscall records for replay" },
 	{ "capture-bytes", 0, "N", V_LIVE, O_CAPTURE,
-	  "payload bytes copied per syscall, 0..32768 (16384)" },
+	  "payload bytes kept per socket call, 0..268435456\n"
+	  "(4194304; files keep --content-bytes)" },
 	{ "ringbuf-bytes", 0, "N", V_LIVE, O_RINGBUF,
 	  "kernel->user ring buffer size, power of two (64 MiB)" },
 	{ "wakeup-bytes", 0, "N", V_LIVE, O_WAKEUP,
@@ -467,6 +481,19 @@ static int take(const struct verb *v, struct adi_cli *c, int opt, const char *ar
 		break;
 	case 'r': c->time = ADI_TEXT_TIME_DELTA; break;
 	case O_ALL: c->all = true; break;
+	case O_FOCUS:
+		if (!*arg)
+			return bad("--focus takes a glob, not an empty word", NULL);
+		if (c->n_focus == sizeof(c->focus) / sizeof(c->focus[0]))
+			return bad("too many --focus, at most 32; this one is", arg);
+		c->focus[c->n_focus++] = arg;
+		break;
+	case O_FOCUS_NET: c->focus_net = true; break;
+	case O_FOCUS_ABOVE:
+		if (parse_uint(arg, UINT32_MAX, &u))
+			return bad("--focus-above takes a count of events, not", arg);
+		c->focus_above = (long)u;
+		break;
 	case O_DURATION: {
 		char *end;
 
@@ -505,8 +532,8 @@ static int take(const struct verb *v, struct adi_cli *c, int opt, const char *ar
 		break;
 	case O_SAVE: c->save_raw = arg; break;
 	case O_CAPTURE:
-		if (parse_uint(arg, ADI_CAP_MAX, &u))
-			return bad("--capture-bytes takes 0..32768, not", arg);
+		if (parse_uint(arg, ADI_PAYLOAD_MAX, &u))
+			return bad("--capture-bytes takes 0..268435456, not", arg);
 		c->capture_bytes = u;
 		break;
 	case O_RINGBUF:
@@ -736,8 +763,9 @@ int main(int argc, char **argv)
 {
 	struct adi_cli c = {
 		.body_bytes = 4096, .content_bytes = 256, .rows_sample = 5,
-		.capture_bytes = ADI_CAP_DEFAULT, .ringbuf_bytes = 64u << 20,
+		.capture_bytes = ADI_PAYLOAD_DEFAULT, .ringbuf_bytes = 64u << 20,
 		.wakeup_bytes = 0 /* auto */, .hold_ms = 2000, .pid = -1,
+		.focus_above = -1,
 	};
 	const struct verb *v;
 	int rc;

@@ -28,6 +28,11 @@
     pids: null,        // Set of pids, or null
     showRuntime: false, // the runtime's own file events (events.md `runtime`)
     runtime: 0,        // how many there are
+    focus: false,      // fold the file events of processes out of focus
+    focusTouched: false, // the switch was used: auto no longer decides
+    folded: 0,         // file events the focus leaves out
+    procs: new Map(),  // pid -> {net, focus}: the focus rule (cli.md "Focus")
+    globs: [],         // --focus, as RegExps
     baseSecMs: 0,      // wall clock of the first event: its second (ms since
     baseFrac: 0,       // the epoch) and the ns past it, from its timestamp
     text: '',
@@ -205,6 +210,7 @@
       }
     }
     if (isRuntime(ev)) S.runtime++;
+    trackProc(ev);
     ev._t = (ev.ts_ns || 0) - (S.base || 0);
     S.events.push(ev);
     S.kinds.set(ev.kind, (S.kinds.get(ev.kind) || 0) + 1);
@@ -221,9 +227,79 @@
   // the runtime's own file work (loader, locale, modules, /proc/self):
   // hidden unless asked for, as in the text timeline
   function isRuntime(ev) { return ev.kind === 'file' && !!ev.runtime; }
+  // the focus (as the text timeline's, but knowing the whole trace): a
+  // process is in focus when it used the network (TCP, UDP or a decoded
+  // protocol), or it (or the process that started it) matches --focus
+  function globRe(g) {
+    let r = '';
+    for (let i = 0; i < g.length; i++) {
+      const c = g[i];
+      if (c === '*') r += '.*';
+      else if (c === '?') r += '.';
+      else if (c === '[') {
+        const j = g.indexOf(']', i + 2);
+        if (j < 0) { r += '\\['; continue; }
+        let cls = g.slice(i + 1, j).replace(/\\/g, '\\\\');
+        if (cls[0] === '!') cls = '^' + cls.slice(1);
+        r += '[' + cls + ']';
+        i = j;
+      } else r += c.replace(/[.+^${}()|\\]/g, '\\$&');
+    }
+    return new RegExp('^' + r + '$');
+  }
+  function matchesFocus(s) {
+    if (!isStr(s) || !s) return false;
+    const base = s.slice(s.lastIndexOf('/') + 1);
+    return S.globs.some((re) => re.test(s) || re.test(base));
+  }
+  function proc(pid) {
+    let p = S.procs.get(pid);
+    if (!p) S.procs.set(pid, p = { net: false, focus: false });
+    return p;
+  }
+  function isNet(ev) {
+    switch (ev.kind) {
+      case 'file': case 'process': case 'trace_summary': return false;
+      case 'connection': case 'tcp_stream': case 'udp_datagram': {
+        const t = ev.conn && ev.conn.transport;
+        return t === 'tcp' || t === 'udp';
+      }
+      default: return true;
+    }
+  }
+  function trackProc(ev) {
+    if (!ev.pid) return;
+    if (ev.kind === 'process') {
+      const p = proc(ev.pid), parent = S.procs.get(ev.ppid);
+      if (ev.op === 'fork') p.focus = !!(parent && parent.focus);
+      if (ev.op === 'exec' && S.globs.length && !p.focus) {
+        p.focus = matchesFocus(ev.comm) || matchesFocus(ev.filename) ||
+          (Array.isArray(ev.argv) && matchesFocus(ev.argv[0]));
+      }
+    } else if (isNet(ev)) proc(ev.pid).net = true;
+  }
+  function inFocus(pid) {
+    const p = S.procs.get(pid);
+    return !!p && (p.net || p.focus);
+  }
+  function folded(ev) {
+    return S.focus && ev.kind === 'file' && !isRuntime(ev) && !inFocus(ev.pid);
+  }
+  // "auto": on once the trace would show more than info.focus.above events
+  function autoFocus() {
+    const f = S.info.focus || {};
+    if (S.focusTouched || f.mode !== 'auto' || S.focus) return;
+    const shown = S.events.length - S.runtime - (S.summary ? 1 : 0);
+    if (shown > (f.above || 1000)) {
+      S.focus = true;
+      $('f-focus').checked = true;
+      S.dirty = true;
+    }
+  }
   function passes(ev) {
     if (S.off.has(ev.kind)) return false;
     if (!S.showRuntime && isRuntime(ev)) return false;
+    if (folded(ev)) { S.folded++; return false; }
     if (S.pids && !S.pids.has(ev.pid)) return false;
     if (S.text && searchText(ev).indexOf(S.text) < 0) return false;
     return true;
@@ -235,6 +311,7 @@
   }
   function rebuild() {
     const shown = [], lanes = new Map(), order = [];
+    S.folded = 0;
     let t0 = Infinity, t1 = -Infinity;
     for (const ev of S.events) {
       if (!passes(ev)) continue;
@@ -984,6 +1061,30 @@
       : h('p', { class: 'hint', text: 'none' }));
     d.appendChild(h('h3', { text: 'slowest operations' }));
     d.appendChild(grid(['ms', 'operation', 'event'], r.slowest.map((x) => [fmtMs(x.duration_ms), x.operation, link(x.id, true)]), 1));
+    // the process tree (docs/output.md): each process under its parent,
+    // repeated children folded ('vet x132'), what each did
+    const procs = [];
+    const walk = (nodes, depth) => {
+      for (const n of nodes || []) {
+        const c = n.counts || {};
+        const did = [];
+        if (c.file) did.push(c.file + ' file (' + c.reads + ' reads ' + fmtBytes(c.read_bytes) + ', ' + c.writes + ' writes ' + fmtBytes(c.write_bytes) + ')');
+        for (const [k, v] of Object.entries(c)) {
+          if (v && !['file', 'reads', 'read_bytes', 'writes', 'write_bytes', 'process', 'errors'].includes(k)) did.push(v + ' ' + k);
+        }
+        if (c.errors) did.push(c.errors + ' errors');
+        const name = n.more ? 'more processes (not kept)'
+          : n.processes ? n.comm + ' \u00d7' + n.processes
+            : n.comm + '(' + n.pid + ')' + (n.command ? ' ' + n.command : '');
+        const status = n.more ? '' : n.processes ? Object.entries(n.exits || {}).map(([k, v]) => k + ' \u00d7' + v).join(', ')
+          : n.running ? 'running' : n.signal ? 'killed by ' + n.signal : 'exit ' + n.exit_code;
+        procs.push(['\u00a0\u00a0'.repeat(depth) + name, status, fmtMs(n.duration_ms), did.join(', ')]);
+        walk(n.children, depth + 1);
+      }
+    };
+    walk(r.process_tree, 0);
+    d.appendChild(h('h3', { text: 'processes (' + procs.length + (procs.length === 1 ? ' line)' : ' lines)') }));
+    d.appendChild(procs.length ? grid(['process', 'status', 'ms', 'did'], procs, 0) : h('p', { class: 'hint', text: 'none' }));
   }
 
   function showTab(which) {
@@ -1004,6 +1105,7 @@
     if (stats.shown !== S.events.length) s = stats.shown + ' of ' + s;
     if (S.live && !S.ended) s += ' · live';
     if (S.runtime && !S.showRuntime) s += ' · ' + S.runtime + ' runtime file events hidden';
+    if (S.focus && S.folded) s += ' · ' + S.folded + ' file events folded (focus)';
     if (S.summary && S.summary.dropped > 0) s += ' · ' + S.summary.dropped + ' DROPPED';
     st.textContent = s;
     st.className = 'status' + (S.summary && S.summary.dropped > 0 ? ' bad' : S.live && !S.ended ? ' live' : '');
@@ -1028,10 +1130,17 @@
     draw();
     if (!$('summary').hidden) renderSummary();
   });
+  $('f-focus').addEventListener('change', (e) => {
+    S.focus = e.target.checked;
+    S.focusTouched = true;
+    rebuild();
+    draw();
+  });
   // tests and scripts: apply the typed filters now
   stats.applyFilters = applyFilters;
   stats.lanes = () => S.lanes.map((L) => L.label);
   stats.runtime = () => S.runtime;
+  stats.focus = () => ({ on: S.focus, folded: S.folded });
   stats.locate = locate;
   stats.select = (i) => select(i, false);
   stats.find = (kind, n) => { // the n-th shown event of a kind
@@ -1047,6 +1156,7 @@
     return r.json();
   }
   function liveTick() {
+    autoFocus();
     if (!S.dirty) return;
     rebuild();
     if (S.follow) fit();
@@ -1071,6 +1181,10 @@
       S.live = !!S.info.live;
       S.ended = !!S.info.ended;
       $('title').textContent = S.info.title || '';
+      const f = S.info.focus || {};
+      S.globs = (f.globs || []).map(globRe);
+      if (f.mode === 'on') S.focus = $('f-focus').checked = true;
+      if (f.mode === 'off') S.showRuntime = $('f-runtime').checked = true;
       document.title = (S.info.title ? S.info.title + ' — ' : '') + 'adi-profiler';
       let from = 0;
       for (;;) {
@@ -1079,6 +1193,7 @@
         from += page.events.length;
         if (!page.events.length || from >= page.total) break;
       }
+      autoFocus();
       rebuild();
       fit();
       drawNow();

@@ -95,6 +95,8 @@ int adi_normalize_record(const void *rec, size_t size, int64_t wall_off,
 			f->flags |= ADI_RAW_MSG_TRUNC;
 		if (r->flags & ADI_F_PEEK)
 			f->flags |= ADI_RAW_PEEK;
+		if (r->flags & ADI_F_CONT)
+			f->flags |= ADI_RAW_CONT;
 		if (r->flags & ADI_F_HAS_SEQ) {
 			f->flags |= ADI_RAW_HAS_SEQ;
 			f->seq = r->seq;

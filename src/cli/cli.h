@@ -43,7 +43,14 @@ struct adi_cli {
 				    * by default (the command owns stdout) */
 	enum adi_color color;      /* --color */
 	enum adi_text_time time;   /* --time, -r */
-	bool all;                  /* --all: the runtime's file events too */
+	bool all;                  /* --all: the runtime's file events too,
+				    * and no focus */
+	/* the text timeline's focus (docs/cli.md "Focus"): --focus GLOB...,
+	 * --focus-net, --focus-above N (-1: not given) */
+	const char *focus[32];
+	unsigned n_focus;
+	bool focus_net;
+	long focus_above;
 	bool content_bytes_set;    /* --content-bytes given: the text previews
 				    * show that many bytes */
 	struct adi_filter filter;  /* --kind, --path, --port... (filter.h) */
@@ -78,6 +85,13 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **f);
  * 0, or -1 with errno set (the last buffered events could not be written). */
 int adi_cli_close_output(void *f);
 void adi_cli_engine_opts(const struct adi_cli *c, struct adi_engine_opts *o);
+/* The text timeline's focus from --focus, --focus-net, --focus-above and
+ * --all into so (docs/cli.md "Focus"); the web page's from the same. */
+void adi_cli_focus(const struct adi_cli *c, struct adi_sink_opts *so);
+/* The same for the web page's focus switch (ui.h adi_ui_set_focus). 0 or
+ * 1 with a message on stderr. */
+struct adi_ui;
+int adi_cli_ui_focus(const struct adi_cli *c, struct adi_ui *u);
 /* The families left out: --no-fs/--no-net/--no-proc, and those no event
  * of which can pass the filters (the kernel then produces none). */
 void adi_cli_families(const struct adi_cli *c, bool *no_fs, bool *no_net, bool *no_proc);

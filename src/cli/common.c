@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "../core/engine.h"
 #include "../sink/sink.h"
+#include "../ui/ui.h"
 
 /* A trace file and the stdio buffer it writes through: glibc ignores the
  * size given to setvbuf without a buffer (it uses 4 KiB), and 4 KiB writes
@@ -121,6 +122,7 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 	so.content_preview = c->content_bytes_set ? (c->content_bytes ? c->content_bytes : 1) : 0;
 	so.show_runtime = c->all;
 	so.time = c->time;
+	adi_cli_focus(c, &so);
 	*s = fmt == ADI_FMT_JSON ? adi_sink_json_new(f) : adi_sink_text_new(f, &so);
 	if (!*s) {
 		fprintf(stderr, "adi-profiler: out of memory\n");
@@ -131,6 +133,38 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 	if (wrap_filters(c, s)) {
 		adi_cli_close_output(*fp);
 		*fp = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+void adi_cli_focus(const struct adi_cli *c, struct adi_sink_opts *so)
+{
+	so->focus_globs = c->focus;
+	so->n_focus_globs = c->n_focus;
+	so->live = c->live;
+	if (c->all)
+		so->focus = ADI_TEXT_FOCUS_OFF;
+	else if (c->n_focus || c->focus_net || c->focus_above == 0)
+		so->focus = ADI_TEXT_FOCUS_ON;
+	else
+		so->focus = ADI_TEXT_FOCUS_AUTO;
+	so->focus_above = c->focus_above > 0 ? (uint64_t)c->focus_above : 0;
+}
+
+int adi_cli_ui_focus(const struct adi_cli *c, struct adi_ui *u)
+{
+	static const char *const modes[] = {
+		[ADI_TEXT_FOCUS_AUTO] = "auto", [ADI_TEXT_FOCUS_ON] = "on",
+		[ADI_TEXT_FOCUS_OFF] = "off",
+	};
+	struct adi_sink_opts so = { 0 };
+
+	adi_cli_focus(c, &so);
+	if (adi_ui_set_focus(u, modes[so.focus],
+			     so.focus_above ? so.focus_above : ADI_TEXT_FOCUS_ABOVE,
+			     so.focus_globs, so.n_focus_globs)) {
+		fprintf(stderr, "adi-profiler: out of memory\n");
 		return 1;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "filter.h"
+#include "../sink/proctree.h"
 
 /* The families the kernel can leave out as a whole. */
 #define FAM_FS 1u
@@ -204,11 +205,6 @@ static bool is(struct adi_jv v, const char *s)
 	return v.n == n + 2 && v.p[0] == '"' && !memcmp(v.p + 1, s, n);
 }
 
-static bool is_null(struct adi_jv v)
-{
-	return v.n == 0 || (v.n == 4 && !memcmp(v.p, "null", 4));
-}
-
 /* The family of a kind: what --no-fs, --no-net, --no-proc leave out
  * (kinds this table does not know are network events: the decoders'). */
 static unsigned family(const char *kind)
@@ -341,35 +337,6 @@ static bool of_protocol(const char *p, size_t n, const char *kind, struct adi_jv
 	return false;
 }
 
-/* --errors: the event says something failed (docs/cli.md lists what). */
-static bool is_error(const char *kind, struct adi_jv fields)
-{
-	struct adi_jv v;
-
-	if (!is_null(adi_jv_member(fields, "error")))
-		return true;
-	if (!strcmp(kind, "process")) {
-		if (!is(adi_jv_member(fields, "op"), "exit"))
-			return false;
-		return !is_null(adi_jv_member(fields, "signal")) ||
-		       adi_jv_int(adi_jv_member(fields, "exit_code"), 0) != 0;
-	}
-	if (!strcmp(kind, "http_request")) {
-		v = adi_jv_member(fields, "status");
-		return is_null(v) || adi_jv_int(v, 0) >= 400 ||
-		       !is_null(adi_jv_member(fields, "reset"));
-	}
-	if (!strcmp(kind, "grpc_call"))
-		return adi_jv_int(adi_jv_member(fields, "status"), -1) != 0;
-	if (!strcmp(kind, "mongo_command"))
-		return !adi_jv_bool(adi_jv_member(fields, "ok"), true);
-	if (!strcmp(kind, "dns_query")) {
-		v = adi_jv_member(fields, "rcode");
-		return !is_null(v) && !is(v, "NOERROR") && adi_jv_int(v, -1) != 0;
-	}
-	return false;
-}
-
 bool adi_filter_match(const struct adi_filter *f, const struct adi_event *ev)
 {
 	struct adi_jv fields = adi_event_fields(ev);
@@ -426,7 +393,7 @@ bool adi_filter_match(const struct adi_filter *f, const struct adi_event *ev)
 		if (!ok)
 			return false;
 	}
-	if (f->errors && !is_error(kind, fields))
+	if (f->errors && !adi_event_failed(kind, fields))
 		return false;
 	if (f->n[ADI_F_GREP]) {
 		ok = false;

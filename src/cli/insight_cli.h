@@ -21,6 +21,10 @@ struct adi_ins_args {
  * message on stderr when the trace could not be read whole (what was read
  * is in the model); -1 with a message when it could not be opened. */
 int adi_ins_load(const char *path, struct adi_insight *in);
+/* The same, every event also counted into tree (src/sink/proctree.h) when
+ * it is not NULL. */
+struct adi_proctree;
+int adi_ins_load_tree(const char *path, struct adi_insight *in, struct adi_proctree *tree);
 /* The output named by -o (standard output for NULL or "-"), or NULL with
  * a message; closed (and its write errors told) by adi_ins_close_output,
  * which returns 0 or -1. */

@@ -27,6 +27,8 @@ int adi_session_ui_open(struct adi_session *s)
 		fprintf(stderr, "adi-profiler: %s\n", err);
 		return 1;
 	}
+	if (adi_cli_ui_focus(s->c, s->ui))
+		return 1;
 	us = adi_ui_sink_new(s->ui);
 	tee = us ? adi_sink_tee_new(s->sink, us) : NULL;
 	if (!tee) {

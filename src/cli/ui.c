@@ -45,6 +45,11 @@ int adi_verb_ui(struct adi_cli *c)
 		adi_trace_in_close(in);
 		return 1;
 	}
+	if (adi_cli_ui_focus(c, u)) {
+		adi_ui_free(u);
+		adi_trace_in_close(in);
+		return 1;
+	}
 	while ((got = adi_trace_in_next(in, &ev)) != 0) {
 		if (got == -EINVAL) {
 			if (bad++ < 10)

@@ -16,10 +16,19 @@
 
 #include "../lib/event.h"
 
+struct adi_jw;
+
 struct adi_insight_opts {
 	unsigned n1_min;         /* N+1 and repeats: executions under one
 				  * request (0: 5) */
 	unsigned top;            /* slowest operations kept (0: 10) */
+	/* More sections the caller writes at the end of the report (the
+	 * process tree, which src/cli/ builds): more_text after the text
+	 * sections, more_json as members of the JSON object before its
+	 * close. Either may be NULL. */
+	int (*more_text)(void *ctx, FILE *f);
+	void (*more_json)(void *ctx, struct adi_jw *w);
+	void *more_ctx;
 };
 
 struct adi_insight;

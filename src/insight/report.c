@@ -609,6 +609,8 @@ int adi_insight_report_now(struct adi_insight *in, FILE *f, bool json)
 		slowest_json(in, &w);
 		processes_json(in, &w);
 		limits_json(in, &w);
+		if (in->o.more_json)
+			in->o.more_json(in->o.more_ctx, &w);
 		adi_jw_obj_end(&w);
 		rc = put_json(&w, f);
 	} else {
@@ -636,6 +638,8 @@ int adi_insight_report_now(struct adi_insight *in, FILE *f, bool json)
 				(unsigned long long)in->findings.dropped,
 				(unsigned long long)in->parents_dropped,
 				in->err ? "; out of memory" : "");
+		if (in->o.more_text)
+			rc = in->o.more_text(in->o.more_ctx, f);
 	}
 	adi_sb_fini(&tmp);
 	if (!rc && (fflush(f) || ferror(f)))

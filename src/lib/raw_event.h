@@ -97,7 +97,11 @@ enum adi_transport {
 #define ADI_RAW_EOF       0x8u  /* a read returned 0: end of stream */
 #define ADI_RAW_MSG_TRUNC 0x10u /* a datagram longer than the receiver's buffer:
 				 * size is what the task got, not the datagram */
-#define ADI_RAW_PEEK      0x20u /* a receive with MSG_PEEK: nothing was consumed */
+#define ADI_RAW_CONT      0x20u /* a further piece of the call the thread's
+				 * previous IO event began: a stream call larger
+				 * than one record is several events, each with
+				 * its own bytes, size and position (seq) */
+#define ADI_RAW_PEEK      0x40u /* a receive with MSG_PEEK: nothing was consumed */
 
 struct adi_endpoint {
 	uint16_t family;   /* AF_INET, AF_INET6, AF_UNIX or 0 */

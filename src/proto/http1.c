@@ -39,6 +39,7 @@ enum h1_phase {
 	H1_CHUNK_DATA, /* chunk data: `remaining` bytes to come */
 	H1_CHUNK_END,  /* the CRLF that ends chunk data */
 	H1_TRAILERS,   /* the trailer section after the last chunk */
+	H1_CHUNK_LOST, /* chunk framing lost to a gap: looking for it again */
 	H1_BODY_CLOSE, /* response body delimited by the end of the stream */
 	H1_FINISHED,   /* complete (or ended by a gap): FRAME it next call */
 };
@@ -48,6 +49,16 @@ enum h1_enc { H1_ENC_NONE, H1_ENC_GZIP, H1_ENC_DEFLATE };
 /* Where a chunk-size line is: digits, BWS before ";", extensions. */
 enum h1_cl { H1_CL_HEX, H1_CL_BWS, H1_CL_EXT };
 #define H1_MAX_CHUNK_LINE 4096 /* chunk-size line with extensions */
+
+/* A chunk-size line read so far (h1_chunk_line): by the parser, byte by
+ * byte across calls, and by the resync after lost framing, on a copy. */
+struct h1_cline {
+	uint64_t size;            /* the size the hex digits say */
+	uint16_t len;             /* bytes of the line so far */
+	uint8_t state;            /* enum h1_cl */
+	uint8_t digits;           /* hex digits so far */
+	bool cr;                  /* saw the CR */
+};
 
 /* Methods whose response framing differs (RFC 9112 6.3). */
 enum h1_mclass { H1_MC_OTHER, H1_MC_HEAD, H1_MC_CONNECT };
@@ -84,6 +95,28 @@ struct h1_body {
 	char zmsg[64];
 };
 
+/* A place in a chunked body whose framing was lost where a chunk may
+ * start, followed byte by byte until it proves a chunk or not (see
+ * "chunked framing lost"). */
+enum h1_cst {
+	H1_C_LINE,     /* its chunk-size line */
+	H1_C_DATA,     /* its data: `left` bytes to come */
+	H1_C_CR,       /* the CR after the data */
+	H1_C_LF,       /* ... the LF */
+	H1_C_NEXT,     /* the next chunk-size line's first digit */
+	H1_C_ZCR,      /* after "0" CRLF: the CR of the empty trailer section */
+	H1_C_ZLF,      /* ... its LF */
+};
+
+#define H1_MAX_CANDS 4 /* places followed at once; more are not looked at */
+
+struct h1_cand {
+	uint64_t at;              /* its offset in the lost region */
+	uint64_t left;            /* H1_C_DATA: data bytes to come */
+	struct h1_cline cl;       /* its chunk-size line */
+	uint8_t st;               /* enum h1_cst */
+};
+
 /* The parser of one direction. */
 struct h1_side {
 	enum h1_phase phase;
@@ -91,10 +124,8 @@ struct h1_side {
 	uint64_t key;
 	uint64_t remaining;       /* BODY_LEN, CHUNK_DATA */
 	struct h1_scan scan;      /* START, TRAILERS */
-	uint8_t cl_state;         /* CHUNK_SIZE: where in the line (H1_CL_*) */
-	uint8_t cl_digits;        /* CHUNK_SIZE: hex digits so far */
-	uint16_t cl_len;          /* CHUNK_SIZE: bytes of the line so far */
-	bool cr;                  /* CHUNK_END / CHUNK_SIZE: saw the CR */
+	struct h1_cline cl;       /* CHUNK_SIZE: the line so far */
+	bool cr;                  /* CHUNK_END: saw the CR */
 	bool incomplete;          /* bytes of the message are missing */
 	bool switch_after;        /* the protocol ends after this message */
 	bool holding;             /* START waits on the bytes of a started head */
@@ -107,6 +138,16 @@ struct h1_side {
 	uint16_t interim[H1_MAX_INTERIM]; /* 1xx codes before the final response */
 	unsigned n_interim;
 	struct h1_body body;
+	/* a chunked body whose framing a gap lost (H1_CHUNK_LOST, "chunked
+	 * framing lost" below): */
+	uint64_t last_chunk;      /* size of the last chunk whose line was read */
+	uint16_t last_line;       /* ... and that line's length, CRLF included */
+	int64_t lost;             /* bytes of the region of lost chunks so far
+				   * (< 0: CRLF bytes still to come before it) */
+	uint64_t hist;            /* its last bytes seen, 8 of them at most */
+	uint8_t since_gap;        /* its bytes seen since the last gap (to 6) */
+	uint8_t ncand;
+	struct h1_cand cand[H1_MAX_CANDS];
 };
 
 struct http1_state {
@@ -853,9 +894,7 @@ static void h1_set_phase(struct h1_side *sd, enum h1_phase ph)
 {
 	sd->phase = ph;
 	sd->scan.line = sd->scan.pos = 0;
-	sd->cl_state = H1_CL_HEX;
-	sd->cl_digits = 0;
-	sd->cl_len = 0;
+	memset(&sd->cl, 0, sizeof(sd->cl));
 	sd->cr = false;
 	if (ph == H1_CHUNK_SIZE)
 		sd->remaining = 0;
@@ -874,6 +913,8 @@ static void h1_side_reset(struct http1_state *st, struct h1_side *sd)
 	sd->remaining = 0;
 	sd->incomplete = sd->switch_after = sd->holding = false;
 	sd->hold_kind = 0;
+	sd->lost = 0;
+	sd->ncand = 0;
 }
 
 /* The message is complete: hand it over in out (an exact-size copy of its
@@ -1037,6 +1078,7 @@ static enum adi_parse h1_head(struct http1_state *st, struct h1_side *sd,
 	sd->building = true;
 	sd->incomplete = false;
 	sd->remaining = fr.cl;
+	sd->last_chunk = sd->last_line = 0;
 	h1_body_begin(&sd->body, cfg, body == H1_FINISHED ? H1_ENC_NONE : fr.enc);
 	h1_set_phase(sd, body);
 	if (body == H1_CHUNK_SIZE) {
@@ -1117,11 +1159,11 @@ bad:
 }
 
 /* chunk-size line = 1*HEXDIG [ BWS ";" chunk-ext ] CRLF (RFC 9112 7.1.1),
- * taken byte by byte into sd (size in sd->remaining) so that a body never
- * leaves bytes held: a gap anywhere in it reaches gap(). Consumes from
- * b[0..n) up to and including the LF (*len), or all of it. Returns OK when
- * the line ended, PARTIAL when it goes on, BAD at a byte that cannot be. */
-static enum h1_sl h1_chunk_line(struct h1_side *sd, const uint8_t *b, size_t n,
+ * taken byte by byte into cl so that a body never leaves bytes held: a gap
+ * anywhere in it reaches gap(). Consumes from b[0..n) up to and including
+ * the LF (*len), or all of it. Returns OK when the line ended, PARTIAL when
+ * it goes on, BAD at a byte that cannot be. */
+static enum h1_sl h1_chunk_line(struct h1_cline *cl, const uint8_t *b, size_t n,
 				size_t *len)
 {
 	size_t i;
@@ -1130,30 +1172,30 @@ static enum h1_sl h1_chunk_line(struct h1_side *sd, const uint8_t *b, size_t n,
 		uint8_t c = b[i];
 		int d;
 
-		if (++sd->cl_len > H1_MAX_CHUNK_LINE)
+		if (++cl->len > H1_MAX_CHUNK_LINE)
 			goto bad;
-		if (sd->cr && c != '\n')
+		if (cl->cr && c != '\n')
 			goto bad;
-		if (sd->cl_state == H1_CL_HEX && (d = adi_hexval(c)) >= 0) {
-			if (++sd->cl_digits > H1_MAX_CHUNK)
+		if (cl->state == H1_CL_HEX && (d = adi_hexval(c)) >= 0) {
+			if (++cl->digits > H1_MAX_CHUNK)
 				goto bad;
-			sd->remaining = sd->remaining * 16 + (uint64_t)d;
+			cl->size = cl->size * 16 + (uint64_t)d;
 			continue;
 		}
-		if (sd->cl_state == H1_CL_HEX) {
-			if (!sd->cl_digits)
+		if (cl->state == H1_CL_HEX) {
+			if (!cl->digits)
 				goto bad;
-			sd->cl_state = H1_CL_BWS;
+			cl->state = H1_CL_BWS;
 		}
 		if (c == '\n') {
 			*len = i + 1;
 			return H1_SL_OK;
 		}
 		if (c == '\r') {
-			sd->cr = true;
-		} else if (sd->cl_state == H1_CL_BWS) {
+			cl->cr = true;
+		} else if (cl->state == H1_CL_BWS) {
 			if (c == ';')
-				sd->cl_state = H1_CL_EXT;
+				cl->state = H1_CL_EXT;
 			else if (!h1_ws(c))
 				goto bad;
 		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -1194,6 +1236,242 @@ static void h1_lost_head(struct http1_state *st, struct h1_side *sd,
 	}
 }
 
+/* ---- chunked framing lost to a gap ----
+ *
+ * A gap that covers chunk framing (a chunk-size line, the CRLF after the
+ * data, or data past the current chunk's end) leaves the body's framing
+ * unknown, not the body's end: the body goes on in H1_CHUNK_LOST. The
+ * bytes after the gap are searched for the next chunk-size line that
+ * validates (h1_lost_scan), and the region in between, whole chunks whose
+ * lines were lost, is counted as data by the shape of the chunks around it
+ * (h1_lost_data), so resp_bytes stays the true decoded size wherever the
+ * chunks are regular. The message is incomplete (bytes of it were lost).
+ *
+ *   ... data | CRLF | <lost: line data CRLF, line data CRLF ...> | 1f40 CRLF data CRLF | 0 CRLF CRLF
+ *                    ^ region starts                             ^ resync here
+ */
+
+/* Hex digits of v (v > 0: its chunk-size line's digits, no leading 0). */
+static unsigned h1_hexlen(uint64_t v)
+{
+	unsigned k = 1;
+
+	while (v >>= 4)
+		k++;
+	return k;
+}
+
+/* The data bytes of a lost region of len bytes made of whole chunks (line,
+ * data, CRLF each), ends: it reaches the last chunk (a shorter one may end
+ * it). The lost lines are taken to be like the last one read (its
+ * extension bytes too), the chunks as large as the last one read before the
+ * gap or, failing that, as the one found after it (next, 0: none): what a
+ * writer with a fixed buffer produces. Exact when the region is a whole
+ * number of such chunks (or, when it ends the body, that and one shorter
+ * chunk); otherwise the nearest count of such chunks is taken off. */
+static uint64_t h1_lost_data(const struct h1_side *sd, uint64_t len, bool ends,
+			     uint64_t next)
+{
+	uint64_t ref[2] = { sd->last_chunk, next };
+	unsigned ext = 0;
+
+	if (!len)
+		return 0;
+	if (sd->last_chunk && sd->last_line > h1_hexlen(sd->last_chunk) + 2)
+		ext = sd->last_line - h1_hexlen(sd->last_chunk) - 2;
+	for (int i = 0; i < 2; i++) {
+		uint64_t per = ref[i] ? h1_hexlen(ref[i]) + ext + 4 + ref[i] : 0;
+
+		if (per && len % per == 0)
+			return len / per * ref[i];
+	}
+	for (int i = 0; i < 2; i++) {
+		uint64_t per, m, rem;
+
+		if (!ref[i] || !ends)
+			continue;
+		per = h1_hexlen(ref[i]) + ext + 4 + ref[i];
+		m = len / per;
+		rem = len % per;
+		for (unsigned hl = 1; hl <= H1_MAX_CHUNK; hl++) {
+			uint64_t x = rem > hl + ext + 4 ? rem - hl - ext - 4 : 0;
+
+			if (x && x < ref[i] && h1_hexlen(x) == hl)
+				return m * ref[i] + x;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		uint64_t per, k;
+
+		if (!ref[i])
+			continue;
+		per = h1_hexlen(ref[i]) + ext + 4 + ref[i];
+		k = (len + per / 2) / per;
+		k = k ? k : 1;
+		return len > k * (per - ref[i]) ? len - k * (per - ref[i]) : 0;
+	}
+	/* no chunk seen at all: one chunk */
+	return len > 5 ? len - 5 : 0;
+}
+
+/* A gap lost the framing of the chunked body sd is in: from here on the
+ * body is a region of lost chunks, `lost` bytes of it so far (negative: the
+ * CRLF after the last known data is still to come). */
+static void h1_lose_chunks(struct h1_side *sd, int64_t lost)
+{
+	h1_body_lost(sd);
+	h1_set_phase(sd, H1_CHUNK_LOST);
+	sd->lost = lost;
+	sd->hist = 0;
+	sd->since_gap = 0;
+	sd->ncand = 0;
+}
+
+/* Bytes of the region were lost again (a gap of n): a place whose data
+ * holds them goes on, and so does one whose data and CRLF end within the
+ * gap's last two bytes or exactly at its end (where the next chunk-size
+ * line must then start: a sender writes a chunk's end and the next line
+ * in different calls, and a gap is often a call's rest); any other is
+ * forgotten. */
+static void h1_lost_gap(struct h1_side *sd, uint64_t n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < sd->ncand; i++) {
+		struct h1_cand *c = &sd->cand[i];
+
+		if (c->st != H1_C_DATA || n > c->left + 2)
+			continue;
+		c->st = n < c->left ? H1_C_DATA : n == c->left ? H1_C_CR :
+			n == c->left + 1 ? H1_C_LF : H1_C_NEXT;
+		c->left -= n < c->left ? n : c->left;
+		sd->cand[k++] = *c;
+	}
+	sd->ncand = (uint8_t)k;
+	sd->lost += (int64_t)n;
+	sd->hist = 0;
+	sd->since_gap = 0;
+}
+
+/* Are the region's bytes seen since the last gap (at most 5) the end of
+ * s (5 bytes)? */
+static bool h1_tail_is(const struct h1_side *sd, const char *s)
+{
+	for (unsigned i = 0; i < sd->since_gap; i++)
+		if ((uint8_t)(sd->hist >> (8 * i)) != (uint8_t)s[4 - i])
+			return false;
+	return true;
+}
+
+/* One byte c of the region for place p. Returns 1: p proved a chunk (its
+ * end and the next line's first digit, c, are where its line said; c is
+ * not taken), 2: p proved the last chunk ("0" CRLF CRLF, c its last byte),
+ * -1: p cannot be one, 0: not yet known. */
+static int h1_cand_step(struct h1_cand *p, uint8_t c)
+{
+	size_t len;
+
+	switch (p->st) {
+	case H1_C_LINE:
+		switch (h1_chunk_line(&p->cl, &c, 1, &len)) {
+		case H1_SL_BAD: return -1;
+		case H1_SL_PARTIAL: return 0;
+		case H1_SL_OK: break;
+		}
+		p->st = p->cl.size ? H1_C_DATA : H1_C_ZCR;
+		p->left = p->cl.size;
+		return 0;
+	case H1_C_DATA:
+		if (!--p->left)
+			p->st = H1_C_CR;
+		return 0;
+	case H1_C_CR: p->st = H1_C_LF; return c == '\r' ? 0 : -1;
+	case H1_C_LF: p->st = H1_C_NEXT; return c == '\n' ? 0 : -1;
+	case H1_C_NEXT: return adi_hexval(c) >= 0 ? 1 : -1;
+	case H1_C_ZCR: p->st = H1_C_ZLF; return c == '\r' ? 0 : -1;
+	case H1_C_ZLF: return c == '\n' ? 2 : -1;
+	}
+	return -1;
+}
+
+/* H1_CHUNK_LOST over b[pos..n): every byte of the region, in order, goes
+ * through the places followed; a new place starts at a hex digit after
+ * CRLF (or at the region's start). The first place to prove itself ends
+ * the region there: its offset is the region's size. A chunk: the body
+ * goes on in CHUNK_SIZE at the next line (not consumed). The last chunk:
+ * the body is FINISHED. Right after a gap, the next message's start line
+ * (after at most what "0" CRLF CRLF left visible) ends the body too: the
+ * last chunk was in the gap. Everything depends only on the bytes and
+ * where gaps are, never on how the bytes are cut into calls.
+ * Returns the new pos: n when all of b was region, less (the phase still
+ * H1_CHUNK_LOST) when a start line right after a gap is not complete yet:
+ * parse() waits with the bytes from there. */
+static size_t h1_lost_step(const struct http1_state *st, struct h1_side *sd, enum adi_dir dir,
+			   const uint8_t *b, size_t n, size_t pos)
+{
+	static const char tail[] = "0\r\n\r\n";
+	enum h1_role role = h1_role_of(st, dir);
+
+	for (; pos < n; pos++) {
+		uint8_t c = b[pos];
+		unsigned k = 0;
+
+		/* the next message right after a gap: the start line after
+		 * the visible end of the last chunk, if any */
+		if (sd->since_gap <= 5 && c >= 'C' && c <= 'T' && h1_tail_is(sd, tail)) {
+			size_t lim = h1_min(n - pos, ADI_PROTO_LOOKAHEAD);
+			struct h1_line l;
+			enum h1_sl a = role == H1_REQ_ONLY ? H1_SL_BAD : h1_status_line(b + pos, lim, &l);
+			enum h1_sl q = role == H1_RESP_ONLY ? H1_SL_BAD : h1_req_line(b + pos, lim, true, &l);
+
+			if (a == H1_SL_OK || q == H1_SL_OK) {
+				/* the region ends with "0" CRLF CRLF (no trailers) */
+				sd->body.total += h1_lost_data(sd, sd->lost > 5 ?
+							       (uint64_t)sd->lost - 5 : 0, true, 0);
+				h1_set_phase(sd, H1_FINISHED);
+				return pos;
+			}
+			if ((a == H1_SL_PARTIAL || q == H1_SL_PARTIAL) && lim < ADI_PROTO_LOOKAHEAD)
+				return pos;
+		}
+		for (unsigned i = 0; i < sd->ncand; i++) {
+			struct h1_cand *p = &sd->cand[i];
+			int v = h1_cand_step(p, c);
+
+			if (v > 0) {
+				sd->body.total += h1_lost_data(sd, p->at, v == 2, p->cl.size) +
+						  p->cl.size;
+				if (v == 2) {
+					h1_set_phase(sd, H1_FINISHED);
+					return pos + 1;
+				}
+				sd->last_chunk = p->cl.size;
+				sd->last_line = p->cl.len;
+				h1_set_phase(sd, H1_CHUNK_SIZE);
+				return pos;
+			}
+			if (v == 0)
+				sd->cand[k++] = *p;
+		}
+		sd->ncand = (uint8_t)k;
+		if (sd->lost >= 0 && adi_hexval(c) >= 0 && sd->ncand < H1_MAX_CANDS &&
+		    ((sd->since_gap >= 2 && (sd->hist & 0xffff) == ('\r' << 8 | '\n')) ||
+		     sd->lost == 0)) {
+			struct h1_cand *p = &sd->cand[sd->ncand++];
+			size_t len;
+
+			memset(p, 0, sizeof(*p));
+			p->at = (uint64_t)sd->lost;
+			h1_chunk_line(&p->cl, &c, 1, &len);
+		}
+		sd->hist = sd->hist << 8 | c;
+		if (sd->since_gap <= 5)
+			sd->since_gap++;
+		sd->lost++;
+	}
+	return pos;
+}
+
 /* ---- the adi_proto callbacks ---- */
 
 /* parse(): see proto.h. Head sections are taken whole (AGAIN with *used 0
@@ -1222,6 +1500,9 @@ static enum adi_parse http1_parse(void *vst, const struct adi_proto_cfg *cfg,
 			sd->scan.line = sd->scan.pos = 0;
 			return ADI_PARSE_AGAIN;
 		}
+		if (sd->phase == H1_CHUNK_LOST && sd->lost > 0) /* "0" CRLF CRLF in it? */
+			sd->body.total += h1_lost_data(sd, sd->lost > 5 ? (uint64_t)sd->lost - 5 : 0,
+						       true, 0);
 		if (sd->phase != H1_BODY_CLOSE && sd->phase != H1_FINISHED)
 			h1_body_lost(sd);
 		h1_finish(st, sd, out);
@@ -1258,13 +1539,17 @@ static enum adi_parse http1_parse(void *vst, const struct adi_proto_cfg *cfg,
 			goto wait;
 		case H1_CHUNK_SIZE:
 			len = 0;
-			s = h1_chunk_line(sd, b + pos, n - pos, &len);
+			s = h1_chunk_line(&sd->cl, b + pos, n - pos, &len);
 			pos += len;
 			if (s == H1_SL_BAD)
 				goto error;
 			if (s == H1_SL_PARTIAL)
 				goto wait;
-			size = sd->remaining;
+			size = sd->cl.size;
+			if (size) {
+				sd->last_chunk = size;
+				sd->last_line = sd->cl.len;
+			}
 			h1_set_phase(sd, size ? H1_CHUNK_DATA : H1_TRAILERS);
 			sd->remaining = size;
 			break;
@@ -1280,6 +1565,11 @@ static enum adi_parse http1_parse(void *vst, const struct adi_proto_cfg *cfg,
 				goto error;
 			pos++;
 			h1_set_phase(sd, H1_CHUNK_SIZE);
+			break;
+		case H1_CHUNK_LOST:
+			pos = h1_lost_step(st, sd, dir, b, n, pos);
+			if (sd->phase == H1_CHUNK_LOST)
+				goto wait; /* all consumed, or held from a start line */
 			break;
 		case H1_TRAILERS:
 			lim = h1_min(n - pos, ADI_PROTO_LOOKAHEAD);
@@ -1312,10 +1602,12 @@ error:
 }
 
 /* gap(): a body of known extent absorbs lost bytes (the message is marked
- * incomplete, the bytes counted). A gap that reaches past what is known of
- * the body (past Content-Length, past the chunk, inside chunk framing) ends
- * the message there, incomplete: it is FRAMEd on the next parse() call, and
- * whatever follows is resynced (BAD). Between messages or inside a head:
+ * incomplete, the bytes counted). A gap in a chunked body past the current
+ * chunk's data (or in its framing) loses the framing, not the body: the
+ * body goes on in H1_CHUNK_LOST until a chunk-size line validates again
+ * (see "chunked framing lost"). A gap past Content-Length, or in the
+ * trailers, ends the message there, incomplete: it is FRAMEd on the next
+ * parse() call, and whatever follows is resynced (BAD). Between messages or inside a head:
  * false (the engine is assumed to drop the bytes it held for parse(), as
  * they cannot be joined to what follows the gap). */
 static bool http1_gap(void *vst, enum adi_dir dir, uint64_t n)
@@ -1337,7 +1629,9 @@ static bool http1_gap(void *vst, enum adi_dir dir, uint64_t n)
 		sd->body.total += k;
 		sd->remaining -= k;
 		h1_body_lost(sd);
-		if (n > k) /* past the known extent: the framing is lost */
+		if (n > k && sd->phase == H1_CHUNK_DATA) /* and the CRLF after it */
+			h1_lose_chunks(sd, (int64_t)(n - k) - 2);
+		else if (n > k) /* past Content-Length: the next message's */
 			h1_set_phase(sd, H1_FINISHED);
 		else if (!sd->remaining)
 			h1_set_phase(sd, sd->phase == H1_BODY_LEN ? H1_FINISHED :
@@ -1347,8 +1641,15 @@ static bool http1_gap(void *vst, enum adi_dir dir, uint64_t n)
 		sd->body.total += n;
 		h1_body_lost(sd);
 		return true;
-	case H1_CHUNK_SIZE:
+	case H1_CHUNK_SIZE: /* the line so far is lost region too */
+		h1_lose_chunks(sd, (int64_t)(sd->cl.len + n));
+		return true;
 	case H1_CHUNK_END:
+		h1_lose_chunks(sd, (int64_t)n - (sd->cr ? 1 : 2));
+		return true;
+	case H1_CHUNK_LOST:
+		h1_lost_gap(sd, n);
+		return true;
 	case H1_TRAILERS:
 		h1_body_lost(sd);
 		h1_set_phase(sd, H1_FINISHED);

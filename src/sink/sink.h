@@ -14,6 +14,16 @@
  * first event, or since the event before (strace -r). */
 enum adi_text_time { ADI_TEXT_TIME_CLOCK, ADI_TEXT_TIME_REL, ADI_TEXT_TIME_DELTA };
 
+/* The text timeline's focus (docs/output.md "Focus"): the file events of
+ * processes out of focus folded into one line per process -- when the
+ * trace is large (AUTO, the default), always (ON: --focus, --focus-net),
+ * or never (OFF: --all). */
+enum adi_text_focus { ADI_TEXT_FOCUS_AUTO, ADI_TEXT_FOCUS_ON, ADI_TEXT_FOCUS_OFF };
+
+/* AUTO: a trace is large past this many events shown (not counting the
+ * runtime's hidden ones). */
+#define ADI_TEXT_FOCUS_ABOVE 1000
+
 struct adi_sink_opts {
 	int color;          /* text: 1 to use ANSI colours */
 	unsigned content_preview; /* text: bytes of content/previews shown, default 64 */
@@ -21,6 +31,14 @@ struct adi_sink_opts {
 			     * `runtime` field, docs/events.md); else they are
 			     * counted in one line before the summary */
 	enum adi_text_time time; /* text: the time column */
+	enum adi_text_focus focus; /* text: when to fold */
+	uint64_t focus_above;      /* text, AUTO: 0 means ADI_TEXT_FOCUS_ABOVE */
+	const char *const *focus_globs; /* text: --focus (borrowed for the
+					 * sink's life) */
+	unsigned n_focus_globs;
+	bool live;          /* text: a live trace, whose held lines are also
+			     * written (or folded) by the wall clock when it
+			     * goes quiet */
 };
 
 /* JSON Lines per docs/events.md: one object per line, keys in this order:
@@ -62,6 +80,12 @@ bool adi_sink_is_store_path(const char *path);
 
 /* The human timeline, one event per line (continuation lines indented),
  * e.g.  15:10:41.123456 [PID 4213 sh] FS WRITE /tmp/a.txt (3 B) "hi\n"
+ * ending with the process tree (proctree.h) before the summary line. A
+ * file event's line may be held for up to 2 s of the trace's time while
+ * the focus decides whether to fold it (docs/output.md "Focus"); the rest
+ * is written when nothing older is held. Held lines are written by the
+ * emit that releases them (whose return carries a write error), at
+ * trace_summary, and when the sink is freed.
  * The sink writes to f and does not close it. */
 struct adi_sink *adi_sink_text_new(FILE *f, const struct adi_sink_opts *o);
 

@@ -11,6 +11,12 @@
  * over the member list, then lookups in a small table) and each line is
  * built in one buffer kept from event to event, then written with one
  * fwrite: no tree, no allocation per event.
+ *
+ * Every event also goes to the process table (proctree.h), whose tree ends
+ * the timeline. The focus (docs/output.md "Focus") folds the file events
+ * of processes that neither used the network nor match --focus, when the
+ * trace is large or when asked: a file event's line waits in the hold
+ * (hold.h), with every line after it, until its process is decided.
  */
 #include "sink.h"
 
@@ -23,6 +29,8 @@
 
 #include "../lib/cursor.h"
 #include "../lib/util.h"
+#include "hold.h"
+#include "proctree.h"
 
 #define ADI_TEXT_PREVIEW_DEFAULT 64
 #define ADI_TEXT_INDENT "    "
@@ -75,6 +83,14 @@ struct adi_sink_text {
 	/* the clock of the last second printed: localtime once a second */
 	int64_t clock_sec;
 	char clock[16];
+	/* the processes and the focus (docs/output.md "Focus") */
+	struct adi_proctree *procs;
+	struct adi_hold hold;      /* lines waiting for their decision */
+	bool focus_on;             /* folding: forced, or the trace is large */
+	uint64_t shown;            /* events counted toward "large" */
+	uint64_t above;            /* AUTO: large past this many */
+	uint64_t newest;           /* the latest event time seen */
+	uint64_t folded, folded_procs; /* file events folded, of how many */
 };
 
 /* ---- the line buffer ---- */
@@ -1449,28 +1465,29 @@ static void adi_tx_secs(struct adi_tx *t, uint64_t ns)
 	adi_tx_put(t, frac, 6);
 }
 
-static void adi_tx_when(struct adi_sink_text *ts, const struct adi_event *ev)
+/* The time column of an event at ns. */
+static void adi_tx_when(struct adi_sink_text *ts, uint64_t ns)
 {
 	struct adi_tx *t = &ts->t;
 
 	if (!ts->seen) {
-		ts->first_ts = ts->prev_ts = ev->ts_ns;
+		ts->first_ts = ts->prev_ts = ns;
 		ts->seen = true;
 	}
 	adi_tx_color(t, ADI_C_DIM);
 	switch (ts->o.time) {
 	case ADI_TEXT_TIME_REL:
-		adi_tx_secs(t, ev->ts_ns > ts->first_ts ? ev->ts_ns - ts->first_ts : 0);
+		adi_tx_secs(t, ns > ts->first_ts ? ns - ts->first_ts : 0);
 		break;
 	case ADI_TEXT_TIME_DELTA:
-		adi_tx_secs(t, ev->ts_ns > ts->prev_ts ? ev->ts_ns - ts->prev_ts : 0);
+		adi_tx_secs(t, ns > ts->prev_ts ? ns - ts->prev_ts : 0);
 		break;
 	default:
-		adi_tx_clock(ts, ev->ts_ns);
+		adi_tx_clock(ts, ns);
 	}
 	adi_tx_color(t, ADI_C_RESET);
-	if (ev->ts_ns > ts->prev_ts)
-		ts->prev_ts = ev->ts_ns;
+	if (ns > ts->prev_ts)
+		ts->prev_ts = ns;
 }
 
 static bool adi_kind_is(const char *kind, const char *name)
@@ -1514,31 +1531,38 @@ static void adi_tx_tree(struct adi_tx *t, const struct adi_event *ev,
 	}
 }
 
-static void adi_tx_event(struct adi_sink_text *ts, const struct adi_event *ev,
-			 const struct adi_tfields *f)
+/* " [PID pid[/tid] comm] " */
+static void adi_tx_who(struct adi_tx *t, uint32_t pid, uint32_t tid, const char *comm,
+		       size_t commsz)
 {
-	struct adi_tx *t = &ts->t;
-	const char *kind = ev->kind;
-	size_t cl = strnlen(ev->comm, sizeof(ev->comm)), used = 0;
-	bool summary = adi_kind_is(kind, "trace_summary");
+	size_t cl = strnlen(comm, commsz), used = 0;
 
-	adi_tx_when(ts, ev);
-	/* a request's work, indented under it */
-	if (!adi_jv_absent(adi_tf(f, "parent_id")) || !adi_jv_absent(adi_tf(f, "parent")))
-		adi_tx_s(t, ADI_TEXT_INDENT);
 	adi_tx_put(t, " [PID ", 6);
-	adi_tx_u64(t, ev->pid);
+	adi_tx_u64(t, pid);
 	/* tid 0 means unknown, not a thread */
-	if (ev->tid != ev->pid && ev->tid != 0) {
+	if (tid != pid && tid != 0) {
 		adi_tx_c(t, '/');
-		adi_tx_u64(t, ev->tid);
+		adi_tx_u64(t, tid);
 	}
 	if (cl) {
 		adi_tx_c(t, ' ');
-		adi_tx_esc(t, ev->comm, cl, &used, SIZE_MAX, 0);
+		adi_tx_esc(t, comm, cl, &used, SIZE_MAX, 0);
 	}
 	adi_tx_put(t, "] ", 2);
+}
 
+/* The event's line after its time column: who, the body by kind, the
+ * duration, continuation lines, '\n'. */
+static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
+			 const struct adi_tfields *f)
+{
+	const char *kind = ev->kind;
+	bool summary = adi_kind_is(kind, "trace_summary");
+
+	/* a request's work, indented under it */
+	if (!adi_jv_absent(adi_tf(f, "parent_id")) || !adi_jv_absent(adi_tf(f, "parent")))
+		adi_tx_s(t, ADI_TEXT_INDENT);
+	adi_tx_who(t, ev->pid, ev->tid, ev->comm, sizeof(ev->comm));
 	if (adi_kind_is(kind, "http_request"))
 		adi_tx_http(t, f);
 	else if (adi_kind_is(kind, "file"))
@@ -1627,25 +1651,275 @@ static bool adi_is_runtime(struct adi_jv v)
 	return (adi_jv_is_str(v) && v.n > 2) || adi_jv_bool(v, false);
 }
 
+/* ---- focus: folding the file events of processes out of it ---- */
+
+/* How long a file event's line may wait for its process to be decided
+ * (and, below the threshold, for the trace to turn out large): the
+ * trace's own time, so that view and replay fold what the live run did. */
+#define ADI_TEXT_HOLD_NS 2000000000ull
+/* Held text, and held lines, beyond which the oldest lines are decided at
+ * once (as if their time had passed). */
+#define ADI_TEXT_HOLD_MAX (64u << 20)
+#define ADI_TEXT_HOLD_LINES (1u << 20)
+
+enum adi_fate { ADI_WAIT, ADI_WRITE, ADI_FOLD };
+
+/* What happens to a held line now (the trace's time), at the end
+ * (final), or when the hold is full (final too). */
+static enum adi_fate adi_fate(const struct adi_sink_text *ts, const struct adi_hold_item *i,
+			      uint64_t now, bool final)
+{
+	bool late = final || now >= i->ts + ADI_TEXT_HOLD_NS;
+
+	if (i->what != ADI_HOLD_FILE || ts->o.focus == ADI_TEXT_FOCUS_OFF)
+		return ADI_WRITE;
+	if (!ts->focus_on) /* not large (yet): only waits to see */
+		return late ? ADI_WRITE : ADI_WAIT;
+	if (!i->p || adi_proc_focused(i->p))
+		return ADI_WRITE;
+	return late || i->p->exited ? ADI_FOLD : ADI_WAIT;
+}
+
+static void adi_fold(struct adi_sink_text *ts, const struct adi_hold_item *i)
+{
+	struct adi_proc_counts *c = &i->p->folded;
+
+	if (!c->n[ADI_PK_FILE]++)
+		ts->folded_procs++;
+	ts->folded++;
+	if (i->rw == 1) {
+		c->reads++;
+		c->read_bytes += i->bytes;
+	} else if (i->rw == 2) {
+		c->writes++;
+		c->write_bytes += i->bytes;
+	}
+	c->errors += i->failed;
+}
+
+/* A command name as a word to paste after --focus: in single quotes when
+ * a shell would split it or expand it ('npm test'), control bytes as
+ * \xNN either way. */
+static void adi_tx_shell_word(struct adi_tx *t, const char *s, size_t n)
+{
+	size_t used = 0;
+	bool plain = n > 0;
+
+	for (size_t i = 0; i < n && plain; i++) {
+		char c = s[i];
+
+		plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+			c == '/' || c == '+' || c == ':' || c == '@' || c == ',';
+	}
+	if (plain) {
+		adi_tx_put(t, s, n);
+		return;
+	}
+	adi_tx_c(t, '\'');
+	for (size_t i = 0; i < n;) {
+		const char *q = memchr(s + i, '\'', n - i);
+		size_t run = q ? (size_t)(q - (s + i)) : n - i;
+
+		adi_tx_esc(t, s + i, run, &used, SIZE_MAX, 0);
+		i += run;
+		if (q) {
+			adi_tx_s(t, "'\\''"); /* a quote: out, escaped, back in */
+			i++;
+		}
+	}
+	adi_tx_c(t, '\'');
+}
+
+/* "TIME [PID p comm] FOLDED 412 file events (...) -- --focus comm or --all
+ * shows them" for what p folded since its last such line. */
+static void adi_tx_fold_line(struct adi_sink_text *ts, struct adi_proc *p, uint64_t ns)
+{
+	struct adi_tx *t = &ts->t;
+	struct adi_proc_counts d = p->folded;
+	char words[512];
+	size_t cl = strnlen(p->comm, sizeof(p->comm));
+
+	if (p->folded.n[ADI_PK_FILE] <= p->said.n[ADI_PK_FILE])
+		return;
+	d.n[ADI_PK_FILE] -= p->said.n[ADI_PK_FILE];
+	d.reads -= p->said.reads;
+	d.read_bytes -= p->said.read_bytes;
+	d.writes -= p->said.writes;
+	d.write_bytes -= p->said.write_bytes;
+	d.errors -= p->said.errors;
+	p->said = p->folded;
+	adi_tx_when(ts, ns);
+	adi_tx_who(t, p->pid, p->pid, p->comm, sizeof(p->comm));
+	adi_tx_color(t, ADI_C_DIM);
+	adi_tx_s(t, "FOLDED ");
+	adi_tx_s(t, adi_proc_counts_str(&d, words, sizeof(words)));
+	adi_tx_s(t, " -- --focus ");
+	adi_tx_shell_word(t, p->comm, cl);
+	adi_tx_s(t, " or --all shows them");
+	adi_tx_color(t, ADI_C_RESET);
+	adi_tx_c(t, '\n');
+}
+
+/* Write one line whose text after the time is rest (an exit's process
+ * gets its fold line first). 0 or -errno. */
+static int adi_text_write(struct adi_sink_text *ts, const struct adi_hold_item *i,
+			  const char *rest, size_t len)
+{
+	struct adi_tx *t = &ts->t;
+
+	t->n = 0;
+	t->oom = false;
+	if (i->what == ADI_HOLD_EXIT && i->p)
+		adi_tx_fold_line(ts, i->p, i->ts);
+	adi_tx_when(ts, i->ts);
+	adi_tx_put(t, rest, len);
+	if (t->oom)
+		return -ENOMEM;
+	return adi_text_put(ts->f, t->b, t->n);
+}
+
+/* Write or fold the held lines whose fate is known, oldest first, up to
+ * the first that must wait. now: the trace's time (live: the clock);
+ * final: nothing more will come. Returns the first error. */
+static int adi_release(struct adi_sink_text *ts, uint64_t now, bool final)
+{
+	struct adi_hold_item *i;
+	int rc = 0;
+
+	while ((i = adi_hold_front(&ts->hold))) {
+		bool full = adi_hold_bytes(&ts->hold) > ADI_TEXT_HOLD_MAX ||
+			    ts->hold.n > ADI_TEXT_HOLD_LINES;
+		enum adi_fate fate = adi_fate(ts, i, now, final || full);
+
+		if (fate == ADI_WAIT)
+			break;
+		if (fate == ADI_FOLD) {
+			adi_fold(ts, i);
+		} else {
+			int e = adi_text_write(ts, i, adi_hold_text(&ts->hold, i), i->len);
+
+			if (e && !rc)
+				rc = e;
+		}
+		adi_hold_pop(&ts->hold);
+	}
+	return rc;
+}
+
+/* The end of the timeline (at trace_summary, or when freed without one):
+ * every held line, the fold lines of processes still running, what the
+ * focus folded, what the runtime rule hid, and (tree) the process tree.
+ * 0 or the first -errno. */
+static int adi_text_end(struct adi_sink_text *ts, bool tree)
+{
+	struct adi_tx *t = &ts->t;
+	int rc = adi_release(ts, ts->newest, true), e;
+
+	t->n = 0;
+	t->oom = false;
+	for (uint32_t k = 0; k < adi_proctree_count(ts->procs); k++)
+		adi_tx_fold_line(ts, adi_proctree_at(ts->procs, k), ts->newest);
+	if (ts->folded) {
+		adi_tx_color(t, ADI_C_DIM);
+		adi_tx_u64(t, ts->folded);
+		adi_tx_s(t, ts->folded == 1 ? " file event of " : " file events of ");
+		adi_tx_u64(t, ts->folded_procs);
+		adi_tx_s(t, ts->folded_procs == 1 ? " process folded" : " processes folded");
+		adi_tx_s(t, ts->o.focus == ADI_TEXT_FOCUS_ON ? " (focus" : " (a large trace");
+		adi_tx_s(t, ": files are shown for processes that used the network or match "
+			    "--focus) -- --all shows them");
+		adi_tx_color(t, ADI_C_RESET);
+		adi_tx_c(t, '\n');
+		ts->folded = ts->folded_procs = 0;
+	}
+	adi_tx_hidden(ts);
+	if (t->oom)
+		return rc ? rc : -ENOMEM;
+	if (t->n && (e = adi_text_put(ts->f, t->b, t->n)) && !rc)
+		rc = e;
+	if (tree && (e = adi_proctree_write_text(ts->procs, ts->f, ts->o.color)) && !rc)
+		rc = e;
+	return rc;
+}
+
+/* The table's lookup for proctree.h */
+static struct adi_jv adi_tf_get(const void *ctx, const char *name)
+{
+	return adi_tf(ctx, name);
+}
+
+/* The held line's facts about a file event: read or write, bytes, failed. */
+static void adi_file_facts(struct adi_hold_item *i, const struct adi_tfields *f)
+{
+	struct adi_jv op = adi_tf(f, "op");
+	int64_t b = adi_tf_int(f, "bytes", 0);
+
+	i->rw = adi_jv_is(op, "read") ? 1 : adi_jv_is(op, "write") ? 2 : 0;
+	i->bytes = i->rw && b > 0 ? (uint64_t)b : 0;
+	i->failed = !adi_jv_null_or_absent(adi_tf(f, "error"));
+}
+
 static int adi_sink_text_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_text *ts = (struct adi_sink_text *)s;
+	struct adi_hold_item i = { .ts = ev->ts_ns, .what = ADI_HOLD_LINE };
 	struct adi_tfields f;
+	struct adi_fields_get g = { adi_tf_get, &f };
+	enum adi_fate fate;
+	int rc, rc2;
 
 	adi_tf_load(&f, adi_event_fields(ev));
+	if (ev->ts_ns > ts->newest)
+		ts->newest = ev->ts_ns;
+	if (adi_kind_is(ev->kind, "trace_summary")) {
+		rc = adi_text_end(ts, true);
+		ts->t.n = 0;
+		ts->t.oom = false;
+		adi_tx_when(ts, ev->ts_ns);
+		adi_tx_event(&ts->t, ev, &f);
+		if (ts->t.oom)
+			return rc ? rc : -ENOMEM;
+		rc2 = adi_text_put(ts->f, ts->t.b, ts->t.n);
+		return rc2 ? rc2 : rc;
+	}
+	i.p = adi_proctree_add_get(ts->procs, ev, &g);
 	if (!ts->o.show_runtime && adi_kind_is(ev->kind, "file") &&
 	    adi_is_runtime(adi_tf(&f, "runtime"))) {
 		ts->hidden++;
+		return adi_release(ts, ts->newest, false);
+	}
+	if (++ts->shown > ts->above && ts->o.focus == ADI_TEXT_FOCUS_AUTO)
+		ts->focus_on = true;
+	if (adi_kind_is(ev->kind, "file")) {
+		i.what = ADI_HOLD_FILE;
+		adi_file_facts(&i, &f);
+	} else if (i.p && adi_kind_is(ev->kind, "process") &&
+		   adi_jv_is(adi_tf(&f, "op"), "exit")) {
+		i.what = ADI_HOLD_EXIT;
+	}
+	/* nothing older waits: decided now, written without a copy (or not
+	 * formatted at all when folded) */
+	fate = adi_hold_front(&ts->hold) ? ADI_WAIT : adi_fate(ts, &i, ts->newest, false);
+	if (fate == ADI_FOLD) {
+		adi_fold(ts, &i);
 		return 0;
 	}
 	ts->t.n = 0;
 	ts->t.oom = false;
-	if (adi_kind_is(ev->kind, "trace_summary"))
-		adi_tx_hidden(ts);
-	adi_tx_event(ts, ev, &f);
-	if (ts->t.oom)
+	if (fate == ADI_WRITE) {
+		if (i.what == ADI_HOLD_EXIT)
+			adi_tx_fold_line(ts, i.p, i.ts);
+		adi_tx_when(ts, i.ts);
+		adi_tx_event(&ts->t, ev, &f);
+		if (ts->t.oom)
+			return -ENOMEM;
+		return adi_text_put(ts->f, ts->t.b, ts->t.n);
+	}
+	adi_tx_event(&ts->t, ev, &f);
+	if (ts->t.oom || adi_hold_push(&ts->hold, &i, ts->t.b, ts->t.n))
 		return -ENOMEM;
-	return adi_text_put(ts->f, ts->t.b, ts->t.n);
+	return adi_release(ts, ts->newest, false);
 }
 
 static int adi_sink_text_flush(struct adi_sink *s)
@@ -1653,11 +1927,22 @@ static int adi_sink_text_flush(struct adi_sink *s)
 	struct adi_sink_text *ts = (struct adi_sink_text *)s;
 	int err = 0;
 
+	/* a live trace that went quiet: its held lines wait for the clock,
+	 * not for the next event */
+	if (ts->o.live && adi_hold_front(&ts->hold)) {
+		struct timespec now;
+		uint64_t ns;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+		err = adi_release(ts, ns > ts->newest ? ns : ts->newest, false);
+	}
 	errno = 0;
-	if (fflush(ts->f) != 0 || ferror(ts->f))
-		err = errno ? -errno : -EIO;
-	if (err)
+	if (fflush(ts->f) != 0 || ferror(ts->f)) {
+		if (!err)
+			err = errno ? -errno : -EIO;
 		clearerr(ts->f);
+	}
 	return err;
 }
 
@@ -1665,14 +1950,12 @@ static void adi_sink_text_free(struct adi_sink *s)
 {
 	struct adi_sink_text *ts = (struct adi_sink_text *)s;
 
-	/* a trace without its summary (cut short) still says what it hid */
-	ts->t.n = 0;
-	ts->t.oom = false;
-	adi_tx_hidden(ts);
-	if (ts->t.n && !ts->t.oom) {
-		adi_text_put(ts->f, ts->t.b, ts->t.n);
-		fflush(ts->f);
-	}
+	/* a trace without its summary (cut short) still shows what it held
+	 * and says what it hid */
+	adi_text_end(ts, false);
+	fflush(ts->f);
+	adi_proctree_free(ts->procs);
+	adi_hold_fini(&ts->hold);
 	free(ts->t.b);
 	free(ts);
 }
@@ -1699,8 +1982,17 @@ struct adi_sink *adi_sink_text_new(FILE *f, const struct adi_sink_opts *o)
 	ts->f = f;
 	if (o)
 		ts->o = *o;
+	ts->procs = adi_proctree_new(ts->o.focus_globs, ts->o.n_focus_globs);
+	if (!ts->procs) {
+		free(ts);
+		errno = ENOMEM;
+		return NULL;
+	}
+	adi_hold_init(&ts->hold);
 	ts->t.color = ts->o.color;
 	ts->t.preview = ts->o.content_preview ? ts->o.content_preview : ADI_TEXT_PREVIEW_DEFAULT;
 	ts->clock_sec = -1;
+	ts->above = ts->o.focus_above ? ts->o.focus_above : ADI_TEXT_FOCUS_ABOVE;
+	ts->focus_on = ts->o.focus == ADI_TEXT_FOCUS_ON;
 	return &ts->base;
 }

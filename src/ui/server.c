@@ -30,6 +30,8 @@
 
 #include "http.h"
 #include "../insight/insight.h"
+#include "../lib/jw.h"
+#include "../sink/proctree.h"
 #include "../lib/json.h"
 
 #define ADI_UI_PAGE_DEFAULT 10000  /* events per /api/events answer */
@@ -66,6 +68,7 @@ struct adi_ui {
 	char cookie[32];         /* cookie name: adi_ui_<port> */
 	char url[96];
 	char *title;
+	char *focus;             /* /api/info's "focus" member: `,"focus":{...}` */
 	pthread_t th;
 	bool th_started;
 	atomic_int stop;
@@ -77,6 +80,7 @@ struct adi_ui {
 	uint64_t bytes, refused;
 	bool ended;
 	struct adi_insight *ins; /* the report of the events (/api/report) */
+	struct adi_proctree *tree; /* its process_tree member */
 
 	struct adi_ui_client cl[ADI_UI_MAX_CLIENTS]; /* the serving thread's */
 };
@@ -138,10 +142,18 @@ out:
 	return err;
 }
 
+/* The report's process tree (docs/insight.md), for the Insights tab. */
+static void ui_tree_json(void *ctx, struct adi_jw *w)
+{
+	adi_jw_key(w, "process_tree");
+	adi_proctree_write_json(ctx, w);
+}
+
 void adi_ui_note(struct adi_ui *u, const struct adi_event *ev)
 {
 	pthread_mutex_lock(&u->mu);
 	adi_insight_add(u->ins, ev);
+	(void)adi_proctree_add(u->tree, ev); /* NULL: not a process's, or past the cap */
 	pthread_mutex_unlock(&u->mu);
 }
 
@@ -255,6 +267,8 @@ static void adi_ui_info(struct adi_ui *u, struct adi_ui_client *c, bool head_onl
 	pthread_mutex_unlock(&u->mu);
 	err = adi_j_append_raw(num, (size_t)n, &b, &len, &cap);
 	err |= adi_j_append_str(u->title, strlen(u->title), &b, &len, &cap);
+	if (u->focus)
+		err |= adi_j_append_raw(u->focus, strlen(u->focus), &b, &len, &cap);
 	err |= adi_j_append_raw("}", 1, &b, &len, &cap);
 	if (err)
 		adi_ui_error(c, 503, "out of memory");
@@ -600,6 +614,31 @@ int adi_ui_start(struct adi_ui *u)
 
 /* ---- life ---- */
 
+int adi_ui_set_focus(struct adi_ui *u, const char *mode, uint64_t above,
+		     const char *const *globs, unsigned n)
+{
+	char *b = NULL, num[96];
+	size_t len = 0, cap = 0;
+	int err, k;
+
+	k = snprintf(num, sizeof(num), ",\"focus\":{\"mode\":\"%s\",\"above\":%" PRIu64
+		     ",\"globs\":[", mode, above);
+	err = adi_j_append_raw(num, (size_t)k, &b, &len, &cap);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			err |= adi_j_append_raw(",", 1, &b, &len, &cap);
+		err |= adi_j_append_str(globs[i], strlen(globs[i]), &b, &len, &cap);
+	}
+	err |= adi_j_append_raw("]}", 2, &b, &len, &cap); /* the writer ends it with a NUL */
+	if (err) {
+		free(b);
+		return -ENOMEM;
+	}
+	free(u->focus);
+	u->focus = b;
+	return 0;
+}
+
 struct adi_ui *adi_ui_new(bool live, const char *title, char *err, size_t errsz)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -619,8 +658,13 @@ struct adi_ui *adi_ui_new(bool live, const char *title, char *err, size_t errsz)
 	pthread_mutex_init(&u->mu, NULL);
 	u->live = live;
 	u->title = strdup(title ? title : "");
-	u->ins = adi_insight_new(NULL);
-	if (!u->title || !u->ins) {
+	u->tree = adi_proctree_new(NULL, 0);
+	{
+		struct adi_insight_opts o = { .more_json = ui_tree_json, .more_ctx = u->tree };
+
+		u->ins = adi_insight_new(&o);
+	}
+	if (!u->title || !u->ins || !u->tree) {
 		e = ENOMEM;
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -677,7 +721,9 @@ void adi_ui_free(struct adi_ui *u)
 		free(u->ev[i].s);
 	free(u->ev);
 	free(u->title);
+	free(u->focus);
 	adi_insight_free(u->ins);
+	adi_proctree_free(u->tree);
 	pthread_mutex_destroy(&u->mu);
 	free(u);
 }

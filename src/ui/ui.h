@@ -29,6 +29,14 @@ struct adi_event;
  * and a message in err. */
 struct adi_ui *adi_ui_new(bool live, const char *title, char *err, size_t errsz);
 
+/* What the page's focus switch starts as (docs/ui.md, cli.md "Focus"):
+ * mode "auto" (on once the trace shows more than above events), "on"
+ * (--focus, --focus-net) or "off" (--all, which also shows the runtime's
+ * files), and the --focus globs. Copied into /api/info. Call before
+ * serving. 0 or -ENOMEM. */
+int adi_ui_set_focus(struct adi_ui *u, const char *mode, uint64_t above,
+		     const char *const *globs, unsigned n);
+
 /* The page's address, token included: http://127.0.0.1:PORT/?token=... */
 const char *adi_ui_url(const struct adi_ui *u);
 

@@ -19,7 +19,7 @@ class Cli(adi.TraceTest):
     def test_usage_errors_exit_2(self):
         for argv in (["frobnicate"], ["run"], ["run", "--format", "xml", "--", "true"],
                      ["run", "--content-bytes", "-3", "--", "true"],
-                     ["run", "--capture-bytes", "99999", "--", "true"],
+                     ["run", "--capture-bytes", "268435457", "--", "true"],
                      ["run", "--bogus", "--", "true"], ["replay"], ["attach"]):
             p = sh([adi.BIN, *argv])
             self.assertEqual(p.returncode, 2, argv)

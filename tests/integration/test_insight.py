@@ -273,6 +273,10 @@ class Insight(adi.TraceTest):
         self.assertIn("postgres", got["selected"])
         self.assertIn("n_plus_one: GET /authors/:id/books-n1 runs postgres "
                       "SELECT title FROM books WHERE id = ? 10 times", got["insights"])
+        # the process tree: the traced command at its top, by comm(pid)
+        top = [e for e in events if e["kind"] == "process" and e["op"] == "exec"][0]
+        self.assertRegex(got["insights"], r"(?i)processes \(\d+ lines?\)")
+        self.assertIn("%s(%d)" % (top["comm"], top["pid"]), got["insights"])
 
     # --- diff ---
 

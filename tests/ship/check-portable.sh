@@ -31,7 +31,7 @@ echo "-- needs glibc $need; $(stat -c %s "$bin") bytes"
 "$bin" --version | grep -qx 'linking: static but for the C library (portable)' ||
 	fail "--version does not say portable"
 "$bin" --version | grep -q '^allocator: mimalloc ' || fail "not linked with mimalloc"
-out=$("$bin" run --format json -- true)
+out=$("$bin" run --format json -o - -- true)
 grep '"kind":"trace_summary"' <<<"$out" | grep -q '"backend":"ebpf"' ||
 	fail "run -- true under eBPF gave no trace_summary: $out"
 ADI_BIN=$bin ADI_SRC=$here python3 "$here/tests/replay/test_golden.py"

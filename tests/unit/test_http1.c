@@ -407,6 +407,78 @@ static const struct h1_fixture fixtures[] = {
 	  "\"resp_body\":\"012345678901234\",\"req_bytes\":0,"
 	  "\"resp_bytes\":20,\"truncated\":true,\"incomplete\":true}\n" },
 
+	/* A gap past a chunk's end loses the chunk framing, not the body: five
+	 * chunks of "hello" and the last one; 27 bytes are lost from the 3rd
+	 * byte of the second chunk's data ("lo", the CRLF, chunks 3 and 4 and
+	 * the first 3 bytes of chunk 5). What follows is followed byte by byte
+	 * until a chunk proves itself: "5" CRLF after CRLF, 5 bytes, CRLF, a
+	 * digit. The region before it (chunks 3 and 4, 20 bytes) is two chunks
+	 * like the last one read: 10 data bytes. 5 + 5 + 10 + 5 + 5 = 30, the
+	 * true size; the body kept is what was seen before the gap. The next
+	 * exchange pairs as usual. */
+	{ "test_gap_loses_chunk_framing", 64, SEGS(
+		PD_OUT(1000, "GET /c HTTP/1.1\r\n\r\n"),
+		PD_IN(2000, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "5\r\nhello\r\n5\r\nhel"),
+		PD_GAP_(ADI_DIR_IN, 27),
+		PD_IN(3000, "hello\r\n5\r\nhello\r\n0\r\n\r\n"),
+		PD_OUT(4000, "GET /n HTTP/1.1\r\n\r\n"),
+		PD_IN(5000, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")),
+	  "1000 3000 http_request {\"method\":\"GET\",\"url\":\"/c\",\"host\":null,"
+	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
+	  "\"resp_headers\":{\"transfer-encoding\":\"chunked\"},\"req_body\":\"\","
+	  "\"resp_body\":\"hellohel\",\"req_bytes\":0,"
+	  "\"resp_bytes\":30,\"truncated\":true,\"incomplete\":true}\n"
+	  "4000 5000 http_request {\"method\":\"GET\",\"url\":\"/n\",\"host\":null,"
+	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
+	  "\"resp_headers\":{\"content-length\":\"2\"},\"req_body\":\"\","
+	  "\"resp_body\":\"ok\",\"req_bytes\":0,\"resp_bytes\":2,"
+	  "\"truncated\":false}\n" },
+
+	/* The end of a chunked body lost with its framing: chunks "hello",
+	 * "hello", "abc" and the last chunk; 18 bytes lost from the 3rd byte
+	 * of the second chunk's data. Right after the gap comes the next
+	 * response's status line: the body ended in the gap. Its region, 13
+	 * bytes after the second chunk's CRLF, less "0" CRLF CRLF, is 8 bytes:
+	 * not a whole "hello" chunk (10 bytes), but one shorter chunk, "3" CRLF
+	 * 3 bytes CRLF: 5 + 5 + 3 = 13. Both pipelined requests pair. */
+	{ "test_gap_loses_last_chunk", 64, SEGS(
+		PD_OUT(1000, "GET /c HTTP/1.1\r\n\r\nGET /n HTTP/1.1\r\n\r\n"),
+		PD_IN(2000, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "5\r\nhello\r\n5\r\nhe"),
+		PD_GAP_(ADI_DIR_IN, 18),
+		PD_IN(3000, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")),
+	  "1000 2000 http_request {\"method\":\"GET\",\"url\":\"/c\",\"host\":null,"
+	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
+	  "\"resp_headers\":{\"transfer-encoding\":\"chunked\"},\"req_body\":\"\","
+	  "\"resp_body\":\"hellohe\",\"req_bytes\":0,"
+	  "\"resp_bytes\":13,\"truncated\":true,\"incomplete\":true}\n"
+	  "1000 3000 http_request {\"method\":\"GET\",\"url\":\"/n\",\"host\":null,"
+	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
+	  "\"resp_headers\":{\"content-length\":\"2\"},\"req_body\":\"\","
+	  "\"resp_body\":\"ok\",\"req_bytes\":0,\"resp_bytes\":2,"
+	  "\"truncated\":false}\n",
+	  .driver_only = true /* the next message ends the body: timed at the gap */ },
+
+	/* Each chunk written by a call of its own, each call cut after 8 bytes
+	 * (as by --capture-bytes 8): the 14 bytes lost from each are the rest of
+	 * its data and its CRLF. The second chunk's line comes right where the
+	 * first one ended; its data and CRLF end exactly with the next gap, and
+	 * the third chunk's line comes right after: it proves itself. The last
+	 * chunk likewise. Every chunk counted: 48 bytes, exact. */
+	{ "test_chunks_cut_per_call", 64, SEGS(
+		PD_OUT(1000, "GET /c HTTP/1.1\r\n\r\n"),
+		PD_IN(2000, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+		PD_IN(3000, "10\r\naaaa"), PD_GAP_(ADI_DIR_IN, 14),
+		PD_IN(4000, "10\r\nbbbb"), PD_GAP_(ADI_DIR_IN, 14),
+		PD_IN(5000, "10\r\ncccc"), PD_GAP_(ADI_DIR_IN, 14),
+		PD_IN(6000, "0\r\n\r\n")),
+	  "1000 6000 http_request {\"method\":\"GET\",\"url\":\"/c\",\"host\":null,"
+	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
+	  "\"resp_headers\":{\"transfer-encoding\":\"chunked\"},\"req_body\":\"\","
+	  "\"resp_body\":\"aaaacccc\",\"req_bytes\":0,"
+	  "\"resp_bytes\":48,\"truncated\":true,\"incomplete\":true}\n" },
+
 	/* A gap inside a request head: that request is lost (its 19 held bytes
 	 * are dropped, resync skips 9 more to the next request line), but it keeps
 	 * its place, so its response is emitted alone (incomplete) and the next

@@ -603,6 +603,8 @@ static void test_text_runtime_hidden(void **state)
 	assert_string_equal(got, "15:10:41.123456 [PID 4213 sh] FS UNLINK /a\n"
 		"1 runtime file event hidden (loader, locale, modules, /proc/self) -- "
 		"--all shows them\n"
+		"PROCESSES 1\n"
+		"  sh(4213) -> running [0 ms]: 2 file events\n"
 		"15:10:41.123456 [PID 4213 sh] SUMMARY 2 events (file=2), dropped 0, "
 		"truncated 0, 1 ms, backend ebpf\n");
 	free(got);
@@ -665,10 +667,12 @@ static void test_text_color(void **state)
 }
 
 /* A full disk: the error must come back from emit (unbuffered) or from
- * flush (buffered), as -ENOSPC, for both sinks. */
+ * flush (buffered), as -ENOSPC, for both sinks. A connection's line: the
+ * text timeline writes it at once (a file event's line may wait for the
+ * focus to decide, test_focus.c). */
 static void full_disk(struct adi_sink *(*mk_sink)(FILE *, const struct adi_sink_opts *))
 {
-	struct adi_event *ev = mk_text("file", "{\"op\":\"unlink\",\"path\":\"/a\"}");
+	struct adi_event *ev = mk_text("connection", "{\"op\":\"close\",\"error\":null}");
 	struct adi_sink *s;
 	FILE *f;
 

@@ -182,10 +182,22 @@ static void tls_open(struct adi_ebpf *b, const struct adi_capture_opts *o)
 		adi_tls_hooks_start(b->tls);
 }
 
+/* Can programs call bpf_loop (Linux 5.17+)? Test hook: ADI_FORCE_NO_BPF_LOOP=1
+ * says no, to run the older kernels' program where bpf_loop exists. */
+static bool has_bpf_loop(void)
+{
+	const char *f = getenv("ADI_FORCE_NO_BPF_LOOP");
+
+	if (f && !strcmp(f, "1"))
+		return false;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) == 1;
+}
+
 struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 			       struct adi_engine *eng, char *err, size_t errsz)
 {
 	struct adi_ebpf *b;
+	bool loop;
 	int rc;
 
 	libbpf_set_print(quiet_print);
@@ -203,8 +215,17 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 		snprintf(err, errsz, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_CAP_MAX ? ADI_CAP_MAX
-								     : o->capture_bytes;
+	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_PAYLOAD_MAX ? ADI_PAYLOAD_MAX
+									 : o->capture_bytes;
+	/* one of the two sys_exit programs: with bpf_loop a socket call's
+	 * payload goes out whole, in pieces; without, one record of it */
+	loop = has_bpf_loop();
+	bpf_program__set_autoload(b->skel->progs.handle_sys_exit, loop);
+	bpf_program__set_autoload(b->skel->progs.handle_sys_exit_one, !loop);
+	if (!loop && o->capture_bytes > ADI_CAP_MAX)
+		fprintf(stderr, "adi-profiler: this kernel has no bpf_loop (Linux 5.17 or "
+			"later): socket payloads are cut at %u bytes per call, not %u\n",
+			ADI_CAP_MAX, o->capture_bytes);
 	b->skel->rodata->file_cap_bytes = o->content_bytes;
 	/* by default 1 MiB, and at most a quarter of the ring: a threshold
 	 * the ring can never reach would leave only the poll timer to empty

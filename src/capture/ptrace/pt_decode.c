@@ -343,7 +343,78 @@ static uint32_t dg_addrs(struct adi_pt *b, const struct pt_task *t, int fd,
 	return al + r->name_len;
 }
 
-/* One IO record. For SRC_BUF, cnt (when not 0) is the buffer's length:
+/* Bytes [off, off + len) of a call's payload into data: from the buffer at
+ * ptr, or across the k iovecs iov. Returns the bytes read (fewer when the
+ * tracee's memory ends early). */
+static size_t payload_read(pid_t tid, int src, uint64_t ptr, const struct iovec *iov,
+			   size_t k, uint64_t off, uint8_t *data, size_t len)
+{
+	size_t n = 0;
+
+	if (src == SRC_BUF)
+		return mem_read(tid, ptr + off, data, len);
+	for (size_t i = 0; i < k && n < len; i++) {
+		uint64_t il = iov[i].iov_len, l, got;
+
+		if (off >= il) {
+			off -= il;
+			continue;
+		}
+		l = il - off < len - n ? il - off : len - n;
+		got = mem_read(tid, (uint64_t)(uintptr_t)iov[i].iov_base + off, data + n, l);
+		n += got;
+		if (got < l)
+			break;
+		off = 0;
+	}
+	return n;
+}
+
+/* A stream socket's call, handed over whole as bpf/io.bpf.h does: up to
+ * --capture-bytes of it in consecutive records of at most ADI_CAP_MAX
+ * payload bytes (the later ones ADI_F_CONT), each standing for its own
+ * bytes; the last one also for what the limit left out (then truncated).
+ * r is the call's record, header filled. */
+static void io_pieces(struct adi_pt *b, const struct pt_task *t, struct adi_rec_io *r,
+		      int src, uint64_t ptr, uint64_t cnt, uint64_t avail, uint64_t size)
+{
+	uint8_t *data = b->rec + sizeof(*r);
+	uint64_t want = avail < b->o.capture_bytes ? avail : b->o.capture_bytes, done = 0;
+	struct iovec few[ADI_IOV_MAX], *iov = few;
+	size_t k = 0;
+	bool last = false;
+
+	if (src == SRC_IOV) {
+		k = cnt < ADI_IOV_STREAM_MAX ? cnt : ADI_IOV_STREAM_MAX;
+		if (k > ADI_IOV_MAX && !(iov = malloc(k * sizeof(*iov)))) {
+			iov = few; /* out of memory: the first ones only */
+			k = ADI_IOV_MAX;
+		}
+		k = mem_read(t->tid, ptr, iov, k * sizeof(iov[0])) / sizeof(iov[0]);
+	}
+	while (!last) {
+		size_t len = want - done < ADI_CAP_MAX ? want - done : ADI_CAP_MAX;
+		size_t n = payload_read(t->tid, src, ptr, iov, k, done, data, len);
+
+		last = done + n >= want || n < len;
+		r->flags &= ~(ADI_F_TRUNC | ADI_F_CONT);
+		if (done)
+			r->flags |= ADI_F_CONT;
+		if (last && done + n < avail) {
+			r->flags |= ADI_F_TRUNC;
+			b->truncated++;
+		}
+		r->size = last ? size - done : n;
+		r->cap_len = (uint32_t)n;
+		emit(b, sizeof(*r) + n);
+		done += n;
+	}
+	if (iov != few)
+		free(iov);
+}
+
+/* One IO record -- or, for a stream socket, as many as its bytes take
+ * (io_pieces). For SRC_BUF, cnt (when not 0) is the buffer's length:
  * recvfrom(MSG_TRUNC) returns more than it holds. pr: the datagram peer's
  * whereabouts (NULL: the call names none). */
 static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint16_t op,
@@ -386,6 +457,13 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 		r->flags |= ADI_F_MSG_TRUNC;
 	if (pr && pr->peek)
 		r->flags |= ADI_F_PEEK;
+	/* a stream's bytes are decoded: the whole call (with --capture-bytes
+	 * 0, sizes only, the one record below) */
+	if (r->fi.kind == ADI_FD_SOCK && r->sk.type == SOCK_STREAM && src != SRC_NONE &&
+	    b->o.capture_bytes && avail) {
+		io_pieces(b, t, r, src, ptr, cnt, avail, size);
+		return;
+	}
 	if (src == SRC_BUF) {
 		n = (uint32_t)mem_read(t->tid, ptr, data, avail < cap ? avail : cap);
 	} else if (src == SRC_IOV) {

@@ -358,9 +358,12 @@ static void h2_frame_end(struct http2_state *st, struct h2_side *sd, enum adi_di
 	}
 }
 
-/* How a frame that ended here is reported: a FRAME when it marks a stream
- * or closes bytes taken piecewise, AGAIN inside a header block (its FRAME
- * comes with END_HEADERS, timed from the HEADERS), else SKIP. */
+/* How a frame that ended here is reported: a FRAME when it marks a stream,
+ * AGAIN inside a header block (its FRAME comes with END_HEADERS, timed from
+ * the HEADERS), else SKIP -- also for a frame taken piecewise: were it a
+ * FRAME, whether the bytes came in one call or several would decide when
+ * stitch() runs, and with it when a stream that ended without a mark (a
+ * gap took its end) is written. */
 static enum adi_parse h2_result(struct h2_side *sd, size_t pos, size_t *used,
 				struct adi_msg *out)
 {
@@ -369,18 +372,10 @@ static enum adi_parse h2_result(struct h2_side *sd, size_t pos, size_t *used,
 		out->kind = HTTP2_MARK;
 		out->key = sd->mark_sid;
 		sd->mark = false;
-		sd->pend = false;
 		return ADI_PARSE_FRAME;
 	}
-	if (sd->in_block) {
-		sd->pend = true;
+	if (sd->in_block)
 		return ADI_PARSE_AGAIN;
-	}
-	if (sd->pend) {
-		out->kind = HTTP2_NONE;
-		sd->pend = false;
-		return ADI_PARSE_FRAME;
-	}
 	return ADI_PARSE_SKIP;
 }
 
@@ -402,7 +397,6 @@ static enum adi_parse h2_payload(struct http2_state *st, struct h2_side *sd, enu
 	}
 	if (sd->left || sd->pad) {
 		*used = pos;
-		sd->pend = true;
 		return ADI_PARSE_AGAIN;
 	}
 	sd->phase = H2_PH_FRAME;
@@ -460,6 +454,197 @@ static void h2_start_lost(struct http2_state *st, struct h2_side *sd, enum adi_d
 	h2_side_lose(sd);
 }
 
+/* A frame header at b[0..n), n < 9, that may still become one resync
+ * accepts. */
+static bool h2_fhdr_prefix_ok(const uint8_t *b, size_t n, uint32_t max)
+{
+	if (n >= 3 && adi_ld_be24(b) > max)
+		return false;
+	if (n >= 4 && b[3] >= H2_CONTINUATION)
+		return false;
+	if (n >= 5 && (b[4] & ~h2_flags_defined[b[3]]))
+		return false;
+	if (n >= 6 && (b[5] & 0x80))
+		return false;
+	return true;
+}
+
+/* ---- lost framing ----
+ *
+ * A gap past the end of the frame in progress (or between two frames)
+ * loses the framing: the engine drops what it holds and resync() looks for
+ * the next frame header (below). The bytes in between, the region, are
+ * counted (gap_lost: the gap's bytes past the last known frame end, then
+ * what resync() skips). When the region is a whole number of frames as long
+ * as the last DATA frame of this direction, it is taken to be DATA frames
+ * of that frame's stream -- what a sender of large bodies writes -- so no
+ * header block was lost: the HPACK table of the direction is kept and the
+ * stream's bytes counted. Any other region, one not counted (bytes the
+ * engine dropped without gap()), or a header block the gap cut, and the
+ * table is unknown from then on (headers_unknown). Either way every stream
+ * receiving in this direction is incomplete (the region may hold DATA of
+ * any of them), and one that ended reports the content-length it declared
+ * (stitch.c, h2_body_size).
+ */
+
+/* Could a frame on stream f->sid come in direction dir now? Stream 0 is
+ * checked by the frame's own rules; any other id must not be far above the
+ * highest of its parity seen (random bytes are), once any is known. */
+static bool h2_sid_plausible(const struct http2_state *st, const struct h2_fhdr *f)
+{
+	uint32_t top = st->max_sid[f->sid & 1];
+
+	if (!f->sid || (!st->max_sid[0] && !st->max_sid[1]))
+		return true;
+	return f->sid <= top + H2_SID_WINDOW;
+}
+
+/* Would resync take a frame header at b[0..n)? The strict rules of
+ * h2_fhdr_ok (not CONTINUATION: its block's start is lost) and a plausible
+ * stream id; a header cut by the end of b that still may: yes (parse()
+ * waits for the rest). parse() then checks it and the frame after it as a
+ * chain (sd->strict). */
+static bool h2_resync_at(const struct http2_state *st, const struct h2_side *sd,
+			 const uint8_t *b, size_t n)
+{
+	struct h2_fhdr f;
+
+	if (n < 9)
+		return h2_fhdr_prefix_ok(b, n, sd->max_frame);
+	h2_fhdr_read(b, &f);
+	return f.type != H2_CONTINUATION && h2_fhdr_ok(&f, sd->max_frame, true) &&
+	       h2_sid_plausible(st, &f);
+}
+
+/* The gap() that broke the framing: n bytes past the last frame's end,
+ * the frame before them DATA of stream sid (or the last DATA's). From here
+ * on parse() looks for the next frame (H2_PH_LOST): the region is counted
+ * through every gap that follows, which resync() could not do (the engine
+ * does not call gap() while it resyncs). A header block the gap cut is
+ * lost, and with it the table. */
+static void h2_lose_framing(struct http2_state *st, struct h2_side *sd, enum adi_dir dir,
+			    uint64_t n, uint32_t sid)
+{
+	h2_block_abort(st, sd, dir);
+	sd->phase = H2_PH_LOST;
+	sd->mark = false;
+	sd->gap_known = true;
+	sd->cand = false;
+	sd->gap_lost = n;
+	sd->gap_sid = sid;
+}
+
+/* H2_PH_LOST: where in b[0..n) is the next frame header resync would take
+ * (h2_resync_at)? The bytes before it are region (counted, SKIP); one cut
+ * by the end of b that still may be a header is held (AGAIN); found at
+ * b[0]: false, parse() goes on with it as the first frame after a resync
+ * (strict, its chain checked). */
+static bool h2_lost_scan(struct http2_state *st, struct h2_side *sd, const uint8_t *b,
+			 size_t n, size_t *used, enum adi_parse *r)
+{
+	size_t i = 0;
+
+	while (i < n && !h2_resync_at(st, sd, b + i, n - i))
+		i++;
+	if (i) {
+		sd->gap_lost += i;
+		*used = i;
+		*r = ADI_PARSE_SKIP;
+		return true;
+	}
+	if (n < 9) {
+		*r = ADI_PARSE_AGAIN;
+		return true;
+	}
+	sd->phase = H2_PH_FRAME;
+	sd->strict = 2;
+	sd->cand = true;
+	return false;
+}
+
+/* The explanation h2_regain found: the streams of set (of the n in last,
+ * rest) got their last frame, the rest of the region (after their sum of
+ * bytes) is whole frames of the stream that was receiving. */
+static void h2_region_take(struct http2_state *st, struct h2_side *sd, enum adi_dir dir,
+			   unsigned set, struct h2_half *const *last, const uint64_t *rest,
+			   unsigned n, uint64_t sum)
+{
+	struct h2_stream *s = h2_find(st, sd->gap_sid);
+
+	/* counted complete, not ended: its END_STREAM was not seen (a frame
+	 * of it that comes later proves the guess wrong, and is counted too),
+	 * so it is written when the connection ends, incomplete */
+	for (unsigned i = 0; i < n; i++)
+		if (set & (1u << i))
+			last[i]->bytes += rest[i];
+	if (s && sd->last_data)
+		h2_half_of(st, s, dir)->bytes += (sd->gap_lost - sum) / (9 + sd->last_data) *
+						 sd->last_data;
+}
+
+/* parse() takes the frame resync() named: the region is over. It is
+ * explained as k DATA frames as long as the last one, of the stream that
+ * was receiving, and the last frames of some other streams receiving in
+ * this direction: those whose declared length lacks no more than a frame
+ * (their rest, one frame each), but not the stream of f, the frame taken
+ * now, when that is DATA (more of it comes: it had not ended). The first
+ * set of such streams (the most streams, then table order) that makes the
+ * region's length exactly is taken: they are counted complete (their
+ * declared length), the stream receiving gets k frames, and the HPACK table
+ * stays (no header block is in such a region). No such explanation: the
+ * table is unknown from here on. */
+static void h2_regain(struct http2_state *st, struct h2_side *sd, enum adi_dir dir,
+		      const struct h2_fhdr *f)
+{
+	uint64_t per = 9 + (uint64_t)sd->last_data, rest[H2_REGION_STREAMS];
+	struct h2_half *last[H2_REGION_STREAMS], *h;
+	struct h2_stream *s;
+	unsigned n = 0;
+
+	sd->cand = false;
+	if (!sd->gap_known)
+		return;
+	sd->gap_known = false;
+	/* whichever way: what a stream of this direction was receiving may
+	 * miss bytes (multiplexed streams take turns in DATA frames) */
+	h2_streams_lost(st, dir);
+	for (size_t i = 0; i < st->nstreams && n < H2_REGION_STREAMS; i++) {
+		uint64_t cl;
+
+		s = st->streams[i];
+		h = h2_half_of(st, s, dir);
+		/* not the stream whose DATA comes now: it did not end */
+		if (f->type == H2_DATA && f->len && s->sid == f->sid)
+			continue;
+		if (h->seen && !h->ended && s->reset < 0 && h2_declared_len(s, h, &cl) &&
+		    cl > h->bytes && cl - h->bytes <= sd->last_data) {
+			last[n] = h;
+			rest[n++] = cl - h->bytes;
+		}
+	}
+	/* the sets of more streams first: a stream completed by a region
+	 * that also divides into whole frames of the receiving one is the
+	 * likelier (its last frame is shorter than a full one) */
+	for (int want = (int)n; want >= 0; want--) {
+		for (unsigned set = 0; set < (1u << n); set++) {
+			uint64_t sum = 0;
+
+			if (__builtin_popcount(set) != want)
+				continue;
+			for (unsigned i = 0; i < n; i++)
+				if (set & (1u << i))
+					sum += 9 + rest[i];
+			if (sum > sd->gap_lost || (sd->last_data ? (sd->gap_lost - sum) % per :
+							    sd->gap_lost - sum))
+				continue;
+			h2_region_take(st, sd, dir, set, last, rest, n, sum);
+			return;
+		}
+	}
+	h2_side_lose(sd);
+}
+
+
 /* ---- the adi_proto callbacks: parsing ---- */
 
 /* parse(): see proto.h. One frame per call. Payloads up to H2_HOLD_MAX are
@@ -485,13 +670,21 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 		return r;
 	if (sd->phase == H2_PH_PAYLOAD)
 		return h2_payload(st, sd, dir, cfg, b, n, 0, used, out);
+	if (sd->phase == H2_PH_LOST && h2_lost_scan(st, sd, b, n, used, &r))
+		return r;
 	if (n < 9)
 		return ADI_PARSE_AGAIN;
 	h2_fhdr_read(b, &f);
+	/* the two frames after a resync are a chain that must pass the
+	 * strict rules, a plausible stream id, and the first one may not be
+	 * a CONTINUATION (its block's start is lost) */
 	if (!h2_fhdr_ok(&f, sd->max_frame, sd->strict) ||
-	    (sd->strict && f.type == H2_CONTINUATION))
+	    (sd->strict && !h2_sid_plausible(st, &f)) ||
+	    (sd->strict == 2 && f.type == H2_CONTINUATION))
 		goto bad;
-	if (f.len <= H2_HOLD_MAX && n - 9 < f.len)
+	/* DATA is never held: its content goes to its stream piecewise, so a
+	 * gap inside it is absorbed (its length is known) */
+	if (f.len <= H2_HOLD_MAX && n - 9 < f.len && f.type != H2_DATA)
 		return ADI_PARSE_AGAIN;
 	if (f.len && n < 10)
 		return ADI_PARSE_AGAIN; /* the pad length decides the layout */
@@ -499,7 +692,14 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 		goto bad;
 	if (n - 9 < pre)
 		return ADI_PARSE_AGAIN;
-	sd->strict = false;
+	if (sd->strict == 2)
+		h2_regain(st, sd, dir, &f);
+	if (sd->strict)
+		sd->strict--;
+	if (f.type == H2_DATA) {
+		sd->last_data = f.len;
+		sd->last_data_sid = f.sid;
+	}
 	sd->f = f;
 	sd->left = f.len - pre - pad;
 	sd->pad = pad;
@@ -507,7 +707,9 @@ enum adi_parse http2_parse(void *vst, const struct adi_proto_cfg *cfg,
 	h2_frame_start(st, sd, dir, &f, b + 9, pre);
 	return h2_payload(st, sd, dir, cfg, b, n, 9 + pre, used, out);
 bad:
-	sd->pend = false; /* the engine drops the message in progress */
+	if (sd->cand && sd->gap_known)
+		sd->gap_lost++; /* the engine drops the byte, then resyncs */
+	sd->cand = false;
 	return ADI_PARSE_BAD;
 }
 
@@ -526,8 +728,14 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 		h2_start_lost(st, sd, dir);
 		return false;
 	}
-	if (sd->phase != H2_PH_PAYLOAD)
-		return false;
+	if (sd->phase == H2_PH_LOST) {
+		sd->gap_lost += n;
+		return true;
+	}
+	if (sd->phase != H2_PH_PAYLOAD) {
+		h2_lose_framing(st, sd, dir, n, sd->last_data_sid); /* between two frames */
+		return true;
+	}
 	s = sd->f.type == H2_DATA && !sd->ignore ? h2_find(st, sd->f.sid) : NULL;
 	if (s) {
 		struct h2_half *h = h2_half_of(st, s, dir);
@@ -539,10 +747,11 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 	if (sd->in_block && sd->f.type != H2_DATA)
 		h2_block_abort(st, sd, dir);
 	if (n > (uint64_t)sd->left + sd->pad) {
-		sd->phase = H2_PH_FRAME;
 		if (s && (sd->f.flags & H2_F_END_STREAM))
 			h2_half_of(st, s, dir)->ended = true;
-		return false;
+		h2_lose_framing(st, sd, dir, n - sd->left - sd->pad,
+				sd->f.type == H2_DATA ? sd->f.sid : sd->last_data_sid);
+		return true;
 	}
 	k = n < sd->left ? n : sd->left;
 	sd->left -= (uint32_t)k;
@@ -556,21 +765,6 @@ bool http2_gap(void *vst, enum adi_dir dir, uint64_t n)
 	return true;
 }
 
-/* A frame header at b[0..n), n < 9, that may still become one resync
- * accepts. */
-static bool h2_fhdr_prefix_ok(const uint8_t *b, size_t n, uint32_t max)
-{
-	if (n >= 3 && adi_ld_be24(b) > max)
-		return false;
-	if (n >= 4 && b[3] >= H2_CONTINUATION)
-		return false;
-	if (n >= 5 && (b[4] & ~h2_flags_defined[b[3]]))
-		return false;
-	if (n >= 6 && (b[5] & 0x80))
-		return false;
-	return true;
-}
-
 /* resync(): the first offset holding a frame header a receiver would take
  * (known type other than CONTINUATION, defined flags, sizes and stream id
  * rules of 6.1-6.10, within the allowed frame size), or one cut short by
@@ -581,29 +775,32 @@ size_t http2_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t n)
 {
 	struct http2_state *st = vst;
 	struct h2_side *sd = h2_side_of(st, dir);
+	size_t i;
 
 	if (sd->phase == H2_PH_START)
 		h2_start_lost(st, sd, dir);
-	h2_block_abort(st, sd, dir);
+	/* the first frame after lost framing was refused (one byte dropped,
+	 * counted): parse() goes on looking, counting the region */
+	if (sd->gap_known && !sd->cand && !sd->in_block) {
+		sd->phase = H2_PH_LOST;
+		return 0;
+	}
+	/* bytes were dropped without gap() (the engine held some for a frame
+	 * named before, or garbage): what was lost is not known, nor then
+	 * the table */
+	sd->gap_known = false;
 	h2_side_lose(sd);
 	h2_streams_lost(st, dir);
+	h2_block_abort(st, sd, dir);
 	sd->phase = H2_PH_FRAME;
-	sd->pend = false;
 	sd->mark = false;
-	sd->strict = true;
-	for (size_t i = 0; i < n; i++) {
-		struct h2_fhdr f;
-
-		if (n - i < 9) {
-			if (h2_fhdr_prefix_ok(b + i, n - i, sd->max_frame))
-				return i;
-			continue;
-		}
-		h2_fhdr_read(b + i, &f);
-		if (f.type != H2_CONTINUATION && h2_fhdr_ok(&f, sd->max_frame, true))
-			return i;
+	sd->strict = 2;
+	for (i = 0; i < n; i++) {
+		if (h2_resync_at(st, sd, b + i, n - i))
+			break;
 	}
-	return n;
+	sd->cand = false;
+	return i;
 }
 
 /* A chunk made of whole frames only, exactly, that a receiver would take

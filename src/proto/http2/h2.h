@@ -35,6 +35,8 @@
 #define H2_DEFAULT_FRAME 16384   /* SETTINGS_MAX_FRAME_SIZE initial value */
 #define H2_DEFAULT_TABLE 4096    /* SETTINGS_HEADER_TABLE_SIZE initial value */
 #define H2_STATIC_LAST 61        /* last index of the HPACK static table */
+#define H2_SID_WINDOW 256        /* resync: stream ids believed above the highest seen */
+#define H2_REGION_STREAMS 8      /* resync: streams whose last frame a lost region may hold */
 
 /* Frame types (RFC 9113 6.1-6.10; the diagram is in frame.c). */
 enum h2_type {
@@ -139,14 +141,16 @@ enum h2_phase {
 	H2_PH_START,              /* nothing seen: a preface may come */
 	H2_PH_FRAME,              /* at a frame header */
 	H2_PH_PAYLOAD,            /* inside a frame taken piecewise */
+	H2_PH_LOST,               /* a gap lost the framing: looking for it (frame.c) */
 };
 
 struct h2_side {
 	enum h2_phase phase;
 	bool start_ok;            /* began with its preface, no gap before */
 	bool lost;                /* the HPACK dynamic table is unknown */
-	bool strict;              /* the first frame after a resync */
-	bool pend;                /* bytes consumed (AGAIN) since the last FRAME */
+	uint8_t strict;           /* frames after a resync still checked as a
+				   * chain (frame.c, "lost framing"): 2 at the
+				   * resync, 0 once two frames passed */
 	bool mark;                /* the frame ending marks stream mark_sid */
 	uint32_t mark_sid;
 	bool ignore;              /* the current frame's content is not used */
@@ -156,6 +160,13 @@ struct h2_side {
 	/* the frame taken piecewise */
 	struct h2_fhdr f;
 	uint32_t left, pad;       /* content, then padding bytes to come */
+	/* a gap that broke the framing (frame.c, "lost framing"): */
+	bool gap_known;           /* the bytes since the last frame's end are counted */
+	bool cand;                /* resync() named a frame parse() has not taken */
+	uint64_t gap_lost;        /* ... those bytes so far */
+	uint32_t gap_sid;         /* the stream whose DATA was the last frame */
+	uint32_t last_data;       /* length of the last DATA frame of this direction */
+	uint32_t last_data_sid;   /* ... and its stream */
 	/* the header block in progress */
 	bool in_block;
 	bool block_end_stream;    /* its HEADERS had END_STREAM */
@@ -312,6 +323,11 @@ struct h2_half *h2_half_of(struct http2_state *st, struct h2_stream *s, enum adi
 /* Bytes of direction dir were lost: what an open stream was receiving in
  * it may miss some. */
 void h2_streams_lost(struct http2_state *st, enum adi_dir dir);
+
+/* The body length half h of s declared (content-length) in *cl: false when
+ * it declared none (or one that is no decimal), or when it is no body's
+ * (the response to HEAD, a 204 / 304). */
+bool h2_declared_len(const struct h2_stream *s, const struct h2_half *h, uint64_t *cl);
 
 /* ---- the adi_proto callbacks (http2.c lists them) ---- */
 

@@ -206,6 +206,39 @@ static void h2_grpc_fields(struct http2_state *st, struct h2_stream *s, struct a
 		adi_jw_kstr(w, "decode_error", err);
 }
 
+bool h2_declared_len(const struct h2_stream *s, const struct h2_half *h, uint64_t *cl)
+{
+	struct adi_jv v;
+
+	if (h == &s->h[1] && (adi_jv_streq(h2_view(s, s->method), "HEAD") ||
+			      s->status == 204 || s->status == 304))
+		return false;
+	v = h2_hdr(h2_view(s, h->hdrs), "content-length");
+	/* a JSON string of 1 to 18 digits, nothing else (no escapes) */
+	if (adi_jv_absent(v) || v.n < 3 || v.n > 20)
+		return false;
+	*cl = 0;
+	for (size_t i = 1; i + 1 < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return false;
+		*cl = *cl * 10 + (uint64_t)(v.p[i] - '0');
+	}
+	return true;
+}
+
+/* The body bytes of half h of s: as counted, or, when bytes of it were lost
+ * (a gap's region is counted as frames of one stream, which multiplexed
+ * streams may not be) and it ended, the content-length its headers
+ * declared, which a peer must send exactly (RFC 9113 8.1.1). */
+static uint64_t h2_body_size(const struct h2_stream *s, const struct h2_half *h)
+{
+	uint64_t cl;
+
+	if (!h->incomplete || !h->ended || s->reset >= 0 || !h2_declared_len(s, h, &cl))
+		return h->bytes;
+	return cl;
+}
+
 /* The fields of an http_request of version "2" (docs/events.md) up to its
  * common tail. */
 static void h2_http_fields(struct h2_stream *s, struct adi_jw *w, bool incomplete)
@@ -230,8 +263,8 @@ static void h2_http_fields(struct h2_stream *s, struct adi_jw *w, bool incomplet
 	else
 		adi_jw_kbytes(w, "req_body", rq->body, rq->body_len);
 	adi_jw_kbytes(w, "resp_body", rs->body, rs->body_len);
-	adi_jw_kint(w, "req_bytes", (int64_t)rq->bytes);
-	adi_jw_kint(w, "resp_bytes", (int64_t)rs->bytes);
+	adi_jw_kint(w, "req_bytes", (int64_t)h2_body_size(s, rq));
+	adi_jw_kint(w, "resp_bytes", (int64_t)h2_body_size(s, rs));
 	adi_jw_kbool(w, "truncated", rq->body_cut || rs->body_cut || incomplete);
 	adi_jw_kint(w, "stream_id", s->sid);
 	if (rs->trailers.len)

@@ -1,0 +1,384 @@
+/* ebpf.c - load, attach and drain the eBPF backend (bpf/adi.bpf.c through its
+ * libbpf skeleton). Probes the kernel first so a missing feature becomes one
+ * clear sentence, not a libbpf error dump. Owns the ring buffer consumer and
+ * the /proc resolver; the engine owns everything it is fed. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ebpf.h"
+#include "adi.skel.h"
+#include "../procfs.h"
+#include "../normalize.h"
+
+struct adi_ebpf {
+	struct adi_bpf *skel;
+	struct ring_buffer *rb;
+	struct adi_engine *eng;
+	int64_t wall_off;       /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	uint64_t delivered, bad;
+	int budget;             /* records left in this batch (see on_record) */
+	int ncpu;
+};
+
+static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	/* libbpf's own messages only with ADI_DEBUG=1: the user gets our
+	 * one-line diagnosis instead */
+	if (lvl == LIBBPF_DEBUG || !getenv("ADI_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int64_t clock_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+#define BATCH 16384
+#define BATCH_DONE (-EALREADY) /* our own "stop here", never libbpf's */
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct adi_ebpf *b = ctx;
+	struct adi_raw_event ev;
+
+	/* data is ring memory, valid only during this callback: the engine
+	 * copies what it keeps */
+	if (adi_normalize_record(data, size, b->wall_off, &ev)) {
+		b->bad++;
+		return 0;
+	}
+	b->delivered++;
+	adi_engine_feed(b->eng, &ev);
+	/* libbpf consumes until the ring is empty, which never happens while
+	 * producers outpace us: stop after a batch (the record is consumed)
+	 * so the loop can look at signals and the command */
+	return --b->budget > 0 ? 0 : BATCH_DONE;
+}
+
+static bool path_exists(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0;
+}
+
+/* What the kernel must offer; the first thing missing is the message. */
+static int probe(char *err, size_t errsz)
+{
+	/* test hook: lets the suites check the fallback to ptrace on a
+	 * machine where eBPF works (docs/capture.md) */
+	if (getenv("ADI_FORCE_NO_EBPF") && !strcmp(getenv("ADI_FORCE_NO_EBPF"), "1")) {
+		snprintf(err, errsz, "disabled by ADI_FORCE_NO_EBPF=1");
+		return -ENOTSUP;
+	}
+	if (geteuid() != 0) {
+		snprintf(err, errsz, "tracing needs root (CAP_BPF and CAP_PERFMON): "
+			 "run adi-profiler with sudo");
+		return -EPERM;
+	}
+	if (!path_exists("/sys/kernel/btf/vmlinux")) {
+		snprintf(err, errsz, "this kernel has no BTF (/sys/kernel/btf/vmlinux "
+			 "is missing, CONFIG_DEBUG_INFO_BTF=y is needed for the eBPF "
+			 "backend)");
+		return -ENOTSUP;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		snprintf(err, errsz, "this kernel has no BPF ring buffer (Linux 5.8 or "
+			 "later is needed)");
+		return -ENOTSUP;
+	}
+	/* libbpf finds tracepoint ids in tracefs; many systems do not mount
+	 * it by default, and mounting it changes nothing else */
+	if (!path_exists("/sys/kernel/tracing/events") &&
+	    !path_exists("/sys/kernel/debug/tracing/events"))
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (!path_exists("/sys/kernel/tracing/events/syscalls/sys_enter_close") &&
+	    !path_exists("/sys/kernel/debug/tracing/events/syscalls/sys_enter_close")) {
+		snprintf(err, errsz, "syscall tracepoints are not available (tracefs "
+			 "not mounted or CONFIG_FTRACE_SYSCALLS off): mount -t tracefs "
+			 "nodev /sys/kernel/tracing");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* The traced filter is indexed by pid: as large as pids can be here. */
+static uint32_t pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	unsigned long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v >= 301 && v <= 4194304 ? (uint32_t)v : 4194304;
+}
+
+struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
+			       struct adi_engine *eng, char *err, size_t errsz)
+{
+	struct adi_ebpf *b;
+	int rc;
+
+	libbpf_set_print(quiet_print);
+	if (probe(err, errsz))
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	b->eng = eng;
+	b->ncpu = libbpf_num_possible_cpus();
+	b->skel = adi_bpf__open();
+	if (!b->skel) {
+		snprintf(err, errsz, "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_CAP_MAX ? ADI_CAP_MAX
+								     : o->capture_bytes;
+	b->skel->rodata->file_cap_bytes = o->content_bytes;
+	/* by default 1 MiB, and at most a quarter of the ring: a threshold
+	 * the ring can never reach would leave only the poll timer to empty
+	 * it. An explicit --wakeup-bytes is taken as given (tests use that to
+	 * overflow a ring on purpose). */
+	b->skel->rodata->wakeup_bytes = o->wakeup_bytes ? o->wakeup_bytes
+		: (1u << 20) < o->ringbuf_bytes / 4 ? (1u << 20) : o->ringbuf_bytes / 4;
+	b->skel->rodata->want_fs = !o->no_fs;
+	b->skel->rodata->want_net = !o->no_net;
+	bpf_map__set_max_entries(b->skel->maps.events, o->ringbuf_bytes);
+	bpf_map__set_max_entries(b->skel->maps.scratch_map, b->ncpu > 0 ? b->ncpu : 1);
+	bpf_map__set_max_entries(b->skel->maps.traced, pid_max());
+	rc = adi_bpf__load(b->skel);
+	if (rc) {
+		snprintf(err, errsz, "the kernel refused the BPF programs (%s); "
+			 "run with ADI_DEBUG=1 for the verifier log", strerror(-rc));
+		goto fail;
+	}
+	rc = adi_bpf__attach(b->skel);
+	if (rc) {
+		snprintf(err, errsz, "cannot attach to the syscall and sched tracepoints "
+			 "(%s); this kernel may lack raw tracepoints or BTF-enabled "
+			 "tracepoints", strerror(-rc));
+		goto fail;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
+	if (!b->rb) {
+		snprintf(err, errsz, "cannot map the BPF ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	b->wall_off = clock_offset();
+	return b;
+fail:
+	adi_ebpf_close(b);
+	return NULL;
+}
+
+void adi_ebpf_close(struct adi_ebpf *b)
+{
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	adi_bpf__destroy(b->skel);
+	free(b);
+}
+
+int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(b->skel->maps.traced, &pid, sizeof(pid), &one,
+				 sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int adi_ebpf_trace_cgroup(struct adi_ebpf *b, int cgfd)
+{
+	__u32 key = 0, fd = (__u32)cgfd;
+
+	if (bpf_map__update_elem(b->skel->maps.cg_filter, &key, sizeof(key), &fd,
+				 sizeof(fd), BPF_ANY))
+		return -errno;
+	b->skel->bss->cg_on = true;
+	return 0;
+}
+
+void adi_ebpf_stop(struct adi_ebpf *b)
+{
+	/* from here on nothing new is produced, so the counters read after
+	 * the last drain balance exactly */
+	b->skel->bss->stopped = true;
+}
+
+int adi_ebpf_poll(struct adi_ebpf *b, int timeout_ms, int wake_fd)
+{
+	uint64_t before = b->delivered;
+	struct pollfd pf[2] = {
+		{ .fd = ring_buffer__epoll_fd(b->rb), .events = POLLIN },
+		{ .fd = wake_fd, .events = POLLIN },
+	};
+	int rc;
+
+	/* records are produced without waking us (see emit() in
+	 * common.bpf.h): the timeout is the normal way in, the ring's epoll
+	 * fd only fires when a lot is queued, and wake_fd (the command's
+	 * pidfd) ends the wait as soon as the command exits */
+	rc = poll(pf, wake_fd >= 0 ? 2 : 1, timeout_ms);
+	if (rc < 0 && errno != EINTR)
+		return -errno;
+	b->budget = BATCH;
+	rc = ring_buffer__consume(b->rb);
+	if (rc < 0 && rc != -EINTR && rc != BATCH_DONE)
+		return rc;
+	return (int)(b->delivered - before);
+}
+
+int adi_ebpf_drain(struct adi_ebpf *b)
+{
+	uint64_t before = b->delivered;
+	int rc;
+
+	do {
+		b->budget = BATCH;
+		rc = ring_buffer__consume(b->rb);
+	} while (rc > 0 || rc == BATCH_DONE);
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	return (int)(b->delivered - before);
+}
+
+void adi_ebpf_stats(struct adi_ebpf *b, struct adi_capture_stats *st)
+{
+	int n = b->ncpu > 0 ? b->ncpu : 1;
+	__u64 *vals = calloc(n, sizeof(*vals));
+
+	memset(st, 0, sizeof(*st));
+	st->delivered = b->delivered;
+	if (!vals)
+		return;
+	for (__u32 i = 0; i < ADI_CNT__COUNT; i++) {
+		uint64_t sum = 0;
+
+		if (bpf_map__lookup_elem(b->skel->maps.counters, &i, sizeof(i), vals,
+					 sizeof(*vals) * n, 0))
+			continue;
+		for (int c = 0; c < n; c++)
+			sum += vals[c];
+		switch (i) {
+		case ADI_CNT_PRODUCED: st->produced = sum; break;
+		case ADI_CNT_DROPPED: st->dropped = sum; break;
+		case ADI_CNT_TRUNCATED: st->truncated = sum; break;
+		case ADI_CNT_WAKEUPS: st->wakeups = sum; break;
+		}
+	}
+	free(vals);
+}
+
+/* ---- the backend interface (capture.h) ---- */
+
+static struct adi_backend *ops_open(const struct adi_capture_opts *o,
+				    struct adi_engine *eng, char *err, size_t errsz)
+{
+	return (struct adi_backend *)adi_ebpf_open(o, eng, err, errsz);
+}
+
+static void ops_close(struct adi_backend *b)
+{
+	adi_ebpf_close((struct adi_ebpf *)b);
+}
+
+static int ops_trace_pid(struct adi_backend *b, uint32_t pid)
+{
+	return adi_ebpf_trace_pid((struct adi_ebpf *)b, pid);
+}
+
+static int ops_trace_cgroup(struct adi_backend *b, int cgfd)
+{
+	return adi_ebpf_trace_cgroup((struct adi_ebpf *)b, cgfd);
+}
+
+/* spawn's tracing step: the waiting child joins the kernel filter, so its
+ * first syscalls after exec are seen. */
+static int trace_spawned(struct adi_backend *b, pid_t pid, char *err, size_t errsz)
+{
+	int rc = adi_ebpf_trace_pid((struct adi_ebpf *)b, (uint32_t)pid);
+
+	if (rc)
+		snprintf(err, errsz, "cannot add the command to the trace filter: %s",
+			 strerror(-rc));
+	return rc;
+}
+
+static int ops_spawn(struct adi_backend *b, char *const *cmd, adi_spawn_ready ready,
+		     void *arg, pid_t *pid, char *err, size_t errsz)
+{
+	return adi_spawn_traced(b, cmd, NULL, trace_spawned, ready, arg, pid, err, errsz);
+}
+
+static int ops_reap(struct adi_backend *b, pid_t pid, int *status)
+{
+	pid_t r = waitpid(pid, status, WNOHANG);
+
+	(void)b;
+	if (r < 0)
+		return -errno;
+	return r == pid;
+}
+
+static int ops_poll(struct adi_backend *b, int timeout_ms, int wake_fd)
+{
+	return adi_ebpf_poll((struct adi_ebpf *)b, timeout_ms, wake_fd);
+}
+
+static int ops_drain(struct adi_backend *b)
+{
+	return adi_ebpf_drain((struct adi_ebpf *)b);
+}
+
+static void ops_stop(struct adi_backend *b)
+{
+	adi_ebpf_stop((struct adi_ebpf *)b);
+}
+
+static void ops_stats(struct adi_backend *b, struct adi_capture_stats *st)
+{
+	adi_ebpf_stats((struct adi_ebpf *)b, st);
+}
+
+static int ops_snapshot(struct adi_backend *b, uint32_t pid, uint64_t wall_ns)
+{
+	return adi_procfs_snapshot(((struct adi_ebpf *)b)->eng, pid, wall_ns);
+}
+
+const struct adi_backend_ops adi_backend_ebpf = {
+	.name = "ebpf",
+	.open = ops_open,
+	.close = ops_close,
+	.trace_pid = ops_trace_pid,
+	.trace_cgroup = ops_trace_cgroup,
+	.spawn = ops_spawn,
+	.reap = ops_reap,
+	.poll = ops_poll,
+	.drain = ops_drain,
+	.stop = ops_stop,
+	.stats = ops_stats,
+	.snapshot = ops_snapshot,
+	.resolve = adi_procfs_resolve,
+};

@@ -1,0 +1,429 @@
+/* fileops.c - `file` events: path operations resolved to absolute paths
+ * (against the task's cwd or the *at call's directory fd), and reads/writes
+ * merged per fd into one event per consecutive run with sampled content. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine_int.h"
+#include "../lib/util.h"
+
+#define AT_FDCWD_ (-100)
+#define AT_REMOVEDIR_ 0x200
+#define O_CREAT_ 0100
+#define O_TMPFILE_ 020200000
+#define O_CLOEXEC_ 02000000
+
+/* Resolve rel (rlen bytes, not NUL terminated) for pid against dfd. When the
+ * base directory is unknown the path is returned as given (still relative)
+ * and 1 is returned so the caller can flag it; 0 when absolute. */
+int adi_resolve_at(struct adi_engine *e, uint32_t pid, int dfd, const char *rel,
+		   size_t rlen, char *out, size_t outsz)
+{
+	char r[ADI_PATH_BUF];
+	const char *base = NULL;
+	struct adi_proc *p;
+
+	if (rlen >= sizeof(r))
+		rlen = sizeof(r) - 1;
+	memcpy(r, rel ? rel : "", rlen);
+	r[rlen] = 0;
+	if (r[0] == '/')
+		return adi_path_join("/", r, out, outsz) ? 1 : 0;
+	if (dfd == AT_FDCWD_) {
+		p = adi_proc_get(e, pid);
+		base = p ? p->cwd : NULL;
+	} else {
+		struct adi_fd *f = adi_fd_get(e, pid, dfd);
+
+		base = f ? f->path : NULL;
+	}
+	if (base && base[0] == '/' && !adi_path_join(base, r, out, outsz))
+		return 0;
+	snprintf(out, outsz, "%s", r);
+	return 1;
+}
+
+/* A file event's fields before they are written, in the order of
+ * docs/events.md: what an operation knows is filled in, the rest is null. */
+struct fev {
+	const char *op;
+	const char *path;        /* NULL: null */
+	const uint8_t *path_raw; /* instead: bytes as they were (a symlink's target) */
+	size_t path_raw_len;
+	const char *new_path;
+	bool unresolved;         /* a path is relative: its base was unknown */
+	bool has_fd, has_bytes;  /* else null */
+	int64_t fd;
+	const char *flags;
+	bool has_mode;
+	uint32_t mode;
+	int64_t uid, gid;        /* -1: null */
+	int64_t bytes;
+	int64_t ops;             /* -1: null */
+	bool has_content;
+	const uint8_t *content;
+	size_t clen;
+	bool content_partial;
+	int64_t ret;             /* < 0: the error */
+};
+
+static void fev_init(struct fev *v, const char *op)
+{
+	memset(v, 0, sizeof(*v));
+	v->op = op;
+	v->uid = v->gid = v->ops = -1;
+}
+
+static void kint_or_null(struct adi_jw *w, const char *k, int64_t v)
+{
+	if (v < 0)
+		adi_jw_knull(w, k);
+	else
+		adi_jw_kint(w, k, v);
+}
+
+/* Write v as a `file` event of who at ts (duration -1: null). */
+static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
+		       const struct fev *v, uint64_t ts, int64_t duration)
+{
+	struct adi_jw *w = adi_ev_begin(e);
+	char b[24];
+
+	adi_jw_kstr(w, "op", v->op);
+	if (v->path_raw)
+		adi_jw_kbytes(w, "path", v->path_raw, v->path_raw_len);
+	else
+		adi_jw_kstr(w, "path", v->path);
+	if (v->has_fd)
+		adi_jw_kint(w, "fd", v->fd);
+	else
+		adi_jw_knull(w, "fd");
+	adi_jw_kstr(w, "new_path", v->new_path);
+	adi_jw_kstr(w, "flags", v->flags);
+	adi_jw_kstr(w, "mode", v->has_mode ? adi_mode_str(v->mode, b, sizeof(b)) : NULL);
+	kint_or_null(w, "uid", v->uid);
+	kint_or_null(w, "gid", v->gid);
+	if (v->has_bytes)
+		adi_jw_kint(w, "bytes", v->bytes);
+	else
+		adi_jw_knull(w, "bytes");
+	kint_or_null(w, "ops", v->ops);
+	if (v->has_content)
+		adi_jw_kbytes(w, "content", v->content, v->clen);
+	else
+		adi_jw_knull(w, "content");
+	adi_jw_kstr(w, "error", v->ret < 0 ? adi_errno_name(adi_err_of(v->ret), b, sizeof(b))
+					   : NULL);
+	if (v->unresolved) /* never pass a guess off as an absolute path */
+		adi_jw_kbool(w, "path_unresolved", true);
+	if (v->content_partial)
+		adi_jw_kbool(w, "content_partial", true);
+	adi_ev_commit(e, "file", ts, duration, who->pid, who->tid, who->comm, who->cgroup_id);
+}
+
+/* Rename moves a path: open fds naming it, or anything below it when it is
+ * a directory, now name the new one. */
+static void rename_fds(struct adi_engine *e, const char *from, const char *to)
+{
+	size_t fl = strlen(from);
+	uint64_t k;
+	void *v;
+
+	for (size_t it = 0; adi_map_next(&e->fds, &it, &k, &v);) {
+		struct adi_fd *f = v;
+		char buf[ADI_PATH_BUF];
+		char *np;
+
+		if (!f->path || strncmp(f->path, from, fl) ||
+		    (f->path[fl] != 0 && f->path[fl] != '/'))
+			continue;
+		if (snprintf(buf, sizeof(buf), "%s%s", to, f->path + fl) >= (int)sizeof(buf))
+			continue;
+		if ((np = strdup(buf))) {
+			free(f->path);
+			f->path = np;
+		}
+	}
+}
+
+void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+	char p1[ADI_PATH_BUF], p2[ADI_PATH_BUF];
+	int r1 = 0, r2 = 0;
+	const char *op = NULL;
+	struct fev v;
+	char fb[256];
+	struct adi_proc *p = adi_proc_get(e, f->pid);
+	struct adi_fd *fd = NULL;
+	bool ok = f->ret >= 0;
+
+	p1[0] = p2[0] = 0;
+	if (f->path_len)
+		r1 = adi_resolve_at(e, f->pid, f->dfd, ev->path, f->path_len, p1, sizeof(p1));
+	if (f->path2_len)
+		r2 = adi_resolve_at(e, f->pid, f->dfd2, ev->path2, f->path2_len, p2, sizeof(p2));
+
+	switch (f->op) {
+	case ADI_OP_OPEN: case ADI_OP_OPENAT: case ADI_OP_OPENAT2: case ADI_OP_CREAT:
+		op = "open";
+		break;
+	case ADI_OP_UNLINK: op = "unlink"; break;
+	case ADI_OP_UNLINKAT: op = f->oflags & AT_REMOVEDIR_ ? "rmdir" : "unlink"; break;
+	case ADI_OP_RENAME: case ADI_OP_RENAMEAT: case ADI_OP_RENAMEAT2: op = "rename"; break;
+	case ADI_OP_MKDIR: case ADI_OP_MKDIRAT: op = "mkdir"; break;
+	case ADI_OP_RMDIR: op = "rmdir"; break;
+	case ADI_OP_TRUNCATE: case ADI_OP_FTRUNCATE: op = "truncate"; break;
+	case ADI_OP_CHMOD: case ADI_OP_FCHMOD: case ADI_OP_FCHMODAT: op = "chmod"; break;
+	case ADI_OP_CHOWN: case ADI_OP_FCHOWN: case ADI_OP_LCHOWN: case ADI_OP_FCHOWNAT:
+		op = "chown";
+		break;
+	case ADI_OP_LINK: case ADI_OP_LINKAT: op = "link"; break;
+	case ADI_OP_SYMLINK: case ADI_OP_SYMLINKAT: op = "symlink"; break;
+	case ADI_OP_CHDIR:
+		if (ok && p && !r1 && p1[0]) {
+			free(p->cwd);
+			p->cwd = strdup(p1);
+		}
+		return;
+	case ADI_OP_FCHDIR:
+		fd = adi_fd_get(e, f->pid, f->fd);
+		if (ok && p && fd && fd->path) {
+			char *c = strdup(fd->path);
+
+			if (c) {
+				free(p->cwd);
+				p->cwd = c;
+			}
+		}
+		return;
+	default:
+		return;
+	}
+	/* the f* forms name an fd: take its path, and they end its run of
+	 * reads or writes (another operation on the fd) */
+	if (f->op == ADI_OP_FTRUNCATE || f->op == ADI_OP_FCHMOD || f->op == ADI_OP_FCHOWN) {
+		fd = adi_fd_get(e, f->pid, f->fd);
+		if (fd && fd->agg.active)
+			adi_file_agg_flush(e, fd);
+		if (fd && fd->path)
+			snprintf(p1, sizeof(p1), "%s", fd->path);
+		else
+			r1 = 1;
+	}
+
+	if (!strcmp(op, "open") && ok && p) {
+		/* a successful open installs the fd even with --no-fs */
+		struct adi_fd *nf = adi_fd_install(e, p, (int)f->ret,
+						   f->fd_kind ? f->fd_kind : ADI_FD_REG,
+						   r1 ? NULL : p1, f->ts_ns);
+
+		if (nf) {
+			nf->ino = f->ino;
+			nf->cloexec = f->oflags & O_CLOEXEC_;
+			nf->from_open = true;
+			if (r1 && !nf->path)
+				nf->path = strdup(p1);
+		}
+	}
+	if (!strcmp(op, "rename") && ok && !r1 && !r2)
+		rename_fds(e, p1, p2);
+	if (e->o.no_fs)
+		return;
+	fev_init(&v, op);
+	if (f->op == ADI_OP_SYMLINK || f->op == ADI_OP_SYMLINKAT) {
+		/* the target is stored verbatim: it is not resolved by us */
+		v.path_raw = (const uint8_t *)ev->path;
+		v.path_raw_len = f->path_len;
+		v.new_path = p2;
+		v.unresolved = r2;
+	} else {
+		if (p1[0] || f->path_len) {
+			v.path = p1;
+			v.unresolved = r1;
+		}
+		if (f->path2_len) {
+			v.new_path = p2;
+			v.unresolved |= r2;
+		}
+	}
+	if (!strcmp(op, "open")) {
+		v.flags = adi_open_flags_str(f->oflags, fb, sizeof(fb));
+		if (ok) {
+			v.has_fd = true;
+			v.fd = f->ret;
+			if (f->ino) {
+				v.has_mode = true;
+				v.mode = f->mode & 07777;
+				v.uid = f->uid;
+				v.gid = f->gid;
+			}
+		} else if (f->oflags & (O_CREAT_ | O_TMPFILE_)) {
+			v.has_mode = true;
+			v.mode = f->mode; /* the mode it asked for */
+		}
+	} else if (!strcmp(op, "mkdir") || !strcmp(op, "chmod")) {
+		v.has_mode = true;
+		v.mode = f->mode;
+	} else if (!strcmp(op, "chown")) {
+		if (f->uid != UINT32_MAX)
+			v.uid = f->uid;
+		if (f->gid != UINT32_MAX)
+			v.gid = f->gid;
+	} else if (!strcmp(op, "truncate")) {
+		v.has_bytes = true;
+		v.bytes = f->length;
+	}
+	if (f->fd >= 0 && strcmp(op, "open") &&
+	    (f->op == ADI_OP_FTRUNCATE || f->op == ADI_OP_FCHMOD || f->op == ADI_OP_FCHOWN)) {
+		v.has_fd = true;
+		v.fd = f->fd;
+	}
+	v.ret = f->ret;
+	file_event(e, f, &v, f->ts_ns, -1);
+}
+
+static void agg_link(struct adi_engine *e, struct adi_fd *f)
+{
+	f->anext = e->aggs;
+	f->aprev = NULL;
+	if (e->aggs)
+		e->aggs->aprev = f;
+	e->aggs = f;
+}
+
+static void agg_unlink(struct adi_engine *e, struct adi_fd *f)
+{
+	if (f->aprev)
+		f->aprev->anext = f->anext;
+	else if (e->aggs == f)
+		e->aggs = f->anext;
+	if (f->anext)
+		f->anext->aprev = f->aprev;
+	f->anext = f->aprev = NULL;
+}
+
+/* Write the merged run of f as one event and end it. */
+void adi_file_agg_flush(struct adi_engine *e, struct adi_fd *f)
+{
+	struct adi_fagg *a = &f->agg;
+	struct adi_raw_fixed who = { 0 };
+	struct fev v;
+
+	if (!a->active)
+		return;
+	agg_unlink(e, f);
+	a->active = false;
+	who.pid = f->pid;
+	who.tid = a->tid;
+	memcpy(who.comm, a->comm, sizeof(who.comm));
+	who.cgroup_id = a->cgroup_id;
+	fev_init(&v, a->write ? "write" : "read");
+	v.path = f->path;
+	v.has_fd = true;
+	v.fd = f->fd;
+	v.has_mode = true;
+	v.mode = a->mode & 07777;
+	v.uid = a->uid;
+	v.gid = a->gid;
+	v.has_bytes = true;
+	v.bytes = (int64_t)a->bytes;
+	v.ops = a->ops;
+	v.has_content = true;
+	v.content = a->content;
+	v.clen = a->clen;
+	v.content_partial = a->content_gap;
+	file_event(e, &who, &v, a->ts, (int64_t)(a->last_ts - a->ts));
+	free(a->content);
+	a->content = NULL;
+	a->clen = 0;
+}
+
+void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *r = &ev->f;
+	struct adi_fagg *a = &f->agg;
+	bool write = r->dir == ADI_DIR_OUT;
+	uint32_t room;
+
+	if (r->ret < 0) {
+		/* a failed read/write is its own event, with its errno */
+		struct fev v;
+
+		adi_file_agg_flush(e, f);
+		fev_init(&v, write ? "write" : "read");
+		v.path = f->path;
+		v.has_fd = true;
+		v.fd = f->fd;
+		v.has_bytes = true;
+		v.bytes = 0;
+		v.ops = 1;
+		v.ret = r->ret;
+		file_event(e, r, &v, r->ts_ns, -1);
+		return;
+	}
+	if (a->active && a->write != write)
+		adi_file_agg_flush(e, f);
+	if (!a->active) {
+		memset(a, 0, sizeof(*a));
+		a->active = true;
+		a->write = write;
+		a->ts = r->ts_ns;
+		a->tid = r->tid;
+		memcpy(a->comm, r->comm, sizeof(a->comm));
+		a->cgroup_id = r->cgroup_id;
+		agg_link(e, f);
+	}
+	a->last_ts = r->ts_ns;
+	a->bytes += r->size;
+	a->ops++;
+	a->uid = r->uid;
+	a->gid = r->gid;
+	a->mode = r->mode;
+	room = e->o.content_bytes > a->clen ? e->o.content_bytes - a->clen : 0;
+	if (room && r->size) {
+		/* content is the start of the run: stop at the first call whose
+		 * bytes we could not see, so the sample stays contiguous */
+		if ((r->flags & ADI_RAW_NOPAYLOAD) || !ev->data || r->data_len == 0) {
+			a->content_gap = true;
+		} else if (!a->content_gap) {
+			uint32_t n = r->data_len < room ? r->data_len : room;
+			uint8_t *p = realloc(a->content, a->clen + n);
+
+			if (p) {
+				memcpy(p + a->clen, ev->data, n);
+				a->content = p;
+				a->clen += n;
+			}
+			/* a hole in the sample, not merely past it (the
+			 * kernel copies a file's calls only up to it) */
+			if (r->data_len < r->size && r->data_len < room)
+				a->content_gap = true;
+		}
+	}
+}
+
+void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
+			  const struct adi_raw_fixed *why)
+{
+	struct adi_raw_fixed who = { 0 };
+	struct adi_proc *p = adi_proc_get(e, f->pid);
+	struct fev v;
+
+	if (why) {
+		who = *why;
+	} else {
+		who.pid = f->pid;
+		who.tid = f->pid;
+		if (p) {
+			memcpy(who.comm, p->comm, sizeof(who.comm));
+			who.cgroup_id = p->cgroup_id;
+		}
+	}
+	who.pid = f->pid;
+	fev_init(&v, "close");
+	v.path = f->path;
+	v.has_fd = true;
+	v.fd = f->fd;
+	file_event(e, &who, &v, ts, -1);
+}

@@ -1,0 +1,73 @@
+/* event.h - a semantic event: what sinks print (docs/events.md).
+ *
+ * The common fields of every event live in the struct; the kind's own fields
+ * (path, conn, method, sql...) are JSON text written once by a struct adi_jw
+ * (lib/jw.h): a member list without braces, in the order of the contract,
+ * which the JSON sink splices after the common fields as it is.
+ */
+#ifndef ADI_EVENT_H
+#define ADI_EVENT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "jw.h"
+
+#define ADI_EVENT_VERSION 1
+
+struct adi_event {
+	const char *kind;      /* static string: "file", "process", ... */
+	uint64_t ts_ns;        /* wall clock ns of the start of the event */
+	int64_t duration_ns;   /* -1: null */
+	uint32_t pid, tid;
+	char comm[16];
+	uint64_t cgroup_id;
+	char container[65];    /* "" : null */
+	uint64_t seq;          /* creation order: ties on ts_ns keep it */
+	const char *fields;    /* the kind's members: `"op":"open",...` (no
+				* braces; "" for none), fields_len bytes */
+	size_t fields_len;
+};
+
+/* A new event holding a copy of the fields text (n bytes; fields may be
+ * NULL when n is 0), in one allocation; duration starts as null (-1).
+ * kind must be a static string. NULL on ENOMEM. */
+struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fields,
+				size_t n);
+void adi_event_free(struct adi_event *ev); /* accepts NULL */
+
+/* The fields as a member list view (adi_jv_member reads one). */
+static inline struct adi_jv adi_event_fields(const struct adi_event *ev)
+{
+	struct adi_jv v = { ev->fields, ev->fields ? ev->fields_len : 0 };
+
+	return v;
+}
+
+/* The fields parsed into a json.h object (the caller frees), for readers
+ * that walk them (the text timeline); NULL on ENOMEM or bad text. */
+struct adi_jval *adi_event_fields_tree(const struct adi_event *ev);
+
+/* Where semantic events go. The engine hands each event, in timestamp
+ * order, to every sink; a sink formats and writes it (src/sink/, src/ui/).
+ * Ownership: emit() borrows the event for the duration of the call. */
+struct adi_sink {
+	/* Write one event. Return 0 or -errno (e.g. -ENOSPC from a full disk:
+	 * the engine counts it and reports it, it does not stop tracing). */
+	int (*emit)(struct adi_sink *s, const struct adi_event *ev);
+	/* Flush buffered output; return 0 or -errno. */
+	int (*flush)(struct adi_sink *s);
+	void (*free)(struct adi_sink *s);
+	/* Optional: events that emit() accepted but that were lost later (a
+	 * batched sink whose commit failed). NULL: such a sink loses nothing
+	 * after emit() returned 0. */
+	uint64_t (*lost)(struct adi_sink *s);
+};
+
+/* Convenience: s->emit / s->flush / s->free with NULL checks. */
+int adi_sink_emit(struct adi_sink *s, const struct adi_event *ev);
+int adi_sink_flush(struct adi_sink *s);
+void adi_sink_free(struct adi_sink *s);
+/* s->lost(s), or 0. */
+uint64_t adi_sink_lost(struct adi_sink *s);
+
+#endif

@@ -1,0 +1,805 @@
+/* jw.c - the one-pass JSON writer and the tree-less reader of jw.h.
+ * Owns the writer's buffer; the escaping of strings, the format of doubles
+ * and payload encoding (UTF-8 or base64) live here once, for every event
+ * and for json.c's tree serialiser.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "jw.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* ---- buffer ---- */
+
+void adi_jw_fini(struct adi_jw *w)
+{
+	free(w->buf);
+	adi_jw_init(w);
+}
+
+int adi_jw_reserve(struct adi_jw *w, size_t n)
+{
+	size_t ncap;
+	char *p;
+
+	if (w->err)
+		return w->err;
+	if (w->cap - w->len > n)
+		return 0;
+	ncap = w->cap ? w->cap : 256;
+	while (ncap - w->len <= n) {
+		if (ncap > SIZE_MAX / 2) {
+			w->err = -ENOMEM;
+			return w->err;
+		}
+		ncap *= 2;
+	}
+	p = realloc(w->buf, ncap);
+	if (!p) {
+		w->err = -ENOMEM;
+		return w->err;
+	}
+	w->buf = p;
+	w->cap = ncap;
+	return 0;
+}
+
+char *adi_jw_take(struct adi_jw *w, size_t *len)
+{
+	char *b = w->err ? NULL : w->buf;
+
+	*len = b ? w->len : 0;
+	if (!b)
+		free(w->buf);
+	adi_jw_init(w);
+	return b;
+}
+
+int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src)
+{
+	uint32_t k = src->nmem < ADI_JW_INDEX ? src->nmem : ADI_JW_INDEX;
+
+	adi_jw_fini(dst);
+	if (src->err)
+		return src->err;
+	if (!src->len)
+		return 0;
+	dst->buf = malloc(src->len + 1);
+	if (!dst->buf)
+		return -ENOMEM;
+	memcpy(dst->buf, src->buf, src->len + 1);
+	dst->len = src->len;
+	dst->cap = src->len + 1;
+	dst->depth = src->depth;
+	dst->nmem = src->nmem;
+	memcpy(dst->mem, src->mem, k * sizeof(dst->mem[0]));
+	return 0;
+}
+
+void adi_jw_truncate(struct adi_jw *w, size_t off)
+{
+	if (w->err || off >= w->len)
+		return;
+	w->len = off;
+	w->buf[off] = '\0';
+	while (w->nmem && w->nmem <= ADI_JW_INDEX && w->mem[w->nmem - 1].off >= off)
+		w->nmem--;
+}
+
+/* ---- commas ---- */
+
+/* Inside a container, an item after another one needs a comma: whatever
+ * was written last is not an opening bracket or a key's colon. At depth 0
+ * a value stands alone (a writer appending to a caller's line). */
+static inline void adi_jw_item(struct adi_jw *w)
+{
+	if (w->depth && w->len) {
+		char c = w->buf[w->len - 1];
+
+		if (c != '{' && c != '[' && c != ':')
+			adi_jw_put(w, ",", 1);
+	}
+}
+
+/* Printable ASCII without '"' and '\\': written between quotes as is. */
+static bool adi_jw_plain_key(const char *k, size_t n)
+{
+	unsigned bad = 0;
+
+	/* no branch per byte: keys are short and nearly always plain */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)k[i];
+
+		bad |= (unsigned)(c - 0x20) >= 0x5f || c == '"' || c == '\\';
+	}
+	return !bad;
+}
+
+/* The comma before a member and its place in the index; plain: the key
+ * is written as it is (klen is only kept for those). */
+static void adi_jw_member(struct adi_jw *w, size_t n, bool plain)
+{
+	if (w->len) {
+		char c = w->buf[w->len - 1];
+
+		if (c != '{' && c != '[')
+			adi_jw_put(w, ",", 1);
+	}
+	if (w->depth == 0) {
+		/* a member of the top-level list: remember where it starts;
+		 * an escaped key is never looked up (UINT32_MAX matches none) */
+		if (w->nmem < ADI_JW_INDEX) {
+			w->mem[w->nmem].off = (uint32_t)w->len;
+			w->mem[w->nmem].klen = plain ? (uint32_t)n : UINT32_MAX;
+		}
+		w->nmem++;
+	}
+}
+
+void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n)
+{
+	if (w->err)
+		return;
+#ifndef NDEBUG
+	/* a caller's promise, checked where tests and fuzzers run */
+	if (!adi_jw_plain_key(k, n)) {
+		fprintf(stderr, "adi_jw_keyn_plain: key needs escaping: %.*s\n", (int)n, k);
+		abort();
+	}
+#endif
+	adi_jw_member(w, n, true);
+	if (adi_jw_reserve(w, n + 3))
+		return;
+	w->buf[w->len++] = '"';
+	memcpy(w->buf + w->len, k, n);
+	w->len += n;
+	w->buf[w->len++] = '"';
+	w->buf[w->len++] = ':';
+	w->buf[w->len] = '\0';
+}
+
+void adi_jw_keyn(struct adi_jw *w, const char *k, size_t n)
+{
+	if (w->err)
+		return;
+	if (adi_jw_plain_key(k, n)) {
+		adi_jw_keyn_plain(w, k, n);
+		return;
+	}
+	adi_jw_member(w, n, false);
+	{
+		uint32_t d = w->depth;
+
+		w->depth = 0; /* no comma before the key's string */
+		adi_jw_strn(w, k, n);
+		w->depth = d;
+	}
+	adi_jw_put(w, ":", 1);
+}
+
+/* ---- scalars ---- */
+
+void adi_jw_null(struct adi_jw *w)
+{
+	adi_jw_item(w);
+	adi_jw_put(w, "null", 4);
+}
+
+void adi_jw_bool(struct adi_jw *w, bool b)
+{
+	adi_jw_item(w);
+	if (b)
+		adi_jw_put(w, "true", 4);
+	else
+		adi_jw_put(w, "false", 5);
+}
+
+void adi_jw_u64(struct adi_jw *w, uint64_t v)
+{
+	char num[24];
+
+	adi_jw_item(w);
+	adi_jw_put(w, num, (size_t)(adi_u64_dec(num, v) - num));
+}
+
+void adi_jw_int(struct adi_jw *w, int64_t v)
+{
+	char num[24], *p = num;
+
+	adi_jw_item(w);
+	if (v < 0)
+		*p++ = '-';
+	p = adi_u64_dec(p, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+	adi_jw_put(w, num, (size_t)(p - num));
+}
+
+/* "%.3f" with trailing zeros removed, keeping one decimal. The integer
+ * part and the three decimals are picked out of the printf output so that
+ * a locale's decimal comma cannot leak into JSON. Non-finite values have
+ * no JSON form and are written as null. */
+void adi_jw_double(struct adi_jw *w, double d)
+{
+	char tmp[400], out[400];
+	size_t len, ip = 0, fl = 3, o;
+
+	adi_jw_item(w);
+	if (!isfinite(d)) {
+		adi_jw_put(w, "null", 4);
+		return;
+	}
+	/* By hand when the rounding cannot differ from printf's exact one:
+	 * x = d * 1000 is off by far less than 1e-6, so unless x sits that
+	 * close to a half, rounding x gives the decimal printf would. */
+	if (fabs(d) < 1e12) {
+		double x = d * 1000.0, r = nearbyint(x), fr = fabs(x - trunc(x));
+
+		if (fabs(fr - 0.5) > 1e-6) {
+			int64_t m = (int64_t)r;
+			uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
+			unsigned frac = (unsigned)(u % 1000);
+			char *p = out;
+
+			if (m < 0) /* never "-0.0": m == 0 is not negative */
+				*p++ = '-';
+			p = adi_u64_dec(p, u / 1000);
+			*p++ = '.';
+			/* three decimals, trailing zeros dropped, at least one */
+			*p++ = (char)('0' + frac / 100);
+			if (frac % 100) {
+				*p++ = (char)('0' + frac / 10 % 10);
+				if (frac % 10)
+					*p++ = (char)('0' + frac % 10);
+			}
+			adi_jw_put(w, out, (size_t)(p - out));
+			return;
+		}
+	}
+	len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", d);
+	if (len >= sizeof(tmp) || len < 5)
+		len = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", 0.0);
+	if (tmp[ip] == '-')
+		ip++;
+	while (tmp[ip] >= '0' && tmp[ip] <= '9')
+		ip++;
+	while (fl > 1 && tmp[len - 3 + fl - 1] == '0')
+		fl--;
+	o = ip;
+	memcpy(out, tmp, ip);
+	out[o++] = '.';
+	memcpy(out + o, tmp + len - 3, fl);
+	o += fl;
+	out[o] = '\0';
+	/* -0.0001 rounds to "-0.000": no reader wants a negative zero. */
+	if (strcmp(out, "-0.0") == 0)
+		adi_jw_put(w, "0.0", 3);
+	else
+		adi_jw_put(w, out, o);
+}
+
+/* ---- strings ---- */
+
+/* The length of the run at b[0..n) that needs no look: no control byte, no
+ * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
+ * x86-64 has), else 8 (bodies are mostly plain text). */
+size_t adi_jw_plain_run(const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i lo = _mm_set1_epi8(0x1f);
+
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		/* signed compare: bytes >= 0x80 are negative, so "<= 0x1f"
+		 * catches them and the control bytes at once */
+		__m128i bad = _mm_or_si128(_mm_cmpgt_epi8(_mm_add_epi8(lo, _mm_set1_epi8(1)), x),
+					   _mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)));
+		int m = _mm_movemask_epi8(bad);
+
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+		i += 16;
+	}
+#endif
+	while (n - i >= 8) {
+		const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+		uint64_t x, qq, bb;
+
+		memcpy(&x, b + i, 8);
+		qq = x ^ (ones * '"');
+		bb = x ^ (ones * '\\');
+		if (((x - ones * 0x20) | (qq - ones) | (bb - ones) | x) & high)
+			break;
+		i += 8;
+	}
+	while (i < n) {
+		uint8_t c = b[i];
+
+		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+			break;
+		i++;
+	}
+	return i;
+}
+
+/* The escaped body of a string literal (no quotes). A byte that is not
+ * part of valid UTF-8 becomes U+FFFD when strict is false (writing it raw
+ * would make the line invalid JSON); when strict, the first such byte
+ * stops the writing and false is returned (adi_jw_bytes then writes
+ * base64 instead). */
+static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool strict)
+{
+	const uint8_t *b = (const uint8_t *)s;
+	size_t i = 0;
+
+	for (;;) {
+		size_t run = adi_jw_plain_run(b + i, n - i);
+		const char *esc;
+		char u[8];
+		uint8_t c;
+
+		if (run) {
+			adi_jw_put(w, s + i, run);
+			i += run;
+		}
+		if (i >= n)
+			return true;
+		c = b[i];
+		if (c >= 0x80) {
+			size_t len = adi_utf8_seq(b + i, n - i);
+
+			if (len) {
+				adi_jw_put(w, s + i, len);
+				i += len;
+				continue;
+			}
+			if (strict)
+				return false;
+			esc = "\xef\xbf\xbd";
+		} else {
+			switch (c) {
+			case '"': esc = "\\\""; break;
+			case '\\': esc = "\\\\"; break;
+			case '\n': esc = "\\n"; break;
+			case '\r': esc = "\\r"; break;
+			case '\t': esc = "\\t"; break;
+			case '\b': esc = "\\b"; break;
+			case '\f': esc = "\\f"; break;
+			default:
+				snprintf(u, sizeof(u), "\\u%04x", c);
+				esc = u;
+				break;
+			}
+		}
+		adi_jw_put(w, esc, strlen(esc));
+		i++;
+	}
+}
+
+void adi_jw_strn(struct adi_jw *w, const char *s, size_t n)
+{
+	if (!s && n) {
+		adi_jw_null(w);
+		return;
+	}
+	adi_jw_item(w);
+	/* room for the common case at once: no escapes */
+	if (adi_jw_reserve(w, n + 2))
+		return;
+	w->buf[w->len++] = '"';
+	adi_jw_escaped(w, s ? s : "", n, false);
+	adi_jw_put(w, "\"", 1);
+}
+
+void adi_jw_str(struct adi_jw *w, const char *s)
+{
+	if (!s)
+		adi_jw_null(w);
+	else
+		adi_jw_strn(w, s, strlen(s));
+}
+
+/* Escaped as a string while the bytes are valid UTF-8; at the first that
+ * is not, what was written goes and the whole is base64 (one pass over
+ * text, which payload mostly is). */
+void adi_jw_bytes(struct adi_jw *w, const uint8_t *b, size_t n)
+{
+	static const char prefix[] = "\"base64:";
+	size_t k, start;
+
+	if (!b)
+		b = (const uint8_t *)"";
+	adi_jw_item(w);
+	if (adi_jw_reserve(w, n + 2))
+		return;
+	start = w->len;
+	w->buf[w->len++] = '"';
+	if (adi_jw_escaped(w, (const char *)b, n, true)) {
+		adi_jw_put(w, "\"", 1);
+		return;
+	}
+	if (w->err)
+		return;
+	w->len = start;
+	if (n > (SIZE_MAX / 2) / 4 * 3 - 16) {
+		w->err = -ENOMEM;
+		return;
+	}
+	k = adi_base64_len(n);
+	if (adi_jw_reserve(w, sizeof(prefix) + k + 1))
+		return;
+	memcpy(w->buf + w->len, prefix, sizeof(prefix) - 1);
+	w->len += sizeof(prefix) - 1;
+	w->len += adi_base64_encode(b, n, w->buf + w->len);
+	w->buf[w->len++] = '"';
+	w->buf[w->len] = '\0';
+}
+
+void adi_jw_raw(struct adi_jw *w, const char *json, size_t n)
+{
+	if (!json || !n) {
+		adi_jw_null(w);
+		return;
+	}
+	adi_jw_item(w);
+	adi_jw_put(w, json, n);
+}
+
+/* ---- containers ---- */
+
+void adi_jw_obj(struct adi_jw *w)
+{
+	adi_jw_item(w);
+	adi_jw_put(w, "{", 1);
+	w->depth++;
+}
+
+void adi_jw_obj_end(struct adi_jw *w)
+{
+	adi_jw_put(w, "}", 1);
+	if (w->depth)
+		w->depth--;
+}
+
+void adi_jw_arr(struct adi_jw *w)
+{
+	adi_jw_item(w);
+	adi_jw_put(w, "[", 1);
+	w->depth++;
+}
+
+void adi_jw_arr_end(struct adi_jw *w)
+{
+	adi_jw_put(w, "]", 1);
+	if (w->depth)
+		w->depth--;
+}
+
+/* ---- reading ---- */
+
+/* The end of the string token starting at p ('"'), or NULL when it is
+ * not closed before end. */
+static const char *adi_jv_skip_str(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* The end of the value starting at p, or NULL when it runs past end. */
+static const char *adi_jv_skip(const char *p, const char *end)
+{
+	int depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return adi_jv_skip_str(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ':')
+			p++;
+		return p;
+	}
+	while (p < end) {
+		char c = *p;
+
+		if (c == '"') {
+			p = adi_jv_skip_str(p, end);
+			if (!p)
+				return NULL;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/* true when the string token [p, q) is exactly "k" (no escapes in k). */
+static bool adi_jv_key_is(const char *p, const char *q, const char *k, size_t kn)
+{
+	return (size_t)(q - p) == kn + 2 && !memcmp(p + 1, k, kn);
+}
+
+struct adi_jv_it adi_jv_iter_list(struct adi_jv list)
+{
+	/* an absent list has no pointer to add to (NULL + 0) */
+	struct adi_jv_it it = { list.p, list.p ? list.p + list.n : NULL, true };
+
+	return it;
+}
+
+struct adi_jv_it adi_jv_iter(struct adi_jv v)
+{
+	struct adi_jv_it it = { NULL, NULL, false };
+
+	if (v.n >= 2 && (v.p[0] == '{' || v.p[0] == '[')) {
+		it.p = v.p + 1;
+		it.end = v.p + v.n - 1;
+		it.members = v.p[0] == '{';
+	}
+	return it;
+}
+
+bool adi_jv_next(struct adi_jv_it *it, struct adi_jv *key, struct adi_jv *val)
+{
+	const char *q;
+
+	key->p = NULL;
+	key->n = 0;
+	if (!it->p || it->p >= it->end)
+		return false;
+	if (*it->p == ',')
+		it->p++;
+	if (it->members) {
+		if (it->p >= it->end || *it->p != '"' ||
+		    !(q = adi_jv_skip_str(it->p, it->end)) || q >= it->end || *q != ':')
+			goto bad;
+		key->p = it->p;
+		key->n = (size_t)(q - it->p);
+		it->p = q + 1;
+	}
+	q = adi_jv_skip(it->p, it->end);
+	if (!q || q == it->p)
+		goto bad;
+	val->p = it->p;
+	val->n = (size_t)(q - it->p);
+	it->p = q;
+	return true;
+bad:
+	it->p = it->end; /* not our compact JSON: stop, read nothing more */
+	val->p = NULL;
+	val->n = 0;
+	return false;
+}
+
+size_t adi_jv_count(struct adi_jv v)
+{
+	struct adi_jv_it it = adi_jv_iter(v);
+	struct adi_jv k, x;
+	size_t n = 0;
+
+	while (adi_jv_next(&it, &k, &x))
+		n++;
+	return n;
+}
+
+static struct adi_jv adi_jv_find(struct adi_jv_it it, const char *k)
+{
+	struct adi_jv key, val, found = { NULL, 0 };
+	size_t kn = strlen(k);
+
+	while (adi_jv_next(&it, &key, &val))
+		if (adi_jv_key_is(key.p, key.p + key.n, k, kn))
+			found = val; /* the last one: a later write wins */
+	return found;
+}
+
+struct adi_jv adi_jv_member(struct adi_jv list, const char *k)
+{
+	return adi_jv_find(adi_jv_iter_list(list), k);
+}
+
+struct adi_jv adi_jv_get(struct adi_jv obj, const char *k)
+{
+	struct adi_jv none = { NULL, 0 };
+
+	if (obj.n < 2 || obj.p[0] != '{')
+		return none;
+	return adi_jv_find(adi_jv_iter(obj), k);
+}
+
+struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k)
+{
+	struct adi_jv none = { NULL, 0 };
+	size_t kn = strlen(k);
+
+	if (w->err || !w->len)
+		return none;
+	if (w->nmem > ADI_JW_INDEX)
+		return adi_jv_member(adi_jw_text(w), k);
+	for (uint32_t i = w->nmem; i-- > 0;) {
+		const char *p = w->buf + w->mem[i].off;
+		const char *end = i + 1 < w->nmem ? w->buf + w->mem[i + 1].off - 1
+						  : w->buf + w->len;
+		struct adi_jv v;
+
+		/* lengths first, from the index: no scan of the text */
+		if (w->mem[i].klen != kn || memcmp(p + 1, k, kn))
+			continue;
+		v.p = p + kn + 3; /* past "key": */
+		v.n = (size_t)(end - v.p);
+		return v;
+	}
+	return none;
+}
+
+struct adi_jv adi_jw_member_at(const struct adi_jw *w, uint32_t i)
+{
+	struct adi_jv v = { NULL, 0 };
+	const char *end;
+
+	if (w->err || i >= w->nmem || i >= ADI_JW_INDEX || w->mem[i].klen == UINT32_MAX)
+		return v;
+	end = i + 1 < w->nmem && i + 1 < ADI_JW_INDEX ? w->buf + w->mem[i + 1].off - 1
+						      : w->buf + w->len;
+	if (i + 1 < w->nmem && i + 1 >= ADI_JW_INDEX)
+		return v; /* its end is past what the index knows */
+	v.p = w->buf + w->mem[i].off + w->mem[i].klen + 3; /* past "key": */
+	v.n = (size_t)(end - v.p);
+	return v;
+}
+
+enum adi_jtype adi_jv_type(struct adi_jv v)
+{
+	if (!v.n)
+		return ADI_J_NULL;
+	switch (v.p[0]) {
+	case '{': return ADI_J_OBJ;
+	case '[': return ADI_J_ARR;
+	case '"': return ADI_J_STR;
+	case 't': case 'f': return ADI_J_BOOL;
+	case 'n': return ADI_J_NULL;
+	default:
+		for (size_t i = 0; i < v.n; i++)
+			if (v.p[i] == '.' || v.p[i] == 'e' || v.p[i] == 'E')
+				return ADI_J_DOUBLE;
+		return ADI_J_INT;
+	}
+}
+
+int64_t adi_jv_int(struct adi_jv v, int64_t fallback)
+{
+	size_t i = 0;
+	bool neg = false;
+	uint64_t mag = 0;
+
+	if (adi_jv_type(v) != ADI_J_INT)
+		return fallback;
+	if (v.p[0] == '-') {
+		neg = true;
+		i = 1;
+	}
+	if (i == v.n)
+		return fallback;
+	for (; i < v.n; i++) {
+		unsigned d = (unsigned)(v.p[i] - '0');
+
+		if (d > 9 || mag > (UINT64_MAX - d) / 10)
+			return fallback;
+		mag = mag * 10 + d;
+	}
+	if (!neg)
+		return mag <= (uint64_t)INT64_MAX ? (int64_t)mag : fallback;
+	if (mag == (uint64_t)INT64_MAX + 1)
+		return INT64_MIN;
+	return mag <= (uint64_t)INT64_MAX ? -(int64_t)mag : fallback;
+}
+
+double adi_jv_double(struct adi_jv v, double fallback)
+{
+	enum adi_jtype t = adi_jv_type(v);
+	struct adi_jval *tree;
+	double d;
+
+	if (t == ADI_J_INT) {
+		int64_t i = adi_jv_int(v, 0);
+
+		if (i || (v.n == 1 && v.p[0] == '0'))
+			return (double)i;
+	} else if (t != ADI_J_DOUBLE) {
+		return fallback;
+	}
+	tree = adi_json_parse(v.p, v.n); /* rare: the exact parse of json.c */
+	d = adi_j_as_double(tree, fallback);
+	adi_j_free(tree);
+	return d;
+}
+
+bool adi_jv_bool(struct adi_jv v, bool fallback)
+{
+	if (v.n == 4 && !memcmp(v.p, "true", 4))
+		return true;
+	if (v.n == 5 && !memcmp(v.p, "false", 5))
+		return false;
+	return fallback;
+}
+
+const char *adi_jv_plain(struct adi_jv v, size_t *len)
+{
+	*len = 0;
+	if (v.n < 2 || v.p[0] != '"' || v.p[v.n - 1] != '"' ||
+	    memchr(v.p + 1, '\\', v.n - 2))
+		return NULL;
+	*len = v.n - 2;
+	return v.p + 1;
+}
+
+char *adi_jv_strdup(struct adi_jv v, size_t *len)
+{
+	const char *s = adi_jv_plain(v, len);
+	struct adi_jval *tree;
+	char *out;
+
+	if (!s) {
+		tree = adi_jv_type(v) == ADI_J_STR ? adi_json_parse(v.p, v.n) : NULL;
+		if (adi_j_type(tree) != ADI_J_STR) {
+			adi_j_free(tree);
+			*len = 0;
+			errno = EINVAL;
+			return NULL;
+		}
+		s = adi_j_as_str(tree, "");
+		*len = adi_j_len(tree);
+		out = malloc(*len + 1);
+		if (out) {
+			memcpy(out, s, *len);
+			out[*len] = '\0';
+		}
+		adi_j_free(tree);
+		return out;
+	}
+	out = malloc(*len + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, s, *len);
+	out[*len] = '\0';
+	return out;
+}
+
+bool adi_jv_streq(struct adi_jv v, const char *s)
+{
+	size_t n, sn = strlen(s);
+	const char *p = adi_jv_plain(v, &n);
+	char *d;
+	bool eq;
+
+	if (p)
+		return n == sn && !memcmp(p, s, n);
+	d = adi_jv_strdup(v, &n);
+	eq = d && n == sn && !memcmp(d, s, n);
+	free(d);
+	return eq;
+}
+
+struct adi_jval *adi_jv_tree(struct adi_jv v)
+{
+	return v.n ? adi_json_parse(v.p, v.n) : NULL;
+}

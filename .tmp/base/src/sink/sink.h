@@ -1,0 +1,65 @@
+/* sink.h - the sinks: text timeline, JSON Lines, the SQLite store and a
+ * tee. Each implements the interface of lib/event.h (struct adi_sink).
+ */
+#ifndef ADI_SINK_H
+#define ADI_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "../lib/event.h"
+
+
+struct adi_sink_opts {
+	int color;          /* text: 1 to use ANSI colours */
+	unsigned content_preview; /* text: bytes of content/previews shown, default 64 */
+};
+
+/* JSON Lines per docs/events.md: one object per line, keys in this order:
+ * v, kind, timestamp, ts_ns, duration_ms, pid, tid, comm, cgroup_id,
+ * container, then the event's fields in their order. duration_ms is a
+ * number with up to 3 decimals (ns / 1e6) or null.
+ * The sink writes to f and does not close it. */
+struct adi_sink *adi_sink_json_new(FILE *f);
+
+/* The JSON Lines sink's line for ev (the object and its '\n') into the
+ * caller's buffer *buf of *len bytes in *cap (grown with realloc; *len is
+ * reset first). 0 or -ENOMEM. For the stores that keep events as JSON. */
+int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, size_t *cap);
+
+/* The SQLite trace store (docs/store.md): events go into one `events`
+ * table in batched transactions, committed after batch_events events, when
+ * the open batch is batch_ms old (checked at each emit and flush), and
+ * right after trace_summary. A failed commit loses its batch: counted by
+ * the sink's lost() and reported by emit/flush as -errno, never fatal. */
+struct adi_sqlite_opts {
+	unsigned batch_events; /* 0: 1000 */
+	unsigned batch_ms;     /* 0: 100 */
+};
+/* A new store at path, replacing any file there. o may be NULL. NULL with
+ * errno set, and a message in err (errsz bytes) naming the problem. */
+struct adi_sink *adi_sink_sqlite_new(const char *path, const struct adi_sqlite_opts *o,
+				     char *err, size_t errsz);
+/* Counters of a store sink (zeros for any other sink). */
+struct adi_sqlite_stats {
+	uint64_t written;  /* events committed */
+	uint64_t lost;     /* events whose insert or commit failed */
+	uint64_t commits;  /* transactions committed */
+};
+void adi_sink_sqlite_stats(const struct adi_sink *s, struct adi_sqlite_stats *st);
+/* True when path names a store rather than JSON Lines / text: it ends in
+ * .db or .sqlite. */
+bool adi_sink_is_store_path(const char *path);
+
+/* The human timeline, one event per line (continuation lines indented),
+ * e.g.  15:10:41.123456 [PID 4213 sh] FS WRITE /tmp/a.txt (3 B) "hi\n"
+ * The sink writes to f and does not close it. */
+struct adi_sink *adi_sink_text_new(FILE *f, const struct adi_sink_opts *o);
+
+/* A sink that hands every event to a, then b, and owns both (freed with
+ * it). emit/flush return a's error, else b's; lost() adds theirs. NULL
+ * with errno = ENOMEM (a and b are then still the caller's). */
+struct adi_sink *adi_sink_tee_new(struct adi_sink *a, struct adi_sink *b);
+
+
+#endif

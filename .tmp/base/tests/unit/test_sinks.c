@@ -1,0 +1,573 @@
+/* test_sinks.c - unit tests of src/sink: the exact JSON Lines output of
+ * built events, the text timeline line of every kind (also with fields
+ * missing), colour, previews, and write errors on a full disk.
+ * Expected lines are written by hand from sink.h and docs/events.md.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "lib/event.h"
+#include "evtree.h"
+#include "sink/sink.h"
+
+/* 2026-11-27T17:31:45.123456789Z (date -u -d @1795800705) */
+#define TS_2026 1795800705123456789ull
+/* 15:10:41.123456789 UTC on 1970-01-01 (15*3600 + 10*60 + 41 = 54641 s) */
+#define TS_CLOCK 54641123456789ull
+
+static struct adi_event *mk(const char *kind, uint64_t ts)
+{
+	struct adi_event *ev = adi_event_new(kind, ts, NULL, 0);
+
+	assert_non_null(ev);
+	ev->pid = 4213;
+	ev->tid = 4213;
+	strcpy(ev->comm, "sh");
+	return ev;
+}
+
+/* Emit ev into a fresh sink over a memory stream; return what came out. */
+static char *render(struct adi_sink *(*mk_sink)(FILE *, const struct adi_sink_opts *),
+		    const struct adi_sink_opts *o, const struct adi_event *ev)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct adi_sink *s;
+
+	assert_non_null(f);
+	s = mk_sink(f, o);
+	assert_non_null(s);
+	assert_int_equal(adi_sink_emit(s, ev), 0);
+	assert_int_equal(adi_sink_flush(s), 0);
+	adi_sink_free(s);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static struct adi_sink *json_new(FILE *f, const struct adi_sink_opts *o)
+{
+	(void)o;
+	return adi_sink_json_new(f);
+}
+
+static void expect_json_line(const struct adi_event *ev, const char *want)
+{
+	char *got = render(json_new, NULL, ev);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void expect_text(const struct adi_sink_opts *o, const struct adi_event *ev,
+			const char *want)
+{
+	char *got = render(adi_sink_text_new, o, ev);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static int setup_utc(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+static void test_event_new(void **state)
+{
+	struct adi_event *ev = adi_event_new("file", 5, NULL, 0);
+
+	(void)state;
+	assert_non_null(ev);
+	assert_string_equal(ev->kind, "file");
+	assert_int_equal(ev->ts_ns, 5);
+	assert_int_equal(ev->duration_ns, -1);
+	assert_int_equal(ev->pid, 0);
+	assert_int_equal(ev->container[0], 0);
+	assert_int_equal(ev->fields_len, 0);
+	assert_string_equal(ev->fields, "");
+	adi_event_free(ev);
+	adi_event_free(NULL);
+	/* the fields text is copied */
+	{
+		char text[] = "\"op\":\"open\"";
+
+		ev = adi_event_new("file", 6, text, strlen(text));
+		text[1] = 'X';
+		assert_int_equal(ev->fields_len, 11);
+		assert_string_equal(ev->fields, "\"op\":\"open\"");
+		assert_true(adi_jv_streq(adi_jv_member(adi_event_fields(ev), "op"), "open"));
+		adi_event_free(ev);
+	}
+}
+
+static void test_json_file_event(void **state)
+{
+	struct adi_event *ev = mk("file", TS_2026);
+	struct adi_jval *f = adi_j_obj();
+
+	(void)state;
+	ev->duration_ns = 1500000;
+	ev->cgroup_id = 77;
+	adi_j_set_str(f, "op", "write");
+	adi_j_set_str(f, "path", "/tmp/a.txt");
+	adi_j_set_int(f, "fd", 3);
+	adi_j_set_int(f, "bytes", 3);
+	adi_j_set_int(f, "ops", 1);
+	adi_j_set_bytes(f, "content", (const uint8_t *)"hi\n", 3);
+	adi_j_set_null(f, "error");
+	ev = ev_fields(ev, f);
+	expect_json_line(ev,
+		"{\"v\":1,\"kind\":\"file\",\"timestamp\":\"2026-11-27T17:31:45.123456789Z\","
+		"\"ts_ns\":1795800705123456789,\"duration_ms\":1.5,\"pid\":4213,\"tid\":4213,"
+		"\"comm\":\"sh\",\"cgroup_id\":77,\"container\":null,\"op\":\"write\","
+		"\"path\":\"/tmp/a.txt\",\"fd\":3,\"bytes\":3,\"ops\":1,\"content\":\"hi\\n\","
+		"\"error\":null}\n");
+	adi_event_free(ev);
+}
+
+static void test_json_common_fields(void **state)
+{
+	struct adi_event *ev = mk("process", 0);
+
+	(void)state;
+	/* no fields, null duration, a container, a thread, a 15-char comm */
+	ev->tid = 4214;
+	strcpy(ev->comm, "abcdefghijklmno");
+	strcpy(ev->container, "0123456789ab");
+	expect_json_line(ev,
+		"{\"v\":1,\"kind\":\"process\",\"timestamp\":\"1970-01-01T00:00:00.000000000Z\","
+		"\"ts_ns\":0,\"duration_ms\":null,\"pid\":4213,\"tid\":4214,"
+		"\"comm\":\"abcdefghijklmno\",\"cgroup_id\":0,\"container\":\"0123456789ab\"}\n");
+	/* 0 ns is a real duration, not null; 1234567 ns rounds to 1.235 */
+	ev->duration_ns = 0;
+	ev->container[0] = '\0';
+	{
+		struct adi_jval *f = adi_j_obj();
+
+		adi_j_set_bytes(f, "content", (const uint8_t *)"\xff\xfe\x00", 3);
+		ev = ev_fields(ev, f);
+	}
+	expect_json_line(ev,
+		"{\"v\":1,\"kind\":\"process\",\"timestamp\":\"1970-01-01T00:00:00.000000000Z\","
+		"\"ts_ns\":0,\"duration_ms\":0.0,\"pid\":4213,\"tid\":4214,"
+		"\"comm\":\"abcdefghijklmno\",\"cgroup_id\":0,\"container\":null,"
+		"\"content\":\"base64://4A\"}\n");
+	ev->duration_ns = 1234567;
+	ev = ev_fields(ev, adi_j_obj());
+	expect_json_line(ev,
+		"{\"v\":1,\"kind\":\"process\",\"timestamp\":\"1970-01-01T00:00:00.000000000Z\","
+		"\"ts_ns\":0,\"duration_ms\":1.235,\"pid\":4213,\"tid\":4214,"
+		"\"comm\":\"abcdefghijklmno\",\"cgroup_id\":0,\"container\":null}\n");
+	adi_event_free(ev);
+}
+
+/* A text event of the given kind at 15:10:41.123456, built from JSON. */
+static struct adi_event *mk_text(const char *kind, const char *fields_json)
+{
+	struct adi_jval *f = adi_json_parse(fields_json, strlen(fields_json));
+
+	assert_non_null(f);
+	return ev_fields(mk(kind, TS_CLOCK), f);
+}
+
+/* The text line of that event, rendered with o (NULL: the defaults) after
+ * its duration is set (-1: none), must be the usual head + body + "\n". */
+static void text_line_with(const struct adi_sink_opts *o, int64_t duration_ns,
+			   const char *kind, const char *fields_json, const char *body)
+{
+	struct adi_event *ev = mk_text(kind, fields_json);
+	char want[1024];
+
+	ev->duration_ns = duration_ns;
+	snprintf(want, sizeof(want), "15:10:41.123456 [PID 4213 sh] %s\n", body);
+	expect_text(o, ev, want);
+	adi_event_free(ev);
+}
+
+static void text_line(const char *kind, const char *fields_json, const char *body)
+{
+	text_line_with(NULL, -1, kind, fields_json, body);
+}
+
+static void test_text_file(void **state)
+{
+	(void)state;
+	text_line("file", "{\"op\":\"open\",\"path\":\"/tmp/a.txt\","
+		  "\"flags\":\"O_WRONLY|O_CREAT|O_TRUNC\",\"mode\":\"0644\",\"fd\":3,\"error\":null}",
+		  "FS OPEN /tmp/a.txt O_WRONLY|O_CREAT|O_TRUNC mode 0644 = fd 3");
+	text_line("file", "{\"op\":\"open\",\"path\":\"/nope\",\"flags\":\"O_RDONLY\","
+		  "\"mode\":null,\"fd\":null,\"error\":\"ENOENT\"}",
+		  "FS OPEN /nope O_RDONLY ! ENOENT");
+	text_line("file", "{\"op\":\"write\",\"path\":\"/tmp/a.txt\",\"fd\":3,\"bytes\":3,"
+		  "\"ops\":1,\"content\":\"hi\\n\",\"error\":null}",
+		  "FS WRITE /tmp/a.txt (3 B) \"hi\\n\"");
+	text_line("file", "{\"op\":\"read\",\"path\":\"/etc/passwd\",\"bytes\":2150,\"ops\":4,"
+		  "\"content\":\"a\\tb\\\"c\\\\d\\u0001\\u007f\"}",
+		  "FS READ /etc/passwd (2.1 KiB, 4 calls) \"a\\tb\\\"c\\\\d\\x01\\x7f\"");
+	/* UTF-8 text stays readable */
+	text_line("file", "{\"op\":\"write\",\"path\":\"/x\",\"bytes\":5,\"content\":\"caf\xc3\xa9\"}",
+		  "FS WRITE /x (5 B) \"caf\xc3\xa9\"");
+	/* binary content is summarised, not dumped */
+	text_line("file", "{\"op\":\"write\",\"path\":\"/bin.dat\",\"bytes\":3,"
+		  "\"content\":\"base64://4A\"}",
+		  "FS WRITE /bin.dat (3 B) <binary 3 B>");
+	text_line("file", "{\"op\":\"write\",\"path\":\"/bin.dat\",\"bytes\":4,"
+		  "\"content\":\"base64:Zm9vww==\"}",
+		  "FS WRITE /bin.dat (4 B) <binary 4 B>");
+	/* empty content: no preview */
+	text_line("file", "{\"op\":\"read\",\"path\":\"/e\",\"bytes\":0,\"content\":\"\"}",
+		  "FS READ /e (0 B)");
+	text_line("file", "{\"op\":\"rename\",\"path\":\"/a\",\"new_path\":\"/b\"}",
+		  "FS RENAME /a -> /b");
+	text_line("file", "{\"op\":\"symlink\",\"path\":\"/l\",\"new_path\":\"/t\"}",
+		  "FS SYMLINK /l -> /t");
+	text_line("file", "{\"op\":\"chmod\",\"path\":\"/a\",\"mode\":\"0755\"}",
+		  "FS CHMOD /a mode 0755");
+	text_line("file", "{\"op\":\"chown\",\"path\":\"/a\",\"uid\":1000,\"gid\":100}",
+		  "FS CHOWN /a owner 1000:100");
+	text_line("file", "{\"op\":\"truncate\",\"path\":\"/a\",\"error\":null}",
+		  "FS TRUNCATE /a");
+	text_line("file", "{\"op\":\"close\",\"path\":\"/a\",\"fd\":3}", "FS CLOSE /a (fd 3)");
+	text_line("file", "{\"op\":\"close\",\"fd\":3}", "FS CLOSE (fd 3)");
+	text_line("file", "{\"op\":\"unlink\",\"path\":\"/a\",\"error\":\"EACCES\"}",
+		  "FS UNLINK /a ! EACCES");
+	/* control characters in a path cannot reach the terminal */
+	text_line("file", "{\"op\":\"unlink\",\"path\":\"/a\\u001b[2Jb\"}",
+		  "FS UNLINK /a\\x1b[2Jb");
+}
+
+static void test_text_file_missing_fields(void **state)
+{
+	(void)state;
+	text_line("file", "{}", "FS ? ?");
+	text_line("file", "{\"op\":\"open\"}", "FS OPEN ?");
+	text_line("file", "{\"op\":\"write\"}", "FS WRITE ? (?)");
+	text_line("file", "{\"op\":\"write\",\"bytes\":null,\"content\":null}", "FS WRITE ? (?)");
+	text_line("file", "{\"op\":\"rename\"}", "FS RENAME ? -> ?");
+	text_line("file", "{\"op\":\"chmod\"}", "FS CHMOD ? mode ?");
+	text_line("file", "{\"op\":\"chown\",\"path\":\"/a\"}", "FS CHOWN /a owner ?:?");
+	text_line("file", "{\"op\":\"close\"}", "FS CLOSE (fd ?)");
+	/* wrong types are shown, not trusted */
+	text_line("file", "{\"op\":\"write\",\"path\":7,\"bytes\":\"many\",\"content\":5}",
+		  "FS WRITE 7 (many)");
+}
+
+static void test_text_preview_limit(void **state)
+{
+	struct adi_sink_opts o = { .color = 0, .content_preview = 4 };
+
+	(void)state;
+	text_line_with(&o, -1, "file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":8,"
+		       "\"content\":\"abcdefgh\"}", "FS WRITE /a (8 B) \"abcd\"...");
+	/* a character is not split: "\xc3\xa9" does not fit after "abc" */
+	text_line_with(&o, -1, "file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":5,"
+		       "\"content\":\"abc\xc3\xa9\"}", "FS WRITE /a (5 B) \"abc\"...");
+	/* exactly the limit: nothing cut */
+	text_line_with(&o, -1, "file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":4,"
+		       "\"content\":\"abcd\"}", "FS WRITE /a (4 B) \"abcd\"");
+	/* the default is 64 bytes */
+	text_line("file", "{\"op\":\"write\",\"path\":\"/a\",\"bytes\":70,\"content\":"
+		  "\"0123456789012345678901234567890123456789012345678901234567890123456789\"}",
+		  "FS WRITE /a (70 B) "
+		  "\"0123456789012345678901234567890123456789012345678901234567890123\"...");
+}
+
+static void test_text_header(void **state)
+{
+	struct adi_event *ev = mk_text("file", "{\"op\":\"unlink\",\"path\":\"/a\"}");
+
+	(void)state;
+	ev->tid = 4214;
+	expect_text(NULL, ev, "15:10:41.123456 [PID 4213/4214 sh] FS UNLINK /a\n");
+	ev->comm[0] = '\0';
+	ev->tid = 0;
+	expect_text(NULL, ev, "15:10:41.123456 [PID 4213] FS UNLINK /a\n");
+	strcpy(ev->comm, "a\nb");
+	ev->duration_ns = 2000000;
+	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 a\\nb] FS UNLINK /a [2 ms]\n");
+	adi_event_free(ev);
+}
+
+static void test_text_process(void **state)
+{
+	(void)state;
+	text_line("process", "{\"op\":\"exec\",\"ppid\":1,"
+		  "\"argv\":[\"sh\",\"-c\",\"echo hi > /tmp/a\"]}",
+		  "EXEC sh -c \"echo hi > /tmp/a\"");
+	text_line("process", "{\"op\":\"exec\",\"argv\":[\"printf\",\"a\\\"b\",\"\",\"x\\\\y\",\"--k=v\"]}",
+		  "EXEC printf \"a\\\"b\" \"\" \"x\\\\y\" --k=v");
+	text_line("process", "{\"op\":\"exec\"}", "EXEC ?");
+	text_line("process", "{\"op\":\"exec\",\"argv\":[]}", "EXEC");
+	text_line("process", "{\"op\":\"fork\",\"ppid\":100}", "FORK from 100");
+	text_line("process", "{\"op\":\"fork\"}", "FORK from ?");
+	text_line("process", "{\"op\":\"exit\",\"exit_code\":0,\"signal\":null}", "EXIT 0");
+	text_line("process", "{\"op\":\"exit\",\"exit_code\":3}", "EXIT 3");
+	text_line("process", "{\"op\":\"exit\",\"exit_code\":null,\"signal\":9}", "EXIT signal 9");
+	text_line("process", "{\"op\":\"exit\",\"signal\":\"SIGKILL\"}", "EXIT signal SIGKILL");
+	text_line("process", "{\"op\":\"exit\"}", "EXIT ?");
+	/* no layout for it: everything as JSON */
+	text_line("process", "{}", "PROCESS {}");
+	text_line("process", "{\"op\":\"setuid\",\"uid\":0}",
+		  "PROCESS {\"op\":\"setuid\",\"uid\":0}");
+}
+
+static void test_text_connection(void **state)
+{
+	(void)state;
+	text_line("connection", "{\"op\":\"connect\",\"conn\":{\"transport\":\"tcp\","
+		  "\"local\":\"127.0.0.1:5000\",\"remote\":\"127.0.0.1:80\",\"role\":\"client\","
+		  "\"id\":1},\"error\":\"ECONNREFUSED\"}",
+		  "NET CONNECT tcp 127.0.0.1:5000 -> 127.0.0.1:80 ! ECONNREFUSED");
+	text_line("connection", "{\"op\":\"accept\",\"conn\":{\"transport\":\"tcp\","
+		  "\"local\":\"[::1]:80\",\"remote\":\"[::1]:41000\",\"role\":\"server\"},"
+		  "\"error\":null}",
+		  "NET ACCEPT tcp [::1]:80 -> [::1]:41000");
+	text_line("connection", "{\"op\":\"close\",\"conn\":{\"transport\":\"unix\","
+		  "\"local\":\"\",\"remote\":\"/run/x.sock\"}}",
+		  "NET CLOSE unix \"\" -> /run/x.sock");
+	text_line("connection", "{}", "NET ? ? ? -> ?");
+	text_line("connection", "{\"op\":\"connect\",\"conn\":null}", "NET CONNECT ? ? -> ?");
+}
+
+static void test_text_tcp_stream(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 2500000, "tcp_stream",
+		       "{\"conn\":{\"transport\":\"tcp\",\"local\":\"10.0.0.1:5000\","
+		       "\"remote\":\"10.0.0.2:6379\"},\"protocol\":\"unknown\","
+		       "\"bytes_out\":14,\"bytes_in\":2150,"
+		       "\"preview_out\":\"PING\\r\\n\",\"preview_in\":\"+PONG\\r\\n\"}",
+		       "TCP 10.0.0.1:5000 -> 10.0.0.2:6379 "
+		       "out 14 B in 2.1 KiB [2.5 ms]\n"
+		       "    > PING\\r\\n\n"
+		       "    < +PONG\\r\\n");
+	/* only what is there: no in preview, a binary out preview */
+	text_line("tcp_stream", "{\"conn\":{\"local\":\"a:1\",\"remote\":\"b:2\"},"
+		  "\"protocol\":\"tls\",\"bytes_out\":3,\"bytes_in\":0,"
+		  "\"preview_out\":\"base64://4A\",\"preview_in\":\"\"}",
+		  "TCP a:1 -> b:2 out 3 B in 0 B (tls)\n    > <binary 3 B>");
+	text_line("tcp_stream", "{\"conn\":{\"local\":\"a:1\",\"remote\":\"b:2\"},"
+		  "\"bytes_out\":1,\"bytes_in\":2,\"gaps\":2,\"gap_bytes\":100}",
+		  "TCP a:1 -> b:2 out 1 B in 2 B gaps 2");
+	text_line("tcp_stream", "{}", "TCP ? -> ? out ? in ?");
+}
+
+/* DNS: the issue's line; no response; four answers then "+N more", TC and
+ * retries. A datagram: its direction, ends and size, its preview below. */
+static void test_text_dns_udp(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 400000, "dns_query",
+		       "{\"name\":\"example.test\",\"qtype\":\"A\",\"rcode\":\"NOERROR\","
+		       "\"answers\":[\"127.0.0.1\",\"::1\"],\"flags\":[\"RD\",\"RA\"]}",
+		       "DNS A example.test -> 127.0.0.1, ::1 (NOERROR) [0.4 ms]");
+	text_line("dns_query", "{\"name\":\"slow.test\",\"qtype\":\"AAAA\",\"rcode\":null,"
+		  "\"answers\":null,\"flags\":null,\"retries\":2,\"unanswered\":true}",
+		  "DNS AAAA slow.test -> no response retries 2");
+	text_line("dns_query", "{\"name\":\"big.test\",\"qtype\":\"A\",\"rcode\":\"NOERROR\","
+		  "\"answers\":[\"1.0.0.1\",\"1.0.0.2\",\"1.0.0.3\",\"1.0.0.4\",\"1.0.0.5\",\"1.0.0.6\"],"
+		  "\"flags\":[\"TC\",\"RD\"]}",
+		  "DNS A big.test -> 1.0.0.1, 1.0.0.2, 1.0.0.3, 1.0.0.4 +2 more (NOERROR) (TC)");
+	text_line("dns_query", "{\"name\":\"nope.test\",\"qtype\":\"MX\",\"rcode\":\"NXDOMAIN\","
+		  "\"answers\":[]}", "DNS MX nope.test -> (NXDOMAIN)");
+	text_line("udp_datagram", "{\"conn\":{\"transport\":\"udp\",\"local\":\"127.0.0.1:5000\","
+		  "\"remote\":\"127.0.0.1:9\"},\"direction\":\"out\",\"bytes\":4,"
+		  "\"preview\":\"ping\"}",
+		  "UDP out 127.0.0.1:5000 -> 127.0.0.1:9 (4 B)\n    | ping");
+	text_line("udp_datagram", "{\"conn\":{\"transport\":\"other\",\"local\":\"/dev/log\","
+		  "\"remote\":\"\"},\"direction\":\"in\",\"bytes\":4,\"preview\":\"<13>\","
+		  "\"truncated\":true}",
+		  "DGRAM in /dev/log <- \"\" (4 B) truncated\n    | <13>");
+}
+
+static void test_text_summary(void **state)
+{
+	(void)state;
+	text_line("trace_summary", "{\"events\":{\"file\":3,\"process\":2},\"dropped\":0,"
+		  "\"truncated\":1,\"duration_ms\":1234.5,\"backend\":\"ebpf\"}",
+		  "SUMMARY 5 events (file=3 process=2), dropped 0, truncated 1, "
+		  "1234.5 ms, backend ebpf");
+	text_line("trace_summary", "{\"events\":{\"file\":1},\"dropped\":7,"
+		  "\"truncated\":0,\"duration_ms\":10,\"backend\":\"replay\"}",
+		  "SUMMARY 1 events (file=1), DROPPED 7 EVENTS, truncated 0, 10 ms, backend replay");
+	text_line("trace_summary", "{}", "SUMMARY 0 events, dropped ?, truncated ?, ? ms, backend ?");
+	/* the summary's own duration is in its fields: no [.. ms] suffix */
+	text_line_with(NULL, 250000, "trace_summary", "{\"events\":{},\"dropped\":0,"
+		       "\"truncated\":0,\"duration_ms\":0.25,\"backend\":\"ebpf\"}",
+		       "SUMMARY 0 events, dropped 0, truncated 0, 0.25 ms, backend ebpf");
+}
+
+static void test_text_other_kinds(void **state)
+{
+	struct adi_event *ev;
+
+	(void)state;
+	text_line_with(NULL, 1500000, "redis_command",
+		       "{\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null}",
+		       "REDIS_COMMAND {\"command\":\"GET\",\"args\":[\"k\"],\"reply\":null} [1.5 ms]");
+	text_line("mongo_command", "{}", "MONGO_COMMAND {}");
+	/* no kind at all */
+	ev = mk_text("x", "{}");
+	ev->kind = NULL;
+	expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] ? {}\n");
+	adi_event_free(ev);
+}
+
+static void test_text_http(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 1500000, "http_request",
+		       "{\"method\":\"GET\",\"url\":\"/x?a=1\",\"host\":\"h:80\","
+		       "\"status\":200,\"req_body\":\"\",\"resp_body\":\"hello\\n\","
+		       "\"req_bytes\":0,\"resp_bytes\":2150,\"truncated\":false,"
+		       "\"conn\":{\"role\":\"client\"}}",
+		       "HTTP GET h:80/x?a=1 -> 200 (req 0 B, resp 2.1 KiB) [1.5 ms]\n    < hello\\n");
+	/* served by the traced task; no response; flags */
+	text_line("http_request", "{\"method\":\"POST\",\"url\":\"/up\",\"host\":\"h\","
+		  "\"status\":null,\"req_bytes\":5,\"resp_bytes\":0,\"truncated\":true,"
+		  "\"incomplete\":true,\"conn\":{\"role\":\"server\"}}",
+		  "HTTP SERVED POST /up -> no response (req 5 B, resp 0 B) truncated incomplete");
+	text_line("http_request", "{\"method\":\"GET\",\"url\":\"/ws\",\"status\":101,"
+		  "\"upgrade\":\"websocket\",\"req_bytes\":0,\"resp_bytes\":0}",
+		  "HTTP GET /ws -> 101 (req 0 B, resp 0 B) upgrade websocket");
+	text_line("http_request", "{}", "HTTP ? ? -> no response (req ?, resp ?)");
+}
+
+static void test_text_sql(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 250000, "sql_query",
+		       "{\"db\":\"postgres\",\"sql\":\"select $1\","
+		       "\"params\":[\"5\",null],\"statement\":null,\"columns\":[\"a\"],"
+		       "\"rows\":1,\"command_tag\":\"SELECT 1\",\"error\":null,"
+		       "\"tx\":\"in_tx\"}",
+		       "SQL POSTGRES select $1 -> SELECT 1 (1 rows) in_tx [0.25 ms]\n"
+		       "    params [\"5\",null]");
+	text_line("sql_query", "{\"db\":\"mysql\",\"sql\":\"selec\",\"params\":[],"
+		  "\"columns\":null,\"error\":{\"code\":\"1064\",\"message\":\"bad\"},"
+		  "\"tx\":\"idle\"}",
+		  "SQL MYSQL selec -> error 1064 bad");
+	text_line("sql_query", "{\"db\":\"postgres\",\"sql\":null,\"statement\":\"s1\","
+		  "\"command_tag\":null,\"tx\":null,\"truncated\":true}",
+		  "SQL POSTGRES EXECUTE s1 -> no reply truncated");
+	text_line("sql_query", "{\"db\":\"mysql\",\"sql\":null,\"command\":\"COM_PING\","
+		  "\"tx\":\"idle\"}", "SQL MYSQL COM_PING -> ok");
+}
+
+static void test_text_color(void **state)
+{
+	struct adi_sink_opts o = { .color = 1 };
+	struct adi_event *ev = mk_text("file", "{\"op\":\"unlink\",\"path\":\"/a\","
+					       "\"error\":\"EPERM\"}");
+
+	(void)state;
+	expect_text(&o, ev, "\033[2m15:10:41.123456\033[0m [PID 4213 sh] "
+			    "\033[36mFS UNLINK\033[0m /a \033[31m! EPERM\033[0m\n");
+	adi_event_free(ev);
+	ev = mk_text("trace_summary", "{\"events\":{},\"dropped\":2,\"truncated\":0,"
+				      "\"duration_ms\":1,\"backend\":\"ebpf\"}");
+	expect_text(&o, ev, "\033[2m15:10:41.123456\033[0m [PID 4213 sh] "
+			    "\033[1mSUMMARY\033[0m 0 events, \033[1;31mDROPPED 2 EVENTS\033[0m, "
+			    "truncated 0, 1 ms, backend ebpf\n");
+	adi_event_free(ev);
+}
+
+/* A full disk: the error must come back from emit (unbuffered) or from
+ * flush (buffered), as -ENOSPC, for both sinks. */
+static void full_disk(struct adi_sink *(*mk_sink)(FILE *, const struct adi_sink_opts *))
+{
+	struct adi_event *ev = mk_text("file", "{\"op\":\"unlink\",\"path\":\"/a\"}");
+	struct adi_sink *s;
+	FILE *f;
+
+	f = fopen("/dev/full", "w");
+	if (!f)
+		skip();
+	s = mk_sink(f, NULL);
+	assert_non_null(s);
+	/* buffered: the line fits the stdio buffer, the loss shows at flush */
+	assert_int_equal(adi_sink_emit(s, ev), 0);
+	assert_int_equal(adi_sink_flush(s), -ENOSPC);
+	adi_sink_free(s);
+	fclose(f);
+
+	f = fopen("/dev/full", "w");
+	assert_non_null(f);
+	setvbuf(f, NULL, _IONBF, 0);
+	s = mk_sink(f, NULL);
+	assert_int_equal(adi_sink_emit(s, ev), -ENOSPC);
+	/* reported once, then the sink keeps going */
+	assert_int_equal(adi_sink_emit(s, ev), -ENOSPC);
+	adi_sink_free(s);
+	fclose(f);
+	adi_event_free(ev);
+}
+
+static void test_write_errors(void **state)
+{
+	(void)state;
+	full_disk(json_new);
+	full_disk(adi_sink_text_new);
+}
+
+static void test_wrappers(void **state)
+{
+	struct adi_event *ev = mk("file", 0);
+	struct adi_sink *s = adi_sink_json_new(stdout);
+
+	(void)state;
+	assert_int_equal(adi_sink_emit(NULL, ev), -EINVAL);
+	assert_int_equal(adi_sink_emit(s, NULL), -EINVAL);
+	assert_int_equal(adi_sink_flush(NULL), -EINVAL);
+	adi_sink_free(NULL);
+	adi_sink_free(s);
+	errno = 0;
+	assert_null(adi_sink_json_new(NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(adi_sink_text_new(NULL, NULL));
+	assert_int_equal(errno, EINVAL);
+	adi_event_free(ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_event_new),
+		cmocka_unit_test(test_json_file_event),
+		cmocka_unit_test(test_json_common_fields),
+		cmocka_unit_test(test_text_file),
+		cmocka_unit_test(test_text_file_missing_fields),
+		cmocka_unit_test(test_text_preview_limit),
+		cmocka_unit_test(test_text_header),
+		cmocka_unit_test(test_text_process),
+		cmocka_unit_test(test_text_connection),
+		cmocka_unit_test(test_text_tcp_stream),
+		cmocka_unit_test(test_text_summary),
+		cmocka_unit_test(test_text_other_kinds),
+		cmocka_unit_test(test_text_http),
+		cmocka_unit_test(test_text_sql),
+		cmocka_unit_test(test_text_dns_udp),
+		cmocka_unit_test(test_text_color),
+		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_wrappers),
+	};
+
+	return cmocka_run_group_tests(tests, setup_utc, NULL);
+}
