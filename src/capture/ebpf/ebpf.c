@@ -4,6 +4,7 @@
  * the /proc resolver; the engine owns everything it is fed. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,11 +273,111 @@ fail:
 	return NULL;
 }
 
+static void *link_destroy_thread(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Detaching a link waits for grace periods: 100-170 ms a link on this VM,
+ * and the kernel does uprobes' one after the other. A dozen links made the
+ * end of every trace take a second. The trace is over by now, so a child
+ * holds the last references and pays for the detach after we have
+ * returned: it keeps only the links' descriptors (not the output's, so a
+ * reader of our output sees its end now) and exits. The programs stay
+ * attached until it has, doing nothing anyone reads. Without a child (fork
+ * failed, or ADI_SYNC_DETACH=1), the links are detached here, from threads
+ * of their own so that the waits that can overlap do. Sets every pointer
+ * to NULL. */
+static bool links_detach_in_child(struct bpf_link **v, size_t n)
+{
+	const char *sync = getenv("ADI_SYNC_DETACH");
+	int *keep;
+	pid_t pid;
+
+	if ((sync && !strcmp(sync, "1")) || !(keep = calloc(n, sizeof(*keep))))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		keep[i] = v[i] ? bpf_link__fd(v[i]) : -1;
+	pid = fork();
+	if (pid == 0) {
+		/* the child: every descriptor but the links' closed, then the
+		 * exit that detaches them (no stdio, no atexit: _exit) */
+		int maxfd = (int)sysconf(_SC_OPEN_MAX);
+
+		if (maxfd < 0 || maxfd > 1 << 20)
+			maxfd = 1 << 20;
+		for (int fd = 0; fd < maxfd; fd++) {
+			bool link = false;
+
+			for (size_t i = 0; i < n && !link; i++)
+				link = keep[i] == fd;
+			if (!link)
+				close(fd);
+		}
+		_exit(0);
+	}
+	free(keep);
+	if (pid < 0)
+		return false;
+	for (size_t i = 0; i < n; i++) { /* ours are not the last references */
+		bpf_link__destroy(v[i]);
+		v[i] = NULL;
+	}
+	return true;
+}
+
+static void links_destroy(struct bpf_link **v, size_t n)
+{
+	enum { MAXT = 64 };
+	pthread_t th[MAXT];
+	bool started[MAXT];
+
+	if (!n || links_detach_in_child(v, n))
+		return;
+	for (size_t at = 0; at < n; at += MAXT) {
+		size_t k = n - at < MAXT ? n - at : MAXT;
+
+		for (size_t i = 0; i < k; i++) {
+			started[i] = v[at + i] &&
+				     !pthread_create(&th[i], NULL, link_destroy_thread, v[at + i]);
+			if (!started[i])
+				bpf_link__destroy(v[at + i]); /* no thread: here, in turn */
+			v[at + i] = NULL;
+		}
+		for (size_t i = 0; i < k; i++)
+			if (started[i])
+				pthread_join(th[i], NULL);
+	}
+}
+
 void adi_ebpf_close(struct adi_ebpf *b)
 {
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
+	if (b->skel) {
+		/* the skeleton's tracepoint links and the TLS uprobes, together */
+		const struct bpf_object_skeleton *sk = b->skel->skeleton;
+		size_t nt = 0, nskel = sk ? (size_t)sk->prog_cnt : 0;
+		struct bpf_link **tl = b->tls ? adi_tls_hooks_take_links(b->tls, &nt) : NULL;
+		struct bpf_link **all = calloc(nskel + nt, sizeof(*all));
+
+		if (all) {
+			for (size_t i = 0; i < nskel; i++) {
+				all[i] = *sk->progs[i].link;
+				*sk->progs[i].link = NULL; /* the skeleton's destroy skips it */
+			}
+			for (size_t i = 0; i < nt; i++)
+				all[nskel + i] = tl[i];
+			links_destroy(all, nskel + nt);
+			free(all);
+		} else {
+			for (size_t i = 0; i < nt; i++)
+				bpf_link__destroy(tl[i]);
+		}
+		free(tl);
+	}
 	adi_tls_hooks_free(b->tls);
 	adi_bpf__destroy(b->skel);
 	free(b->live);

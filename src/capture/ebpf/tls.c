@@ -586,6 +586,16 @@ struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine 
 	return h;
 }
 
+struct bpf_link **adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n)
+{
+	struct bpf_link **v = h->links;
+
+	*n = h->nlinks;
+	h->links = NULL;
+	h->nlinks = 0;
+	return v;
+}
+
 void adi_tls_hooks_free(struct adi_tls_hooks *h)
 {
 	if (!h)

@@ -22,6 +22,10 @@ struct adi_tls_hooks;
  * is ever attached; the engine is told why). NULL without memory. */
 struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine *eng, bool off);
 void adi_tls_hooks_free(struct adi_tls_hooks *h); /* detaches; accepts NULL */
+/* Its uprobe links, handed to the caller, who destroys them (each detach
+ * waits for a grace period: the caller does them together); *n of them,
+ * the array malloc'ed (free it), NULL when none. The hooks keep none. */
+struct bpf_link **adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n);
 
 /* The trace begins: the state is told and the system's OpenSSL libraries
  * (libssl.so* in the usual library directories) are hooked, so processes
