@@ -1186,6 +1186,147 @@ static void adi_tx_redis(struct adi_tx *t, const struct adi_tfields *f)
 	adi_tx_flags(t, f);
 }
 
+/* Words of a command (keys, then other arguments) as a shell would need
+ * them, their bytes together cut at twice the preview, then "...(+N)" for
+ * the words left out. */
+static void adi_tx_words(struct adi_tx *t, struct adi_jv a1, struct adi_jv a2)
+{
+	struct adi_jv lists[2] = { a1, a2 }, k, a;
+	size_t used = 0, left = 0;
+
+	for (int i = 0; i < 2; i++) {
+		struct adi_jv_it it = adi_jv_iter(lists[i]);
+
+		while (adi_jv_next(&it, &k, &a)) {
+			if (used >= t->preview * 2) {
+				left++;
+				continue;
+			}
+			adi_tx_c(t, ' ');
+			if (adi_tx_arg(t, a, &used, t->preview * 2))
+				adi_tx_put(t, "...", 3);
+		}
+	}
+	if (left) {
+		adi_tx_s(t, " ...(+");
+		adi_tx_u64(t, left);
+		adi_tx_c(t, ')');
+	}
+}
+
+/* " 1 hit, 2 misses" */
+static void adi_tx_count_word(struct adi_tx *t, struct adi_jv n, const char *one,
+			      const char *many)
+{
+	int64_t v = adi_jv_int(n, 0);
+
+	adi_tx_c(t, ' ');
+	adi_tx_i64(t, v);
+	adi_tx_c(t, ' ');
+	adi_tx_s(t, v == 1 ? one : many);
+}
+
+/* One memcached command as its protocol reads: "MEMCACHED get k1 k2 -> END
+ * 1 hit, 1 miss", "MEMCACHED set k (5 B) -> STORED", "MEMCACHED incr n 1 ->
+ * 6"; "MEMCACHED/bin" for the binary protocol; "noreply" when no reply
+ * was asked for; an error in red. */
+static void adi_tx_memcached(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv cmd = adi_tf(f, "command"), st = adi_tf(f, "status");
+	struct adi_jv err = adi_tf(f, "error"), res = adi_tf(f, "result");
+	struct adi_jv vb = adi_tf(f, "value_bytes"), hits = adi_tf(f, "hits");
+
+	adi_tx_tag_s(t, ADI_C_PROTO, adi_jv_is(adi_tf(f, "protocol"), "binary") ?
+				     "MEMCACHED/bin" : "MEMCACHED");
+	adi_tx_c(t, ' ');
+	if (adi_jv_null_or_absent(cmd))
+		adi_tx_c(t, '?');
+	else
+		adi_tx_str_lim(t, cmd, t->preview);
+	adi_tx_words(t, adi_tf(f, "keys"), adi_tf(f, "args"));
+	if (!adi_jv_null_or_absent(vb)) {
+		adi_tx_s(t, " (");
+		adi_tx_size(t, vb);
+		adi_tx_c(t, ')');
+	}
+	if (adi_tf_true(f, "noreply")) {
+		adi_tx_s(t, " noreply");
+	} else {
+		adi_tx_s(t, " -> ");
+		if (!adi_jv_null_or_absent(err)) {
+			adi_tx_color(t, ADI_C_RED);
+			adi_tx_str_lim(t, adi_jv_null_or_absent(st) ? err : st, t->preview);
+			/* the status and then the text, once when they are one ("ERROR") */
+			if (!adi_jv_null_or_absent(st) &&
+			    (st.n != err.n || memcmp(st.p, err.p, st.n))) {
+				adi_tx_c(t, ' ');
+				adi_tx_str_lim(t, err, t->preview);
+			}
+			adi_tx_color(t, ADI_C_RESET);
+		} else if (!adi_jv_null_or_absent(st)) {
+			adi_tx_str_lim(t, st, t->preview);
+			if (!adi_jv_absent(hits)) {
+				adi_tx_count_word(t, hits, "hit,", "hits,");
+				adi_tx_count_word(t, adi_tf(f, "misses"), "miss", "misses");
+			}
+		} else if (!adi_jv_null_or_absent(res)) {
+			adi_tx_json(t, res);
+		} else {
+			adi_tx_red(t, "no reply");
+		}
+	}
+	adi_tx_flags(t, f);
+}
+
+/* One broker operation, the same line whichever broker: "NATS PUB orders
+ * (5 B "hello")", "KAFKA Produce orders (70 B "v1") -> ok", "AMQP
+ * queue.declare jobs -> queue.declare-ok", "MQTT PUBLISH t/1 qos 1 (2 B
+ * "hi") -> ok"; an answer's error in red; "-> no answer" for an operation
+ * that waits for one (its duration) and got none. */
+static void adi_tx_message(struct adi_tx *t, const struct adi_tfields *f, int64_t dur_ns)
+{
+	struct adi_jv dest = adi_tf(f, "destination"), pb = adi_tf(f, "payload_bytes");
+	struct adi_jv err = adi_tf(f, "error"), reply = adi_tf(f, "reply");
+	struct adi_jv rc = adi_tf(f, "reason_code"), qos = adi_tf(f, "qos");
+	size_t used = 0;
+
+	adi_tx_tag(t, ADI_C_PROTO, "", adi_tf(f, "system"));
+	adi_tx_c(t, ' ');
+	adi_tx_str_lim(t, adi_tf(f, "op"), t->preview);
+	if (!adi_jv_null_or_absent(dest)) {
+		adi_tx_c(t, ' ');
+		if (adi_tx_arg(t, dest, &used, t->preview))
+			adi_tx_put(t, "...", 3);
+	}
+	if (!adi_jv_absent(qos) && adi_jv_int(qos, 0) > 0) {
+		adi_tx_s(t, " qos ");
+		adi_tx_val(t, qos);
+	}
+	if (!adi_jv_null_or_absent(pb)) {
+		adi_tx_s(t, " (");
+		adi_tx_size(t, pb);
+		adi_tx_payload(t, " ", adi_tf(f, "payload"), true);
+		adi_tx_c(t, ')');
+	}
+	if (!adi_jv_null_or_absent(err)) {
+		adi_tx_s(t, " -> ");
+		adi_tx_color(t, ADI_C_RED);
+		adi_tx_s(t, "error ");
+		adi_tx_str_lim(t, err, t->preview);
+		adi_tx_color(t, ADI_C_RESET);
+	} else if (adi_jv_is_str(adi_jv_get(reply, "op"))) {
+		adi_tx_s(t, " -> ");
+		adi_tx_str_lim(t, adi_jv_get(reply, "op"), t->preview);
+	} else if (!adi_jv_null_or_absent(reply) || !adi_jv_null_or_absent(rc) ||
+		   adi_tf_int(f, "resp_bytes", 0) > 0) {
+		adi_tx_s(t, " -> ok");
+	} else if (dur_ns >= 0) {
+		adi_tx_s(t, " -> ");
+		adi_tx_red(t, "no answer");
+	}
+	adi_tx_flags(t, f);
+}
+
 /* A Mongo reply's document count: cursor.firstBatch / nextBatch items,
  * else "n" (insert, update, delete); -1 when it says none. */
 static int64_t adi_mongo_count(struct adi_jv reply, const char **what)
@@ -1587,6 +1728,10 @@ static void adi_tx_event(struct adi_tx *t, const struct adi_event *ev,
 		adi_tx_dns(t, f);
 	else if (adi_kind_is(kind, "udp_datagram"))
 		adi_tx_udp(t, f);
+	else if (adi_kind_is(kind, "memcached_command"))
+		adi_tx_memcached(t, f);
+	else if (adi_kind_is(kind, "message_op"))
+		adi_tx_message(t, f, ev->duration_ns);
 	else if (summary)
 		adi_tx_summary(t, f, ev->duration_ns);
 	else

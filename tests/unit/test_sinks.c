@@ -509,6 +509,62 @@ static void test_text_redis_preview(void **state)
 		       "REDIS KEYS * -> [\"aa... (2 items)");
 }
 
+/* memcached and the brokers read as their protocols do (not a JSON blob) */
+static void test_text_memcached_brokers(void **state)
+{
+	(void)state;
+	text_line_with(NULL, 300000, "memcached_command",
+		       "{\"command\":\"get\",\"protocol\":\"text\",\"keys\":[\"k1\",\"k2\"],"
+		       "\"args\":[],\"status\":\"END\",\"error\":null,\"values\":[{\"key\":\"k1\","
+		       "\"flags\":0,\"bytes\":3,\"value\":\"abc\"}],\"hits\":1,\"misses\":1,"
+		       "\"req_bytes\":12,\"resp_bytes\":30,\"truncated\":false}",
+		       "MEMCACHED get k1 k2 -> END 1 hit, 1 miss [0.3 ms]");
+	text_line("memcached_command", "{\"command\":\"set\",\"protocol\":\"text\","
+		  "\"keys\":[\"a b\"],\"args\":[],\"flags\":0,\"exptime\":0,\"value_bytes\":5,"
+		  "\"value\":\"hello\",\"status\":\"STORED\",\"error\":null}",
+		  "MEMCACHED set \"a b\" (5 B) -> STORED");
+	text_line("memcached_command", "{\"command\":\"incr\",\"protocol\":\"text\","
+		  "\"keys\":[\"n\"],\"args\":[\"1\"],\"status\":null,\"error\":null,\"result\":6}",
+		  "MEMCACHED incr n 1 -> 6");
+	text_line("memcached_command", "{\"command\":\"set\",\"protocol\":\"text\","
+		  "\"keys\":[\"k\"],\"args\":[],\"value_bytes\":1,\"noreply\":true,"
+		  "\"status\":null,\"error\":null}", "MEMCACHED set k (1 B) noreply");
+	text_line("memcached_command", "{\"command\":\"getkq\",\"protocol\":\"binary\","
+		  "\"keys\":[\"k\"],\"args\":[],\"status\":\"KEY_NOT_FOUND\","
+		  "\"error\":\"Not found\",\"incomplete\":true}",
+		  "MEMCACHED/bin getkq k -> KEY_NOT_FOUND Not found incomplete");
+	text_line("memcached_command", "{\"command\":\"bogus\",\"keys\":[],\"args\":[],"
+		  "\"status\":\"ERROR\",\"error\":\"ERROR\"}", "MEMCACHED bogus -> ERROR");
+	text_line("memcached_command", "{}", "MEMCACHED ? -> no reply");
+
+	text_line("message_op", "{\"system\":\"nats\",\"op\":\"PUB\",\"destination\":"
+		  "\"orders.new\",\"payload_bytes\":5,\"payload\":\"hello\",\"error\":null,"
+		  "\"req_bytes\":30,\"resp_bytes\":0,\"truncated\":false}",
+		  "NATS PUB orders.new (5 B \"hello\")");
+	text_line_with(NULL, 1000000, "message_op", "{\"system\":\"kafka\",\"op\":\"Produce\","
+		       "\"destination\":\"t1\",\"payload_bytes\":70,\"payload\":\"v1\","
+		       "\"error\":null,\"reply\":{\"throttle_time_ms\":0},\"req_bytes\":120,"
+		       "\"resp_bytes\":50}",
+		       "KAFKA Produce t1 (70 B \"v1\") -> ok [1 ms]");
+	text_line_with(NULL, 2000000, "message_op", "{\"system\":\"amqp\",\"op\":"
+		       "\"queue.declare\",\"destination\":\"jobs\",\"channel\":1,\"error\":null,"
+		       "\"reply\":{\"op\":\"queue.declare-ok\",\"arguments\":{}},"
+		       "\"req_bytes\":20,\"resp_bytes\":20}",
+		       "AMQP queue.declare jobs -> queue.declare-ok [2 ms]");
+	text_line_with(NULL, 500000, "message_op", "{\"system\":\"mqtt\",\"op\":\"PUBLISH\","
+		       "\"destination\":\"t/1\",\"qos\":1,\"payload_bytes\":2,\"payload\":\"hi\","
+		       "\"error\":null,\"reason_code\":0,\"req_bytes\":9,\"resp_bytes\":4}",
+		       "MQTT PUBLISH t/1 qos 1 (2 B \"hi\") -> ok [0.5 ms]");
+	text_line_with(NULL, 500000, "message_op", "{\"system\":\"kafka\",\"op\":\"Metadata\","
+		       "\"destination\":null,\"payload_bytes\":null,\"payload\":null,"
+		       "\"error\":\"UNKNOWN_TOPIC_OR_PARTITION\",\"req_bytes\":20,\"resp_bytes\":40}",
+		       "KAFKA Metadata -> error UNKNOWN_TOPIC_OR_PARTITION [0.5 ms]");
+	text_line_with(NULL, 500000, "message_op", "{\"system\":\"nats\",\"op\":\"PING\","
+		       "\"destination\":null,\"payload_bytes\":null,\"error\":null,"
+		       "\"req_bytes\":6,\"resp_bytes\":0,\"incomplete\":true}",
+		       "NATS PING -> no answer incomplete [0.5 ms]");
+}
+
 static void test_text_mongo(void **state)
 {
 	(void)state;
@@ -746,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_text_dns_udp),
 		cmocka_unit_test(test_text_redis),
 		cmocka_unit_test(test_text_redis_preview),
+		cmocka_unit_test(test_text_memcached_brokers),
 		cmocka_unit_test(test_text_mongo),
 		cmocka_unit_test(test_text_grpc),
 		cmocka_unit_test(test_text_unix_and_exec),
