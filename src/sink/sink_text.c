@@ -1103,6 +1103,34 @@ static void adi_tx_sql_params(struct adi_tx *t, const struct adi_tfields *f)
 	adi_tx_esc(t, p.p, p.n, &used, SIZE_MAX, 0);
 }
 
+/* Words of a command (keys, then other arguments) as a shell would need
+ * them, their bytes together cut at twice the preview, then "...(+N)" for
+ * the words left out. */
+static void adi_tx_words(struct adi_tx *t, const struct adi_jv *lists, int nlists)
+{
+	struct adi_jv k, a;
+	size_t used = 0, left = 0;
+
+	for (int i = 0; i < nlists; i++) {
+		struct adi_jv_it it = adi_jv_iter(lists[i]);
+
+		while (adi_jv_next(&it, &k, &a)) {
+			if (used >= t->preview * 2) {
+				left++;
+				continue;
+			}
+			adi_tx_c(t, ' ');
+			if (adi_tx_arg(t, a, &used, t->preview * 2))
+				adi_tx_put(t, "...", 3);
+		}
+	}
+	if (left) {
+		adi_tx_s(t, " ...(+");
+		adi_tx_u64(t, left);
+		adi_tx_c(t, ')');
+	}
+}
+
 /* One Redis command: "REDIS SET k v -> OK". Arguments as a shell would
  * need them, their bytes together cut at the preview; the reply as
  * redis-cli shows it: strings quoted, (nil), (integer) N, [N items], an
@@ -1110,10 +1138,8 @@ static void adi_tx_sql_params(struct adi_tx *t, const struct adi_tfields *f)
 static void adi_tx_redis(struct adi_tx *t, const struct adi_tfields *f)
 {
 	struct adi_jv cmd = adi_tf(f, "command"), args = adi_tf(f, "args");
-	struct adi_jv reply = adi_tf(f, "reply"), err = adi_tf(f, "error"), k, a;
-	struct adi_jv_it it = adi_jv_iter(args);
+	struct adi_jv reply = adi_tf(f, "reply"), err = adi_tf(f, "error");
 	bool push = adi_tf_true(f, "push");
-	size_t used = 0, left = 0;
 
 	adi_tx_tag_s(t, ADI_C_PROTO, push ? "REDIS PUSH" : "REDIS");
 	if (!adi_jv_null_or_absent(cmd)) {
@@ -1124,20 +1150,7 @@ static void adi_tx_redis(struct adi_tx *t, const struct adi_tfields *f)
 	} else if (!push) {
 		adi_tx_s(t, " ?");
 	}
-	while (adi_jv_next(&it, &k, &a)) {
-		if (used >= t->preview * 2) {
-			left++;
-			continue;
-		}
-		adi_tx_c(t, ' ');
-		if (adi_tx_arg(t, a, &used, t->preview * 2))
-			adi_tx_put(t, "...", 3);
-	}
-	if (left) {
-		adi_tx_s(t, " ...(+");
-		adi_tx_u64(t, left);
-		adi_tx_c(t, ')');
-	}
+	adi_tx_words(t, &args, 1);
 	adi_tx_s(t, push ? ": " : " -> ");
 	if (!adi_jv_null_or_absent(err)) {
 		adi_tx_color(t, ADI_C_RED);
@@ -1186,34 +1199,6 @@ static void adi_tx_redis(struct adi_tx *t, const struct adi_tfields *f)
 	adi_tx_flags(t, f);
 }
 
-/* Words of a command (keys, then other arguments) as a shell would need
- * them, their bytes together cut at twice the preview, then "...(+N)" for
- * the words left out. */
-static void adi_tx_words(struct adi_tx *t, struct adi_jv a1, struct adi_jv a2)
-{
-	struct adi_jv lists[2] = { a1, a2 }, k, a;
-	size_t used = 0, left = 0;
-
-	for (int i = 0; i < 2; i++) {
-		struct adi_jv_it it = adi_jv_iter(lists[i]);
-
-		while (adi_jv_next(&it, &k, &a)) {
-			if (used >= t->preview * 2) {
-				left++;
-				continue;
-			}
-			adi_tx_c(t, ' ');
-			if (adi_tx_arg(t, a, &used, t->preview * 2))
-				adi_tx_put(t, "...", 3);
-		}
-	}
-	if (left) {
-		adi_tx_s(t, " ...(+");
-		adi_tx_u64(t, left);
-		adi_tx_c(t, ')');
-	}
-}
-
 /* " 1 hit, 2 misses" */
 static void adi_tx_count_word(struct adi_tx *t, struct adi_jv n, const char *one,
 			      const char *many)
@@ -1243,7 +1228,11 @@ static void adi_tx_memcached(struct adi_tx *t, const struct adi_tfields *f)
 		adi_tx_c(t, '?');
 	else
 		adi_tx_str_lim(t, cmd, t->preview);
-	adi_tx_words(t, adi_tf(f, "keys"), adi_tf(f, "args"));
+	{
+		const struct adi_jv words[2] = { adi_tf(f, "keys"), adi_tf(f, "args") };
+
+		adi_tx_words(t, words, 2);
+	}
 	if (!adi_jv_null_or_absent(vb)) {
 		adi_tx_s(t, " (");
 		adi_tx_size(t, vb);
