@@ -651,9 +651,27 @@ static void adi_tx_error(struct adi_tx *t, const struct adi_tfields *f)
 	adi_tx_color(t, ADI_C_RESET);
 }
 
-/* " truncated", " incomplete" when those flags are set */
+/* " TLSv1.3" on the events of a TLS connection (docs/tls.md): its
+ * handshake's version, " TLS" when the version is not known (a handshake
+ * not seen, a database login's tls: true) */
+static void adi_tx_tls(struct adi_tx *t, const struct adi_tfields *f)
+{
+	struct adi_jv tls = adi_tf(f, "tls"), v;
+
+	if (adi_jv_type(tls) != ADI_J_OBJ && !adi_jv_bool(tls, false))
+		return;
+	v = adi_jv_get(tls, "version");
+	adi_tx_c(t, ' ');
+	if (adi_jv_is_str(v) && v.n > 2 && v.n < 40)
+		adi_tx_jstr(t, v, SIZE_MAX, 0);
+	else
+		adi_tx_s(t, "TLS");
+}
+
+/* " TLSv1.3", " truncated", " incomplete" when those are so */
 static void adi_tx_flags(struct adi_tx *t, const struct adi_tfields *f)
 {
+	adi_tx_tls(t, f);
 	if (adi_tf_true(f, "truncated"))
 		adi_tx_s(t, " truncated");
 	if (adi_tf_true(f, "incomplete"))
@@ -859,6 +877,7 @@ static void adi_tx_tcp_stream(struct adi_tx *t, const struct adi_tfields *f)
 		adi_tx_val(t, proto);
 		adi_tx_c(t, ')');
 	}
+	adi_tx_tls(t, f);
 }
 
 /* The previews go on continuation lines, after the duration. */
@@ -1533,6 +1552,26 @@ static void adi_tx_summary(struct adi_tx *t, const struct adi_tfields *f, int64_
 	}
 	adi_tx_s(t, " ms, backend ");
 	adi_tx_val(t, adi_tf(f, "backend"));
+	/* TLS (docs/tls.md): the connections, and those the trace could not
+	 * see into (why: the JSON's trace_summary.tls) */
+	d = adi_tf(f, "tls");
+	if (adi_jv_int(adi_jv_get(d, "connections"), 0) > 0) {
+		struct adi_jv pt = adi_jv_get(d, "plaintext");
+		int64_t dark = adi_jv_int(adi_jv_get(d, "connections"), 0) -
+			       adi_jv_int(adi_jv_get(d, "with_plaintext"), 0);
+
+		adi_tx_s(t, ", TLS connections ");
+		adi_tx_val(t, adi_jv_get(d, "connections"));
+		if (adi_jv_is_str(pt) && !adi_jv_is(pt, "on")) {
+			adi_tx_s(t, " (plaintext ");
+			adi_tx_val(t, pt);
+			adi_tx_c(t, ')');
+		} else if (dark > 0) {
+			adi_tx_s(t, " (");
+			adi_tx_i64(t, dark);
+			adi_tx_s(t, " without plaintext)");
+		}
+	}
 }
 
 /* Any other kind: its name and all its fields as JSON. */

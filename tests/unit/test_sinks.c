@@ -407,6 +407,17 @@ static void test_text_summary(void **state)
 		  "\"truncated\":0,\"duration_ms\":10,\"backend\":\"replay\"}",
 		  "SUMMARY 1 events (file=1), DROPPED 7 EVENTS, truncated 0, 10 ms, backend replay");
 	text_line("trace_summary", "{}", "SUMMARY 0 events, dropped ?, truncated ?, ? ms, backend ?");
+	text_line("trace_summary", "{\"events\":{},\"dropped\":0,\"truncated\":0,"
+		  "\"backend\":\"ebpf\",\"tls\":{\"plaintext\":\"on\",\"libraries\":[],"
+		  "\"connections\":3,\"with_plaintext\":2,\"plaintext_calls\":9,"
+		  "\"without_plaintext\":[{\"conn\":4,\"why\":\"go\"}]}}",
+		  "SUMMARY 0 events, dropped 0, truncated 0, ? ms, backend ebpf, "
+		  "TLS connections 3 (1 without plaintext)");
+	text_line("trace_summary", "{\"events\":{},\"dropped\":0,\"truncated\":0,"
+		  "\"backend\":\"ebpf\",\"tls\":{\"plaintext\":\"off\",\"connections\":1,"
+		  "\"with_plaintext\":0}}",
+		  "SUMMARY 0 events, dropped 0, truncated 0, ? ms, backend ebpf, "
+		  "TLS connections 1 (plaintext off)");
 	/* the summary's own duration is in its fields: no [.. ms] suffix */
 	text_line_with(NULL, 250000, "trace_summary", "{\"events\":{},\"dropped\":0,"
 		       "\"truncated\":0,\"duration_ms\":0.25,\"backend\":\"ebpf\"}",
@@ -446,6 +457,14 @@ static void test_text_http(void **state)
 		  "\"upgrade\":\"websocket\",\"req_bytes\":0,\"resp_bytes\":0}",
 		  "HTTP GET /ws -> 101 (req 0 B, resp 0 B) upgrade websocket");
 	text_line("http_request", "{}", "HTTP ? ? -> no response (req ?, resp ?)");
+	/* a TLS connection's exchange says so; a login over SSL too */
+	text_line("http_request", "{\"method\":\"GET\",\"url\":\"/\",\"host\":\"h\","
+		  "\"status\":200,\"req_bytes\":0,\"resp_bytes\":5,\"tls\":{\"version\":"
+		  "\"TLSv1.3\",\"sni\":\"h\"}}",
+		  "HTTP GET h/ -> 200 (req 0 B, resp 5 B) TLSv1.3");
+	text_line("db_session", "{\"db\":\"postgres\",\"op\":\"login\",\"user\":\"u\","
+		  "\"database\":\"d\",\"error\":null,\"tls\":true}",
+		  "DB POSTGRES LOGIN u@d -> ok TLS");
 }
 
 static void test_text_sql(void **state)
