@@ -384,7 +384,11 @@ void adi_ebpf_close(struct adi_ebpf *b)
 	free(b);
 }
 
-int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
+/* scan: look through the process's maps for TLS libraries to hook (a
+ * process attached to); not for run's command, which has not exec'd yet
+ * (its maps are still ours: what it will run is hooked by name in
+ * ops_spawn, and its libraries as it opens them) */
+static int trace_pid(struct adi_ebpf *b, uint32_t pid, bool scan)
 {
 	__u8 one = 1;
 
@@ -394,9 +398,14 @@ int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
 				 sizeof(one), BPF_ANY))
 		return -errno;
 	live_add(b, pid);
-	if (b->tls) /* attach: the TLS libraries it has mapped already */
+	if (b->tls && scan) /* attach: the TLS libraries it has mapped already */
 		adi_tls_hooks_scan_pid(b->tls, pid);
 	return 0;
+}
+
+int adi_ebpf_trace_pid(struct adi_ebpf *b, uint32_t pid)
+{
+	return trace_pid(b, pid, true);
 }
 
 size_t adi_ebpf_running(struct adi_ebpf *b)
@@ -544,7 +553,7 @@ static int ops_trace_cgroup(struct adi_backend *b, int cgfd)
  * first syscalls after exec are seen. */
 static int trace_spawned(struct adi_backend *b, pid_t pid, char *err, size_t errsz)
 {
-	int rc = adi_ebpf_trace_pid((struct adi_ebpf *)b, (uint32_t)pid);
+	int rc = trace_pid((struct adi_ebpf *)b, (uint32_t)pid, false);
 
 	if (rc)
 		snprintf(err, errsz, "cannot add the command to the trace filter: %s",
