@@ -694,8 +694,12 @@ static void file_event(struct adi_insight *in, const struct adi_event *ev, const
 	size_t pn = 0;
 	char *path = adi_jv_strdup(adi_fget(f, "path"), &pn);
 	char *op_s = str_dup(f, "op"), *err = str_dup(f, "error");
+	/* the runtime's own file work (docs/events.md `runtime`: the loader,
+	 * locale data, module loading, /proc/self), which the timeline hides:
+	 * not the program's errors or slow operations */
+	bool runtime = adi_jv_type(adi_fget(f, "runtime")) != ADI_J_NULL;
 
-	if (err && op_s && path) {
+	if (err && op_s && path && !runtime) {
 		/* the dynamic loader's search of its library path: a failed
 		 * open of a shared object (or of /etc/ld.so.preload) is how it
 		 * looks, not a failure */
@@ -719,7 +723,7 @@ static void file_event(struct adi_insight *in, const struct adi_event *ev, const
 		adi_sb_puts(&in->tmp, op_s);
 		adi_sb_putc(&in->tmp, ' ');
 		adi_sb_puts(&in->tmp, path);
-		if (ev_dur(ev))
+		if (ev_dur(ev) && !runtime)
 			slow_add(in, ev, in->tmp.p, parent_id);
 		if (parent && !strcmp(op_s, "read")) {
 			struct adi_op *op = op_get(in, ADI_OPC_FILE, ADI_FAM_FILE, false, "file", path);
