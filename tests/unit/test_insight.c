@@ -246,12 +246,53 @@ static void test_diff(void **state)
 	adi_insight_free(b);
 }
 
+/* The program's failed and slow file work is reported; the runtime's own
+ * (a `runtime` member: locale data the timeline hides) and the loader's
+ * search of its path are not. */
+static void test_file_errors(void **state)
+{
+	struct adi_insight *in = adi_insight_new(NULL);
+	struct adi_jval *rep, *errs, *slow;
+	int program = 0, other = 0;
+
+	(void)state;
+	assert_non_null(in);
+	feed(in, "file", 1, 0, -1, "\"op\":\"open\",\"path\":\"/etc/app.conf\","
+	     "\"error\":\"ENOENT\",\"runtime\":null");
+	feed(in, "file", 2, 1, -1, "\"op\":\"open\",\"path\":"
+	     "\"/usr/lib/locale/C.UTF-8/LC_CTYPE\",\"error\":\"ENOENT\",\"runtime\":\"locale\"");
+	feed(in, "file", 3, 2, -1, "\"op\":\"open\",\"path\":\"/opt/x/libz.so.1\","
+	     "\"error\":\"ENOENT\"");
+	feed(in, "file", 4, 3, 5, "\"op\":\"read\",\"path\":\"/lib/libc.so.6\",\"bytes\":9,"
+	     "\"error\":null,\"runtime\":\"loader\"");
+	feed(in, "file", 5, 9, 1, "\"op\":\"read\",\"path\":\"/etc/app.data\",\"bytes\":9,"
+	     "\"error\":null,\"runtime\":null");
+	rep = report(in);
+	errs = adi_j_get(rep, "errors");
+	for (size_t i = 0; i < adi_j_len(errs); i++) {
+		const char *what = adi_j_get_str(adi_j_at(errs, i), "what", "");
+
+		if (strstr(what, "/etc/app.conf"))
+			program++;
+		else
+			other++;
+	}
+	assert_int_equal(program, 1);
+	assert_int_equal(other, 0);
+	slow = adi_j_get(rep, "slowest");
+	assert_int_equal(adi_j_len(slow), 1);
+	assert_string_equal(adi_j_get_str(adi_j_at(slow, 0), "operation", ""), "read /etc/app.data");
+	adi_j_free(rep);
+	adi_insight_free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_quantiles),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_file_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
