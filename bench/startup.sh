@@ -14,6 +14,11 @@ export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
 BINS=("${@:-$HERE/../build/adi-profiler}")
 N=${N:-15}
+# seconds between runs: the kernel detaches a run's programs after it has
+# returned (docs/capture.md "The end"), ~1 s for the TLS uprobes; a run
+# started meanwhile waits on the same kernel locks as it attaches, which a
+# user's next command, seconds later, does not
+GAP=${GAP:-1.5}
 TMP=$(mktemp -d /tmp/adi-startup.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -35,6 +40,7 @@ stat() { # column $1 of file $2: "min median"
 for ((i = 0; i < N; i++)); do
 	for k in "${!BINS[@]}"; do
 		one "${BINS[$k]}" "b$k"
+		sleep "$GAP"
 	done
 done
 printf "%-40s %22s %18s %18s\n" binary "first event ms (min/med)" "wall s (min/med)" "cpu s (min/med)"
