@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -483,4 +484,25 @@ bool adi_container_id(const char *cgpath, char out[65])
 	}
 	out[0] = '\0';
 	return false;
+}
+
+bool adi_bytes_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *b, size_t n)
+{
+	if (!n)
+		return true;
+	if (*len + n > *cap) {
+		size_t c = *cap ? *cap : 256;
+		uint8_t *p;
+
+		while (c < *len + n)
+			c *= 2;
+		p = realloc(*buf, c);
+		if (!p)
+			return false;
+		*buf = p;
+		*cap = c;
+	}
+	memcpy(*buf + *len, b, n);
+	*len += n;
+	return true;
 }

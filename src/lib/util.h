@@ -46,6 +46,12 @@ bool adi_utf8_valid(const uint8_t *b, size_t n);
 
 /* Standard base64 with padding. out needs adi_base64_len(n) + 1 bytes;
  * writes a NUL terminated string and returns its length. */
+/* Appends b[0..n) to a growing byte buffer (*buf holding *len bytes in
+ * *cap allocated; the capacity doubles from 256). false, with nothing
+ * appended, when memory runs out. How the decoders keep the first
+ * --body-bytes of a payload that arrives in pieces. */
+bool adi_bytes_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *b, size_t n);
+
 size_t adi_base64_len(size_t n);
 size_t adi_base64_encode(const uint8_t *b, size_t n, char *out);
 

@@ -17,6 +17,7 @@
 
 #include "mqtt.h"
 #include "../lib/cursor.h"
+#include "../lib/util.h"
 
 #define MQ_HOLD (ADI_PROTO_LOOKAHEAD - 8) /* a packet (or PUBLISH's header) held whole */
 #define MQ_MAX_ITEMS 1024          /* topics / reason codes written per packet */
@@ -782,24 +783,8 @@ static enum adi_parse mqtt_parse(void *vst, const struct adi_proto_cfg *cfg, enu
 		if (sd->phase == MQ_PAYLOAD && sd->keep_len < sd->keep_lim) {
 			size_t kk = sd->keep_lim - sd->keep_len < k ? sd->keep_lim - sd->keep_len : k;
 
-			if (sd->keep_len + kk > sd->keep_cap) {
-				size_t cap = sd->keep_cap ? sd->keep_cap : 256;
-				uint8_t *p;
-
-				while (cap < sd->keep_len + kk)
-					cap *= 2;
-				p = realloc(sd->keep, cap);
-				if (p) {
-					sd->keep = p;
-					sd->keep_cap = cap;
-				} else {
-					sd->keep_lim = sd->keep_len;
-					kk = 0;
-				}
-			}
-			if (kk)
-				memcpy(sd->keep + sd->keep_len, b + pos, kk);
-			sd->keep_len += kk;
+			if (!adi_bytes_append(&sd->keep, &sd->keep_len, &sd->keep_cap, b + pos, kk))
+				sd->keep_lim = sd->keep_len; /* out of memory: keep what fits */
 		}
 		pos += k;
 		sd->remaining -= k;
@@ -924,18 +909,6 @@ static void mq_emit(struct adi_emit *em, const struct adi_msg *m, const struct a
 	em->emit(em, "message_op", m->ts_first, ts_end);
 }
 
-static void mq_unlink(struct adi_msgq *q, struct adi_msg *prev, struct adi_msg *m)
-{
-	if (prev)
-		prev->next = m->next;
-	else
-		q->head = m->next;
-	if (q->tail == m)
-		q->tail = prev;
-	q->len--;
-	m->next = NULL;
-}
-
 /* The first message of q of type t (and packet id key when by_key), and
  * *prev the one before it; NULL when none. */
 static struct adi_msg *mq_find(struct adi_msgq *q, int t, bool by_key, uint64_t key,
@@ -985,7 +958,7 @@ static void mqtt_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q
 		}
 		adi_msgq_pop(mq);
 		if (r)
-			mq_unlink(oq, prev, r);
+			adi_msgq_unlink(oq, prev, r);
 		mq_emit(em, m, r);
 		adi_msg_free(m);
 		adi_msg_free(r);

@@ -43,6 +43,18 @@ struct adi_msg *adi_msgq_pop(struct adi_msgq *q)
 	return m;
 }
 
+void adi_msgq_unlink(struct adi_msgq *q, struct adi_msg *prev, struct adi_msg *m)
+{
+	if (prev)
+		prev->next = m->next;
+	else
+		q->head = m->next;
+	if (q->tail == m)
+		q->tail = prev;
+	q->len--;
+	m->next = NULL;
+}
+
 void adi_msgq_clear(struct adi_msgq *q)
 {
 	struct adi_msg *m;

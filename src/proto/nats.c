@@ -19,6 +19,7 @@
 
 #include "nats.h"
 #include "../lib/json.h"
+#include "../lib/util.h"
 
 #define NT_MAX_LINE ADI_PROTO_LOOKAHEAD /* a control line (INFO may be long) */
 #define NT_HDR_KEEP (16 * 1024)   /* header block bytes kept to decode */
@@ -452,24 +453,8 @@ static void nt_keep(uint8_t **buf, size_t *len, size_t *cap, size_t lim, const u
 		*cut = true;
 		n = k;
 	}
-	if (!n)
-		return;
-	if (*len + n > *cap) {
-		size_t c = *cap ? *cap : 256;
-		uint8_t *p;
-
-		while (c < *len + n)
-			c *= 2;
-		p = realloc(*buf, c);
-		if (!p) {
-			*cut = true;
-			return;
-		}
-		*buf = p;
-		*cap = c;
-	}
-	memcpy(*buf + *len, b, n);
-	*len += n;
+	if (!adi_bytes_append(buf, len, cap, b, n))
+		*cut = true;
 }
 
 /* The operation is complete: its last members, then the message. */
@@ -712,19 +697,6 @@ static void nt_emit(struct adi_emit *em, const struct adi_msg *m, const struct a
 	em->emit(em, "message_op", m->ts_first, ts_end);
 }
 
-/* Unlinks m (after prev, NULL for the head) from q. */
-static void nt_unlink(struct adi_msgq *q, struct adi_msg *prev, struct adi_msg *m)
-{
-	if (prev)
-		prev->next = m->next;
-	else
-		q->head = m->next;
-	if (q->tail == m)
-		q->tail = prev;
-	q->len--;
-	m->next = NULL;
-}
-
 /* The first message of q whose operation is a or b (and *prev, the one
  * before it), or NULL. */
 static struct adi_msg *nt_find(struct adi_msgq *q, int a, int b, struct adi_msg **prev)
@@ -781,7 +753,7 @@ static void nats_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q
 			return; /* its answer may be coming */
 		adi_msgq_pop(mq);
 		if (r)
-			nt_unlink(oq, prev, r);
+			adi_msgq_unlink(oq, prev, r);
 		nt_emit(em, m, r);
 		adi_msg_free(m);
 		adi_msg_free(r);

@@ -232,6 +232,10 @@ struct adi_msg *adi_msg_new(void);
 void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees f */
 void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m);
 struct adi_msg *adi_msgq_pop(struct adi_msgq *q); /* NULL when empty */
+/* Takes m out of q, prev being the message before it (NULL: m is the
+ * head); the caller owns m after. For stitchers that pair a message with
+ * one further down the other direction's queue. */
+void adi_msgq_unlink(struct adi_msgq *q, struct adi_msg *prev, struct adi_msg *m);
 void adi_msgq_clear(struct adi_msgq *q);
 
 #endif

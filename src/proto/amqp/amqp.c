@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "aq.h"
+#include "../../lib/util.h"
 
 enum aq_phase { AQ_FRAME, AQ_BODY, AQ_END };
 
@@ -137,24 +138,8 @@ static void aq_keep(struct aq_side *sd, const uint8_t *b, size_t k)
 
 	if (k > room)
 		k = room;
-	if (!k)
-		return;
-	if (sd->keep_len + k > sd->keep_cap) {
-		size_t cap = sd->keep_cap ? sd->keep_cap : 256;
-		uint8_t *p;
-
-		while (cap < sd->keep_len + k)
-			cap *= 2;
-		p = realloc(sd->keep, cap);
-		if (!p) {
-			sd->keep_lim = sd->keep_len;
-			return;
-		}
-		sd->keep = p;
-		sd->keep_cap = cap;
-	}
-	memcpy(sd->keep + sd->keep_len, b, k);
-	sd->keep_len += k;
+	if (!adi_bytes_append(&sd->keep, &sd->keep_len, &sd->keep_cap, b, k))
+		sd->keep_lim = sd->keep_len; /* out of memory: keep what fits */
 }
 
 /* ---- frames ---- */
@@ -476,18 +461,6 @@ static void aq_emit(struct adi_emit *em, const struct adi_msg *m, const struct a
 	em->emit(em, "message_op", m->ts_first, ts_end);
 }
 
-static void aq_unlink(struct adi_msgq *q, struct adi_msg *prev, struct adi_msg *m)
-{
-	if (prev)
-		prev->next = m->next;
-	else
-		q->head = m->next;
-	if (q->tail == m)
-		q->tail = prev;
-	q->len--;
-	m->next = NULL;
-}
-
 /* stitch(): messages of both directions in the order they started. A
  * synchronous method (one with an -ok, no_wait not set) is written with
  * the first -ok of its class on its channel from the other side
@@ -539,7 +512,7 @@ static void amqp_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q
 		}
 		adi_msgq_pop(mq);
 		if (r && ok)
-			aq_unlink(oq, prev, r);
+			adi_msgq_unlink(oq, prev, r);
 		aq_emit(em, m, r, ok);
 		adi_msg_free(m);
 		if (ok)

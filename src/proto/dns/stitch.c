@@ -40,18 +40,6 @@ static bool dns_same_query(const struct adi_msg *a, const struct adi_msg *b)
 	       !memcmp(a->peer.addr, b->peer.addr, sizeof(a->peer.addr));
 }
 
-static void dns_unlink(struct adi_msgq *q, struct adi_msg *prev, struct adi_msg *m)
-{
-	if (prev)
-		prev->next = m->next;
-	else
-		q->head = m->next;
-	if (q->tail == m)
-		q->tail = prev;
-	q->len--;
-	m->next = NULL;
-}
-
 /* Take every later copy of query first out of q (retries); how many. */
 static unsigned dns_take_retries(struct adi_msgq *q, const struct adi_msg *first)
 {
@@ -61,7 +49,7 @@ static unsigned dns_take_retries(struct adi_msgq *q, const struct adi_msg *first
 	for (; m; m = next) {
 		next = m->next;
 		if (m != first && dns_same_query(m, first)) {
-			dns_unlink(q, prev, m);
+			adi_msgq_unlink(q, prev, m);
 			adi_msg_free(m);
 			n++;
 			continue;
@@ -152,7 +140,7 @@ static void dns_answer(struct adi_emit *em, const struct dns_state *st,
 		/* m is the oldest copy: its retries all come after it, so
 		 * prev stays the message before it */
 		retries = dns_take_retries(qq, m);
-		dns_unlink(qq, prev, m);
+		adi_msgq_unlink(qq, prev, m);
 	}
 	dns_emit(em, st, m, r, retries);
 	adi_msg_free(m);
@@ -166,7 +154,7 @@ static void dns_unanswered(struct adi_emit *em, const struct dns_state *st,
 	struct adi_msg *m = q->head;
 	unsigned retries = dns_take_retries(q, m);
 
-	dns_unlink(q, NULL, m);
+	adi_msgq_unlink(q, NULL, m);
 	dns_emit(em, st, m, NULL, retries);
 	adi_msg_free(m);
 }
@@ -190,7 +178,7 @@ void dns_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 				prev = m;
 				continue;
 			}
-			dns_unlink(q[d], prev, m);
+			adi_msgq_unlink(q[d], prev, m);
 			dns_answer(em, st, q[!d], m); /* touches only q[!d] */
 		}
 	}

@@ -403,14 +403,7 @@ static bool h2_take_mark(struct http2_state *st, const struct adi_msg *m)
 /* Remove from q the messages for which keep() is false (freed). */
 static void h2_q_unlink(struct adi_msgq *q, struct adi_msg *prev, struct adi_msg *m)
 {
-	if (prev)
-		prev->next = m->next;
-	else
-		q->head = m->next;
-	if (q->tail == m)
-		q->tail = prev;
-	q->len--;
-	m->next = NULL;
+	adi_msgq_unlink(q, prev, m);
 	adi_msg_free(m);
 }
 

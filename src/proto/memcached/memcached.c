@@ -11,6 +11,7 @@
 
 #include "mc.h"
 #include "../../lib/cursor.h"
+#include "../../lib/util.h"
 
 /* ---- data and messages ---- */
 
@@ -28,26 +29,8 @@ bool mc_data_take(struct mc_side *sd, const uint8_t *b, size_t n, size_t *pos)
 	size_t k = n - *pos < sd->remaining ? n - *pos : (size_t)sd->remaining;
 	size_t room = sd->keep_lim - sd->keep_len, kk = k < room ? k : room;
 
-	if (kk) {
-		if (sd->keep_len + kk > sd->keep_cap) {
-			size_t cap = sd->keep_cap ? sd->keep_cap : 256;
-			uint8_t *p;
-
-			while (cap < sd->keep_len + kk)
-				cap *= 2;
-			p = realloc(sd->keep, cap);
-			if (!p) {
-				sd->keep_lim = sd->keep_len; /* keep what fits */
-				kk = 0;
-			} else {
-				sd->keep = p;
-				sd->keep_cap = cap;
-			}
-		}
-		if (kk)
-			memcpy(sd->keep + sd->keep_len, b + *pos, kk);
-		sd->keep_len += kk;
-	}
+	if (!adi_bytes_append(&sd->keep, &sd->keep_len, &sd->keep_cap, b + *pos, kk))
+		sd->keep_lim = sd->keep_len; /* out of memory: keep what fits */
 	*pos += k;
 	sd->remaining -= k;
 	return sd->remaining == 0;
