@@ -803,3 +803,14 @@ struct adi_jval *adi_jv_tree(struct adi_jv v)
 {
 	return v.n ? adi_json_parse(v.p, v.n) : NULL;
 }
+
+void adi_jw_splice(struct adi_jw *w, const struct adi_jw *list)
+{
+	struct adi_jv t = adi_jw_text(list);
+
+	if (!t.n)
+		return;
+	if (w->len)
+		adi_jw_put(w, ",", 1);
+	adi_jw_put(w, t.p, t.n);
+}

@@ -248,6 +248,12 @@ static inline struct adi_jv adi_jw_text(const struct adi_jw *w)
  * *len 0 after an error (nothing incomplete escapes). */
 char *adi_jw_take(struct adi_jw *w, size_t *len);
 
+/* Appends the member list another writer holds (written at depth 0) to
+ * w's, the comma first when w already has members: how a decoder joins
+ * the members parse() wrote to the event stitch() writes. As text: the
+ * spliced members do not enter w's index (adi_jw_get does not see them). */
+void adi_jw_splice(struct adi_jw *w, const struct adi_jw *list);
+
 /* dst (empty, or its buffer is replaced) becomes a copy of src's text and
  * index in a buffer of exactly that size: a message keeps what a reused
  * writer wrote without keeping its capacity. 0 or -ENOMEM (dst empty). */

@@ -837,17 +837,6 @@ static size_t mqtt_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t 
 
 /* ---- stitch ---- */
 
-static void mq_splice(struct adi_jw *w, const struct adi_jw *f)
-{
-	struct adi_jv t = adi_jw_text(f);
-
-	if (!t.n)
-		return;
-	if (w->len)
-		adi_jw_put(w, ",", 1);
-	adi_jw_put(w, t.p, t.n);
-}
-
 /* The type that answers a packet of kind k, or 0 when none does. */
 static int mq_answer(int k)
 {
@@ -880,7 +869,7 @@ static void mq_emit(struct adi_emit *em, const struct adi_msg *m, const struct a
 	bool trunc = (m->kind & MQ_TRUNC) || (r && (r->kind & MQ_TRUNC));
 	int64_t ts_end = -1;
 
-	mq_splice(w, &m->f);
+	adi_jw_splice(w, &m->f);
 	if (!mq_is_answer(m->kind) && MQ_TYPE(m->kind) != MQTT_DISCONNECT &&
 	    MQ_TYPE(m->kind) != MQTT_AUTH) {
 		static const char *const from_answer[] = {

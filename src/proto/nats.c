@@ -656,18 +656,6 @@ static size_t nats_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t 
 
 /* ---- stitch ---- */
 
-/* A message list written by parse() appended to the event as it is. */
-static void nt_splice(struct adi_jw *w, const struct adi_jw *f)
-{
-	struct adi_jv t = adi_jw_text(f);
-
-	if (!t.n)
-		return;
-	if (w->len)
-		adi_jw_put(w, ",", 1);
-	adi_jw_put(w, t.p, t.n);
-}
-
 /* One message_op event: m, and its answer r (PONG, +OK, -ERR) or NULL. */
 static void nt_emit(struct adi_emit *em, const struct adi_msg *m, const struct adi_msg *r)
 {
@@ -684,7 +672,7 @@ static void nt_emit(struct adi_emit *em, const struct adi_msg *m, const struct a
 		adi_jw_knull(w, "payload");
 		adi_jw_kraw(w, "error", adi_jw_get(&m->f, "error"));
 	} else {
-		nt_splice(w, &m->f);
+		adi_jw_splice(w, &m->f);
 		adi_jw_kraw(w, "error", r ? adi_jw_get(&r->f, "error") : (struct adi_jv){ NULL, 0 });
 	}
 	adi_jw_ku64(w, "req_bytes", m->wire_bytes);

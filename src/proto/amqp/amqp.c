@@ -390,17 +390,6 @@ static size_t amqp_resync(void *vst, enum adi_dir dir, const uint8_t *b, size_t 
 
 /* ---- stitch ---- */
 
-static void aq_splice(struct adi_jw *w, const struct adi_jw *f)
-{
-	struct adi_jv t = adi_jw_text(f);
-
-	if (!t.n)
-		return;
-	if (w->len)
-		adi_jw_put(w, ",", 1);
-	adi_jw_put(w, t.p, t.n);
-}
-
 static bool aq_is_close(int k)
 {
 	return k == AQ_KIND(20, 40) || k == AQ_KIND(10, 50);
@@ -426,7 +415,7 @@ static void aq_emit(struct adi_emit *em, const struct adi_msg *m, const struct a
 	bool trunc = (m->key & AQ_K_TRUNC) || (r && (r->key & AQ_K_TRUNC));
 	int64_t ts_end = -1;
 
-	aq_splice(w, &m->f);
+	adi_jw_splice(w, &m->f);
 	if (r && !ok)
 		err = aq_close_text(r);
 	adi_jw_kraw(w, "error", err);

@@ -130,18 +130,6 @@ static bool kf_body(struct adi_jw *bw, bool req, int api, int ver, const uint8_t
 	return ok;
 }
 
-/* Appends a member list's text to w. */
-static void kf_append(struct adi_jw *w, const struct adi_jw *list)
-{
-	struct adi_jv t = adi_jw_text(list);
-
-	if (!t.n)
-		return;
-	if (w->len)
-		adi_jw_put(w, ",", 1);
-	adi_jw_put(w, t.p, t.n);
-}
-
 static void kf_payload(struct adi_jw *w, const struct kf_preview *pv, size_t body_bytes, bool any)
 {
 	if (!any) {
@@ -219,7 +207,7 @@ static bool kf_request(struct kafka_state *st, struct kf_side *sd, const uint8_t
 		adi_jw_bytes(&sd->w, cid ? cid : (const uint8_t *)"", cn);
 	else
 		adi_jw_null(&sd->w);
-	kf_append(&sd->w, &bw);
+	adi_jw_splice(&sd->w, &bw);
 	adi_jw_fini(&bw);
 	kf_payload(&sd->w, &pv, cfg->body_bytes, api == 0);
 	return true;

@@ -8,19 +8,6 @@
  */
 #include "mc.h"
 
-/* A member list written by parse() (a command's members, in the event's
- * order) appended to the event being written as it is. */
-static void mc_splice(struct adi_jw *w, const struct adi_jw *f)
-{
-	struct adi_jv t = adi_jw_text(f);
-
-	if (!t.n)
-		return;
-	if (w->len)
-		adi_jw_put(w, ",", 1);
-	adi_jw_put(w, t.p, t.n);
-}
-
 /* One memcached_command event. c (the command) or r (its reply) may be
  * NULL; lost: a partner is known to be lost. */
 static void mc_emit(struct adi_emit *em, const struct adi_msg *c, const struct adi_msg *r,
@@ -33,7 +20,7 @@ static void mc_emit(struct adi_emit *em, const struct adi_msg *c, const struct a
 	bool trunc = false, incomplete = lost;
 
 	if (c) {
-		mc_splice(w, &c->f);
+		adi_jw_splice(w, &c->f);
 		trunc |= (c->kind & MC_F_TRUNC) != 0;
 		incomplete |= c->incomplete;
 	} else {
