@@ -274,4 +274,20 @@ static inline bool adi_cur_lpstr(struct adi_cur *c, unsigned width, bool be,
 	return true;
 }
 
+/* A text protocol's line at b[0..n) (NATS, memcached): false while no LF
+ * has come; else *len is its length without the LF and a CR before it,
+ * *eol with them. */
+static inline bool adi_line(const uint8_t *b, size_t n, size_t *len, size_t *eol)
+{
+	const uint8_t *lf = memchr(b, '\n', n);
+
+	if (!lf)
+		return false;
+	*eol = (size_t)(lf - b) + 1;
+	*len = *eol - 1;
+	if (*len && b[*len - 1] == '\r')
+		(*len)--;
+	return true;
+}
+
 #endif

@@ -20,6 +20,7 @@
 #include "nats.h"
 #include "../lib/json.h"
 #include "../lib/util.h"
+#include "../lib/cursor.h"
 
 #define NT_MAX_LINE ADI_PROTO_LOOKAHEAD /* a control line (INFO may be long) */
 #define NT_HDR_KEEP (16 * 1024)   /* header block bytes kept to decode */
@@ -293,20 +294,6 @@ static bool nt_args_of(uint8_t op, const uint8_t *b, size_t len, size_t w0, stru
 	}
 }
 
-/* A line at b[0..n): *len without its end, *eol with it. */
-static bool nt_line(const uint8_t *b, size_t n, size_t *len, size_t *eol)
-{
-	const uint8_t *lf = memchr(b, '\n', n);
-
-	if (!lf)
-		return false;
-	*eol = (size_t)(lf - b) + 1;
-	*len = *eol - 1;
-	if (*len && b[*len - 1] == '\r')
-		(*len)--;
-	return true;
-}
-
 /* How plausible an operation of the sender at b[0..n) is: 2 a whole
  * valid control line, 1 a prefix of one (no line end yet), 0 not one. */
 static int nt_plausible(const uint8_t *b, size_t n, bool client, uint8_t *opp)
@@ -329,7 +316,7 @@ static int nt_plausible(const uint8_t *b, size_t n, bool client, uint8_t *opp)
 	op = nt_op_of(b, n, client, &w0);
 	if (!op)
 		return 0;
-	if (!nt_line(b, n < NT_MAX_LINE ? n : NT_MAX_LINE, &len, &eol))
+	if (!adi_line(b, n < NT_MAX_LINE ? n : NT_MAX_LINE, &len, &eol))
 		return n < NT_MAX_LINE ? 1 : 0;
 	for (size_t i = 0; i < len; i++)
 		if (b[i] < 0x20 && b[i] != '\t')
@@ -351,7 +338,7 @@ static void nt_headers(struct adi_jw *w, const uint8_t *h, size_t n)
 	size_t k = 0, i = 0, len, eol;
 	bool done[NT_MAX_HDRS];
 
-	if (!nt_line(h, n, &len, &eol) || len < 8 || memcmp(h, "NATS/1.0", 8))
+	if (!adi_line(h, n, &len, &eol) || len < 8 || memcmp(h, "NATS/1.0", 8))
 		return;
 	if (len > 9 && h[8] == ' ' && h[9] >= '0' && h[9] <= '9') {
 		int64_t code = 0;
@@ -361,7 +348,7 @@ static void nt_headers(struct adi_jw *w, const uint8_t *h, size_t n)
 		adi_jw_kint(w, "status", code);
 	}
 	i = eol;
-	while (i < n && k < NT_MAX_HDRS && nt_line(h + i, n - i, &len, &eol) && len) {
+	while (i < n && k < NT_MAX_HDRS && adi_line(h + i, n - i, &len, &eol) && len) {
 		const uint8_t *l = h + i, *colon = memchr(l, ':', len);
 
 		i += eol;
@@ -549,7 +536,7 @@ static enum adi_parse nats_parse(void *vst, const struct adi_proto_cfg *cfg, enu
 			}
 			sd->strict = false;
 		}
-		if (!nt_line(b, n, &len, &eol))
+		if (!adi_line(b, n, &len, &eol))
 			return n >= NT_MAX_LINE ? ADI_PARSE_BAD : ADI_PARSE_AGAIN;
 		op = nt_op_of(b, len, client, &w0);
 		if (!op || !nt_args_of(op, b, len, w0, &a)) {

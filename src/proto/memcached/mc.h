@@ -139,10 +139,6 @@ void mc_reset(struct mc_side *sd);
 
 /* ---- text.c ---- */
 
-/* A line at b[0..n): *len without its end, *eol with it (CRLF, or LF
- * alone as memcached accepts). false when no line end is there yet. */
-bool mc_line(const uint8_t *b, size_t n, size_t *len, size_t *eol);
-
 /* parse() of each text direction. */
 enum adi_parse mc_text_cmd(struct mc_side *sd, const struct adi_proto_cfg *cfg,
 			   const uint8_t *b, size_t n, size_t *used, struct adi_msg *out);

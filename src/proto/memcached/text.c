@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mc.h"
+#include "../../lib/cursor.h"
 
 /* What a command's words mean (memcached's process_command). */
 enum mc_cls {
@@ -52,19 +53,6 @@ static const char *const mc_replies[] = {
 	"NOTFULL", "UNSAFE", "SAME",
 };
 #define MC_NREPLIES (sizeof(mc_replies) / sizeof(mc_replies[0]))
-
-bool mc_line(const uint8_t *b, size_t n, size_t *len, size_t *eol)
-{
-	const uint8_t *lf = memchr(b, '\n', n);
-
-	if (!lf)
-		return false;
-	*eol = (size_t)(lf - b) + 1;
-	*len = *eol - 1;
-	if (*len && b[*len - 1] == '\r')
-		(*len)--;
-	return true;
-}
 
 /* A word of a line: memcached splits on spaces alone. */
 struct mc_word {
@@ -189,7 +177,7 @@ int mc_text_cmd_start(const uint8_t *b, size_t n)
 		;
 	if (!i || (i < n && b[i] != ' ' && b[i] != '\r' && b[i] != '\n'))
 		return 0;
-	if (!mc_line(b, n < MC_MAX_LINE ? n : MC_MAX_LINE, &len, &eol)) {
+	if (!adi_line(b, n < MC_MAX_LINE ? n : MC_MAX_LINE, &len, &eol)) {
 		/* no line end yet: a known command word, or while the word
 		 * goes on a prefix of one */
 		for (size_t k = 0; k < MC_NCMDS; k++) {
@@ -246,7 +234,7 @@ int mc_text_reply_start(const uint8_t *b, size_t n)
 
 		if (i == n ? l >= i && !memcmp(mc_replies[k], b, i)
 			   : l == i && !memcmp(mc_replies[k], b, i)) {
-			if (!mc_line(b, n < 1024 ? n : 1024, &len, &eol))
+			if (!adi_line(b, n < 1024 ? n : 1024, &len, &eol))
 				return n < 1024 ? 1 : 0;
 			for (size_t j = 0; j < len; j++)
 				if (b[j] < 0x20 || b[j] == 0x7f)
@@ -404,7 +392,7 @@ enum adi_parse mc_text_cmd(struct mc_side *sd, const struct adi_proto_cfg *cfg,
 	bool bad;
 
 	if (sd->phase == MC_LINE) {
-		if (!mc_line(b, n, &len, &eol))
+		if (!adi_line(b, n, &len, &eol))
 			return n >= MC_MAX_LINE ? ADI_PARSE_BAD : mc_stop(0, used, false);
 		if (!len) {
 			*used = eol; /* an empty line: memcached answers ERROR */
@@ -578,7 +566,7 @@ enum adi_parse mc_text_reply(struct mc_side *sd, const struct adi_proto_cfg *cfg
 			}
 			continue;
 		}
-		if (!mc_line(b + pos, n - pos, &len, &eol))
+		if (!adi_line(b + pos, n - pos, &len, &eol))
 			return n - pos >= MC_MAX_LINE ? mc_stop(pos, used, true)
 						      : mc_stop(pos, used, false);
 		for (size_t i = 0; i < len; i++)
