@@ -55,22 +55,6 @@ int adi_session_signal_alone(void)
 	return sent_alone;
 }
 
-uint64_t adi_now_mono(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + t.tv_nsec;
-}
-
-uint64_t adi_now_wall(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + t.tv_nsec;
-}
-
 /* (Re)create the engine for backend name: trace_summary.backend is fixed
  * when the engine is made, and nothing has been fed to it yet. */
 static int make_engine(struct adi_session *s, const char *name)

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "../capture/capture.h"
 #include "../lib/raw_event.h"
+#include "../lib/util.h" /* adi_now_wall, adi_now_mono */
 
 struct adi_engine;
 struct adi_sink;
@@ -83,8 +84,5 @@ void adi_session_signals(int *ints, int *terms);
 /* The first of them sent to the profiler alone (kill, not the terminal:
  * the command did not get it), or 0. */
 int adi_session_signal_alone(void);
-
-uint64_t adi_now_wall(void);
-uint64_t adi_now_mono(void);
 
 #endif

@@ -506,3 +506,19 @@ bool adi_bytes_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *b,
 	*len += n;
 	return true;
 }
+
+uint64_t adi_now_mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+uint64_t adi_now_wall(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}

@@ -52,6 +52,11 @@ bool adi_utf8_valid(const uint8_t *b, size_t n);
  * --body-bytes of a payload that arrives in pieces. */
 bool adi_bytes_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *b, size_t n);
 
+/* Now, in ns: CLOCK_MONOTONIC (intervals, deadlines) and CLOCK_REALTIME
+ * (the wall clock events are stamped with). */
+uint64_t adi_now_mono(void);
+uint64_t adi_now_wall(void);
+
 size_t adi_base64_len(size_t n);
 size_t adi_base64_encode(const uint8_t *b, size_t n, char *out);
 

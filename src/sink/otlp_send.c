@@ -21,6 +21,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "../lib/util.h"
 #include "../lib/version.h"
 
 #ifdef ADI_HAVE_CURL
@@ -71,14 +72,6 @@ struct adi_sink_otlp {
 	struct adi_otlp_stats st;
 	pthread_t thread;
 };
-
-static uint64_t now_mono(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
 
 /* ---- the open batch ---- */
 
@@ -155,7 +148,7 @@ static bool batch_add(struct adi_sink_otlp *s, const struct otlp_item *it)
 	else
 		g->nlogs++;
 	if (!s->items++)
-		s->born_ns = now_mono();
+		s->born_ns = adi_now_mono();
 	return true;
 }
 
@@ -604,7 +597,7 @@ static int otlp_flush(struct adi_sink *base)
 {
 	struct adi_sink_otlp *s = (struct adi_sink_otlp *)base;
 
-	if (s->items && now_mono() - s->born_ns >= (uint64_t)s->o.batch_ms * 1000000ULL)
+	if (s->items && adi_now_mono() - s->born_ns >= (uint64_t)s->o.batch_ms * 1000000ULL)
 		seal(s);
 	return 0;
 }

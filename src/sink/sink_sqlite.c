@@ -74,14 +74,6 @@ struct adi_sink_sqlite {
 	size_t len, cap;
 };
 
-static uint64_t adi_store_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 /* -errno for the connection's last failure: the OS errno behind it when
  * SQLite kept one (ENOSPC, EFBIG, EIO...), else one from its code. */
 static int adi_store_errno(sqlite3 *db, int rc)
@@ -168,7 +160,7 @@ static int adi_sink_sqlite_emit(struct adi_sink *s, const struct adi_event *ev)
 		}
 		ss->in_tx = true;
 		ss->batch_n = 0;
-		ss->batch_t0 = adi_store_now();
+		ss->batch_t0 = adi_now_mono();
 	}
 	/* every bound text lives until the step below: no copies (STATIC) */
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)ev->ts_ns);
@@ -237,7 +229,7 @@ static int adi_sink_sqlite_emit(struct adi_sink *s, const struct adi_event *ev)
 		return rc ? rc : err;
 	}
 	if (ss->batch_n >= ss->batch_events ||
-	    adi_store_now() - ss->batch_t0 >= ss->batch_ns)
+	    adi_now_mono() - ss->batch_t0 >= ss->batch_ns)
 		return adi_store_commit(ss);
 	return 0;
 }
@@ -249,7 +241,7 @@ static int adi_sink_sqlite_flush(struct adi_sink *s)
 {
 	struct adi_sink_sqlite *ss = (struct adi_sink_sqlite *)s;
 
-	if (ss->in_tx && adi_store_now() - ss->batch_t0 >= ss->batch_ns)
+	if (ss->in_tx && adi_now_mono() - ss->batch_t0 >= ss->batch_ns)
 		return adi_store_commit(ss);
 	return 0;
 }

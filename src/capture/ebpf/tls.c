@@ -29,6 +29,7 @@
 
 #include "tls.h"
 #include "x86.h"
+#include "../../lib/util.h"
 #include "adi.skel.h"
 
 #define FILES_MAX 4096          /* files looked at, remembered */
@@ -81,22 +82,6 @@ struct img {
 	Elf *e;
 	uint64_t sym[S__N];     /* vaddr, 0 when absent */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static uint64_t wall_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
 
 /* ---- the ELF file ---- */
 
@@ -506,7 +491,7 @@ static void meta(struct adi_tls_hooks *h, enum adi_meta_op op, uint32_t pid, int
 
 	m.f.family = ADI_RAW_META;
 	m.f.op = op;
-	m.f.ts_ns = wall_ns();
+	m.f.ts_ns = adi_now_wall();
 	m.f.pid = m.f.tid = pid;
 	m.f.fd = m.f.fd2 = -1;
 	m.f.arg = arg;
@@ -690,7 +675,7 @@ void adi_tls_hooks_scan_pid(struct adi_tls_hooks *h, uint32_t pid)
 static void later(struct adi_tls_hooks *h, uint32_t pid, uint64_t in_ns)
 {
 	if (h->nlater < LATER_MAX)
-		h->later[h->nlater++] = (struct later){ pid, mono_ns() + in_ns };
+		h->later[h->nlater++] = (struct later){ pid, adi_now_mono() + in_ns };
 }
 
 /* A path an open named looks like an SSL library file ("libssl.so.3",
@@ -750,7 +735,7 @@ void adi_tls_hooks_tick(struct adi_tls_hooks *h)
 
 	if (!h->nlater)
 		return;
-	now = mono_ns();
+	now = adi_now_mono();
 	for (size_t i = 0; i < h->nlater;) {
 		if (h->later[i].due > now) {
 			i++;

@@ -23,16 +23,9 @@
 #include <sys/un.h>
 #include "pt_int.h"
 #include "../normalize.h"
+#include "../../lib/util.h"
 
 #define PAGE 4096u
-
-static uint64_t wall_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + t.tv_nsec;
-}
 
 static void fill_hdr(struct adi_rec_hdr *h, uint16_t type, uint16_t op,
 		     const struct pt_task *t)
@@ -40,7 +33,7 @@ static void fill_hdr(struct adi_rec_hdr *h, uint16_t type, uint16_t op,
 	h->type = type;
 	h->op = op;
 	h->size = 0;
-	h->ts = wall_now(); /* wall clock already: normalized with offset 0 */
+	h->ts = adi_now_wall(); /* wall clock already: normalized with offset 0 */
 	h->pid = (uint32_t)t->tgid;
 	h->tid = (uint32_t)t->tid;
 	h->cgroup_id = t->cgroup_id;

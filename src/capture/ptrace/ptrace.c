@@ -36,6 +36,7 @@
 #include <linux/capability.h>
 #include "pt_int.h"
 #include "../procfs.h"
+#include "../../lib/util.h"
 
 #define BATCH 4096 /* stops handled per poll before the loop looks around */
 #define OPTS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
@@ -347,12 +348,10 @@ static void tls_state(struct adi_pt *b)
 	static const char why[] = "the ptrace backend does not hook TLS libraries "
 				  "(handshake metadata only; use the eBPF backend)";
 	struct adi_raw_event m = { 0 };
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	m.f.family = ADI_RAW_META;
 	m.f.op = ADI_META_TLS_STATE;
-	m.f.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	m.f.ts_ns = adi_now_wall();
 	m.f.fd = m.f.fd2 = -1;
 	m.f.arg = ADI_TLS_CAPTURE_NONE;
 	m.path = why;
