@@ -289,6 +289,13 @@ static void *link_destroy_thread(void *link)
  * failed, or ADI_SYNC_DETACH=1), the links are detached here, from threads
  * of their own so that the waits that can overlap do. Sets every pointer
  * to NULL. */
+static int fd_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 static bool links_detach_in_child(struct bpf_link **v, size_t n)
 {
 	const char *sync = getenv("ADI_SYNC_DETACH");
@@ -299,22 +306,22 @@ static bool links_detach_in_child(struct bpf_link **v, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		keep[i] = v[i] ? bpf_link__fd(v[i]) : -1;
+	qsort(keep, n, sizeof(*keep), fd_cmp);
 	pid = fork();
 	if (pid == 0) {
-		/* the child: every descriptor but the links' closed, then the
-		 * exit that detaches them (no stdio, no atexit: _exit) */
-		int maxfd = (int)sysconf(_SC_OPEN_MAX);
+		/* the child: every descriptor but the links' closed (the gaps
+		 * between them, in order), then the exit that detaches them (no
+		 * stdio, no atexit: _exit) */
+		unsigned from = 0;
 
-		if (maxfd < 0 || maxfd > 1 << 20)
-			maxfd = 1 << 20;
-		for (int fd = 0; fd < maxfd; fd++) {
-			bool link = false;
-
-			for (size_t i = 0; i < n && !link; i++)
-				link = keep[i] == fd;
-			if (!link)
-				close(fd);
+		for (size_t i = 0; i < n; i++) {
+			if (keep[i] < 0)
+				continue;
+			if ((unsigned)keep[i] > from)
+				close_range(from, (unsigned)keep[i] - 1, 0);
+			from = (unsigned)keep[i] + 1;
 		}
+		close_range(from, ~0U, 0);
 		_exit(0);
 	}
 	free(keep);
