@@ -228,7 +228,7 @@ static void write_event(struct adi_engine *e, struct adi_event *ev)
  * the hold window so a long-lived connection cannot stall the timeline. */
 static uint64_t watermark(struct adi_engine *e)
 {
-	uint64_t wm = e->now + 1;
+	uint64_t wm = e->now > ADI_SKEW_NS ? e->now - ADI_SKEW_NS + 1 : 1;
 	uint64_t floor = e->now > e->o.hold_ns ? e->now - e->o.hold_ns : 0;
 
 	for (struct adi_fd *f = e->aggs; f; f = f->anext)

@@ -30,6 +30,11 @@
  * and a server pread()ing one cached fd for every request made a single
  * run that held 2 s of events (630 MB at 180 K HTTP/2 requests/s) */
 #define ADI_RUN_MAX_NS (100ull * 1000000ull)
+/* how far behind the newest record the timeline stays (docs/engine.md):
+ * records of different CPUs reach the ring in the order they were reserved,
+ * not the order their timestamps were taken, so one stamped a little
+ * earlier may come after one already written (seen: 30 ns) */
+#define ADI_SKEW_NS (1000000ull)
 /* events the timeline holds back at most (docs/engine.md): past it the
  * oldest are written even though something still pending started before
  * them (it is then written out of order, as after --hold-ms) -- memory
