@@ -167,6 +167,7 @@ int adi_verb_attach_pid(struct adi_cli *c)
 		fprintf(stderr, "adi-profiler: out of memory\n");
 		return 1;
 	}
+	adi_session_catch_signals(); /* from the start: a signal while the probes load ends the loop */
 	if (adi_session_open(&s, c))
 		goto out;
 	a.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -174,7 +175,6 @@ int adi_verb_attach_pid(struct adi_cli *c)
 		fprintf(stderr, "adi-profiler: process %u exited while attaching\n", pid);
 		goto out;
 	}
-	adi_session_catch_signals();
 	err = add_tree(&s, pid, pids, &npids);
 	if (err) {
 		fprintf(stderr, err == -ESRCH ? "adi-profiler: process %u exited while attaching\n"
@@ -227,6 +227,7 @@ int adi_verb_attach_container(struct adi_cli *c)
 		return 1;
 	}
 	memset(&s, 0, sizeof(s));
+	adi_session_catch_signals();
 	if (adi_session_open(&s, c))
 		goto out;
 	/* ptrace traces the processes there now and their children, but
@@ -239,7 +240,6 @@ int adi_verb_attach_container(struct adi_cli *c)
 			strerror(errno));
 		goto out;
 	}
-	adi_session_catch_signals();
 	adi_session_meta(&s, ADI_META_START, 0, NULL, s.ops->name);
 	n = adi_procfs_cgroup_pids(ct.cgdir, pids, ATTACH_MAX_PIDS);
 	for (int i = 0; i < n && i < ATTACH_MAX_PIDS; i++) {

@@ -150,6 +150,18 @@ static void report_failure(struct run_state *r, const char *cmd)
 		fprintf(stderr, "adi-profiler: cannot run %s: %s\n", cmd, strerror(why.err));
 }
 
+static int early_signal(void)
+{
+	int ints, terms, sig = adi_session_signal_alone();
+
+	adi_session_signals(&ints, &terms);
+	if (!ints && !terms)
+		return 0;
+	sig = sig ? sig : ints ? SIGINT : SIGTERM;
+	fprintf(stderr, "adi-profiler: %s before the command started; not run\n", sig_name(sig));
+	return 128 + sig;
+}
+
 int adi_verb_run(struct adi_cli *c)
 {
 	struct adi_session s;
@@ -157,9 +169,15 @@ int adi_verb_run(struct adi_cli *c)
 	char err[512];
 	int rc = 1, pidfd = -1;
 
+	/* caught from the start: loading the probes can take a second when
+	 * another trace is detaching, and a signal meanwhile must not kill us
+	 * half-attached; one that came before the command existed ends the
+	 * run without starting it */
+	adi_session_catch_signals();
 	if (adi_session_open(&s, c))
 		goto out;
-	adi_session_catch_signals();
+	if ((rc = early_signal()) != 0)
+		goto out;
 	if (s.ops->spawn(s.b, c->cmd, ready, &r, &r.pid, err, sizeof(err))) {
 		fprintf(stderr, "adi-profiler: %s\n", err);
 		goto out;

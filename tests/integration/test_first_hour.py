@@ -77,6 +77,19 @@ class Output(adi.TraceTest):
         self.assertIn('"' + "x" * 64 + '"...', w[0])  # the text's default: 64
 
 
+def wait_for(path, p, timeout=30):
+    """Until the traced command has made path: it runs, and the profiler
+    (which starts it only once its probes are in) is in its loop."""
+    end = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if p.poll() is not None:
+            raise AssertionError(f"the profiler ended first ({p.returncode}): "
+                                 f"{p.stderr.read()!r}")
+        if time.monotonic() > end:
+            raise AssertionError(f"{path} not made in {timeout} s")
+        time.sleep(0.05)
+
+
 def on_terminal(argv, env):
     """argv's stderr and stdout on a pseudo-terminal: what it printed"""
     full = dict(os.environ)
@@ -246,9 +259,10 @@ class Processes(adi.TraceTest):
     def test_a_signal_sent_to_the_profiler_alone_reaches_the_command(self):
         d = self.dir
         out = f"{d}/t.jsonl"
-        p = subprocess.Popen([adi.BIN, "run", "-o", out, "--", "sleep", "30"],
+        p = subprocess.Popen([adi.BIN, "run", "-o", out, "--", "sh", "-c",
+                              f"touch {d}/ready; exec sleep 30"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(1.5)
+        wait_for(f"{d}/ready", p)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 128 + signal.SIGINT, err)
@@ -260,10 +274,10 @@ class Processes(adi.TraceTest):
         d = self.dir
         out = f"{d}/t.jsonl"
         p = subprocess.Popen([adi.BIN, "run", "-o", out, "--", "sh", "-c",
-                              "trap '' TERM; sleep 30"],
+                              f"trap '' TERM; touch {d}/ready; sleep 30"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            time.sleep(1.5)
+            wait_for(f"{d}/ready", p)
             p.send_signal(signal.SIGTERM)  # passed on, ignored by the command
             time.sleep(1.5)
             self.assertIsNone(p.poll(), "the trace goes on while the command runs")
