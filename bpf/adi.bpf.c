@@ -122,15 +122,21 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	return 0;
 }
 
-SEC("tracepoint/sched/sched_process_exec")
-int handle_sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
+/* Raw tracepoints, not perf-event ones: attaching a perf-event tracepoint
+ * or uprobe takes the kernel's event_mutex, which a trace detaching its
+ * own perf-event probes holds through a grace period each; a run started
+ * just after another waited seconds for it. args: the task, its old pid,
+ * the linux_binprm. */
+SEC("raw_tp/sched_process_exec")
+int handle_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *t;
 	struct adi_rec_proc *r;
 	struct scratch *s;
 	unsigned long as, ae;
-	__u32 n, fl, off;
+	__u32 n, fl;
 
 	if (!tgid_traced(id >> 32))
 		return 0;
@@ -156,14 +162,14 @@ int handle_sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (bpf_probe_read_user(REC_DATA(s, *r), n, (void *)as))
 		n = 0;
 	r->argv_len = n;
-	off = ctx->__data_loc_filename & 0xffff;
 	fl = 0;
 	{
+		const char *fname = BPF_CORE_READ(bprm, filename);
 		__u32 at = n;
 		long k;
 
 		ADI_BOUND(at, 2 * ADI_ARGV_MAX - 1);
-		k = bpf_probe_read_kernel_str(REC_DATA(s, *r) + at, ADI_PATH_MAX, (char *)ctx + off);
+		k = bpf_probe_read_kernel_str(REC_DATA(s, *r) + at, ADI_PATH_MAX, fname);
 		if (k > 0)
 			fl = k - 1;
 	}
@@ -176,8 +182,8 @@ int handle_sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 
 /* The group's last thread is leaving: report the exit status once, and
  * stop tracing the tgid (its entry is deleted here, never leaked). */
-SEC("tracepoint/sched/sched_process_exit")
-int handle_sched_process_exit(void *ctx)
+SEC("raw_tp/sched_process_exit")
+int handle_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;

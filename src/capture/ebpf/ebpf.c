@@ -28,6 +28,7 @@
 
 struct adi_ebpf {
 	struct adi_bpf *skel;
+	bool uprobe_multi;      /* the TLS hooks use uprobe_multi links */
 	uint32_t *live;         /* tgids traced and not seen to exit */
 	size_t nlive, caplive;
 	uint64_t live_checked;  /* monotonic ns of the last /proc check */
@@ -178,7 +179,7 @@ static uint32_t pid_max(void)
  * failure leaves the trace without plaintext, never without the rest. */
 static void tls_open(struct adi_ebpf *b, const struct adi_capture_opts *o)
 {
-	b->tls = adi_tls_hooks_new(b->skel, b->eng, o->no_tls_plaintext);
+	b->tls = adi_tls_hooks_new(b->skel, b->eng, o->no_tls_plaintext, b->uprobe_multi);
 	if (b->tls)
 		adi_tls_hooks_start(b->tls);
 }
@@ -239,6 +240,7 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 	bpf_map__set_max_entries(b->skel->maps.events, o->ringbuf_bytes);
 	bpf_map__set_max_entries(b->skel->maps.scratch_map, b->ncpu > 0 ? b->ncpu : 1);
 	bpf_map__set_max_entries(b->skel->maps.traced, pid_max());
+	b->uprobe_multi = !o->no_tls_plaintext && adi_tls_multi_prepare(b->skel);
 	rc = adi_bpf__load(b->skel);
 	if (rc) {
 		snprintf(err, errsz, "the kernel refused the BPF programs (%s); "
@@ -273,22 +275,33 @@ fail:
 	return NULL;
 }
 
-static void *link_destroy_thread(void *link)
+/* One probe to detach: a libbpf link, or a bare link descriptor. */
+struct detach {
+	struct bpf_link *link;
+	int fd;
+};
+
+static void *detach_thread(void *arg)
 {
-	bpf_link__destroy(link);
+	struct detach *d = arg;
+
+	if (d->link)
+		bpf_link__destroy(d->link);
+	else if (d->fd >= 0)
+		close(d->fd);
 	return NULL;
 }
 
 /* Detaching a link waits for grace periods: 100-170 ms a link on this VM,
- * and the kernel does uprobes' one after the other. A dozen links made the
- * end of every trace take a second. The trace is over by now, so a child
- * holds the last references and pays for the detach after we have
- * returned: it keeps only the links' descriptors (not the output's, so a
- * reader of our output sees its end now) and exits. The programs stay
- * attached until it has, doing nothing anyone reads. Without a child (fork
- * failed, or ADI_SYNC_DETACH=1), the links are detached here, from threads
- * of their own so that the waits that can overlap do. Sets every pointer
- * to NULL. */
+ * and the kernel does perf-event uprobes' one after the other. A dozen
+ * links made the end of every trace take a second. The trace is over by
+ * now, so a child holds the last references and pays for the detach after
+ * we have returned: it keeps only the links' descriptors (not the
+ * output's, so a reader of our output sees its end now) and exits. The
+ * programs stay attached until it has, doing nothing anyone reads.
+ * Without a child (fork failed, or ADI_SYNC_DETACH=1), the links are
+ * detached here, from threads of their own so that the waits that can
+ * overlap do. Empties every entry. */
 static int fd_cmp(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -296,7 +309,12 @@ static int fd_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool links_detach_in_child(struct bpf_link **v, size_t n)
+static int detach_fd(const struct detach *d)
+{
+	return d->link ? bpf_link__fd(d->link) : d->fd;
+}
+
+static bool links_detach_in_child(struct detach *v, size_t n)
 {
 	const char *sync = getenv("ADI_SYNC_DETACH");
 	int *keep;
@@ -305,7 +323,7 @@ static bool links_detach_in_child(struct bpf_link **v, size_t n)
 	if ((sync && !strcmp(sync, "1")) || !(keep = calloc(n, sizeof(*keep))))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		keep[i] = v[i] ? bpf_link__fd(v[i]) : -1;
+		keep[i] = detach_fd(&v[i]);
 	qsort(keep, n, sizeof(*keep), fd_cmp);
 	pid = fork();
 	if (pid == 0) {
@@ -327,14 +345,12 @@ static bool links_detach_in_child(struct bpf_link **v, size_t n)
 	free(keep);
 	if (pid < 0)
 		return false;
-	for (size_t i = 0; i < n; i++) { /* ours are not the last references */
-		bpf_link__destroy(v[i]);
-		v[i] = NULL;
-	}
+	for (size_t i = 0; i < n; i++) /* ours are not the last references */
+		detach_thread(&v[i]);
 	return true;
 }
 
-static void links_destroy(struct bpf_link **v, size_t n)
+static void links_destroy(struct detach *v, size_t n)
 {
 	enum { MAXT = 64 };
 	pthread_t th[MAXT];
@@ -346,11 +362,9 @@ static void links_destroy(struct bpf_link **v, size_t n)
 		size_t k = n - at < MAXT ? n - at : MAXT;
 
 		for (size_t i = 0; i < k; i++) {
-			started[i] = v[at + i] &&
-				     !pthread_create(&th[i], NULL, link_destroy_thread, v[at + i]);
+			started[i] = !pthread_create(&th[i], NULL, detach_thread, &v[at + i]);
 			if (!started[i])
-				bpf_link__destroy(v[at + i]); /* no thread: here, in turn */
-			v[at + i] = NULL;
+				detach_thread(&v[at + i]); /* no thread: here, in turn */
 		}
 		for (size_t i = 0; i < k; i++)
 			if (started[i])
@@ -366,24 +380,36 @@ void adi_ebpf_close(struct adi_ebpf *b)
 	if (b->skel) {
 		/* the skeleton's tracepoint links and the TLS uprobes, together */
 		const struct bpf_object_skeleton *sk = b->skel->skeleton;
-		size_t nt = 0, nskel = sk ? (size_t)sk->prog_cnt : 0;
+		size_t nt = 0, nf = 0, n = 0, nskel = sk ? (size_t)sk->prog_cnt : 0;
 		struct bpf_link **tl = b->tls ? adi_tls_hooks_take_links(b->tls, &nt) : NULL;
-		struct bpf_link **all = calloc(nskel + nt, sizeof(*all));
+		int *tf = b->tls ? adi_tls_hooks_take_fds(b->tls, &nf) : NULL;
+		struct detach *all = calloc(nskel + nt + nf, sizeof(*all));
 
-		if (all) {
-			for (size_t i = 0; i < nskel; i++) {
-				all[i] = *sk->progs[i].link;
-				*sk->progs[i].link = NULL; /* the skeleton's destroy skips it */
-			}
-			for (size_t i = 0; i < nt; i++)
-				all[nskel + i] = tl[i];
-			links_destroy(all, nskel + nt);
-			free(all);
-		} else {
-			for (size_t i = 0; i < nt; i++)
-				bpf_link__destroy(tl[i]);
+		for (size_t i = 0; i < nskel; i++) {
+			struct bpf_link *l = *sk->progs[i].link;
+
+			*sk->progs[i].link = NULL; /* the skeleton's destroy skips it */
+			if (!l)
+				continue;
+			if (all)
+				all[n++] = (struct detach){ l, -1 };
+			else
+				bpf_link__destroy(l);
 		}
+		for (size_t i = 0; i < nt; i++)
+			if (all)
+				all[n++] = (struct detach){ tl[i], -1 };
+			else
+				bpf_link__destroy(tl[i]);
+		for (size_t i = 0; i < nf; i++)
+			if (all)
+				all[n++] = (struct detach){ NULL, tf[i] };
+			else
+				close(tf[i]);
+		links_destroy(all, n);
+		free(all);
 		free(tl);
+		free(tf);
 	}
 	adi_tls_hooks_free(b->tls);
 	adi_bpf__destroy(b->skel);

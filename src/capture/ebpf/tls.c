@@ -25,6 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "tls.h"
@@ -36,6 +39,7 @@
 #define LATER_MAX 256           /* delayed looks at processes' maps */
 #define CODE_PEEK 64            /* bytes of a function read to choose a site */
 #define ALL_PIDS -1
+#define PEND_MAX 32             /* sites of one file waiting for their links */
 
 /* The symbols looked up in a candidate file. */
 enum sym {
@@ -70,8 +74,17 @@ struct adi_tls_hooks {
 	size_t nbio;
 	struct seen_file files[FILES_MAX];
 	size_t nfiles;
-	struct bpf_link **links;
+	struct bpf_link **links; /* one per site (perf-event uprobes) */
 	size_t nlinks, caplinks;
+	bool multi;             /* uprobe_multi links instead (adi_tls_multi_prepare) */
+	int *fds;               /* the multi links */
+	size_t nfds, capfds;
+	struct pend {
+		struct bpf_program *prog;
+		bool ret;
+		unsigned long off;
+	} pend[PEND_MAX];
+	size_t npend;
 	struct later later[LATER_MAX];
 	size_t nlater;
 };
@@ -363,7 +376,138 @@ static bool keep_link(struct adi_tls_hooks *h, struct bpf_link *l)
 	return true;
 }
 
-/* prog on path at vaddr (a return probe when ret). */
+/* ---- uprobe_multi links (Linux 6.6) ----
+ * One link per program and file instead of one perf event per site. A
+ * perf-event uprobe is attached and detached under the kernel's
+ * event_mutex, and each detach holds it through a grace period (~100 ms
+ * here): a trace ending with a dozen of them kept the next trace's
+ * attaches waiting for a second or more. A multi link takes no such lock
+ * and its detach waits one grace period for all its sites. The system's
+ * linux/bpf.h and libbpf 1.1 predate it: the attribute is spelled out. */
+#define ADI_TRACE_UPROBE_MULTI 48u
+#define ADI_F_UPROBE_MULTI_RETURN 1u
+
+union multi_attr {
+	struct {
+		__u32 prog_fd, target_fd, attach_type, flags;
+		__u64 path, offsets, ref_ctr_offsets, cookies;
+		__u32 cnt, mflags, pid;
+	} lc;
+	union bpf_attr whole; /* the size the kernel is given, zeroed */
+};
+
+static int multi_link(int prog_fd, const char *path, const unsigned long *offs, __u32 cnt,
+		      bool ret)
+{
+	union multi_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.lc.prog_fd = (__u32)prog_fd;
+	a.lc.attach_type = ADI_TRACE_UPROBE_MULTI;
+	a.lc.path = (__u64)(uintptr_t)path;
+	a.lc.offsets = (__u64)(uintptr_t)offs;
+	a.lc.cnt = cnt;
+	a.lc.mflags = ret ? ADI_F_UPROBE_MULTI_RETURN : 0;
+	return (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+}
+
+/* libbpf's own test: a program of that attach type loads, and a link on
+ * "/" (a directory) fails with EBADF, not EINVAL. */
+static bool multi_supported(void)
+{
+	const char *no = getenv("ADI_NO_UPROBE_MULTI");
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = ADI_TRACE_UPROBE_MULTI);
+	unsigned long off = 0;
+	int pfd, lfd, err;
+
+	if (no && !strcmp(no, "1"))
+		return false; /* test hook: the per-site path of older kernels */
+	pfd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &po);
+	if (pfd < 0)
+		return false;
+	lfd = multi_link(pfd, "/", &off, 1, false);
+	err = errno;
+	if (lfd >= 0)
+		close(lfd);
+	close(pfd);
+	return lfd < 0 && err == EBADF;
+}
+
+bool adi_tls_multi_prepare(struct adi_bpf *skel)
+{
+	struct bpf_program *p;
+
+	if (!multi_supported())
+		return false;
+	bpf_object__for_each_program(p, skel->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		if (!strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9))
+			bpf_program__set_expected_attach_type(p, ADI_TRACE_UPROBE_MULTI);
+	}
+	return true;
+}
+
+static bool keep_fd(struct adi_tls_hooks *h, int fd)
+{
+	if (h->nfds == h->capfds) {
+		size_t cap = h->capfds ? h->capfds * 2 : 16;
+		int *nf = realloc(h->fds, cap * sizeof(*nf));
+
+		if (!nf) {
+			close(fd);
+			return false;
+		}
+		h->fds = nf;
+		h->capfds = cap;
+	}
+	h->fds[h->nfds++] = fd;
+	return true;
+}
+
+/* The pending sites of path, one link per (program, direction); false
+ * (and a warning) when the kernel refused one. */
+static bool flush(struct adi_tls_hooks *h, const char *path)
+{
+	unsigned long offs[PEND_MAX];
+	bool done[PEND_MAX] = { false }, ok = true;
+
+	for (size_t i = 0; i < h->npend; i++) {
+		__u32 n = 0;
+		int fd;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < h->npend; j++) {
+			bool dup = false;
+
+			if (done[j] || h->pend[j].prog != h->pend[i].prog ||
+			    h->pend[j].ret != h->pend[i].ret)
+				continue;
+			done[j] = true;
+			for (__u32 k = 0; k < n; k++)
+				dup |= offs[k] == h->pend[j].off;
+			if (!dup)
+				offs[n++] = h->pend[j].off;
+		}
+		fd = multi_link(bpf_program__fd(h->pend[i].prog), path, offs, n, h->pend[i].ret);
+		if (fd < 0 || !keep_fd(h, fd)) {
+			if (ok)
+				fprintf(stderr, "adi-profiler: warning: cannot hook %s for TLS "
+					"plaintext: %s\n", path, strerror(fd < 0 ? errno : ENOMEM));
+			ok = false;
+		}
+	}
+	h->npend = 0;
+	return ok;
+}
+
+/* prog on path at vaddr (a return probe when ret); with multi links the
+ * site waits for flush(). */
 static bool attach(struct adi_tls_hooks *h, struct img *im, struct bpf_program *prog,
 		   const char *path, uint64_t vaddr, bool ret)
 {
@@ -373,6 +517,12 @@ static bool attach(struct adi_tls_hooks *h, struct img *im, struct bpf_program *
 
 	if (off < 0)
 		return false;
+	if (h->multi) {
+		if (h->npend == PEND_MAX)
+			return false;
+		h->pend[h->npend++] = (struct pend){ prog, ret, (unsigned long)off };
+		return true;
+	}
 	l = bpf_program__attach_uprobe_opts(prog, ALL_PIDS, path, (size_t)off, &o);
 	return l && keep_link(h, l);
 }
@@ -431,11 +581,17 @@ static void hook_bio_now(struct adi_tls_hooks *h)
 {
 	for (size_t i = 0; i < h->nbio; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, o);
-		struct bpf_link *l = bpf_program__attach_uprobe_opts(
-			h->skel->progs.handle_bio_write, ALL_PIDS, h->bio[i].path, h->bio[i].off, &o);
+		struct bpf_program *p = h->skel->progs.handle_bio_write;
+		struct bpf_link *l;
 
-		if (l)
+		if (h->multi) {
+			h->npend = 0;
+			h->pend[h->npend++] = (struct pend){ p, false, (unsigned long)h->bio[i].off };
+			flush(h, h->bio[i].path);
+		} else if ((l = bpf_program__attach_uprobe_opts(p, ALL_PIDS, h->bio[i].path,
+								h->bio[i].off, &o))) {
 			keep_link(h, l);
+		}
 	}
 	free(h->bio);
 	h->bio = NULL;
@@ -469,8 +625,10 @@ static int hook_file(struct adi_tls_hooks *h, struct img *im, const char *path, 
 		if (attach(h, im, wr.ex[i] ? out_e : out_i, path, wr.site[i], false) &&
 		    attach(h, im, ret, path, wr.site[i], true))
 			++*nfunc;
-	if (!*nfunc)
+	if (!*nfunc) {
+		h->npend = 0;
 		return 0;
+	}
 	if (im->sym[S_HANDSHAKE] && entry_site(im, im->sym[S_HANDSHAKE], &site, &cheap) &&
 	    attach(h, im, h->skel->progs.handle_ssl_handshake_enter, path, site, false))
 		attach(h, im, ret, path, site, true);
@@ -478,6 +636,8 @@ static int hook_file(struct adi_tls_hooks *h, struct img *im, const char *path, 
 				entry_site(im, im->sym[S_FREE], &site, &cheap)))
 		attach(h, im, h->skel->progs.handle_ssl_free, path, site, false);
 	hook_bio(h, im, path);
+	if (h->multi && !flush(h, path))
+		return 0;
 	h->skel->bss->ssl_hooks_on = true;
 	how = rd.how > wr.how ? rd.how : wr.how;
 	return how;
@@ -558,7 +718,8 @@ static void look(struct adi_tls_hooks *h, const char *path, const char *shown, u
 
 /* ---- finding files ---- */
 
-struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine *eng, bool off)
+struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine *eng, bool off,
+				       bool multi)
 {
 	struct adi_tls_hooks *h = calloc(1, sizeof(*h));
 
@@ -568,6 +729,7 @@ struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine 
 	h->skel = skel;
 	h->eng = eng;
 	h->off = off;
+	h->multi = multi;
 	return h;
 }
 
@@ -581,13 +743,26 @@ struct bpf_link **adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n)
 	return v;
 }
 
+int *adi_tls_hooks_take_fds(struct adi_tls_hooks *h, size_t *n)
+{
+	int *v = h->fds;
+
+	*n = h->nfds;
+	h->fds = NULL;
+	h->nfds = h->capfds = 0;
+	return v;
+}
+
 void adi_tls_hooks_free(struct adi_tls_hooks *h)
 {
 	if (!h)
 		return;
 	for (size_t i = 0; i < h->nlinks; i++)
 		bpf_link__destroy(h->links[i]);
+	for (size_t i = 0; i < h->nfds; i++)
+		close(h->fds[i]);
 	free(h->links);
+	free(h->fds);
 	free(h->bio);
 	free(h);
 }

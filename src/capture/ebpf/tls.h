@@ -20,12 +20,19 @@ struct adi_tls_hooks;
 
 /* Hooks for skel's programs, telling eng. off: --no-tls-plaintext (nothing
  * is ever attached; the engine is told why). NULL without memory. */
-struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine *eng, bool off);
+/* Before the skeleton loads: when the kernel has uprobe_multi links
+ * (Linux 6.6; ADI_NO_UPROBE_MULTI=1 says no), the uprobe programs are
+ * made for them and true is returned; pass it as multi below. */
+bool adi_tls_multi_prepare(struct adi_bpf *skel);
+struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine *eng, bool off,
+				       bool multi);
 void adi_tls_hooks_free(struct adi_tls_hooks *h); /* detaches; accepts NULL */
 /* Its uprobe links, handed to the caller, who destroys them (each detach
  * waits for a grace period: the caller does them together); *n of them,
  * the array malloc'ed (free it), NULL when none. The hooks keep none. */
 struct bpf_link **adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n);
+/* The same for its uprobe_multi links, as descriptors (close them). */
+int *adi_tls_hooks_take_fds(struct adi_tls_hooks *h, size_t *n);
 
 /* The trace begins: the state is told and the system's OpenSSL libraries
  * (libssl.so* in the usual library directories) are hooked, so processes
