@@ -45,6 +45,8 @@ void adi_engine_free(struct adi_engine *e)
 		return;
 	adi_tables_free(e);
 	adi_tls_free(e);
+	for (size_t i = 0; i < ADI_RT_CACHE; i++)
+		free(e->rt_cache[i].path);
 	for (size_t i = 0; i < e->nheap; i++)
 		adi_event_free(e->heap[i].ev);
 	free(e->heap);

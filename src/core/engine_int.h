@@ -190,8 +190,18 @@ struct adi_kind_count {
 	uint64_t n;
 };
 
+/* A path's runtime class (fileops.c), remembered: a server opening the
+ * same file for every request would classify it every time. */
+#define ADI_RT_CACHE 256
+struct adi_rt_slot {
+	uint64_t hash;
+	char *path;             /* owned; NULL: empty */
+	const char *cls;        /* static; NULL: not runtime noise */
+};
+
 struct adi_engine {
 	struct adi_engine_opts o;
+	struct adi_rt_slot rt_cache[ADI_RT_CACHE];
 	struct adi_sink **sinks;
 	int nsinks;
 	adi_resolve_fn resolve;

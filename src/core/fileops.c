@@ -188,6 +188,30 @@ static const char *runtime_class(const char *path, uint32_t pid)
 	return NULL;
 }
 
+/* runtime_class through the engine's cache (one slot per hash; a
+ * /proc/ path depends on the pid and is not kept). */
+static const char *runtime_class_cached(struct adi_engine *e, const char *path, uint32_t pid)
+{
+	struct adi_rt_slot *sl;
+	uint64_t h = 1469598103934665603ull;
+	const char *cls;
+	char *copy;
+
+	if (!path || !*path || !strncmp(path, "/proc/", 6))
+		return runtime_class(path, pid);
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		h = (h ^ *c) * 1099511628211ull;
+	sl = &e->rt_cache[h % ADI_RT_CACHE];
+	if (sl->path && sl->hash == h && !strcmp(sl->path, path))
+		return sl->cls;
+	cls = runtime_class(path, pid);
+	if ((copy = strdup(path))) {
+		free(sl->path);
+		*sl = (struct adi_rt_slot){ h, copy, cls };
+	}
+	return cls;
+}
+
 static void kint_or_null(struct adi_jw *w, const char *k, int64_t v)
 {
 	if (v < 0)
@@ -238,12 +262,12 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 		 * class is worked out once (every request of a server that
 		 * serves a file would repeat it) */
 		if (!v->of->runtime_known) {
-			v->of->runtime = runtime_class(v->path, who->pid);
+			v->of->runtime = runtime_class_cached(e, v->path, who->pid);
 			v->of->runtime_known = true;
 		}
 		cls = v->of->runtime;
 	} else {
-		cls = runtime_class(v->path_raw ? NULL : v->path, who->pid);
+		cls = runtime_class_cached(e, v->path_raw ? NULL : v->path, who->pid);
 	}
 	if (cls)
 		adi_jw_kstr(w, "runtime", cls);
