@@ -216,17 +216,34 @@ size_t adi_utf8_seq(const uint8_t *b, size_t n)
 	return len <= n && adi_utf8_valid(b, len) ? len : 0;
 }
 
+/* The UTC calendar fields of sec (>= 0) by arithmetic: gmtime_r takes a
+ * lock-free but slow path through the C library's tz code, once per event.
+ * Days to civil date: H. Hinnant's algorithm (proleptic Gregorian, eras of
+ * 400 years). */
+static void utc_fields(uint64_t sec, struct tm *tm)
+{
+	uint64_t days = sec / 86400, rem = sec % 86400;
+	uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	uint64_t m = mp < 10 ? mp + 3 : mp - 9;
+
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = (int)(yoe + era * 400 + (m <= 2)) - 1900;
+	tm->tm_mon = (int)m - 1;
+	tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	tm->tm_hour = (int)(rem / 3600);
+	tm->tm_min = (int)(rem / 60 % 60);
+	tm->tm_sec = (int)(rem % 60);
+}
+
 char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz)
 {
-	time_t sec = (time_t)(ts_ns / 1000000000u);
 	struct tm tm;
 
 	if (!buf || bufsz == 0)
 		return buf;
-	if (!gmtime_r(&sec, &tm)) {
-		buf[0] = '\0';
-		return buf;
-	}
+	utc_fields(ts_ns / 1000000000u, &tm);
 	if (bufsz < 31 || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
 		snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu64 "Z",
 			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,

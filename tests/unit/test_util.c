@@ -168,6 +168,19 @@ static void test_rfc3339(void **state)
 
 	(void)state;
 	EXPECT_FMT(adi_rfc3339, times, 40);
+	/* the calendar by arithmetic against the C library's, over the whole
+	 * range of uint64 ns (1970 to 2554), a prime step apart */
+	for (uint64_t sec = 0; sec < UINT64_MAX / 1000000000u; sec += 3999971) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		char want[64], got[40];
+
+		assert_non_null(gmtime_r(&t, &tm));
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.000000007Z",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		assert_string_equal(adi_rfc3339(sec * 1000000000u + 7, got, sizeof(got)), want);
+	}
 }
 
 static void test_clock_str(void **state)
