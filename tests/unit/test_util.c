@@ -152,6 +152,16 @@ static void test_u64_dec(void **state)
 	assert_string_equal(buf, "1000");
 	*adi_u64_dec(buf, UINT64_MAX) = 0;
 	assert_string_equal(buf, "18446744073709551615");
+	/* every length, against printf */
+	for (uint64_t v = 1, k = 0; k < 20; k++, v *= 10)
+		for (uint64_t d = 0; d < 3; d++) {
+			char want[32];
+			uint64_t x = v - 1 + d * (v / 3 + 1);
+
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)x);
+			*adi_u64_dec(buf, x) = 0;
+			assert_string_equal(buf, want);
+		}
 }
 
 static void test_rfc3339(void **state)
