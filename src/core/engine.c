@@ -605,6 +605,7 @@ static void on_fd(struct adi_engine *e, const struct adi_raw_event *ev)
 				    old ? old->path : NULL, f->ts_ns);
 		if (!nf)
 			return;
+		nf->stdio = newfd <= 2 || (old && adi_fd_is_stdio(old));
 		if (old) {
 			nf->ino = old->ino;
 			nf->from_open = old->from_open;
@@ -731,6 +732,7 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 					continue;
 				c->ino = x->ino;
 				c->cloexec = x->cloexec;
+				c->stdio = adi_fd_is_stdio(x);
 				/* the child did not open it: its exit is no news */
 				c->from_open = false;
 				if (x->conn)

@@ -73,6 +73,7 @@ struct adi_fd {
 	uint8_t kind;            /* enum adi_fd_kind */
 	bool cloexec;
 	bool from_open;          /* opened under trace (we saw the open) */
+	bool stdio;              /* a standard stream or a copy of one (adi_fd_is_stdio) */
 	char *path;              /* absolute path, or NULL when unknown */
 	const char *runtime;     /* its runtime-noise class (static), once known */
 	bool runtime_known;
@@ -275,6 +276,13 @@ struct adi_fd *adi_fd_get(struct adi_engine *e, uint32_t pid, int fd);
 /* A new entry for pid's fd (closing whatever was there, at ts). */
 struct adi_fd *adi_fd_install(struct adi_engine *e, struct adi_proc *p, int fd,
 			      uint8_t kind, const char *path, uint64_t ts);
+/* A standard stream: fd 0-2 not opened there by the process itself, made
+ * one by dup2, or a copy of one (a shell saving its stdout as fd 10). */
+static inline bool adi_fd_is_stdio(const struct adi_fd *f)
+{
+	return f->stdio || (f->fd >= 0 && f->fd <= 2 && !f->from_open);
+}
+
 void adi_fd_close(struct adi_engine *e, struct adi_fd *f, uint64_t ts, bool event,
 		  const struct adi_raw_fixed *why);
 void adi_fd_set_conn(struct adi_engine *e, struct adi_fd *f, struct adi_conn *c);

@@ -69,6 +69,7 @@ struct fev {
 	int64_t ret;             /* < 0: the error */
 	struct adi_fd *of;       /* the fd the event is about, when path is its
 				  * path: its runtime class is kept there */
+	const char *runtime;     /* the class whatever the path, or NULL */
 };
 
 static void fev_init(struct fev *v, const char *op)
@@ -257,7 +258,9 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 		adi_jw_kbool(w, "path_unresolved", true);
 	if (v->content_partial)
 		adi_jw_kbool(w, "content_partial", true);
-	if (v->of && v->path == v->of->path) {
+	if (v->runtime) {
+		cls = v->runtime;
+	} else if (v->of && v->path == v->of->path) {
 		/* an fd's reads, writes and close name the same path: its
 		 * class is worked out once (every request of a server that
 		 * serves a file would repeat it) */
@@ -595,6 +598,11 @@ void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
 	fev_init(&v, "close");
 	v.path = f->path;
 	v.of = f;
+	/* most programs close their standard streams as they exit (coreutils'
+	 * close_stdout), and a shell closes them around each redirection:
+	 * every process of `run -- make > log` did */
+	if (adi_fd_is_stdio(f))
+		v.runtime = "stdio";
 	v.has_fd = true;
 	v.fd = f->fd;
 	file_event(e, &who, &v, ts, -1);

@@ -932,6 +932,47 @@ static void test_runtime_class(void **state)
 	}
 }
 
+/* Closes of the standard streams are runtime noise ("stdio"): an
+ * inherited fd 1 (described by the start's snapshot), a file a shell
+ * dup2'ed onto fd 1 and the copy of stdout it saved as fd 10; a file the
+ * program itself opened, even as fd 0, is not. */
+static void test_stdio_close_class(void **state)
+{
+	struct tst *t = *state;
+	struct adi_raw_event ev;
+
+	begin(t);
+	ev = mk(ADI_RAW_META, ADI_META_FD, TS(1), ROOT);  /* stdout: a file */
+	ev.f.fd = 1;
+	ev.f.fd_kind = ADI_FD_REG;
+	set_path(&ev, "/tmp/log.txt");
+	feed(t, &ev);
+	/* a shell's redirection: save stdout, close it, dup the file onto 1 */
+	sys_fdop(t, TS(2), ROOT, ADI_OP_FCNTL, 1, -1, 1030, 0, 10); /* F_DUPFD_CLOEXEC */
+	sys_open(t, TS(3), ROOT, "/tmp/out.txt", O_WRONLY, 3);
+	sys_close(t, TS(4), ROOT, 1);
+	sys_fdop(t, TS(5), ROOT, ADI_OP_DUP, 3, -1, 0, 0, 1);
+	sys_close(t, TS(6), ROOT, 3);
+	sys_write(t, TS(7), ROOT, 1, "the program's output");
+	sys_close(t, TS(8), ROOT, 1);
+	sys_close(t, TS(9), ROOT, 10);
+	sys_open(t, TS(10), ROOT, "/tmp/in.txt", O_RDONLY, 0);
+	sys_close(t, TS(11), ROOT, 0);
+	end(t, TS(100), 0, 0);
+
+	EXPECT_EV(FIND_WHERE(t, "file", "close", "ts_ns", TS(4)), INT("fd", 1),
+		  STR("path", "/tmp/log.txt"), STR("runtime", "stdio"));
+	EXPECT_ABSENT(FIND_WHERE(t, "file", "close", "ts_ns", TS(6)), "runtime");
+	EXPECT_ABSENT(FIND(t, "file", "write", 0), "runtime");
+	EXPECT_EV(FIND_WHERE(t, "file", "close", "ts_ns", TS(8)), INT("fd", 1),
+		  STR("path", "/tmp/out.txt"), STR("runtime", "stdio"));
+	EXPECT_EV(FIND_WHERE(t, "file", "close", "ts_ns", TS(9)), INT("fd", 10),
+		  STR("path", "/tmp/log.txt"), STR("runtime", "stdio"));
+	EXPECT_EV(FIND_WHERE(t, "file", "close", "ts_ns", TS(11)), INT("fd", 0),
+		  STR("path", "/tmp/in.txt"));
+	EXPECT_ABSENT(FIND_WHERE(t, "file", "close", "ts_ns", TS(11)), "runtime");
+}
+
 static void test_content_bytes_cap(void **state)
 {
 	struct tst *t = *state;
@@ -2652,6 +2693,7 @@ int main(void)
 		T(test_write_splits_read_run),
 		T(test_run_split_by_other_activity),
 		T(test_runtime_class),
+		T(test_stdio_close_class),
 		T(test_content_bytes_cap),
 		T(test_failed_read_is_own_event),
 		T(test_eagain_is_noise),
