@@ -733,6 +733,7 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 				c->ino = x->ino;
 				c->cloexec = x->cloexec;
 				c->stdio = adi_fd_is_stdio(x);
+				c->inherited = true;
 				/* the child did not open it: its exit is no news */
 				c->from_open = false;
 				if (x->conn)

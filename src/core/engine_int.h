@@ -74,6 +74,8 @@ struct adi_fd {
 	bool cloexec;
 	bool from_open;          /* opened under trace (we saw the open) */
 	bool stdio;              /* a standard stream or a copy of one (adi_fd_is_stdio) */
+	bool inherited;          /* the process got it from its parent at fork */
+	bool used;               /* the process read or wrote through it */
 	char *path;              /* absolute path, or NULL when unknown */
 	const char *runtime;     /* its runtime-noise class (static), once known */
 	bool runtime_known;

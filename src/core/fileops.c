@@ -509,6 +509,7 @@ void adi_file_io(struct adi_engine *e, struct adi_fd *f, const struct adi_raw_ev
 	struct adi_proc *p;
 	uint32_t room;
 
+	f->used = true;
 	if (r->ret < 0) {
 		/* a failed read/write is its own event, with its errno */
 		struct fev v;
@@ -603,6 +604,10 @@ void adi_file_close_event(struct adi_engine *e, struct adi_fd *f, uint64_t ts,
 	 * every process of `run -- make > log` did */
 	if (adi_fd_is_stdio(f))
 		v.runtime = "stdio";
+	/* a forked child closing what it inherited and never used: a shell's
+	 * subshells each close the script bash keeps open as fd 255 */
+	else if (f->inherited && !f->used)
+		v.runtime = "inherited";
 	v.has_fd = true;
 	v.fd = f->fd;
 	file_event(e, &who, &v, ts, -1);

@@ -973,6 +973,32 @@ static void test_stdio_close_class(void **state)
 	EXPECT_ABSENT(FIND_WHERE(t, "file", "close", "ts_ns", TS(11)), "runtime");
 }
 
+/* A forked child closing a file it inherited and never used is runtime
+ * noise ("inherited"); one it read from first, or its parent's close, is
+ * not. */
+static void test_inherited_close_class(void **state)
+{
+	struct tst *t = *state;
+
+	begin(t);
+	sys_open(t, TS(1), ROOT, "/tmp/script.sh", O_RDONLY, 3);
+	sys_fdop(t, TS(2), ROOT, ADI_OP_FCNTL, 3, -1, 1030, 0, 255); /* F_DUPFD_CLOEXEC */
+	sys_close(t, TS(3), ROOT, 3);
+	sys_open(t, TS(4), ROOT, "/tmp/data.txt", O_RDONLY, 4);
+	sys_fork(t, TS(5), 200, ROOT);
+	sys_close(t, TS(6), 200, 255);
+	sys_read(t, TS(7), 200, 4, "data");
+	sys_close(t, TS(8), 200, 4);
+	sys_close(t, TS(9), ROOT, 255);
+	end(t, TS(100), 0, 0);
+
+	EXPECT_EV(FIND_WHERE(t, "file", "close", "ts_ns", TS(6)), INT("pid", 200), INT("fd", 255),
+		  STR("path", "/tmp/script.sh"), STR("runtime", "inherited"));
+	EXPECT_ABSENT(FIND_WHERE(t, "file", "close", "ts_ns", TS(8)), "runtime");
+	EXPECT_ABSENT(FIND_WHERE(t, "file", "close", "ts_ns", TS(9)), "runtime");
+	EXPECT_ABSENT(FIND_WHERE(t, "file", "close", "ts_ns", TS(3)), "runtime");
+}
+
 static void test_content_bytes_cap(void **state)
 {
 	struct tst *t = *state;
@@ -2694,6 +2720,7 @@ int main(void)
 		T(test_run_split_by_other_activity),
 		T(test_runtime_class),
 		T(test_stdio_close_class),
+		T(test_inherited_close_class),
 		T(test_content_bytes_cap),
 		T(test_failed_read_is_own_event),
 		T(test_eagain_is_noise),
