@@ -15,9 +15,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BINS=("${@:-$HERE/../build/adi-profiler}")
 N=${N:-15}
 # seconds between runs: the kernel detaches a run's programs after it has
-# returned (docs/capture.md "The end"), ~1 s for the TLS uprobes; a run
-# started meanwhile waits on the same kernel locks as it attaches, which a
-# user's next command, seconds later, does not
+# returned (docs/capture.md "The end"). A run started meanwhile used to wait
+# for that detach as it attached (perf-event probes and the kernel's
+# event_mutex: median 0.75 s back to back); with raw tracepoints and
+# uprobe_multi links it no longer does. GAP=0 measures back to back.
 GAP=${GAP:-1.5}
 TMP=$(mktemp -d /tmp/adi-startup.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT

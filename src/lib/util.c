@@ -168,29 +168,41 @@ char *adi_open_flags_str(uint32_t flags, char *buf, size_t bufsz)
 
 char *adi_u64_dec(char *p, uint64_t v)
 {
-	/* two digits per division: every event writes a dozen integers */
+	/* two digits per division, written in place from the end (through a
+	 * scratch array the variable-length copy stalled on its stores):
+	 * every event writes a dozen integers */
 	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
 				    "25262728293031323334353637383940414243444546474849"
 				    "50515253545556575859606162636465666768697071727374"
 				    "75767778798081828384858687888990919293949596979899";
-	char tmp[20];
-	size_t n = sizeof(tmp);
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned n = 1;
+	char *end, *q;
 
+	while (n < 20 && v >= pow10[n])
+		n++;
+	end = q = p + n;
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
 
 		v /= 100;
-		tmp[--n] = pairs[2 * r + 1];
-		tmp[--n] = pairs[2 * r];
+		q -= 2;
+		q[0] = pairs[2 * r];
+		q[1] = pairs[2 * r + 1];
 	}
 	if (v >= 10) {
-		tmp[--n] = pairs[2 * v + 1];
-		tmp[--n] = pairs[2 * v];
+		q[-2] = pairs[2 * v];
+		q[-1] = pairs[2 * v + 1];
 	} else {
-		tmp[--n] = (char)('0' + v);
+		q[-1] = (char)('0' + v);
 	}
-	memcpy(p, tmp + n, sizeof(tmp) - n);
-	return p + sizeof(tmp) - n;
+	return end;
 }
 
 char *adi_mode_str(uint32_t mode, char *buf, size_t bufsz)
