@@ -64,7 +64,7 @@ int adi_verb_ui(struct adi_cli *c)
 		read++;
 		if (!adi_filter_match(&c->filter, ev))
 			continue;
-		if (adi_event_json_line(ev, &line, &len, &cap)) {
+		if (adi_event_json_line(ev, NULL, &line, &len, &cap)) {
 			fprintf(stderr, "adi-profiler: out of memory\n");
 			rc = 1;
 			break;

@@ -305,6 +305,30 @@ char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz)
 	return buf;
 }
 
+char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf, size_t bufsz)
+{
+	uint64_t sec = ts_ns / 1000000000u, ns = ts_ns % 1000000000u;
+
+	if (!memo || bufsz < 31 || !memo->set || memo->sec != sec) {
+		adi_rfc3339(ts_ns, buf, bufsz);
+		if (memo && bufsz >= 31 && strlen(buf) == 30) {
+			memcpy(memo->head, buf, 19);
+			memo->sec = sec;
+			memo->set = true;
+		}
+		return buf;
+	}
+	memcpy(buf, memo->head, 19);
+	buf[19] = '.';
+	for (int i = 28; i >= 20; i--) {
+		buf[i] = (char)('0' + ns % 10);
+		ns /= 10;
+	}
+	buf[29] = 'Z';
+	buf[30] = '\0';
+	return buf;
+}
+
 char *adi_clock_str(uint64_t ts_ns, char *buf, size_t bufsz)
 {
 	time_t sec = (time_t)(ts_ns / 1000000000u);

@@ -32,6 +32,15 @@ char *adi_u64_dec(char *p, uint64_t v);
 /* RFC 3339 UTC with nanoseconds: "2026-11-27T17:31:45.123456789Z".
  * buf at least 32 bytes; returns buf. */
 char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz);
+/* The same through a memo of the last second written (its first 19
+ * characters): a writer of a million events a second formats the date
+ * once per second. memo zeroed to start (owned by the writer); NULL: none. */
+struct adi_rfc3339_memo {
+	bool set;
+	uint64_t sec;
+	char head[20];
+};
+char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf, size_t bufsz);
 
 /* Local-time "HH:MM:SS.uuuuuu" for the text timeline. buf >= 16. */
 char *adi_clock_str(uint64_t ts_ns, char *buf, size_t bufsz);

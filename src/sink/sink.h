@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include "../lib/event.h"
 
+struct adi_rfc3339_memo;
+
 
 /* The text timeline's time column: the local clock, seconds since the
  * first event, or since the event before (strace -r). */
@@ -52,7 +54,8 @@ struct adi_sink *adi_sink_json_new(FILE *f);
 /* The JSON Lines sink's line for ev (the object and its '\n') into the
  * caller's buffer *buf of *len bytes in *cap (grown with realloc; *len is
  * reset first). 0 or -ENOMEM. For the stores that keep events as JSON. */
-int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, size_t *cap);
+int adi_event_json_line(const struct adi_event *ev, struct adi_rfc3339_memo *memo, char **buf,
+			size_t *len, size_t *cap);
 
 /* The SQLite trace store (docs/store.md): events go into one `events`
  * table in batched transactions, committed after batch_events events, when

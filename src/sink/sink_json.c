@@ -21,6 +21,7 @@ struct adi_sink_json {
 	FILE *f;
 	char *buf;            /* the line being built, reused (owned) */
 	size_t len, cap;
+	struct adi_rfc3339_memo memo;
 };
 
 /* Write the whole line; 0 or -errno. The stream's error flag is cleared
@@ -39,7 +40,8 @@ static int adi_json_put_line(FILE *f, const char *line, size_t len)
 
 /* Builds {head..., fields...}\n into *buf (see sink.h). The common fields
  * come first, in the order of sink.h; then the fields text as it is. */
-int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, size_t *cap)
+int adi_event_json_line(const struct adi_event *ev, struct adi_rfc3339_memo *memo, char **buf,
+			size_t *len, size_t *cap)
 {
 	char head[160], ts[40];
 	char *p = head;
@@ -51,7 +53,7 @@ int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, siz
 	w.cap = *cap;
 	adi_jw_put(&w, "{\"v\":1,\"kind\":", 14);
 	adi_jw_str(&w, ev->kind);
-	tsn = strnlen(adi_rfc3339(ev->ts_ns, ts, sizeof(ts)), sizeof(ts));
+	tsn = strnlen(adi_rfc3339_memo(memo, ev->ts_ns, ts, sizeof(ts)), sizeof(ts));
 #define PUT_LIT(s) (memcpy(p, (s), sizeof(s) - 1), p += sizeof(s) - 1)
 	PUT_LIT(",\"timestamp\":\"");
 	memcpy(p, ts, tsn);
@@ -105,7 +107,7 @@ int adi_event_json_line(const struct adi_event *ev, char **buf, size_t *len, siz
 static int adi_sink_json_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_json *js = (struct adi_sink_json *)s;
-	int err = adi_event_json_line(ev, &js->buf, &js->len, &js->cap);
+	int err = adi_event_json_line(ev, &js->memo, &js->buf, &js->len, &js->cap);
 
 	if (err)
 		return err;

@@ -7,12 +7,14 @@
 
 #include "ui.h"
 #include "../sink/sink.h"
+#include "../lib/util.h"
 
 struct adi_sink_ui {
 	struct adi_sink base; /* first: the sink methods cast back to this */
 	struct adi_ui *u;
 	char *buf;            /* the line being built, reused */
 	size_t len, cap;
+	struct adi_rfc3339_memo memo;
 };
 
 /* The memory bound is the UI's own business (it counts and shows what it
@@ -20,7 +22,7 @@ struct adi_sink_ui {
 static int adi_sink_ui_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_ui *us = (struct adi_sink_ui *)s;
-	int err = adi_event_json_line(ev, &us->buf, &us->len, &us->cap);
+	int err = adi_event_json_line(ev, &us->memo, &us->buf, &us->len, &us->cap);
 
 	if (err)
 		return err;

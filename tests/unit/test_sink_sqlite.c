@@ -125,7 +125,7 @@ static char *json_of(const struct adi_event *ev)
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	assert_int_equal(adi_event_json_line(ev, &buf, &len, &cap), 0);
+	assert_int_equal(adi_event_json_line(ev, NULL, &buf, &len, &cap), 0);
 	return buf;
 }
 

@@ -193,6 +193,26 @@ static void test_rfc3339(void **state)
 	}
 }
 
+/* The memo gives what the plain formatter gives, within a second, across
+ * seconds, and back in time. */
+static void test_rfc3339_memo(void **state)
+{
+	static const uint64_t ts[] = {
+		1795800705123456789ull, 1795800705000000001ull, 1795800705999999999ull,
+		1795800706000000000ull, 1795800705500000000ull, 0, 7, 951782399999999999ull,
+		951782400000000000ull, 951782400000000000ull,
+	};
+	struct adi_rfc3339_memo memo = { 0 };
+	char a[40], b[40];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++)
+		assert_string_equal(adi_rfc3339_memo(&memo, ts[i], a, sizeof(a)),
+				    adi_rfc3339(ts[i], b, sizeof(b)));
+	assert_string_equal(adi_rfc3339_memo(NULL, ts[0], a, sizeof(a)),
+			    "2026-11-27T17:31:45.123456789Z");
+}
+
 static void test_clock_str(void **state)
 {
 	char buf[32];
@@ -411,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_mode),
 		cmocka_unit_test(test_u64_dec),
 		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_rfc3339_memo),
 		cmocka_unit_test(test_clock_str),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_base64),
