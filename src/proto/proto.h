@@ -74,6 +74,10 @@ struct adi_msg {
 	bool incomplete;        /* a gap fell inside it: bytes are missing (a
 				 * datagram: set before parse() when the capture
 				 * or the receiver's buffer cut it) */
+	uint64_t aux[4];        /* numbers of the decoder's own that stitch()
+				 * decides by and no event shows (0 unless
+				 * parse() sets them): cheaper than members of
+				 * f written as text and read back */
 	struct adi_msg *next;   /* queue link, the engine's */
 };
 
@@ -87,6 +91,7 @@ static inline void adi_msg_init(struct adi_msg *m)
 	m->key = 0;
 	m->ts_first = m->ts_last = m->wire_bytes = 0;
 	memset(&m->peer, 0, sizeof(m->peer));
+	memset(m->aux, 0, sizeof(m->aux));
 	adi_jw_init(&m->f);
 	m->incomplete = false;
 	m->next = NULL;

@@ -244,12 +244,13 @@ static int rd_ctl_of(const struct rd_side *sd, const char *name, size_t nlen, si
 	return RD_C_NONE;
 }
 
-/* The command message's f (enum rd_cmem): "command", "args", and "rd"
- * (the numbers of struct rd_meta). Arguments are cut to --body-bytes,
- * secrets redacted unless show_secrets. */
+/* The command message (enum rd_cmem in its f: "command", "args"; struct
+ * rd_meta in its aux). Arguments are cut to --body-bytes, secrets redacted
+ * unless show_secrets. */
 static void rd_cmd_write(struct rd_side *sd, const struct adi_proto_cfg *cfg,
-			 struct adi_jw *w)
+			 struct adi_msg *out)
 {
+	struct adi_jw *w = &out->f;
 	bool red[RD_MAX_ITEMS];
 	char name[2 * RD_MAX_WORD + 2];
 	size_t nlen, words = rd_cmd_name(sd, name, sizeof(name), &nlen);
@@ -291,7 +292,7 @@ static void rd_cmd_write(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 	meta.lost = sd->lost;
 	meta.ctl = (uint64_t)rd_ctl_of(sd, name, nlen, words);
 	meta.num = sd->argn > words ? sd->argn - words : 0;
-	rd_meta_write(w, &meta);
+	rd_meta_put(out, &meta);
 }
 
 /* ---- parsing ---- */
@@ -308,7 +309,7 @@ void rd_cmd_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 			sd->truncated = true;
 	}
 	out->kind = REDIS_CMD;
-	rd_cmd_write(sd, cfg, &out->f);
+	rd_cmd_write(sd, cfg, out);
 	out->incomplete = cut;
 	sd->lost = 0;
 	rd_msg_reset(sd);

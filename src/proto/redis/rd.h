@@ -179,24 +179,20 @@ struct redis_state {
 
 /* What a message carries in adi_msg.f (parse() writes it at FRAME):
  * members stitch.c finds by their place in the writer's index (no key
- * looked up on its path) and copies into events as they are, and "rd",
- * the numbers stitch decides by (struct rd_meta). A command
+ * looked up on its path) and copies into events as they are; the numbers
+ * stitch decides by (struct rd_meta) are in adi_msg.aux. A command
  * (rd_cmd_finish): */
 enum rd_cmem {
 	RD_CM_COMMAND,        /* "command": the name, what was sent, or null */
 	RD_CM_ARGS,           /* "args": the arguments after the command words */
-	RD_CM_META,           /* "rd" */
 };
 /* A reply or push (rd_reply_finish); then "error" (the top-level error's
  * text) when it is an error, "attributes" (an object) when it has some. */
 enum rd_rmem {
 	RD_RM_VALUE,          /* "value": the RESP value as JSON */
-	RD_RM_META,           /* "rd" */
 };
 
-/* The numbers of a message's "rd" member, an array [truncated, lost, ctl,
- * num]: one member rather than four, as every member costs a key to write
- * and find, for each message. */
+/* A message's numbers, in its aux[0..3] as [truncated, lost, ctl, num]. */
 struct rd_meta {
 	bool truncated;       /* a value or argument was cut or not kept */
 	uint64_t lost;        /* messages of its direction lost to a resync
@@ -207,8 +203,9 @@ struct rd_meta {
 			       * a reply: its top-level type byte */
 };
 
-/* Writes m as the member "rd" of w (resp.c). */
-void rd_meta_write(struct adi_jw *w, const struct rd_meta *m);
+/* Puts m into msg's aux (resp.c); rd_meta_get reads it back. */
+void rd_meta_put(struct adi_msg *msg, const struct rd_meta *m);
+struct rd_meta rd_meta_get(const struct adi_msg *msg);
 
 /* rd_head_kind() of a message's first element that is no confirmation:
  * "message", "pmessage" or "smessage". */

@@ -350,21 +350,25 @@ enum adi_parse rd_stop(size_t pos, size_t *used, bool error)
 	return error && pos == 0 ? ADI_PARSE_BAD : ADI_PARSE_AGAIN;
 }
 
-void rd_meta_write(struct adi_jw *w, const struct rd_meta *m)
+void rd_meta_put(struct adi_msg *msg, const struct rd_meta *m)
 {
-	char b[4 * 21 + 2], *p = b;
+	msg->aux[0] = m->truncated;
+	msg->aux[1] = m->lost;
+	msg->aux[2] = m->ctl;
+	msg->aux[3] = m->num;
+}
 
-	*p++ = '[';
-	*p++ = m->truncated ? '1' : '0';
-	*p++ = ',';
-	p = adi_u64_dec(p, m->lost);
-	*p++ = ',';
-	p = adi_u64_dec(p, m->ctl);
-	*p++ = ',';
-	p = adi_u64_dec(p, m->num);
-	*p++ = ']';
-	adi_jw_key(w, "rd");
-	adi_jw_raw(w, b, (size_t)(p - b));
+struct rd_meta rd_meta_get(const struct adi_msg *msg)
+{
+	struct rd_meta m = { 0 };
+
+	if (msg) {
+		m.truncated = msg->aux[0] != 0;
+		m.lost = msg->aux[1];
+		m.ctl = msg->aux[2];
+		m.num = msg->aux[3];
+	}
+	return m;
 }
 
 /* ---- replies (server direction) ----
@@ -805,8 +809,8 @@ static bool rd_line_value(struct rd_side *sd, uint8_t t, const uint8_t *p, size_
 	return false;
 }
 
-/* The reply message's f (enum rd_rmem): "value", "rd" (the numbers of
- * struct rd_meta), "error" (the top-level error's text) for an error,
+/* The reply message's f (enum rd_rmem): "value", "error" (the top-level
+ * error's text) for an error,
  * "attributes" when it has some. cut: bytes of it are missing (a gap, the
  * end of the stream): what was received is closed as it stands (an
  * attribute or a key without its value goes). */
@@ -851,7 +855,7 @@ void rd_reply_finish(struct rd_side *sd, const struct adi_proto_cfg *cfg,
 	meta.lost = sd->lost;
 	meta.ctl = (uint64_t)rd_head_kind(sd->head);
 	meta.num = sd->top_type;
-	rd_meta_write(f, &meta);
+	rd_meta_put(out, &meta);
 	if (sd->top_type == '-' || sd->top_type == '!') {
 		struct adi_jv e = adi_jv_get(value, "error");
 

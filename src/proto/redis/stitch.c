@@ -25,29 +25,6 @@ static struct adi_jv rd_mem(const struct adi_msg *m, unsigned i)
 	return m ? adi_jw_member_at(&m->f, i) : v;
 }
 
-/* The numbers of a message's "rd" member (all 0 for no message, or when
- * the text is incomplete). */
-static struct rd_meta rd_meta_of(const struct adi_msg *m)
-{
-	struct adi_jv v = rd_mem(m, m && m->kind == REDIS_CMD ? RD_CM_META : RD_RM_META);
-	uint64_t x[4] = { 0, 0, 0, 0 };
-	struct rd_meta meta;
-	unsigned k = 0;
-
-	/* "[d,d,d,d]" as rd_meta_write wrote it */
-	for (size_t i = 1; i + 1 < v.n && k < 4; i++) {
-		if (v.p[i] == ',')
-			k++;
-		else
-			x[k] = x[k] * 10 + (uint64_t)(v.p[i] - '0');
-	}
-	meta.truncated = x[0] != 0;
-	meta.lost = x[1];
-	meta.ctl = x[2];
-	meta.num = x[3];
-	return meta;
-}
-
 /* The messages lost before m, the head of the command (cmd) or reply
  * queue, that stitch has not matched yet. */
 static uint64_t rd_lost(const struct redis_state *st, const struct rd_meta *m, bool cmd)
@@ -70,7 +47,7 @@ static void rd_rep_of(struct rd_rep *r, const struct adi_msg *m, const struct rd
 	memset(r, 0, sizeof(*r));
 	r->have = true;
 	r->value = rd_mem(m, RD_RM_VALUE);
-	if (m->f.nmem > RD_RM_META + 1) { /* an error, attributes: rare */
+	if (m->f.nmem > RD_RM_VALUE + 1) { /* an error, attributes: rare */
 		r->error = adi_jw_get(&m->f, "error");
 		r->attrs = adi_jw_get(&m->f, "attributes");
 	}
@@ -177,7 +154,7 @@ static void rd_emit_alone(struct redis_state *st, struct adi_emit *em, struct ad
 			  bool lost, bool push)
 {
 	struct adi_msg *m = q->head;
-	struct rd_meta mm = rd_meta_of(m);
+	struct rd_meta mm = rd_meta_get(m);
 	struct rd_rep r = { 0 };
 
 	if (m->kind == REDIS_CMD) {
@@ -336,7 +313,7 @@ static void rd_sub_add(struct redis_state *st, const struct rd_meta *cm, const s
 static void rd_sub_emit(struct redis_state *st, struct adi_emit *em, struct adi_msgq *cq)
 {
 	struct rd_sub *sub = &st->sub;
-	struct rd_meta cm = rd_meta_of(cq->head);
+	struct rd_meta cm = rd_meta_get(cq->head);
 
 	adi_jw_arr_end(&sub->w);
 	sub->rep.value = adi_jw_text(&sub->w);
@@ -414,7 +391,7 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 
 	for (;;) {
 		struct adi_msg *c = cq->head, *r = rq->head;
-		struct rd_meta cm = rd_meta_of(c), rm;
+		struct rd_meta cm = rd_meta_get(c), rm;
 		struct rd_rep rep;
 		enum rd_class cl;
 
@@ -431,7 +408,7 @@ void redis_stitch(void *vst, struct adi_msgq *out_q, struct adi_msgq *in_q,
 				rd_emit_alone(st, em, cq, false, false);
 			continue;
 		}
-		rm = rd_meta_of(r);
+		rm = rd_meta_get(r);
 		cl = rd_classify(st, r, &rm, c ? &cm : NULL);
 		if (cl == RD_CL_PUSH) {
 			int k = rd_conf_kind(&rm);
