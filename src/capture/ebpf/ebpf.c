@@ -3,6 +3,7 @@
  * clear sentence, not a libbpf error dump. Owns the ring buffer consumer and
  * the /proc resolver; the engine owns everything it is fed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -317,22 +318,31 @@ static int detach_fd(const struct detach *d)
 static bool links_detach_in_child(struct detach *v, size_t n)
 {
 	const char *sync = getenv("ADI_SYNC_DETACH");
-	int *keep;
+	int *keep, go[2];
 	pid_t pid;
 
-	if ((sync && !strcmp(sync, "1")) || !(keep = calloc(n, sizeof(*keep))))
+	if ((sync && !strcmp(sync, "1")) || !(keep = calloc(n + 1, sizeof(*keep))))
 		return false;
+	/* the child holds the last references only if it lets go of them
+	 * after we have let go of ours: it waits for the end of this pipe */
+	if (pipe2(go, O_CLOEXEC)) {
+		free(keep);
+		return false;
+	}
 	for (size_t i = 0; i < n; i++)
 		keep[i] = detach_fd(&v[i]);
-	qsort(keep, n, sizeof(*keep), fd_cmp);
+	keep[n] = go[0];
+	qsort(keep, n + 1, sizeof(*keep), fd_cmp);
 	pid = fork();
 	if (pid == 0) {
-		/* the child: every descriptor but the links' closed (the gaps
-		 * between them, in order), then the exit that detaches them (no
+		/* the child: every descriptor but the links' and the pipe's
+		 * read end closed (the gaps between them, in order); once we
+		 * have closed the write end, the exit that detaches them (no
 		 * stdio, no atexit: _exit) */
 		unsigned from = 0;
+		char c;
 
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i <= n; i++) {
 			if (keep[i] < 0)
 				continue;
 			if ((unsigned)keep[i] > from)
@@ -340,13 +350,19 @@ static bool links_detach_in_child(struct detach *v, size_t n)
 			from = (unsigned)keep[i] + 1;
 		}
 		close_range(from, ~0U, 0);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
 		_exit(0);
 	}
 	free(keep);
-	if (pid < 0)
+	close(go[0]);
+	if (pid < 0) {
+		close(go[1]);
 		return false;
+	}
 	for (size_t i = 0; i < n; i++) /* ours are not the last references */
 		detach_thread(&v[i]);
+	close(go[1]);
 	return true;
 }
 
