@@ -62,9 +62,9 @@ static const struct opt opts[] = {
 	{ NULL, 'r', NULL, V_WRITE, 'r', "the same as --time delta (strace -r)" },
 	{ "all", 0, NULL, V_READ, O_ALL,
 	  "text: every event: also the runtime's own file events\n"
-	  "(loader, locale, modules, /proc/self, inherited fds\n"
-	  "closed), else counted in a line, and no focus (ui: the\n"
-	  "page's switches start so)" },
+	  "(loader, locale, modules, /proc/self, /dev/tty,\n"
+	  "inherited fds closed), else counted in a line, and no\n"
+	  "focus (ui: the page's switches start so)" },
 	{ "focus", 0, "GLOB", V_READ, O_FOCUS,
 	  "text (ui: the page's switch): fold the file events of\n"
 	  "processes out of focus; in focus: those that used the\n"

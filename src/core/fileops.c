@@ -272,6 +272,10 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 	} else {
 		cls = runtime_class_cached(e, v->path_raw ? NULL : v->path, who->pid);
 	}
+	/* a shell without a controlling terminal probing for one (bash at
+	 * every start): the environment, not the program */
+	if (!cls && v->ret == -ENXIO && v->path && !strcmp(v->path, "/dev/tty"))
+		cls = "tty";
 	if (cls)
 		adi_jw_kstr(w, "runtime", cls);
 	adi_ev_commit(e, "file", ts, duration, who->pid, who->tid, who->comm, who->cgroup_id);

@@ -1811,8 +1811,8 @@ static void adi_tx_hidden(struct adi_sink_text *ts)
 	adi_tx_u64(t, ts->hidden);
 	adi_tx_s(t, ts->hidden == 1 ? " runtime file event hidden"
 			: " runtime file events hidden");
-	adi_tx_s(t, " (loader, locale, modules, /proc/self, inherited fds closed) -- "
-		    "--all shows them");
+	adi_tx_s(t, " (loader, locale, modules, /proc/self, /dev/tty, inherited fds closed)"
+		    " -- --all shows them");
 	adi_tx_color(t, ADI_C_RESET);
 	adi_tx_c(t, '\n');
 	ts->hidden = 0;

@@ -990,8 +990,13 @@ static void test_inherited_close_class(void **state)
 	sys_read(t, TS(7), 200, 4, "data");
 	sys_close(t, TS(8), 200, 4);
 	sys_close(t, TS(9), ROOT, 255);
+	sys_openat(t, TS(10), ROOT, AT_FDCWD_, "/dev/tty", O_RDWR, 0, -ENXIO, ADI_FD_CHR);
+	sys_openat(t, TS(11), ROOT, AT_FDCWD_, "/dev/tty", O_RDWR, 0, -EACCES, ADI_FD_CHR);
 	end(t, TS(100), 0, 0);
 
+	/* no controlling terminal: the environment, not the program */
+	EXPECT_STR(FIND_WHERE(t, "file", "open", "ts_ns", TS(10)), "runtime", "tty");
+	EXPECT_ABSENT(FIND_WHERE(t, "file", "open", "ts_ns", TS(11)), "runtime");
 	EXPECT_EV(FIND_WHERE(t, "file", "close", "ts_ns", TS(6)), INT("pid", 200), INT("fd", 255),
 		  STR("path", "/tmp/script.sh"), STR("runtime", "inherited"));
 	EXPECT_ABSENT(FIND_WHERE(t, "file", "close", "ts_ns", TS(8)), "runtime");

@@ -676,8 +676,8 @@ static void test_text_runtime_hidden(void **state)
 			"\"truncated\":0,\"duration_ms\":1,\"backend\":\"ebpf\"}");
 	got = render_all(NULL, ev, 3);
 	assert_string_equal(got, "15:10:41.123456 [PID 4213 sh] FS UNLINK /a\n"
-		"1 runtime file event hidden (loader, locale, modules, /proc/self, inherited fds closed) -- "
-		"--all shows them\n"
+		"1 runtime file event hidden (loader, locale, modules, /proc/self, /dev/tty, "
+		"inherited fds closed) -- --all shows them\n"
 		"PROCESSES 1\n"
 		"  sh(4213) -> running [0 ms]: 2 file events\n"
 		"15:10:41.123456 [PID 4213 sh] SUMMARY 2 events (file=2), dropped 0, "
@@ -690,7 +690,7 @@ static void test_text_runtime_hidden(void **state)
 	/* no summary (a trace cut short): the count comes at the end */
 	got = render_all(NULL, ev, 1);
 	assert_string_equal(got, "1 runtime file event hidden (loader, locale, modules, "
-		"/proc/self, inherited fds closed) -- --all shows them\n");
+		"/proc/self, /dev/tty, inherited fds closed) -- --all shows them\n");
 	free(got);
 	for (int i = 0; i < 3; i++)
 		adi_event_free(ev[i]);
