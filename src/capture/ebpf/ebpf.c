@@ -276,20 +276,19 @@ fail:
 	return NULL;
 }
 
-/* One probe to detach: a libbpf link, or a bare link descriptor. */
-struct detach {
-	struct bpf_link *link;
-	int fd;
-};
+void adi_ebpf_link_destroy(struct adi_ebpf_link *l)
+{
+	if (l->link)
+		bpf_link__destroy(l->link);
+	else if (l->fd >= 0)
+		close(l->fd);
+	l->link = NULL;
+	l->fd = -1;
+}
 
 static void *detach_thread(void *arg)
 {
-	struct detach *d = arg;
-
-	if (d->link)
-		bpf_link__destroy(d->link);
-	else if (d->fd >= 0)
-		close(d->fd);
+	adi_ebpf_link_destroy(arg);
 	return NULL;
 }
 
@@ -310,12 +309,12 @@ static int fd_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int detach_fd(const struct detach *d)
+static int detach_fd(const struct adi_ebpf_link *d)
 {
 	return d->link ? bpf_link__fd(d->link) : d->fd;
 }
 
-static bool links_detach_in_child(struct detach *v, size_t n)
+static bool links_detach_in_child(struct adi_ebpf_link *v, size_t n)
 {
 	const char *sync = getenv("ADI_SYNC_DETACH");
 	int *keep, go[2];
@@ -366,7 +365,7 @@ static bool links_detach_in_child(struct detach *v, size_t n)
 	return true;
 }
 
-static void links_destroy(struct detach *v, size_t n)
+static void links_destroy(struct adi_ebpf_link *v, size_t n)
 {
 	enum { MAXT = 64 };
 	pthread_t th[MAXT];
@@ -396,36 +395,29 @@ void adi_ebpf_close(struct adi_ebpf *b)
 	if (b->skel) {
 		/* the skeleton's tracepoint links and the TLS uprobes, together */
 		const struct bpf_object_skeleton *sk = b->skel->skeleton;
-		size_t nt = 0, nf = 0, n = 0, nskel = sk ? (size_t)sk->prog_cnt : 0;
-		struct bpf_link **tl = b->tls ? adi_tls_hooks_take_links(b->tls, &nt) : NULL;
-		int *tf = b->tls ? adi_tls_hooks_take_fds(b->tls, &nf) : NULL;
-		struct detach *all = calloc(nskel + nt + nf, sizeof(*all));
+		size_t nt = 0, n = 0, nskel = sk ? (size_t)sk->prog_cnt : 0;
+		struct adi_ebpf_link *tl = b->tls ? adi_tls_hooks_take_links(b->tls, &nt) : NULL;
+		struct adi_ebpf_link *all = calloc(nskel + nt, sizeof(*all));
 
 		for (size_t i = 0; i < nskel; i++) {
-			struct bpf_link *l = *sk->progs[i].link;
+			struct adi_ebpf_link l = { *sk->progs[i].link, -1 };
 
 			*sk->progs[i].link = NULL; /* the skeleton's destroy skips it */
-			if (!l)
+			if (!l.link)
 				continue;
 			if (all)
-				all[n++] = (struct detach){ l, -1 };
+				all[n++] = l;
 			else
-				bpf_link__destroy(l);
+				adi_ebpf_link_destroy(&l);
 		}
 		for (size_t i = 0; i < nt; i++)
 			if (all)
-				all[n++] = (struct detach){ tl[i], -1 };
+				all[n++] = tl[i];
 			else
-				bpf_link__destroy(tl[i]);
-		for (size_t i = 0; i < nf; i++)
-			if (all)
-				all[n++] = (struct detach){ NULL, tf[i] };
-			else
-				close(tf[i]);
+				adi_ebpf_link_destroy(&tl[i]);
 		links_destroy(all, n);
 		free(all);
 		free(tl);
-		free(tf);
 	}
 	adi_tls_hooks_free(b->tls);
 	adi_bpf__destroy(b->skel);

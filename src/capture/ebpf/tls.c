@@ -74,11 +74,9 @@ struct adi_tls_hooks {
 	size_t nbio;
 	struct seen_file files[FILES_MAX];
 	size_t nfiles;
-	struct bpf_link **links; /* one per site (perf-event uprobes) */
+	struct adi_ebpf_link *links; /* a libbpf link per site, or a multi link's fd */
 	size_t nlinks, caplinks;
-	bool multi;             /* uprobe_multi links instead (adi_tls_multi_prepare) */
-	int *fds;               /* the multi links */
-	size_t nfds, capfds;
+	bool multi;             /* uprobe_multi links (adi_tls_multi_prepare) */
 	struct pend {
 		struct bpf_program *prog;
 		bool ret;
@@ -359,20 +357,25 @@ static void plan_dir(struct img *im, uint64_t fi, uint64_t fe, struct plan *pl)
 
 /* ---- attaching ---- */
 
-static bool keep_link(struct adi_tls_hooks *h, struct bpf_link *l)
+/* Keep a link (a libbpf one, or else a multi link's fd); when there is
+ * no memory for it, it is detached at once. */
+static bool keep(struct adi_tls_hooks *h, struct bpf_link *l, int fd)
 {
 	if (h->nlinks == h->caplinks) {
 		size_t cap = h->caplinks ? h->caplinks * 2 : 32;
-		struct bpf_link **nl = realloc(h->links, cap * sizeof(*nl));
+		struct adi_ebpf_link *nl = realloc(h->links, cap * sizeof(*nl));
 
 		if (!nl) {
-			bpf_link__destroy(l);
+			if (l)
+				bpf_link__destroy(l);
+			else
+				close(fd);
 			return false;
 		}
 		h->links = nl;
 		h->caplinks = cap;
 	}
-	h->links[h->nlinks++] = l;
+	h->links[h->nlinks++] = (struct adi_ebpf_link){ l, l ? -1 : fd };
 	return true;
 }
 
@@ -452,23 +455,6 @@ bool adi_tls_multi_prepare(struct adi_bpf *skel)
 	return true;
 }
 
-static bool keep_fd(struct adi_tls_hooks *h, int fd)
-{
-	if (h->nfds == h->capfds) {
-		size_t cap = h->capfds ? h->capfds * 2 : 16;
-		int *nf = realloc(h->fds, cap * sizeof(*nf));
-
-		if (!nf) {
-			close(fd);
-			return false;
-		}
-		h->fds = nf;
-		h->capfds = cap;
-	}
-	h->fds[h->nfds++] = fd;
-	return true;
-}
-
 /* The pending sites of path, one link per (program, direction); false
  * (and a warning) when the kernel refused one. */
 static bool flush(struct adi_tls_hooks *h, const char *path)
@@ -495,7 +481,7 @@ static bool flush(struct adi_tls_hooks *h, const char *path)
 				offs[n++] = h->pend[j].off;
 		}
 		fd = multi_link(bpf_program__fd(h->pend[i].prog), path, offs, n, h->pend[i].ret);
-		if (fd < 0 || !keep_fd(h, fd)) {
+		if (fd < 0 || !keep(h, NULL, fd)) {
 			if (ok)
 				fprintf(stderr, "adi-profiler: warning: cannot hook %s for TLS "
 					"plaintext: %s\n", path, strerror(fd < 0 ? errno : ENOMEM));
@@ -524,7 +510,7 @@ static bool attach(struct adi_tls_hooks *h, struct img *im, struct bpf_program *
 		return true;
 	}
 	l = bpf_program__attach_uprobe_opts(prog, ALL_PIDS, path, (size_t)off, &o);
-	return l && keep_link(h, l);
+	return l && keep(h, l, -1);
 }
 
 /* The libcrypto beside a libssl (libssl.so.3 -> libcrypto.so.3 in the same
@@ -590,7 +576,7 @@ static void hook_bio_now(struct adi_tls_hooks *h)
 			flush(h, h->bio[i].path);
 		} else if ((l = bpf_program__attach_uprobe_opts(p, ALL_PIDS, h->bio[i].path,
 								h->bio[i].off, &o))) {
-			keep_link(h, l);
+			keep(h, l, -1);
 		}
 	}
 	free(h->bio);
@@ -733,23 +719,13 @@ struct adi_tls_hooks *adi_tls_hooks_new(struct adi_bpf *skel, struct adi_engine 
 	return h;
 }
 
-struct bpf_link **adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n)
+struct adi_ebpf_link *adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n)
 {
-	struct bpf_link **v = h->links;
+	struct adi_ebpf_link *v = h->links;
 
 	*n = h->nlinks;
 	h->links = NULL;
-	h->nlinks = 0;
-	return v;
-}
-
-int *adi_tls_hooks_take_fds(struct adi_tls_hooks *h, size_t *n)
-{
-	int *v = h->fds;
-
-	*n = h->nfds;
-	h->fds = NULL;
-	h->nfds = h->capfds = 0;
+	h->nlinks = h->caplinks = 0;
 	return v;
 }
 
@@ -758,11 +734,8 @@ void adi_tls_hooks_free(struct adi_tls_hooks *h)
 	if (!h)
 		return;
 	for (size_t i = 0; i < h->nlinks; i++)
-		bpf_link__destroy(h->links[i]);
-	for (size_t i = 0; i < h->nfds; i++)
-		close(h->fds[i]);
+		adi_ebpf_link_destroy(&h->links[i]);
 	free(h->links);
-	free(h->fds);
 	free(h->bio);
 	free(h);
 }

@@ -17,6 +17,16 @@
 
 struct adi_bpf;
 struct adi_tls_hooks;
+struct bpf_link;
+
+/* An attached program: a libbpf link, or (link NULL) the descriptor of a
+ * link libbpf 1.1 cannot make (uprobe_multi). Owned by whoever holds it. */
+struct adi_ebpf_link {
+	struct bpf_link *link;
+	int fd;
+};
+/* Detaches it (waits for the kernel's grace period) and empties it. */
+void adi_ebpf_link_destroy(struct adi_ebpf_link *l);
 
 /* Hooks for skel's programs, telling eng. off: --no-tls-plaintext (nothing
  * is ever attached; the engine is told why). NULL without memory. */
@@ -30,9 +40,7 @@ void adi_tls_hooks_free(struct adi_tls_hooks *h); /* detaches; accepts NULL */
 /* Its uprobe links, handed to the caller, who destroys them (each detach
  * waits for a grace period: the caller does them together); *n of them,
  * the array malloc'ed (free it), NULL when none. The hooks keep none. */
-struct bpf_link **adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n);
-/* The same for its uprobe_multi links, as descriptors (close them). */
-int *adi_tls_hooks_take_fds(struct adi_tls_hooks *h, size_t *n);
+struct adi_ebpf_link *adi_tls_hooks_take_links(struct adi_tls_hooks *h, size_t *n);
 
 /* The trace begins: the state is told and the system's OpenSSL libraries
  * (libssl.so* in the usual library directories) are hooked, so processes
