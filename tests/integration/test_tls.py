@@ -284,19 +284,25 @@ class TlsTest(adi.TraceTest):
                 "d.request('GET', '/new'); d.getresponse().read()\n")
         cli = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
+        at = None
         try:
             self.assertEqual(cli.stdout.readline().strip(), "ready")
             path = os.path.join(self.dir, "attach.jsonl")
             at = subprocess.Popen([adi.BIN, "attach", "--pid", str(NG.pid), "--format", "json",
-                                   "-o", path], stderr=subprocess.DEVNULL)
-            time.sleep(3)  # the hooks and the filter in place
+                                   "-o", path], stderr=subprocess.PIPE, text=True)
+            # said once the filter and the TLS hooks are in place
+            banner = at.stderr.readline()
+            self.assertIn("attached to", banner)
             cli.stdin.write("go\n")
             cli.stdin.flush()
             cli.wait(30)
             time.sleep(0.5)
             at.send_signal(signal.SIGINT)
-            at.wait(30)
+            at.communicate(timeout=30)
         finally:
+            if at is not None and at.poll() is None:
+                at.kill()
+                at.communicate()
             cli.kill()
             cli.wait()
             cli.stdin.close()
