@@ -37,10 +37,21 @@ class KafkaClient(adi.TraceTest):
         sent = {(corr, kafka_responder_api(api), ver) for api, ver, corr in self.broker.requests}
         seen = {(e["correlation_id"], e["op"], e["api_version"]) for e in ev}
         self.assertEqual(seen, sent)
+        last = {}
         for e in ev:
-            self.assertIn("reply", e, e)
-            self.assertIsNotNone(e["duration_ms"])
+            last[e["conn"]["id"]] = e
+        for e in ev:
             self.assertNotIn("incomplete", e)
+            if "reply" not in e:
+                # kcat -e exits at the partition's end with its next Fetch
+                # sent and the broker's answer unread (the slower ptrace
+                # backend lets it get that far): the last request of its
+                # connection, shown unanswered
+                self.assertEqual(e["op"], "Fetch", e)
+                self.assertIs(last[e["conn"]["id"]], e, e)
+                self.assertIsNone(e["duration_ms"])
+                continue
+            self.assertIsNotNone(e["duration_ms"])
 
     def test_kcat(self):
         brk = "127.0.0.1:%d" % self.broker.port
