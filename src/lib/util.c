@@ -262,6 +262,18 @@ static void utc_fields(uint64_t sec, struct tm *tm)
 	tm->tm_sec = (int)(rem % 60);
 }
 
+/* ".nnnnnnnnnZ" and the NUL at p: the part of a timestamp below the second. */
+static void put_frac_ns(char *p, uint64_t ns)
+{
+	*p++ = '.';
+	for (int i = 8; i >= 0; i--) {
+		p[i] = (char)('0' + ns % 10);
+		ns /= 10;
+	}
+	p[9] = 'Z';
+	p[10] = '\0';
+}
+
 char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz)
 {
 	struct tm tm;
@@ -280,7 +292,6 @@ char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz)
 		unsigned v[6] = { (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
 				  (unsigned)tm.tm_mday, (unsigned)tm.tm_hour,
 				  (unsigned)tm.tm_min, (unsigned)tm.tm_sec };
-		uint64_t ns = ts_ns % 1000000000u;
 		char *p = buf;
 
 		p[0] = (char)('0' + v[0] / 1000);
@@ -293,25 +304,18 @@ char *adi_rfc3339(uint64_t ts_ns, char *buf, size_t bufsz)
 			*p++ = (char)('0' + v[i] / 10);
 			*p++ = (char)('0' + v[i] % 10);
 		}
-		*p++ = '.';
-		for (int i = 8; i >= 0; i--) {
-			p[i] = (char)('0' + ns % 10);
-			ns /= 10;
-		}
-		p += 9;
-		*p++ = 'Z';
-		*p = '\0';
+		put_frac_ns(p, ts_ns % 1000000000u);
 	}
 	return buf;
 }
 
 char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf, size_t bufsz)
 {
-	uint64_t sec = ts_ns / 1000000000u, ns = ts_ns % 1000000000u;
+	uint64_t sec = ts_ns / 1000000000u;
 
 	if (!memo || bufsz < 31 || !memo->set || memo->sec != sec) {
 		adi_rfc3339(ts_ns, buf, bufsz);
-		if (memo && bufsz >= 31 && strlen(buf) == 30) {
+		if (memo && bufsz >= 31) {
 			memcpy(memo->head, buf, 19);
 			memo->sec = sec;
 			memo->set = true;
@@ -319,13 +323,7 @@ char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf,
 		return buf;
 	}
 	memcpy(buf, memo->head, 19);
-	buf[19] = '.';
-	for (int i = 28; i >= 20; i--) {
-		buf[i] = (char)('0' + ns % 10);
-		ns /= 10;
-	}
-	buf[29] = 'Z';
-	buf[30] = '\0';
+	put_frac_ns(buf + 19, ts_ns % 1000000000u);
 	return buf;
 }
 
