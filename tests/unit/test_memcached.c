@@ -219,6 +219,32 @@ static const struct mc_fixture fixtures[] = {
 		   "\"hits\":0,\"misses\":1,\"req_bytes\":7,\"resp_bytes\":5,\"truncated\":false}")
 		"# skipped out=8 in=0 done out=0 in=0\n" },
 
+	/* An item inside a stats reply (which only END closes) is no reply a
+	 * server sends: the reply is lost to a resync, its command left
+	 * unanswered, and the event stays valid JSON (a fuzzer once found a
+	 * "result" object left open around the "values"). */
+	{ .name = "test_value_inside_stats", .body = 64,
+	  SEGS(
+		PD_OUT(1000, "stats\r\n"),
+		PD_IN(2000, "STAT pid 42\r\nVALUE a 0 1\r\n1\r\nEND\r\n"),
+		PD_OUT(3000, "version\r\n"),
+		PD_IN(4000, "VERSION 1.6.18\r\n")),
+	  .expect =
+		EV(1000, -1, "{\"command\":\"stats\",\"protocol\":\"text\",\"keys\":[],\"args\":[],"
+		   "\"status\":null,\"error\":null,\"req_bytes\":7,\"resp_bytes\":0,"
+		   "\"truncated\":false,\"incomplete\":true}")
+		/* what the resync found next: "1" reads as an incr reply */
+		EV(2000, 2000, "{\"command\":null,\"protocol\":\"text\",\"keys\":[],\"args\":[],"
+		   "\"status\":null,\"error\":null,\"result\":1,\"req_bytes\":0,\"resp_bytes\":3,"
+		   "\"truncated\":false,\"incomplete\":true}")
+		EV(2000, 2000, "{\"command\":null,\"protocol\":\"text\",\"keys\":[],\"args\":[],"
+		   "\"status\":\"END\",\"error\":null,\"req_bytes\":0,\"resp_bytes\":5,"
+		   "\"truncated\":false,\"incomplete\":true}")
+		EV(3000, 4000, "{\"command\":\"version\",\"protocol\":\"text\",\"keys\":[],\"args\":[],"
+		   "\"status\":\"VERSION\",\"error\":null,\"result\":\"1.6.18\","
+		   "\"req_bytes\":9,\"resp_bytes\":16,\"truncated\":false}")
+		"# skipped out=0 in=13 done out=0 in=0\n" },
+
 	/* The binary protocol: SASL PLAIN (its value redacted), set, a get hit,
 	 * quiet gets (a silent miss, a hit with its key) ended by a noop,
 	 * increment, a get miss with its error text, stat's many responses. */

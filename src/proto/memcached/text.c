@@ -445,6 +445,8 @@ static bool mc_value_line(struct mc_side *sd, const struct adi_proto_cfg *cfg,
 	if (nw < 4 || nw > 5 || !mc_num(&wd[2], &flags) || !mc_num(&wd[3], &bytes) ||
 	    bytes > MC_MAX_DATA || (nw == 5 && !mc_num(&wd[4], &cas)))
 		return false;
+	if (sd->block == MC_B_STATS)
+		return false; /* a stats reply ends with END: no item inside it */
 	if (sd->block != MC_B_VALUES) {
 		sd->block = MC_B_VALUES;
 		adi_jw_karr(w, "values");
