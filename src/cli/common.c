@@ -197,9 +197,12 @@ bool adi_cli_report(const struct adi_cli *c, struct adi_engine *e, struct adi_si
 
 	adi_engine_stats(e, &st);
 	if (batch_lost) {
-		/* a batched sink (the store) says how many events it lost */
+		/* a batched sink (the store, JSON Lines into a file) says how
+		 * many events it lost */
 		fprintf(stderr, "adi-profiler: output was lost: %llu events could not be "
-			"stored in %s\n", (unsigned long long)batch_lost, c->output);
+			"%s %s\n", (unsigned long long)batch_lost,
+			adi_sink_is_store_path(c->output) ? "stored in" : "written to",
+			c->output && strcmp(c->output, "-") ? c->output : "standard output");
 		lost = true;
 	}
 	if (st.sink_errors) {

@@ -48,7 +48,11 @@ struct adi_sink_opts {
  * container, id (when the event has one), then the event's fields in
  * their order. duration_ms is a
  * number with up to 3 decimals (ns / 1e6) or null.
- * The sink writes to f and does not close it. */
+ * The sink writes to f and does not close it. When f is fully buffered in
+ * pieces of 64 KiB or more (a trace file), the sink batches lines itself
+ * and writes them to f's descriptor in pieces of that size: nothing else
+ * may write to f while the sink lives, flush() (or free) writes the rest,
+ * and lines a failed write lost are counted by adi_sink_lost(). */
 struct adi_sink *adi_sink_json_new(FILE *f);
 
 /* The JSON Lines sink's line for ev (the object and its '\n') into the
