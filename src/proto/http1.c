@@ -595,13 +595,14 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 {
 	struct h1_field f[H1_MAX_FIELDS];
 	size_t nf = 0, sn = 0, i = 0;
-	char *sc, *jb;
+	char *sc, *jb, small[2048];
 
 	if (n == 0)
 		return 0;
 	/* Names + NULs + values fit in n (a NUL replaces each ':', one SP at
-	 * least CRLF+RWS of a fold); joined values fit in another n. */
-	sc = malloc(2 * n + 16);
+	 * least CRLF+RWS of a fold); joined values fit in another n. Most
+	 * sections fit on the stack. */
+	sc = 2 * n + 16 <= sizeof(small) ? small : malloc(2 * n + 16);
 	if (!sc)
 		return -1;
 	while (i < n) {
@@ -681,10 +682,12 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 		else
 			adi_jw_bytes(w, (const uint8_t *)jb, jn);
 	}
-	free(sc);
+	if (sc != small)
+		free(sc);
 	return 0;
 bad:
-	free(sc);
+	if (sc != small)
+		free(sc);
 	return -1;
 }
 
