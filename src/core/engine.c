@@ -50,6 +50,9 @@ void adi_engine_free(struct adi_engine *e)
 	for (size_t i = 0; i < e->nheap; i++)
 		adi_event_free(e->heap[i].ev);
 	free(e->heap);
+	for (size_t i = 0; i < e->nrun; i++)
+		adi_event_free(e->run[(e->run_head + i) % e->caprun].ev);
+	free(e->run);
 	adi_jw_fini(&e->w);
 	adi_tree_fini(&e->tree);
 	free(e->backend_name);
@@ -132,6 +135,13 @@ struct adi_event *adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t
 
 static void count_kind(struct adi_engine *e, const char *kind)
 {
+	/* decoders name their kinds with literals: the same pointer each time */
+	for (int i = 0; i < e->nkinds; i++) {
+		if (e->kinds[i].kind == kind) {
+			e->kinds[i].n++;
+			return;
+		}
+	}
 	for (int i = 0; i < e->nkinds; i++) {
 		if (!strcmp(e->kinds[i].kind, kind)) {
 			e->kinds[i].n++;
@@ -149,12 +159,43 @@ static bool ent_before(const struct adi_heap_ent *a, const struct adi_heap_ent *
 	return a->ts != b->ts ? a->ts < b->ts : a->seq < b->seq;
 }
 
+/* Appends ent to the run (its key is not before the run's last); 0 or
+ * -ENOMEM. */
+static int run_push(struct adi_engine *e, const struct adi_heap_ent *ent)
+{
+	if (e->nrun == e->caprun) {
+		size_t cap = e->caprun ? e->caprun * 2 : 256;
+		struct adi_heap_ent *r = malloc(cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		for (size_t i = 0; i < e->nrun; i++) /* unwrapped */
+			r[i] = e->run[(e->run_head + i) % e->caprun];
+		free(e->run);
+		e->run = r;
+		e->caprun = cap;
+		e->run_head = 0;
+	}
+	e->run[(e->run_head + e->nrun++) % e->caprun] = *ent;
+	return 0;
+}
+
 /* 0, or -ENOMEM: ev was freed and counted lost. */
 static int heap_push(struct adi_engine *e, struct adi_event *ev)
 {
 	struct adi_heap_ent ent;
 	size_t i;
 
+	ent.ts = ev->ts_ns;
+	ent.seq = ev->seq;
+	ent.ev = ev;
+	if (!e->nrun || !ent_before(&ent, &e->run[(e->run_head + e->nrun - 1) % e->caprun])) {
+		if (!run_push(e, &ent))
+			return 0;
+		adi_event_free(ev);
+		e->st.sink_errors++;
+		return -ENOMEM;
+	}
 	if (e->nheap == e->capheap) {
 		size_t cap = e->capheap ? e->capheap * 2 : 256;
 		struct adi_heap_ent *h = realloc(e->heap, cap * sizeof(*h));
@@ -167,9 +208,6 @@ static int heap_push(struct adi_engine *e, struct adi_event *ev)
 		e->heap = h;
 		e->capheap = cap;
 	}
-	ent.ts = ev->ts_ns;
-	ent.seq = ev->seq;
-	ent.ev = ev;
 	i = e->nheap++;
 	while (i > 0 && ent_before(&ent, &e->heap[(i - 1) / 2])) {
 		e->heap[i] = e->heap[(i - 1) / 2];
@@ -177,6 +215,31 @@ static int heap_push(struct adi_engine *e, struct adi_event *ev)
 	}
 	e->heap[i] = ent;
 	return 0;
+}
+
+/* The earliest held event's key; NULL when none is held. */
+static const struct adi_heap_ent *held_top(const struct adi_engine *e)
+{
+	const struct adi_heap_ent *r = e->nrun ? &e->run[e->run_head] : NULL;
+
+	if (!e->nheap)
+		return r;
+	return r && ent_before(r, &e->heap[0]) ? r : &e->heap[0];
+}
+
+static struct adi_event *heap_pop(struct adi_engine *e);
+
+/* Takes the earliest held event (one is held). */
+static struct adi_event *held_pop(struct adi_engine *e)
+{
+	struct adi_event *ev;
+
+	if (e->nheap && (!e->nrun || ent_before(&e->heap[0], &e->run[e->run_head])))
+		return heap_pop(e);
+	ev = e->run[e->run_head].ev;
+	e->run_head = (e->run_head + 1) % e->caprun;
+	e->nrun--;
+	return ev;
 }
 
 static struct adi_event *heap_pop(struct adi_engine *e)
@@ -288,8 +351,9 @@ static void release_ready(struct adi_engine *e)
 			adi_file_agg_flush(e, f);
 	}
 	wm = watermark(e);
-	while (e->nheap && (e->heap[0].ts < wm || e->nheap > ADI_HELD_MAX))
-		write_event(e, heap_pop(e));
+	for (const struct adi_heap_ent *t; (t = held_top(e)) != NULL &&
+	     (t->ts < wm || e->nheap + e->nrun > ADI_HELD_MAX);)
+		write_event(e, held_pop(e));
 	e->since_release = 0;
 }
 
@@ -900,8 +964,8 @@ void adi_engine_finish(struct adi_engine *e)
 		adi_file_agg_flush(e, e->aggs);
 	adi_tls_finish(e);
 	adi_conn_end_all(e);
-	while (e->nheap)
-		write_event(e, heap_pop(e));
+	while (e->nheap || e->nrun)
+		write_event(e, held_pop(e));
 
 	w = adi_ev_begin(e);
 	adi_jw_kobj(w, "events");

@@ -223,12 +223,16 @@ struct adi_engine {
 	/* cgroup id -> struct adi_cgroup: the container of every task in it */
 	struct adi_map cgroups;
 
-	/* timeline: a min-heap on (ts_ns, seq), the keys beside the pointers
-	 * so sifting does not chase every event (a busy trace holds tens of
-	 * thousands) */
+	/* timeline: the held events in (ts_ns, seq) order, the keys beside
+	 * the pointers so sifting does not chase every event (a busy trace
+	 * holds tens of thousands). Most come in order: those go to the run,
+	 * a FIFO (ring), and only the others to a min-heap; the earlier of
+	 * the two heads goes out first. */
 	struct adi_heap_ent *heap;
 	uint64_t last_out_ts;    /* start of the latest event written */
 	size_t nheap, capheap;
+	struct adi_heap_ent *run;
+	size_t run_head, nrun, caprun;
 	uint64_t next_seq;
 	uint64_t now;            /* largest raw timestamp seen */
 	unsigned since_release;
