@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -781,6 +782,71 @@ static void test_write_errors(void **state)
 	full_disk(adi_sink_text_new);
 }
 
+/* JSON Lines into a stream with a big buffer (a trace file): the sink
+ * batches the lines itself; a failed write reports the error and counts
+ * every line it lost, then the sink keeps going. */
+static void test_json_batch(void **state)
+{
+	struct adi_event *ev = mk_text("connection", "{\"op\":\"close\",\"error\":null}");
+	static char big[1 << 20];
+	struct adi_sink *s;
+	size_t line, n;
+	FILE *f;
+	char *got;
+
+	(void)state;
+	f = fopen("/dev/full", "w");
+	assert_non_null(f);
+	setvbuf(f, big, _IOFBF, sizeof(big));
+	s = adi_sink_json_new(f);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(adi_sink_emit(s, ev), 0);
+	assert_int_equal(adi_sink_lost(s), 0);
+	assert_int_equal(adi_sink_flush(s), -ENOSPC);
+	assert_int_equal(adi_sink_lost(s), 3);
+	/* past the batch (1 MiB) the write happens at emit */
+	got = render(json_new, NULL, ev);
+	line = strlen(got);
+	free(got);
+	n = sizeof(big) / line + 1;
+	for (size_t i = 0; i + 1 < n; i++)
+		assert_int_equal(adi_sink_emit(s, ev), 0);
+	assert_int_equal(adi_sink_emit(s, ev), -ENOSPC);
+	assert_int_equal(adi_sink_lost(s), 3 + n);
+	assert_int_equal(adi_sink_flush(s), 0); /* nothing left */
+	adi_sink_free(s);
+	fclose(f);
+
+	/* a writable file gets every line, whole, in order */
+	f = tmpfile();
+	assert_non_null(f);
+	setvbuf(f, big, _IOFBF, sizeof(big));
+	s = adi_sink_json_new(f);
+	for (size_t i = 0; i < n + 5; i++)
+		assert_int_equal(adi_sink_emit(s, ev), 0);
+	assert_int_equal(adi_sink_flush(s), 0);
+	assert_int_equal(adi_sink_lost(s), 0);
+	adi_sink_free(s);
+	assert_int_equal(lseek(fileno(f), 0, SEEK_END), (off_t)((n + 5) * line));
+	rewind(f);
+	{
+		char *l = NULL;
+		size_t cap = 0, lines = 0;
+		ssize_t k;
+
+		got = render(json_new, NULL, ev);
+		while ((k = getline(&l, &cap, f)) > 0) {
+			assert_string_equal(l, got);
+			lines++;
+		}
+		assert_int_equal(lines, n + 5);
+		free(l);
+		free(got);
+	}
+	fclose(f);
+	adi_event_free(ev);
+}
+
 static void test_wrappers(void **state)
 {
 	struct adi_event *ev = mk("file", 0);
@@ -829,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_text_time_modes),
 		cmocka_unit_test(test_text_color),
 		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_json_batch),
 		cmocka_unit_test(test_wrappers),
 	};
 
