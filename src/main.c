@@ -61,9 +61,10 @@ static const struct opt opts[] = {
 	  "the first event, or since the event before" },
 	{ NULL, 'r', NULL, V_WRITE, 'r', "the same as --time delta (strace -r)" },
 	{ "all", 0, NULL, V_READ, O_ALL,
-	  "text: every event: also the runtime's own file events\n"
+	  "text: every event: also the runtime's own events\n"
 	  "(loader, locale, modules, /proc/self, /dev/tty,\n"
-	  "inherited fds closed), else counted in a line, and no\n"
+	  "inherited fds closed, nscd probes), else counted in a\n"
+	  "line, and no\n"
 	  "focus (ui: the page's switches start so)" },
 	{ "focus", 0, "GLOB", V_READ, O_FOCUS,
 	  "text (ui: the page's switch): fold the file events of\n"

@@ -226,7 +226,7 @@
   // ---- filters, lanes ----
   // the runtime's own file work (loader, locale, modules, /proc/self):
   // hidden unless asked for, as in the text timeline
-  function isRuntime(ev) { return ev.kind === 'file' && !!ev.runtime; }
+  function isRuntime(ev) { return (ev.kind === 'file' || ev.kind === 'connection') && !!ev.runtime; }
   // the focus (as the text timeline's, but knowing the whole trace): a
   // process is in focus when it used the network (TCP, UDP or a decoded
   // protocol), or it (or the process that started it) matches --focus
@@ -1104,7 +1104,7 @@
     let s = S.events.length + ' events';
     if (stats.shown !== S.events.length) s = stats.shown + ' of ' + s;
     if (S.live && !S.ended) s += ' · live';
-    if (S.runtime && !S.showRuntime) s += ' · ' + S.runtime + ' runtime file events hidden';
+    if (S.runtime && !S.showRuntime) s += ' · ' + S.runtime + ' runtime events hidden';
     if (S.focus && S.folded) s += ' · ' + S.folded + ' file events folded (focus)';
     if (S.summary && S.summary.dropped > 0) s += ' · ' + S.summary.dropped + ' DROPPED';
     st.textContent = s;

@@ -198,6 +198,17 @@ void adi_conn_forget_member(struct adi_conn *c)
 	c->conn_json = NULL;
 }
 
+/* glibc's NSS asks the name service cache daemon first at every user,
+ * group or host lookup: on a machine without nscd each lookup is two
+ * failed connects, the runtime's, not the program's (docs/events.md
+ * "Runtime noise", class nscd). */
+static bool nscd_probe(const struct adi_conn *c, int err)
+{
+	return err && c->transport == ADI_TR_UNIX &&
+	       (!strcmp(c->remote, "/var/run/nscd/socket") ||
+		!strcmp(c->remote, "/run/nscd/socket"));
+}
+
 static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 		       uint64_t ts, int err, const struct adi_raw_fixed *who)
 {
@@ -213,6 +224,8 @@ static void conn_event(struct adi_engine *e, struct adi_conn *c, const char *op,
 	adi_jw_kstr(w, "error", err ? adi_errno_name(err, eb, sizeof(eb)) : NULL);
 	if (c->tls)
 		adi_tls_member(w, c);
+	if (nscd_probe(c, err))
+		adi_jw_kstr(w, "runtime", "nscd");
 	ev = adi_ev_commit(e, "connection", ts, -1, who ? who->pid : c->pid,
 			   who ? who->tid : c->tid, who ? who->comm : c->comm,
 			   who ? who->cgroup_id : c->cgroup_id);

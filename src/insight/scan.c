@@ -115,7 +115,13 @@ static struct adi_proc_ins *proc_of(struct adi_insight *in, const struct adi_eve
 {
 	struct adi_proc_ins *p = adi_map_get(&in->procs, ev->pid);
 
-	if (p || !ev->pid)
+	if (p) {
+		/* the name after exec: a forked shell that became `id` */
+		if (memcmp(p->comm, ev->comm, sizeof(p->comm)))
+			memcpy(p->comm, ev->comm, sizeof(p->comm));
+		return p;
+	}
+	if (!ev->pid)
 		return p;
 	if (in->procs.len >= ADI_INS_PROCS_MAX) {
 		in->procs_dropped++;
@@ -747,7 +753,10 @@ static void other_event(struct adi_insight *in, const struct adi_event *ev, enum
 	if (kid == ADI_K_CONN) {
 		op_s = str_dup(f, "op");
 		err = str_dup(f, "error");
-		if (err && op_s && !strcmp(op_s, "connect")) {
+		/* the runtime's own (docs/events.md `runtime`: glibc asking
+		 * for nscd) is not the program's error */
+		if (err && op_s && !strcmp(op_s, "connect") &&
+		    adi_jv_type(adi_fget(f, "runtime")) == ADI_J_NULL) {
 			char *remote = adi_jv_strdup(adi_jv_get(adi_fget(f, "conn"), "remote"),
 						     &(size_t){ 0 });
 

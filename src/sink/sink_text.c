@@ -4,7 +4,7 @@
  * Owns only the formatting; the FILE belongs to the caller. Every field is
  * optional: a missing one prints as "?", never crashes. Kinds it has no
  * layout for print their fields as compact JSON, so nothing is hidden --
- * but the runtime's own file events (docs/events.md `runtime`), which are
+ * but the runtime's own events (docs/events.md `runtime`), which are
  * counted and named in one line before the summary unless asked for.
  *
  * The event's fields are read where they lie (lib/jw.h views: one pass
@@ -77,7 +77,7 @@ struct adi_sink_text {
 	FILE *f;
 	struct adi_sink_opts o;
 	struct adi_tx t;
-	uint64_t hidden;      /* runtime file events not shown */
+	uint64_t hidden;      /* runtime events not shown */
 	uint64_t first_ts, prev_ts; /* --time rel / delta */
 	bool seen;
 	/* the clock of the last second printed: localtime once a second */
@@ -834,7 +834,15 @@ static bool adi_tx_process(struct adi_tx *t, const struct adi_tfields *f)
 
 static void adi_tx_ends(struct adi_tx *t, struct adi_jv conn)
 {
-	adi_tx_val(t, adi_jv_get(conn, "local"));
+	struct adi_jv local = adi_jv_get(conn, "local");
+
+	/* a unix client's socket has no name: "unix -> /run/x.sock" */
+	if (adi_jv_is_str(local) && local.n == 2) {
+		adi_tx_s(t, "-> ");
+		adi_tx_val(t, adi_jv_get(conn, "remote"));
+		return;
+	}
+	adi_tx_val(t, local);
 	adi_tx_s(t, " -> ");
 	adi_tx_val(t, adi_jv_get(conn, "remote"));
 }
@@ -1800,7 +1808,8 @@ static int adi_text_put(FILE *f, const char *s, size_t len)
 	return err;
 }
 
-/* The line that stands for the runtime's hidden file events. */
+/* The line that stands for the runtime's hidden events (file events, and
+ * the nscd probes' connects). */
 static void adi_tx_hidden(struct adi_sink_text *ts)
 {
 	struct adi_tx *t = &ts->t;
@@ -1809,17 +1818,16 @@ static void adi_tx_hidden(struct adi_sink_text *ts)
 		return;
 	adi_tx_color(t, ADI_C_DIM);
 	adi_tx_u64(t, ts->hidden);
-	adi_tx_s(t, ts->hidden == 1 ? " runtime file event hidden"
-			: " runtime file events hidden");
-	adi_tx_s(t, " (loader, locale, modules, /proc/self, /dev/tty, inherited fds closed)"
-		    " -- --all shows them");
+	adi_tx_s(t, ts->hidden == 1 ? " runtime event hidden" : " runtime events hidden");
+	adi_tx_s(t, " (loader, locale, modules, /proc/self, /dev/tty, inherited fds closed,"
+		    " nscd probes) -- --all shows them");
 	adi_tx_color(t, ADI_C_RESET);
 	adi_tx_c(t, '\n');
 	ts->hidden = 0;
 }
 
-/* A file event's runtime member says it is the runtime's own (a class
- * name; true from other writers). */
+/* An event's runtime member says it is the runtime's own (a class name;
+ * true from other writers). */
 static bool adi_is_runtime(struct adi_jv v)
 {
 	return (adi_jv_is_str(v) && v.n > 2) || adi_jv_bool(v, false);
@@ -2058,7 +2066,8 @@ static int adi_sink_text_emit(struct adi_sink *s, const struct adi_event *ev)
 		return rc2 ? rc2 : rc;
 	}
 	i.p = adi_proctree_add_get(ts->procs, ev, &g);
-	if (!ts->o.show_runtime && adi_kind_is(ev->kind, "file") &&
+	if (!ts->o.show_runtime &&
+	    (adi_kind_is(ev->kind, "file") || adi_kind_is(ev->kind, "connection")) &&
 	    adi_is_runtime(adi_tf(&f, "runtime"))) {
 		ts->hidden++;
 		return adi_release(ts, ts->newest, false);

@@ -158,7 +158,7 @@ class Noise(adi.TraceTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(f"{d}/t.txt") as f:
             text = f.read()
-        self.assertRegex(text, r"\d+ runtime file events hidden .* --all shows them")
+        self.assertRegex(text, r"\d+ runtime events hidden .* --all shows them")
         self.assertIn(f"FS WRITE {d}/mine.txt", text)
         self.assertNotIn("ld.so.cache", text)
         # JSON keeps every event, marked
@@ -173,9 +173,9 @@ class Noise(adi.TraceTest):
             for e in t.events:
                 f.write(json.dumps(e) + "\n")
         v = sh([adi.BIN, "view", f"{d}/t.jsonl"]).stdout.decode()
-        self.assertIn("%d runtime file events hidden" % len(rt), v)
+        self.assertIn("%d runtime events hidden" % len(rt), v)
         v = sh([adi.BIN, "view", "--all", f"{d}/t.jsonl"]).stdout.decode()
-        self.assertNotIn("runtime file events hidden", v)
+        self.assertNotIn("runtime events hidden", v)
         self.assertGreaterEqual(v.count(" FS "), len(rt))
 
 

@@ -203,7 +203,7 @@ class Text:
             m = re.match(r"^(\d+) file events? of (\d+) process(?:es)? folded \((.*?):", ln)
             if m:
                 self.focus_line = (int(m.group(1)), int(m.group(2)), m.group(3))
-            m = re.match(r"^(\d+) runtime file events? hidden", ln)
+            m = re.match(r"^(\d+) runtime events? hidden", ln)
             if m:
                 self.hidden = int(m.group(1))
 

@@ -283,7 +283,7 @@ class Store(adi.TraceTest):
         want = {
             "total": len(evs),
             # all but trace_summary (the summary tab) and the runtime's
-            # file events (hidden until the "runtime files" box is ticked)
+            # file events (hidden until the "runtime" box is ticked)
             "drawn": len(evs) - 1 - runtime,
             "runtime": runtime, "drawnAll": len(evs) - 1,
             "lanes": ["postgres shop @127.0.0.1:5432", "redis @127.0.0.1:6379",

@@ -1659,15 +1659,45 @@ static void unix_fill(struct adi_raw_fixed *f, int fd, uint64_t ino)
 	f->sock_type = SOCK_STREAM;
 }
 
-static void sys_unix_connect(struct tst *t, uint64_t ts, int fd, uint64_t ino)
+static void sys_unix_connect_to(struct tst *t, uint64_t ts, int fd, uint64_t ino,
+				const char *path, int64_t ret)
 {
 	struct adi_raw_event ev = mk(ADI_RAW_SOCK, ADI_OP_CONNECT, ts, ROOT);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/app.sock" };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	unix_fill(&ev.f, fd, ino);
 	ev.f.local.family = ev.f.remote.family = AF_UNIX;
-	set_path2(&ev, (const char *)&sa, offsetof(struct sockaddr_un, sun_path) + 14);
+	ev.f.ret = ret;
+	set_path2(&ev, (const char *)&sa, offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
 	feed(t, &ev);
+}
+
+static void sys_unix_connect(struct tst *t, uint64_t ts, int fd, uint64_t ino)
+{
+	sys_unix_connect_to(t, ts, fd, ino, "/run/app.sock", 0);
+}
+
+/* glibc's failed connects to nscd are the runtime's (class nscd); a
+ * connect that reached nscd, or another socket's failure, is not. */
+static void test_nscd_probe(void **state)
+{
+	struct tst *t = *state;
+
+	begin(t);
+	sys_unix_connect_to(t, TS(1), 5, 7101, "/var/run/nscd/socket", -ENOENT);
+	sys_unix_connect_to(t, TS(2), 6, 7102, "/run/nscd/socket", -ECONNREFUSED);
+	sys_unix_connect_to(t, TS(3), 7, 7103, "/run/nscd/socket", 0);
+	sys_unix_connect_to(t, TS(4), 8, 7104, "/run/app.sock", -ENOENT);
+	end(t, TS(100), 0, 0);
+
+	EXPECT_EV(FIND_WHERE(t, "connection", "connect", "ts_ns", TS(1)), STR("error", "ENOENT"),
+		  STR("runtime", "nscd"));
+	EXPECT_EV(FIND_WHERE(t, "connection", "connect", "ts_ns", TS(2)),
+		  STR("error", "ECONNREFUSED"), STR("runtime", "nscd"));
+	EXPECT_ABSENT(FIND_WHERE(t, "connection", "connect", "ts_ns", TS(3)), "runtime");
+	EXPECT_EV(FIND_WHERE(t, "connection", "connect", "ts_ns", TS(4)), STR("error", "ENOENT"));
+	EXPECT_ABSENT(FIND_WHERE(t, "connection", "connect", "ts_ns", TS(4)), "runtime");
 }
 
 static void sys_unix_io(struct tst *t, uint64_t ts, int fd, uint64_t ino, const char *s)
@@ -2751,6 +2781,7 @@ int main(void)
 		T(test_tcp_preview_capped),
 		T(test_decoder_gets_first_write_whole),
 		T(test_pending_connect_failed_io_is_not_success),
+		T(test_nscd_probe),
 		T(test_unix_stream),
 		T(test_accept_server),
 		T(test_fork_shares_connection),

@@ -267,17 +267,25 @@ static void test_file_errors(void **state)
 	     "\"error\":null,\"runtime\":\"loader\"");
 	feed(in, "file", 5, 9, 1, "\"op\":\"read\",\"path\":\"/etc/app.data\",\"bytes\":9,"
 	     "\"error\":null,\"runtime\":null");
+	/* glibc asking for nscd (runtime nscd) is not the program's failure;
+	 * the program's own refused connect is */
+	feed(in, "connection", 6, 10, -1, "\"op\":\"connect\",\"conn\":{\"transport\":\"unix\","
+	     "\"local\":\"\",\"remote\":\"/var/run/nscd/socket\",\"role\":\"client\",\"id\":1},"
+	     "\"error\":\"ENOENT\",\"runtime\":\"nscd\"");
+	feed(in, "connection", 7, 11, -1, "\"op\":\"connect\",\"conn\":{\"transport\":\"tcp\","
+	     "\"local\":\"127.0.0.1:40000\",\"remote\":\"127.0.0.1:5432\",\"role\":\"client\","
+	     "\"id\":2},\"error\":\"ECONNREFUSED\"");
 	rep = report(in);
 	errs = adi_j_get(rep, "errors");
 	for (size_t i = 0; i < adi_j_len(errs); i++) {
 		const char *what = adi_j_get_str(adi_j_at(errs, i), "what", "");
 
-		if (strstr(what, "/etc/app.conf"))
+		if (strstr(what, "/etc/app.conf") || strstr(what, "127.0.0.1:5432 ECONNREFUSED"))
 			program++;
 		else
 			other++;
 	}
-	assert_int_equal(program, 1);
+	assert_int_equal(program, 2);
 	assert_int_equal(other, 0);
 	slow = adi_j_get(rep, "slowest");
 	assert_int_equal(adi_j_len(slow), 1);

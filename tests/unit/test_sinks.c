@@ -341,7 +341,7 @@ static void test_text_connection(void **state)
 		  "NET ACCEPT tcp [::1]:80 -> [::1]:41000");
 	text_line("connection", "{\"op\":\"close\",\"conn\":{\"transport\":\"unix\","
 		  "\"local\":\"\",\"remote\":\"/run/x.sock\"}}",
-		  "NET CLOSE unix \"\" -> /run/x.sock");
+		  "NET CLOSE unix -> /run/x.sock");
 	text_line("connection", "{}", "NET ? ? ? -> ?");
 	text_line("connection", "{\"op\":\"connect\",\"conn\":null}", "NET CONNECT ? ? -> ?");
 }
@@ -637,7 +637,7 @@ static void test_text_unix_and_exec(void **state)
 		  "\"user\":null,\"error\":null}", "DB POSTGRES QUIT");
 	text_line("tcp_stream", "{\"conn\":{\"transport\":\"unix\",\"local\":\"\","
 		  "\"remote\":\"/run/x.sock\"},\"bytes_out\":1,\"bytes_in\":2}",
-		  "UNIX \"\" -> /run/x.sock out 1 B in 2 B");
+		  "UNIX -> /run/x.sock out 1 B in 2 B");
 	text_line("process", "{\"op\":\"exec\",\"argv\":[\"psql\",\"-h\",\"x\"],"
 		  "\"interpreter\":[\"/usr/bin/perl\"]}", "EXEC psql -h x (via /usr/bin/perl)");
 	text_line("process", "{\"op\":\"exit\",\"signal\":\"SIGSEGV\",\"core_dumped\":true}",
@@ -677,8 +677,8 @@ static void test_text_runtime_hidden(void **state)
 			"\"truncated\":0,\"duration_ms\":1,\"backend\":\"ebpf\"}");
 	got = render_all(NULL, ev, 3);
 	assert_string_equal(got, "15:10:41.123456 [PID 4213 sh] FS UNLINK /a\n"
-		"1 runtime file event hidden (loader, locale, modules, /proc/self, /dev/tty, "
-		"inherited fds closed) -- --all shows them\n"
+		"1 runtime event hidden (loader, locale, modules, /proc/self, /dev/tty, "
+		"inherited fds closed, nscd probes) -- --all shows them\n"
 		"PROCESSES 1\n"
 		"  sh(4213) -> running [0 ms]: 2 file events\n"
 		"15:10:41.123456 [PID 4213 sh] SUMMARY 2 events (file=2), dropped 0, "
@@ -690,8 +690,8 @@ static void test_text_runtime_hidden(void **state)
 	free(got);
 	/* no summary (a trace cut short): the count comes at the end */
 	got = render_all(NULL, ev, 1);
-	assert_string_equal(got, "1 runtime file event hidden (loader, locale, modules, "
-		"/proc/self, /dev/tty, inherited fds closed) -- --all shows them\n");
+	assert_string_equal(got, "1 runtime event hidden (loader, locale, modules, "
+		"/proc/self, /dev/tty, inherited fds closed, nscd probes) -- --all shows them\n");
 	free(got);
 	for (int i = 0; i < 3; i++)
 		adi_event_free(ev[i]);

@@ -78,7 +78,7 @@ function check(cond, what, got) {
     // the runtime's own file events: hidden and counted, shown on demand
     if (want.runtime) {
       const status = await page.locator('#status').innerText();
-      check(status.includes(want.runtime + ' runtime file events hidden'), 'hidden runtime events counted', status);
+      check(status.includes(want.runtime + ' runtime events hidden'), 'hidden runtime events counted', status);
       await page.check('#f-runtime');
       await page.waitForFunction((n) => window.__adi.shown === n, want.total, { timeout: 5000 });
       await nextFrame();
