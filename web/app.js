@@ -740,6 +740,7 @@
     }
     draw();
   }
+  function unread(v) { return v === undefined ? undefined : v === null ? 'the rest (size not known)' : fmtBytes(v); }
   function kv(pairs) {
     const t = h('table', { class: 'kv' });
     for (const [k, v] of pairs) {
@@ -782,6 +783,8 @@
         h('h2', null, (ev.method || '?') + ' ', ev.host || '', ev.url || '', ' → ',
           h('span', { class: ev.status == null || bad ? 'bad' : 'ok', text: ev.status == null ? 'no response' : String(ev.status) })),
         kv([['version', ev.version], ['request body', fmtBytes(ev.req_bytes)], ['response body', fmtBytes(ev.resp_bytes)],
+          // a body the process closed without reading (events.md *_unread): not a loss
+          ['request body unread', unread(ev.req_unread)], ['response body unread', unread(ev.resp_unread)],
           ['truncated', ev.truncated], ['incomplete', ev.incomplete], ['upgrade', ev.upgrade]]),
         ...section('request headers', headersTable(ev.req_headers)),
         ...section('request body', payload(ev.req_body)),

@@ -127,6 +127,11 @@ struct h1_side {
 	struct h1_cline cl;       /* CHUNK_SIZE: the line so far */
 	bool cr;                  /* CHUNK_END: saw the CR */
 	bool incomplete;          /* bytes of the message are missing */
+	/* the stream ended inside the body with nothing lost before: the
+	 * traced process stopped reading (or writing) it; unread: how many
+	 * bytes it was short of, -1 when the framing does not say */
+	bool unread_set;
+	int64_t unread;
 	bool switch_after;        /* the protocol ends after this message */
 	bool holding;             /* START waits on the bytes of a started head */
 	int hold_kind;            /* ... whose start line is complete: its kind */
@@ -876,7 +881,7 @@ static void h1_body_fields(const struct h1_side *sd, struct adi_jw *w)
 		} else {
 			ce = bd->enc == H1_ENC_GZIP ? "gzip" : "deflate";
 			trunc = bd->zcut || (!bd->zend && bd->keep_len >= bd->cap);
-			if (!bd->zend && !trunc && !sd->incomplete)
+			if (!bd->zend && !trunc && !sd->incomplete && !sd->unread_set)
 				derr = bd->enc == H1_ENC_GZIP ?
 				       "gzip: unexpected end of data" :
 				       "deflate: unexpected end of data";
@@ -885,6 +890,13 @@ static void h1_body_fields(const struct h1_side *sd, struct adi_jw *w)
 	adi_jw_kbytes(w, "body", show, show_len);
 	adi_jw_kint(w, "bytes", (int64_t)bd->total);
 	adi_jw_kbool(w, "truncated", trunc || sd->incomplete);
+	if (sd->unread_set) {
+		adi_jw_key(w, "unread");
+		if (sd->unread >= 0)
+			adi_jw_int(w, sd->unread);
+		else
+			adi_jw_null(w);
+	}
 	if (ce)
 		adi_jw_kstr(w, "content_encoding", ce);
 	if (derr)
@@ -915,6 +927,8 @@ static void h1_side_reset(struct http1_state *st, struct h1_side *sd)
 	sd->key = 0;
 	sd->remaining = 0;
 	sd->incomplete = sd->switch_after = sd->holding = false;
+	sd->unread_set = false;
+	sd->unread = 0;
 	sd->hold_kind = 0;
 	sd->lost = 0;
 	sd->ncand = 0;
@@ -937,7 +951,7 @@ static void h1_finish(struct http1_state *st, struct h1_side *sd,
 	}
 	out->kind = sd->kind;
 	out->key = sd->key;
-	out->incomplete = sd->incomplete;
+	out->incomplete = sd->incomplete || sd->unread_set;
 	if (sd->switch_after)
 		st->done = true;
 	h1_side_reset(st, sd);
@@ -1506,8 +1520,19 @@ static enum adi_parse http1_parse(void *vst, const struct adi_proto_cfg *cfg,
 		if (sd->phase == H1_CHUNK_LOST && sd->lost > 0) /* "0" CRLF CRLF in it? */
 			sd->body.total += h1_lost_data(sd, sd->lost > 5 ? (uint64_t)sd->lost - 5 : 0,
 						       true, 0);
-		if (sd->phase != H1_BODY_CLOSE && sd->phase != H1_FINISHED)
-			h1_body_lost(sd);
+		if (sd->phase != H1_BODY_CLOSE && sd->phase != H1_FINISHED) {
+			/* nothing lost so far: the process closed (or the trace
+			 * ended) before it read the rest, which no capture saw;
+			 * not a loss of ours (docs/events.md *_unread) */
+			if (!sd->incomplete && sd->phase != H1_CHUNK_LOST) {
+				sd->unread_set = true;
+				sd->unread = sd->phase == H1_BODY_LEN ? (int64_t)sd->remaining : -1;
+				if (sd->body.enc != H1_ENC_NONE)
+					h1_z_end(&sd->body);
+			} else {
+				h1_body_lost(sd);
+			}
+		}
 		h1_finish(st, sd, out);
 		return ADI_PARSE_FRAME;
 	}
@@ -1777,6 +1802,11 @@ static void h1_emit(struct adi_emit *em, struct adi_msg *req,
 	int64_t status = adi_jv_int(h1_get(resp, "status"), 0);
 	bool incomplete = lost || (req && req->incomplete) ||
 			  (resp && resp->incomplete);
+	/* a message whose rest was never read is incomplete but lost
+	 * nothing of ours: truncated only when something else was */
+	struct adi_jv rq_un = h1_get(req, "unread"), rs_un = h1_get(resp, "unread");
+	bool lossy = lost || (req && req->incomplete && adi_jv_absent(rq_un)) ||
+		     (resp && resp->incomplete && adi_jv_absent(rs_un));
 	struct adi_jw *w = adi_emit_begin(em);
 
 	adi_jw_kraw(w, "method", h1_get(req, "method"));
@@ -1792,7 +1822,7 @@ static void h1_emit(struct adi_emit *em, struct adi_msg *req,
 	adi_jw_kint(w, "resp_bytes", adi_jv_int(h1_get(resp, "bytes"), 0));
 	adi_jw_kbool(w, "truncated", adi_jv_bool(h1_get(req, "truncated"), false) ||
 				     adi_jv_bool(h1_get(resp, "truncated"), false) ||
-				     incomplete);
+				     lossy);
 	if (!adi_jv_absent(v = h1_get(resp, "interim")))
 		adi_jw_kraw(w, "interim", v);
 	if (status == 101) /* the response's Upgrade, else the request's */
@@ -1801,6 +1831,10 @@ static void h1_emit(struct adi_emit *em, struct adi_msg *req,
 		adi_jw_kbool(w, "tunnel", true);
 	if (incomplete)
 		adi_jw_kbool(w, "incomplete", true);
+	if (!adi_jv_absent(rq_un))
+		adi_jw_kraw(w, "req_unread", rq_un);
+	if (!adi_jv_absent(rs_un))
+		adi_jw_kraw(w, "resp_unread", rs_un);
 	if (!adi_jv_absent(v = h1_either_msg(resp, req, "content_encoding")))
 		adi_jw_kraw(w, "content_encoding", v);
 	if (!adi_jv_absent(v = h1_either_msg(resp, req, "decode_error")))

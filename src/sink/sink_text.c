@@ -668,13 +668,19 @@ static void adi_tx_tls(struct adi_tx *t, const struct adi_tfields *f)
 		adi_tx_s(t, "TLS");
 }
 
-/* " TLSv1.3", " truncated", " incomplete" when those are so */
+/* " TLSv1.3", " truncated", " incomplete" when those are so; not
+ * "incomplete" when all that is missing is a body the process left unread
+ * (said in the sizes, adi_tx_unread) */
 static void adi_tx_flags(struct adi_tx *t, const struct adi_tfields *f)
 {
+	bool trunc = adi_tf_true(f, "truncated");
+
 	adi_tx_tls(t, f);
-	if (adi_tf_true(f, "truncated"))
+	if (trunc)
 		adi_tx_s(t, " truncated");
-	if (adi_tf_true(f, "incomplete"))
+	if (adi_tf_true(f, "incomplete") &&
+	    (trunc || (adi_jv_absent(adi_tf(f, "req_unread")) &&
+		       adi_jv_absent(adi_tf(f, "resp_unread")))))
 		adi_tx_s(t, " incomplete");
 }
 
@@ -912,13 +918,30 @@ static void adi_tx_red(struct adi_tx *t, const char *s)
 	adi_tx_color(t, ADI_C_RESET);
 }
 
+/* ", SIZE unread" (", rest unread" when the size is not known) after a
+ * body the traced process left unread (http_request's *_unread). */
+static void adi_tx_unread(struct adi_tx *t, struct adi_jv v)
+{
+	if (adi_jv_absent(v))
+		return;
+	adi_tx_s(t, ", ");
+	if (adi_jv_type(v) == ADI_J_INT) {
+		adi_tx_size(t, v);
+		adi_tx_s(t, " unread");
+	} else {
+		adi_tx_s(t, "rest unread");
+	}
+}
+
 /* " (req SIZE, resp SIZE)" */
 static void adi_tx_req_resp(struct adi_tx *t, const struct adi_tfields *f)
 {
 	adi_tx_s(t, " (req ");
 	adi_tx_size(t, adi_tf(f, "req_bytes"));
+	adi_tx_unread(t, adi_tf(f, "req_unread"));
 	adi_tx_s(t, ", resp ");
 	adi_tx_size(t, adi_tf(f, "resp_bytes"));
+	adi_tx_unread(t, adi_tf(f, "resp_unread"));
 	adi_tx_c(t, ')');
 }
 

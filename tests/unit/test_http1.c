@@ -393,6 +393,20 @@ static const struct h1_fixture fixtures[] = {
 	  "\"truncated\":false}\n",
 	  .driver_only = true /* the gap completes the body */ },
 
+	/* Bytes of a body lost, then the stream ends before the rest: a loss
+	 * (truncated), not the process leaving the rest unread. */
+	{ "test_gap_then_end", 64, SEGS(
+		PD_OUT(1000, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n"),
+		PD_IN(2000, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789"),
+		PD_GAP_(ADI_DIR_IN, 100),
+		PD_END(ADI_DIR_IN)),
+	  "1000 2000 http_request {\"method\":\"GET\",\"url\":\"/big\",\"host\":\"h\","
+	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
+	  "\"resp_headers\":{\"content-length\":\"1000\"},\"req_body\":\"\","
+	  "\"resp_body\":\"0123456789\",\"req_bytes\":0,"
+	  "\"resp_bytes\":110,\"truncated\":true,\"incomplete\":true}\n",
+	  .driver_only = true },
+
 	/* A gap inside a chunk (5 of its 20 bytes lost): absorbed, parsing goes on
 	 * with the rest of the chunk and the last chunk. */
 	{ "test_gap_in_chunk", 64, SEGS(
@@ -512,7 +526,25 @@ static const struct h1_fixture fixtures[] = {
 	  "\"version\":\"1.1\",\"status\":200,\"req_headers\":{\"host\":\"h\"},"
 	  "\"resp_headers\":{\"content-length\":\"10\"},\"req_body\":\"\","
 	  "\"resp_body\":\"abcd\",\"req_bytes\":0,\"resp_bytes\":4,"
-	  "\"truncated\":true,\"incomplete\":true}\n"
+	  "\"truncated\":false,\"incomplete\":true,\"resp_unread\":6}\n"
+	  "3000 -1 http_request {\"method\":\"GET\",\"url\":\"/2\",\"host\":\"h\","
+	  "\"version\":\"1.1\",\"status\":null,\"req_headers\":{\"host\":\"h\"},"
+	  "\"resp_headers\":null,\"req_body\":\"\",\"resp_body\":null,"
+	  "\"req_bytes\":0,\"resp_bytes\":0,\"truncated\":false}\n" },
+
+	/* The trace ends inside a chunked body (an error page the client did
+	 * not read): its rest is unread, of a size the framing does not say.
+	 * (A body a gap cut stays a loss: test_gap_then_end.) */
+	{ "test_unread_chunked", 64, SEGS(
+		PD_OUT(1000, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+		PD_IN(2000, "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "3\r\nabc\r\n"),
+		PD_OUT(3000, "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n")),
+	  "1000 2000 http_request {\"method\":\"GET\",\"url\":\"/1\",\"host\":\"h\","
+	  "\"version\":\"1.1\",\"status\":404,\"req_headers\":{\"host\":\"h\"},"
+	  "\"resp_headers\":{\"transfer-encoding\":\"chunked\"},\"req_body\":\"\","
+	  "\"resp_body\":\"abc\",\"req_bytes\":0,\"resp_bytes\":3,"
+	  "\"truncated\":false,\"incomplete\":true,\"resp_unread\":null}\n"
 	  "3000 -1 http_request {\"method\":\"GET\",\"url\":\"/2\",\"host\":\"h\","
 	  "\"version\":\"1.1\",\"status\":null,\"req_headers\":{\"host\":\"h\"},"
 	  "\"resp_headers\":null,\"req_body\":\"\",\"resp_body\":null,"

@@ -458,6 +458,16 @@ static void test_text_http(void **state)
 		  "\"upgrade\":\"websocket\",\"req_bytes\":0,\"resp_bytes\":0}",
 		  "HTTP GET /ws -> 101 (req 0 B, resp 0 B) upgrade websocket");
 	text_line("http_request", "{}", "HTTP ? ? -> no response (req ?, resp ?)");
+	/* a body the client closed without reading: said in the sizes, not
+	 * as a loss; one that was also cut keeps its flags */
+	text_line("http_request", "{\"method\":\"GET\",\"url\":\"/missing\",\"host\":\"h\","
+		  "\"status\":404,\"req_bytes\":0,\"resp_bytes\":0,\"truncated\":false,"
+		  "\"incomplete\":true,\"resp_unread\":335}",
+		  "HTTP GET h/missing -> 404 (req 0 B, resp 0 B, 335 B unread)");
+	text_line("http_request", "{\"method\":\"GET\",\"url\":\"/c\",\"host\":\"h\","
+		  "\"status\":200,\"req_bytes\":0,\"resp_bytes\":3,\"truncated\":true,"
+		  "\"incomplete\":true,\"resp_unread\":null}",
+		  "HTTP GET h/c -> 200 (req 0 B, resp 3 B, rest unread) truncated incomplete");
 	/* a TLS connection's exchange says so; a login over SSL too */
 	text_line("http_request", "{\"method\":\"GET\",\"url\":\"/\",\"host\":\"h\","
 		  "\"status\":200,\"req_bytes\":0,\"resp_bytes\":5,\"tls\":{\"version\":"
