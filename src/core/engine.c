@@ -779,6 +779,11 @@ static void on_proc(struct adi_engine *e, const struct adi_raw_event *ev)
 			return;
 		p->ppid = f->ppid;
 		if (parent && parent != p) {
+			/* starting a process is something else: a shell that
+			 * reads its script a line at a time between commands
+			 * gets one read event per pause, not one spanning all */
+			parent->act_ts = f->ts_ns;
+			parent->act_gen = 0;
 			/* the child starts with a copy of the parent's cwd and fds */
 			if (parent->cwd && !p->cwd)
 				p->cwd = strdup(parent->cwd);

@@ -880,6 +880,29 @@ static void test_run_split_by_other_activity(void **state)
 	assert_int_equal(count_where(t, "file", "ops", 2), 2);
 }
 
+/* A shell reading its script between the commands it starts: each fork
+ * is something else, so a pause after it ends the read run (the run's
+ * span is not the time spent reading). */
+static void test_run_split_by_fork(void **state)
+{
+	struct tst *t = *state;
+
+	begin(t);
+	sys_open(t, TS(1), ROOT, "/tmp/script.sh", O_RDONLY, 3);
+	sys_read(t, TS(2), ROOT, 3, "true\n");
+	sys_fork(t, TS(2) + 100000, 200, ROOT);
+	sys_read(t, TS(2) + 200000, ROOT, 3, "sleep 1\n");  /* 0.2 ms: same run */
+	sys_fork(t, TS(3), 201, ROOT);
+	sys_read(t, TS(9), ROOT, 3, "ls\n");               /* 6 ms after a fork: new */
+	sys_read(t, TS(20), ROOT, 3, "");                 /* 11 ms, nothing else: same */
+	end(t, TS(100), 0, 0);
+
+	EXPECT_EV(FIND(t, "file", "read", 0), INT("ts_ns", TS(2)), INT("ops", 2),
+		  STR("content", "true\nsleep 1\n"), MSEC("duration_ms", 0.2));
+	EXPECT_EV(FIND(t, "file", "read", 1), INT("ts_ns", TS(9)), INT("ops", 2),
+		  STR("content", "ls\n"), MSEC("duration_ms", 11.0));
+}
+
 /* The runtime's own file work is marked with its class (docs/events.md):
  * the loader (its cache, libraries found or not), locale and time zone
  * data, modules, the process's own /proc entry; the program's files and
@@ -2782,6 +2805,7 @@ int main(void)
 		T(test_decoder_gets_first_write_whole),
 		T(test_pending_connect_failed_io_is_not_success),
 		T(test_nscd_probe),
+		T(test_run_split_by_fork),
 		T(test_unix_stream),
 		T(test_accept_server),
 		T(test_fork_shares_connection),
