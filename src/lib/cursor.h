@@ -279,7 +279,8 @@ static inline bool adi_cur_lpstr(struct adi_cur *c, unsigned width, bool be,
  * *eol with them. */
 static inline bool adi_line(const uint8_t *b, size_t n, size_t *len, size_t *eol)
 {
-	const uint8_t *lf = memchr(b, '\n', n);
+	/* no bytes may come with no buffer (NULL): memchr must not see it */
+	const uint8_t *lf = n ? memchr(b, '\n', n) : NULL;
 
 	if (!lf)
 		return false;

@@ -106,6 +106,17 @@ static const struct nt_fixture fixtures[] = {
 		EV(10000, 11000, "{\"system\":\"nats\",\"op\":\"PING\",\"destination\":null," NOPAY
 		   ",\"error\":null,\"req_bytes\":6,\"resp_bytes\":6,\"truncated\":false}") },
 
+	/* An HPUB whose header section is empty (0 bytes: not even the
+	 * NATS/1.0 line) has no headers to show, and is no reason to read a
+	 * buffer never allocated (a fuzzer found memchr given NULL). */
+	{ .name = "test_hpub_empty_headers", .body = 64,
+	  SEGS(
+		PD_OUT(1000, "HPUB a 0 2\r\nhi\r\n")),
+	  .expect =
+		EV(1000, -1, "{\"system\":\"nats\",\"op\":\"HPUB\",\"destination\":\"a\","
+		   "\"payload_bytes\":2,\"payload\":\"hi\",\"error\":null,\"req_bytes\":16,"
+		   "\"resp_bytes\":0,\"truncated\":false}") },
+
 	/* verbose: every client operation gets its +OK or -ERR. */
 	{ .name = "test_verbose", .body = 64,
 	  SEGS(
