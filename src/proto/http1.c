@@ -799,6 +799,27 @@ static bool h1_inflate(struct h1_body *bd, const uint8_t *p, size_t n)
 		p += slice;
 		n -= slice;
 	}
+	/* keep filled just as the input ran out: what inflate still holds
+	 * (the rest of a match, an error, the end) shows now, as it would
+	 * have had the input come in smaller pieces */
+	if (bd->z && bd->keep_len >= bd->cap) {
+		uint8_t spill[64];
+		int r;
+
+		bd->z->avail_in = 0;
+		bd->z->next_out = spill;
+		bd->z->avail_out = sizeof(spill);
+		r = inflate(bd->z, Z_NO_FLUSH);
+		if (bd->z->avail_out < sizeof(spill)) {
+			bd->zcut = true;
+			h1_z_end(bd);
+		} else if (r == Z_STREAM_END) {
+			bd->zend = true;
+			h1_z_end(bd);
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			h1_z_fail(bd, bd->z->msg ? bd->z->msg : "invalid data");
+		}
+	}
 	return false;
 }
 

@@ -639,15 +639,18 @@ static const uint8_t *bb_str(struct bbuf *bb, const char *s)
 }
 
 /* gzip with Content-Length; raw deflate (no zlib header) in two chunks;
- * a "gzip" body that is not; a gzip body that inflates past body_bytes. */
+ * a "gzip" body that is not; a gzip body that inflates past body_bytes;
+ * one that inflates to exactly body_bytes (not cut). */
 static void test_gzip(void **state)
 {
 	static const char text[] = "hello hello hello hello gzip world\n";
 	static struct bbuf bb;
-	uint8_t gz[256], df[256], big_gz[256];
+	static const char exact[] = "0123456789abcdef0123456789abcdef"
+				    "0123456789abcdef0123456789abcdef";
+	uint8_t gz[256], df[256], big_gz[256], ex_gz[256];
 	char big[200], head[160], expect[4096];
-	size_t ngz, ndf, nbig, h1n, h2n, h3n, h4n;
-	const uint8_t *h1, *h2, *h3, *h4;
+	size_t ngz, ndf, nbig, nex, h1n, h2n, h3n, h4n, h5n;
+	const uint8_t *h1, *h2, *h3, *h4, *h5;
 
 	(void)state;
 	bb.n = 0;
@@ -655,6 +658,7 @@ static void test_gzip(void **state)
 	ngz = zpack(text, strlen(text), gz, sizeof(gz), 16 + MAX_WBITS);
 	ndf = zpack(text, strlen(text), df, sizeof(df), -MAX_WBITS);
 	nbig = zpack(big, sizeof(big), big_gz, sizeof(big_gz), 16 + MAX_WBITS);
+	nex = zpack(exact, 64, ex_gz, sizeof(ex_gz), 16 + MAX_WBITS);
 	assert_true(ndf > 4);
 
 	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
@@ -683,6 +687,12 @@ static void test_gzip(void **state)
 	bb_add(&bb, big_gz, nbig);
 	h4n = (size_t)(bb.b + bb.n - h4);
 
+	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+		 "Content-Length: %zu\r\n\r\n", nex);
+	h5 = bb_str(&bb, head);
+	bb_add(&bb, ex_gz, nex);
+	h5n = (size_t)(bb.b + bb.n - h5);
+
 	{
 		const struct pd_seg s[] = {
 			PD_OUT(1000, "GET /1 HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\n"),
@@ -693,6 +703,8 @@ static void test_gzip(void **state)
 			PD_INB(6000, h3, h3n),
 			PD_OUT(7000, "GET /4 HTTP/1.1\r\n\r\n"),
 			PD_INB(8000, h4, h4n),
+			PD_OUT(9000, "GET /5 HTTP/1.1\r\n\r\n"),
+			PD_INB(10000, h5, h5n),
 		};
 		struct pd_case fx = FIX(s, 64, false, false);
 
@@ -722,10 +734,44 @@ static void test_gzip(void **state)
 			"\"resp_headers\":{\"content-encoding\":\"x-gzip\",\"content-length\":\"%zu\"},"
 			"\"req_body\":\"\",\"resp_body\":\"%.64s\","
 			"\"req_bytes\":0,\"resp_bytes\":%zu,\"truncated\":true,"
+			"\"content_encoding\":\"gzip\"}\n"
+			"9000 10000 http_request {\"method\":\"GET\",\"url\":\"/5\",\"host\":null,"
+			"\"version\":\"1.1\",\"status\":200,\"req_headers\":{},"
+			"\"resp_headers\":{\"content-encoding\":\"gzip\",\"content-length\":\"%zu\"},"
+			"\"req_body\":\"\",\"resp_body\":\"%s\","
+			"\"req_bytes\":0,\"resp_bytes\":%zu,\"truncated\":false,"
 			"\"content_encoding\":\"gzip\"}\n",
-			ngz, ngz, ndf, nbig, big, nbig);
+			ngz, ngz, ndf, nbig, big, nbig, nex, exact, nex);
 		pd_check_fixture(&fx, expect);
 	}
+}
+
+/* A gzip body whose kept bytes (body_bytes 64) fill just as its input
+ * runs out, with an invalid back-reference next: the error shows whether
+ * the last byte comes alone or with the rest (a fuzzer found it seen only
+ * when the input came in pieces); the stream then ends 3 bytes short. */
+static void test_gzip_error_after_full(void **state)
+{
+	static const uint8_t msg[] =
+		"GET /up HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\n"
+		"Content-Length: 39\r\n\r\n"
+		"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xcb\x48\xcd\xc9\xc9\x57\xc8\xc0"
+		"\x20\xd3\xab\x30\x48\x4d\x0b\x14\xca\xf3\x8b\x72\x52\xb8\x00\xe9\xe9\x9b";
+	const struct pd_seg s[] = {
+		PD_OUTB(1000, msg, sizeof(msg) - 1),
+		PD_END(ADI_DIR_OUT),
+	};
+	struct pd_case fx = FIX(s, 64, false, false);
+
+	(void)state;
+	pd_check_fixture(&fx,
+		"1000 -1 http_request {\"method\":\"GET\",\"url\":\"/up\",\"host\":\"h\","
+		"\"version\":\"1.1\",\"status\":null,\"req_headers\":{\"host\":\"h\","
+		"\"content-encoding\":\"gzip\",\"content-length\":\"39\"},\"resp_headers\":null,"
+		"\"req_body\":\"base64:H4sIAAAAAAACA8tIzcnJV8jAINOrMEhNCxTK84tyUrgA6emb\","
+		"\"resp_body\":null,\"req_bytes\":36,\"resp_bytes\":0,\"truncated\":false,"
+		"\"incomplete\":true,\"req_unread\":3,"
+		"\"decode_error\":\"gzip: invalid distance too far back\"}\n");
 }
 
 /* Bodies larger than body_bytes: cut, truncated, the true sizes counted
@@ -911,6 +957,7 @@ int main(void)
 	enum { N_FIX = sizeof(fixtures) / sizeof(fixtures[0]) };
 	struct CMUnitTest tests[N_FIX + 5] = {
 		cmocka_unit_test(test_gzip),
+		cmocka_unit_test(test_gzip_error_after_full),
 		cmocka_unit_test(test_big_bodies),
 		cmocka_unit_test(test_lookahead),
 		cmocka_unit_test(test_sniff),
