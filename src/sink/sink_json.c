@@ -158,7 +158,8 @@ int adi_event_json_line(const struct adi_event *ev, struct adi_rfc3339_memo *mem
 
 /* The line goes into the sink's own buffer, reused from event to event (a
  * trace writes millions of lines: no allocation per line once the buffer
- * has grown), then out with one fwrite. */
+ * has grown), then out with one fwrite -- or, batched, after the lines
+ * before it, out with them once the batch is full. */
 static int adi_sink_json_emit(struct adi_sink *s, const struct adi_event *ev)
 {
 	struct adi_sink_json *js = (struct adi_sink_json *)s;
