@@ -64,8 +64,7 @@ static const struct opt opts[] = {
 	  "text: every event: also the runtime's own events\n"
 	  "(loader, locale, modules, /proc/self, /dev/tty,\n"
 	  "inherited fds closed, nscd probes), else counted in a\n"
-	  "line, and no\n"
-	  "focus (ui: the page's switches start so)" },
+	  "line, and no focus (ui: the page's switches start so)" },
 	{ "focus", 0, "GLOB", V_READ, O_FOCUS,
 	  "text (ui: the page's switch): fold the file events of\n"
 	  "processes out of focus; in focus: those that used the\n"

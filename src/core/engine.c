@@ -39,6 +39,12 @@ struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 	return e;
 }
 
+/* The run's i-th entry from its head (caprun is a power of two). */
+static struct adi_heap_ent *run_at(const struct adi_engine *e, size_t i)
+{
+	return &e->run[(e->run_head + i) & (e->caprun - 1)];
+}
+
 void adi_engine_free(struct adi_engine *e)
 {
 	if (!e)
@@ -51,7 +57,7 @@ void adi_engine_free(struct adi_engine *e)
 		adi_event_free(e->heap[i].ev);
 	free(e->heap);
 	for (size_t i = 0; i < e->nrun; i++)
-		adi_event_free(e->run[(e->run_head + i) % e->caprun].ev);
+		adi_event_free(run_at(e, i)->ev);
 	free(e->run);
 	adi_jw_fini(&e->w);
 	adi_tree_fini(&e->tree);
@@ -96,7 +102,7 @@ struct adi_jw *adi_ev_begin(struct adi_engine *e)
 	return &e->w;
 }
 
-static int heap_push(struct adi_engine *e, struct adi_event *ev);
+static int held_push(struct adi_engine *e, struct adi_event *ev);
 
 struct adi_event *adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t ts,
 				int64_t duration_ns, uint32_t pid, uint32_t tid,
@@ -130,7 +136,7 @@ struct adi_event *adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t
 		else if (p)
 			memcpy(ev->container, p->container, sizeof(ev->container));
 	}
-	return heap_push(e, ev) ? NULL : ev;
+	return held_push(e, ev) ? NULL : ev;
 }
 
 static void count_kind(struct adi_engine *e, const char *kind)
@@ -170,18 +176,19 @@ static int run_push(struct adi_engine *e, const struct adi_heap_ent *ent)
 		if (!r)
 			return -ENOMEM;
 		for (size_t i = 0; i < e->nrun; i++) /* unwrapped */
-			r[i] = e->run[(e->run_head + i) % e->caprun];
+			r[i] = *run_at(e, i);
 		free(e->run);
 		e->run = r;
 		e->caprun = cap;
 		e->run_head = 0;
 	}
-	e->run[(e->run_head + e->nrun++) % e->caprun] = *ent;
+	*run_at(e, e->nrun++) = *ent;
 	return 0;
 }
 
-/* 0, or -ENOMEM: ev was freed and counted lost. */
-static int heap_push(struct adi_engine *e, struct adi_event *ev)
+/* Holds ev until the timeline writes it: in the run when it comes in
+ * order, else in the heap. 0, or -ENOMEM: ev was freed and counted lost. */
+static int held_push(struct adi_engine *e, struct adi_event *ev)
 {
 	struct adi_heap_ent ent;
 	size_t i;
@@ -189,7 +196,7 @@ static int heap_push(struct adi_engine *e, struct adi_event *ev)
 	ent.ts = ev->ts_ns;
 	ent.seq = ev->seq;
 	ent.ev = ev;
-	if (!e->nrun || !ent_before(&ent, &e->run[(e->run_head + e->nrun - 1) % e->caprun])) {
+	if (!e->nrun || !ent_before(&ent, run_at(e, e->nrun - 1))) {
 		if (!run_push(e, &ent))
 			return 0;
 		adi_event_free(ev);
@@ -217,31 +224,6 @@ static int heap_push(struct adi_engine *e, struct adi_event *ev)
 	return 0;
 }
 
-/* The earliest held event's key; NULL when none is held. */
-static const struct adi_heap_ent *held_top(const struct adi_engine *e)
-{
-	const struct adi_heap_ent *r = e->nrun ? &e->run[e->run_head] : NULL;
-
-	if (!e->nheap)
-		return r;
-	return r && ent_before(r, &e->heap[0]) ? r : &e->heap[0];
-}
-
-static struct adi_event *heap_pop(struct adi_engine *e);
-
-/* Takes the earliest held event (one is held). */
-static struct adi_event *held_pop(struct adi_engine *e)
-{
-	struct adi_event *ev;
-
-	if (e->nheap && (!e->nrun || ent_before(&e->heap[0], &e->run[e->run_head])))
-		return heap_pop(e);
-	ev = e->run[e->run_head].ev;
-	e->run_head = (e->run_head + 1) % e->caprun;
-	e->nrun--;
-	return ev;
-}
-
 static struct adi_event *heap_pop(struct adi_engine *e)
 {
 	struct adi_event *top = e->heap[0].ev;
@@ -263,6 +245,29 @@ static struct adi_event *heap_pop(struct adi_engine *e)
 	if (e->nheap)
 		e->heap[i] = last;
 	return top;
+}
+
+/* The earliest held event's key; NULL when none is held. */
+static const struct adi_heap_ent *held_top(const struct adi_engine *e)
+{
+	const struct adi_heap_ent *r = e->nrun ? run_at(e, 0) : NULL;
+
+	if (!e->nheap)
+		return r;
+	return r && ent_before(r, &e->heap[0]) ? r : &e->heap[0];
+}
+
+/* Takes the earliest held event (one is held). */
+static struct adi_event *held_pop(struct adi_engine *e)
+{
+	struct adi_event *ev;
+
+	if (e->nheap && held_top(e) == &e->heap[0])
+		return heap_pop(e);
+	ev = run_at(e, 0)->ev;
+	e->run_head = (e->run_head + 1) & (e->caprun - 1);
+	e->nrun--;
+	return ev;
 }
 
 static void write_event(struct adi_engine *e, struct adi_event *ev)

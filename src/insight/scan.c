@@ -117,8 +117,7 @@ static struct adi_proc_ins *proc_of(struct adi_insight *in, const struct adi_eve
 
 	if (p) {
 		/* the name after exec: a forked shell that became `id` */
-		if (memcmp(p->comm, ev->comm, sizeof(p->comm)))
-			memcpy(p->comm, ev->comm, sizeof(p->comm));
+		memcpy(p->comm, ev->comm, sizeof(p->comm));
 		return p;
 	}
 	if (!ev->pid)

@@ -763,7 +763,7 @@ static bool h1_inflate(struct h1_body *bd, const uint8_t *p, size_t n)
 
 		bd->z->next_in = p;
 		bd->z->avail_in = slice;
-		while (bd->z->avail_in > 0) {
+		for (;;) {
 			uint8_t spill[64];
 			bool into_keep = bd->keep_len < bd->cap;
 			uInt room = into_keep ? (uInt)(bd->cap - bd->keep_len) : sizeof(spill);
@@ -784,9 +784,14 @@ static bool h1_inflate(struct h1_body *bd, const uint8_t *p, size_t n)
 				h1_z_end(bd);
 				return false;
 			}
-			if (r == Z_OK)
+			/* input left, or the keep filled just as it ran out:
+			 * inflate may still hold the rest of a match, an error
+			 * or the end, which smaller pieces of input would have
+			 * shown (into the spill, one step more) */
+			if (r == Z_OK && (bd->z->avail_in > 0 ||
+					  (into_keep && bd->keep_len >= bd->cap)))
 				continue;
-			if (r == Z_BUF_ERROR)
+			if (r == Z_OK || r == Z_BUF_ERROR)
 				break; /* no progress possible with this input */
 			/* "deflate" is often sent as raw RFC 1951 data without
 			 * the zlib header: that fails on the 2 header bytes */
@@ -798,27 +803,6 @@ static bool h1_inflate(struct h1_body *bd, const uint8_t *p, size_t n)
 		}
 		p += slice;
 		n -= slice;
-	}
-	/* keep filled just as the input ran out: what inflate still holds
-	 * (the rest of a match, an error, the end) shows now, as it would
-	 * have had the input come in smaller pieces */
-	if (bd->z && bd->keep_len >= bd->cap) {
-		uint8_t spill[64];
-		int r;
-
-		bd->z->avail_in = 0;
-		bd->z->next_out = spill;
-		bd->z->avail_out = sizeof(spill);
-		r = inflate(bd->z, Z_NO_FLUSH);
-		if (bd->z->avail_out < sizeof(spill)) {
-			bd->zcut = true;
-			h1_z_end(bd);
-		} else if (r == Z_STREAM_END) {
-			bd->zend = true;
-			h1_z_end(bd);
-		} else if (r != Z_OK && r != Z_BUF_ERROR) {
-			h1_z_fail(bd, bd->z->msg ? bd->z->msg : "invalid data");
-		}
 	}
 	return false;
 }

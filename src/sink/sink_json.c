@@ -21,7 +21,9 @@
 
 #include "../lib/util.h"
 
-/* A stream buffered in pieces at least this big is written in batches. */
+/* A stream buffered in pieces at least this big is written in batches,
+ * into a buffer that much larger than a batch (a line rarely needs more:
+ * the writer grows it when one does). */
 #define ADI_JSON_BATCH_MIN (64u << 10)
 
 struct adi_sink_json {
@@ -243,13 +245,13 @@ struct adi_sink *adi_sink_json_new(FILE *f)
 	 * line as it comes */
 	if (!__flbf(f) && __fbufsize(f) >= ADI_JSON_BATCH_MIN && fileno(f) >= 0) {
 		js->batch = __fbufsize(f);
-		js->buf = malloc(js->batch + (64u << 10));
+		js->cap = js->batch + ADI_JSON_BATCH_MIN;
+		js->buf = malloc(js->cap);
 		if (!js->buf) {
 			free(js);
 			errno = ENOMEM;
 			return NULL;
 		}
-		js->cap = js->batch + (64u << 10);
 		js->fd = fileno(f);
 	}
 	return &js->base;

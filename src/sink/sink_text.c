@@ -842,7 +842,8 @@ static void adi_tx_ends(struct adi_tx *t, struct adi_jv conn)
 {
 	struct adi_jv local = adi_jv_get(conn, "local");
 
-	/* a unix client's socket has no name: "unix -> /run/x.sock" */
+	/* a unix client's socket has no name (an empty string: the view is
+	 * its two quotes): "unix -> /run/x.sock" */
 	if (adi_jv_is_str(local) && local.n == 2) {
 		adi_tx_s(t, "-> ");
 		adi_tx_val(t, adi_jv_get(conn, "remote"));

@@ -361,21 +361,20 @@ static void plan_dir(struct img *im, uint64_t fi, uint64_t fe, struct plan *pl)
  * no memory for it, it is detached at once. */
 static bool keep(struct adi_tls_hooks *h, struct bpf_link *l, int fd)
 {
+	struct adi_ebpf_link k = { l, l ? -1 : fd };
+
 	if (h->nlinks == h->caplinks) {
 		size_t cap = h->caplinks ? h->caplinks * 2 : 32;
 		struct adi_ebpf_link *nl = realloc(h->links, cap * sizeof(*nl));
 
 		if (!nl) {
-			if (l)
-				bpf_link__destroy(l);
-			else
-				close(fd);
+			adi_ebpf_link_destroy(&k);
 			return false;
 		}
 		h->links = nl;
 		h->caplinks = cap;
 	}
-	h->links[h->nlinks++] = (struct adi_ebpf_link){ l, l ? -1 : fd };
+	h->links[h->nlinks++] = k;
 	return true;
 }
 
