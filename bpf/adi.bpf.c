@@ -22,11 +22,12 @@ struct user_regs_tail {
 	__u64 r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs;
 };
 
-/* Every syscall's exit. loop: the kernel has bpf_loop (Linux 5.17+), so a
- * socket call's whole payload goes out in pieces (io.bpf.h); the two
- * programs below are this body with and without it, and user space loads
- * the one the kernel takes. */
-static __always_inline int sys_exit(struct bpf_raw_tracepoint_args *ctx, bool loop)
+/* Every syscall's exit. mode (common.bpf.h): what the kernel offers --
+ * bpf_loop (Linux 5.17+), so a socket call's whole payload goes out in
+ * pieces (io.bpf.h); bpf_rdonly_cast (6.2+), so an fd's file, inode and
+ * socket are read by plain loads. The programs below are this body in
+ * each mode, and user space loads the one the kernel takes. */
+static __always_inline int sys_exit(struct bpf_raw_tracepoint_args *ctx, int mode)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pt_regs *regs;
@@ -54,30 +55,36 @@ static __always_inline int sys_exit(struct bpf_raw_tracepoint_args *ctx, bool lo
 	a.a[4] = r.r8;
 	a.a[5] = r.r9;
 	ssl_note_syscall(&a, nr);
-	if (handle_io(&a, nr, loop))
+	if (handle_io(&a, nr, mode))
 		return 0;
-	if (handle_files(&a, nr))
+	if (handle_files(&a, nr, mode))
 		return 0;
-	handle_sockets(&a, nr);
+	handle_sockets(&a, nr, mode);
 	return 0;
 }
 
 SEC("raw_tp/sys_exit")
 int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	return sys_exit(ctx, true);
+	return sys_exit(ctx, K_LOOP | K_DIRECT);
+}
+
+/* Kernels 5.17 to 6.1: kernel structs read through a helper call each. */
+SEC("raw_tp/sys_exit")
+int handle_sys_exit_read(struct bpf_raw_tracepoint_args *ctx)
+{
+	return sys_exit(ctx, K_LOOP);
 }
 
 /* Kernels without bpf_loop: a call's payload is cut to one record
- * (ADI_CAP_MAX). Not loaded unless the start-up probe finds no bpf_loop. */
+ * (ADI_CAP_MAX). */
 SEC("raw_tp/sys_exit")
 int handle_sys_exit_one(struct bpf_raw_tracepoint_args *ctx)
 {
-	return sys_exit(ctx, false);
+	return sys_exit(ctx, 0);
 }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int handle_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int sys_enter_close(struct trace_event_raw_sys_enter *ctx, int mode)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sc_args a = {};
@@ -85,8 +92,20 @@ int handle_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (!tgid_traced(id >> 32))
 		return 0;
 	a.id = id;
-	fd_emit(&a, ADI_OP_CLOSE, (int)ctx->args[0], -1, 0, 0);
+	fd_emit(&a, ADI_OP_CLOSE, (int)ctx->args[0], -1, 0, 0, mode);
 	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int handle_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	return sys_enter_close(ctx, K_DIRECT);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int handle_sys_enter_close_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return sys_enter_close(ctx, 0);
 }
 
 /* A new process of a traced one joins the trace before it runs. Threads

@@ -202,10 +202,24 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
-/* Describe fd: its inode in *fi and, for a socket, the kernel socket in *sk
- * (sk may be NULL). Returns the struct sock for sockets, else NULL. */
-static __always_inline struct sock *fd_describe(int fd, struct adi_fdinfo *fi,
-						 struct adi_sockinfo *sk)
+/* How a program reads the kernel and hands over payloads: a constant in
+ * each program, which adi.bpf.c builds once per mode so that user space
+ * loads the one the kernel takes (every branch on it is folded away). */
+#define K_LOOP 1   /* bpf_loop (5.17+): a socket call's payload whole, in pieces */
+#define K_DIRECT 2 /* bpf_rdonly_cast (6.2+): kernel structs read by plain loads */
+
+/* Makes a pointer read from kernel memory a typed, read-only one, so its
+ * fields are plain loads (the JIT guards each with an exception entry)
+ * instead of a bpf_probe_read_kernel call each: ~20 ns a field, a dozen
+ * fields per socket call. Weak: on older kernels it is unresolved and
+ * only the K_DIRECT programs, which are then not loaded, name it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define KCAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+
+/* fd_describe on kernels without bpf_rdonly_cast: a helper call (CO-RE
+ * read) per field. */
+static __always_inline struct sock *fd_describe_read(int fd, struct adi_fdinfo *fi,
+						      struct adi_sockinfo *sk)
 {
 	struct file *f = fd_file(fd);
 	struct inode *ino;
@@ -263,6 +277,68 @@ static __always_inline struct sock *fd_describe(int fd, struct adi_fdinfo *fi,
 		sk->rport = bpf_ntohs(BPF_CORE_READ(s, __sk_common.skc_dport));
 	}
 	return s;
+}
+
+/* fd_describe with plain loads (K_DIRECT); the same fields as above. */
+static __always_inline struct sock *fd_describe_direct(int fd, struct adi_fdinfo *fi,
+							struct adi_sockinfo *sk)
+{
+	struct file *f = fd_file(fd);
+	struct inode *ino;
+	struct socket *sock;
+	struct sock *s;
+
+	__builtin_memset(fi, 0, sizeof(*fi));
+	if (sk)
+		__builtin_memset(sk, 0, sizeof(*sk));
+	if (!f)
+		return NULL;
+	f = KCAST(struct file, f);
+	ino = f->f_inode;
+	if (!ino)
+		return NULL;
+	fi->ino = ino->i_ino;
+	fi->mode = ino->i_mode;
+	fi->uid = ino->i_uid.val;
+	fi->gid = ino->i_gid.val;
+	fi->kind = adi_mode_kind(fi->mode);
+	if (fi->kind != ADI_FD_SOCK || !sk)
+		return NULL;
+	sock = KCAST(struct socket, f->private_data);
+	s = sock->sk;
+	if (!s)
+		return NULL;
+	sk->family = s->__sk_common.skc_family;
+	sk->type = s->sk_type;
+	sk->protocol = s->sk_protocol;
+	sk->state = s->__sk_common.skc_state;
+	if (sk->family == AF_INET) {
+		__u32 l = s->__sk_common.skc_rcv_saddr, r = s->__sk_common.skc_daddr;
+
+		__builtin_memcpy(sk->laddr, &l, 4);
+		__builtin_memcpy(sk->raddr, &r, 4);
+	} else if (sk->family == AF_INET6) {
+		struct in6_addr l = s->__sk_common.skc_v6_rcv_saddr;
+		struct in6_addr r = s->__sk_common.skc_v6_daddr;
+
+		__builtin_memcpy(sk->laddr, &l, 16);
+		__builtin_memcpy(sk->raddr, &r, 16);
+	}
+	if (sk->family == AF_INET || sk->family == AF_INET6) {
+		sk->lport = s->__sk_common.skc_num;
+		sk->rport = bpf_ntohs(s->__sk_common.skc_dport);
+	}
+	return s;
+}
+
+/* Describe fd: its inode in *fi and, for a socket, the kernel socket in *sk
+ * (sk may be NULL). Returns the struct sock for sockets, else NULL. */
+static __always_inline struct sock *fd_describe(int fd, struct adi_fdinfo *fi,
+						 struct adi_sockinfo *sk, int mode)
+{
+	if (mode & K_DIRECT)
+		return fd_describe_direct(fd, fi, sk);
+	return fd_describe_read(fd, fi, sk);
 }
 
 /* Syscall arguments as the task's saved user registers hold them. */

@@ -33,7 +33,7 @@ struct path_args {
 	__u64 length;
 };
 
-static __always_inline void path_emit(struct sc_args *a, struct path_args *p)
+static __always_inline void path_emit(struct sc_args *a, struct path_args *p, int mode)
 {
 	struct scratch *s = scratch_get();
 	struct adi_rec_path *r;
@@ -62,14 +62,14 @@ static __always_inline void path_emit(struct sc_args *a, struct path_args *p)
 	r->len2 = l2;
 	/* describe the inode: the new fd of open*, the fd of f* calls */
 	if (p->fd >= 0)
-		fd_describe(p->fd, &r->fi, NULL);
+		fd_describe(p->fd, &r->fi, NULL, mode);
 	else
 		__builtin_memset(&r->fi, 0, sizeof(r->fi));
 	r->h.size = sizeof(*r) + l1 + l2;
 	emit(r, sizeof(*r) + l1 + l2);
 }
 
-static __always_inline bool handle_files(struct sc_args *a, long nr)
+static __always_inline bool handle_files(struct sc_args *a, long nr, int mode)
 {
 	struct path_args p = { .dfd = AT_FDCWD, .dfd2 = AT_FDCWD, .fd = -1 };
 	__u64 *g = a->a;
@@ -152,7 +152,7 @@ static __always_inline bool handle_files(struct sc_args *a, long nr)
 		      p.op == ADI_OP_FCHOWN || p.op == ADI_OP_FCHDIR))
 			p.fd = -1;
 	}
-	path_emit(a, &p);
+	path_emit(a, &p, mode);
 	return true;
 }
 

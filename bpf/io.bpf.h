@@ -268,7 +268,7 @@ struct {
  * at every start (bench/startup.sh: `run -- true` took 1.1 s of system
  * time before the first event); as a function, the whole object verifies
  * in about 60 ms. */
-static __always_inline int io_build(__u64 id, __s64 ret, bool loop)
+static __always_inline int io_build(__u64 id, __s64 ret, int mode)
 {
 	__u32 zero = 0;
 	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
@@ -304,7 +304,7 @@ static __always_inline int io_build(__u64 id, __s64 ret, bool loop)
 
 	/* what the fd is decides whether anything is sent: look first, and
 	 * pay for the header only for records that go out */
-	sk = fd_describe(fd, &r->fi, &r->sk);
+	sk = fd_describe(fd, &r->fi, &r->sk, mode);
 	/* bytes to terminals, pipes, /dev/null, eventfds are not reported:
 	 * do not ship them (failed calls still are: their errno matters) */
 	if (r->fi.kind != ADI_FD_SOCK && r->fi.kind != ADI_FD_REG &&
@@ -337,16 +337,27 @@ static __always_inline int io_build(__u64 id, __s64 ret, bool loop)
 		r->flags |= ADI_F_PEEK;
 	if (sk && r->sk.protocol == IPPROTO_TCP && r->sk.type == SOCK_STREAM &&
 	    !(recv_flags & MSG_PEEK)) {
-		struct tcp_sock *tp = (struct tcp_sock *)sk;
-		__u32 end = out ? BPF_CORE_READ(tp, write_seq)
-				: BPF_CORE_READ(tp, copied_seq);
+		__u32 end, rcv_nxt;
+		bool done;
 
+		if (mode & K_DIRECT) {
+			struct tcp_sock *tp = KCAST(struct tcp_sock, sk);
+
+			end = out ? tp->write_seq : tp->copied_seq;
+			rcv_nxt = tp->rcv_nxt;
+			done = sk->__sk_common.skc_flags & (1UL << SOCK_DONE);
+		} else {
+			struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+			end = out ? BPF_CORE_READ(tp, write_seq) : BPF_CORE_READ(tp, copied_seq);
+			rcv_nxt = !out && size ? BPF_CORE_READ(tp, rcv_nxt) : 0;
+			done = !out && size &&
+			       (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE));
+		}
 		/* a read that also consumed the peer's FIN moved copied_seq one
 		 * further (the FIN takes a sequence number): the FIN was seen
 		 * (SOCK_DONE, never set by a reset) and nothing is left */
-		if (!out && size &&
-		    (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) &&
-		    end == BPF_CORE_READ(tp, rcv_nxt))
+		if (!out && size && done && end == rcv_nxt)
 			end--;
 		/* the counters already moved past this syscall's bytes (and,
 		 * for mmsg, past the messages after this one: `after`) */
@@ -356,7 +367,7 @@ static __always_inline int io_build(__u64 id, __s64 ret, bool loop)
 	/* a stream's bytes are decoded: the whole call, in pieces (with
 	 * --capture-bytes 0, sizes only, and without bpf_loop: the one record
 	 * below) */
-	if (loop && sk && r->sk.type == SOCK_STREAM && src != SRC_NONE && cap_bytes && avail) {
+	if ((mode & K_LOOP) && sk && r->sk.type == SOCK_STREAM && src != SRC_NONE && cap_bytes && avail) {
 		struct io_pieces *p = (struct io_pieces *)s->pieces;
 
 		p->ptr = ptr;
@@ -394,18 +405,24 @@ static __always_inline int io_build(__u64 id, __s64 ret, bool loop)
 	return 0;
 }
 
-/* io_build as global functions: one with bpf_loop (a stream socket's call
- * goes out whole, in pieces), one without (kernels before 5.17: one record
- * of it). A program references only the one it calls, so the program for
- * kernels without bpf_loop never names the helper. */
+/* io_build as global functions, one per program mode (common.bpf.h):
+ * bpf_loop and plain loads, bpf_loop and helper reads (5.17 to 6.1),
+ * neither (before 5.17: a stream socket's call goes out as one record). A
+ * program references only the one it calls, so a program for an older
+ * kernel never names what that kernel lacks. */
+__noinline int io_emit_direct(__u64 id, __s64 ret)
+{
+	return io_build(id, ret, K_LOOP | K_DIRECT);
+}
+
 __noinline int io_emit_loop(__u64 id, __s64 ret)
 {
-	return io_build(id, ret, true);
+	return io_build(id, ret, K_LOOP);
 }
 
 __noinline int io_emit_one(__u64 id, __s64 ret)
 {
-	return io_build(id, ret, false);
+	return io_build(id, ret, 0);
 }
 
 /* Build and emit one IO record -- or, for a stream socket with loop (the
@@ -416,7 +433,7 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 				    __u16 op, int fd, bool out, int src,
 				    __u64 ptr, __u64 cnt, __u64 size,
 				    __u32 msg_index, __u32 recv_flags, __u32 after,
-				    const struct dg_peer *pr, bool loop)
+				    const struct dg_peer *pr, int mode)
 {
 	__u32 zero = 0;
 	struct io_req *q = bpf_map_lookup_elem(&io_req_map, &zero);
@@ -437,7 +454,9 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 	q->has_peer = pr != NULL;
 	if (pr)
 		q->peer = *pr;
-	if (loop)
+	if (mode & K_DIRECT)
+		io_emit_direct(a->id, a->ret);
+	else if (mode & K_LOOP)
 		io_emit_loop(a->id, a->ret);
 	else
 		io_emit_one(a->id, a->ret);
@@ -445,7 +464,7 @@ static __always_inline void io_emit(struct sc_args *a, struct scratch *s,
 
 /* sendmsg/recvmsg: the iovecs are behind a user msghdr. */
 static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
-				   __u16 op, bool out, bool loop)
+				   __u16 op, bool out, int mode)
 {
 	struct user_msghdr m;
 
@@ -458,13 +477,13 @@ static __always_inline void io_msg(struct sc_args *a, struct scratch *s,
 	pr.len_at = false;
 	pr.msg_flags = out ? 0 : m.msg_flags;
 	io_emit(a, s, op, (int)a->a[0], out, SRC_IOV, (__u64)m.msg_iov,
-		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0, &pr, loop);
+		m.msg_iovlen, a->ret, 0, out ? 0 : (__u32)a->a[2], 0, &pr, mode);
 }
 
 /* sendmmsg/recvmmsg: ret messages, each with its own length; one record
  * per message, up to ADI_MMSG_MAX (the rest counted as truncated). */
 static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
-				    __u16 op, bool out, bool loop)
+				    __u16 op, bool out, int mode)
 {
 	__u64 nmsg = a->ret;
 	__u32 total = 0, done = 0;
@@ -497,14 +516,14 @@ static __always_inline void io_mmsg(struct sc_args *a, struct scratch *s,
 		pr.msg_flags = out ? 0 : m.msg_hdr.msg_flags;
 		io_emit(a, s, op, (int)a->a[0], out, SRC_IOV,
 			(__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen,
-			m.msg_len, i, 0, total - done, &pr, loop);
+			m.msg_len, i, 0, total - done, &pr, mode);
 	}
 	if (nmsg > ADI_MMSG_MAX)
 		cnt_add(ADI_CNT_TRUNCATED, nmsg - ADI_MMSG_MAX);
 }
 
 /* Dispatch the IO syscalls; returns false for any other number. */
-static __always_inline bool handle_io(struct sc_args *a, long nr, bool loop)
+static __always_inline bool handle_io(struct sc_args *a, long nr, int mode)
 {
 	struct scratch *s;
 
@@ -523,48 +542,48 @@ static __always_inline bool handle_io(struct sc_args *a, long nr, bool loop)
 		return true;
 	if (a->ret < 0) {
 		io_emit(a, s, nr == 0 ? ADI_OP_READ : ADI_OP_WRITE, (int)a->a[0],
-			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0, NULL, loop);
+			nr == 1, SRC_NONE, 0, 0, 0, 0, 0, 0, NULL, mode);
 		return true;
 	}
 	switch (nr) {
-	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
-	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
-	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
-	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, loop); break;
-	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
-	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
-	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
-	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
-	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
-	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, loop); break;
+	case 0: io_emit(a, s, ADI_OP_READ, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, mode); break;
+	case 1: io_emit(a, s, ADI_OP_WRITE, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, mode); break;
+	case 17: io_emit(a, s, ADI_OP_PREAD64, a->a[0], false, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, mode); break;
+	case 18: io_emit(a, s, ADI_OP_PWRITE64, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, NULL, mode); break;
+	case 19: io_emit(a, s, ADI_OP_READV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, mode); break;
+	case 20: io_emit(a, s, ADI_OP_WRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, mode); break;
+	case 295: io_emit(a, s, ADI_OP_PREADV, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, mode); break;
+	case 296: io_emit(a, s, ADI_OP_PWRITEV, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, mode); break;
+	case 327: io_emit(a, s, ADI_OP_PREADV2, a->a[0], false, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, mode); break;
+	case 328: io_emit(a, s, ADI_OP_PWRITEV2, a->a[0], true, SRC_IOV, a->a[1], a->a[2], a->ret, 0, 0, 0, NULL, mode); break;
 	case 44: { /* sendto(fd, buf, len, flags, dest_addr, addrlen) */
 		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5] };
 
-		io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, &pr, loop);
+		io_emit(a, s, ADI_OP_SENDTO, a->a[0], true, SRC_BUF, a->a[1], 0, a->ret, 0, 0, 0, &pr, mode);
 		break;
 	}
 	case 45: { /* recvfrom(fd, buf, len, flags, src_addr, addrlen *) */
 		struct dg_peer pr = { .addr = a->a[4], .len = a->a[5], .len_at = true };
 
 		io_emit(a, s, ADI_OP_RECVFROM, a->a[0], false, SRC_BUF, a->a[1], a->a[2],
-			a->ret, 0, (__u32)a->a[3], 0, &pr, loop);
+			a->ret, 0, (__u32)a->a[3], 0, &pr, mode);
 		break;
 	}
-	case 46: io_msg(a, s, ADI_OP_SENDMSG, true, loop); break;
-	case 47: io_msg(a, s, ADI_OP_RECVMSG, false, loop); break;
-	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true, loop); break;
-	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false, loop); break;
+	case 46: io_msg(a, s, ADI_OP_SENDMSG, true, mode); break;
+	case 47: io_msg(a, s, ADI_OP_RECVMSG, false, mode); break;
+	case 307: io_mmsg(a, s, ADI_OP_SENDMMSG, true, mode); break;
+	case 299: io_mmsg(a, s, ADI_OP_RECVMMSG, false, mode); break;
 	case 40: /* sendfile(out, in, off, count): bytes only, both fds */
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
-		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[1], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, mode);
+		io_emit(a, s, ADI_OP_SENDFILE, a->a[0], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, mode);
 		break;
 	case 326: /* copy_file_range(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
-		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, mode);
+		io_emit(a, s, ADI_OP_COPY_FILE_RANGE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, mode);
 		break;
 	case 275: /* splice(in, off_in, out, off_out, len, flags) */
-		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
-		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, loop);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[0], false, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, mode);
+		io_emit(a, s, ADI_OP_SPLICE, a->a[2], true, SRC_NONE, 0, 0, a->ret, 0, 0, 0, NULL, mode);
 		break;
 	}
 	return true;

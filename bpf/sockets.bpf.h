@@ -11,7 +11,7 @@
 
 static __always_inline void sock_emit(struct sc_args *a, __u16 op, int fd,
 				      int arg, int arg2, __u64 uaddr,
-				      __u64 ulen_ptr, __u32 ulen)
+				      __u64 ulen_ptr, __u32 ulen, int mode)
 {
 	struct scratch *s = scratch_get();
 	struct adi_rec_sock *r;
@@ -28,7 +28,7 @@ static __always_inline void sock_emit(struct sc_args *a, __u16 op, int fd,
 	r->arg2 = arg2;
 	r->flags = 0;
 	r->pad = 0;
-	sk = fd_describe(fd, &r->fi, &r->sk);
+	sk = fd_describe(fd, &r->fi, &r->sk, mode);
 	if (sk && r->sk.family == AF_UNIX && ulen_ptr) {
 		/* accept on a unix socket: the peer is usually unnamed; the
 		 * accepted socket carries the listener's path, our own name */
@@ -60,7 +60,7 @@ static __always_inline void sock_emit(struct sc_args *a, __u16 op, int fd,
 }
 
 static __always_inline void fd_emit(struct sc_args *a, __u16 op, int fd,
-				    int fd2, int arg, __u32 oflags)
+				    int fd2, int arg, __u32 oflags, int mode)
 {
 	struct scratch *s = scratch_get();
 	struct adi_rec_fd *r;
@@ -76,31 +76,31 @@ static __always_inline void fd_emit(struct sc_args *a, __u16 op, int fd,
 	r->oflags = oflags;
 	r->flags = 0;
 	r->pad = 0;
-	fd_describe(op == ADI_OP_CLOSE ? fd : -1, &r->fi, &r->sk);
+	fd_describe(op == ADI_OP_CLOSE ? fd : -1, &r->fi, &r->sk, mode);
 	r->h.size = sizeof(*r);
 	emit(r, sizeof(*r));
 }
 
-static __always_inline bool handle_sockets(struct sc_args *a, long nr)
+static __always_inline bool handle_sockets(struct sc_args *a, long nr, int mode)
 {
 	__u64 *g = a->a;
 
 	switch (nr) {
 	case 41: /* socket(domain, type, protocol) */
-		sock_emit(a, ADI_OP_SOCKET, a->ret, g[0], g[1], 0, 0, 0);
+		sock_emit(a, ADI_OP_SOCKET, a->ret, g[0], g[1], 0, 0, 0, mode);
 		return true;
 	case 42: /* connect(fd, addr, len) */
-		sock_emit(a, ADI_OP_CONNECT, g[0], 0, 0, g[1], 0, g[2]);
+		sock_emit(a, ADI_OP_CONNECT, g[0], 0, 0, g[1], 0, g[2], mode);
 		return true;
 	case 43: /* accept(fd, addr, lenp) */
 	case 288: /* accept4(fd, addr, lenp, flags) */
 		if (a->ret < 0)
 			return true; /* EAGAIN on non-blocking listeners: noise */
 		sock_emit(a, nr == 43 ? ADI_OP_ACCEPT : ADI_OP_ACCEPT4, a->ret,
-			  g[0], nr == 288 ? g[3] : 0, g[1], g[2], 0);
+			  g[0], nr == 288 ? g[3] : 0, g[1], g[2], 0, mode);
 		return true;
 	case 48: /* shutdown(fd, how) */
-		sock_emit(a, ADI_OP_SHUTDOWN, g[0], g[1], 0, 0, 0, 0);
+		sock_emit(a, ADI_OP_SHUTDOWN, g[0], g[1], 0, 0, 0, 0, mode);
 		return true;
 	case 55: { /* getsockopt(fd, level, name, val, lenp): only SO_ERROR */
 		int v = 0;
@@ -108,24 +108,24 @@ static __always_inline bool handle_sockets(struct sc_args *a, long nr)
 		if (g[1] != SOL_SOCKET || g[2] != SO_ERROR || a->ret < 0)
 			return true;
 		bpf_probe_read_user(&v, sizeof(v), (void *)g[3]);
-		sock_emit(a, ADI_OP_SO_ERROR, g[0], v, 0, 0, 0, 0);
+		sock_emit(a, ADI_OP_SO_ERROR, g[0], v, 0, 0, 0, 0, mode);
 		return true;
 	}
-	case 32: fd_emit(a, ADI_OP_DUP, g[0], -1, 0, 0); return true;
-	case 33: fd_emit(a, ADI_OP_DUP2, g[0], g[1], 0, 0); return true;
-	case 292: fd_emit(a, ADI_OP_DUP3, g[0], g[1], 0, g[2]); return true;
+	case 32: fd_emit(a, ADI_OP_DUP, g[0], -1, 0, 0, mode); return true;
+	case 33: fd_emit(a, ADI_OP_DUP2, g[0], g[1], 0, 0, mode); return true;
+	case 292: fd_emit(a, ADI_OP_DUP3, g[0], g[1], 0, g[2], mode); return true;
 	case 72: /* fcntl: F_DUPFD 0, F_SETFD 2, F_DUPFD_CLOEXEC 1030 */
 		if (g[1] == 0 || g[1] == 2 || g[1] == 1030)
-			fd_emit(a, ADI_OP_FCNTL, g[0], -1, g[1], g[2]);
+			fd_emit(a, ADI_OP_FCNTL, g[0], -1, g[1], g[2], mode);
 		return true;
-	case 436: fd_emit(a, ADI_OP_CLOSE_RANGE, g[0], g[1], 0, g[2]); return true;
+	case 436: fd_emit(a, ADI_OP_CLOSE_RANGE, g[0], g[1], 0, g[2], mode); return true;
 	case 22: case 293: { /* pipe(fds), pipe2(fds, flags) */
 		int fds[2] = { -1, -1 };
 
 		if (a->ret == 0)
 			bpf_probe_read_user(fds, sizeof(fds), (void *)g[0]);
 		fd_emit(a, nr == 22 ? ADI_OP_PIPE : ADI_OP_PIPE2, fds[0], fds[1],
-			0, nr == 293 ? g[1] : 0);
+			0, nr == 293 ? g[1] : 0, mode);
 		return true;
 	}
 	}

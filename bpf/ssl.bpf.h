@@ -277,7 +277,7 @@ int handle_ssl_return(struct pt_regs *ctx)
 	 * per fd, which saves the fd-table walk (about 250 ns here) on
 	 * every later call */
 	if (!ss->described) {
-		fd_describe(ss->fd, &ss->fi, &ss->sk);
+		fd_describe(ss->fd, &ss->fi, &ss->sk, 0);
 		ss->described = 1;
 	}
 	r->fi = ss->fi;

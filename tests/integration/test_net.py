@@ -239,6 +239,20 @@ for i in range(30):
         self.assertEqual(sorted({e["bytes_in"] for e in st}), [3000])
         self.assertEqual(t.summary["stream_gaps"], 0)
 
+    def test_program_for_this_kernel(self):
+        """the eBPF backend loads the syscall program this kernel takes:
+        plain loads of kernel structs here (bpf_rdonly_cast, 6.2+); helper
+        reads, as on 5.17-6.1, when ADI_FORCE_NO_DIRECT_READS=1 (ctest's
+        integ-helper-reads.* run these tests so)"""
+        if adi.ptrace():
+            return  # an eBPF program choice
+        t = adi.run(["true"], env=dict(os.environ, ADI_DEBUG="1"))
+        self.assertEqual(t.rc, 0, t.stderr)
+        forced = os.environ.get("ADI_FORCE_NO_DIRECT_READS") == "1"
+        want = "helper reads" if forced else "plain loads (bpf_rdonly_cast)"
+        self.assertIn("syscall programs: payloads whole (bpf_loop), kernel structs by " + want,
+                      t.stderr)
+
 
 if __name__ == "__main__":
     adi.main()

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ebpf.h"
 #include "adi.skel.h"
@@ -196,39 +197,46 @@ static bool has_bpf_loop(void)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) == 1;
 }
 
-struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
-			       struct adi_engine *eng, char *err, size_t errsz)
+/* Can programs read kernel structs by plain loads (bpf_rdonly_cast, Linux
+ * 6.2+)? The kernel's BTF names the kfunc when it has it. Test hook:
+ * ADI_FORCE_NO_DIRECT_READS=1 says no, to run the 5.17-6.1 programs. */
+static bool has_direct_reads(void)
 {
-	struct adi_ebpf *b;
-	bool loop;
-	int rc;
+	const char *f = getenv("ADI_FORCE_NO_DIRECT_READS");
+	struct btf *vmlinux;
+	bool yes;
 
-	libbpf_set_print(quiet_print);
-	if (probe(err, errsz))
-		return NULL;
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		snprintf(err, errsz, "out of memory");
-		return NULL;
-	}
-	b->eng = eng;
-	b->ncpu = libbpf_num_possible_cpus();
+	if (f && !strcmp(f, "1"))
+		return false;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	yes = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return yes;
+}
+
+/* Open the object and load it with the syscall programs of one mode
+ * (bpf/common.bpf.h): loop, the kernel has bpf_loop; direct, it has
+ * bpf_rdonly_cast. Returns 0 or libbpf's negative error. */
+static int open_load(struct adi_ebpf *b, const struct adi_capture_opts *o,
+		     bool loop, bool direct)
+{
 	b->skel = adi_bpf__open();
-	if (!b->skel) {
-		snprintf(err, errsz, "cannot open the BPF object: %s", strerror(errno));
-		goto fail;
-	}
+	if (!b->skel)
+		return -errno;
 	b->skel->rodata->cap_bytes = o->capture_bytes > ADI_PAYLOAD_MAX ? ADI_PAYLOAD_MAX
 									 : o->capture_bytes;
-	/* one of the two sys_exit programs: with bpf_loop a socket call's
-	 * payload goes out whole, in pieces; without, one record of it */
-	loop = has_bpf_loop();
-	bpf_program__set_autoload(b->skel->progs.handle_sys_exit, loop);
+	bpf_program__set_autoload(b->skel->progs.handle_sys_exit, direct);
+	bpf_program__set_autoload(b->skel->progs.handle_sys_exit_read, loop && !direct);
 	bpf_program__set_autoload(b->skel->progs.handle_sys_exit_one, !loop);
-	if (!loop && o->capture_bytes > ADI_CAP_MAX)
-		fprintf(stderr, "adi-profiler: this kernel has no bpf_loop (Linux 5.17 or "
-			"later): socket payloads are cut at %u bytes per call, not %u\n",
-			ADI_CAP_MAX, o->capture_bytes);
+	bpf_program__set_autoload(b->skel->progs.handle_sys_enter_close, direct);
+	bpf_program__set_autoload(b->skel->progs.handle_sys_enter_close_read, !direct);
+	if (getenv("ADI_DEBUG"))
+		fprintf(stderr, "adi-profiler: syscall programs: %s, %s\n",
+			loop ? "payloads whole (bpf_loop)" : "payloads cut to one record",
+			direct ? "kernel structs by plain loads (bpf_rdonly_cast)"
+			       : "kernel structs by helper reads");
 	b->skel->rodata->file_cap_bytes = o->content_bytes;
 	/* by default 1 MiB, and at most a quarter of the ring: a threshold
 	 * the ring can never reach would leave only the poll timer to empty
@@ -242,7 +250,47 @@ struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
 	bpf_map__set_max_entries(b->skel->maps.scratch_map, b->ncpu > 0 ? b->ncpu : 1);
 	bpf_map__set_max_entries(b->skel->maps.traced, pid_max());
 	b->uprobe_multi = !o->no_tls_plaintext && adi_tls_multi_prepare(b->skel);
-	rc = adi_bpf__load(b->skel);
+	return adi_bpf__load(b->skel);
+}
+
+struct adi_ebpf *adi_ebpf_open(const struct adi_capture_opts *o,
+			       struct adi_engine *eng, char *err, size_t errsz)
+{
+	struct adi_ebpf *b;
+	bool loop, direct;
+	int rc;
+
+	libbpf_set_print(quiet_print);
+	if (probe(err, errsz))
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	b->eng = eng;
+	b->ncpu = libbpf_num_possible_cpus();
+	/* the syscall programs for this kernel: with bpf_loop a socket call's
+	 * payload goes out whole, in pieces; without, one record of it */
+	loop = has_bpf_loop();
+	direct = loop && has_direct_reads();
+	if (!loop && o->capture_bytes > ADI_CAP_MAX)
+		fprintf(stderr, "adi-profiler: this kernel has no bpf_loop (Linux 5.17 or "
+			"later): socket payloads are cut at %u bytes per call, not %u\n",
+			ADI_CAP_MAX, o->capture_bytes);
+	rc = open_load(b, o, loop, direct);
+	if (rc && b->skel && direct) {
+		/* a kernel whose verifier refuses the plain loads (a backport,
+		 * an older rule) still takes the helper reads: slower, the same
+		 * events */
+		adi_bpf__destroy(b->skel);
+		b->skel = NULL;
+		rc = open_load(b, o, loop, false);
+	}
+	if (!b->skel) {
+		snprintf(err, errsz, "cannot open the BPF object: %s", strerror(-rc));
+		goto fail;
+	}
 	if (rc) {
 		snprintf(err, errsz, "the kernel refused the BPF programs (%s); "
 			 "run with ADI_DEBUG=1 for the verifier log", strerror(-rc));
