@@ -38,10 +38,23 @@ static __always_inline int sys_exit(struct bpf_raw_tracepoint_args *ctx, int mod
 	if (!tgid_traced(id >> 32))
 		return 0;
 	regs = (struct pt_regs *)ctx->args[0];
-	/* one copy of the saved registers r10..cs instead of a read per
-	 * argument: this runs on every syscall of a traced process */
-	if (bpf_probe_read_kernel(&r, sizeof(r), &regs->r10))
+	if (mode & K_DIRECT) {
+		/* plain loads of the saved registers (common.bpf.h) */
+		struct pt_regs *p = KCAST(struct pt_regs, regs);
+
+		r.cs = p->cs;
+		r.orig_ax = p->orig_ax;
+		r.di = p->di;
+		r.si = p->si;
+		r.dx = p->dx;
+		r.r10 = p->r10;
+		r.r8 = p->r8;
+		r.r9 = p->r9;
+	} else if (bpf_probe_read_kernel(&r, sizeof(r), &regs->r10)) {
+		/* one copy of the saved registers r10..cs instead of a read
+		 * per argument: this runs on every syscall of a traced process */
 		return 0;
+	}
 	/* 32-bit tasks use another syscall table and register order */
 	if ((r.cs & 0xffff) == USER32_CS)
 		return 0;
@@ -126,7 +139,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	if (!s)
 		return 0;
 	r = (struct adi_rec_proc *)s->buf;
-	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_FORK, bpf_get_current_pid_tgid());
+	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_FORK, bpf_get_current_pid_tgid(), 0);
 	r->h.pid = ctgid;
 	r->h.tid = child->pid;
 	bpf_probe_read_kernel_str(r->h.comm, sizeof(r->h.comm), child->comm);
@@ -164,7 +177,7 @@ int handle_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	t = (struct task_struct *)bpf_get_current_task();
 	r = (struct adi_rec_proc *)s->buf;
-	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_EXEC, id);
+	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_EXEC, id, 0);
 	r->ppid = BPF_CORE_READ(t, real_parent, tgid);
 	r->child_pid = 0;
 	r->exit_code = 0;
@@ -225,7 +238,7 @@ int handle_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!s)
 		return 0;
 	r = (struct adi_rec_proc *)s->buf;
-	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_EXIT, id);
+	fill_hdr(&r->h, ADI_REC_PROC, ADI_OP_EXIT, id, 0);
 	r->ppid = BPF_CORE_READ(t, real_parent, tgid);
 	r->child_pid = 0;
 	r->exit_code = BPF_CORE_READ(t, exit_code);

@@ -31,6 +31,20 @@
 		(v) &= (mask);                     \
 	} while (0)
 
+/* How a program reads the kernel and hands over payloads: a constant in
+ * each program, which adi.bpf.c builds once per mode so that user space
+ * loads the one the kernel takes (every branch on it is folded away). */
+#define K_LOOP 1   /* bpf_loop (5.17+): a socket call's payload whole, in pieces */
+#define K_DIRECT 2 /* bpf_rdonly_cast (6.2+): kernel structs read by plain loads */
+
+/* Makes a pointer read from kernel memory a typed, read-only one, so its
+ * fields are plain loads (the JIT guards each with an exception entry)
+ * instead of a bpf_probe_read_kernel call each: ~20 ns a field, a dozen
+ * fields per socket call. Weak: on older kernels it is unresolved and
+ * only the K_DIRECT programs, which are then not loaded, name it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define KCAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+
 /* Set by user space before load (rodata). */
 const volatile __u32 cap_bytes = ADI_PAYLOAD_DEFAULT; /* payload kept per socket call */
 /* payload kept per file read/write: only the content sample (--content-bytes)
@@ -169,28 +183,30 @@ static __always_inline void emit(void *rec, __u32 size)
 }
 
 static __always_inline void fill_hdr(struct adi_rec_hdr *h, __u16 type,
-				     __u16 op, __u64 id)
+				     __u16 op, __u64 id, int mode)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
+
 	h->type = type;
 	h->op = op;
 	h->size = 0;
 	h->ts = bpf_ktime_get_ns();
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	/* K_DIRECT: the walk bpf_get_current_cgroup_id does, as plain loads */
+	if (mode & K_DIRECT)
+		h->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+	else
+		h->cgroup_id = bpf_get_current_cgroup_id();
 	/* two plain loads from the task (a BTF pointer), not the helper's
 	 * string copy: ~50 ns a record. The kernel keeps comm NUL-terminated
 	 * within its 16 bytes; what follows the NUL is not read (user space
 	 * stops there) */
-	{
-		struct task_struct *t = bpf_get_current_task_btf();
-
-		__builtin_memcpy(h->comm, t->comm, sizeof(h->comm));
-	}
+	__builtin_memcpy(h->comm, t->comm, sizeof(h->comm));
 }
 
 /* The struct file behind fd in the current task, or NULL. */
-static __always_inline struct file *fd_file(int fd)
+static __always_inline struct file *fd_file(int fd, int mode)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt;
@@ -206,30 +222,24 @@ static __always_inline struct file *fd_file(int fd)
 	if ((__u32)fd >= fdt->max_fds)
 		return NULL;
 	arr = fdt->fd;
+	if (mode & K_DIRECT) {
+		/* the verifier types no array of pointers: the slot is read
+		 * as the one member of a struct that is a pointer at offset 0
+		 * (llist_node), a plain load like the others */
+		struct llist_node *slot = KCAST(struct llist_node, (void *)(arr + fd));
+
+		return (struct file *)slot->next;
+	}
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
 }
-
-/* How a program reads the kernel and hands over payloads: a constant in
- * each program, which adi.bpf.c builds once per mode so that user space
- * loads the one the kernel takes (every branch on it is folded away). */
-#define K_LOOP 1   /* bpf_loop (5.17+): a socket call's payload whole, in pieces */
-#define K_DIRECT 2 /* bpf_rdonly_cast (6.2+): kernel structs read by plain loads */
-
-/* Makes a pointer read from kernel memory a typed, read-only one, so its
- * fields are plain loads (the JIT guards each with an exception entry)
- * instead of a bpf_probe_read_kernel call each: ~20 ns a field, a dozen
- * fields per socket call. Weak: on older kernels it is unresolved and
- * only the K_DIRECT programs, which are then not loaded, name it. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-#define KCAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
 
 /* fd_describe on kernels without bpf_rdonly_cast: a helper call (CO-RE
  * read) per field. */
 static __always_inline struct sock *fd_describe_read(int fd, struct adi_fdinfo *fi,
 						      struct adi_sockinfo *sk)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fd_file(fd, 0);
 	struct inode *ino;
 	struct socket *sock;
 	struct sock *s;
@@ -291,7 +301,7 @@ static __always_inline struct sock *fd_describe_read(int fd, struct adi_fdinfo *
 static __always_inline struct sock *fd_describe_direct(int fd, struct adi_fdinfo *fi,
 							struct adi_sockinfo *sk)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fd_file(fd, K_DIRECT);
 	struct inode *ino;
 	struct socket *sock;
 	struct sock *s;

@@ -42,7 +42,7 @@ static __always_inline void path_emit(struct sc_args *a, struct path_args *p, in
 	if (!s)
 		return;
 	r = (struct adi_rec_path *)s->buf;
-	fill_hdr(&r->h, ADI_REC_PATH, p->op, a->id);
+	fill_hdr(&r->h, ADI_REC_PATH, p->op, a->id, mode);
 	r->ret = a->ret;
 	r->length = p->length;
 	r->dfd = p->dfd;

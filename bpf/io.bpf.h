@@ -312,7 +312,7 @@ static __always_inline int io_build(__u64 id, __s64 ret, int mode)
 		return 0;
 	if (r->fi.kind == ADI_FD_SOCK ? !want_net : !want_fs)
 		return 0;
-	fill_hdr(&r->h, ADI_REC_IO, op, id);
+	fill_hdr(&r->h, ADI_REC_IO, op, id, mode);
 	r->ret = ret;
 	r->size = size;
 	r->fd = fd;

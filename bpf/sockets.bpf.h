@@ -21,7 +21,7 @@ static __always_inline void sock_emit(struct sc_args *a, __u16 op, int fd,
 	if (!s)
 		return;
 	r = (struct adi_rec_sock *)s->buf;
-	fill_hdr(&r->h, ADI_REC_SOCK, op, a->id);
+	fill_hdr(&r->h, ADI_REC_SOCK, op, a->id, mode);
 	r->ret = a->ret;
 	r->fd = fd;
 	r->arg = arg;
@@ -68,7 +68,7 @@ static __always_inline void fd_emit(struct sc_args *a, __u16 op, int fd,
 	if (!s)
 		return;
 	r = (struct adi_rec_fd *)s->buf;
-	fill_hdr(&r->h, ADI_REC_FD, op, a->id);
+	fill_hdr(&r->h, ADI_REC_FD, op, a->id, mode);
 	r->ret = a->ret;
 	r->fd = fd;
 	r->fd2 = fd2;

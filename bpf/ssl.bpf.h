@@ -81,7 +81,7 @@ struct {
  * loop through an eventfd, a log write -- names nothing). */
 static __always_inline bool fd_is_sock(int fd)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fd_file(fd, 0);
 	struct inode *ino;
 
 	if (!f)
@@ -178,7 +178,7 @@ int handle_ssl_free(struct pt_regs *ctx)
 	if (ss->fd < 0 && !stopped && want_net && (s = scratch_get())) {
 		r = (struct adi_rec_tls *)s->buf;
 		__builtin_memset(r, 0, sizeof(*r));
-		fill_hdr(&r->h, ADI_REC_TLS, ADI_OP_SSL_FREE, id);
+		fill_hdr(&r->h, ADI_REC_TLS, ADI_OP_SSL_FREE, id, 0);
 		r->ssl = k.ssl;
 		r->fd = -1;
 		r->h.size = sizeof(*r);
@@ -262,7 +262,7 @@ int handle_ssl_return(struct pt_regs *ctx)
 	out = c.kind == SSL_CALL_WRITE;
 	d = out ? 0 : 1;
 	r = (struct adi_rec_tls *)s->buf;
-	fill_hdr(&r->h, ADI_REC_TLS, out ? ADI_OP_SSL_WRITE : ADI_OP_SSL_READ, id);
+	fill_hdr(&r->h, ADI_REC_TLS, out ? ADI_OP_SSL_WRITE : ADI_OP_SSL_READ, id, 0);
 	r->ssl = c.ssl;
 	r->ret = ret;
 	r->size = n;

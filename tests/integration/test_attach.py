@@ -440,7 +440,7 @@ class AttachContainerTest(adi.TraceTest):
         # the same work outside the container: must not be reported
         http_get(port, "/outside")[0].close()
 
-    def check_container_trace(self, t, cid):
+    def check_container_trace(self, t, cid, cg):
         self.assertEqual(t.rc, 0, t.stderr)
         self.assertWellFormed(t)
         reqs = t.kind("http_request")
@@ -450,7 +450,8 @@ class AttachContainerTest(adi.TraceTest):
                                ("/in-2", "client"), ("/in-2", "server")])
         for e in t.events[:-1]:
             self.assertEqual(e["container"], cid, e)
-            self.assertGreater(e["cgroup_id"], 1)
+            # the cgroup (v2) id is its directory's inode number
+            self.assertEqual(e["cgroup_id"], os.stat(cg).st_ino, e)
         self.assertNotIn("/outside", [e["url"] for e in reqs])
 
     def test_by_id_prefix(self):
@@ -463,7 +464,7 @@ class AttachContainerTest(adi.TraceTest):
         self.outside_client(port)
         p.wait(10)
         t = a.stop()
-        self.check_container_trace(t, cid)
+        self.check_container_trace(t, cid, cg)
 
     def test_by_name_through_docker_api(self):
         port = keepalive_server(self, "outside.py")[1]
@@ -515,7 +516,7 @@ class AttachContainerTest(adi.TraceTest):
         self.outside_client(port)
         p.wait(10)
         t = a.stop()
-        self.check_container_trace(t, cid)
+        self.check_container_trace(t, cid, cg)
 
 
 if __name__ == "__main__":
