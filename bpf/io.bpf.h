@@ -366,7 +366,9 @@ static __always_inline int io_build(__u64 id, __s64 ret, int mode)
 	}
 	/* a stream's bytes are decoded: the whole call, in pieces (with
 	 * --capture-bytes 0, sizes only, and without bpf_loop: the one record
-	 * below) */
+	 * below). A call that fits one piece -- most do -- is that one record
+	 * too, the same bytes and fields without the loop's rounds (a helper
+	 * call, a callback per round, the iovec read again in each) */
 	if ((mode & K_LOOP) && sk && r->sk.type == SOCK_STREAM && src != SRC_NONE && cap_bytes && avail &&
 	    !(avail <= ADI_CAP_MAX && avail <= cap_bytes && (src == SRC_BUF || cnt <= ADI_IOV_MAX))) {
 		struct io_pieces *p = (struct io_pieces *)s->pieces;
