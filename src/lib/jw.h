@@ -276,6 +276,18 @@ struct adi_jv adi_jw_get(const struct adi_jw *w, const char *k);
  * decoder that writes its messages' members in a fixed order. */
 struct adi_jv adi_jw_member_at(const struct adi_jw *w, uint32_t i);
 
+/* The key of the i-th top-level member as written (between its quotes),
+ * its length in *kn; NULL past the members or past the index. With
+ * adi_jw_member_at: one pass over a message's members instead of a
+ * look-up per key. */
+static inline const char *adi_jw_key_at(const struct adi_jw *w, uint32_t i, size_t *kn)
+{
+	if (w->err || i >= w->nmem || i >= ADI_JW_INDEX || w->mem[i].klen == UINT32_MAX)
+		return NULL;
+	*kn = w->mem[i].klen;
+	return w->buf + w->mem[i].off + 1;
+}
+
 /* Member lists (a writer's text at depth 0) and objects: the value of
  * member k, or absent. adi_jv_get takes an object view ({...}). */
 struct adi_jv adi_jv_member(struct adi_jv list, const char *k);

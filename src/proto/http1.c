@@ -1773,13 +1773,6 @@ static int http1_sniff(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c
 }
 
 /* Member k of message m's fields (absent when m is NULL or lacks it). */
-static struct adi_jv h1_get(const struct adi_msg *m, const char *k)
-{
-	struct adi_jv none = { NULL, 0 };
-
-	return m ? adi_jw_get(&m->f, k) : none;
-}
-
 /* Member k of a, or, when a lacks it, of b. */
 static struct adi_jv h1_either(struct adi_jv a, struct adi_jv b, const char *k)
 {
@@ -1788,13 +1781,60 @@ static struct adi_jv h1_either(struct adi_jv a, struct adi_jv b, const char *k)
 	return adi_jv_absent(v) ? adi_jv_get(b, k) : v;
 }
 
-/* One member list's member k, or when absent the other's. */
-static struct adi_jv h1_either_msg(const struct adi_msg *a, const struct adi_msg *b,
-				   const char *k)
-{
-	struct adi_jv v = h1_get(a, k);
+/* The members of a message h1_emit reads. */
+struct h1_view {
+	struct adi_jv method, url, version, status, headers, body, bytes, truncated, unread,
+		interim, content_encoding, decode_error, trailers;
+};
 
-	return adi_jv_absent(v) ? h1_get(b, k) : v;
+/* The slot of v for the member key[0..kn), or NULL (one compare or two:
+ * by length first). */
+static struct adi_jv *h1_view_slot(struct h1_view *v, const char *key, size_t kn)
+{
+#define H1_IS(s) (kn == sizeof(s) - 1 && !memcmp(key, s, sizeof(s) - 1))
+	switch (kn) {
+	case 3: return H1_IS("url") ? &v->url : NULL;
+	case 4: return H1_IS("body") ? &v->body : NULL;
+	case 5: return H1_IS("bytes") ? &v->bytes : NULL;
+	case 6: return H1_IS("method") ? &v->method : H1_IS("status") ? &v->status
+		     : H1_IS("unread") ? &v->unread : NULL;
+	case 7: return H1_IS("headers") ? &v->headers : H1_IS("version") ? &v->version
+		     : H1_IS("interim") ? &v->interim : NULL;
+	case 8: return H1_IS("trailers") ? &v->trailers : NULL;
+	case 9: return H1_IS("truncated") ? &v->truncated : NULL;
+	case 12: return H1_IS("decode_error") ? &v->decode_error : NULL;
+	case 16: return H1_IS("content_encoding") ? &v->content_encoding : NULL;
+	}
+	return NULL;
+#undef H1_IS
+}
+
+/* A message's members in one pass over its member index (a look-up per key
+ * scanned them all, a dozen times an event); the last of a name wins, as
+ * with adi_jw_get. m may be NULL: all absent. */
+static void h1_view_of(const struct adi_msg *m, struct h1_view *v)
+{
+	static const char *const names[] = {
+		"method", "url", "version", "status", "headers", "body", "bytes", "truncated",
+		"unread", "interim", "content_encoding", "decode_error", "trailers",
+	};
+
+	memset(v, 0, sizeof(*v));
+	if (!m)
+		return;
+	if (m->f.nmem > ADI_JW_INDEX) { /* past the index: by name */
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			*h1_view_slot(v, names[k], strlen(names[k])) = adi_jw_get(&m->f, names[k]);
+		return;
+	}
+	for (uint32_t i = 0; i < m->f.nmem; i++) {
+		size_t kn;
+		const char *key = adi_jw_key_at(&m->f, i, &kn);
+		struct adi_jv *slot = key ? h1_view_slot(v, key, kn) : NULL;
+
+		if (slot)
+			*slot = adi_jw_member_at(&m->f, i);
+	}
 }
 
 /* One http_request event from a request and / or a response (one may be
@@ -1803,51 +1843,56 @@ static struct adi_jv h1_either_msg(const struct adi_msg *a, const struct adi_msg
 static void h1_emit(struct adi_emit *em, struct adi_msg *req,
 		    struct adi_msg *resp, bool lost)
 {
-	struct adi_jv rq_h = h1_get(req, "headers"), rs_h = h1_get(resp, "headers"), v;
-	int64_t status = adi_jv_int(h1_get(resp, "status"), 0);
+	struct h1_view q, r;
+	struct adi_jv v;
+	int64_t status;
 	bool incomplete = lost || (req && req->incomplete) ||
 			  (resp && resp->incomplete);
+	bool lossy;
+	struct adi_jw *w;
+
+	h1_view_of(req, &q);
+	h1_view_of(resp, &r);
+	status = adi_jv_int(r.status, 0);
 	/* a message whose rest was never read is incomplete but lost
 	 * nothing of ours: truncated only when something else was */
-	struct adi_jv rq_un = h1_get(req, "unread"), rs_un = h1_get(resp, "unread");
-	bool lossy = lost || (req && req->incomplete && adi_jv_absent(rq_un)) ||
-		     (resp && resp->incomplete && adi_jv_absent(rs_un));
-	struct adi_jw *w = adi_emit_begin(em);
-
-	adi_jw_kraw(w, "method", h1_get(req, "method"));
-	adi_jw_kraw(w, "url", h1_get(req, "url"));
-	adi_jw_kraw(w, "host", adi_jv_get(rq_h, "host"));
-	adi_jw_kraw(w, "version", h1_get(req ? req : resp, "version"));
-	adi_jw_kraw(w, "status", h1_get(resp, "status"));
-	adi_jw_kraw(w, "req_headers", rq_h);
-	adi_jw_kraw(w, "resp_headers", rs_h);
-	adi_jw_kraw(w, "req_body", h1_get(req, "body"));
-	adi_jw_kraw(w, "resp_body", h1_get(resp, "body"));
-	adi_jw_kint(w, "req_bytes", adi_jv_int(h1_get(req, "bytes"), 0));
-	adi_jw_kint(w, "resp_bytes", adi_jv_int(h1_get(resp, "bytes"), 0));
-	adi_jw_kbool(w, "truncated", adi_jv_bool(h1_get(req, "truncated"), false) ||
-				     adi_jv_bool(h1_get(resp, "truncated"), false) ||
-				     lossy);
-	if (!adi_jv_absent(v = h1_get(resp, "interim")))
-		adi_jw_kraw(w, "interim", v);
+	lossy = lost || (req && req->incomplete && adi_jv_absent(q.unread)) ||
+		(resp && resp->incomplete && adi_jv_absent(r.unread));
+	w = adi_emit_begin(em);
+	adi_jw_kraw(w, "method", q.method);
+	adi_jw_kraw(w, "url", q.url);
+	adi_jw_kraw(w, "host", adi_jv_get(q.headers, "host"));
+	adi_jw_kraw(w, "version", req ? q.version : r.version);
+	adi_jw_kraw(w, "status", r.status);
+	adi_jw_kraw(w, "req_headers", q.headers);
+	adi_jw_kraw(w, "resp_headers", r.headers);
+	adi_jw_kraw(w, "req_body", q.body);
+	adi_jw_kraw(w, "resp_body", r.body);
+	adi_jw_kint(w, "req_bytes", adi_jv_int(q.bytes, 0));
+	adi_jw_kint(w, "resp_bytes", adi_jv_int(r.bytes, 0));
+	adi_jw_kbool(w, "truncated", adi_jv_bool(q.truncated, false) ||
+				     adi_jv_bool(r.truncated, false) || lossy);
+	if (!adi_jv_absent(r.interim))
+		adi_jw_kraw(w, "interim", r.interim);
 	if (status == 101) /* the response's Upgrade, else the request's */
-		adi_jw_kraw(w, "upgrade", h1_either(rs_h, rq_h, "upgrade"));
-	if (status / 100 == 2 && adi_jv_streq(h1_get(req, "method"), "CONNECT"))
+		adi_jw_kraw(w, "upgrade", h1_either(r.headers, q.headers, "upgrade"));
+	if (status / 100 == 2 && adi_jv_streq(q.method, "CONNECT"))
 		adi_jw_kbool(w, "tunnel", true);
 	if (incomplete)
 		adi_jw_kbool(w, "incomplete", true);
-	if (!adi_jv_absent(rq_un))
-		adi_jw_kraw(w, "req_unread", rq_un);
-	if (!adi_jv_absent(rs_un))
-		adi_jw_kraw(w, "resp_unread", rs_un);
-	if (!adi_jv_absent(v = h1_either_msg(resp, req, "content_encoding")))
+	if (!adi_jv_absent(q.unread))
+		adi_jw_kraw(w, "req_unread", q.unread);
+	if (!adi_jv_absent(r.unread))
+		adi_jw_kraw(w, "resp_unread", r.unread);
+	if (!adi_jv_absent(v = adi_jv_absent(r.content_encoding) ? q.content_encoding
+								 : r.content_encoding))
 		adi_jw_kraw(w, "content_encoding", v);
-	if (!adi_jv_absent(v = h1_either_msg(resp, req, "decode_error")))
+	if (!adi_jv_absent(v = adi_jv_absent(r.decode_error) ? q.decode_error : r.decode_error))
 		adi_jw_kraw(w, "decode_error", v);
-	if (!adi_jv_absent(v = h1_get(resp, "trailers")))
-		adi_jw_kraw(w, "trailers", v);
-	if (!adi_jv_absent(v = h1_get(req, "trailers")))
-		adi_jw_kraw(w, "req_trailers", v);
+	if (!adi_jv_absent(r.trailers))
+		adi_jw_kraw(w, "trailers", r.trailers);
+	if (!adi_jv_absent(q.trailers))
+		adi_jw_kraw(w, "req_trailers", q.trailers);
 	em->emit(em, "http_request", req ? req->ts_first : resp->ts_first,
 		 resp ? (int64_t)resp->ts_last : -1);
 }
