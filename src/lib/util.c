@@ -182,11 +182,11 @@ char *adi_u64_dec(char *p, uint64_t v)
 		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
 		1000000000000000000ull, 10000000000000000000ull,
 	};
-	unsigned n = 1;
+	/* the digit count from the bit length: log10(2) ~ 1233 / 4096 */
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	unsigned n = t + 1 - ((v | 1) < pow10[t]); /* v | 1: 0 has one digit */
 	char *end, *q;
 
-	while (n < 20 && v >= pow10[n])
-		n++;
 	end = q = p + n;
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
@@ -325,6 +325,27 @@ char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf,
 	memcpy(buf, memo->head, 19);
 	put_frac_ns(buf + 19, ts_ns % 1000000000u);
 	return buf;
+}
+
+char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns)
+{
+	uint64_t sec = ts_ns / 1000000000u;
+	uint32_t ns = (uint32_t)(ts_ns % 1000000000u);
+
+	if (!memo || sec == 0)
+		return adi_u64_dec(p, ts_ns); /* sec 0: no leading digits to keep */
+	if (memo->dec_sec != sec || !memo->dec_len) {
+		memo->dec_len = (uint8_t)(adi_u64_dec(memo->dec, sec) - memo->dec);
+		memo->dec_sec = sec;
+	}
+	memcpy(p, memo->dec, memo->dec_len);
+	p += memo->dec_len;
+	/* the nanoseconds, nine digits with their leading zeros */
+	for (int i = 8; i >= 0; i--) {
+		p[i] = (char)('0' + ns % 10);
+		ns /= 10;
+	}
+	return p + 9;
 }
 
 char *adi_clock_str(uint64_t ts_ns, char *buf, size_t bufsz)

@@ -39,8 +39,16 @@ struct adi_rfc3339_memo {
 	bool set;
 	uint64_t sec;
 	char head[20];
+	uint64_t dec_sec;  /* adi_ts_dec_memo: the second whose digits are in dec */
+	uint8_t dec_len;
+	char dec[20];
 };
 char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf, size_t bufsz);
+
+/* ts_ns in decimal at p (as adi_u64_dec: no NUL, returns the end), the
+ * seconds' digits kept in memo (every event of a second shares them);
+ * memo may be NULL. */
+char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns);
 
 /* Local-time "HH:MM:SS.uuuuuu" for the text timeline. buf >= 16. */
 char *adi_clock_str(uint64_t ts_ns, char *buf, size_t bufsz);

@@ -109,7 +109,7 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_
 	memcpy(p, ts, tsn);
 	p += tsn;
 	PUT_LIT("\",\"ts_ns\":");
-	p = adi_u64_dec(p, ev->ts_ns);
+	p = adi_ts_dec_memo(memo, p, ev->ts_ns);
 	PUT_LIT(",\"duration_ms\":");
 	adi_jw_put(&w, head, (size_t)(p - head));
 	if (ev->duration_ns < 0)

@@ -164,6 +164,28 @@ static void test_u64_dec(void **state)
 		}
 }
 
+/* ts_ns through the per-second memo: the same digits as adi_u64_dec, for
+ * times in one second, the next, at second 0, and without a memo */
+static void test_ts_dec_memo(void **state)
+{
+	static const uint64_t ts[] = {
+		1796652371583997712ull, 1796652371000000000ull, 1796652371000000009ull,
+		1796652372999999999ull, 1796652371583997713ull, 0, 7, 999999999ull,
+		1000000000ull, 1000000001ull, 12345678901ull, UINT64_MAX,
+	};
+	struct adi_rfc3339_memo memo = { 0 };
+	char want[32], got[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		*adi_u64_dec(want, ts[i]) = 0;
+		*adi_ts_dec_memo(&memo, got, ts[i]) = 0;
+		assert_string_equal(got, want);
+		*adi_ts_dec_memo(NULL, got, ts[i]) = 0;
+		assert_string_equal(got, want);
+	}
+}
+
 static void test_rfc3339(void **state)
 {
 	static const struct fmt_case times[] = {
@@ -430,6 +452,7 @@ int main(void)
 #endif
 		cmocka_unit_test(test_mode),
 		cmocka_unit_test(test_u64_dec),
+		cmocka_unit_test(test_ts_dec_memo),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_rfc3339_memo),
 		cmocka_unit_test(test_clock_str),
