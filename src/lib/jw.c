@@ -290,9 +290,29 @@ void adi_jw_double(struct adi_jw *w, double d)
 /* The length of the run at b[0..n) that needs no look: no control byte, no
  * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
  * x86-64 has), else 8 (bodies are mostly plain text). */
+/* A word of 8 bytes any of which needs a look (as above), by SWAR. */
+static inline bool adi_jw_word_bad(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t qq = x ^ (ones * '"'), bb = x ^ (ones * '\\');
+
+	return (((x - ones * 0x20) | (qq - ones) | (bb - ones) | x) & high) != 0;
+}
+
 size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
 	size_t i = 0;
+
+	/* 8 to 16 bytes (most names, values, paths' parts): two words that
+	 * overlap cover them all; clean, the whole run is plain */
+	if (n >= 8 && n <= 16) {
+		uint64_t x0, x1;
+
+		memcpy(&x0, b, 8);
+		memcpy(&x1, b + n - 8, 8);
+		if (!adi_jw_word_bad(x0) && !adi_jw_word_bad(x1))
+			return n;
+	}
 
 #if defined(__SSE2__)
 	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
@@ -312,13 +332,10 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 	}
 #endif
 	while (n - i >= 8) {
-		const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
-		uint64_t x, qq, bb;
+		uint64_t x;
 
 		memcpy(&x, b + i, 8);
-		qq = x ^ (ones * '"');
-		bb = x ^ (ones * '\\');
-		if (((x - ones * 0x20) | (qq - ones) | (bb - ones) | x) & high)
+		if (adi_jw_word_bad(x))
 			break;
 		i += 8;
 	}

@@ -23,6 +23,31 @@ static void expect_text(const struct adi_jw *w, const char *want)
 	assert_string_equal(w->buf, want);
 }
 
+/* adi_jw_plain_run against a byte-by-byte rule: every length to 40, a
+ * byte that needs escaping (or is not ASCII) at every position, the
+ * lengths 8-16 that two overlapping words check included */
+static void test_plain_run(void **state)
+{
+	static const uint8_t bad[] = { '"', '\\', '\n', 0x00, 0x1f, 0x80, 0xff };
+	uint8_t b[48];
+
+	(void)state;
+	for (size_t n = 0; n <= 40; n++) {
+		memset(b, 'a', sizeof(b));
+		assert_int_equal(adi_jw_plain_run(b, n), n);
+		for (size_t at = 0; at < n; at++)
+			for (size_t k = 0; k < sizeof(bad); k++) {
+				memset(b, 'a', sizeof(b));
+				b[at] = bad[k];
+				assert_int_equal(adi_jw_plain_run(b, n), at);
+				/* bytes past n are not looked at */
+				memset(b, 'a', sizeof(b));
+				b[n] = bad[k];
+				assert_int_equal(adi_jw_plain_run(b, n), n);
+			}
+	}
+}
+
 static void test_member_list(void **state)
 {
 	struct adi_jw w;
@@ -381,6 +406,7 @@ static void test_take_and_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_run),
 		cmocka_unit_test(test_member_list),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_escaping),
