@@ -198,27 +198,14 @@ static bool parent_members(struct adi_tree *t, const struct adi_event *ev)
 	return true;
 }
 
-/* ev with t->w's members before its own fields, as a new event (ev freed);
- * ev itself when memory is short (it is then written without them). */
+/* ev with t->w's members before its own fields (ev may move); ev itself
+ * when memory is short (it is then written without them). */
 static struct adi_event *with_members(struct adi_tree *t, struct adi_event *ev)
 {
 	struct adi_event *n;
 
-	if (ev->fields_len) {
-		adi_jw_put(&t->w, ",", 1);
-		adi_jw_put(&t->w, ev->fields, ev->fields_len);
-	}
-	if (t->w.err || !(n = adi_event_new(ev->kind, ev->ts_ns, t->w.buf, t->w.len)))
+	if (t->w.err || !(n = adi_event_prepend(ev, t->w.buf, t->w.len)))
 		return ev;
-	{
-		const char *fields = n->fields;
-		size_t len = n->fields_len;
-
-		*n = *ev;
-		n->fields = fields;
-		n->fields_len = len;
-	}
-	adi_event_free(ev);
 	return n;
 }
 

@@ -32,6 +32,29 @@ struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fi
 	return ev;
 }
 
+struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_t n)
+{
+	size_t old = ev->fields_len, sep = old ? 1 : 0;
+	struct adi_event *m;
+	char *text;
+
+	if (ev->fields != (const char *)(ev + 1) ||
+	    n > SIZE_MAX - sizeof(*ev) - old - 2) {
+		errno = ev->fields != (const char *)(ev + 1) ? EINVAL : ENOMEM;
+		return NULL;
+	}
+	if (!(m = realloc(ev, sizeof(*m) + n + sep + old + 1)))
+		return NULL;
+	text = (char *)(m + 1);
+	memmove(text + n + sep, text, old + 1);
+	memcpy(text, pre, n);
+	if (sep)
+		text[n] = ',';
+	m->fields = text;
+	m->fields_len = n + sep + old;
+	return m;
+}
+
 void adi_event_free(struct adi_event *ev)
 {
 	free(ev);

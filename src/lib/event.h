@@ -53,6 +53,12 @@ struct adi_event {
  * kind must be a static string. NULL on ENOMEM. */
 struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fields,
 				size_t n);
+/* ev with the members pre[0..n) (a member list, no braces) before its
+ * fields, grown in place where the allocator can (one copy of the fields
+ * at most, none through a scratch writer): the event to use from now on.
+ * NULL, ev untouched, when memory is short or ev's fields are not its own
+ * (not made by adi_event_new). */
+struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_t n);
 void adi_event_free(struct adi_event *ev); /* accepts NULL */
 
 /* The fields as a member list view (adi_jv_member reads one). */

@@ -117,6 +117,36 @@ static void test_event_new(void **state)
 	}
 }
 
+/* adi_event_prepend: members before the fields, a comma between only
+ * when there are fields; the rest of the event kept; an event whose
+ * fields are not its own refused, untouched */
+static void test_event_prepend(void **state)
+{
+	static const char pre[] = "\"parent_id\":7,\"parent_by\":\"thread\"";
+	struct adi_event *ev = adi_event_new("file", 6, "\"op\":\"open\"", 11), *n;
+	struct adi_event fake;
+
+	(void)state;
+	ev->pid = 42;
+	n = adi_event_prepend(ev, pre, strlen(pre));
+	assert_non_null(n);
+	assert_string_equal(n->fields, "\"parent_id\":7,\"parent_by\":\"thread\",\"op\":\"open\"");
+	assert_int_equal(n->fields_len, strlen(n->fields));
+	assert_int_equal(n->pid, 42);
+	assert_int_equal(n->ts_ns, 6);
+	adi_event_free(n);
+	ev = adi_event_new("file", 6, NULL, 0);
+	n = adi_event_prepend(ev, pre, strlen(pre));
+	assert_string_equal(n->fields, pre);
+	assert_int_equal(n->fields_len, strlen(pre));
+	adi_event_free(n);
+	memset(&fake, 0, sizeof(fake));
+	fake.fields = "\"op\":\"open\"";
+	fake.fields_len = 11;
+	assert_null(adi_event_prepend(&fake, pre, strlen(pre)));
+	assert_string_equal(fake.fields, "\"op\":\"open\"");
+}
+
 static void test_json_file_event(void **state)
 {
 	struct adi_event *ev = mk("file", TS_2026);
@@ -881,6 +911,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_event_new),
+		cmocka_unit_test(test_event_prepend),
 		cmocka_unit_test(test_json_file_event),
 		cmocka_unit_test(test_json_common_fields),
 		cmocka_unit_test(test_text_file),
