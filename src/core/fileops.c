@@ -316,7 +316,7 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	struct fev v;
 	char fb[256];
 	struct adi_proc *p = adi_proc_get(e, f->pid);
-	struct adi_fd *fd = NULL;
+	struct adi_fd *fd = NULL, *nf = NULL;
 	bool ok = f->ret >= 0;
 
 	p1[0] = p2[0] = 0;
@@ -379,9 +379,8 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 	if (!strcmp(op, "open") && ok && p) {
 		/* a successful open installs the fd even with --no-fs */
-		struct adi_fd *nf = adi_fd_install(e, p, (int)f->ret,
-						   f->fd_kind ? f->fd_kind : ADI_FD_REG,
-						   r1 ? NULL : p1, f->ts_ns);
+		nf = adi_fd_install(e, p, (int)f->ret, f->fd_kind ? f->fd_kind : ADI_FD_REG,
+				    r1 ? NULL : p1, f->ts_ns);
 
 		if (nf) {
 			nf->ino = f->ino;
@@ -414,6 +413,12 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	}
 	if (!strcmp(op, "open")) {
 		v.flags = adi_open_flags_str(f->oflags, fb, sizeof(fb));
+		/* the new fd's own path: its runtime class, worked out for this
+		 * event, is kept for its reads, writes and close */
+		if (nf && nf->path && !v.unresolved && v.path && !strcmp(nf->path, v.path)) {
+			v.path = nf->path;
+			v.of = nf;
+		}
 		if (ok) {
 			v.has_fd = true;
 			v.fd = f->ret;
