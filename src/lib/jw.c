@@ -384,19 +384,20 @@ static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool stric
 				return false;
 			esc = "\xef\xbf\xbd";
 		} else {
-			switch (c) {
-			case '"': esc = "\\\""; break;
-			case '\\': esc = "\\\\"; break;
-			case '\n': esc = "\\n"; break;
-			case '\r': esc = "\\r"; break;
-			case '\t': esc = "\\t"; break;
-			case '\b': esc = "\\b"; break;
-			case '\f': esc = "\\f"; break;
-			default:
-				snprintf(u, sizeof(u), "\\u%04x", c);
-				esc = u;
-				break;
+			/* the two-character escapes straight in (a text body has
+			 * one per line) */
+			char two = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r'
+				 : c == '\t' ? 't' : c == '\b' ? 'b' : c == '\f' ? 'f' : 0;
+
+			if (two) {
+				char e2[2] = { '\\', two };
+
+				adi_jw_put(w, e2, 2);
+				i++;
+				continue;
 			}
+			snprintf(u, sizeof(u), "\\u%04x", c);
+			esc = u;
 		}
 		adi_jw_put(w, esc, strlen(esc));
 		i++;
