@@ -166,15 +166,17 @@ char *adi_open_flags_str(uint32_t flags, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* "00" to "99": integers are written two digits per division */
+static const char dec_pairs[] = "00010203040506070809101112131415161718192021222324"
+				"25262728293031323334353637383940414243444546474849"
+				"50515253545556575859606162636465666768697071727374"
+				"75767778798081828384858687888990919293949596979899";
+
 char *adi_u64_dec(char *p, uint64_t v)
 {
 	/* two digits per division, written in place from the end (through a
 	 * scratch array the variable-length copy stalled on its stores):
 	 * every event writes a dozen integers */
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
 	static const uint64_t pow10[20] = {
 		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
 		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
@@ -193,12 +195,12 @@ char *adi_u64_dec(char *p, uint64_t v)
 
 		v /= 100;
 		q -= 2;
-		q[0] = pairs[2 * r];
-		q[1] = pairs[2 * r + 1];
+		q[0] = dec_pairs[2 * r];
+		q[1] = dec_pairs[2 * r + 1];
 	}
 	if (v >= 10) {
-		q[-2] = pairs[2 * v];
-		q[-1] = pairs[2 * v + 1];
+		q[-2] = dec_pairs[2 * v];
+		q[-1] = dec_pairs[2 * v + 1];
 	} else {
 		q[-1] = (char)('0' + v);
 	}
@@ -263,13 +265,25 @@ static void utc_fields(uint64_t sec, struct tm *tm)
 }
 
 /* ".nnnnnnnnnZ" and the NUL at p: the part of a timestamp below the second. */
+/* v < 10^9 as nine digits, leading zeros kept (nanoseconds). */
+static void put_dec9(char *p, uint32_t v)
+{
+	uint32_t lo = v % 100000000u;
+
+	p[0] = (char)('0' + v / 100000000u);
+	for (int i = 7; i > 0; i -= 2) {
+		uint32_t r = lo % 100;
+
+		lo /= 100;
+		p[i] = dec_pairs[2 * r];
+		p[i + 1] = dec_pairs[2 * r + 1];
+	}
+}
+
 static void put_frac_ns(char *p, uint64_t ns)
 {
 	*p++ = '.';
-	for (int i = 8; i >= 0; i--) {
-		p[i] = (char)('0' + ns % 10);
-		ns /= 10;
-	}
+	put_dec9(p, (uint32_t)ns);
 	p[9] = 'Z';
 	p[10] = '\0';
 }
@@ -340,11 +354,7 @@ char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns)
 	}
 	memcpy(p, memo->dec, memo->dec_len);
 	p += memo->dec_len;
-	/* the nanoseconds, nine digits with their leading zeros */
-	for (int i = 8; i >= 0; i--) {
-		p[i] = (char)('0' + ns % 10);
-		ns /= 10;
-	}
+	put_dec9(p, ns); /* nine digits, leading zeros kept */
 	return p + 9;
 }
 
