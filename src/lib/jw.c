@@ -26,7 +26,7 @@ void adi_jw_fini(struct adi_jw *w)
 	adi_jw_init(w);
 }
 
-int adi_jw_reserve(struct adi_jw *w, size_t n)
+int adi_jw_grow(struct adi_jw *w, size_t n)
 {
 	size_t ncap;
 	char *p;

@@ -77,14 +77,21 @@ static inline void adi_jw_reset(struct adi_jw *w)
 
 void adi_jw_fini(struct adi_jw *w); /* frees the buffer; w is empty again */
 
-/* Makes room for n more bytes (and a NUL). 0, or -ENOMEM (then sticky). */
-int adi_jw_reserve(struct adi_jw *w, size_t n);
+/* Makes room for n more bytes (and a NUL). 0, or -ENOMEM (then sticky).
+ * Inline when there is room already (nearly always: a writer is reused). */
+int adi_jw_grow(struct adi_jw *w, size_t n);
+static inline int adi_jw_reserve(struct adi_jw *w, size_t n)
+{
+	if (w->err)
+		return w->err;
+	return w->cap - w->len > n ? 0 : adi_jw_grow(w, n);
+}
 
 /* ---- raw output ---- */
 
 static inline void adi_jw_put(struct adi_jw *w, const char *s, size_t n)
 {
-	if (w->err || (w->cap - w->len <= n && adi_jw_reserve(w, n)))
+	if (w->err || (w->cap - w->len <= n && adi_jw_grow(w, n)))
 		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
