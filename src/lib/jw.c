@@ -303,7 +303,7 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
 	size_t i = 0;
 
-	/* 8 to 16 bytes (most names, values, paths' parts): two words that
+	/* 4 to 16 bytes (most names, values, paths' parts): two words that
 	 * overlap cover them all; clean, the whole run is plain */
 	if (n >= 8 && n <= 16) {
 		uint64_t x0, x1;
@@ -311,6 +311,14 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 		memcpy(&x0, b, 8);
 		memcpy(&x1, b + n - 8, 8);
 		if (!adi_jw_word_bad(x0) && !adi_jw_word_bad(x1))
+			return n;
+	} else if (n >= 4 && n < 8) {
+		uint32_t y0, y1;
+
+		memcpy(&y0, b, 4);
+		memcpy(&y1, b + n - 4, 4);
+		/* both halves in one word: the same test on 8 bytes */
+		if (!adi_jw_word_bad((uint64_t)y0 | (uint64_t)y1 << 32))
 			return n;
 	}
 
