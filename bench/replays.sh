@@ -6,6 +6,9 @@
 # prints the minimum CPU time (user + sys), MB/s of capture and events/s.
 # With BASE=<binary> (an older build) the two binaries are replayed
 # interleaved, same captures, same minutes: the before/after figures.
+# With INSTR=1, also the instructions of one replay of each (valgrind's
+# callgrind, "I refs"): exact and the same on a busy machine, where the
+# CPU times above move by 15 %; start-up (~20 M) included.
 # Private servers on loopback, removed at the end. Reports, never gates.
 # Usage: sudo [BASE=/path/to/old/adi-profiler] bash bench/replays.sh
 set -uo pipefail
@@ -16,6 +19,7 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
 for t in wrk nginx h2load nghttpd redis-server redis-benchmark pgbench mariadbd; do
 	command -v "$t" >/dev/null || { echo "missing $t (sudo sh scripts/install-deps.sh --test; apt-get install wrk)"; exit 1; }
 done
+[ "${INSTR:-0}" = 1 ] && ! command -v valgrind >/dev/null && { echo "INSTR=1 needs valgrind (apt-get install valgrind)"; exit 1; }
 cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target adi-profiler >/dev/null || exit 1
 W=$(mktemp -d /tmp/adi-replays.XXXXXX)
 chown postgres "$W"
@@ -114,4 +118,12 @@ for c in http-client http-server http2 pg-extended pg-simple mysql redis redis-p
 		printf " %12.0f %7.2fx" "$(echo "$mb / ($o + 0.001)" | bc -l)" "$(echo "($o + 0.001) / ($n + 0.001)" | bc -l)"
 	fi
 	echo
+	if [ "${INSTR:-0}" = 1 ]; then
+		for b in new ${BASE:+old}; do
+			i=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$W/$b" replay --format json \
+				-o /dev/null "$f" 2>&1 | awk '/I +refs/ {gsub(",", "", $NF); print $NF}')
+			printf "  %-16s %s: %s instructions, %.0f per event\n" "" "$b" "$i" \
+				"$(echo "${i:-0} / $ev" | bc -l)"
+		done
+	fi
 done
