@@ -28,17 +28,8 @@ trap 'sysctl -qw kernel.bpf_stats_enabled=0; rm -rf "$W"' EXIT
 for i in "${!BINS[@]}"; do cp "${BINS[$i]}" "$W/adi$i" || exit 1; done
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$W/www" "$W/ngtmp"
-head -c 612 /dev/urandom | base64 -w 76 > "$W/www/index.html"   # as peers.sh: 827 bytes
-cat > "$W/nginx.conf" <<CONF
-daemon off; master_process off; worker_processes 1;
-error_log $W/nginx-error.log; pid $W/nginx.pid;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 10000000;
-  client_body_temp_path $W/ngtmp; proxy_temp_path $W/ngtmp; fastcgi_temp_path $W/ngtmp;
-  uwsgi_temp_path $W/ngtmp; scgi_temp_path $W/ngtmp;
-  server { listen 127.0.0.1:$PORT; root $W/www; } }
-CONF
+. bench/nginx-site.sh
+nginx_site "$W" "$PORT"
 port_up() { for _ in $(seq 200); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 # name run_time_ns run_cnt of every adi-profiler program loaded now
 snap() { bpftool prog show 2>/dev/null | awk '/ name handle_/ {for(i=1;i<=NF;i++){if($i=="name")n=$(i+1); if($i=="run_time_ns")t=$(i+1); if($i=="run_cnt")c=$(i+1)}; print n, t+0, c+0}' | sort; }

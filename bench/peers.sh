@@ -98,18 +98,9 @@ others() { ps -eo pid=,comm= | awk -v me="${TR_PID:-0}" \
 	END {for (k in n) printf "%s x%d ", k, n[k]}'; }
 
 # ---- servers, started once, up for the whole run
-mkdir -p "$W/www" "$W/ngtmp"   # nginx chowns its temp paths to its user: not $W
-head -c 612 /dev/urandom | base64 -w 76 > "$W/www/index.html"   # as bench/http.sh: 816 characters, 827 bytes
 NG_PORT=$(free_port)
-cat > "$W/nginx.conf" <<CONF
-daemon off; master_process off; worker_processes 1;
-error_log $W/nginx-error.log; pid $W/nginx.pid;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 10000000;
-  client_body_temp_path $W/ngtmp; proxy_temp_path $W/ngtmp; fastcgi_temp_path $W/ngtmp;
-  uwsgi_temp_path $W/ngtmp; scgi_temp_path $W/ngtmp;
-  server { listen 127.0.0.1:$NG_PORT; root $W/www; } }
-CONF
+. bench/nginx-site.sh
+nginx_site "$W" "$NG_PORT"
 if [[ " $WORKLOADS $PACED_TRACERS " == *" nginx "* || -n "$PACED_TRACERS" ]]; then
 	nginx -c "$W/nginx.conf" -p "$W" & NG_PID=$!
 	port_up "$NG_PORT" || { echo "peers.sh: nginx did not start"; cat "$W/nginx-error.log"; exit 1; }

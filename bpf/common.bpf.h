@@ -234,21 +234,15 @@ static __always_inline struct file *fd_file(int fd, int mode)
 	return f;
 }
 
-/* fd_describe on kernels without bpf_rdonly_cast: a helper call (CO-RE
- * read) per field. */
-static __always_inline struct sock *fd_describe_read(int fd, struct adi_fdinfo *fi,
-						      struct adi_sockinfo *sk)
+/* fd_describe's fields on kernels without bpf_rdonly_cast: a helper call
+ * (CO-RE read) per field. */
+static __always_inline struct sock *describe_read(struct file *f, struct adi_fdinfo *fi,
+						  struct adi_sockinfo *sk)
 {
-	struct file *f = fd_file(fd, 0);
 	struct inode *ino;
 	struct socket *sock;
 	struct sock *s;
 
-	__builtin_memset(fi, 0, sizeof(*fi));
-	if (sk)
-		__builtin_memset(sk, 0, sizeof(*sk));
-	if (!f)
-		return NULL;
 	ino = BPF_CORE_READ(f, f_inode);
 	if (!ino)
 		return NULL;
@@ -297,20 +291,14 @@ static __always_inline struct sock *fd_describe_read(int fd, struct adi_fdinfo *
 	return s;
 }
 
-/* fd_describe with plain loads (K_DIRECT); the same fields as above. */
-static __always_inline struct sock *fd_describe_direct(int fd, struct adi_fdinfo *fi,
-							struct adi_sockinfo *sk)
+/* The same fields by plain loads (K_DIRECT). */
+static __always_inline struct sock *describe_loads(struct file *f, struct adi_fdinfo *fi,
+						   struct adi_sockinfo *sk)
 {
-	struct file *f = fd_file(fd, K_DIRECT);
 	struct inode *ino;
 	struct socket *sock;
 	struct sock *s;
 
-	__builtin_memset(fi, 0, sizeof(*fi));
-	if (sk)
-		__builtin_memset(sk, 0, sizeof(*sk));
-	if (!f)
-		return NULL;
 	f = KCAST(struct file, f);
 	ino = f->f_inode;
 	if (!ino)
@@ -354,9 +342,14 @@ static __always_inline struct sock *fd_describe_direct(int fd, struct adi_fdinfo
 static __always_inline struct sock *fd_describe(int fd, struct adi_fdinfo *fi,
 						 struct adi_sockinfo *sk, int mode)
 {
-	if (mode & K_DIRECT)
-		return fd_describe_direct(fd, fi, sk);
-	return fd_describe_read(fd, fi, sk);
+	struct file *f = fd_file(fd, mode);
+
+	__builtin_memset(fi, 0, sizeof(*fi));
+	if (sk)
+		__builtin_memset(sk, 0, sizeof(*sk));
+	if (!f)
+		return NULL;
+	return mode & K_DIRECT ? describe_loads(f, fi, sk) : describe_read(f, fi, sk);
 }
 
 /* Syscall arguments as the task's saved user registers hold them. */
