@@ -33,24 +33,15 @@ wait_port() { for _ in $(seq 200); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/nu
 rec() { local name=$1; shift; "$ADI" run --save-raw "$W/$name.raw" --format json -o /dev/null -- "$@" >/dev/null 2>&1; }
 
 echo "== recording (${DUR}s each)"
-# nginx makes its temp paths its worker's (mode 700): not $W, which
-# PostgreSQL's user must enter
-mkdir -p "$W/www" "$W/ngx"
-head -c 612 /dev/urandom | base64 -w 76 > "$W/www/index.html"
+# nginx makes its temp paths its worker's (mode 700): in a directory of
+# their own (nginx-site.sh), not $W, which PostgreSQL's user must enter
 P=$(port)
-cat > "$W/nginx.conf" <<CONF
-daemon off; master_process off; worker_processes 1;
-error_log $W/ngx/error.log; pid $W/ngx/nginx.pid;
-events { worker_connections 256; }
-http { access_log off; keepalive_requests 1000000;
-  client_body_temp_path $W/ngx; proxy_temp_path $W/ngx; fastcgi_temp_path $W/ngx;
-  uwsgi_temp_path $W/ngx; scgi_temp_path $W/ngx;
-  server { listen 127.0.0.1:$P; root $W/www; } }
-CONF
-nginx -c "$W/nginx.conf" -p "$W/ngx" & NG=$!; wait_port "$P"
+. bench/nginx-site.sh
+nginx_site "$W" "$P"
+nginx -c "$W/nginx.conf" -p "$W" & NG=$!; wait_port "$P"
 rec http-client wrk -t1 -c8 -d"${DUR}s" "http://127.0.0.1:$P/index.html"
 kill $NG; wait $NG 2>/dev/null
-"$ADI" run --save-raw "$W/http-server.raw" --format json -o /dev/null -- nginx -c "$W/nginx.conf" -p "$W/ngx" >/dev/null 2>&1 & AP=$!
+"$ADI" run --save-raw "$W/http-server.raw" --format json -o /dev/null -- nginx -c "$W/nginx.conf" -p "$W" >/dev/null 2>&1 & AP=$!
 wait_port "$P"; sleep 0.3
 wrk -t1 -c8 -d"${DUR}s" "http://127.0.0.1:$P/index.html" >/dev/null 2>&1
 kill -INT $AP; sleep 0.3; kill -INT $AP 2>/dev/null; wait $AP 2>/dev/null
