@@ -1773,7 +1773,6 @@ static int http1_sniff(const uint8_t *b, size_t n, const struct adi_sniff_ctx *c
 	return 90;
 }
 
-/* Member k of message m's fields (absent when m is NULL or lacks it). */
 /* Member k of a, or, when a lacks it, of b. */
 static struct adi_jv h1_either(struct adi_jv a, struct adi_jv b, const char *k)
 {
