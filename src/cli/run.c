@@ -87,6 +87,9 @@ static enum adi_loop_end run_check(struct adi_session *s, double elapsed, void *
 	if (!r->exited && s->ops->reap(s->b, r->pid, &r->status) == 1) {
 		r->exited = true;
 		r->sigs_at_exit = sigs;
+		/* its pidfd is readable for good now: what it started is
+		 * waited for on the poll period, not in a spin */
+		s->wake_fd = -1;
 	}
 	if (r->exited)
 		return after_exit(s, r, elapsed, sigs);

@@ -221,8 +221,9 @@ int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, v
 	bool show = want_progress(s);
 
 	s->t0 = last_tick = last_flush = last_progress = s->progress_t = adi_now_mono();
+	s->wake_fd = wake_fd;
 	for (;;) {
-		int n = s->ops->poll(s->b, s->co.poll_ms, wake_fd);
+		int n = s->ops->poll(s->b, s->co.poll_ms, s->wake_fd);
 		uint64_t t;
 
 		if (n < 0) {

@@ -32,6 +32,9 @@ struct adi_session {
 	bool progress_shown;     /* a progress line is on standard error */
 	struct adi_ui *ui;       /* --ui: the page's server (session_ui.c) */
 	struct adi_session_export *ex; /* --otlp, --pcapng (export.c) */
+	int wake_fd;             /* the loop's wake_fd; a check sets -1 once it has
+				  * fired for good (a reaped command's pidfd stays
+				  * readable: polled, the loop would spin) */
 };
 
 /* Sink, engine, --save-raw and the backend; 0, or 1 with one message on
@@ -51,7 +54,8 @@ typedef enum adi_loop_end (*adi_loop_check)(struct adi_session *s, double elapse
 					    void *arg);
 
 /* Consume records until check says stop (or the ring fails: -errno);
- * wake_fd (a pidfd, or -1) ends a wait early. While the events go to a
+ * wake_fd (a pidfd, or -1) ends a wait early, until a check sets
+ * s->wake_fd to -1. While the events go to a
  * file and standard error is a terminal, a progress line there (events,
  * their rate, drops, time), cleared at the end. */
 int adi_session_loop(struct adi_session *s, int wake_fd, adi_loop_check check, void *arg);

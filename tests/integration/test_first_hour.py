@@ -7,6 +7,7 @@ and the profiler never tracing itself. Run under both backends (ctest's
 integ. and integ-ptrace.)."""
 import json
 import os
+import resource
 import pty
 import select
 import signal
@@ -248,9 +249,16 @@ class Processes(adi.TraceTest):
     def test_waits_for_what_the_command_left_running(self):
         d = self.dir
         t0 = time.monotonic()
+        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = adi.run(["sh", "-c", f"(sleep 1.5; echo late > {d}/late.txt) & echo started"])
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.assertGreater(time.monotonic() - t0, 1.4)
         self.assertEqual(t.rc, 0)
+        # waiting costs nothing: it spun on the exited command's pidfd
+        # (1.5 s of CPU for 1.5 s of waiting); start-up and the end are
+        # ~0.3 s of it
+        cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+        self.assertLess(cpu, 0.8, "the profiler used %.2f s of CPU waiting" % cpu)
         self.assertTrue([e for e in t.files(f"{d}/late.txt") if e["op"] == "write"])
         exits = t.kind("process", op="exit")
         self.assertTrue(any(e["comm"] == "sleep" for e in exits))
