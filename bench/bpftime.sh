@@ -50,12 +50,11 @@ for r in $(seq "$ROUNDS"); do
 		kill -INT $AP; wait $AP 2>/dev/null
 		seen=$(grep -c '"kind":"http_request"' "$W/trace.jsonl")
 		bpf=$(join "$W/b0" "$W/b1" | awk -v n="$n" '{t += $4 - $2} END {printf "%.0f", t / n}')
-		printf "%d %d %s %s %s %s %s\n" "$i" "$r" "$bpf" \
-			"$(echo "($n1-$n0)*1000000/$TCK/$n" | bc -l)" "$(echo "($a1-$a0)*1000000/$TCK/$n" | bc -l)" \
-			"$((n / DUR))" "$seen/$n" >> "$W/results"
+		srv=$(echo "($n1-$n0)*1000000/$TCK/$n" | bc -l)
+		trc=$(echo "($a1-$a0)*1000000/$TCK/$n" | bc -l)
+		echo "$i $r $bpf $srv $trc $((n / DUR))" >> "$W/results"
 		printf "round %d  %-28s BPF %5s ns/req  server %5.2f us/req  tracer %5.2f us/req  %6d req/s  seen %s\n" \
-			"$r" "${BINS[$i]}" "$bpf" "$(echo "($n1-$n0)*1000000/$TCK/$n" | bc -l)" \
-			"$(echo "($a1-$a0)*1000000/$TCK/$n" | bc -l)" "$((n / DUR))" "$seen/$n"
+			"$r" "${BINS[$i]}" "$bpf" "$srv" "$trc" "$((n / DUR))" "$seen/$n"
 		if [ "${PER_PROG:-0}" = 1 ]; then
 			join "$W/b0" "$W/b1" | awk -v n="$n" '{dt=$4-$2; dc=$5-$3; if (dc > 0)
 				printf "    %-28s %6.2f runs/req %5.0f ns/run %6.0f ns/req\n", $1, dc/n, dt/dc, dt/n}'

@@ -337,27 +337,27 @@ static __always_inline int io_build(__u64 id, __s64 ret, int mode)
 		r->flags |= ADI_F_PEEK;
 	if (sk && r->sk.protocol == IPPROTO_TCP && r->sk.type == SOCK_STREAM &&
 	    !(recv_flags & MSG_PEEK)) {
-		__u32 end, rcv_nxt;
-		bool done;
+		__u32 end;
+		bool fin;
 
+		/* a read that also consumed the peer's FIN moved copied_seq one
+		 * further (the FIN takes a sequence number): the FIN was seen
+		 * (SOCK_DONE, never set by a reset) and nothing is left */
 		if (mode & K_DIRECT) {
 			struct tcp_sock *tp = KCAST(struct tcp_sock, sk);
 
 			end = out ? tp->write_seq : tp->copied_seq;
-			rcv_nxt = tp->rcv_nxt;
-			done = sk->__sk_common.skc_flags & (1UL << SOCK_DONE);
+			fin = !out && size && (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) &&
+			      end == tp->rcv_nxt;
 		} else {
 			struct tcp_sock *tp = (struct tcp_sock *)sk;
 
 			end = out ? BPF_CORE_READ(tp, write_seq) : BPF_CORE_READ(tp, copied_seq);
-			rcv_nxt = !out && size ? BPF_CORE_READ(tp, rcv_nxt) : 0;
-			done = !out && size &&
-			       (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE));
+			fin = !out && size &&
+			      (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) &&
+			      end == BPF_CORE_READ(tp, rcv_nxt);
 		}
-		/* a read that also consumed the peer's FIN moved copied_seq one
-		 * further (the FIN takes a sequence number): the FIN was seen
-		 * (SOCK_DONE, never set by a reset) and nothing is left */
-		if (!out && size && done && end == rcv_nxt)
+		if (fin)
 			end--;
 		/* the counters already moved past this syscall's bytes (and,
 		 * for mmsg, past the messages after this one: `after`) */

@@ -38,9 +38,12 @@ struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_
 	struct adi_event *m;
 	char *text;
 
-	if (ev->fields != (const char *)(ev + 1) ||
-	    n > SIZE_MAX - sizeof(*ev) - old - 2) {
-		errno = ev->fields != (const char *)(ev + 1) ? EINVAL : ENOMEM;
+	if (ev->fields != (const char *)(ev + 1)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (n > SIZE_MAX - sizeof(*ev) - old - 2) {
+		errno = ENOMEM;
 		return NULL;
 	}
 	if (!(m = realloc(ev, sizeof(*m) + n + sep + old + 1)))

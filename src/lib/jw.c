@@ -287,10 +287,7 @@ void adi_jw_double(struct adi_jw *w, double d)
 
 /* ---- strings ---- */
 
-/* The length of the run at b[0..n) that needs no look: no control byte, no
- * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
- * x86-64 has), else 8 (bodies are mostly plain text). */
-/* A word of 8 bytes any of which needs a look (as above), by SWAR. */
+/* A word of 8 bytes any of which needs a look (see below), by SWAR. */
 static inline bool adi_jw_word_bad(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
@@ -299,6 +296,9 @@ static inline bool adi_jw_word_bad(uint64_t x)
 	return (((x - ones * 0x20) | (qq - ones) | (bb - ones) | x) & high) != 0;
 }
 
+/* The length of the run at b[0..n) that needs no look: no control byte, no
+ * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
+ * x86-64 has), else 8 (bodies are mostly plain text). */
 size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
 	size_t i = 0;

@@ -264,7 +264,6 @@ static void utc_fields(uint64_t sec, struct tm *tm)
 	tm->tm_sec = (int)(rem % 60);
 }
 
-/* ".nnnnnnnnnZ" and the NUL at p: the part of a timestamp below the second. */
 /* v < 10^9 as nine digits, leading zeros kept (nanoseconds). */
 static void put_dec9(char *p, uint32_t v)
 {
@@ -280,6 +279,7 @@ static void put_dec9(char *p, uint32_t v)
 	}
 }
 
+/* ".nnnnnnnnnZ" and the NUL at p: the part of a timestamp below the second. */
 static void put_frac_ns(char *p, uint64_t ns)
 {
 	*p++ = '.';
@@ -348,7 +348,7 @@ char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns)
 
 	if (!memo || sec == 0)
 		return adi_u64_dec(p, ts_ns); /* sec 0: no leading digits to keep */
-	if (memo->dec_sec != sec || !memo->dec_len) {
+	if (memo->dec_sec != sec) { /* a new memo's 0 is no second here */
 		memo->dec_len = (uint8_t)(adi_u64_dec(memo->dec, sec) - memo->dec);
 		memo->dec_sec = sec;
 	}

@@ -1787,11 +1787,11 @@ struct h1_view {
 		interim, content_encoding, decode_error, trailers;
 };
 
-/* The slot of v for the member key[0..kn), or NULL (one compare or two:
- * by length first). */
+/* The slot of v for the member key[0..kn), or NULL (by length first, then
+ * one compare or two: H1_IS is only used where kn is the literal's). */
 static struct adi_jv *h1_view_slot(struct h1_view *v, const char *key, size_t kn)
 {
-#define H1_IS(s) (kn == sizeof(s) - 1 && !memcmp(key, s, sizeof(s) - 1))
+#define H1_IS(s) (!memcmp(key, s, sizeof(s) - 1))
 	switch (kn) {
 	case 3: return H1_IS("url") ? &v->url : NULL;
 	case 4: return H1_IS("body") ? &v->body : NULL;
@@ -1814,27 +1814,28 @@ static struct adi_jv *h1_view_slot(struct h1_view *v, const char *key, size_t kn
  * with adi_jw_get. m may be NULL: all absent. */
 static void h1_view_of(const struct adi_msg *m, struct h1_view *v)
 {
-	static const char *const names[] = {
-		"method", "url", "version", "status", "headers", "body", "bytes", "truncated",
-		"unread", "interim", "content_encoding", "decode_error", "trailers",
-	};
+	struct adi_jv_it it;
+	struct adi_jv key, val, *slot;
 
 	memset(v, 0, sizeof(*v));
 	if (!m)
 		return;
-	if (m->f.nmem > ADI_JW_INDEX) { /* past the index: by name */
-		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			*h1_view_slot(v, names[k], strlen(names[k])) = adi_jw_get(&m->f, names[k]);
+	if (m->f.nmem <= ADI_JW_INDEX) {
+		for (uint32_t i = 0; i < m->f.nmem; i++) {
+			size_t kn;
+			const char *k = adi_jw_key_at(&m->f, i, &kn);
+
+			if (k && (slot = h1_view_slot(v, k, kn)))
+				*slot = adi_jw_member_at(&m->f, i);
+		}
 		return;
 	}
-	for (uint32_t i = 0; i < m->f.nmem; i++) {
-		size_t kn;
-		const char *key = adi_jw_key_at(&m->f, i, &kn);
-		struct adi_jv *slot = key ? h1_view_slot(v, key, kn) : NULL;
-
-		if (slot)
-			*slot = adi_jw_member_at(&m->f, i);
-	}
+	/* more members than the index keeps (not a message this decoder
+	 * writes today): the text, member by member; keys are plain */
+	it = adi_jv_iter_list(adi_jw_text(&m->f));
+	while (adi_jv_next(&it, &key, &val))
+		if (key.n >= 2 && (slot = h1_view_slot(v, key.p + 1, key.n - 2)))
+			*slot = val;
 }
 
 /* One http_request event from a request and / or a response (one may be

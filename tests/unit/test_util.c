@@ -164,8 +164,8 @@ static void test_u64_dec(void **state)
 		}
 }
 
-/* ts_ns through the per-second memo: the same digits as adi_u64_dec, for
- * times in one second, the next, at second 0, and without a memo */
+/* ts_ns through the per-second memo: the digits printf writes, for times
+ * in one second, the next, at second 0, and without a memo */
 static void test_ts_dec_memo(void **state)
 {
 	static const uint64_t ts[] = {
@@ -178,7 +178,7 @@ static void test_ts_dec_memo(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
-		*adi_u64_dec(want, ts[i]) = 0;
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)ts[i]);
 		*adi_ts_dec_memo(&memo, got, ts[i]) = 0;
 		assert_string_equal(got, want);
 		*adi_ts_dec_memo(NULL, got, ts[i]) = 0;
