@@ -357,59 +357,169 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 	return i;
 }
 
+/* Room a string's writing asks for beyond the bytes still to write: the
+ * copying scan below stores whole 16-byte blocks (what follows the clean
+ * part is overwritten next), and an escape writes at most 6 bytes. */
+#define ADI_JW_SLACK 16
+
+/* Copies the plain run at b[0..n) (adi_jw_plain_run's rule) to d while it
+ * scans -- one pass, not a scan and then a copy -- and returns its length.
+ * Reads only b[0..n); writes d[0..n + ADI_JW_SLACK) at most. */
+static size_t adi_jw_copy_plain(char *d, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+
+	if (n < 16) {
+		/* 4 to 15 bytes (most names, values, paths' parts): two words
+		 * that overlap cover them all, loaded and stored whole */
+		if (n >= 8) {
+			uint64_t x0, x1;
+
+			memcpy(&x0, b, 8);
+			memcpy(&x1, b + n - 8, 8);
+			if (!adi_jw_word_bad(x0) && !adi_jw_word_bad(x1)) {
+				memcpy(d, &x0, 8);
+				memcpy(d + n - 8, &x1, 8);
+				return n;
+			}
+		} else if (n >= 4) {
+			uint32_t y0, y1;
+
+			memcpy(&y0, b, 4);
+			memcpy(&y1, b + n - 4, 4);
+			if (!adi_jw_word_bad((uint64_t)y0 | (uint64_t)y1 << 32)) {
+				memcpy(d, &y0, 4);
+				memcpy(d + n - 4, &y1, 4);
+				return n;
+			}
+		}
+		goto bytes;
+	}
+#if defined(__SSE2__)
+	{
+		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+		const __m128i sp = _mm_set1_epi8(0x20);
+		__m128i x;
+		int m;
+
+		/* signed compare: bytes >= 0x80 are negative, so "< 0x20"
+		 * catches them and the control bytes at once */
+#define ADI_JW_BAD16(x) _mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(sp, (x)), \
+			_mm_or_si128(_mm_cmpeq_epi8((x), q), _mm_cmpeq_epi8((x), bs))))
+		while (n - i >= 16) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+			_mm_storeu_si128((__m128i *)(void *)(d + i), x);
+			m = ADI_JW_BAD16(x);
+			if (m)
+				return i + (size_t)__builtin_ctz((unsigned)m);
+			i += 16;
+		}
+		if (i == n)
+			return n;
+		/* the tail as the last 16 bytes (n >= 16): those before i are
+		 * known plain, so the first bad byte is at or past i */
+		x = _mm_loadu_si128((const __m128i *)(const void *)(b + n - 16));
+		_mm_storeu_si128((__m128i *)(void *)(d + n - 16), x);
+		m = ADI_JW_BAD16(x);
+#undef ADI_JW_BAD16
+		return m ? n - 16 + (size_t)__builtin_ctz((unsigned)m) : n;
+	}
+#else
+	while (n - i >= 8) {
+		uint64_t x;
+
+		memcpy(&x, b + i, 8);
+		if (adi_jw_word_bad(x))
+			break;
+		memcpy(d + i, &x, 8);
+		i += 8;
+	}
+#endif
+bytes:
+	while (i < n) {
+		uint8_t c = b[i];
+
+		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+			break;
+		d[i++] = (char)c;
+	}
+	return i;
+}
+
 /* The escaped body of a string literal (no quotes). A byte that is not
  * part of valid UTF-8 becomes U+FFFD when strict is false (writing it raw
  * would make the line invalid JSON); when strict, the first such byte
  * stops the writing and false is returned (adi_jw_bytes then writes
- * base64 instead). */
+ * base64 instead). On return there is room for ADI_JW_SLACK more bytes
+ * (unless w->err), so a caller's closing quote needs no check; the text is
+ * not NUL-terminated until that quote. */
 static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool strict)
 {
+	static const char hex[] = "0123456789abcdef";
 	const uint8_t *b = (const uint8_t *)s;
 	size_t i = 0;
 
 	for (;;) {
-		size_t run = adi_jw_plain_run(b + i, n - i);
-		const char *esc;
-		char u[8];
+		char *p;
 		uint8_t c;
 
-		if (run) {
-			adi_jw_put(w, s + i, run);
+		if (adi_jw_reserve(w, n - i + ADI_JW_SLACK))
+			return true; /* w->err is sticky: nothing more is written */
+		p = w->buf + w->len;
+		{
+			size_t run = adi_jw_copy_plain(p, b + i, n - i);
+
 			i += run;
+			p += run;
 		}
-		if (i >= n)
+		if (i >= n) {
+			w->len = (size_t)(p - w->buf);
 			return true;
+		}
 		c = b[i];
 		if (c >= 0x80) {
 			size_t len = adi_utf8_seq(b + i, n - i);
 
 			if (len) {
-				adi_jw_put(w, s + i, len);
+				memcpy(p, b + i, len); /* len <= 4 */
+				p += len;
 				i += len;
-				continue;
-			}
-			if (strict)
+			} else if (strict) {
+				w->len = (size_t)(p - w->buf);
 				return false;
-			esc = "\xef\xbf\xbd";
+			} else {
+				memcpy(p, "\xef\xbf\xbd", 3);
+				p += 3;
+				i++;
+			}
 		} else {
 			/* the two-character escapes straight in (a text body has
 			 * one per line) */
 			char two = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r'
 				 : c == '\t' ? 't' : c == '\b' ? 'b' : c == '\f' ? 'f' : 0;
 
+			*p++ = '\\';
 			if (two) {
-				char e2[2] = { '\\', two };
-
-				adi_jw_put(w, e2, 2);
-				i++;
-				continue;
+				*p++ = two;
+			} else {
+				memcpy(p, "u00", 3);
+				p[3] = hex[c >> 4];
+				p[4] = hex[c & 15];
+				p += 5;
 			}
-			snprintf(u, sizeof(u), "\\u%04x", c);
-			esc = u;
+			i++;
 		}
-		adi_jw_put(w, esc, strlen(esc));
-		i++;
+		w->len = (size_t)(p - w->buf);
 	}
+}
+
+/* The closing quote after adi_jw_escaped, which left room for it. */
+static inline void adi_jw_close_quote(struct adi_jw *w)
+{
+	if (w->err)
+		return;
+	w->buf[w->len++] = '"';
+	w->buf[w->len] = '\0';
 }
 
 void adi_jw_strn(struct adi_jw *w, const char *s, size_t n)
@@ -419,12 +529,11 @@ void adi_jw_strn(struct adi_jw *w, const char *s, size_t n)
 		return;
 	}
 	adi_jw_item(w);
-	/* room for the common case at once: no escapes */
 	if (adi_jw_reserve(w, n + 2))
 		return;
 	w->buf[w->len++] = '"';
 	adi_jw_escaped(w, s ? s : "", n, false);
-	adi_jw_put(w, "\"", 1);
+	adi_jw_close_quote(w);
 }
 
 void adi_jw_str(struct adi_jw *w, const char *s)
@@ -451,7 +560,7 @@ void adi_jw_bytes(struct adi_jw *w, const uint8_t *b, size_t n)
 	start = w->len;
 	w->buf[w->len++] = '"';
 	if (adi_jw_escaped(w, (const char *)b, n, true)) {
-		adi_jw_put(w, "\"", 1);
+		adi_jw_close_quote(w);
 		return;
 	}
 	if (w->err)

@@ -182,6 +182,43 @@ static void ref_escape(const uint8_t *b, size_t n, char *out)
 	*o = '\0';
 }
 
+/* adi_jw_strn copies while it scans, 16 bytes at a time, and asks for
+ * room as it goes: against the byte rule for every length to 70, one or
+ * two bytes that need a look at every position, after every length of
+ * text already in the writer (so its buffer grows at every point). */
+static void test_strn_copying_scan(void **state)
+{
+	static const uint8_t bad[] = { '"', '\\', '\n', 0x00, 0x01, 0x1f, 0x7f, 0x80, 0xff, 0xc3 };
+	uint8_t b[80];
+	char want[80 * 6 + 8], exp[sizeof(want) + 320];
+
+	(void)state;
+	for (size_t n = 0; n <= 70; n++)
+		for (size_t at = 0; at <= n; at++)
+			for (size_t k = 0; k < sizeof(bad); k++)
+				for (size_t pre = 0; pre < 300; pre += (n == 33 ? 1 : 61)) {
+					struct adi_jw w;
+
+					memset(b, 'a', sizeof(b));
+					if (at < n)
+						b[at] = bad[k];
+					if (at + 1 < n && bad[k] == 0xc3)
+						b[at + 1] = 0xa9; /* "é": valid, kept */
+					if (at + 5 < n)
+						b[at + 5] = '\t';
+					b[n] = '"'; /* past n: never looked at */
+					ref_escape(b, n, want);
+					memset(exp, 'p', pre);
+					strcpy(exp + pre, want);
+					adi_jw_init(&w);
+					for (size_t i = 0; i < pre; i++)
+						adi_jw_put(&w, "p", 1);
+					adi_jw_strn(&w, (const char *)b, n);
+					expect_text(&w, exp);
+					adi_jw_fini(&w);
+				}
+}
+
 /* Random strings over an alphabet heavy in what needs a look, at every
  * length and alignment the fast paths cut at. */
 static void test_escape_random(void **state)
@@ -407,6 +444,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_run),
+		cmocka_unit_test(test_strn_copying_scan),
 		cmocka_unit_test(test_member_list),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_escaping),
