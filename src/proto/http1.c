@@ -178,13 +178,27 @@ static const char *const h1_methods[] = {
 
 /* ---- small byte helpers ---- */
 
-/* RFC 9110 tchar: ALPHA / DIGIT / "!#$%&'*+-.^_`|~", as a bit set (every
- * byte of every field name is asked: a '-' went through strchr) */
+/* RFC 9110 tchar: ALPHA / DIGIT / "!#$%&'*+-.^_`|~". A field name's byte
+ * maps to itself lower-cased, any other byte to 0: one look-up per byte
+ * both checks and lowers a name (every byte of every name goes through). */
+#define H1_TC(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || (c) == '!' || \
+		  (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' || (c) == '\'' ||       \
+		  (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' ||          \
+		  (c) == '_' || (c) == '`' || (c) == '|' || (c) == '~')
+#define H1_NB(c) (uint8_t)((c) >= 'A' && (c) <= 'Z' ? ((c) + 32) & 0xff : H1_TC(c) ? (c) : 0)
+#define H1_NB4(c) H1_NB(c), H1_NB((c) + 1), H1_NB((c) + 2), H1_NB((c) + 3)
+#define H1_NB16(c) H1_NB4(c), H1_NB4((c) + 4), H1_NB4((c) + 8), H1_NB4((c) + 12)
+#define H1_NB64(c) H1_NB16(c), H1_NB16((c) + 16), H1_NB16((c) + 32), H1_NB16((c) + 48)
+static const uint8_t h1_name_byte[256] = { H1_NB64(0), H1_NB64(64), H1_NB64(128), H1_NB64(192) };
+#undef H1_NB64
+#undef H1_NB16
+#undef H1_NB4
+#undef H1_NB
+#undef H1_TC
+
 static bool h1_tchar(uint8_t c)
 {
-	static const uint32_t set[8] = { 0x00000000, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff };
-
-	return set[c >> 5] >> (c & 31) & 1;
+	return h1_name_byte[c] != 0;
 }
 
 static bool h1_digit(uint8_t c)
@@ -480,9 +494,12 @@ struct h1_framing {
 
 /* Positions in the scratch buffer of one field line. */
 struct h1_field {
-	size_t name;      /* NUL terminated, lower-case */
+	size_t name;          /* in the scratch: NUL terminated, lower-case */
 	size_t name_len;
-	size_t val, val_len;
+	const uint8_t *val;   /* where the message has it, or (folded) in the
+			       * scratch, joined from its lines */
+	size_t val_len;
+	bool folded;
 };
 
 /* Same lower-cased name (lengths first: most names differ in length). */
@@ -595,19 +612,20 @@ static void h1_framing_field(struct h1_framing *fr, const char *name, size_t nl,
  * NULL) gets the framing fields. Returns
  * 0, or -1 when a line is malformed, there are more than H1_MAX_FIELDS, or
  * memory ran out (the message is then not decoded). One scratch allocation
- * per section, none per byte. */
+ * per section, none per byte; a value is written from the message where
+ * it lies unless it was folded or is joined with a repeat. */
 static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg,
 		     struct adi_jw *w, struct h1_framing *fr)
 {
 	struct h1_field f[H1_MAX_FIELDS];
 	size_t nf = 0, sn = 0, i = 0;
-	char *sc, *jb, small[2048];
+	char *sc, small[2048];
 
 	if (n == 0)
 		return 0;
-	/* Names + NULs + values fit in n (a NUL replaces each ':', one SP at
-	 * least CRLF+RWS of a fold); joined values fit in another n. Most
-	 * sections fit on the stack. */
+	/* Names + NULs + folded values fit in n (a NUL replaces each ':', one
+	 * SP at least CRLF+RWS of a fold); joined values fit in another n.
+	 * Most sections fit on the stack. */
 	sc = 2 * n + 16 <= sizeof(small) ? small : malloc(2 * n + 16);
 	if (!sc)
 		return -1;
@@ -618,19 +636,29 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 		if (le > i && b[le - 1] == '\r')
 			le--;
 		if (h1_ws(b[i])) {
+			struct h1_field *p;
+
 			if (!nf)
 				goto bad; /* a fold with nothing to continue */
+			p = &f[nf - 1];
 			for (s = i; s < le && h1_ws(b[s]); s++)
 				;
 			while (le > s && h1_ws(b[le - 1]))
 				le--;
 			if (s < le) {
-				/* the last value ends the scratch: append */
-				if (f[nf - 1].val_len)
+				/* into the scratch, where the last value then
+				 * ends it: append */
+				if (!p->folded) {
+					memcpy(sc + sn, p->val, p->val_len);
+					p->val = (const uint8_t *)sc + sn;
+					sn += p->val_len;
+					p->folded = true;
+				}
+				if (p->val_len)
 					sc[sn++] = ' ';
 				memcpy(sc + sn, b + s, le - s);
 				sn += le - s;
-				f[nf - 1].val_len = sn - f[nf - 1].val;
+				p->val_len = (size_t)((const uint8_t *)sc + sn - p->val);
 			}
 		} else {
 			const uint8_t *colon = memchr(b + i, ':', le - i);
@@ -641,9 +669,11 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 			ne = (size_t)(colon - b);
 			f[nf].name = sn;
 			for (s = i; s < ne; s++) {
-				if (!h1_tchar(b[s]))
+				uint8_t c = h1_name_byte[b[s]];
+
+				if (!c)
 					goto bad;
-				sc[sn++] = (char)h1_lower(b[s]);
+				sc[sn++] = (char)c;
 			}
 			f[nf].name_len = sn - f[nf].name;
 			sc[sn++] = '\0';
@@ -651,42 +681,51 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 				;
 			while (le > s && h1_ws(b[le - 1]))
 				le--;
-			f[nf].val = sn;
+			f[nf].val = b + s;
 			f[nf].val_len = le - s;
-			memcpy(sc + sn, b + s, le - s);
-			sn += le - s;
+			f[nf].folded = false;
 			nf++;
 		}
 		i = e + 1;
 	}
-	jb = sc + sn;
 	for (size_t k = 0; k < nf; k++) {
 		const char *name = sc + f[k].name;
-		size_t jn = 0, j;
+		const uint8_t *v = f[k].val;
+		size_t vn = f[k].val_len, j;
 
 		for (j = 0; j < k; j++)
 			if (h1_same_name(sc, &f[j], &f[k]))
 				break;
 		if (j < k)
 			continue; /* joined with its first occurrence */
-		for (j = k; j < nf; j++) {
-			if (!h1_same_name(sc, &f[j], &f[k]))
-				continue;
-			if (j > k) {
+		for (j = k + 1; j < nf; j++)
+			if (h1_same_name(sc, &f[j], &f[k]))
+				break;
+		if (j < nf) {
+			/* repeated: the values joined, after the scratch's end */
+			char *jb = sc + sn;
+			size_t jn = vn;
+
+			memcpy(jb, v, vn);
+			for (; j < nf; j++) {
+				if (!h1_same_name(sc, &f[j], &f[k]))
+					continue;
 				jb[jn++] = ',';
 				jb[jn++] = ' ';
+				memcpy(jb + jn, f[j].val, f[j].val_len);
+				jn += f[j].val_len;
 			}
-			memcpy(jb + jn, sc + f[j].val, f[j].val_len);
-			jn += f[j].val_len;
+			v = (const uint8_t *)jb;
+			vn = jn;
 		}
 		if (fr)
-			h1_framing_field(fr, name, f[k].name_len, (const uint8_t *)jb, jn);
+			h1_framing_field(fr, name, f[k].name_len, v, vn);
 		/* tchars only (checked above): nothing to escape */
 		adi_jw_keyn_plain(w, name, f[k].name_len);
 		if (!cfg->show_secrets && h1_secret(name, f[k].name_len))
 			adi_jw_str(w, "<redacted>");
 		else
-			adi_jw_bytes(w, (const uint8_t *)jb, jn);
+			adi_jw_bytes(w, v, vn);
 	}
 	if (sc != small)
 		free(sc);

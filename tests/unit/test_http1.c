@@ -271,6 +271,19 @@ static const struct h1_fixture fixtures[] = {
 	  "\"req_body\":\"\",\"resp_body\":\"\",\"req_bytes\":0,"
 	  "\"resp_bytes\":0,\"truncated\":false}\n" },
 
+	/* A folded value that is also repeated (joined after its fold), and
+	 * a fold that continues an empty value (no space before it). */
+	{ "test_folded_then_repeated", 64, SEGS(
+		PD_OUT(1000, "GET /g HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\nX-E:\r\n  v\r\n"
+			     "x-a: c\r\n\r\n"),
+		PD_IN(2000, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
+	  "1000 2000 http_request {\"method\":\"GET\",\"url\":\"/g\",\"host\":\"h\","
+	  "\"version\":\"1.1\",\"status\":200,"
+	  "\"req_headers\":{\"host\":\"h\",\"x-a\":\"a b, c\",\"x-e\":\"v\"},"
+	  "\"resp_headers\":{\"content-length\":\"0\"},"
+	  "\"req_body\":\"\",\"resp_body\":\"\",\"req_bytes\":0,"
+	  "\"resp_bytes\":0,\"truncated\":false}\n" },
+
 	/* Bare LF line ends (RFC 9112 2.2 lets a recipient accept them) and a
 	 * status line without reason phrase. */
 	{ "test_bare_lf", 64, SEGS(
