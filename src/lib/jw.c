@@ -513,6 +513,31 @@ static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool stric
 	}
 }
 
+/* The opening quote and the plain start of b[0..n) in one go, without
+ * adi_jw_escaped's loop (most strings are plain and short): true when that
+ * was the whole string, closed too (or w->err); else *done bytes of it are
+ * written and the rest is adi_jw_escaped's. */
+static inline bool adi_jw_open_plain(struct adi_jw *w, const uint8_t *b, size_t n, size_t *done)
+{
+	char *p;
+	size_t run;
+
+	if (adi_jw_reserve(w, n + 2 + ADI_JW_SLACK))
+		return true;
+	p = w->buf + w->len;
+	*p = '"';
+	run = adi_jw_copy_plain(p + 1, b, n);
+	if (run == n) {
+		p[n + 1] = '"';
+		p[n + 2] = '\0';
+		w->len += n + 2;
+		return true;
+	}
+	w->len += 1 + run;
+	*done = run;
+	return false;
+}
+
 /* The closing quote after adi_jw_escaped, which left room for it. */
 static inline void adi_jw_close_quote(struct adi_jw *w)
 {
@@ -524,15 +549,18 @@ static inline void adi_jw_close_quote(struct adi_jw *w)
 
 void adi_jw_strn(struct adi_jw *w, const char *s, size_t n)
 {
+	size_t done;
+
 	if (!s && n) {
 		adi_jw_null(w);
 		return;
 	}
 	adi_jw_item(w);
-	if (adi_jw_reserve(w, n + 2))
+	if (!s)
+		s = "";
+	if (adi_jw_open_plain(w, (const uint8_t *)s, n, &done))
 		return;
-	w->buf[w->len++] = '"';
-	adi_jw_escaped(w, s ? s : "", n, false);
+	adi_jw_escaped(w, s + done, n - done, false);
 	adi_jw_close_quote(w);
 }
 
@@ -550,16 +578,15 @@ void adi_jw_str(struct adi_jw *w, const char *s)
 void adi_jw_bytes(struct adi_jw *w, const uint8_t *b, size_t n)
 {
 	static const char prefix[] = "\"base64:";
-	size_t k, start;
+	size_t k, start, done;
 
 	if (!b)
 		b = (const uint8_t *)"";
 	adi_jw_item(w);
-	if (adi_jw_reserve(w, n + 2))
-		return;
 	start = w->len;
-	w->buf[w->len++] = '"';
-	if (adi_jw_escaped(w, (const char *)b, n, true)) {
+	if (adi_jw_open_plain(w, b, n, &done))
+		return;
+	if (adi_jw_escaped(w, (const char *)b + done, n - done, true)) {
 		adi_jw_close_quote(w);
 		return;
 	}
