@@ -620,6 +620,8 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 	struct h1_field f[H1_MAX_FIELDS];
 	size_t nf = 0, sn = 0, i = 0;
 	char *sc, small[2048];
+	uint64_t seen = 0;       /* a bit per (name length, first byte) */
+	bool maybe_repeat = false;
 
 	if (n == 0)
 		return 0;
@@ -630,17 +632,19 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 	if (!sc)
 		return -1;
 	while (i < n) {
-		const uint8_t *nl = memchr(b + i, '\n', n - i);
-		size_t e = nl ? (size_t)(nl - b) : n, le = e, s;
+		const uint8_t *nl;
+		size_t e, le, s;
 
-		if (le > i && b[le - 1] == '\r')
-			le--;
 		if (h1_ws(b[i])) {
 			struct h1_field *p;
 
 			if (!nf)
 				goto bad; /* a fold with nothing to continue */
 			p = &f[nf - 1];
+			nl = memchr(b + i, '\n', n - i);
+			e = le = nl ? (size_t)(nl - b) : n;
+			if (le > i && b[le - 1] == '\r')
+				le--;
 			for (s = i; s < le && h1_ws(b[s]); s++)
 				;
 			while (le > s && h1_ws(b[le - 1]))
@@ -661,23 +665,34 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 				p->val_len = (size_t)((const uint8_t *)sc + sn - p->val);
 			}
 		} else {
-			const uint8_t *colon = memchr(b + i, ':', le - i);
-			size_t ne;
+			uint64_t bit;
 
-			if (!colon || colon == b + i || nf == H1_MAX_FIELDS)
+			if (nf == H1_MAX_FIELDS)
 				goto bad;
-			ne = (size_t)(colon - b);
+			/* the name, checked and lowered, up to the first byte
+			 * that is no tchar: the colon, or the line is bad */
 			f[nf].name = sn;
-			for (s = i; s < ne; s++) {
+			for (s = i; s < n; s++) {
 				uint8_t c = h1_name_byte[b[s]];
 
 				if (!c)
-					goto bad;
+					break;
 				sc[sn++] = (char)c;
 			}
+			if (s == i || s == n || b[s] != ':')
+				goto bad;
 			f[nf].name_len = sn - f[nf].name;
 			sc[sn++] = '\0';
-			for (s = ne + 1; s < le && h1_ws(b[s]); s++)
+			/* names that may repeat: by length and first byte */
+			bit = 1ull << ((f[nf].name_len * 7 + (uint8_t)sc[f[nf].name]) & 63);
+			if (seen & bit)
+				maybe_repeat = true;
+			seen |= bit;
+			nl = memchr(b + s, '\n', n - s);
+			e = le = nl ? (size_t)(nl - b) : n;
+			if (b[le - 1] == '\r') /* le > s: b[s] is the colon */
+				le--;
+			for (s++; s < le && h1_ws(b[s]); s++)
 				;
 			while (le > s && h1_ws(b[le - 1]))
 				le--;
@@ -691,16 +706,18 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 	for (size_t k = 0; k < nf; k++) {
 		const char *name = sc + f[k].name;
 		const uint8_t *v = f[k].val;
-		size_t vn = f[k].val_len, j;
+		size_t vn = f[k].val_len, j = nf;
 
-		for (j = 0; j < k; j++)
-			if (h1_same_name(sc, &f[j], &f[k]))
-				break;
-		if (j < k)
-			continue; /* joined with its first occurrence */
-		for (j = k + 1; j < nf; j++)
-			if (h1_same_name(sc, &f[j], &f[k]))
-				break;
+		if (maybe_repeat) {
+			for (j = 0; j < k; j++)
+				if (h1_same_name(sc, &f[j], &f[k]))
+					break;
+			if (j < k)
+				continue; /* joined with its first occurrence */
+			for (j = k + 1; j < nf; j++)
+				if (h1_same_name(sc, &f[j], &f[k]))
+					break;
+		}
 		if (j < nf) {
 			/* repeated: the values joined, after the scratch's end */
 			char *jb = sc + sn;
