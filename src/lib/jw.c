@@ -203,23 +203,29 @@ void adi_jw_bool(struct adi_jw *w, bool b)
 		adi_jw_put(w, "false", 5);
 }
 
+/* Digits straight into the buffer: every event writes a dozen numbers. */
 void adi_jw_u64(struct adi_jw *w, uint64_t v)
 {
-	char num[24];
-
 	adi_jw_item(w);
-	adi_jw_put(w, num, (size_t)(adi_u64_dec(num, v) - num));
+	if (adi_jw_reserve(w, 21))
+		return;
+	w->len = (size_t)(adi_u64_dec(w->buf + w->len, v) - w->buf);
+	w->buf[w->len] = '\0';
 }
 
 void adi_jw_int(struct adi_jw *w, int64_t v)
 {
-	char num[24], *p = num;
+	char *p;
 
 	adi_jw_item(w);
+	if (adi_jw_reserve(w, 21))
+		return;
+	p = w->buf + w->len;
 	if (v < 0)
 		*p++ = '-';
 	p = adi_u64_dec(p, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-	adi_jw_put(w, num, (size_t)(p - num));
+	*p = '\0';
+	w->len = (size_t)(p - w->buf);
 }
 
 /* "%.3f" with trailing zeros removed, keeping one decimal. The integer

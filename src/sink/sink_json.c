@@ -92,59 +92,72 @@ static int adi_json_write_batch(struct adi_sink_json *js, size_t n)
 static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_memo *memo,
 				 char **buf, size_t *len, size_t *cap)
 {
-	char head[160], ts[40];
-	char *p = head;
-	size_t tsn;
 	struct adi_jw w;
+	char *p;
 
 	adi_jw_init(&w);
 	w.buf = *buf;
 	w.cap = *cap;
 	w.len = *len;
-	adi_jw_put(&w, "{\"v\":1,\"kind\":", 14);
-	adi_jw_str(&w, ev->kind);
-	tsn = strnlen(adi_rfc3339_memo(memo, ev->ts_ns, ts, sizeof(ts)), sizeof(ts));
+	/* the fixed parts straight into the line, with room asked for once
+	 * per run of them (a timestamp is 30 bytes, a number at most 20) */
 #define PUT_LIT(s) (memcpy(p, (s), sizeof(s) - 1), p += sizeof(s) - 1)
+#define OPEN(room) (adi_jw_reserve(&w, (room)) ? NULL : (p = w.buf + w.len))
+#define CLOSE() (w.len = (size_t)(p - w.buf))
+	if (!OPEN(16))
+		goto out;
+	PUT_LIT("{\"v\":1,\"kind\":");
+	CLOSE();
+	adi_jw_str(&w, ev->kind);
+	if (!OPEN(128))
+		goto out;
 	PUT_LIT(",\"timestamp\":\"");
-	memcpy(p, ts, tsn);
-	p += tsn;
+	p += strnlen(adi_rfc3339_memo(memo, ev->ts_ns, p, 48), 48);
 	PUT_LIT("\",\"ts_ns\":");
 	p = adi_ts_dec_memo(memo, p, ev->ts_ns);
 	PUT_LIT(",\"duration_ms\":");
-	adi_jw_put(&w, head, (size_t)(p - head));
 	if (ev->duration_ns < 0)
-		adi_jw_put(&w, "null", 4);
-	else
+		PUT_LIT("null");
+	CLOSE();
+	if (ev->duration_ns >= 0)
 		adi_jw_double(&w, (double)ev->duration_ns / 1e6);
-	p = head;
+	if (!OPEN(96))
+		goto out;
 	PUT_LIT(",\"pid\":");
 	p = adi_u64_dec(p, ev->pid);
 	PUT_LIT(",\"tid\":");
 	p = adi_u64_dec(p, ev->tid);
 	PUT_LIT(",\"comm\":");
-	adi_jw_put(&w, head, (size_t)(p - head));
+	CLOSE();
 	adi_jw_strn(&w, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
-	p = head;
+	if (!OPEN(96))
+		goto out;
 	PUT_LIT(",\"cgroup_id\":");
 	p = adi_u64_dec(p, ev->cgroup_id);
 	PUT_LIT(",\"container\":");
-	adi_jw_put(&w, head, (size_t)(p - head));
 	if (ev->container[0] == '\0')
-		adi_jw_put(&w, "null", 4);
-	else
+		PUT_LIT("null");
+	CLOSE();
+	if (ev->container[0] != '\0')
 		adi_jw_strn(&w, ev->container, strnlen(ev->container, sizeof(ev->container)));
+	if (!OPEN(48 + (ev->fields ? ev->fields_len : 0)))
+		goto out;
 	if (ev->id) { /* 0: a trace read back that had none */
-		p = head;
 		PUT_LIT(",\"id\":");
 		p = adi_u64_dec(p, ev->id);
-		adi_jw_put(&w, head, (size_t)(p - head));
 	}
 	if (ev->fields && ev->fields_len) { /* the member list, as written */
-		adi_jw_put(&w, ",", 1);
-		adi_jw_put(&w, ev->fields, ev->fields_len);
+		*p++ = ',';
+		memcpy(p, ev->fields, ev->fields_len);
+		p += ev->fields_len;
 	}
+	PUT_LIT("}\n");
+	*p = '\0';
+	CLOSE();
+#undef CLOSE
+#undef OPEN
 #undef PUT_LIT
-	adi_jw_put(&w, "}\n", 2);
+out:
 	*buf = w.buf;
 	*len = w.len;
 	*cap = w.cap;
