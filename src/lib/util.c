@@ -341,7 +341,7 @@ char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf,
 	return buf;
 }
 
-char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns)
+char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns, const char *ns9)
 {
 	uint64_t sec = ts_ns / 1000000000u;
 	uint32_t ns = (uint32_t)(ts_ns % 1000000000u);
@@ -354,7 +354,10 @@ char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns)
 	}
 	memcpy(p, memo->dec, memo->dec_len);
 	p += memo->dec_len;
-	put_dec9(p, ns); /* nine digits, leading zeros kept */
+	if (ns9)
+		memcpy(p, ns9, 9);
+	else
+		put_dec9(p, ns); /* nine digits, leading zeros kept */
 	return p + 9;
 }
 

@@ -47,8 +47,9 @@ char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf,
 
 /* ts_ns in decimal at p (as adi_u64_dec: no NUL, returns the end), the
  * seconds' digits kept in memo (every event of a second shares them);
- * memo may be NULL. */
-char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns);
+ * memo may be NULL. ns9, when not NULL, is ts_ns's nanoseconds as nine
+ * digits already written (a timestamp's fraction: written once a line). */
+char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns, const char *ns9);
 
 /* Local-time "HH:MM:SS.uuuuuu" for the text timeline. buf >= 16. */
 char *adi_clock_str(uint64_t ts_ns, char *buf, size_t bufsz);

@@ -93,7 +93,8 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_
 				 char **buf, size_t *len, size_t *cap)
 {
 	struct adi_jw w;
-	char *p;
+	char *p, *t;
+	size_t tn;
 
 	adi_jw_init(&w);
 	w.buf = *buf;
@@ -112,9 +113,13 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_
 	if (!OPEN(128))
 		goto out;
 	PUT_LIT(",\"timestamp\":\"");
-	p += strnlen(adi_rfc3339_memo(memo, ev->ts_ns, p, 48), 48);
+	t = p;
+	tn = strnlen(adi_rfc3339_memo(memo, ev->ts_ns, p, 48), 48);
+	p += tn;
 	PUT_LIT("\",\"ts_ns\":");
-	p = adi_ts_dec_memo(memo, p, ev->ts_ns);
+	/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ": its fraction is ts_ns's last
+	 * nine digits */
+	p = adi_ts_dec_memo(memo, p, ev->ts_ns, tn == 30 ? t + 20 : NULL);
 	PUT_LIT(",\"duration_ms\":");
 	if (ev->duration_ns < 0)
 		PUT_LIT("null");

@@ -174,14 +174,18 @@ static void test_ts_dec_memo(void **state)
 		1000000000ull, 1000000001ull, 12345678901ull, UINT64_MAX,
 	};
 	struct adi_rfc3339_memo memo = { 0 };
-	char want[32], got[32];
+	char want[32], got[32], ns9[16];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
 		snprintf(want, sizeof(want), "%llu", (unsigned long long)ts[i]);
-		*adi_ts_dec_memo(&memo, got, ts[i]) = 0;
+		*adi_ts_dec_memo(&memo, got, ts[i], NULL) = 0;
 		assert_string_equal(got, want);
-		*adi_ts_dec_memo(NULL, got, ts[i]) = 0;
+		*adi_ts_dec_memo(NULL, got, ts[i], NULL) = 0;
+		assert_string_equal(got, want);
+		/* the nine digits handed in (a timestamp's fraction) */
+		snprintf(ns9, sizeof(ns9), "%09llu", (unsigned long long)(ts[i] % 1000000000u));
+		*adi_ts_dec_memo(&memo, got, ts[i], ns9) = 0;
 		assert_string_equal(got, want);
 	}
 }
