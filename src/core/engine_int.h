@@ -205,6 +205,13 @@ struct adi_rt_slot {
 struct adi_engine {
 	struct adi_engine_opts o;
 	struct adi_rt_slot rt_cache[ADI_RT_CACHE];
+	/* the last open's flags as text: a server opens with the same flags
+	 * every time (fileops.c) */
+	struct {
+		bool set;
+		uint32_t flags;
+		char str[256];
+	} oflags_memo;
 	struct adi_sink **sinks;
 	int nsinks;
 	adi_resolve_fn resolve;

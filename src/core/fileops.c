@@ -314,7 +314,6 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 	int r1 = 0, r2 = 0;
 	const char *op = NULL;
 	struct fev v;
-	char fb[256];
 	struct adi_proc *p = adi_proc_get(e, f->pid);
 	struct adi_fd *fd = NULL, *nf = NULL;
 	bool ok = f->ret >= 0;
@@ -412,7 +411,12 @@ void adi_file_path_event(struct adi_engine *e, const struct adi_raw_event *ev)
 		}
 	}
 	if (!strcmp(op, "open")) {
-		v.flags = adi_open_flags_str(f->oflags, fb, sizeof(fb));
+		if (!e->oflags_memo.set || e->oflags_memo.flags != f->oflags) {
+			adi_open_flags_str(f->oflags, e->oflags_memo.str, sizeof(e->oflags_memo.str));
+			e->oflags_memo.flags = f->oflags;
+			e->oflags_memo.set = true;
+		}
+		v.flags = e->oflags_memo.str;
 		/* the new fd's own path: its runtime class, worked out for this
 		 * event, is kept for its reads, writes and close */
 		if (nf && nf->path && !v.unresolved && v.path && !strcmp(nf->path, v.path)) {
