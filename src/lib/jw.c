@@ -363,9 +363,9 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 	return i;
 }
 
-/* Room a string's writing asks for beyond the bytes still to write: the
- * copying scan below stores whole 16-byte blocks (what follows the clean
- * part is overwritten next), and an escape writes at most 6 bytes. */
+/* Room a string's writing asks for beyond twice the bytes still to write:
+ * the copying scan below stores whole 16-byte blocks (what follows the
+ * clean part is overwritten next), and an escape writes at most 6 bytes. */
 #define ADI_JW_SLACK 16
 
 /* Copies the plain run at b[0..n) (adi_jw_plain_run's rule) to d while it
@@ -461,6 +461,11 @@ bytes:
  * not NUL-terminated until that quote. */
 static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool strict)
 {
+	/* the two-character escapes by byte, 0 where none applies */
+	static const char two[128] = {
+		['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r',
+		['\t'] = 't', ['\b'] = 'b', ['\f'] = 'f',
+	};
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *b = (const uint8_t *)s;
 	size_t i = 0;
@@ -469,52 +474,52 @@ static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool stric
 		char *p;
 		uint8_t c;
 
-		if (adi_jw_reserve(w, n - i + ADI_JW_SLACK))
+		/* room for every byte left written twice (each a two-character
+		 * escape): the loop below then needs no check of its own */
+		if (adi_jw_reserve(w, 2 * (n - i) + ADI_JW_SLACK))
 			return true; /* w->err is sticky: nothing more is written */
 		p = w->buf + w->len;
-		{
-			size_t run = adi_jw_copy_plain(p, b + i, n - i);
+		for (;;) {
+			size_t run = adi_jw_copy_plain(p, b + i, n - i), len;
 
 			i += run;
 			p += run;
-		}
-		if (i >= n) {
-			w->len = (size_t)(p - w->buf);
-			return true;
-		}
-		c = b[i];
-		if (c >= 0x80) {
-			size_t len = adi_utf8_seq(b + i, n - i);
-
-			if (len) {
+			if (i >= n) {
+				w->len = (size_t)(p - w->buf);
+				return true;
+			}
+			c = b[i];
+			if (c < 0x80 && two[c]) {
+				/* one per line of a text body, several per JSON
+				 * object: straight in, no new round */
+				p[0] = '\\';
+				p[1] = two[c];
+				p += 2;
+				i++;
+			} else if (c >= 0x80 && (len = adi_utf8_seq(b + i, n - i))) {
 				memcpy(p, b + i, len); /* len <= 4 */
 				p += len;
 				i += len;
-			} else if (strict) {
+			} else {
+				break;
+			}
+		}
+		/* a control byte (\u00xx: six bytes for one) or a byte that is
+		 * not UTF-8 (three for one) */
+		if (c >= 0x80) {
+			if (strict) {
 				w->len = (size_t)(p - w->buf);
 				return false;
-			} else {
-				memcpy(p, "\xef\xbf\xbd", 3);
-				p += 3;
-				i++;
 			}
+			memcpy(p, "\xef\xbf\xbd", 3);
+			p += 3;
 		} else {
-			/* the two-character escapes straight in (a text body has
-			 * one per line) */
-			char two = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r'
-				 : c == '\t' ? 't' : c == '\b' ? 'b' : c == '\f' ? 'f' : 0;
-
-			*p++ = '\\';
-			if (two) {
-				*p++ = two;
-			} else {
-				memcpy(p, "u00", 3);
-				p[3] = hex[c >> 4];
-				p[4] = hex[c & 15];
-				p += 5;
-			}
-			i++;
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 15];
+			p += 6;
 		}
+		i++;
 		w->len = (size_t)(p - w->buf);
 	}
 }

@@ -219,6 +219,33 @@ static void test_strn_copying_scan(void **state)
 				}
 }
 
+/* A string of nothing but two-character escapes writes twice its length:
+ * after every fill of the buffer, so a write past the room it asked for
+ * runs off the allocation (ASan) or the expected text. */
+static void test_strn_all_escapes(void **state)
+{
+	uint8_t b[80];
+	char want[80 * 6 + 8], exp[sizeof(want) + 320];
+
+	(void)state;
+	for (size_t n = 0; n <= 70; n++)
+		for (size_t pre = 0; pre < 300; pre++) {
+			struct adi_jw w;
+
+			for (size_t i = 0; i < n; i++)
+				b[i] = i % 3 ? '\n' : '"';
+			ref_escape(b, n, want);
+			memset(exp, 'p', pre);
+			strcpy(exp + pre, want);
+			adi_jw_init(&w);
+			for (size_t i = 0; i < pre; i++)
+				adi_jw_put(&w, "p", 1);
+			adi_jw_strn(&w, (const char *)b, n);
+			expect_text(&w, exp);
+			adi_jw_fini(&w);
+		}
+}
+
 /* Random strings over an alphabet heavy in what needs a look, at every
  * length and alignment the fast paths cut at. */
 static void test_escape_random(void **state)
@@ -445,6 +472,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_run),
 		cmocka_unit_test(test_strn_copying_scan),
+		cmocka_unit_test(test_strn_all_escapes),
 		cmocka_unit_test(test_member_list),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_escaping),
