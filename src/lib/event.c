@@ -9,18 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room kept before a new event's fields for the members a request tree
+ * puts first ("parent_id":123456,"parent_by":"thread" is 40-odd bytes):
+ * prepending them then moves nothing and allocates nothing. */
+#define ADI_EVENT_PRE_ROOM 64
+
 struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fields,
 				size_t n)
 {
 	struct adi_event *ev;
 	char *text;
 
-	if (n > SIZE_MAX - sizeof(*ev) - 1 || !(ev = malloc(sizeof(*ev) + n + 1))) {
+	if (n > SIZE_MAX - sizeof(*ev) - ADI_EVENT_PRE_ROOM - 1 ||
+	    !(ev = malloc(sizeof(*ev) + ADI_EVENT_PRE_ROOM + n + 1))) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	memset(ev, 0, sizeof(*ev));
-	text = (char *)(ev + 1);
+	text = (char *)(ev + 1) + ADI_EVENT_PRE_ROOM;
 	if (n)
 		memcpy(text, fields, n);
 	text[n] = '\0';
@@ -34,22 +40,36 @@ struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fi
 
 struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_t n)
 {
-	size_t old = ev->fields_len, sep = old ? 1 : 0;
+	size_t old = ev->fields_len, sep = old ? 1 : 0, gap;
+	uintptr_t f = (uintptr_t)ev->fields, base = (uintptr_t)(ev + 1);
 	struct adi_event *m;
 	char *text;
 
-	if (ev->fields != (const char *)(ev + 1)) {
+	/* its own fields: somewhere in the room adi_event_new kept */
+	if (f < base || f - base > ADI_EVENT_PRE_ROOM) {
 		errno = EINVAL;
 		return NULL;
+	}
+	gap = (size_t)(f - base);
+	if (n + sep <= gap) {
+		text = (char *)(ev + 1) + gap - n - sep;
+		memcpy(text, pre, n);
+		if (sep)
+			text[n] = ',';
+		ev->fields = text;
+		ev->fields_len = n + sep + old;
+		return ev;
 	}
 	if (n > SIZE_MAX - sizeof(*ev) - old - 2) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* more than the room: the fields move up (the allocation holds them
+	 * at gap < n + sep, inside the new size even when it shrinks) */
 	if (!(m = realloc(ev, sizeof(*m) + n + sep + old + 1)))
 		return NULL;
 	text = (char *)(m + 1);
-	memmove(text + n + sep, text, old + 1);
+	memmove(text + n + sep, text + gap, old + 1);
 	memcpy(text, pre, n);
 	if (sep)
 		text[n] = ',';

@@ -123,6 +123,7 @@ static void test_event_new(void **state)
 static void test_event_prepend(void **state)
 {
 	static const char pre[] = "\"parent_id\":7,\"parent_by\":\"thread\"";
+	static const char long_pre[] = "\"b\":\"012345678901234567890123456789012345678901234567890123\"";
 	struct adi_event *ev = adi_event_new("file", 6, "\"op\":\"open\"", 11), *n;
 	struct adi_event fake;
 
@@ -139,6 +140,20 @@ static void test_event_prepend(void **state)
 	n = adi_event_prepend(ev, pre, strlen(pre));
 	assert_string_equal(n->fields, pre);
 	assert_int_equal(n->fields_len, strlen(pre));
+	adi_event_free(n);
+	/* in the room kept before the fields, then past what is left of it
+	 * (the allocation shrinks as the fields move up), then with no room
+	 * (it grows): each time the whole list in order */
+	ev = adi_event_new("file", 6, "\"op\":\"open\"", 11);
+	n = adi_event_prepend(ev, "\"a\":1", 5);
+	assert_non_null(n);
+	n = adi_event_prepend(n, long_pre, strlen(long_pre));
+	assert_non_null(n);
+	n = adi_event_prepend(n, "\"c\":2", 5);
+	assert_non_null(n);
+	assert_string_equal(n->fields, "\"c\":2,\"b\":\"012345678901234567890123456789012345678901234567890123\","
+			    "\"a\":1,\"op\":\"open\"");
+	assert_int_equal(n->fields_len, strlen(n->fields));
 	adi_event_free(n);
 	memset(&fake, 0, sizeof(fake));
 	fake.fields = "\"op\":\"open\"";
