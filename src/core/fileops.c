@@ -213,13 +213,18 @@ static const char *runtime_class_cached(struct adi_engine *e, const char *path, 
 	return cls;
 }
 
-static void kint_or_null(struct adi_jw *w, const char *k, int64_t v)
-{
-	if (v < 0)
-		adi_jw_knull(w, k);
-	else
-		adi_jw_kint(w, k, v);
-}
+/* The members of a file event, with their keys as literals (ADI_JW_LIT:
+ * an event's writer is never read back): the schema is fixed, and a key
+ * written through the member index cost more than most values. */
+#define KINT_OR_NULL(w, k, v)                            \
+	do {                                             \
+		if ((v) < 0) {                           \
+			ADI_JW_LIT(w, "," k "null");     \
+		} else {                                 \
+			ADI_JW_LIT(w, "," k);            \
+			adi_jw_int(w, (v));              \
+		}                                        \
+	} while (0)
 
 /* Write v as a `file` event of who at ts (duration -1: null). */
 static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
@@ -229,31 +234,41 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 	const char *cls;
 	char b[24];
 
-	adi_jw_kstr(w, "op", v->op);
+	ADI_JW_LIT(w, "\"op\":");
+	adi_jw_str(w, v->op);
+	ADI_JW_LIT(w, ",\"path\":");
 	if (v->path_raw)
-		adi_jw_kbytes(w, "path", v->path_raw, v->path_raw_len);
+		adi_jw_bytes(w, v->path_raw, v->path_raw_len);
 	else
-		adi_jw_kstr(w, "path", v->path);
-	if (v->has_fd)
-		adi_jw_kint(w, "fd", v->fd);
-	else
-		adi_jw_knull(w, "fd");
-	adi_jw_kstr(w, "new_path", v->new_path);
-	adi_jw_kstr(w, "flags", v->flags);
-	adi_jw_kstr(w, "mode", v->has_mode ? adi_mode_str(v->mode, b, sizeof(b)) : NULL);
-	kint_or_null(w, "uid", v->uid);
-	kint_or_null(w, "gid", v->gid);
-	if (v->has_bytes)
-		adi_jw_kint(w, "bytes", v->bytes);
-	else
-		adi_jw_knull(w, "bytes");
-	kint_or_null(w, "ops", v->ops);
+		adi_jw_str(w, v->path);
+	if (v->has_fd) {
+		ADI_JW_LIT(w, ",\"fd\":");
+		adi_jw_int(w, v->fd);
+	} else {
+		ADI_JW_LIT(w, ",\"fd\":null");
+	}
+	ADI_JW_LIT(w, ",\"new_path\":");
+	adi_jw_str(w, v->new_path);
+	ADI_JW_LIT(w, ",\"flags\":");
+	adi_jw_str(w, v->flags);
+	ADI_JW_LIT(w, ",\"mode\":");
+	adi_jw_str(w, v->has_mode ? adi_mode_str(v->mode, b, sizeof(b)) : NULL);
+	KINT_OR_NULL(w, "\"uid\":", v->uid);
+	KINT_OR_NULL(w, "\"gid\":", v->gid);
+	if (v->has_bytes) {
+		ADI_JW_LIT(w, ",\"bytes\":");
+		adi_jw_int(w, v->bytes);
+	} else {
+		ADI_JW_LIT(w, ",\"bytes\":null");
+	}
+	KINT_OR_NULL(w, "\"ops\":", v->ops);
+	ADI_JW_LIT(w, ",\"content\":");
 	if (v->has_content)
-		adi_jw_kbytes(w, "content", v->content, v->clen);
+		adi_jw_bytes(w, v->content, v->clen);
 	else
-		adi_jw_knull(w, "content");
-	adi_jw_kstr(w, "error", v->ret < 0 ? adi_errno_name(adi_err_of(v->ret), b, sizeof(b))
-					   : NULL);
+		ADI_JW_LIT(w, "null");
+	ADI_JW_LIT(w, ",\"error\":");
+	adi_jw_str(w, v->ret < 0 ? adi_errno_name(adi_err_of(v->ret), b, sizeof(b)) : NULL);
 	if (v->unresolved) /* never pass a guess off as an absolute path */
 		adi_jw_kbool(w, "path_unresolved", true);
 	if (v->content_partial)

@@ -140,6 +140,10 @@ static inline void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n)
 	*p = '\0';
 	w->len = (size_t)(p - w->buf);
 }
+/* JSON text that is a literal, as it is: for a writer whose members are
+ * never looked up (an event's), a key with its comma and even its value in
+ * one copy (`,"fd":null`). Such members are not in the writer's index. */
+#define ADI_JW_LIT(w, s) adi_jw_put((w), "" s, sizeof(s) - 1)
 /* A key the program chose (a literal): written as it is. */
 static inline void adi_jw_key(struct adi_jw *w, const char *k)
 {
