@@ -288,6 +288,7 @@ void adi_conn_emitter(struct adi_conn_emit *ce, struct adi_engine *e, struct adi
 	ce->em.cfg = &e->pcfg;
 	ce->em.peer = NULL;
 	ce->em.annotate = annotate;
+	ce->em.pool = &e->msg_pool;
 	ce->e = e;
 	ce->c = c;
 }

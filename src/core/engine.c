@@ -74,6 +74,7 @@ void adi_engine_free(struct adi_engine *e)
 			free(v);
 		adi_map_fini(&e->cgroups);
 	}
+	adi_msg_pool_fini(&e->msg_pool); /* last: the frees above fill it */
 	free(e);
 }
 

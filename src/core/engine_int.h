@@ -205,6 +205,7 @@ struct adi_rt_slot {
 struct adi_engine {
 	struct adi_engine_opts o;
 	struct adi_rt_slot rt_cache[ADI_RT_CACHE];
+	struct adi_msg_pool msg_pool; /* the decoders' spare messages */
 	/* the last open's flags as text: a server opens with the same flags
 	 * every time (fileops.c) */
 	struct {

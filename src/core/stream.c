@@ -168,13 +168,12 @@ static void run(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, int d,
 			used = s->len; /* a decoder bug must not become ours */
 		switch (r) {
 		case ADI_PARSE_FRAME: {
-			struct adi_msg *q = adi_msg_new();
+			struct adi_msg *q = adi_msg_keep(em->pool, &m);
 			uint64_t end = s->pos + used - 1;
 
 			if (!q) {
 				adi_jw_fini(&m.f);
 			} else {
-				*q = m;
 				q->dir = dir;
 				q->ts_first = s->msg_ts;
 				/* a FRAME of nothing: the message ended at a gap that
@@ -412,7 +411,7 @@ bool adi_pconn_datagram(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, i
 	adi_msg_init(&m);
 	m.incomplete = cut;
 	r = pc->proto->parse(pc->st, cfg, dir, n ? b : (const uint8_t *)"", n, &used, &m);
-	if (r != ADI_PARSE_FRAME || !(q = adi_msg_new())) {
+	if (r != ADI_PARSE_FRAME || !(q = adi_msg_keep(em ? em->pool : NULL, &m))) {
 		adi_jw_fini(&m.f);
 		if (r == ADI_PARSE_DONE) {
 			s->done = true; /* the protocol ended: later ones are not its */
@@ -422,7 +421,6 @@ bool adi_pconn_datagram(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, i
 		pc->skipped += size;
 		return false;
 	}
-	*q = m;
 	q->dir = dir;
 	q->ts_first = q->ts_last = ts;
 	q->wire_bytes = size;
@@ -454,10 +452,9 @@ void adi_pconn_finish(struct adi_pconn *pc, const struct adi_proto_cfg *cfg,
 		 * it holds of a message has a hole it was never told of */
 		if (!s->resync &&
 		    pc->proto->parse(pc->st, cfg, dir, NULL, 0, &used, &m) == ADI_PARSE_FRAME) {
-			struct adi_msg *q = adi_msg_new();
+			struct adi_msg *q = adi_msg_keep(em->pool, &m);
 
 			if (q) {
-				*q = m;
 				q->dir = dir;
 				q->ts_first = s->in_msg ? s->msg_ts : ts;
 				q->ts_last = s->nmarks ? s->marks[s->nmarks - 1].ts : ts;

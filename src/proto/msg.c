@@ -5,9 +5,25 @@
 #include <string.h>
 #include "proto.h"
 
-struct adi_msg *adi_msg_new(void)
+/* Spares kept at most: a connection queues a few messages at a time, a
+ * pipelining client a few dozen. */
+#define ADI_MSG_SPARES 256
+
+struct adi_msg *adi_msg_keep(struct adi_msg_pool *pool, const struct adi_msg *m)
 {
-	return calloc(1, sizeof(struct adi_msg));
+	struct adi_msg *q;
+
+	if (pool && pool->free) {
+		q = pool->free;
+		pool->free = q->next;
+		pool->n--;
+	} else if (!(q = malloc(sizeof(*q)))) {
+		return NULL;
+	}
+	*q = *m;
+	q->next = NULL;
+	q->pool = pool;
+	return q;
 }
 
 void adi_msg_free(struct adi_msg *m)
@@ -15,7 +31,24 @@ void adi_msg_free(struct adi_msg *m)
 	if (!m)
 		return;
 	adi_jw_fini(&m->f);
+	if (m->pool && m->pool->n < ADI_MSG_SPARES) {
+		m->next = m->pool->free;
+		m->pool->free = m;
+		m->pool->n++;
+		return;
+	}
 	free(m);
+}
+
+void adi_msg_pool_fini(struct adi_msg_pool *pool)
+{
+	struct adi_msg *m;
+
+	while ((m = pool->free)) {
+		pool->free = m->next;
+		free(m);
+	}
+	pool->n = 0;
 }
 
 void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m)

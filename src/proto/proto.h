@@ -79,6 +79,16 @@ struct adi_msg {
 				 * parse() sets them): cheaper than members of
 				 * f written as text and read back */
 	struct adi_msg *next;   /* queue link, the engine's */
+	struct adi_msg_pool *pool; /* where adi_msg_free puts it back (NULL:
+				 * freed) */
+};
+
+/* Spare messages: a decoder's message is made and freed for every one it
+ * reads (a dozen a PostgreSQL query), and an allocation and a free each
+ * cost more than the rest of a small message. The engine keeps one. */
+struct adi_msg_pool {
+	struct adi_msg *free;   /* linked by next */
+	uint32_t n;
 };
 
 /* An empty message, as parse() is given it (the writer's index is left
@@ -95,6 +105,7 @@ static inline void adi_msg_init(struct adi_msg *m)
 	adi_jw_init(&m->f);
 	m->incomplete = false;
 	m->next = NULL;
+	m->pool = NULL;
 }
 
 /* A FIFO of messages of one direction, owned by the engine. */
@@ -126,6 +137,8 @@ struct adi_emit {
 	 * its tcp_stream, after conn; a later call for the same key replaces
 	 * it. Copied. NULL when the emitter has no connection to tell. */
 	void (*annotate)(struct adi_emit *em, const char *key, const char *json, size_t n);
+	/* where the engine takes the messages it queues from (NULL: none) */
+	struct adi_msg_pool *pool;
 };
 
 /* The writer of the next event, emptied. */
@@ -233,8 +246,12 @@ const struct adi_proto *adi_proto_at(size_t i);
 const struct adi_proto *adi_proto_find(const char *name);
 
 /* Message queue helpers (proto/msg.c). */
-struct adi_msg *adi_msg_new(void);
-void adi_msg_free(struct adi_msg *m);            /* accepts NULL; frees f */
+/* A queued copy of m, which parse() filled (its f's buffer moves with it),
+ * taken from pool when it has a spare (pool may be NULL); NULL on ENOMEM. */
+struct adi_msg *adi_msg_keep(struct adi_msg_pool *pool, const struct adi_msg *m);
+/* Frees f, and m itself or back into the pool it came from. Accepts NULL. */
+void adi_msg_free(struct adi_msg *m);
+void adi_msg_pool_fini(struct adi_msg_pool *pool); /* frees the spares */
 void adi_msgq_push(struct adi_msgq *q, struct adi_msg *m);
 struct adi_msg *adi_msgq_pop(struct adi_msgq *q); /* NULL when empty */
 /* Takes m out of q, prev being the message before it (NULL: m is the

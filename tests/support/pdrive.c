@@ -328,10 +328,11 @@ static void drv_step(struct pd_drv *v, int di, bool eof)
 			CHECK(c, used > 0 || ++empty_frames == 1,
 			      "at most one message out of nothing per call");
 			consume(s, used, true);
-			mm = adi_msg_new();
+			/* no pool: each message its own allocation, which
+			 * ASan watches */
+			mm = adi_msg_keep(NULL, &m);
 			if (!mm)
 				pd_fail("pdrive: out of memory");
-			*mm = m;
 			mm->dir = dir;
 			mm->ts_first = s->m_first;
 			mm->ts_last = s->m_last;
@@ -503,10 +504,9 @@ static void drv_datagram(struct pd_drv *v, int di, size_t seg, size_t have)
 	switch (r) {
 	case ADI_PARSE_FRAME:
 		CHECK(c, used == have, "a datagram's FRAME takes the whole datagram");
-		mm = adi_msg_new();
+		mm = adi_msg_keep(NULL, &m);
 		if (!mm)
 			pd_fail("pdrive: out of memory");
-		*mm = m;
 		mm->dir = dir;
 		mm->ts_first = mm->ts_last = g->ts;
 		mm->wire_bytes = g->n;
