@@ -368,6 +368,21 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
  * clean part is overwritten next), and an escape writes at most 6 bytes. */
 #define ADI_JW_SLACK 16
 
+#if defined(__SSE2__)
+/* A bit per byte of x that needs a look (adi_jw_plain_run's rule). Signed
+ * compare: bytes >= 0x80 are negative, so "< 0x20" catches them and the
+ * control bytes at once. */
+static inline int adi_jw_bad16(__m128i x)
+{
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i sp = _mm_set1_epi8(0x20);
+
+	return _mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(sp, x),
+					      _mm_or_si128(_mm_cmpeq_epi8(x, q),
+							   _mm_cmpeq_epi8(x, bs))));
+}
+#endif
+
 /* Copies the plain run at b[0..n) (adi_jw_plain_run's rule) to d while it
  * scans -- one pass, not a scan and then a copy -- and returns its length.
  * Reads only b[0..n); writes d[0..n + ADI_JW_SLACK) at most. */
@@ -403,19 +418,13 @@ static size_t adi_jw_copy_plain(char *d, const uint8_t *b, size_t n)
 	}
 #if defined(__SSE2__)
 	{
-		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-		const __m128i sp = _mm_set1_epi8(0x20);
 		__m128i x;
 		int m;
 
-		/* signed compare: bytes >= 0x80 are negative, so "< 0x20"
-		 * catches them and the control bytes at once */
-#define ADI_JW_BAD16(x) _mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(sp, (x)), \
-			_mm_or_si128(_mm_cmpeq_epi8((x), q), _mm_cmpeq_epi8((x), bs))))
 		while (n - i >= 16) {
 			x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
 			_mm_storeu_si128((__m128i *)(void *)(d + i), x);
-			m = ADI_JW_BAD16(x);
+			m = adi_jw_bad16(x);
 			if (m)
 				return i + (size_t)__builtin_ctz((unsigned)m);
 			i += 16;
@@ -426,8 +435,7 @@ static size_t adi_jw_copy_plain(char *d, const uint8_t *b, size_t n)
 		 * known plain, so the first bad byte is at or past i */
 		x = _mm_loadu_si128((const __m128i *)(const void *)(b + n - 16));
 		_mm_storeu_si128((__m128i *)(void *)(d + n - 16), x);
-		m = ADI_JW_BAD16(x);
-#undef ADI_JW_BAD16
+		m = adi_jw_bad16(x);
 		return m ? n - 16 + (size_t)__builtin_ctz((unsigned)m) : n;
 	}
 #else
@@ -480,8 +488,37 @@ static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool stric
 			return true; /* w->err is sticky: nothing more is written */
 		p = w->buf + w->len;
 		for (;;) {
-			size_t run = adi_jw_copy_plain(p, b + i, n - i), len;
+			size_t run, len;
 
+#if defined(__SSE2__)
+			/* whole blocks, a two-character escape written where
+			 * it falls: a body's newlines, a JSON body's quotes do
+			 * not end the scan; the last 16 to 31 bytes are
+			 * copy_plain's, which reads them as whole blocks) */
+			while (n - i >= 32) {
+				__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+				int m;
+
+				_mm_storeu_si128((__m128i *)(void *)p, x);
+				m = adi_jw_bad16(x);
+				if (!m) {
+					i += 16;
+					p += 16;
+					continue;
+				}
+				m = __builtin_ctz((unsigned)m);
+				i += (size_t)m;
+				p += m;
+				c = b[i];
+				if (c >= 0x80 || !two[c])
+					break;
+				p[0] = '\\';
+				p[1] = two[c];
+				p += 2;
+				i++;
+			}
+#endif
+			run = adi_jw_copy_plain(p, b + i, n - i);
 			i += run;
 			p += run;
 			if (i >= n) {
