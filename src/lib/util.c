@@ -207,6 +207,35 @@ char *adi_u64_dec(char *p, uint64_t v)
 	return end;
 }
 
+char *adi_u64_dec_memo(struct adi_dec_memo *memo, char *p, uint64_t v)
+{
+	if (!memo)
+		return adi_u64_dec(p, v);
+	if (!memo->set || (v != memo->v && v != memo->v + 1) || memo->v == UINT64_MAX) {
+		memo->n = (uint8_t)(adi_u64_dec(memo->s, v) - memo->s);
+		memo->v = v;
+		memo->set = true;
+	} else if (v != memo->v) {
+		/* one more: the last digit goes up, a 9 carries */
+		int i = memo->n - 1;
+
+		while (i >= 0 && memo->s[i] == '9')
+			memo->s[i--] = '0';
+		if (i < 0) { /* 99 -> 100: a digit more */
+			memmove(memo->s + 1, memo->s, memo->n);
+			memo->s[0] = '1';
+			memo->n++;
+		} else {
+			memo->s[i]++;
+		}
+		memo->v = v;
+	}
+	/* all 20: a constant copy is two moves, a call to memcpy is not (p
+	 * has room for 20 digits, as adi_u64_dec needs) */
+	memcpy(p, memo->s, sizeof(memo->s));
+	return p + memo->n;
+}
+
 char *adi_mode_str(uint32_t mode, char *buf, size_t bufsz)
 {
 	/* by hand: every file event has a mode */

@@ -51,6 +51,21 @@ char *adi_rfc3339_memo(struct adi_rfc3339_memo *memo, uint64_t ts_ns, char *buf,
  * digits already written (a timestamp's fraction: written once a line). */
 char *adi_ts_dec_memo(struct adi_rfc3339_memo *memo, char *p, uint64_t ts_ns, const char *ns9);
 
+/* The digits of the last number written through it: every line of a
+ * trace writes a pid, a tid, a cgroup id that repeat, and an id that is
+ * the last one plus one. Zeroed to start (owned by the writer). */
+struct adi_dec_memo {
+	bool set;
+	uint8_t n;
+	uint64_t v;
+	char s[20];
+};
+/* v in decimal at p (as adi_u64_dec: no NUL, returns the end; p has room
+ * for 20 bytes, all of which may be written): the memo's digits when v is
+ * its value, incremented in place when v is one more, else written (and
+ * kept). memo may be NULL. */
+char *adi_u64_dec_memo(struct adi_dec_memo *memo, char *p, uint64_t v);
+
 /* Local-time "HH:MM:SS.uuuuuu" for the text timeline. buf >= 16. */
 char *adi_clock_str(uint64_t ts_ns, char *buf, size_t bufsz);
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include "../lib/event.h"
 
-struct adi_rfc3339_memo;
+#include "../lib/util.h"
 
 
 /* The text timeline's time column: the local clock, seconds since the
@@ -55,10 +55,18 @@ struct adi_sink_opts {
  * and lines a failed write lost are counted by adi_sink_lost(). */
 struct adi_sink *adi_sink_json_new(FILE *f);
 
+/* What a writer of lines keeps from one line to the next: the second's
+ * date and digits, the last pid, tid, cgroup id and id. Zeroed to start. */
+struct adi_json_memo {
+	struct adi_rfc3339_memo ts;
+	struct adi_dec_memo pid, tid, cgroup_id, id;
+};
+
 /* The JSON Lines sink's line for ev (the object and its '\n') into the
  * caller's buffer *buf of *len bytes in *cap (grown with realloc; *len is
- * reset first). 0 or -ENOMEM. For the stores that keep events as JSON. */
-int adi_event_json_line(const struct adi_event *ev, struct adi_rfc3339_memo *memo, char **buf,
+ * reset first). memo may be NULL. 0 or -ENOMEM. For the stores that keep
+ * events as JSON. */
+int adi_event_json_line(const struct adi_event *ev, struct adi_json_memo *memo, char **buf,
 			size_t *len, size_t *cap);
 
 /* The SQLite trace store (docs/store.md): events go into one `events`

@@ -34,7 +34,7 @@ struct adi_sink_json {
 	char *buf;            /* the line being built, or the batch (owned) */
 	size_t len, cap;
 	uint64_t lost;        /* batched lines a failed write lost */
-	struct adi_rfc3339_memo memo;
+	struct adi_json_memo memo;
 };
 
 /* Write the whole line; 0 or -errno. The stream's error flag is cleared
@@ -89,9 +89,10 @@ static int adi_json_write_batch(struct adi_sink_json *js, size_t n)
 
 /* Builds {head..., fields...}\n into *buf (see sink.h). The common fields
  * come first, in the order of sink.h; then the fields text as it is. */
-static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_memo *memo,
+static int adi_event_json_append(const struct adi_event *ev, struct adi_json_memo *memo,
 				 char **buf, size_t *len, size_t *cap)
 {
+	struct adi_rfc3339_memo *ts = memo ? &memo->ts : NULL;
 	struct adi_jw w;
 	char *p, *t;
 	size_t tn;
@@ -114,12 +115,12 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_
 		goto out;
 	PUT_LIT(",\"timestamp\":\"");
 	t = p;
-	tn = strnlen(adi_rfc3339_memo(memo, ev->ts_ns, p, 48), 48);
+	tn = strnlen(adi_rfc3339_memo(ts, ev->ts_ns, p, 48), 48);
 	p += tn;
 	PUT_LIT("\",\"ts_ns\":");
 	/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ": its fraction is ts_ns's last
 	 * nine digits */
-	p = adi_ts_dec_memo(memo, p, ev->ts_ns, tn == 30 ? t + 20 : NULL);
+	p = adi_ts_dec_memo(ts, p, ev->ts_ns, tn == 30 ? t + 20 : NULL);
 	PUT_LIT(",\"duration_ms\":");
 	if (ev->duration_ns < 0)
 		PUT_LIT("null");
@@ -129,16 +130,16 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_
 	if (!OPEN(96))
 		goto out;
 	PUT_LIT(",\"pid\":");
-	p = adi_u64_dec(p, ev->pid);
+	p = adi_u64_dec_memo(memo ? &memo->pid : NULL, p, ev->pid);
 	PUT_LIT(",\"tid\":");
-	p = adi_u64_dec(p, ev->tid);
+	p = adi_u64_dec_memo(memo ? &memo->tid : NULL, p, ev->tid);
 	PUT_LIT(",\"comm\":");
 	CLOSE();
 	adi_jw_strn(&w, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
 	if (!OPEN(96))
 		goto out;
 	PUT_LIT(",\"cgroup_id\":");
-	p = adi_u64_dec(p, ev->cgroup_id);
+	p = adi_u64_dec_memo(memo ? &memo->cgroup_id : NULL, p, ev->cgroup_id);
 	PUT_LIT(",\"container\":");
 	if (ev->container[0] == '\0')
 		PUT_LIT("null");
@@ -149,7 +150,7 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_rfc3339_
 		goto out;
 	if (ev->id) { /* 0: a trace read back that had none */
 		PUT_LIT(",\"id\":");
-		p = adi_u64_dec(p, ev->id);
+		p = adi_u64_dec_memo(memo ? &memo->id : NULL, p, ev->id);
 	}
 	if (ev->fields && ev->fields_len) { /* the member list, as written */
 		*p++ = ',';
@@ -169,7 +170,7 @@ out:
 	return w.err ? -ENOMEM : 0;
 }
 
-int adi_event_json_line(const struct adi_event *ev, struct adi_rfc3339_memo *memo, char **buf,
+int adi_event_json_line(const struct adi_event *ev, struct adi_json_memo *memo, char **buf,
 			size_t *len, size_t *cap)
 {
 	*len = 0;

@@ -14,7 +14,7 @@ struct adi_sink_ui {
 	struct adi_ui *u;
 	char *buf;            /* the line being built, reused */
 	size_t len, cap;
-	struct adi_rfc3339_memo memo;
+	struct adi_json_memo memo;
 };
 
 /* The memory bound is the UI's own business (it counts and shows what it

@@ -190,6 +190,30 @@ static void test_ts_dec_memo(void **state)
 	}
 }
 
+/* adi_u64_dec_memo against printf, through runs that repeat a value, go up
+ * by one across every carry (9, 99, 199, 999, UINT64_MAX - 1), jump, and
+ * go down */
+static void test_u64_dec_memo(void **state)
+{
+	static const uint64_t v[] = {
+		0, 0, 1, 2, 9, 10, 11, 98, 99, 100, 101, 199, 200, 7593, 7593, 7594,
+		998, 999, 1000, 1000, 5, 4, 99999999, 100000000, 18446744073709551613ull,
+		18446744073709551614ull, 18446744073709551615ull, 0, 1,
+	};
+	struct adi_dec_memo memo = { 0 };
+	char want[32], got[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v[i]);
+		memset(got, 'x', sizeof(got));
+		*adi_u64_dec_memo(&memo, got, v[i]) = 0;
+		assert_string_equal(got, want);
+		*adi_u64_dec_memo(NULL, got, v[i]) = 0;
+		assert_string_equal(got, want);
+	}
+}
+
 static void test_rfc3339(void **state)
 {
 	static const struct fmt_case times[] = {
@@ -457,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_mode),
 		cmocka_unit_test(test_u64_dec),
 		cmocka_unit_test(test_ts_dec_memo),
+		cmocka_unit_test(test_u64_dec_memo),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_rfc3339_memo),
 		cmocka_unit_test(test_clock_str),
