@@ -825,6 +825,16 @@ static void later(struct adi_tls_hooks *h, uint32_t pid, uint64_t in_ns)
 		h->later[h->nlater++] = (struct later){ pid, adi_now_mono() + in_ns };
 }
 
+/* s[0..n) holds the three bytes t: by hand, as memmem's set-up costs more
+ * than a file name's few bytes (every open of a traced program asks). */
+static bool has3(const char *s, size_t n, const char *t)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+		if (s[i] == t[0] && s[i + 1] == t[1] && s[i + 2] == t[2])
+			return true;
+	return false;
+}
+
 /* A path an open named looks like an SSL library file ("libssl.so.3",
  * "libssl-1a2b3c.so.1.1" in a Python wheel). */
 static bool ssl_lib_name(const char *p, size_t n)
@@ -835,20 +845,18 @@ static bool ssl_lib_name(const char *p, size_t n)
 		if (p[i] == '/')
 			base = p + i + 1;
 	n -= (size_t)(base - p);
-	return memmem(base, n, "ssl", 3) && memmem(base, n, ".so", 3);
+	return has3(base, n, "ssl") && has3(base, n, ".so");
 }
 
-void adi_tls_hooks_event(struct adi_tls_hooks *h, const struct adi_raw_event *ev)
+/* An exec, or an open of what looks like an SSL library: look at the file
+ * (out of line, with its path buffers, so that every other record, which
+ * adi_tls_hooks_event sees too, does not set up 8 KiB of stack). */
+static __attribute__((noinline)) void hooks_look(struct adi_tls_hooks *h,
+						  const struct adi_raw_event *ev)
 {
 	const struct adi_raw_fixed *f = &ev->f;
 	char path[4200], shown[4096];
 
-	if (h->off)
-		return;
-	if (f->family == ADI_RAW_TLS && f->fd < 0 && h->nbio) {
-		hook_bio_now(h);
-		return;
-	}
 	if (f->family == ADI_RAW_PROC && f->op == ADI_OP_EXEC) {
 		int k = (int)(f->path2_len < sizeof(shown) - 1 ? f->path2_len : sizeof(shown) - 1);
 
@@ -861,10 +869,6 @@ void adi_tls_hooks_event(struct adi_tls_hooks *h, const struct adi_raw_event *ev
 		later(h, f->pid, 2000000000ull);
 		return;
 	}
-	if (f->family != ADI_RAW_PATH || f->ret < 0 || !ev->path ||
-	    (f->op != ADI_OP_OPEN && f->op != ADI_OP_OPENAT && f->op != ADI_OP_OPENAT2) ||
-	    !ssl_lib_name(ev->path, f->path_len))
-		return;
 	snprintf(shown, sizeof(shown), "%.*s", (int)(f->path_len < 4095 ? f->path_len : 4095),
 		 ev->path);
 	/* the very file while the loader holds it open; else by its name */
@@ -874,6 +878,23 @@ void adi_tls_hooks_event(struct adi_tls_hooks *h, const struct adi_raw_event *ev
 		snprintf(path, sizeof(path), "/proc/%u/root%s", f->pid, shown);
 		look(h, path, shown, f->pid);
 	}
+}
+
+void adi_tls_hooks_event(struct adi_tls_hooks *h, const struct adi_raw_event *ev)
+{
+	const struct adi_raw_fixed *f = &ev->f;
+
+	if (h->off)
+		return;
+	if (f->family == ADI_RAW_TLS && f->fd < 0 && h->nbio) {
+		hook_bio_now(h);
+		return;
+	}
+	if ((f->family == ADI_RAW_PROC && f->op == ADI_OP_EXEC) ||
+	    (f->family == ADI_RAW_PATH && f->ret >= 0 && ev->path &&
+	     (f->op == ADI_OP_OPEN || f->op == ADI_OP_OPENAT || f->op == ADI_OP_OPENAT2) &&
+	     ssl_lib_name(ev->path, f->path_len)))
+		hooks_look(h, ev);
 }
 
 void adi_tls_hooks_tick(struct adi_tls_hooks *h)
