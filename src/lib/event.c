@@ -52,24 +52,21 @@ struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_
 	}
 	gap = (size_t)(f - base);
 	if (n + sep <= gap) {
+		m = ev;
 		text = (char *)(ev + 1) + gap - n - sep;
-		memcpy(text, pre, n);
-		if (sep)
-			text[n] = ',';
-		ev->fields = text;
-		ev->fields_len = n + sep + old;
-		return ev;
+	} else {
+		if (n > SIZE_MAX - sizeof(*ev) - old - 2) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		/* more than the room: the fields move up (the allocation holds
+		 * them at gap < n + sep, inside the new size even when it
+		 * shrinks) */
+		if (!(m = realloc(ev, sizeof(*m) + n + sep + old + 1)))
+			return NULL;
+		text = (char *)(m + 1);
+		memmove(text + n + sep, text + gap, old + 1);
 	}
-	if (n > SIZE_MAX - sizeof(*ev) - old - 2) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	/* more than the room: the fields move up (the allocation holds them
-	 * at gap < n + sep, inside the new size even when it shrinks) */
-	if (!(m = realloc(ev, sizeof(*m) + n + sep + old + 1)))
-		return NULL;
-	text = (char *)(m + 1);
-	memmove(text + n + sep, text + gap, old + 1);
 	memcpy(text, pre, n);
 	if (sep)
 		text[n] = ',';

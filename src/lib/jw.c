@@ -302,6 +302,21 @@ static inline bool adi_jw_word_bad(uint64_t x)
 	return (((x - ones * 0x20) | (qq - ones) | (bb - ones) | x) & high) != 0;
 }
 
+#if defined(__SSE2__)
+/* A bit per byte of x that needs a look (adi_jw_plain_run's rule). Signed
+ * compare: bytes >= 0x80 are negative, so "< 0x20" catches them and the
+ * control bytes at once. */
+static inline int adi_jw_bad16(__m128i x)
+{
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i sp = _mm_set1_epi8(0x20);
+
+	return _mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(sp, x),
+					      _mm_or_si128(_mm_cmpeq_epi8(x, q),
+							   _mm_cmpeq_epi8(x, bs))));
+}
+#endif
+
 /* The length of the run at b[0..n) that needs no look: no control byte, no
  * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
  * x86-64 has), else 8 (bodies are mostly plain text). */
@@ -329,16 +344,8 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 	}
 
 #if defined(__SSE2__)
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	const __m128i lo = _mm_set1_epi8(0x1f);
-
 	while (n - i >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-		/* signed compare: bytes >= 0x80 are negative, so "<= 0x1f"
-		 * catches them and the control bytes at once */
-		__m128i bad = _mm_or_si128(_mm_cmpgt_epi8(_mm_add_epi8(lo, _mm_set1_epi8(1)), x),
-					   _mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)));
-		int m = _mm_movemask_epi8(bad);
+		int m = adi_jw_bad16(_mm_loadu_si128((const __m128i *)(const void *)(b + i)));
 
 		if (m)
 			return i + (size_t)__builtin_ctz((unsigned)m);
@@ -367,21 +374,6 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
  * the copying scan below stores whole 16-byte blocks (what follows the
  * clean part is overwritten next), and an escape writes at most 6 bytes. */
 #define ADI_JW_SLACK 16
-
-#if defined(__SSE2__)
-/* A bit per byte of x that needs a look (adi_jw_plain_run's rule). Signed
- * compare: bytes >= 0x80 are negative, so "< 0x20" catches them and the
- * control bytes at once. */
-static inline int adi_jw_bad16(__m128i x)
-{
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	const __m128i sp = _mm_set1_epi8(0x20);
-
-	return _mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi8(sp, x),
-					      _mm_or_si128(_mm_cmpeq_epi8(x, q),
-							   _mm_cmpeq_epi8(x, bs))));
-}
-#endif
 
 /* Copies the plain run at b[0..n) (adi_jw_plain_run's rule) to d while it
  * scans -- one pass, not a scan and then a copy -- and returns its length.

@@ -182,6 +182,26 @@ static void ref_escape(const uint8_t *b, size_t n, char *out)
 	*o = '\0';
 }
 
+/* b[0..n) through adi_jw_strn after pre bytes already in the writer (so
+ * its buffer is as full as that when the string comes), against the byte
+ * rule. */
+static void strn_after(size_t pre, const uint8_t *b, size_t n)
+{
+	char want[80 * 6 + 8], exp[sizeof(want) + 320];
+	struct adi_jw w;
+
+	assert_true(n <= 80 && pre <= 300);
+	ref_escape(b, n, want);
+	memset(exp, 'p', pre);
+	strcpy(exp + pre, want);
+	adi_jw_init(&w);
+	for (size_t i = 0; i < pre; i++)
+		adi_jw_put(&w, "p", 1);
+	adi_jw_strn(&w, (const char *)b, n);
+	expect_text(&w, exp);
+	adi_jw_fini(&w);
+}
+
 /* adi_jw_strn copies while it scans, 16 bytes at a time, and asks for
  * room as it goes: against the byte rule for every length to 70, one or
  * two bytes that need a look at every position, after every length of
@@ -190,15 +210,12 @@ static void test_strn_copying_scan(void **state)
 {
 	static const uint8_t bad[] = { '"', '\\', '\n', 0x00, 0x01, 0x1f, 0x7f, 0x80, 0xff, 0xc3 };
 	uint8_t b[80];
-	char want[80 * 6 + 8], exp[sizeof(want) + 320];
 
 	(void)state;
 	for (size_t n = 0; n <= 70; n++)
 		for (size_t at = 0; at <= n; at++)
 			for (size_t k = 0; k < sizeof(bad); k++)
 				for (size_t pre = 0; pre < 300; pre += (n == 33 ? 1 : 61)) {
-					struct adi_jw w;
-
 					memset(b, 'a', sizeof(b));
 					if (at < n)
 						b[at] = bad[k];
@@ -207,15 +224,7 @@ static void test_strn_copying_scan(void **state)
 					if (at + 5 < n)
 						b[at + 5] = '\t';
 					b[n] = '"'; /* past n: never looked at */
-					ref_escape(b, n, want);
-					memset(exp, 'p', pre);
-					strcpy(exp + pre, want);
-					adi_jw_init(&w);
-					for (size_t i = 0; i < pre; i++)
-						adi_jw_put(&w, "p", 1);
-					adi_jw_strn(&w, (const char *)b, n);
-					expect_text(&w, exp);
-					adi_jw_fini(&w);
+					strn_after(pre, b, n);
 				}
 }
 
@@ -225,24 +234,13 @@ static void test_strn_copying_scan(void **state)
 static void test_strn_all_escapes(void **state)
 {
 	uint8_t b[80];
-	char want[80 * 6 + 8], exp[sizeof(want) + 320];
 
 	(void)state;
 	for (size_t n = 0; n <= 70; n++)
 		for (size_t pre = 0; pre < 300; pre++) {
-			struct adi_jw w;
-
 			for (size_t i = 0; i < n; i++)
 				b[i] = i % 3 ? '\n' : '"';
-			ref_escape(b, n, want);
-			memset(exp, 'p', pre);
-			strcpy(exp + pre, want);
-			adi_jw_init(&w);
-			for (size_t i = 0; i < pre; i++)
-				adi_jw_put(&w, "p", 1);
-			adi_jw_strn(&w, (const char *)b, n);
-			expect_text(&w, exp);
-			adi_jw_fini(&w);
+			strn_after(pre, b, n);
 		}
 }
 
