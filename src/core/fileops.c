@@ -215,14 +215,15 @@ static const char *runtime_class_cached(struct adi_engine *e, const char *path, 
 
 /* The members of a file event, with their keys as literals (ADI_JW_LIT:
  * an event's writer is never read back): the schema is fixed, and a key
- * written through the member index cost more than most values. */
-#define KINT_OR_NULL(w, k, v)                            \
+ * written through the member index cost more than most values. KINT_IF:
+ * the member k (`"name":`) as v when has, else null. */
+#define KINT_IF(w, k, has, v)                            \
 	do {                                             \
-		if ((v) < 0) {                           \
-			ADI_JW_LIT(w, "," k "null");     \
-		} else {                                 \
+		if (has) {                               \
 			ADI_JW_LIT(w, "," k);            \
 			adi_jw_int(w, (v));              \
+		} else {                                 \
+			ADI_JW_LIT(w, "," k "null");     \
 		}                                        \
 	} while (0)
 
@@ -241,27 +242,17 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 		adi_jw_bytes(w, v->path_raw, v->path_raw_len);
 	else
 		adi_jw_str(w, v->path);
-	if (v->has_fd) {
-		ADI_JW_LIT(w, ",\"fd\":");
-		adi_jw_int(w, v->fd);
-	} else {
-		ADI_JW_LIT(w, ",\"fd\":null");
-	}
+	KINT_IF(w, "\"fd\":", v->has_fd, v->fd);
 	ADI_JW_LIT(w, ",\"new_path\":");
 	adi_jw_str(w, v->new_path);
 	ADI_JW_LIT(w, ",\"flags\":");
 	adi_jw_str(w, v->flags);
 	ADI_JW_LIT(w, ",\"mode\":");
 	adi_jw_str(w, v->has_mode ? adi_mode_str(v->mode, b, sizeof(b)) : NULL);
-	KINT_OR_NULL(w, "\"uid\":", v->uid);
-	KINT_OR_NULL(w, "\"gid\":", v->gid);
-	if (v->has_bytes) {
-		ADI_JW_LIT(w, ",\"bytes\":");
-		adi_jw_int(w, v->bytes);
-	} else {
-		ADI_JW_LIT(w, ",\"bytes\":null");
-	}
-	KINT_OR_NULL(w, "\"ops\":", v->ops);
+	KINT_IF(w, "\"uid\":", v->uid >= 0, v->uid);
+	KINT_IF(w, "\"gid\":", v->gid >= 0, v->gid);
+	KINT_IF(w, "\"bytes\":", v->has_bytes, v->bytes);
+	KINT_IF(w, "\"ops\":", v->ops >= 0, v->ops);
 	ADI_JW_LIT(w, ",\"content\":");
 	if (v->has_content)
 		adi_jw_bytes(w, v->content, v->clen);

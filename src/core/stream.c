@@ -411,7 +411,7 @@ bool adi_pconn_datagram(struct adi_pconn *pc, const struct adi_proto_cfg *cfg, i
 	adi_msg_init(&m);
 	m.incomplete = cut;
 	r = pc->proto->parse(pc->st, cfg, dir, n ? b : (const uint8_t *)"", n, &used, &m);
-	if (r != ADI_PARSE_FRAME || !(q = adi_msg_keep(em ? em->pool : NULL, &m))) {
+	if (r != ADI_PARSE_FRAME || !(q = adi_msg_keep(em->pool, &m))) {
 		adi_jw_fini(&m.f);
 		if (r == ADI_PARSE_DONE) {
 			s->done = true; /* the protocol ended: later ones are not its */

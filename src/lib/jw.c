@@ -203,17 +203,9 @@ void adi_jw_bool(struct adi_jw *w, bool b)
 		adi_jw_put(w, "false", 5);
 }
 
-/* Digits straight into the buffer: every event writes a dozen numbers. */
-void adi_jw_u64(struct adi_jw *w, uint64_t v)
-{
-	adi_jw_item(w);
-	if (adi_jw_reserve(w, 21))
-		return;
-	w->len = (size_t)(adi_u64_dec(w->buf + w->len, v) - w->buf);
-	w->buf[w->len] = '\0';
-}
-
-void adi_jw_int(struct adi_jw *w, int64_t v)
+/* u, '-' first when neg: digits straight into the buffer (every event
+ * writes a dozen numbers). */
+static void adi_jw_dec(struct adi_jw *w, bool neg, uint64_t u)
 {
 	char *p;
 
@@ -221,11 +213,21 @@ void adi_jw_int(struct adi_jw *w, int64_t v)
 	if (adi_jw_reserve(w, 21))
 		return;
 	p = w->buf + w->len;
-	if (v < 0)
+	if (neg)
 		*p++ = '-';
-	p = adi_u64_dec(p, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+	p = adi_u64_dec(p, u);
 	*p = '\0';
 	w->len = (size_t)(p - w->buf);
+}
+
+void adi_jw_u64(struct adi_jw *w, uint64_t v)
+{
+	adi_jw_dec(w, false, v);
+}
+
+void adi_jw_int(struct adi_jw *w, int64_t v)
+{
+	adi_jw_dec(w, v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 /* "%.3f" with trailing zeros removed, keeping one decimal. The integer
@@ -317,6 +319,31 @@ static inline int adi_jw_bad16(__m128i x)
 }
 #endif
 
+/* The rule, a byte at a time. */
+static inline bool adi_jw_byte_bad(uint8_t c)
+{
+	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+/* b[0..n), 4 <= n <= 16 (most names, values, paths' parts), is plain: two
+ * words that overlap cover it all (4 to 7 bytes: both halves in one). */
+static inline bool adi_jw_short_plain(const uint8_t *b, size_t n)
+{
+	if (n >= 8) {
+		uint64_t x0, x1;
+
+		memcpy(&x0, b, 8);
+		memcpy(&x1, b + n - 8, 8);
+		return !adi_jw_word_bad(x0) && !adi_jw_word_bad(x1);
+	} else {
+		uint32_t y0, y1;
+
+		memcpy(&y0, b, 4);
+		memcpy(&y1, b + n - 4, 4);
+		return !adi_jw_word_bad((uint64_t)y0 | (uint64_t)y1 << 32);
+	}
+}
+
 /* The length of the run at b[0..n) that needs no look: no control byte, no
  * '"', no '\\', no byte >= 0x80. 16 bytes at a time (SSE2, which every
  * x86-64 has), else 8 (bodies are mostly plain text). */
@@ -324,24 +351,8 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 {
 	size_t i = 0;
 
-	/* 4 to 16 bytes (most names, values, paths' parts): two words that
-	 * overlap cover them all; clean, the whole run is plain */
-	if (n >= 8 && n <= 16) {
-		uint64_t x0, x1;
-
-		memcpy(&x0, b, 8);
-		memcpy(&x1, b + n - 8, 8);
-		if (!adi_jw_word_bad(x0) && !adi_jw_word_bad(x1))
-			return n;
-	} else if (n >= 4 && n < 8) {
-		uint32_t y0, y1;
-
-		memcpy(&y0, b, 4);
-		memcpy(&y1, b + n - 4, 4);
-		/* both halves in one word: the same test on 8 bytes */
-		if (!adi_jw_word_bad((uint64_t)y0 | (uint64_t)y1 << 32))
-			return n;
-	}
+	if (n >= 4 && n <= 16 && adi_jw_short_plain(b, n))
+		return n;
 
 #if defined(__SSE2__)
 	while (n - i >= 16) {
@@ -360,19 +371,15 @@ size_t adi_jw_plain_run(const uint8_t *b, size_t n)
 			break;
 		i += 8;
 	}
-	while (i < n) {
-		uint8_t c = b[i];
-
-		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
-			break;
+	while (i < n && !adi_jw_byte_bad(b[i]))
 		i++;
-	}
 	return i;
 }
 
-/* Room a string's writing asks for beyond twice the bytes still to write:
- * the copying scan below stores whole 16-byte blocks (what follows the
- * clean part is overwritten next), and an escape writes at most 6 bytes. */
+/* Room a string's writing asks for beyond the bytes still to write (twice
+ * them once escapes are in play): the copying scan below stores whole
+ * 16-byte blocks (what follows the clean part is overwritten next), and an
+ * escape writes at most 6 bytes. */
 #define ADI_JW_SLACK 16
 
 /* Copies the plain run at b[0..n) (adi_jw_plain_run's rule) to d while it
@@ -383,28 +390,16 @@ static size_t adi_jw_copy_plain(char *d, const uint8_t *b, size_t n)
 	size_t i = 0;
 
 	if (n < 16) {
-		/* 4 to 15 bytes (most names, values, paths' parts): two words
-		 * that overlap cover them all, loaded and stored whole */
-		if (n >= 8) {
-			uint64_t x0, x1;
-
-			memcpy(&x0, b, 8);
-			memcpy(&x1, b + n - 8, 8);
-			if (!adi_jw_word_bad(x0) && !adi_jw_word_bad(x1)) {
-				memcpy(d, &x0, 8);
-				memcpy(d + n - 8, &x1, 8);
-				return n;
-			}
-		} else if (n >= 4) {
-			uint32_t y0, y1;
-
-			memcpy(&y0, b, 4);
-			memcpy(&y1, b + n - 4, 4);
-			if (!adi_jw_word_bad((uint64_t)y0 | (uint64_t)y1 << 32)) {
-				memcpy(d, &y0, 4);
-				memcpy(d + n - 4, &y1, 4);
-				return n;
-			}
+		/* plain: stored as the two words that overlap, as checked */
+		if (n >= 8 && adi_jw_short_plain(b, n)) {
+			memcpy(d, b, 8);
+			memcpy(d + n - 8, b + n - 8, 8);
+			return n;
+		}
+		if (n >= 4 && n < 8 && adi_jw_short_plain(b, n)) {
+			memcpy(d, b, 4);
+			memcpy(d + n - 4, b + n - 4, 4);
+			return n;
 		}
 		goto bytes;
 	}
@@ -442,13 +437,8 @@ static size_t adi_jw_copy_plain(char *d, const uint8_t *b, size_t n)
 	}
 #endif
 bytes:
-	while (i < n) {
-		uint8_t c = b[i];
-
-		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
-			break;
-		d[i++] = (char)c;
-	}
+	for (; i < n && !adi_jw_byte_bad(b[i]); i++)
+		d[i] = (char)b[i];
 	return i;
 }
 
@@ -501,13 +491,7 @@ static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool stric
 				m = __builtin_ctz((unsigned)m);
 				i += (size_t)m;
 				p += m;
-				c = b[i];
-				if (c >= 0x80 || !two[c])
-					break;
-				p[0] = '\\';
-				p[1] = two[c];
-				p += 2;
-				i++;
+				goto look; /* b[i] needs one */
 			}
 #endif
 			run = adi_jw_copy_plain(p, b + i, n - i);
@@ -517,6 +501,9 @@ static bool adi_jw_escaped(struct adi_jw *w, const char *s, size_t n, bool stric
 				w->len = (size_t)(p - w->buf);
 				return true;
 			}
+#if defined(__SSE2__)
+look:
+#endif
 			c = b[i];
 			if (c < 0x80 && two[c]) {
 				/* one per line of a text body, several per JSON

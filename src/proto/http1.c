@@ -606,6 +606,25 @@ static void h1_framing_field(struct h1_framing *fr, const char *name, size_t nl,
 	}
 }
 
+/* The line of b[0..n) that goes on at `from`: returns where it ends (its
+ * LF, or n); [*vs, *ve) is its rest from `from`, without the CR and the
+ * blanks around it (a field's value, or a fold's continuation). */
+static inline size_t h1_line_value(const uint8_t *b, size_t from, size_t n, size_t *vs, size_t *ve)
+{
+	const uint8_t *nl = memchr(b + from, '\n', n - from);
+	size_t e = nl ? (size_t)(nl - b) : n, s = from, le = e;
+
+	if (le > from && b[le - 1] == '\r')
+		le--;
+	while (s < le && h1_ws(b[s]))
+		s++;
+	while (le > s && h1_ws(b[le - 1]))
+		le--;
+	*vs = s;
+	*ve = le;
+	return e;
+}
+
 /* Parse the field lines b[0..n) (each ending in LF; n stops before the
  * empty line) into w, as the members of the object w has open (names
  * lower case, repeated names joined in their first place). fr (may be
@@ -632,7 +651,6 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 	if (!sc)
 		return -1;
 	while (i < n) {
-		const uint8_t *nl;
 		size_t e, le, s;
 
 		if (h1_ws(b[i])) {
@@ -641,14 +659,7 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 			if (!nf)
 				goto bad; /* a fold with nothing to continue */
 			p = &f[nf - 1];
-			nl = memchr(b + i, '\n', n - i);
-			e = le = nl ? (size_t)(nl - b) : n;
-			if (le > i && b[le - 1] == '\r')
-				le--;
-			for (s = i; s < le && h1_ws(b[s]); s++)
-				;
-			while (le > s && h1_ws(b[le - 1]))
-				le--;
+			e = h1_line_value(b, i, n, &s, &le);
 			if (s < le) {
 				/* into the scratch, where the last value then
 				 * ends it: append */
@@ -688,14 +699,7 @@ static int h1_fields(const uint8_t *b, size_t n, const struct adi_proto_cfg *cfg
 			if (seen & bit)
 				maybe_repeat = true;
 			seen |= bit;
-			nl = memchr(b + s, '\n', n - s);
-			e = le = nl ? (size_t)(nl - b) : n;
-			if (b[le - 1] == '\r') /* le > s: b[s] is the colon */
-				le--;
-			for (s++; s < le && h1_ws(b[s]); s++)
-				;
-			while (le > s && h1_ws(b[le - 1]))
-				le--;
+			e = h1_line_value(b, s + 1, n, &s, &le);
 			f[nf].val = b + s;
 			f[nf].val_len = le - s;
 			f[nf].folded = false;

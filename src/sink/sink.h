@@ -8,9 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "../lib/event.h"
-
 #include "../lib/util.h"
-
 
 /* The text timeline's time column: the local clock, seconds since the
  * first event, or since the event before (strace -r). */

@@ -92,11 +92,15 @@ static int adi_json_write_batch(struct adi_sink_json *js, size_t n)
 static int adi_event_json_append(const struct adi_event *ev, struct adi_json_memo *memo,
 				 char **buf, size_t *len, size_t *cap)
 {
-	struct adi_rfc3339_memo *ts = memo ? &memo->ts : NULL;
+	struct adi_json_memo none;
 	struct adi_jw w;
 	char *p, *t;
 	size_t tn;
 
+	if (!memo) { /* a line alone: nothing to keep */
+		memset(&none, 0, sizeof(none));
+		memo = &none;
+	}
 	adi_jw_init(&w);
 	w.buf = *buf;
 	w.cap = *cap;
@@ -115,12 +119,12 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_json_mem
 		goto out;
 	PUT_LIT(",\"timestamp\":\"");
 	t = p;
-	tn = strnlen(adi_rfc3339_memo(ts, ev->ts_ns, p, 48), 48);
+	tn = strnlen(adi_rfc3339_memo(&memo->ts, ev->ts_ns, p, 48), 48);
 	p += tn;
 	PUT_LIT("\",\"ts_ns\":");
 	/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ": its fraction is ts_ns's last
 	 * nine digits */
-	p = adi_ts_dec_memo(ts, p, ev->ts_ns, tn == 30 ? t + 20 : NULL);
+	p = adi_ts_dec_memo(&memo->ts, p, ev->ts_ns, tn == 30 ? t + 20 : NULL);
 	PUT_LIT(",\"duration_ms\":");
 	if (ev->duration_ns < 0)
 		PUT_LIT("null");
@@ -130,16 +134,16 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_json_mem
 	if (!OPEN(96))
 		goto out;
 	PUT_LIT(",\"pid\":");
-	p = adi_u64_dec_memo(memo ? &memo->pid : NULL, p, ev->pid);
+	p = adi_u64_dec_memo(&memo->pid, p, ev->pid);
 	PUT_LIT(",\"tid\":");
-	p = adi_u64_dec_memo(memo ? &memo->tid : NULL, p, ev->tid);
+	p = adi_u64_dec_memo(&memo->tid, p, ev->tid);
 	PUT_LIT(",\"comm\":");
 	CLOSE();
 	adi_jw_strn(&w, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
 	if (!OPEN(96))
 		goto out;
 	PUT_LIT(",\"cgroup_id\":");
-	p = adi_u64_dec_memo(memo ? &memo->cgroup_id : NULL, p, ev->cgroup_id);
+	p = adi_u64_dec_memo(&memo->cgroup_id, p, ev->cgroup_id);
 	PUT_LIT(",\"container\":");
 	if (ev->container[0] == '\0')
 		PUT_LIT("null");
@@ -150,7 +154,7 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_json_mem
 		goto out;
 	if (ev->id) { /* 0: a trace read back that had none */
 		PUT_LIT(",\"id\":");
-		p = adi_u64_dec_memo(memo ? &memo->id : NULL, p, ev->id);
+		p = adi_u64_dec_memo(&memo->id, p, ev->id);
 	}
 	if (ev->fields && ev->fields_len) { /* the member list, as written */
 		*p++ = ',';
