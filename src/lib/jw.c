@@ -293,6 +293,36 @@ void adi_jw_double(struct adi_jw *w, double d)
 		adi_jw_put(w, out, o);
 }
 
+/* The integer's own rounding to the microsecond is printf's on ns / 1e6
+ * unless the remainder is a half (500 ns: there the double's binary error
+ * decides) or the double is too coarse to tell (past 1e14 ns, a day and
+ * more: its error nears a thousandth of a microsecond): those go through
+ * adi_jw_double. The rest is adi_jw_double's fast path without the
+ * floating point. */
+void adi_jw_ms(struct adi_jw *w, int64_t ns)
+{
+	uint64_t us;
+	unsigned frac;
+	char out[32], *p = out;
+
+	if (ns < 0 || ns >= 100000000000000LL || ns % 1000 == 500) {
+		adi_jw_double(w, (double)ns / 1e6);
+		return;
+	}
+	adi_jw_item(w);
+	us = ((uint64_t)ns + 500) / 1000;
+	frac = (unsigned)(us % 1000);
+	p = adi_u64_dec(p, us / 1000);
+	*p++ = '.';
+	*p++ = (char)('0' + frac / 100);
+	if (frac % 100) {
+		*p++ = (char)('0' + frac / 10 % 10);
+		if (frac % 10)
+			*p++ = (char)('0' + frac % 10);
+	}
+	adi_jw_put(w, out, (size_t)(p - out));
+}
+
 /* ---- strings ---- */
 
 /* A word of 8 bytes any of which needs a look (see below), by SWAR. */

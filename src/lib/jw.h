@@ -158,6 +158,9 @@ void adi_jw_u64(struct adi_jw *w, uint64_t v);
 /* Up to 3 decimals, trailing zeros dropped but one ("1.0", "0.25");
  * non-finite values are null (json.h's format). */
 void adi_jw_double(struct adi_jw *w, double d);
+/* ns nanoseconds as milliseconds, exactly as adi_jw_double(w, ns / 1e6)
+ * writes them, from the integer (every event's duration_ms). */
+void adi_jw_ms(struct adi_jw *w, int64_t ns);
 /* A string from n bytes; NULL with n > 0 gives null. Bytes that are not
  * UTF-8 become U+FFFD (payload goes through adi_jw_bytes). */
 void adi_jw_strn(struct adi_jw *w, const char *s, size_t n);

@@ -130,7 +130,7 @@ static int adi_event_json_append(const struct adi_event *ev, struct adi_json_mem
 		PUT_LIT("null");
 	CLOSE();
 	if (ev->duration_ns >= 0)
-		adi_jw_double(&w, (double)ev->duration_ns / 1e6);
+		adi_jw_ms(&w, ev->duration_ns);
 	if (!OPEN(96))
 		goto out;
 	PUT_LIT(",\"pid\":");

@@ -300,6 +300,41 @@ static void test_doubles(void **state)
 	adi_jw_fini(&w);
 }
 
+/* adi_jw_ms(ns) against printf's "%.3f" of ns / 1e6, trailing zeros
+ * dropped but one: every remainder below a microsecond around small and
+ * large values, the halves, and a spread of random ones. */
+static void expect_ms(int64_t ns)
+{
+	struct adi_jw w;
+	char want[64];
+	int n;
+
+	n = snprintf(want, sizeof(want), "%.3f", (double)ns / 1e6);
+	while (n > 0 && want[n - 1] == '0' && want[n - 2] != '.')
+		want[--n] = '\0';
+	adi_jw_init(&w);
+	adi_jw_ms(&w, ns);
+	if (w.len != (size_t)n || memcmp(w.buf, want, (size_t)n))
+		fail_msg("ns %lld: \"%s\", printf \"%s\"", (long long)ns, w.buf, want);
+	adi_jw_fini(&w);
+}
+
+static void test_ms(void **state)
+{
+	static const int64_t base[] = { 0, 1000, 999000, 1000000, 123456000, 86399999000,
+					99999999999000, 100000000000000, 1234567890123000 };
+	uint64_t x = 88172645463325252ull;
+
+	(void)state;
+	for (size_t b = 0; b < sizeof(base) / sizeof(base[0]); b++)
+		for (int64_t r = 0; r < 2000; r++)
+			expect_ms(base[b] + r);
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		expect_ms((int64_t)(x % (1ull << (i % 50 + 1))));
+	}
+}
+
 static void test_raw_and_get(void **state)
 {
 	struct adi_jw m, e;
@@ -475,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_doubles),
+		cmocka_unit_test(test_ms),
 		cmocka_unit_test(test_escape_random),
 		cmocka_unit_test(test_raw_and_get),
 		cmocka_unit_test(test_many_members),
