@@ -1,6 +1,7 @@
 /* msg.c - the decoded-message queue of proto.h: a FIFO per direction that
  * parse() fills (through the engine) and stitch() drains. Owns nothing but
  * the messages pushed into it. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "proto.h"
@@ -20,7 +21,17 @@ struct adi_msg *adi_msg_keep(struct adi_msg_pool *pool, const struct adi_msg *m)
 	} else if (!(q = malloc(sizeof(*q)))) {
 		return NULL;
 	}
-	*q = *m;
+	/* all but the writer's unused index slots (most of the struct: a
+	 * message has a few members, the index room for ADI_JW_INDEX) */
+	{
+		size_t head = offsetof(struct adi_msg, f) + offsetof(struct adi_jw, mem);
+		size_t tail = offsetof(struct adi_msg, f) + sizeof(m->f);
+		uint32_t k = m->f.nmem < ADI_JW_INDEX ? m->f.nmem : ADI_JW_INDEX;
+
+		memcpy(q, m, head);
+		memcpy(q->f.mem, m->f.mem, k * sizeof(m->f.mem[0]));
+		memcpy((char *)q + tail, (const char *)m + tail, sizeof(*q) - tail);
+	}
 	q->next = NULL;
 	q->pool = pool;
 	return q;
