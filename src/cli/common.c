@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "../core/engine.h"
+#include "../lib/outfile.h"
 #include "../sink/sink.h"
 #include "../ui/ui.h"
 
@@ -99,25 +100,33 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 		}
 		return wrap_filters(c, s);
 	}
+	/* the format never depends on where the output goes, only on what
+	 * was asked: --format, else the file's name */
+	if (fmt == ADI_FMT_AUTO)
+		fmt = json_name(c->output) ? ADI_FMT_JSON : ADI_FMT_TEXT;
 	if (c->output && strcmp(c->output, "-")) {
 		out = malloc(sizeof(*out));
-		f = out ? fopen(c->output, "we") : NULL; /* e: not inherited by the command */
+		/* a trace file is written in big pieces (the sinks flush at the
+		 * end, and on their own schedule while live), uncached: the JSON
+		 * sink batches into the descriptor itself, the text goes through
+		 * a stream that writes its buffer uncached (outfile.h) */
+		if (!out)
+			f = NULL;
+		else if (fmt == ADI_FMT_JSON)
+			f = fopen(c->output, "we"); /* e: not inherited by the command */
+		else
+			f = adi_fopen_uncached(c->output, out->buf, sizeof(out->buf));
 		if (!f) {
 			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->output,
 				strerror(errno));
 			free(out);
 			return 1;
 		}
-		/* a trace file is written in big pieces (the sinks flush at
-		 * the end, and on their own schedule while live) */
-		setvbuf(f, out->buf, _IOFBF, sizeof(out->buf));
+		if (fmt == ADI_FMT_JSON)
+			setvbuf(f, out->buf, _IOFBF, sizeof(out->buf));
 		out->f = f;
 		*fp = out;
 	}
-	/* the format never depends on where the output goes, only on what
-	 * was asked: --format, else the file's name */
-	if (fmt == ADI_FMT_AUTO)
-		fmt = json_name(c->output) ? ADI_FMT_JSON : ADI_FMT_TEXT;
 	so.color = fmt == ADI_FMT_TEXT && want_color(c, f);
 	so.content_preview = c->content_bytes_set ? (c->content_bytes ? c->content_bytes : 1) : 0;
 	so.show_runtime = c->all;

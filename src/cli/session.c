@@ -9,6 +9,10 @@
 #include <unistd.h>
 #include "session.h"
 #include "../core/engine.h"
+#include "../lib/outfile.h"
+
+/* --save-raw's stream buffer: written whole, at multiples of its size */
+#define ADI_SAVE_BUF (1u << 20)
 #include "../sink/sink.h"
 #include "../ui/ui.h"
 
@@ -145,7 +149,11 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 	if (c->ui && adi_session_ui_open(s))
 		return 1;
 	if (c->save_raw) {
-		s->save = fopen(c->save_raw, "wbe");
+		/* a capture is hundreds of MB a second under load: big
+		 * pieces, uncached (outfile.h) */
+		s->save_buf = malloc(ADI_SAVE_BUF);
+		s->save = s->save_buf ? adi_fopen_uncached(c->save_raw, s->save_buf, ADI_SAVE_BUF)
+				      : NULL;
 		if (!s->save || adi_raw_write_header(s->save)) {
 			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->save_raw,
 				strerror(errno));
@@ -302,6 +310,7 @@ int adi_session_close(struct adi_session *s, int rc)
 	adi_ui_free(s->ui);
 	if (s->save && fclose(s->save))
 		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->save_raw, strerror(errno));
+	free(s->save_buf); /* after fclose: the stream wrote from it */
 	adi_session_export_free(s);
 	if (adi_cli_close_output(s->outf)) {
 		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->output, strerror(errno));

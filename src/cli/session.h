@@ -26,6 +26,7 @@ struct adi_session {
 	const struct adi_backend_ops *ops; /* the backend that runs */
 	struct adi_backend *b;
 	FILE *save;
+	char *save_buf;          /* save's stream buffer (owned; freed after it) */
 	void *outf;
 	uint64_t t0;             /* monotonic start of the loop */
 	uint64_t progress_t, progress_n; /* the last progress line's time, events */

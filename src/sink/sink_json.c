@@ -5,12 +5,7 @@
  * (a trace file, common.c), lines are built straight into a batch of the
  * same size and written with write(2) in pieces of that size: copying them
  * once more into stdio's buffer was 3 % of a busy trace's CPU. Into a
- * regular file they go uncached (RWF_DONTCACHE, Linux 6.14+, where the file
- * system has it): the kernel writes them back at once and frees their
- * pages, so a trace of gigabytes does not push the traced program's files
- * out of the page cache, and the next batch reuses pages just freed
- * instead of new ones (a fresh page was most of what a write cost: on the
- * issue-15 VM, 2.5 ns a byte cached, 0.2 uncached).
+ * regular file they go uncached where the kernel takes it (outfile.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strnlen */
@@ -23,15 +18,10 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
+#include "../lib/outfile.h"
 #include "../lib/util.h"
-
-#ifndef RWF_DONTCACHE
-#define RWF_DONTCACHE 0x00000080 /* linux/fs.h since 6.14; older headers */
-#endif
 
 /* A stream buffered in pieces at least this big is written in batches,
  * into a buffer that much larger than a batch (a line rarely needs more:
@@ -50,22 +40,6 @@ struct adi_sink_json {
 			       * file, until the kernel says it cannot */
 	struct adi_json_memo memo;
 };
-
-/* write(2) of b[0..n) to js->fd, uncached while the kernel takes it: a
- * kernel or file system without RWF_DONTCACHE answers EOPNOTSUPP once,
- * and the rest goes through the page cache as before. */
-static ssize_t adi_json_write(struct adi_sink_json *js, const char *b, size_t n)
-{
-	if (js->uncached) {
-		struct iovec io = { (void *)b, n };
-		ssize_t k = pwritev2(js->fd, &io, 1, -1, RWF_DONTCACHE);
-
-		if (k >= 0 || errno != EOPNOTSUPP)
-			return k;
-		js->uncached = false;
-	}
-	return write(js->fd, b, n);
-}
 
 /* Write the whole line; 0 or -errno. The stream's error flag is cleared
  * once reported, so the engine can count the loss and keep going. */
@@ -92,7 +66,7 @@ static int adi_json_write_batch(struct adi_sink_json *js, size_t n)
 	if (fflush(js->f) != 0)
 		clearerr(js->f);
 	while (off < n) {
-		ssize_t k = adi_json_write(js, js->buf + off, n - off);
+		ssize_t k = adi_write_uncached(js->fd, js->buf + off, n - off, &js->uncached);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -276,7 +250,6 @@ static void adi_sink_json_free(struct adi_sink *s)
 struct adi_sink *adi_sink_json_new(FILE *f)
 {
 	struct adi_sink_json *js;
-	struct stat st;
 
 	if (!f) {
 		errno = EINVAL;
@@ -307,7 +280,7 @@ struct adi_sink *adi_sink_json_new(FILE *f)
 			return NULL;
 		}
 		js->fd = fileno(f);
-		js->uncached = fstat(js->fd, &st) == 0 && S_ISREG(st.st_mode);
+		js->uncached = adi_fd_is_regular(js->fd);
 	}
 	return &js->base;
 }

@@ -904,10 +904,10 @@ static void test_json_batch(void **state)
 	adi_sink_free(s);
 	fclose(f);
 
-	/* a writable file gets every line, whole, in order: on ext4 (/tmp
-	 * here and in CI) written uncached, on tmpfs (/dev/shm, which has no
-	 * RWF_DONTCACHE) through the page cache after the first refusal, and
-	 * appended after what a file opened to append held */
+	/* a writable file gets every line, whole, in order: in /tmp (a disk
+	 * file system on these VMs) written uncached, on tmpfs (/dev/shm,
+	 * which has no RWF_DONTCACHE) through the page cache after the first
+	 * refusal, and appended after what a file opened to append held */
 	json_batch_file(tmpfile(), ev, n + 5, 0);
 	{
 		char path[] = "/dev/shm/adi-test-sinks-XXXXXX";

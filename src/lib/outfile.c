@@ -1,0 +1,110 @@
+/* outfile.c - uncached output files (outfile.h). A trace writes hundreds
+ * of megabytes a second under load; through the page cache every batch
+ * took fresh pages (on the issue-15 VM, 2.5 ns a byte of the tracer's sys
+ * time, against 0.2 uncached, whose pages are freed once written back and
+ * taken again by the next batch), and the trace pushed the traced
+ * program's own files out of memory. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* fopencookie, pwritev2 */
+#endif
+
+#include "outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#ifndef RWF_DONTCACHE
+#define RWF_DONTCACHE 0x00000080 /* linux/fs.h since 6.14; older headers */
+#endif
+
+ssize_t adi_write_uncached(int fd, const void *b, size_t n, bool *uncached)
+{
+	if (*uncached) {
+		struct iovec io = { (void *)b, n };
+		ssize_t k = pwritev2(fd, &io, 1, -1, RWF_DONTCACHE); /* -1: at the offset */
+
+		if (k >= 0 || errno != EOPNOTSUPP)
+			return k;
+		*uncached = false;
+	}
+	return write(fd, b, n);
+}
+
+bool adi_fd_is_regular(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The stream's cookie: the descriptor it owns, and whether its writes
+ * still go uncached. */
+struct adi_outfile {
+	int fd;
+	bool uncached;
+};
+
+/* stdio's write: all of it, or -1 (stdio then sets the stream's error). */
+static ssize_t outfile_write(void *c, const char *b, size_t n)
+{
+	struct adi_outfile *o = c;
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t k = adi_write_uncached(o->fd, b + off, n - off, &o->uncached);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (!k)
+				errno = EIO;
+			return off ? (ssize_t)off : -1;
+		}
+		off += (size_t)k;
+	}
+	return (ssize_t)n;
+}
+
+static int outfile_close(void *c)
+{
+	struct adi_outfile *o = c;
+	int rc = close(o->fd);
+
+	free(o);
+	return rc;
+}
+
+FILE *adi_fopen_uncached(const char *path, char *buf, size_t n)
+{
+	static const cookie_io_functions_t io = { .write = outfile_write, .close = outfile_close };
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	struct adi_outfile *o;
+	FILE *f;
+	int e;
+
+	if (fd < 0)
+		return NULL;
+	if (!adi_fd_is_regular(fd)) {
+		f = fdopen(fd, "w");
+	} else if ((o = malloc(sizeof(*o))) != NULL) {
+		o->fd = fd;
+		o->uncached = true;
+		if (!(f = fopencookie(o, "w", io)))
+			free(o);
+	} else {
+		f = NULL;
+	}
+	if (!f) {
+		e = errno ? errno : ENOMEM;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	if (buf && n)
+		setvbuf(f, buf, _IOFBF, n);
+	return f;
+}

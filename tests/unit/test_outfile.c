@@ -1,0 +1,143 @@
+/* test_outfile.c - unit tests of src/lib/outfile.c: a stream opened with
+ * adi_fopen_uncached writes every byte, in order, in /tmp (a disk file
+ * system on these VMs: uncached writes), on tmpfs (/dev/shm: the kernel
+ * refuses them once and the rest goes through write(2)) and to a device
+ * (a plain stream); adi_write_uncached's fallback; an unwritable path's
+ * error. The expected bytes are the test's own pattern.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib/outfile.h"
+
+#define PATTERN_BYTES (3u << 20) /* three buffers of 1 MiB and a part */
+
+static uint8_t pattern_byte(size_t i)
+{
+	return (uint8_t)(i * 131 + (i >> 12));
+}
+
+/* PATTERN_BYTES of the pattern through a stream on path, in pieces of odd
+ * sizes, then read back whole. */
+static void write_and_read_back(const char *path)
+{
+	static char buf[1 << 20];
+	static uint8_t chunk[70001], back[PATTERN_BYTES + 1];
+	size_t off = 0, piece = 1;
+	FILE *f = adi_fopen_uncached(path, buf, sizeof(buf));
+	int fd;
+
+	assert_non_null(f);
+	assert_int_equal(fileno(f), -1); /* a regular file: the cookie stream */
+	while (off < PATTERN_BYTES) {
+		size_t n = piece < PATTERN_BYTES - off ? piece : PATTERN_BYTES - off;
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = pattern_byte(off + i);
+		assert_int_equal(fwrite(chunk, 1, n, f), n);
+		off += n;
+		piece = piece * 7 % sizeof(chunk) + 1;
+	}
+	assert_int_equal(fclose(f), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	off = 0;
+	for (ssize_t k; (k = read(fd, back + off, sizeof(back) - off)) > 0;)
+		off += (size_t)k;
+	close(fd);
+	assert_int_equal(off, PATTERN_BYTES);
+	for (size_t i = 0; i < PATTERN_BYTES; i++)
+		if (back[i] != pattern_byte(i))
+			fail_msg("%s: byte %zu is %u, not %u", path, i, back[i], pattern_byte(i));
+	unlink(path);
+}
+
+static void test_tmp(void **state)
+{
+	char path[] = "/tmp/adi-test-outfile-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_and_read_back(path);
+}
+
+static void test_tmpfs(void **state)
+{
+	char path[] = "/dev/shm/adi-test-outfile-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_and_read_back(path);
+}
+
+/* tmpfs has no uncached writes: the first attempt turns the flag off and
+ * the bytes are written all the same. */
+static void test_fallback(void **state)
+{
+	char path[] = "/dev/shm/adi-test-outfile-XXXXXX";
+	int fd = mkstemp(path);
+	bool uncached = true;
+	char back[8];
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_true(adi_fd_is_regular(fd));
+	assert_int_equal(adi_write_uncached(fd, "abcd", 4, &uncached), 4);
+	assert_false(uncached);
+	assert_int_equal(adi_write_uncached(fd, "efgh", 4, &uncached), 4);
+	assert_int_equal(pread(fd, back, sizeof(back), 0), 8);
+	assert_memory_equal(back, "abcdefgh", 8);
+	close(fd);
+	unlink(path);
+}
+
+/* Not a regular file: a plain stream over its descriptor. A path that
+ * cannot be created: NULL and its errno. */
+static void test_device_and_error(void **state)
+{
+	static char buf[4096];
+	FILE *f = adi_fopen_uncached("/dev/null", buf, sizeof(buf));
+	int fd = open("/dev/null", O_WRONLY);
+
+	(void)state;
+	assert_non_null(f);
+	assert_true(fileno(f) >= 0);
+	assert_int_equal(fwrite("x", 1, 1, f), 1);
+	assert_int_equal(fclose(f), 0);
+	assert_true(fd >= 0);
+	assert_false(adi_fd_is_regular(fd));
+	close(fd);
+	errno = 0;
+	assert_null(adi_fopen_uncached("/nonexistent-dir/adi/out", buf, sizeof(buf)));
+	assert_int_equal(errno, ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tmp),
+		cmocka_unit_test(test_tmpfs),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_device_and_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
