@@ -27,7 +27,12 @@ ssize_t adi_write_uncached(int fd, const void *b, size_t n, bool *uncached)
 		struct iovec io = { (void *)b, n };
 		ssize_t k = pwritev2(fd, &io, 1, -1, RWF_DONTCACHE); /* -1: at the offset */
 
-		if (k >= 0 || errno != EOPNOTSUPP)
+		/* EOPNOTSUPP: a kernel (before 6.14) or a file system without
+		 * it; ENOSYS, EPERM: no pwritev2 at all, or a seccomp filter
+		 * (a container's) that refuses it; EINVAL, to be safe. write(2)
+		 * then says whether the file itself is at fault. */
+		if (k >= 0 || (errno != EOPNOTSUPP && errno != ENOSYS && errno != EPERM &&
+			       errno != EINVAL))
 			return k;
 		*uncached = false;
 	}

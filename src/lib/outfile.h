@@ -10,9 +10,10 @@
 #include <sys/types.h>
 
 /* One write(2) of b[0..n) to fd at its offset: uncached while *uncached
- * (the caller's, true to try), which the first EOPNOTSUPP (a kernel or a
- * file system without it) turns false for good. As write(2): the bytes
- * written or -1 with errno. */
+ * (the caller's, true to try), which the first refusal (a kernel or a file
+ * system without it, a seccomp filter) turns false for good, that write
+ * then made with write(2). As write(2): the bytes written or -1 with
+ * errno. */
 ssize_t adi_write_uncached(int fd, const void *b, size_t n, bool *uncached);
 
 /* True when fd is a regular file: the only kind an uncached write helps. */
