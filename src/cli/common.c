@@ -107,15 +107,16 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 	if (c->output && strcmp(c->output, "-")) {
 		out = malloc(sizeof(*out));
 		/* a trace file is written in big pieces (the sinks flush at the
-		 * end, and on their own schedule while live), uncached: the JSON
-		 * sink batches into the descriptor itself, the text goes through
-		 * a stream that writes its buffer uncached (outfile.h) */
+		 * end, and on their own schedule while live), uncached past its
+		 * first ADI_OUT_CACHED bytes (outfile.h): the JSON sink batches
+		 * into the descriptor itself, the text goes through a stream
+		 * that writes its buffer so */
 		if (!out)
 			f = NULL;
 		else if (fmt == ADI_FMT_JSON)
 			f = fopen(c->output, "we"); /* e: not inherited by the command */
 		else
-			f = adi_fopen_uncached(c->output, out->buf, sizeof(out->buf));
+			f = adi_fopen_out(c->output, out->buf, sizeof(out->buf), ADI_OUT_CACHED);
 		if (!f) {
 			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->output,
 				strerror(errno));

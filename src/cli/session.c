@@ -150,9 +150,11 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 		return 1;
 	if (c->save_raw) {
 		/* a capture is hundreds of MB a second under load: big
-		 * pieces, uncached (outfile.h) */
+		 * pieces, uncached past its first ADI_OUT_CACHED bytes
+		 * (outfile.h) */
 		s->save_buf = malloc(ADI_SAVE_BUF);
-		s->save = s->save_buf ? adi_fopen_uncached(c->save_raw, s->save_buf, ADI_SAVE_BUF)
+		s->save = s->save_buf ? adi_fopen_out(c->save_raw, s->save_buf, ADI_SAVE_BUF,
+						     ADI_OUT_CACHED)
 				      : NULL;
 		if (!s->save || adi_raw_write_header(s->save)) {
 			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->save_raw,

@@ -1,9 +1,9 @@
-/* outfile.c - uncached output files (outfile.h). A trace writes hundreds
- * of megabytes a second under load; through the page cache every batch
- * took fresh pages (on the issue-15 VM, 2.5 ns a byte of the tracer's sys
- * time, against 0.2 uncached, whose pages are freed once written back and
- * taken again by the next batch), and the trace pushed the traced
- * program's own files out of memory. */
+/* outfile.c - output files written uncached past their first bytes
+ * (outfile.h). A trace writes hundreds of megabytes a second under load;
+ * through the page cache every batch took fresh pages (on the issue-15 VM,
+ * 2.5 ns a byte of the tracer's sys time, against 0.2 uncached, whose pages
+ * are freed once written back and taken again by the next batch), and a
+ * long trace pushed the traced program's own files out of memory. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* fopencookie, pwritev2 */
 #endif
@@ -21,36 +21,44 @@
 #define RWF_DONTCACHE 0x00000080 /* linux/fs.h since 6.14; older headers */
 #endif
 
-ssize_t adi_write_uncached(int fd, const void *b, size_t n, bool *uncached)
+void adi_out_state_init(struct adi_out_state *st, int fd, uint64_t cached)
 {
-	if (*uncached) {
-		struct iovec io = { (void *)b, n };
-		ssize_t k = pwritev2(fd, &io, 1, -1, RWF_DONTCACHE); /* -1: at the offset */
+	struct stat sb;
 
+	st->written = 0;
+	st->cached = cached;
+	st->try_uncached = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+ssize_t adi_out_write(int fd, const void *b, size_t n, struct adi_out_state *st)
+{
+	ssize_t k;
+
+	if (st->try_uncached && st->written >= st->cached) {
+		struct iovec io = { (void *)b, n };
+
+		k = pwritev2(fd, &io, 1, -1, RWF_DONTCACHE); /* -1: at the offset */
 		/* EOPNOTSUPP: a kernel (before 6.14) or a file system without
 		 * it; ENOSYS, EPERM: no pwritev2 at all, or a seccomp filter
 		 * (a container's) that refuses it; EINVAL, to be safe. write(2)
 		 * then says whether the file itself is at fault. */
 		if (k >= 0 || (errno != EOPNOTSUPP && errno != ENOSYS && errno != EPERM &&
 			       errno != EINVAL))
-			return k;
-		*uncached = false;
+			goto out;
+		st->try_uncached = false;
 	}
-	return write(fd, b, n);
-}
-
-bool adi_fd_is_regular(int fd)
-{
-	struct stat st;
-
-	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	k = write(fd, b, n);
+out:
+	if (k > 0)
+		st->written += (uint64_t)k;
+	return k;
 }
 
 /* The stream's cookie: the descriptor it owns, and whether its writes
  * still go uncached. */
 struct adi_outfile {
 	int fd;
-	bool uncached;
+	struct adi_out_state st;
 };
 
 /* stdio's write: all of it, or -1 (stdio then sets the stream's error). */
@@ -60,7 +68,7 @@ static ssize_t outfile_write(void *c, const char *b, size_t n)
 	size_t off = 0;
 
 	while (off < n) {
-		ssize_t k = adi_write_uncached(o->fd, b + off, n - off, &o->uncached);
+		ssize_t k = adi_out_write(o->fd, b + off, n - off, &o->st);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -83,7 +91,7 @@ static int outfile_close(void *c)
 	return rc;
 }
 
-FILE *adi_fopen_uncached(const char *path, char *buf, size_t n)
+FILE *adi_fopen_out(const char *path, char *buf, size_t n, uint64_t cached)
 {
 	static const cookie_io_functions_t io = { .write = outfile_write, .close = outfile_close };
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -93,15 +101,17 @@ FILE *adi_fopen_uncached(const char *path, char *buf, size_t n)
 
 	if (fd < 0)
 		return NULL;
-	if (!adi_fd_is_regular(fd)) {
-		f = fdopen(fd, "w");
-	} else if ((o = malloc(sizeof(*o))) != NULL) {
-		o->fd = fd;
-		o->uncached = true;
-		if (!(f = fopencookie(o, "w", io)))
-			free(o);
-	} else {
+	if (!(o = malloc(sizeof(*o)))) {
 		f = NULL;
+	} else {
+		o->fd = fd;
+		adi_out_state_init(&o->st, fd, cached);
+		if (!o->st.try_uncached) { /* not a regular file: nothing to help */
+			free(o);
+			f = fdopen(fd, "w");
+		} else if (!(f = fopencookie(o, "w", io))) {
+			free(o);
+		}
 	}
 	if (!f) {
 		e = errno ? errno : ENOMEM;

@@ -5,7 +5,7 @@
  * (a trace file, common.c), lines are built straight into a batch of the
  * same size and written with write(2) in pieces of that size: copying them
  * once more into stdio's buffer was 3 % of a busy trace's CPU. Into a
- * regular file they go uncached where the kernel takes it (outfile.h).
+ * regular file they go uncached past its first bytes (outfile.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strnlen */
@@ -36,8 +36,7 @@ struct adi_sink_json {
 	char *buf;            /* the line being built, or the batch (owned) */
 	size_t len, cap;
 	uint64_t lost;        /* batched lines a failed write lost */
-	bool uncached;        /* batches written with RWF_DONTCACHE: a regular
-			       * file, until the kernel says it cannot */
+	struct adi_out_state out; /* how the batches go (outfile.h) */
 	struct adi_json_memo memo;
 };
 
@@ -66,7 +65,7 @@ static int adi_json_write_batch(struct adi_sink_json *js, size_t n)
 	if (fflush(js->f) != 0)
 		clearerr(js->f);
 	while (off < n) {
-		ssize_t k = adi_write_uncached(js->fd, js->buf + off, n - off, &js->uncached);
+		ssize_t k = adi_out_write(js->fd, js->buf + off, n - off, &js->out);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -280,7 +279,7 @@ struct adi_sink *adi_sink_json_new(FILE *f)
 			return NULL;
 		}
 		js->fd = fileno(f);
-		js->uncached = adi_fd_is_regular(js->fd);
+		adi_out_state_init(&js->out, js->fd, ADI_OUT_CACHED);
 	}
 	return &js->base;
 }

@@ -1,9 +1,9 @@
 /* test_outfile.c - unit tests of src/lib/outfile.c: a stream opened with
- * adi_fopen_uncached writes every byte, in order, in /tmp (a disk file
- * system on these VMs: uncached writes), on tmpfs (/dev/shm: the kernel
- * refuses them once and the rest goes through write(2)) and to a device
- * (a plain stream); adi_write_uncached's fallback; an unwritable path's
- * error. The expected bytes are the test's own pattern.
+ * adi_fopen_out writes every byte, in order, in /tmp (a disk file system
+ * on these VMs: uncached writes), on tmpfs (/dev/shm: the kernel refuses
+ * them once and the rest goes through write(2)) and to a device (a plain
+ * stream); the cached start and the fallback of adi_out_write; an
+ * unwritable path's error. The expected bytes are the test's own pattern.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -31,14 +31,14 @@ static uint8_t pattern_byte(size_t i)
 	return (uint8_t)(i * 131 + (i >> 12));
 }
 
-/* PATTERN_BYTES of the pattern through a stream on path, in pieces of odd
- * sizes, then read back whole. */
-static void write_and_read_back(const char *path)
+/* PATTERN_BYTES of the pattern through a stream on path (uncached past
+ * `cached` bytes), in pieces of odd sizes, then read back whole. */
+static void write_and_read_back(const char *path, uint64_t cached)
 {
 	static char buf[1 << 20];
 	static uint8_t chunk[70001], back[PATTERN_BYTES + 1];
 	size_t off = 0, piece = 1;
-	FILE *f = adi_fopen_uncached(path, buf, sizeof(buf));
+	FILE *f = adi_fopen_out(path, buf, sizeof(buf), cached);
 	int fd;
 
 	assert_non_null(f);
@@ -74,7 +74,8 @@ static void test_tmp(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
-	write_and_read_back(path);
+	write_and_read_back(path, 0);   /* uncached from the start */
+	write_and_read_back(path, 1u << 20); /* after a cached MiB */
 }
 
 static void test_tmpfs(void **state)
@@ -85,26 +86,31 @@ static void test_tmpfs(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
-	write_and_read_back(path);
+	write_and_read_back(path, 0);
 }
 
-/* tmpfs has no uncached writes: the first attempt turns the flag off and
- * the bytes are written all the same. */
-static void test_fallback(void **state)
+/* The first `cached` bytes go through write(2) without asking; past them
+ * an uncached write is tried, and tmpfs's refusal ends the trying: the
+ * bytes are written all the same. */
+static void test_cached_then_refused(void **state)
 {
 	char path[] = "/dev/shm/adi-test-outfile-XXXXXX";
 	int fd = mkstemp(path);
-	bool uncached = true;
-	char back[8];
+	struct adi_out_state st;
+	char back[12];
 
 	(void)state;
 	assert_true(fd >= 0);
-	assert_true(adi_fd_is_regular(fd));
-	assert_int_equal(adi_write_uncached(fd, "abcd", 4, &uncached), 4);
-	assert_false(uncached);
-	assert_int_equal(adi_write_uncached(fd, "efgh", 4, &uncached), 4);
-	assert_int_equal(pread(fd, back, sizeof(back), 0), 8);
-	assert_memory_equal(back, "abcdefgh", 8);
+	adi_out_state_init(&st, fd, 8);
+	assert_true(st.try_uncached); /* a regular file */
+	assert_int_equal(adi_out_write(fd, "abcd", 4, &st), 4);
+	assert_int_equal(adi_out_write(fd, "efgh", 4, &st), 4);
+	assert_true(st.try_uncached); /* not tried yet: 8 bytes cached */
+	assert_int_equal(adi_out_write(fd, "ijkl", 4, &st), 4);
+	assert_false(st.try_uncached); /* tried, refused, written */
+	assert_int_equal(st.written, 12);
+	assert_int_equal(pread(fd, back, sizeof(back), 0), 12);
+	assert_memory_equal(back, "abcdefghijkl", 12);
 	close(fd);
 	unlink(path);
 }
@@ -114,8 +120,9 @@ static void test_fallback(void **state)
 static void test_device_and_error(void **state)
 {
 	static char buf[4096];
-	FILE *f = adi_fopen_uncached("/dev/null", buf, sizeof(buf));
+	FILE *f = adi_fopen_out("/dev/null", buf, sizeof(buf), 0);
 	int fd = open("/dev/null", O_WRONLY);
+	struct adi_out_state st;
 
 	(void)state;
 	assert_non_null(f);
@@ -123,10 +130,11 @@ static void test_device_and_error(void **state)
 	assert_int_equal(fwrite("x", 1, 1, f), 1);
 	assert_int_equal(fclose(f), 0);
 	assert_true(fd >= 0);
-	assert_false(adi_fd_is_regular(fd));
+	adi_out_state_init(&st, fd, 0);
+	assert_false(st.try_uncached);
 	close(fd);
 	errno = 0;
-	assert_null(adi_fopen_uncached("/nonexistent-dir/adi/out", buf, sizeof(buf)));
+	assert_null(adi_fopen_out("/nonexistent-dir/adi/out", buf, sizeof(buf), 0));
 	assert_int_equal(errno, ENOENT);
 }
 
@@ -135,7 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tmp),
 		cmocka_unit_test(test_tmpfs),
-		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_cached_then_refused),
 		cmocka_unit_test(test_device_and_error),
 	};
 

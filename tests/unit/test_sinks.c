@@ -904,10 +904,9 @@ static void test_json_batch(void **state)
 	adi_sink_free(s);
 	fclose(f);
 
-	/* a writable file gets every line, whole, in order: in /tmp (a disk
-	 * file system on these VMs) written uncached, on tmpfs (/dev/shm,
-	 * which has no RWF_DONTCACHE) through the page cache after the first
-	 * refusal, and appended after what a file opened to append held */
+	/* a writable file gets every line, whole, in order: in /tmp, on
+	 * tmpfs, and appended after what a file opened to append held (the
+	 * uncached writes past ADI_OUT_CACHED: test_outfile) */
 	json_batch_file(tmpfile(), ev, n + 5, 0);
 	{
 		char path[] = "/dev/shm/adi-test-sinks-XXXXXX";
