@@ -706,17 +706,24 @@ void adi_jw_arr_end(struct adi_jw *w)
 
 /* ---- reading ---- */
 
-/* The end of the string token starting at p ('"'), or NULL when it is
- * not closed before end. */
-static const char *adi_jv_skip_str(const char *p, const char *end)
+const char *adi_jv_str_end(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
+	const char *from = ++p;
+
+	/* memchr to each quote, which ends the string when an even number of
+	 * backslashes comes before it: headers and bodies are long strings,
+	 * and a byte at a time was most of reading them back */
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p)), *b;
+
+		if (!q)
+			return NULL;
+		for (b = q; b > from && b[-1] == '\\';)
+			b--;
+		if (!((q - b) & 1))
+			return q + 1;
+		p = q + 1;
 	}
-	return NULL;
 }
 
 /* The end of the value starting at p, or NULL when it runs past end. */
@@ -727,7 +734,7 @@ static const char *adi_jv_skip(const char *p, const char *end)
 	if (p >= end)
 		return NULL;
 	if (*p == '"')
-		return adi_jv_skip_str(p, end);
+		return adi_jv_str_end(p, end);
 	if (*p != '{' && *p != '[') {
 		while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ':')
 			p++;
@@ -737,7 +744,7 @@ static const char *adi_jv_skip(const char *p, const char *end)
 		char c = *p;
 
 		if (c == '"') {
-			p = adi_jv_skip_str(p, end);
+			p = adi_jv_str_end(p, end);
 			if (!p)
 				return NULL;
 			continue;
@@ -789,7 +796,7 @@ bool adi_jv_next(struct adi_jv_it *it, struct adi_jv *key, struct adi_jv *val)
 		it->p++;
 	if (it->members) {
 		if (it->p >= it->end || *it->p != '"' ||
-		    !(q = adi_jv_skip_str(it->p, it->end)) || q >= it->end || *q != ':')
+		    !(q = adi_jv_str_end(it->p, it->end)) || q >= it->end || *q != ':')
 			goto bad;
 		key->p = it->p;
 		key->n = (size_t)(q - it->p);

@@ -307,6 +307,10 @@ static inline const char *adi_jw_key_at(const struct adi_jw *w, uint32_t i, size
 struct adi_jv adi_jv_member(struct adi_jv list, const char *k);
 struct adi_jv adi_jv_get(struct adi_jv obj, const char *k);
 
+/* The end of the string token at p (its opening '"'): just past its
+ * closing quote, or NULL when that is not before end. */
+const char *adi_jv_str_end(const char *p, const char *end);
+
 /* Iteration over an object's members / an array's items / a member
  * list's members. key is the key's string token (quoted), absent for
  * array items. */

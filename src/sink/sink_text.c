@@ -61,6 +61,10 @@ struct adi_tx {
 
 /* The event's top-level members, found in one pass (keys without their
  * quotes; keys written with escapes never match a name we look up). */
+/* Buckets of adi_tfields' index: a line looks a dozen names up among
+ * twenty-odd members, and a scan of them all was a tenth of its cost. */
+#define ADI_TF_BUCKETS 64
+
 struct adi_tfields {
 	struct adi_jv list;  /* the whole member list, for what does not fit */
 	unsigned n;
@@ -70,6 +74,9 @@ struct adi_tfields {
 		size_t kl;
 		struct adi_jv v;
 	} m[ADI_TEXT_FIELDS];
+	/* by adi_tf_bucket of the name: 1 + the index of its last member
+	 * (0: none), and from a member to the one before it in its bucket */
+	uint8_t head[ADI_TF_BUCKETS], prev[ADI_TEXT_FIELDS];
 };
 
 struct adi_sink_text {
@@ -352,33 +359,13 @@ static bool adi_jv_is(struct adi_jv v, const char *s)
 	return v.n == n + 2 && v.p[0] == '"' && !memcmp(v.p + 1, s, n);
 }
 
-/* The end of the string token at p ('"'), or NULL when it is not closed
- * before end: memchr to each quote, which counts when an even number of
- * backslashes comes before it (headers and bodies are long strings). */
-static const char *adi_tf_skip_str(const char *p, const char *end)
-{
-	const char *from = ++p;
-
-	for (;;) {
-		const char *q = memchr(p, '"', (size_t)(end - p)), *b;
-
-		if (!q)
-			return NULL;
-		for (b = q; b > from && b[-1] == '\\';)
-			b--;
-		if (!((q - b) & 1))
-			return q + 1;
-		p = q + 1;
-	}
-}
-
 /* The end of the value at p, or NULL when it runs past end. */
 static const char *adi_tf_skip(const char *p, const char *end)
 {
 	int depth = 0;
 
 	if (*p == '"')
-		return adi_tf_skip_str(p, end);
+		return adi_jv_str_end(p, end);
 	if (*p != '{' && *p != '[') {
 		while (p < end && *p != ',' && *p != '}' && *p != ']')
 			p++;
@@ -387,7 +374,7 @@ static const char *adi_tf_skip(const char *p, const char *end)
 	while (p < end) {
 		switch (*p) {
 		case '"':
-			if (!(p = adi_tf_skip_str(p, end)))
+			if (!(p = adi_jv_str_end(p, end)))
 				return NULL;
 			continue;
 		case '{': case '[':
@@ -403,6 +390,14 @@ static const char *adi_tf_skip(const char *p, const char *end)
 	return NULL;
 }
 
+/* A name's bucket: its length and its first and last bytes (names are
+ * the engine's keys, mostly of different lengths). */
+static unsigned adi_tf_bucket(const char *k, size_t n)
+{
+	return (unsigned)(n * 7 + (n ? (unsigned char)k[0] * 3 + (unsigned char)k[n - 1] : 0)) &
+	       (ADI_TF_BUCKETS - 1);
+}
+
 /* One pass over the member list (our compact JSON: "k":v,"k":v). What
  * does not read as that ends the table there. */
 static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
@@ -412,10 +407,11 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 	fs->list = list;
 	fs->n = 0;
 	fs->full = false;
+	memset(fs->head, 0, sizeof(fs->head));
 	while (p && p < end) {
 		const char *k = p, *q;
 
-		if (*k != '"' || !(q = adi_tf_skip_str(k, end)) || q >= end || *q != ':')
+		if (*k != '"' || !(q = adi_jv_str_end(k, end)) || q >= end || *q != ':')
 			return;
 		if (fs->n == ADI_TEXT_FIELDS) {
 			fs->full = true;
@@ -428,6 +424,12 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 		fs->m[fs->n].kl = (size_t)(p - k - 3);
 		fs->m[fs->n].v.p = p;
 		fs->m[fs->n].v.n = (size_t)(q - p);
+		{
+			unsigned b = adi_tf_bucket(fs->m[fs->n].k, fs->m[fs->n].kl);
+
+			fs->prev[fs->n] = fs->head[b];
+			fs->head[b] = (uint8_t)(fs->n + 1);
+		}
 		fs->n++;
 		p = q < end && *q == ',' ? q + 1 : q;
 	}
@@ -441,9 +443,10 @@ static struct adi_jv adi_tf(const struct adi_tfields *fs, const char *name)
 
 	if (fs->full)
 		return adi_jv_member(fs->list, name);
-	for (unsigned i = fs->n; i-- > 0;)
-		if (fs->m[i].kl == n && !memcmp(fs->m[i].k, name, n))
-			return fs->m[i].v;
+	/* the bucket's members, the last first: a later one of a name wins */
+	for (unsigned i = fs->head[adi_tf_bucket(name, n)]; i; i = fs->prev[i - 1])
+		if (fs->m[i - 1].kl == n && !memcmp(fs->m[i - 1].k, name, n))
+			return fs->m[i - 1].v;
 	return none;
 }
 
@@ -1693,7 +1696,8 @@ static void adi_tx_when(struct adi_sink_text *ts, uint64_t ns)
 
 static bool adi_kind_is(const char *kind, const char *name)
 {
-	return kind && !strcmp(kind, name);
+	/* the first byte tells most kinds apart without a call */
+	return kind && kind[0] == name[0] && !strcmp(kind, name);
 }
 
 /* Request trees (docs/engine.md): a request the task served ends with its

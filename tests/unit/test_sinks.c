@@ -254,6 +254,29 @@ static void text_line(const char *kind, const char *fields_json, const char *bod
 static void test_text_file(void **state)
 {
 	(void)state;
+	{	/* a member list written twice over (a later write wins, as
+		 * jw.h's readers have it): the text shows the last value of
+		 * each name, past the index's buckets (a member of every length
+		 * up to 40 in between) */
+		static const char head[] = "\"op\":\"open\",\"path\":\"/a\",\"fd\":3,";
+		static const char tail[] = "\"path\":\"/b\",\"flags\":\"O_RDONLY\",\"fd\":4,"
+					   "\"mode\":\"0600\",\"error\":null";
+		char fields[2048];
+		size_t n = 0;
+		struct adi_event *ev;
+
+		n += (size_t)snprintf(fields + n, sizeof(fields) - n, "%s", head);
+		for (int i = 1; i <= 40; i++)
+			n += (size_t)snprintf(fields + n, sizeof(fields) - n, "\"%.*s\":%d,", i,
+					      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", i);
+		n += (size_t)snprintf(fields + n, sizeof(fields) - n, "%s", tail);
+		ev = adi_event_new("file", TS_CLOCK, fields, n);
+		assert_non_null(ev);
+		ev->pid = ev->tid = 4213;
+		strcpy(ev->comm, "sh");
+		expect_text(NULL, ev, "15:10:41.123456 [PID 4213 sh] FS OPEN /b O_RDONLY mode 0600 = fd 4\n");
+		adi_event_free(ev);
+	}
 	text_line("file", "{\"op\":\"open\",\"path\":\"/tmp/a.txt\","
 		  "\"flags\":\"O_WRONLY|O_CREAT|O_TRUNC\",\"mode\":\"0644\",\"fd\":3,\"error\":null}",
 		  "FS OPEN /tmp/a.txt O_WRONLY|O_CREAT|O_TRUNC mode 0644 = fd 3");
