@@ -198,11 +198,12 @@ static bool adi_tx_esc(struct adi_tx *t, const char *s, size_t n, size_t *used,
 
 		/* printable ASCII, the common case, in one run */
 		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
-			size_t j = i + 1, room = limit - *used;
+			/* jw's plain run (16 bytes at a time) is this rule but
+			 * for DEL, which ends a run here */
+			size_t run = adi_jw_plain_run(b + i, n - i), j, room = limit - *used;
+			const uint8_t *del = memchr(b + i, 0x7f, run);
 
-			while (j < n && b[j] >= 0x20 && b[j] < 0x7f && b[j] != '\\' &&
-			       b[j] != '"')
-				j++;
+			j = i + (del ? (size_t)(del - (b + i)) : run);
 			if (j - i > room) {
 				adi_tx_put(t, b + i, room);
 				*used += room;
@@ -390,6 +391,19 @@ static const char *adi_tf_skip(const char *p, const char *end)
 	return NULL;
 }
 
+/* The end of the key at k ('"'), as adi_jv_str_end: keys are the engine's
+ * short plain names, found here without a call for each. */
+static const char *adi_tf_key_end(const char *k, const char *end)
+{
+	for (const char *p = k + 1; p < end && p < k + 40; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\')
+			break;
+	}
+	return adi_jv_str_end(k, end);
+}
+
 /* A name's bucket: its length and its first and last bytes (names are
  * the engine's keys, mostly of different lengths). */
 static unsigned adi_tf_bucket(const char *k, size_t n)
@@ -411,7 +425,7 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 	while (p && p < end) {
 		const char *k = p, *q;
 
-		if (*k != '"' || !(q = adi_jv_str_end(k, end)) || q >= end || *q != ':')
+		if (*k != '"' || !(q = adi_tf_key_end(k, end)) || q >= end || *q != ':')
 			return;
 		if (fs->n == ADI_TEXT_FIELDS) {
 			fs->full = true;
@@ -435,17 +449,37 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 	}
 }
 
-/* member name's value (the last of that name), or absent */
-static struct adi_jv adi_tf(const struct adi_tfields *fs, const char *name)
+/* a[0..n) == b[0..n) for short names, without a call: words where they
+ * fit, then bytes */
+static bool adi_tf_eq(const char *a, const char *b, size_t n)
 {
-	size_t n = strlen(name);
+	uint64_t x, y;
+
+	while (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+		a += 8, b += 8, n -= 8;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
+/* member name's value (the last of that name), or absent; adi_tf takes
+ * the length of a literal at compile time */
+#define adi_tf(fs, name) adi_tf_n((fs), (name), __builtin_strlen(name))
+static struct adi_jv adi_tf_n(const struct adi_tfields *fs, const char *name, size_t n)
+{
 	struct adi_jv none = { NULL, 0 };
 
 	if (fs->full)
 		return adi_jv_member(fs->list, name);
 	/* the bucket's members, the last first: a later one of a name wins */
 	for (unsigned i = fs->head[adi_tf_bucket(name, n)]; i; i = fs->prev[i - 1])
-		if (fs->m[i - 1].kl == n && !memcmp(fs->m[i - 1].k, name, n))
+		if (fs->m[i - 1].kl == n && adi_tf_eq(fs->m[i - 1].k, name, n))
 			return fs->m[i - 1].v;
 	return none;
 }
