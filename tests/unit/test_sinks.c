@@ -289,6 +289,10 @@ static void test_text_file(void **state)
 	text_line("file", "{\"op\":\"read\",\"path\":\"/etc/passwd\",\"bytes\":2150,\"ops\":4,"
 		  "\"content\":\"a\\tb\\\"c\\\\d\\u0001\\u007f\"}",
 		  "FS READ /etc/passwd (2.1 KiB, 4 calls) \"a\\tb\\\"c\\\\d\\x01\\x7f\"");
+	/* DEL inside a printable run (longer than a 16-byte block) ends it */
+	text_line("file", "{\"op\":\"read\",\"path\":\"/e\",\"bytes\":40,\"ops\":1,"
+		  "\"content\":\"abcdefghijklmnopqrstu\\u007fvwxyz0123456789ABCD\"}",
+		  "FS READ /e (40 B) \"abcdefghijklmnopqrstu\\x7fvwxyz0123456789ABCD\"");
 	/* UTF-8 text stays readable */
 	text_line("file", "{\"op\":\"write\",\"path\":\"/x\",\"bytes\":5,\"content\":\"caf\xc3\xa9\"}",
 		  "FS WRITE /x (5 B) \"caf\xc3\xa9\"");
