@@ -395,12 +395,28 @@ static const char *adi_tf_skip(const char *p, const char *end)
  * short plain names, found here without a call for each. */
 static const char *adi_tf_key_end(const char *k, const char *end)
 {
-	for (const char *p = k + 1; p < end && p < k + 40; p++) {
-		if (*p == '"')
-			return p + 1;
-		if (*p == '\\')
-			break;
+	const char *p = k + 1;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull, lows = 0x7f7f7f7f7f7f7f7full;
+
+	/* a word at a time: the first byte that is a quote or a backslash
+	 * (the exact has-zero-byte test: no false hit before a true one) */
+	for (int w = 0; w < 4 && end - p >= 8; w++, p += 8) {
+		uint64_t x, q, b, hit;
+
+		memcpy(&x, p, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		hit = ~(((q & lows) + lows) | q | lows) | ~(((b & lows) + lows) | b | lows);
+		if (hit) {
+			p += __builtin_ctzll(hit) / 8; /* little-endian: the first */
+			return *p == '"' ? p + 1 : adi_jv_str_end(k, end);
+		}
 	}
+#else
+	(void)p;
+#endif
 	return adi_jv_str_end(k, end);
 }
 

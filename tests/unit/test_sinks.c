@@ -257,8 +257,9 @@ static void test_text_file(void **state)
 	{	/* a member list written twice over (a later write wins, as
 		 * jw.h's readers have it): the text shows the last value of
 		 * each name, past the index's buckets (a member of every length
-		 * up to 40 in between) */
-		static const char head[] = "\"op\":\"open\",\"path\":\"/a\",\"fd\":3,";
+		 * up to 40 in between), after a key with escaped quotes */
+		static const char head[] = "\"a key \\\"quoted\\\" past a word\":1,"
+					   "\"op\":\"open\",\"path\":\"/a\",\"fd\":3,";
 		static const char tail[] = "\"path\":\"/b\",\"flags\":\"O_RDONLY\",\"fd\":4,"
 					   "\"mode\":\"0600\",\"error\":null";
 		char fields[2048];
