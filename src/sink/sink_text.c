@@ -77,6 +77,10 @@ struct adi_tfields {
 	/* by adi_tf_bucket of the name: 1 + the index of its last member
 	 * (0: none), and from a member to the one before it in its bucket */
 	uint8_t head[ADI_TF_BUCKETS], prev[ADI_TEXT_FIELDS];
+	/* whether conn.role is "server", once asked (adi_tf_served): -1
+	 * until then; written through `served`, which points at it, as the
+	 * line's writers hold the table const */
+	int8_t served_memo, *served;
 };
 
 struct adi_sink_text {
@@ -438,6 +442,8 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 	fs->n = 0;
 	fs->full = false;
 	memset(fs->head, 0, sizeof(fs->head));
+	fs->served_memo = -1;
+	fs->served = &fs->served_memo;
 	while (p && p < end) {
 		const char *k = p, *q;
 
@@ -498,6 +504,15 @@ static struct adi_jv adi_tf_n(const struct adi_tfields *fs, const char *name, si
 		if (fs->m[i - 1].kl == n && adi_tf_eq(fs->m[i - 1].k, name, n))
 			return fs->m[i - 1].v;
 	return none;
+}
+
+/* The event's connection is one the traced task served (conn.role):
+ * asked by the line and by its tree mark, read once. */
+static bool adi_tf_served(const struct adi_tfields *fs)
+{
+	if (*fs->served < 0)
+		*fs->served = adi_jv_is(adi_jv_get(adi_tf(fs, "conn"), "role"), "server");
+	return *fs->served;
 }
 
 static int64_t adi_tf_int(const struct adi_tfields *fs, const char *name, int64_t dflt)
@@ -1003,9 +1018,9 @@ static void adi_tx_req_resp(struct adi_tx *t, const struct adi_tfields *f)
  * a served request (the traced task answered) says "HTTP SERVED". */
 static void adi_tx_http(struct adi_tx *t, const struct adi_tfields *f)
 {
-	struct adi_jv c = adi_tf(f, "conn"), host = adi_tf(f, "host"), url = adi_tf(f, "url");
+	struct adi_jv host = adi_tf(f, "host"), url = adi_tf(f, "url");
 	struct adi_jv st = adi_tf(f, "status"), v;
-	bool served = adi_jv_is(adi_jv_get(c, "role"), "server");
+	bool served = adi_tf_served(f);
 
 	adi_tx_tag(t, ADI_C_PROTO, served ? "HTTP SERVED " : "HTTP ", adi_tf(f, "method"));
 	adi_tx_c(t, ' ');
@@ -1061,7 +1076,7 @@ static const char *adi_grpc_code(int64_t c)
 static void adi_tx_grpc(struct adi_tx *t, const struct adi_tfields *f)
 {
 	struct adi_jv st = adi_tf(f, "status"), msg = adi_tf(f, "grpc_message");
-	bool served = adi_jv_is(adi_jv_get(adi_tf(f, "conn"), "role"), "server");
+	bool served = adi_tf_served(f);
 
 	adi_tx_tag_s(t, ADI_C_PROTO, served ? "GRPC SERVED" : "GRPC");
 	adi_tx_c(t, ' ');
@@ -1777,7 +1792,7 @@ static void adi_tx_tree(struct adi_tx *t, const struct adi_event *ev,
 			first = false;
 		}
 		adi_tx_s(t, "?)");
-	} else if (ev->id && adi_jv_is(adi_jv_get(adi_tf(f, "conn"), "role"), "server")) {
+	} else if (ev->id && adi_tf_served(f)) {
 		for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 			if (!strcmp(ev->kind, requests[i])) {
 				adi_tx_s(t, " #");
