@@ -251,8 +251,16 @@ static char *join_argv(struct adi_jv argv, char **argv0)
 
 		if (!s)
 			continue;
-		if (n)
+		if (n) {
+			/* the separator counts against the cut too: a run of
+			 * empty words once wrote spaces past the buffer */
+			if (n + 1 + 4 > ADI_PROC_CMD_MAX) {
+				cut = true;
+				free(s); /* not the first word: *argv0 is set */
+				break;
+			}
 			out[n++] = ' ';
+		}
 		for (size_t i = 0; i < len && !cut; i++) {
 			unsigned char c = (unsigned char)s[i];
 

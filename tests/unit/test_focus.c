@@ -331,6 +331,58 @@ static void test_focus_late_large(void **state)
 	free(got);
 }
 
+/* A command line is cut at 160 bytes with "...": a long word, and a run
+ * of empty words, whose separating spaces once went past the buffer
+ * (found by fuzz_text; ASan in the tests). */
+static void test_tree_long_argv(void **state)
+{
+	char fields[8192], cmd[200], exp[256];
+	size_t n;
+	struct step st = { 0, 20, "x", "process", fields };
+	struct adi_proctree *t;
+	struct adi_event *ev;
+	struct adi_jw w;
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		n = (size_t)snprintf(fields, sizeof(fields),
+				     "\"op\":\"exec\",\"ppid\":1,\"argv\":[\"x\"");
+		for (int i = 0; i < 400; i++)
+			n += (size_t)snprintf(fields + n, sizeof(fields) - n,
+					      round ? ",\"yyyyyyyyyy\"" : ",\"\"");
+		snprintf(fields + n, sizeof(fields) - n, "]");
+		t = adi_proctree_new(NULL, 0);
+		assert_non_null(t);
+		ev = mk(&st);
+		adi_proctree_add(t, ev);
+		adi_event_free(ev);
+		adi_jw_init(&w);
+		adi_proctree_write_json(t, &w);
+		assert_int_equal(w.err, 0);
+		if (round == 0) {
+			/* "x" and 155 spaces, then the cut */
+			snprintf(cmd, sizeof(cmd), "x%155s...", "");
+		} else {
+			/* words of 10 and a space while they fit whole or not:
+			 * the cut falls inside the 14th word */
+			size_t k = 1;
+
+			cmd[0] = 'x';
+			while (k + 5 <= 160) {
+				cmd[k++] = ' ';
+				for (int j = 0; j < 10 && k + 4 <= 160; j++)
+					cmd[k++] = 'y';
+			}
+			memcpy(cmd + k, "...", 4);
+		}
+		snprintf(exp, sizeof(exp), "\"command\":\"%s\"", cmd);
+		if (!strstr(w.buf, exp))
+			fail_msg("round %d: no %s in %s", round, exp, w.buf);
+		adi_jw_fini(&w);
+		adi_proctree_free(t);
+	}
+}
+
 /* Children of one parent that repeat a command are one line, their own
  * children folded under it; a failure among them is named; a pid seen
  * again after its exit is a new process. */
@@ -587,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_focus_hold_limit),
 		cmocka_unit_test(test_focus_late_large),
 		cmocka_unit_test(test_tree_folds),
+		cmocka_unit_test(test_tree_long_argv),
 		cmocka_unit_test(test_counts_words),
 		cmocka_unit_test(test_hold_fifo),
 		cmocka_unit_test(test_focus_hint_quoted),
