@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -296,6 +297,12 @@ bool adi_session_finish(struct adi_session *s)
 	adi_engine_finish(s->eng);
 	if (adi_cli_report(s->c, s->eng, s->sink))
 		lost = true;
+	{
+		struct adi_engine_stats st;
+
+		adi_engine_stats(s->eng, &st);
+		s->save_reported = st.save_errors > 0; /* said once, by the report */
+	}
 	if (adi_session_export_finish(s))
 		lost = true;
 	if (s->ui)
@@ -310,8 +317,12 @@ int adi_session_close(struct adi_session *s, int rc)
 	adi_engine_free(s->eng);
 	adi_sink_free(s->sink);
 	adi_ui_free(s->ui);
-	if (s->save && fclose(s->save))
-		fprintf(stderr, "adi-profiler: %s: %s\n", s->c->save_raw, strerror(errno));
+	if (s->save) {
+		if (s->save_reported)
+			__fpurge(s->save); /* what failed is not written twice */
+		if (fclose(s->save) && !s->save_reported)
+			fprintf(stderr, "adi-profiler: %s: %s\n", s->c->save_raw, strerror(errno));
+	}
 	free(s->save_buf); /* after fclose: the stream wrote from it */
 	adi_session_export_free(s);
 	if (adi_cli_close_output(s->outf)) {

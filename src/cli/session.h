@@ -27,6 +27,7 @@ struct adi_session {
 	struct adi_backend *b;
 	FILE *save;
 	char *save_buf;          /* save's stream buffer (owned; freed after it) */
+	bool save_reported;      /* save's failure is in the report already */
 	void *outf;
 	uint64_t t0;             /* monotonic start of the loop */
 	uint64_t progress_t, progress_n; /* the last progress line's time, events */

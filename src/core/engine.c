@@ -970,6 +970,14 @@ void adi_engine_finish(struct adi_engine *e)
 	uint64_t total = 0;
 	struct adi_jw *w;
 
+	/* the raw capture is whole once the trace ends: what its stream still
+	 * buffers (a MiB of records) goes out now, and a failure is reported
+	 * as one while saving would have been */
+	if (e->save && fflush(e->save) != 0) {
+		e->st.save_errors++;
+		e->st.save_errno = errno ? -errno : -EIO;
+		e->save = NULL;
+	}
 	/* everything pending ends with the trace */
 	while (e->aggs)
 		adi_file_agg_flush(e, e->aggs);

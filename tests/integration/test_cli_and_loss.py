@@ -90,6 +90,16 @@ class Cli(adi.TraceTest):
         self.assertEqual(p.returncode, 0)  # the command's status, still
         self.assertIn(b"could not be written to /dev/full", p.stderr)
 
+    def test_full_disk_under_save_raw_is_reported(self):
+        # a small capture stays in its 1 MiB stream buffer until the trace
+        # ends: the failure is still said the way saving says it, once
+        p = sh([adi.BIN, "run", "--save-raw", "/dev/full", "-o", "/dev/null", "--",
+                "sh", "-c", "echo hi > /dev/null"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(b"the raw capture /dev/full is incomplete (No space left on device)",
+                      p.stderr)
+        self.assertEqual(p.stderr.count(b"/dev/full"), 1, p.stderr)
+
 
 class Loss(adi.TraceTest):
     def test_tiny_ring_counts_every_lost_record(self):
