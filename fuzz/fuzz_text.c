@@ -1,10 +1,12 @@
 /* fuzz_text.c - libFuzzer target for the text timeline (src/sink/
  * sink_text.c), which reads each event's member list back to write its
- * line: `view` hands it what a trace file held. The input is cut at '\n'
- * into events; each piece's first byte picks the kind (every kind the sink
- * draws), its second the options, the rest is the member list as it comes
- * (any bytes: well-formed or not, it must never read past it). Lines go to
- * /dev/null; the sink is freed after the last (its summary).
+ * line: `view` hands it what a trace file held. The input's first byte
+ * also sets the sink's options (colour, runtime events, preview size). It
+ * is cut at '\n' into events; each piece's first byte picks the kind
+ * (every kind the sink draws), its second the pid, tid, duration and clock
+ * step, the rest is the member list as it comes (any bytes: well-formed or
+ * not, it must never read past it). Lines go to /dev/null; the sink is
+ * freed after the last (its summary).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -11,12 +11,7 @@
 #include "../sink/sink.h"
 #include "../ui/ui.h"
 
-/* A trace file and the stdio buffer it writes through: glibc ignores the
- * size given to setvbuf without a buffer (it uses 4 KiB), and 4 KiB writes
- * at unaligned offsets made ext4 zero a partial block on every write (17 %
- * of a busy trace's CPU). A 1 MiB buffer of our own is written whole, at
- * offsets that are multiples of 1 MiB. */
-#define ADI_OUT_BUF (1u << 20)
+/* A trace file and the stdio buffer it writes through (outfile.h). */
 struct adi_cli_out {
 	FILE *f;
 	char buf[ADI_OUT_BUF];
@@ -113,18 +108,16 @@ int adi_cli_open_sink(const struct adi_cli *c, struct adi_sink **s, void **fp)
 		 * that writes its buffer so */
 		if (!out)
 			f = NULL;
-		else if (fmt == ADI_FMT_JSON)
-			f = fopen(c->output, "we"); /* e: not inherited by the command */
-		else
+		else if (fmt != ADI_FMT_JSON)
 			f = adi_fopen_out(c->output, out->buf, sizeof(out->buf), ADI_OUT_CACHED);
+		else if ((f = fopen(c->output, "we"))) /* e: not inherited by the command */
+			setvbuf(f, out->buf, _IOFBF, sizeof(out->buf));
 		if (!f) {
 			fprintf(stderr, "adi-profiler: cannot write %s: %s\n", c->output,
 				strerror(errno));
 			free(out);
 			return 1;
 		}
-		if (fmt == ADI_FMT_JSON)
-			setvbuf(f, out->buf, _IOFBF, sizeof(out->buf));
 		out->f = f;
 		*fp = out;
 	}

@@ -11,9 +11,6 @@
 #include "session.h"
 #include "../core/engine.h"
 #include "../lib/outfile.h"
-
-/* --save-raw's stream buffer: written whole, at multiples of its size */
-#define ADI_SAVE_BUF (1u << 20)
 #include "../sink/sink.h"
 #include "../ui/ui.h"
 
@@ -153,8 +150,8 @@ int adi_session_open(struct adi_session *s, struct adi_cli *c)
 		/* a capture is hundreds of MB a second under load: big
 		 * pieces, uncached past its first ADI_OUT_CACHED bytes
 		 * (outfile.h) */
-		s->save_buf = malloc(ADI_SAVE_BUF);
-		s->save = s->save_buf ? adi_fopen_out(c->save_raw, s->save_buf, ADI_SAVE_BUF,
+		s->save_buf = malloc(ADI_OUT_BUF);
+		s->save = s->save_buf ? adi_fopen_out(c->save_raw, s->save_buf, ADI_OUT_BUF,
 						     ADI_OUT_CACHED)
 				      : NULL;
 		if (!s->save || adi_raw_write_header(s->save)) {

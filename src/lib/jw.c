@@ -230,6 +230,26 @@ void adi_jw_int(struct adi_jw *w, int64_t v)
 	adi_jw_dec(w, v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
+/* u thousandths (negative: neg) as adi_jw_double writes a number: three
+ * decimals, trailing zeros dropped but one. After the item's comma. */
+static inline void adi_jw_milli(struct adi_jw *w, bool neg, uint64_t u)
+{
+	unsigned frac = (unsigned)(u % 1000);
+	char out[32], *p = out;
+
+	if (neg)
+		*p++ = '-';
+	p = adi_u64_dec(p, u / 1000);
+	*p++ = '.';
+	*p++ = (char)('0' + frac / 100);
+	if (frac % 100) {
+		*p++ = (char)('0' + frac / 10 % 10);
+		if (frac % 10)
+			*p++ = (char)('0' + frac % 10);
+	}
+	adi_jw_put(w, out, (size_t)(p - out));
+}
+
 /* "%.3f" with trailing zeros removed, keeping one decimal. The integer
  * part and the three decimals are picked out of the printf output so that
  * a locale's decimal comma cannot leak into JSON. Non-finite values have
@@ -252,22 +272,9 @@ void adi_jw_double(struct adi_jw *w, double d)
 
 		if (fabs(fr - 0.5) > 1e-6) {
 			int64_t m = (int64_t)r;
-			uint64_t u = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
-			unsigned frac = (unsigned)(u % 1000);
-			char *p = out;
 
-			if (m < 0) /* never "-0.0": m == 0 is not negative */
-				*p++ = '-';
-			p = adi_u64_dec(p, u / 1000);
-			*p++ = '.';
-			/* three decimals, trailing zeros dropped, at least one */
-			*p++ = (char)('0' + frac / 100);
-			if (frac % 100) {
-				*p++ = (char)('0' + frac / 10 % 10);
-				if (frac % 10)
-					*p++ = (char)('0' + frac % 10);
-			}
-			adi_jw_put(w, out, (size_t)(p - out));
+			/* never "-0.0": m == 0 is not negative */
+			adi_jw_milli(w, m < 0, m < 0 ? 0 - (uint64_t)m : (uint64_t)m);
 			return;
 		}
 	}
@@ -298,29 +305,15 @@ void adi_jw_double(struct adi_jw *w, double d)
  * decides) or the double is too coarse to tell (past 1e14 ns, a day and
  * more: its error nears a thousandth of a microsecond): those go through
  * adi_jw_double. The rest is adi_jw_double's fast path without the
- * floating point. */
+ * floating point (adi_jw_milli for both). */
 void adi_jw_ms(struct adi_jw *w, int64_t ns)
 {
-	uint64_t us;
-	unsigned frac;
-	char out[32], *p = out;
-
 	if (ns < 0 || ns >= 100000000000000LL || ns % 1000 == 500) {
 		adi_jw_double(w, (double)ns / 1e6);
 		return;
 	}
 	adi_jw_item(w);
-	us = ((uint64_t)ns + 500) / 1000;
-	frac = (unsigned)(us % 1000);
-	p = adi_u64_dec(p, us / 1000);
-	*p++ = '.';
-	*p++ = (char)('0' + frac / 100);
-	if (frac % 100) {
-		*p++ = (char)('0' + frac / 10 % 10);
-		if (frac % 10)
-			*p++ = (char)('0' + frac % 10);
-	}
-	adi_jw_put(w, out, (size_t)(p - out));
+	adi_jw_milli(w, false, ((uint64_t)ns + 500) / 1000); /* microseconds */
 }
 
 /* ---- strings ---- */

@@ -77,10 +77,9 @@ struct adi_tfields {
 	/* by adi_tf_bucket of the name: 1 + the index of its last member
 	 * (0: none), and from a member to the one before it in its bucket */
 	uint8_t head[ADI_TF_BUCKETS], prev[ADI_TEXT_FIELDS];
-	/* whether conn.role is "server", once asked (adi_tf_served): -1
-	 * until then; written through `served`, which points at it, as the
-	 * line's writers hold the table const */
-	int8_t served_memo, *served;
+	/* whether conn.role is "server", once asked (adi_tf_served); -1
+	 * until then */
+	int8_t served;
 };
 
 struct adi_sink_text {
@@ -442,8 +441,7 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 	fs->n = 0;
 	fs->full = false;
 	memset(fs->head, 0, sizeof(fs->head));
-	fs->served_memo = -1;
-	fs->served = &fs->served_memo;
+	fs->served = -1;
 	while (p && p < end) {
 		const char *k = p, *q;
 
@@ -510,9 +508,13 @@ static struct adi_jv adi_tf_n(const struct adi_tfields *fs, const char *name, si
  * asked by the line and by its tree mark, read once. */
 static bool adi_tf_served(const struct adi_tfields *fs)
 {
-	if (*fs->served < 0)
-		*fs->served = adi_jv_is(adi_jv_get(adi_tf(fs, "conn"), "role"), "server");
-	return *fs->served;
+	/* the line's writers hold the table const; the table itself is the
+	 * emitting call's own (never a const object), so keeping the answer
+	 * in it is allowed */
+	if (fs->served < 0)
+		((struct adi_tfields *)fs)->served =
+			adi_jv_is(adi_jv_get(adi_tf(fs, "conn"), "role"), "server");
+	return fs->served;
 }
 
 static int64_t adi_tf_int(const struct adi_tfields *fs, const char *name, int64_t dflt)

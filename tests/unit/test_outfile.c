@@ -66,27 +66,30 @@ static void write_and_read_back(const char *path, uint64_t cached)
 	unlink(path);
 }
 
-static void test_tmp(void **state)
+/* write_and_read_back on a new file of its own in dir. */
+static void in_dir(const char *dir, uint64_t cached)
 {
-	char path[] = "/tmp/adi-test-outfile-XXXXXX";
-	int fd = mkstemp(path);
+	char path[64];
+	int fd;
 
-	(void)state;
+	snprintf(path, sizeof(path), "%s/adi-test-outfile-XXXXXX", dir);
+	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	write_and_read_back(path, 0);   /* uncached from the start */
-	write_and_read_back(path, 1u << 20); /* after a cached MiB */
+	write_and_read_back(path, cached);
+}
+
+static void test_tmp(void **state)
+{
+	(void)state;
+	in_dir("/tmp", 0);       /* uncached from the start */
+	in_dir("/tmp", 1u << 20); /* after a cached MiB */
 }
 
 static void test_tmpfs(void **state)
 {
-	char path[] = "/dev/shm/adi-test-outfile-XXXXXX";
-	int fd = mkstemp(path);
-
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	write_and_read_back(path, 0);
+	in_dir("/dev/shm", 0);
 }
 
 /* The first `cached` bytes go through write(2) without asking; past them
