@@ -26,6 +26,8 @@
 #include "../../lib/util.h"
 
 #define PAGE 4096u
+/* half the engine's ADI_SKEW_NS (1 ms): see io_emit */
+#define ADI_PT_SEND_STAMP_NS 500000ull
 
 static void fill_hdr(struct adi_rec_hdr *h, uint16_t type, uint16_t op,
 		     const struct pt_task *t)
@@ -430,6 +432,14 @@ static void io_emit(struct adi_pt *b, const struct pt_task *t, int64_t ret, uint
 	if (r->fi.kind == ADI_FD_SOCK ? b->o.no_net : b->o.no_fs)
 		return;
 	fill_hdr(&r->h, ADI_REC_IO, op, t);
+	/* bytes sent on a socket are stamped when the call began: the tracer
+	 * takes the stops of several threads in waitpid's order, not the
+	 * kernel's, so the answer to a send (read by another thread) could be
+	 * stamped before it. A send that blocked longer than half the
+	 * timeline's hold (engine.md) keeps its exit stamp, so it is not
+	 * written out of order. */
+	if (out && r->fi.kind == ADI_FD_SOCK && r->h.ts - t->entry_ts < ADI_PT_SEND_STAMP_NS)
+		r->h.ts = t->entry_ts;
 	r->ret = ret;
 	r->size = size;
 	r->fd = fd;
@@ -861,6 +871,7 @@ bool adi_pt_entry(struct adi_pt *b, struct pt_task *t)
 		return false;
 	}
 	case ADI_PT_EXIT:
+		t->entry_ts = adi_now_wall();
 		return true;
 	case ADI_PT_NONE:
 		break;

@@ -26,6 +26,7 @@ struct pt_task {
 	bool listening;    /* in group-stop (PTRACE_LISTEN) */
 	bool forked;       /* the FORK record of its process went out */
 	int nr;            /* the call in progress */
+	uint64_t entry_ts; /* its entry stop's wall clock (a send's stamp) */
 	uint64_t args[6];
 	char comm[16];
 	uint64_t cgroup_id;
