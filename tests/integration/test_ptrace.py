@@ -15,11 +15,11 @@ import adi  # noqa: E402
 PY = "/usr/bin/python3"
 
 
-def run(cmd, *opts, env=None):
+def run(cmd, *opts, env=None, timeout=120):
     saved = adi.BACKEND
     adi.BACKEND = "ptrace"
     try:
-        return adi.run(cmd, *opts, env=env)
+        return adi.run(cmd, *opts, env=env, timeout=timeout)
     finally:
         adi.BACKEND = saved
 
@@ -79,6 +79,21 @@ class Behaviour(adi.TraceTest):
         self.assertEqual(t.rc, 3, t.stderr)
         self.assertTrue(os.path.exists(os.path.join(self.dir, "done")))
         self.assertWellFormed(t)
+
+    def test_short_lived_threads_do_not_hold_the_trace(self):
+        # threads that end at once, thousands of times, in a process killed
+        # while they run: a thread whose end waitpid(-1) hands over before
+        # its parent's clone event must not be waited for after the command
+        # (integ-ptrace.test_payloads hung so once, waiting out its timeout;
+        # a race: this stress did not catch the old code in 10 runs here)
+        prog = ("import threading, os, signal, time\n"
+                "threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGKILL)).start()\n"
+                "while True:\n"
+                "    threading.Thread(target=time.sleep, args=(0,)).start()\n")
+        t = run(["sh", "-c", "%s -c '%s'; exit 3" % (PY, prog)], timeout=60)
+        self.assertEqual(t.rc, 3, t.stderr)
+        self.assertWellFormed(t)
+        self.assertNotIn("waiting for", t.stderr)
 
     def test_signal_handler_runs(self):
         # a handled signal is delivered (re-injected), not swallowed

@@ -205,8 +205,11 @@ static void on_new_task(struct adi_pt *b, struct pt_task *parent, pid_t tid)
 
 	if (c)
 		return; /* its own first stop came first */
+	/* gone already: waitpid(-1) handed us its exit before this event (it
+	 * keeps its own order), and a task kept now would be waited for
+	 * forever */
 	if (read_status(tid, &tgid, &sc))
-		tgid = tid;
+		return;
 	c = task_new(b, tid, tgid);
 	if (!c)
 		return;
@@ -300,6 +303,19 @@ static void on_stop(struct adi_ptb *pb, pid_t tid, int status)
 }
 
 /* Handle the wait statuses there are, at most max. Returns how many. */
+/* No task is left to wait for (ECHILD): those still in the table died
+ * without our seeing it (which the order of waitpid's reports can hide),
+ * and must not hold the trace open. */
+static void forget_all(struct adi_pt *b)
+{
+	size_t it = 0;
+	uint64_t k;
+	void *v;
+
+	while (adi_map_next(&b->tasks, &it, &k, &v))
+		task_del(b, v);
+}
+
 static int pump(struct adi_ptb *pb, int max)
 {
 	int n = 0;
@@ -308,6 +324,8 @@ static int pump(struct adi_ptb *pb, int max)
 		int status;
 		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
 
+		if (tid < 0 && errno == ECHILD)
+			forget_all(&pb->pt); /* no tracee is left at all */
 		if (tid <= 0)
 			break;
 		n++;
