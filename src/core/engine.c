@@ -23,6 +23,14 @@ struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 		e->o.backend = "ebpf";
 	e->sinks = sinks;
 	e->nsinks = nsinks;
+	for (int i = 0; i < nsinks; i++)
+		e->want_index |= sinks[i] && sinks[i]->reads_index;
+#ifndef NDEBUG
+	/* always, where tests and fuzzers run: write_event checks every
+	 * event's index against its text, whatever the sinks */
+	e->want_index = true;
+#endif
+	e->pcfg.member_index = e->want_index;
 	e->pcfg.body_bytes = e->o.body_bytes;
 	e->pcfg.rows_sample = e->o.rows_sample;
 	e->pcfg.show_secrets = e->o.show_secrets;
@@ -110,7 +118,8 @@ struct adi_event *adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t
 				const char *comm, uint64_t cgroup_id)
 {
 	struct adi_event *ev = e->w.err ? NULL
-					: adi_event_new(kind, ts, e->w.buf, e->w.len);
+			       : e->want_index ? adi_event_new_jw(kind, ts, &e->w)
+			       : adi_event_new(kind, ts, e->w.buf, e->w.len);
 
 	if (!ev) { /* out of memory: the event is lost, and counted */
 		e->st.sink_errors++;
@@ -280,6 +289,15 @@ static void write_event(struct adi_engine *e, struct adi_event *ev)
 	else
 		e->last_out_ts = ev->ts_ns;
 	ev = adi_tree_place(&e->tree, ev); /* its id, and its parent */
+#ifndef NDEBUG
+	/* every writer keeps its index whole (sinks trust it): a member
+	 * written past it is a bug that tests and fuzzers must catch */
+	if (!adi_event_index_ok(ev)) {
+		fprintf(stderr, "adi: %s event's member index is wrong: %.*s\n", ev->kind,
+			(int)ev->fields_len, ev->fields);
+		abort();
+	}
+#endif
 	count_kind(e, ev->kind);
 	e->st.events_out++;
 	for (int i = 0; i < e->nsinks; i++) {

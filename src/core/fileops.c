@@ -213,19 +213,30 @@ static const char *runtime_class_cached(struct adi_engine *e, const char *path, 
 	return cls;
 }
 
-/* The members of a file event, with their keys as literals (ADI_JW_LIT:
- * an event's writer is never read back): the schema is fixed, and a key
- * written through the member index cost more than most values. KINT_IF:
- * the member k (`"name":`) as v when has, else null. */
+/* The members of a file event, with their keys as literals (ADI_JW_LIT):
+ * the schema is fixed, and a key written through adi_jw_key cost more than
+ * most values. Each key's place is kept as it goes (FKEY) and noted in the
+ * member index at once, only when a sink reads it (file events are the
+ * most frequent kind). KINT_IF: the member k (`,"name":`) as v when has,
+ * else null. */
+#define FKEY(w, k) (at[na++] = (uint32_t)(w)->len + (("" k)[0] == ','), ADI_JW_LIT(w, k))
 #define KINT_IF(w, k, has, v)                            \
 	do {                                             \
+		at[na++] = (uint32_t)(w)->len + 1;       \
 		if (has) {                               \
-			ADI_JW_LIT(w, "," k);            \
+			ADI_JW_LIT(w, k);                \
 			adi_jw_int(w, (v));              \
 		} else {                                 \
-			ADI_JW_LIT(w, "," k "null");     \
+			ADI_JW_LIT(w, k "null");         \
 		}                                        \
 	} while (0)
+
+/* The fixed members' key lengths, in the order file_event writes them. */
+static const uint32_t file_klen[] = {
+	2 /* op */, 4 /* path */, 2 /* fd */, 8 /* new_path */, 5 /* flags */, 4 /* mode */,
+	3 /* uid */, 3 /* gid */, 5 /* bytes */, 3 /* ops */, 7 /* content */, 5 /* error */,
+};
+#define FILE_FIXED (sizeof(file_klen) / sizeof(file_klen[0]))
 
 /* Write v as a `file` event of who at ts (duration -1: null). */
 static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
@@ -234,32 +245,37 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 	struct adi_jw *w = adi_ev_begin(e);
 	const char *cls;
 	char b[24];
+	uint32_t at[FILE_FIXED];
+	unsigned na = 0;
 
-	ADI_JW_LIT(w, "\"op\":");
+	FKEY(w, "\"op\":");
 	adi_jw_str(w, v->op);
-	ADI_JW_LIT(w, ",\"path\":");
+	FKEY(w, ",\"path\":");
 	if (v->path_raw)
 		adi_jw_bytes(w, v->path_raw, v->path_raw_len);
 	else
 		adi_jw_str(w, v->path);
-	KINT_IF(w, "\"fd\":", v->has_fd, v->fd);
-	ADI_JW_LIT(w, ",\"new_path\":");
+	KINT_IF(w, ",\"fd\":", v->has_fd, v->fd);
+	FKEY(w, ",\"new_path\":");
 	adi_jw_str(w, v->new_path);
-	ADI_JW_LIT(w, ",\"flags\":");
+	FKEY(w, ",\"flags\":");
 	adi_jw_str(w, v->flags);
-	ADI_JW_LIT(w, ",\"mode\":");
+	FKEY(w, ",\"mode\":");
 	adi_jw_str(w, v->has_mode ? adi_mode_str(v->mode, b, sizeof(b)) : NULL);
-	KINT_IF(w, "\"uid\":", v->uid >= 0, v->uid);
-	KINT_IF(w, "\"gid\":", v->gid >= 0, v->gid);
-	KINT_IF(w, "\"bytes\":", v->has_bytes, v->bytes);
-	KINT_IF(w, "\"ops\":", v->ops >= 0, v->ops);
-	ADI_JW_LIT(w, ",\"content\":");
+	KINT_IF(w, ",\"uid\":", v->uid >= 0, v->uid);
+	KINT_IF(w, ",\"gid\":", v->gid >= 0, v->gid);
+	KINT_IF(w, ",\"bytes\":", v->has_bytes, v->bytes);
+	KINT_IF(w, ",\"ops\":", v->ops >= 0, v->ops);
+	FKEY(w, ",\"content\":");
 	if (v->has_content)
 		adi_jw_bytes(w, v->content, v->clen);
 	else
 		ADI_JW_LIT(w, "null");
-	ADI_JW_LIT(w, ",\"error\":");
+	FKEY(w, ",\"error\":");
 	adi_jw_str(w, v->ret < 0 ? adi_errno_name(adi_err_of(v->ret), b, sizeof(b)) : NULL);
+	if (e->want_index)
+		for (unsigned i = 0; i < na; i++)
+			adi_jw_note_member(w, at[i], file_klen[i]);
 	if (v->unresolved) /* never pass a guess off as an absolute path */
 		adi_jw_kbool(w, "path_unresolved", true);
 	if (v->content_partial)

@@ -204,7 +204,7 @@ static struct adi_event *with_members(struct adi_tree *t, struct adi_event *ev)
 {
 	struct adi_event *n;
 
-	if (t->w.err || !(n = adi_event_prepend(ev, t->w.buf, t->w.len)))
+	if (t->w.err || !(n = adi_event_prepend_jw(ev, &t->w)))
 		return ev;
 	return n;
 }

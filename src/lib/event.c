@@ -5,6 +5,7 @@
 #include "event.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fi
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(ev, 0, sizeof(*ev));
+	memset(ev, 0, offsetof(struct adi_event, idx)); /* nidx 0: no index */
 	text = (char *)(ev + 1) + ADI_EVENT_PRE_ROOM;
 	if (n)
 		memcpy(text, fields, n);
@@ -36,6 +37,51 @@ struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fi
 	ev->fields = text;
 	ev->fields_len = n;
 	return ev;
+}
+
+/* w's index names every member it wrote, each key plain */
+static bool adi_jw_whole_index(const struct adi_jw *w)
+{
+	return !w->err && !w->depth && !w->escaped && w->nmem <= ADI_JW_INDEX;
+}
+
+struct adi_event *adi_event_new_jw(const char *kind, uint64_t ts_ns, const struct adi_jw *w)
+{
+	struct adi_event *ev = adi_event_new(kind, ts_ns, w->buf, w->err ? 0 : w->len);
+
+	if (ev && adi_jw_whole_index(w)) {
+		memcpy(ev->idx, w->mem, w->nmem * sizeof(ev->idx[0]));
+		ev->nidx = w->nmem;
+	}
+	return ev;
+}
+
+struct adi_event *adi_event_prepend_jw(struct adi_event *ev, const struct adi_jw *w)
+{
+	uint32_t k = ev->nidx, add = w->nmem, shift;
+	bool keep;
+	struct adi_event *m;
+
+	if (w->err) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!k) /* no index to keep up (no sink reads one) */
+		return adi_event_prepend(ev, w->buf, w->len);
+	keep = add && adi_jw_whole_index(w) && k + add <= ADI_EVENT_INDEX;
+	m = adi_event_prepend(ev, w->buf, w->len);
+	if (!m)
+		return NULL;
+	if (!keep)
+		return m;
+	/* the event's members moved past the new ones and their comma */
+	shift = (uint32_t)w->len + 1;
+	memmove(m->idx + add, m->idx, k * sizeof(m->idx[0]));
+	for (uint32_t i = add; i < add + k; i++)
+		m->idx[i].off += shift;
+	memcpy(m->idx, w->mem, add * sizeof(m->idx[0]));
+	m->nidx = add + k;
+	return m;
 }
 
 struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_t n)
@@ -72,7 +118,31 @@ struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_
 		text[n] = ',';
 	m->fields = text;
 	m->fields_len = n + sep + old;
+	m->nidx = 0; /* its offsets moved (adi_event_prepend_jw keeps up) */
 	return m;
+}
+
+bool adi_event_index_ok(const struct adi_event *ev)
+{
+	struct adi_jv_it it = adi_jv_iter_list(adi_event_fields(ev));
+	struct adi_jv key, val;
+	uint32_t i = 0;
+
+	if (!ev->nidx)
+		return true;
+	for (; adi_jv_next(&it, &key, &val); i++) {
+		const struct adi_evmem *m;
+		size_t vend;
+
+		if (i >= ev->nidx)
+			return false; /* a member the index lacks */
+		m = &ev->idx[i];
+		vend = i + 1 < ev->nidx ? ev->idx[i + 1].off - 1 : ev->fields_len;
+		if (key.p != ev->fields + m->off || key.n != m->klen + 2 ||
+		    val.p != key.p + key.n + 1 || val.p + val.n != ev->fields + vend)
+			return false;
+	}
+	return i == ev->nidx;
 }
 
 void adi_event_free(struct adi_event *ev)

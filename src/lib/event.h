@@ -23,6 +23,17 @@ enum adi_ev_role {
 			     * accept, close, tcp_stream): never a child */
 };
 
+/* A member of an event's fields: its key's opening quote at fields + off,
+ * the key klen bytes long (plain: written as it is), the value after the
+ * colon up to the next member's comma (or the end). */
+struct adi_evmem {
+	uint32_t off, klen;
+};
+
+/* The index room: a writer's (ADI_JW_INDEX) and the members a request tree
+ * puts first (parent_id, parent_by, or parent and parent_candidates). */
+#define ADI_EVENT_INDEX (ADI_JW_INDEX + 4)
+
 struct adi_event {
 	const char *kind;      /* static string: "file", "process", ... */
 	uint64_t ts_ns;        /* wall clock ns of the start of the event */
@@ -46,6 +57,11 @@ struct adi_event {
 				* the engine puts a child's parent members
 				* (parent_id...) first */
 	size_t fields_len;
+	/* Where each member of fields lies, as the writer that wrote them
+	 * kept it (adi_event_new_jw): a sink finds a member without reading
+	 * the text. nidx 0: no index came with the event (read the text). */
+	uint32_t nidx;
+	struct adi_evmem idx[ADI_EVENT_INDEX];
 };
 
 /* A new event holding a copy of the fields text (n bytes; fields may be
@@ -53,13 +69,23 @@ struct adi_event {
  * kind must be a static string. NULL on ENOMEM. */
 struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fields,
 				size_t n);
+/* The same from a writer's member list, with its index when it has one
+ * whole (every member in it, every key plain). */
+struct adi_event *adi_event_new_jw(const char *kind, uint64_t ts_ns, const struct adi_jw *w);
 /* ev with the members pre[0..n) (a member list, no braces) before its
  * fields, grown in place where the allocator can (one copy of the fields
- * at most, none through a scratch writer): the event to use from now on.
- * NULL, ev untouched, when memory is short or ev's fields are not its own
- * (not made by adi_event_new). */
+ * at most, none through a scratch writer): the event to use from now on;
+ * its index is dropped. NULL, ev untouched, when memory is short or ev's
+ * fields are not its own (not made by adi_event_new). */
 struct adi_event *adi_event_prepend(struct adi_event *ev, const char *pre, size_t n);
+/* The same from a writer's member list; the event's index keeps up when
+ * both have one and the room holds both, else the event has none. */
+struct adi_event *adi_event_prepend_jw(struct adi_event *ev, const struct adi_jw *w);
 void adi_event_free(struct adi_event *ev); /* accepts NULL */
+/* ev's index names its members as a reading of the text finds them (or it
+ * has none): checked on every event in builds with assertions, where the
+ * tests and fuzzers run. */
+bool adi_event_index_ok(const struct adi_event *ev);
 
 /* The fields as a member list view (adi_jv_member reads one). */
 static inline struct adi_jv adi_event_fields(const struct adi_event *ev)
@@ -84,6 +110,9 @@ struct adi_sink {
 	 * batched sink whose commit failed). NULL: such a sink loses nothing
 	 * after emit() returned 0. */
 	uint64_t (*lost)(struct adi_sink *s);
+	/* It reads events' member index (adi_event idx): the engine keeps one
+	 * only when a sink does (it costs a copy per event). */
+	bool reads_index;
 };
 
 /* Convenience: s->emit / s->flush / s->free with NULL checks. */

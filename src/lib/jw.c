@@ -81,6 +81,7 @@ int adi_jw_copy(struct adi_jw *dst, const struct adi_jw *src)
 	dst->cap = src->len + 1;
 	dst->depth = src->depth;
 	dst->nmem = src->nmem;
+	dst->escaped = src->escaped;
 	memcpy(dst->mem, src->mem, k * sizeof(dst->mem[0]));
 	return 0;
 }
@@ -142,6 +143,7 @@ static void adi_jw_member(struct adi_jw *w, size_t n, bool plain)
 			w->mem[w->nmem].klen = plain ? (uint32_t)n : UINT32_MAX;
 		}
 		w->nmem++;
+		w->escaped |= !plain;
 	}
 }
 
@@ -1026,10 +1028,27 @@ struct adi_jval *adi_jv_tree(struct adi_jv v)
 void adi_jw_splice(struct adi_jw *w, const struct adi_jw *list)
 {
 	struct adi_jv t = adi_jw_text(list);
+	size_t at;
 
-	if (!t.n)
+	if (!t.n || w->err)
 		return;
 	if (w->len)
 		adi_jw_put(w, ",", 1);
+	at = w->len;
 	adi_jw_put(w, t.p, t.n);
+	if (w->err || w->depth)
+		return; /* inside an object: not top-level members */
+	/* its members, where they now lie; past either index's room, the
+	 * count alone (nmem > ADI_JW_INDEX: read as text) */
+	if (list->nmem > ADI_JW_INDEX) {
+		w->nmem += list->nmem;
+		return;
+	}
+	w->escaped |= list->escaped;
+	for (uint32_t i = 0; i < list->nmem; i++, w->nmem++) {
+		if (w->nmem < ADI_JW_INDEX) {
+			w->mem[w->nmem].off = (uint32_t)at + list->mem[i].off;
+			w->mem[w->nmem].klen = list->mem[i].klen;
+		}
+	}
 }

@@ -40,6 +40,8 @@ struct adi_jw {
 			       * every later write is a no-op) */
 	uint32_t depth;       /* containers open */
 	uint32_t nmem;        /* top-level members written */
+	bool escaped;         /* a top-level key was escaped: the index cannot
+			       * name it (adi_event_new_jw keeps none) */
 	struct {
 		uint32_t off;     /* where the member starts (its key's '"') */
 		uint32_t klen;    /* the key as written, between its quotes */
@@ -62,6 +64,7 @@ static inline void adi_jw_init(struct adi_jw *w)
 	w->len = w->cap = 0;
 	w->err = 0;
 	w->depth = w->nmem = 0;
+	w->escaped = false;
 }
 
 /* Empty again, keeping the buffer for the next text. */
@@ -71,6 +74,7 @@ static inline void adi_jw_reset(struct adi_jw *w)
 	w->err = 0;
 	w->depth = 0;
 	w->nmem = 0;
+	w->escaped = false;
 	if (w->buf)
 		w->buf[0] = '\0';
 }
@@ -140,9 +144,9 @@ static inline void adi_jw_keyn_plain(struct adi_jw *w, const char *k, size_t n)
 	*p = '\0';
 	w->len = (size_t)(p - w->buf);
 }
-/* JSON text that is a literal, as it is: for a writer whose members are
- * never looked up (an event's), a key with its comma and even its value in
- * one copy (`,"fd":null`). Such members are not in the writer's index. */
+/* JSON text that is a literal, as it is: a value (`null`), or a key with
+ * its comma and even its value in one copy (`,"fd":null`). A member
+ * written so enters the index only through adi_jw_note_member. */
 #define ADI_JW_LIT(w, s) adi_jw_put((w), "" s, sizeof(s) - 1)
 /* A key the program chose (a literal): written as it is. */
 static inline void adi_jw_key(struct adi_jw *w, const char *k)
@@ -264,9 +268,21 @@ char *adi_jw_take(struct adi_jw *w, size_t *len);
 
 /* Appends the member list another writer holds (written at depth 0) to
  * w's, the comma first when w already has members: how a decoder joins
- * the members parse() wrote to the event stitch() writes. As text: the
- * spliced members do not enter w's index (adi_jw_get does not see them). */
+ * the members parse() wrote to the event stitch() writes. The spliced
+ * members join w's index (past its room, w is read as text). */
 void adi_jw_splice(struct adi_jw *w, const struct adi_jw *list);
+
+/* A top-level member whose text the caller wrote as it is (a held member
+ * list copied piece by piece): its key's '"' at off, the key klen bytes
+ * (plain). Members written so are in the index only when noted so. */
+static inline void adi_jw_note_member(struct adi_jw *w, size_t off, uint32_t klen)
+{
+	if (w->nmem < ADI_JW_INDEX) {
+		w->mem[w->nmem].off = (uint32_t)off;
+		w->mem[w->nmem].klen = klen;
+	}
+	w->nmem++;
+}
 
 /* dst (empty, or its buffer is replaced) becomes a copy of src's text and
  * index in a buffer of exactly that size: a message keeps what a reused

@@ -50,6 +50,9 @@ struct adi_proto_cfg {
 	unsigned body_bytes;    /* bytes of each body / reply kept (--body-bytes) */
 	unsigned rows_sample;   /* SQL rows kept (--rows-sample) */
 	bool show_secrets;      /* do not redact credentials */
+	bool member_index;      /* a sink reads events' member index: members
+				 * an emitter copies as text are noted in it
+				 * (adi_jw_note_member); else they need not be */
 };
 
 /* A decoded message. The decoder fills kind, key, f and flags in parse()

@@ -431,10 +431,27 @@ static unsigned adi_tf_bucket(const char *k, size_t n)
 	       (ADI_TF_BUCKETS - 1);
 }
 
-/* One pass over the member list (our compact JSON: "k":v,"k":v). What
- * does not read as that ends the table there. */
-static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
+/* Member i of the table: key k[0..kl), value v[0..vn), in its bucket. */
+static inline void adi_tf_add(struct adi_tfields *fs, const char *k, size_t kl,
+			      const char *v, size_t vn)
 {
+	unsigned b = adi_tf_bucket(k, kl);
+
+	fs->m[fs->n].k = k;
+	fs->m[fs->n].kl = kl;
+	fs->m[fs->n].v.p = v;
+	fs->m[fs->n].v.n = vn;
+	fs->prev[fs->n] = fs->head[b];
+	fs->head[b] = (uint8_t)(fs->n + 1);
+	fs->n++;
+}
+
+/* The event's members: from the index its writer kept (no reading of the
+ * text), else in one pass over the member list (our compact JSON:
+ * "k":v,"k":v), where what does not read as that ends the table. */
+static void adi_tf_load(struct adi_tfields *fs, const struct adi_event *ev)
+{
+	struct adi_jv list = adi_event_fields(ev);
 	const char *p = list.p, *end = list.p ? list.p + list.n : NULL;
 
 	fs->list = list;
@@ -442,6 +459,25 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 	fs->full = false;
 	memset(fs->head, 0, sizeof(fs->head));
 	fs->served = -1;
+	if (ev->nidx && ev->nidx <= ADI_TEXT_FIELDS && !ev->idx[0].off) {
+		for (uint32_t i = 0; i < ev->nidx; i++) {
+			const char *k = list.p + ev->idx[i].off + 1, *v = k + ev->idx[i].klen + 2;
+			const char *ve = i + 1 < ev->nidx ? list.p + ev->idx[i + 1].off - 1 : end;
+
+			/* the bytes around each member as its writer put them
+			 * (a writer that copied members as text without noting
+			 * them fails this, in part; tests check all of it) */
+			if (ve < v || ve > end || k[-1] != '"' || v[-2] != '"' || v[-1] != ':' ||
+			    (ve < end && *ve != ',')) {
+				fs->n = 0;
+				memset(fs->head, 0, sizeof(fs->head));
+				break;
+			}
+			adi_tf_add(fs, k, ev->idx[i].klen, v, (size_t)(ve - v));
+		}
+		if (fs->n)
+			return;
+	}
 	while (p && p < end) {
 		const char *k = p, *q;
 
@@ -454,17 +490,7 @@ static void adi_tf_load(struct adi_tfields *fs, struct adi_jv list)
 		p = q + 1;
 		if (p >= end || !(q = adi_tf_skip(p, end)) || q == p)
 			return;
-		fs->m[fs->n].k = k + 1;
-		fs->m[fs->n].kl = (size_t)(p - k - 3);
-		fs->m[fs->n].v.p = p;
-		fs->m[fs->n].v.n = (size_t)(q - p);
-		{
-			unsigned b = adi_tf_bucket(fs->m[fs->n].k, fs->m[fs->n].kl);
-
-			fs->prev[fs->n] = fs->head[b];
-			fs->head[b] = (uint8_t)(fs->n + 1);
-		}
-		fs->n++;
+		adi_tf_add(fs, k + 1, (size_t)(p - k - 3), p, (size_t)(q - p));
 		p = q < end && *q == ',' ? q + 1 : q;
 	}
 }
@@ -2146,7 +2172,7 @@ static int adi_sink_text_emit(struct adi_sink *s, const struct adi_event *ev)
 	enum adi_fate fate;
 	int rc, rc2;
 
-	adi_tf_load(&f, adi_event_fields(ev));
+	adi_tf_load(&f, ev);
 	if (ev->ts_ns > ts->newest)
 		ts->newest = ev->ts_ns;
 	if (adi_kind_is(ev->kind, "trace_summary")) {
@@ -2255,6 +2281,7 @@ struct adi_sink *adi_sink_text_new(FILE *f, const struct adi_sink_opts *o)
 		return NULL;
 	}
 	ts->base.emit = adi_sink_text_emit;
+	ts->base.reads_index = true;
 	ts->base.flush = adi_sink_text_flush;
 	ts->base.free = adi_sink_text_free;
 	ts->f = f;

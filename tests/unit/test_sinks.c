@@ -162,6 +162,121 @@ static void test_event_prepend(void **state)
 	assert_string_equal(fake.fields, "\"op\":\"open\"");
 }
 
+/* The member index a writer hands its event (adi_event_new_jw): where
+ * each member lies, kept up when a tree's members go first; none when a
+ * key was escaped; a member written as text and not noted is what the
+ * check (adi_event_index_ok, run on every event where assertions are)
+ * finds wrong. */
+static void test_event_index(void **state)
+{
+	struct adi_jw w, list, pre;
+	struct adi_event *ev, *n;
+
+	(void)state;
+	adi_jw_init(&w);
+	adi_jw_init(&list);
+	adi_jw_init(&pre);
+	adi_jw_kstr(&w, "op", "open");
+	adi_jw_kobj(&w, "conn");
+	adi_jw_kstr(&w, "local", "a,\"b\":1");
+	adi_jw_obj_end(&w);
+	adi_jw_kint(&list, "rows", 3);
+	adi_jw_knull(&list, "error");
+	adi_jw_splice(&w, &list);
+	ev = adi_event_new_jw("x", 1, &w);
+	assert_non_null(ev);
+	assert_int_equal(ev->nidx, 4);
+	assert_int_equal(ev->idx[0].off, 0);
+	assert_int_equal(ev->idx[1].klen, 4);
+	assert_memory_equal(ev->fields + ev->idx[2].off, "\"rows\":3,", 9);
+	assert_memory_equal(ev->fields + ev->idx[3].off, "\"error\":null", 12);
+	assert_true(adi_event_index_ok(ev));
+	/* the tree's members first: the event's move past them */
+	adi_jw_kint(&pre, "parent_id", 7);
+	adi_jw_kstr(&pre, "parent_by", "thread");
+	n = adi_event_prepend_jw(ev, &pre);
+	assert_non_null(n);
+	assert_int_equal(n->nidx, 6);
+	assert_memory_equal(n->fields + n->idx[1].off, "\"parent_by\":", 12);
+	assert_memory_equal(n->fields + n->idx[4].off, "\"rows\":3,", 9);
+	assert_true(adi_event_index_ok(n));
+	/* a plain prepend leaves no index to trust */
+	n = adi_event_prepend(n, "\"z\":1", 5);
+	assert_non_null(n);
+	assert_int_equal(n->nidx, 0);
+	assert_true(adi_event_index_ok(n));
+	adi_event_free(n);
+	/* an escaped key: the index cannot name it, the event has none */
+	adi_jw_reset(&w);
+	adi_jw_kint(&w, "a", 1);
+	adi_jw_keyn(&w, "q\"k", 3);
+	adi_jw_int(&w, 2);
+	ev = adi_event_new_jw("x", 1, &w);
+	assert_int_equal(ev->nidx, 0);
+	adi_event_free(ev);
+	/* a member written as text, not noted: the check says so */
+	adi_jw_reset(&w);
+	adi_jw_kint(&w, "a", 1);
+	ADI_JW_LIT(&w, ",\"b\":2");
+	ev = adi_event_new_jw("x", 1, &w);
+	assert_int_equal(ev->nidx, 1);
+	assert_false(adi_event_index_ok(ev));
+	adi_event_free(ev);
+	/* ... and noted, it is right */
+	adi_jw_reset(&w);
+	adi_jw_kint(&w, "a", 1);
+	adi_jw_note_member(&w, w.len + 1, 1);
+	ADI_JW_LIT(&w, ",\"b\":2");
+	ev = adi_event_new_jw("x", 1, &w);
+	assert_int_equal(ev->nidx, 2);
+	assert_true(adi_event_index_ok(ev));
+	adi_event_free(ev);
+	adi_jw_fini(&w);
+	adi_jw_fini(&list);
+	adi_jw_fini(&pre);
+}
+
+/* The text sink reads an event's members from its index when it has one:
+ * the same line as from the text; an index that does not fit the text
+ * around its members (a writer's bug) is not trusted: the same line
+ * again. */
+static void test_text_index(void **state)
+{
+	static const char want[] =
+		"15:10:41.123456 [PID 4213 sh] SQL POSTGRES select 1 -> SELECT 1\n";
+	struct adi_sink_opts o = { 0 };
+	struct adi_jw w;
+	struct adi_event *ev;
+	char *plain;
+
+	(void)state;
+	adi_jw_init(&w);
+	adi_jw_kstr(&w, "db", "postgres");
+	adi_jw_kstr(&w, "sql", "select 1");
+	adi_jw_kint(&w, "rows", 1);
+	adi_jw_kstr(&w, "command_tag", "SELECT 1");
+	adi_jw_knull(&w, "error");
+	ev = adi_event_new("sql_query", TS_CLOCK, w.buf, w.len);
+	ev->pid = ev->tid = 4213;
+	strcpy(ev->comm, "sh");
+	plain = render(adi_sink_text_new, &o, ev);
+	assert_string_equal(plain, want);
+	adi_event_free(ev);
+	ev = adi_event_new_jw("sql_query", TS_CLOCK, &w);
+	ev->pid = ev->tid = 4213;
+	strcpy(ev->comm, "sh");
+	assert_int_equal(ev->nidx, 5);
+	expect_text(&o, ev, want);
+	ev->idx[1].off--; /* "sql" one byte early: not its place */
+	expect_text(&o, ev, want);
+	ev->idx[1].off++;
+	ev->idx[0].off = 1; /* text before the first member */
+	expect_text(&o, ev, want);
+	adi_event_free(ev);
+	free(plain);
+	adi_jw_fini(&w);
+}
+
 static void test_json_file_event(void **state)
 {
 	struct adi_event *ev = mk("file", TS_2026);
@@ -983,6 +1098,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_event_new),
 		cmocka_unit_test(test_event_prepend),
+		cmocka_unit_test(test_event_index),
+		cmocka_unit_test_setup(test_text_index, setup_utc),
 		cmocka_unit_test(test_json_file_event),
 		cmocka_unit_test(test_json_common_fields),
 		cmocka_unit_test(test_text_file),

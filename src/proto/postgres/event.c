@@ -270,11 +270,11 @@ static void pg_held_emit(struct adi_emit *em, const struct pg_held *h, const cha
 {
 	struct adi_jw *w = adi_emit_begin(em);
 	const char *t = h->w.buf;
+	size_t base = w->len, sql_end, tx_end;
 
 	if (h->w.err || !t)
 		return; /* memory ran out while it was written */
-	/* the text is copied as is: the engine reads nothing back from an
-	 * event's writer, so its member index is not needed */
+	/* the text is copied as is, but for the split statement and tx */
 	adi_jw_put(w, t, h->sql_at);
 	if (h->split) {
 		bool trunc = false;
@@ -283,12 +283,30 @@ static void pg_held_emit(struct adi_emit *em, const struct pg_held *h, const cha
 	} else {
 		adi_jw_put(w, t + h->sql_at, h->sql_end - h->sql_at);
 	}
+	sql_end = w->len - base;
 	adi_jw_put(w, t + h->sql_end, h->tx_at - h->sql_end);
 	if (tx)
 		adi_jw_str(w, tx);
 	else
 		adi_jw_put(w, t + h->tx_at, h->tx_end - h->tx_at);
+	tx_end = w->len - base;
 	adi_jw_put(w, t + h->tx_end, h->w.len - h->tx_end);
+	/* the members where they now lie, when a sink reads the index:
+	 * those after the statement and after tx moved with them */
+	w->escaped |= h->w.escaped;
+	for (uint32_t i = 0; em->cfg->member_index && i < h->w.nmem; i++) {
+		size_t off = i < ADI_JW_INDEX ? h->w.mem[i].off : 0;
+
+		if (i >= ADI_JW_INDEX) { /* past its room: counted, read as text */
+			w->nmem++;
+			continue;
+		}
+		if (off >= h->tx_end)
+			off = off - h->tx_end + tx_end;
+		else if (off >= h->sql_end)
+			off = off - h->sql_end + sql_end;
+		adi_jw_note_member(w, base + off, h->w.mem[i].klen);
+	}
 	pg_emit(em, h->ts_start, h->ts_end);
 }
 
