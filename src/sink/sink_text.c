@@ -425,7 +425,7 @@ static const char *adi_tf_key_end(const char *k, const char *end)
 
 /* A name's bucket: its length and its first and last bytes (names are
  * the engine's keys, mostly of different lengths). */
-static unsigned adi_tf_bucket(const char *k, size_t n)
+static inline __attribute__((always_inline)) unsigned adi_tf_bucket(const char *k, size_t n)
 {
 	return (unsigned)(n * 7 + (n ? (unsigned char)k[0] * 3 + (unsigned char)k[n - 1] : 0)) &
 	       (ADI_TF_BUCKETS - 1);
@@ -497,7 +497,7 @@ static void adi_tf_load(struct adi_tfields *fs, const struct adi_event *ev)
 
 /* a[0..n) == b[0..n) for short names, without a call: words where they
  * fit, then bytes */
-static bool adi_tf_eq(const char *a, const char *b, size_t n)
+static inline __attribute__((always_inline)) bool adi_tf_eq(const char *a, const char *b, size_t n)
 {
 	uint64_t x, y;
 
@@ -517,7 +517,8 @@ static bool adi_tf_eq(const char *a, const char *b, size_t n)
 /* member name's value (the last of that name), or absent; adi_tf takes
  * the length of a literal at compile time */
 #define adi_tf(fs, name) adi_tf_n((fs), (name), __builtin_strlen(name))
-static struct adi_jv adi_tf_n(const struct adi_tfields *fs, const char *name, size_t n)
+static inline __attribute__((always_inline)) struct adi_jv adi_tf_n(const struct adi_tfields *fs,
+								 const char *name, size_t n)
 {
 	struct adi_jv none = { NULL, 0 };
 
@@ -543,12 +544,14 @@ static bool adi_tf_served(const struct adi_tfields *fs)
 	return fs->served;
 }
 
-static int64_t adi_tf_int(const struct adi_tfields *fs, const char *name, int64_t dflt)
+static inline __attribute__((always_inline)) int64_t adi_tf_int(const struct adi_tfields *fs,
+							   const char *name, int64_t dflt)
 {
 	return adi_jv_int(adi_tf(fs, name), dflt);
 }
 
-static bool adi_tf_true(const struct adi_tfields *fs, const char *name)
+static inline __attribute__((always_inline)) bool adi_tf_true(const struct adi_tfields *fs,
+							 const char *name)
 {
 	return adi_jv_bool(adi_tf(fs, name), false);
 }
