@@ -152,13 +152,8 @@ static inline void adi_tx_s(struct adi_tx *t, const char *s)
 static void adi_tx_u64(struct adi_tx *t, uint64_t v)
 {
 	char d[24];
-	size_t i = sizeof(d);
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	adi_tx_put(t, d + i, sizeof(d) - i);
+	adi_tx_put(t, d, (size_t)(adi_u64_dec(d, v) - d)); /* two digits a step */
 }
 
 static void adi_tx_i64(struct adi_tx *t, int64_t v)
@@ -1825,7 +1820,7 @@ static void adi_tx_tree(struct adi_tx *t, const struct adi_event *ev,
 		adi_tx_s(t, "?)");
 	} else if (ev->id && adi_tf_served(f)) {
 		for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
-			if (!strcmp(ev->kind, requests[i])) {
+			if (adi_kind_is(ev->kind, requests[i])) {
 				adi_tx_s(t, " #");
 				adi_tx_u64(t, ev->id);
 			}
