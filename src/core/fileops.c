@@ -215,14 +215,17 @@ static const char *runtime_class_cached(struct adi_engine *e, const char *path, 
 
 /* The members of a file event, with their keys as literals (ADI_JW_LIT):
  * the schema is fixed, and a key written through adi_jw_key cost more than
- * most values. Each key's place is kept as it goes (FKEY) and noted in the
- * member index at once, only when a sink reads it (file events are the
- * most frequent kind). KINT_IF: the member k (`,"name":`) as v when has,
- * else null. */
-#define FKEY(w, k) (at[na++] = (uint32_t)(w)->len + (("" k)[0] == ','), ADI_JW_LIT(w, k))
+ * most values. Each key's place and length are kept as it goes (FKEY) and
+ * noted in the member index at once, only when a sink reads it (file
+ * events are the most frequent kind). KINT_IF: the member k (`,"name":`)
+ * as v when has, else null. */
+#define FKEY_AT(w, k)                                                    \
+	(kl[na] = (uint32_t)(sizeof(k) - 4 - (("" k)[0] == ',')),        \
+	 at[na++] = (uint32_t)(w)->len + (("" k)[0] == ','))
+#define FKEY(w, k) (FKEY_AT(w, k), ADI_JW_LIT(w, k))
 #define KINT_IF(w, k, has, v)                            \
 	do {                                             \
-		at[na++] = (uint32_t)(w)->len + 1;       \
+		FKEY_AT(w, k);                           \
 		if (has) {                               \
 			ADI_JW_LIT(w, k);                \
 			adi_jw_int(w, (v));              \
@@ -230,13 +233,9 @@ static const char *runtime_class_cached(struct adi_engine *e, const char *path, 
 			ADI_JW_LIT(w, k "null");         \
 		}                                        \
 	} while (0)
-
-/* The fixed members' key lengths, in the order file_event writes them. */
-static const uint32_t file_klen[] = {
-	2 /* op */, 4 /* path */, 2 /* fd */, 8 /* new_path */, 5 /* flags */, 4 /* mode */,
-	3 /* uid */, 3 /* gid */, 5 /* bytes */, 3 /* ops */, 7 /* content */, 5 /* error */,
-};
-#define FILE_FIXED (sizeof(file_klen) / sizeof(file_klen[0]))
+/* the fixed members: op, path, fd, new_path, flags, mode, uid, gid,
+ * bytes, ops, content, error */
+#define FILE_FIXED 12
 
 /* Write v as a `file` event of who at ts (duration -1: null). */
 static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
@@ -245,7 +244,7 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 	struct adi_jw *w = adi_ev_begin(e);
 	const char *cls;
 	char b[24];
-	uint32_t at[FILE_FIXED];
+	uint32_t at[FILE_FIXED], kl[FILE_FIXED];
 	unsigned na = 0;
 
 	FKEY(w, "\"op\":");
@@ -275,7 +274,7 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 	adi_jw_str(w, v->ret < 0 ? adi_errno_name(adi_err_of(v->ret), b, sizeof(b)) : NULL);
 	if (e->want_index)
 		for (unsigned i = 0; i < na; i++)
-			adi_jw_note_member(w, at[i], file_klen[i]);
+			adi_jw_note_member(w, at[i], kl[i]);
 	if (v->unresolved) /* never pass a guess off as an absolute path */
 		adi_jw_kbool(w, "path_unresolved", true);
 	if (v->content_partial)

@@ -295,17 +295,16 @@ static void pg_held_emit(struct adi_emit *em, const struct pg_held *h, const cha
 	 * those after the statement and after tx moved with them */
 	w->escaped |= h->w.escaped;
 	for (uint32_t i = 0; em->cfg->member_index && i < h->w.nmem; i++) {
-		size_t off = i < ADI_JW_INDEX ? h->w.mem[i].off : 0;
+		/* past the index's room a member is only counted (w is then
+		 * read as text) */
+		bool kept = i < ADI_JW_INDEX;
+		size_t off = kept ? h->w.mem[i].off : 0;
 
-		if (i >= ADI_JW_INDEX) { /* past its room: counted, read as text */
-			w->nmem++;
-			continue;
-		}
 		if (off >= h->tx_end)
 			off = off - h->tx_end + tx_end;
 		else if (off >= h->sql_end)
 			off = off - h->sql_end + sql_end;
-		adi_jw_note_member(w, base + off, h->w.mem[i].klen);
+		adi_jw_note_member(w, base + off, kept ? h->w.mem[i].klen : 0);
 	}
 	pg_emit(em, h->ts_start, h->ts_end);
 }
