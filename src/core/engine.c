@@ -24,13 +24,12 @@ struct adi_engine *adi_engine_new(const struct adi_engine_opts *o,
 	e->sinks = sinks;
 	e->nsinks = nsinks;
 	for (int i = 0; i < nsinks; i++)
-		e->want_index |= sinks[i] && sinks[i]->reads_index;
+		e->pcfg.member_index |= sinks[i] && sinks[i]->reads_index;
 #ifndef NDEBUG
 	/* always, where tests and fuzzers run: write_event checks every
 	 * event's index against its text, whatever the sinks */
-	e->want_index = true;
+	e->pcfg.member_index = true;
 #endif
-	e->pcfg.member_index = e->want_index;
 	e->pcfg.body_bytes = e->o.body_bytes;
 	e->pcfg.rows_sample = e->o.rows_sample;
 	e->pcfg.show_secrets = e->o.show_secrets;
@@ -118,7 +117,7 @@ struct adi_event *adi_ev_commit(struct adi_engine *e, const char *kind, uint64_t
 				const char *comm, uint64_t cgroup_id)
 {
 	struct adi_event *ev = e->w.err ? NULL
-			       : e->want_index ? adi_event_new_jw(kind, ts, &e->w)
+			       : e->pcfg.member_index ? adi_event_new_jw(kind, ts, &e->w)
 			       : adi_event_new(kind, ts, e->w.buf, e->w.len);
 
 	if (!ev) { /* out of memory: the event is lost, and counted */

@@ -215,7 +215,6 @@ struct adi_engine {
 	} oflags_memo;
 	struct adi_sink **sinks;
 	int nsinks;
-	bool want_index;       /* a sink reads events' member index */
 	adi_resolve_fn resolve;
 	void *resolve_arg;
 	FILE *save;

@@ -272,7 +272,7 @@ static void file_event(struct adi_engine *e, const struct adi_raw_fixed *who,
 		ADI_JW_LIT(w, "null");
 	FKEY(w, ",\"error\":");
 	adi_jw_str(w, v->ret < 0 ? adi_errno_name(adi_err_of(v->ret), b, sizeof(b)) : NULL);
-	if (e->want_index)
+	if (e->pcfg.member_index)
 		for (unsigned i = 0; i < na; i++)
 			adi_jw_note_member(w, at[i], kl[i]);
 	if (v->unresolved) /* never pass a guess off as an absolute path */

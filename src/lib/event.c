@@ -39,17 +39,11 @@ struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fi
 	return ev;
 }
 
-/* w's index names every member it wrote, each key plain */
-static bool adi_jw_whole_index(const struct adi_jw *w)
-{
-	return !w->err && !w->depth && !w->escaped && w->nmem <= ADI_JW_INDEX;
-}
-
 struct adi_event *adi_event_new_jw(const char *kind, uint64_t ts_ns, const struct adi_jw *w)
 {
 	struct adi_event *ev = adi_event_new(kind, ts_ns, w->buf, w->err ? 0 : w->len);
 
-	if (ev && adi_jw_whole_index(w)) {
+	if (ev && adi_jw_index_whole(w)) {
 		memcpy(ev->idx, w->mem, w->nmem * sizeof(ev->idx[0]));
 		ev->nidx = w->nmem;
 	}
@@ -59,20 +53,15 @@ struct adi_event *adi_event_new_jw(const char *kind, uint64_t ts_ns, const struc
 struct adi_event *adi_event_prepend_jw(struct adi_event *ev, const struct adi_jw *w)
 {
 	uint32_t k = ev->nidx, add = w->nmem, shift;
-	bool keep;
+	bool keep = k && add && adi_jw_index_whole(w) && k + add <= ADI_EVENT_INDEX;
 	struct adi_event *m;
 
 	if (w->err) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (!k) /* no index to keep up (no sink reads one) */
-		return adi_event_prepend(ev, w->buf, w->len);
-	keep = add && adi_jw_whole_index(w) && k + add <= ADI_EVENT_INDEX;
-	m = adi_event_prepend(ev, w->buf, w->len);
-	if (!m)
-		return NULL;
-	if (!keep)
+	m = adi_event_prepend(ev, w->buf, w->len); /* drops the index */
+	if (!m || !keep)
 		return m;
 	/* the event's members moved past the new ones and their comma */
 	shift = (uint32_t)w->len + 1;

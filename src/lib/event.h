@@ -67,6 +67,13 @@ struct adi_event {
 /* A new event holding a copy of the fields text (n bytes; fields may be
  * NULL when n is 0), in one allocation; duration starts as null (-1).
  * kind must be a static string. NULL on ENOMEM. */
+/* kind == name; the first byte tells most kinds apart without a call (a
+ * sink asks a few of these of every event). kind may be NULL. */
+static inline bool adi_kind_is(const char *kind, const char *name)
+{
+	return kind && kind[0] == name[0] && !strcmp(kind, name);
+}
+
 struct adi_event *adi_event_new(const char *kind, uint64_t ts_ns, const char *fields,
 				size_t n);
 /* The same from a writer's member list, with its index when it has one

@@ -138,11 +138,7 @@ static void adi_jw_member(struct adi_jw *w, size_t n, bool plain)
 	if (w->depth == 0) {
 		/* a member of the top-level list: remember where it starts;
 		 * an escaped key is never looked up (UINT32_MAX matches none) */
-		if (w->nmem < ADI_JW_INDEX) {
-			w->mem[w->nmem].off = (uint32_t)w->len;
-			w->mem[w->nmem].klen = plain ? (uint32_t)n : UINT32_MAX;
-		}
-		w->nmem++;
+		adi_jw_note_member(w, w->len, plain ? (uint32_t)n : UINT32_MAX);
 		w->escaped |= !plain;
 	}
 }
@@ -1045,10 +1041,6 @@ void adi_jw_splice(struct adi_jw *w, const struct adi_jw *list)
 		return;
 	}
 	w->escaped |= list->escaped;
-	for (uint32_t i = 0; i < list->nmem; i++, w->nmem++) {
-		if (w->nmem < ADI_JW_INDEX) {
-			w->mem[w->nmem].off = (uint32_t)at + list->mem[i].off;
-			w->mem[w->nmem].klen = list->mem[i].klen;
-		}
-	}
+	for (uint32_t i = 0; i < list->nmem; i++)
+		adi_jw_note_member(w, at + list->mem[i].off, list->mem[i].klen);
 }

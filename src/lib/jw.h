@@ -272,9 +272,11 @@ char *adi_jw_take(struct adi_jw *w, size_t *len);
  * members join w's index (past its room, w is read as text). */
 void adi_jw_splice(struct adi_jw *w, const struct adi_jw *list);
 
-/* A top-level member whose text the caller wrote as it is (a held member
- * list copied piece by piece): its key's '"' at off, the key klen bytes
- * (plain). Members written so are in the index only when noted so. */
+/* A top-level member in the index: its key's '"' at off, the key klen
+ * bytes as written (UINT32_MAX: escaped). How the writer's keys and
+ * spliced lists enter it, and how a caller that wrote members as text
+ * (a held member list copied piece by piece) puts them there; past the
+ * index's room a member is only counted. */
 static inline void adi_jw_note_member(struct adi_jw *w, size_t off, uint32_t klen)
 {
 	if (w->nmem < ADI_JW_INDEX) {
@@ -282,6 +284,13 @@ static inline void adi_jw_note_member(struct adi_jw *w, size_t off, uint32_t kle
 		w->mem[w->nmem].klen = klen;
 	}
 	w->nmem++;
+}
+
+/* The index names every member w wrote, each key plain: what an event
+ * keeps of it (adi_event_new_jw). */
+static inline bool adi_jw_index_whole(const struct adi_jw *w)
+{
+	return !w->err && !w->depth && !w->escaped && w->nmem <= ADI_JW_INDEX;
 }
 
 /* dst (empty, or its buffer is replaced) becomes a copy of src's text and

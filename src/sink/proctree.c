@@ -51,17 +51,10 @@ static const char *const pk_kind[ADI_PK_N] = {
 	[ADI_PK_OTHER] = "other",
 };
 
-/* kind == lit, the first bytes compared before a call (every event asks
- * a few of these; kinds mostly differ in their first byte) */
-static inline bool kind_is(const char *kind, const char *lit)
-{
-	return kind[0] == lit[0] && !strcmp(kind, lit);
-}
-
 static enum adi_pk pk_of(const char *kind)
 {
-	for (int i = 0; kind && i < ADI_PK_OTHER; i++)
-		if (kind_is(kind, pk_kind[i]))
+	for (int i = 0; i < ADI_PK_OTHER; i++)
+		if (adi_kind_is(kind, pk_kind[i]))
 			return (enum adi_pk)i;
 	return ADI_PK_OTHER;
 }
@@ -93,21 +86,21 @@ bool adi_event_failed_get(const char *kind, const struct adi_fields_get *g)
 		return false;
 	if (!jv_null(g->get(g->ctx, "error")))
 		return true;
-	if (kind_is(kind, "process")) {
+	if (adi_kind_is(kind, "process")) {
 		if (!jv_is(g->get(g->ctx, "op"), "exit"))
 			return false;
 		return !jv_null(g->get(g->ctx, "signal")) ||
 		       adi_jv_int(g->get(g->ctx, "exit_code"), 0) != 0;
 	}
-	if (kind_is(kind, "http_request")) {
+	if (adi_kind_is(kind, "http_request")) {
 		v = g->get(g->ctx, "status");
 		return jv_null(v) || adi_jv_int(v, 0) >= 400 || !jv_null(g->get(g->ctx, "reset"));
 	}
-	if (kind_is(kind, "grpc_call"))
+	if (adi_kind_is(kind, "grpc_call"))
 		return adi_jv_int(g->get(g->ctx, "status"), -1) != 0;
-	if (kind_is(kind, "mongo_command"))
+	if (adi_kind_is(kind, "mongo_command"))
 		return !adi_jv_bool(g->get(g->ctx, "ok"), true);
-	if (kind_is(kind, "dns_query")) {
+	if (adi_kind_is(kind, "dns_query")) {
 		v = g->get(g->ctx, "rcode");
 		return !jv_null(v) && !jv_is(v, "NOERROR") && adi_jv_int(v, -1) != 0;
 	}
@@ -125,11 +118,11 @@ bool adi_event_is_net_get(const char *kind, const struct adi_fields_get *g)
 {
 	struct adi_jv tr;
 
-	if (!kind || kind_is(kind, "file") || kind_is(kind, "process") ||
-	    kind_is(kind, "trace_summary"))
+	if (!kind || adi_kind_is(kind, "file") || adi_kind_is(kind, "process") ||
+	    adi_kind_is(kind, "trace_summary"))
 		return false;
-	if (!kind_is(kind, "connection") && !kind_is(kind, "tcp_stream") &&
-	    !kind_is(kind, "udp_datagram"))
+	if (!adi_kind_is(kind, "connection") && !adi_kind_is(kind, "tcp_stream") &&
+	    !adi_kind_is(kind, "udp_datagram"))
 		return true; /* a decoder's: it spoke a protocol */
 	tr = adi_jv_get(g->get(g->ctx, "conn"), "transport");
 	return jv_is(tr, "tcp") || jv_is(tr, "udp");
@@ -384,7 +377,7 @@ struct adi_proc *adi_proctree_add_get(struct adi_proctree *t, const struct adi_e
 	enum adi_pk k = pk_of(ev->kind);
 	struct adi_proc *p;
 
-	if (!ev->pid || (ev->kind && kind_is(ev->kind, "trace_summary")))
+	if (!ev->pid || (ev->kind && adi_kind_is(ev->kind, "trace_summary")))
 		return NULL;
 	errno = 0;
 	if (k == ADI_PK_PROCESS)

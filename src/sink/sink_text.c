@@ -1785,12 +1785,6 @@ static void adi_tx_when(struct adi_sink_text *ts, uint64_t ns)
 		ts->prev_ts = ns;
 }
 
-static bool adi_kind_is(const char *kind, const char *name)
-{
-	/* the first byte tells most kinds apart without a call */
-	return kind && kind[0] == name[0] && !strcmp(kind, name);
-}
-
 /* Request trees (docs/engine.md): a request the task served ends with its
  * id ("#12"), the work naming it with "(in #12)" -- "(in #12 or #13?)"
  * when the trace cannot tell -- so a reader can follow the tree. */
